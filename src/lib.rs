@@ -1,0 +1,11 @@
+//! Pivot: a ThreatConnect Spaces app.
+//!
+//! The crate compiles in two shapes: with the default `ui` feature it is the
+//! Leptos app (wasm); without it, only the pure parts (Spaces context,
+//! ThreatConnect client, sharing core) build, for native tests and tools.
+
+pub mod spaces;
+pub mod tc;
+
+#[cfg(feature = "ui")]
+pub mod ui;
