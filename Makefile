@@ -1,0 +1,54 @@
+# Pivot: `make dev` and `make test` work on a fresh machine (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# trunk's own update check reaches GitHub, which this network does not.
+export TRUNK_SKIP_VERSION_CHECK := true
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+PKG := Pivot_v$(MAJOR)
+PKG_DIR := target/package/$(PKG)
+PKG_ZIP := target/package/$(PKG).zip
+NATIVE := --no-default-features --features native
+
+.PHONY: dev test package bench setup-dev setup-test test-native test-browser test-e2e test-secret clean
+
+## dev: set up what is missing, start the sandbox and serve the app on it.
+dev: setup-dev
+	scripts/dev.sh
+
+## test: set up what is missing and run every test (native, browser, end-to-end).
+test: setup-test test-native test-browser package test-secret test-e2e
+
+setup-dev:
+	scripts/setup.sh dev
+
+setup-test:
+	scripts/setup.sh test
+
+test-native:
+	cargo test --workspace $(NATIVE)
+
+# Component tests in headless Chromium (wasm-bindgen-test; runner in .cargo/config.toml).
+test-browser:
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test browser
+
+## package: release build (profile wasm-release) zipped as ThreatConnect installs it.
+package: setup-dev
+	rm -rf target/package
+	trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
+	cp install.json README.md $(PKG_DIR)/
+	cd target/package && python3 -m zipfile -c $(PKG).zip $(PKG)
+	@echo "package: $(PKG_ZIP) ($$(stat -c %s $(PKG_ZIP)) bytes)"
+
+# Builds a dev and a release UI with a dummy secret in the environment and
+# proves it appears in no file of either output.
+test-secret:
+	scripts/check-secret.sh
+
+test-e2e:
+	node --test --test-reporter=spec tests/e2e/
+
+clean:
+	rm -rf dist target/package target/secret-check target/screenshots

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs what Pivot needs, only when missing or at the wrong version.
+#   scripts/setup.sh dev    wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh test   the above, plus Chromium + ChromeDriver and the npm test packages
+# Every step checks the installed version first, so a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+WASM_OPT_VERSION=132   # npm binaryen@132.0.0, pinned in package.json / Trunk.toml
+what="${1:-dev}"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+lock_version() {
+    awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_rust_target() {
+    command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
+    if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        say "adding the wasm32-unknown-unknown target"
+        rustup target add wasm32-unknown-unknown
+    fi
+}
+
+ensure_trunk() {
+    if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+        # --locked: without it 0.21.14 fails to compile (lightningcss/cssparser drift).
+        say "installing trunk $TRUNK_VERSION (about 10-20 minutes on 2 cores, once)"
+        cargo install trunk --version "$TRUNK_VERSION" --locked
+    fi
+}
+
+ensure_wasm_bindgen() {
+    local want; want=$(lock_version wasm-bindgen)
+    [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+    grep -q "^wasm_bindgen = \"$want\"" Trunk.toml \
+        || die "Trunk.toml [tools] wasm_bindgen must be \"$want\" (the Cargo.lock version)"
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] \
+        || [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $want" ]; then
+        # Not --locked: its lockfile pins a webpki-roots release the registry no longer serves.
+        say "installing wasm-bindgen-cli $want (about 5 minutes, once)"
+        cargo install wasm-bindgen-cli --version "$want" --force
+    fi
+}
+
+ensure_npm() {
+    command -v npm >/dev/null || die "npm not found: install Node.js 20 or later"
+    # npm ci only when package-lock.json changed since the last install.
+    if ! cmp -s package-lock.json node_modules/.pivot-installed-lock 2>/dev/null; then
+        say "installing npm packages (binaryen for wasm-opt, playwright-core for browser tests)"
+        npm ci --no-audit --no-fund --loglevel=error
+        cp package-lock.json node_modules/.pivot-installed-lock
+    fi
+    wasm-opt --version | grep -q "version $WASM_OPT_VERSION" \
+        || die "node_modules/.bin/wasm-opt is not binaryen $WASM_OPT_VERSION"
+}
+
+ensure_chromium() {
+    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+        say "installing Debian's chromium and chromium-driver"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+    fi
+    local browser driver
+    browser=$(/usr/bin/chromium --version | grep -oE '[0-9]+' | head -1)
+    driver=$(/usr/bin/chromedriver --version | grep -oE '[0-9]+' | head -1)
+    [ "$browser" = "$driver" ] || die "chromium $browser and chromedriver $driver differ: apt-get install --only-upgrade chromium chromium-driver"
+}
+
+ensure_rust_target
+ensure_npm
+ensure_trunk
+ensure_wasm_bindgen
+case "$what" in
+    dev|package) ;;
+    test) ensure_chromium ;;
+    *) die "usage: scripts/setup.sh dev|test|package" ;;
+esac
+say "ready ($what)"

@@ -1,0 +1,4 @@
+//! Mount the app; nothing else.
+fn main() {
+    pivot::ui::start();
+}

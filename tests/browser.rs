@@ -1,0 +1,76 @@
+//! Component tests in headless Chromium (`make test-browser`).
+#![cfg(all(target_arch = "wasm32", feature = "ui"))]
+
+use pivot::ui::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Mount the whole app as if ThreatConnect had opened it with `query`.
+/// Returns the container; the app stays mounted for the test's assertions.
+fn mount_app_with(query: &str) -> web_sys::HtmlElement {
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{query}")))
+        .unwrap();
+    let document = window.document().unwrap();
+    let container: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(container.clone(), App).forget();
+    container
+}
+
+fn text_of(root: &web_sys::HtmlElement, selector: &str) -> String {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {selector} in: {}", root.inner_html()))
+        .text_content()
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn shows_the_item_it_was_opened_on() {
+    let root = mount_app_with(
+        "?tcSpaceElementId=7&tcToken=T&tcApiPath=%2Fapi&tcType=host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org",
+    );
+    assert_eq!(text_of(&root, "[data-field=type]"), "Host");
+    assert_eq!(text_of(&root, "[data-field=value]"), "bad.example.com");
+    assert_eq!(text_of(&root, "[data-field=owner]"), "Demo Org");
+    assert!(root.query_selector("[data-screen=unsupported]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_broken_query_string_says_which_parameter_and_what_was_expected() {
+    let root = mount_app_with("?tcToken=T&tcApiPath=%2Fapi&tcType=Incident&tcSelectedItem=abc");
+    assert_eq!(text_of(&root, ".error-param"), "tcSelectedItem");
+    let message = text_of(&root, ".error-message");
+    assert!(message.contains("\"abc\"") && message.contains("numeric id of the Incident"), "{message}");
+}
+
+#[wasm_bindgen_test]
+fn no_context_shows_the_start_screen() {
+    let root = mount_app_with("?");
+    assert!(root.query_selector("[data-screen=start]").unwrap().is_some(), "{}", root.inner_html());
+}
+
+#[wasm_bindgen_test]
+fn a_context_type_without_a_panel_says_not_supported_yet() {
+    let root = mount_app_with("?tcToken=T&tcApiPath=%2Fapi&tcType=Tag&tcSelectedItem=APT28");
+    assert!(text_of(&root, "[data-screen=unsupported]").contains("no panel for Tag"));
+}
+
+#[wasm_bindgen_test]
+fn hostile_values_are_rendered_as_text() {
+    let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>";
+    let encoded: String = payload.bytes().map(|b| format!("%{b:02X}")).collect();
+    let root = mount_app_with(&format!(
+        "?tcToken=T&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem={encoded}&tcSelectedItemOwner={encoded}"
+    ));
+    assert_eq!(text_of(&root, "[data-field=value]"), payload);
+    assert_eq!(text_of(&root, "[data-field=owner]"), payload);
+    assert!(root.query_selector("img, script").unwrap().is_none(), "{}", root.inner_html());
+}

@@ -1,0 +1,97 @@
+// The installable package, loaded in headless Chromium as ThreatConnect would
+// load it: from a sub-path, with a Spaces query string.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { packageZip, unpack, serveStatic, launchBrowser, newPage, screenshot, spacesQuery } from "./harness.mjs";
+
+const PREFIX = "/appsvc/pivot/";
+let pkg, dir, site, browser, appUrl;
+
+before(async () => {
+  pkg = packageZip();
+  dir = unpack(pkg.zip);
+  site = await serveStatic(dir, PREFIX);
+  browser = await launchBrowser();
+  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+});
+
+test("the package has one top folder with install.json, README.md and the UI", () => {
+  assert.deepEqual(readdirSync(dir), [pkg.name]);
+  const top = join(dir, pkg.name);
+  for (const f of ["install.json", "README.md", "ui/index.html"]) assert.ok(existsSync(join(top, f)), f);
+  const install = JSON.parse(readFileSync(join(top, "install.json"), "utf8"));
+  assert.equal(install.programVersion, pkg.version);
+  assert.ok(existsSync(join(top, install.programMain)), "programMain points at a file in the package");
+  const files = readdirSync(join(top, "ui"));
+  assert.ok(files.some((f) => f.endsWith(".wasm")), "a wasm module");
+});
+
+test("index.html loads every asset relatively", () => {
+  const html = readFileSync(join(dir, pkg.name, "ui", "index.html"), "utf8");
+  const refs = [...html.matchAll(/(?:src|href|module_or_path:|from)\s*=?\s*["']([^"']+)["']/g)].map((m) => m[1]);
+  assert.ok(refs.length >= 4, `found asset references: ${refs}`);
+  for (const ref of refs.filter((r) => r !== "data:,")) {
+    assert.ok(ref.startsWith("./"), `${ref} is not relative`);
+  }
+});
+
+test("opens on the item ThreatConnect selected", async () => {
+  const page = await newPage(browser);
+  await page.goto(appUrl + spacesQuery({
+    tcSpaceElementId: "12", tcToken: "API:1:abc", tcTokenExpires: "4102444800",
+    tcApiPath: "http://127.0.0.1:9/api", tcType: "Host", tcSelectedItem: "bad.example.com",
+    tcSelectedItemOwner: "Demo Org",
+  }));
+  await page.waitForSelector("[data-screen=item]");
+  assert.equal(await page.textContent("[data-field=type]"), "Host");
+  assert.equal(await page.textContent("[data-field=value]"), "bad.example.com");
+  assert.equal(await page.textContent("[data-field=owner]"), "Demo Org");
+  assert.equal(await page.locator("#boot").count(), 0, "the boot message is replaced");
+  await screenshot(page, "item-header");
+  assert.deepEqual(page.errors, []);
+});
+
+test("a broken query string says which parameter is wrong", async () => {
+  const page = await newPage(browser);
+  await page.goto(appUrl + "?tcToken=T&tcApiPath=%2Fapi&tcType=Incident&tcSelectedItem=12abc");
+  await page.waitForSelector("[data-screen=context-error]");
+  assert.equal(await page.textContent(".error-param"), "tcSelectedItem");
+  assert.match(await page.textContent(".error-message"), /"12abc".*numeric id of the Incident/);
+  await screenshot(page, "context-error");
+  assert.deepEqual(page.errors, []);
+});
+
+test("without Spaces parameters it shows the start screen", async () => {
+  const page = await newPage(browser);
+  await page.goto(appUrl);
+  await page.waitForSelector("[data-screen=start]");
+  assert.match(await page.textContent("[data-screen=start]"), /Open it from ThreatConnect/);
+});
+
+test("styles follow the dark colour scheme", async () => {
+  const light = await newPage(browser, { colorScheme: "light" });
+  const dark = await newPage(browser, { colorScheme: "dark" });
+  const bg = async (page) => {
+    await page.goto(appUrl);
+    await page.waitForSelector("[data-screen=start]");
+    return page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  };
+  const [l, d] = [await bg(light), await bg(dark)];
+  assert.notEqual(l, d);
+  assert.equal(l, "rgb(255, 255, 255)");
+  await screenshot(dark, "start-dark");
+});
+
+test("a wasm module that cannot load still leaves a message", async () => {
+  const page = await newPage(browser);
+  await page.route("**/*.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
+  await page.goto(appUrl);
+  await page.waitForFunction(() => /could not load/.test(document.body.textContent));
+});
