@@ -52,3 +52,7 @@ test-e2e:
 
 clean:
 	rm -rf dist target/package target/secret-check target/screenshots
+
+## bench: first-load bytes of the release build (raw, gzip -9, brotli).
+bench: package
+	node scripts/bench-size.mjs
