@@ -4,8 +4,10 @@
 //! Leptos app (wasm); without it, only the pure parts (Spaces context,
 //! ThreatConnect client, sharing core) build, for native tests and tools.
 
+pub mod defang;
 pub mod spaces;
 pub mod tc;
+pub mod trail;
 
 #[cfg(feature = "ui")]
 pub mod ui;

@@ -1,0 +1,187 @@
+//! The pivot trail: where the analyst has been, where back and forward go,
+//! and the URL fragment that names the current item so a reload shows it.
+//! Pure. The fragment carries only the item (type, value or id, owner),
+//! never the token.
+
+use crate::spaces::{form_decode, parse_context_type, ContextType, SelectedItem};
+
+/// Percent-encode everything but unreserved characters, so any indicator
+/// value (URLs with `/ ? # % +`, emails) survives the round trip.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `#type=Host&value=bad.example.com&owner=Demo%20Org`, `#type=Incident&id=17`.
+pub fn to_fragment(item: &SelectedItem) -> String {
+    let (type_name, key, value) = match item {
+        SelectedItem::Indicator { kind, summary, .. } => (kind.type_name().to_owned(), "value", summary.clone()),
+        SelectedItem::Group { kind, id, .. } => (kind.type_name().to_owned(), "id", id.to_string()),
+        SelectedItem::Unsupported { type_name, value, .. } => (type_name.clone(), "value", value.clone()),
+    };
+    let mut out = format!("#type={}&{key}={}", encode(&type_name), encode(&value));
+    if let Some(owner) = item.owner() {
+        out.push_str("&owner=");
+        out.push_str(&encode(owner));
+    }
+    out
+}
+
+/// The item a fragment names; `None` for an empty or unreadable fragment
+/// (the app then falls back to the item ThreatConnect selected).
+pub fn from_fragment(fragment: &str) -> Option<SelectedItem> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let (mut kind, mut value, mut id, mut owner) = (None, None, None, None);
+    for part in fragment.split('&') {
+        let (k, v) = part.split_once('=')?;
+        let v = form_decode(v).ok()?;
+        match k {
+            "type" => kind = Some(v),
+            "value" => value = Some(v),
+            "id" => id = Some(v),
+            "owner" => owner = Some(v).filter(|o| !o.is_empty()),
+            _ => {}
+        }
+    }
+    match parse_context_type(&kind?) {
+        ContextType::Indicator(kind) => Some(SelectedItem::Indicator { kind, summary: value.filter(|v| !v.is_empty())?, owner }),
+        ContextType::Group(kind) => Some(SelectedItem::Group { kind, id: id?.parse().ok()?, owner }),
+        ContextType::Unsupported(_) => None,
+    }
+}
+
+/// Back/forward history of pivots, like a browser's: visiting a new item
+/// from the middle of the trail drops what was ahead.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trail {
+    items: Vec<SelectedItem>,
+    current: usize,
+}
+
+impl Trail {
+    pub fn new(start: SelectedItem) -> Self {
+        Self { items: vec![start], current: 0 }
+    }
+
+    pub fn current(&self) -> &SelectedItem {
+        &self.items[self.current]
+    }
+
+    /// Pivot to `item`. Visiting the current item again is not a new step.
+    pub fn visit(&mut self, item: SelectedItem) {
+        if *self.current() == item {
+            return;
+        }
+        self.items.truncate(self.current + 1);
+        self.items.push(item);
+        self.current += 1;
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        self.current > 0
+    }
+
+    pub fn can_go_forward(&self) -> bool {
+        self.current + 1 < self.items.len()
+    }
+
+    pub fn back(&mut self) -> Option<&SelectedItem> {
+        self.can_go_back().then(|| {
+            self.current -= 1;
+            &self.items[self.current]
+        })
+    }
+
+    pub fn forward(&mut self) -> Option<&SelectedItem> {
+        self.can_go_forward().then(|| {
+            self.current += 1;
+            &self.items[self.current]
+        })
+    }
+
+    /// Jump to a step of the breadcrumb.
+    pub fn go_to(&mut self, index: usize) -> Option<&SelectedItem> {
+        (index < self.items.len()).then(|| {
+            self.current = index;
+            &self.items[index]
+        })
+    }
+
+    /// The breadcrumb: every step up to and including the current one.
+    pub fn breadcrumb(&self) -> &[SelectedItem] {
+        &self.items[..=self.current]
+    }
+
+    pub fn position(&self) -> usize {
+        self.current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tc::types::{GroupType, IndicatorType};
+
+    fn host(v: &str) -> SelectedItem {
+        SelectedItem::Indicator { kind: IndicatorType::Host, summary: v.into(), owner: Some("Demo Org".into()) }
+    }
+
+    fn group(id: u64) -> SelectedItem {
+        SelectedItem::Group { kind: GroupType::Incident, id, owner: None }
+    }
+
+    #[test]
+    fn fragments_round_trip_odd_values() {
+        let items = [
+            host("bad.example.com"),
+            SelectedItem::Indicator {
+                kind: IndicatorType::Url,
+                summary: "http://x.test/a b/?q=1+2&r=%41#frag".into(),
+                owner: Some("Owner & Co".into()),
+            },
+            SelectedItem::Indicator { kind: IndicatorType::EmailAddress, summary: "a+b@x.test".into(), owner: None },
+            SelectedItem::Indicator { kind: IndicatorType::RegistryKey, summary: "HKLM\\Run=ü".into(), owner: None },
+            SelectedItem::Indicator { kind: IndicatorType::Custom("Hashtag".into()), summary: "#x".into(), owner: None },
+            SelectedItem::Group { kind: GroupType::CourseOfAction, id: 42, owner: Some("Common Community".into()) },
+        ];
+        for item in items {
+            let fragment = to_fragment(&item);
+            assert!(!fragment[1..].contains('#'), "{fragment}");
+            assert_eq!(from_fragment(&fragment), Some(item), "{fragment}");
+        }
+    }
+
+    #[test]
+    fn unreadable_fragments_are_ignored() {
+        for f in ["", "#", "#type=Host", "#type=Incident&id=x", "#type=Tag&value=a", "#value=a", "#type=Host&value=%ZZ", "#junk"] {
+            assert_eq!(from_fragment(f), None, "{f}");
+        }
+    }
+
+    #[test]
+    fn back_forward_and_breadcrumb_behave_like_a_browser() {
+        let mut t = Trail::new(host("a.test"));
+        assert!(!t.can_go_back());
+        t.visit(group(1));
+        t.visit(host("b.test"));
+        t.visit(host("b.test"));
+        assert_eq!(t.breadcrumb().len(), 3);
+        assert_eq!(t.back(), Some(&group(1)));
+        assert_eq!(t.back(), Some(&host("a.test")));
+        assert_eq!(t.back(), None);
+        assert_eq!(t.forward(), Some(&group(1)));
+        t.visit(group(2));
+        assert!(!t.can_go_forward(), "visiting from the middle drops what was ahead");
+        assert_eq!(t.breadcrumb(), &[host("a.test"), group(1), group(2)]);
+        assert_eq!(t.go_to(0), Some(&host("a.test")));
+        assert_eq!(t.go_to(9), None);
+        assert_eq!(t.position(), 0);
+    }
+}
