@@ -5,6 +5,7 @@
 //! ThreatConnect client, sharing core) build, for native tests and tools.
 
 pub mod defang;
+pub mod export;
 pub mod spaces;
 pub mod tc;
 pub mod trail;
