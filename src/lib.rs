@@ -5,7 +5,11 @@
 //! ThreatConnect client, sharing core) build, for native tests and tools.
 
 pub mod defang;
+pub mod display;
 pub mod export;
+pub mod layout;
+pub mod search;
+pub mod share;
 pub mod spaces;
 pub mod tc;
 pub mod trail;

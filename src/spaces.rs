@@ -520,6 +520,7 @@ mod tests {
         assert_eq!(spaces_type_name("URL"), "URL");
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use super::super::*;
         use proptest::prelude::*;

@@ -17,6 +17,8 @@ fn mount_app_with(query: &str) -> web_sys::HtmlElement {
         .unwrap()
         .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{query}")))
         .unwrap();
+    // Each test is its own launch: forget the one a previous test stored.
+    window.session_storage().unwrap().unwrap().clear().unwrap();
     let document = window.document().unwrap();
     let container: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&container).unwrap();
@@ -68,7 +70,7 @@ fn hostile_values_are_rendered_as_text() {
     let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>";
     let encoded: String = payload.bytes().map(|b| format!("%{b:02X}")).collect();
     let root = mount_app_with(&format!(
-        "?tcToken=T&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem={encoded}&tcSelectedItemOwner={encoded}"
+        "?tcToken=T&tcApiPath=%2Fapi&tcType=Mutex&tcSelectedItem={encoded}&tcSelectedItemOwner={encoded}"
     ));
     assert_eq!(text_of(&root, "[data-field=value]"), payload);
     assert_eq!(text_of(&root, "[data-field=owner]"), payload);

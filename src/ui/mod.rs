@@ -1,11 +1,19 @@
 //! The Leptos app. Views stay thin: what to show is decided by the pure
 //! `spaces` module, data comes from the `tc` client.
 
+mod api;
+mod explorer;
+mod fields;
+mod graph;
+mod group;
+mod indicator;
 pub mod screens;
+mod sections;
+mod writeback;
 
 use leptos::prelude::*;
 
-use crate::spaces::{parse_launch, Launch};
+use crate::spaces::{parse_launch, ContextError, Launch};
 
 /// Start the app: install the panic screen, then mount over the boot message.
 pub fn start() {
@@ -32,16 +40,39 @@ fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let query = window().location().search().unwrap_or_default();
-    let screen = match parse_launch(&query) {
+    let screen = match resolve_launch() {
         Err(error) => view! { <screens::ContextErrorScreen error /> }.into_any(),
         Ok(Launch::NoContext) => view! { <screens::StartScreen /> }.into_any(),
-        Ok(Launch::Space(context)) => view! { <screens::ItemScreen context /> }.into_any(),
+        Ok(Launch::Space(context)) => view! { <explorer::Explorer context /> }.into_any(),
     };
     view! {
         <header class="app-bar">
             <span class="app-name">"Pivot"</span>
         </header>
         <main class="app-main" data-mounted="true">{screen}</main>
+    }
+}
+
+/// Where this tab keeps the launch query once the token is out of the address.
+const LAUNCH_KEY: &str = "pivot.launch";
+
+/// The launch context: from the query string ThreatConnect sent or, on a
+/// reload of a pivoted view (whose address no longer has the query), from
+/// this tab's session storage. Only sessionStorage: it dies with the tab.
+fn resolve_launch() -> Result<Launch, ContextError> {
+    let window = window();
+    let query = window.location().search().unwrap_or_default();
+    let storage = window.session_storage().ok().flatten();
+    match parse_launch(&query)? {
+        Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {
+            Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)),
+            None => Ok(Launch::NoContext),
+        },
+        launch => {
+            if let Some(s) = storage {
+                let _ = s.set_item(LAUNCH_KEY, &query);
+            }
+            Ok(launch)
+        }
     }
 }

@@ -1,0 +1,90 @@
+//! Where the relationship picture puts its nodes. Pure: whole-number
+//! coordinates (formatting floats into SVG would cost kilobytes of wasm).
+
+/// The picture's size in SVG user units.
+pub const WIDTH: i32 = 640;
+pub const HEIGHT: i32 = 400;
+pub const CENTER: (i32, i32) = (WIDTH / 2, HEIGHT / 2);
+
+/// The most neighbours drawn around the centre; the rest are counted.
+pub const MAX_NEIGHBOURS: usize = 24;
+/// The most nodes one expansion adds around a neighbour.
+pub const MAX_EXPANSION: usize = 8;
+
+/// `n` points evenly on a circle of radius `r` around `(cx, cy)`, starting at the top.
+pub fn ring(n: usize, (cx, cy): (i32, i32), r: f64, start: f64) -> Vec<(i32, i32)> {
+    (0..n)
+        .map(|k| {
+            let a = start + std::f64::consts::TAU * k as f64 / n.max(1) as f64 - std::f64::consts::FRAC_PI_2;
+            ((cx as f64 + r * a.cos()).round() as i32, (cy as f64 + r * a.sin()).round() as i32)
+        })
+        .collect()
+}
+
+/// The neighbours of the centre: one ring, or two when crowded.
+pub fn neighbours(n: usize) -> Vec<(i32, i32)> {
+    let n = n.min(MAX_NEIGHBOURS);
+    if n <= 12 {
+        ring(n, CENTER, 140.0, 0.0)
+    } else {
+        let inner = n / 2;
+        let mut out = ring(inner, CENTER, 105.0, 0.0);
+        out.extend(ring(n - inner, CENTER, 175.0, std::f64::consts::PI / (n - inner) as f64));
+        out
+    }
+}
+
+/// Nodes added around `node` when it is expanded, on the side away from the centre.
+pub fn expansion(node: (i32, i32), n: usize) -> Vec<(i32, i32)> {
+    let n = n.min(MAX_EXPANSION);
+    let (dx, dy) = ((node.0 - CENTER.0) as f64, (node.1 - CENTER.1) as f64);
+    let away = dy.atan2(dx);
+    (0..n)
+        .map(|k| {
+            // Spread over a half circle facing outwards.
+            let spread = std::f64::consts::PI * (k as f64 + 0.5) / n.max(1) as f64 - std::f64::consts::FRAC_PI_2;
+            let a = away + spread;
+            let x = (node.0 as f64 + 60.0 * a.cos()).round() as i32;
+            let y = (node.1 as f64 + 60.0 * a.sin()).round() as i32;
+            (x.clamp(8, WIDTH - 8), y.clamp(8, HEIGHT - 8))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inside((x, y): (i32, i32)) -> bool {
+        (0..=WIDTH).contains(&x) && (0..=HEIGHT).contains(&y)
+    }
+
+    #[test]
+    fn neighbours_fit_and_do_not_overlap() {
+        for n in [0, 1, 2, 7, 12, 13, 24, 500] {
+            let pts = neighbours(n);
+            assert_eq!(pts.len(), n.min(MAX_NEIGHBOURS));
+            assert!(pts.iter().all(|p| inside(*p)), "{n}: {pts:?}");
+            for (i, a) in pts.iter().enumerate() {
+                for b in &pts[i + 1..] {
+                    let d2 = (a.0 - b.0).pow(2) + (a.1 - b.1).pow(2);
+                    assert!(d2 >= 30 * 30, "{n}: {a:?} and {b:?} overlap");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_neighbour_is_above_the_centre() {
+        assert_eq!(neighbours(1), vec![(CENTER.0, CENTER.1 - 140)]);
+    }
+
+    #[test]
+    fn expansions_face_away_from_the_centre() {
+        let node = (CENTER.0 + 140, CENTER.1);
+        let pts = expansion(node, 5);
+        assert_eq!(pts.len(), 5);
+        assert!(pts.iter().all(|p| p.0 >= node.0 - 1 && inside(*p)), "{pts:?}");
+        assert_eq!(expansion(node, 50).len(), MAX_EXPANSION);
+    }
+}

@@ -1,0 +1,85 @@
+//! Errors of the sharing core: every refusal names what was wrong and where.
+
+use std::fmt;
+
+/// Why a package could not be built, read or split. Messages are meant for the
+/// analyst (panel) and the operator (`pivot-share`), so each says what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShareError {
+    /// The file is larger than [`super::MAX_PACKAGE_BYTES`].
+    TooLarge { size: usize, limit: usize },
+    /// Not JSON at all (serde_json's line and column, 1-based).
+    MalformedJson { line: usize, column: usize, message: String },
+    /// JSON, but not a Pivot share package (`format` is not `"pivot-share"`).
+    WrongFormat { found: String },
+    /// A Pivot share package of a version this build does not read.
+    UnsupportedVersion { found: String },
+    /// A required field is absent; `path` is a JSON path such as `batch.indicator[3].summary`.
+    MissingField { path: String },
+    /// A field is present with the wrong shape.
+    InvalidField { path: String, expected: String },
+    /// The content hash declared in the header does not match the content.
+    BadHash { declared: String, computed: String },
+    /// Two items of the package carry the same xid.
+    DuplicateXid { path: String, xid: String },
+    /// A `groupXid` / `associatedGroupXid` names a group that is not in the package.
+    DanglingReference { path: String, xid: String },
+    /// The input to `snapshot` (v3 JSON) lacks something it needs.
+    InvalidInput { path: String, message: String },
+    /// The publish options are unusable (empty instance id, bad time...).
+    InvalidOptions { message: String },
+    /// The published group itself carries a security label that may not leave.
+    GroupWithheld { labels: Vec<String> },
+    /// One item alone is bigger than a batch upload may be.
+    ItemTooLarge { what: String, size: usize, limit: usize },
+}
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { size, limit } => write!(
+                f,
+                "package refused: {size} bytes is over the limit of {limit} bytes for a share package"
+            ),
+            Self::MalformedJson { line, column, message } => {
+                write!(f, "package refused: not valid JSON at line {line}, column {column}: {message}")
+            }
+            Self::WrongFormat { found } => write!(
+                f,
+                "package refused: this is not a Pivot share package (format is {found}, expected \"pivot-share\")"
+            ),
+            Self::UnsupportedVersion { found } => write!(
+                f,
+                "package refused: share package version {found} is not supported by this Pivot (it reads version {})",
+                super::VERSION
+            ),
+            Self::MissingField { path } => write!(f, "package refused: required field `{path}` is missing"),
+            Self::InvalidField { path, expected } => {
+                write!(f, "package refused: field `{path}` is invalid: expected {expected}")
+            }
+            Self::BadHash { declared, computed } => write!(
+                f,
+                "package refused: content hash does not match (header says {declared}, content hashes to {computed}); \
+                 the file was changed or damaged after publishing"
+            ),
+            Self::DuplicateXid { path, xid } => write!(f, "package refused: xid {xid} appears twice (again at `{path}`)"),
+            Self::DanglingReference { path, xid } => write!(
+                f,
+                "package refused: `{path}` refers to group xid {xid}, which is not in the package"
+            ),
+            Self::InvalidInput { path, message } => write!(f, "cannot snapshot: {path}: {message}"),
+            Self::InvalidOptions { message } => write!(f, "cannot snapshot: {message}"),
+            Self::GroupWithheld { labels } => write!(
+                f,
+                "cannot publish: the group itself carries security label(s) {} that are not chosen to leave",
+                labels.join(", ")
+            ),
+            Self::ItemTooLarge { what, size, limit } => write!(
+                f,
+                "cannot split into batch jobs: {what} alone needs {size} bytes, over the batch upload limit of {limit} bytes"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ShareError {}

@@ -1,0 +1,38 @@
+//! Cross-Intel Sharing, pure core (no Leptos, no network).
+//!
+//! A published Group becomes a [`SharePackage`]: a versioned header plus a body
+//! that is exactly a ThreatConnect v2 Batch input (`group` / `indicator` /
+//! `association` arrays keyed by `xid`). The functions here are pure over
+//! `serde_json::Value` inputs in ThreatConnect v3 shapes:
+//!
+//! - [`snapshot`]: v3 group + associated groups + associated indicators -> package
+//!   (security label filter, deterministic xids, content hash);
+//! - [`validate`]: bytes from outside -> package, or a typed [`ShareError`];
+//! - [`plan`] / [`prepare_import`]: the dry-run against what was read from the
+//!   target owner, and the body actually imported (dropped attributes, origin attribute);
+//! - [`split_batches`]: batch jobs within 2,000,000 bytes and 25,000 indicators;
+//! - [`verify`]: the target owner read back vs. the package.
+//!
+//! The format, the rules and the reasons are in `docs/sharing.md`.
+
+mod batch;
+mod error;
+mod json;
+mod package;
+mod plan;
+mod snapshot;
+mod verify;
+
+pub use batch::{batch_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
+pub use error::ShareError;
+pub use json::canonical_json;
+pub use package::{
+    content_hash, derive_xid, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source,
+    FORMAT, MAX_PACKAGE_BYTES, VERSION,
+};
+pub use plan::{
+    associations, jobs_for, origin_attribute, plan, prepare_import, Association, Endpoint, ImportPlan, MissingAttributeType, PlanItem,
+    TargetState, ORIGIN_ATTRIBUTE_TYPE,
+};
+pub use snapshot::{snapshot, snapshot_report, PublishOptions, Withheld};
+pub use verify::{verify, Difference, TargetReadBack, VerificationReport};

@@ -1,0 +1,104 @@
+//! Browser transport (gloo-net 0.6 over `fetch`). Cancelling is dropping the
+//! future: an [`AbortController`] per request is aborted when the request's
+//! future is dropped before it finished (a Leptos resource cleaned up).
+//!
+//! The `web_sys::Request` is built here rather than with gloo's builder: that
+//! builder re-sets the URL's query and appends a `&` to it, so the query sent
+//! would differ from the query signed. (`Request`, `RequestInit`, `Headers` are
+//! web-sys features that gloo-net's `http` feature turns on.)
+
+use super::client::{Client, Transport};
+use super::error::TransportError;
+use super::request::{split_api_url, HttpRequest, HttpResponse};
+use super::Credentials;
+use wasm_bindgen::JsValue;
+use web_sys::AbortController;
+
+/// Sends to `origin` (empty: same origin, as inside ThreatConnect).
+#[derive(Clone, Debug, Default)]
+pub struct BrowserTransport {
+    origin: String,
+}
+
+impl BrowserTransport {
+    pub fn new(origin: &str) -> Self {
+        BrowserTransport { origin: origin.trim_end_matches('/').to_string() }
+    }
+}
+
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.abort();
+        }
+    }
+}
+
+fn js_err(e: JsValue) -> TransportError {
+    TransportError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+impl Transport for BrowserTransport {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let url = format!("{}{}", self.origin, req.path_and_query());
+        let controller = AbortController::new().map_err(js_err)?;
+        let mut guard = AbortOnDrop(Some(controller.clone()));
+        let init = web_sys::RequestInit::new();
+        init.set_method(req.method.as_str());
+        let headers = web_sys::Headers::new().map_err(js_err)?;
+        for (k, v) in &req.headers {
+            headers.append(k, v).map_err(js_err)?;
+        }
+        init.set_headers(&headers);
+        if let Some(body) = &req.body {
+            init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
+        }
+        init.set_signal(Some(&controller.signal()));
+        let raw = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_err)?;
+        let result = gloo_net::http::Request::from(raw).send().await;
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                guard.0 = None;
+                return Err(if controller.signal().aborted() {
+                    TransportError::Aborted
+                } else {
+                    TransportError::Network(e.to_string())
+                });
+            }
+        };
+        // gloo-net: a non-2xx answer is not an error; the client reads the status.
+        let status = resp.status();
+        let headers = resp.headers().entries().collect();
+        let body = resp.binary().await.map_err(|e| TransportError::Network(e.to_string()))?;
+        guard.0 = None;
+        Ok(HttpResponse { status, headers, body })
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+}
+
+/// Epoch seconds from the browser clock.
+pub fn browser_clock() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// The client a Spaces app uses: `tcApiPath` and the token from the query string.
+pub fn spaces_client(tc_api_path: &str, token: &str, token_expires: Option<u64>) -> Client<BrowserTransport> {
+    let (origin, api_path) = split_api_url(tc_api_path);
+    Client::new(
+        BrowserTransport::new(&origin),
+        &api_path,
+        Credentials::token(token, token_expires),
+        Box::new(browser_clock),
+    )
+}

@@ -1,0 +1,326 @@
+//! The client: signs, sends through a [`Transport`], renews the token, retries
+//! what may be retried, and decodes. Futures are not `Send` (browser).
+
+use super::auth::Credentials;
+use super::envelope::{self, json_body, Page, Reader};
+use super::error::{Error, TransportError};
+use super::request::{HttpRequest, HttpResponse};
+use super::retry::{Outcome, RetryPolicy};
+use futures::channel::oneshot;
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
+
+/// Moves bytes. Any HTTP answer, whatever its status, is `Ok`.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    /// Sends a request whose `path` already carries the API prefix.
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError>;
+    /// Waits (backoff between retries, batch polling).
+    async fn sleep(&self, ms: u32);
+}
+
+/// Renew a token this many seconds before it expires (as tcex does).
+pub const RENEW_AHEAD_SECS: u64 = 600;
+
+enum Renewal {
+    Idle,
+    /// A renewal is running; these wait for its outcome.
+    Running(Vec<oneshot::Sender<Result<(), Error>>>),
+}
+
+/// A ThreatConnect API client over a transport.
+pub struct Client<T: Transport> {
+    transport: T,
+    api_path: String,
+    credentials: RefCell<Credentials>,
+    clock: Box<dyn Fn() -> u64>,
+    retry: RetryPolicy,
+    renewal: RefCell<Renewal>,
+    seed: Cell<u32>,
+}
+
+/// Puts the renewal state back to idle if the renewing future is dropped
+/// midway, so waiters are released (their receivers see cancellation).
+struct RenewalGuard<'a>(&'a RefCell<Renewal>);
+
+impl Drop for RenewalGuard<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.0.try_borrow_mut() {
+            *r = Renewal::Idle;
+        }
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// `api_path` is the path part of `tcApiPath` (usually `/api`, see
+    /// [`super::request::split_api_url`]); `clock` gives epoch seconds.
+    pub fn new(transport: T, api_path: &str, credentials: Credentials, clock: Box<dyn Fn() -> u64>) -> Self {
+        let seed = (clock() as u32) | 1;
+        Client {
+            transport,
+            api_path: api_path.trim_end_matches('/').to_string(),
+            credentials: RefCell::new(credentials),
+            clock,
+            retry: RetryPolicy::default(),
+            renewal: RefCell::new(Renewal::Idle),
+            seed: Cell::new(seed),
+        }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    pub fn api_path(&self) -> &str {
+        &self.api_path
+    }
+
+    /// The current credentials (the token changes on renewal).
+    pub fn credentials(&self) -> Credentials {
+        self.credentials.borrow().clone()
+    }
+
+    fn jitter(&self) -> u32 {
+        // xorshift32: jitter needs spread, not cryptographic quality.
+        let mut x = self.seed.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.seed.set(x);
+        x
+    }
+
+    /// The request as sent: API prefix, auth headers signed over exactly the sent path and query.
+    pub fn prepare(&self, req: &HttpRequest) -> HttpRequest {
+        let mut r = req.clone();
+        if !r.path.starts_with(&self.api_path) || self.api_path.is_empty() {
+            r.path = format!("{}{}", self.api_path, r.path);
+        }
+        let ts = (self.clock)();
+        let auth = self.credentials.borrow().headers(r.method.as_str(), &r.path_and_query(), ts);
+        r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("Authorization") && !k.eq_ignore_ascii_case("Timestamp"));
+        r.headers.extend(auth);
+        r
+    }
+
+    fn current_token(&self) -> Option<(String, Option<u64>)> {
+        match &*self.credentials.borrow() {
+            Credentials::Token { token, expires } => Some((token.clone(), *expires)),
+            Credentials::Hmac { .. } => None,
+        }
+    }
+
+    /// Sends with renewal and retries; any HTTP status comes back as a response.
+    pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
+        // Renew ahead of expiry; if that fails while the token is still valid, carry on with it.
+        if let Some((token, Some(expires))) = self.current_token() {
+            let now = (self.clock)();
+            if now + RENEW_AHEAD_SECS >= expires {
+                let r = self.renew(&token).await;
+                if r.is_err() && now >= expires {
+                    return Err(Error::SessionExpired);
+                }
+            }
+        }
+        let mut renewed = false;
+        let mut attempt = 0;
+        loop {
+            let sent_token = self.current_token().map(|t| t.0);
+            let result = self.transport.send(self.prepare(&req)).await;
+            if let (Ok(resp), Some(token)) = (&result, &sent_token) {
+                if resp.status == 401 {
+                    if renewed {
+                        return Err(Error::SessionExpired);
+                    }
+                    renewed = true;
+                    self.renew(token).await?;
+                    continue;
+                }
+            }
+            let outcome = match &result {
+                Ok(resp) => Outcome::Status(resp.status, resp.header("Retry-After")),
+                Err(TransportError::Aborted) => return Err(Error::Aborted),
+                Err(_) => Outcome::NoAnswer,
+            };
+            let now = (self.clock)();
+            match self.retry.delay_ms(req.is_idempotent(), attempt, outcome, self.jitter(), now) {
+                Some(ms) => {
+                    self.transport.sleep(ms).await;
+                    attempt += 1;
+                }
+                None => return result.map_err(Error::from),
+            }
+        }
+    }
+
+    /// Renews the token that `expired` names, once for all concurrent callers:
+    /// the first caller asks ThreatConnect, the others wait for its answer. A
+    /// caller whose token was already replaced returns at once.
+    pub async fn renew(&self, expired: &str) -> Result<(), Error> {
+        loop {
+            let waiter = {
+                if self.current_token().map(|t| t.0).as_deref() != Some(expired) {
+                    return Ok(());
+                }
+                let mut state = self.renewal.borrow_mut();
+                match &mut *state {
+                    Renewal::Running(waiters) => {
+                        let (tx, rx) = oneshot::channel();
+                        waiters.push(tx);
+                        Some(rx)
+                    }
+                    Renewal::Idle => {
+                        *state = Renewal::Running(Vec::new());
+                        None
+                    }
+                }
+            };
+            match waiter {
+                Some(rx) => match rx.await {
+                    Ok(result) => return result,
+                    // The renewing caller was cancelled: try again (maybe as the leader).
+                    Err(_) => continue,
+                },
+                None => break,
+            }
+        }
+        let guard = RenewalGuard(&self.renewal);
+        let result = self.renew_now(expired).await;
+        let waiters = match std::mem::replace(&mut *self.renewal.borrow_mut(), Renewal::Idle) {
+            Renewal::Running(w) => w,
+            Renewal::Idle => Vec::new(),
+        };
+        drop(guard);
+        for w in waiters {
+            let _ = w.send(result.clone());
+        }
+        result
+    }
+
+    async fn renew_now(&self, expired: &str) -> Result<(), Error> {
+        // `{tcApiPath}/appAuth`, then `{tcApiPath without /api}/appAuth` (sources disagree).
+        let mut bases = vec![self.api_path.clone()];
+        if let Some(stripped) = self.api_path.strip_suffix("/api") {
+            bases.push(stripped.to_string());
+        }
+        for base in bases {
+            let req = HttpRequest::get(format!("{base}/appAuth")).query("expiredToken", expired);
+            // A renewal that could not reach ThreatConnect says so (the session may still be fine).
+            let resp = self.transport.send(req).await.map_err(Error::from)?;
+            if resp.status == 404 {
+                continue;
+            }
+            let body: Value = match json_body(&resp) {
+                Ok(b) => b,
+                Err(_) => return Err(Error::SessionExpired),
+            };
+            let ok = body.get("success").and_then(super::json::as_bool).unwrap_or(false);
+            let token = body.get("apiToken").and_then(Value::as_str).filter(|t| !t.is_empty());
+            return match (ok, token) {
+                (true, Some(t)) => {
+                    let expires = body.get("apiTokenExpires").and_then(super::json::as_i64).map(|e| {
+                        // Some instances send milliseconds.
+                        let e = e.max(0) as u64;
+                        if e > 100_000_000_000 { e / 1000 } else { e }
+                    });
+                    *self.credentials.borrow_mut() = Credentials::Token { token: t.to_string(), expires };
+                    Ok(())
+                }
+                _ => Err(Error::SessionExpired),
+            };
+        }
+        Err(Error::SessionExpired)
+    }
+
+    /// Sends and parses JSON; non-2xx answers become [`Error::Http`] with the server's message.
+    pub async fn json(&self, req: HttpRequest) -> Result<Value, Error> {
+        let resp = self.send(req).await?;
+        json_body(&resp)
+    }
+
+    /// Sends and returns the body bytes of a 2xx answer (downloads).
+    pub async fn bytes(&self, req: HttpRequest) -> Result<Vec<u8>, Error> {
+        let resp = self.send(req).await?;
+        if !resp.is_success() {
+            return Err(super::error::http_error(resp.status, &resp.body));
+        }
+        Ok(resp.body)
+    }
+
+    /// A v2 write or delete answered with `{"status":"Success"}`.
+    pub async fn v2_ok(&self, req: HttpRequest) -> Result<(), Error> {
+        envelope::v2_ok(&self.json(req).await?)
+    }
+
+    pub async fn v2_one<M>(&self, req: HttpRequest, key: &str, read: Reader<M>) -> Result<M, Error> {
+        envelope::v2_one(&self.json(req).await?, key, read)
+    }
+
+    pub async fn v2_list<M>(&self, req: HttpRequest, key: &str, read: Reader<M>) -> Result<Page<M>, Error> {
+        envelope::v2_list(&self.json(req).await?, key, read)
+    }
+
+    pub async fn v3_one<M>(&self, req: HttpRequest, read: Reader<M>) -> Result<M, Error> {
+        envelope::v3_one(&self.json(req).await?, read)
+    }
+
+    pub async fn v3_list<M>(&self, req: HttpRequest, read: Reader<M>) -> Result<Page<M>, Error> {
+        envelope::v3_list(&self.json(req).await?, read)
+    }
+
+    /// The page a v3 `next` link points at.
+    pub async fn v3_next<M>(&self, next: &str, read: Reader<M>) -> Result<Page<M>, Error> {
+        let req = super::v3::follow_next(next, &self.api_path)
+            .ok_or_else(|| Error::decode("next", format!("not a v3 link: {next}")))?;
+        self.v3_list(req, read).await
+    }
+
+    /// Pages through a v3 list by `next` links.
+    pub fn v3_pager<M>(&self, first: HttpRequest, read: Reader<M>) -> Pager<'_, T, M> {
+        Pager { client: self, next: PagerNext::First(first), read }
+    }
+}
+
+enum PagerNext {
+    First(HttpRequest),
+    Link(String),
+    Done,
+}
+
+/// A v3 list, one page per [`Pager::next_page`], following `next` until absent.
+pub struct Pager<'c, T: Transport, M> {
+    client: &'c Client<T>,
+    next: PagerNext,
+    read: Reader<M>,
+}
+
+impl<T: Transport, M> Pager<'_, T, M> {
+    /// The next page, or `None` after the last one (or after an error).
+    pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
+        let result = match std::mem::replace(&mut self.next, PagerNext::Done) {
+            PagerNext::Done => return None,
+            PagerNext::First(req) => self.client.v3_list(req, self.read).await,
+            PagerNext::Link(link) => self.client.v3_next(&link, self.read).await,
+        };
+        Some(result.map(|page| {
+            if let Some(n) = page.next {
+                self.next = PagerNext::Link(n);
+            }
+            page.items
+        }))
+    }
+
+    /// Every remaining item (stops at the first error).
+    pub async fn collect_all(mut self) -> Result<Vec<M>, Error> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await {
+            all.extend(page?);
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,142 @@
+//! One error type for everything the client can fail at, worded for analysts.
+
+use std::fmt;
+
+/// What went wrong talking to ThreatConnect.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// The request did not reach ThreatConnect or no answer came back.
+    Network(String),
+    /// ThreatConnect did not answer in time.
+    Timeout,
+    /// The request was cancelled (the view that asked for it went away).
+    Aborted,
+    /// ThreatConnect answered with an error status; `message` is the server's own
+    /// (v2 `Failure` message, v3 `message`), `code` the v3 `errCode`.
+    Http { status: u16, code: Option<String>, message: String },
+    /// The answer did not have the expected shape; `path` is the JSON path that failed.
+    Decode { path: String, message: String },
+    /// The API token expired and could not be renewed.
+    SessionExpired,
+    /// Credentials were refused (not a token expiry).
+    Auth(String),
+    /// The client is set up wrongly (missing API path, bad URL...).
+    Config(String),
+}
+
+impl Error {
+    pub(crate) fn decode(path: &str, message: impl Into<String>) -> Self {
+        Error::Decode { path: path.to_string(), message: message.into() }
+    }
+    /// HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Network(m) => write!(f, "Could not reach ThreatConnect ({m}). Check the connection and try again."),
+            Error::Timeout => f.write_str("ThreatConnect did not answer in time. Try again in a moment."),
+            Error::Aborted => f.write_str("The request was cancelled."),
+            Error::Http { status, code, message } => {
+                let what = match status {
+                    400 => "ThreatConnect rejected the request",
+                    401 => "ThreatConnect did not accept the credentials",
+                    403 => "You do not have access to this item or owner",
+                    404 => "Not found in ThreatConnect",
+                    429 => "ThreatConnect is busy (too many requests)",
+                    500..=599 => "ThreatConnect had a server error",
+                    _ => "ThreatConnect answered with an error",
+                };
+                write!(f, "{what} (HTTP {status}")?;
+                if let Some(c) = code {
+                    write!(f, ", {c}")?;
+                }
+                f.write_str(")")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::Decode { path, message } => {
+                write!(f, "ThreatConnect sent data Pivot could not read (at {path}: {message}).")
+            }
+            Error::SessionExpired => f.write_str(
+                "Your ThreatConnect session has expired. Reload the Space (or the page) to sign in again.",
+            ),
+            Error::Auth(m) => write!(f, "ThreatConnect refused the credentials: {m}"),
+            Error::Config(m) => write!(f, "Pivot is not configured correctly: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What a transport can fail at (no HTTP status: any answer is a response).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    Network(String),
+    Timeout,
+    Aborted,
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::Network(m) => Error::Network(m),
+            TransportError::Timeout => Error::Timeout,
+            TransportError::Aborted => Error::Aborted,
+        }
+    }
+}
+
+/// The error for a non-2xx answer, with the server's own message when the body
+/// has one (v2 `{"status":"Failure","message"}`, v3 `{"errCode","message"}`).
+pub fn http_error(status: u16, body: &[u8]) -> Error {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    let code = v.get("errCode").and_then(|c| c.as_str()).map(str::to_string);
+    let message = match v.get("message").and_then(|m| m.as_str()) {
+        Some(m) => m.to_string(),
+        None => {
+            // Plain-text or HTML bodies: keep a short, printable excerpt.
+            let text = String::from_utf8_lossy(body);
+            let t = text.trim();
+            if t.starts_with('<') || t.starts_with('{') {
+                String::new()
+            } else {
+                t.chars().take(200).collect()
+            }
+        }
+    };
+    Error::Http { status, code, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_are_kept() {
+        let e = http_error(400, br#"{"status":"Failure","message":"Please enter a valid owner"}"#);
+        assert_eq!(e, Error::Http { status: 400, code: None, message: "Please enter a valid owner".into() });
+        let e = http_error(400, br#"{"errCode":"0x1001","message":"Association cannot be applied to the indicator types.","status":"Error"}"#);
+        assert_eq!(e.to_string(), "ThreatConnect rejected the request (HTTP 400, 0x1001): Association cannot be applied to the indicator types.");
+        let e = http_error(502, b"<html>bad gateway</html>");
+        assert_eq!(e, Error::Http { status: 502, code: None, message: String::new() });
+        assert_eq!(http_error(503, b"API offline").to_string(), "ThreatConnect had a server error (HTTP 503): API offline");
+    }
+
+    #[test]
+    fn session_expired_tells_what_to_do() {
+        assert!(Error::SessionExpired.to_string().contains("Reload the Space"));
+    }
+}

@@ -1,0 +1,629 @@
+//! Typed models in ThreatConnect's words. Always-present fields are not
+//! optional; everything else is. Each model keeps the object it was read from
+//! in `raw`, so nothing the API returned is lost when data is passed on
+//! (sharing), including fields Pivot does not know yet.
+
+use super::error::Error;
+use super::json::{as_i64, Obj, R};
+use super::types::{GroupType, IndicatorType};
+use serde_json::Value;
+
+/// The owner an item belongs to. v2 lists give `ownerName`, v2 items
+/// `owner: {id, name, type}`, v3 `ownerId` + `ownerName`, v3 tags `owner: "<name>"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnerRef {
+    pub name: String,
+    pub id: Option<i64>,
+    /// Organization, Community or Source, when given.
+    pub kind: Option<String>,
+}
+
+impl OwnerRef {
+    pub(crate) fn read(o: &Obj) -> R<OwnerRef> {
+        match o.get("owner") {
+            Some(Value::Object(_)) => {
+                let v = o.get("owner").unwrap_or(&Value::Null);
+                let p = o.p("owner");
+                let oo = Obj::new(v, &p)?;
+                Ok(OwnerRef { name: oo.text("name")?, id: oo.opt_i64("id"), kind: oo.opt_text("type") })
+            }
+            Some(Value::String(s)) => Ok(OwnerRef { name: s.clone(), id: o.opt_i64("ownerId"), kind: None }),
+            _ => Ok(OwnerRef { name: o.text("ownerName")?, id: o.opt_i64("ownerId"), kind: None }),
+        }
+    }
+}
+
+/// An indicator (Address, Host, File, URL, custom types...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indicator {
+    pub id: i64,
+    pub indicator_type: IndicatorType,
+    /// The value as ThreatConnect summarises it (v2 items are summarised from
+    /// their type's fields: `ip`, `hostName`, `md5 : sha1 : sha256`...).
+    pub summary: String,
+    pub owner: OwnerRef,
+    pub date_added: Option<String>,
+    pub last_modified: Option<String>,
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+    pub threat_assess_rating: Option<f64>,
+    pub threat_assess_confidence: Option<f64>,
+    pub threat_assess_score: Option<f64>,
+    pub description: Option<String>,
+    pub web_link: Option<String>,
+    pub active: Option<bool>,
+    pub private_flag: Option<bool>,
+    pub observation_count: Option<i64>,
+    pub last_observed: Option<String>,
+    pub false_positive_count: Option<i64>,
+    pub false_positive_last_reported: Option<String>,
+    pub tags: Vec<Tag>,
+    pub security_labels: Vec<SecurityLabel>,
+    pub attributes: Vec<Attribute>,
+    pub associated_groups: Vec<Group>,
+    pub associated_indicators: Vec<Indicator>,
+    /// Everything ThreatConnect sent for this indicator.
+    pub raw: Value,
+}
+
+/// v2 single items carry their value in type-specific fields.
+const SUMMARY_FIELDS: [&str; 13] = [
+    "summary", "ip", "hostName", "address", "text", "AS Number", "Block", "Mutex", "Key Name",
+    "User Agent String", "value1", "name", "indicator",
+];
+
+/// Text fields that are never an indicator's value.
+const KNOWN_TEXT_FIELDS: [&str; 12] = [
+    "type", "ownerName", "dateAdded", "lastModified", "webLink", "description", "source", "legacyLink",
+    "lastObserved", "falsePositiveLastReported", "id", "rating",
+];
+
+/// The indicator type named by a v2 entity key (`host`, `cidrBlock`, `emailAddress`...).
+pub fn indicator_type_from_entity(key: &str) -> Option<IndicatorType> {
+    if key.is_empty() || key == "indicator" {
+        return None;
+    }
+    IndicatorType::from_base_name(key)
+        .or_else(|| IndicatorType::from_base_name(&format!("{key}s")))
+        .or_else(|| IndicatorType::from_base_name(&format!("{key}es")))
+}
+
+fn file_summary(o: &Obj) -> Option<String> {
+    let hashes: Vec<String> = ["md5", "sha1", "sha256"].iter().filter_map(|k| o.opt_text(k)).collect();
+    if hashes.is_empty() {
+        None
+    } else {
+        Some(hashes.join(" : "))
+    }
+}
+
+impl Indicator {
+    /// Reads one indicator; `entity` is the v2 key it came under (a type hint
+    /// when the object has no `type`), empty for v3.
+    pub fn read(v: &Value, path: &str, entity: &str) -> R<Indicator> {
+        let o = Obj::new(v, path)?;
+        let indicator_type = match o.opt_text("type") {
+            Some(t) => IndicatorType::from_base_name(&t).unwrap_or(IndicatorType::Custom(t)),
+            None => match indicator_type_from_entity(entity) {
+                Some(t) => t,
+                None if !entity.is_empty() && entity != "indicator" => IndicatorType::Custom(entity.to_string()),
+                None => return Err(Error::decode(&o.p("type"), "missing")),
+            },
+        };
+        let mut summary = SUMMARY_FIELDS.iter().find_map(|k| o.opt_text(k)).or_else(|| file_summary(&o));
+        if summary.is_none() && matches!(indicator_type, IndicatorType::Custom(_)) {
+            // v2 custom types carry their value under their own field labels.
+            summary = o.m.iter().find(|(k, v)| v.is_string() && !KNOWN_TEXT_FIELDS.contains(&k.as_str())).and_then(|(_, v)| super::json::as_string(v));
+        }
+        let summary = summary.ok_or_else(|| Error::decode(&o.p("summary"), "missing"))?;
+        Ok(Indicator {
+            id: o.id("id")?,
+            indicator_type,
+            summary,
+            owner: OwnerRef::read(&o)?,
+            date_added: o.opt_text("dateAdded"),
+            last_modified: o.opt_text("lastModified"),
+            rating: o.opt_f64("rating").or_else(|| o.opt_f64("threatAssessRating")),
+            confidence: o.opt_f64("confidence").or_else(|| o.opt_f64("threatAssessConfidence")),
+            threat_assess_rating: o.opt_f64("threatAssessRating"),
+            threat_assess_confidence: o.opt_f64("threatAssessConfidence"),
+            threat_assess_score: o.opt_f64("threatAssessScore"),
+            description: o.opt_text("description"),
+            web_link: o.opt_text("webLink"),
+            active: o.opt_bool("active"),
+            private_flag: o.opt_bool("privateFlag"),
+            // v3 names the counts `observations`/`falsePositives`, v2 `...Count`.
+            observation_count: o.opt_i64("observationCount").or_else(|| o.opt_i64("observations")),
+            last_observed: o.opt_text("lastObserved"),
+            false_positive_count: o.opt_i64("falsePositiveCount").or_else(|| o.opt_i64("falsePositives")),
+            false_positive_last_reported: o
+                .opt_text("falsePositiveLastReported")
+                .or_else(|| o.opt_text("lastFalsePositive")),
+            tags: o.list("tags", Tag::read)?,
+            security_labels: o.list("securityLabels", SecurityLabel::read)?,
+            attributes: o.list("attributes", Attribute::read)?,
+            associated_groups: o.list("associatedGroups", Group::read)?,
+            associated_indicators: o.list("associatedIndicators", Indicator::read)?,
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A group (Adversary, Incident, Report... all 16 types, and any newer type by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub id: i64,
+    /// The type as ThreatConnect wrote it (`Incident`, `Attack Pattern`...).
+    pub type_name: String,
+    pub name: String,
+    pub owner: OwnerRef,
+    pub date_added: Option<String>,
+    pub last_modified: Option<String>,
+    pub event_date: Option<String>,
+    pub status: Option<String>,
+    pub description: Option<String>,
+    pub web_link: Option<String>,
+    pub tags: Vec<Tag>,
+    pub security_labels: Vec<SecurityLabel>,
+    pub attributes: Vec<Attribute>,
+    pub associated_groups: Vec<Group>,
+    pub associated_indicators: Vec<Indicator>,
+    pub raw: Value,
+}
+
+impl Group {
+    pub fn read(v: &Value, path: &str, entity: &str) -> R<Group> {
+        let o = Obj::new(v, path)?;
+        let type_name = match o.opt_text("type") {
+            Some(t) => t,
+            None => match GroupType::from_name(entity).or_else(|| GroupType::from_name(&format!("{entity}s"))) {
+                Some(t) => t.type_name().to_string(),
+                None if entity.eq_ignore_ascii_case("adversary") => "Adversary".into(),
+                None => return Err(Error::decode(&o.p("type"), "missing")),
+            },
+        };
+        Ok(Group {
+            id: o.id("id")?,
+            type_name,
+            name: o.text("name")?,
+            owner: OwnerRef::read(&o)?,
+            date_added: o.opt_text("dateAdded"),
+            last_modified: o.opt_text("lastModified"),
+            event_date: o.opt_text("eventDate"),
+            status: o.opt_text("status"),
+            description: o.opt_text("description"),
+            web_link: o.opt_text("webLink"),
+            tags: o.list("tags", Tag::read)?,
+            security_labels: o.list("securityLabels", SecurityLabel::read)?,
+            attributes: o.list("attributes", Attribute::read)?,
+            associated_groups: o.list("associatedGroups", Group::read)?,
+            associated_indicators: o.list("associatedIndicators", Indicator::read)?,
+            raw: v.clone(),
+        })
+    }
+    /// The group type, when it is one of the 16 Pivot knows.
+    pub fn group_type(&self) -> Option<GroupType> {
+        GroupType::from_name(&self.type_name)
+    }
+}
+
+/// An attribute (Description, Source, custom types...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub id: i64,
+    pub attribute_type: String,
+    pub value: String,
+    pub date_added: Option<String>,
+    pub last_modified: Option<String>,
+    pub displayed: Option<bool>,
+    pub default: Option<bool>,
+    pub security_labels: Vec<SecurityLabel>,
+    pub raw: Value,
+}
+
+impl Attribute {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Attribute> {
+        let o = Obj::new(v, path)?;
+        Ok(Attribute {
+            id: o.id("id")?,
+            attribute_type: o.text("type")?,
+            value: o.get("value").and_then(super::json::as_string).unwrap_or_default(),
+            date_added: o.opt_text("dateAdded"),
+            last_modified: o.opt_text("lastModified"),
+            displayed: o.opt_bool("displayed"),
+            default: o.opt_bool("default"),
+            security_labels: o.list("securityLabels", SecurityLabel::read)?,
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A tag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tag {
+    pub name: String,
+    pub id: Option<i64>,
+    pub description: Option<String>,
+    pub web_link: Option<String>,
+    pub raw: Value,
+}
+
+impl Tag {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Tag> {
+        let o = Obj::new(v, path)?;
+        Ok(Tag {
+            name: o.text("name")?,
+            id: o.opt_i64("id"),
+            description: o.opt_text("description"),
+            web_link: o.opt_text("webLink"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A security label (TLP:AMBER...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecurityLabel {
+    pub name: String,
+    pub id: Option<i64>,
+    pub description: Option<String>,
+    pub color: Option<String>,
+    pub date_added: Option<String>,
+    pub raw: Value,
+}
+
+impl SecurityLabel {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<SecurityLabel> {
+        let o = Obj::new(v, path)?;
+        Ok(SecurityLabel {
+            name: o.text("name")?,
+            id: o.opt_i64("id"),
+            description: o.opt_text("description"),
+            color: o.opt_text("color"),
+            date_added: o.opt_text("dateAdded"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// An owner (Organization, Community, Source) with what else the API said (v3 permissions...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Owner {
+    pub id: i64,
+    pub name: String,
+    pub kind: Option<String>,
+    pub raw: Value,
+}
+
+impl Owner {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Owner> {
+        let o = Obj::new(v, path)?;
+        Ok(Owner { id: o.id("id")?, name: o.text("name")?, kind: o.opt_text("type"), raw: v.clone() })
+    }
+}
+
+/// A user (owner members, whoami, v3 `createdBy`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub user_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub raw: Value,
+}
+
+impl User {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<User> {
+        let o = Obj::new(v, path)?;
+        Ok(User {
+            user_name: o.text("userName")?,
+            first_name: o.opt_text("firstName"),
+            last_name: o.opt_text("lastName"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A victim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Victim {
+    pub id: i64,
+    pub name: String,
+    pub org: Option<String>,
+    pub web_link: Option<String>,
+    pub raw: Value,
+}
+
+impl Victim {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Victim> {
+        let o = Obj::new(v, path)?;
+        Ok(Victim {
+            id: o.id("id")?,
+            name: o.text("name")?,
+            org: o.opt_text("org"),
+            web_link: o.opt_text("webLink"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A victim asset (EmailAddress, NetworkAccount, Phone, SocialNetwork, WebSite).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VictimAsset {
+    pub id: i64,
+    pub asset_type: String,
+    /// `name` in v2; v3 puts the value in a type-specific field (`website`, `address`...).
+    pub name: Option<String>,
+    pub raw: Value,
+}
+
+impl VictimAsset {
+    pub fn read(v: &Value, path: &str, entity: &str) -> R<VictimAsset> {
+        let o = Obj::new(v, path)?;
+        let asset_type = match o.opt_text("type") {
+            Some(t) => t,
+            None if !entity.is_empty() => entity.to_string(),
+            None => return Err(Error::decode(&o.p("type"), "missing")),
+        };
+        let name = ["name", "address", "phone", "website", "accountName", "phoneNumber"]
+            .iter()
+            .find_map(|k| o.opt_text(k));
+        Ok(VictimAsset { id: o.id("id")?, asset_type, name, raw: v.clone() })
+    }
+}
+
+/// A task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    pub id: i64,
+    pub name: String,
+    pub owner: OwnerRef,
+    pub status: Option<String>,
+    pub due_date: Option<String>,
+    pub raw: Value,
+}
+
+impl Task {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Task> {
+        let o = Obj::new(v, path)?;
+        Ok(Task {
+            id: o.id("id")?,
+            name: o.text("name")?,
+            owner: OwnerRef::read(&o)?,
+            status: o.opt_text("status"),
+            due_date: o.opt_text("dueDate"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// `/observationCount`: `{count, lastObserved, yourCount, yourLastObserved}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObservationCount {
+    pub count: i64,
+    pub last_observed: Option<String>,
+    pub your_count: Option<i64>,
+    pub your_last_observed: Option<String>,
+    pub raw: Value,
+}
+
+impl ObservationCount {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<ObservationCount> {
+        let o = Obj::new(v, path)?;
+        Ok(ObservationCount {
+            count: o.opt_i64("count").unwrap_or(0),
+            last_observed: o.opt_text("lastObserved"),
+            your_count: o.opt_i64("yourCount"),
+            your_last_observed: o.opt_text("yourLastObserved"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// A false-positive report (`POST .../falsePositive` answer): `{count, reported}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FalsePositive {
+    pub count: i64,
+    /// The indicator, when the answer names it (v3 `PUT ...?fields=falsePositives`).
+    pub indicator_id: Option<i64>,
+    pub summary: Option<String>,
+    pub reported_by_user: Option<bool>,
+    pub last_reported: Option<String>,
+    pub raw: Value,
+}
+
+impl FalsePositive {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<FalsePositive> {
+        let o = Obj::new(v, path)?;
+        Ok(FalsePositive {
+            count: o.opt_i64("count").or_else(|| o.opt_i64("falsePositives")).unwrap_or(0),
+            indicator_id: o.opt_i64("id"),
+            summary: o.opt_text("summary"),
+            reported_by_user: o.opt_bool("reported").or_else(|| o.opt_bool("falsePositiveReportedByUser")),
+            last_reported: o.opt_text("lastReported").or_else(|| o.opt_text("lastFalsePositive")),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// One line of `/v2/indicators/observed`: an indicator's observations (no id there).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub summary: String,
+    pub observation_count: i64,
+    pub last_observed: Option<String>,
+    pub raw: Value,
+}
+
+impl Observed {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Observed> {
+        let o = Obj::new(v, path)?;
+        Ok(Observed {
+            summary: o.text("summary")?,
+            observation_count: o.opt_i64("observationCount").unwrap_or(0),
+            last_observed: o.opt_text("lastObserved"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// An indicator type from `/v2/types/indicatorTypes?includeAdditional=true`,
+/// custom types included: their `apiBranch` is the v2 URL branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndicatorTypeDef {
+    pub name: String,
+    pub api_branch: String,
+    pub api_entity: String,
+    pub custom: bool,
+    pub raw: Value,
+}
+
+impl IndicatorTypeDef {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<IndicatorTypeDef> {
+        let o = Obj::new(v, path)?;
+        Ok(IndicatorTypeDef {
+            name: o.text("name")?,
+            api_branch: o.text("apiBranch")?,
+            api_entity: o.opt_text("apiEntity").unwrap_or_default(),
+            custom: o.opt_bool("custom").unwrap_or(false),
+            raw: v.clone(),
+        })
+    }
+    pub fn indicator_type(&self) -> IndicatorType {
+        IndicatorType::from_base_name(&self.name).unwrap_or_else(|| IndicatorType::Custom(self.name.clone()))
+    }
+}
+
+/// Anything with an id that Pivot keeps as ThreatConnect sent it (adversary
+/// assets, file occurrences, attribute types, v3 deleted items...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub id: i64,
+    pub raw: Value,
+}
+
+impl Record {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Record> {
+        let o = Obj::new(v, path)?;
+        Ok(Record { id: o.id("id")?, raw: v.clone() })
+    }
+}
+
+/// A batch job's status (`GET /v2/batch/{id}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchStatus {
+    pub id: i64,
+    /// Created, Queued, Running, Completed.
+    pub status: String,
+    pub error_count: i64,
+    pub success_count: i64,
+    pub unprocess_count: i64,
+    pub raw: Value,
+}
+
+impl BatchStatus {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<BatchStatus> {
+        let o = Obj::new(v, path)?;
+        Ok(BatchStatus {
+            id: o.id("id").or_else(|_| o.id("batchId"))?,
+            status: o.text("status")?,
+            error_count: o.opt_i64("errorCount").unwrap_or(0),
+            success_count: o.opt_i64("successCount").unwrap_or(0),
+            unprocess_count: o.opt_i64("unprocessCount").unwrap_or(0),
+            raw: v.clone(),
+        })
+    }
+    pub fn is_done(&self) -> bool {
+        self.status.eq_ignore_ascii_case("Completed")
+    }
+}
+
+/// A batch error line (`GET /v2/batch/{id}/errors`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchError {
+    pub error_code: Option<String>,
+    pub error_message: String,
+    pub raw: Value,
+}
+
+impl BatchError {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<BatchError> {
+        let o = Obj::new(v, path)?;
+        Ok(BatchError {
+            error_code: o.opt_text("errorCode"),
+            error_message: o.opt_text("errorMessage").or_else(|| o.opt_text("errorReason")).unwrap_or_default(),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// An id given as number or string at a path (`{"batchId": "12"}`).
+pub fn read_id(v: &Value, path: &str) -> R<i64> {
+    as_i64(v).ok_or_else(|| Error::decode(path, "expected a whole number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn v2_host_is_summarised_and_typed_from_its_entity() {
+        let v = json!({"id": 12345, "owner": {"id": 1, "name": "Example Organization", "type": "Organization"},
+            "threatAssessRating": "3.00", "hostName": "example.com", "dnsActive": "false", "newField": [1]});
+        let i = Indicator::read(&v, "data.host", "host").unwrap();
+        assert_eq!(i.id, 12345);
+        assert_eq!(i.indicator_type, IndicatorType::Host);
+        assert_eq!(i.summary, "example.com");
+        assert_eq!(i.owner, OwnerRef { name: "Example Organization".into(), id: Some(1), kind: Some("Organization".into()) });
+        assert_eq!(i.rating, Some(3.0));
+        assert_eq!(i.raw["newField"], json!([1]));
+    }
+
+    #[test]
+    fn custom_types_are_kept() {
+        let v = json!({"id": "7", "type": "Hashtag", "summary": "#bad", "ownerName": "Org"});
+        let i = Indicator::read(&v, "data[0]", "").unwrap();
+        assert_eq!(i.indicator_type, IndicatorType::Custom("Hashtag".into()));
+        assert_eq!(i.id, 7);
+    }
+
+    #[test]
+    fn v2_custom_type_value_comes_from_its_own_field() {
+        let v = json!({"id": 3, "ownerName": "O", "dateAdded": "2024-01-01", "Hashtag": "#evil", "webLink": "https://x"});
+        let i = Indicator::read(&v, "data.hashtag", "hashtag").unwrap();
+        assert_eq!((i.indicator_type, i.summary.as_str()), (IndicatorType::Custom("hashtag".into()), "#evil"));
+    }
+
+    #[test]
+    fn file_hashes_are_joined() {
+        let v = json!({"id": 1, "md5": "AA", "sha256": "CC", "ownerName": "O"});
+        assert_eq!(Indicator::read(&v, "", "file").unwrap().summary, "AA : CC");
+    }
+
+    #[test]
+    fn missing_identity_fails_with_path() {
+        let v = json!({"id": 1, "summary": "x", "type": "Host"});
+        assert_eq!(
+            Indicator::read(&v, "data", "").unwrap_err(),
+            Error::decode("data.ownerName", "missing")
+        );
+        let v = json!({"id": 1, "ownerName": "o", "summary": "x"});
+        assert_eq!(Group::read(&v, "data.group[0]", "group").unwrap_err(), Error::decode("data.group[0].type", "missing"));
+    }
+
+    #[test]
+    fn v3_nested_lists_decode() {
+        let v = json!({"id": 4, "ownerName": "Demo", "type": "Host", "summary": "a.com",
+            "tags": {"data": [{"id": 11, "name": "T"}]},
+            "associatedGroups": {"data": [{"id": 12, "ownerName": "Src", "type": "Adversary", "name": "Bad Guy"}]},
+            "attributes": {"data": [{"id": 1, "type": "Description", "value": "d",
+                "securityLabels": {"data": [{"name": "TLP:AMBER"}]}}]}});
+        let i = Indicator::read(&v, "data", "").unwrap();
+        assert_eq!(i.tags[0].name, "T");
+        assert_eq!(i.associated_groups[0].group_type(), Some(GroupType::Adversary));
+        assert_eq!(i.attributes[0].security_labels[0].name, "TLP:AMBER");
+        let bad = json!({"id": 4, "ownerName": "Demo", "type": "Host", "summary": "a.com",
+            "associatedGroups": {"data": [{"id": 12, "ownerName": "Src", "type": "Adversary"}]}});
+        assert_eq!(Indicator::read(&bad, "data", "").unwrap_err(), Error::decode("data.associatedGroups.data[0].name", "missing"));
+    }
+}

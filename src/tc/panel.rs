@@ -1,0 +1,325 @@
+//! What the panels ask for: v3 first (one core request, association pages at
+//! the same time), v2 when v3 is not there (404/400), with every v2 request
+//! issued at once.
+
+use super::client::{Client, Transport};
+use super::envelope::{self, Page};
+use super::error::Error;
+use super::model::{Attribute, Group, Indicator, ObservationCount, SecurityLabel, Tag};
+use super::types::{GroupType, IndicatorType};
+use super::v2::{self, entity, ItemRef, ListOptions};
+use super::v3::{self, IndicatorKey};
+use futures::future::{join, join3, join_all};
+use serde_json::Value;
+
+/// Page size for association lists.
+pub const ASSOCIATION_PAGE: u32 = 100;
+
+/// Which API answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiVersion {
+    V3,
+    V2,
+}
+
+/// An indicator as the Spaces context (or a pivot) names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndicatorRef {
+    pub indicator_type: IndicatorType,
+    pub summary: String,
+    /// Known after a pivot: lets the association page go out with the core.
+    pub id: Option<i64>,
+    pub owner: Option<String>,
+    /// The v2 `apiBranch` of a custom type (for the v2 fallback).
+    pub custom_branch: Option<String>,
+}
+
+impl IndicatorRef {
+    pub fn new(indicator_type: IndicatorType, summary: &str, owner: Option<&str>) -> Self {
+        IndicatorRef { indicator_type, summary: summary.into(), id: None, owner: owner.map(str::to_string), custom_branch: None }
+    }
+}
+
+/// An indicator panel. `indicator` carries tags, security labels, attributes
+/// and associations; `more_*` say where the association lists go on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndicatorPanel {
+    pub indicator: Indicator,
+    pub observation_count: Option<ObservationCount>,
+    /// v3 `next` link for more associated groups, when there are more.
+    pub more_groups: Option<String>,
+    /// Total associated groups when ThreatConnect said.
+    pub group_count: Option<i64>,
+    /// v2 `dnsResolutions` answer, as sent (hosts and addresses).
+    pub dns_resolutions: Option<Value>,
+    pub source: ApiVersion,
+    /// Parts that could not be loaded (the rest of the panel is still shown).
+    pub warnings: Vec<Error>,
+}
+
+/// A group panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupPanel {
+    pub group: Group,
+    pub more_indicators: Option<String>,
+    pub indicator_count: Option<i64>,
+    pub more_groups: Option<String>,
+    pub group_count: Option<i64>,
+    pub source: ApiVersion,
+    pub warnings: Vec<Error>,
+}
+
+/// v3 unavailable (old instance, or the path is not there): use v2.
+fn v3_unavailable(e: &Error) -> bool {
+    matches!(e.status(), Some(404) | Some(400))
+}
+
+/// Loads an indicator panel.
+pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
+    let owner = r.owner.as_deref();
+    let result = match r.id {
+        None => {
+            let req = v3::indicator(&IndicatorKey::Summary(r.summary.clone()), Some(&r.indicator_type), owner, true);
+            client.v3_one(req, Indicator::read).await.map(|i| (i, None))
+        }
+        Some(id) => {
+            // The core and the first page of associated groups at the same time.
+            let core = client.v3_one(v3::indicator(&IndicatorKey::Id(id), Some(&r.indicator_type), owner, false), Indicator::read);
+            let groups = client.v3_list(v3::groups_of_indicator(id, 0, ASSOCIATION_PAGE), Group::read);
+            let (core, groups) = join(core, groups).await;
+            core.map(|i| (i, Some(groups)))
+        }
+    };
+    match result {
+        Ok((mut indicator, groups)) => {
+            let (mut more_groups, mut group_count, mut warnings) = (None, None, Vec::new());
+            match groups {
+                Some(Ok(page)) => {
+                    indicator.associated_groups = page.items;
+                    more_groups = page.next;
+                    group_count = page.result_count;
+                }
+                Some(Err(e)) => warnings.push(e),
+                None => {}
+            }
+            Ok(IndicatorPanel {
+                indicator,
+                observation_count: None,
+                more_groups,
+                group_count,
+                dns_resolutions: None,
+                source: ApiVersion::V3,
+                warnings,
+            })
+        }
+        Err(e) if v3_unavailable(&e) => load_indicator_panel_v2(client, r).await,
+        Err(e) => Err(e),
+    }
+}
+
+fn list_or_warn<M>(body: Result<Value, Error>, key: &str, read: envelope::Reader<M>, warnings: &mut Vec<Error>) -> Vec<M> {
+    let r = body.and_then(|b| envelope::v2_list(&b, key, read));
+    warn(r, warnings).map(|p| p.items).unwrap_or_default()
+}
+
+/// Keeps the error as a warning.
+fn warn<X>(r: Result<X, Error>, warnings: &mut Vec<Error>) -> Option<X> {
+    match r {
+        Ok(x) => Some(x),
+        Err(e) => {
+            warnings.push(e);
+            None
+        }
+    }
+}
+
+/// The indicator panel from v2: item, attributes, tags, security labels,
+/// associated groups and indicators, observation count (and DNS resolutions
+/// for hosts and addresses), all requested at once.
+pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
+    let item = match (&r.custom_branch, ItemRef::indicator(&r.indicator_type, &r.summary)) {
+        (Some(b), _) => ItemRef::custom_indicator(b, &r.summary),
+        (None, Some(i)) => i,
+        (None, None) => {
+            return Err(Error::Config(format!("no v2 branch known for indicator type {}", r.indicator_type)))
+        }
+    };
+    let owner = r.owner.as_deref();
+    let opts = ListOptions { owner: r.owner.clone(), ..ListOptions::default() };
+    let mut reqs = vec![
+        v2::item(&item, owner),
+        v2::attributes(&item, owner),
+        v2::tags(&item, owner),
+        v2::security_labels(&item, owner),
+        v2::associated_groups(&item, None, &opts),
+        v2::associated_indicators(&item, None, &opts),
+        v2::observation_count(&item, owner),
+    ];
+    let dns = matches!(r.indicator_type, IndicatorType::Host | IndicatorType::Address);
+    if dns {
+        reqs.push(v2::dns_resolutions(&item, owner));
+    }
+    let mut answers = join_all(reqs.into_iter().map(|q| client.json(q))).await.into_iter();
+    let mut next = || answers.next().unwrap_or(Err(Error::Config("missing answer".into())));
+    let entity_key = match &item {
+        ItemRef::Indicator { branch, .. } => entity_of_branch(branch),
+        _ => entity::INDICATOR.to_string(),
+    };
+    let mut indicator = envelope::v2_one(&next()?, &entity_key, Indicator::read)?;
+    let mut warnings = Vec::new();
+    indicator.attributes = list_or_warn(next(), entity::ATTRIBUTE, Attribute::read, &mut warnings);
+    indicator.tags = list_or_warn(next(), entity::TAG, Tag::read, &mut warnings);
+    indicator.security_labels = list_or_warn(next(), entity::SECURITY_LABEL, SecurityLabel::read, &mut warnings);
+    indicator.associated_groups = list_or_warn(next(), entity::GROUP, Group::read, &mut warnings);
+    indicator.associated_indicators = list_or_warn(next(), entity::INDICATOR, Indicator::read, &mut warnings);
+    let observation_count = match next().and_then(|b| envelope::v2_one(&b, entity::OBSERVATION_COUNT, ObservationCount::read)) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            warnings.push(e);
+            None
+        }
+    };
+    let dns_resolutions = if dns {
+        match next() {
+            Ok(v) => Some(v.get("data").cloned().unwrap_or(Value::Null)),
+            Err(e) => {
+                warnings.push(e);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok(IndicatorPanel {
+        indicator,
+        observation_count,
+        more_groups: None,
+        group_count: None,
+        dns_resolutions,
+        source: ApiVersion::V2,
+        warnings,
+    })
+}
+
+/// The singular entity key of a v2 branch (`hosts` -> `host`, `addresses` -> `address`).
+fn entity_of_branch(branch: &str) -> String {
+    let b = branch;
+    if let Some(s) = b.strip_suffix("sses") {
+        return format!("{s}ss");
+    }
+    if let Some(s) = b.strip_suffix("xes") {
+        return format!("{s}x");
+    }
+    b.strip_suffix('s').unwrap_or(b).to_string()
+}
+
+/// The v2 entity key of a group type (`Course of Action` -> `courseOfAction`).
+fn group_entity(t: GroupType) -> String {
+    let mut out = String::new();
+    for (i, w) in t.type_name().split(' ').enumerate() {
+        let mut c = w.chars();
+        if let Some(f) = c.next() {
+            if i == 0 {
+                out.extend(f.to_lowercase());
+            } else {
+                out.extend(f.to_uppercase());
+            }
+            out.push_str(c.as_str());
+        }
+    }
+    out
+}
+
+/// Loads a group panel: the core and the first pages of associated indicators
+/// and groups, at the same time.
+pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
+    let core = client.v3_one(v3::group(id, false), Group::read);
+    let inds = client.v3_list(v3::indicators_of_group(id, 0, ASSOCIATION_PAGE), Indicator::read);
+    let grps = client.v3_list(v3::groups_of_group(id, 0, ASSOCIATION_PAGE), Group::read);
+    let (core, inds, grps) = join3(core, inds, grps).await;
+    match core {
+        Ok(mut group) => {
+            let mut warnings = Vec::new();
+            let (mut more_indicators, mut indicator_count, mut more_groups, mut group_count) = (None, None, None, None);
+            match inds {
+                Ok(Page { items, result_count, next }) => {
+                    group.associated_indicators = items;
+                    more_indicators = next;
+                    indicator_count = result_count;
+                }
+                Err(e) => warnings.push(e),
+            }
+            match grps {
+                Ok(Page { items, result_count, next }) => {
+                    group.associated_groups = items;
+                    more_groups = next;
+                    group_count = result_count;
+                }
+                Err(e) => warnings.push(e),
+            }
+            Ok(GroupPanel { group, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings })
+        }
+        Err(e) if v3_unavailable(&e) => load_group_panel_v2(client, group_type, id).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// The group panel from v2, all requests at once.
+pub async fn load_group_panel_v2<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
+    let item = ItemRef::group(group_type, id);
+    let opts = ListOptions::default();
+    let reqs = vec![
+        v2::item(&item, None),
+        v2::attributes(&item, None),
+        v2::tags(&item, None),
+        v2::security_labels(&item, None),
+        v2::associated_groups(&item, None, &opts),
+        v2::associated_indicators(&item, None, &opts),
+    ];
+    let mut answers = join_all(reqs.into_iter().map(|q| client.json(q))).await.into_iter();
+    let mut next = || answers.next().unwrap_or(Err(Error::Config("missing answer".into())));
+    let entity_key = group_entity(group_type);
+    let mut group = envelope::v2_one(&next()?, &entity_key, Group::read)?;
+    let mut warnings = Vec::new();
+    group.attributes = list_or_warn(next(), entity::ATTRIBUTE, Attribute::read, &mut warnings);
+    group.tags = list_or_warn(next(), entity::TAG, Tag::read, &mut warnings);
+    group.security_labels = list_or_warn(next(), entity::SECURITY_LABEL, SecurityLabel::read, &mut warnings);
+    group.associated_groups = list_or_warn(next(), entity::GROUP, Group::read, &mut warnings);
+    group.associated_indicators = list_or_warn(next(), entity::INDICATOR, Indicator::read, &mut warnings);
+    Ok(GroupPanel {
+        group,
+        more_indicators: None,
+        indicator_count: None,
+        more_groups: None,
+        group_count: None,
+        source: ApiVersion::V2,
+        warnings,
+    })
+}
+
+/// A TQL search over indicators, paged by `next` links.
+pub fn search_indicators<'c, T: Transport>(client: &'c Client<T>, tql: &str, page_size: u32) -> super::client::Pager<'c, T, Indicator> {
+    client.v3_pager(v3::search(v3::Collection::Indicators, tql, 0, page_size, true), Indicator::read)
+}
+
+/// A TQL search over groups, paged by `next` links.
+pub fn search_groups<'c, T: Transport>(client: &'c Client<T>, tql: &str, page_size: u32) -> super::client::Pager<'c, T, Group> {
+    client.v3_pager(v3::search(v3::Collection::Groups, tql, 0, page_size, true), Group::read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_to_entity() {
+        for (b, e) in [("hosts", "host"), ("addresses", "address"), ("emailAddresses", "emailAddress"), ("mutexes", "mutex"),
+            ("cidrBlocks", "cidrBlock"), ("urls", "url"), ("incidents", "incident"), ("malware", "malware"),
+            ] {
+            assert_eq!(entity_of_branch(b), e);
+        }
+        assert_eq!(group_entity(GroupType::CourseOfAction), "courseOfAction");
+        assert_eq!(group_entity(GroupType::Adversary), "adversary");
+        assert_eq!(group_entity(GroupType::IntrusionSet), "intrusionSet");
+    }
+}

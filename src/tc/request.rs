@@ -1,0 +1,302 @@
+//! One request shape, one query encoder. What is signed is exactly what is sent:
+//! [`HttpRequest::path_and_query`] is both the HMAC input and the URL tail.
+
+/// HTTP methods the ThreatConnect API uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Options,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+        }
+    }
+}
+
+/// A request as built by the pure builders. `path` is already percent-encoded
+/// (segments go through [`PathBuf::seg`]); the builders produce paths below the
+/// API root (`/v2/...`), and the client prefixes the API path (`/api`) before
+/// signing and sending, so what the transport sees always carries the prefix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub path: String,
+    /// Decoded pairs, in order; encoded once by [`encode_query`].
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// A response as the transport received it, whatever its status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers: Vec::new(), body: body.into() }
+    }
+    /// Header value by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl HttpRequest {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        HttpRequest { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::Get, path)
+    }
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::Post, path)
+    }
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::Put, path)
+    }
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::Delete, path)
+    }
+    /// Adds a query parameter (repeatable: `fields=a&fields=b`).
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+    pub fn query_opt(self, key: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(key, v),
+            None => self,
+        }
+    }
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+    /// A JSON body (`Content-Type: application/json`).
+    pub fn json(self, body: &serde_json::Value) -> Self {
+        let bytes = body.to_string().into_bytes();
+        self.body(bytes, "application/json")
+    }
+    pub fn body(mut self, bytes: Vec<u8>, content_type: &str) -> Self {
+        self.headers.push(("Content-Type".into(), content_type.into()));
+        self.body = Some(bytes);
+        self
+    }
+    /// `owner=<name>` when given.
+    pub fn owner(self, owner: Option<&str>) -> Self {
+        self.query_opt("owner", owner)
+    }
+    /// GETs are the only requests retried without asking.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(self.method, Method::Get | Method::Options)
+    }
+    /// The encoded query, without `?`.
+    pub fn encoded_query(&self) -> String {
+        encode_query(&self.query)
+    }
+    /// `<path>?<query>` exactly as sent (no `?` when there is no query).
+    pub fn path_and_query(&self) -> String {
+        let q = self.encoded_query();
+        if q.is_empty() {
+            self.path.clone()
+        } else {
+            let mut s = String::with_capacity(self.path.len() + 1 + q.len());
+            s.push_str(&self.path);
+            s.push('?');
+            s.push_str(&q);
+            s
+        }
+    }
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so that no
+/// URL parser on the way (browser `URL`, proxies) re-encodes anything and the
+/// signed string stays the sent string. Space is `%20`, never `+`.
+pub fn encode_component(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` (and `+` as space, as form encoding and `next` links use it).
+/// Invalid escapes are kept as written; invalid UTF-8 is replaced, never a panic.
+pub fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match (hex(b[i + 1]), hex(b[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `k=v&k=v` with both sides through [`encode_component`].
+pub fn encode_query(pairs: &[(String, String)]) -> String {
+    let mut s = String::new();
+    for (k, v) in pairs {
+        if !s.is_empty() {
+            s.push('&');
+        }
+        s.push_str(&encode_component(k));
+        s.push('=');
+        s.push_str(&encode_component(v));
+    }
+    s
+}
+
+/// Splits `a=1&b=x%20y` into decoded pairs.
+pub fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode_component(k), decode_component(v)),
+            None => (decode_component(p), String::new()),
+        })
+        .collect()
+}
+
+/// Builds an encoded path one segment at a time: `/v2/indicators/urls/http%3A%2F%2F...`.
+#[derive(Clone, Debug, Default)]
+pub struct PathBuf(String);
+
+impl PathBuf {
+    /// Starts from literal, already safe segments (`"/v2/indicators"`).
+    pub fn lit(s: &str) -> Self {
+        PathBuf(s.to_string())
+    }
+    /// Appends one value as a single segment: `/`, `?`, `#`, `%`, `+`, spaces are encoded.
+    pub fn seg(mut self, value: &str) -> Self {
+        self.0.push('/');
+        self.0.push_str(&encode_component(value));
+        self
+    }
+    /// Appends a number segment.
+    pub fn id(mut self, id: i64) -> Self {
+        self.0.push('/');
+        self.0.push_str(&id.to_string());
+        self
+    }
+    pub fn build(self) -> String {
+        self.0
+    }
+}
+
+/// Splits a `tcApiPath` such as `https://app.threatconnect.com/api` into the
+/// origin and the API path. Some docs give it without `/api`: then `/api` is added.
+pub fn split_api_url(api_url: &str) -> (String, String) {
+    let s = api_url.trim().trim_end_matches('/');
+    let after_scheme = s.find("://").map(|i| i + 3).unwrap_or(0);
+    let (origin, path) = match s[after_scheme..].find('/') {
+        Some(i) => (&s[..after_scheme + i], &s[after_scheme + i..]),
+        None => (s, ""),
+    };
+    let path = if path.ends_with("/api") { path.to_string() } else { format!("{path}/api") };
+    (origin.to_string(), path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_encode_everything_but_unreserved() {
+        assert_eq!(encode_component("Common Community"), "Common%20Community");
+        assert_eq!(encode_component("http://ex.com/a?b=c#d%e+f"), "http%3A%2F%2Fex.com%2Fa%3Fb%3Dc%23d%25e%2Bf");
+        assert_eq!(encode_component("TLP:AMBER"), "TLP%3AAMBER");
+        assert_eq!(encode_component("é"), "%C3%A9");
+        assert_eq!(encode_component("a-b.c_d~e"), "a-b.c_d~e");
+    }
+
+    #[test]
+    fn decode_is_lenient_and_inverse_of_encode() {
+        for s in ["a b", "http://x/y?z#%+", "ünï", "100%", "%", "%zz", "%4"] {
+            assert_eq!(decode_component(&encode_component(s)), s);
+        }
+        assert_eq!(decode_component("a+b%20c"), "a b c");
+        assert_eq!(decode_component("100%"), "100%");
+        assert_eq!(decode_component("%4"), "%4");
+        assert_eq!(decode_component("%zz"), "%zz");
+        assert_eq!(decode_component("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn path_and_query_is_what_is_sent() {
+        let r = HttpRequest::get(PathBuf::lit("/api/v2/indicators/hosts").seg("example.com").build())
+            .query("Owner", "Common Community");
+        assert_eq!(r.path_and_query(), "/api/v2/indicators/hosts/example.com?Owner=Common%20Community");
+        let r = HttpRequest::get("/api/v2/owners");
+        assert_eq!(r.path_and_query(), "/api/v2/owners");
+        let r = HttpRequest::get("/v3/indicators/4").query("fields", "tags").query("fields", "associatedGroups");
+        assert_eq!(r.path_and_query(), "/v3/indicators/4?fields=tags&fields=associatedGroups");
+    }
+
+    #[test]
+    fn parse_query_round_trips() {
+        let pairs = vec![("tql".to_string(), "summary contains \"a&b\"".to_string()), ("x".into(), "".into())];
+        assert_eq!(parse_query(&encode_query(&pairs)), pairs);
+    }
+
+    #[test]
+    fn api_url_split() {
+        assert_eq!(split_api_url("https://app.threatconnect.com/api"), ("https://app.threatconnect.com".into(), "/api".into()));
+        assert_eq!(split_api_url("https://app.threatconnect.com/api/"), ("https://app.threatconnect.com".into(), "/api".into()));
+        assert_eq!(split_api_url("https://app.threatconnect.com"), ("https://app.threatconnect.com".into(), "/api".into()));
+        assert_eq!(split_api_url("https://tc.corp/threatconnect/api"), ("https://tc.corp".into(), "/threatconnect/api".into()));
+        assert_eq!(split_api_url("/api"), ("".into(), "/api".into()));
+    }
+}

@@ -1,0 +1,147 @@
+//! When to retry, as a pure function. Only idempotent requests (GET) are
+//! retried, on network errors and 429/500/502/503/504, with exponential backoff
+//! and jitter; `Retry-After` is honoured. Writes are never retried blindly.
+
+/// The retry settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    pub base_ms: u32,
+    pub max_ms: u32,
+    /// A `Retry-After` longer than this is not waited for: the error is shown.
+    pub max_retry_after_ms: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_retries: 3, base_ms: 500, max_ms: 8_000, max_retry_after_ms: 30_000 }
+    }
+}
+
+/// What the last attempt produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// No answer (connection failed, timeout).
+    NoAnswer,
+    /// An answer with this status and `Retry-After` header, if any.
+    Status(u16, Option<&'a str>),
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..Self::default() }
+    }
+
+    /// How long to wait before retry number `attempt + 1`, or `None` to stop.
+    /// `attempt` counts retries already made; `jitter` is any random number.
+    /// `now` (epoch seconds) is for a `Retry-After` given as an HTTP date.
+    pub fn delay_ms(&self, idempotent: bool, attempt: u32, outcome: Outcome, jitter: u32, now: u64) -> Option<u32> {
+        if !idempotent || attempt >= self.max_retries {
+            return None;
+        }
+        let retry_after = match outcome {
+            Outcome::NoAnswer => None,
+            Outcome::Status(s, ra) => {
+                if !matches!(s, 429 | 500 | 502 | 503 | 504) {
+                    return None;
+                }
+                ra.and_then(|h| retry_after_ms(h, now))
+            }
+        };
+        if let Some(ms) = retry_after {
+            return if ms > self.max_retry_after_ms as u64 { None } else { Some(ms as u32) };
+        }
+        // Full jitter over the upper half: [cap/2, cap).
+        let cap = self.base_ms.saturating_mul(1u32 << attempt.min(16)).min(self.max_ms).max(2);
+        let half = cap / 2;
+        Some(half + jitter % half.max(1))
+    }
+}
+
+/// `Retry-After` as milliseconds: delta seconds, or an IMF-fixdate
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`) relative to `now`.
+pub fn retry_after_ms(h: &str, now: u64) -> Option<u64> {
+    let h = h.trim();
+    if let Ok(secs) = h.parse::<u64>() {
+        return Some(secs.saturating_mul(1000));
+    }
+    let t = parse_http_date(h)?;
+    Some(t.saturating_sub(now).saturating_mul(1000))
+}
+
+/// IMF-fixdate to epoch seconds.
+pub fn parse_http_date(s: &str) -> Option<u64> {
+    let mut it = s.split_whitespace();
+    let _weekday = it.next()?;
+    let day: u64 = it.next()?.parse().ok()?;
+    let month = match it.next()? {
+        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
+        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|x| x.parse::<u64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    if days < 0 {
+        return None;
+    }
+    Some(days as u64 * 86400 + h * 3600 + m * 60 + sec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_gets_on_retryable_outcomes() {
+        let p = RetryPolicy::default();
+        assert!(p.delay_ms(false, 0, Outcome::NoAnswer, 0, 0).is_none(), "writes are never retried");
+        assert!(p.delay_ms(false, 0, Outcome::Status(503, None), 0, 0).is_none());
+        for s in [429, 500, 502, 503, 504] {
+            assert!(p.delay_ms(true, 0, Outcome::Status(s, None), 0, 0).is_some(), "{s}");
+        }
+        for s in [400, 401, 403, 404, 409, 501] {
+            assert!(p.delay_ms(true, 0, Outcome::Status(s, None), 0, 0).is_none(), "{s}");
+        }
+        assert!(p.delay_ms(true, 0, Outcome::NoAnswer, 0, 0).is_some());
+        assert!(p.delay_ms(true, 3, Outcome::NoAnswer, 0, 0).is_none(), "gives up after max_retries");
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_in_range() {
+        let p = RetryPolicy::default();
+        for (attempt, lo, hi) in [(0, 250, 500), (1, 500, 1000), (2, 1000, 2000)] {
+            for j in [0u32, 1, 77, 9999, u32::MAX] {
+                let d = p.delay_ms(true, attempt, Outcome::NoAnswer, j, 0).unwrap();
+                assert!((lo..hi).contains(&d), "attempt {attempt}: {d}");
+            }
+        }
+        let p = RetryPolicy { max_retries: 40, ..p };
+        assert!(p.delay_ms(true, 30, Outcome::NoAnswer, 5, 0).unwrap() < 8000);
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay_ms(true, 0, Outcome::Status(429, Some("2")), 0, 0), Some(2000));
+        assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("3600")), 0, 0), None, "too long: show the error");
+        // 1445412480 = Wed, 21 Oct 2015 07:28:00 GMT (python3: calendar.timegm((2015,10,21,7,28,0)))
+        assert_eq!(parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1445412480));
+        assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")), 0, 1445412475), Some(5000));
+        assert_eq!(parse_http_date("garbage"), None);
+        assert_eq!(parse_http_date("Wed, 99 Oct 2015 07:28:00 GMT"), None);
+    }
+}

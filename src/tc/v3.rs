@@ -1,0 +1,180 @@
+//! v3 request builders (pure): one-request panels with `fields=`, TQL search,
+//! association pages, writes with nested `{data, mode}` objects.
+
+use super::request::{HttpRequest, PathBuf};
+use super::types::IndicatorType;
+use serde_json::{json, Value};
+
+/// What an indicator panel asks for in its one core request.
+pub const INDICATOR_FIELDS: [&str; 8] = [
+    "associatedGroups", "associatedIndicators", "attributes", "tags", "securityLabels", "observations",
+    "falsePositives", "threatAssess",
+];
+
+/// What a group panel asks for.
+pub const GROUP_FIELDS: [&str; 5] = ["associatedGroups", "associatedIndicators", "attributes", "tags", "securityLabels"];
+
+/// How an indicator is named: by id, or by its summary (with the owner: v3
+/// looks a summary up in your own Organization only without it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndicatorKey {
+    Id(i64),
+    Summary(String),
+}
+
+fn with_fields(mut r: HttpRequest, fields: &[&str]) -> HttpRequest {
+    for f in fields {
+        r = r.query("fields", *f);
+    }
+    r
+}
+
+/// `GET /v3/indicators/{id or summary}?owner=..&fields=..` (+ dnsResolution and
+/// whoIs for hosts and addresses). `associated_groups`: ask for the associated
+/// groups in the same response (false when they are paged separately).
+pub fn indicator(key: &IndicatorKey, indicator_type: Option<&IndicatorType>, owner: Option<&str>, associated_groups: bool) -> HttpRequest {
+    let p = match key {
+        IndicatorKey::Id(id) => PathBuf::lit("/v3/indicators").id(*id),
+        // URLs, email addresses, file hash triples: one encoded segment.
+        IndicatorKey::Summary(s) => PathBuf::lit("/v3/indicators").seg(s),
+    };
+    let mut r = HttpRequest::get(p.build()).owner(owner);
+    let fields: &[&str] = if associated_groups { &INDICATOR_FIELDS } else { &INDICATOR_FIELDS[1..] };
+    r = with_fields(r, fields);
+    if matches!(indicator_type, Some(IndicatorType::Host) | Some(IndicatorType::Address)) {
+        r = with_fields(r, &["dnsResolution", "whoIs"]);
+    }
+    r
+}
+
+/// `GET /v3/groups/{id}?fields=..`.
+pub fn group(id: i64, associations: bool) -> HttpRequest {
+    let fields: &[&str] = if associations { &GROUP_FIELDS } else { &GROUP_FIELDS[2..] };
+    with_fields(HttpRequest::get(PathBuf::lit("/v3/groups").id(id).build()), fields)
+}
+
+/// A TQL search over `/v3/indicators` or `/v3/groups`.
+pub fn search(collection: Collection, tql: &str, result_start: u32, result_limit: u32, count: bool) -> HttpRequest {
+    let mut r = HttpRequest::get(collection.path())
+        .query("tql", tql)
+        .query("resultStart", result_start.to_string())
+        .query("resultLimit", result_limit.to_string());
+    if count {
+        r = r.query("count", "true");
+    }
+    r
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collection {
+    Indicators,
+    Groups,
+}
+
+impl Collection {
+    pub fn path(self) -> &'static str {
+        match self {
+            Collection::Indicators => "/v3/indicators",
+            Collection::Groups => "/v3/groups",
+        }
+    }
+}
+
+/// Groups associated with indicator `id`: `/v3/groups?tql=hasIndicator(id=N)`.
+pub fn groups_of_indicator(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
+    search(Collection::Groups, &format!("hasIndicator(id={id})"), result_start, result_limit, true)
+}
+
+/// Indicators associated with group `id`: `/v3/indicators?tql=hasGroup(id=N)`.
+pub fn indicators_of_group(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
+    search(Collection::Indicators, &format!("hasGroup(id={id})"), result_start, result_limit, true)
+}
+
+/// Groups associated with group `id`: `/v3/groups?tql=hasGroup(id=N)`.
+pub fn groups_of_group(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
+    search(Collection::Groups, &format!("hasGroup(id={id})"), result_start, result_limit, true)
+}
+
+/// A TQL string literal: quotes and backslashes escaped.
+pub fn tql_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Turns a `next` link (absolute, as ThreatConnect sends it) into a request
+/// below the API root: the origin and API path are cut off, the query is
+/// decoded so the one encoder re-encodes (and signs) it.
+pub fn follow_next(next: &str, api_path: &str) -> Option<HttpRequest> {
+    let after_scheme = next.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = after_scheme + next[after_scheme..].find('/')?;
+    let rest = &next[path_start..];
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (rest, ""),
+    };
+    let path = path.strip_prefix(api_path).unwrap_or(path);
+    if !path.starts_with("/v3/") {
+        return None;
+    }
+    let mut r = HttpRequest::get(path.to_string());
+    r.query = super::request::parse_query(query);
+    Some(r)
+}
+
+/// How a nested write applies (`append`, `delete`, `replace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Append,
+    Delete,
+    Replace,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Append => "append",
+            Mode::Delete => "delete",
+            Mode::Replace => "replace",
+        }
+    }
+}
+
+/// `{"<field>": {"data": [...], "mode": "..."}}` for v3 writes.
+pub fn nested(field: &str, data: Vec<Value>, mode: Mode) -> Value {
+    json!({ field: {"data": data, "mode": mode.as_str()} })
+}
+
+/// `POST /v3/indicators` (or groups) with a body.
+pub fn create(collection: Collection, owner: Option<&str>, body: &Value) -> HttpRequest {
+    HttpRequest::post(collection.path()).owner(owner).json(body)
+}
+
+/// `PUT /v3/indicators/{id}` (or groups) with a body, e.g. from [`nested`].
+pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
+}
+
+/// Tag an item (append).
+pub fn add_tags(collection: Collection, id: i64, names: &[&str]) -> HttpRequest {
+    let data = names.iter().map(|n| json!({"name": n})).collect();
+    update(collection, id, &nested("tags", data, Mode::Append))
+}
+
+/// Associate groups with an item (append) or remove them (delete).
+pub fn associate_groups(collection: Collection, id: i64, group_ids: &[i64], mode: Mode) -> HttpRequest {
+    let data = group_ids.iter().map(|g| json!({"id": g})).collect();
+    update(collection, id, &nested("associatedGroups", data, mode))
+}
+
+/// `POST /v3/token/api` (HMAC only, Exchange Admin): a 4-hour API token for development.
+pub fn api_token() -> HttpRequest {
+    HttpRequest::post("/v3/token/api")
+}

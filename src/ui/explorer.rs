@@ -1,0 +1,217 @@
+//! The explorer: the trail of pivots, the browser history that mirrors it,
+//! the search box, and the panel of the current item.
+//!
+//! The current item lives in the URL fragment (`#type=Host&value=...`), so a
+//! reload shows the same view. New history entries carry only the path and
+//! that fragment, never the query string with the token.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use super::api::{connect, indicator_ref, loaded, ApiHandle};
+use super::group::GroupPanel;
+use super::indicator::IndicatorPanel;
+use super::sections::{Assoc, ErrorNotice};
+use crate::spaces::{Context, SelectedItem};
+use crate::tc::v2;
+use crate::tc::v3::{self, Collection};
+use crate::search::search_tql;
+use crate::trail::{from_fragment, to_fragment, Trail};
+use crate::tc::{Group, Indicator, Owner};
+
+fn history() -> Option<web_sys::History> {
+    web_sys::window()?.history().ok()
+}
+
+fn pathname() -> String {
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+}
+
+fn current_fragment() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// Replace (`push == false`) or add a history entry for `item` at trail `position`.
+fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
+    let Some(h) = history() else { return };
+    let url = format!("{}{}", pathname(), item.map(to_fragment).unwrap_or_default());
+    let state = JsValue::from_f64(position as f64);
+    let _ = if push { h.push_state_with_url(&state, "", Some(&url)) } else { h.replace_state_with_url(&state, "", Some(&url)) };
+}
+
+/// How an item reads in the breadcrumb.
+pub fn item_label(item: &SelectedItem) -> String {
+    match item {
+        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), crate::defang::defang(kind, summary)),
+        SelectedItem::Group { kind, id, .. } => format!("{} #{id}", kind.type_name()),
+        SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {value}"),
+    }
+}
+
+#[component]
+pub fn Explorer(context: Context) -> impl IntoView {
+    let api = connect(&context);
+    let start = from_fragment(&current_fragment()).or(context.selected.clone());
+    // Drop the query string (and its token) from the address: from here on
+    // the fragment names the item and the launch is kept for this tab only.
+    record(start.as_ref(), 0, false);
+    let trail = RwSignal::new(start.map(Trail::new));
+
+    // Owner types decide where write-back is possible; asked once per launch,
+    // at the same moment as the first panel.
+    let owners = LocalResource::new(move || {
+        let client = api.with_value(|a| a.client.clone());
+        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
+    });
+
+    let visit = Callback::new(move |item: SelectedItem| {
+        let mut position = 0;
+        trail.update(|t| match t {
+            Some(t) => {
+                t.visit(item.clone());
+                position = t.position();
+            }
+            None => *t = Some(Trail::new(item.clone())),
+        });
+        record(Some(&item), position, true);
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+
+    // The browser's back and forward buttons, and ours, move along the trail.
+    let popstate = window_event_listener(leptos::ev::popstate, move |ev: web_sys::PopStateEvent| {
+        let from_url = from_fragment(&current_fragment());
+        let position = ev.state().as_f64().map(|p| p as usize);
+        trail.update(|t| {
+            let Some(t) = t else {
+                *t = from_url.clone().map(Trail::new);
+                return;
+            };
+            let moved = position.and_then(|p| t.go_to(p).cloned());
+            if moved.as_ref() != from_url.as_ref() {
+                if let Some(item) = from_url.clone() {
+                    t.visit(item);
+                }
+            }
+        });
+    });
+    on_cleanup(move || popstate.remove());
+
+    let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
+    let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
+    let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));
+
+    view! {
+        <nav class="pivot-nav" aria-label="Pivot trail">
+            <button class="nav-back" aria-label="Back" disabled=move || !can_back()
+                on:click=move |_| { if let Some(h) = history() { let _ = h.back(); } }>"←"</button>
+            <button class="nav-forward" aria-label="Forward" disabled=move || !can_forward()
+                on:click=move |_| { if let Some(h) = history() { let _ = h.forward(); } }>"→"</button>
+            <ol class="breadcrumb">
+                {move || trail.with(|t| {
+                    let Some(t) = t else { return Vec::new() };
+                    let here = t.position();
+                    t.breadcrumb().iter().enumerate().map(|(i, item)| {
+                        let label = item_label(item);
+                        let delta = i as i32 - here as i32;
+                        view! {
+                            <li>{if delta == 0 {
+                                view! { <span class="crumb crumb-current" aria-current="page">{label}</span> }.into_any()
+                            } else {
+                                view! { <button class="crumb" on:click=move |_| { if let Some(h) = history() { let _ = h.go_with_delta(delta); } }>{label}</button> }.into_any()
+                            }}</li>
+                        }
+                    }).collect::<Vec<_>>()
+                })}
+            </ol>
+            <SearchBox api on_pivot=visit />
+        </nav>
+        {move || match current.get() {
+            None => view! {
+                <section class="notice" data-screen="search">
+                    <h1>"Search"</h1>
+                    <p>"Find an indicator or group by value, name or id, then pivot from it."</p>
+                </section>
+            }.into_any(),
+            Some(item @ SelectedItem::Indicator { .. }) => match indicator_ref(&item) {
+                Some(target) => view! { <IndicatorPanel api target owners on_pivot=visit /> }.into_any(),
+                None => ().into_any(),
+            },
+            Some(SelectedItem::Group { kind, id, owner }) => view! { <GroupPanel api kind id owner owners on_pivot=visit /> }.into_any(),
+            Some(SelectedItem::Unsupported { type_name, .. }) => view! {
+                <section class="notice" data-screen="unsupported" role="status">
+                    <h2>"Not supported yet"</h2>
+                    <p>{format!("Pivot has no panel for {type_name} items yet. It works on indicators and groups.")}</p>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+const SEARCH_RESULTS: u32 = 20;
+
+#[component]
+fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let asked = RwSignal::new(None::<String>);
+    let results = LocalResource::new(move || {
+        let q = asked.get();
+        let client = api.with_value(|a| a.client.clone());
+        let owner = api.with_value(|a| a.default_owner.clone());
+        async move {
+            let q = q?;
+            let (ind, grp) = search_tql(&q, owner.as_deref());
+            // Both searches leave together.
+            let (i, g) = futures::future::join(
+                client.v3_list(v3::search(Collection::Indicators, &ind, 0, SEARCH_RESULTS, false), Indicator::read),
+                client.v3_list(v3::search(Collection::Groups, &grp, 0, SEARCH_RESULTS, false), Group::read),
+            )
+            .await;
+            Some(loaded(i.and_then(|i| {
+                let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
+                rows.extend(g?.items.iter().map(Assoc::from_group));
+                Ok(rows)
+            })))
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = text.get_untracked().trim().to_owned();
+        if !t.is_empty() {
+            asked.set(Some(t));
+        }
+    };
+    view! {
+        <form class="search" role="search" on:submit=submit>
+            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups"
+                on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button class="search-go" type="submit">"Search"</button>
+        </form>
+        {move || asked.get().is_some().then(|| view! {
+            <div class="search-results" data-section="search-results">
+                {move || match results.get() {
+                    None | Some(None) => view! { <p class="empty">"Searching…"</p> }.into_any(),
+                    Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| results.refetch()) /> }.into_any(),
+                    Some(Some(Ok(rows))) if rows.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
+                    Some(Some(Ok(rows))) => view! {
+                        <ul class="assoc-list">
+                            {rows.iter().cloned().map(|a| {
+                                let target = a.target.clone();
+                                view! {
+                                    <li class="assoc-row">
+                                        <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{a.type_label.clone()}</span>
+                                        <button class="pivot-link search-hit" disabled=target.is_none() on:click=move |_| {
+                                            if let Some(t) = target.clone() { asked.set(None); on_pivot.run(t); }
+                                        }>{a.shown.clone()}</button>
+                                        <span class="assoc-owner">{a.owner.clone()}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }}
+            </div>
+        })}
+    }
+}

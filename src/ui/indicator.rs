@@ -1,0 +1,244 @@
+//! The indicator panel: one core request (v3 `fields=` expansion) and, at the
+//! same moment, the other owners of the same value. Each part loads and fails
+//! on its own.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use super::api::{loaded, ApiHandle, Loaded};
+use super::fields::Facts;
+use super::graph::RelationGraph;
+use super::sections::{assoc_query, group_by_type, Assoc, AssociationList, AttributeList, ErrorNotice, LabelList, Skeleton, TagList};
+use super::writeback::{WriteBack, Writable};
+use crate::defang::defang;
+use crate::display::{all_scalars, data_list, present, rating_stars, safe_http_link, whole};
+use crate::spaces::SelectedItem;
+use crate::tc::v2::{self, ItemRef};
+use crate::tc::v3::Collection;
+use crate::tc::{ApiVersion, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
+
+#[component]
+pub fn IndicatorPanel(
+    api: ApiHandle,
+    target: IndicatorRef,
+    owners: LocalResource<Loaded<Vec<Owner>>>,
+    on_pivot: Callback<SelectedItem>,
+) -> impl IntoView {
+    let target = StoredValue::new(target);
+    let core = LocalResource::new(move || {
+        let client = api.with_value(|a| a.client.clone());
+        let r = target.get_value();
+        async move { loaded(crate::tc::load_indicator_panel(&client, &r).await) }
+    });
+    // Other owners of the value need only its type and value: they leave with the core.
+    let other_owners = LocalResource::new(move || {
+        let client = api.with_value(|a| a.client.clone());
+        let r = target.get_value();
+        async move {
+            let item = ItemRef::indicator(&r.indicator_type, &r.summary)?;
+            Some(loaded(client.v2_list(v2::indicator_owners(&item), "owner", Owner::read).await.map(|p| p.items)))
+        }
+    });
+
+    let state = move || match (core.get(), other_owners.get()) {
+        (Some(Ok(p)), Some(o)) => {
+            if p.warnings.is_empty() && !matches!(o, Some(Err(_))) { "complete" } else { "partial" }
+        }
+        (Some(Err(_)), _) => "error",
+        _ => "loading",
+    };
+
+    view! {
+        <article class="panel indicator-panel" data-state=state data-api=move || match core.get() {
+            Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
+            _ => "",
+        }>
+            <section class="card item-header" data-screen="item">
+                <p class="item-type" data-field="type">{target.with_value(|t| t.indicator_type.type_name().to_owned())}</p>
+                <h1 class="item-value" data-field="value" title="Defanged: Copy value gives the raw value">
+                    {target.with_value(|t| defang(&t.indicator_type, &t.summary))}
+                </h1>
+                <p class="item-owner">"Owner: "<span data-field="owner">{move || match core.get() {
+                    Some(Ok(p)) => p.indicator.owner.name.clone(),
+                    _ => target.with_value(|t| t.owner.clone()).unwrap_or_else(|| "your organization".into()),
+                }}</span></p>
+            </section>
+            {move || match core.get() {
+                None => view! { <PanelSkeleton /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+            }}
+            <section class="card" data-section="owners">
+                <h2>"In other owners"</h2>
+                {move || match other_owners.get() {
+                    None => view! { <Skeleton lines=1 /> }.into_any(),
+                    Some(None) => view! { <p class="empty">"Not available for this type"</p> }.into_any(),
+                    Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| other_owners.refetch()) /> }.into_any(),
+                    Some(Some(Ok(list))) => {
+                        let here = target.with_value(|t| t.owner.clone());
+                        let summary = target.with_value(|t| t.summary.clone());
+                        let kind = target.with_value(|t| t.indicator_type.clone());
+                        let others: Vec<Owner> = list.iter().filter(|o| Some(&o.name) != here.as_ref()).cloned().collect();
+                        if others.is_empty() {
+                            view! { <p class="empty">"Only in this owner"</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="chips">
+                                    {others.into_iter().map(|o| {
+                                        let item = SelectedItem::Indicator { kind: kind.clone(), summary: summary.clone(), owner: Some(o.name.clone()) };
+                                        view! { <li><button class="chip pivot-link" on:click=move |_| on_pivot.run(item.clone())>{o.name}</button></li> }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }
+                }}
+            </section>
+        </article>
+    }
+}
+
+#[component]
+pub fn PanelSkeleton() -> impl IntoView {
+    view! {
+        <div class="card"><Skeleton lines=2 /></div>
+        <div class="card"><Skeleton lines=5 /></div>
+    }
+}
+
+/// Copy the raw value to the clipboard (what is shown is defanged).
+fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+#[component]
+fn IndicatorBody(
+    api: ApiHandle,
+    panel: Rc<Panel>,
+    owners: LocalResource<Loaded<Vec<Owner>>>,
+    on_pivot: Callback<SelectedItem>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    let i = &panel.indicator;
+    let raw_value = i.summary.clone();
+    let link = i.web_link.as_deref().and_then(safe_http_link);
+    let mut facts = vec![("Owner".to_owned(), i.owner.name.clone())];
+    if let Some(r) = i.rating {
+        facts.push(("Rating".into(), rating_stars(r)));
+    }
+    if let Some(c) = i.confidence {
+        facts.push(("Confidence".into(), format!("{}%", whole(c))));
+    }
+    if let Some(s) = i.threat_assess_score {
+        facts.push(("ThreatAssess score".into(), whole(s)));
+    }
+    if let Some(r) = i.threat_assess_rating {
+        facts.push(("ThreatAssess rating".into(), rating_stars(r)));
+    }
+    for (label, v) in [("Date added", &i.date_added), ("Last modified", &i.last_modified)] {
+        if let Some(v) = v {
+            facts.push((label.into(), v.clone()));
+        }
+    }
+    if let Some(a) = i.active {
+        facts.push(("Active".into(), if a { "Yes" } else { "No" }.into()));
+    }
+    facts.push(("Observations".into(), observed(i.observation_count, i.last_observed.as_deref())));
+    facts.push(("False positives".into(), observed(i.false_positive_count, i.false_positive_last_reported.as_deref())));
+
+    let hashes = if i.indicator_type == IndicatorType::File { present(&i.raw, &["md5", "sha1", "sha256"]) } else { Vec::new() };
+    let dns = dns_rows(i.raw.get("dnsResolution").or(panel.dns_resolutions.as_ref()));
+    let whois = i.raw.get("whoIs").map(all_scalars).unwrap_or_default();
+    let network = matches!(i.indicator_type, IndicatorType::Host | IndicatorType::Address);
+
+    let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
+    let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
+    let by_type = group_by_type(&groups);
+    let v3 = panel.source == ApiVersion::V3;
+    let id = i.id;
+    let warnings = panel.warnings.clone();
+    let writable = ItemRef::indicator(&i.indicator_type, &i.summary).map(|item| Writable {
+        item,
+        owner: i.owner.name.clone(),
+        is_indicator: true,
+        tags: i.tags.clone(),
+        labels: i.security_labels.clone(),
+        attributes: i.attributes.clone(),
+        groups: i.associated_groups.clone(),
+        rating: i.rating,
+        confidence: i.confidence,
+    });
+
+    view! {
+        <section class="card item-extra">
+            <div class="item-actions">
+                <button class="copy" on:click=move |_| copy_to_clipboard(&raw_value)>"Copy value"</button>
+                {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
+            </div>
+            {i.description.clone().map(|d| view! { <p class="description">{d}</p> })}
+        </section>
+        {warnings.into_iter().map(|w| view! { <ErrorNotice error=Rc::new(w) retry=on_changed /> }).collect_view()}
+        <section class="card" data-section="facts"><Facts facts /></section>
+        {(!hashes.is_empty()).then(|| view! { <section class="card"><h2>"File hashes"</h2><Facts facts=hashes section="hashes" /></section> })}
+        <section class="card"><h2>"Tags"</h2><TagList tags=i.tags.clone() /></section>
+        <section class="card"><h2>"Security labels"</h2><LabelList labels=i.security_labels.clone() /></section>
+        <section class="card"><h2>"Attributes"</h2><AttributeList attributes=i.attributes.clone() /></section>
+        {network.then(|| view! {
+            <section class="card" data-section="dns">
+                <h2>"DNS resolutions"</h2>
+                {if dns.is_empty() { view! { <p class="empty">"None recorded"</p> }.into_any() } else { view! { <Facts facts=dns /> }.into_any() }}
+            </section>
+            <section class="card" data-section="whois">
+                <h2>"WHOIS"</h2>
+                {if whois.is_empty() { view! { <p class="empty">"None recorded"</p> }.into_any() } else { view! { <Facts facts=whois /> }.into_any() }}
+            </section>
+        })}
+        {writable.map(|target| view! { <WriteBack api target owners on_changed /> })}
+        <section class="card">
+            <h2>"Relationships"</h2>
+            <RelationGraph api center_label=i.summary.clone() center_is_group=false groups=groups.clone() indicators=indicators.clone() on_pivot />
+        </section>
+        <section class="card">
+            <p class="group-types">
+                {by_type.into_iter().map(|(t, n)| view! { <span class="chip">{t}" "{n}</span> }).collect_view()}
+            </p>
+            <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
+                query=v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
+            <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=None
+                query=v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
+        </section>
+    }
+}
+
+fn observed(count: Option<i64>, last: Option<&str>) -> String {
+    match (count, last) {
+        (Some(n), Some(l)) => format!("{n} (last {l})"),
+        (Some(n), None) => n.to_string(),
+        (None, _) => "0".to_owned(),
+    }
+}
+
+/// One line per DNS resolution: date and the addresses it resolved to.
+fn dns_rows(v: Option<&Value>) -> Vec<(String, String)> {
+    let Some(v) = v else { return Vec::new() };
+    let list = if v.get("dnsResolution").is_some() { data_list(&v["data"]["dnsResolution"]) } else { data_list(v) };
+    list.iter()
+        .map(|r| {
+            let when = r.get("resolutionDate").or_else(|| r.get("dateAdded")).and_then(Value::as_str).unwrap_or("").to_owned();
+            let addresses: Vec<String> = r
+                .get("addresses")
+                .map(data_list)
+                .unwrap_or_default()
+                .iter()
+                .chain(r.get("addresses").and_then(|a| a.get("ip")))
+                .filter_map(|a| a.get("summary").or_else(|| a.get("ip")).or(Some(a)).and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            (when, addresses.join(", "))
+        })
+        .filter(|(w, a)| !w.is_empty() || !a.is_empty())
+        .collect()
+}

@@ -1,0 +1,244 @@
+//! Write-back: tags, security labels, attributes, rating and confidence,
+//! false positives, observations, group associations. Shown only when the
+//! app's `allowWriteBack` param is on and the owner is writable (Sources are
+//! read-only). One request at a time: controls are disabled while it runs;
+//! afterwards the panel is reloaded so it shows what the server has.
+
+use leptos::prelude::*;
+
+use super::api::{ApiHandle, Loaded};
+use crate::tc::request::HttpRequest;
+use crate::tc::types::GROUP_TYPES;
+use crate::tc::v2::{self, ItemRef};
+use crate::tc::{Attribute, Group, GroupType, Owner, SecurityLabel, Tag};
+
+const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
+
+/// What the write-back card acts on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Writable {
+    pub item: ItemRef,
+    pub owner: String,
+    pub is_indicator: bool,
+    pub tags: Vec<Tag>,
+    pub labels: Vec<SecurityLabel>,
+    pub attributes: Vec<Attribute>,
+    pub groups: Vec<Group>,
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+}
+
+/// Whether the owner accepts writes: Sources are read-only feeds.
+pub fn owner_writable(owners: &[Owner], name: &str) -> bool {
+    owners
+        .iter()
+        .find(|o| o.name == name)
+        .map(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source")))
+        .unwrap_or(false)
+}
+
+fn confirm(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+}
+
+#[component]
+pub fn WriteBack(
+    api: ApiHandle,
+    target: Writable,
+    owners: LocalResource<Loaded<Vec<Owner>>>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    if !api.with_value(|a| a.allow_write_back) {
+        return ().into_any();
+    }
+    let target = StoredValue::new(target);
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+
+    // Runs one write; the panel reloads afterwards, success or not, so it
+    // shows the server's state.
+    let run = move |req: HttpRequest, done: String| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        outcome.set(None);
+        let client = api.with_value(|a| a.client.clone());
+        let owner = target.with_value(|t| t.owner.clone());
+        let req = req.owner(Some(&owner));
+        leptos::task::spawn_local(async move {
+            let result = client.json(req).await.and_then(|body| crate::tc::envelope::v2_ok(&body));
+            busy.set(false);
+            outcome.set(Some(result.map(|_| done).map_err(|e| e.to_string())));
+            on_changed.run(());
+        });
+    };
+
+    let item = move || target.with_value(|t| t.item.clone());
+    let writable = move || match owners.get() {
+        Some(Ok(list)) => Some(target.with_value(|t| owner_writable(&list, &t.owner))),
+        Some(Err(_)) => Some(false),
+        None => None,
+    };
+
+    let new_tag = RwSignal::new(String::new());
+    let new_label = RwSignal::new(TLP_LABELS[1].to_owned());
+    let attr_type = RwSignal::new("Description".to_owned());
+    let attr_value = RwSignal::new(String::new());
+    let rating = RwSignal::new(target.with_value(|t| t.rating.map(|r| r.round() as i64).unwrap_or(0)).to_string());
+    let confidence = RwSignal::new(target.with_value(|t| t.confidence.map(|c| c.round() as i64).unwrap_or(0)).to_string());
+    let assoc_type = RwSignal::new(GroupType::Incident.type_name().to_owned());
+    let assoc_id = RwSignal::new(String::new());
+
+    view! {
+        {move || match writable() {
+            None => ().into_any(),
+            Some(false) => view! {
+                <section class="card writeback" data-section="writeback">
+                    <p class="empty">"This owner is read-only: nothing can be written back to it."</p>
+                </section>
+            }.into_any(),
+            Some(true) => view! {
+                <section class="card writeback" data-section="writeback" aria-busy=move || busy.get().to_string()>
+                    <h2>"Write back"</h2>
+                    {move || outcome.get().map(|o| match o {
+                        Ok(done) => view! { <p class="writeback-ok" role="status">{done}</p> }.into_any(),
+                        Err(e) => view! { <p class="section-error writeback-error" role="alert">{e}</p> }.into_any(),
+                    })}
+                    <fieldset disabled=move || busy.get()>
+                        <div class="wb-row" data-wb="tags">
+                            <span class="wb-label">"Tags"</span>
+                            {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
+                                let name = tag.name.clone();
+                                view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
+                                    if confirm(&format!("Remove the tag \"{}\"?", tag.name)) { run(v2::remove_tag(&item(), &tag.name), format!("Removed tag {}", tag.name)); }
+                                }>{name.clone()}" ×"</button> }
+                            }).collect_view()}
+                            <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
+                                on:input=move |ev| new_tag.set(event_target_value(&ev)) />
+                            <button class="wb-add-tag" on:click=move |_| {
+                                let name = new_tag.get_untracked().trim().to_owned();
+                                if !name.is_empty() { new_tag.set(String::new()); run(v2::add_tag(&item(), &name), format!("Added tag {name}")); }
+                            }>"Add tag"</button>
+                        </div>
+                        <div class="wb-row" data-wb="labels">
+                            <span class="wb-label">"Security labels"</span>
+                            {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
+                                let name = l.name.clone();
+                                view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
+                                    if confirm(&format!("Remove the security label \"{}\"?", l.name)) { run(v2::remove_security_label(&item(), &l.name), format!("Removed label {}", l.name)); }
+                                }>{name.clone()}" ×"</button> }
+                            }).collect_view()}
+                            <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
+                                {TLP_LABELS.iter().map(|l| view! { <option value=*l selected=*l == TLP_LABELS[1]>{*l}</option> }).collect_view()}
+                            </select>
+                            <button class="wb-add-label" on:click=move |_| {
+                                let name = new_label.get_untracked();
+                                run(v2::add_security_label(&item(), &name), format!("Added label {name}"));
+                            }>"Add label"</button>
+                        </div>
+                        <div class="wb-row" data-wb="attributes">
+                            <span class="wb-label">"Attributes"</span>
+                            <ul class="wb-attributes">
+                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run item=Callback::new(move |_| item()) /> }).collect_view()}
+                            </ul>
+                            <input class="wb-attr-type" aria-label="Attribute type" prop:value=move || attr_type.get() on:input=move |ev| attr_type.set(event_target_value(&ev)) />
+                            <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || attr_value.get() on:input=move |ev| attr_value.set(event_target_value(&ev)) />
+                            <button class="wb-add-attr" on:click=move |_| {
+                                let (t, v) = (attr_type.get_untracked(), attr_value.get_untracked());
+                                if !t.trim().is_empty() && !v.trim().is_empty() {
+                                    attr_value.set(String::new());
+                                    run(v2::create_attribute(&item(), t.trim(), &v, true), format!("Added {} attribute", t.trim()));
+                                }
+                            }>"Add attribute"</button>
+                        </div>
+                        {target.with_value(|t| t.is_indicator).then(|| view! {
+                            <div class="wb-row" data-wb="rating">
+                                <label>"Rating "<select class="wb-rating" on:change=move |ev| rating.set(event_target_value(&ev))>
+                                    {(0..=5).map(|r| view! { <option value=r.to_string() selected=move || rating.get() == r.to_string()>{r.to_string()}</option> }).collect_view()}
+                                </select></label>
+                                <label>"Confidence "<input class="wb-confidence" type="number" min="0" max="100" prop:value=move || confidence.get()
+                                    on:input=move |ev| confidence.set(event_target_value(&ev)) /></label>
+                                <button class="wb-save-rating" on:click=move |_| {
+                                    match (rating.get_untracked().parse::<u8>(), confidence.get_untracked().parse::<u8>()) {
+                                        (Ok(r), Ok(c)) if r <= 5 && c <= 100 => {
+                                            let body = serde_json::json!({"rating": r, "confidence": c});
+                                            run(v2::update_item(&item(), None, &body), format!("Saved rating {r} and confidence {c}"));
+                                        }
+                                        _ => outcome.set(Some(Err("Rating must be 0 to 5 and confidence 0 to 100.".into()))),
+                                    }
+                                }>"Save rating"</button>
+                            </div>
+                            <div class="wb-row" data-wb="reports">
+                                <button class="wb-false-positive" on:click=move |_| {
+                                    if confirm("Report this indicator as a false positive?") { run(v2::report_false_positive(&item(), None), "Reported a false positive".into()); }
+                                }>"Report false positive"</button>
+                                <button class="wb-observation" on:click=move |_| run(v2::add_observation(&item(), 1, None), "Reported an observation".into())>"Report observation"</button>
+                            </div>
+                        })}
+                        <div class="wb-row" data-wb="associations">
+                            <span class="wb-label">"Associate with group"</span>
+                            <select class="wb-assoc-type" aria-label="Group type" on:change=move |ev| assoc_type.set(event_target_value(&ev))>
+                                {GROUP_TYPES.iter().map(|g| view! { <option value=g.type_name() selected=*g == GroupType::Incident>{g.type_name()}</option> }).collect_view()}
+                            </select>
+                            <input class="wb-assoc-id" aria-label="Group id" placeholder="Group id" inputmode="numeric" prop:value=move || assoc_id.get()
+                                on:input=move |ev| assoc_id.set(event_target_value(&ev)) />
+                            <button class="wb-associate" on:click=move |_| {
+                                match (GroupType::from_name(&assoc_type.get_untracked()), assoc_id.get_untracked().trim().parse::<i64>()) {
+                                    (Some(kind), Ok(id)) if id > 0 => {
+                                        assoc_id.set(String::new());
+                                        run(v2::associate(&item(), &ItemRef::group(kind, id)), format!("Associated with {} {id}", kind.type_name()));
+                                    }
+                                    _ => outcome.set(Some(Err("Give the group's numeric id.".into()))),
+                                }
+                            }>"Associate"</button>
+                            <ul class="wb-groups">
+                                {target.with_value(|t| t.groups.clone()).into_iter().filter_map(|g| {
+                                    let kind = g.group_type()?;
+                                    let label = format!("{}: {}", g.type_name, g.name);
+                                    Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
+                                        if confirm(&format!("Dissociate from {label}? The group itself stays.")) {
+                                            run(v2::dissociate(&item(), &ItemRef::group(kind, g.id)), format!("Dissociated from {}", g.name));
+                                        }
+                                    }>"Dissociate"</button></li> })
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    </fieldset>
+                </section>
+            }.into_any(),
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+fn AttributeEditor<F>(a: Attribute, run: F, item: Callback<(), ItemRef>) -> impl IntoView
+where
+    F: Fn(HttpRequest, String) + Copy + Send + Sync + 'static,
+{
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(a.value.clone());
+    let (id, kind) = (a.id, a.attribute_type.clone());
+    let kind2 = kind.clone();
+    view! {
+        <li class="wb-attribute">
+            <span class="wb-attr-name">{kind.clone()}</span>": "
+            {move || if editing.get() {
+                let kind = kind2.clone();
+                view! {
+                    <input class="wb-attr-edit" aria-label="Attribute value" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
+                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(v2::update_attribute(&item.run(()), id, &draft.get_untracked()), format!("Saved {kind} attribute")); }>"Save"</button>
+                }.into_any()
+            } else {
+                view! {
+                    <span class="wb-attr-value">{draft.get()}</span>
+                    <button class="wb-attr-edit-start" on:click=move |_| editing.set(true)>"Edit"</button>
+                }.into_any()
+            }}
+            <button class="wb-attr-delete" on:click=move |_| {
+                if confirm(&format!("Delete this {kind} attribute?")) { run(v2::delete_attribute(&item.run(()), id), format!("Deleted {kind} attribute")); }
+            }>"Delete"</button>
+        </li>
+    }
+}

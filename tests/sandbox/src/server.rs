@@ -1,0 +1,320 @@
+//! HTTP plumbing: worker threads, request log, latency and faults, auth, dispatch.
+
+use crate::auth;
+use crate::faults::{FaultAction, Faults};
+use crate::util::{err_body, now_ms, parse_query, redact_query, ApiErr, Rng};
+use crate::Config;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub struct AppInner {
+    pub cfg: Config,
+    pub conn: Mutex<Connection>,
+    pub faults: Mutex<Faults>,
+    pub log: Mutex<Vec<Value>>,
+    pub token_rng: Mutex<Rng>,
+    pub port: u16,
+}
+
+pub type App = Arc<AppInner>;
+
+impl AppInner {
+    pub fn new(cfg: Config, conn: Connection, port: u16) -> App {
+        let faults = Faults::new(cfg.latency_ms, cfg.jitter_ms, cfg.fault_seed);
+        let seed = now_ms() as u64 ^ ((std::process::id() as u64) << 32);
+        Arc::new(AppInner {
+            cfg,
+            conn: Mutex::new(conn),
+            faults: Mutex::new(faults),
+            log: Mutex::new(Vec::new()),
+            token_rng: Mutex::new(Rng(seed)),
+            port,
+        })
+    }
+    pub fn db(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+pub struct Req {
+    pub method: String,
+    /// Raw path as received (percent-encoding kept).
+    pub path: String,
+    /// Raw query as received (without '?').
+    pub query: String,
+    pub params: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn params_all(&self, name: &str) -> Vec<&str> {
+        self.params.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+    pub fn flag(&self, name: &str) -> bool {
+        self.param(name).map(|v| v.eq_ignore_ascii_case("true")).unwrap_or(false)
+    }
+    pub fn json(&self) -> Result<Value, ApiErr> {
+        if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(json!({}));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| ApiErr::new(400, format!("Invalid JSON in request body: {}", e)))
+    }
+    /// Path segments after `prefix`, percent-decoded one by one (so %2F stays inside its segment).
+    pub fn segments(&self, prefix: &str) -> Vec<String> {
+        let rest = self.path.strip_prefix(prefix).unwrap_or("");
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.is_empty() {
+            return vec![];
+        }
+        rest.trim_start_matches('/').split('/').map(|s| crate::util::pct_decode(s, false)).collect()
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Resp {
+    pub fn json(status: u16, v: Value) -> Resp {
+        Resp { status, body: v.to_string().into_bytes(), headers: vec![] }
+    }
+    pub fn err(v3: bool, e: &ApiErr) -> Resp {
+        Resp::json(e.status, err_body(v3, e))
+    }
+}
+
+pub fn serve(app: App, http: tiny_http::Server) {
+    let http = Arc::new(http);
+    let mut handles = vec![];
+    for _ in 0..16 {
+        let http = http.clone();
+        let app = app.clone();
+        handles.push(std::thread::spawn(move || loop {
+            match http.recv() {
+                Ok(rq) => handle(&app, rq),
+                Err(e) => {
+                    eprintln!("tc-sandbox: accept error: {}", e);
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }));
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+}
+
+const MAX_BODY: u64 = 32 * 1024 * 1024;
+
+fn handle(app: &App, mut rq: tiny_http::Request) {
+    let start = now_ms();
+    let method = rq.method().as_str().to_ascii_uppercase();
+    let url = rq.url().to_string();
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (url.clone(), String::new()),
+    };
+    let headers: Vec<(String, String)> =
+        rq.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect();
+    let mut body = Vec::new();
+    let read_ok = rq.as_reader().take(MAX_BODY).read_to_end(&mut body).is_ok();
+    let req = Req { method, params: parse_query(&query), path, query, headers, body };
+
+    let resp = if !read_ok {
+        Resp::err(false, &ApiErr::new(400, "Could not read the request body"))
+    } else if req.path.starts_with("/_sandbox") {
+        let r = control(app, &req);
+        respond(rq, r);
+        return;
+    } else {
+        process(app, &req)
+    };
+    let status = resp.status;
+    let end = now_ms();
+    eprintln!(
+        "{} {}{} {} start={} end={}",
+        req.method,
+        req.path,
+        if req.query.is_empty() { String::new() } else { format!("?{}", redact_query(&req.query)) },
+        status,
+        start,
+        end
+    );
+    {
+        let mut log = app.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.push(json!({"method": req.method, "path": req.path, "query": redact_query(&req.query), "status": status, "startMs": start, "endMs": end}));
+        if log.len() > 100_000 {
+            log.drain(..50_000);
+        }
+    }
+    respond(rq, resp);
+}
+
+fn respond(rq: tiny_http::Request, r: Resp) {
+    let mut resp = tiny_http::Response::from_data(r.body).with_status_code(r.status);
+    let mut has_ct = false;
+    for (k, v) in &r.headers {
+        if k.eq_ignore_ascii_case("content-type") {
+            has_ct = true;
+        }
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            resp.add_header(h);
+        }
+    }
+    if !has_ct {
+        if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
+            resp.add_header(h);
+        }
+    }
+    let _ = rq.respond(resp);
+}
+
+fn is_v3(path: &str) -> bool {
+    path.starts_with("/api/v3/") || path == "/api/v3"
+}
+
+fn process(app: &App, req: &Req) -> Resp {
+    let is_api = req.path.starts_with("/api/") || req.path == "/api" || req.path == "/appAuth";
+    if !is_api {
+        return Resp::err(false, &ApiErr::new(404, format!("Not found: {}", req.path)));
+    }
+    let v3 = is_v3(&req.path);
+    // Latency and faults (only /api).
+    let (delay, action, v3_enabled) = {
+        let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let d = f.delay_ms();
+        let a = f.take(&req.method, &req.path);
+        (d, a, f.v3)
+    };
+    if delay > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+    }
+    let mut body_fault = None;
+    match action {
+        Some(FaultAction::Status { status, retry_after }) => {
+            let msg = match status {
+                401 => "The token is invalid (injected fault)",
+                403 => "Access denied (injected fault)",
+                404 => "Not found (injected fault)",
+                429 => "Too many requests (injected fault)",
+                502 => "Bad gateway (injected fault)",
+                503 => "Service unavailable (injected fault)",
+                _ => "Internal server error (injected fault)",
+            };
+            let mut r = Resp::err(v3, &ApiErr::new(status, msg));
+            if let Some(s) = retry_after {
+                r.headers.push(("Retry-After".into(), s.to_string()));
+            }
+            return r;
+        }
+        Some(FaultAction::Body(kind, slow_ms)) => body_fault = Some((kind, slow_ms)),
+        None => {}
+    }
+    if v3 && !v3_enabled {
+        return Resp::err(false, &ApiErr::new(404, "HTTP 404 Not Found"));
+    }
+    let mut resp = dispatch(app, req, v3);
+    if let Some((kind, slow_ms)) = body_fault {
+        match kind.as_str() {
+            "truncated" => {
+                let n = resp.body.len() / 2;
+                resp.body.truncate(n);
+            }
+            "malformed" => {
+                resp.body = b"{\"status\":\"Success\",\"data\":<html>Gateway hiccup</html>".to_vec();
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(slow_ms)),
+        }
+    }
+    resp
+}
+
+fn dispatch(app: &App, req: &Req, v3: bool) -> Resp {
+    // Token renewal: authenticated by the token itself.
+    if req.path == "/api/appAuth" || req.path == "/appAuth" {
+        if req.method != "GET" && req.method != "POST" {
+            return Resp::err(false, &ApiErr::new(405, "Method not allowed"));
+        }
+        let Some(tok) = req.param("expiredToken") else {
+            return Resp::json(401, json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": "expiredToken is required", "status": "Failure"}));
+        };
+        return match auth::renew(app, tok) {
+            Ok((t, exp)) => Resp::json(200, json!({"success": true, "apiToken": t, "apiTokenExpires": exp, "message": null})),
+            Err(e) => Resp::json(e.status, json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": e.message, "status": "Failure"})),
+        };
+    }
+    let kind = match auth::authenticate(app, req) {
+        Ok(k) => k,
+        Err(e) => return Resp::err(v3, &e),
+    };
+    let r = if v3 {
+        if req.path == "/api/v3/token/api" {
+            if req.method != "POST" {
+                Err(ApiErr::new(405, "Method not allowed"))
+            } else if kind != auth::Kind::Hmac {
+                Err(ApiErr::new(401, "Token issuance requires HMAC authentication"))
+            } else {
+                let conn = app.db();
+                auth::issue(app, &conn).map(|(t, _)| Resp::json(200, json!({"status": "Success", "data": t})))
+            }
+        } else {
+            crate::v3::route(app, req)
+        }
+    } else if req.path.starts_with("/api/v2/") {
+        crate::v2::route(app, req)
+    } else {
+        Err(ApiErr::new(404, format!("No endpoint {} {}", req.method, req.path)))
+    };
+    match r {
+        Ok(r) => r,
+        Err(e) => Resp::err(v3, &e),
+    }
+}
+
+fn control(app: &App, req: &Req) -> Resp {
+    match (req.method.as_str(), req.path.trim_end_matches('/')) {
+        ("POST", "/_sandbox/faults") => {
+            let v = match req.json() {
+                Ok(v) => v,
+                Err(e) => return Resp::err(false, &e),
+            };
+            let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
+            match f.configure(&v) {
+                Ok(()) => Resp::json(200, json!({"status": "Success", "data": f.describe()})),
+                Err(e) => Resp::err(false, &ApiErr::new(400, e)),
+            }
+        }
+        ("DELETE", "/_sandbox/faults") => {
+            let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
+            f.clear(app.cfg.latency_ms, app.cfg.jitter_ms);
+            Resp::json(200, json!({"status": "Success"}))
+        }
+        ("GET", "/_sandbox/faults") => {
+            let f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
+            Resp::json(200, json!({"status": "Success", "data": f.describe()}))
+        }
+        ("GET", "/_sandbox/requests") => {
+            let log = app.log.lock().unwrap_or_else(|p| p.into_inner());
+            Resp::json(200, json!({"status": "Success", "data": *log}))
+        }
+        ("DELETE", "/_sandbox/requests") => {
+            app.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            Resp::json(200, json!({"status": "Success"}))
+        }
+        _ => Resp::err(false, &ApiErr::new(404, format!("No sandbox endpoint {} {}", req.method, req.path))),
+    }
+}

@@ -1,0 +1,427 @@
+//! ThreatConnect Query Language: a real tokenizer and recursive-descent parser compiled to SQL.
+//!
+//! Fields: typeName, summary, name, id, ownerName, ownerId, tag, rating, confidence, description, xid.
+//! Operators: = EQ, != NE, > GT, < LT, >= GEQ, <= LEQ, CONTAINS, NOT CONTAINS, STARTSWITH, ENDSWITH, IN, NOT IN.
+//! Boolean: and, or, not, parentheses. Functions: hasGroup(...), hasIndicator(...), hasTag(...).
+
+use crate::util::{ApiErr, Res};
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Target {
+    Indicators,
+    Groups,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str(String),
+    Num(f64, String),
+    Op(&'static str),
+    LParen,
+    RParen,
+    Comma,
+}
+
+fn tokenize(s: &str) -> Res<Vec<Tok>> {
+    let c: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    let mut out = vec![];
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_whitespace() {
+            i += 1;
+        } else if ch == '(' {
+            out.push(Tok::LParen);
+            i += 1;
+        } else if ch == ')' {
+            out.push(Tok::RParen);
+            i += 1;
+        } else if ch == ',' {
+            out.push(Tok::Comma);
+            i += 1;
+        } else if ch == '"' || ch == '\'' {
+            let q = ch;
+            let mut v = String::new();
+            i += 1;
+            loop {
+                if i >= c.len() {
+                    return Err(ApiErr::tql("Invalid TQL: unterminated string literal"));
+                }
+                if c[i] == '\\' && i + 1 < c.len() {
+                    v.push(c[i + 1]);
+                    i += 2;
+                } else if c[i] == q {
+                    i += 1;
+                    break;
+                } else {
+                    v.push(c[i]);
+                    i += 1;
+                }
+            }
+            out.push(Tok::Str(v));
+        } else if ch == '=' {
+            out.push(Tok::Op("EQ"));
+            i += 1;
+        } else if ch == '!' && c.get(i + 1) == Some(&'=') {
+            out.push(Tok::Op("NE"));
+            i += 2;
+        } else if ch == '<' || ch == '>' {
+            let eq = c.get(i + 1) == Some(&'=');
+            out.push(Tok::Op(match (ch, eq) {
+                ('<', true) => "LEQ",
+                ('<', false) => "LT",
+                ('>', true) => "GEQ",
+                _ => "GT",
+            }));
+            i += if eq { 2 } else { 1 };
+        } else if ch.is_ascii_digit() || (ch == '-' && c.get(i + 1).map(|d| d.is_ascii_digit()).unwrap_or(false)) {
+            let st = i;
+            i += 1;
+            while i < c.len() && (c[i].is_ascii_digit() || c[i] == '.') {
+                i += 1;
+            }
+            let txt: String = c[st..i].iter().collect();
+            let n = txt.parse::<f64>().map_err(|_| ApiErr::tql(format!("Invalid TQL: bad number {}", txt)))?;
+            out.push(Tok::Num(n, txt));
+        } else if ch.is_alphabetic() || ch == '_' {
+            let st = i;
+            while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_' || c[i] == '.') {
+                i += 1;
+            }
+            out.push(Tok::Ident(c[st..i].iter().collect()));
+        } else {
+            return Err(ApiErr::tql(format!("Invalid TQL: unexpected character '{}' at position {}", ch, i + 1)));
+        }
+    }
+    Ok(out)
+}
+
+struct P<'a> {
+    t: &'a [Tok],
+    i: usize,
+    target: Target,
+    args: Vec<Value>,
+    depth: usize,
+}
+
+fn kw(t: Option<&Tok>, k: &str) -> bool {
+    matches!(t, Some(Tok::Ident(s)) if s.eq_ignore_ascii_case(k))
+}
+
+impl<'a> P<'a> {
+    fn peek(&self) -> Option<&Tok> {
+        self.t.get(self.i)
+    }
+    fn err<T>(&self, msg: &str) -> Res<T> {
+        let near = match self.peek() {
+            Some(Tok::Ident(s)) | Some(Tok::Str(s)) | Some(Tok::Num(_, s)) => format!(" near '{}'", s),
+            Some(Tok::Op(o)) => format!(" near '{}'", o),
+            Some(Tok::LParen) => " near '('".into(),
+            Some(Tok::RParen) => " near ')'".into(),
+            Some(Tok::Comma) => " near ','".into(),
+            None => " at end of query".into(),
+        };
+        Err(ApiErr::tql(format!("Invalid TQL: {}{}", msg, near)))
+    }
+    fn expr(&mut self) -> Res<String> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return self.err("query nested too deeply");
+        }
+        let mut parts = vec![self.term()?];
+        while kw(self.peek(), "or") {
+            self.i += 1;
+            parts.push(self.term()?);
+        }
+        self.depth -= 1;
+        Ok(if parts.len() == 1 { parts.pop().unwrap_or_default() } else { format!("({})", parts.join(" OR ")) })
+    }
+    fn term(&mut self) -> Res<String> {
+        let mut parts = vec![self.factor()?];
+        while kw(self.peek(), "and") {
+            self.i += 1;
+            parts.push(self.factor()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap_or_default() } else { format!("({})", parts.join(" AND ")) })
+    }
+    fn factor(&mut self) -> Res<String> {
+        match self.peek() {
+            Some(Tok::LParen) => {
+                self.i += 1;
+                let e = self.expr()?;
+                if self.peek() != Some(&Tok::RParen) {
+                    return self.err("expected ')'");
+                }
+                self.i += 1;
+                Ok(e)
+            }
+            Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("not") => {
+                self.i += 1;
+                Ok(format!("NOT ({})", self.factor()?))
+            }
+            Some(Tok::Ident(s)) if matches!(s.to_ascii_lowercase().as_str(), "hasgroup" | "hasindicator" | "hastag") => {
+                let f = s.to_ascii_lowercase();
+                self.i += 1;
+                if self.peek() != Some(&Tok::LParen) {
+                    return self.err("expected '(' after function name");
+                }
+                self.i += 1;
+                let saved = self.target;
+                let inner_target = if f == "hasgroup" { Target::Groups } else { Target::Indicators };
+                let sql = if f == "hastag" {
+                    let field = self.ident()?;
+                    if !field.eq_ignore_ascii_case("name") {
+                        return self.err("hasTag supports the field name");
+                    }
+                    self.comparison_on("tag")?
+                } else {
+                    self.target = inner_target;
+                    let e = self.expr()?;
+                    self.target = saved;
+                    e
+                };
+                if self.peek() != Some(&Tok::RParen) {
+                    return self.err("expected ')'");
+                }
+                self.i += 1;
+                let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
+                Ok(match (f.as_str(), saved) {
+                    ("hastag", _) => sql,
+                    ("hasgroup", Target::Indicators) => format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql),
+                    ("hasgroup", Target::Groups) => format!("{} IN (SELECT gg.a FROM gg JOIN groups_ g ON g.id = gg.b JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql),
+                    ("hasindicator", Target::Indicators) => format!("{} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql),
+                    _ => format!("{} IN (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql),
+                })
+            }
+            Some(Tok::Ident(_)) => {
+                let f = self.ident()?;
+                self.comparison_on(&f)
+            }
+            _ => self.err("expected a field, '(' or a function"),
+        }
+    }
+    fn ident(&mut self) -> Res<String> {
+        match self.peek() {
+            Some(Tok::Ident(s)) => {
+                let s = s.clone();
+                self.i += 1;
+                Ok(s)
+            }
+            _ => self.err("expected a field name"),
+        }
+    }
+    fn op(&mut self) -> Res<&'static str> {
+        let o = match self.peek() {
+            Some(Tok::Op(o)) => *o,
+            Some(Tok::Ident(s)) => match s.to_ascii_uppercase().as_str() {
+                "EQ" => "EQ",
+                "NE" => "NE",
+                "GT" => "GT",
+                "LT" => "LT",
+                "GEQ" => "GEQ",
+                "LEQ" => "LEQ",
+                "CONTAINS" => "CONTAINS",
+                "STARTSWITH" => "STARTSWITH",
+                "ENDSWITH" => "ENDSWITH",
+                "IN" => "IN",
+                "NOT" => {
+                    let next = match self.t.get(self.i + 1) {
+                        Some(Tok::Ident(n)) => n.to_ascii_uppercase(),
+                        _ => String::new(),
+                    };
+                    let o = match next.as_str() {
+                        "IN" => "NOT IN",
+                        "CONTAINS" => "NOT CONTAINS",
+                        "STARTSWITH" => "NOT STARTSWITH",
+                        _ => return self.err("expected IN, CONTAINS or STARTSWITH after NOT"),
+                    };
+                    self.i += 1;
+                    o
+                }
+                _ => return self.err("expected an operator"),
+            },
+            _ => return self.err("expected an operator"),
+        };
+        self.i += 1;
+        Ok(o)
+    }
+    fn value(&mut self) -> Res<Value> {
+        match self.peek().cloned() {
+            Some(Tok::Str(s)) => {
+                self.i += 1;
+                Ok(json!(s))
+            }
+            Some(Tok::Num(n, txt)) => {
+                self.i += 1;
+                Ok(if txt.contains('.') { json!(n) } else { json!(n as i64) })
+            }
+            Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                self.i += 1;
+                Ok(json!(s.eq_ignore_ascii_case("true")))
+            }
+            _ => self.err("expected a quoted string or a number"),
+        }
+    }
+    fn comparison_on(&mut self, field: &str) -> Res<String> {
+        let (col, numeric) = self.column(field)?;
+        let op = self.op()?;
+        let values = if op == "IN" || op == "NOT IN" {
+            if self.peek() != Some(&Tok::LParen) {
+                return self.err("expected '(' after IN");
+            }
+            self.i += 1;
+            let mut v = vec![self.value()?];
+            while self.peek() == Some(&Tok::Comma) {
+                self.i += 1;
+                v.push(self.value()?);
+            }
+            if self.peek() != Some(&Tok::RParen) {
+                return self.err("expected ')' to close the IN list");
+            }
+            self.i += 1;
+            v
+        } else {
+            vec![self.value()?]
+        };
+        let mut values2 = vec![];
+        for v in values {
+            if numeric {
+                match crate::util::num(&v) {
+                    Some(n) => values2.push(if n.fract() == 0.0 { json!(n as i64) } else { json!(n) }),
+                    None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a number", field))),
+                }
+            } else {
+                let mut s = crate::util::s(&v).unwrap_or_default();
+                if field.eq_ignore_ascii_case("typeName") {
+                    if let Some(t) = crate::model::ind_type(&s) {
+                        s = t.name.to_string();
+                    } else if let Some(t) = crate::model::group_type(&s) {
+                        s = t.name.to_string();
+                    }
+                }
+                values2.push(json!(s));
+            }
+        }
+        let coll = if numeric { "" } else { " COLLATE NOCASE" };
+        let mut ph = |p: &mut P, v: Value| {
+            p.args.push(v);
+            format!("?{}", p.args.len())
+        };
+        let cond = |p: &mut P, ph: &mut dyn FnMut(&mut P, Value) -> String, col: &str| -> Res<String> {
+            let v0 = values2[0].clone();
+            Ok(match op {
+                "EQ" => format!("{} = {}{}", col, ph(p, v0), coll),
+                "NE" => format!("{} != {}{}", col, ph(p, v0), coll),
+                "GT" => format!("{} > {}", col, ph(p, v0)),
+                "LT" => format!("{} < {}", col, ph(p, v0)),
+                "GEQ" => format!("{} >= {}", col, ph(p, v0)),
+                "LEQ" => format!("{} <= {}", col, ph(p, v0)),
+                "CONTAINS" => format!("instr(lower({}), lower({})) > 0", col, ph(p, v0)),
+                "NOT CONTAINS" => format!("instr(lower({}), lower({})) = 0", col, ph(p, v0)),
+                "STARTSWITH" => {
+                    let a = ph(p, v0);
+                    format!("substr(lower({}), 1, length({})) = lower({})", col, a, a)
+                }
+                "NOT STARTSWITH" => {
+                    let a = ph(p, v0);
+                    format!("substr(lower({}), 1, length({})) != lower({})", col, a, a)
+                }
+                "ENDSWITH" => {
+                    let a = ph(p, v0);
+                    format!("(length({c}) >= length({a}) AND substr(lower({c}), length({c}) - length({a}) + 1) = lower({a}))", c = col, a = a)
+                }
+                _ => {
+                    let list: Vec<String> = values2.iter().map(|v| ph(p, v.clone())).collect();
+                    format!("{} {} ({})", col, if op == "IN" { "IN" } else { "NOT IN" }, list.join(", "))
+                }
+            })
+        };
+        if col == "@tag" {
+            let (kind, me) = if self.target == Target::Indicators { ("i", "i.id") } else { ("g", "g.id") };
+            let negate = matches!(op, "NE" | "NOT IN" | "NOT CONTAINS" | "NOT STARTSWITH");
+            let inner = cond(self, &mut ph, "t.name")?;
+            let inner = if negate {
+                // "tag != x": items without a tag named x.
+                inner.replacen(" != ", " = ", 1).replacen(" NOT IN ", " IN ", 1).replacen(") = 0", ") > 0", 1).replacen(") != lower", ") = lower", 1)
+            } else {
+                inner
+            };
+            return Ok(format!(
+                "{}EXISTS (SELECT 1 FROM item_tags x JOIN tags t ON t.id = x.tag WHERE x.kind = '{}' AND x.item = {} AND {})",
+                if negate { "NOT " } else { "" },
+                kind,
+                me,
+                inner
+            ));
+        }
+        let c = if op == "IN" || op == "NOT IN" {
+            let list: Vec<String> = values2.iter().map(|v| ph(self, v.clone())).collect();
+            let list = if numeric { list } else { list.into_iter().map(|a| format!("{} COLLATE NOCASE", a)).collect() };
+            format!("{} {} ({})", col, if op == "IN" { "IN" } else { "NOT IN" }, list.join(", "))
+        } else {
+            cond(self, &mut ph, &col)?
+        };
+        Ok(c)
+    }
+    fn column(&self, field: &str) -> Res<(String, bool)> {
+        let ind = self.target == Target::Indicators;
+        let a = if ind { "i" } else { "g" };
+        let f = field.to_ascii_lowercase();
+        let r = match f.as_str() {
+            "id" => (format!("{}.id", a), true),
+            "typename" | "type" => (format!("{}.type", a), false),
+            "summary" | "name" | "value" => (if ind { "i.summary".to_string() } else { "g.name".to_string() }, false),
+            "ownername" | "owner" => ("o.name".to_string(), false),
+            "ownerid" => (format!("{}.owner_id", a), true),
+            "tag" => ("@tag".to_string(), false),
+            "xid" => (format!("{}.xid", a), false),
+            "rating" if ind => ("i.rating".to_string(), true),
+            "confidence" if ind => ("i.confidence".to_string(), true),
+            "description" if ind => ("i.description".to_string(), false),
+            _ => {
+                return Err(ApiErr::tql(format!(
+                    "Invalid TQL: unknown field '{}' for {}",
+                    field,
+                    if ind { "indicators" } else { "groups" }
+                )))
+            }
+        };
+        Ok(r)
+    }
+}
+
+/// Compiles TQL to a SQL condition over `i` (indicators) or `g` (groups) joined with owners `o`, plus its parameters.
+pub fn compile(tql: &str, target: Target) -> Res<(String, Vec<Value>)> {
+    if tql.trim().is_empty() {
+        return Ok(("1=1".into(), vec![]));
+    }
+    if tql.len() > 10_000 {
+        return Err(ApiErr::tql("Invalid TQL: query too long"));
+    }
+    let toks = tokenize(tql)?;
+    let mut p = P { t: &toks, i: 0, target, args: vec![], depth: 0 };
+    let sql = p.expr()?;
+    if p.i != toks.len() {
+        return p.err("unexpected input");
+    }
+    Ok((sql, p.args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn parses_and_rejects() {
+        let (sql, args) = compile(r#"typeName in ("Address","Host") and summary contains "bad""#, Target::Indicators).unwrap();
+        assert!(sql.contains("i.type IN"), "{}", sql);
+        assert_eq!(args.len(), 3);
+        assert!(compile("hasGroup(id=5) OR (rating GT 2 AND tag = \"x\")", Target::Indicators).is_ok());
+        assert!(compile("TYPENAME = 'Host' AnD NOT summary STARTSWITH 'a'", Target::Indicators).is_ok());
+        for bad in ["summary =", "summary == 'x'", "(id = 1", "foo = 1", "id = 'abc'", "id in 1", "summary = \"x", "id = 1 id = 2", "hasGroup id=1"] {
+            let e = compile(bad, Target::Indicators).unwrap_err();
+            assert_eq!(e.code, Some("0x2001"), "{}", bad);
+        }
+    }
+}

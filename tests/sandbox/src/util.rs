@@ -1,0 +1,244 @@
+//! Small helpers: time, percent-coding, a deterministic PRNG, JSON errors.
+
+use serde_json::{json, Value};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+/// ISO 8601 UTC ("2021-11-02T13:07:08Z") from epoch seconds.
+pub fn iso(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    // civil_from_days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        y,
+        m,
+        d,
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+fn hexval(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decodes; invalid escapes are kept literally. `plus` turns '+' into ' ' (form encoding, for query strings).
+pub fn pct_decode(s: &str, plus: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hexval(b[i + 1]), hexval(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        if plus && b[i] == b'+' {
+            out.push(b' ');
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn pct_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s.as_bytes() {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{:02X}", c));
+        }
+    }
+    out
+}
+
+/// Decoded query pairs (form decoding: '+' is a space).
+pub fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (pct_decode(k, true), pct_decode(v, true)),
+            None => (pct_decode(p, true), String::new()),
+        })
+        .collect()
+}
+
+/// Query string with the values of token-bearing parameters replaced, for logs.
+pub fn redact_query(q: &str) -> String {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if is_secret_param(k) => format!("{}=REDACTED", k),
+            _ => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn is_secret_param(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    k.contains("token") || k.contains("signature") || k.contains("secret") || k.contains("authorization")
+}
+
+/// splitmix64: deterministic, seedable, no dependencies.
+#[derive(Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn hex(&mut self, len: usize) -> String {
+        let mut s = String::with_capacity(len);
+        while s.len() < len {
+            s.push_str(&format!("{:016x}", self.next()));
+        }
+        s.truncate(len);
+        s
+    }
+}
+
+/// An API error; rendered as a v2 or v3 ThreatConnect error body by the router.
+#[derive(Debug)]
+pub struct ApiErr {
+    pub status: u16,
+    pub message: String,
+    pub code: Option<&'static str>,
+}
+
+impl ApiErr {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        ApiErr { status, message: message.into(), code: None }
+    }
+    pub fn tql(message: impl Into<String>) -> Self {
+        ApiErr { status: 400, message: message.into(), code: Some("0x2001") }
+    }
+}
+
+impl From<rusqlite::Error> for ApiErr {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiErr::new(500, format!("Internal error: {}", e))
+    }
+}
+
+pub type Res<T> = Result<T, ApiErr>;
+
+pub fn bad(msg: impl Into<String>) -> ApiErr {
+    ApiErr::new(400, msg)
+}
+pub fn not_found(msg: impl Into<String>) -> ApiErr {
+    ApiErr::new(404, msg)
+}
+
+pub fn v3_code(status: u16) -> &'static str {
+    match status {
+        400 => "0x1001",
+        401 => "0x1002",
+        403 => "0x1003",
+        404 => "0x1004",
+        405 => "0x1005",
+        409 => "0x1006",
+        _ => "0x1007",
+    }
+}
+
+pub fn err_body(v3: bool, e: &ApiErr) -> Value {
+    if v3 {
+        json!({"status": "Error", "errCode": e.code.unwrap_or_else(|| v3_code(e.status)), "message": e.message})
+    } else {
+        json!({"status": "Failure", "message": e.message})
+    }
+}
+
+/// A number from JSON that may come as a number or a string.
+pub fn num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn int(v: &Value) -> Option<i64> {
+    num(v).map(|f| f as i64)
+}
+
+pub fn s(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A JSON value that may be one object or an array of them.
+pub fn items(v: Option<&Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Array(a)) => a.clone(),
+        Some(Value::Null) | None => vec![],
+        Some(o) => vec![o.clone()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(1_513_703_787), "2017-12-19T17:16:27Z");
+    }
+    #[test]
+    fn decode() {
+        assert_eq!(pct_decode("a%2Fb+c%", false), "a/b+c%");
+        assert_eq!(pct_decode("a%2Fb+c%4", true), "a/b c%4");
+        assert_eq!(pct_encode("a b/?#%+"), "a%20b%2F%3F%23%25%2B");
+        assert_eq!(redact_query("expiredToken=abc&x=1"), "expiredToken=REDACTED&x=1");
+    }
+}
