@@ -47,8 +47,11 @@ package: setup-dev
 test-secret:
 	scripts/check-secret.sh
 
-test-e2e:
-	node --test --test-reporter=spec tests/e2e/
+# The installable package in headless Chromium, against the sandbox.
+test-e2e: package
+	cargo build -q -p tc-sandbox --bin tc-sandbox
+	cargo build -q $(NATIVE) --bin pivot-dev
+	node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
 
 clean:
 	rm -rf dist target/package target/secret-check target/screenshots

@@ -114,6 +114,11 @@ impl Trail {
         })
     }
 
+    /// Every step, including those ahead of the current one.
+    pub fn items(&self) -> &[SelectedItem] {
+        &self.items
+    }
+
     /// The breadcrumb: every step up to and including the current one.
     pub fn breadcrumb(&self) -> &[SelectedItem] {
         &self.items[..=self.current]
@@ -121,6 +126,26 @@ impl Trail {
 
     pub fn position(&self) -> usize {
         self.current
+    }
+
+    /// The trail as text for this tab's session storage, so a reload keeps
+    /// back and forward: the position, then one fragment per line (fragments
+    /// are percent-encoded, so they hold no newline). Never the token.
+    pub fn encode(&self) -> String {
+        let mut out = self.current.to_string();
+        for item in &self.items {
+            out.push('\n');
+            out.push_str(&to_fragment(item));
+        }
+        out
+    }
+
+    /// The trail [`Trail::encode`] wrote; `None` when anything is off.
+    pub fn decode(text: &str) -> Option<Trail> {
+        let mut lines = text.lines();
+        let current: usize = lines.next()?.parse().ok()?;
+        let items = lines.map(from_fragment).collect::<Option<Vec<_>>>()?;
+        (current < items.len()).then_some(Trail { items, current })
     }
 }
 
@@ -162,6 +187,18 @@ mod tests {
     fn unreadable_fragments_are_ignored() {
         for f in ["", "#", "#type=Host", "#type=Incident&id=x", "#type=Tag&value=a", "#value=a", "#type=Host&value=%ZZ", "#junk"] {
             assert_eq!(from_fragment(f), None, "{f}");
+        }
+    }
+
+    #[test]
+    fn a_trail_survives_storage() {
+        let mut t = Trail::new(host("a.test"));
+        t.visit(group(1));
+        t.visit(SelectedItem::Indicator { kind: IndicatorType::Url, summary: "http://x/\n?a#b".into(), owner: None });
+        t.back();
+        assert_eq!(Trail::decode(&t.encode()), Some(t.clone()));
+        for bad in ["", "x", "5\n#type=Host&value=a", "0\n#junk"] {
+            assert_eq!(Trail::decode(bad), None, "{bad:?}");
         }
     }
 

@@ -355,7 +355,16 @@ fn verify_finds_every_kind_of_difference() {
     assert!(r.differences.iter().any(|d| matches!(d, Difference::MissingIndicator { indicator_type, .. } if indicator_type == "URL")));
     assert!(r.differences.iter().any(|d| matches!(d, Difference::ExtraAssociation { association } if association.contains("badguy.com"))));
     assert_eq!(r.found_associations, r.expected_associations - 2);
-    let _ = top;
+
+    // An association the plan removed, still in the target.
+    let mut rb = perfect_read_back(&pkg);
+    rb.groups[0]["associatedIndicators"]["data"].as_array_mut().unwrap().push(json!({"type": "Host", "summary": "old.example"}));
+    let r = verify(&pkg, &rb);
+    assert!(r.is_complete(), "an item outside the package is not this package's business: {:?}", r.differences);
+    rb.dissociated = vec![Association::group_indicator(&top, "Host", "OLD.example")];
+    let r = verify(&pkg, &rb);
+    assert_eq!(r.differences.len(), 1);
+    assert!(matches!(&r.differences[0], Difference::StillAssociated { association } if association.contains("old.example")));
 
     // A group missing entirely.
     let mut rb = perfect_read_back(&pkg);

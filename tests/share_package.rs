@@ -71,6 +71,7 @@ fn snapshot_of_a_realistic_group_maps_onto_a_v2_batch_input() {
     assert_eq!(host["rating"], json!(3.0));
     assert_eq!(host["confidence"], json!(74));
     assert_eq!(host["dnsActive"], json!(true));
+    assert_eq!(host["description"], "A bad host.");
     assert_eq!(host["tag"], json!([{"name": "C2"}, {"name": "Ransomware"}]));
     // The host is also linked to the Adversary (a shared group) but not to group 999 (not shared).
     assert_eq!(host["associatedGroups"].as_array().unwrap().len(), 2);
@@ -78,7 +79,11 @@ fn snapshot_of_a_realistic_group_maps_onto_a_v2_batch_input() {
     let addr = find(inds, "summary", "71.6.135.131").unwrap();
     assert_eq!(addr["attribute"].as_array().unwrap().len(), 1, "the TLP:RED attribute stays home");
     assert!(find(inds, "type", "Hashtag").is_some(), "custom indicator types are kept");
-    assert!(find(inds, "type", "EmailAddress").is_some(), "unlabeled items leave unless excludeUnlabeled");
+    let email_address = find(inds, "type", "EmailAddress").expect("unlabeled items leave unless excludeUnlabeled");
+    // Metadata arrays are always present (Replace clears what an absent key would leave).
+    assert_eq!(email_address["securityLabel"], json!([]));
+    assert_eq!(email_address["tag"], json!([]));
+    assert_eq!(find(groups, "type", "Adversary").unwrap()["attribute"], json!([]));
 
     assert_eq!(withheld.groups, 1);
     assert_eq!(withheld.indicators, 1);
@@ -91,7 +96,7 @@ fn snapshot_of_a_realistic_group_maps_onto_a_v2_batch_input() {
         assert!(!body.contains(volatile), "{volatile} leaked into the batch body");
     }
     // Only names the v2 Batch fixtures use for indicators.
-    let allowed = ["xid", "type", "summary", "rating", "confidence", "dnsActive", "whoisActive", "attribute", "tag", "securityLabel", "associatedGroups"];
+    let allowed = ["xid", "type", "summary", "description", "rating", "confidence", "dnsActive", "whoisActive", "attribute", "tag", "securityLabel", "associatedGroups"];
     for i in inds {
         for k in i.as_object().unwrap().keys() {
             assert!(allowed.contains(&k.as_str()), "unexpected indicator field {k}");
@@ -126,7 +131,7 @@ fn exclude_unlabeled_keeps_unlabeled_items_and_attributes_home() {
     assert!(find(inds, "type", "File").is_none());
     assert!(find(&pkg.batch.group, "type", "Adversary").is_none());
     // Unlabeled Description attributes of labeled indicators stay home too.
-    assert!(find(inds, "summary", "badguy.com").unwrap().get("attribute").is_none());
+    assert_eq!(find(inds, "summary", "badguy.com").unwrap()["attribute"], json!([]));
     assert_eq!(withheld.indicators, 3);
     assert!(pkg.header.exclude_unlabeled);
 }

@@ -272,11 +272,10 @@ fn v3_404_falls_back_to_v2_for_the_indicator_panel() {
             return Ok(HttpResponse::new(404, r#"{"status":"Error","errCode":"0x1004","message":"Not Found"}"#));
         }
         let body = match p {
-            "/api/v2/indicators/hosts/bad.example" => r#"{"status":"Success","data":{"host":{"id":7,"owner":{"id":1,"name":"Org","type":"Organization"},"hostName":"bad.example","rating":"4.00"}}}"#,
-            "/api/v2/indicators/hosts/bad.example/tags" => r#"{"status":"Success","data":{"resultCount":1,"tag":{"name":"APT"}}}"#,
+            // `includes=` embeds tags (one object, not a list) and attributes; counts come with includeAdditional.
+            "/api/v2/indicators/hosts/bad.example" => r#"{"status":"Success","data":{"host":{"id":7,"owner":{"id":1,"name":"Org","type":"Organization"},"hostName":"bad.example","rating":"4.00","observationCount":"5","tag":{"name":"APT"},"attribute":[{"id":3,"type":"Description","value":"d"}]}}}"#,
             "/api/v2/indicators/hosts/bad.example/groups" => r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":"9","name":"Op X","type":"Incident","ownerName":"Org"}]}}"#,
-            "/api/v2/indicators/hosts/bad.example/observationCount" => r#"{"status":"Success","data":{"observationCount":{"count":5}}}"#,
-            "/api/v2/indicators/hosts/bad.example/attributes" => r#"{"status":"Failure","message":"nope"}"#,
+            "/api/v2/indicators/hosts/bad.example/indicators" => r#"{"status":"Failure","message":"nope"}"#,
             _ => r#"{"status":"Success","data":{"resultCount":0}}"#,
         };
         ok(body)
@@ -288,13 +287,15 @@ fn v3_404_falls_back_to_v2_for_the_indicator_panel() {
     assert_eq!((p.indicator.id, p.indicator.summary.as_str(), p.indicator.rating), (7, "bad.example", Some(4.0)));
     assert_eq!(p.indicator.tags[0].name, "APT");
     assert_eq!(p.indicator.associated_groups[0].id, 9);
-    assert_eq!(p.observation_count.as_ref().map(|o| o.count), Some(5));
-    assert_eq!(p.warnings.len(), 1, "the failed attributes request is a warning, the panel still loads");
-    // v3 core + 8 v2 requests (host: with dnsResolutions).
-    assert_eq!(calls.get(), 9, "{:?}", c.transport().paths());
+    assert_eq!(p.indicator.attributes[0].value, "d");
+    assert_eq!(p.indicator.observation_count, Some(5));
+    assert_eq!(p.warnings.len(), 1, "the failed associated-indicators request is a warning, the panel still loads");
+    // v3 core + 4 v2 requests (item with includes, groups, indicators, dnsResolutions for a host):
+    // within a browser's six connections per host, with the panel's other sections.
+    assert_eq!(calls.get(), 5, "{:?}", c.transport().paths());
     let paths = c.transport().paths();
     assert_eq!(paths[0], "GET /api/v3/indicators/bad.example?owner=Org&fields=associatedGroups&fields=associatedIndicators&fields=attributes&fields=tags&fields=securityLabels&fields=observations&fields=falsePositives&fields=threatAssess&fields=dnsResolution&fields=whoIs");
-    assert!(paths.contains(&"GET /api/v2/indicators/hosts/bad.example?owner=Org&includeAdditional=true".to_string()));
+    assert!(paths.contains(&"GET /api/v2/indicators/hosts/bad.example?owner=Org&includeAdditional=true&includes=additional&includes=attributes&includes=labels&includes=tags".to_string()), "{paths:?}");
 }
 
 #[test]

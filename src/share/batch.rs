@@ -84,7 +84,6 @@ impl Open {
             self.ind_json.join(",")
         )
         .into_bytes();
-        debug_assert_eq!(payload.len(), self.bytes);
         BatchJob { index, payload, group_count: self.group_json.len(), indicator_count: self.ind_json.len() }
     }
 }
@@ -242,6 +241,11 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
     }
     if !cur.is_empty() || jobs.is_empty() {
         jobs.push(cur.finish(jobs.len()));
+    }
+    // The sizes above are computed exactly; this re-check only guards against a
+    // future change to that arithmetic sending an upload ThreatConnect would refuse.
+    if let Some(j) = jobs.iter().find(|j| j.payload.len() > max) {
+        return Err(too_large(format!("batch job {}", j.index), j.payload.len()));
     }
     Ok(jobs)
 }

@@ -141,18 +141,13 @@ fn metadata(item: &Value, filter: &Filter, out: &mut Map<String, Value>, withhel
         let v = Value::Object(m);
         attrs.push((canonical_json(&v), v));
     }
+    // Always present, even empty: with write type Replace an absent key leaves the
+    // target's metadata as it is, an empty array clears it.
     attrs.sort_by(|a, b| a.0.cmp(&b.0));
-    if !attrs.is_empty() {
-        out.insert("attribute".into(), Value::Array(attrs.into_iter().map(|(_, v)| v).collect()));
-    }
+    out.insert("attribute".into(), Value::Array(attrs.into_iter().map(|(_, v)| v).collect()));
     let tags: BTreeSet<&str> = list(item, "tags").iter().filter_map(|t| text(t, "name")).collect();
-    if !tags.is_empty() {
-        out.insert("tag".into(), Value::Array(tags.into_iter().map(|n| json!({"name": n})).collect()));
-    }
-    let labels = labels_of(item);
-    if !labels.is_empty() {
-        out.insert("securityLabel".into(), labels_json(&labels));
-    }
+    out.insert("tag".into(), Value::Array(tags.into_iter().map(|n| json!({"name": n})).collect()));
+    out.insert("securityLabel".into(), labels_json(&labels_of(item)));
 }
 
 /// Build a package from v3 JSON:
@@ -297,6 +292,9 @@ pub fn snapshot_report(
         }
         if let Some(c) = json::number(ind, "confidence") {
             m.insert("confidence".into(), json!(c.round() as i64));
+        }
+        if let Some(d) = text(ind, "description") {
+            m.insert("description".into(), json!(d));
         }
         if t == "Host" {
             for f in ["dnsActive", "whoisActive"] {

@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct TargetReadBack {
     pub groups: Vec<Value>,
     pub indicators: Vec<Value>,
+    /// The plan's `associations_to_remove`, which the import dissociated: checked to be gone
+    /// (seen from the groups' `associatedIndicators`/`associatedGroups` and the indicators' `associatedGroups`).
+    pub dissociated: Vec<Association>,
 }
 
 /// One way the target differs from the package.
@@ -34,6 +37,8 @@ pub enum Difference {
     MissingAssociation { association: String },
     /// Between two items of the package, but not in it (e.g. left from an earlier version).
     ExtraAssociation { association: String },
+    /// Planned for removal (gone from the package since the previous import) but still there.
+    StillAssociated { association: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -196,6 +201,11 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
                 }
             }
     };
+    for a in &read_back.dissociated {
+        if found.contains(a) {
+            diffs.push(Difference::StillAssociated { association: a.to_string() });
+        }
+    }
     found.retain(|a| in_package(a));
     let expected = associations(pkg);
     let mut found_associations = 0;

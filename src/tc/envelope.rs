@@ -70,7 +70,10 @@ fn entity<'a>(data: &'a Map<String, Value>, key: &str) -> R<(&'a str, &'a Value)
 }
 
 /// Finds a v2 list's items (non-generic, so each model adds only its reader loop).
-fn v2_items<'a>(body: &'a Value, key: &str) -> R<(Vec<(&'a Value, String)>, &'a str, Option<i64>)> {
+/// Items with their JSON paths.
+type Items<'a> = Vec<(&'a Value, String)>;
+
+fn v2_items<'a>(body: &'a Value, key: &str) -> R<(Items<'a>, &'a str, Option<i64>)> {
     let data = v2_data(body)?;
     let result_count = data.get("resultCount").and_then(as_i64);
     if result_count == Some(0) && !data.contains_key(key) {
@@ -120,7 +123,7 @@ pub fn v3_one<T>(body: &Value, read: Reader<T>) -> R<T> {
     }
 }
 
-fn v3_items(body: &Value) -> R<(Vec<(&Value, String)>, Option<i64>, Option<String>)> {
+fn v3_items(body: &Value) -> R<(Items<'_>, Option<i64>, Option<String>)> {
     check_status(body)?;
     let data = body.get("data").unwrap_or(&Value::Null);
     let items = one_or_many(data).into_iter().enumerate().map(|(i, x)| (x, format!("data[{i}]"))).collect();

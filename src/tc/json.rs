@@ -131,6 +131,12 @@ impl<'a> Obj<'a> {
         self.get(key).and_then(as_string).filter(|s| !s.is_empty())
     }
     /// A nested list: v3 wraps them as `{"data":[...]}`, v2 gives one object or an array.
+    /// A list under the v3 name or, failing that, the v2 `includes=` name
+    /// (`tags`/`tag`, `attributes`/`attribute`, `securityLabels`/`securityLabel`).
+    pub fn list_either<T>(&self, key: &str, v2_key: &str, f: fn(&Value, &str, &str) -> R<T>) -> R<Vec<T>> {
+        if self.get(key).is_some() { self.list(key, f) } else { self.list(v2_key, f) }
+    }
+
     pub fn list<T>(&self, key: &str, f: fn(&Value, &str, &str) -> R<T>) -> R<Vec<T>> {
         let Some(v) = self.get(key) else { return Ok(Vec::new()) };
         let (items, base) = match v.get("data") {

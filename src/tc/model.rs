@@ -139,9 +139,9 @@ impl Indicator {
             false_positive_last_reported: o
                 .opt_text("falsePositiveLastReported")
                 .or_else(|| o.opt_text("lastFalsePositive")),
-            tags: o.list("tags", Tag::read)?,
-            security_labels: o.list("securityLabels", SecurityLabel::read)?,
-            attributes: o.list("attributes", Attribute::read)?,
+            tags: o.list_either("tags", "tag", Tag::read)?,
+            security_labels: o.list_either("securityLabels", "securityLabel", SecurityLabel::read)?,
+            attributes: o.list_either("attributes", "attribute", Attribute::read)?,
             associated_groups: o.list("associatedGroups", Group::read)?,
             associated_indicators: o.list("associatedIndicators", Indicator::read)?,
             raw: v.clone(),
@@ -193,9 +193,9 @@ impl Group {
             status: o.opt_text("status"),
             description: o.opt_text("description"),
             web_link: o.opt_text("webLink"),
-            tags: o.list("tags", Tag::read)?,
-            security_labels: o.list("securityLabels", SecurityLabel::read)?,
-            attributes: o.list("attributes", Attribute::read)?,
+            tags: o.list_either("tags", "tag", Tag::read)?,
+            security_labels: o.list_either("securityLabels", "securityLabel", SecurityLabel::read)?,
+            attributes: o.list_either("attributes", "attribute", Attribute::read)?,
             associated_groups: o.list("associatedGroups", Group::read)?,
             associated_indicators: o.list("associatedIndicators", Indicator::read)?,
             raw: v.clone(),
@@ -592,6 +592,17 @@ mod tests {
         let v = json!({"id": 3, "ownerName": "O", "dateAdded": "2024-01-01", "Hashtag": "#evil", "webLink": "https://x"});
         let i = Indicator::read(&v, "data.hashtag", "hashtag").unwrap();
         assert_eq!((i.indicator_type, i.summary.as_str()), (IndicatorType::Custom("hashtag".into()), "#evil"));
+    }
+
+    #[test]
+    fn indicator_types_keep_custom_branches() {
+        let b = json!({"status": "Success", "data": {"resultCount": 2, "indicatorType": [
+            {"name": "Host", "custom": "false", "apiBranch": "hosts", "apiEntity": "host"},
+            {"name": "Hashtag", "custom": "true", "apiBranch": "hashtags", "apiEntity": "hashtag", "value1Label": "Hashtag"}]}});
+        let p = crate::tc::envelope::v2_list(&b, "indicatorType", IndicatorTypeDef::read).unwrap();
+        assert_eq!(p.items[0].indicator_type(), IndicatorType::Host);
+        assert_eq!((p.items[1].indicator_type(), p.items[1].api_branch.as_str(), p.items[1].custom), (IndicatorType::Custom("Hashtag".into()), "hashtags", true));
+        assert_eq!(p.items[1].raw["value1Label"], "Hashtag");
     }
 
     #[test]

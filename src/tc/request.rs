@@ -27,7 +27,7 @@ impl Method {
 /// (segments go through [`PathBuf::seg`]); the builders produce paths below the
 /// API root (`/v2/...`), and the client prefixes the API path (`/api`) before
 /// signing and sending, so what the transport sees always carries the prefix.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: Method,
     pub path: String,
@@ -35,6 +35,24 @@ pub struct HttpRequest {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+}
+
+/// Debug output never shows credentials (logs, panics, test failures).
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| if k.eq_ignore_ascii_case("Authorization") { (k.as_str(), "hidden") } else { (k.as_str(), v.as_str()) })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 /// A response as the transport received it, whatever its status.
@@ -283,6 +301,13 @@ mod tests {
         assert_eq!(r.path_and_query(), "/api/v2/owners");
         let r = HttpRequest::get("/v3/indicators/4").query("fields", "tags").query("fields", "associatedGroups");
         assert_eq!(r.path_and_query(), "/v3/indicators/4?fields=tags&fields=associatedGroups");
+    }
+
+    #[test]
+    fn debug_hides_the_authorization_header() {
+        let r = HttpRequest::get("/x").header("Authorization", "TC-Token secret-token");
+        let d = format!("{r:?}");
+        assert!(!d.contains("secret-token") && d.contains("hidden"), "{d}");
     }
 
     #[test]

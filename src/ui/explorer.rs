@@ -51,11 +51,43 @@ pub fn item_label(item: &SelectedItem) -> String {
 #[component]
 pub fn Explorer(context: Context) -> impl IntoView {
     let api = connect(&context);
-    let start = from_fragment(&current_fragment()).or(context.selected.clone());
+    let from_url = from_fragment(&current_fragment());
+    // A reload keeps the trail when the address still names its current item.
+    let trail = match stored_trail().filter(|t| Some(t.current()) == from_url.as_ref()) {
+        Some(t) => t,
+        None => match from_url.or(context.selected.clone()) {
+            Some(item) => Trail::new(item),
+            None => {
+                record(None, 0, false);
+                return view! { <ExplorerView api trail=None /> }.into_any();
+            }
+        },
+    };
     // Drop the query string (and its token) from the address: from here on
     // the fragment names the item and the launch is kept for this tab only.
-    record(start.as_ref(), 0, false);
-    let trail = RwSignal::new(start.map(Trail::new));
+    record(Some(trail.current()), trail.position(), false);
+    view! { <ExplorerView api trail=Some(trail) /> }.into_any()
+}
+
+const TRAIL_KEY: &str = "pivot.trail";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn stored_trail() -> Option<Trail> {
+    Trail::decode(&session_storage()?.get_item(TRAIL_KEY).ok().flatten()?)
+}
+
+#[component]
+fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
+    let trail = RwSignal::new(trail);
+    // Keep the trail for a reload of this tab.
+    Effect::new(move |_| {
+        if let (Some(s), Some(text)) = (session_storage(), trail.with(|t| t.as_ref().map(Trail::encode))) {
+            let _ = s.set_item(TRAIL_KEY, &text);
+        }
+    });
 
     // Owner types decide where write-back is possible; asked once per launch,
     // at the same moment as the first panel.
@@ -88,11 +120,16 @@ pub fn Explorer(context: Context) -> impl IntoView {
                 *t = from_url.clone().map(Trail::new);
                 return;
             };
-            let moved = position.and_then(|p| t.go_to(p).cloned());
-            if moved.as_ref() != from_url.as_ref() {
-                if let Some(item) = from_url.clone() {
-                    t.visit(item);
+            // Normally the entry's position says where on the trail it is; an
+            // entry the trail does not know (another tab's, a cleared storage)
+            // becomes a new step.
+            let at = position.filter(|p| t.items().get(*p) == from_url.as_ref());
+            match (at, from_url.clone()) {
+                (Some(p), _) => {
+                    t.go_to(p);
                 }
+                (None, Some(item)) => t.visit(item),
+                (None, None) => {}
             }
         });
     });

@@ -351,7 +351,7 @@ pub fn AssociationList(
                 <nav class="pager" aria-label=format!("{title} pages")>
                     <button disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
                     <span class="page-of">{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                    <button disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                    <button disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
                 </nav>
             </Show>
         </section>

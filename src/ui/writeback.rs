@@ -222,7 +222,7 @@ where
     let (id, kind) = (a.id, a.attribute_type.clone());
     let kind2 = kind.clone();
     view! {
-        <li class="wb-attribute">
+        <li class="wb-attribute" data-attr-id=id>
             <span class="wb-attr-name">{kind.clone()}</span>": "
             {move || if editing.get() {
                 let kind = kind2.clone();

@@ -37,8 +37,9 @@ export function unpack(zip) {
 }
 
 /** Serve `dir` under `prefix` (a sub-path, as ThreatConnect serves apps). */
-export async function serveStatic(dir, prefix) {
+export async function serveStatic(dir, prefix, before = () => false) {
   const server = createServer((req, res) => {
+    if (before(req, res)) return;
     const url = new URL(req.url, "http://x");
     if (!url.pathname.startsWith(prefix)) {
       res.writeHead(404).end("not under " + prefix);
@@ -84,4 +85,75 @@ export async function screenshot(page, name) {
 /** Form-encode a Spaces query string the way ThreatConnect builds it. */
 export function spacesQuery(params) {
   return "?" + new URLSearchParams(params).toString();
+}
+
+// ---- the sandbox -----------------------------------------------------------
+import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
+
+export const SANDBOX_ID = "pivot-e2e";
+export const SANDBOX_SECRET = "pivot-e2e-secret";
+
+/** Start tc-sandbox on a free loopback port with a fresh database; resolves once it listens. */
+export async function startSandbox({ seed = "demo", args = [] } = {}) {
+  const bin = process.env.TC_SANDBOX_BIN ?? join(ROOT, "target", "debug", "tc-sandbox");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p tc-sandbox\``);
+  const dir = mkdtempSync(join(tmpdir(), "pivot-sandbox-"));
+  const child = spawn(bin, ["--listen", "127.0.0.1:0", "--db", join(dir, "sandbox.db"), "--seed", seed,
+    "--access-id", SANDBOX_ID, "--secret-key", SANDBOX_SECRET, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (d) => { log = (log + d).slice(-20000); });
+  const base = await new Promise((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error("the sandbox did not start in 60 s:\n" + log)), 60000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`the sandbox exited (${code}):\n${log}`)); });
+  });
+  child.removeAllListeners("exit");
+  return {
+    base,
+    log: () => log,
+    stop: () => new Promise((ok) => { if (child.exitCode !== null) return ok(); child.once("exit", ok); child.kill(); }),
+    /** Set faults (see tests/sandbox/README.md); `null` clears them. */
+    faults: async (spec) => {
+      const r = await fetch(`${base}/_sandbox/faults`, spec ? { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } } : { method: "DELETE" });
+      if (!r.ok) throw new Error(`faults: ${r.status} ${await r.text()}`);
+    },
+    requests: async () => (await fetch(`${base}/_sandbox/requests`)).json(),
+    clearRequests: () => fetch(`${base}/_sandbox/requests`, { method: "DELETE" }),
+  };
+}
+
+/** An API token minted with HMAC by `pivot-dev` (the same path `make dev` takes). */
+export function mintToken(apiUrl) {
+  const bin = join(ROOT, "target", "debug", "pivot-dev");
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build --no-default-features --features native --bin pivot-dev\``);
+  const out = execFileSync(bin, ["token", "--api-path", apiUrl], {
+    env: { ...process.env, TC_API_ACCESS_ID: SANDBOX_ID, TC_API_SECRET_KEY: SANDBOX_SECRET },
+  }).toString().trim();
+  const [token, expires] = out.split("\t");
+  return { token, expires };
+}
+
+/**
+ * Serve the unpacked package under `prefix` and proxy `/api` to the sandbox,
+ * so the app reaches its API same-origin, as inside ThreatConnect.
+ */
+export async function serveApp(dir, prefix, apiBase) {
+  const site = await serveStatic(dir, prefix, (req, res) => {
+    if (!req.url.startsWith("/api/") && req.url !== "/api") return false;
+    const target = new URL(req.url, apiBase);
+    const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", (e) => { res.writeHead(502).end(String(e)); });
+    req.pipe(upstream);
+    return true;
+  });
+  return site;
 }

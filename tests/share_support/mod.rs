@@ -80,6 +80,7 @@ pub fn associated_indicators() -> Vec<Value> {
     host["dnsActive"] = json!(true);
     host["whoisActive"] = json!(false);
     host["hostName"] = json!("badguy.com");
+    host["description"] = json!("A bad host.");
     host["associatedGroups"] = json!({"data": [{"id": 43, "type": "Adversary"}, {"id": 999, "type": "Incident"}]});
     let mut addr = indicator(4, "Address", "71.6.135.131", &["TLP:GREEN"], &[]);
     addr["attributes"]["data"].as_array_mut().unwrap().push(attr(77, "Additional Analysis and Context", "red note", false, &["TLP:RED"]));
@@ -174,5 +175,5 @@ pub fn perfect_read_back(pkg: &SharePackage) -> pivot::share::TargetReadBack {
             })
         })
         .collect();
-    pivot::share::TargetReadBack { groups, indicators }
+    pivot::share::TargetReadBack { groups, indicators, dissociated: vec![] }
 }

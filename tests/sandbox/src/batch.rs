@@ -135,7 +135,7 @@ fn errors(app: &App, req: &Req, id: &str, results: bool) -> Res<Resp> {
 pub fn start_worker(app: App) {
     std::thread::spawn(move || loop {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        let _ = step(&app);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(&app)));
     });
 }
 

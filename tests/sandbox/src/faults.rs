@@ -31,6 +31,8 @@ pub struct Faults {
 }
 
 const STATUSES: &[u16] = &[401, 403, 404, 429, 500, 502, 503];
+/// Upper bound for any injected delay (ms).
+const MAX_DELAY: u64 = 600_000;
 
 impl Faults {
     pub fn new(latency_ms: u64, jitter_ms: u64, seed: u64) -> Self {
@@ -43,7 +45,7 @@ impl Faults {
 
     pub fn delay_ms(&mut self) -> u64 {
         let j = if self.jitter_ms > 0 { self.rng.below(self.jitter_ms + 1) } else { 0 };
-        self.latency_ms + j
+        self.latency_ms.saturating_add(j)
     }
 
     /// Replaces the configuration (fields not given keep their values; `rules` replaces the rules).
@@ -89,15 +91,15 @@ impl Faults {
                     times: r.get("times").and_then(|t| t.as_u64()),
                     probability,
                     body,
-                    slow_ms: r.get("slowMs").and_then(|t| t.as_u64()).unwrap_or(2000),
+                    slow_ms: r.get("slowMs").and_then(|t| t.as_u64()).unwrap_or(2000).min(MAX_DELAY),
                 });
             }
         }
         if let Some(l) = v.get("latencyMs") {
-            self.latency_ms = l.as_u64().ok_or("latencyMs must be a number")?;
+            self.latency_ms = l.as_u64().filter(|n| *n <= MAX_DELAY).ok_or("latencyMs must be a number from 0 to 600000")?;
         }
         if let Some(j) = v.get("jitterMs") {
-            self.jitter_ms = j.as_u64().ok_or("jitterMs must be a number")?;
+            self.jitter_ms = j.as_u64().filter(|n| *n <= MAX_DELAY).ok_or("jitterMs must be a number from 0 to 600000")?;
         }
         if let Some(b) = v.get("v3") {
             self.v3 = b.as_bool().ok_or("v3 must be a boolean")?;
@@ -173,5 +175,6 @@ mod tests {
         let hits = a.iter().filter(|h| **h).count();
         assert!((30..90).contains(&hits), "{}", hits);
         assert!(f.configure(&json!({"rules": [{"status": 418}]})).is_err());
+        assert!(f.configure(&json!({"latencyMs": u64::MAX})).is_err());
     }
 }

@@ -73,9 +73,9 @@ fn parse_args() -> Result<Config, String> {
                 }
                 c.seed = val
             }
-            "--token-ttl" => c.token_ttl = num(&val)? as i64,
-            "--latency-ms" => c.latency_ms = num(&val)?,
-            "--jitter-ms" => c.jitter_ms = num(&val)?,
+            "--token-ttl" => c.token_ttl = num(&val)?.clamp(1, 10 * 365 * 86_400) as i64,
+            "--latency-ms" => c.latency_ms = num(&val)?.min(600_000),
+            "--jitter-ms" => c.jitter_ms = num(&val)?.min(600_000),
             "--fault-seed" => c.fault_seed = num(&val)?,
             _ => return Err(format!("unknown flag {}\n{}", flag, USAGE)),
         }

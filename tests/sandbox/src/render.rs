@@ -892,7 +892,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let y: i64 = dp.next()?.parse().ok()?;
     let mo: i64 = dp.next()?.parse().ok()?;
     let d: i64 = dp.next()?.parse().ok()?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
     let time = time.trim_end_matches('Z');
@@ -901,6 +901,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let se: i64 = tp.next().unwrap_or("0").parse().ok()?;
+    if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..61).contains(&se) {
+        return None;
+    }
     // days_from_civil
     let y2 = if mo <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
@@ -919,5 +922,7 @@ mod tests {
         assert_eq!(super::parse_date("2017-12-19T17:16:27Z"), Some(1_513_703_787));
         assert_eq!(crate::util::iso(super::parse_date("2024-02-29").unwrap()), "2024-02-29T00:00:00Z");
         assert_eq!(super::parse_date("nonsense"), None);
+        assert_eq!(super::parse_date("99999999999999999999-01-01"), None);
+        assert_eq!(super::parse_date("9223372036854775807-01-01T99:00:00Z"), None);
     }
 }

@@ -137,11 +137,14 @@ fn handle(app: &App, mut rq: tiny_http::Request) {
     let resp = if !read_ok {
         Resp::err(false, &ApiErr::new(400, "Could not read the request body"))
     } else if req.path.starts_with("/_sandbox") {
-        let r = control(app, &req);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control(app, &req)))
+            .unwrap_or_else(|_| Resp::err(false, &ApiErr::new(500, "Internal server error")));
         respond(rq, r);
         return;
     } else {
-        process(app, &req)
+        // A bug must never take a worker thread down: answer 500 with an error body instead.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(app, &req)))
+            .unwrap_or_else(|_| Resp::err(is_v3(&req.path), &ApiErr::new(500, "Internal server error")))
     };
     let status = resp.status;
     let end = now_ms();

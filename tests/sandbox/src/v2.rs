@@ -118,6 +118,9 @@ fn page(req: &Req) -> Res<(usize, usize)> {
     if !(1..=10_000).contains(&limit) {
         return Err(bad("resultLimit must be between 1 and 10000"));
     }
+    if start > 1_000_000_000 {
+        return Err(bad("resultStart must be between 0 and 1000000000"));
+    }
     Ok((start, limit))
 }
 
@@ -330,8 +333,8 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
         ("POST", ["observations"]) => {
             let body = req.json()?;
             let count = body.get("count").and_then(int).unwrap_or(1);
-            if count < 1 {
-                return Err(bad("count must be at least 1"));
+            if !(1..=1_000_000).contains(&count) {
+                return Err(bad("count must be between 1 and 1000000"));
             }
             let date = match body.get("dateObserved").and_then(|d| d.as_str()) {
                 Some(d) => parse_date(d).ok_or_else(|| bad(format!("Invalid dateObserved: {}", d)))?,

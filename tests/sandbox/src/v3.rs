@@ -49,8 +49,8 @@ fn page(req: &Req) -> Res<Page> {
         Some(v) => v.parse::<i64>().map_err(|_| bad("resultLimit must be a number"))?,
         None => 100,
     };
-    if start < 0 {
-        return Err(bad("resultStart must not be negative"));
+    if !(0..=1_000_000_000).contains(&start) {
+        return Err(bad("resultStart must be between 0 and 1000000000"));
     }
     if !(1..=10_000).contains(&limit) {
         return Err(bad("resultLimit must be between 1 and 10000"));
@@ -483,8 +483,8 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
         }
     }
     if let Some(n) = body.get("observations").and_then(int) {
-        if n < 0 {
-            return Err(bad("observations must not be negative"));
+        if !(0..=1_000_000).contains(&n) {
+            return Err(bad("observations must be between 0 and 1000000"));
         }
         if n > 0 {
             conn.execute("INSERT INTO observations(ind, count, date, mine) VALUES (?1, ?2, ?3, 1)", params![i.id, n, now_s()])?;

@@ -1,0 +1,273 @@
+// The pivot UI against the sandbox, in headless Chromium: the package is
+// served from a sub-path with /api proxied to tc-sandbox (same origin, as in
+// ThreatConnect). Seeded ids: tests/sandbox/README.md.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken } from "./harness.mjs";
+
+const PREFIX = "/appsvc/pivot/";
+const HOST = "bad.example.com";
+const URL_INDICATOR = "https://evil.example.net/dl/a b/payload.php?id=42&x=a+b%20c#frag/part";
+const DONE = "article[data-state=complete], article[data-state=partial], article[data-state=error]";
+let sandbox, site, browser, appUrl, token;
+
+before(async () => {
+  const pkg = packageZip();
+  sandbox = await startSandbox();
+  site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
+  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
+  token = mintToken(`${sandbox.base}/api`);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+  await sandbox?.stop();
+});
+
+beforeEach(async () => {
+  await sandbox.faults(null);
+  await sandbox.clearRequests();
+});
+
+/** Open Pivot as a Space would, on `type`/`item` (omit both for no item). */
+async function open(type, item, owner = "Demo Org", extra = {}) {
+  const page = await newPage(browser);
+  page.on("dialog", (d) => d.accept());
+  const params = {
+    tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires,
+    tcApiPath: `${site.origin}/api`, allowWriteBack: "true", ...extra,
+  };
+  if (type) Object.assign(params, { tcType: type, tcSelectedItem: String(item) });
+  if (type && owner) params.tcSelectedItemOwner = owner;
+  await page.goto(appUrl + spacesQuery(params));
+  return page;
+}
+
+async function settled(page, state = "complete") {
+  await page.waitForSelector(DONE, { timeout: 20000 });
+  const got = await page.getAttribute("article", "data-state");
+  assert.equal(got, state, `panel state ${got}; page says: ${(await page.textContent("main")).slice(0, 600)}`);
+}
+
+const text = (page, sel) => page.textContent(sel);
+
+/** API requests of the sandbox log, without the write-back owner lookups. */
+async function apiRequests() {
+  return (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
+}
+
+/** True when every request started before the first one ended: they went out together. */
+function allOverlap(reqs) {
+  const firstEnd = Math.min(...reqs.map((r) => r.endMs));
+  return reqs.every((r) => r.startMs <= firstEnd);
+}
+
+test("opens on an indicator with every section, in one round trip", async () => {
+  await sandbox.faults({ latencyMs: 50 });
+  const page = await open("Host", HOST);
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), "bad[.]example[.]com");
+  assert.equal(await text(page, "[data-field=owner]"), "Demo Org");
+  assert.match(await text(page, "[data-section=tags]"), /C2/);
+  assert.equal(await page.getAttribute("[data-section=labels] li", "class"), "chip label tlp-amber");
+  assert.match(await text(page, "[data-section=attributes]"), /Description/);
+  assert.match(await text(page, "[data-section=dns]"), /203\.0\.113\.66/);
+  assert.match(await text(page, "[data-section=whois]"), /Registrar/);
+  assert.match(await text(page, "[data-section=owners]"), /Common Community/);
+  assert.ok(Number(await page.getAttribute("[data-section=associated-groups] .count", "data-count")) >= 1);
+  assert.equal(await page.getAttribute("article", "data-api"), "v3");
+  const link = await page.getAttribute("a.weblink", "href");
+  assert.match(link, /^https?:\/\//);
+  await screenshot(page, "indicator-panel");
+
+  const reqs = await apiRequests();
+  const core = reqs.filter((r) => r.path.startsWith("/api/v3/indicators/"));
+  assert.equal(core.length, 1, "one core request: " + JSON.stringify(reqs.map((r) => r.path)));
+  assert.ok(reqs.length <= 3, `core, other owners and owner types only: ${reqs.map((r) => r.path)}`);
+  assert.ok(allOverlap(reqs), "the panel's requests left together: " + JSON.stringify(reqs));
+  assert.deepEqual(page.errors, []);
+});
+
+test("opens on a group with its type's fields", async () => {
+  const page = await open("Incident", 9);
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), "Finance workstation compromise");
+  assert.match(await text(page, "[data-section=facts]"), /Status\s*Containment Achieved/);
+  assert.match(await text(page, "[data-section=facts]"), /Event date/);
+  await screenshot(page, "group-panel");
+});
+
+test("a 10,000-entry association list pages and filters on the server", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const list = "[data-section=associated-indicators]";
+  assert.equal(await page.getAttribute(`${list} .count`, "data-count"), "10001");
+  assert.equal(await page.locator(`${list} .assoc-row`).count(), 100, "the first page only");
+  const first = await page.textContent(`${list} .assoc-row`);
+  await page.click(`${list} .pager button:has-text("Next")`);
+  await page.waitForFunction(([sel, before]) => document.querySelector(sel + " .page-of")?.textContent.startsWith("Page 2") && document.querySelector(sel + " .assoc-row")?.textContent !== before, [list, first]);
+  await page.fill(`${list} .filter`, "100.64.7.");
+  await page.waitForFunction((sel) => { const c = document.querySelector(sel + " .count")?.dataset.count; return c && c !== "10001" && c !== "…"; }, list);
+  const filtered = Number(await page.getAttribute(`${list} .count`, "data-count"));
+  assert.ok(filtered > 0 && filtered < 10001, `filtered count ${filtered}`);
+  for (const row of await page.locator(`${list} .assoc-row .pivot-link`).allTextContents()) assert.match(row, /100\[\.\]64\[\.\]7\[\.\]/);
+  await screenshot(page, "group-10000");
+});
+
+test("pivots three hops, back, forward and reload", async () => {
+  const page = await open("Host", HOST);
+  await settled(page);
+  const trail = [await text(page, "[data-field=value]")];
+  for (const list of ["associated-groups", "associated-indicators", "associated-groups"]) {
+    const links = page.locator(`[data-section=${list}] .pivot-link`);
+    await links.first().waitFor();
+    await links.first().click();
+    await page.waitForFunction((prev) => document.querySelector("[data-field=value]")?.textContent !== prev, trail.at(-1));
+    await settled(page);
+    trail.push(await text(page, "[data-field=value]"));
+  }
+  assert.equal(await page.locator(".breadcrumb li").count(), 4);
+  assert.doesNotMatch(page.url(), /tcToken/, "the token is not in the address");
+
+  await page.reload();
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), trail[3], "a reload shows the same item");
+
+  for (const expected of [trail[2], trail[1]]) {
+    await page.goBack();
+    await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, expected);
+  }
+  await page.click(".nav-back");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, trail[0]);
+  await page.click(".nav-forward");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, trail[1]);
+  await settled(page);
+  assert.deepEqual(page.errors, []);
+});
+
+test("search finds an item and pivots to it", async () => {
+  const page = await open("Host", HOST);
+  await settled(page);
+  await page.fill(".search-input", "phisher@");
+  await page.click(".search-go");
+  const hit = page.locator(".search-hit", { hasText: "phisher[@]evil[.]example[.]net" });
+  await hit.waitFor();
+  await hit.click();
+  await page.waitForFunction(() => document.querySelector("[data-field=type]")?.textContent === "EmailAddress");
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), "phisher[@]evil[.]example[.]net");
+});
+
+test("a URL with / ? # % + and a space survives the proxy and the path encoding", async () => {
+  const page = await open("URL", URL_INDICATOR);
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), "hxxps[://]evil[.]example[.]net/dl/a b/payload.php?id=42&x=a+b%20c#frag/part");
+  await page.reload();
+  await settled(page);
+});
+
+test("a failing section shows the server's words and a retry while the rest renders", async () => {
+  // 403 is not retried (500 would be, and succeed on the second try).
+  await sandbox.faults({ rules: [{ method: "GET", pathPrefix: "/api/v2/indicators/hosts/bad.example.com/owners", status: 403, times: 1 }] });
+  const page = await open("Host", HOST);
+  await settled(page, "partial");
+  const owners = "[data-section=owners]";
+  assert.match(await text(page, `${owners} .section-error`), /403|not allowed|permission/i);
+  assert.match(await text(page, "[data-section=tags]"), /C2/, "the rest of the panel rendered");
+  await page.click(`${owners} .retry`);
+  await page.waitForFunction((sel) => /Common Community/.test(document.querySelector(sel)?.textContent), owners);
+  await settled(page);
+});
+
+test("without v3 the panel comes from v2 with its requests sent together", async () => {
+  await sandbox.faults({ v3: false, latencyMs: 50 });
+  const page = await open("Host", HOST);
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v2");
+  assert.match(await text(page, "[data-section=tags]"), /C2/);
+  assert.match(await text(page, "[data-section=attributes]"), /Description/);
+  // The panel's own v2 requests (the other-owners section left earlier, with the v3 attempt).
+  const v2 = (await apiRequests()).filter((r) => r.path.startsWith("/api/v2/indicators/hosts/") && !r.path.endsWith("/owners"));
+  assert.equal(v2.length, 4, "item with includes, groups, indicators, DNS: " + v2.map((r) => r.path));
+  assert.ok(allOverlap(v2), "the v2 requests overlapped: " + JSON.stringify(v2.map((r) => [r.path, r.startMs, r.endMs])));
+  await screenshot(page, "indicator-v2-fallback");
+});
+
+test("hostile seeds stay inert", async () => {
+  for (const [type, item] of [["URL", "javascript:alert(1)"], ["Incident", 18]]) {
+    const page = await open(type, item);
+    await settled(page);
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, `${type} ${item}: a payload ran`);
+    assert.equal(await page.locator("main img, main script, main iframe").count(), 0);
+    const hrefs = await page.locator("a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    for (const h of hrefs) assert.match(h, /^https?:\/\//, `only http(s) links: ${h}`);
+    assert.match(await text(page, "main"), /<img src=x onerror=|<script>/, "the payload is shown as text");
+    await screenshot(page, `hostile-${type.toLowerCase()}`);
+  }
+});
+
+test("a Source owner shows no write controls", async () => {
+  const page = await open("Host", HOST, "Threat Feed");
+  await settled(page);
+  assert.match(await text(page, "[data-section=writeback]"), /read-only/);
+  assert.equal(await page.locator("[data-section=writeback] button").count(), 0);
+});
+
+test("every write-back action, and a failing one", async () => {
+  const page = await open("EmailAddress", "phisher@evil.example.net");
+  await settled(page);
+  const wb = "[data-section=writeback]";
+  // Each action: do it, wait for the panel to show the server's state.
+  async function act(click, check, fill) {
+    if (fill) await fill();
+    await page.click(click);
+    await page.waitForSelector(`${wb} .writeback-ok`);
+    await settled(page);
+    await page.waitForFunction(check);
+  }
+  const has = (sel, re) => `(${((s, r) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "")).toString()})(${JSON.stringify(sel)}, ${JSON.stringify(re)})`;
+  const hasNot = (sel, re) => `!${has(sel, re)}`;
+
+  await act(`${wb} .wb-add-tag`, has("[data-section=tags]", "e2e-tag"), () => page.fill(`${wb} .wb-tag`, "e2e-tag"));
+  await act(`${wb} [aria-label="Remove tag e2e-tag"]`, hasNot("[data-section=tags]", "e2e-tag"));
+  await act(`${wb} .wb-add-label`, has("[data-section=labels]", "TLP:RED"), () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED"));
+  await act(`${wb} [aria-label="Remove label TLP:RED"]`, hasNot("[data-section=labels]", "TLP:RED"));
+  await act(`${wb} .wb-add-attr`, has("[data-section=attributes]", "e2e note"), async () => {
+    await page.fill(`${wb} .wb-attr-type`, "Description");
+    await page.fill(`${wb} .wb-attr-value`, "e2e note");
+  });
+  const id = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id");
+  const mine = page.locator(`${wb} .wb-attribute[data-attr-id="${id}"]`);
+  await mine.locator(".wb-attr-edit-start").click();
+  await mine.locator(".wb-attr-edit").fill("e2e note edited");
+  await act(`${wb} .wb-attribute[data-attr-id="${id}"] .wb-attr-save`, has("[data-section=attributes]", "e2e note edited"));
+  await act(`${wb} .wb-attribute:has-text("e2e note edited") .wb-attr-delete`, hasNot("[data-section=attributes]", "e2e note edited"));
+  await act(`${wb} .wb-save-rating`, has("[data-section=facts]", "Confidence\\s*70%"), async () => {
+    await page.selectOption(`${wb} .wb-rating`, "3");
+    await page.fill(`${wb} .wb-confidence`, "70");
+  });
+  assert.match(await text(page, "[data-section=facts]"), /Rating\s*★★★☆☆/);
+  const count = async (label) => Number((await text(page, "[data-section=facts]")).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
+  const [fp, obs] = [await count("False positives"), await count("Observations")];
+  await act(`${wb} .wb-false-positive`, has("[data-section=facts]", `False positives\\s*${fp + 1}`));
+  await act(`${wb} .wb-observation`, has("[data-section=facts]", `Observations\\s*${obs + 1}`));
+  await act(`${wb} .wb-associate`, has("[data-section=associated-groups]", "Finance workstation compromise"), async () => {
+    await page.selectOption(`${wb} .wb-assoc-type`, "Incident");
+    await page.fill(`${wb} .wb-assoc-id`, "9");
+  });
+  await act(`${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`, hasNot("[data-section=associated-groups]", "Finance workstation compromise"));
+
+  // A write the server refuses: its message is shown, the panel keeps the server's state.
+  await sandbox.faults({ rules: [{ method: "POST", pathPrefix: "/api/v2/indicators/emailAddresses/", status: 500, times: 1 }] });
+  await page.fill(`${wb} .wb-tag`, "never-saved");
+  await page.click(`${wb} .wb-add-tag`);
+  await page.waitForSelector(`${wb} .writeback-error`);
+  assert.match(await text(page, `${wb} .writeback-error`), /500|error/i);
+  await settled(page);
+  assert.doesNotMatch(await text(page, "[data-section=tags]"), /never-saved/);
+  await screenshot(page, "write-back");
+  assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+});
