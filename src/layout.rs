@@ -7,7 +7,7 @@ pub const HEIGHT: i32 = 400;
 pub const CENTER: (i32, i32) = (WIDTH / 2, HEIGHT / 2);
 
 /// The most neighbours drawn around the centre; the rest are counted.
-pub const MAX_NEIGHBOURS: usize = 24;
+pub const MAX_NEIGHBOURS: usize = 16;
 /// The most nodes one expansion adds around a neighbour.
 pub const MAX_EXPANSION: usize = 8;
 
@@ -24,7 +24,7 @@ pub fn ring(n: usize, (cx, cy): (i32, i32), r: f64, start: f64) -> Vec<(i32, i32
 /// The neighbours of the centre: one ring, or two when crowded.
 pub fn neighbours(n: usize) -> Vec<(i32, i32)> {
     let n = n.min(MAX_NEIGHBOURS);
-    if n <= 12 {
+    if n <= 10 {
         ring(n, CENTER, 140.0, 0.0)
     } else {
         let inner = n / 2;
@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn neighbours_fit_and_do_not_overlap() {
-        for n in [0, 1, 2, 7, 12, 13, 24, 500] {
+        for n in [0, 1, 2, 7, 10, 11, 16, 500] {
             let pts = neighbours(n);
             assert_eq!(pts.len(), n.min(MAX_NEIGHBOURS));
             assert!(pts.iter().all(|p| inside(*p)), "{n}: {pts:?}");

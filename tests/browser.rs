@@ -40,7 +40,8 @@ fn shows_the_item_it_was_opened_on() {
         "?tcSpaceElementId=7&tcToken=T&tcApiPath=%2Fapi&tcType=host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org",
     );
     assert_eq!(text_of(&root, "[data-field=type]"), "Host");
-    assert_eq!(text_of(&root, "[data-field=value]"), "bad.example.com");
+    // Shown defanged; the copy button gives the raw value.
+    assert_eq!(text_of(&root, "[data-field=value]"), "bad[.]example[.]com");
     assert_eq!(text_of(&root, "[data-field=owner]"), "Demo Org");
     assert!(root.query_selector("[data-screen=unsupported]").unwrap().is_none());
 }
@@ -75,4 +76,38 @@ fn hostile_values_are_rendered_as_text() {
     assert_eq!(text_of(&root, "[data-field=value]"), payload);
     assert_eq!(text_of(&root, "[data-field=owner]"), payload);
     assert!(root.query_selector("img, script").unwrap().is_none(), "{}", root.inner_html());
+}
+
+/// The browser transport over a real `fetch`: any status is an answer (gloo-net
+/// does not make non-2xx an error; the client reads the status), and a request
+/// that outlives its timeout is aborted as a timeout.
+mod transport {
+    use super::*;
+    use pivot::tc::browser::BrowserTransport;
+    use pivot::tc::request::HttpRequest;
+    use pivot::tc::{Error, Transport, TransportError};
+
+    fn origin() -> String {
+        web_sys::window().unwrap().location().origin().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_404_is_an_answer_not_a_transport_error() {
+        let answer = BrowserTransport::new(&origin()).send(HttpRequest::get("/no/such/path")).await.unwrap();
+        assert_eq!(answer.status, 404);
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_client_turns_a_404_into_an_http_error() {
+        let client = pivot::tc::browser::spaces_client(&format!("{}/api", origin()), "T", None);
+        let err = client.json(HttpRequest::get("/v3/nothing")).await.unwrap_err();
+        assert!(matches!(err, Error::Http { status: 404, .. }), "{err:?}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_request_that_takes_too_long_times_out() {
+        // A zero timeout fires before any fetch can answer.
+        let t = BrowserTransport::new(&origin()).with_timeout(0);
+        assert_eq!(t.send(HttpRequest::get("/no/such/path")).await.unwrap_err(), TransportError::Timeout);
+    }
 }

@@ -17,6 +17,7 @@
 
 mod batch;
 mod error;
+pub mod exec;
 mod json;
 mod package;
 mod plan;

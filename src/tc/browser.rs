@@ -15,16 +15,26 @@ use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
 /// Sends to `origin` (empty: same origin, as inside ThreatConnect).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BrowserTransport {
     origin: String,
+    timeout_ms: u32,
 }
+
+/// How long a request may take before it is aborted as a timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
 
 impl BrowserTransport {
     pub fn new(origin: &str) -> Self {
-        BrowserTransport { origin: origin.trim_end_matches('/').to_string() }
+        BrowserTransport { origin: origin.trim_end_matches('/').to_string(), timeout_ms: DEFAULT_TIMEOUT_MS }
     }
-}
+
+    pub fn with_timeout(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+
+    async fn fetch(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
 
 struct AbortOnDrop(Option<AbortController>);
 
@@ -40,8 +50,6 @@ fn js_err(e: JsValue) -> TransportError {
     TransportError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
-impl Transport for BrowserTransport {
-    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let url = format!("{}{}", self.origin, req.path_and_query());
         let controller = AbortController::new().map_err(js_err)?;
         let mut guard = AbortOnDrop(Some(controller.clone()));
@@ -75,6 +83,18 @@ impl Transport for BrowserTransport {
         let body = resp.binary().await.map_err(|e| TransportError::Network(e.to_string()))?;
         guard.0 = None;
         Ok(HttpResponse { status, headers, body })
+    }
+}
+
+impl Transport for BrowserTransport {
+    /// The fetch, raced against the timeout; losing the race drops (and so aborts) it.
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let fetch = std::pin::pin!(self.fetch(req));
+        let timer = std::pin::pin!(self.sleep(self.timeout_ms));
+        match futures::future::select(fetch, timer).await {
+            futures::future::Either::Left((answer, _)) => answer,
+            futures::future::Either::Right(_) => Err(TransportError::Timeout),
+        }
     }
 
     async fn sleep(&self, ms: u32) {

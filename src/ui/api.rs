@@ -6,9 +6,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use crate::spaces::{Context, SelectedItem};
-use crate::tc::browser::BrowserTransport;
-use crate::tc::request::split_api_url;
-use crate::tc::{Client, Credentials, Error, IndicatorRef};
+use crate::tc::browser::{spaces_client, BrowserTransport};
+use crate::tc::{Client, Error, IndicatorRef};
 
 pub type ApiClient = Client<BrowserTransport>;
 
@@ -22,15 +21,8 @@ pub struct Api {
 
 pub type ApiHandle = StoredValue<Api, LocalStorage>;
 
-fn now_secs() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
-
 pub fn connect(context: &Context) -> ApiHandle {
-    let (origin, path) = split_api_url(&context.api_path);
-    let transport = BrowserTransport::new(&origin);
-    let credentials = Credentials::token(context.token.token.clone(), context.token.expires);
-    let client = Client::new(transport, &path, credentials, Box::new(now_secs));
+    let client = spaces_client(&context.api_path, &context.token.token, context.token.expires);
     StoredValue::new_local(Api {
         client: Rc::new(client),
         allow_write_back: context.params.allow_write_back,

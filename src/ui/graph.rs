@@ -50,9 +50,11 @@ pub fn RelationGraph(
     center_is_group: bool,
     groups: Vec<Assoc>,
     indicators: Vec<Assoc>,
+    /// All associations, when more exist than were loaded.
+    total: Option<i64>,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
-    let total = groups.len() + indicators.len();
+    let total = (groups.len() + indicators.len()).max(total.unwrap_or(0).max(0) as usize);
     // Alternate groups and indicators so both kinds show when crowded.
     let mut nodes = Vec::with_capacity(total.min(MAX_NEIGHBOURS));
     let (mut g, mut i) = (groups.into_iter(), indicators.into_iter());

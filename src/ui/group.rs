@@ -45,6 +45,17 @@ pub fn GroupPanel(
         Some(Err(_)) => "error",
         None => "loading",
     };
+    // Marks when every section has its data on screen (`make bench`).
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let complete = state() == "complete";
+        if complete {
+            super::mark("pivot-complete");
+        }
+        complete
+    });
     view! {
         <article class="panel group-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
@@ -118,10 +129,10 @@ fn GroupBody(
         <section class="card"><h2>"Tags"</h2><TagList tags=g.tags.clone() /></section>
         <section class="card"><h2>"Security labels"</h2><LabelList labels=g.security_labels.clone() /></section>
         <section class="card"><h2>"Attributes"</h2><AttributeList attributes=g.attributes.clone() /></section>
-        <WriteBack api target=writable owners on_changed />
         <section class="card">
             <h2>"Relationships"</h2>
-            <RelationGraph api center_label=g.name.clone() center_is_group=true groups=groups.clone() indicators=indicators.clone() on_pivot />
+            <RelationGraph api center_label=g.name.clone() center_is_group=true groups=groups.clone() indicators=indicators.clone()
+                total=panel.indicator_count.zip(panel.group_count).map(|(a, b)| a + b).or(panel.indicator_count) on_pivot />
         </section>
         <section class="card">
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=panel.indicator_count
@@ -129,6 +140,7 @@ fn GroupBody(
             <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
                 query=v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
         </section>
+        <WriteBack api target=writable owners on_changed />
     }
 }
 

@@ -50,6 +50,17 @@ pub fn IndicatorPanel(
         _ => "loading",
     };
 
+    // Marks when every section has its data on screen (`make bench`).
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let complete = state() == "complete";
+        if complete {
+            super::mark("pivot-complete");
+        }
+        complete
+    });
     view! {
         <article class="panel indicator-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
@@ -197,10 +208,10 @@ fn IndicatorBody(
                 {if whois.is_empty() { view! { <p class="empty">"None recorded"</p> }.into_any() } else { view! { <Facts facts=whois /> }.into_any() }}
             </section>
         })}
-        {writable.map(|target| view! { <WriteBack api target owners on_changed /> })}
         <section class="card">
             <h2>"Relationships"</h2>
-            <RelationGraph api center_label=i.summary.clone() center_is_group=false groups=groups.clone() indicators=indicators.clone() on_pivot />
+            <RelationGraph api center_label=i.summary.clone() center_is_group=false groups=groups.clone() indicators=indicators.clone()
+                total=panel.group_count.map(|g| g + i.associated_indicators.len() as i64) on_pivot />
         </section>
         <section class="card">
             <p class="group-types">
@@ -211,6 +222,7 @@ fn IndicatorBody(
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=None
                 query=v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>
+        {writable.map(|target| view! { <WriteBack api target owners on_changed /> })}
     }
 }
 

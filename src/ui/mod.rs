@@ -23,6 +23,15 @@ pub fn start() {
         boot.remove();
     }
     leptos::mount::mount_to_body(App);
+    mark("pivot-mounted");
+}
+
+/// A User Timing mark (`make bench` reads them): cheap, and visible in the
+/// browser's performance tools.
+pub(crate) fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
 }
 
 /// In wasm a panic ends the app; make sure the analyst sees that it did, in

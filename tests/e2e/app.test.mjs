@@ -42,8 +42,9 @@ test("index.html loads every asset relatively", () => {
   }
 });
 
-test("opens on the item ThreatConnect selected", async () => {
+test("opens on the item ThreatConnect selected, and says so when the API cannot be reached", async () => {
   const page = await newPage(browser);
+  // Port 9 (discard) on loopback: nothing answers, so every API call fails.
   await page.goto(appUrl + spacesQuery({
     tcSpaceElementId: "12", tcToken: "API:1:abc", tcTokenExpires: "4102444800",
     tcApiPath: "http://127.0.0.1:9/api", tcType: "Host", tcSelectedItem: "bad.example.com",
@@ -51,11 +52,14 @@ test("opens on the item ThreatConnect selected", async () => {
   }));
   await page.waitForSelector("[data-screen=item]");
   assert.equal(await page.textContent("[data-field=type]"), "Host");
-  assert.equal(await page.textContent("[data-field=value]"), "bad.example.com");
+  assert.equal(await page.textContent("[data-field=value]"), "bad[.]example[.]com");
   assert.equal(await page.textContent("[data-field=owner]"), "Demo Org");
   assert.equal(await page.locator("#boot").count(), 0, "the boot message is replaced");
-  await screenshot(page, "item-header");
-  assert.deepEqual(page.errors, []);
+  await page.waitForSelector("article[data-state=error]", { timeout: 30000 });
+  assert.match(await page.textContent("article .section-error"), /Could not reach ThreatConnect/);
+  assert.equal(await page.locator("article .retry").count() >= 1, true, "a retry button");
+  await screenshot(page, "api-unreachable");
+  assert.deepEqual(page.errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)), []);
 });
 
 test("a broken query string says which parameter is wrong", async () => {

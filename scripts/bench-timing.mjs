@@ -1,0 +1,67 @@
+// Panel timing of the release build in headless Chromium against the sandbox,
+// with latency injected on API requests only (the sandbox's fault control).
+// For the v3 path and the v2 fallback, over RUNS fresh browser contexts:
+//   navigation -> app mounted (User Timing mark "pivot-mounted": wasm loaded and mounted)
+//   mounted -> panel complete ("pivot-complete": every section's data on screen)
+// plus the API requests each run made and the most that were in flight at once
+// (from the sandbox's request log). Prints medians; exits non-zero if a run fails.
+import { packageZip, unpack, serveApp, launchBrowser, spacesQuery, startSandbox, mintToken } from "../tests/e2e/harness.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const LATENCY_MS = 50;
+const PREFIX = "/appsvc/pivot/";
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+function maxInFlight(reqs) {
+  const events = reqs.flatMap((r) => [[r.startMs, 1], [r.endMs, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0, max = 0;
+  for (const [, d] of events) { now += d; max = Math.max(max, now); }
+  return max;
+}
+
+const pkg = packageZip();
+const sandbox = await startSandbox();
+const site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
+const token = mintToken(`${sandbox.base}/api`);
+const browser = await launchBrowser();
+const url = `${site.origin}${PREFIX}${pkg.name}/ui/index.html` + spacesQuery({
+  tcSpaceElementId: "1", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api`,
+  tcType: "Host", tcSelectedItem: "bad.example.com", tcSelectedItemOwner: "Demo Org",
+});
+
+let failed = false;
+console.log(`panel timing: ${RUNS} runs each, ${LATENCY_MS} ms latency injected on /api, release build, Host bad.example.com`);
+for (const mode of ["v3", "v2"]) {
+  await sandbox.faults({ latencyMs: LATENCY_MS, v3: mode === "v3" });
+  const rows = [];
+  for (let i = 0; i < RUNS; i++) {
+    await sandbox.clearRequests();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    try {
+      await page.waitForFunction(() => performance.getEntriesByName("pivot-complete").length > 0, null, { timeout: 20000 });
+    } catch {
+      failed = true;
+      console.log(`${mode} run ${i + 1}: the panel did not complete (state ${await page.getAttribute("article", "data-state").catch(() => "?")})`);
+      await context.close();
+      continue;
+    }
+    const t = await page.evaluate(() => ({
+      mounted: performance.getEntriesByName("pivot-mounted")[0].startTime,
+      complete: performance.getEntriesByName("pivot-complete")[0].startTime,
+    }));
+    const reqs = (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
+    rows.push({ mounted: t.mounted, toComplete: t.complete - t.mounted, requests: reqs.length, inFlight: maxInFlight(reqs) });
+    await context.close();
+  }
+  if (!rows.length) continue;
+  const target = 2 * LATENCY_MS + 50;
+  const m = (k) => median(rows.map((r) => r[k]));
+  console.log(`${mode}: navigation->mounted median ${m("mounted").toFixed(0)} ms; mounted->complete median ${m("toComplete").toFixed(0)} ms ` +
+    `(target <= ${target} ms: ${m("toComplete") <= target ? "met" : "MISSED"}); API requests ${m("requests")}, at most ${m("inFlight")} in flight`);
+}
+await browser.close();
+site.server.close();
+await sandbox.stop();
+process.exit(failed ? 1 : 0);
