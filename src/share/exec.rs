@@ -17,7 +17,7 @@ use super::plan::{associations, indicator_key, plan, prepare_import, Association
 use super::snapshot::{snapshot_report, PublishOptions, Withheld};
 use super::verify::{verify, Difference, TargetReadBack, VerificationReport};
 use crate::tc::batch::{run_batch_raw, BatchStep};
-use crate::tc::request::{encode_component, HttpRequest, Method};
+use crate::tc::request::{HttpRequest, Method};
 use crate::tc::types::GroupType;
 use crate::tc::v3::{self, Collection};
 use crate::tc::{v2, Client, Error as TcError, Transport};
@@ -310,7 +310,7 @@ pub struct PublishedRecord {
 
 /// Reads the group, its associated groups and its indicators (three requests,
 /// concurrently; lists follow `next` at `resultLimit=10000`) and builds the package.
-/// `opts.owner` empty: the group's owner name is used. Writes nothing.
+/// The owner is the group's (`opts.owner`, when given, must name the same owner). Writes nothing.
 pub async fn snapshot_group<T: Transport>(
     client: &Client<T>,
     group_type: GroupType,
@@ -329,9 +329,14 @@ pub async fn snapshot_group<T: Transport>(
         Some(t) => return Err(ExecError::Invalid(format!("group {group_id} is a {t}, not a {group_type}"))),
         None => return Err(ExecError::Invalid(format!("group {group_id}: ThreatConnect sent no group type"))),
     }
+    // The owner names the items in every xid: use ThreatConnect's spelling of it.
     let mut o = opts.clone();
-    if o.owner.trim().is_empty() {
-        o.owner = text(&group, "ownerName").unwrap_or_default().to_string();
+    match text(&group, "ownerName") {
+        Some(actual) if !o.owner.trim().is_empty() && !actual.eq_ignore_ascii_case(o.owner.trim()) => {
+            return Err(ExecError::Invalid(format!("group {group_id} belongs to {actual:?}, not to {:?}", o.owner.trim())));
+        }
+        Some(actual) => o.owner = actual.to_string(),
+        None => {}
     }
     Ok(snapshot_report(&group, &ag?, &ai?, &o)?)
 }
@@ -870,7 +875,12 @@ pub struct PackageOutcome {
     pub items_created: usize,
     pub items_updated: usize,
     pub items_failed: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Batch jobs run (planned, in a dry run).
+    pub batch_jobs: usize,
+    /// Differences the verification found.
+    pub differences: usize,
+    /// The whole report (not in the JSON summary: its plan lists every item).
+    #[serde(skip)]
     pub report: Option<ImportReport>,
 }
 
@@ -992,6 +1002,8 @@ async fn pull_locked<S: Transport, T: Transport>(
             items_created: 0,
             items_updated: 0,
             items_failed: 0,
+            batch_jobs: 0,
+            differences: 0,
             report: None,
         };
         let what = format!("{} {} (group {})", rec.group_type, rec.group_name, rec.group_id);
@@ -1028,6 +1040,8 @@ async fn pull_locked<S: Transport, T: Transport>(
             Ok(r) => {
                 o.items_created = r.items_created();
                 o.items_updated = r.items_updated();
+                o.batch_jobs = if r.dry_run { r.plan.batch_jobs } else { r.jobs.len() };
+                o.differences = r.verification.as_ref().map_or(0, |v| v.differences.len());
                 if r.dry_run {
                     o.outcome = Outcome::Planned;
                     o.message = format!(
@@ -1084,11 +1098,6 @@ pub fn failure_message(r: &ImportReport) -> String {
         parts.push("not verified".into());
     }
     parts.join("; ")
-}
-
-/// The datastore id encoded as one path segment (for logs and tests).
-pub fn encoded_record_id(id: &str) -> String {
-    encode_component(id)
 }
 
 #[cfg(test)]

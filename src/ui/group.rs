@@ -45,17 +45,7 @@ pub fn GroupPanel(
         Some(Err(_)) => "error",
         None => "loading",
     };
-    // Marks when every section has its data on screen (`make bench`).
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        let complete = state() == "complete";
-        if complete {
-            super::mark("pivot-complete");
-        }
-        complete
-    });
+    super::mark_when_complete(state);
     view! {
         <article class="panel group-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
@@ -170,13 +160,6 @@ fn DocumentDownload(api: ApiHandle, kind: GroupType, id: i64, file_name: String)
 }
 
 fn save_bytes(name: &str, bytes: &[u8]) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let href = format!("data:application/octet-stream;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes));
-    if let Ok(a) = document.create_element("a") {
-        let _ = a.set_attribute("href", &href);
-        let _ = a.set_attribute("download", name);
-        if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&a) {
-            el.click();
-        }
-    }
+    super::sections::download_href(name, &href);
 }

@@ -50,17 +50,7 @@ pub fn IndicatorPanel(
         _ => "loading",
     };
 
-    // Marks when every section has its data on screen (`make bench`).
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        let complete = state() == "complete";
-        if complete {
-            super::mark("pivot-complete");
-        }
-        complete
-    });
+    super::mark_when_complete(state);
     view! {
         <article class="panel indicator-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },

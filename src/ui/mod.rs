@@ -26,6 +26,21 @@ pub fn start() {
     mark("pivot-mounted");
 }
 
+/// Marks "pivot-complete" once a panel's `state` first reads "complete":
+/// every section has its data on screen (`make bench` measures up to it).
+pub(crate) fn mark_when_complete(state: impl Fn() -> &'static str + 'static) {
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let complete = state() == "complete";
+        if complete {
+            mark("pivot-complete");
+        }
+        complete
+    });
+}
+
 /// A User Timing mark (`make bench` reads them): cheap, and visible in the
 /// browser's performance tools.
 pub(crate) fn mark(name: &str) {

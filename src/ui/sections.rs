@@ -223,20 +223,23 @@ fn csv_of(items: &[Assoc], raw: bool) -> String {
     )
 }
 
-/// Offer text as a file download (a `data:` URL on a temporary link).
+/// Offer text as a file download.
 fn download(name: &str, mime: &str, text: &str) {
+    download_href(name, &format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text)));
+}
+
+/// Hand a `data:` URL to the browser as a download named `name` (a temporary link, clicked).
+pub fn download_href(name: &str, href: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let href = format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text));
-    if let Ok(a) = document.create_element("a") {
-        let _ = a.set_attribute("href", &href);
-        let _ = a.set_attribute("download", name);
-        if let Some(body) = document.body() {
-            let _ = body.append_child(&a);
-            if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&a) {
-                el.click();
-            }
-            a.remove();
+    let Ok(a) = document.create_element("a") else { return };
+    let _ = a.set_attribute("href", href);
+    let _ = a.set_attribute("download", name);
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&a);
+        if let Some(el) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&a) {
+            el.click();
         }
+        a.remove();
     }
 }
 

@@ -423,7 +423,10 @@ fn ind_item(conn: &Connection, owner: &Owner, st: &Settings, i: &Value, xids: &H
     let v = crate::v3::body_values(t, i)?;
     let summary = model::join_summary(t, &v);
     let mut found = None;
-    for val in v.iter().flatten() {
+    // Files merge by any of their hashes; other multi-value types (Registry Key:
+    // key : value name : type) are one indicator per whole summary.
+    let keys: Vec<String> = if t.name == "File" { v.iter().flatten().cloned().collect() } else { vec![summary.clone()] };
+    for val in &keys {
         if let Some(x) = find_ind(conn, owner.id, Some(t), val)? {
             found = Some(x);
             break;

@@ -1,0 +1,470 @@
+//! The `pivot-share` command against two sandboxes (source `--seed demo`, target
+//! `--seed empty`, each with its own port, credentials and temporary database) and
+//! a local SMTP sink: publish, import (dry run and real), pull --once, republish
+//! after a change, skip when unchanged, refused packages, notifications, exit codes.
+//!
+//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same CARGO_TARGET_DIR)
+//! or `TC_SANDBOX_BIN`. Without it the tests report SKIPPED, except with CI=true, where they fail.
+
+#![cfg(feature = "native")]
+
+use base64::Engine as _;
+use pivot::tc::native::NativeTransport;
+use pivot::tc::{HttpRequest, Transport};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+struct Sandbox {
+    child: Child,
+    origin: String,
+    dir: PathBuf,
+    id: &'static str,
+    key: &'static str,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sandbox_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
+}
+
+// Distinctive secrets: they must never show up in any output.
+const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
+const TARGET_SECRET: &str = "tgt-SECRET-41be02";
+
+fn start(name: &str, seed: &str) -> Option<Sandbox> {
+    let Some(bin) = sandbox_bin() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
+        }
+        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
+        return None;
+    };
+    let (id, key) = if seed == "demo" { ("source-id", SOURCE_SECRET) } else { ("target-id", TARGET_SECRET) };
+    let dir = std::env::temp_dir().join(format!("pivot-share-cli-{}-{name}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(bin)
+        .args(["--listen", "127.0.0.1:0", "--access-id", id, "--secret-key", key, "--seed", seed, "--db"])
+        .arg(dir.join("sandbox.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tc-sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    Some(Sandbox { child, origin, dir, id, key })
+}
+
+fn control(sb: &Sandbox, req: HttpRequest) -> Value {
+    let r = futures::executor::block_on(NativeTransport::new(&sb.origin).send(req)).unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+fn requests(sb: &Sandbox) -> Vec<Value> {
+    control(sb, HttpRequest::get("/_sandbox/requests"))["data"].as_array().cloned().unwrap_or_default()
+}
+
+fn clear_requests(sb: &Sandbox) {
+    control(sb, HttpRequest::delete("/_sandbox/requests"));
+}
+
+/// The command with both sides configured through the environment (secrets only there
+/// or in a file), plus `args`.
+fn cmd(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(args)
+        .env_clear()
+        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
+        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
+        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
+        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
+        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
+        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
+        .env("PIVOT_INSTANCE_ID", "source-sandbox")
+        .output()
+        .expect("run pivot-share");
+    let (o, e) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for secret in [SOURCE_SECRET, TARGET_SECRET] {
+        assert!(!o.contains(secret) && !e.contains(secret), "a secret key was printed by {args:?}");
+    }
+    assert!(!e.contains("panicked"), "{args:?} panicked: {e}");
+    out
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn writes(sb: &Sandbox) -> Vec<String> {
+    requests(sb)
+        .iter()
+        .filter(|r| r["method"] != "GET" && !(r["method"] == "POST" && r["path"].as_str().unwrap().starts_with("/api/v2/exchange/db/")))
+        .map(|r| format!("{} {}", r["method"], r["path"]))
+        .collect()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivot-share-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn json_line(o: &Output) -> Value {
+    serde_json::from_str(stdout(o).lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+#[test]
+fn publish_import_pull_republish_and_skip() {
+    let Some(src) = start("flow", "demo") else { return };
+    let Some(tgt) = start("flow", "empty") else { return };
+    let file = tmp("incident-9.json");
+
+    // publish: the package file and the source datastore record.
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("37 indicator(s)"), "{}", stdout(&o));
+    let pkg = pivot::share::validate(&std::fs::read(&file).unwrap()).expect("the written file is a valid package");
+    let o = cmd(&src, &tgt, &["list", "--json"]);
+    let listed = json_line(&o);
+    assert_eq!(listed[0]["contentHash"], json!(pkg.header.content_hash));
+
+    // import --dry-run: the plan, nothing written.
+    clear_requests(&tgt);
+    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("groups:     3 to create, 0 to overwrite") && out.contains("indicators: 37 to create"), "{out}");
+    assert!(!out.contains("batch job 0"), "{out}");
+    assert_eq!(writes(&tgt), Vec::<String>::new());
+
+    // import: plan, progress, batch job, verification.
+    let o = cmd(&src, &tgt, &["import", "--package", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("batch job 0") && out.contains("0 difference(s)") && out.contains("import complete"), "{out}");
+    assert!(stderr(&o).contains("[batch jobs] 1/1"), "progress on stderr: {}", stderr(&o));
+
+    // pull --once: the package imported by file is recorded, so it is skipped.
+    let pull = ["pull", "--once", "--json", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
+    let o = cmd(&src, &tgt, &pull);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s = json_line(&o);
+    assert_eq!((s["packagesSeen"].as_u64(), s["packagesSkipped"].as_u64()), (Some(1), Some(1)), "{s}");
+
+    // A change in the source, republished with the command: the next pull brings it.
+    let src_client = pivot::tc::Client::new(
+        NativeTransport::new(&src.origin),
+        "/api",
+        pivot::tc::Credentials::hmac(src.id, src.key),
+        Box::new(pivot::tc::native::system_clock),
+    );
+    futures::executor::block_on(src_client.json(pivot::tc::v3::add_tags(pivot::tc::v3::Collection::Groups, 9, &["Republished"]))).unwrap();
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "incident", "--group-id", "9"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = cmd(&src, &tgt, &pull);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s = json_line(&o);
+    assert_eq!((s["packagesImported"].as_u64(), s["itemsUpdated"].as_u64(), s["itemsFailed"].as_u64()), (Some(1), Some(40), Some(0)), "{s}");
+    let tgt_client = pivot::tc::Client::new(
+        NativeTransport::new(&tgt.origin),
+        "/api",
+        pivot::tc::Credentials::hmac(tgt.id, tgt.key),
+        Box::new(pivot::tc::native::system_clock),
+    );
+    let tql = format!("xid = {}", pivot::tc::v3::tql_string(&pkg.header.group.xid));
+    let g = futures::executor::block_on(tgt_client.json(
+        pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, &tql, 0, 10, false).owner(Some("Demo Org")).query("fields", "tags"),
+    ))
+    .unwrap();
+    assert_eq!(g["data"].as_array().unwrap().len(), 1);
+    assert!(g["data"][0]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Republished"), "{g}");
+
+    // Unchanged: skipped (text summary this time), exit 0.
+    let o = cmd(&src, &tgt, &["pull", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("packages seen 1, imported 0, skipped 1, failed 0"), "{}", stdout(&o));
+
+    // pull --dry-run after a further change: planned, nothing written.
+    futures::executor::block_on(src_client.json(pivot::tc::v3::add_tags(pivot::tc::v3::Collection::Groups, 9, &["Later"]))).unwrap();
+    cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
+    clear_requests(&tgt);
+    let o = cmd(&src, &tgt, &["pull", "--once", "--dry-run", "--json", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(json_line(&o)["packagesPlanned"].as_u64(), Some(1));
+    assert_eq!(writes(&tgt), Vec::<String>::new());
+}
+
+#[test]
+fn refused_package_writes_nothing_and_exits_1() {
+    let Some(src) = start("bad", "demo") else { return };
+    let Some(tgt) = start("bad", "empty") else { return };
+    let file = tmp("to-tamper.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let text = std::fs::read_to_string(&file).unwrap().replacen("Finance workstation", "Finance w0rkstation", 1);
+    std::fs::write(&file, text).unwrap();
+    clear_requests(&tgt);
+    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("package refused: content hash does not match"), "{}", stderr(&o));
+    std::fs::write(&file, "{\"format\":\"pivot-share\",\"version\":").unwrap();
+    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not valid JSON at line 1"), "{}", stderr(&o));
+    assert_eq!(requests(&tgt).len(), 0, "nothing sent to the target");
+}
+
+/// A minimal SMTP server: accepts connections, records every message it is given.
+fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut w) = conn else { continue };
+            let mut r = BufReader::new(w.try_clone().unwrap());
+            let _ = w.write_all(b"220 sink ESMTP\r\n");
+            let mut data: Option<String> = None;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if let Some(d) = data.as_mut() {
+                    if line == ".\r\n" {
+                        g.lock().unwrap().push(std::mem::take(d));
+                        data = None;
+                        let _ = w.write_all(b"250 queued\r\n");
+                    } else {
+                        d.push_str(line.strip_prefix('.').unwrap_or(&line));
+                    }
+                    continue;
+                }
+                let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                let reply: &[u8] = match verb.as_str() {
+                    "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                    "HELO" | "MAIL" | "RCPT" => b"250 ok\r\n",
+                    "DATA" => {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    }
+                    "QUIT" => {
+                        let _ = w.write_all(b"221 bye\r\n");
+                        break;
+                    }
+                    _ => b"502 no\r\n",
+                };
+                let _ = w.write_all(reply);
+            }
+        }
+    });
+    (port, got)
+}
+
+fn attachment(msg: &str) -> String {
+    let start = msg.find("filename=\"pivot-share.log\"").expect("an attachment");
+    let body = &msg[start..];
+    let b64: String = body.split("\r\n\r\n").nth(1).unwrap().split("\r\n--").next().unwrap().split("\r\n").collect();
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+}
+
+#[test]
+fn pull_notifies_by_email_with_the_log_and_exit_codes() {
+    let Some(src) = start("mail", "demo") else { return };
+    let Some(tgt) = start("mail", "empty") else { return };
+    let (port, got) = smtp_sink();
+    let port = port.to_string();
+    let secret_file = tmp("source.key");
+    std::fs::write(&secret_file, format!("{SOURCE_SECRET}\n")).unwrap();
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    // Success, --notify-on always, with the log attached; the source secret from a file.
+    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--log-level", "info"])
+        .args(["--notify-email", "soc@example.org", "--notify-on", "always", "--attach-log", "--smtp-port", &port])
+        .arg("--source-secret-file")
+        .arg(&secret_file)
+        .env_clear()
+        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
+        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
+        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
+        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
+        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains(SOURCE_SECRET) && !stdout(&o).contains(SOURCE_SECRET));
+    {
+        let mails = got.lock().unwrap();
+        assert_eq!(mails.len(), 1);
+        let m = &mails[0];
+        assert!(m.contains("To: soc@example.org") && m.contains("Subject: pivot-share pull into Demo Org: success"), "{m}");
+        assert!(m.contains("packages seen 1, imported 1, skipped 0, failed 0"), "{m}");
+        let log = attachment(m);
+        assert!(log.contains("INFO") && log.contains("imported and verified"), "{log}");
+        assert!(!m.contains(SOURCE_SECRET) && !m.contains(TARGET_SECRET));
+    }
+
+    // A failure (a damaged package in the source datastore): exit 1, mail on failure.
+    let rec = json!({"groupId": 99, "groupXid": "pivot:x", "contentHash": "sha256:00", "sourceOwner": "Demo Org", "package": "{not json"});
+    futures::executor::block_on(
+        pivot::tc::Client::new(NativeTransport::new(&src.origin), "/api", pivot::tc::Credentials::hmac(src.id, src.key), Box::new(pivot::tc::native::system_clock))
+            .json(pivot::tc::v2::datastore("organization", "pivot-share", "99", pivot::tc::Method::Post, Some(&rec))),
+    )
+    .unwrap();
+    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--notify-email", "soc@example.org", "--smtp-port", &port]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("skipped 1, failed 1"), "{}", stdout(&o));
+    {
+        let mails = got.lock().unwrap();
+        assert_eq!(mails.len(), 2, "--notify-on failure (the default) sends on failure");
+        assert!(mails[1].contains("FAILED") && mails[1].contains("not valid JSON"), "{}", mails[1]);
+        assert!(!mails[1].contains("pivot-share.log"), "no log without --attach-log");
+    }
+    // --notify-on success does not send on failure.
+    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--notify-email", "soc@example.org", "--notify-on", "success", "--smtp-port", &port]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(got.lock().unwrap().len(), 2);
+
+    // A run while another holds the lock: refused, exit 1.
+    let lock = json!({"holder": "someone-else", "expiresAt": pivot::tc::native::system_clock() + 600});
+    futures::executor::block_on(
+        pivot::tc::Client::new(NativeTransport::new(&tgt.origin), "/api", pivot::tc::Credentials::hmac(tgt.id, tgt.key), Box::new(pivot::tc::native::system_clock))
+            .json(pivot::tc::v2::datastore("organization", "pivot-share-lock", "pull", pivot::tc::Method::Post, Some(&lock))),
+    )
+    .unwrap();
+    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("another pull is running") && stdout(&o).contains("someone-else"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
+    // No sandbox needed: arguments are checked before anything is sent.
+    let run = |args: &[&str], env: &[(&str, &str)]| -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+        c.args(args).env_clear();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        let e = stderr(&o);
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+        assert!(!e.contains(SOURCE_SECRET) && !stdout(&o).contains(SOURCE_SECRET), "{args:?} echoed a secret");
+        o
+    };
+    let base = [
+        ("PIVOT_SOURCE_API_URL", "http://127.0.0.1:9/api"),
+        ("PIVOT_SOURCE_ACCESS_ID", "a"),
+        ("PIVOT_SOURCE_SECRET_KEY", SOURCE_SECRET),
+        ("PIVOT_TARGET_API_URL", "http://127.0.0.1:9/api"),
+        ("PIVOT_TARGET_ACCESS_ID", "b"),
+        ("PIVOT_TARGET_SECRET_KEY", SOURCE_SECRET),
+        ("PIVOT_TARGET_OWNER", "Demo Org"),
+        ("PIVOT_SOURCE_ORG", "Demo Org"),
+    ];
+    let bad: &[&[&str]] = &[
+        &[],
+        &["frobnicate"],
+        &["--once"],
+        &["pull", "--bogus"],
+        &["pull", "--daily", "25:00"],
+        &["pull", "--daily"],
+        &["pull", "--weekly", "someday", "02:00"],
+        &["pull", "--monthly", "32", "02:00"],
+        &["pull", "--once", "--daily", "02:00"],
+        &["pull", "--log-level", "loud"],
+        &["pull", "--notify-email", "not-an-address"],
+        &["pull", "--notify-email", "a@b.c", "--notify-on", "sometimes"],
+        &["pull", "--notify-email", "a@b.c", "--smtp-port", "http"],
+        &["pull", "--attach-log"],
+        &["pull", "--lock-ttl", "-5"],
+        &["pull", "--source-secret-key", SOURCE_SECRET],
+        &["pull", &format!("--target-secret-key={SOURCE_SECRET}")],
+        &["pull", "--source-api-url", "ftp://x"],
+        &["import"],
+        &["import", "a.json", "b.json"],
+        &["publish", "--group-type", "Spaceship", "--group-id", "1"],
+        &["publish", "--group-type", "Incident", "--group-id", "nine"],
+        &["publish", "--group-type", "Incident"],
+        &["pull", "stray"],
+        &["pull", "--source-secret-file", "/nonexistent/key"],
+    ];
+    for args in bad {
+        let o = run(args, &base);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty(), "{args:?} says why");
+    }
+    // Missing credentials or owner: 2, naming the variable.
+    let o = run(&["pull", "--once"], &base[..2]);
+    assert_eq!(code(&o), 2);
+    let o = run(&["pull", "--once"], &base[..7]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("PIVOT_SOURCE_ORG"), "{}", stderr(&o));
+    // --help: 0, names the environment variables.
+    let o = run(&["pull", "--help"], &[]);
+    assert_eq!(code(&o), 0);
+    for v in ["PIVOT_TARGET_API_URL", "PIVOT_SOURCE_SECRET_KEY", "PIVOT_SOURCE_SECRET_FILE", "PIVOT_LOG_LEVEL", "--notify-on", "--monthly"] {
+        assert!(stdout(&o).contains(v), "{v}");
+    }
+    // Good arguments but nothing listening: 1 (a failure, not a usage error), no secret in the message.
+    let o = run(&["pull", "--once"], &base);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let missing = Path::new("/nonexistent/package.json");
+    let o = run(&["import", missing.to_str().unwrap()], &base);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn scheduled_pull_waits_for_its_time_and_runs_until_stopped() {
+    // No sandbox needed: the scheduled form sleeps until the next run time first.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(["pull", "--weekly", "sunday", "03:15", "--source-org", "Demo Org", "--target-owner", "Demo Org"])
+        .env_clear()
+        .env("PIVOT_SOURCE_API_URL", "http://127.0.0.1:9/api")
+        .env("PIVOT_SOURCE_ACCESS_ID", "a")
+        .env("PIVOT_SOURCE_SECRET_KEY", SOURCE_SECRET)
+        .env("PIVOT_TARGET_API_URL", "http://127.0.0.1:9/api")
+        .env("PIVOT_TARGET_ACCESS_ID", "b")
+        .env("PIVOT_TARGET_SECRET_KEY", TARGET_SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.contains("next run at") && line.contains("T03:15:00Z"), "{line}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "still running, waiting for Sunday 03:15 UTC");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,508 @@
+//! The I/O side of sharing (`pivot::share::exec`) against two sandboxes: a source
+//! (`--seed demo`) and a target (`--seed empty`), each on its own port with its own
+//! credentials and a temporary database.
+//!
+//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same CARGO_TARGET_DIR)
+//! or `TC_SANDBOX_BIN`. Without it the tests report SKIPPED, except with CI=true, where they fail.
+
+#![cfg(feature = "native")]
+
+use pivot::share::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, Step};
+use pivot::share::{validate, BatchLimits, PublishOptions, SharePackage, ShareError};
+use pivot::tc::native::{system_clock, NativeTransport};
+use pivot::tc::v3::{self, Collection};
+use pivot::tc::{Client, Credentials, GroupType, HttpRequest, Transport};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+struct Sandbox {
+    child: Child,
+    origin: String,
+    dir: PathBuf,
+    id: &'static str,
+    key: &'static str,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sandbox_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
+}
+
+fn start(name: &str, seed: &str) -> Option<Sandbox> {
+    let Some(bin) = sandbox_bin() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
+        }
+        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
+        return None;
+    };
+    let (id, key) = if seed == "demo" { ("source-id", "source-secret") } else { ("target-id", "target-secret") };
+    let dir = std::env::temp_dir().join(format!("pivot-share-exec-{}-{name}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(bin)
+        .args(["--listen", "127.0.0.1:0", "--access-id", id, "--secret-key", key, "--seed", seed, "--db"])
+        .arg(dir.join("sandbox.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tc-sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    Some(Sandbox { child, origin, dir, id, key })
+}
+
+/// A source and a target sandbox.
+fn pair(name: &str) -> Option<(Sandbox, Sandbox)> {
+    Some((start(name, "demo")?, start(name, "empty")?))
+}
+
+fn client(sb: &Sandbox) -> Client<NativeTransport> {
+    Client::new(NativeTransport::new(&sb.origin), "/api", Credentials::hmac(sb.id, sb.key), Box::new(system_clock))
+}
+
+fn run<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+fn control(sb: &Sandbox, req: HttpRequest) -> Value {
+    let r = run(NativeTransport::new(&sb.origin).send(req)).unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+fn faults(sb: &Sandbox, body: Value) {
+    control(sb, HttpRequest::post("/_sandbox/faults").json(&body));
+}
+
+fn requests(sb: &Sandbox) -> Vec<Value> {
+    control(sb, HttpRequest::get("/_sandbox/requests"))["data"].as_array().cloned().unwrap_or_default()
+}
+
+fn clear_requests(sb: &Sandbox) {
+    control(sb, HttpRequest::delete("/_sandbox/requests"));
+}
+
+const OWNER: &str = "Demo Org";
+
+fn opts() -> PublishOptions {
+    PublishOptions {
+        instance_id: "source-sandbox".into(),
+        owner: String::new(),
+        api_url: None,
+        published_at: exec::rfc3339(system_clock()),
+        security_labels_allowed: vec!["TLP:WHITE".into(), "TLP:GREEN".into(), "TLP:AMBER".into()],
+        exclude_unlabeled: false,
+    }
+}
+
+fn iopts() -> ImportOptions {
+    ImportOptions { imported_at: exec::rfc3339(system_clock()), ..Default::default() }
+}
+
+/// All items of a v3 search in the target owner (with fields).
+fn search(c: &Client<NativeTransport>, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {
+    let mut r = v3::search(coll, tql, 0, 10_000, false).owner(Some(OWNER));
+    for f in fields {
+        r = r.query("fields", *f);
+    }
+    let v = run(c.json(r)).unwrap();
+    assert!(v.get("next").is_none(), "more than one page");
+    v["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// Target state: group xids -> count, and (type, summary) -> count, for the package's items.
+fn target_counts(c: &Client<NativeTransport>, pkg: &SharePackage) -> (BTreeMap<String, usize>, BTreeMap<(String, String), usize>) {
+    let mut groups = BTreeMap::new();
+    for g in &pkg.batch.group {
+        let x = g["xid"].as_str().unwrap();
+        let found = search(c, Collection::Groups, &format!("xid = {}", v3::tql_string(x)), &[]);
+        groups.insert(x.to_string(), found.len());
+    }
+    let top = search(c, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[]);
+    let mut inds = BTreeMap::new();
+    if let Some(t) = top.first() {
+        for i in search(c, Collection::Indicators, &format!("hasGroup(id={})", t["id"]), &[]) {
+            *inds.entry((i["type"].as_str().unwrap().to_string(), i["summary"].as_str().unwrap().to_lowercase())).or_insert(0) += 1;
+        }
+    }
+    (groups, inds)
+}
+
+/// Every package group exactly once, every package indicator exactly once under the published group.
+fn assert_no_duplicates_nothing_missing(c: &Client<NativeTransport>, pkg: &SharePackage, except: &[&str]) {
+    let (groups, inds) = target_counts(c, pkg);
+    for (x, n) in &groups {
+        assert_eq!(*n, 1, "group {x} found {n} times");
+    }
+    for ((t, s), n) in &inds {
+        assert_eq!(*n, 1, "{t} {s} found {n} times");
+    }
+    let want = pkg.batch.indicator.iter().filter(|i| !except.contains(&i["summary"].as_str().unwrap())).count();
+    assert_eq!(inds.len(), want, "indicators under the published group");
+}
+
+#[test]
+fn publish_import_reimport_republish_pull_and_skip() {
+    let Some((src, tgt)) = pair("flow") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+
+    // Publish: the package is stored in the source's datastore and returned.
+    let (pkg, withheld) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    assert_eq!(pkg.header.source.owner, OWNER);
+    assert_eq!((pkg.batch.group.len(), pkg.batch.indicator.len()), (3, 37));
+    assert_eq!(withheld.groups + withheld.indicators, 0, "{withheld:?}");
+    let listed = run(exec::list_published(&s)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].group_id, listed[0].content_hash.as_str()), (9, pkg.header.content_hash.as_str()));
+    assert_eq!(validate(listed[0].package.as_bytes()).unwrap(), pkg, "the stored package is the returned one");
+    // The wrong type, or another owner's name, is refused.
+    assert!(matches!(run(exec::publish(&s, GroupType::Campaign, 9, &opts())), Err(ExecError::Invalid(_))));
+    let other = PublishOptions { owner: "Other Org".into(), ..opts() };
+    assert!(matches!(run(exec::publish(&s, GroupType::Incident, 9, &other)), Err(ExecError::Invalid(_))));
+    let spelled = PublishOptions { owner: "demo org".into(), ..opts() };
+    let again = run(exec::snapshot_group(&s, GroupType::Incident, 9, &spelled)).unwrap().0;
+    assert_eq!((again.header.source.owner.as_str(), again.header.content_hash.as_str()), (OWNER, pkg.header.content_hash.as_str()), "ThreatConnect's spelling of the owner");
+
+    // Import by file (bytes), with progress.
+    let steps: RefCell<Vec<(Step, usize, usize)>> = RefCell::new(vec![]);
+    let progress = |st: Step, d: usize, n: usize| steps.borrow_mut().push((st, d, n));
+    let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &progress, &iopts())).unwrap();
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    assert_eq!((r.plan.groups_to_create.len(), r.plan.indicators_to_create.len()), (3, 37));
+    assert_eq!(r.jobs.len(), 1);
+    assert!(r.recorded);
+    let seen: Vec<Step> = steps.borrow().iter().map(|s| s.0).fold(vec![], |mut v, s| {
+        if v.last() != Some(&s) {
+            v.push(s);
+        }
+        v
+    });
+    assert_eq!(seen, vec![Step::Validate, Step::ReadTarget, Step::Plan, Step::Batch, Step::ReadBack, Step::Verify, Step::Record]);
+    assert!(steps.borrow().contains(&(Step::Batch, 1, 1)));
+    assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
+    // The imported group records where it came from.
+    let top = search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &["attributes"]);
+    let origin: Vec<&Value> = top[0]["attributes"]["data"].as_array().unwrap().iter().filter(|a| a["value"].as_str().unwrap().starts_with("Pivot share: ")).collect();
+    assert_eq!(origin.len(), 1);
+    assert!(origin[0]["value"].as_str().unwrap().contains("group Incident 9"));
+
+    // Again: everything is an overwrite, nothing doubled.
+    let r2 = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r2.is_complete());
+    assert_eq!((r2.plan.groups_to_create.len(), r2.plan.indicators_to_create.len()), (0, 0));
+    assert_eq!((r2.plan.groups_to_overwrite.len(), r2.plan.indicators_to_overwrite.len()), (3, 37));
+    assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
+
+    // The imported hash is recorded: a pull skips the unchanged package.
+    let popts = PullOptions { now: system_clock(), holder: "test-a".into(), import: iopts(), ..Default::default() };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
+
+    // A change in the source (a new tag on one indicator, one indicator no longer
+    // associated) does not travel until the group is published again.
+    let inds = {
+        let r = v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1000, false).query("fields", "associatedGroups");
+        run(s.json(r)).unwrap()["data"].as_array().cloned().unwrap()
+    };
+    // One that is only associated with group 9, so it leaves the package entirely.
+    let only9 = |i: &&Value| i["associatedGroups"]["data"].as_array().is_some_and(|a| a.len() == 1);
+    let mut it = inds.iter().filter(only9);
+    let (tagged, dropped) = (it.next().unwrap(), it.next().unwrap());
+    run(s.json(v3::add_tags(Collection::Indicators, tagged["id"].as_i64().unwrap(), &["Shared Later"]))).unwrap();
+    run(s.json(v3::update(Collection::Groups, 9, &v3::nested("associatedIndicators", vec![json!({"id": dropped["id"]})], v3::Mode::Delete)))).unwrap();
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_skipped, 1, "not republished yet: nothing changes");
+
+    let (pkg2, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    assert_ne!(pkg2.header.content_hash, pkg.header.content_hash);
+    assert_eq!(pkg2.batch.indicator.len(), 36);
+    let log: RefCell<Vec<String>> = RefCell::new(vec![]);
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|l, m| log.borrow_mut().push(format!("{} {m}", l.as_str())))).unwrap();
+    assert_eq!((sum.packages_seen, sum.packages_imported, sum.packages_failed), (1, 1, 0), "{sum:#?}");
+    assert_eq!(sum.items_updated, 3 + 36);
+    let report = sum.packages[0].report.as_ref().unwrap();
+    assert_eq!(report.plan.associations_to_remove.len(), 1, "{:?}", report.plan.associations_to_remove);
+    assert_eq!(report.dissociated, 1);
+    assert!(report.is_complete(), "{:#?}", report.verification);
+    assert!(log.borrow().iter().any(|l| l.contains("imported and verified")), "{:?}", log.borrow());
+    // The change arrived: the tag is there, the dropped indicator is no longer
+    // associated with the group but still exists in the target.
+    let tsum = tagged["summary"].as_str().unwrap();
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(tsum)), &["tags"]);
+    assert!(found[0]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Shared Later"), "{found:?}");
+    let dsum = dropped["summary"].as_str().unwrap();
+    let still = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(dsum)), &["associatedGroups"]);
+    assert_eq!(still.len(), 1, "the item stays");
+    let top_id = search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[])[0]["id"].clone();
+    assert!(!still[0]["associatedGroups"]["data"].as_array().unwrap().iter().any(|g| g["id"] == top_id), "association removed");
+    assert_no_duplicates_nothing_missing(&t, &pkg2, &[]);
+
+    // Unchanged since: skipped.
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_skipped, sum.packages_imported), (1, 0));
+
+    // The lock: another holder is refused while it lasts, an expired lock is taken over.
+    run(exec::acquire_lock(&t, "other-run", popts.now, 3600)).unwrap();
+    match run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})) {
+        Err(ExecError::Locked { holder, .. }) => assert_eq!(holder, "other-run"),
+        other => panic!("{other:?}"),
+    }
+    let later = PullOptions { now: popts.now + 7200, ..popts.clone() };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &later, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_skipped, 1);
+    run(exec::acquire_lock(&t, "third-run", popts.now, 60)).expect("released after the run");
+    run(exec::release_lock(&t, "third-run")).unwrap();
+
+    // Unpublish removes the record (the target keeps what it has).
+    assert!(run(exec::unpublish(&s, 9)).unwrap());
+    assert!(!run(exec::unpublish(&s, 9)).unwrap());
+    assert!(run(exec::list_published(&s)).unwrap().is_empty());
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_seen, 0);
+    assert_no_duplicates_nothing_missing(&t, &pkg2, &[]);
+}
+
+/// The package with `f` applied to its body and the hash recomputed (a publisher
+/// with different data: e.g. a custom attribute type the sandbox cannot create).
+fn altered(pkg: &SharePackage, f: impl FnOnce(&mut SharePackage)) -> SharePackage {
+    let mut p = pkg.clone();
+    f(&mut p);
+    p.header.content_hash = p.compute_hash();
+    validate(&p.to_bytes()).expect("still a valid package")
+}
+
+fn writes(sb: &Sandbox) -> Vec<String> {
+    requests(sb)
+        .iter()
+        .filter(|r| r["method"] != "GET" && !(r["method"] == "POST" && r["path"].as_str().unwrap().starts_with("/api/v2/exchange/db/")))
+        .map(|r| format!("{} {}", r["method"], r["path"]))
+        .collect()
+}
+
+#[test]
+fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
+    let Some((src, tgt)) = pair("attrtype") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let custom = altered(&pkg, |p| {
+        p.batch.indicator[0]["attribute"].as_array_mut().unwrap().push(json!({"type": "Pivot Custom Score", "value": "87"}));
+    });
+    let summary = custom.batch.indicator[0]["summary"].as_str().unwrap().to_string();
+
+    clear_requests(&tgt);
+    let dry = ImportOptions { dry_run: true, ..iopts() };
+    let r = run(exec::import(&t, &custom.to_bytes(), OWNER, &|_, _, _| {}, &dry)).unwrap();
+    assert!(r.dry_run && r.jobs.is_empty() && !r.recorded);
+    assert_eq!(r.plan.missing_attribute_types.len(), 1);
+    assert_eq!((r.plan.missing_attribute_types[0].name.as_str(), r.plan.missing_attribute_types[0].attributes), ("Pivot Custom Score", 1));
+    assert!(r.plan.warnings.iter().any(|w| w.contains("Pivot Custom Score") && w.contains("dropped")), "{:?}", r.plan.warnings);
+    assert_eq!(writes(&tgt), Vec::<String>::new(), "a dry run writes nothing");
+    assert!(run(exec::import_record(&t, OWNER, &custom.header.group.xid)).unwrap().is_none());
+
+    let r = run(exec::import(&t, &custom.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r.is_complete(), "the import is complete without the dropped attribute: {:#?}", r.verification);
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(&summary)), &["attributes"]);
+    let types: Vec<&str> = found[0]["attributes"]["data"].as_array().unwrap().iter().map(|a| a["type"].as_str().unwrap()).collect();
+    assert!(!types.contains(&"Pivot Custom Score"), "{types:?}");
+    assert_no_duplicates_nothing_missing(&t, &custom, &[]);
+}
+
+#[test]
+fn bad_packages_are_refused_before_anything_is_written() {
+    let Some((src, tgt)) = pair("bad") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let good = String::from_utf8(pkg.to_bytes()).unwrap();
+    let mut wrong_version: Value = serde_json::from_str(&good).unwrap();
+    wrong_version["version"] = json!(2);
+    let mut wrong_format: Value = serde_json::from_str(&good).unwrap();
+    wrong_format["format"] = json!("stix");
+    let tampered = good.replacen("\"Ransomware\"", "\"Ransomwar3\"", 1);
+    assert_ne!(tampered, good);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("wrong version", wrong_version.to_string().into_bytes()),
+        ("wrong format", wrong_format.to_string().into_bytes()),
+        ("bad hash", tampered.into_bytes()),
+        ("malformed JSON", good.as_bytes()[..good.len() / 2].to_vec()),
+        ("over-size", vec![b' '; pivot::share::MAX_PACKAGE_BYTES + 1]),
+    ];
+    clear_requests(&tgt);
+    for (what, bytes) in cases {
+        let e = run(exec::import(&t, &bytes, OWNER, &|_, _, _| {}, &iopts())).unwrap_err();
+        let ExecError::Package(pe) = &e else { panic!("{what}: {e:?}") };
+        match (what, pe) {
+            ("wrong version", ShareError::UnsupportedVersion { .. })
+            | ("wrong format", ShareError::WrongFormat { .. })
+            | ("bad hash", ShareError::BadHash { .. })
+            | ("malformed JSON", ShareError::MalformedJson { .. })
+            | ("over-size", ShareError::TooLarge { .. }) => {}
+            _ => panic!("{what}: {pe:?}"),
+        }
+        assert!(e.to_string().starts_with("package refused"), "{what}: {e}");
+    }
+    assert_eq!(requests(&tgt).len(), 0, "nothing at all was sent to the target");
+}
+
+/// Imports the package with an interruption (a sandbox fault), then again without:
+/// the target converges, nothing doubled, nothing missing; the interrupted run recorded nothing.
+/// `job_after`: the status the interrupted run left the faulted batch job in (checked
+/// once the sandbox had time to finish it), to show where the interruption hit.
+fn interrupted(
+    name: &str,
+    rule: Value,
+    limits: BatchLimits,
+    pkg_of: impl Fn(&SharePackage) -> SharePackage,
+    bad: &[&str],
+    job_after: (i64, &str),
+) {
+    let Some((src, tgt)) = pair(name) else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    let (base, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let pkg = pkg_of(&base);
+    let o = ImportOptions { limits, ..iopts() };
+    faults(&tgt, json!({"rules": [rule]}));
+    let e = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &o));
+    assert!(e.is_err(), "{name}: the fault interrupts the import: {e:?}");
+    faults(&tgt, json!({"rules": []}));
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let st = run(t.json(pivot::tc::v2::batch_status(job_after.0))).unwrap();
+    assert_eq!(st["data"]["batchStatus"]["status"], job_after.1, "{name}: batch job {} after the interruption", job_after.0);
+    assert!(run(exec::import_record(&t, OWNER, &pkg.header.group.xid)).unwrap().is_none(), "{name}: nothing recorded");
+
+    let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &o)).unwrap();
+    assert!(r.recorded);
+    if bad.is_empty() {
+        assert!(r.is_complete(), "{name}: {:#?}", r.verification);
+        assert!(r.jobs.len() > 1 || limits == BatchLimits::default(), "{name}: {} jobs", r.jobs.len());
+    } else {
+        // The deliberately invalid item fails in the batch; its error is fetched and reported.
+        assert_eq!(r.items_failed(), bad.len(), "{name}");
+        assert!(r.jobs.iter().flat_map(|j| &j.errors).any(|e| e.contains(bad[0])), "{name}: {:?}", r.jobs);
+        let v = r.verification.as_ref().unwrap();
+        assert!(v.differences.iter().all(|d| serde_json::to_string(d).unwrap().contains(bad[0])), "{name}: {:#?}", v.differences);
+    }
+    assert_no_duplicates_nothing_missing(&t, &pkg, bad);
+    let rec = run(exec::import_record(&t, OWNER, &pkg.header.group.xid)).unwrap().unwrap();
+    assert_eq!((rec.complete, rec.content_hash.as_str()), (bad.is_empty(), pkg.header.content_hash.as_str()));
+}
+
+fn small_jobs() -> BatchLimits {
+    BatchLimits { max_bytes: 6_000, max_indicators: 10 }
+}
+
+#[test]
+fn interrupted_after_the_batch_job_is_created() {
+    // Job 2's upload is refused: the job exists, empty; jobs 1 done; 3.. never ran.
+    interrupted("created", json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "status": 503, "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Created"));
+}
+
+#[test]
+fn interrupted_during_the_upload() {
+    // The upload of job 2 arrives but its answer is cut off.
+    interrupted("upload", json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "body": "truncated", "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Completed"));
+}
+
+#[test]
+fn interrupted_while_the_job_runs() {
+    // Checking job 2's status fails (not retried: 404); the job goes on in the server.
+    interrupted("running", json!({"method": "GET", "pathPrefix": "/api/v2/batch/2", "status": 404, "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Completed"));
+}
+
+#[test]
+fn interrupted_while_fetching_errors() {
+    // A package with one invalid indicator (rating 9), so the job has errors to fetch;
+    // fetching them fails past the client's retries.
+    let bad = "203.0.113.250";
+    let with_bad = move |p: &SharePackage| {
+        altered(p, |q| {
+            let gx = q.header.group.xid.clone();
+            q.batch.indicator.push(json!({"xid": "pivot:bad", "type": "Address", "summary": bad, "rating": 9,
+                "attribute": [], "tag": [], "securityLabel": [], "associatedGroups": [{"groupXid": gx}]}));
+        })
+    };
+    interrupted(
+        "errors",
+        json!({"method": "GET", "pathPrefix": "/api/v2/batch/1/errors", "status": 500, "times": 4}),
+        BatchLimits::default(),
+        with_bad,
+        &[bad],
+        (1, "Completed"),
+    );
+}
+
+#[test]
+fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
+    let Some((src, tgt)) = pair("big") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    clear_requests(&src);
+    let (pkg, _) = run(exec::publish(&s, GroupType::Campaign, 1, &opts())).unwrap();
+    assert_eq!(pkg.batch.indicator.len(), 10_001);
+    let src_reqs = requests(&src);
+    // group, associated groups, indicators (2 pages of 10,000), the datastore record.
+    assert!(src_reqs.len() <= 6, "{} source requests", src_reqs.len());
+
+    clear_requests(&tgt);
+    let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r.is_complete(), "{:#?}", r.verification.as_ref().map(|v| v.differences.iter().take(5).collect::<Vec<_>>()));
+    let reqs = requests(&tgt);
+    let count = |m: &str, f: &dyn Fn(&str) -> bool| reqs.iter().filter(|x| x["method"] == m && f(x["path"].as_str().unwrap())).count();
+    let creates = count("POST", &|p| p == "/api/v2/batch");
+    let uploads = count("POST", &|p| p.starts_with("/api/v2/batch/"));
+    assert!((2..=5).contains(&creates), "{creates} batch jobs");
+    assert_eq!(uploads, creates);
+    assert_eq!(r.jobs.len(), creates);
+    assert!(r.jobs.iter().all(|j| j.bytes <= 2_000_000 && j.indicators <= 25_000));
+    // Nothing per indicator: reads in chunks of a few hundred summaries.
+    assert!(reqs.len() < 200, "{} target requests", reqs.len());
+    eprintln!("10,001 indicators: {} source requests, {} target requests, {creates} batch jobs", src_reqs.len(), reqs.len());
+    let top = &search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[])[0];
+    let counted = run(t.json(v3::search(Collection::Indicators, &format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
+    assert_eq!(counted["count"].as_u64(), Some(10_001), "every indicator associated once");
+}
+
+#[test]
+fn pull_reports_a_refused_package_and_goes_on() {
+    let Some((src, tgt)) = pair("pullbad") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let (p10, _) = run(exec::publish(&s, GroupType::IntrusionSet, 10, &opts())).unwrap();
+    // Damage group 10's stored package (as if edited in the datastore).
+    let mut bad = p10.to_value();
+    bad["batch"]["indicator"][0]["summary"] = json!("changed.example");
+    let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
+        "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
+    run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, "10", pivot::tc::Method::Post, Some(&rec)))).unwrap();
+    let popts = PullOptions { now: system_clock(), holder: "t".into(), import: iopts(), ..Default::default() };
+    let dry = PullOptions { dry_run: true, ..popts.clone() };
+    clear_requests(&tgt);
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &dry, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_seen, sum.packages_planned, sum.packages_failed), (2, 1, 1), "{sum:#?}");
+    assert_eq!(writes(&tgt), Vec::<String>::new(), "a dry-run pull writes nothing");
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_failed), (1, 1), "{sum:#?}");
+    let failed = sum.packages.iter().find(|p| p.outcome == Outcome::Failed).unwrap();
+    assert!(failed.message.contains("content hash does not match"), "{}", failed.message);
+    assert!(!sum.is_success());
+    // A wrong source organization is a failure, not a silent skip.
+    let sum = run(exec::pull(&s, "Other Org", &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_failed, 2);
+}
