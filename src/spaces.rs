@@ -89,6 +89,9 @@ pub struct AppParams {
     pub default_owner: Option<String>,
     /// `allowWriteBack`: shows write-back controls when true.
     pub allow_write_back: bool,
+    /// `shareInstanceId`: this instance's stable name for Cross-Intel Sharing
+    /// (package xids derive from it, never from a URL).
+    pub share_instance_id: Option<String>,
     /// Any other param, as sent (a later install.json may add some).
     pub other: Vec<(String, String)>,
 }
@@ -340,6 +343,7 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
     };
 
     let default_owner = take_nonblank(&mut pairs, "defaultOwner");
+    let share_instance_id = take_nonblank(&mut pairs, "shareInstanceId");
     let allow_write_back = match take(&mut pairs, "allowWriteBack") {
         Some(v) => parse_bool("allowWriteBack", &v)?,
         None => false,
@@ -350,7 +354,7 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
         api_path,
         token: ApiToken { token, expires },
         selected,
-        params: AppParams { default_owner, allow_write_back, other: pairs },
+        params: AppParams { default_owner, allow_write_back, share_instance_id, other: pairs },
     }))
 }
 
@@ -383,7 +387,7 @@ mod tests {
 
     #[test]
     fn reads_a_full_space_launch() {
-        let c = space(&format!("?{BASE}&tcType=Host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org&defaultOwner=Common%20Community&allowWriteBack=true&theme=dark"));
+        let c = space(&format!("?{BASE}&tcType=Host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org&defaultOwner=Common%20Community&allowWriteBack=true&shareInstanceId=acme+prod&theme=dark"));
         assert_eq!(c.space_element_id, Some(42));
         assert_eq!(c.api_path, "https://app.threatconnect.com/api");
         assert_eq!(c.token.token, "API:5:abc+def=");
@@ -398,6 +402,7 @@ mod tests {
         );
         assert_eq!(c.params.default_owner.as_deref(), Some("Common Community"));
         assert!(c.params.allow_write_back);
+        assert_eq!(c.params.share_instance_id.as_deref(), Some("acme prod"));
         assert_eq!(c.params.other, vec![("theme".to_owned(), "dark".to_owned())]);
     }
 

@@ -17,6 +17,7 @@ pub struct Api {
     pub client: Rc<ApiClient>,
     pub allow_write_back: bool,
     pub default_owner: Option<String>,
+    pub share_instance_id: Option<String>,
 }
 
 pub type ApiHandle = StoredValue<Api, LocalStorage>;
@@ -27,6 +28,7 @@ pub fn connect(context: &Context) -> ApiHandle {
         client: Rc::new(client),
         allow_write_back: context.params.allow_write_back,
         default_owner: context.params.default_owner.clone(),
+        share_instance_id: context.params.share_instance_id.clone(),
     })
 }
 

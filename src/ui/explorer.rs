@@ -136,6 +136,12 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     on_cleanup(move || popstate.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
+    // The import screen replaces the panel until the analyst pivots again.
+    let importing = RwSignal::new(false);
+    Effect::new(move |_| {
+        current.track();
+        importing.set(false);
+    });
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
     let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));
 
@@ -163,8 +169,11 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 })}
             </ol>
             <SearchBox api on_pivot=visit />
+            <button class="nav-import" aria-pressed=move || importing.get().to_string() on:click=move |_| importing.update(|i| *i = !*i)>"Import package"</button>
         </nav>
-        {move || match current.get() {
+        {move || if importing.get() {
+            view! { <super::share::ImportScreen api owners /> }.into_any()
+        } else { match current.get() {
             None => view! {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
@@ -182,7 +191,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     <p>{format!("Pivot has no panel for {type_name} items yet. It works on indicators and groups.")}</p>
                 </section>
             }.into_any(),
-        }}
+        }}}
     }
 }
 

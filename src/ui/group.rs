@@ -93,6 +93,7 @@ fn GroupBody(
     let indicators: Vec<Assoc> = g.associated_indicators.iter().map(Assoc::from_indicator).collect();
     let v3 = panel.source == ApiVersion::V3;
     let id = g.id;
+    let publish_id = u64::try_from(g.id).unwrap_or_default();
     let file_name = g.raw.get("fileName").and_then(|v| v.as_str()).map(str::to_owned);
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
@@ -131,6 +132,7 @@ fn GroupBody(
                 query=v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
         </section>
         <WriteBack api target=writable owners on_changed />
+        {api.with_value(|a| a.allow_write_back).then(|| view! { <super::share::PublishCard api kind id=publish_id /> })}
     }
 }
 

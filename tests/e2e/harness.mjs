@@ -147,11 +147,13 @@ export async function serveApp(dir, prefix, apiBase) {
   const site = await serveStatic(dir, prefix, (req, res) => {
     if (!req.url.startsWith("/api/") && req.url !== "/api") return false;
     const target = new URL(req.url, apiBase);
-    const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+    // A fresh connection per request (agent: false): a kept-alive socket the
+    // sandbox has closed would turn into a 502 here, which the app retries.
+    const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host }, agent: false }, (up) => {
       res.writeHead(up.statusCode, up.headers);
       up.pipe(res);
     });
-    upstream.on("error", (e) => { res.writeHead(502).end(String(e)); });
+    upstream.on("error", (e) => { console.error(`proxy: ${req.method} ${req.url}: ${e.message}`); res.writeHead(502).end(String(e)); });
     req.pipe(upstream);
     return true;
   });

@@ -1,0 +1,264 @@
+//! Cross-Intel Sharing in the panels: Publish (group panel, source instance)
+//! and Import (receiving instance). The work is `share::exec`, the same code
+//! the `pivot-share` command runs; these views only ask and show.
+
+use leptos::prelude::*;
+
+use super::api::{ApiHandle, Loaded};
+use super::sections::download_href;
+use crate::share::exec::{self, ImportOptions, ImportReport, Step};
+use crate::share::PublishOptions;
+use crate::tc::{GroupType, Owner};
+
+const SHAREABLE_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
+
+fn now_rfc3339() -> String {
+    exec::rfc3339((js_sys::Date::now() / 1000.0) as u64)
+}
+
+fn confirm(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+}
+
+/// Publish a group: choose which labels may leave, snapshot it into the
+/// source's datastore, offer the file; or unpublish.
+#[component]
+pub fn PublishCard(api: ApiHandle, kind: GroupType, id: u64) -> impl IntoView {
+    let instance = api.with_value(|a| a.share_instance_id.clone());
+    let allowed = RwSignal::new(vec!["TLP:WHITE".to_owned(), "TLP:GREEN".to_owned()]);
+    let exclude_unlabeled = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let package = StoredValue::new_local(None::<(String, Vec<u8>)>);
+    let has_package = RwSignal::new(false);
+
+    let publish = move |_| {
+        let Some(instance_id) = api.with_value(|a| a.share_instance_id.clone()) else { return };
+        busy.set(true);
+        outcome.set(None);
+        let client = api.with_value(|a| a.client.clone());
+        let opts = PublishOptions {
+            instance_id,
+            owner: String::new(),
+            api_url: Some(client.api_path().to_owned()),
+            published_at: now_rfc3339(),
+            security_labels_allowed: allowed.get_untracked(),
+            exclude_unlabeled: exclude_unlabeled.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match exec::publish(&client, kind, id, &opts).await {
+                Ok((pkg, withheld)) => {
+                    let counts = format!(
+                        "Published {} groups and {} indicators.",
+                        pkg.batch.group.len(),
+                        pkg.batch.indicator.len()
+                    );
+                    let kept = if withheld.groups + withheld.indicators + withheld.attributes > 0 {
+                        format!(
+                            " Kept home by their labels: {} groups, {} indicators, {} attributes.",
+                            withheld.groups, withheld.indicators, withheld.attributes
+                        )
+                    } else {
+                        String::new()
+                    };
+                    package.set_value(Some((format!("pivot-share-{}-{id}.json", kind.v2_branch()), pkg.to_bytes())));
+                    has_package.set(true);
+                    outcome.set(Some(Ok(counts + &kept)));
+                }
+                Err(e) => outcome.set(Some(Err(e.to_string()))),
+            }
+            busy.set(false);
+        });
+    };
+    let unpublish = move |_| {
+        if !confirm("Unpublish this group? Later pulls will not bring it again; what was already shared stays shared.") {
+            return;
+        }
+        busy.set(true);
+        let client = api.with_value(|a| a.client.clone());
+        leptos::task::spawn_local(async move {
+            let r = exec::unpublish(&client, id).await;
+            outcome.set(Some(match r {
+                Ok(true) => Ok("Unpublished. Data already shared elsewhere stays there.".to_owned()),
+                Ok(false) => Ok("This group was not published.".to_owned()),
+                Err(e) => Err(e.to_string()),
+            }));
+            busy.set(false);
+        });
+    };
+    let download = move |_| {
+        package.with_value(|p| {
+            if let Some((name, bytes)) = p {
+                let text = String::from_utf8_lossy(bytes);
+                download_href(name, &format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(&text)));
+            }
+        })
+    };
+
+    view! {
+        <section class="card share" data-section="publish">
+            <h2>"Cross-Intel Sharing"</h2>
+            {match instance {
+                None => view! {
+                    <p class="empty">"Publishing needs the app's shareInstanceId param: a stable name for this ThreatConnect instance. Ask your administrator to set it."</p>
+                }.into_any(),
+                Some(_) => view! {
+                    <p>"Publish this group with its associated groups and indicators, their attributes, tags and labels. Changes made later are shared only when you publish again. Sharing cannot be undone."</p>
+                    <fieldset class="share-labels" disabled=move || busy.get()>
+                        <legend>"Labels that may leave"</legend>
+                        {SHAREABLE_LABELS.iter().map(|l| {
+                            let name = (*l).to_owned();
+                            let n2 = name.clone();
+                            view! {
+                                <label class="share-label">
+                                    <input type="checkbox" value=name.clone() prop:checked=move || allowed.with(|a| a.contains(&n2))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            allowed.update(|a| { a.retain(|x| *x != name); if on { a.push(name.clone()); } });
+                                        } />
+                                    {*l}
+                                </label>
+                            }
+                        }).collect_view()}
+                        <label class="share-label"><input type="checkbox" class="share-exclude-unlabeled"
+                            on:change=move |ev| exclude_unlabeled.set(event_target_checked(&ev)) />"Keep unlabeled items home"</label>
+                    </fieldset>
+                    <div class="item-actions">
+                        <button class="share-publish" disabled=move || busy.get() on:click=publish>"Publish"</button>
+                        <button class="share-download" disabled=move || !has_package.get() on:click=download>"Download package"</button>
+                        <button class="share-unpublish" disabled=move || busy.get() on:click=unpublish>"Unpublish"</button>
+                    </div>
+                }.into_any(),
+            }}
+            {move || busy.get().then(|| view! { <p class="empty" role="status">"Working…"</p> })}
+            {move || outcome.get().map(|o| match o {
+                Ok(t) => view! { <p class="share-ok" role="status">{t}</p> }.into_any(),
+                Err(e) => view! { <p class="section-error share-error" role="alert">{e}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Read the chosen file's text.
+async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, String> {
+    let file = input.files().and_then(|f| f.get(0)).ok_or("Choose a package file first.")?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|_| "The file could not be read.".to_owned())?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Import a package file into an owner of this instance: the plan first, then
+/// the import with progress, then the verification report.
+#[component]
+pub fn ImportScreen(api: ApiHandle, owners: LocalResource<Loaded<Vec<Owner>>>) -> impl IntoView {
+    let file: NodeRef<leptos::html::Input> = NodeRef::new();
+    let owner = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<(String, usize, usize)>);
+    let shown = RwSignal::new(None::<Result<(bool, Vec<String>), String>>);
+
+    let run = move |dry_run: bool| {
+        let Some(input) = file.get() else { return };
+        let target = owner.get_untracked();
+        if target.is_empty() {
+            shown.set(Some(Err("Choose the target owner.".into())));
+            return;
+        }
+        busy.set(true);
+        shown.set(None);
+        let client = api.with_value(|a| a.client.clone());
+        leptos::task::spawn_local(async move {
+            let bytes = match read_file(&input).await {
+                Ok(b) => b,
+                Err(e) => {
+                    shown.set(Some(Err(e)));
+                    busy.set(false);
+                    return;
+                }
+            };
+            let opts = ImportOptions { dry_run, imported_at: now_rfc3339(), ..ImportOptions::default() };
+            let on_progress = move |step: Step, done: usize, total: usize| progress.set(Some((step.label().to_owned(), done, total)));
+            let result = exec::import(&client, &bytes, &target, &on_progress, &opts).await;
+            progress.set(None);
+            shown.set(Some(match result {
+                Ok(r) => Ok((r.dry_run, report_lines(&r))),
+                Err(e) => Err(e.to_string()),
+            }));
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="card share" data-screen="import">
+            <h1>"Import a shared package"</h1>
+            <p>"Brings a group published on another ThreatConnect instance, with everything attached, into an owner here. In that owner the attributes, tags and labels of shared items are replaced by the package's: it must receive data by no other means."</p>
+            <fieldset class="import-form" disabled=move || busy.get()>
+                <label>"Package file "<input type="file" class="import-file" accept=".json,application/json" node_ref=file /></label>
+                <label>"Target owner "
+                    <select class="import-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
+                        <option value="">"Choose…"</option>
+                        {move || match owners.get() {
+                            Some(Ok(list)) => list.iter().filter(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source")))
+                                .map(|o| view! { <option value=o.name.clone()>{o.name.clone()}</option> }).collect_view().into_any(),
+                            _ => ().into_any(),
+                        }}
+                    </select>
+                </label>
+                <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
+                <button class="import-run" on:click=move |_| run(false)>"Import"</button>
+            </fieldset>
+            {move || progress.get().map(|(label, done, total)| view! {
+                <div class="import-progress" role="status">
+                    <progress max=total.max(1).to_string() value=done.to_string()></progress>
+                    " "{format!("{label} ({done} of {total})")}
+                </div>
+            })}
+            {move || shown.get().map(|r| match r {
+                Ok((dry, lines)) => view! {
+                    <div class="import-report" data-dry-run=dry.to_string()>
+                        <h2>{if dry { "Plan (nothing written yet)" } else { "Import report" }}</h2>
+                        <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <p class="section-error import-error" role="alert">{e}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// What an analyst reads of a plan or an import, one line each.
+fn report_lines(r: &ImportReport) -> Vec<String> {
+    let p = &r.plan;
+    let mut lines = vec![
+        format!("Group: {} into {}", r.group_name, p.target_owner),
+        format!("Groups: {} to create, {} to overwrite", p.groups_to_create.len(), p.groups_to_overwrite.len()),
+        format!("Indicators: {} to create, {} to overwrite", p.indicators_to_create.len(), p.indicators_to_overwrite.len()),
+        format!("Batch jobs: {}", p.batch_jobs),
+    ];
+    if !p.labels_to_create.is_empty() {
+        lines.push(format!("Security labels to create: {}", p.labels_to_create.join(", ")));
+    }
+    for m in &p.missing_attribute_types {
+        lines.push(format!("Attribute type missing here: {m:?}: those attributes are not imported"));
+    }
+    if !p.associations_to_remove.is_empty() {
+        lines.push(format!("Associations no longer in the package, to remove: {}", p.associations_to_remove.len()));
+    }
+    lines.extend(p.warnings.iter().cloned());
+    if !r.dry_run {
+        lines.push(format!("Items failed in batch jobs: {}", r.items_failed()));
+        match &r.verification {
+            Some(v) if v.is_complete() => lines.push(format!(
+                "Verified by reading the owner back: {} groups, {} indicators, {} associations, all present",
+                v.found_groups, v.found_indicators, v.found_associations
+            )),
+            Some(v) => {
+                lines.push(format!("Verification found {} differences:", v.differences.len()));
+                lines.extend(v.differences.iter().take(50).map(|d| format!("{d:?}")));
+            }
+            None => lines.push("Not verified".into()),
+        }
+        lines.push(if r.is_complete() { "Import complete".into() } else { "Import incomplete: run it again to converge".into() });
+    }
+    lines.extend(r.warnings.iter().cloned());
+    lines
+}

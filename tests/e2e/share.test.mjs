@@ -1,0 +1,113 @@
+// Cross-Intel Sharing from the panels: publish a group on one sandbox (the
+// source instance), download the package, import it into an owner of another
+// sandbox (the receiving instance), and read the result back there.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken } from "./harness.mjs";
+
+const PREFIX = "/appsvc/pivot/";
+const GROUP = { type: "Incident", id: 9, name: "Finance workstation compromise" };
+let source, target, browser;
+const dir = mkdtempSync(join(tmpdir(), "pivot-share-e2e-"));
+
+async function instance(seed) {
+  const pkg = packageZip();
+  const sandbox = await startSandbox({ seed });
+  const site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
+  const token = mintToken(`${sandbox.base}/api`);
+  const url = (params) => `${site.origin}${PREFIX}${pkg.name}/ui/index.html` + spacesQuery({
+    tcSpaceElementId: "3", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api`,
+    allowWriteBack: "true", shareInstanceId: "e2e-source", ...params,
+  });
+  return { sandbox, site, url };
+}
+
+before(async () => {
+  [source, target] = [await instance("demo"), await instance("empty")];
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const i of [source, target]) {
+    i?.site.server.close();
+    await i?.sandbox.stop();
+  }
+});
+
+async function page() {
+  const p = await newPage(browser);
+  p.on("dialog", (d) => d.accept());
+  return p;
+}
+
+test("publish in the group panel, import the file into another instance, verified", async () => {
+  const src = await page();
+  await src.goto(source.url({ tcType: GROUP.type, tcSelectedItem: String(GROUP.id), tcSelectedItemOwner: "Demo Org" }));
+  await src.waitForSelector("article[data-state=complete]");
+  for (const label of ["TLP:AMBER", "TLP:RED"]) await src.check(`[data-section=publish] input[value="${label}"]`);
+  await src.click(".share-publish");
+  await src.waitForSelector(".share-ok, .share-error");
+  assert.match(await src.textContent("[data-section=publish]"), /Published \d+ groups and \d+ indicators/);
+  const [download] = await Promise.all([src.waitForEvent("download"), src.click(".share-download")]);
+  const file = join(dir, "package.json");
+  await download.saveAs(file);
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  assert.equal(pkg.group.name, GROUP.name);
+  // The record is in the source's datastore: the command sees it too.
+  const stored = (await source.sandbox.requests()).data.filter((r) => r.path.startsWith("/api/v2/exchange/db/organization/pivot-share/"));
+  assert.ok(stored.length >= 1, "the package was stored in the datastore");
+  await screenshot(src, "share-publish");
+
+  const dst = await page();
+  await dst.goto(target.url({}));
+  await dst.waitForSelector("[data-screen=search]");
+  await dst.click(".nav-import");
+  await dst.setInputFiles(".import-file", file);
+  await dst.selectOption(".import-owner", "Demo Org");
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true], .import-error");
+  const plan = await dst.textContent(".import-report");
+  assert.match(plan, /Indicators: \d+ to create, 0 to overwrite/);
+  const writes = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" && !r.path.includes("/exchange/db/") && r.path !== "/api/v3/token/api");
+  assert.deepEqual(writes, [], "the plan writes nothing");
+
+  await dst.click(".import-run");
+  await dst.waitForSelector(".import-report[data-dry-run=false], .import-error", { timeout: 120000 });
+  const report = await dst.textContent(".import-report");
+  assert.match(report, /all present/);
+  assert.match(report, /Import complete/);
+  await screenshot(dst, "share-import");
+
+  // Read back through the UI: the group is in the target owner now.
+  await dst.fill(".search-input", GROUP.name);
+  await dst.click(".search-go");
+  await dst.locator(".search-hit", { hasText: GROUP.name }).first().click();
+  await dst.waitForSelector("article[data-state=complete]");
+  assert.equal(await dst.textContent("[data-field=value]"), GROUP.name);
+  assert.match(await dst.textContent("[data-section=attributes]"), /Pivot share: instance e2e-source/);
+
+  await src.click(".share-unpublish");
+  await src.waitForFunction(() => /Unpublished/.test(document.querySelector("[data-section=publish]")?.textContent));
+});
+
+test("a tampered package is refused before anything is written", async () => {
+  const file = join(dir, "tampered.json");
+  const good = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  good.batch.group[0].name = "changed after publishing";
+  writeFileSync(file, JSON.stringify(good));
+  await target.sandbox.clearRequests();
+  const dst = await page();
+  await dst.goto(target.url({}));
+  await dst.click(".nav-import");
+  await dst.setInputFiles(".import-file", file);
+  await dst.selectOption(".import-owner", "Demo Org");
+  await dst.click(".import-run");
+  await dst.waitForSelector(".import-error");
+  assert.match(await dst.textContent(".import-error"), /hash/i);
+  const apiCalls = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" || r.path.includes("batch"));
+  assert.deepEqual(apiCalls, [], "nothing was written");
+});
