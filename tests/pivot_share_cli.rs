@@ -10,81 +10,26 @@
 
 use base64::Engine as _;
 use pivot::tc::native::NativeTransport;
-use pivot::tc::{HttpRequest, Transport};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-struct Sandbox {
-    child: Child,
-    origin: String,
-    dir: PathBuf,
-    id: &'static str,
-    key: &'static str,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn sandbox_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
-}
+mod support;
+use support::{clear_requests, requests, Sandbox};
 
 // Distinctive secrets: they must never show up in any output.
 const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
 const TARGET_SECRET: &str = "tgt-SECRET-41be02";
 
 fn start(name: &str, seed: &str) -> Option<Sandbox> {
-    let Some(bin) = sandbox_bin() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
-        }
-        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
-        return None;
-    };
-    let (id, key) = if seed == "demo" { ("source-id", SOURCE_SECRET) } else { ("target-id", TARGET_SECRET) };
-    let dir = std::env::temp_dir().join(format!("pivot-share-cli-{}-{name}-{seed}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--access-id", id, "--secret-key", key, "--seed", seed, "--db"])
-        .arg(dir.join("sandbox.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tc-sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    Some(Sandbox { child, origin, dir, id, key })
-}
-
-fn control(sb: &Sandbox, req: HttpRequest) -> Value {
-    let r = futures::executor::block_on(NativeTransport::new(&sb.origin).send(req)).unwrap();
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
-}
-
-fn requests(sb: &Sandbox) -> Vec<Value> {
-    control(sb, HttpRequest::get("/_sandbox/requests"))["data"].as_array().cloned().unwrap_or_default()
-}
-
-fn clear_requests(sb: &Sandbox) {
-    control(sb, HttpRequest::delete("/_sandbox/requests"));
+    if seed == "demo" {
+        support::start(name, seed, "source-id", SOURCE_SECRET)
+    } else {
+        support::start(name, seed, "target-id", TARGET_SECRET)
+    }
 }
 
 /// The command with both sides configured through the environment (secrets only there

@@ -11,63 +11,20 @@ use pivot::share::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, S
 use pivot::share::{validate, BatchLimits, PublishOptions, SharePackage, ShareError};
 use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::v3::{self, Collection};
-use pivot::tc::{Client, Credentials, GroupType, HttpRequest, Transport};
+use pivot::tc::{Client, GroupType};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
-struct Sandbox {
-    child: Child,
-    origin: String,
-    dir: PathBuf,
-    id: &'static str,
-    key: &'static str,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn sandbox_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
-}
+mod support;
+use support::{clear_requests, faults, requests, run, Sandbox};
 
 fn start(name: &str, seed: &str) -> Option<Sandbox> {
-    let Some(bin) = sandbox_bin() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
-        }
-        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
-        return None;
-    };
-    let (id, key) = if seed == "demo" { ("source-id", "source-secret") } else { ("target-id", "target-secret") };
-    let dir = std::env::temp_dir().join(format!("pivot-share-exec-{}-{name}-{seed}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--access-id", id, "--secret-key", key, "--seed", seed, "--db"])
-        .arg(dir.join("sandbox.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tc-sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    Some(Sandbox { child, origin, dir, id, key })
+    if seed == "demo" {
+        support::start(name, seed, "source-id", "source-secret")
+    } else {
+        support::start(name, seed, "target-id", "target-secret")
+    }
 }
 
 /// A source and a target sandbox.
@@ -76,29 +33,7 @@ fn pair(name: &str) -> Option<(Sandbox, Sandbox)> {
 }
 
 fn client(sb: &Sandbox) -> Client<NativeTransport> {
-    Client::new(NativeTransport::new(&sb.origin), "/api", Credentials::hmac(sb.id, sb.key), Box::new(system_clock))
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    futures::executor::block_on(f)
-}
-
-fn control(sb: &Sandbox, req: HttpRequest) -> Value {
-    let r = run(NativeTransport::new(&sb.origin).send(req)).unwrap();
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
-}
-
-fn faults(sb: &Sandbox, body: Value) {
-    control(sb, HttpRequest::post("/_sandbox/faults").json(&body));
-}
-
-fn requests(sb: &Sandbox) -> Vec<Value> {
-    control(sb, HttpRequest::get("/_sandbox/requests"))["data"].as_array().cloned().unwrap_or_default()
-}
-
-fn clear_requests(sb: &Sandbox) {
-    control(sb, HttpRequest::delete("/_sandbox/requests"));
+    support::hmac_client(sb)
 }
 
 const OWNER: &str = "Demo Org";

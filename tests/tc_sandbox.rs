@@ -12,72 +12,21 @@ use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::v3::{self, IndicatorKey};
 use pivot::tc::*;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 const ID: &str = "client-test";
 const KEY: &str = "client-test-secret";
 
-struct Sandbox {
-    child: Child,
-    origin: String,
-    dir: PathBuf,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn sandbox_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
-}
+mod support;
+use support::{faults, run, Sandbox};
 
 fn start(name: &str) -> Option<Sandbox> {
-    let Some(bin) = sandbox_bin() else {
-        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
-        return None;
-    };
-    let dir = std::env::temp_dir().join(format!("pivot-tc-sandbox-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--access-id", ID, "--secret-key", KEY, "--seed", "demo", "--db"])
-        .arg(dir.join("sandbox.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tc-sandbox");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    Some(Sandbox { child, origin, dir })
+    support::start(name, "demo", ID, KEY)
 }
 
 fn hmac_client(sb: &Sandbox) -> Client<NativeTransport> {
-    Client::new(NativeTransport::new(&sb.origin), "/api", Credentials::hmac(ID, KEY), Box::new(system_clock))
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    futures::executor::block_on(f)
-}
-
-/// Configures the sandbox's faults (not part of the client: a plain request).
-fn faults(sb: &Sandbox, body: serde_json::Value) {
-    let t = NativeTransport::new(&sb.origin);
-    let r = run(t.send(HttpRequest::post("/_sandbox/faults").json(&body))).unwrap();
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    support::hmac_client(sb)
 }
 
 #[test]

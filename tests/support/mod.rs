@@ -1,0 +1,95 @@
+//! A tc-sandbox for native tests: started on a free loopback port with its own
+//! temporary database and credentials, stopped when dropped.
+//!
+//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same
+//! CARGO_TARGET_DIR) or `TC_SANDBOX_BIN`. Without it a test reports SKIPPED,
+//! except with CI=true, where a missing sandbox is a failure.
+#![allow(dead_code)] // each test file uses its own part
+
+use pivot::tc::native::{system_clock, NativeTransport};
+use pivot::tc::{Client, Credentials, HttpRequest, Transport};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub struct Sandbox {
+    child: Child,
+    pub origin: String,
+    dir: PathBuf,
+    pub id: &'static str,
+    pub key: &'static str,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sandbox_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
+}
+
+/// A sandbox seeded with `seed` (`demo` or `empty`) answering HMAC for `id`/`key`;
+/// `name` keeps concurrent tests' folders apart.
+pub fn start(name: &str, seed: &str, id: &'static str, key: &'static str) -> Option<Sandbox> {
+    let Some(bin) = sandbox_bin() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
+        }
+        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
+        return None;
+    };
+    let exe = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("pivot-{exe}-{}-{name}-{seed}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(bin)
+        .args(["--listen", "127.0.0.1:0", "--access-id", id, "--secret-key", key, "--seed", seed, "--db"])
+        .arg(dir.join("sandbox.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tc-sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    Some(Sandbox { child, origin, dir, id, key })
+}
+
+/// A client signing with the sandbox's own HMAC credentials.
+pub fn hmac_client(sb: &Sandbox) -> Client<NativeTransport> {
+    Client::new(NativeTransport::new(&sb.origin), "/api", Credentials::hmac(sb.id, sb.key), Box::new(system_clock))
+}
+
+pub fn run<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+/// A plain request to the sandbox's control endpoints (not part of the client).
+pub fn control(sb: &Sandbox, req: HttpRequest) -> Value {
+    let r = run(NativeTransport::new(&sb.origin).send(req)).unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+pub fn faults(sb: &Sandbox, body: Value) {
+    control(sb, HttpRequest::post("/_sandbox/faults").json(&body));
+}
+
+pub fn requests(sb: &Sandbox) -> Vec<Value> {
+    control(sb, HttpRequest::get("/_sandbox/requests"))["data"].as_array().cloned().unwrap_or_default()
+}
+
+pub fn clear_requests(sb: &Sandbox) {
+    control(sb, HttpRequest::delete("/_sandbox/requests"));
+}
