@@ -140,7 +140,11 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     let importing = RwSignal::new(false);
     Effect::new(move |_| {
         current.track();
-        importing.set(false);
+        // Only when it changes: setting a signal re-runs its readers, and the
+        // panel's reader would load the panel a second time.
+        if importing.get_untracked() {
+            importing.set(false);
+        }
     });
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
     let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));

@@ -39,6 +39,7 @@ pub fn GroupPanel(
         let client = api.with_value(|a| a.client.clone());
         async move { loaded(crate::tc::load_group_panel(&client, kind, id as i64).await) }
     });
+    let write_outcome = RwSignal::new(None::<Result<String, String>>);
     let state = move || match core.get() {
         Some(Ok(p)) if p.warnings.is_empty() => "complete",
         Some(Ok(_)) => "partial",
@@ -65,7 +66,7 @@ pub fn GroupPanel(
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <GroupBody api panel=p kind owners on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <GroupBody api panel=p kind owners write_outcome on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
             }}
         </article>
     }
@@ -77,6 +78,7 @@ fn GroupBody(
     panel: Rc<Panel>,
     kind: GroupType,
     owners: LocalResource<Loaded<Vec<Owner>>>,
+    write_outcome: RwSignal<Option<Result<String, String>>>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
@@ -131,7 +133,7 @@ fn GroupBody(
             <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
                 query=v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
         </section>
-        <WriteBack api target=writable owners on_changed />
+        <WriteBack api target=writable owners outcome=write_outcome on_changed />
         {api.with_value(|a| a.allow_write_back).then(|| view! { <super::share::PublishCard api kind id=publish_id /> })}
     }
 }

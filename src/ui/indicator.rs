@@ -42,6 +42,7 @@ pub fn IndicatorPanel(
         }
     });
 
+    let write_outcome = RwSignal::new(None::<Result<String, String>>);
     let state = move || match (core.get(), other_owners.get()) {
         (Some(Ok(p)), Some(o)) => {
             if p.warnings.is_empty() && !matches!(o, Some(Err(_))) { "complete" } else { "partial" }
@@ -69,7 +70,7 @@ pub fn IndicatorPanel(
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners write_outcome on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
             }}
             <section class="card" data-section="owners">
                 <h2>"In other owners"</h2>
@@ -121,6 +122,7 @@ fn IndicatorBody(
     api: ApiHandle,
     panel: Rc<Panel>,
     owners: LocalResource<Loaded<Vec<Owner>>>,
+    write_outcome: RwSignal<Option<Result<String, String>>>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
@@ -212,7 +214,7 @@ fn IndicatorBody(
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=None
                 query=v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>
-        {writable.map(|target| view! { <WriteBack api target owners on_changed /> })}
+        {writable.map(|target| view! { <WriteBack api target owners outcome=write_outcome on_changed /> })}
     }
 }
 

@@ -46,6 +46,9 @@ pub fn WriteBack(
     api: ApiHandle,
     target: Writable,
     owners: LocalResource<Loaded<Vec<Owner>>>,
+    /// The last write's result. Owned by the panel: the panel's body (and this
+    /// card) is rebuilt when it reloads after a write, the message must stay.
+    outcome: RwSignal<Option<Result<String, String>>>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     if !api.with_value(|a| a.allow_write_back) {
@@ -53,7 +56,6 @@ pub fn WriteBack(
     }
     let target = StoredValue::new(target);
     let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, String>>);
 
     // Runs one write; the panel reloads afterwards, success or not, so it
     // shows the server's state.

@@ -221,10 +221,16 @@ test("every write-back action, and a failing one", async () => {
   await settled(page);
   const wb = "[data-section=writeback]";
   // Each action: do it, wait for the panel to show the server's state.
+  // The result message stays after the panel reloads, so wait for a new one.
+  let previous = "";
   async function act(click, check, fill) {
     if (fill) await fill();
     await page.click(click);
-    await page.waitForSelector(`${wb} .writeback-ok`);
+    await page.waitForFunction(
+      ([sel, before]) => { const t = document.querySelector(sel)?.textContent; return t && t !== before; },
+      [`${wb} .writeback-ok`, previous],
+    );
+    previous = await text(page, `${wb} .writeback-ok`);
     await settled(page);
     await page.waitForFunction(check);
   }
