@@ -376,3 +376,16 @@ fn verify_finds_every_kind_of_difference() {
     }));
 }
 
+
+#[test]
+fn differences_read_as_words_for_the_report() {
+    use pivot::share::Difference;
+    let cases = [
+        (Difference::MissingIndicator { indicator_type: "Host".into(), summary: "a.test".into() }, "Host a.test is missing"),
+        (Difference::ExtraTag { item: "Host a.test".into(), tag: "APT".into() }, "Host a.test has the extra tag APT"),
+        (Difference::StillAssociated { association: "x - y".into() }, "still associated, should have been removed: x - y"),
+    ];
+    for (d, want) in cases {
+        assert_eq!(d.to_string(), want);
+    }
+}

@@ -421,7 +421,7 @@ fn print_result(r: &ImportReport) {
             v.differences.len()
         );
         for d in v.differences.iter().take(50) {
-            println!("    {}", serde_json::to_string(d).unwrap_or_default());
+            println!("    {d}");
         }
     }
     println!("{}", if r.is_complete() { "import complete".to_string() } else { format!("import incomplete: {}", exec::failure_message(r)) });

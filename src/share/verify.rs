@@ -41,6 +41,26 @@ pub enum Difference {
     StillAssociated { association: String },
 }
 
+/// In words, for the import report an analyst reads.
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MissingGroup { name, .. } => write!(f, "group {name} is missing"),
+            Self::MissingIndicator { indicator_type, summary } => write!(f, "{indicator_type} {summary} is missing"),
+            Self::NameMismatch { item, expected, found } => write!(f, "{item} is named {found}, not {expected}"),
+            Self::MissingTag { item, tag } => write!(f, "{item} lacks the tag {tag}"),
+            Self::ExtraTag { item, tag } => write!(f, "{item} has the extra tag {tag}"),
+            Self::MissingLabel { item, label } => write!(f, "{item} lacks the security label {label}"),
+            Self::ExtraLabel { item, label } => write!(f, "{item} has the extra security label {label}"),
+            Self::MissingAttribute { item, attribute_type, value } => write!(f, "{item} lacks the {attribute_type} attribute {value}"),
+            Self::ExtraAttribute { item, attribute_type, value } => write!(f, "{item} has an extra {attribute_type} attribute {value}"),
+            Self::MissingAssociation { association } => write!(f, "association missing: {association}"),
+            Self::ExtraAssociation { association } => write!(f, "extra association: {association}"),
+            Self::StillAssociated { association } => write!(f, "still associated, should have been removed: {association}"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationReport {

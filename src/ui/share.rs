@@ -238,7 +238,7 @@ fn report_lines(r: &ImportReport) -> Vec<String> {
         lines.push(format!("Security labels to create: {}", p.labels_to_create.join(", ")));
     }
     for m in &p.missing_attribute_types {
-        lines.push(format!("Attribute type missing here: {m:?}: those attributes are not imported"));
+        lines.push(format!("Attribute type {} does not exist here: its {} attributes are not imported", m.name, m.attributes));
     }
     if !p.associations_to_remove.is_empty() {
         lines.push(format!("Associations no longer in the package, to remove: {}", p.associations_to_remove.len()));
@@ -253,7 +253,7 @@ fn report_lines(r: &ImportReport) -> Vec<String> {
             )),
             Some(v) => {
                 lines.push(format!("Verification found {} differences:", v.differences.len()));
-                lines.extend(v.differences.iter().take(50).map(|d| format!("{d:?}")));
+                lines.extend(v.differences.iter().take(50).map(ToString::to_string));
             }
             None => lines.push("Not verified".into()),
         }
