@@ -56,10 +56,13 @@ test-e2e: package
 clean:
 	rm -rf dist target/package target/secret-check target/screenshots
 
-## bench: first-load bytes of the release build (raw, gzip -9, brotli), and panel
-## timing in headless Chromium against a release sandbox with 50 ms API latency.
+## bench: first-load bytes of the release build (raw, gzip -9, brotli), panel timing
+## in headless Chromium against a release sandbox with 50 ms API latency, and
+## sharing the 10,001-indicator group between two release sandboxes.
 bench: package setup-test
 	cargo build -q --release -p tc-sandbox --bin tc-sandbox
 	cargo build -q $(NATIVE) --bin pivot-dev
 	node scripts/bench-size.mjs
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-timing.mjs
+	cargo build -q --release $(NATIVE) --bin pivot-share
+	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-share.mjs
