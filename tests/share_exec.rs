@@ -262,6 +262,37 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
 }
 
 #[test]
+fn security_labels_missing_in_the_target_are_created_then_applied() {
+    let Some((src, tgt)) = pair("labels") else { return };
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    // A label the source has and the target does not (a source-specific marking).
+    let marked = altered(&pkg, |p| {
+        p.batch.indicator[0]["securityLabel"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "ACME:PARTNERS", "color": "0000ff", "description": "Partners only"}));
+    });
+    let summary = marked.batch.indicator[0]["summary"].as_str().unwrap().to_string();
+
+    let dry = ImportOptions { dry_run: true, ..iopts() };
+    let r = run(exec::import(&t, &marked.to_bytes(), OWNER, &|_, _, _| {}, &dry)).unwrap();
+    assert_eq!(r.plan.labels_to_create, vec!["ACME:PARTNERS".to_string()]);
+    assert!(r.labels_created.is_empty(), "a dry run creates nothing");
+
+    let r = run(exec::import(&t, &marked.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert_eq!(r.labels_created, vec!["ACME:PARTNERS".to_string()]);
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(&summary)), &["securityLabels"]);
+    let labels: Vec<&str> = found[0]["securityLabels"]["data"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"ACME:PARTNERS"), "{labels:?}");
+
+    // Importing again plans no label: it exists now.
+    let r = run(exec::import(&t, &marked.to_bytes(), OWNER, &|_, _, _| {}, &dry)).unwrap();
+    assert!(r.plan.labels_to_create.is_empty(), "{:?}", r.plan.labels_to_create);
+}
+
+#[test]
 fn bad_packages_are_refused_before_anything_is_written() {
     let Some((src, tgt)) = pair("bad") else { return };
     let (s, t) = (client(&src), client(&tgt));

@@ -23,6 +23,7 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["tags", id]) => tags(app, req, Some(id)),
         ("GET", ["securityLabels"]) => labels(app, req, None),
         ("GET", ["securityLabels", id]) => labels(app, req, Some(id)),
+        ("POST", ["securityLabels"]) => create_label(app, req),
         ("GET", ["attributeTypes"]) => attribute_types(app, req, None),
         ("GET", ["attributeTypes", id]) => attribute_types(app, req, Some(id)),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
@@ -578,6 +579,24 @@ fn labels(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
     let needle = tql_name_filter(req.param("tql").unwrap_or(""))?;
     let items = all.iter().filter(|l| needle.as_ref().map(|n| n(&l.name)).unwrap_or(true)).map(label_v3).collect();
     paged_vec(app, req, items)
+}
+
+/// `POST /v3/securityLabels` `{name, description?, color?}`: an instance-wide label
+/// (Cross-Intel Sharing creates the labels a package uses that the target lacks).
+fn create_label(app: &App, req: &Req) -> Res<Resp> {
+    let body = req.json()?;
+    let name = body.get("name").and_then(|n| n.as_str()).map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| bad("Security label name is required"))?;
+    let conn = app.db();
+    if all_labels(&conn)?.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
+        return Err(ApiErr::new(409, format!("Security label already exists: {name}")));
+    }
+    let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    conn.execute(
+        "INSERT INTO labels (name, description, color, date_added) VALUES (?1, ?2, ?3, ?4)",
+        params![name, text("description"), text("color"), now_s()],
+    )?;
+    let l = all_labels(&conn)?.into_iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| ApiErr::new(500, "created label not found"))?;
+    Ok(Resp::json(201, json!({"data": label_v3(&l), "message": "Created", "status": "Success"})))
 }
 
 fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {

@@ -274,3 +274,15 @@ fn v3_reference_lists() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["errCode"], "0x1004");
 }
+
+#[test]
+fn security_labels_can_be_created_once() {
+    let sb = Sandbox::start(&[]);
+    let r = sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": "ACME:PARTNERS", "color": "0000ff"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["data"]["name"], "ACME:PARTNERS");
+    let all = sb.get("/api/v3/securityLabels?resultLimit=100").json();
+    assert!(names(&all, "name").contains(&"ACME:PARTNERS".to_string()));
+    assert_eq!(sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": "acme:partners"}))).status, 409);
+    assert_eq!(sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": " "}))).status, 400);
+}
