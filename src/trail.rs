@@ -4,20 +4,8 @@
 //! never the token.
 
 use crate::spaces::{form_decode, parse_context_type, ContextType, SelectedItem};
-
-/// Percent-encode everything but unreserved characters, so any indicator
-/// value (URLs with `/ ? # % +`, emails) survives the round trip.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+// The client's encoder: unreserved characters only, so any value survives the fragment.
+use crate::tc::request::encode_component as encode;
 
 /// `#type=Host&value=bad.example.com&owner=Demo%20Org`, `#type=Incident&id=17`.
 pub fn to_fragment(item: &SelectedItem) -> String {

@@ -18,7 +18,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 mod support;
-use support::{clear_requests, requests, Sandbox};
+use support::{clear_requests, requests, Sandbox, writes};
 
 // Distinctive secrets: they must never show up in any output.
 const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
@@ -65,14 +65,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn writes(sb: &Sandbox) -> Vec<String> {
-    requests(sb)
-        .iter()
-        .filter(|r| r["method"] != "GET" && !(r["method"] == "POST" && r["path"].as_str().unwrap().starts_with("/api/v2/exchange/db/")))
-        .map(|r| format!("{} {}", r["method"], r["path"]))
-        .collect()
 }
 
 fn tmp(name: &str) -> PathBuf {

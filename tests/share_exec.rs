@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 mod support;
-use support::{clear_requests, faults, requests, run, Sandbox};
+use support::{clear_requests, faults, requests, run, Sandbox, writes};
 
 fn start(name: &str, seed: &str) -> Option<Sandbox> {
     if seed == "demo" {
@@ -223,14 +223,6 @@ fn altered(pkg: &SharePackage, f: impl FnOnce(&mut SharePackage)) -> SharePackag
     f(&mut p);
     p.header.content_hash = p.compute_hash();
     validate(&p.to_bytes()).expect("still a valid package")
-}
-
-fn writes(sb: &Sandbox) -> Vec<String> {
-    requests(sb)
-        .iter()
-        .filter(|r| r["method"] != "GET" && !(r["method"] == "POST" && r["path"].as_str().unwrap().starts_with("/api/v2/exchange/db/")))
-        .map(|r| format!("{} {}", r["method"], r["path"]))
-        .collect()
 }
 
 #[test]

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::api::{ApiHandle, Loaded};
 use super::sections::download_href;
+use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
 use crate::share::PublishOptions;
 use crate::tc::{GroupType, Owner};
@@ -14,10 +15,6 @@ const SHAREABLE_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP
 
 fn now_rfc3339() -> String {
     exec::rfc3339((js_sys::Date::now() / 1000.0) as u64)
-}
-
-fn confirm(question: &str) -> bool {
-    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
 }
 
 /// Publish a group: choose which labels may leave, snapshot it into the

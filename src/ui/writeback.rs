@@ -37,7 +37,8 @@ pub fn owner_writable(owners: &[Owner], name: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn confirm(question: &str) -> bool {
+/// Destructive actions ask first (the browser's own dialog: keyboard-reachable, never HTML).
+pub fn confirm(question: &str) -> bool {
     web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
 }
 

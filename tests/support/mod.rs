@@ -93,3 +93,13 @@ pub fn requests(sb: &Sandbox) -> Vec<Value> {
 pub fn clear_requests(sb: &Sandbox) {
     control(sb, HttpRequest::delete("/_sandbox/requests"));
 }
+
+/// What a test changed on the sandbox: every request but reads (datastore
+/// searches are POSTs with `DB-Method: GET`, so they count as reads).
+pub fn writes(sb: &Sandbox) -> Vec<String> {
+    requests(sb)
+        .iter()
+        .filter(|r| r["method"] != "GET" && !(r["method"] == "POST" && r["path"].as_str().unwrap_or("").starts_with("/api/v2/exchange/db/")))
+        .map(|r| format!("{} {}", r["method"], r["path"]))
+        .collect()
+}
