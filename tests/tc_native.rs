@@ -54,8 +54,10 @@ fn serve(delay: Duration, route: fn(&str) -> (u16, String)) -> (String, Arc<Mute
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 );
-                let _ = stream.write_all(resp.as_bytes());
+                // Logged before the answer is written: the client may return (and
+                // the test read the log) as soon as the last byte arrives.
                 log.lock().unwrap().push(Seen { target, start, end: Instant::now() });
+                let _ = stream.write_all(resp.as_bytes());
             });
         }
     });
