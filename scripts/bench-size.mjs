@@ -8,24 +8,42 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const root = new URL("..", import.meta.url).pathname;
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];
 const dir = process.argv[2] ?? join(root, "target", "package", `Pivot_v${version.split(".")[0]}`, "ui");
-const html = readFileSync(join(dir, "index.html"), "utf8");
-// What the page loads: index.html itself and every file it names.
-const loaded = ["index.html", ...readdirSync(dir).filter((f) => f !== "index.html" && html.includes(`./${f}`))];
+// What a page loads: the page itself, every file it names, and the wasm
+// its scripts fetch (share.html's module script names only its JS).
+function pageFiles(page) {
+  const files = [page];
+  const html = readFileSync(join(dir, page), "utf8");
+  const all = readdirSync(dir, { recursive: true }).filter((f) => f !== page && !f.endsWith("/"));
+  for (const f of all) if (html.includes(`./${f}"`) || html.includes(`"${f}"`)) files.push(f);
+  for (const js of files.filter((f) => f.endsWith(".js"))) {
+    const text = readFileSync(join(dir, js), "utf8");
+    for (const f of all) if (f.endsWith(".wasm") && !files.includes(f) && text.includes(f)) files.push(f);
+  }
+  return files;
+}
 const BUDGET_GZIP = 120 * 1024;
 
-const rows = loaded.map((f) => {
-  const bytes = readFileSync(join(dir, f));
-  return {
-    file: f,
-    raw: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-  };
-});
-const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
-console.log(`first load of ${dir}`);
-console.log(`${"file".padEnd(40)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)} ${"brotli".padStart(10)}`);
-for (const r of rows) console.log(`${r.file.padEnd(40)} ${kb(r.raw)} ${kb(r.gzip)} ${kb(r.brotli)}`);
-console.log(`${"total".padEnd(40)} ${kb(total.raw)} ${kb(total.gzip)} ${kb(total.brotli)}`);
-console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${total.gzip <= BUDGET_GZIP ? "within" : "OVER"} (jQuery-based SDK stack: 107 KB gzip)`);
+function measure(page) {
+  const rows = pageFiles(page).map((f) => {
+    const bytes = readFileSync(join(dir, f));
+    return {
+      file: f,
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  });
+  const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+  console.log(`${"file".padEnd(40)} ${"raw".padStart(10)} ${"gzip -9".padStart(10)} ${"brotli".padStart(10)}`);
+  for (const r of rows) console.log(`${r.file.padEnd(40)} ${kb(r.raw)} ${kb(r.gzip)} ${kb(r.brotli)}`);
+  console.log(`${"total".padEnd(40)} ${kb(total.raw)} ${kb(total.gzip)} ${kb(total.brotli)}`);
+  return total;
+}
+
+console.log(`first load (index.html: the panels) of ${dir}`);
+const first = measure("index.html");
+console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${first.gzip <= BUDGET_GZIP ? "within" : "OVER"} (jQuery-based SDK stack: 107 KB gzip)`);
+console.log("");
+console.log("the Cross-Intel Sharing page (share.html), loaded only when an analyst publishes or imports");
+measure("share.html");

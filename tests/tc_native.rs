@@ -84,7 +84,7 @@ fn client(origin: &str) -> Client<NativeTransport> {
 #[test]
 fn v2_fallback_requests_overlap_in_time() {
     let delay = Duration::from_millis(300);
-    let (origin, seen) = serve(delay, tc_route);
+    let (origin, seen_log) = serve(delay, tc_route);
     let c = client(&origin);
     let r = IndicatorRef::new(IndicatorType::Address, "10.0.0.1", Some("Org"));
     let t0 = Instant::now();
@@ -96,7 +96,7 @@ fn v2_fallback_requests_overlap_in_time() {
     assert_eq!(p.indicator.associated_groups[0].name, "Op X");
     assert_eq!(p.indicator.observation_count, Some(3));
 
-    let seen = seen.lock().unwrap().clone();
+    let seen = seen_log.lock().unwrap().clone();
     let v2: Vec<&Seen> = seen.iter().filter(|s| s.target.starts_with("/api/v2/")).collect();
     // The item with includes, groups, indicators, DNS resolutions.
     assert_eq!(v2.len(), 4, "{seen:#?}");
@@ -106,6 +106,28 @@ fn v2_fallback_requests_overlap_in_time() {
     assert!(last_start < first_end, "v2 requests did not overlap: {v2:#?}");
     // One v3 round trip + one v2 round trip, not five.
     assert!(elapsed < delay * 4, "took {elapsed:?}");
+
+    // v3 answered 404 and v2 had the item: the next panel goes to v2 at once.
+    assert!(c.v3_missing());
+    let before = seen.len();
+    futures::executor::block_on(load_indicator_panel(&c, &r)).unwrap();
+    let all = seen_log.lock().unwrap().clone();
+    let again: Vec<&str> = all[before..].iter().map(|s| s.target.as_str()).collect();
+    assert_eq!(again.len(), 4, "{again:#?}");
+    assert!(again.iter().all(|t| t.starts_with("/api/v2/")), "{again:#?}");
+}
+
+#[test]
+fn a_missing_item_does_not_switch_the_client_to_v2() {
+    fn route(_: &str) -> (u16, String) {
+        (404, r#"{"status":"Failure","message":"Not found"}"#.into())
+    }
+    let (origin, _) = serve(Duration::from_millis(0), route);
+    let c = client(&origin);
+    let r = IndicatorRef::new(IndicatorType::Address, "10.9.9.9", None);
+    let e = futures::executor::block_on(load_indicator_panel(&c, &r)).unwrap_err();
+    assert_eq!(e.status(), Some(404));
+    assert!(!c.v3_missing(), "404 from v3 and v2 alike: the item is missing, not v3");
 }
 
 #[test]

@@ -37,6 +37,9 @@ pub struct Client<T: Transport> {
     retry: RetryPolicy,
     renewal: RefCell<Renewal>,
     seed: Cell<u32>,
+    /// Learnt from a panel: v3 answered 404/400 where v2 had the item, so
+    /// this instance has no v3 and later panels go to v2 at once.
+    v3_missing: Cell<bool>,
 }
 
 /// Puts the renewal state back to idle if the renewing future is dropped
@@ -64,7 +67,17 @@ impl<T: Transport> Client<T> {
             retry: RetryPolicy::default(),
             renewal: RefCell::new(Renewal::Idle),
             seed: Cell::new(seed),
+            v3_missing: Cell::new(false),
         }
+    }
+
+    /// Whether a panel found this instance without v3 (see `tc::panel`).
+    pub fn v3_missing(&self) -> bool {
+        self.v3_missing.get()
+    }
+
+    pub(crate) fn set_v3_missing(&self) {
+        self.v3_missing.set(true);
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {

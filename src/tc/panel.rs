@@ -74,8 +74,19 @@ fn v3_unavailable(e: &Error) -> bool {
     matches!(e.status(), Some(404) | Some(400))
 }
 
+/// The v2 fallback, remembered once it proves v3 is missing: v3 said
+/// 404/400 and v2 has the item. (A 404 alone could be a missing item.)
+async fn fall_back<T: Transport, P>(client: &Client<T>, v2: impl std::future::Future<Output = Result<P, Error>>) -> Result<P, Error> {
+    let panel = v2.await?;
+    client.set_v3_missing();
+    Ok(panel)
+}
+
 /// Loads an indicator panel.
 pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
+    if client.v3_missing() {
+        return load_indicator_panel_v2(client, r).await;
+    }
     let owner = r.owner.as_deref();
     let result = match r.id {
         None => {
@@ -111,7 +122,7 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
                 warnings,
             })
         }
-        Err(e) if v3_unavailable(&e) => load_indicator_panel_v2(client, r).await,
+        Err(e) if v3_unavailable(&e) => fall_back(client, load_indicator_panel_v2(client, r)).await,
         Err(e) => Err(e),
     }
 }
@@ -227,6 +238,9 @@ fn group_entity(t: GroupType) -> String {
 /// Loads a group panel: the core and the first pages of associated indicators
 /// and groups, at the same time.
 pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
+    if client.v3_missing() {
+        return load_group_panel_v2(client, group_type, id).await;
+    }
     let core = client.v3_one(v3::group(id, false), Group::read);
     let inds = client.v3_list(v3::indicators_of_group(id, 0, ASSOCIATION_PAGE), Indicator::read);
     let grps = client.v3_list(v3::groups_of_group(id, 0, ASSOCIATION_PAGE), Group::read);
@@ -253,7 +267,7 @@ pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: Grou
             }
             Ok(GroupPanel { group, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings })
         }
-        Err(e) if v3_unavailable(&e) => load_group_panel_v2(client, group_type, id).await,
+        Err(e) if v3_unavailable(&e) => fall_back(client, load_group_panel_v2(client, group_type, id)).await,
         Err(e) => Err(e),
     }
 }

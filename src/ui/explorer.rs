@@ -16,7 +16,7 @@ use crate::spaces::{Context, SelectedItem};
 use crate::tc::v2;
 use crate::tc::v3::{self, Collection};
 use crate::search::search_tql;
-use crate::trail::{from_fragment, to_fragment, Trail};
+use crate::trail::{from_fragment, share_href, to_fragment, ShareAction, Trail};
 use crate::tc::{Group, Indicator, Owner};
 
 fn history() -> Option<web_sys::History> {
@@ -136,16 +136,6 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     on_cleanup(move || popstate.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
-    // The import screen replaces the panel until the analyst pivots again.
-    let importing = RwSignal::new(false);
-    Effect::new(move |_| {
-        current.track();
-        // Only when it changes: setting a signal re-runs its readers, and the
-        // panel's reader would load the panel a second time.
-        if importing.get_untracked() {
-            importing.set(false);
-        }
-    });
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
     let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));
 
@@ -173,11 +163,9 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 })}
             </ol>
             <SearchBox api on_pivot=visit />
-            <button class="nav-import" aria-pressed=move || importing.get().to_string() on:click=move |_| importing.update(|i| *i = !*i)>"Import package"</button>
+            <a class="nav-import" href=move || share_href(&ShareAction::Import, current.get().as_ref())>"Import package"</a>
         </nav>
-        {move || if importing.get() {
-            view! { <super::share::ImportScreen api owners /> }.into_any()
-        } else { match current.get() {
+        {move || match current.get() {
             None => view! {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
@@ -195,7 +183,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     <p>{format!("Pivot has no panel for {type_name} items yet. It works on indicators and groups.")}</p>
                 </section>
             }.into_any(),
-        }}}
+        }}
     }
 }
 

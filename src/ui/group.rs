@@ -14,6 +14,7 @@ use super::indicator::PanelSkeleton;
 use super::sections::{assoc_query, Assoc, AssociationList, AttributeList, ErrorNotice, LabelList, TagList};
 use crate::display::{present, safe_http_link};
 use crate::spaces::SelectedItem;
+use crate::trail::{share_href, ShareAction};
 use crate::tc::v2;
 use crate::tc::v3::Collection;
 use crate::tc::v2::ItemRef;
@@ -134,7 +135,16 @@ fn GroupBody(
                 query=v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
         </section>
         <WriteBack api target=writable owners outcome=write_outcome on_changed />
-        {api.with_value(|a| a.allow_write_back).then(|| view! { <super::share::PublishCard api kind id=publish_id /> })}
+        {api.with_value(|a| a.allow_write_back).then(|| {
+            let back = SelectedItem::Group { kind, id: publish_id, owner: Some(g.owner.name.clone()) };
+            view! {
+                <section class="card share" data-section="publish">
+                    <h2>"Cross-Intel Sharing"</h2>
+                    <p>"Publish this group with everything attached, for other ThreatConnect instances to import."</p>
+                    <a class="share-open" href=share_href(&ShareAction::Publish { kind, id: publish_id }, Some(&back))>"Publish…"</a>
+                </section>
+            }
+        })}
     }
 }
 

@@ -16,14 +16,25 @@ use leptos::prelude::*;
 
 use crate::spaces::{parse_launch, ContextError, Launch};
 
-/// Start the app: install the panic screen, then mount over the boot message.
+/// Start the panels (`index.html`).
 pub fn start() {
+    mount(App);
+}
+
+/// Start the Cross-Intel Sharing page (`share.html`): its own wasm, loaded
+/// only when an analyst publishes or imports, so the panels' first load
+/// does not carry it.
+pub fn start_sharing() {
+    mount(share::SharingApp);
+}
+
+/// Install the panic screen, then mount over the boot message.
+fn mount<V: IntoView + 'static>(app: fn() -> V) {
     std::panic::set_hook(Box::new(show_panic));
-    let document = document();
-    if let Some(boot) = document.get_element_by_id("boot") {
+    if let Some(boot) = document().get_element_by_id("boot") {
         boot.remove();
     }
-    leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(app);
     mark("pivot-mounted");
 }
 
@@ -84,7 +95,7 @@ const LAUNCH_KEY: &str = "pivot.launch";
 /// The launch context: from the query string ThreatConnect sent or, on a
 /// reload of a pivoted view (whose address no longer has the query), from
 /// this tab's session storage. Only sessionStorage: it dies with the tab.
-fn resolve_launch() -> Result<Launch, ContextError> {
+pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
     let storage = window.session_storage().ok().flatten();

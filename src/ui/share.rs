@@ -4,12 +4,64 @@
 
 use leptos::prelude::*;
 
-use super::api::{ApiHandle, Loaded};
+use super::api::{connect, loaded, ApiHandle, Loaded};
 use super::sections::download_href;
 use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
 use crate::share::PublishOptions;
-use crate::tc::{GroupType, Owner};
+use crate::spaces::Launch;
+use crate::tc::{v2, GroupType, Owner};
+use crate::trail::{panels_href, parse_share_fragment, ShareAction};
+
+/// The sharing page: what its address asks (publish a group, import a
+/// package), on the launch the panels kept for this tab.
+#[component]
+pub fn SharingApp() -> impl IntoView {
+    let fragment = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let screen = match (super::resolve_launch(), parse_share_fragment(&fragment)) {
+        (Err(error), _) => view! { <super::screens::ContextErrorScreen error /> }.into_any(),
+        (Ok(Launch::NoContext), _) => view! {
+            <section class="notice notice-error" role="alert" data-screen="share-no-launch">
+                <h1>"Open Pivot first"</h1>
+                <p>"The sharing page works on the ThreatConnect session Pivot was opened with, and this tab has none. Open Pivot from ThreatConnect, then choose Publish on a group or Import package."</p>
+            </section>
+        }.into_any(),
+        (Ok(Launch::Space(_)), Err(problem)) => view! {
+            <section class="notice notice-error" role="alert" data-screen="share-bad-address">
+                <h1>"Nothing to do here"</h1>
+                <p>{problem}</p>
+            </section>
+        }.into_any(),
+        (Ok(Launch::Space(context)), Ok((action, back))) => {
+            let api = connect(&context);
+            let body = match action {
+                ShareAction::Publish { kind, id } => view! {
+                    <h1 class="share-title">{format!("Publish {} #{id}", kind.type_name())}</h1>
+                    <PublishCard api kind id />
+                }.into_any(),
+                ShareAction::Import => {
+                    let owners = LocalResource::new(move || {
+                        let client = api.with_value(|a| a.client.clone());
+                        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
+                    });
+                    view! { <ImportScreen api owners /> }.into_any()
+                }
+            };
+            view! {
+                <nav class="pivot-nav" aria-label="Pivot">
+                    <a class="share-back" href=panels_href(back.as_ref())>"← Back to the panels"</a>
+                </nav>
+                {body}
+            }.into_any()
+        }
+    };
+    view! {
+        <header class="app-bar">
+            <span class="app-name">"Pivot · Cross-Intel Sharing"</span>
+        </header>
+        <main class="app-main" data-mounted="true">{screen}</main>
+    }
+}
 
 const SHAREABLE_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
 

@@ -18,11 +18,12 @@ async function instance(seed) {
   const sandbox = await startSandbox({ seed });
   const site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
   const token = mintToken(`${sandbox.base}/api`);
-  const url = (params) => `${site.origin}${PREFIX}${pkg.name}/ui/index.html` + spacesQuery({
+  const appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/`;
+  const url = (params) => `${appUrl}index.html` + spacesQuery({
     tcSpaceElementId: "3", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api`,
     allowWriteBack: "true", shareInstanceId: "e2e-source", ...params,
   });
-  return { sandbox, site, url };
+  return { sandbox, site, url, appUrl };
 }
 
 before(async () => {
@@ -46,8 +47,15 @@ async function page() {
 
 test("publish in the group panel, import the file into another instance, verified", async () => {
   const src = await page();
+  const loaded = [];
+  src.on("request", (r) => loaded.push(new URL(r.url()).pathname));
   await src.goto(source.url({ tcType: GROUP.type, tcSelectedItem: String(GROUP.id), tcSelectedItemOwner: "Demo Org" }));
   await src.waitForSelector("article[data-state=complete]");
+  // Sharing is its own page and wasm: the panels never load it.
+  assert.deepEqual(loaded.filter((p) => /sharing|share\.html/.test(p)), []);
+  await src.click(".share-open");
+  await src.waitForSelector("[data-section=publish] .share-publish");
+  assert.match(await src.textContent(".share-title"), new RegExp(`Publish ${GROUP.type} #${GROUP.id}`));
   for (const label of ["TLP:AMBER", "TLP:RED"]) await src.check(`[data-section=publish] input[value="${label}"]`);
   await src.click(".share-publish");
   await src.waitForSelector(".share-ok, .share-error");
@@ -66,6 +74,7 @@ test("publish in the group panel, import the file into another instance, verifie
   await dst.goto(target.url({}));
   await dst.waitForSelector("[data-screen=search]");
   await dst.click(".nav-import");
+  await dst.waitForSelector(".import-owner option[value='Demo Org']", { state: "attached" });
   await dst.setInputFiles(".import-file", file);
   await dst.selectOption(".import-owner", "Demo Org");
   await dst.click(".import-plan");
@@ -83,6 +92,8 @@ test("publish in the group panel, import the file into another instance, verifie
   await screenshot(dst, "share-import");
 
   // Read back through the UI: the group is in the target owner now.
+  await dst.click(".share-back");
+  await dst.waitForSelector("[data-screen=search]");
   await dst.fill(".search-input", GROUP.name);
   await dst.click(".search-go");
   await dst.locator(".search-hit", { hasText: GROUP.name }).first().click();
@@ -92,6 +103,21 @@ test("publish in the group panel, import the file into another instance, verifie
 
   await src.click(".share-unpublish");
   await src.waitForFunction(() => /Unpublished/.test(document.querySelector("[data-section=publish]")?.textContent));
+  // The way back reopens the group's panel.
+  await src.click(".share-back");
+  await src.waitForSelector("article[data-state=complete]");
+  assert.equal(await src.textContent("[data-field=value]"), GROUP.name);
+});
+
+test("the sharing page explains itself when it cannot work", async () => {
+  const p = await page();
+  await p.goto(source.appUrl + "share.html#action=publish");
+  await p.waitForSelector("[data-screen=share-no-launch]");
+  await p.goto(source.url({}));
+  await p.waitForSelector("[data-screen=search]");
+  await p.goto(source.appUrl + "share.html#action=publish&type=Host&value=x");
+  await p.waitForSelector("[data-screen=share-bad-address]");
+  assert.match(await p.textContent("[data-screen=share-bad-address]"), /no group to publish/);
 });
 
 test("a tampered package is refused before anything is written", async () => {
@@ -103,6 +129,7 @@ test("a tampered package is refused before anything is written", async () => {
   const dst = await page();
   await dst.goto(target.url({}));
   await dst.click(".nav-import");
+  await dst.waitForSelector(".import-owner option[value='Demo Org']", { state: "attached" });
   await dst.setInputFiles(".import-file", file);
   await dst.selectOption(".import-owner", "Demo Org");
   await dst.click(".import-run");

@@ -4,6 +4,7 @@ mod auth;
 mod batch;
 mod db;
 mod faults;
+mod http;
 mod model;
 mod render;
 mod server;
@@ -115,14 +116,14 @@ fn main() {
         }
     };
     eprintln!("tc-sandbox: database {} ready in {} ms", cfg.db, t.elapsed().as_millis());
-    let http = match tiny_http::Server::http(addr) {
+    let listener = match std::net::TcpListener::bind(addr) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tc-sandbox: cannot listen on {}: {}", addr, e);
             std::process::exit(1);
         }
     };
-    let port = http.server_addr().to_ip().map(|a| a.port()).unwrap_or(0);
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let app = server::AppInner::new(cfg, conn, port);
     batch::start_worker(app.clone());
     {
@@ -130,5 +131,5 @@ fn main() {
         let _ = writeln!(out, "listening on http://127.0.0.1:{}", port);
         let _ = out.flush();
     }
-    server::serve(app, http);
+    server::serve(app, listener);
 }

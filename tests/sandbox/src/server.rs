@@ -6,7 +6,6 @@ use crate::util::{err_body, now_ms, parse_query, redact_query, ApiErr, Rng};
 use crate::Config;
 use rusqlite::Connection;
 use serde_json::{json, Value};
-use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub struct AppInner {
@@ -97,50 +96,25 @@ impl Resp {
     }
 }
 
-pub fn serve(app: App, http: tiny_http::Server) {
-    let http = Arc::new(http);
-    let mut handles = vec![];
-    for _ in 0..16 {
-        let http = http.clone();
-        let app = app.clone();
-        handles.push(std::thread::spawn(move || loop {
-            match http.recv() {
-                Ok(rq) => handle(&app, rq),
-                Err(e) => {
-                    eprintln!("tc-sandbox: accept error: {}", e);
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-            }
-        }));
-    }
-    for h in handles {
-        let _ = h.join();
-    }
+/// Answer requests until the process ends.
+pub fn serve(app: App, listener: std::net::TcpListener) {
+    crate::http::serve(listener, move |rq| handle(&app, rq));
 }
 
-const MAX_BODY: u64 = 32 * 1024 * 1024;
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
-fn handle(app: &App, mut rq: tiny_http::Request) {
+fn handle(app: &App, rq: crate::http::Request) -> crate::http::Response {
     let start = now_ms();
-    let method = rq.method().as_str().to_ascii_uppercase();
-    let url = rq.url().to_string();
-    let (path, query) = match url.split_once('?') {
+    let (path, query) = match rq.target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (url.clone(), String::new()),
+        None => (rq.target.clone(), String::new()),
     };
-    let headers: Vec<(String, String)> =
-        rq.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect();
-    let mut body = Vec::new();
-    let read_ok = rq.as_reader().take(MAX_BODY).read_to_end(&mut body).is_ok();
-    let req = Req { method, params: parse_query(&query), path, query, headers, body };
+    let req = Req { method: rq.method, params: parse_query(&query), path, query, headers: rq.headers, body: rq.body };
 
-    let resp = if !read_ok {
-        Resp::err(false, &ApiErr::new(400, "Could not read the request body"))
-    } else if req.path.starts_with("/_sandbox") {
+    let resp = if req.path.starts_with("/_sandbox") {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control(app, &req)))
             .unwrap_or_else(|_| Resp::err(false, &ApiErr::new(500, "Internal server error")));
-        respond(rq, r);
-        return;
+        return response(r);
     } else {
         // A bug must never take a worker thread down: answer 500 with an error body instead.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(app, &req)))
@@ -164,26 +138,14 @@ fn handle(app: &App, mut rq: tiny_http::Request) {
             log.drain(..50_000);
         }
     }
-    respond(rq, resp);
+    response(resp)
 }
 
-fn respond(rq: tiny_http::Request, r: Resp) {
-    let mut resp = tiny_http::Response::from_data(r.body).with_status_code(r.status);
-    let mut has_ct = false;
-    for (k, v) in &r.headers {
-        if k.eq_ignore_ascii_case("content-type") {
-            has_ct = true;
-        }
-        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-            resp.add_header(h);
-        }
+fn response(mut r: Resp) -> crate::http::Response {
+    if !r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        r.headers.push(("Content-Type".into(), "application/json".into()));
     }
-    if !has_ct {
-        if let Ok(h) = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
-            resp.add_header(h);
-        }
-    }
-    let _ = rq.respond(resp);
+    crate::http::Response { status: r.status, headers: r.headers, body: r.body }
 }
 
 fn is_v3(path: &str) -> bool {
