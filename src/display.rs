@@ -17,11 +17,12 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 pub fn label_of(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
     for (i, c) in key.chars().enumerate() {
+        // ASCII case mapping: keys are ASCII, and Unicode's tables would weigh on the wasm.
         if i == 0 {
-            out.extend(c.to_uppercase());
-        } else if c.is_uppercase() {
+            out.push(c.to_ascii_uppercase());
+        } else if c.is_ascii_uppercase() {
             out.push(' ');
-            out.extend(c.to_lowercase());
+            out.push(c.to_ascii_lowercase());
         } else {
             out.push(c);
         }

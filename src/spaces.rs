@@ -284,7 +284,7 @@ pub fn spaces_type_name(type_name: &str) -> String {
         .split(' ')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next().map(|f| std::iter::once(f.to_ascii_uppercase()).chain(c).collect::<String>()).unwrap_or_default()
         })
         .collect()
 }

@@ -1,14 +1,24 @@
 //! Credentials -> headers. Pure: the timestamp is passed in.
+//!
+//! HMAC signing (an API user's Access ID and Secret Key) exists only with
+//! the `hmac-auth` feature, which the native tools enable: the browser app
+//! works with Spaces tokens (`make dev` mints one in the terminal), so its
+//! wasm can neither hold nor use a Secret Key, and does not carry SHA-256.
 
+#[cfg(feature = "hmac-auth")]
 use base64::Engine as _;
+#[cfg(feature = "hmac-auth")]
 use hmac::{Hmac, Mac};
+#[cfg(feature = "hmac-auth")]
 use sha2::Sha256;
 use std::fmt;
 
 /// An API user's Secret Key. Its `Debug` never shows the key.
+#[cfg(feature = "hmac-auth")]
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey(String);
 
+#[cfg(feature = "hmac-auth")]
 impl SecretKey {
     pub fn new(key: impl Into<String>) -> Self {
         SecretKey(key.into())
@@ -18,6 +28,7 @@ impl SecretKey {
     }
 }
 
+#[cfg(feature = "hmac-auth")]
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretKey(hidden)")
@@ -30,6 +41,7 @@ pub enum Credentials {
     /// Spaces: `Authorization: TC-Token <token>`; `expires` is `tcTokenExpires` (epoch seconds).
     Token { token: String, expires: Option<u64> },
     /// API user: `Authorization: TC <accessId>:<signature>` + `Timestamp`.
+    #[cfg(feature = "hmac-auth")]
     Hmac { access_id: String, secret_key: SecretKey },
 }
 
@@ -39,6 +51,7 @@ impl fmt::Debug for Credentials {
             Credentials::Token { expires, .. } => {
                 f.debug_struct("Token").field("token", &"hidden").field("expires", expires).finish()
             }
+            #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => f
                 .debug_struct("Hmac")
                 .field("access_id", access_id)
@@ -55,6 +68,7 @@ pub fn signing_string(path_and_query: &str, method: &str, timestamp: u64) -> Str
 }
 
 /// Base64(HMAC-SHA256(secret, message)).
+#[cfg(feature = "hmac-auth")]
 pub fn hmac_signature(secret: &SecretKey, message: &str) -> String {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.expose()) {
@@ -69,14 +83,17 @@ impl Credentials {
     pub fn token(token: impl Into<String>, expires: Option<u64>) -> Self {
         Credentials::Token { token: token.into(), expires }
     }
+    #[cfg(feature = "hmac-auth")]
     pub fn hmac(access_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Credentials::Hmac { access_id: access_id.into(), secret_key: SecretKey::new(secret_key) }
     }
 
     /// The authentication headers for one request.
+    #[cfg_attr(not(feature = "hmac-auth"), allow(unused_variables))]
     pub fn headers(&self, method: &str, path_and_query: &str, timestamp: u64) -> Vec<(String, String)> {
         match self {
             Credentials::Token { token, .. } => vec![("Authorization".into(), format!("TC-Token {token}"))],
+            #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => {
                 let sig = hmac_signature(secret_key, &signing_string(path_and_query, method, timestamp));
                 vec![
@@ -88,7 +105,7 @@ impl Credentials {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "hmac-auth"))]
 mod tests {
     use super::*;
 

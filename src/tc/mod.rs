@@ -34,7 +34,9 @@ pub mod native;
 #[cfg(feature = "ui")]
 pub mod browser;
 
-pub use auth::{Credentials, SecretKey};
+pub use auth::Credentials;
+#[cfg(feature = "hmac-auth")]
+pub use auth::SecretKey;
 pub use client::{Client, Pager, Transport};
 pub use panel::{load_group_panel, load_indicator_panel, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef};
 pub use envelope::Page;

@@ -224,11 +224,7 @@ fn group_entity(t: GroupType) -> String {
     for (i, w) in t.type_name().split(' ').enumerate() {
         let mut c = w.chars();
         if let Some(f) = c.next() {
-            if i == 0 {
-                out.extend(f.to_lowercase());
-            } else {
-                out.extend(f.to_uppercase());
-            }
+            out.push(if i == 0 { f.to_ascii_lowercase() } else { f.to_ascii_uppercase() });
             out.push_str(c.as_str());
         }
     }

@@ -79,7 +79,7 @@ pub const GROUP_TYPES: [GroupType; 16] = [
 fn fold(name: &str) -> String {
     name.chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect()
 }
 

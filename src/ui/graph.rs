@@ -12,7 +12,7 @@ use crate::tc::{Group, Indicator};
 
 /// A CSS class per type: `node-host`, `node-incident`...
 fn node_class(a: &Assoc) -> String {
-    let slug: String = a.type_label.chars().filter(|c| c.is_ascii_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let slug: String = a.type_label.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
     format!("node {} node-{slug}", if a.is_group { "node-group" } else { "node-indicator" })
 }
 

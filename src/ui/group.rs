@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use base64::Engine;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, Loaded};
@@ -161,7 +160,7 @@ fn DocumentDownload(api: ApiHandle, kind: GroupType, id: i64, file_name: String)
         let client = api.with_value(|a| a.client.clone());
         leptos::task::spawn_local(async move {
             match client.bytes(v2::download(kind, id)).await {
-                Ok(bytes) => save_bytes(&name.get_value(), &bytes),
+                Ok(bytes) => super::sections::download_bytes(&name.get_value(), "application/octet-stream", &bytes),
                 Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);
@@ -171,9 +170,4 @@ fn DocumentDownload(api: ApiHandle, kind: GroupType, id: i64, file_name: String)
         <button class="download" disabled=move || busy.get() on:click=fetch>{move || format!("Download {}", name.get_value())}</button>
         {move || error.get().map(|e| view! { <span class="section-error" role="alert">{e}</span> })}
     }
-}
-
-fn save_bytes(name: &str, bytes: &[u8]) {
-    let href = format!("data:application/octet-stream;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes));
-    super::sections::download_href(name, &href);
 }

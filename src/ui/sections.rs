@@ -225,14 +225,29 @@ fn csv_of(items: &[Assoc], raw: bool) -> String {
 
 /// Offer text as a file download.
 fn download(name: &str, mime: &str, text: &str) {
-    download_href(name, &format!("data:{mime};charset=utf-8,{}", js_sys::encode_uri_component(text)));
+    download_bytes(name, &format!("{mime};charset=utf-8"), text.as_bytes());
 }
 
-/// Hand a `data:` URL to the browser as a download named `name` (a temporary link, clicked).
-pub fn download_href(name: &str, href: &str) {
+/// Offer bytes as a file download named `name`: a Blob behind a temporary
+/// link, clicked. (A Blob, not a `data:` URL: no base64 or percent-encoding
+/// of a whole document in the wasm, and no URL length limit.)
+pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
+    thread_local! {
+        // The previous download's object URL, released at the next one (the
+        // browser reads it after the click returns, so not at once).
+        static LAST: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    }
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Some(old) = LAST.with(|l| l.replace(Some(url.clone()))) {
+        let _ = web_sys::Url::revoke_object_url(&old);
+    }
     let Ok(a) = document.create_element("a") else { return };
-    let _ = a.set_attribute("href", href);
+    let _ = a.set_attribute("href", &url);
     let _ = a.set_attribute("download", name);
     if let Some(body) = document.body() {
         let _ = body.append_child(&a);
@@ -287,10 +302,10 @@ pub fn AssociationList(
             };
         }
         let all = first.get_value();
-        let needle = f.trim().to_lowercase();
+        let needle = lowercase(f.trim());
         let matching: Vec<Assoc> = all
             .into_iter()
-            .filter(|a| needle.is_empty() || a.value.to_lowercase().contains(&needle) || a.type_label.to_lowercase().contains(&needle))
+            .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
             .collect();
         let count = if server && needle.is_empty() { total.or(Some(matching.len() as i64)) } else { Some(matching.len() as i64) };
         let start = (p * PAGE) as usize;
@@ -400,4 +415,9 @@ pub fn group_by_type(groups: &[Assoc]) -> Vec<(String, usize)> {
 pub fn assoc_query(collection: Collection, of_group: bool, id: i64) -> AssocQuery {
     let tql = if of_group { format!("hasGroup(id={id})") } else { format!("hasIndicator(id={id})") };
     AssocQuery { collection, tql }
+}
+
+/// Unicode lowercase by the browser's own tables (Rust's would add them to the wasm).
+fn lowercase(s: &str) -> String {
+    String::from(js_sys::JsString::from(s).to_lower_case())
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::api::{connect, loaded, ApiHandle, Loaded};
-use super::sections::download_href;
+use super::sections::download_bytes;
 use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
 use crate::share::PublishOptions;
@@ -138,8 +138,7 @@ pub fn PublishCard(api: ApiHandle, kind: GroupType, id: u64) -> impl IntoView {
     let download = move |_| {
         package.with_value(|p| {
             if let Some((name, bytes)) = p {
-                let text = String::from_utf8_lossy(bytes);
-                download_href(name, &format!("data:application/json;charset=utf-8,{}", js_sys::encode_uri_component(&text)));
+                download_bytes(name, "application/json", bytes);
             }
         })
     };
