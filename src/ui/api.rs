@@ -15,6 +15,8 @@ pub type ApiClient = Client<BrowserTransport>;
 #[derive(Clone)]
 pub struct Api {
     pub client: Rc<ApiClient>,
+    /// `tcApiPath` as launched: names the instance in this tab's storage.
+    pub api_url: String,
     pub allow_write_back: bool,
     pub default_owner: Option<String>,
     pub share_instance_id: Option<String>,
@@ -22,10 +24,19 @@ pub struct Api {
 
 pub type ApiHandle = StoredValue<Api, LocalStorage>;
 
+/// Where this tab remembers that its instance has no v3 (the value is the
+/// instance's `tcApiPath`): a Space reloads Pivot for every item, and each
+/// load would otherwise pay a v3 round trip before going to v2.
+const V3_MISSING_KEY: &str = "pivot.v3-missing";
+
 pub fn connect(context: &Context) -> ApiHandle {
     let client = spaces_client(&context.api_path, &context.token.token, context.token.expires);
+    if session_storage().and_then(|s| s.get_item(V3_MISSING_KEY).ok().flatten()).as_deref() == Some(context.api_path.as_str()) {
+        client.set_v3_missing();
+    }
     StoredValue::new_local(Api {
         client: Rc::new(client),
+        api_url: context.api_path.clone(),
         allow_write_back: context.params.allow_write_back,
         default_owner: context.params.default_owner.clone(),
         share_instance_id: context.params.share_instance_id.clone(),
@@ -45,4 +56,18 @@ pub fn indicator_ref(item: &SelectedItem) -> Option<IndicatorRef> {
         SelectedItem::Indicator { kind, summary, owner } => Some(IndicatorRef::new(kind.clone(), summary, owner.as_deref())),
         _ => None,
     }
+}
+
+/// Keep for this tab what a panel load learnt: the instance has no v3.
+pub fn remember_v3_missing(api: ApiHandle) {
+    // `try_`: the panel (and its handle) may be gone by the time the load ends.
+    let Some((missing, url)) = api.try_with_value(|a| (a.client.v3_missing(), a.api_url.clone())) else { return };
+    if let (true, Some(s)) = (missing, session_storage()) {
+        let _ = s.set_item(V3_MISSING_KEY, &url);
+    }
+}
+
+/// This tab's storage: it dies with the tab.
+pub fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
 }

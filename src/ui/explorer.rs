@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{connect, indicator_ref, loaded, ApiHandle};
+use super::api::{connect, indicator_ref, loaded, session_storage, ApiHandle};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::sections::{Assoc, ErrorNotice};
@@ -70,10 +70,6 @@ pub fn Explorer(context: Context) -> impl IntoView {
 }
 
 const TRAIL_KEY: &str = "pivot.trail";
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
-}
 
 fn stored_trail() -> Option<Trail> {
     Trail::decode(&session_storage()?.get_item(TRAIL_KEY).ok().flatten()?)

@@ -37,7 +37,11 @@ pub fn GroupPanel(
 ) -> impl IntoView {
     let core = LocalResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
-        async move { loaded(crate::tc::load_group_panel(&client, kind, id as i64).await) }
+        async move {
+            let panel = crate::tc::load_group_panel(&client, kind, id as i64).await;
+            super::api::remember_v3_missing(api);
+            loaded(panel)
+        }
     });
     let write_outcome = RwSignal::new(None::<Result<String, String>>);
     let state = move || match core.get() {
@@ -158,9 +162,11 @@ fn DocumentDownload(api: ApiHandle, kind: GroupType, id: i64, file_name: String)
         busy.set(true);
         error.set(None);
         let client = api.with_value(|a| a.client.clone());
+        // Read before the request: the panel may be gone when it answers.
+        let file = name.get_value();
         leptos::task::spawn_local(async move {
             match client.bytes(v2::download(kind, id)).await {
-                Ok(bytes) => super::sections::download_bytes(&name.get_value(), "application/octet-stream", &bytes),
+                Ok(bytes) => super::sections::download_bytes(&file, "application/octet-stream", &bytes),
                 Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);

@@ -30,7 +30,11 @@ pub fn IndicatorPanel(
     let core = LocalResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
-        async move { loaded(crate::tc::load_indicator_panel(&client, &r).await) }
+        async move {
+            let panel = crate::tc::load_indicator_panel(&client, &r).await;
+            super::api::remember_v3_missing(api);
+            loaded(panel)
+        }
     });
     // Other owners of the value need only its type and value: they leave with the core.
     let other_owners = LocalResource::new(move || {

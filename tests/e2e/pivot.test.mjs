@@ -3,6 +3,9 @@
 // ThreatConnect). Seeded ids: tests/sandbox/README.md.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
@@ -199,6 +202,16 @@ test("without v3 the panel comes from v2 with its requests sent together", async
   assert.equal(v2.length, 4, "item with includes, groups, indicators, DNS: " + v2.map((r) => r.path));
   assert.ok(allOverlap(v2), "the v2 requests overlapped: " + JSON.stringify(v2.map((r) => [r.path, r.startMs, r.endMs])));
   await screenshot(page, "indicator-v2-fallback");
+
+  // Found out once per tab: the next load (a Space reloads Pivot for each
+  // item) goes to v2 at once, without a v3 round trip first.
+  await sandbox.clearRequests();
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v2");
+  const again = await apiRequests();
+  assert.deepEqual(again.filter((r) => r.path.startsWith("/api/v3/")).map((r) => r.path), [], "no v3 attempt on the next load");
+  assert.ok(again.some((r) => r.path === `/api/v2/indicators/hosts/${HOST}`), again.map((r) => r.path).join(" "));
 });
 
 test("hostile seeds stay inert", async () => {
@@ -287,4 +300,113 @@ test("every write-back action, and a failing one", async () => {
   assert.doesNotMatch(await text(page, "[data-section=tags]"), /never-saved/);
   await screenshot(page, "write-back");
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+});
+
+/** Click `selector` and save the download it starts; its suggested name and bytes. */
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }), page.click(selector)]).catch(async (e) => {
+    const alerts = await page.locator("[role=alert]").allTextContents();
+    throw new Error(`no download from ${selector}: ${e.message.split("\n")[0]}; the page says: ${alerts.join(" | ") || "nothing"}`);
+  });
+  const file = join(mkdtempSync(join(tmpdir(), "pivot-download-")), dl.suggestedFilename());
+  await dl.saveAs(file);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(file) };
+}
+
+/** RFC 4180 rows (quoted cells may hold commas, quotes and line breaks); the document must end with CRLF. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === "") quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\r" && text[i + 1] === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; i++; }
+    else cell += c;
+  }
+  assert.ok(!quoted && cell === "" && row.length === 0, `the CSV ends with a complete row: ${JSON.stringify(text.slice(-80))}`);
+  return rows;
+}
+
+test("a document's file downloads through the API", async () => {
+  const page = await open("Document", 6);
+  await settled(page);
+  assert.equal(await text(page, "[data-field=value]"), "Demo Bear Dossier");
+  assert.equal(await text(page, "button.download"), "Download dossier.pdf");
+  const { name, bytes } = await download(page, "button.download");
+  assert.equal(name, "dossier.pdf");
+  assert.equal(bytes.length, 20480, "the whole file (fileSize 20480)");
+  assert.equal(bytes.subarray(0, 9).toString("latin1"), "%PDF-1.4\n");
+  assert.equal(bytes.subarray(-6).toString("latin1"), "%%EOF\n", "nothing cut off at the end");
+  // It came from the API (with the token, through the proxy), not from anything the panel already had.
+  const got = (await apiRequests()).filter((r) => r.path === "/api/v2/groups/documents/6/download");
+  assert.deepEqual(got.map((r) => [r.method, r.status]), [["GET", 200]]);
+  assert.deepEqual(page.errors, []);
+});
+
+test("association lists export as CSV, defanged or raw", async () => {
+  const page = await open("Incident", 9);
+  await settled(page);
+  const list = "[data-section=associated-indicators]";
+  const total = Number(await page.getAttribute(`${list} .count`, "data-count"));
+  // What the list shows: type, the value as shown (defanged) and raw (the link's title), owner.
+  const listed = await page.locator(`${list} .assoc-row`).evaluateAll((rows) => rows.map((r) => ({
+    type: r.querySelector(".type-badge").textContent,
+    shown: r.querySelector(".pivot-link").textContent,
+    raw: r.querySelector(".pivot-link").title,
+    owner: r.querySelector(".assoc-owner").textContent,
+  })));
+  assert.ok(total > 10 && total <= 100, `the seed gives Incident 9 a one-page list: ${total}`);
+  assert.equal(listed.length, total, "every indicator is listed");
+
+  const defanged = await download(page, `${list} button.export`);
+  const raw = await download(page, `${list} button.export-raw`);
+  assert.equal(defanged.name, "pivot-associated-indicators-defanged.csv");
+  assert.equal(raw.name, "pivot-associated-indicators-raw.csv");
+  const [dHead, ...dRows] = parseCsv(defanged.bytes.toString("utf8"));
+  const [rHead, ...rRows] = parseCsv(raw.bytes.toString("utf8"));
+  assert.deepEqual(dHead, ["type", "value", "owner", "id"]);
+  assert.deepEqual(rHead, ["type", "value", "owner", "id"]);
+  assert.equal(dRows.length, total, "one data row per indicator (defanged)");
+  assert.equal(rRows.length, total, "one data row per indicator (raw)");
+  for (const r of [...dRows, ...rRows]) {
+    assert.equal(r.length, 4, `four cells: ${JSON.stringify(r)}`);
+    assert.match(r[3], /^\d+$/, `an id: ${JSON.stringify(r)}`);
+  }
+
+  // The same indicators in both files, one row each; the raw file has the raw values, the other what the list shows.
+  const byId = (rows) => new Map(rows.map((r) => [r[3], r]));
+  const dById = byId(dRows), rById = byId(rRows);
+  assert.equal(rById.size, total, "no indicator twice");
+  assert.deepEqual([...dById.keys()].sort(), [...rById.keys()].sort());
+  const shown = new Map(listed.map((l) => [`${l.type}\t${l.raw}`, l]));
+  let changed = 0;
+  for (const [id, [type, value, owner]] of rById) {
+    const [dType, dValue, dOwner] = dById.get(id);
+    assert.deepEqual([dType, dOwner], [type, owner], `row ${id}`);
+    const l = shown.get(`${type}\t${value}`);
+    assert.ok(l, `raw export row ${type} ${value} is an indicator the list shows`);
+    assert.equal(owner, l.owner);
+    assert.equal(dValue, l.shown, `defanged export of ${value} is what the list shows`);
+    assert.doesNotMatch(value, /\[\.\]|\[@\]|hxxp/, `raw value ${value}`);
+    if (["Host", "Address", "CIDR"].includes(type) && value.includes(".")) {
+      assert.equal(dValue, value.replaceAll(".", "[.]"), `${type} ${value}`);
+      changed++;
+    } else if (type === "EmailAddress") {
+      const at = value.lastIndexOf("@");
+      assert.equal(dValue, `${value.slice(0, at)}[@]${value.slice(at + 1).replaceAll(".", "[.]")}`);
+      changed++;
+    } else if (type === "URL") {
+      assert.match(dValue, /^hxxps?\[:\/\/\][^/?#]*\[\.\]/, `${value} -> ${dValue}`);
+      changed++;
+    } else {
+      assert.equal(dValue, value, `${type} values are not defanged`);
+    }
+  }
+  assert.ok(changed >= 5, `network-shaped values were defanged: ${changed}`);
+  assert.deepEqual(page.errors, []);
 });

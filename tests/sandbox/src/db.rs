@@ -55,12 +55,13 @@ CREATE TABLE IF NOT EXISTS batch (
   errors TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL, updated INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, date INTEGER NOT NULL, labels TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT NULL, updated INTEGER NOT NULL);
 "#;
 
 const TABLES: &[&str] = &[
     "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
     "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "batch",
-    "published", "tokens",
+    "published", "tokens", "group_files",
 ];
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.
@@ -143,6 +144,25 @@ pub const HOSTILE_URL: i64 = 5;
 pub const BIG_INDICATOR: i64 = 6;
 pub const BIG_GROUP: i64 = 1;
 pub const ODD_URL_VALUE: &str = "https://evil.example.net/dl/a b/payload.php?id=42&x=a+b%20c#frag/part";
+/// The Document group "Demo Bear Dossier" (fileName dossier.pdf) and the size of its seeded file.
+pub const DEMO_DOCUMENT: i64 = 6;
+pub const DEMO_DOCUMENT_SIZE: usize = 20_480;
+
+/// The seeded Document's file: exactly `DEMO_DOCUMENT_SIZE` deterministic bytes, `%PDF-1.4` first and
+/// `%%EOF` last, comment lines in between (a reader sees an empty PDF; tests see known bytes).
+pub fn demo_document_bytes() -> Vec<u8> {
+    let tail: &[u8] = b"%%EOF\n";
+    let mut v = b"%PDF-1.4\n".to_vec();
+    let mut n = 0;
+    while v.len() < DEMO_DOCUMENT_SIZE - tail.len() {
+        v.extend_from_slice(format!("% Demo Bear Dossier, tc-sandbox demo document, line {:04}\n", n).as_bytes());
+        n += 1;
+    }
+    v.truncate(DEMO_DOCUMENT_SIZE - tail.len() - 1);
+    v.push(b'\n');
+    v.extend_from_slice(tail);
+    v
+}
 
 struct Seeder<'a> {
     tx: &'a Connection,
@@ -315,7 +335,7 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
     ];
     for (i, gt) in GROUP_TYPES.iter().enumerate() {
         let extra = match gt.name {
-            "Document" => Some(r#"{"fileName":"dossier.pdf","fileSize":20480,"documentType":"PDF"}"#.to_string()),
+            "Document" => Some(format!(r#"{{"fileName":"dossier.pdf","fileSize":{},"documentType":"PDF"}}"#, DEMO_DOCUMENT_SIZE)),
             "Email" => Some(format!(r#"{{"from":"phisher@evil.example.net","to":"cfo@victim.example","subject":"Invoice overdue","body":{:?},"header":"Received: from evil.example.net"}}"#, HOSTILE_IMG)),
             "Signature" => Some(r#"{"fileName":"demoloader.yar","fileType":"YARA","fileText":"rule DemoLoader { condition: true }"}"#.to_string()),
             "Report" => Some(r#"{"fileName":"q1.pdf","publishDate":"2026-01-15T13:00:00Z"}"#.to_string()),
@@ -323,6 +343,10 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
         };
         s.group(i as i64 + 2, 1, gt.name, names[i], extra.as_deref())?;
     }
+    tx.execute(
+        "INSERT INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)",
+        params![DEMO_DOCUMENT, demo_document_bytes(), BASE_TS - 86_400 * 30],
+    )?;
     s.group(18, 1, "Incident", HOSTILE_IMG, None)?;
     s.group(19, 2, "Report", "Community Demo Bear Report", None)?;
     s.group(20, 3, "Threat", "Feed: Demo Bear infrastructure", None)?;
@@ -518,5 +542,27 @@ mod tests {
         assert!(big >= 10_000);
         let bigi: i64 = conn.query_row("SELECT COUNT(*) FROM ig WHERE ind=6", [], |r| r.get(0)).unwrap();
         assert!(bigi >= 2_000);
+        let (t, extra): (String, String) =
+            conn.query_row("SELECT type, extra FROM groups_ WHERE id = ?1", [super::DEMO_DOCUMENT], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(t, "Document");
+        assert!(extra.contains(r#""fileSize":20480"#), "{}", extra);
+        let file: Vec<u8> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [super::DEMO_DOCUMENT], |r| r.get(0)).unwrap();
+        assert_eq!(file, super::demo_document_bytes());
+    }
+
+    #[test]
+    fn demo_document_has_its_declared_size() {
+        let b = super::demo_document_bytes();
+        assert_eq!(b.len(), super::DEMO_DOCUMENT_SIZE);
+        assert!(b.starts_with(b"%PDF-1.4\n"));
+        assert!(b.ends_with(b"\n%%EOF\n"));
+        assert_eq!(b, super::demo_document_bytes(), "deterministic");
+    }
+
+    #[test]
+    fn empty_seed_has_no_files() {
+        let conn = super::open(":memory:", "empty", false).unwrap();
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM group_files", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
     }
 }

@@ -878,6 +878,7 @@ pub fn delete_group(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM item_tags WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM item_labels WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM attributes WHERE kind = 'g' AND item = ?1", [id])?;
+    conn.execute("DELETE FROM group_files WHERE grp = ?1", [id])?;
     Ok(())
 }
 

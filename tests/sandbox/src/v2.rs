@@ -422,8 +422,39 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             conn.execute("UPDATE groups_ SET published = ?1 WHERE id = ?2", params![now_s(), g.id])?;
             Ok(ok_plain())
         }
+        ("GET", ["download"]) if carries_file(t) => {
+            let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
+            let data = data.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", t.name, g.id)))?;
+            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
+        }
+        ("POST" | "PUT", ["upload"]) if carries_file(t) => {
+            // "The Content-Type header must be set to application/octet-stream for this query to work properly."
+            let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
+            if media.as_deref() != Some("application/octet-stream") {
+                return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
+            }
+            store_file(&conn, &g, &req.body)?;
+            Ok(ok_plain())
+        }
         _ => item_common(app, &conn, req, "g", g.id, &g.owner, rest),
     }
+}
+
+/// Document and Report groups hold a file (`.../download`, `.../upload`).
+fn carries_file(t: &GroupType) -> bool {
+    matches!(t.name, "Document" | "Report")
+}
+
+/// Stores (or replaces) a group's file and sets its `fileSize`, in one transaction.
+fn store_file(conn: &Connection, g: &Group, data: &[u8]) -> Res<()> {
+    let mut extra = g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
+    extra["fileSize"] = json!(data.len());
+    let tx = conn.unchecked_transaction()?;
+    tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![g.id, data, now_s()])?;
+    tx.execute("UPDATE groups_ SET extra = ?1 WHERE id = ?2", params![extra.to_string(), g.id])?;
+    touch(&tx, "g", g.id)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Sub-resources shared by indicators and groups: attributes, tags, securityLabels, associations.
