@@ -11,12 +11,31 @@ pub const MAX_NEIGHBOURS: usize = 16;
 /// The most nodes one expansion adds around a neighbour.
 pub const MAX_EXPANSION: usize = 8;
 
+/// `(sin x, cos x)` by their Taylor series after reducing `x` to [-π, π].
+/// The layout rounds to whole units; libm's sin, cos and atan2 (with their
+/// range reduction) would add about 7 KB to the wasm for these few points.
+fn sin_cos(x: f64) -> (f64, f64) {
+    use std::f64::consts::TAU;
+    let x = x - TAU * (x / TAU).round();
+    let (mut sin, mut cos) = (0.0, 0.0);
+    let (mut ts, mut tc) = (x, 1.0);
+    // Up to x^21/21!: below 1e-9 on [-π, π].
+    for k in 0..11 {
+        sin += ts;
+        cos += tc;
+        let k = k as f64;
+        ts *= -x * x / ((2.0 * k + 2.0) * (2.0 * k + 3.0));
+        tc *= -x * x / ((2.0 * k + 1.0) * (2.0 * k + 2.0));
+    }
+    (sin, cos)
+}
+
 /// `n` points evenly on a circle of radius `r` around `(cx, cy)`, starting at the top.
 pub fn ring(n: usize, (cx, cy): (i32, i32), r: f64, start: f64) -> Vec<(i32, i32)> {
     (0..n)
         .map(|k| {
-            let a = start + std::f64::consts::TAU * k as f64 / n.max(1) as f64 - std::f64::consts::FRAC_PI_2;
-            ((cx as f64 + r * a.cos()).round() as i32, (cy as f64 + r * a.sin()).round() as i32)
+            let (sin, cos) = sin_cos(start + std::f64::consts::TAU * k as f64 / n.max(1) as f64 - std::f64::consts::FRAC_PI_2);
+            ((cx as f64 + r * cos).round() as i32, (cy as f64 + r * sin).round() as i32)
         })
         .collect()
 }
@@ -37,15 +56,16 @@ pub fn neighbours(n: usize) -> Vec<(i32, i32)> {
 /// Nodes added around `node` when it is expanded, on the side away from the centre.
 pub fn expansion(node: (i32, i32), n: usize) -> Vec<(i32, i32)> {
     let n = n.min(MAX_EXPANSION);
+    // The unit vector away from the centre (to the right for the centre itself).
     let (dx, dy) = ((node.0 - CENTER.0) as f64, (node.1 - CENTER.1) as f64);
-    let away = dy.atan2(dx);
+    let len = (dx * dx + dy * dy).sqrt();
+    let (ux, uy) = if len > 0.0 { (dx / len, dy / len) } else { (1.0, 0.0) };
     (0..n)
         .map(|k| {
-            // Spread over a half circle facing outwards.
-            let spread = std::f64::consts::PI * (k as f64 + 0.5) / n.max(1) as f64 - std::f64::consts::FRAC_PI_2;
-            let a = away + spread;
-            let x = (node.0 as f64 + 60.0 * a.cos()).round() as i32;
-            let y = (node.1 as f64 + 60.0 * a.sin()).round() as i32;
+            // Spread over a half circle facing outwards: the away vector turned by `spread`.
+            let (sin, cos) = sin_cos(std::f64::consts::PI * (k as f64 + 0.5) / n.max(1) as f64 - std::f64::consts::FRAC_PI_2);
+            let x = (node.0 as f64 + 60.0 * (ux * cos - uy * sin)).round() as i32;
+            let y = (node.1 as f64 + 60.0 * (ux * sin + uy * cos)).round() as i32;
             (x.clamp(8, WIDTH - 8), y.clamp(8, HEIGHT - 8))
         })
         .collect()
@@ -54,6 +74,15 @@ pub fn expansion(node: (i32, i32), n: usize) -> Vec<(i32, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sin_cos_matches_the_standard_library() {
+        for i in -2000..=2000 {
+            let x = i as f64 * 0.01; // -20..20 radians
+            let (s, c) = sin_cos(x);
+            assert!((s - x.sin()).abs() < 1e-9 && (c - x.cos()).abs() < 1e-9, "{x}: {s} {c}");
+        }
+    }
 
     fn inside((x, y): (i32, i32)) -> bool {
         (0..=WIDTH).contains(&x) && (0..=HEIGHT).contains(&y)
