@@ -410,3 +410,72 @@ test("association lists export as CSV, defanged or raw", async () => {
   assert.ok(changed >= 5, `network-shaped values were defanged: ${changed}`);
   assert.deepEqual(page.errors, []);
 });
+
+test("readable from 400 to 1400 px of iframe width", async () => {
+  for (const [type, item] of [["Host", HOST], ["Incident", 9]]) {
+    const page = await open(type, item);
+    await settled(page);
+    for (const width of [400, 1400]) {
+      await page.setViewportSize({ width, height: 900 });
+      // Nothing wider than the frame: no sideways scrolling, no clipped panel.
+      const { scroll, inner, widest } = await page.evaluate(() => {
+        let widest = "";
+        for (const el of document.querySelectorAll("main *")) {
+          const r = el.getBoundingClientRect();
+          if (r.width > 0 && r.right > innerWidth + 1 && !el.closest("svg")) widest = `${el.tagName}.${el.className} right=${r.right}`;
+        }
+        return { scroll: document.documentElement.scrollWidth, inner: innerWidth, widest };
+      });
+      assert.ok(scroll <= inner, `${type} at ${width} px: the page is ${scroll} px wide`);
+      assert.equal(widest, "", `${type} at ${width} px: an element reaches past the frame`);
+      await screenshot(page, `${type.toLowerCase()}-${width}px`);
+    }
+  }
+});
+
+test("every control is reachable by keyboard, with a visible focus, and Enter pivots", async () => {
+  const page = await open("Incident", 9);
+  await settled(page);
+  // What should be reachable: every enabled, visible control of the page.
+  const controls = await page.evaluate(() => {
+    const sel = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+    return [...document.querySelectorAll(sel)].filter((el) => el.getClientRects().length > 0).length;
+  });
+  assert.ok(controls > 20, `a panel has many controls (${controls})`);
+  await page.evaluate(() => document.activeElement?.blur());
+  const reached = new Set();
+  const invisible = [];
+  for (let i = 0; i < controls + 10; i++) {
+    await page.keyboard.press("Tab");
+    const seen = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      el.dataset.tabSeen = "1";
+      // Pivot's visible focus (theme.css): a solid 2 px outline, or (graph
+      // nodes) a 3 px stroke on the node's circle; not the browser's default ring.
+      const style = getComputedStyle(el);
+      const outline = style.outlineStyle === "solid" && parseFloat(style.outlineWidth) >= 2;
+      const circle = el.querySelector?.("circle");
+      const stroke = circle ? parseFloat(getComputedStyle(circle).strokeWidth) >= 3 : false;
+      return { id: `${el.tagName}.${el.getAttribute("class") ?? ""}:${(el.textContent ?? "").trim().slice(0, 30)}`, visible: outline || stroke };
+    });
+    if (!seen) continue;
+    reached.add(seen.id);
+    if (!seen.visible) invisible.push(seen.id);
+  }
+  const missed = await page.evaluate(() => {
+    const sel = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+    return [...document.querySelectorAll(sel)].filter((el) => el.getClientRects().length > 0 && !el.dataset.tabSeen)
+      .map((el) => `${el.tagName}.${el.getAttribute("class") ?? ""}`);
+  });
+  assert.deepEqual(missed, [], "controls Tab never reached");
+  assert.deepEqual(invisible, [], "controls focused without a visible focus");
+
+  // Enter on a focused pivot link pivots.
+  const link = page.locator("[data-section=associated-indicators] .pivot-link").first();
+  const value = (await link.textContent()).trim();
+  await link.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent.trim() === v, value);
+  await settled(page);
+});
