@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::spaces::{Context, SelectedItem};
 use crate::tc::browser::{spaces_client, BrowserTransport};
-use crate::tc::{Client, Error, IndicatorRef};
+use crate::tc::{v2, Client, Error, IndicatorRef, Owner};
 
 pub type ApiClient = Client<BrowserTransport>;
 
@@ -70,4 +70,18 @@ pub fn remember_v3_missing(api: ApiHandle) {
 /// This tab's storage: it dies with the tab.
 pub fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The owners this user can see (their types decide where writes and
+/// imports may go); asked once per page, at the same moment as its first panel.
+pub fn owners_resource(api: ApiHandle) -> LocalResource<Loaded<Vec<Owner>>> {
+    LocalResource::new(move || {
+        let client = api.with_value(|a| a.client.clone());
+        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
+    })
+}
+
+/// The address's fragment (`#...`), or empty.
+pub fn current_fragment() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }

@@ -8,16 +8,15 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{connect, indicator_ref, loaded, session_storage, ApiHandle};
+use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::sections::{Assoc, ErrorNotice};
 use crate::spaces::{Context, SelectedItem};
-use crate::tc::v2;
 use crate::tc::v3::{self, Collection};
 use crate::search::search_tql;
 use crate::trail::{from_fragment, share_href, to_fragment, ShareAction, Trail};
-use crate::tc::{Group, Indicator, Owner};
+use crate::tc::{Group, Indicator};
 
 fn history() -> Option<web_sys::History> {
     web_sys::window()?.history().ok()
@@ -25,10 +24,6 @@ fn history() -> Option<web_sys::History> {
 
 fn pathname() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
-}
-
-fn current_fragment() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
 /// Replace (`push == false`) or add a history entry for `item` at trail `position`.
@@ -87,10 +82,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
 
     // Owner types decide where write-back is possible; asked once per launch,
     // at the same moment as the first panel.
-    let owners = LocalResource::new(move || {
-        let client = api.with_value(|a| a.client.clone());
-        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
-    });
+    let owners = owners_resource(api);
 
     let visit = Callback::new(move |item: SelectedItem| {
         let mut position = 0;

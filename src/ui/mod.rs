@@ -98,7 +98,7 @@ const LAUNCH_KEY: &str = "pivot.launch";
 pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
-    let storage = window.session_storage().ok().flatten();
+    let storage = api::session_storage();
     match parse_launch(&query)? {
         Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {
             Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)),

@@ -4,21 +4,20 @@
 
 use leptos::prelude::*;
 
-use super::api::{connect, loaded, ApiHandle, Loaded};
+use super::api::{connect, current_fragment, owners_resource, ApiHandle, Loaded};
 use super::sections::download_bytes;
 use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
 use crate::share::PublishOptions;
 use crate::spaces::Launch;
-use crate::tc::{v2, GroupType, Owner};
+use crate::tc::{GroupType, Owner};
 use crate::trail::{panels_href, parse_share_fragment, ShareAction};
 
 /// The sharing page: what its address asks (publish a group, import a
 /// package), on the launch the panels kept for this tab.
 #[component]
 pub fn SharingApp() -> impl IntoView {
-    let fragment = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-    let screen = match (super::resolve_launch(), parse_share_fragment(&fragment)) {
+    let screen = match (super::resolve_launch(), parse_share_fragment(&current_fragment())) {
         (Err(error), _) => view! { <super::screens::ContextErrorScreen error /> }.into_any(),
         (Ok(Launch::NoContext), _) => view! {
             <section class="notice notice-error" role="alert" data-screen="share-no-launch">
@@ -39,13 +38,7 @@ pub fn SharingApp() -> impl IntoView {
                     <h1 class="share-title">{format!("Publish {} #{id}", kind.type_name())}</h1>
                     <PublishCard api kind id />
                 }.into_any(),
-                ShareAction::Import => {
-                    let owners = LocalResource::new(move || {
-                        let client = api.with_value(|a| a.client.clone());
-                        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
-                    });
-                    view! { <ImportScreen api owners /> }.into_any()
-                }
+                ShareAction::Import => view! { <ImportScreen api owners=owners_resource(api) /> }.into_any(),
             };
             view! {
                 <nav class="pivot-nav" aria-label="Pivot">
