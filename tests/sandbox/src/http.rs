@@ -1,11 +1,12 @@
 //! HTTP/1.1 on a TcpListener: one thread per connection, keep-alive, bodies
 //! by Content-Length or chunked. The request head is parsed by `httparse`.
 //!
-//! Why not tiny_http (used before): its connection pool queues a new
-//! connection behind a busy one when several arrive at once (it counts a
-//! woken thread as still idle), so with latency injected one of a burst of
-//! concurrent requests started a whole latency late. A panel's requests are
-//! a burst, and the tests measure that they overlap.
+//! Why not tiny_http (used before): in probes one request of a panel's burst
+//! reached the sandbox a whole latency after its siblings, and tiny_http's
+//! connection pool can queue a new connection behind a busy one (it counts a
+//! woken thread as still idle). A raw-TCP burst test did not reproduce that,
+//! so the cause is likely, not proven; a thread per connection has no such pool.
+//! A panel's requests are a burst, and the tests measure that they overlap.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
