@@ -139,6 +139,12 @@ export function mintToken(apiUrl) {
   return { token, expires };
 }
 
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"];
+function endToEnd(headers) {
+  const named = String(headers.connection ?? "").toLowerCase().split(",").map((h) => h.trim());
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !HOP_BY_HOP.includes(k.toLowerCase()) && !named.includes(k.toLowerCase())));
+}
+
 /**
  * Serve the unpacked package under `prefix` and proxy `/api` to the sandbox,
  * so the app reaches its API same-origin, as inside ThreatConnect.
@@ -149,8 +155,11 @@ export async function serveApp(dir, prefix, apiBase) {
     const target = new URL(req.url, apiBase);
     // A fresh connection per request (agent: false): a kept-alive socket the
     // sandbox has closed would turn into a 502 here, which the app retries.
-    const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host }, agent: false }, (up) => {
-      res.writeHead(up.statusCode, up.headers);
+    // Hop-by-hop headers stay on their hop (RFC 9110 7.6.1): the sandbox's
+    // "Connection: close" for this one-off connection must not close the
+    // browser's kept-alive connection to this server too.
+    const upstream = httpRequest(target, { method: req.method, headers: endToEnd({ ...req.headers, host: target.host }), agent: false }, (up) => {
+      res.writeHead(up.statusCode, endToEnd(up.headers));
       up.pipe(res);
     });
     upstream.on("error", (e) => { console.error(`proxy: ${req.method} ${req.url}: ${e.message}`); res.writeHead(502).end(String(e)); });
