@@ -248,65 +248,77 @@ test("a Source owner shows no write controls", async () => {
   assert.equal(await page.locator("[data-section=writeback] button").count(), 0);
 });
 
-test("every write-back action, and a failing one", async () => {
+test("every write-back action, each failing once first", async () => {
   const page = await open("EmailAddress", "phisher@evil.example.net");
   await settled(page);
   const wb = "[data-section=writeback]";
-  // Each action: do it, wait for the panel to show the server's state.
-  // The result message stays after the panel reloads, so wait for a new one.
+  const item = "/api/v2/indicators/emailAddresses/";
+  const has = (sel, re) => `(${((s, r) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "")).toString()})(${JSON.stringify(sel)}, ${JSON.stringify(re)})`;
+  const hasNot = (sel, re) => `!${has(sel, re)}`;
+  const facts = async () => text(page, "[data-section=facts]");
+  const count = async (label) => Number((await facts()).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
+  let attrId = null;
+  const attr = () => `${wb} .wb-attribute[data-attr-id="${attrId}"]`;
+
+  // Each action runs twice. First the sandbox refuses its write (HTTP 500,
+  // once): the server's message is shown and, after the reload, the panel
+  // still shows the server's state (`done` is false). Then it succeeds and the
+  // panel shows the change (`done` is true).
+  const steps = [
+    { name: "add tag", method: "POST", click: () => `${wb} .wb-add-tag`, done: has("[data-section=tags]", "e2e-tag"),
+      fill: () => page.fill(`${wb} .wb-tag`, "e2e-tag") },
+    { name: "remove tag", method: "DELETE", click: () => `${wb} [aria-label="Remove tag e2e-tag"]`, done: hasNot("[data-section=tags]", "e2e-tag") },
+    { name: "add label", method: "POST", click: () => `${wb} .wb-add-label`, done: has("[data-section=labels]", "TLP:RED"),
+      fill: () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED") },
+    { name: "remove label", method: "DELETE", click: () => `${wb} [aria-label="Remove label TLP:RED"]`, done: hasNot("[data-section=labels]", "TLP:RED") },
+    { name: "add attribute", method: "POST", click: () => `${wb} .wb-add-attr`, done: has("[data-section=attributes]", "e2e note"),
+      fill: async () => { await page.fill(`${wb} .wb-attr-type`, "Description"); await page.fill(`${wb} .wb-attr-value`, "e2e note"); },
+      after: async () => { attrId = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id"); } },
+    { name: "edit attribute", method: "PUT", click: () => `${attr()} .wb-attr-save`, done: has("[data-section=attributes]", "e2e note edited"),
+      fill: async () => { await page.click(`${attr()} .wb-attr-edit-start`); await page.fill(`${attr()} .wb-attr-edit`, "e2e note edited"); } },
+    { name: "delete attribute", method: "DELETE", click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
+    { name: "rating and confidence", method: "PUT", click: () => `${wb} .wb-save-rating`, done: has("[data-section=facts]", "Confidence\\s*70%"),
+      fill: async () => { await page.selectOption(`${wb} .wb-rating`, "3"); await page.fill(`${wb} .wb-confidence`, "70"); } },
+  ];
+  // The counters' steps need the counts before them.
+  const fp = await count("False positives");
+  const obs = await count("Observations");
+  steps.push(
+    { name: "false positive", method: "POST", click: () => `${wb} .wb-false-positive`, done: has("[data-section=facts]", `False positives\\s*${fp + 1}`) },
+    { name: "observation", method: "POST", click: () => `${wb} .wb-observation`, done: has("[data-section=facts]", `Observations\\s*${obs + 1}`) },
+    { name: "associate", method: "POST", click: () => `${wb} .wb-associate`, done: has("[data-section=associated-groups]", "Finance workstation compromise"),
+      fill: async () => { await page.selectOption(`${wb} .wb-assoc-type`, "Incident"); await page.fill(`${wb} .wb-assoc-id`, "9"); } },
+    { name: "dissociate", method: "DELETE", click: () => `${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`,
+      done: hasNot("[data-section=associated-groups]", "Finance workstation compromise") },
+  );
+
   let previous = "";
-  async function act(click, check, fill) {
-    if (fill) await fill();
-    await page.click(click);
+  for (const step of steps) {
+    // Refused: the error is the server's, and nothing changed.
+    await sandbox.faults({ rules: [{ method: step.method, pathPrefix: item, status: 500, times: 1 }] });
+    await step.fill?.();
+    await page.click(step.click());
+    await page.waitForSelector(`${wb} .writeback-error`);
+    assert.match(await text(page, `${wb} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
+    await settled(page);
+    assert.equal(await page.evaluate(step.done), false, `${step.name}: refused, yet the panel shows it done`);
+    if (step.name === "add tag") await screenshot(page, "write-back");
+    await sandbox.faults(null);
+
+    // Accepted: the panel reloads with the change. The result message stays
+    // after the reload, so wait for a new one.
+    await step.fill?.();
+    await page.click(step.click());
     await page.waitForFunction(
       ([sel, before]) => { const t = document.querySelector(sel)?.textContent; return t && t !== before; },
       [`${wb} .writeback-ok`, previous],
     );
     previous = await text(page, `${wb} .writeback-ok`);
     await settled(page);
-    await page.waitForFunction(check);
+    await page.waitForFunction(step.done);
+    await step.after?.();
   }
-  const has = (sel, re) => `(${((s, r) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "")).toString()})(${JSON.stringify(sel)}, ${JSON.stringify(re)})`;
-  const hasNot = (sel, re) => `!${has(sel, re)}`;
-
-  await act(`${wb} .wb-add-tag`, has("[data-section=tags]", "e2e-tag"), () => page.fill(`${wb} .wb-tag`, "e2e-tag"));
-  await act(`${wb} [aria-label="Remove tag e2e-tag"]`, hasNot("[data-section=tags]", "e2e-tag"));
-  await act(`${wb} .wb-add-label`, has("[data-section=labels]", "TLP:RED"), () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED"));
-  await act(`${wb} [aria-label="Remove label TLP:RED"]`, hasNot("[data-section=labels]", "TLP:RED"));
-  await act(`${wb} .wb-add-attr`, has("[data-section=attributes]", "e2e note"), async () => {
-    await page.fill(`${wb} .wb-attr-type`, "Description");
-    await page.fill(`${wb} .wb-attr-value`, "e2e note");
-  });
-  const id = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id");
-  const mine = page.locator(`${wb} .wb-attribute[data-attr-id="${id}"]`);
-  await mine.locator(".wb-attr-edit-start").click();
-  await mine.locator(".wb-attr-edit").fill("e2e note edited");
-  await act(`${wb} .wb-attribute[data-attr-id="${id}"] .wb-attr-save`, has("[data-section=attributes]", "e2e note edited"));
-  await act(`${wb} .wb-attribute:has-text("e2e note edited") .wb-attr-delete`, hasNot("[data-section=attributes]", "e2e note edited"));
-  await act(`${wb} .wb-save-rating`, has("[data-section=facts]", "Confidence\\s*70%"), async () => {
-    await page.selectOption(`${wb} .wb-rating`, "3");
-    await page.fill(`${wb} .wb-confidence`, "70");
-  });
-  assert.match(await text(page, "[data-section=facts]"), /Rating\s*★★★☆☆/);
-  const count = async (label) => Number((await text(page, "[data-section=facts]")).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
-  const [fp, obs] = [await count("False positives"), await count("Observations")];
-  await act(`${wb} .wb-false-positive`, has("[data-section=facts]", `False positives\\s*${fp + 1}`));
-  await act(`${wb} .wb-observation`, has("[data-section=facts]", `Observations\\s*${obs + 1}`));
-  await act(`${wb} .wb-associate`, has("[data-section=associated-groups]", "Finance workstation compromise"), async () => {
-    await page.selectOption(`${wb} .wb-assoc-type`, "Incident");
-    await page.fill(`${wb} .wb-assoc-id`, "9");
-  });
-  await act(`${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`, hasNot("[data-section=associated-groups]", "Finance workstation compromise"));
-
-  // A write the server refuses: its message is shown, the panel keeps the server's state.
-  await sandbox.faults({ rules: [{ method: "POST", pathPrefix: "/api/v2/indicators/emailAddresses/", status: 500, times: 1 }] });
-  await page.fill(`${wb} .wb-tag`, "never-saved");
-  await page.click(`${wb} .wb-add-tag`);
-  await page.waitForSelector(`${wb} .writeback-error`);
-  assert.match(await text(page, `${wb} .writeback-error`), /500|error/i);
-  await settled(page);
-  assert.doesNotMatch(await text(page, "[data-section=tags]"), /never-saved/);
-  await screenshot(page, "write-back");
+  assert.match(await facts(), /Rating\s*★★★☆☆/);
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
 });
 
