@@ -27,6 +27,17 @@ pub fn IndicatorPanel(
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
     let target = StoredValue::new(target);
+    // Other owners of the value need only its type and value: they leave with
+    // the core, just before it, so their small answer is usually handled before
+    // the core's render rather than after its layout and paint.
+    let other_owners = LocalResource::new(move || {
+        let client = api.with_value(|a| a.client.clone());
+        let r = target.get_value();
+        async move {
+            let item = ItemRef::indicator(&r.indicator_type, &r.summary)?;
+            Some(loaded(client.v2_list(v2::indicator_owners(&item), "owner", Owner::read).await.map(|p| p.items)))
+        }
+    });
     let core = LocalResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
@@ -34,15 +45,6 @@ pub fn IndicatorPanel(
             let panel = crate::tc::load_indicator_panel(&client, &r).await;
             super::api::remember_v3_missing(api);
             loaded(panel)
-        }
-    });
-    // Other owners of the value need only its type and value: they leave with the core.
-    let other_owners = LocalResource::new(move || {
-        let client = api.with_value(|a| a.client.clone());
-        let r = target.get_value();
-        async move {
-            let item = ItemRef::indicator(&r.indicator_type, &r.summary)?;
-            Some(loaded(client.v2_list(v2::indicator_owners(&item), "owner", Owner::read).await.map(|p| p.items)))
         }
     });
 
