@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::api::{loaded, ApiHandle, Loaded};
 use super::fields::Facts;
 use super::graph::RelationGraph;
-use super::sections::{assoc_query, group_by_type, Assoc, AssociationList, AttributeList, ErrorNotice, LabelList, Skeleton, TagList};
+use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
 use super::writeback::{WriteBack, Writable};
 use crate::defang::defang;
 use crate::display::{all_scalars, data_list, present, rating_stars, safe_http_link, whole};
@@ -116,13 +116,6 @@ pub fn PanelSkeleton() -> impl IntoView {
     }
 }
 
-/// Copy the raw value to the clipboard (what is shown is defanged).
-fn copy_to_clipboard(text: &str) {
-    if let Some(w) = web_sys::window() {
-        let _ = w.navigator().clipboard().write_text(text);
-    }
-}
-
 #[component]
 fn IndicatorBody(
     api: ApiHandle,
@@ -134,6 +127,7 @@ fn IndicatorBody(
 ) -> impl IntoView {
     let i = &panel.indicator;
     let raw_value = i.summary.clone();
+    let copied: super::sections::CopyOutcome = RwSignal::new(None);
     let link = i.web_link.as_deref().and_then(safe_http_link);
     let mut facts = vec![("Owner".to_owned(), i.owner.name.clone())];
     if let Some(r) = i.rating {
@@ -185,7 +179,9 @@ fn IndicatorBody(
     view! {
         <section class="card item-extra">
             <div class="item-actions">
-                <button class="copy" on:click=move |_| copy_to_clipboard(&raw_value)>"Copy value"</button>
+                // The raw value (what is shown is defanged).
+                <button class="copy" on:click=move |_| copy_and_report(raw_value.clone(), "Copied".into(), copied)>"Copy value"</button>
+                <CopyOutcomeNote outcome=copied />
                 {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
             </div>
             {i.description.clone().map(|d| view! { <p class="description">{d}</p> })}

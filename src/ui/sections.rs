@@ -258,6 +258,48 @@ pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
     }
 }
 
+/// Put text on the clipboard, or say why not: outside a secure context there
+/// is no `navigator.clipboard` (calling it would throw through the wasm), and
+/// a frame without the `clipboard-write` permission is refused.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    const REFUSED: &str = "The browser did not let Pivot use the clipboard here; select the text and copy it instead.";
+    let navigator = web_sys::window().ok_or(REFUSED)?.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        return Err(REFUSED.to_owned());
+    }
+    wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text)).await.map(|_| ()).map_err(|_| REFUSED.to_owned())
+}
+
+/// A copy button's outcome, shown next to it.
+pub type CopyOutcome = RwSignal<Option<Result<String, String>>>;
+
+/// Copy `text` and report "`done`" or the refusal in `outcome`.
+pub fn copy_and_report(text: String, done: String, outcome: CopyOutcome) {
+    outcome.set(None);
+    leptos::task::spawn_local(async move {
+        outcome.set(Some(copy_text(&text).await.map(|_| done)));
+    });
+}
+
+#[component]
+pub fn CopyOutcomeNote(outcome: CopyOutcome) -> impl IntoView {
+    move || match outcome.get() {
+        None => ().into_any(),
+        Some(Ok(t)) => view! { <span class="copied" role="status">{t}</span> }.into_any(),
+        Some(Err(e)) => view! { <span class="section-error copy-error" role="alert">{e}</span> }.into_any(),
+    }
+}
+
+/// The entries of a list loaded with the panel that match the filter box
+/// (type or value, case-insensitive): what the list shows without a server query.
+fn matching(all: Vec<Assoc>, filter: &str) -> Vec<Assoc> {
+    let needle = lowercase(filter.trim());
+    all.into_iter()
+        .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
+        .collect()
+}
+
 /// An association list: the first page comes with the panel; the filter and
 /// the pages beyond are asked of the server (TQL), one request each, so a
 /// 10,000-entry list costs no more than a 100-entry one. Without a query
@@ -301,36 +343,46 @@ pub fn AssociationList(
                 _ => None,
             };
         }
-        let all = first.get_value();
-        let needle = lowercase(f.trim());
-        let matching: Vec<Assoc> = all
-            .into_iter()
-            .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
-            .collect();
-        let count = if server && needle.is_empty() { total.or(Some(matching.len() as i64)) } else { Some(matching.len() as i64) };
+        let matching = matching(first.get_value(), &f);
+        let count = if server && f.trim().is_empty() { total.or(Some(matching.len() as i64)) } else { Some(matching.len() as i64) };
         let start = (p * PAGE) as usize;
         let shown = if server { matching } else { matching.into_iter().skip(start).take(PAGE as usize).collect() };
         Some(Ok(Rc::new((shown, count))))
     };
 
     let slug = StoredValue::new(title_slug(&section));
-    let export = move |raw: bool| {
+    let copied: CopyOutcome = RwSignal::new(None);
+    // Every entry the filter matches, across all pages: from the server when
+    // the list has a query, else from what the panel loaded. Then `deliver`.
+    let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         export_error.set(None);
+        copied.set(None);
         let f = filter.get_untracked();
-        let name = format!("pivot-{}-{}.csv", slug.get_value(), if raw { "raw" } else { "defanged" });
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
                 leptos::task::spawn_local(async move {
                     match fetch_all(api, q, f).await {
-                        Ok(items) => download(&name, "text/csv", &csv_of(&items, raw)),
+                        Ok(items) => deliver(items),
                         Err(e) => export_error.set(Some(e.to_string())),
                     }
                     exporting.set(false);
                 });
             }
-            None => download(&name, "text/csv", &csv_of(&first.get_value(), raw)),
+            None => deliver(matching(first.get_value(), &f)),
         }
+    };
+    let export = move |raw: bool| {
+        let name = format!("pivot-{}-{}.csv", slug.get_value(), if raw { "raw" } else { "defanged" });
+        whole_list(Box::new(move |items| download(&name, "text/csv", &csv_of(&items, raw))));
+    };
+    // Raw values, one per line: what a SIEM or EDR search box takes.
+    let copy_values = move || {
+        whole_list(Box::new(move |items| {
+            let n = items.len();
+            let text: Vec<&str> = items.iter().map(|a| a.value.as_str()).collect();
+            copy_and_report(text.join("\n"), format!("Copied {n} value{}", if n == 1 { "" } else { "s" }), copied);
+        }));
     };
 
     let count_text = move || match rows() {
@@ -353,6 +405,9 @@ pub fn AssociationList(
                     on:input=move |ev| { page.set(0); filter.set(event_target_value(&ev)); } />
                 <button class="export" disabled=move || exporting.get() on:click=move |_| export(false)>"Export CSV"</button>
                 <button class="export-raw" disabled=move || exporting.get() on:click=move |_| export(true)>"Export raw"</button>
+                <button class="copy-values" disabled=move || exporting.get() on:click=move |_| copy_values()
+                    title="Every value the filter matches, raw, one per line">"Copy values"</button>
+                <CopyOutcomeNote outcome=copied />
             </header>
             {move || export_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {

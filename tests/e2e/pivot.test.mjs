@@ -35,8 +35,8 @@ beforeEach(async () => {
 });
 
 /** Open Pivot as a Space would, on `type`/`item` (omit both for no item). */
-async function open(type, item, owner = "Demo Org", extra = {}) {
-  const page = await newPage(browser);
+async function open(type, item, owner = "Demo Org", extra = {}, contextOptions = {}) {
+  const page = await newPage(browser, contextOptions);
   page.on("dialog", (d) => d.accept());
   const params = {
     tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires,
@@ -320,6 +320,61 @@ test("every write-back action, each failing once first", async () => {
   }
   assert.match(await facts(), /Rating\s*★★★☆☆/);
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+});
+
+test("copy buttons put raw values on the clipboard, and say so when the browser refuses", async () => {
+  const clipboard = { permissions: ["clipboard-read", "clipboard-write"] };
+  const read = (page) => page.evaluate(() => navigator.clipboard.readText());
+  const list = "[data-section=associated-indicators]";
+  // The raw values, asked of the API directly (not through Pivot).
+  const rawValues = async (page) => page.evaluate(async (tok) => {
+    const r = await fetch("/api/v2/indicators/hosts/bad.example.com/indicators?owner=Demo%20Org", { headers: { Authorization: `TC-Token ${tok}` } });
+    return (await r.json()).data.indicator.map((i) => i.summary).sort();
+  }, token.token);
+
+  for (const v3 of [true, false]) {
+    // v3: the list copies through the server (TQL); v2 fallback: from what the panel loaded.
+    await sandbox.faults(v3 ? null : { v3: false });
+    const page = await open("Host", HOST, "Demo Org", {}, clipboard);
+    await settled(page);
+    assert.equal(await page.getAttribute("article", "data-api"), v3 ? "v3" : "v2");
+
+    await page.click(".item-actions .copy");
+    await page.waitForSelector(".item-actions .copied");
+    assert.equal(await read(page), HOST, "Copy value gives the raw value, not the defanged one shown");
+
+    const expected = await rawValues(page);
+    assert.ok(expected.length >= 3 && expected.some((v) => /[/:]/.test(v)), `seeded raw values: ${expected}`);
+    await page.click(`${list} .copy-values`);
+    await page.waitForFunction((sel) => /Copied \d+ values?/.test(document.querySelector(sel)?.textContent ?? ""), `${list} .copied`);
+    assert.deepEqual((await read(page)).split("\n").sort(), expected, `v3=${v3}: every value, raw, one per line`);
+
+    // Only what the filter matches.
+    const address = expected.find((v) => /^\d+\.\d+\.\d+\.\d+$/.test(v));
+    await page.fill(`${list} .filter`, address.split(".").slice(0, 2).join("."));
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.count === "1", `${list} .count`);
+    await page.click(`${list} .copy-values`);
+    await page.waitForFunction((sel) => /Copied 1 value$/.test(document.querySelector(sel)?.textContent ?? ""), `${list} .copied`);
+    assert.equal(await read(page), address);
+    await page.close();
+  }
+
+  // Refused (a frame without clipboard-write), or no clipboard at all (not a
+  // secure context): the analyst is told, and Pivot keeps working.
+  await sandbox.faults(null);
+  const page = await open("Host", HOST);
+  await settled(page);
+  await page.evaluate(() => { navigator.clipboard.writeText = () => Promise.reject(new DOMException("denied", "NotAllowedError")); });
+  await page.click(".item-actions .copy");
+  assert.match(await (await page.waitForSelector(".item-actions .copy-error")).textContent(), /did not let Pivot use the clipboard/);
+  await page.evaluate(() => Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined }));
+  await page.click(`${list} .copy-values`);
+  assert.match(await (await page.waitForSelector(`${list} .copy-error`)).textContent(), /select the text and copy it instead/);
+  await page.click(`${list} .assoc-list .pivot-link >> nth=0`);
+  await page.waitForFunction(() => !document.querySelector("h1.item-value")?.textContent.includes("bad[.]example"));
+  await page.waitForSelector(DONE);
+  assert.notEqual(await page.getAttribute("body", "data-state"), "crashed");
+  assert.deepEqual(page.errors, []);
 });
 
 /** Click `selector` and save the download it starts; its suggested name and bytes. */
