@@ -43,6 +43,52 @@ pub fn connect(context: &Context) -> ApiHandle {
     })
 }
 
+/// Data a view loads: Leptos' `LocalResource` behind one erased value type.
+///
+/// Why not `LocalResource<T>` itself: every distinct `T` (and fetcher future)
+/// compiles its own copy of the async-derived machinery into the wasm, a few
+/// KB each. Here the fetcher's future is boxed and its value is an
+/// `Rc<dyn Any>`, so there is one copy for all; `get` gives the `T` back.
+pub struct ApiResource<T> {
+    inner: LocalResource<Rc<dyn std::any::Any>>,
+    value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ApiResource<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ApiResource<T> {}
+
+type Fetch = Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Rc<dyn std::any::Any>>>>>;
+
+impl<T: Clone + 'static> ApiResource<T> {
+    /// Runs `fetch` now and again whenever a signal it read changes (as `LocalResource::new`).
+    pub fn new<F: std::future::Future<Output = T> + 'static>(fetch: impl Fn() -> F + 'static) -> Self {
+        let fetch: Fetch = Rc::new(move || {
+            let f = fetch();
+            Box::pin(async move { Rc::new(f.await) as Rc<dyn std::any::Any> })
+        });
+        ApiResource { inner: erased(fetch), value: std::marker::PhantomData }
+    }
+
+    /// The value once loaded (tracked, as `LocalResource::get`).
+    pub fn get(&self) -> Option<T> {
+        self.inner.get().and_then(|v| v.downcast_ref::<T>().cloned())
+    }
+
+    pub fn refetch(&self) {
+        self.inner.refetch();
+    }
+}
+
+/// The one `LocalResource` instantiation (not generic, so compiled once).
+fn erased(fetch: Fetch) -> LocalResource<Rc<dyn std::any::Any>> {
+    LocalResource::new(move || fetch())
+}
+
 /// A loaded value or the error that stopped it, cheap to clone into views.
 pub type Loaded<T> = Result<Rc<T>, Rc<Error>>;
 
@@ -74,8 +120,8 @@ pub fn session_storage() -> Option<web_sys::Storage> {
 
 /// The owners this user can see (their types decide where writes and
 /// imports may go); asked once per page, at the same moment as its first panel.
-pub fn owners_resource(api: ApiHandle) -> LocalResource<Loaded<Vec<Owner>>> {
-    LocalResource::new(move || {
+pub fn owners_resource(api: ApiHandle) -> ApiResource<Loaded<Vec<Owner>>> {
+    ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
     })

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle};
+use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle, ApiResource};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::sections::{Assoc, ErrorNotice};
@@ -181,7 +181,7 @@ const SEARCH_RESULTS: u32 = 20;
 fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let asked = RwSignal::new(None::<String>);
-    let results = LocalResource::new(move || {
+    let results = ApiResource::new(move || {
         let q = asked.get();
         let client = api.with_value(|a| a.client.clone());
         let owner = api.with_value(|a| a.default_owner.clone());

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::api::{loaded, ApiHandle, Loaded};
+use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::writeback::{WriteBack, Writable};
 use super::fields::Facts;
 use super::graph::RelationGraph;
@@ -32,10 +32,10 @@ pub fn GroupPanel(
     kind: GroupType,
     id: u64,
     owner: Option<String>,
-    owners: LocalResource<Loaded<Vec<Owner>>>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
-    let core = LocalResource::new(move || {
+    let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         async move {
             let panel = crate::tc::load_group_panel(&client, kind, id as i64).await;
@@ -81,7 +81,7 @@ fn GroupBody(
     api: ApiHandle,
     panel: Rc<Panel>,
     kind: GroupType,
-    owners: LocalResource<Loaded<Vec<Owner>>>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
     write_outcome: RwSignal<Option<Result<String, String>>>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::api::{loaded, ApiHandle, Loaded};
+use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::fields::Facts;
 use super::graph::RelationGraph;
 use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
@@ -23,14 +23,14 @@ use crate::tc::{ApiVersion, IndicatorPanel as Panel, IndicatorRef, IndicatorType
 pub fn IndicatorPanel(
     api: ApiHandle,
     target: IndicatorRef,
-    owners: LocalResource<Loaded<Vec<Owner>>>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
     let target = StoredValue::new(target);
     // Other owners of the value need only its type and value: they leave with
     // the core, just before it, so their small answer is usually handled before
     // the core's render rather than after its layout and paint.
-    let other_owners = LocalResource::new(move || {
+    let other_owners = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
         async move {
@@ -38,7 +38,7 @@ pub fn IndicatorPanel(
             Some(loaded(client.v2_list(v2::indicator_owners(&item), "owner", Owner::read).await.map(|p| p.items)))
         }
     });
-    let core = LocalResource::new(move || {
+    let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
         async move {
@@ -120,7 +120,7 @@ pub fn PanelSkeleton() -> impl IntoView {
 fn IndicatorBody(
     api: ApiHandle,
     panel: Rc<Panel>,
-    owners: LocalResource<Loaded<Vec<Owner>>>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
     write_outcome: RwSignal<Option<Result<String, String>>>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::api::{loaded, ApiHandle, Loaded};
+use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use crate::defang::defang;
 use crate::display::tlp_class;
 use crate::export::to_csv;
@@ -323,7 +323,7 @@ pub fn AssociationList(
     let exporting = RwSignal::new(false);
 
     // Server pages beyond the first, or a filtered first page.
-    let fetched = LocalResource::new(move || {
+    let fetched = ApiResource::new(move || {
         let (f, p) = (filter.get(), page.get());
         let q = query.get_value();
         async move {
@@ -393,7 +393,7 @@ pub fn AssociationList(
         _ => "…".to_owned(),
     };
     let pages = move || match rows() {
-        Some(Ok(r)) => r.1.map(|n| ((n.max(0) as u32) + PAGE - 1) / PAGE).unwrap_or(1).max(1),
+        Some(Ok(r)) => r.1.map(|n| (n.max(0) as u32).div_ceil(PAGE)).unwrap_or(1).max(1),
         _ => 1,
     };
 

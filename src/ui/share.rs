@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{connect, current_fragment, owners_resource, ApiHandle, Loaded};
+use super::api::{connect, current_fragment, owners_resource, ApiHandle, ApiResource, Loaded};
 use super::sections::download_bytes;
 use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
@@ -190,7 +190,7 @@ async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, String>
 /// Import a package file into an owner of this instance: the plan first, then
 /// the import with progress, then the verification report.
 #[component]
-pub fn ImportScreen(api: ApiHandle, owners: LocalResource<Loaded<Vec<Owner>>>) -> impl IntoView {
+pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> impl IntoView {
     let file: NodeRef<leptos::html::Input> = NodeRef::new();
     let owner = RwSignal::new(String::new());
     let busy = RwSignal::new(false);

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{ApiHandle, Loaded};
+use super::api::{ApiHandle, ApiResource, Loaded};
 use crate::tc::request::HttpRequest;
 use crate::tc::types::GROUP_TYPES;
 use crate::tc::v2::{self, ItemRef};
@@ -46,7 +46,7 @@ pub fn confirm(question: &str) -> bool {
 pub fn WriteBack(
     api: ApiHandle,
     target: Writable,
-    owners: LocalResource<Loaded<Vec<Owner>>>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
     /// The last write's result. Owned by the panel: the panel's body (and this
     /// card) is rebuilt when it reloads after a write, the message must stay.
     outcome: RwSignal<Option<Result<String, String>>>,
