@@ -319,7 +319,7 @@ pub fn AssociationList(
     let first = StoredValue::new(first);
     let server = query.is_some();
     let query = StoredValue::new(query);
-    let export_error = RwSignal::new(None::<String>);
+    let whole_list_error = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
 
     // Server pages beyond the first, or a filtered first page.
@@ -355,7 +355,7 @@ pub fn AssociationList(
     // Every entry the filter matches, across all pages: from the server when
     // the list has a query, else from what the panel loaded. Then `deliver`.
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
-        export_error.set(None);
+        whole_list_error.set(None);
         copied.set(None);
         let f = filter.get_untracked();
         match query.get_value() {
@@ -364,7 +364,7 @@ pub fn AssociationList(
                 leptos::task::spawn_local(async move {
                     match fetch_all(api, q, f).await {
                         Ok(items) => deliver(items),
-                        Err(e) => export_error.set(Some(e.to_string())),
+                        Err(e) => whole_list_error.set(Some(e.to_string())),
                     }
                     exporting.set(false);
                 });
@@ -409,7 +409,7 @@ pub fn AssociationList(
                     title="Every value the filter matches, raw, one per line">"Copy values"</button>
                 <CopyOutcomeNote outcome=copied />
             </header>
-            {move || export_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
+            {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {
                 None => view! { <Skeleton lines=4 /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| fetched.refetch()) /> }.into_any(),
