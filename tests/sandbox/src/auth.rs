@@ -68,7 +68,7 @@ pub fn authenticate(app: &App, req: &Req) -> Res<Kind> {
         let Ok(given) = base64::engine::general_purpose::STANDARD.decode(sig.trim()) else {
             return Err(unauth("Invalid signature"));
         };
-        let msg = signed_string(&req.path, &req.query, &req.method, ts.trim());
+        let msg = signed_string(&req.raw_path, &req.query, &req.method, ts.trim());
         let mut mac = Hmac::<Sha256>::new_from_slice(app.cfg.secret_key.as_bytes()).expect("hmac key");
         mac.update(msg.as_bytes());
         return match mac.verify_slice(&given) {

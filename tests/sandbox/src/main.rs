@@ -131,5 +131,8 @@ fn main() {
         let _ = writeln!(out, "listening on http://127.0.0.1:{}", port);
         let _ = out.flush();
     }
-    server::serve(app, listener);
+    if let Err(e) = server::serve(app, listener) {
+        eprintln!("tc-sandbox: cannot serve: {}", e);
+        std::process::exit(1);
+    }
 }

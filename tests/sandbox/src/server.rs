@@ -1,12 +1,13 @@
-//! HTTP plumbing: worker threads, request log, latency and faults, auth, dispatch.
+//! Request plumbing: dot segments, request log, latency and faults, auth, dispatch.
 
 use crate::auth;
 use crate::faults::{FaultAction, Faults};
-use crate::util::{err_body, now_ms, parse_query, redact_query, ApiErr, Rng};
+use crate::util::{err_body, now_ms, parse_query, redact_query, remove_dot_segments, ApiErr, Rng};
 use crate::Config;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 pub struct AppInner {
     pub cfg: Config,
@@ -42,8 +43,11 @@ impl AppInner {
 
 pub struct Req {
     pub method: String,
-    /// Raw path as received (percent-encoding kept).
+    /// The path as routed: the raw path with its dot segments resolved (see
+    /// `util::remove_dot_segments`), percent-encoding otherwise kept.
     pub path: String,
+    /// The path exactly as received: what an HMAC signature covers.
+    pub raw_path: String,
     /// Raw query as received (without '?').
     pub query: String,
     pub params: Vec<(String, String)>,
@@ -97,48 +101,50 @@ impl Resp {
 }
 
 /// Answer requests until the process ends.
-pub fn serve(app: App, listener: std::net::TcpListener) {
-    crate::http::serve(listener, move |rq| handle(&app, rq));
+pub fn serve(app: App, listener: std::net::TcpListener) -> std::io::Result<()> {
+    crate::http::serve(listener, move |rq| handle(app.clone(), rq))
 }
 
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
 
-fn handle(app: &App, rq: crate::http::Request) -> crate::http::Response {
+async fn handle(app: App, rq: crate::http::Request) -> crate::http::Response {
     let start = now_ms();
-    let (path, query) = match rq.target.split_once('?') {
+    let (raw_path, query) = match rq.target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (rq.target.clone(), String::new()),
     };
-    let req = Req { method: rq.method, params: parse_query(&query), path, query, headers: rq.headers, body: rq.body };
+    let path = remove_dot_segments(&raw_path);
+    let req = Arc::new(Req { method: rq.method, params: parse_query(&query), path, raw_path, query, headers: rq.headers, body: rq.body });
 
-    let resp = if req.path.starts_with("/_sandbox") {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| control(app, &req)))
-            .unwrap_or_else(|_| Resp::err(false, &ApiErr::new(500, "Internal server error")));
-        return response(r);
-    } else {
-        // A bug must never take a worker thread down: answer 500 with an error body instead.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(app, &req)))
-            .unwrap_or_else(|_| Resp::err(is_v3(&req.path), &ApiErr::new(500, "Internal server error")))
-    };
+    if req.path.starts_with("/_sandbox") {
+        return response(blocking(&app, &req, false, control).await);
+    }
+    let resp = process(&app, &req).await;
     let status = resp.status;
     let end = now_ms();
-    eprintln!(
-        "{} {}{} {} start={} end={}",
-        req.method,
-        req.path,
-        if req.query.is_empty() { String::new() } else { format!("?{}", redact_query(&req.query)) },
-        status,
-        start,
-        end
-    );
+    let query = if req.query.is_empty() { String::new() } else { format!("?{}", redact_query(&req.query)) };
+    // Both spellings when they differ: what was sent, and what it resolved to.
+    let sent = if req.raw_path == req.path { String::new() } else { format!(" sent={}", req.raw_path) };
+    eprintln!("{} {}{} {} start={} end={}{}", req.method, req.path, query, status, start, end, sent);
     {
         let mut log = app.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.push(json!({"method": req.method, "path": req.path, "query": redact_query(&req.query), "status": status, "startMs": start, "endMs": end}));
+        log.push(json!({"method": req.method, "path": req.path, "rawPath": req.raw_path, "query": redact_query(&req.query),
+                        "status": status, "startMs": start, "endMs": end}));
         if log.len() > 100_000 {
             log.drain(..50_000);
         }
     }
     response(resp)
+}
+
+/// Runs a handler on tokio's blocking pool: handlers use SQLite and mutexes, and a
+/// burst must not wait for one of them on a runtime thread. A bug in a handler
+/// answers 500 with an error body and never takes the server down.
+async fn blocking(app: &App, req: &Arc<Req>, v3: bool, f: fn(&App, &Req) -> Resp) -> Resp {
+    let (app, req) = (app.clone(), req.clone());
+    tokio::task::spawn_blocking(move || f(&app, &req))
+        .await
+        .unwrap_or_else(|_| Resp::err(v3, &ApiErr::new(500, "Internal server error")))
 }
 
 fn response(mut r: Resp) -> crate::http::Response {
@@ -152,7 +158,7 @@ fn is_v3(path: &str) -> bool {
     path.starts_with("/api/v3/") || path == "/api/v3"
 }
 
-fn process(app: &App, req: &Req) -> Resp {
+async fn process(app: &App, req: &Arc<Req>) -> Resp {
     let is_api = req.path.starts_with("/api/") || req.path == "/api" || req.path == "/appAuth";
     if !is_api {
         return Resp::err(false, &ApiErr::new(404, format!("Not found: {}", req.path)));
@@ -166,7 +172,7 @@ fn process(app: &App, req: &Req) -> Resp {
         (d, a, f.v3)
     };
     if delay > 0 {
-        std::thread::sleep(std::time::Duration::from_millis(delay));
+        tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let mut body_fault = None;
     match action {
@@ -192,7 +198,7 @@ fn process(app: &App, req: &Req) -> Resp {
     if v3 && !v3_enabled {
         return Resp::err(false, &ApiErr::new(404, "HTTP 404 Not Found"));
     }
-    let mut resp = dispatch(app, req, v3);
+    let mut resp = blocking(app, req, v3, if v3 { dispatch_v3 } else { dispatch_v2 }).await;
     if let Some((kind, slow_ms)) = body_fault {
         match kind.as_str() {
             "truncated" => {
@@ -202,10 +208,18 @@ fn process(app: &App, req: &Req) -> Resp {
             "malformed" => {
                 resp.body = b"{\"status\":\"Success\",\"data\":<html>Gateway hiccup</html>".to_vec();
             }
-            _ => std::thread::sleep(std::time::Duration::from_millis(slow_ms)),
+            _ => tokio::time::sleep(Duration::from_millis(slow_ms)).await,
         }
     }
     resp
+}
+
+fn dispatch_v3(app: &App, req: &Req) -> Resp {
+    dispatch(app, req, true)
+}
+
+fn dispatch_v2(app: &App, req: &Req) -> Resp {
+    dispatch(app, req, false)
 }
 
 fn dispatch(app: &App, req: &Req, v3: bool) -> Resp {

@@ -242,3 +242,101 @@ mod tests {
         assert_eq!(redact_query("expiredToken=abc&x=1"), "expiredToken=REDACTED&x=1");
     }
 }
+
+/// A path segment that is `.` to a URL parser: `.` or `%2e` (WHATWG URL "single-dot segment").
+fn is_single_dot(seg: &str) -> bool {
+    seg == "." || seg.eq_ignore_ascii_case("%2e")
+}
+
+/// A path segment that is `..` to a URL parser: `..`, `.%2e`, `%2e.` or `%2e%2e`, any case.
+fn is_double_dot(seg: &str) -> bool {
+    matches!(seg.to_ascii_lowercase().as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
+}
+
+/// The raw path with its dot segments resolved, as RFC 3986 §5.2.4 (remove_dot_segments)
+/// and browsers do, and as a real ThreatConnect front end does before routing: a
+/// percent-encoded dot counts as a dot, but nothing else is decoded (`%2F` stays inside
+/// its segment). `..` never climbs above `/`. A target that is not an absolute path is kept.
+pub fn remove_dot_segments(raw: &str) -> String {
+    if !raw.starts_with('/') {
+        return raw.to_string();
+    }
+    let segs: Vec<&str> = raw[1..].split('/').collect();
+    let mut out: Vec<&str> = Vec::with_capacity(segs.len());
+    for (i, seg) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        if is_single_dot(seg) || is_double_dot(seg) {
+            if is_double_dot(seg) {
+                out.pop();
+            }
+            // "/a/b/.." is "/a/": a trailing dot segment leaves the directory's slash.
+            if last {
+                out.push("");
+            }
+        } else {
+            out.push(seg);
+        }
+    }
+    format!("/{}", out.join("/"))
+}
+
+#[cfg(test)]
+mod dot_segment_tests {
+    use super::remove_dot_segments;
+    use proptest::prelude::*;
+
+    /// RFC 3986 §5.2.4's own examples, §5.4's normal and abnormal examples that reach
+    /// remove_dot_segments (base path /b/c/d;p merged), and WHATWG's percent-encoded dots.
+    #[test]
+    fn documented_examples() {
+        for (raw, want) in [
+            ("/a/b/c/./../../g", "/a/g"),
+            ("/b/c/g", "/b/c/g"),
+            ("/b/c/./g", "/b/c/g"),
+            ("/b/c/g/", "/b/c/g/"),
+            ("/b/c/.", "/b/c/"),
+            ("/b/c/./", "/b/c/"),
+            ("/b/c/..", "/b/"),
+            ("/b/c/../", "/b/"),
+            ("/b/c/../g", "/b/g"),
+            ("/b/c/../..", "/"),
+            ("/b/c/../../", "/"),
+            ("/b/c/../../g", "/g"),
+            ("/b/c/../../../g", "/g"),
+            ("/b/c/../../../../g", "/g"),
+            ("/./g", "/g"),
+            ("/../g", "/g"),
+            ("/b/c/g.", "/b/c/g."),
+            ("/b/c/.g", "/b/c/.g"),
+            ("/b/c/g..", "/b/c/g.."),
+            ("/b/c/..g", "/b/c/..g"),
+            ("/b/c/./../g", "/b/g"),
+            ("/b/c/./g/.", "/b/c/g/"),
+            ("/b/c/g/./h", "/b/c/g/h"),
+            ("/b/c/g/../h", "/b/c/h"),
+            // Percent-encoded dots are dots; %2F is not a slash.
+            ("/api/v2/indicators/hosts/evil.com/tags/%2e%2e", "/api/v2/indicators/hosts/evil.com/"),
+            ("/api/v2/x/.%2E/y", "/api/v2/y"),
+            ("/api/v2/x/%2E./y", "/api/v2/y"),
+            ("/api/v2/x/%2e/y", "/api/v2/x/y"),
+            ("/api/v2/x/..%2F..%2Fowners", "/api/v2/x/..%2F..%2Fowners"),
+            ("/api/v2/x/%2e%2e%2e", "/api/v2/x/%2e%2e%2e"),
+            ("/", "/"),
+            ("*", "*"),
+        ] {
+            assert_eq!(remove_dot_segments(raw), want, "{raw}");
+        }
+    }
+
+    proptest! {
+        /// A second opinion: the WHATWG URL parser (`url` crate), on paths built from the
+        /// pieces that matter (slashes, dots, percent-encoded dots and slashes, letters).
+        #[test]
+        fn agrees_with_the_whatwg_url_parser(parts in proptest::collection::vec(
+            prop_oneof!["/", "\\.", "\\.\\.", "%2e", "%2E", "\\.%2e", "%2e\\.", "%2E%2e", "%2F", "%2f", "a", "b", "a\\.b", "x%2eb"], 0..16)) {
+            let raw = format!("/{}", parts.concat());
+            let parsed = url::Url::parse(&format!("http://h{raw}")).unwrap();
+            prop_assert_eq!(remove_dot_segments(&raw), parsed.path(), "{}", raw);
+        }
+    }
+}

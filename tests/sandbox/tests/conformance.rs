@@ -1,5 +1,5 @@
 //! The sandbox answers with the field names of ThreatConnect's documented examples
-//! (../shared/fixtures/threatconnect-docs/). The key lists below are copied from those fixtures.
+//! (tests/fixtures/threatconnect-docs/ in the pivot package). The key lists below are copied from those fixtures.
 mod common;
 use common::*;
 use serde_json::Value;

@@ -1,0 +1,102 @@
+//! Dot segments, like a real front end: the sandbox resolves `.` and `..` (and their
+//! percent-encoded spellings) in the raw path before routing, as browsers and
+//! ThreatConnect's own front end do, so a client that lets a dot segment through
+//! really reaches the parent resource. Raw sockets, so no client normalises first.
+mod common;
+use common::*;
+use serde_json::Value;
+
+const HOST: &str = "/api/v2/indicators/hosts/bad.example.com";
+
+fn summary(r: &Resp) -> Value {
+    r.json()["data"]["host"]["hostName"].clone()
+}
+
+#[test]
+fn a_dot_dot_tag_names_the_indicator_itself() {
+    let sb = Sandbox::start(&[]);
+    // What the client once sent for "remove tag ..": the parent, i.e. the host.
+    for tail in ["/tags/..", "/tags/%2e%2e", "/tags/.%2E", "/tags/%2E.", "/tags/x/../.."] {
+        let r = sb.get(&format!("{HOST}{tail}"));
+        assert_eq!(r.status, 200, "{tail}: {}", r.text());
+        assert_eq!(summary(&r), "bad.example.com", "{tail}");
+    }
+    // A single dot stays where it is: the host's tag list.
+    for tail in ["/tags/.", "/tags/%2e", "/./tags"] {
+        let r = sb.get(&format!("{HOST}{tail}"));
+        assert_eq!(r.status, 200, "{tail}: {}", r.text());
+        assert!(r.json()["data"]["tag"].is_array(), "{tail}: {}", r.text());
+    }
+    // And the harm is real: DELETE of tag "%2e%2e" deletes the host.
+    let r = sb.hmac("DELETE", &format!("{HOST}/tags/%2e%2e"), None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(sb.get(HOST).status, 404, "the host was deleted through its tag path");
+}
+
+#[test]
+fn climbing_reaches_another_resource_and_percent_encoded_slashes_stay_inside_their_segment() {
+    let sb = Sandbox::start(&[]);
+    let r = sb.get("/api/v3/indicators/1/../../../v2/owners");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["data"]["owner"].is_array());
+    // Above the root is the root.
+    assert_eq!(sb.get("/api/../../../api/v2/owners").status, 200);
+    // %2F is not a separator: "a/../b" is one segment (an indicator that does not exist), not "b".
+    let r = sb.get("/api/v2/indicators/hosts/bad.example.com%2F..%2F..");
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.text().contains("bad.example.com/../.."), "{}", r.text());
+}
+
+#[test]
+fn hmac_covers_the_path_as_sent_and_the_log_shows_both() {
+    let sb = Sandbox::start(&[]);
+    sb.control("DELETE", "/_sandbox/requests", None);
+    let sent = "/api/v2/indicators/hosts/bad.example.com/tags/%2E%2E?owner=Demo%20Org";
+    let resolved = "/api/v2/indicators/hosts/bad.example.com/";
+    // Signed over the raw path: accepted.
+    assert_eq!(sb.get(sent).status, 200);
+    // Signed over the resolved path but sent raw: refused, as a real instance would.
+    let ts = now_s().to_string();
+    let h = hmac_headers("GET", &format!("{resolved}?owner=Demo%20Org"), &ts, SECRET);
+    let r = sb.raw("GET", sent, &h, b"");
+    assert_eq!(r.status, 401, "{}", r.text());
+    let log = sb.control("GET", "/_sandbox/requests", None).json();
+    let entries = log["data"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{log}");
+    for e in entries {
+        assert_eq!(e["path"], resolved, "{e}");
+        assert_eq!(e["rawPath"], "/api/v2/indicators/hosts/bad.example.com/tags/%2E%2E", "{e}");
+        assert_eq!(e["query"], "owner=Demo%20Org", "{e}");
+    }
+    assert_eq!(entries[0]["status"], 200);
+    assert_eq!(entries[1]["status"], 401);
+}
+
+#[test]
+fn stderr_log_names_what_was_sent_when_it_differs() {
+    use std::io::{BufRead, BufReader, Read};
+    let db = temp_db();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--seed", "empty", "--db"])
+        .arg(&db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let ts = now_s().to_string();
+    for target in ["/api/v2/x/%2e%2e/owners", "/api/v2/owners"] {
+        assert_eq!(raw_request(port, "GET", target, &hmac_headers("GET", target, &ts, SECRET), b"").status, 200);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("GET ")).collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("GET /api/v2/owners 200 start=") && lines[0].ends_with(" sent=/api/v2/x/%2e%2e/owners"), "{}", lines[0]);
+    assert!(lines[1].starts_with("GET /api/v2/owners 200 start=") && !lines[1].contains("sent="), "{}", lines[1]);
+    let _ = std::fs::remove_dir_all(db.parent().unwrap());
+}
