@@ -1,5 +1,5 @@
-//! Conformance: every documented ThreatConnect response in `TC_FIXTURES`
-//! (default `../shared/fixtures/threatconnect-docs`) decodes with the typed
+//! Conformance: every documented ThreatConnect response in
+//! `tests/fixtures/threatconnect-docs` (copied from ThreatConnect's documentation) decodes with the typed
 //! model its request line names, and the decoded values carry the fixture's
 //! identifying fields (ids, summary or name, type, owner).
 //!
@@ -391,25 +391,15 @@ fn check(shape: Shape, body: &Value, ids: &[Identity]) -> Vec<String> {
     problems
 }
 
-fn fixtures_dir() -> Option<PathBuf> {
-    match std::env::var_os("TC_FIXTURES") {
-        Some(d) => Some(PathBuf::from(d)),
-        None => {
-            let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/threatconnect-docs");
-            if d.is_dir() {
-                Some(d)
-            } else {
-                eprintln!("SKIPPED: TC_FIXTURES is unset and {} does not exist", d.display());
-                None
-            }
-        }
-    }
+/// The documented examples, kept in the project (see tests/fixtures/README.md).
+fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/threatconnect-docs")
 }
 
 #[test]
 fn every_documented_response_decodes_with_its_typed_model() {
-    let Some(dir) = fixtures_dir() else { return };
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read TC_FIXTURES folder {}: {e}", dir.display()));
+    let dir = fixtures_dir();
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read the fixtures folder {}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))

@@ -3,8 +3,7 @@
 //! a local SMTP sink: publish, import (dry run and real), pull --once, republish
 //! after a change, skip when unchanged, refused packages, notifications, exit codes.
 //!
-//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same CARGO_TARGET_DIR)
-//! or `TC_SANDBOX_BIN`. Without it the tests report SKIPPED, except with CI=true, where they fail.
+//! The sandbox is built from the current source first (tests/support).
 
 #![cfg(feature = "native")]
 
@@ -24,7 +23,7 @@ use support::{clear_requests, requests, Sandbox, writes};
 const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
 const TARGET_SECRET: &str = "tgt-SECRET-41be02";
 
-fn start(name: &str, seed: &str) -> Option<Sandbox> {
+fn start(name: &str, seed: &str) -> Sandbox {
     if seed == "demo" {
         support::start(name, seed, "source-id", SOURCE_SECRET)
     } else {
@@ -79,8 +78,8 @@ fn json_line(o: &Output) -> Value {
 
 #[test]
 fn publish_import_pull_republish_and_skip() {
-    let Some(src) = start("flow", "demo") else { return };
-    let Some(tgt) = start("flow", "empty") else { return };
+    let src = start("flow", "demo");
+    let tgt = start("flow", "empty");
     let file = tmp("incident-9.json");
 
     // publish: the package file and the source datastore record.
@@ -160,8 +159,8 @@ fn publish_import_pull_republish_and_skip() {
 
 #[test]
 fn refused_package_writes_nothing_and_exits_1() {
-    let Some(src) = start("bad", "demo") else { return };
-    let Some(tgt) = start("bad", "empty") else { return };
+    let src = start("bad", "demo");
+    let tgt = start("bad", "empty");
     let file = tmp("to-tamper.json");
     let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
     assert_eq!(code(&o), 0);
@@ -235,8 +234,8 @@ fn attachment(msg: &str) -> String {
 
 #[test]
 fn pull_notifies_by_email_with_the_log_and_exit_codes() {
-    let Some(src) = start("mail", "demo") else { return };
-    let Some(tgt) = start("mail", "empty") else { return };
+    let src = start("mail", "demo");
+    let tgt = start("mail", "empty");
     let (port, got) = smtp_sink();
     let port = port.to_string();
     let secret_file = tmp("source.key");

@@ -2,8 +2,7 @@
 //! (`--seed demo`) and a target (`--seed empty`), each on its own port with its own
 //! credentials and a temporary database.
 //!
-//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same CARGO_TARGET_DIR)
-//! or `TC_SANDBOX_BIN`. Without it the tests report SKIPPED, except with CI=true, where they fail.
+//! The sandbox is built from the current source first (tests/support).
 
 #![cfg(feature = "native")]
 
@@ -19,7 +18,7 @@ use std::collections::BTreeMap;
 mod support;
 use support::{clear_requests, faults, requests, run, Sandbox, writes};
 
-fn start(name: &str, seed: &str) -> Option<Sandbox> {
+fn start(name: &str, seed: &str) -> Sandbox {
     if seed == "demo" {
         support::start(name, seed, "source-id", "source-secret")
     } else {
@@ -28,8 +27,8 @@ fn start(name: &str, seed: &str) -> Option<Sandbox> {
 }
 
 /// A source and a target sandbox.
-fn pair(name: &str) -> Option<(Sandbox, Sandbox)> {
-    Some((start(name, "demo")?, start(name, "empty")?))
+fn pair(name: &str) -> (Sandbox, Sandbox) {
+    (start(name, "demo"), start(name, "empty"))
 }
 
 fn client(sb: &Sandbox) -> Client<NativeTransport> {
@@ -97,7 +96,7 @@ fn assert_no_duplicates_nothing_missing(c: &Client<NativeTransport>, pkg: &Share
 
 #[test]
 fn publish_import_reimport_republish_pull_and_skip() {
-    let Some((src, tgt)) = pair("flow") else { return };
+    let (src, tgt) = pair("flow");
     let (s, t) = (client(&src), client(&tgt));
 
     // Publish: the package is stored in the source's datastore and returned.
@@ -227,7 +226,7 @@ fn altered(pkg: &SharePackage, f: impl FnOnce(&mut SharePackage)) -> SharePackag
 
 #[test]
 fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
-    let Some((src, tgt)) = pair("attrtype") else { return };
+    let (src, tgt) = pair("attrtype");
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let custom = altered(&pkg, |p| {
@@ -255,7 +254,7 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
 
 #[test]
 fn security_labels_missing_in_the_target_are_created_then_applied() {
-    let Some((src, tgt)) = pair("labels") else { return };
+    let (src, tgt) = pair("labels");
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     // A label the source has and the target does not (a source-specific marking).
@@ -286,7 +285,7 @@ fn security_labels_missing_in_the_target_are_created_then_applied() {
 
 #[test]
 fn bad_packages_are_refused_before_anything_is_written() {
-    let Some((src, tgt)) = pair("bad") else { return };
+    let (src, tgt) = pair("bad");
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let good = String::from_utf8(pkg.to_bytes()).unwrap();
@@ -332,7 +331,7 @@ fn interrupted(
     bad: &[&str],
     job_after: (i64, &str),
 ) {
-    let Some((src, tgt)) = pair(name) else { return };
+    let (src, tgt) = pair(name);
     let (s, t) = (client(&src), client(&tgt));
     let (base, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let pkg = pkg_of(&base);
@@ -409,7 +408,7 @@ fn interrupted_while_fetching_errors() {
 
 #[test]
 fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
-    let Some((src, tgt)) = pair("big") else { return };
+    let (src, tgt) = pair("big");
     let (s, t) = (client(&src), client(&tgt));
     clear_requests(&src);
     let (pkg, _) = run(exec::publish(&s, GroupType::Campaign, 1, &opts())).unwrap();
@@ -439,7 +438,7 @@ fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
 
 #[test]
 fn pull_reports_a_refused_package_and_goes_on() {
-    let Some((src, tgt)) = pair("pullbad") else { return };
+    let (src, tgt) = pair("pullbad");
     let (s, t) = (client(&src), client(&tgt));
     run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
     let (p10, _) = run(exec::publish(&s, GroupType::IntrusionSet, 10, &opts())).unwrap();

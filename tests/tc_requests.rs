@@ -165,10 +165,12 @@ fn batch_job_shape_limits_and_polling() {
     assert_eq!(line(&r), "POST /v2/batch");
     // action and attributeWriteType are separate fields (the JS SDK overwrote one with the other).
     assert_eq!(body(&r), json!({"version": "V2", "owner": "Example Org", "haltOnError": false, "action": "Create", "attributeWriteType": "Append", "tagWriteType": "Replace"}));
-    // The shared batch inputs are accepted as upload bodies.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/threatconnect-batch");
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for e in entries.flatten() {
+    // The documented batch inputs (tests/fixtures/threatconnect-batch) are accepted as upload bodies.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/threatconnect-batch");
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().collect();
+    assert_eq!(entries.len(), 11, "the 11 documented batch inputs in {}", dir.display());
+    {
+        for e in entries {
             let data: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
             let r = v2::upload_batch(7, &data).unwrap();
             assert_eq!(line(&r), "POST /v2/batch/7");

@@ -3,8 +3,7 @@
 //! implementation, awkward values in paths, custom types, token issue and
 //! renewal, the v2 fallback with v3 switched off, injected faults, a batch job.
 //!
-//! Needs the sandbox binary: `cargo build -p tc-sandbox` (same CARGO_TARGET_DIR),
-//! or `TC_SANDBOX_BIN=/path/to/tc-sandbox`. Without it the tests report skipped.
+//! The sandbox is built from the current source first (tests/support).
 
 #![cfg(feature = "native")]
 
@@ -21,7 +20,7 @@ const KEY: &str = "client-test-secret";
 mod support;
 use support::{faults, run, Sandbox};
 
-fn start(name: &str) -> Option<Sandbox> {
+fn start(name: &str) -> Sandbox {
     support::start(name, "demo", ID, KEY)
 }
 
@@ -31,7 +30,7 @@ fn hmac_client(sb: &Sandbox) -> Client<NativeTransport> {
 
 #[test]
 fn panels_search_and_awkward_values_over_hmac() {
-    let Some(sb) = start("panels") else { return };
+    let sb = start("panels");
     let c = hmac_client(&sb);
 
     let r = IndicatorRef::new(IndicatorType::Host, "bad.example.com", Some("Demo Org"));
@@ -70,7 +69,7 @@ fn panels_search_and_awkward_values_over_hmac() {
 
 #[test]
 fn v2_fallback_when_v3_is_off_runs_concurrently() {
-    let Some(sb) = start("v2") else { return };
+    let sb = start("v2");
     let c = hmac_client(&sb);
     faults(&sb, json!({"v3": false, "latencyMs": 300}));
     let r = IndicatorRef::new(IndicatorType::Host, "bad.example.com", Some("Demo Org"));
@@ -87,7 +86,7 @@ fn v2_fallback_when_v3_is_off_runs_concurrently() {
 
 #[test]
 fn token_issue_renewal_and_faults() {
-    let Some(sb) = start("token") else { return };
+    let sb = start("token");
     let c = hmac_client(&sb);
     let token = run(async { envelope::v3_token(&c.json(v3::api_token()).await?) }).unwrap();
 
@@ -121,16 +120,30 @@ fn token_issue_renewal_and_faults() {
 
 #[test]
 fn batch_job_runs_to_completion() {
-    let Some(sb) = start("batch") else { return };
+    let sb = start("batch");
     let c = hmac_client(&sb);
-    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/threatconnect-batch/batch-input-1.json");
-    let Ok(bytes) = std::fs::read(&input) else {
-        eprintln!("SKIPPED: {} not found", input.display());
-        return;
-    };
+    let input = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/threatconnect-batch/batch-input-1.json");
+    let bytes = std::fs::read(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
     let data: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let out = run(pivot::tc::batch::run_batch(&c, &pivot::tc::v2::BatchConfig::create("Demo Org"), &data, 20)).unwrap();
     assert!(out.status.is_done());
     assert_eq!(out.status.error_count as usize, out.errors.len());
     assert!(out.status.success_count > 0, "{:?}", out.status);
+}
+
+/// The sandbox these tests run is built from this checkout's source: no source
+/// file is newer than the binary (`cargo test` alone would not rebuild another
+/// workspace member's binary, so a sandbox change could go untested).
+#[test]
+fn the_sandbox_under_test_is_built_from_its_current_source() {
+    let bin = support::sandbox_bin();
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap();
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/src");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&src).unwrap().flatten() {
+        let changed = e.metadata().and_then(|m| m.modified()).unwrap();
+        assert!(changed <= built, "{} is newer than {}", e.path().display(), bin.display());
+        checked += 1;
+    }
+    assert!(checked > 5, "read only {checked} sandbox sources");
 }

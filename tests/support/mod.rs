@@ -1,9 +1,8 @@
 //! A tc-sandbox for native tests: started on a free loopback port with its own
 //! temporary database and credentials, stopped when dropped.
 //!
-//! Needs `target/debug/tc-sandbox` (`cargo build -p tc-sandbox`, same
-//! CARGO_TARGET_DIR) or `TC_SANDBOX_BIN`. Without it a test reports SKIPPED,
-//! except with CI=true, where a missing sandbox is a failure.
+//! The sandbox is built from the current source first (see `sandbox_bin`), so
+//! these tests always run and never test a stale binary.
 #![allow(dead_code)] // each test file uses its own part
 
 use pivot::tc::native::{system_clock, NativeTransport};
@@ -29,26 +28,34 @@ impl Drop for Sandbox {
     }
 }
 
-fn sandbox_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TC_SANDBOX_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    ["debug", "release"].iter().map(|p| target.join(p).join("tc-sandbox")).find(|p| p.is_file())
+/// The tc-sandbox built from this checkout's source. `cargo build` runs once per test
+/// binary (a no-op when nothing changed), because `cargo test` builds only the bins of
+/// the package under test and a stale `target/debug/tc-sandbox` would go on being tested.
+pub fn sandbox_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "tc-sandbox", "--bin", "tc-sandbox", "--message-format=json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run cargo build --package tc-sandbox");
+        assert!(out.status.success(), "cargo build --package tc-sandbox failed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "tc-sandbox")
+            .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo named the tc-sandbox executable")
+    })
+    .clone()
 }
 
 /// A sandbox seeded with `seed` (`demo` or `empty`) answering HMAC for `id`/`key`;
 /// `name` keeps concurrent tests' folders apart.
-pub fn start(name: &str, seed: &str, id: &'static str, key: &'static str) -> Option<Sandbox> {
-    let Some(bin) = sandbox_bin() else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN): required when CI=true");
-        }
-        eprintln!("SKIPPED: no tc-sandbox binary (cargo build -p tc-sandbox, or set TC_SANDBOX_BIN)");
-        return None;
-    };
+pub fn start(name: &str, seed: &str, id: &'static str, key: &'static str) -> Sandbox {
+    let bin = sandbox_bin();
     let exe = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
     let dir = std::env::temp_dir().join(format!("pivot-{exe}-{}-{name}-{seed}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -63,7 +70,7 @@ pub fn start(name: &str, seed: &str, id: &'static str, key: &'static str) -> Opt
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let origin = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
-    Some(Sandbox { child, origin, dir, id, key })
+    Sandbox { child, origin, dir, id, key }
 }
 
 /// A client signing with the sandbox's own HMAC credentials.
