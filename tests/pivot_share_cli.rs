@@ -121,7 +121,7 @@ fn publish_import_pull_republish_and_skip() {
         pivot::tc::Credentials::hmac(src.id, src.key),
         Box::new(pivot::tc::native::system_clock),
     );
-    futures::executor::block_on(src_client.json(pivot::tc::v3::add_tags(pivot::tc::v3::Collection::Groups, 9, &["Republished"]))).unwrap();
+    futures::executor::block_on(src_client.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &["Republished"], pivot::tc::v3::Mode::Append))).unwrap();
     let o = cmd(&src, &tgt, &["publish", "--group-type", "incident", "--group-id", "9"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = cmd(&src, &tgt, &pull);
@@ -148,7 +148,7 @@ fn publish_import_pull_republish_and_skip() {
     assert!(stdout(&o).contains("packages seen 1, imported 0, skipped 1, failed 0"), "{}", stdout(&o));
 
     // pull --dry-run after a further change: planned, nothing written.
-    futures::executor::block_on(src_client.json(pivot::tc::v3::add_tags(pivot::tc::v3::Collection::Groups, 9, &["Later"]))).unwrap();
+    futures::executor::block_on(src_client.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &["Later"], pivot::tc::v3::Mode::Append))).unwrap();
     cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
     clear_requests(&tgt);
     let o = cmd(&src, &tgt, &["pull", "--once", "--dry-run", "--json", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);

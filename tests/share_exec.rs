@@ -161,7 +161,7 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let only9 = |i: &&Value| i["associatedGroups"]["data"].as_array().is_some_and(|a| a.len() == 1);
     let mut it = inds.iter().filter(only9);
     let (tagged, dropped) = (it.next().unwrap(), it.next().unwrap());
-    run(s.json(v3::add_tags(Collection::Indicators, tagged["id"].as_i64().unwrap(), &["Shared Later"]))).unwrap();
+    run(s.json(v3::tags(Collection::Indicators, tagged["id"].as_i64().unwrap(), &["Shared Later"], pivot::tc::v3::Mode::Append))).unwrap();
     run(s.json(v3::update(Collection::Groups, 9, &v3::nested("associatedIndicators", vec![json!({"id": dropped["id"]})], v3::Mode::Delete)))).unwrap();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_skipped, 1, "not republished yet: nothing changes");

@@ -229,7 +229,7 @@ fn v3_panel_search_and_writes() {
     assert_eq!(line(&v3::groups_of_indicator(3, 100, 100)), "GET /v3/groups?tql=hasIndicator%28id%3D3%29&resultStart=100&resultLimit=100&count=true");
     assert_eq!(line(&v3::indicators_of_group(12, 0, 50)), "GET /v3/indicators?tql=hasGroup%28id%3D12%29&resultStart=0&resultLimit=50&count=true");
     assert_eq!(v3::tql_string(r#"a"b\c"#), r#""a\"b\\c""#);
-    let r = v3::add_tags(Collection::Indicators, 4, &["APT"]);
+    let r = v3::tags(Collection::Indicators, 4, &["APT"], pivot::tc::v3::Mode::Append);
     assert_eq!(line(&r), "PUT /v3/indicators/4");
     assert_eq!(body(&r), json!({"tags": {"data": [{"name": "APT"}], "mode": "append"}}));
     let r = v3::associate_groups(Collection::Indicators, 4, &[12], Mode::Delete);

@@ -130,7 +130,12 @@ impl<T: Transport> Client<T> {
     }
 
     /// Sends with renewal and retries; any HTTP status comes back as a response.
+    /// A request whose path would not name the resource it was built for (a value
+    /// such as `..` in a segment) is refused here, for every builder, before anything leaves.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
+        if let Some(segment) = req.unsafe_segment() {
+            return Err(Error::UnsafePath { segment: super::request::decode_component(segment) });
+        }
         // Renew ahead of expiry; if that fails while the token is still valid, carry on with it.
         if let Some((token, Some(expires))) = self.current_token() {
             let now = (self.clock)();

@@ -23,6 +23,9 @@ pub enum Error {
     Auth(String),
     /// The client is set up wrongly (missing API path, bad URL...).
     Config(String),
+    /// Not sent: a value in the path (a tag, label or indicator value such as `..`)
+    /// would be read as a path step and make the request name another resource.
+    UnsafePath { segment: String },
 }
 
 impl Error {
@@ -75,6 +78,14 @@ impl fmt::Display for Error {
             ),
             Error::Auth(m) => write!(f, "ThreatConnect refused the credentials: {m}"),
             Error::Config(m) => write!(f, "Pivot is not configured correctly: {m}"),
+            Error::UnsafePath { segment } if segment.is_empty() => f.write_str(
+                "Pivot did not send this request: it would need an empty value in the request path, which names a different resource.",
+            ),
+            Error::UnsafePath { segment } => write!(
+                f,
+                "Pivot did not send this request: the value \"{segment}\" would be read as a step in the request path and name a \
+                 different resource. ThreatConnect's v2 API has no other way to address it; on an instance with API v3, Pivot uses the item's id."
+            ),
         }
     }
 }

@@ -5,7 +5,7 @@
 use super::client::{Client, Transport};
 use super::envelope::{self, Page};
 use super::error::Error;
-use super::request::HttpRequest;
+use super::request::{encode_component, is_unsafe_segment, HttpRequest};
 use super::model::{Group, Indicator};
 use super::types::{GroupType, IndicatorType};
 use super::v2::{self, entity, ItemRef, ListOptions};
@@ -89,6 +89,13 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
     }
     let owner = r.owner.as_deref();
     let result = match r.id {
+        // A summary such as `..` cannot be a path segment: the same fields through TQL.
+        None if is_unsafe_segment(&encode_component(&r.summary)) => {
+            let req = v3::indicator_search(&r.summary, &r.indicator_type, owner);
+            let page = client.v3_list(req, Indicator::read).await?;
+            let not_found = Error::Http { status: 404, code: None, message: format!("No {} {}", r.indicator_type.type_name(), r.summary) };
+            page.items.into_iter().next().ok_or(not_found).map(|i| (i, None))
+        }
         None => {
             let req = v3::indicator(&IndicatorKey::Summary(r.summary.clone()), Some(&r.indicator_type), owner, true);
             client.v3_one(req, Indicator::read).await.map(|i| (i, None))

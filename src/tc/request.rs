@@ -145,9 +145,25 @@ impl HttpRequest {
             s
         }
     }
+    /// The first segment of the path that would not name itself once a URL parser
+    /// (the browser's, a proxy's, ThreatConnect's front end) has read it: a dot
+    /// segment (`.`, `..`, `%2e`, ...; RFC 3986 §5.2.4, WHATWG URL) or an empty one.
+    /// [`Client::send`](super::Client::send) refuses such a request.
+    pub fn unsafe_segment(&self) -> Option<&str> {
+        let path = self.path.strip_prefix('/').unwrap_or(&self.path);
+        path.split('/').find(|seg| is_unsafe_segment(seg))
+    }
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+}
+
+/// A path segment (as encoded) that a URL parser resolves away or that names
+/// nothing: `.` and `..` in any of their spellings (`%2e`, `.%2E`, `%2e.`, `%2E%2e`)
+/// and the empty segment. Percent-encoding cannot make `.` or `..` safe: `%2e` is
+/// a dot to every URL parser.
+pub fn is_unsafe_segment(seg: &str) -> bool {
+    matches!(seg.to_ascii_lowercase().as_str(), "" | "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so that no
@@ -238,6 +254,8 @@ impl PathBuf {
         PathBuf(s.to_string())
     }
     /// Appends one value as a single segment: `/`, `?`, `#`, `%`, `+`, spaces are encoded.
+    /// A value of `.`, `..` or `""` stays what it is, and the client refuses to send
+    /// the request ([`HttpRequest::unsafe_segment`]): no encoding makes it one segment.
     pub fn seg(mut self, value: &str) -> Self {
         self.0.push('/');
         self.0.push_str(&encode_component(value));

@@ -47,6 +47,14 @@ pub fn indicator(key: &IndicatorKey, indicator_type: Option<&IndicatorType>, own
     r
 }
 
+/// The same answer as [`indicator`] by summary, for a summary that cannot be a
+/// path segment (`.`, `..`: a Mutex, User Agent or Registry Key can be one): a TQL
+/// search on the summary with the same fields, answered as a list of at most one.
+pub fn indicator_search(summary: &str, indicator_type: &IndicatorType, owner: Option<&str>) -> HttpRequest {
+    let tql = format!("summary = {} and typeName = {}", tql_string(summary), tql_string(indicator_type.type_name()));
+    with_fields(search(Collection::Indicators, &tql, 0, 1, false).owner(owner), &INDICATOR_FIELDS)
+}
+
 /// `GET /v3/groups/{id}?fields=..`.
 pub fn group(id: i64, associations: bool) -> HttpRequest {
     let fields: &[&str] = if associations { &GROUP_FIELDS } else { &GROUP_FIELDS[2..] };
@@ -162,10 +170,17 @@ pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
     HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
 }
 
-/// Tag an item (append).
-pub fn add_tags(collection: Collection, id: i64, names: &[&str]) -> HttpRequest {
+/// Tag an item (append) or untag it (delete): the tag itself stays in the owner.
+/// Names travel in the body, never in the path.
+pub fn tags(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
     let data = names.iter().map(|n| json!({"name": n})).collect();
-    update(collection, id, &nested("tags", data, Mode::Append))
+    update(collection, id, &nested("tags", data, mode))
+}
+
+/// Apply security labels to an item (append) or take them off it (delete); the labels stay defined.
+pub fn security_labels(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
+    let data = names.iter().map(|n| json!({"name": n})).collect();
+    update(collection, id, &nested("securityLabels", data, mode))
 }
 
 /// Associate groups with an item (append) or remove them (delete).

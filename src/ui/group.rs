@@ -104,6 +104,7 @@ fn GroupBody(
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
         item: ItemRef::group(kind, g.id),
+        v3_id: v3.then_some(g.id),
         owner: g.owner.name.clone(),
         is_indicator: false,
         tags: g.tags.clone(),

@@ -166,6 +166,7 @@ fn IndicatorBody(
     let warnings = panel.warnings.clone();
     let writable = ItemRef::indicator(&i.indicator_type, &i.summary).map(|item| Writable {
         item,
+        v3_id: v3.then_some(id),
         owner: i.owner.name.clone(),
         is_indicator: true,
         tags: i.tags.clone(),

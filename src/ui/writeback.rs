@@ -10,6 +10,7 @@ use super::api::{ApiHandle, ApiResource, Loaded};
 use crate::tc::request::HttpRequest;
 use crate::tc::types::GROUP_TYPES;
 use crate::tc::v2::{self, ItemRef};
+use crate::tc::v3;
 use crate::tc::{Attribute, Group, GroupType, Owner, SecurityLabel, Tag};
 
 const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
@@ -18,6 +19,10 @@ const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Writable {
     pub item: ItemRef,
+    /// The item's v3 id when the panel came from v3: tags and labels are then
+    /// written by id with the name in the body (v2 puts the name in the path,
+    /// where a name such as `..` cannot go).
+    pub v3_id: Option<i64>,
     pub owner: String,
     pub is_indicator: bool,
     pub tags: Vec<Tag>,
@@ -26,6 +31,12 @@ pub struct Writable {
     pub groups: Vec<Group>,
     pub rating: Option<f64>,
     pub confidence: Option<f64>,
+}
+
+impl Writable {
+    fn collection(&self) -> v3::Collection {
+        if self.is_indicator { v3::Collection::Indicators } else { v3::Collection::Groups }
+    }
 }
 
 /// Whether the owner accepts writes: Sources are read-only feeds.
@@ -78,6 +89,18 @@ pub fn WriteBack(
     };
 
     let item = move || target.with_value(|t| t.item.clone());
+    // Tags and security labels: on v3 by the item's id (`{"tags": {"data": [{"name"}], "mode"}}`),
+    // which takes the tag off this item only; on v2 by name in the item's path.
+    let tagging = move |field: &str, name: &str, mode: v3::Mode| -> HttpRequest {
+        target.with_value(|t| match (t.v3_id, field) {
+            (Some(id), "tags") => v3::tags(t.collection(), id, &[name], mode),
+            (Some(id), _) => v3::security_labels(t.collection(), id, &[name], mode),
+            (None, "tags") if mode == v3::Mode::Delete => v2::remove_tag(&t.item, name),
+            (None, "tags") => v2::add_tag(&t.item, name),
+            (None, _) if mode == v3::Mode::Delete => v2::remove_security_label(&t.item, name),
+            (None, _) => v2::add_security_label(&t.item, name),
+        })
+    };
     let writable = move || match owners.get() {
         Some(Ok(list)) => Some(target.with_value(|t| owner_writable(&list, &t.owner))),
         Some(Err(_)) => Some(false),
@@ -114,14 +137,14 @@ pub fn WriteBack(
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
                                 let name = tag.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    if confirm(&format!("Remove the tag \"{}\"?", tag.name)) { run(v2::remove_tag(&item(), &tag.name), format!("Removed tag {}", tag.name)); }
+                                    if confirm(&format!("Remove the tag \"{}\"?", tag.name)) { run(tagging("tags", &tag.name, v3::Mode::Delete), format!("Removed tag {}", tag.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
                                 on:input=move |ev| new_tag.set(event_target_value(&ev)) />
                             <button class="wb-add-tag" on:click=move |_| {
                                 let name = new_tag.get_untracked().trim().to_owned();
-                                if !name.is_empty() { new_tag.set(String::new()); run(v2::add_tag(&item(), &name), format!("Added tag {name}")); }
+                                if !name.is_empty() { new_tag.set(String::new()); run(tagging("tags", &name, v3::Mode::Append), format!("Added tag {name}")); }
                             }>"Add tag"</button>
                         </div>
                         <div class="wb-row" data-wb="labels">
@@ -129,7 +152,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
                                 let name = l.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    if confirm(&format!("Remove the security label \"{}\"?", l.name)) { run(v2::remove_security_label(&item(), &l.name), format!("Removed label {}", l.name)); }
+                                    if confirm(&format!("Remove the security label \"{}\"?", l.name)) { run(tagging("securityLabels", &l.name, v3::Mode::Delete), format!("Removed label {}", l.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
@@ -137,7 +160,7 @@ pub fn WriteBack(
                             </select>
                             <button class="wb-add-label" on:click=move |_| {
                                 let name = new_label.get_untracked();
-                                run(v2::add_security_label(&item(), &name), format!("Added label {name}"));
+                                run(tagging("securityLabels", &name, v3::Mode::Append), format!("Added label {name}"));
                             }>"Add label"</button>
                         </div>
                         <div class="wb-row" data-wb="attributes">

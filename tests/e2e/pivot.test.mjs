@@ -253,6 +253,7 @@ test("every write-back action, each failing once first", async () => {
   await settled(page);
   const wb = "[data-section=writeback]";
   const item = "/api/v2/indicators/emailAddresses/";
+  const v3item = "/api/v3/indicators/4";
   const has = (sel, re) => `(${((s, r) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "")).toString()})(${JSON.stringify(sel)}, ${JSON.stringify(re)})`;
   const hasNot = (sel, re) => `!${has(sel, re)}`;
   const facts = async () => text(page, "[data-section=facts]");
@@ -265,12 +266,13 @@ test("every write-back action, each failing once first", async () => {
   // still shows the server's state (`done` is false). Then it succeeds and the
   // panel shows the change (`done` is true).
   const steps = [
-    { name: "add tag", method: "POST", click: () => `${wb} .wb-add-tag`, done: has("[data-section=tags]", "e2e-tag"),
+    // On v3, tags and labels are written by the item's id, the name in the body.
+    { name: "add tag", method: "PUT", path: v3item, click: () => `${wb} .wb-add-tag`, done: has("[data-section=tags]", "e2e-tag"),
       fill: () => page.fill(`${wb} .wb-tag`, "e2e-tag") },
-    { name: "remove tag", method: "DELETE", click: () => `${wb} [aria-label="Remove tag e2e-tag"]`, done: hasNot("[data-section=tags]", "e2e-tag") },
-    { name: "add label", method: "POST", click: () => `${wb} .wb-add-label`, done: has("[data-section=labels]", "TLP:RED"),
+    { name: "remove tag", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove tag e2e-tag"]`, done: hasNot("[data-section=tags]", "e2e-tag") },
+    { name: "add label", method: "PUT", path: v3item, click: () => `${wb} .wb-add-label`, done: has("[data-section=labels]", "TLP:RED"),
       fill: () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED") },
-    { name: "remove label", method: "DELETE", click: () => `${wb} [aria-label="Remove label TLP:RED"]`, done: hasNot("[data-section=labels]", "TLP:RED") },
+    { name: "remove label", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove label TLP:RED"]`, done: hasNot("[data-section=labels]", "TLP:RED") },
     { name: "add attribute", method: "POST", click: () => `${wb} .wb-add-attr`, done: has("[data-section=attributes]", "e2e note"),
       fill: async () => { await page.fill(`${wb} .wb-attr-type`, "Description"); await page.fill(`${wb} .wb-attr-value`, "e2e note"); },
       after: async () => { attrId = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id"); } },
@@ -295,7 +297,7 @@ test("every write-back action, each failing once first", async () => {
   let previous = "";
   for (const step of steps) {
     // Refused: the error is the server's, and nothing changed.
-    await sandbox.faults({ rules: [{ method: step.method, pathPrefix: item, status: 500, times: 1 }] });
+    await sandbox.faults({ rules: [{ method: step.method, pathPrefix: step.path ?? item, status: 500, times: 1 }] });
     await step.fill?.();
     await page.click(step.click());
     await page.waitForSelector(`${wb} .writeback-error`);
@@ -320,6 +322,56 @@ test("every write-back action, each failing once first", async () => {
   }
   assert.match(await facts(), /Rating\s*★★★☆☆/);
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+});
+
+test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses and sends nothing", async () => {
+  // A feed or a share package can plant a tag named "..": on v2 its path
+  // /tags/.. would resolve to the host itself, and a DELETE would delete the host.
+  const api = async (method, path, body) => {
+    const r = await fetch(`${sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
+      headers: { authorization: `TC-Token ${token.token}`, "content-type": "application/json" } });
+    return { status: r.status, json: await r.json() };
+  };
+  const tagsOfHost = async () => {
+    const r = await api("GET", "/v3/indicators/1?fields=tags");
+    assert.equal(r.status, 200, "the host exists");
+    return r.json.data.tags.data.map((t) => t.name).sort();
+  };
+  const plant = async () => assert.equal((await api("PUT", "/v3/indicators/1", { tags: { data: [{ name: ".." }], mode: "append" } })).status, 200);
+  const wb = "[data-section=writeback]";
+  const writes = async () => (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
+  await plant();
+  const before = await tagsOfHost();
+  assert.ok(before.includes("..") && before.length > 1, `seeded: ${before}`);
+
+  // v3: one PUT by the host's id, the name in the body; only that tag is gone.
+  const page = await open("Host", HOST);
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v3");
+  await sandbox.clearRequests();
+  await page.click(`${wb} [aria-label="Remove tag .."]`);
+  await page.waitForSelector(`${wb} .writeback-ok`);
+  await settled(page);
+  assert.deepEqual(await writes(), ["PUT /api/v3/indicators/1"]);
+  assert.deepEqual(await tagsOfHost(), before.filter((t) => t !== ".."), "only the .. tag came off the host");
+  const tag = await api("GET", `/v3/tags?tql=${encodeURIComponent('name = ".."')}`);
+  assert.equal(tag.json.data.length, 1, "the tag itself stays in the owner: " + JSON.stringify(tag.json));
+
+  // The v2 fallback: v2 could only name the tag in the path, so Pivot says why and sends nothing.
+  await plant();
+  await sandbox.faults({ v3: false });
+  const v2page = await open("Host", HOST);
+  await settled(v2page);
+  assert.equal(await v2page.getAttribute("article", "data-api"), "v2");
+  await sandbox.clearRequests();
+  await v2page.click(`${wb} [aria-label="Remove tag .."]`);
+  await v2page.waitForSelector(`${wb} .writeback-error`);
+  assert.match(await text(v2page, `${wb} .writeback-error`), /did not send this request: the value "\.\." would be read as a step/);
+  assert.deepEqual(await writes(), [], "nothing was written");
+  await sandbox.faults(null);
+  assert.deepEqual(await tagsOfHost(), before, "the host and all its tags are still there");
+  assert.equal((await api("PUT", "/v3/indicators/1", { tags: { data: [{ name: ".." }], mode: "delete" } })).status, 200);
+  assert.deepEqual(page.errors, []);
 });
 
 test("copy buttons put raw values on the clipboard, and say so when the browser refuses", async () => {
