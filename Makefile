@@ -38,9 +38,14 @@ test-browser:
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test browser
 
 ## package: release build (profile wasm-release) zipped as ThreatConnect installs it.
+## API_ORIGINS="https://api.example:8443": API origins besides the page's own, fixed in the
+## package (compiled into the wasm and written into the pages' CSP connect-src).
+API_ORIGINS ?=
 package: setup-dev
+	scripts/api-origins.sh --check "$(API_ORIGINS)"
 	rm -rf target/package
-	trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
+	PIVOT_API_ORIGINS="$(API_ORIGINS)" trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
+	scripts/api-origins.sh $(PKG_DIR)/ui "$(API_ORIGINS)"
 	cp install.json README.md $(PKG_DIR)/
 	cd target/package && python3 -m zipfile -c $(PKG).zip $(PKG)
 	@echo "package: $(PKG_ZIP) ($$(stat -c %s $(PKG_ZIP)) bytes)"

@@ -64,6 +64,8 @@ fn js_err(e: JsValue) -> TransportError {
             init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
         }
         init.set_signal(Some(&controller.signal()));
+        // A redirect could take the request (and its token) to another origin: never follow one.
+        init.set_redirect(web_sys::RequestRedirect::Error);
         let raw = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_err)?;
         let result = gloo_net::http::Request::from(raw).send().await;
         let resp = match result {

@@ -25,7 +25,8 @@ impl NativeTransport {
     }
 
     pub fn with_timeout(origin: &str, timeout: Duration) -> Self {
-        let agent = ureq::AgentBuilder::new().timeout(timeout).build();
+        // No redirects: one could take the request, and its credentials, to another host.
+        let agent = ureq::AgentBuilder::new().timeout(timeout).redirects(0).build();
         NativeTransport { origin: origin.trim_end_matches('/').to_string(), agent }
     }
 

@@ -99,7 +99,7 @@ pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
     let storage = api::session_storage();
-    match parse_launch(&query)? {
+    let launch = match parse_launch(&query)? {
         Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {
             Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)),
             None => Ok(Launch::NoContext),
@@ -110,5 +110,22 @@ pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
             }
             Ok(launch)
         }
-    }
+    };
+    launch.and_then(pin_api_origin)
+}
+
+/// `tcApiPath` resolved by the browser's own URL parser against this page, then pinned
+/// (`spaces::pin_api_origin`): a launch that names any other origin sends nothing.
+fn pin_api_origin(launch: Launch) -> Result<Launch, ContextError> {
+    let Launch::Space(mut context) = launch else { return Ok(launch) };
+    let location = window().location();
+    let (href, page_origin) = (location.href().unwrap_or_default(), location.origin().unwrap_or_default());
+    let url = web_sys::Url::new_with_base(&context.api_path, &href).map_err(|_| ContextError {
+        param: "tcApiPath".into(),
+        problem: "is not an address this browser can read".into(),
+        expected: "the ThreatConnect API address, such as https://app.threatconnect.com/api".into(),
+    })?;
+    let parsed = crate::spaces::ParsedUrl { protocol: url.protocol(), hostname: url.hostname(), origin: url.origin(), pathname: url.pathname() };
+    context.api_path = crate::spaces::pin_api_origin(&parsed, &page_origin, crate::spaces::BUILD_API_ORIGINS)?;
+    Ok(Launch::Space(context))
 }

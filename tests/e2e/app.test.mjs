@@ -1,10 +1,10 @@
 // The installable package, loaded in headless Chromium as ThreatConnect would
 // load it: from a sub-path, with a Spaces query string.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageZip, unpack, serveStatic, launchBrowser, newPage, screenshot, spacesQuery } from "./harness.mjs";
+import { packageZip, unpack, serveStatic, launchBrowser, newPage, screenshot, spacesQuery, assertNoCspViolations, cspViolations } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 let pkg, dir, site, browser, appUrl;
@@ -22,6 +22,9 @@ after(async () => {
   site?.server.close();
 });
 
+// The pages run under their Content-Security-Policy: nothing may break it.
+afterEach(() => assertNoCspViolations());
+
 test("the package has one top folder with install.json, README.md and the UI", () => {
   assert.deepEqual(readdirSync(dir), [pkg.name]);
   const top = join(dir, pkg.name);
@@ -35,7 +38,7 @@ test("the package has one top folder with install.json, README.md and the UI", (
 
 test("index.html loads every asset relatively", () => {
   const html = readFileSync(join(dir, pkg.name, "ui", "index.html"), "utf8");
-  const refs = [...html.matchAll(/(?:src|href|module_or_path:|from)\s*=?\s*["']([^"']+)["']/g)].map((m) => m[1]);
+  const refs = [...html.matchAll(/\s(?:src|href|data-pivot-js|data-pivot-wasm)=["']([^"']+)["']/g)].map((m) => m[1]);
   assert.ok(refs.length >= 4, `found asset references: ${refs}`);
   for (const ref of refs.filter((r) => r !== "data:,")) {
     assert.ok(ref.startsWith("./"), `${ref} is not relative`);
@@ -44,10 +47,11 @@ test("index.html loads every asset relatively", () => {
 
 test("opens on the item ThreatConnect selected, and says so when the API cannot be reached", async () => {
   const page = await newPage(browser);
-  // Port 9 (discard) on loopback: nothing answers, so every API call fails.
+  // The API on this origin, as in ThreatConnect, but every connection refused.
+  await page.route("**/api/**", (route) => route.abort("connectionrefused"));
   await page.goto(appUrl + spacesQuery({
     tcSpaceElementId: "12", tcToken: "API:1:abc", tcTokenExpires: "4102444800",
-    tcApiPath: "http://127.0.0.1:9/api", tcType: "Host", tcSelectedItem: "bad.example.com",
+    tcApiPath: `${site.origin}/api`, tcType: "Host", tcSelectedItem: "bad.example.com",
     tcSelectedItemOwner: "Demo Org",
   }));
   await page.waitForSelector("[data-screen=item]");
@@ -59,7 +63,43 @@ test("opens on the item ThreatConnect selected, and says so when the API cannot 
   assert.match(await page.textContent("article .section-error"), /Could not reach ThreatConnect/);
   assert.equal(await page.locator("article .retry").count() >= 1, true, "a retry button");
   await screenshot(page, "api-unreachable");
-  assert.deepEqual(page.errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)), []);
+  assert.deepEqual(page.errors.filter((e) => !/ERR_CONNECTION_REFUSED|ERR_FAILED|Failed to load resource/.test(e)), []);
+});
+
+test("a tcApiPath on any other origin is refused before anything is sent", async () => {
+  const other = "127.0.0.2:" + new URL(site.origin).port;
+  for (const tcApiPath of [`http://${other}/api`, `/\\${other}/api`, `//${other}/api`, "https://evil.example/api",
+                           `${site.origin.replace("http:", "https:")}/api`]) {
+    const page = await newPage(browser);
+    const sent = [];
+    page.on("request", (r) => { if (!r.url().startsWith(site.origin + PREFIX) && !r.url().startsWith("data:")) sent.push(r.url()); });
+    await page.goto(appUrl + spacesQuery({ tcToken: "API:1:abc", tcApiPath, tcType: "Host", tcSelectedItem: "bad.example.com" }));
+    await page.waitForSelector("[data-screen=context-error]");
+    assert.equal(await page.textContent(".error-param"), "tcApiPath", tcApiPath);
+    // Named by the browser's URL parser as another origin, or not an API address at all.
+    assert.match(await page.textContent(".error-message"), /not where Pivot may send requests|not https|is "\/\//, tcApiPath);
+    await page.waitForTimeout(100);
+    assert.deepEqual(sent, [], `${tcApiPath}: nothing may leave for another origin`);
+    assert.deepEqual(page.errors, [], tcApiPath);
+  }
+});
+
+test("the Content-Security-Policy is enforced: an inline script added to the page does not run", async () => {
+  // A copy of the page with an inline script, as an injected payload would be.
+  const ui = join(dir, pkg.name, "ui");
+  const html = readFileSync(join(ui, "index.html"), "utf8");
+  const injected = html.replace("</head>", "<script>window.__inlineRan = true;</script></head>");
+  assert.notEqual(injected, html);
+  writeFileSync(join(ui, "index-injected.html"), injected);
+  const page = await newPage(browser);
+  await page.goto(`${site.origin}${PREFIX}${pkg.name}/ui/index-injected.html`);
+  await page.waitForSelector("[data-screen=start]");
+  assert.equal(await page.evaluate(() => window.__inlineRan), undefined, "the inline script ran");
+  await page.waitForFunction(() => true);
+  const seen = cspViolations.splice(0);
+  assert.equal(seen.length, 1, JSON.stringify(seen));
+  assert.match(seen[0].directive, /^script-src/);
+  assert.equal(seen[0].blocked, "inline");
 });
 
 test("a broken query string says which parameter is wrong", async () => {

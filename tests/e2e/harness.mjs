@@ -67,9 +67,26 @@ export async function launchBrowser() {
   });
 }
 
+/** Content-Security-Policy violations of every page this process opened (see newPage). */
+export const cspViolations = [];
+
+/** For each suite's afterEach: no page broke the policy (a violation is a blocked load or script). */
+export function assertNoCspViolations() {
+  const seen = cspViolations.splice(0);
+  if (seen.length) throw new Error("Content-Security-Policy violations: " + JSON.stringify(seen));
+}
+
 /** A page that records uncaught errors and console errors for the test to check. */
 export async function newPage(browser, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 }, ...options });
+  // Every page load reports its Content-Security-Policy violations here (the
+  // binding and the listener are installed by the browser, outside the policy).
+  await context.exposeBinding("__pivotCspViolation", (_source, v) => cspViolations.push(v));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => window.__pivotCspViolation({
+      page: location.pathname, directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample,
+    }));
+  });
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(String(e)));

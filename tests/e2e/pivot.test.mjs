@@ -1,12 +1,12 @@
 // The pivot UI against the sandbox, in headless Chromium: the package is
 // served from a sub-path with /api proxied to tc-sandbox (same origin, as in
 // ThreatConnect). Seeded ids: tests/sandbox/README.md.
-import { test, before, after, beforeEach } from "node:test";
+import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken } from "./harness.mjs";
+import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const HOST = "bad.example.com";
@@ -28,6 +28,9 @@ after(async () => {
   site?.server.close();
   await sandbox?.stop();
 });
+
+// The pages run under their Content-Security-Policy: nothing may break it.
+afterEach(() => assertNoCspViolations());
 
 beforeEach(async () => {
   await sandbox.faults(null);

@@ -1,12 +1,12 @@
 // Cross-Intel Sharing from the panels: publish a group on one sandbox (the
 // source instance), download the package, import it into an owner of another
 // sandbox (the receiving instance), and read the result back there.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken } from "./harness.mjs";
+import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const GROUP = { type: "Incident", id: 9, name: "Finance workstation compromise" };
@@ -38,6 +38,9 @@ after(async () => {
     await i?.sandbox.stop();
   }
 });
+
+// The pages run under their Content-Security-Policy: nothing may break it.
+afterEach(() => assertNoCspViolations());
 
 async function page() {
   const p = await newPage(browser);

@@ -1,0 +1,24 @@
+// Pivot's loader: loads the app's wasm module named by its <script> tag's data
+// attributes. A file (not an inline script) so the pages run under a strict
+// Content-Security-Policy (script-src 'self'). trunk writes the tag for the
+// panels (Trunk.toml `pattern_script`); share.html names the sharing module.
+//
+// Never a blank page: if the code cannot load, the boot notice says so, as text.
+const tag = document.querySelector("script[data-pivot-js]");
+const what = tag?.dataset.pivotWhat ?? "code";
+
+function fail(why) {
+  const boot = document.getElementById("boot");
+  if (boot) {
+    boot.firstElementChild.textContent = `Pivot could not load its ${what} (${why}). Reload the page; if this persists, ask your ThreatConnect administrator to check the Pivot app package.`;
+  }
+}
+
+// The app removes the boot notice when it mounts; until then, a slow load says so.
+setTimeout(() => fail("it took more than 20 seconds"), 20000);
+try {
+  const { default: init } = await import(tag.dataset.pivotJs);
+  await init({ module_or_path: tag.dataset.pivotWasm });
+} catch {
+  fail("the WebAssembly module failed to load");
+}
