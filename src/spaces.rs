@@ -253,6 +253,36 @@ pub fn normalize_api_path(raw: &str) -> Result<String, ContextError> {
     }
 }
 
+/// The launch query without `tcToken` and `tcTokenExpires`, other pairs as they were
+/// (for an address that must not show the token).
+pub fn without_token(query: &str) -> String {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && key != "tcToken" && key != "tcTokenExpires"
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The launch query with a renewed token: `tcToken` and `tcTokenExpires` replaced.
+pub fn with_token(query: &str, token: &str, expires: Option<u64>) -> String {
+    let mut out = without_token(query);
+    let mut push = |pair: String| {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&pair);
+    };
+    push(format!("tcToken={}", crate::tc::request::encode_component(token)));
+    if let Some(e) = expires {
+        push(format!("tcTokenExpires={e}"));
+    }
+    out
+}
+
 /// API origins fixed when the package was built (`make package API_ORIGINS="https://api.example:8443"`),
 /// separated by spaces: compiled in, and written into the pages' CSP `connect-src`. Nothing at run
 /// time can add to them.
@@ -479,6 +509,19 @@ mod tests {
             let c = space(&format!("{BASE}&tcType={t}&tcSelectedItem={v}"));
             assert_eq!(c.selected.as_ref(), Some(want), "tcType={t}");
         }
+    }
+
+    #[test]
+    fn a_renewed_token_replaces_the_old_one_in_the_kept_launch() {
+        let query = "?tcSpaceElementId=42&tcToken=API%3A5%3Aold%2Bx%3D&tcTokenExpires=1700000000&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b";
+        let renewed = with_token(query, "API:5:new+y/=", Some(1700003600));
+        assert_eq!(renewed, "tcSpaceElementId=42&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b&tcToken=API%3A5%3Anew%2By%2F%3D&tcTokenExpires=1700003600");
+        let Launch::Space(c) = parse_launch(&renewed).unwrap() else { panic!("a launch") };
+        assert_eq!((c.token.token.as_str(), c.token.expires), ("API:5:new+y/=", Some(1700003600)));
+        assert_eq!(c.api_path, "/api");
+        assert_eq!(without_token(query), "tcSpaceElementId=42&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b");
+        assert_eq!(without_token("?tcToken=secret"), "");
+        assert_eq!(with_token("", "t", None), "tcToken=t");
     }
 
     fn parsed(protocol: &str, hostname: &str, origin: &str, pathname: &str) -> ParsedUrl {

@@ -147,3 +147,16 @@ fn the_sandbox_under_test_is_built_from_its_current_source() {
     }
     assert!(checked > 5, "read only {checked} sandbox sources");
 }
+
+/// A redirect is never followed: it could take the request, and its credentials, to another host.
+#[test]
+fn redirects_are_not_followed() {
+    let sb = start("redirect");
+    let c = hmac_client(&sb);
+    faults(&sb, json!({"rules": [{"pathPrefix": "/api/v2/whoami", "redirect": format!("{}/api/v2/owners", sb.origin)}]}));
+    support::clear_requests(&sb);
+    let err = run(c.json(HttpRequest::get("/v2/whoami"))).unwrap_err();
+    assert_eq!(err.status(), Some(302), "{err:?}");
+    let paths: Vec<String> = support::requests(&sb).iter().map(|r| r["path"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(paths, ["/api/v2/whoami"], "the Location was not requested");
+}

@@ -145,6 +145,12 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// The SHA-256 of a package file's exact bytes (`sha256:<hex>`): what an import
+/// plan was shown for, so a changed file needs a new plan.
+pub fn file_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(bytes)))
+}
+
 /// `sha256:<hex>` over the canonical JSON (see [`canonical_json`]) of
 /// `{"format", "version", "source": {"instanceId", "owner"}, "group": {"id", "type", "xid"}, "batch"}`.
 /// Not covered: `publishedAt`, `source.apiUrl`, the label choice, `contentHash` itself.

@@ -5,6 +5,10 @@
 //! works with Spaces tokens (`make dev` mints one in the terminal), so its
 //! wasm can neither hold nor use a Secret Key, and does not carry SHA-256.
 
+// A Secret Key has no business in a browser: a wasm build with HMAC signing is refused.
+#[cfg(all(target_arch = "wasm32", feature = "hmac-auth"))]
+compile_error!("the hmac-auth feature (Secret Key signing) must never be compiled into the wasm: the browser app uses Spaces tokens");
+
 #[cfg(feature = "hmac-auth")]
 use base64::Engine as _;
 #[cfg(feature = "hmac-auth")]

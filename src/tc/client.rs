@@ -40,6 +40,8 @@ pub struct Client<T: Transport> {
     /// Learnt from a panel: v3 answered 404/400 where v2 had the item, so
     /// this instance has no v3 and later panels go to v2 at once.
     v3_missing: Cell<bool>,
+    /// Told the new token after each renewal (the Spaces launch kept in the tab's storage).
+    on_renewed: RefCell<Option<Box<dyn Fn(&str, Option<u64>)>>>,
 }
 
 /// Puts the renewal state back to idle if the renewing future is dropped
@@ -68,7 +70,14 @@ impl<T: Transport> Client<T> {
             renewal: RefCell::new(Renewal::Idle),
             seed: Cell::new(seed),
             v3_missing: Cell::new(false),
+            on_renewed: RefCell::new(None),
         }
+    }
+
+    /// Calls `f` with the new token and its expiry after every renewal, so what keeps
+    /// the launch (the tab's storage) never holds an expired token.
+    pub fn on_token_renewed(&self, f: impl Fn(&str, Option<u64>) + 'static) {
+        *self.on_renewed.borrow_mut() = Some(Box::new(f));
     }
 
     /// Whether a panel found this instance without v3 (see `tc::panel`).
@@ -248,6 +257,9 @@ impl<T: Transport> Client<T> {
                         if e > 100_000_000_000 { e / 1000 } else { e }
                     });
                     *self.credentials.borrow_mut() = Credentials::Token { token: t.to_string(), expires };
+                    if let Some(f) = &*self.on_renewed.borrow() {
+                        f(t, expires);
+                    }
                     Ok(())
                 }
                 _ => Err(Error::SessionExpired),

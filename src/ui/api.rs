@@ -34,6 +34,15 @@ pub fn connect(context: &Context) -> ApiHandle {
     if session_storage().and_then(|s| s.get_item(V3_MISSING_KEY).ok().flatten()).as_deref() == Some(context.api_path.as_str()) {
         client.set_v3_missing();
     }
+    // The launch this tab keeps (for reloads and the sharing page) gets each renewed token:
+    // at rest, the token is never one that has already been replaced.
+    client.on_token_renewed(|token, expires| {
+        if let Some(s) = session_storage() {
+            if let Ok(Some(query)) = s.get_item(super::LAUNCH_KEY) {
+                let _ = s.set_item(super::LAUNCH_KEY, &crate::spaces::with_token(&query, token, expires));
+            }
+        }
+    });
     StoredValue::new_local(Api {
         client: Rc::new(client),
         api_url: context.api_path.clone(),

@@ -151,7 +151,10 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 })}
             </ol>
             <SearchBox api on_pivot=visit />
-            <a class="nav-import" href=move || share_href(&ShareAction::Import, current.get().as_ref())>"Import package"</a>
+            // Import writes: offered only when the app's allowWriteBack is on.
+            {api.with_value(|a| a.allow_write_back).then(|| view! {
+                <a class="nav-import" href=move || share_href(&ShareAction::Import, current.get().as_ref())>"Import package"</a>
+            })}
         </nav>
         {move || match current.get() {
             None => view! {

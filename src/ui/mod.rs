@@ -76,7 +76,11 @@ fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let screen = match resolve_launch() {
+    let launch = resolve_launch();
+    if !matches!(launch, Ok(Launch::Space(_))) {
+        drop_token_from_address();
+    }
+    let screen = match launch {
         Err(error) => view! { <screens::ContextErrorScreen error /> }.into_any(),
         Ok(Launch::NoContext) => view! { <screens::StartScreen /> }.into_any(),
         Ok(Launch::Space(context)) => view! { <explorer::Explorer context /> }.into_any(),
@@ -90,7 +94,27 @@ pub fn App() -> impl IntoView {
 }
 
 /// Where this tab keeps the launch query once the token is out of the address.
-const LAUNCH_KEY: &str = "pivot.launch";
+pub(crate) const LAUNCH_KEY: &str = "pivot.launch";
+
+/// The start and error screens keep no token in the address (history, screenshots,
+/// a copied link): the rest of the query stays, so the analyst still sees what was sent.
+fn drop_token_from_address() {
+    let location = window().location();
+    let query = location.search().unwrap_or_default();
+    let kept = crate::spaces::without_token(&query);
+    if kept.len() + 1 == query.len() || query.is_empty() {
+        return;
+    }
+    let url = format!(
+        "{}{}{}",
+        location.pathname().unwrap_or_default(),
+        if kept.is_empty() { String::new() } else { format!("?{kept}") },
+        location.hash().unwrap_or_default()
+    );
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
 
 /// The launch context: from the query string ThreatConnect sent or, on a
 /// reload of a pivoted view (whose address no longer has the query), from

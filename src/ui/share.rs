@@ -31,6 +31,14 @@ pub fn SharingApp() -> impl IntoView {
                 <p>{problem}</p>
             </section>
         }.into_any(),
+        // Publishing and importing are writes: with allowWriteBack off the page does
+        // neither, whatever its address asks (ThreatConnect's permissions still decide).
+        (Ok(Launch::Space(context)), Ok(_)) if !context.params.allow_write_back => view! {
+            <section class="notice notice-error" role="alert" data-screen="share-read-only">
+                <h1>"Sharing is off"</h1>
+                <p>"This Pivot app is set up read-only (its allowWriteBack parameter is off), so it neither publishes nor imports. Ask your ThreatConnect administrator to turn it on for this app."</p>
+            </section>
+        }.into_any(),
         (Ok(Launch::Space(context)), Ok((action, back))) => {
             let api = connect(&context);
             let body = match action {
@@ -196,12 +204,19 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<(String, usize, usize)>);
     let shown = RwSignal::new(None::<Result<(bool, Vec<String>), String>>);
+    // The file (by its bytes' digest) and owner the plan was shown for: Import is
+    // enabled only for exactly those, and choosing another file or owner takes it back.
+    let planned = RwSignal::new(None::<(String, String)>);
 
     let run = move |dry_run: bool| {
         let Some(input) = file.get() else { return };
         let target = owner.get_untracked();
         if target.is_empty() {
             shown.set(Some(Err("Choose the target owner.".into())));
+            return;
+        }
+        if !dry_run && planned.get_untracked().is_none_or(|(_, o)| o != target) {
+            shown.set(Some(Err("Show the plan for this file and owner first.".into())));
             return;
         }
         busy.set(true);
@@ -216,10 +231,20 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                     return;
                 }
             };
+            let digest = crate::share::file_digest(&bytes);
+            if !dry_run && planned.get_untracked().is_none_or(|(d, _)| d != digest) {
+                planned.set(None);
+                shown.set(Some(Err("The file changed since its plan was shown: show the plan again.".into())));
+                busy.set(false);
+                return;
+            }
             let opts = ImportOptions { dry_run, imported_at: now_rfc3339(), ..ImportOptions::default() };
             let on_progress = move |step: Step, done: usize, total: usize| progress.set(Some((step.label().to_owned(), done, total)));
             let result = exec::import(&client, &bytes, &target, &on_progress, &opts).await;
             progress.set(None);
+            if dry_run && result.is_ok() {
+                planned.set(Some((digest, target)));
+            }
             shown.set(Some(match result {
                 Ok(r) => Ok((r.dry_run, report_lines(&r))),
                 Err(e) => Err(e.to_string()),
@@ -233,9 +258,10 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
             <h1>"Import a shared package"</h1>
             <p>"Brings a group published on another ThreatConnect instance, with everything attached, into an owner here. In that owner the attributes, tags and labels of shared items are replaced by the package's: it must receive data by no other means."</p>
             <fieldset class="import-form" disabled=move || busy.get()>
-                <label>"Package file "<input type="file" class="import-file" accept=".json,application/json" node_ref=file /></label>
+                <label>"Package file "<input type="file" class="import-file" accept=".json,application/json" node_ref=file
+                    on:change=move |_| planned.set(None) /></label>
                 <label>"Target owner "
-                    <select class="import-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
+                    <select class="import-owner" on:change=move |ev| { planned.set(None); owner.set(event_target_value(&ev)); }>
                         <option value="">"Choose…"</option>
                         {move || match owners.get() {
                             Some(Ok(list)) => list.iter().filter(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source")))
@@ -245,7 +271,7 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                     </select>
                 </label>
                 <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
-                <button class="import-run" on:click=move |_| run(false)>"Import"</button>
+                <button class="import-run" disabled=move || planned.get().is_none() on:click=move |_| run(false)>"Import"</button>
             </fieldset>
             {move || progress.get().map(|(label, done, total)| view! {
                 <div class="import-progress" role="status">

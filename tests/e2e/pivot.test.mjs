@@ -225,6 +225,44 @@ test("without v3 the panel comes from v2 with its requests sent together", async
   assert.ok(again.some((r) => r.path === `/api/v2/indicators/hosts/${HOST}`), again.map((r) => r.path).join(" "));
 });
 
+test("a redirect from the API is not followed", async () => {
+  // Same-origin on purpose: a browser following it would get a real answer.
+  await sandbox.faults({ rules: [{ pathPrefix: "/api/v3/indicators/", redirect: `${site.origin}/api/v2/whoami?redirected=1` }] });
+  const page = await open("Host", HOST);
+  await page.waitForSelector("article[data-state=error]", { timeout: 30000 });
+  assert.match(await text(page, "article"), /Could not reach ThreatConnect/);
+  const paths = (await apiRequests()).map((r) => r.path);
+  assert.ok(paths.some((p) => p === `/api/v3/indicators/${HOST}`), paths.join(" "));
+  const followed = (await apiRequests()).filter((r) => r.query.includes("redirected"));
+  assert.deepEqual(followed, [], "the redirect was followed");
+});
+
+test("a renewed token replaces the old one in the tab's storage; error screens keep no token in the address", async () => {
+  // Expiring within the renewal margin: the client renews before its first request.
+  const soon = String(Math.floor(Date.now() / 1000) + 60);
+  const page = await open("Host", HOST, "Demo Org", { tcTokenExpires: soon });
+  await settled(page);
+  const renewals = (await sandbox.requests()).data.filter((r) => r.path.endsWith("/appAuth"));
+  assert.equal(renewals.length, 1, "one renewal");
+  const kept = new URLSearchParams(await page.evaluate(() => sessionStorage.getItem("pivot.launch")));
+  assert.ok(kept.get("tcToken") && kept.get("tcToken") !== token.token, "the kept launch holds the renewed token");
+  assert.ok(Number(kept.get("tcTokenExpires")) > Number(soon) + 600, kept.get("tcTokenExpires"));
+  assert.ok(!page.url().includes("tcToken"), page.url());
+  // A reload works from the kept launch, with the renewed token and no new renewal.
+  await sandbox.clearRequests();
+  await page.reload();
+  await settled(page);
+  assert.deepEqual((await sandbox.requests()).data.filter((r) => r.path.endsWith("/appAuth")), []);
+
+  for (const params of [{ tcApiPath: "https://evil.example/api", tcType: "Host", tcSelectedItem: "x" }, {}]) {
+    const other = await newPage(browser);
+    await other.goto(appUrl + spacesQuery({ tcToken: "API:1:do-not-keep", ...params }));
+    await other.waitForSelector("[data-screen=context-error], [data-screen=start]");
+    assert.ok(!other.url().includes("tcToken") && !other.url().includes("do-not-keep"), other.url());
+    if (params.tcApiPath) assert.ok(other.url().includes("tcApiPath="), "the rest of the query stays: " + other.url());
+  }
+});
+
 test("hostile seeds stay inert", async () => {
   for (const [type, item] of [["URL", "javascript:alert(1)"], ["Incident", 18]]) {
     const page = await open(type, item);

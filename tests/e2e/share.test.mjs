@@ -80,8 +80,27 @@ test("publish in the group panel, import the file into another instance, verifie
   await dst.waitForSelector(".import-owner option[value='Demo Org']", { state: "attached" });
   await dst.setInputFiles(".import-file", file);
   await dst.selectOption(".import-owner", "Demo Org");
+  // Import is offered only for the file and owner whose plan was shown.
+  const importEnabled = () => dst.isEnabled(".import-run");
+  assert.equal(await importEnabled(), false, "Import before any plan");
   await dst.click(".import-plan");
   await dst.waitForSelector(".import-report[data-dry-run=true], .import-error");
+  assert.equal(await importEnabled(), true, "Import after the plan");
+  await dst.selectOption(".import-owner", "Common Community");
+  await dst.selectOption(".import-owner", "Demo Org");
+  assert.equal(await importEnabled(), false, "another owner was chosen since the plan");
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true]");
+  // Another file (other bytes), then the planned one again: a new plan each time.
+  const other = join(dir, "package-reformatted.json");
+  writeFileSync(other, JSON.stringify(pkg, null, 1));
+  await dst.setInputFiles(".import-file", other);
+  assert.equal(await importEnabled(), false, "another file was chosen since the plan");
+  await dst.setInputFiles(".import-file", file);
+  assert.equal(await importEnabled(), false, "the planned file again, but no plan for it yet");
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true], .import-error");
+  assert.equal(await importEnabled(), true);
   const plan = await dst.textContent(".import-report");
   assert.match(plan, /Indicators: \d+ to create, 0 to overwrite/);
   const writes = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" && !r.path.includes("/exchange/db/") && r.path !== "/api/v3/token/api");
@@ -135,9 +154,29 @@ test("a tampered package is refused before anything is written", async () => {
   await dst.waitForSelector(".import-owner option[value='Demo Org']", { state: "attached" });
   await dst.setInputFiles(".import-file", file);
   await dst.selectOption(".import-owner", "Demo Org");
-  await dst.click(".import-run");
+  await dst.click(".import-plan");
   await dst.waitForSelector(".import-error");
   assert.match(await dst.textContent(".import-error"), /hash/i);
+  assert.equal(await dst.isEnabled(".import-run"), false, "no plan, no Import");
   const apiCalls = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" || r.path.includes("batch"));
   assert.deepEqual(apiCalls, [], "nothing was written");
+});
+
+test("with allowWriteBack off nothing writes: no Import, no Publish, and the sharing page refuses its address", async () => {
+  const p = await page();
+  await p.goto(source.url({ allowWriteBack: "false", tcType: GROUP.type, tcSelectedItem: String(GROUP.id), tcSelectedItemOwner: "Demo Org" }));
+  await p.waitForSelector("article[data-state=complete]");
+  assert.equal(await p.locator(".nav-import").count(), 0, "Import package is offered");
+  assert.equal(await p.locator(".share-open").count(), 0, "Publish is offered");
+  assert.equal(await p.locator("[data-section=writeback]").count(), 0, "write-back controls are offered");
+  // The launch this tab keeps says read-only: the page's address cannot change that.
+  for (const fragment of [`#action=publish&type=${GROUP.type}&id=${GROUP.id}`, "#action=import"]) {
+    await source.sandbox.clearRequests();
+    await p.goto(source.appUrl + "share.html" + fragment);
+    await p.waitForSelector("[data-screen=share-read-only]");
+    assert.equal(await p.locator("main button, main input, main select").count(), 0, fragment);
+    await p.waitForTimeout(100);
+    const sent = (await source.sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
+    assert.deepEqual(sent, [], `${fragment}: nothing was asked of the API`);
+  }
 });

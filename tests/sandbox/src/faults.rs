@@ -7,6 +7,8 @@ pub enum FaultAction {
     Status { status: u16, retry_after: Option<u64> },
     /// "truncated" | "malformed" | "slow", with the delay for "slow".
     Body(String, u64),
+    /// 302 Found to this location (a client must not follow it).
+    Redirect(String),
 }
 
 #[derive(Clone)]
@@ -19,6 +21,7 @@ struct Rule {
     probability: Option<f64>,
     body: Option<String>,
     slow_ms: u64,
+    redirect: Option<String>,
 }
 
 pub struct Faults {
@@ -73,8 +76,12 @@ impl Faults {
                     Some(b @ ("truncated" | "malformed" | "slow")) => Some(b.to_string()),
                     Some(b) => return Err(format!("body {:?} not supported (truncated, malformed, slow)", b)),
                 };
-                if status.is_none() && body.is_none() {
-                    return Err("a rule needs a status or a body".into());
+                let redirect = r.get("redirect").and_then(|l| l.as_str()).map(str::to_string);
+                if redirect.as_deref().is_some_and(|l| l.contains(['\r', '\n'])) {
+                    return Err("redirect must be one line".into());
+                }
+                if status.is_none() && body.is_none() && redirect.is_none() {
+                    return Err("a rule needs a status, a body or a redirect".into());
                 }
                 let probability = r.get("probability").and_then(|p| p.as_f64());
                 if let Some(p) = probability {
@@ -92,6 +99,7 @@ impl Faults {
                     probability,
                     body,
                     slow_ms: r.get("slowMs").and_then(|t| t.as_u64()).unwrap_or(2000).min(MAX_DELAY),
+                    redirect,
                 });
             }
         }
@@ -121,7 +129,7 @@ impl Faults {
             "v3": self.v3,
             "rules": self.rules.iter().map(|r| json!({
                 "method": r.method, "pathPrefix": r.prefix, "status": r.status, "retryAfter": r.retry_after,
-                "times": r.times, "probability": r.probability, "body": r.body, "slowMs": r.slow_ms,
+                "times": r.times, "probability": r.probability, "body": r.body, "slowMs": r.slow_ms, "redirect": r.redirect,
             })).collect::<Vec<_>>(),
         })
     }
@@ -146,9 +154,10 @@ impl Faults {
         if r.times == Some(0) {
             self.rules.remove(idx);
         }
-        match (r.status, r.body) {
-            (Some(status), _) => Some(FaultAction::Status { status, retry_after: r.retry_after }),
-            (None, Some(b)) => Some(FaultAction::Body(b, r.slow_ms)),
+        match (r.status, r.body, r.redirect) {
+            (Some(status), _, _) => Some(FaultAction::Status { status, retry_after: r.retry_after }),
+            (None, Some(b), _) => Some(FaultAction::Body(b, r.slow_ms)),
+            (None, None, Some(location)) => Some(FaultAction::Redirect(location)),
             _ => None,
         }
     }
