@@ -28,7 +28,7 @@ pub use batch::{batch_settings, split_batches, split_batches_with, BatchJob, Bat
 pub use error::ShareError;
 pub use json::canonical_json;
 pub use package::{
-    content_hash, derive_xid, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source,
+    check_package_size, content_hash, derive_xid, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source,
     FORMAT, MAX_PACKAGE_BYTES, VERSION,
 };
 pub use plan::{
