@@ -6,6 +6,7 @@
 
 pub mod defang;
 pub mod display;
+pub mod escape;
 pub mod export;
 pub mod layout;
 pub mod search;

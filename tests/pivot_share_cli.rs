@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
+mod share_support;
 mod support;
 use support::{clear_requests, requests, Sandbox, writes};
 
@@ -403,4 +404,173 @@ fn scheduled_pull_waits_for_its_time_and_runs_until_stopped() {
     assert!(child.try_wait().unwrap().is_none(), "still running, waiting for Sunday 03:15 UTC");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Control characters a package or the API can carry; none may reach the terminal, the log or the mail raw.
+const RAW_CONTROLS: [char; 6] = ['\u{202E}', '\u{1B}', '\u{2066}', '\u{7F}', '\u{85}', '\u{200B}'];
+
+fn assert_no_raw_controls(what: &str, text: &str) {
+    for c in RAW_CONTROLS {
+        assert!(!text.contains(c), "{what} has a raw U+{:04X}: {text:?}", c as u32);
+    }
+}
+
+/// The environment of `cmd` with nothing listening: for what is refused before any request.
+fn offline(args: &[&str]) -> Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(args)
+        .env_clear()
+        .env("PIVOT_TARGET_API_URL", "http://127.0.0.1:9/api")
+        .env("PIVOT_TARGET_ACCESS_ID", "b")
+        .env("PIVOT_TARGET_SECRET_KEY", TARGET_SECRET)
+        .env("PIVOT_TARGET_OWNER", "Demo Org")
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    o
+}
+
+#[test]
+fn a_refused_package_names_its_values_escaped() {
+    // The `format` of a hostile file is echoed in the refusal: U+202E shown, not obeyed.
+    let file = tmp("hostile-format.json");
+    std::fs::write(&file, "{\"format\":\"stix\u{202E}txt.exe\u{85}\",\"version\":1}").unwrap();
+    let o = offline(&["import", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_no_raw_controls("the refusal", &err);
+    assert_eq!(
+        err.lines().last(),
+        Some(
+            "pivot-share: import failed: package refused: this is not a Pivot share package \
+             (format is \"stix\\u{202E}txt.exe\\u{0085}\", expected \"pivot-share\")"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_package_file_over_the_limit_is_refused_by_its_size_before_reading() {
+    // 1 GiB, sparse: refused by its size, which the message names (read up to the
+    // limit, the message could only name 64 MiB + 1).
+    let file = tmp("huge-package.json");
+    std::fs::File::create(&file).unwrap().set_len(1 << 30).unwrap();
+    let o = offline(&["import", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "pivot-share: cannot import {}: package refused: the file is 1073741824 bytes (1024.0 MiB), \
+             over the limit of 67108864 bytes (64.0 MiB) for a share package\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn import_shows_names_from_the_package_escaped_and_json_keeps_them() {
+    let tgt = start("escape-import", "empty");
+    let mut group = share_support::group();
+    group["name"] = json!("Invoice\u{202E}fdp.exe\nFAKE: import complete");
+    group["attributes"]["data"].as_array_mut().unwrap().push(share_support::attr(9, "Evil\u{2066}Type\u{1B}[2J", "x", false, &[]));
+    let pkg = pivot::share::snapshot(&group, &share_support::associated_groups(), &share_support::associated_indicators(), &share_support::opts()).unwrap();
+    let file = tmp("escape-import.json");
+    std::fs::write(&file, pkg.to_bytes()).unwrap();
+    let run = |extra: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+            .args(["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run"])
+            .args(extra)
+            .env_clear()
+            .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
+            .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
+            .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+        o
+    };
+
+    let o = run(&[]);
+    let out = stdout(&o);
+    assert_no_raw_controls("the plan", &out);
+    let first = out.lines().next().unwrap();
+    assert_eq!(first, format!("plan for Invoice\\u{{202E}}fdp.exe\\u{{000A}}FAKE: import complete into Demo Org ({})", pkg.header.content_hash));
+    assert!(out.contains("\n  missing attribute type \"Evil\\u{2066}Type\\u{001B}[2J\": 1 attribute(s) dropped\n"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("FAKE")), "a name cannot start a line of its own: {out}");
+
+    // --json: the same values once parsed, with no raw control character in the text.
+    let o = run(&["--json"]);
+    let text = stdout(&o);
+    assert_no_raw_controls("the JSON report", &text);
+    let v = json_line(&o);
+    assert_eq!(v["groupName"], json!("Invoice\u{202E}fdp.exe\nFAKE: import complete"));
+}
+
+#[test]
+fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
+    let src = start("escape-pull", "demo");
+    let tgt = start("escape-pull", "empty");
+    let (port, got) = smtp_sink();
+    // A record in the source's datastore, as another publisher could leave it.
+    let rec = json!({"groupId": 77, "groupType": "Incident", "groupName": "Op\u{1B}[2J\u{202E}Night", "groupXid": "pivot:y",
+        "contentHash": "sha256:01", "sourceOwner": "Other\u{202E}Org\nOK: nothing failed", "package": "{}"});
+    futures::executor::block_on(
+        pivot::tc::Client::new(NativeTransport::new(&src.origin), "/api", pivot::tc::Credentials::hmac(src.id, src.key), Box::new(pivot::tc::native::system_clock))
+            .json(pivot::tc::v2::datastore("organization", "pivot-share", "77", pivot::tc::Method::Post, Some(&rec))),
+    )
+    .unwrap();
+    let pull = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--log-level", "info"];
+    let port = port.to_string();
+    // The owner names the mail's subject: escaped there too, never stripped.
+    let mut with_mail = pull.to_vec();
+    with_mail[5] = "Demo\u{202E}Org";
+    with_mail.extend(["--notify-email", "soc@example.org", "--notify-on", "always", "--attach-log", "--smtp-port", &port]);
+    let o = cmd(&src, &tgt, &with_mail);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let line = "  failed: Incident Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK: nothing failed\", \
+                not by the configured source organization \"Demo Org\"";
+    let out = stdout(&o);
+    assert_no_raw_controls("the summary", &out);
+    assert!(out.lines().any(|l| l == line), "{out}");
+    let err = stderr(&o);
+    assert_no_raw_controls("the log", &err);
+    assert!(
+        err.lines().any(|l| l.ends_with(" ERROR Incident Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK: nothing failed\", not by the configured source organization \"Demo Org\"")),
+        "{err}"
+    );
+    let mails = got.lock().unwrap();
+    assert_eq!(mails.len(), 1);
+    assert_no_raw_controls("the mail", &mails[0]);
+    assert!(mails[0].contains("\r\nSubject: pivot-share pull into Demo\\u{202E}Org: FAILED\r\n"), "{}", mails[0]);
+    assert!(mails[0].contains(&format!("{line}\r\n")), "{}", mails[0]);
+    let log = attachment(&mails[0]);
+    assert_no_raw_controls("the attached log", &log);
+    assert!(log.contains("Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK"), "{log}");
+    drop(mails);
+
+    // --json: escaped as JSON escapes, the same values once parsed.
+    let mut json_pull = pull.to_vec();
+    json_pull.push("--json");
+    let o = cmd(&src, &tgt, &json_pull);
+    assert_no_raw_controls("the JSON summary", &stdout(&o));
+    let s = json_line(&o);
+    let p = s["packages"].as_array().unwrap().iter().find(|p| p["groupId"] == 77).expect("the record");
+    assert_eq!(p["groupName"], json!("Op\u{1B}[2J\u{202E}Night"));
+
+    // publish checks the group's owner against --source-org; the refusal names both, escaped.
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--source-org", "Evil\u{202E}Org"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o).lines().last(),
+        Some("pivot-share: publish failed: group 9 belongs to \"Demo Org\", not to \"Evil\\u{202E}Org\""),
+        "{}",
+        stderr(&o)
+    );
+
+    // list: one line per record, tab-separated; a control character in a name is escaped in its own field.
+    let o = cmd(&src, &tgt, &["list"]);
+    let out = stdout(&o);
+    assert_no_raw_controls("the list", &out);
+    assert!(out.lines().any(|l| l.split('\t').collect::<Vec<_>>()[..3] == ["77", "Incident", "Op\\u{001B}[2J\\u{202E}Night"]), "{out}");
 }

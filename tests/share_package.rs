@@ -252,7 +252,7 @@ fn validation_refuses_each_kind_of_bad_package() {
 
     let huge = vec![b' '; MAX_PACKAGE_BYTES + 1];
     let e = validate(&huge).unwrap_err();
-    assert_eq!(e, ShareError::TooLarge { size: MAX_PACKAGE_BYTES + 1, limit: MAX_PACKAGE_BYTES });
+    assert_eq!(e, ShareError::TooLarge { size: MAX_PACKAGE_BYTES as u64 + 1, limit: MAX_PACKAGE_BYTES as u64 });
     assert!(e.to_string().contains(&MAX_PACKAGE_BYTES.to_string()));
 
     match validate(b"{\n  \"format\": \"pivot-share\",\n  oops\n}") {

@@ -2,8 +2,9 @@
 //! The same functions as the panel (`pivot::share::exec`), over the native transport.
 //! Argument parsing is hand-written (no argument crate: nothing more to compile).
 
+use pivot::escape::{escape_controls, json_escape_controls};
 use pivot::share::exec::{self, ImportOptions, ImportReport, Level, PullOptions, PullSummary, Step};
-use pivot::share::{PublishOptions, MAX_PACKAGE_BYTES};
+use pivot::share::{check_package_size, PublishOptions, MAX_PACKAGE_BYTES};
 use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::request::split_api_url;
 use pivot::tc::{Client, Credentials, GroupType};
@@ -13,6 +14,22 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// One line for the terminal, built like `println!` and then passed through
+/// `escape_controls`: names and values from a package or the API may carry
+/// newlines, terminal escape sequences or U+202E; they are shown as `\u{...}`
+/// escapes. The line's own text has no control characters, so only those
+/// values change. (Not for a line whose tabs are meant: see `cmd_list`.)
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", escape_controls(&format!($($arg)*)))
+    };
+}
+
+/// JSON for stdout: control characters as JSON `\uXXXX` escapes, same values.
+fn say_json(json: &str) {
+    println!("{}", json_escape_controls(json));
+}
 
 const HELP: &str = "\
 pivot-share: share ThreatConnect groups between instances (Pivot Cross-Intel Sharing)
@@ -264,8 +281,9 @@ fn usage(m: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// A failure's message names what came from the API or the package: escaped.
 fn fail(m: &str) -> ExitCode {
-    eprintln!("pivot-share: {m}");
+    eprintln!("pivot-share: {}", escape_controls(m));
     ExitCode::from(1)
 }
 
@@ -322,23 +340,23 @@ fn cmd_publish(args: &Args) -> Result<ExitCode, Usage> {
             "groupXid": h.group.xid, "contentHash": h.content_hash, "publishedAt": h.published_at,
             "groups": pkg.batch.group.len(), "indicators": pkg.batch.indicator.len(), "bytes": bytes.len(),
             "withheld": withheld, "out": out});
-        println!("{v}");
+        say_json(&v.to_string());
     } else {
-        println!("published {} {} (group {}) from {}", h.group.group_type, h.group.name, h.group.id, h.source.owner);
-        println!("  {} group(s), {} indicator(s), {} bytes", pkg.batch.group.len(), pkg.batch.indicator.len(), bytes.len());
-        println!("  content hash {}", h.content_hash);
-        println!("  stored in the source datastore ({}/{})", exec::PUBLISHED_TYPE, h.group.id);
+        say!("published {} {} (group {}) from {}", h.group.group_type, h.group.name, h.group.id, h.source.owner);
+        say!("  {} group(s), {} indicator(s), {} bytes", pkg.batch.group.len(), pkg.batch.indicator.len(), bytes.len());
+        say!("  content hash {}", h.content_hash);
+        say!("  stored in the source datastore ({}/{})", exec::PUBLISHED_TYPE, h.group.id);
         if withheld.groups + withheld.indicators + withheld.attributes > 0 {
-            println!(
+            say!(
                 "  stayed home (security labels): {} group(s), {} indicator(s), {} attribute(s)",
                 withheld.groups, withheld.indicators, withheld.attributes
             );
             for i in withheld.items.iter().take(20) {
-                println!("    {i}");
+                say!("    {i}");
             }
         }
         if let Some(p) = &out {
-            println!("  package written to {p}");
+            say!("  package written to {p}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -349,8 +367,8 @@ fn cmd_unpublish(args: &Args) -> Result<ExitCode, Usage> {
     let id = group_id(args)?;
     let source = client(args, "source")?;
     match run_async(exec::unpublish(&source, id)) {
-        Ok(true) => println!("group {id} unpublished (data already shared elsewhere stays there)"),
-        Ok(false) => println!("group {id} was not published"),
+        Ok(true) => say!("group {id} unpublished (data already shared elsewhere stays there)"),
+        Ok(false) => say!("group {id} was not published"),
         Err(e) => return Ok(fail(&format!("unpublish failed: {e}"))),
     }
     Ok(ExitCode::SUCCESS)
@@ -364,10 +382,20 @@ fn cmd_list(args: &Args) -> Result<ExitCode, Usage> {
         Err(e) => return Ok(fail(&format!("list failed: {e}"))),
     };
     if args.flag("json") {
-        println!("{}", serde_json::to_string(&list).unwrap_or_default());
+        say_json(&serde_json::to_string(&list).unwrap_or_default());
     } else {
+        // Tab-separated: each field escaped on its own (a tab in a name cannot shift the columns).
         for r in &list {
-            println!("{}\t{}\t{}\t{}\t{}\t{} bytes", r.group_id, r.group_type, r.group_name, r.published_at, r.content_hash, r.size);
+            let e = |t: &str| escape_controls(t).into_owned();
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{} bytes",
+                r.group_id,
+                e(&r.group_type),
+                e(&r.group_name),
+                e(&r.published_at),
+                e(&r.content_hash),
+                r.size
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -377,54 +405,54 @@ fn cmd_list(args: &Args) -> Result<ExitCode, Usage> {
 
 fn print_plan(r: &ImportReport) {
     let p = &r.plan;
-    println!("plan for {} into {} ({})", r.group_name, p.target_owner, p.content_hash);
-    println!("  groups:     {} to create, {} to overwrite", p.groups_to_create.len(), p.groups_to_overwrite.len());
-    println!("  indicators: {} to create, {} to overwrite", p.indicators_to_create.len(), p.indicators_to_overwrite.len());
-    println!("  batch jobs: {}", p.batch_jobs);
+    say!("plan for {} into {} ({})", r.group_name, p.target_owner, p.content_hash);
+    say!("  groups:     {} to create, {} to overwrite", p.groups_to_create.len(), p.groups_to_overwrite.len());
+    say!("  indicators: {} to create, {} to overwrite", p.indicators_to_create.len(), p.indicators_to_overwrite.len());
+    say!("  batch jobs: {}", p.batch_jobs);
     if !p.labels_to_create.is_empty() {
-        println!("  security labels to create: {}", p.labels_to_create.join(", "));
+        say!("  security labels to create: {}", p.labels_to_create.join(", "));
     }
     for m in &p.missing_attribute_types {
-        println!("  missing attribute type {:?}: {} attribute(s) dropped", m.name, m.attributes);
+        say!("  missing attribute type \"{}\": {} attribute(s) dropped", m.name, m.attributes);
     }
     if !p.associations_to_remove.is_empty() {
-        println!("  associations to remove: {}", p.associations_to_remove.len());
+        say!("  associations to remove: {}", p.associations_to_remove.len());
         for a in p.associations_to_remove.iter().take(20) {
-            println!("    {a}");
+            say!("    {a}");
         }
     }
     for w in &p.warnings {
-        println!("  warning: {w}");
+        say!("  warning: {w}");
     }
 }
 
 fn print_result(r: &ImportReport) {
     for j in &r.jobs {
-        println!(
+        say!(
             "batch job {} (id {}): {} group(s), {} indicator(s), {} bytes: {}, {} succeeded, {} error(s)",
             j.index, j.batch_id, j.groups, j.indicators, j.bytes, j.status, j.success_count, j.error_count
         );
         for e in j.errors.iter().take(20) {
-            println!("    {e}");
+            say!("    {e}");
         }
     }
     if r.dissociated > 0 {
-        println!("dissociated: {}", r.dissociated);
+        say!("dissociated: {}", r.dissociated);
     }
     for w in &r.warnings {
-        println!("warning: {w}");
+        say!("warning: {w}");
     }
     if let Some(v) = &r.verification {
-        println!(
+        say!(
             "verification (read back from the target): groups {}/{}, indicators {}/{}, associations {}/{}, {} difference(s)",
             v.found_groups, v.expected_groups, v.found_indicators, v.expected_indicators, v.found_associations, v.expected_associations,
             v.differences.len()
         );
         for d in v.differences.iter().take(50) {
-            println!("    {d}");
+            say!("    {d}");
         }
     }
-    println!("{}", if r.is_complete() { "import complete".to_string() } else { format!("import incomplete: {}", exec::failure_message(r)) });
+    say!("{}", if r.is_complete() { "import complete".to_string() } else { format!("import incomplete: {}", exec::failure_message(r)) });
 }
 
 fn progress_printer() -> impl Fn(Step, usize, usize) {
@@ -457,7 +485,7 @@ fn cmd_import(args: &Args) -> Result<ExitCode, Usage> {
     match run_async(exec::import(&target, &bytes, &owner, &progress, &opts)) {
         Ok(r) => {
             if json {
-                println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                say_json(&serde_json::to_string(&r).unwrap_or_default());
             } else {
                 print_plan(&r);
                 if !r.dry_run {
@@ -470,9 +498,13 @@ fn cmd_import(args: &Args) -> Result<ExitCode, Usage> {
     }
 }
 
-/// Reads a file, refusing one over the package limit without reading it all.
+/// Reads a file, refusing one over the package limit by its size before
+/// reading anything (and, for a pipe, without reading more than the limit).
 fn read_limited(path: &str) -> Result<Vec<u8>, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    if let Ok(meta) = f.metadata() {
+        check_package_size(meta.len()).map_err(|e| format!("cannot import {path}: {e}"))?;
+    }
     let mut bytes = Vec::new();
     f.take(MAX_PACKAGE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {path}: {e}"))?;
     Ok(bytes)
@@ -652,9 +684,11 @@ fn notify(args: &Args) -> Result<Option<Notify>, Usage> {
     Ok(Some(Notify { to: to.trim().into(), on, attach_log: args.flag("attach-log"), host, port, from: from.trim().into() }))
 }
 
+/// The pull's summary (terminal and mail body): one line each, each escaped
+/// (group names and messages come from the source).
 fn summary_text(s: &PullSummary) -> String {
-    let mut out = format!(
-        "pivot-share pull{}: packages seen {}, imported {}, skipped {}, failed {}{}; items created {}, updated {}, failed {}\n",
+    let mut lines = vec![format!(
+        "pivot-share pull{}: packages seen {}, imported {}, skipped {}, failed {}{}; items created {}, updated {}, failed {}",
         if s.dry_run { " (dry run)" } else { "" },
         s.packages_seen,
         s.packages_imported,
@@ -664,20 +698,25 @@ fn summary_text(s: &PullSummary) -> String {
         s.items_created,
         s.items_updated,
         s.items_failed
-    );
+    )];
     for p in &s.packages {
         let outcome = format!("{:?}", p.outcome).to_lowercase();
-        out.push_str(&format!("  {outcome}: {} {} (group {}): {}\n", p.group_type, p.group_name, p.group_id, p.message));
+        lines.push(format!("  {outcome}: {} {} (group {}): {}", p.group_type, p.group_name, p.group_id, p.message));
         if s.dry_run {
             if let Some(r) = &p.report {
                 for m in &r.plan.missing_attribute_types {
-                    out.push_str(&format!("    missing attribute type {:?}: {} attribute(s) dropped\n", m.name, m.attributes));
+                    lines.push(format!("    missing attribute type \"{}\": {} attribute(s) dropped", m.name, m.attributes));
                 }
                 for w in &r.plan.warnings {
-                    out.push_str(&format!("    warning: {w}\n"));
+                    lines.push(format!("    warning: {w}"));
                 }
             }
         }
+    }
+    let mut out = String::new();
+    for l in &lines {
+        out.push_str(&escape_controls(l));
+        out.push('\n');
     }
     out
 }
@@ -717,7 +756,8 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
         let log_buf = RefCell::new(String::new());
         let log = |l: Level, m: &str| {
             if l <= level {
-                let line = format!("{} {} {m}", exec::rfc3339(system_clock()), l.as_str());
+                // Messages name groups and owners from the source: escaped (terminal, log, mail).
+                let line = format!("{} {} {}", exec::rfc3339(system_clock()), l.as_str(), escape_controls(m));
                 eprintln!("{line}");
                 let mut b = log_buf.borrow_mut();
                 b.push_str(&line);
@@ -736,7 +776,7 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
         let (ok, text) = match &result {
             Ok(s) => {
                 if json {
-                    println!("{}", serde_json::to_string(s).unwrap_or_default());
+                    say_json(&serde_json::to_string(s).unwrap_or_default());
                 } else {
                     print!("{}", summary_text(s));
                 }
@@ -744,9 +784,9 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
             }
             Err(e) => {
                 log(Level::Error, &format!("pull did not run: {e}"));
-                let t = format!("pivot-share pull did not run: {e}\n");
+                let t = format!("{}\n", escape_controls(&format!("pivot-share pull did not run: {e}")));
                 if json {
-                    println!("{}", serde_json::json!({"error": e.to_string()}));
+                    say_json(&serde_json::json!({"error": e.to_string()}).to_string());
                 } else {
                     print!("{t}");
                 }
@@ -839,7 +879,8 @@ fn send_mail(n: &Notify, subject: &str, body: &str, attachment: Option<&str>) ->
     smtp_cmd(&mut w, &mut r, &format!("MAIL FROM:<{}>", n.from), &[250])?;
     smtp_cmd(&mut w, &mut r, &format!("RCPT TO:<{}>", n.to), &[250, 251])?;
     smtp_cmd(&mut w, &mut r, "DATA", &[354])?;
-    let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
+    // Escaped, not stripped: the header cannot be split, and nothing is hidden.
+    let subject = escape_controls(subject).into_owned();
     // RFC 2047 for names that are not ASCII.
     let subject = if subject.is_ascii() {
         subject

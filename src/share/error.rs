@@ -6,8 +6,9 @@ use std::fmt;
 /// analyst (panel) and the operator (`pivot-share`), so each says what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShareError {
-    /// The file is larger than [`super::MAX_PACKAGE_BYTES`].
-    TooLarge { size: usize, limit: usize },
+    /// The file is larger than [`super::MAX_PACKAGE_BYTES`] (`u64`: a browser's
+    /// `File.size()` can exceed a wasm32 `usize`).
+    TooLarge { size: u64, limit: u64 },
     /// Not JSON at all (serde_json's line and column, 1-based).
     MalformedJson { line: usize, column: usize, message: String },
     /// JSON, but not a Pivot share package (`format` is not `"pivot-share"`).
@@ -39,7 +40,9 @@ impl fmt::Display for ShareError {
         match self {
             Self::TooLarge { size, limit } => write!(
                 f,
-                "package refused: {size} bytes is over the limit of {limit} bytes for a share package"
+                "package refused: the file is {size} bytes ({}), over the limit of {limit} bytes ({}) for a share package",
+                mib(*size),
+                mib(*limit)
             ),
             Self::MalformedJson { line, column, message } => {
                 write!(f, "package refused: not valid JSON at line {line}, column {column}: {message}")
@@ -83,3 +86,33 @@ impl fmt::Display for ShareError {
 }
 
 impl std::error::Error for ShareError {}
+
+/// Bytes as MiB with one decimal, rounded down; integer arithmetic (float
+/// formatting would weigh on the wasm).
+fn mib(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    format!("{}.{} MiB", bytes / MIB, (bytes % MIB) * 10 / MIB)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::check_package_size;
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_by_its_size_naming_both() {
+        assert_eq!(check_package_size(0), Ok(()));
+        assert_eq!(check_package_size(67_108_864), Ok(()), "64 MiB exactly is allowed");
+        let e = check_package_size(67_108_865).unwrap_err();
+        assert_eq!(e, ShareError::TooLarge { size: 67_108_865, limit: 67_108_864 });
+        assert_eq!(
+            e.to_string(),
+            "package refused: the file is 67108865 bytes (64.0 MiB), over the limit of 67108864 bytes (64.0 MiB) for a share package"
+        );
+        // Past a wasm32 usize (what File.size() can say of a 5 GiB file).
+        assert_eq!(
+            check_package_size(5_368_709_120 + 524_288).unwrap_err().to_string(),
+            "package refused: the file is 5369233408 bytes (5120.5 MiB), over the limit of 67108864 bytes (64.0 MiB) for a share package"
+        );
+    }
+}

@@ -333,7 +333,7 @@ pub async fn snapshot_group<T: Transport>(
     let mut o = opts.clone();
     match text(&group, "ownerName") {
         Some(actual) if !o.owner.trim().is_empty() && !actual.eq_ignore_ascii_case(o.owner.trim()) => {
-            return Err(ExecError::Invalid(format!("group {group_id} belongs to {actual:?}, not to {:?}", o.owner.trim())));
+            return Err(ExecError::Invalid(format!("group {group_id} belongs to \"{actual}\", not to \"{}\"", o.owner.trim())));
         }
         Some(actual) => o.owner = actual.to_string(),
         None => {}
@@ -1008,7 +1008,7 @@ async fn pull_locked<S: Transport, T: Transport>(
         };
         let what = format!("{} {} (group {})", rec.group_type, rec.group_name, rec.group_id);
         if !source_org.trim().is_empty() && !rec.source_owner.eq_ignore_ascii_case(source_org.trim()) {
-            o.message = format!("published by {:?}, not by the configured source organization {:?}", rec.source_owner, source_org.trim());
+            o.message = format!("published by \"{}\", not by the configured source organization \"{}\"", rec.source_owner, source_org.trim());
             log(Level::Error, &format!("{what}: {}", o.message));
             summary.add(o);
             continue;

@@ -28,8 +28,8 @@ pub use batch::{batch_settings, split_batches, split_batches_with, BatchJob, Bat
 pub use error::ShareError;
 pub use json::canonical_json;
 pub use package::{
-    content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage,
-    Source, FORMAT, MAX_PACKAGE_BYTES, VERSION,
+    check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind,
+    SharePackage, Source, FORMAT, MAX_PACKAGE_BYTES, VERSION,
 };
 pub use plan::{
     associations, jobs_for, origin_attribute, plan, prepare_import, Association, Endpoint, ImportPlan, MissingAttributeType, PlanItem,

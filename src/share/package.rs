@@ -16,6 +16,16 @@ pub const VERSION: u64 = 1;
 /// with attributes is a few MB; the limit only stops absurd or hostile files).
 pub const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Refuses a package file by its size alone, before it is read: the sharing
+/// page asks `File.size()`, `pivot-share import` the file's metadata, and
+/// [`validate`] the bytes (a pipe has no size until read).
+pub fn check_package_size(size: u64) -> Result<(), ShareError> {
+    if size > MAX_PACKAGE_BYTES as u64 {
+        return Err(ShareError::TooLarge { size, limit: MAX_PACKAGE_BYTES as u64 });
+    }
+    Ok(())
+}
+
 /// A share package: header plus a ThreatConnect v2 Batch input body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SharePackage {
@@ -259,9 +269,7 @@ fn opt_array<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a [Value], S
 /// reference resolvable inside the package, the published group present), and
 /// last the content hash. Nothing is written anywhere before this passes.
 pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
-    if bytes.len() > MAX_PACKAGE_BYTES {
-        return Err(ShareError::TooLarge { size: bytes.len(), limit: MAX_PACKAGE_BYTES });
-    }
+    check_package_size(bytes.len() as u64)?;
     let root: Value = serde_json::from_slice(bytes).map_err(|e| ShareError::MalformedJson {
         line: e.line(),
         column: e.column(),

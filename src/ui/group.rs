@@ -11,7 +11,7 @@ use super::fields::Facts;
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
 use super::sections::{assoc_query, Assoc, AssociationList, AttributeList, ErrorNotice, LabelList, TagList};
-use crate::display::{present, safe_http_link};
+use crate::display::{document_file_name, present, safe_http_link};
 use crate::spaces::SelectedItem;
 use crate::trail::{share_href, ShareAction};
 use crate::tc::v2;
@@ -100,7 +100,8 @@ fn GroupBody(
     let v3 = panel.source == ApiVersion::V3;
     let id = g.id;
     let publish_id = u64::try_from(g.id).unwrap_or_default();
-    let file_name = g.raw.get("fileName").and_then(|v| v.as_str()).map(str::to_owned);
+    // Escaped: the name goes to the browser as the download's file name.
+    let file_name = document_file_name(&g.raw);
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
         item: ItemRef::group(kind, g.id),

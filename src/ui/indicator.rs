@@ -13,7 +13,7 @@ use super::graph::RelationGraph;
 use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
 use super::writeback::{WriteBack, Writable};
 use crate::defang::defang;
-use crate::display::{all_scalars, data_list, present, rating_stars, safe_http_link, whole};
+use crate::display::{all_scalars, data_list, present, rating_stars, safe_http_link, value_for_clipboard, whole};
 use crate::spaces::SelectedItem;
 use crate::tc::v2::{self, ItemRef};
 use crate::tc::v3::Collection;
@@ -180,8 +180,8 @@ fn IndicatorBody(
     view! {
         <section class="card item-extra">
             <div class="item-actions">
-                // The raw value (what is shown is defanged).
-                <button class="copy" on:click=move |_| copy_and_report(raw_value.clone(), "Copied".into(), copied)>"Copy value"</button>
+                // The raw value (what is shown is defanged), control characters as `\u{…}` escapes.
+                <button class="copy" on:click=move |_| { let (text, status) = value_for_clipboard(&raw_value); copy_and_report(text, status, copied) }>"Copy value"</button>
                 <CopyOutcomeNote outcome=copied />
                 {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
             </div>

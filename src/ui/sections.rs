@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use crate::defang::defang;
-use crate::display::tlp_class;
-use crate::export::to_csv;
+use crate::display::{exported_status, tlp_class, values_for_clipboard};
+use crate::export::{to_csv, Csv};
 use crate::spaces::SelectedItem;
 use crate::tc::envelope::Page;
 use crate::tc::v3::{self, Collection};
@@ -209,7 +209,7 @@ async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String) -> Result<
     }
 }
 
-fn csv_of(items: &[Assoc], raw: bool) -> String {
+fn csv_of(items: &[Assoc], raw: bool) -> Csv {
     to_csv(
         &["type", "value", "owner", "id"],
         items.iter().map(|a| {
@@ -374,14 +374,19 @@ pub fn AssociationList(
     };
     let export = move |raw: bool| {
         let name = format!("pivot-{}-{}.csv", slug.get_value(), if raw { "raw" } else { "defanged" });
-        whole_list(Box::new(move |items| download(&name, "text/csv", &csv_of(&items, raw))));
+        whole_list(Box::new(move |items| {
+            let csv = csv_of(&items, raw);
+            download(&name, "text/csv", &csv.text);
+            // Says how many values carry `\u{…}` escapes, so none goes unnoticed.
+            copied.set(Some(Ok(exported_status(items.len(), csv.escaped_cells))));
+        }));
     };
-    // Raw values, one per line: what a SIEM or EDR search box takes.
+    // Raw values, one per line: what a SIEM or EDR search box takes (control
+    // characters as `\u{…}` escapes, counted in the status).
     let copy_values = move || {
         whole_list(Box::new(move |items| {
-            let n = items.len();
-            let text: Vec<&str> = items.iter().map(|a| a.value.as_str()).collect();
-            copy_and_report(text.join("\n"), format!("Copied {n} value{}", if n == 1 { "" } else { "s" }), copied);
+            let (text, status) = values_for_clipboard(items.iter().map(|a| a.value.as_str()));
+            copy_and_report(text, status, copied);
         }));
     };
 

@@ -8,7 +8,7 @@ use super::api::{connect, current_fragment, owners_resource, ApiHandle, ApiResou
 use super::sections::download_bytes;
 use super::writeback::confirm;
 use crate::share::exec::{self, ImportOptions, ImportReport, Step};
-use crate::share::PublishOptions;
+use crate::share::{check_package_size, PublishOptions};
 use crate::spaces::Launch;
 use crate::tc::{GroupType, Owner};
 use crate::trail::{panels_href, parse_share_fragment, ShareAction};
@@ -188,9 +188,12 @@ pub fn PublishCard(api: ApiHandle, kind: GroupType, id: u64) -> impl IntoView {
     }
 }
 
-/// Read the chosen file's text.
+/// Read the chosen file, refusing one over the package limit by its size
+/// first: a huge file is never read into the tab's memory.
 async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, String> {
     let file = input.files().and_then(|f| f.get(0)).ok_or("Choose a package file first.")?;
+    // `as u64` saturates (and a NaN is 0; `validate` still checks the bytes).
+    check_package_size(file.size() as u64).map_err(|e| e.to_string())?;
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.map_err(|_| "The file could not be read.".to_owned())?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }

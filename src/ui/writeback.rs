@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use super::api::{ApiHandle, ApiResource, Loaded};
+use crate::display::{delete_attribute_question, dissociate_question, remove_label_question, remove_tag_question};
 use crate::tc::request::HttpRequest;
 use crate::tc::types::GROUP_TYPES;
 use crate::tc::v2::{self, ItemRef};
@@ -49,6 +50,7 @@ pub fn owner_writable(owners: &[Owner], name: &str) -> bool {
 }
 
 /// Destructive actions ask first (the browser's own dialog: keyboard-reachable, never HTML).
+/// Questions that name something come from `display::*_question`: names escaped and cut.
 pub fn confirm(question: &str) -> bool {
     web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
 }
@@ -137,7 +139,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
                                 let name = tag.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    if confirm(&format!("Remove the tag \"{}\"?", tag.name)) { run(tagging("tags", &tag.name, v3::Mode::Delete), format!("Removed tag {}", tag.name)); }
+                                    if confirm(&remove_tag_question(&tag.name)) { run(tagging("tags", &tag.name, v3::Mode::Delete), format!("Removed tag {}", tag.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
@@ -152,7 +154,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
                                 let name = l.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    if confirm(&format!("Remove the security label \"{}\"?", l.name)) { run(tagging("securityLabels", &l.name, v3::Mode::Delete), format!("Removed label {}", l.name)); }
+                                    if confirm(&remove_label_question(&l.name)) { run(tagging("securityLabels", &l.name, v3::Mode::Delete), format!("Removed label {}", l.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
@@ -223,7 +225,7 @@ pub fn WriteBack(
                                     let kind = g.group_type()?;
                                     let label = format!("{}: {}", g.type_name, g.name);
                                     Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
-                                        if confirm(&format!("Dissociate from {label}? The group itself stays.")) {
+                                        if confirm(&dissociate_question(&g.type_name, &g.name)) {
                                             run(v2::dissociate(&item(), &ItemRef::group(kind, g.id)), format!("Dissociated from {}", g.name));
                                         }
                                     }>"Dissociate"</button></li> })
@@ -263,7 +265,7 @@ where
                 }.into_any()
             }}
             <button class="wb-attr-delete" on:click=move |_| {
-                if confirm(&format!("Delete this {kind} attribute?")) { run(v2::delete_attribute(&item.run(()), id), format!("Deleted {kind} attribute")); }
+                if confirm(&delete_attribute_question(&kind)) { run(v2::delete_attribute(&item.run(()), id), format!("Deleted {kind} attribute")); }
             }>"Delete"</button>
         </li>
     }
