@@ -295,8 +295,11 @@ test("every write-back action, each failing once first", async () => {
   const wb = "[data-section=writeback]";
   const item = "/api/v2/indicators/emailAddresses/";
   const v3item = "/api/v3/indicators/4";
-  const has = (sel, re) => `(${((s, r) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "")).toString()})(${JSON.stringify(sel)}, ${JSON.stringify(re)})`;
-  const hasNot = (sel, re) => `!${has(sel, re)}`;
+  // Predicates are functions with arguments, never strings: Playwright evaluates a string
+  // predicate with eval() in the page when it polls, which the page's CSP (rightly) blocks.
+  const shows = ([s, r, want]) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "") === want;
+  const has = (sel, re) => [sel, re, true];
+  const hasNot = (sel, re) => [sel, re, false];
   const facts = async () => text(page, "[data-section=facts]");
   const count = async (label) => Number((await facts()).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
   let attrId = null;
@@ -344,7 +347,7 @@ test("every write-back action, each failing once first", async () => {
     await page.waitForSelector(`${wb} .writeback-error`);
     assert.match(await text(page, `${wb} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
     await settled(page);
-    assert.equal(await page.evaluate(step.done), false, `${step.name}: refused, yet the panel shows it done`);
+    assert.equal(await page.evaluate(shows, step.done), false, `${step.name}: refused, yet the panel shows it done`);
     if (step.name === "add tag") await screenshot(page, "write-back");
     await sandbox.faults(null);
 
@@ -358,7 +361,7 @@ test("every write-back action, each failing once first", async () => {
     );
     previous = await text(page, `${wb} .writeback-ok`);
     await settled(page);
-    await page.waitForFunction(step.done);
+    await page.waitForFunction(shows, step.done);
     await step.after?.();
   }
   assert.match(await facts(), /Rating\s*★★★☆☆/);

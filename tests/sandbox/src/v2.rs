@@ -17,73 +17,22 @@ fn created(data: Value) -> Resp {
     Resp::json(201, json!({"status": "Success", "data": data}))
 }
 
+/// The v2 endpoints, one per line, as ThreatConnect's v2 documentation names them.
 pub fn route(app: &App, req: &Req) -> Res<Resp> {
     let seg = req.segments("/api/v2");
     let seg: Vec<&str> = seg.iter().map(|s| s.as_str()).collect();
     let m = req.method.as_str();
     match (m, seg.as_slice()) {
-        ("GET", ["owners"]) => {
-            let conn = app.db();
-            let os: Vec<Value> = owners(&conn)?.iter().map(|o| o.v2()).collect();
-            Ok(ok_data(json!({"resultCount": os.len(), "owner": os})))
-        }
-        ("GET", ["owners", "mine"]) => {
-            let conn = app.db();
-            let o = resolve_owner(&conn, None)?;
-            Ok(ok_data(json!({"resultCount": 1, "owner": o.v2()})))
-        }
-        ("GET", ["owners", "mine", "members"]) => Ok(ok_data(json!({"user": [
-            {"userName": app.cfg.access_id, "firstName": "Pivot", "lastName": "Developer"},
-            {"userName": "analyst@demo.example", "firstName": "Dana", "lastName": "Analyst"}]}))),
-        ("GET", ["owners", id]) => {
-            let conn = app.db();
-            let o = owners(&conn)?.into_iter().find(|o| o.id.to_string() == *id).ok_or_else(|| not_found(format!("Owner not found: {}", id)))?;
-            Ok(ok_data(json!({"resultCount": 1, "owner": o.v2()})))
-        }
-        ("GET", ["whoami"]) => Ok(ok_data(json!({"user": {
-            "userName": app.cfg.access_id, "firstName": "Pivot", "lastName": "Developer", "pseudonym": "pivotAPI",
-            "role": "Api User", "owner": "Demo Org"}}))),
-        ("GET", ["types", "indicatorTypes"]) => {
-            let ts: Vec<Value> = model::IND_TYPES
-                .iter()
-                .map(|t| {
-                    let mut v = json!({"name": t.name, "custom": t.custom.to_string(), "parsable": "true", "apiBranch": t.branch,
-                                       "apiEntity": t.entity, "casePreference": if t.name == "File" { "upper" } else { "any" }});
-                    for (k, f) in t.fields.iter().enumerate() {
-                        v[format!("value{}Label", k + 1)] = json!(f);
-                        v[format!("value{}Type", k + 1)] = json!("text");
-                    }
-                    v
-                })
-                .collect();
-            Ok(ok_data(json!({"resultCount": ts.len(), "indicatorType": ts})))
-        }
-        ("GET", ["tags"]) => {
-            let conn = app.db();
-            let mut st = conn.prepare("SELECT id, name, description, last_used FROM tags ORDER BY name")?;
-            let rows = st.query_map([], |r| Ok(Tag { id: r.get(0)?, name: r.get(1)?, description: r.get(2)?, last_used: r.get(3)? }))?;
-            let all: Vec<Tag> = rows.collect::<Result<_, _>>()?;
-            let p = page(req)?;
-            let total = all.len();
-            let items: Vec<Value> = all.iter().skip(p.0).take(p.1).map(|t| tag_v2(t, &app.base(), "Demo Org")).collect();
-            Ok(ok_data(list_env(p.0, total, "tag", items)))
-        }
-        ("GET", ["tags", name]) => {
-            let conn = app.db();
-            let t: Option<(i64, String)> = conn.query_row("SELECT id, name FROM tags WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-            let (id, n) = t.ok_or_else(|| not_found(format!("Tag not found: {}", name)))?;
-            Ok(ok_data(json!({"tag": tag_v2(&Tag { id, name: n, description: None, last_used: None }, &app.base(), "Demo Org")})))
-        }
-        ("GET", ["securityLabels"]) => {
-            let conn = app.db();
-            let ls: Vec<Value> = all_labels(&conn)?.iter().map(label_v2).collect();
-            Ok(ok_data(json!({"resultCount": ls.len(), "securityLabel": ls})))
-        }
-        ("GET", ["securityLabels", name]) => {
-            let conn = app.db();
-            let l = all_labels(&conn)?.into_iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| not_found(format!("Security label not found: {}", name)))?;
-            Ok(ok_data(json!({"securityLabel": label_v2(&l)})))
-        }
+        ("GET", ["owners"]) => all_owners(app),
+        ("GET", ["owners", "mine"]) => my_owner(app),
+        ("GET", ["owners", "mine", "members"]) => my_owner_members(app),
+        ("GET", ["owners", id]) => owner_by_id(app, id),
+        ("GET", ["whoami"]) => whoami(app),
+        ("GET", ["types", "indicatorTypes"]) => indicator_types(),
+        ("GET", ["tags"]) => all_tags(app, req),
+        ("GET", ["tags", name]) => tag_by_name(app, name),
+        ("GET", ["securityLabels"]) => all_security_labels(app),
+        ("GET", ["securityLabels", name]) => security_label_by_name(app, name),
         ("GET", ["indicators"]) => list_indicators(app, req, None),
         ("GET", ["indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?)),
         ("POST", ["indicators", branch]) => create_indicator(app, req, ind_branch(branch)?),
@@ -96,6 +45,82 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("POST", ["exchange", "db", domain, dtype, key]) => datastore(app, req, domain, dtype, key),
         _ => Err(not_found(format!("No v2 endpoint {} {}", req.method, req.path))),
     }
+}
+
+fn all_owners(app: &App) -> Res<Resp> {
+    let conn = app.db();
+    let os: Vec<Value> = owners(&conn)?.iter().map(|o| o.v2()).collect();
+    Ok(ok_data(json!({"resultCount": os.len(), "owner": os})))
+}
+
+fn my_owner(app: &App) -> Res<Resp> {
+    let conn = app.db();
+    let o = resolve_owner(&conn, None)?;
+    Ok(ok_data(json!({"resultCount": 1, "owner": o.v2()})))
+}
+
+fn my_owner_members(app: &App) -> Res<Resp> {
+    Ok(ok_data(json!({"user": [
+        {"userName": app.cfg.access_id, "firstName": "Pivot", "lastName": "Developer"},
+        {"userName": "analyst@demo.example", "firstName": "Dana", "lastName": "Analyst"}]})))
+}
+
+fn owner_by_id(app: &App, id: &str) -> Res<Resp> {
+    let conn = app.db();
+    let o = owners(&conn)?.into_iter().find(|o| o.id.to_string() == id).ok_or_else(|| not_found(format!("Owner not found: {}", id)))?;
+    Ok(ok_data(json!({"resultCount": 1, "owner": o.v2()})))
+}
+
+fn whoami(app: &App) -> Res<Resp> {
+    Ok(ok_data(json!({"user": {
+        "userName": app.cfg.access_id, "firstName": "Pivot", "lastName": "Developer", "pseudonym": "pivotAPI",
+        "role": "Api User", "owner": "Demo Org"}})))
+}
+
+fn indicator_types() -> Res<Resp> {
+    let ts: Vec<Value> = model::IND_TYPES
+        .iter()
+        .map(|t| {
+            let mut v = json!({"name": t.name, "custom": t.custom.to_string(), "parsable": "true", "apiBranch": t.branch,
+                               "apiEntity": t.entity, "casePreference": if t.name == "File" { "upper" } else { "any" }});
+            for (k, f) in t.fields.iter().enumerate() {
+                v[format!("value{}Label", k + 1)] = json!(f);
+                v[format!("value{}Type", k + 1)] = json!("text");
+            }
+            v
+        })
+        .collect();
+    Ok(ok_data(json!({"resultCount": ts.len(), "indicatorType": ts})))
+}
+
+fn all_tags(app: &App, req: &Req) -> Res<Resp> {
+    let conn = app.db();
+    let mut st = conn.prepare("SELECT id, name, description, last_used FROM tags ORDER BY name")?;
+    let rows = st.query_map([], |r| Ok(Tag { id: r.get(0)?, name: r.get(1)?, description: r.get(2)?, last_used: r.get(3)? }))?;
+    let all: Vec<Tag> = rows.collect::<Result<_, _>>()?;
+    let p = page(req)?;
+    let total = all.len();
+    let items: Vec<Value> = all.iter().skip(p.0).take(p.1).map(|t| tag_v2(t, &app.base(), "Demo Org")).collect();
+    Ok(ok_data(list_env(p.0, total, "tag", items)))
+}
+
+fn tag_by_name(app: &App, name: &str) -> Res<Resp> {
+    let conn = app.db();
+    let t: Option<(i64, String)> = conn.query_row("SELECT id, name FROM tags WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let (id, n) = t.ok_or_else(|| not_found(format!("Tag not found: {}", name)))?;
+    Ok(ok_data(json!({"tag": tag_v2(&Tag { id, name: n, description: None, last_used: None }, &app.base(), "Demo Org")})))
+}
+
+fn all_security_labels(app: &App) -> Res<Resp> {
+    let conn = app.db();
+    let ls: Vec<Value> = all_labels(&conn)?.iter().map(label_v2).collect();
+    Ok(ok_data(json!({"resultCount": ls.len(), "securityLabel": ls})))
+}
+
+fn security_label_by_name(app: &App, name: &str) -> Res<Resp> {
+    let conn = app.db();
+    let l = all_labels(&conn)?.into_iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| not_found(format!("Security label not found: {}", name)))?;
+    Ok(ok_data(json!({"securityLabel": label_v2(&l)})))
 }
 
 fn ind_branch(b: &str) -> Res<&'static IndType> {
