@@ -74,29 +74,15 @@ fn hmac_covers_the_path_as_sent_and_the_log_shows_both() {
 
 #[test]
 fn stderr_log_names_what_was_sent_when_it_differs() {
-    use std::io::{BufRead, BufReader, Read};
-    let db = temp_db();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--seed", "empty", "--db"])
-        .arg(&db)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let sb = Logged::start(&["--seed", "empty"]);
+    let port = sb.port;
     let ts = now_s().to_string();
     for target in ["/api/v2/x/%2e%2e/owners", "/api/v2/owners"] {
         assert_eq!(raw_request(port, "GET", target, &hmac_headers("GET", target, &ts, SECRET), b"").status, 200);
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let err = sb.stop();
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("GET ")).collect();
     assert_eq!(lines.len(), 2, "{err}");
     assert!(lines[0].starts_with("GET /api/v2/owners 200 start=") && lines[0].ends_with(" sent=/api/v2/x/%2e%2e/owners"), "{}", lines[0]);
     assert!(lines[1].starts_with("GET /api/v2/owners 200 start=") && !lines[1].contains("sent="), "{}", lines[1]);
-    let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }

@@ -168,28 +168,15 @@ fn latency_flag_and_log_never_holds_tokens() {
 
 #[test]
 fn stderr_log_has_method_path_status_times_and_no_secrets() {
-    use std::io::{BufRead, BufReader};
-    let db = temp_db();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--seed", "empty", "--db"])
-        .arg(&db)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let sb = Logged::start(&["--seed", "empty"]);
+    let port = sb.port;
     let ts = now_s().to_string();
     let h = hmac_headers("POST", "/api/v3/token/api", &ts, SECRET);
     let sig = h[0].1.clone();
     let tok = raw_request(port, "POST", "/api/v3/token/api", &h, b"").json()["data"].as_str().unwrap().to_string();
     raw_request(port, "GET", &format!("/api/appAuth?expiredToken={}", enc(&tok)), &[], b"");
     raw_request(port, "GET", "/api/v2/nothing?a=b", &[("Authorization", format!("TC-Token {}", tok))], b"");
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let err = sb.stop();
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("GET ") || l.starts_with("POST ")).collect();
     assert_eq!(lines.len(), 3, "{}", err);
     assert!(lines[0].starts_with("POST /api/v3/token/api 200 start="), "{}", lines[0]);
@@ -201,5 +188,4 @@ fn stderr_log_has_method_path_status_times_and_no_secrets() {
         assert!(end >= start && start > 1_600_000_000_000);
     }
     assert!(!err.contains(&tok) && !err.contains(&enc(&tok)) && !err.contains(sig.split(':').nth(1).unwrap()));
-    let _ = std::fs::remove_dir_all(db.parent().unwrap());
 }

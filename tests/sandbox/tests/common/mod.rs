@@ -118,6 +118,53 @@ impl Drop for Sandbox {
     }
 }
 
+/// A sandbox whose stderr (the request log) the test reads: killed when dropped,
+/// so a failing assertion leaves no process behind.
+pub struct Logged {
+    child: Child,
+    pub port: u16,
+    db: PathBuf,
+}
+
+impl Logged {
+    pub fn start(extra: &[&str]) -> Logged {
+        let db = temp_db();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
+            .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--db"])
+            .arg(&db)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tc-sandbox");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
+        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+        Logged { child, port, db }
+    }
+
+    /// Stops the sandbox and returns everything it wrote to stderr.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        err
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = self.db.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 pub fn now_s() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
