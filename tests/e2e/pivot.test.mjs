@@ -338,6 +338,18 @@ test("every write-back action, each failing once first", async () => {
       done: hasNot("[data-section=associated-groups]", "Finance workstation compromise") },
   );
 
+  // Requests in flight, so the test can wait for a panel reload to finish.
+  let inflight = 0;
+  page.on("request", () => inflight++);
+  page.on("requestfinished", () => inflight--);
+  page.on("requestfailed", () => inflight--);
+  const quiet = async () => {
+    for (let calm = 0; calm < 3;) {
+      await page.waitForTimeout(100);
+      calm = inflight === 0 ? calm + 1 : 0;
+    }
+  };
+
   let previous = "";
   for (const step of steps) {
     // Refused: the error is the server's, and nothing changed.
@@ -346,6 +358,10 @@ test("every write-back action, each failing once first", async () => {
     await page.click(step.click());
     await page.waitForSelector(`${wb} .writeback-error`);
     assert.match(await text(page, `${wb} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
+    // The panel reloads after every write, and rebuilds this card (and its inputs): wait for
+    // the reload's requests to finish, or the next fill could land in the card being replaced
+    // (seen once in 10 runs on a loaded 2-core machine).
+    await quiet();
     await settled(page);
     assert.equal(await page.evaluate(shows, step.done), false, `${step.name}: refused, yet the panel shows it done`);
     if (step.name === "add tag") await screenshot(page, "write-back");
@@ -358,8 +374,9 @@ test("every write-back action, each failing once first", async () => {
     await page.waitForFunction(
       ([sel, before]) => { const t = document.querySelector(sel)?.textContent; return t && t !== before; },
       [`${wb} .writeback-ok`, previous],
-    );
+    ).catch((e) => { throw new Error(`${step.name}: no new result after the retry (${e.message})`); });
     previous = await text(page, `${wb} .writeback-ok`);
+    await quiet();
     await settled(page);
     await page.waitForFunction(shows, step.done);
     await step.after?.();
