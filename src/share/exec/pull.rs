@@ -1,0 +1,274 @@
+//! The scheduled pull (skip what is already imported, import the rest) and its summary, built on the import.
+
+use super::datastore::ds_all;
+use super::import::{import_package, import_record_id, read_import_record, ImportOptions, ImportRecord, ImportReport, Step};
+use super::lock::{acquire_lock, release_lock};
+use super::publish::list_published;
+use super::{ExecError, IMPORTS_TYPE};
+use crate::share::package::validate;
+use crate::share::verify::Difference;
+use crate::tc::{Client, Transport};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "ERROR",
+            Self::Warn => "WARN",
+            Self::Info => "INFO",
+            Self::Debug => "DEBUG",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "ERROR" => Some(Self::Error),
+            "WARN" | "WARNING" => Some(Self::Warn),
+            "INFO" => Some(Self::Info),
+            "DEBUG" | "TRACE" => Some(Self::Debug),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PullOptions {
+    /// Plan every new or changed package, write nothing (no lock either).
+    pub dry_run: bool,
+    /// Epoch seconds now (for the lock).
+    pub now: u64,
+    /// The lock expires this long after it was taken, so a crashed run does not block forever.
+    pub lock_ttl_secs: u64,
+    /// Who holds the lock (host and process, for the message another run shows).
+    pub holder: String,
+    pub import: ImportOptions,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        Self { dry_run: false, now: 0, lock_ttl_secs: 6 * 3600, holder: "pivot-share".into(), import: ImportOptions::default() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Imported,
+    Skipped,
+    Failed,
+    Planned,
+}
+
+/// One published package in a pull.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageOutcome {
+    pub group_id: u64,
+    pub group_type: String,
+    pub group_name: String,
+    pub content_hash: String,
+    pub outcome: Outcome,
+    pub message: String,
+    pub items_created: usize,
+    pub items_updated: usize,
+    pub items_failed: usize,
+    /// Batch jobs run (planned, in a dry run).
+    pub batch_jobs: usize,
+    /// Differences the verification found.
+    pub differences: usize,
+    /// The whole report (not in the JSON summary: its plan lists every item).
+    #[serde(skip)]
+    pub report: Option<ImportReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullSummary {
+    pub dry_run: bool,
+    pub packages_seen: usize,
+    pub packages_imported: usize,
+    pub packages_skipped: usize,
+    pub packages_failed: usize,
+    pub packages_planned: usize,
+    pub items_created: usize,
+    pub items_updated: usize,
+    pub items_failed: usize,
+    pub packages: Vec<PackageOutcome>,
+}
+
+impl PullSummary {
+    /// Exit code 0: everything imported, skipped (or planned).
+    pub fn is_success(&self) -> bool {
+        self.packages_failed == 0
+    }
+
+    fn add(&mut self, o: PackageOutcome) {
+        match o.outcome {
+            Outcome::Imported => self.packages_imported += 1,
+            Outcome::Skipped => self.packages_skipped += 1,
+            Outcome::Failed => self.packages_failed += 1,
+            Outcome::Planned => self.packages_planned += 1,
+        }
+        self.items_created += o.items_created;
+        self.items_updated += o.items_updated;
+        self.items_failed += o.items_failed;
+        self.packages.push(o);
+    }
+}
+
+/// One scheduled run: lock the target, list the packages published in the source
+/// organization, skip those whose content hash the target already recorded as
+/// completely imported, import the others (one after another), release the lock.
+/// A failure of one package does not stop the others. `Err` only when the run
+/// could not start (lock held, source or target unreachable).
+pub async fn pull<S: Transport, T: Transport>(
+    source: &Client<S>,
+    source_org: &str,
+    target: &Client<T>,
+    target_owner: &str,
+    opts: &PullOptions,
+    log: &dyn Fn(Level, &str),
+) -> Result<PullSummary, ExecError> {
+    if !opts.dry_run {
+        acquire_lock(target, &opts.holder, opts.now, opts.lock_ttl_secs).await?;
+        log(Level::Info, &format!("lock taken in the target datastore as {}", opts.holder));
+    }
+    let result = pull_locked(source, source_org, target, target_owner, opts, log).await;
+    if !opts.dry_run {
+        if let Err(e) = release_lock(target, &opts.holder).await {
+            log(Level::Warn, &format!("could not release the lock (it expires by itself): {e}"));
+        }
+    }
+    result
+}
+
+async fn pull_locked<S: Transport, T: Transport>(
+    source: &Client<S>,
+    source_org: &str,
+    target: &Client<T>,
+    target_owner: &str,
+    opts: &PullOptions,
+    log: &dyn Fn(Level, &str),
+) -> Result<PullSummary, ExecError> {
+    let owner = target_owner.trim();
+    let (published, imports) = futures::future::join(list_published(source), ds_all(target, IMPORTS_TYPE, 100)).await;
+    let published = published?;
+    let imports: BTreeMap<String, ImportRecord> = imports?.into_iter().map(|(id, v)| (id, read_import_record(&v))).collect();
+    let mut summary = PullSummary { dry_run: opts.dry_run, packages_seen: published.len(), ..Default::default() };
+    log(Level::Info, &format!("{} package(s) published in the source", published.len()));
+    for rec in published {
+        let mut o = PackageOutcome {
+            group_id: rec.group_id,
+            group_type: rec.group_type.clone(),
+            group_name: rec.group_name.clone(),
+            content_hash: rec.content_hash.clone(),
+            outcome: Outcome::Failed,
+            message: String::new(),
+            items_created: 0,
+            items_updated: 0,
+            items_failed: 0,
+            batch_jobs: 0,
+            differences: 0,
+            report: None,
+        };
+        let what = format!("{} {} (group {})", rec.group_type, rec.group_name, rec.group_id);
+        if !source_org.trim().is_empty() && !rec.source_owner.eq_ignore_ascii_case(source_org.trim()) {
+            o.message = format!("published by \"{}\", not by the configured source organization \"{}\"", rec.source_owner, source_org.trim());
+            log(Level::Error, &format!("{what}: {}", o.message));
+            summary.add(o);
+            continue;
+        }
+        if let Some(prev) = imports.get(&import_record_id(owner, &rec.group_xid)) {
+            if prev.complete && prev.content_hash == rec.content_hash && !rec.content_hash.is_empty() {
+                o.outcome = Outcome::Skipped;
+                o.message = "unchanged since the last complete import".into();
+                log(Level::Info, &format!("{what}: skipped, {}", o.message));
+                summary.add(o);
+                continue;
+            }
+        }
+        let pkg = match validate(rec.package.as_bytes()) {
+            Ok(p) => p,
+            Err(e) => {
+                o.message = e.to_string();
+                log(Level::Error, &format!("{what}: {e}"));
+                summary.add(o);
+                continue;
+            }
+        };
+        let n_items = pkg.batch.group.len() + pkg.batch.indicator.len();
+        log(Level::Info, &format!("{what}: importing {n_items} item(s) into {owner}"));
+        let progress = |s: Step, d: usize, t: usize| log(Level::Debug, &format!("{what}: {} {d}/{t}", s.label()));
+        let mut iopts = opts.import.clone();
+        iopts.dry_run = opts.dry_run;
+        match import_package(target, &pkg, owner, &progress, &iopts).await {
+            Ok(r) => {
+                o.items_created = r.items_created();
+                o.items_updated = r.items_updated();
+                o.batch_jobs = if r.dry_run { r.plan.batch_jobs } else { r.jobs.len() };
+                o.differences = r.verification.as_ref().map_or(0, |v| v.differences.len());
+                if r.dry_run {
+                    o.outcome = Outcome::Planned;
+                    o.message = format!(
+                        "would create {} and overwrite {} item(s) in {} batch job(s)",
+                        o.items_created, o.items_updated, r.plan.batch_jobs
+                    );
+                } else if r.is_complete() {
+                    o.outcome = Outcome::Imported;
+                    o.message = format!("imported and verified ({} batch job(s))", r.jobs.len());
+                } else {
+                    o.items_failed = r.items_failed().max(missing_items(&r));
+                    o.message = failure_message(&r);
+                }
+                for w in &r.plan.warnings {
+                    log(Level::Warn, &format!("{what}: {w}"));
+                }
+                let level = if o.outcome == Outcome::Failed { Level::Error } else { Level::Info };
+                log(level, &format!("{what}: {}", o.message));
+                o.report = Some(r);
+            }
+            Err(e) => {
+                o.items_failed = n_items;
+                o.message = format!("import interrupted: {e}");
+                log(Level::Error, &format!("{what}: {}", o.message));
+            }
+        }
+        summary.add(o);
+    }
+    Ok(summary)
+}
+
+fn missing_items(r: &ImportReport) -> usize {
+    r.verification
+        .as_ref()
+        .map(|v| {
+            v.differences.iter().filter(|d| matches!(d, Difference::MissingGroup { .. } | Difference::MissingIndicator { .. })).count()
+        })
+        .unwrap_or(0)
+}
+
+/// One line on why an import is not complete.
+pub fn failure_message(r: &ImportReport) -> String {
+    let mut parts = Vec::new();
+    let f = r.items_failed();
+    if f > 0 {
+        parts.push(format!("{f} item(s) failed in the batch jobs"));
+    }
+    if let Some(v) = &r.verification {
+        if !v.is_complete() {
+            parts.push(format!("verification found {} difference(s)", v.differences.len()));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("not verified".into());
+    }
+    parts.join("; ")
+}
