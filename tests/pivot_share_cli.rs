@@ -15,6 +15,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 mod share_support;
 mod support;
@@ -34,9 +35,9 @@ fn start(name: &str, seed: &str) -> Sandbox {
 
 /// The command with both sides configured through the environment (secrets only there
 /// or in a file), plus `args`.
-fn cmd(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
-        .args(args)
+fn command(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+    c.args(args)
         .env_clear()
         .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
         .env("PIVOT_SOURCE_ACCESS_ID", src.id)
@@ -44,9 +45,13 @@ fn cmd(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Output {
         .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
         .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
         .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
-        .env("PIVOT_INSTANCE_ID", "source-sandbox")
-        .output()
-        .expect("run pivot-share");
+        .env("PIVOT_INSTANCE_ID", "source-sandbox");
+    c
+}
+
+/// The command with both sides configured through the environment, plus `args`.
+fn cmd(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Output {
+    let out = command(src, tgt, args).output().expect("run pivot-share");
     let (o, e) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     for secret in [SOURCE_SECRET, TARGET_SECRET] {
         assert!(!o.contains(secret) && !e.contains(secret), "a secret key was printed by {args:?}");
@@ -292,16 +297,12 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
     assert_eq!(code(&o), 1);
     assert_eq!(got.lock().unwrap().len(), 2);
 
-    // A run while another holds the lock: refused, exit 1.
-    let lock = json!({"holder": "someone-else", "expiresAt": pivot::tc::native::system_clock() + 600});
-    futures::executor::block_on(
-        pivot::tc::Client::new(NativeTransport::new(&tgt.origin), "/api", pivot::tc::Credentials::hmac(tgt.id, tgt.key), Box::new(pivot::tc::native::system_clock))
-            .json(pivot::tc::v2::datastore("organization", "pivot-share-lock", "pull", pivot::tc::Method::Post, Some(&lock))),
-    )
-    .unwrap();
+    // A run while another holds the lease on this owner: refused, exit 1.
+    let lease = json!({"runId": "someone-else", "expiresAt": pivot::tc::native::system_clock() + 600});
+    lease_record(&tgt, Some(&lease));
     let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
     assert_eq!(code(&o), 1);
-    assert!(stdout(&o).contains("another pull is running") && stdout(&o).contains("someone-else"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("another pull into this owner is running") && stdout(&o).contains("someone-else"), "{}", stdout(&o));
 }
 
 #[test]
@@ -573,4 +574,135 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     let out = stdout(&o);
     assert_no_raw_controls("the list", &out);
     assert!(out.lines().any(|l| l.split('\t').collect::<Vec<_>>()[..3] == ["77", "Incident", "Op\\u{001B}[2J\\u{202E}Night"]), "{out}");
+}
+
+// ---- the pull lease, with real processes ----------------------------------
+
+/// The pull lease record of "Demo Org" in the target's datastore; `set` writes it first.
+fn lease_record(tgt: &Sandbox, set: Option<&Value>) -> Option<Value> {
+    let c = support::hmac_client(tgt);
+    let id = pivot::share::exec::lease_record_id("Demo Org");
+    let ds = |method, body| pivot::tc::v2::datastore("organization", pivot::share::exec::LEASE_TYPE, &id, method, body);
+    if let Some(v) = set {
+        support::run(c.json(ds(pivot::tc::Method::Post, Some(v)))).unwrap();
+    }
+    support::run(c.json(ds(pivot::tc::Method::Get, None))).ok().and_then(|v| v.get("_source").cloned())
+}
+
+const PULL: [&str; 6] = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
+
+fn pull_json(o: &Output) -> Value {
+    json_line(o)
+}
+
+/// Waits (at most 20 s) until the target's request log shows `method path`.
+fn wait_for_request(tgt: &Sandbox, method: &str, path: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !support::requests(tgt).iter().any(|r| r["method"] == method && r["path"] == path) {
+        assert!(Instant::now() < until, "no {method} {path} in 20 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Publishes Incident 9 of the source, as the flows below pull it.
+fn publish_9(src: &Sandbox, tgt: &Sandbox) {
+    let o = cmd(src, tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_lease() {
+    let (src, tgt) = (start("kill", "demo"), start("kill", "empty"));
+    publish_9(&src, &tgt);
+    // The target holds the upload 5 s before handling it: the run is killed in the middle of it.
+    support::faults(&tgt, json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
+    clear_requests(&tgt);
+    let mut args = PULL.to_vec();
+    args.extend(["--lease", "4"]);
+    let mut child = command(&src, &tgt, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    wait_for_request(&tgt, "POST", "/api/v2/batch");
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap(); // SIGKILL: no cleanup of any kind
+    child.wait().unwrap();
+    let killed = Instant::now();
+    let left = lease_record(&tgt, None).expect("the killed run's lease is left behind");
+    assert!(left["runId"].as_str().unwrap().contains(&format!("pid {}", child.id())), "{left}");
+    support::faults(&tgt, json!({"rules": []}));
+
+    // The next run, with default settings: refused while the dead run's lease lasts, saying until when...
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("another pull into this owner is running"), "{}", stdout(&o));
+    // ...and once it has lapsed (4 s after the dead run's last renewal), it imports and converges.
+    let mut args = PULL.to_vec();
+    args.push("--json");
+    let summary = loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let o = cmd(&src, &tgt, &args);
+        if code(&o) == 0 {
+            break pull_json(&o);
+        }
+        assert!(killed.elapsed() < Duration::from_secs(12), "still blocked {:?} after the kill: {}", killed.elapsed(), stdout(&o));
+    };
+    assert_eq!(summary["packagesImported"], 1, "{summary}");
+    assert!(summary["packages"][0]["message"].as_str().unwrap().contains("verified"), "{summary}");
+    // Converged: one group per xid (no duplicate from the interrupted job), the lease released.
+    let groups = support::run(support::hmac_client(&tgt).json(pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, "typeName = \"Incident\"", 0, 100, false))).unwrap();
+    assert_eq!(groups["data"].as_array().unwrap().len(), 1, "{groups}");
+    assert_eq!(lease_record(&tgt, None), None);
+    let o = cmd(&src, &tgt, &args);
+    assert_eq!(pull_json(&o)["packagesSkipped"], 1, "the next run has nothing to do");
+}
+
+#[test]
+fn sigterm_releases_the_lease_so_the_next_run_goes_ahead_at_once() {
+    let (src, tgt) = (start("term", "demo"), start("term", "empty"));
+    publish_9(&src, &tgt);
+    support::faults(&tgt, json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
+    clear_requests(&tgt);
+    let child = command(&src, &tgt, &PULL).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_for_request(&tgt, "POST", "/api/v2/batch");
+    assert!(lease_record(&tgt, None).is_some(), "the run holds its lease");
+    let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + 15), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pull lease released"), "{}", stderr(&out));
+    assert_eq!(lease_record(&tgt, None), None, "released, not left to lapse");
+    support::faults(&tgt, json!({"rules": []}));
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn two_pulls_started_together_never_both_import() {
+    let (src, tgt) = (start("race", "demo"), start("race", "empty"));
+    // Every datastore request of the target waits 20..220 ms before it is handled: two runs
+    // reading "free" at the same moment land their writes in either order.
+    support::faults(&tgt, json!({"rules": [{"pathPrefix": "/api/v2/exchange/db/", "delayMs": 20, "jitterMs": 200}]}));
+    let source = support::hmac_client(&src);
+    let mut args = PULL.to_vec();
+    args.push("--json");
+    for round in 0..20 {
+        // A change each round, so there is always something to import.
+        let tag = format!("round {round}");
+        support::run(source.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &[&tag], pivot::tc::v3::Mode::Append))).unwrap();
+        publish_9(&src, &tgt);
+        let (a, b) = (command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+                      command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+        let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let (mut imported, mut refused, mut skipped) = (0, 0, 0);
+        for o in &outs {
+            let j = pull_json(o);
+            if j["error"].as_str().is_some_and(|e| e.contains("another pull into this owner is running")) {
+                refused += 1;
+            } else if j["packagesImported"] == 1 {
+                imported += 1;
+            } else if j["packagesSkipped"] == 1 {
+                skipped += 1; // the other run had finished before this one read the record
+            }
+        }
+        assert_eq!((imported, refused + skipped), (1, 1), "round {round}: {} | {}", stdout(&outs[0]), stdout(&outs[1]));
+    }
+    assert_eq!(lease_record(&tgt, None), None);
 }

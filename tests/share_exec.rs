@@ -147,7 +147,7 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
 
     // The imported hash is recorded: a pull skips the unchanged package.
-    let popts = PullOptions { now: system_clock(), holder: "test-a".into(), import: iopts(), ..Default::default() };
+    let popts = PullOptions { now: system_clock(), run_id: "test-a".into(), import: iopts(), ..Default::default() };
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
 
@@ -194,17 +194,21 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_skipped, sum.packages_imported), (1, 0));
 
-    // The lock: another holder is refused while it lasts, an expired lock is taken over.
-    run(exec::acquire_lock(&t, "other-run", popts.now, 3600)).unwrap();
+    // The lease: another run's live lease refuses this one; a lapsed one is taken over; a
+    // lease is per target owner; a finished run releases it.
+    let other = run(exec::lease::acquire(&t, OWNER, "other-run", 2, 0, &|| 0)).unwrap();
+    assert_eq!(other.record_id, exec::lease_record_id(OWNER));
     match run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})) {
         Err(ExecError::Locked { holder, .. }) => assert_eq!(holder, "other-run"),
         other => panic!("{other:?}"),
     }
-    let later = PullOptions { now: popts.now + 7200, ..popts.clone() };
-    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &later, &|_, _| {})).unwrap();
+    let elsewhere = run(exec::lease::acquire(&t, "Common Community", "third-run", 60, 0, &|| 0)).expect("a lease is per target owner");
+    run(exec::lease::release(&t, &elsewhere)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100)); // other-run's lease lapses
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_skipped, 1);
-    run(exec::acquire_lock(&t, "third-run", popts.now, 60)).expect("released after the run");
-    run(exec::release_lock(&t, "third-run")).unwrap();
+    let again = run(exec::lease::acquire(&t, OWNER, "fourth-run", 60, 0, &|| 0)).expect("released after the run");
+    run(exec::lease::release(&t, &again)).unwrap();
 
     // Unpublish removes the record (the target keeps what it has).
     assert!(run(exec::unpublish(&s, 9)).unwrap());
@@ -448,7 +452,7 @@ fn pull_reports_a_refused_package_and_goes_on() {
     let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
         "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
     run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, "10", pivot::tc::Method::Post, Some(&rec)))).unwrap();
-    let popts = PullOptions { now: system_clock(), holder: "t".into(), import: iopts(), ..Default::default() };
+    let popts = PullOptions { now: system_clock(), run_id: "t".into(), import: iopts(), ..Default::default() };
     let dry = PullOptions { dry_run: true, ..popts.clone() };
     clear_requests(&tgt);
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &dry, &|_, _| {})).unwrap();
@@ -462,4 +466,23 @@ fn pull_reports_a_refused_package_and_goes_on() {
     // A wrong source organization is a failure, not a silent skip.
     let sum = run(exec::pull(&s, "Other Org", &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_failed, 2);
+}
+
+/// An import under a lease that another run has taken over stops before its first write.
+#[test]
+fn an_import_whose_lease_was_taken_over_writes_nothing() {
+    let (src, tgt) = pair("leaselost");
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let mine = run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)).unwrap();
+    // Another run writes the record (as after run-a's lease lapsed and run-b took it).
+    let theirs = json!({"runId": "run-b", "owner": OWNER, "expiresAt": system_clock() + 60});
+    run(t.json(pivot::tc::v2::datastore("organization", exec::LEASE_TYPE, &mine.record_id, pivot::tc::Method::Post, Some(&theirs)))).unwrap();
+    clear_requests(&tgt);
+    let opts = ImportOptions { lease: Some(mine), ..iopts() };
+    match run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &opts)) {
+        Err(ExecError::LeaseLost { holder, .. }) => assert_eq!(holder, "run-b"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(writes(&tgt), Vec::<String>::new(), "nothing written after the lease was lost");
 }

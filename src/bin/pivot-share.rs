@@ -7,7 +7,7 @@ use pivot::share::exec::{self, ImportOptions, ImportReport, Level, PullOptions, 
 use pivot::share::{check_package_size, PublishOptions, MAX_PACKAGE_BYTES};
 use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::request::split_api_url;
-use pivot::tc::{Client, Credentials, GroupType};
+use pivot::tc::{Client, Credentials, GroupType, SecretKey};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -82,7 +82,8 @@ IMPORT / PULL
   --daily HH:MM               PIVOT_SCHEDULE=\"daily HH:MM\"   every day (UTC), until stopped
   --weekly DAY HH:MM          PIVOT_SCHEDULE=\"weekly DAY HH:MM\"  DAY mon..sun (UTC)
   --monthly DAY HH:MM         PIVOT_SCHEDULE=\"monthly DAY HH:MM\" DAY 1..31 (last day if shorter)
-  --lock-ttl SECONDS          PIVOT_LOCK_TTL            pull lock expiry (default 21600)
+  --lease SECONDS             PIVOT_LEASE_SECS          pull lease on the target owner: renewed while the
+                                                        run lives, lapses this long after (default 300)
 
 NOTIFICATIONS (pull)
   --notify-email ADDRESS      PIVOT_NOTIFY_EMAIL
@@ -122,7 +123,7 @@ const OPTIONS: &[(&str, usize, &str)] = &[
     ("daily", 1, ""),
     ("weekly", 2, ""),
     ("monthly", 2, ""),
-    ("lock-ttl", 1, "PIVOT_LOCK_TTL"),
+    ("lease", 1, "PIVOT_LEASE_SECS"),
     ("notify-email", 1, "PIVOT_NOTIFY_EMAIL"),
     ("notify-on", 1, "PIVOT_NOTIFY_ON"),
     ("attach-log", 0, "PIVOT_ATTACH_LOG"),
@@ -222,8 +223,32 @@ impl Args {
     }
 }
 
+/// One side's API user, resolved: cheap to clone into the heartbeat and signal threads.
+#[derive(Clone)]
+struct ApiUser {
+    origin: String,
+    api_path: String,
+    access_id: String,
+    secret: SecretKey,
+}
+
+impl ApiUser {
+    fn client(&self) -> Client<NativeTransport> {
+        Client::new(
+            NativeTransport::new(&self.origin),
+            &self.api_path,
+            Credentials::Hmac { access_id: self.access_id.clone(), secret_key: self.secret.clone() },
+            Box::new(system_clock),
+        )
+    }
+}
+
 /// An API user client for one side (`source` or `target`).
 fn client(args: &Args, side: &str) -> Result<Client<NativeTransport>, Usage> {
+    Ok(api_user(args, side)?.client())
+}
+
+fn api_user(args: &Args, side: &str) -> Result<ApiUser, Usage> {
     let url = args.need(&format!("{side}-api-url"))?;
     let lower = url.trim().to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
@@ -242,7 +267,53 @@ fn client(args: &Args, side: &str) -> Result<Client<NativeTransport>, Usage> {
         return Err(Usage(format!("the {side} Secret Key is missing: set {env} or --{side}-secret-file")));
     }
     let (origin, api_path) = split_api_url(&url);
-    Ok(Client::new(NativeTransport::new(&origin), &api_path, Credentials::hmac(access_id.trim(), secret), Box::new(system_clock)))
+    Ok(ApiUser { origin, api_path, access_id: access_id.trim().to_string(), secret: SecretKey::new(secret) })
+}
+
+/// Milliseconds since the process started, for timing the datastore.
+fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
+}
+
+/// Where the pull's lease is while a run holds it. A heartbeat thread renews it every
+/// third of its length (so a live run never loses it to a slow batch job), and SIGINT or
+/// SIGTERM release it before the process exits, so the next run need not wait for it to
+/// lapse. The slot's mutex keeps a renewal from landing after the release.
+fn watch_lease(target: &ApiUser, lease_secs: u64) -> std::sync::Arc<std::sync::Mutex<Option<exec::Lease>>> {
+    use std::sync::{Arc, Mutex};
+    let slot: Arc<Mutex<Option<exec::Lease>>> = Arc::new(Mutex::new(None));
+    let (beat, user) = (slot.clone(), target.clone());
+    std::thread::spawn(move || {
+        let client = user.client();
+        loop {
+            std::thread::sleep(Duration::from_millis(lease_secs * 1000 / 3));
+            let held = beat.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(lease) = held.as_ref() {
+                // A lost lease is found by the run itself at its next write.
+                let _ = run_async(exec::lease::hold(&client, lease));
+            }
+        }
+    });
+    let (stop, user) = (slot.clone(), target.clone());
+    match signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    let held = stop.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(lease) = held.as_ref() {
+                        match run_async(exec::lease::release(&user.client(), lease)) {
+                            Ok(()) => eprintln!("pivot-share: stopped by signal {signal}; pull lease released"),
+                            Err(e) => eprintln!("pivot-share: stopped by signal {signal}; the pull lease lapses by itself ({e})"),
+                        }
+                    }
+                    std::process::exit(128 + signal);
+                }
+            });
+        }
+        Err(e) => eprintln!("pivot-share: cannot watch SIGINT/SIGTERM ({e}); a stopped run's lease lapses by itself"),
+    }
+    slot
 }
 
 fn run_async<F: std::future::Future>(f: F) -> F::Output {
@@ -728,15 +799,17 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
         Some(l) => Level::parse(&l).ok_or_else(|| Usage(format!("--log-level: {l:?} is not ERROR, WARN, INFO or DEBUG")))?,
         None => Level::Warn,
     };
-    let ttl = match args.get("lock-ttl") {
-        Some(t) => t.trim().parse::<u64>().ok().filter(|t| *t > 0).ok_or_else(|| Usage(format!("--lock-ttl: {t:?} is not a number of seconds")))?,
-        None => 6 * 3600,
+    let lease_secs = match args.get("lease") {
+        Some(t) => t.trim().parse::<u64>().ok().filter(|t| (2..=86_400).contains(t)).ok_or_else(|| Usage(format!("--lease: {t:?} is not a number of seconds from 2 to 86400")))?,
+        None => exec::DEFAULT_LEASE_SECS,
     };
     let owner = args.need("target-owner")?;
     let source_org = args.need("source-org")?;
     let notify = notify(args)?;
     let source = client(args, "source")?;
-    let target = client(args, "target")?;
+    let target_user = api_user(args, "target")?;
+    let target = target_user.client();
+    let lease = watch_lease(&target_user, lease_secs);
     let json = args.flag("json");
     let dry_run = args.flag("dry-run");
     let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string())).unwrap_or_else(|| "host".into());
@@ -768,11 +841,14 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
         let opts = PullOptions {
             dry_run,
             now,
-            lock_ttl_secs: ttl,
-            holder: format!("pivot-share@{host} pid {} at {}", std::process::id(), exec::rfc3339(now)),
+            lease_secs,
+            elapsed_ms: monotonic_ms,
+            run_id: format!("pivot-share@{host} pid {} at {}", std::process::id(), exec::rfc3339(now)),
             import: ImportOptions { imported_at: exec::rfc3339(now), ..Default::default() },
+            ..Default::default()
         };
-        let result = run_async(exec::pull(&source, &source_org, &target, &owner, &opts, &log));
+        let on_lease = |held: Option<&exec::Lease>| *lease.lock().unwrap_or_else(|p| p.into_inner()) = held.cloned();
+        let result = run_async(exec::pull_watched(&source, &source_org, &target, &owner, &opts, &log, &on_lease));
         let (ok, text) = match &result {
             Ok(s) => {
                 if json {

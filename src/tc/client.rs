@@ -102,6 +102,11 @@ impl<T: Transport> Client<T> {
         &self.api_path
     }
 
+    /// Epoch seconds, by the client's clock.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
     /// The current credentials (the token changes on renewal).
     pub fn credentials(&self) -> Credentials {
         self.credentials.borrow().clone()

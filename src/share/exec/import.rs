@@ -1,7 +1,8 @@
 //! The target side: import a package (read, plan, batch jobs, dissociate, verify, record) and its import records.
 
 use super::datastore::{ds_get, ds_put};
-use super::read::{in_waves, read_items, v3_all};
+use super::lease::Lease;
+use super::read::{read_items, v3_all};
 use super::time::rfc3339;
 use super::{ExecError, IMPORTS_TYPE, RESULT_LIMIT};
 use crate::share::batch::{batch_settings, split_batches_with, BatchLimits};
@@ -59,11 +60,14 @@ pub struct ImportOptions {
     pub concurrency: usize,
     /// RFC 3339 time written to the import record.
     pub imported_at: String,
+    /// The pull lease this import runs under: checked (and renewed) before every batch
+    /// submission, every dissociation wave and the import record; lost means stop.
+    pub lease: Option<Lease>,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self { dry_run: false, limits: BatchLimits::default(), max_polls: 40, concurrency: 4, imported_at: rfc3339(0) }
+        Self { dry_run: false, limits: BatchLimits::default(), max_polls: 40, concurrency: 4, imported_at: rfc3339(0), lease: None }
     }
 }
 
@@ -253,6 +257,7 @@ pub async fn import_package<T: Transport>(
 
     // Security labels the target lacks (the batch only names them).
     if !report.plan.labels_to_create.is_empty() {
+        hold_lease(client, opts).await?;
         let defs = label_definitions(pkg);
         let n = report.plan.labels_to_create.len();
         progress(Step::CreateLabels, 0, n);
@@ -279,6 +284,7 @@ pub async fn import_package<T: Transport>(
     let total = jobs.len();
     progress(Step::Batch, 0, total);
     for job in jobs {
+        hold_lease(client, opts).await?;
         let (index, groups, indicators, bytes) = (job.index, job.group_count, job.indicator_count, job.payload.len());
         let out = run_batch_raw(client, &settings, job.payload, opts.max_polls, &|s: BatchStep| {
             if let BatchStep::Polled { .. } = s {
@@ -308,7 +314,7 @@ pub async fn import_package<T: Transport>(
     // Read the target back (after dissociating, so removals are checked too).
     let removed = report.plan.associations_to_remove.clone();
     if !removed.is_empty() {
-        report.dissociated = dissociate(client, owner, &removed, &state, conc, progress).await?;
+        report.dissociated = dissociate(client, owner, &removed, &state, conc, opts, progress).await?;
     }
     let read = read_items(client, owner, &xids, &summaries, true, conc, &|d, t| progress(Step::ReadBack, d, t)).await?;
     progress(Step::Verify, 0, 1);
@@ -319,6 +325,7 @@ pub async fn import_package<T: Transport>(
     report.verification = Some(verification);
 
     // Record only now: an interrupted import is retried by the next pull.
+    hold_lease(client, opts).await?;
     progress(Step::Record, 0, 1);
     let h = &pkg.header;
     let record = json!({
@@ -332,6 +339,14 @@ pub async fn import_package<T: Transport>(
     report.recorded = true;
     progress(Step::Record, 1, 1);
     Ok(report)
+}
+
+/// Under a lease, the next write goes ahead only if the lease is still this run's.
+async fn hold_lease<T: Transport>(client: &Client<T>, opts: &ImportOptions) -> Result<(), ExecError> {
+    match &opts.lease {
+        Some(lease) => super::lease::hold(client, lease).await,
+        None => Ok(()),
+    }
 }
 
 /// name -> `{name, color, description}` as the package describes the labels.
@@ -361,6 +376,7 @@ async fn dissociate<T: Transport>(
     removed: &[Association],
     state: &TargetState,
     conc: usize,
+    opts: &ImportOptions,
     progress: &dyn Fn(Step, usize, usize),
 ) -> Result<usize, ExecError> {
     let group_ids: BTreeMap<&str, i64> = state
@@ -410,8 +426,14 @@ async fn dissociate<T: Transport>(
             }
         })
         .collect();
-    for r in in_waves(futs, conc).await {
-        n += r?;
+    // In waves of `conc`, the lease checked before each.
+    let mut futs = futs.into_iter().peekable();
+    while futs.peek().is_some() {
+        let wave: Vec<_> = futs.by_ref().take(conc.max(1)).collect();
+        hold_lease(client, opts).await?;
+        for r in futures::future::join_all(wave).await {
+            n += r?;
+        }
     }
     progress(Step::Dissociate, total, total);
     Ok(n)

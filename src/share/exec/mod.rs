@@ -7,24 +7,24 @@
 //!   canonical JSON string under `package`) with its hash and header fields;
 //! - target, [`IMPORTS_TYPE`], id = [`import_record_id`] (target owner + source group xid):
 //!   content hash, completeness and the association set of the last import;
-//! - target, [`LOCK_TYPE`], id [`LOCK_ID`]: the pull lock (holder, expiry).
+//! - target, [`LEASE_TYPE`], id = [`lease_record_id`] (per target owner): the pull lease (run id, expiry).
 //!
 //! One file per concern, so each is found by name: `read.rs` (v3 lists, waves, TQL chunks),
-//! `datastore.rs` (the records), `publish.rs`, `import.rs`, `pull.rs`, `lock.rs` and
+//! `datastore.rs` (the records), `publish.rs`, `import.rs`, `pull.rs`, `lease.rs` and
 //! `time.rs` (RFC 3339); this file holds the error, the shared constants and the re-exports.
 
 mod datastore;
 mod import;
-mod lock;
+pub mod lease;
 mod publish;
 mod pull;
 mod read;
 mod time;
 
 pub use import::{import, import_package, import_record, import_record_id, ImportOptions, ImportRecord, ImportReport, JobReport, Step};
-pub use lock::{acquire_lock, release_lock};
+pub use lease::{lease_record_id, Lease, DEFAULT_LEASE_SECS, LEASE_TYPE};
 pub use publish::{list_published, publish, snapshot_group, store_published, unpublish, PublishedRecord};
-pub use pull::{failure_message, pull, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
+pub use pull::{failure_message, pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
 pub use time::{civil_from_days, rfc3339};
 
 use super::error::ShareError;
@@ -35,10 +35,6 @@ use std::fmt;
 pub const PUBLISHED_TYPE: &str = "pivot-share";
 /// Datastore type of import records (target instance).
 pub const IMPORTS_TYPE: &str = "pivot-share-imports";
-/// Datastore type of the pull lock (target instance).
-pub const LOCK_TYPE: &str = "pivot-share-lock";
-/// The one lock record.
-pub const LOCK_ID: &str = "pull";
 /// Datastore domain used for all records.
 pub const DOMAIN: &str = "organization";
 /// `resultLimit` of list reads (ThreatConnect's maximum).
@@ -55,8 +51,10 @@ pub enum ExecError {
     Package(ShareError),
     /// ThreatConnect refused or could not be reached.
     Api(TcError),
-    /// Another pull holds the lock.
+    /// Another run holds the pull lease on this target owner.
     Locked { holder: String, expires_at: u64 },
+    /// This run's lease was taken over or lapsed: it stopped before writing more.
+    LeaseLost { holder: String, expires_at: u64 },
     /// Bad input to an exec function (wrong group type...).
     Invalid(String),
 }
@@ -68,7 +66,12 @@ impl fmt::Display for ExecError {
             Self::Api(e) => write!(f, "{e}"),
             Self::Locked { holder, expires_at } => write!(
                 f,
-                "another pull is running (lock held by {holder} until {}); not starting a second one",
+                "another pull into this owner is running (lease held by {holder} until {}); not starting a second one",
+                rfc3339(*expires_at)
+            ),
+            Self::LeaseLost { holder, expires_at } => write!(
+                f,
+                "this run's pull lease was lost (now held by {holder} until {}); stopped before writing more",
                 rfc3339(*expires_at)
             ),
             Self::Invalid(m) => f.write_str(m),

@@ -2,7 +2,7 @@
 
 use super::datastore::ds_all;
 use super::import::{import_package, import_record_id, read_import_record, ImportOptions, ImportRecord, ImportReport, Step};
-use super::lock::{acquire_lock, release_lock};
+use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
 use super::publish::list_published;
 use super::{ExecError, IMPORTS_TYPE};
 use crate::share::package::validate;
@@ -39,22 +39,36 @@ impl Level {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct PullOptions {
-    /// Plan every new or changed package, write nothing (no lock either).
+    /// Plan every new or changed package, write nothing (no lease either).
     pub dry_run: bool,
-    /// Epoch seconds now (for the lock).
+    /// Epoch seconds when the run started.
     pub now: u64,
-    /// The lock expires this long after it was taken, so a crashed run does not block forever.
-    pub lock_ttl_secs: u64,
-    /// Who holds the lock (host and process, for the message another run shows).
-    pub holder: String,
+    /// The pull lease on the target owner lapses this long after its last renewal, so a
+    /// run killed or cut off by a reboot blocks the next one for minutes, not hours.
+    pub lease_secs: u64,
+    /// The least wait between writing the lease and reading it back (it grows with how
+    /// long the datastore took to answer).
+    pub settle_ms: u64,
+    /// A monotonic clock in milliseconds, to time the datastore (`|| 0`: only `settle_ms`).
+    pub elapsed_ms: fn() -> u64,
+    /// This run's unique id (host, process, start), named to another run that finds the lease held.
+    pub run_id: String,
     pub import: ImportOptions,
 }
 
 impl Default for PullOptions {
     fn default() -> Self {
-        Self { dry_run: false, now: 0, lock_ttl_secs: 6 * 3600, holder: "pivot-share".into(), import: ImportOptions::default() }
+        Self {
+            dry_run: false,
+            now: 0,
+            lease_secs: DEFAULT_LEASE_SECS,
+            settle_ms: MIN_SETTLE_MS,
+            elapsed_ms: || 0,
+            run_id: "pivot-share".into(),
+            import: ImportOptions::default(),
+        }
     }
 }
 
@@ -137,15 +151,32 @@ pub async fn pull<S: Transport, T: Transport>(
     opts: &PullOptions,
     log: &dyn Fn(Level, &str),
 ) -> Result<PullSummary, ExecError> {
-    if !opts.dry_run {
-        acquire_lock(target, &opts.holder, opts.now, opts.lock_ttl_secs).await?;
-        log(Level::Info, &format!("lock taken in the target datastore as {}", opts.holder));
+    pull_watched(source, source_org, target, target_owner, opts, log, &|_| {}).await
+}
+
+/// [`pull`], telling `on_lease` the lease once taken and `None` before it is released
+/// (`pivot-share` renews it from a heartbeat and releases it on SIGINT/SIGTERM).
+pub async fn pull_watched<S: Transport, T: Transport>(
+    source: &Client<S>,
+    source_org: &str,
+    target: &Client<T>,
+    target_owner: &str,
+    opts: &PullOptions,
+    log: &dyn Fn(Level, &str),
+    on_lease: &dyn Fn(Option<&lease::Lease>),
+) -> Result<PullSummary, ExecError> {
+    if opts.dry_run {
+        return pull_locked(source, source_org, target, target_owner, opts, log).await;
     }
-    let result = pull_locked(source, source_org, target, target_owner, opts, log).await;
-    if !opts.dry_run {
-        if let Err(e) = release_lock(target, &opts.holder).await {
-            log(Level::Warn, &format!("could not release the lock (it expires by itself): {e}"));
-        }
+    let held = lease::acquire(target, target_owner, &opts.run_id, opts.lease_secs, opts.settle_ms, &opts.elapsed_ms).await?;
+    log(Level::Info, &format!("pull lease on {} taken as {} for {} s", held.target_owner, held.run_id, held.secs));
+    let mut leased = opts.clone();
+    leased.import.lease = Some(held.clone());
+    on_lease(Some(&held));
+    let result = pull_locked(source, source_org, target, target_owner, &leased, log).await;
+    on_lease(None);
+    if let Err(e) = lease::release(target, &held).await {
+        log(Level::Warn, &format!("could not release the pull lease (it lapses by itself): {e}"));
     }
     result
 }

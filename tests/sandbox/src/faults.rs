@@ -9,6 +9,8 @@ pub enum FaultAction {
     Body(String, u64),
     /// 302 Found to this location (a client must not follow it).
     Redirect(String),
+    /// Wait this long before handling the request (the write lands late), then answer normally.
+    Delay(u64),
 }
 
 #[derive(Clone)]
@@ -22,6 +24,8 @@ struct Rule {
     body: Option<String>,
     slow_ms: u64,
     redirect: Option<String>,
+    delay_ms: Option<u64>,
+    delay_jitter_ms: u64,
 }
 
 pub struct Faults {
@@ -80,8 +84,9 @@ impl Faults {
                 if redirect.as_deref().is_some_and(|l| l.contains(['\r', '\n'])) {
                     return Err("redirect must be one line".into());
                 }
-                if status.is_none() && body.is_none() && redirect.is_none() {
-                    return Err("a rule needs a status, a body or a redirect".into());
+                let delay_ms = r.get("delayMs").and_then(|d| d.as_u64()).map(|d| d.min(MAX_DELAY));
+                if status.is_none() && body.is_none() && redirect.is_none() && delay_ms.is_none() {
+                    return Err("a rule needs a status, a body, a redirect or a delayMs".into());
                 }
                 let probability = r.get("probability").and_then(|p| p.as_f64());
                 if let Some(p) = probability {
@@ -100,6 +105,8 @@ impl Faults {
                     body,
                     slow_ms: r.get("slowMs").and_then(|t| t.as_u64()).unwrap_or(2000).min(MAX_DELAY),
                     redirect,
+                    delay_ms,
+                    delay_jitter_ms: r.get("jitterMs").and_then(|j| j.as_u64()).unwrap_or(0).min(MAX_DELAY),
                 });
             }
         }
@@ -130,6 +137,7 @@ impl Faults {
             "rules": self.rules.iter().map(|r| json!({
                 "method": r.method, "pathPrefix": r.prefix, "status": r.status, "retryAfter": r.retry_after,
                 "times": r.times, "probability": r.probability, "body": r.body, "slowMs": r.slow_ms, "redirect": r.redirect,
+                "delayMs": r.delay_ms, "jitterMs": r.delay_jitter_ms,
             })).collect::<Vec<_>>(),
         })
     }
@@ -154,10 +162,14 @@ impl Faults {
         if r.times == Some(0) {
             self.rules.remove(idx);
         }
-        match (r.status, r.body, r.redirect) {
-            (Some(status), _, _) => Some(FaultAction::Status { status, retry_after: r.retry_after }),
-            (None, Some(b), _) => Some(FaultAction::Body(b, r.slow_ms)),
-            (None, None, Some(location)) => Some(FaultAction::Redirect(location)),
+        match (r.status, r.body, r.redirect, r.delay_ms) {
+            (Some(status), ..) => Some(FaultAction::Status { status, retry_after: r.retry_after }),
+            (None, Some(b), ..) => Some(FaultAction::Body(b, r.slow_ms)),
+            (None, None, Some(location), _) => Some(FaultAction::Redirect(location)),
+            (None, None, None, Some(ms)) => {
+                let jitter = if r.delay_jitter_ms > 0 { self.rng.below(r.delay_jitter_ms + 1) } else { 0 };
+                Some(FaultAction::Delay(ms + jitter))
+            }
             _ => None,
         }
     }

@@ -193,6 +193,7 @@ async fn process(app: &App, req: &Arc<Req>) -> Resp {
             return r;
         }
         Some(FaultAction::Body(kind, slow_ms)) => body_fault = Some((kind, slow_ms)),
+        Some(FaultAction::Delay(ms)) => tokio::time::sleep(Duration::from_millis(ms)).await,
         Some(FaultAction::Redirect(location)) => {
             let mut r = Resp::json(302, json!({"status": "Success", "message": "Moved (injected fault)"}));
             r.headers.push(("Location".into(), location));
