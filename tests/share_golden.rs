@@ -1,0 +1,74 @@
+//! Golden packages: a version 1 package published from the demo sandbox (Incident 9,
+//! instance id `golden-source`), committed as `tests/fixtures/share/incident-9.v1.json`.
+//! Its xids and content hash are pinned: any change to the xid or hash formula, or to
+//! what a snapshot of the same group contains, fails here instead of silently
+//! duplicating items on the next re-import. The pinned literals below were computed
+//! with Python's hashlib and json from the formulas in docs/sharing.md §2 and §3, not
+//! with this code.
+
+#![cfg(feature = "native")]
+
+use pivot::share::exec;
+use pivot::share::{content_hash, derive_xid, validate, ItemKind, PublishOptions};
+use pivot::tc::GroupType;
+use serde_json::Value;
+
+mod support;
+
+const GOLDEN: &str = "tests/fixtures/share/incident-9.v1.json";
+/// sha256 of the canonical covered JSON (docs/sharing.md §3), by Python.
+const CONTENT_HASH: &str = "sha256:b66a6ec03976e8b4979b40ba980e7b403ecf508b652e0367fc966c3c934fb988";
+/// The published group's and one indicator's xid (docs/sharing.md §2), by Python.
+const GROUP_XID: &str = "pivot:fe1250c6ecd13b16cefb8e5992fea44c";
+const ADDRESS_XID: (&str, &str) = ("203.0.113.135", "pivot:0d041f1254c6abac243d501b782adcdb");
+/// Every group xid in the package (the other two groups' source ids are not in a v1 file).
+const GROUP_XIDS: [&str; 3] = [GROUP_XID, "pivot:3d2ec02dede1974f05b9f9a5ca6f700d", "pivot:552032caa4b844e50f20b2a8126c2cb4"];
+
+fn golden() -> (Vec<u8>, Value) {
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN)).unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap();
+    (bytes, json)
+}
+
+#[test]
+fn the_golden_v1_package_keeps_its_xids_and_content_hash() {
+    let (bytes, json) = golden();
+    let pkg = validate(&bytes).expect("the golden package validates (its hash recomputed)");
+    assert_eq!(pkg.header.content_hash, CONTENT_HASH);
+    assert_eq!(content_hash(&pkg.header.source, &pkg.header.group, &json["batch"]), CONTENT_HASH);
+    let (instance, owner) = (pkg.header.source.instance_id.as_str(), pkg.header.source.owner.as_str());
+    assert_eq!((instance, owner), ("golden-source", "Demo Org"));
+    assert_eq!(pkg.header.group.xid, GROUP_XID);
+    assert_eq!(derive_xid(instance, owner, ItemKind::Group, "Incident", "9"), GROUP_XID);
+    let groups: Vec<&str> = json["batch"]["group"].as_array().unwrap().iter().map(|g| g["xid"].as_str().unwrap()).collect();
+    assert_eq!(groups, GROUP_XIDS);
+    // Every indicator's xid is its type and summary's, as the formula says.
+    let indicators = json["batch"]["indicator"].as_array().unwrap();
+    assert_eq!(indicators.len(), 37);
+    for i in indicators {
+        let (t, summary, xid) = (i["type"].as_str().unwrap(), i["summary"].as_str().unwrap(), i["xid"].as_str().unwrap());
+        assert_eq!(derive_xid(instance, owner, ItemKind::Indicator, t, summary), xid, "{t} {summary}");
+    }
+    let address = indicators.iter().find(|i| i["summary"] == ADDRESS_XID.0).unwrap();
+    assert_eq!(address["xid"], ADDRESS_XID.1);
+}
+
+/// The same group published again from the same seed gives the same package body and hash.
+#[test]
+fn publishing_the_seeded_group_again_gives_the_golden_package() {
+    let (_, json) = golden();
+    let src = support::start("golden", "demo", "golden-id", "golden-secret");
+    let client = support::hmac_client(&src);
+    let opts = PublishOptions {
+        instance_id: "golden-source".into(),
+        owner: String::new(),
+        api_url: None,
+        published_at: exec::rfc3339(0),
+        security_labels_allowed: vec!["TLP:AMBER".into(), "TLP:GREEN".into(), "TLP:WHITE".into()],
+        exclude_unlabeled: false,
+    };
+    let (pkg, _) = support::run(exec::snapshot_group(&client, GroupType::Incident, 9, &opts)).unwrap();
+    assert_eq!(pkg.header.content_hash, CONTENT_HASH);
+    let body: Value = serde_json::from_slice(&pkg.to_bytes()).unwrap();
+    assert_eq!(body["batch"], json["batch"]);
+}
