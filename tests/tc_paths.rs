@@ -117,3 +117,21 @@ fn the_client_sends_nothing_for_a_path_that_would_name_another_resource() {
     futures::executor::block_on(client.send(v2::remove_tag(&host, "..."))).unwrap();
     assert_eq!(*sent.0.borrow(), ["/api/v2/indicators/hosts/evil.com/tags/%252e%252e", "/api/v2/indicators/hosts/evil.com/tags/..."]);
 }
+
+/// A v3 `next` link names a page of the configured API, whatever it says: its origin is
+/// dropped (rebased onto the API the client was configured with), a link outside the API
+/// path is refused, and one with a dot segment is never sent.
+#[test]
+fn next_links_are_rebased_and_cannot_climb_out() {
+    let rebased = v3::follow_next("https://evil.example/api/v3/indicators?resultStart=100&resultLimit=100", "/api").unwrap();
+    assert_eq!(rebased.path_and_query(), "/v3/indicators?resultStart=100&resultLimit=100");
+    assert!(v3::follow_next("https://tc.example/other/v3/indicators", "/api").is_none());
+    assert!(v3::follow_next("https://tc.example/api/v2/owners", "/api").is_none());
+    let climbing = v3::follow_next("https://tc.example/api/v3/../v2/owners", "/api").unwrap();
+    assert_eq!(climbing.unsafe_segment(), Some(".."));
+    let sent = Recorder::default();
+    let client = Client::new(sent.clone(), "/api", Credentials::token("t", None), Box::new(|| 1_700_000_000));
+    let err = futures::executor::block_on(client.v3_next("https://tc.example/api/v3/%2e%2e/v2/owners", pivot::tc::Indicator::read)).unwrap_err();
+    assert!(matches!(err, Error::UnsafePath { .. }), "{err:?}");
+    assert!(sent.0.borrow().is_empty());
+}
