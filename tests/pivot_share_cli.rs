@@ -45,7 +45,8 @@ fn command(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Command {
         .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
         .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
         .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
-        .env("PIVOT_INSTANCE_ID", "source-sandbox");
+        .env("PIVOT_INSTANCE_ID", "source-sandbox")
+        .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox");
     c
 }
 
@@ -261,6 +262,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
         .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
         .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
         .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
+        .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox")
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
@@ -329,6 +331,7 @@ fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
         ("PIVOT_TARGET_SECRET_KEY", SOURCE_SECRET),
         ("PIVOT_TARGET_OWNER", "Demo Org"),
         ("PIVOT_SOURCE_ORG", "Demo Org"),
+        ("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox"),
     ];
     let bad: &[&[&str]] = &[
         &[],
@@ -370,6 +373,10 @@ fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
     let o = run(&["pull", "--once"], &base[..7]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("PIVOT_SOURCE_ORG"), "{}", stderr(&o));
+    // A pull checks where each package comes from: without the source instance id it does not start.
+    let o = run(&["pull", "--once"], &base[..8]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("PIVOT_SOURCE_INSTANCE_ID"), "{}", stderr(&o));
     // --help: 0, names the environment variables.
     let o = run(&["pull", "--help"], &[]);
     assert_eq!(code(&o), 0);
@@ -388,7 +395,7 @@ fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
 fn scheduled_pull_waits_for_its_time_and_runs_until_stopped() {
     // No sandbox needed: the scheduled form sleeps until the next run time first.
     let mut child = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
-        .args(["pull", "--weekly", "sunday", "03:15", "--source-org", "Demo Org", "--target-owner", "Demo Org"])
+        .args(["pull", "--weekly", "sunday", "03:15", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--source-instance-id", "src"])
         .env_clear()
         .env("PIVOT_SOURCE_API_URL", "http://127.0.0.1:9/api")
         .env("PIVOT_SOURCE_ACCESS_ID", "a")
@@ -532,14 +539,14 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     let o = cmd(&src, &tgt, &with_mail);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     let line = "  failed: Incident Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK: nothing failed\", \
-                not by the configured source organization \"Demo Org\"";
+                not by the configured source organization \"Demo Org\" or its listed owners";
     let out = stdout(&o);
     assert_no_raw_controls("the summary", &out);
     assert!(out.lines().any(|l| l == line), "{out}");
     let err = stderr(&o);
     assert_no_raw_controls("the log", &err);
     assert!(
-        err.lines().any(|l| l.ends_with(" ERROR Incident Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK: nothing failed\", not by the configured source organization \"Demo Org\"")),
+        err.lines().any(|l| l.ends_with(" ERROR Incident Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK: nothing failed\", not by the configured source organization \"Demo Org\" or its listed owners")),
         "{err}"
     );
     let mails = got.lock().unwrap();

@@ -147,7 +147,7 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
 
     // The imported hash is recorded: a pull skips the unchanged package.
-    let popts = PullOptions { now: system_clock(), run_id: "test-a".into(), import: iopts(), ..Default::default() };
+    let popts = PullOptions { now: system_clock(), run_id: "test-a".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
 
@@ -452,7 +452,7 @@ fn pull_reports_a_refused_package_and_goes_on() {
     let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
         "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
     run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, "10", pivot::tc::Method::Post, Some(&rec)))).unwrap();
-    let popts = PullOptions { now: system_clock(), run_id: "t".into(), import: iopts(), ..Default::default() };
+    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
     let dry = PullOptions { dry_run: true, ..popts.clone() };
     clear_requests(&tgt);
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &dry, &|_, _| {})).unwrap();
@@ -485,4 +485,63 @@ fn an_import_whose_lease_was_taken_over_writes_nothing() {
         other => panic!("{other:?}"),
     }
     assert_eq!(writes(&tgt), Vec::<String>::new(), "nothing written after the lease was lost");
+}
+
+/// A package in the source's datastore proves nothing by being there: the pull checks what the
+/// package itself claims (source instance, owner) and that it is the package its record names.
+#[test]
+fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
+    let (src, tgt) = pair("forged");
+    let (s, t) = (client(&src), client(&tgt));
+    let (genuine, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    // Forgeries that are self-consistent (their content hash recomputed), stored as records.
+    let store = |id: &str, pkg: &SharePackage, record_hash: &str, record_owner: &str| {
+        let rec = json!({"groupId": id.parse::<u64>().unwrap(), "groupType": "Incident", "groupName": "forged", "groupXid": pkg.header.group.xid,
+            "contentHash": record_hash, "sourceOwner": record_owner, "package": String::from_utf8(pkg.to_bytes()).unwrap()});
+        run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, id, pivot::tc::Method::Post, Some(&rec)))).unwrap();
+    };
+    let rehash = |mut p: SharePackage| {
+        p.header.content_hash = pivot::share::content_hash(&p.header.source, &p.header.group, &p.batch.to_value());
+        p
+    };
+    let mut other_instance = genuine.clone();
+    other_instance.header.source.instance_id = "someone-elses-instance".into();
+    let other_instance = rehash(other_instance);
+    store("101", &other_instance, &other_instance.header.content_hash, OWNER);
+    let mut other_owner = genuine.clone();
+    other_owner.header.source.owner = "Other Org".into();
+    let other_owner = rehash(other_owner);
+    store("102", &other_owner, &other_owner.header.content_hash, OWNER); // the record lies about the owner
+    store("103", &genuine, "sha256:0000000000000000000000000000000000000000000000000000000000000000", OWNER); // a record that is not its package
+
+    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_seen, sum.packages_imported, sum.packages_failed), (4, 1, 3), "{sum:#?}");
+    let message = |id: u64| sum.packages.iter().find(|p| p.group_id == id).unwrap().message.clone();
+    assert!(message(101).contains("comes from instance \"someone-elses-instance\""), "{}", message(101));
+    assert!(message(102).contains("comes from owner \"Other Org\""), "{}", message(102));
+    assert!(message(103).contains("not the one its record describes"), "{}", message(103));
+    // Without a configured source instance nothing can be checked, so nothing is imported.
+    let unset = PullOptions { source_instance_id: String::new(), ..popts.clone() };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &unset, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_imported, 0, "{sum:#?}");
+}
+
+/// A group published from a Community of the source is accepted when that owner is listed.
+#[test]
+fn pull_accepts_a_listed_community_of_the_source() {
+    let (src, tgt) = pair("community");
+    let (s, t) = (client(&src), client(&tgt));
+    // Group 19 is the demo seed's Community group (labelled TLP:RED: allowed to leave here).
+    let kind = run(s.json(v3::group(19, false))).unwrap()["data"]["type"].as_str().unwrap().to_string();
+    let mut with_red = opts();
+    with_red.security_labels_allowed.push("TLP:RED".into());
+    let (pkg, _) = run(exec::publish(&s, GroupType::from_name(&kind).unwrap(), 19, &with_red)).unwrap();
+    assert_eq!(pkg.header.source.owner, "Common Community");
+    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!(sum.packages_failed, 1, "not listed: refused");
+    let listed = PullOptions { also_source_owners: vec!["Common Community".into()], ..popts };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &listed, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_failed), (1, 0), "{sum:#?}");
 }

@@ -82,6 +82,10 @@ IMPORT / PULL
   --daily HH:MM               PIVOT_SCHEDULE=\"daily HH:MM\"   every day (UTC), until stopped
   --weekly DAY HH:MM          PIVOT_SCHEDULE=\"weekly DAY HH:MM\"  DAY mon..sun (UTC)
   --monthly DAY HH:MM         PIVOT_SCHEDULE=\"monthly DAY HH:MM\" DAY 1..31 (last day if shorter)
+  --source-instance-id ID     PIVOT_SOURCE_INSTANCE_ID  pull: the source's instance id (publish's
+                                                        --instance-id there); other packages are refused
+  --source-owners LIST        PIVOT_SOURCE_OWNERS       pull: Communities/Sources of the source whose
+                                                        published groups are accepted too (A,B)
   --lease SECONDS             PIVOT_LEASE_SECS          pull lease on the target owner: renewed while the
                                                         run lives, lapses this long after (default 300)
 
@@ -124,6 +128,8 @@ const OPTIONS: &[(&str, usize, &str)] = &[
     ("weekly", 2, ""),
     ("monthly", 2, ""),
     ("lease", 1, "PIVOT_LEASE_SECS"),
+    ("source-instance-id", 1, "PIVOT_SOURCE_INSTANCE_ID"),
+    ("source-owners", 1, "PIVOT_SOURCE_OWNERS"),
     ("notify-email", 1, "PIVOT_NOTIFY_EMAIL"),
     ("notify-on", 1, "PIVOT_NOTIFY_ON"),
     ("attach-log", 0, "PIVOT_ATTACH_LOG"),
@@ -805,6 +811,9 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
     };
     let owner = args.need("target-owner")?;
     let source_org = args.need("source-org")?;
+    let source_instance_id = args.need("source-instance-id")?;
+    let also_source_owners: Vec<String> =
+        args.get("source-owners").map(|l| l.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect()).unwrap_or_default();
     let notify = notify(args)?;
     let source = client(args, "source")?;
     let target_user = api_user(args, "target")?;
@@ -844,6 +853,8 @@ fn cmd_pull(args: &Args) -> Result<ExitCode, Usage> {
             lease_secs,
             elapsed_ms: monotonic_ms,
             run_id: format!("pivot-share@{host} pid {} at {}", std::process::id(), exec::rfc3339(now)),
+            source_instance_id: source_instance_id.clone(),
+            also_source_owners: also_source_owners.clone(),
             import: ImportOptions { imported_at: exec::rfc3339(now), ..Default::default() },
             ..Default::default()
         };

@@ -3,7 +3,7 @@
 use super::datastore::ds_all;
 use super::import::{import_package, import_record_id, read_import_record, ImportOptions, ImportRecord, ImportReport, Step};
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
-use super::publish::list_published;
+use super::publish::{list_published, PublishedRecord};
 use super::{ExecError, IMPORTS_TYPE};
 use crate::share::package::validate;
 use crate::share::verify::Difference;
@@ -55,6 +55,11 @@ pub struct PullOptions {
     pub elapsed_ms: fn() -> u64,
     /// This run's unique id (host, process, start), named to another run that finds the lease held.
     pub run_id: String,
+    /// The source instance's configured id: a package whose header names another is refused.
+    pub source_instance_id: String,
+    /// Owners of the source besides its organization (Communities, Sources) whose published
+    /// groups are accepted too.
+    pub also_source_owners: Vec<String>,
     pub import: ImportOptions,
 }
 
@@ -67,6 +72,8 @@ impl Default for PullOptions {
             settle_ms: MIN_SETTLE_MS,
             elapsed_ms: || 0,
             run_id: "pivot-share".into(),
+            source_instance_id: String::new(),
+            also_source_owners: Vec::new(),
             import: ImportOptions::default(),
         }
     }
@@ -211,8 +218,11 @@ async fn pull_locked<S: Transport, T: Transport>(
             report: None,
         };
         let what = format!("{} {} (group {})", rec.group_type, rec.group_name, rec.group_id);
-        if !source_org.trim().is_empty() && !rec.source_owner.eq_ignore_ascii_case(source_org.trim()) {
-            o.message = format!("published by \"{}\", not by the configured source organization \"{}\"", rec.source_owner, source_org.trim());
+        let accepted = |owner: &str| {
+            std::iter::once(source_org).chain(opts.also_source_owners.iter().map(String::as_str)).any(|o| !o.trim().is_empty() && o.trim().eq_ignore_ascii_case(owner.trim()))
+        };
+        if !accepted(&rec.source_owner) {
+            o.message = format!("published by \"{}\", not by the configured source organization \"{}\" or its listed owners", rec.source_owner, source_org.trim());
             log(Level::Error, &format!("{what}: {}", o.message));
             summary.add(o);
             continue;
@@ -235,6 +245,13 @@ async fn pull_locked<S: Transport, T: Transport>(
                 continue;
             }
         };
+        // What the package itself claims decides, not the record's own fields.
+        if let Err(why) = check_origin(&pkg, &rec, opts, &accepted) {
+            o.message = format!("refused: {why}");
+            log(Level::Error, &format!("{what}: {}", o.message));
+            summary.add(o);
+            continue;
+        }
         let n_items = pkg.batch.group.len() + pkg.batch.indicator.len();
         log(Level::Info, &format!("{what}: importing {n_items} item(s) into {owner}"));
         let progress = |s: Step, d: usize, t: usize| log(Level::Debug, &format!("{what}: {} {d}/{t}", s.label()));
@@ -302,4 +319,24 @@ pub fn failure_message(r: &ImportReport) -> String {
         parts.push("not verified".into());
     }
     parts.join("; ")
+}
+
+/// A package taken from the source's datastore must say it comes from the configured source
+/// instance and an accepted owner, and be the package its record describes (same group xid
+/// and content hash). Each refusal names what did not match.
+fn check_origin(pkg: &crate::share::SharePackage, rec: &PublishedRecord, opts: &PullOptions, accepted: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    let h = &pkg.header;
+    if opts.source_instance_id.trim().is_empty() {
+        return Err("no source instance id is configured, so no package can be checked".into());
+    }
+    if h.source.instance_id != opts.source_instance_id.trim() {
+        return Err(format!("the package says it comes from instance \"{}\", not the configured \"{}\"", h.source.instance_id, opts.source_instance_id.trim()));
+    }
+    if !accepted(&h.source.owner) {
+        return Err(format!("the package says it comes from owner \"{}\", which is not an accepted source owner", h.source.owner));
+    }
+    if h.group.xid != rec.group_xid || h.content_hash != rec.content_hash {
+        return Err(format!("the package (group {}, {}) is not the one its record describes (group {}, {})", h.group.xid, h.content_hash, rec.group_xid, rec.content_hash));
+    }
+    Ok(())
 }
