@@ -145,11 +145,11 @@ impl PullSummary {
     }
 }
 
-/// One scheduled run: lock the target, list the packages published in the source
-/// organization, skip those whose content hash the target already recorded as
-/// completely imported, import the others (one after another), release the lock.
-/// A failure of one package does not stop the others. `Err` only when the run
-/// could not start (lock held, source or target unreachable).
+/// One scheduled run: take the pull lease on the target owner, list the packages published
+/// in the source, skip those whose content hash the target already recorded as completely
+/// imported, check and import the others (one after another), release the lease. A failure
+/// of one package does not stop the others. `Err` only when the run could not start (lease
+/// held by another run, source or target unreachable).
 pub async fn pull<S: Transport, T: Transport>(
     source: &Client<S>,
     source_org: &str,

@@ -42,23 +42,7 @@ impl Sandbox {
     }
 
     pub fn start_with_db(db: PathBuf, extra: &[&str]) -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
-            .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--db"])
-            .arg(&db)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tc-sandbox");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read listening line");
-        let port = line
-            .trim()
-            .strip_prefix("listening on http://127.0.0.1:")
-            .unwrap_or_else(|| panic!("unexpected first line: {:?}", line))
-            .parse()
-            .expect("port");
+        let (child, port) = spawn(&db, extra, Stdio::null());
         Sandbox { child, port, db, owns_db: false }
     }
 
@@ -118,6 +102,26 @@ impl Drop for Sandbox {
     }
 }
 
+/// Starts the sandbox binary on a free loopback port; returns it once it said where it listens.
+fn spawn(db: &std::path::Path, extra: &[&str], stderr: Stdio) -> (Child, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--db"])
+        .arg(db)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("start tc-sandbox");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read listening line");
+    let port = line
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    (child, port)
+}
+
 /// A sandbox whose stderr (the request log) the test reads: killed when dropped,
 /// so a failing assertion leaves no process behind.
 pub struct Logged {
@@ -129,17 +133,7 @@ pub struct Logged {
 impl Logged {
     pub fn start(extra: &[&str]) -> Logged {
         let db = temp_db();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tc-sandbox"))
-            .args(["--listen", "127.0.0.1:0", "--access-id", ACCESS_ID, "--secret-key", SECRET, "--db"])
-            .arg(&db)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start tc-sandbox");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("listening line");
-        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+        let (child, port) = spawn(&db, extra, Stdio::piped());
         Logged { child, port, db }
     }
 
