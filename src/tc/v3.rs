@@ -183,6 +183,20 @@ pub fn security_labels(collection: Collection, id: i64, names: &[&str], mode: Mo
     update(collection, id, &nested("securityLabels", data, mode))
 }
 
+/// Add attributes to an item (append, `{type, value, default}`) or remove them (delete, `{id}`).
+pub fn attributes(collection: Collection, id: i64, data: Vec<Value>, mode: Mode) -> HttpRequest {
+    update(collection, id, &nested("attributes", data, mode))
+}
+
+/// `PUT /v3/indicatorAttributes/{id}` (or `groupAttributes`): a new value for one attribute.
+pub fn update_attribute(collection: Collection, attribute_id: i64, value: &str) -> HttpRequest {
+    let base = match collection {
+        Collection::Indicators => "/v3/indicatorAttributes",
+        Collection::Groups => "/v3/groupAttributes",
+    };
+    HttpRequest::put(PathBuf::lit(base).id(attribute_id).build()).json(&json!({ "value": value }))
+}
+
 /// Associate groups with an item (append) or remove them (delete).
 pub fn associate_groups(collection: Collection, id: i64, group_ids: &[i64], mode: Mode) -> HttpRequest {
     let data = group_ids.iter().map(|g| json!({"id": g})).collect();

@@ -34,9 +34,57 @@ pub struct Writable {
     pub confidence: Option<f64>,
 }
 
+/// One write-back action.
+pub enum Write<'a> {
+    Tag(&'a str, v3::Mode),
+    Label(&'a str, v3::Mode),
+    AddAttribute(&'a str, &'a str),
+    EditAttribute(i64, &'a str),
+    DeleteAttribute(i64),
+    /// `{"rating": r, "confidence": c}`
+    Rating(&'a serde_json::Value),
+    FalsePositive,
+    Observation,
+    Group(GroupType, i64, v3::Mode),
+}
+
 impl Writable {
     fn collection(&self) -> v3::Collection {
         if self.is_indicator { v3::Collection::Indicators } else { v3::Collection::Groups }
+    }
+
+    /// The request for `write`. When the panel came from v3, by the item's id with every
+    /// value in the body: no tag name, label name or indicator value is ever a path segment
+    /// (a value such as `..` would name another resource). On v2, by the item's path, which
+    /// the client refuses to send when a value cannot be one segment.
+    pub fn request(&self, write: Write) -> HttpRequest {
+        use serde_json::json;
+        let item = &self.item;
+        match (self.v3_id, write) {
+            (Some(id), Write::Tag(name, mode)) => v3::tags(self.collection(), id, &[name], mode),
+            (Some(id), Write::Label(name, mode)) => v3::security_labels(self.collection(), id, &[name], mode),
+            (Some(id), Write::AddAttribute(kind, value)) => {
+                v3::attributes(self.collection(), id, vec![json!({"type": kind, "value": value, "default": true})], v3::Mode::Append)
+            }
+            (Some(_), Write::EditAttribute(attribute, value)) => v3::update_attribute(self.collection(), attribute, value),
+            (Some(id), Write::DeleteAttribute(attribute)) => v3::attributes(self.collection(), id, vec![json!({"id": attribute})], v3::Mode::Delete),
+            (Some(id), Write::Rating(body)) => v3::update(self.collection(), id, body),
+            (Some(id), Write::FalsePositive) => v3::update(self.collection(), id, &json!({"falsePositive": true})),
+            (Some(id), Write::Observation) => v3::update(self.collection(), id, &json!({"observations": 1})),
+            (Some(id), Write::Group(_, group, mode)) => v3::associate_groups(self.collection(), id, &[group], mode),
+            (None, Write::Tag(name, v3::Mode::Delete)) => v2::remove_tag(item, name),
+            (None, Write::Tag(name, _)) => v2::add_tag(item, name),
+            (None, Write::Label(name, v3::Mode::Delete)) => v2::remove_security_label(item, name),
+            (None, Write::Label(name, _)) => v2::add_security_label(item, name),
+            (None, Write::AddAttribute(kind, value)) => v2::create_attribute(item, kind, value, true),
+            (None, Write::EditAttribute(attribute, value)) => v2::update_attribute(item, attribute, value),
+            (None, Write::DeleteAttribute(attribute)) => v2::delete_attribute(item, attribute),
+            (None, Write::Rating(body)) => v2::update_item(item, None, body),
+            (None, Write::FalsePositive) => v2::report_false_positive(item, None),
+            (None, Write::Observation) => v2::add_observation(item, 1, None),
+            (None, Write::Group(kind, group, v3::Mode::Delete)) => v2::dissociate(item, &ItemRef::group(kind, group)),
+            (None, Write::Group(kind, group, _)) => v2::associate(item, &ItemRef::group(kind, group)),
+        }
     }
 }
 
@@ -90,19 +138,7 @@ pub fn WriteBack(
         });
     };
 
-    let item = move || target.with_value(|t| t.item.clone());
-    // Tags and security labels: on v3 by the item's id (`{"tags": {"data": [{"name"}], "mode"}}`),
-    // which takes the tag off this item only; on v2 by name in the item's path.
-    let tagging = move |field: &str, name: &str, mode: v3::Mode| -> HttpRequest {
-        target.with_value(|t| match (t.v3_id, field) {
-            (Some(id), "tags") => v3::tags(t.collection(), id, &[name], mode),
-            (Some(id), _) => v3::security_labels(t.collection(), id, &[name], mode),
-            (None, "tags") if mode == v3::Mode::Delete => v2::remove_tag(&t.item, name),
-            (None, "tags") => v2::add_tag(&t.item, name),
-            (None, _) if mode == v3::Mode::Delete => v2::remove_security_label(&t.item, name),
-            (None, _) => v2::add_security_label(&t.item, name),
-        })
-    };
+    let request = move |write: Write| target.with_value(|t| t.request(write));
     let writable = move || match owners.get() {
         Some(Ok(list)) => Some(target.with_value(|t| owner_writable(&list, &t.owner))),
         Some(Err(_)) => Some(false),
@@ -139,14 +175,14 @@ pub fn WriteBack(
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
                                 let name = tag.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    if confirm(&remove_tag_question(&tag.name)) { run(tagging("tags", &tag.name, v3::Mode::Delete), format!("Removed tag {}", tag.name)); }
+                                    if confirm(&remove_tag_question(&tag.name)) { run(request(Write::Tag(&tag.name, v3::Mode::Delete)), format!("Removed tag {}", tag.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
                                 on:input=move |ev| new_tag.set(event_target_value(&ev)) />
                             <button class="wb-add-tag" on:click=move |_| {
                                 let name = new_tag.get_untracked().trim().to_owned();
-                                if !name.is_empty() { new_tag.set(String::new()); run(tagging("tags", &name, v3::Mode::Append), format!("Added tag {name}")); }
+                                if !name.is_empty() { new_tag.set(String::new()); run(request(Write::Tag(&name, v3::Mode::Append)), format!("Added tag {name}")); }
                             }>"Add tag"</button>
                         </div>
                         <div class="wb-row" data-wb="labels">
@@ -154,7 +190,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
                                 let name = l.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    if confirm(&remove_label_question(&l.name)) { run(tagging("securityLabels", &l.name, v3::Mode::Delete), format!("Removed label {}", l.name)); }
+                                    if confirm(&remove_label_question(&l.name)) { run(request(Write::Label(&l.name, v3::Mode::Delete)), format!("Removed label {}", l.name)); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
@@ -162,13 +198,13 @@ pub fn WriteBack(
                             </select>
                             <button class="wb-add-label" on:click=move |_| {
                                 let name = new_label.get_untracked();
-                                run(tagging("securityLabels", &name, v3::Mode::Append), format!("Added label {name}"));
+                                run(request(Write::Label(&name, v3::Mode::Append)), format!("Added label {name}"));
                             }>"Add label"</button>
                         </div>
                         <div class="wb-row" data-wb="attributes">
                             <span class="wb-label">"Attributes"</span>
                             <ul class="wb-attributes">
-                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run item=Callback::new(move |_| item()) /> }).collect_view()}
+                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run target /> }).collect_view()}
                             </ul>
                             <input class="wb-attr-type" aria-label="Attribute type" prop:value=move || attr_type.get() on:input=move |ev| attr_type.set(event_target_value(&ev)) />
                             <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || attr_value.get() on:input=move |ev| attr_value.set(event_target_value(&ev)) />
@@ -176,7 +212,7 @@ pub fn WriteBack(
                                 let (t, v) = (attr_type.get_untracked(), attr_value.get_untracked());
                                 if !t.trim().is_empty() && !v.trim().is_empty() {
                                     attr_value.set(String::new());
-                                    run(v2::create_attribute(&item(), t.trim(), &v, true), format!("Added {} attribute", t.trim()));
+                                    run(request(Write::AddAttribute(t.trim(), &v)), format!("Added {} attribute", t.trim()));
                                 }
                             }>"Add attribute"</button>
                         </div>
@@ -191,7 +227,7 @@ pub fn WriteBack(
                                     match (rating.get_untracked().parse::<u8>(), confidence.get_untracked().parse::<u8>()) {
                                         (Ok(r), Ok(c)) if r <= 5 && c <= 100 => {
                                             let body = serde_json::json!({"rating": r, "confidence": c});
-                                            run(v2::update_item(&item(), None, &body), format!("Saved rating {r} and confidence {c}"));
+                                            run(request(Write::Rating(&body)), format!("Saved rating {r} and confidence {c}"));
                                         }
                                         _ => outcome.set(Some(Err("Rating must be 0 to 5 and confidence 0 to 100.".into()))),
                                     }
@@ -199,9 +235,9 @@ pub fn WriteBack(
                             </div>
                             <div class="wb-row" data-wb="reports">
                                 <button class="wb-false-positive" on:click=move |_| {
-                                    if confirm("Report this indicator as a false positive?") { run(v2::report_false_positive(&item(), None), "Reported a false positive".into()); }
+                                    if confirm("Report this indicator as a false positive?") { run(request(Write::FalsePositive), "Reported a false positive".into()); }
                                 }>"Report false positive"</button>
-                                <button class="wb-observation" on:click=move |_| run(v2::add_observation(&item(), 1, None), "Reported an observation".into())>"Report observation"</button>
+                                <button class="wb-observation" on:click=move |_| run(request(Write::Observation), "Reported an observation".into())>"Report observation"</button>
                             </div>
                         })}
                         <div class="wb-row" data-wb="associations">
@@ -215,7 +251,7 @@ pub fn WriteBack(
                                 match (GroupType::from_name(&assoc_type.get_untracked()), assoc_id.get_untracked().trim().parse::<i64>()) {
                                     (Some(kind), Ok(id)) if id > 0 => {
                                         assoc_id.set(String::new());
-                                        run(v2::associate(&item(), &ItemRef::group(kind, id)), format!("Associated with {} {id}", kind.type_name()));
+                                        run(request(Write::Group(kind, id, v3::Mode::Append)), format!("Associated with {} {id}", kind.type_name()));
                                     }
                                     _ => outcome.set(Some(Err("Give the group's numeric id.".into()))),
                                 }
@@ -226,7 +262,7 @@ pub fn WriteBack(
                                     let label = format!("{}: {}", g.type_name, g.name);
                                     Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
                                         if confirm(&dissociate_question(&g.type_name, &g.name)) {
-                                            run(v2::dissociate(&item(), &ItemRef::group(kind, g.id)), format!("Dissociated from {}", g.name));
+                                            run(request(Write::Group(kind, g.id, v3::Mode::Delete)), format!("Dissociated from {}", g.name));
                                         }
                                     }>"Dissociate"</button></li> })
                                 }).collect_view()}
@@ -241,7 +277,7 @@ pub fn WriteBack(
 }
 
 #[component]
-fn AttributeEditor<F>(a: Attribute, run: F, item: Callback<(), ItemRef>) -> impl IntoView
+fn AttributeEditor<F>(a: Attribute, run: F, target: StoredValue<Writable>) -> impl IntoView
 where
     F: Fn(HttpRequest, String) + Copy + Send + Sync + 'static,
 {
@@ -256,7 +292,7 @@ where
                 let kind = kind2.clone();
                 view! {
                     <input class="wb-attr-edit" aria-label="Attribute value" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
-                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(v2::update_attribute(&item.run(()), id, &draft.get_untracked()), format!("Saved {kind} attribute")); }>"Save"</button>
+                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(target.with_value(|t| t.request(Write::EditAttribute(id, &draft.get_untracked()))), format!("Saved {kind} attribute")); }>"Save"</button>
                 }.into_any()
             } else {
                 view! {
@@ -265,7 +301,7 @@ where
                 }.into_any()
             }}
             <button class="wb-attr-delete" on:click=move |_| {
-                if confirm(&delete_attribute_question(&kind)) { run(v2::delete_attribute(&item.run(()), id), format!("Deleted {kind} attribute")); }
+                if confirm(&delete_attribute_question(&kind)) { run(target.with_value(|t| t.request(Write::DeleteAttribute(id))), format!("Deleted {kind} attribute")); }
             }>"Delete"</button>
         </li>
     }

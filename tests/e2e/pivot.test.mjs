@@ -64,6 +64,13 @@ async function apiRequests() {
   return (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
 }
 
+/** The sandbox's API directly (not through Pivot), with the launch's token. */
+async function api(method, path, body) {
+  const r = await fetch(`${sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
+    headers: { authorization: `TC-Token ${token.token}`, "content-type": "application/json" } });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
 /** True when every request started before the first one ended: they went out together. */
 function allOverlap(reqs) {
   const firstEnd = Math.min(...reqs.map((r) => r.endMs));
@@ -310,31 +317,32 @@ test("every write-back action, each failing once first", async () => {
   // still shows the server's state (`done` is false). Then it succeeds and the
   // panel shows the change (`done` is true).
   const steps = [
-    // On v3, tags and labels are written by the item's id, the name in the body.
+    // On v3 every write goes by the item's id (PUT /v3/indicators/4), values in the body;
+    // an attribute's new value by the attribute's id.
     { name: "add tag", method: "PUT", path: v3item, click: () => `${wb} .wb-add-tag`, done: has("[data-section=tags]", "e2e-tag"),
       fill: () => page.fill(`${wb} .wb-tag`, "e2e-tag") },
     { name: "remove tag", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove tag e2e-tag"]`, done: hasNot("[data-section=tags]", "e2e-tag") },
     { name: "add label", method: "PUT", path: v3item, click: () => `${wb} .wb-add-label`, done: has("[data-section=labels]", "TLP:RED"),
       fill: () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED") },
     { name: "remove label", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove label TLP:RED"]`, done: hasNot("[data-section=labels]", "TLP:RED") },
-    { name: "add attribute", method: "POST", click: () => `${wb} .wb-add-attr`, done: has("[data-section=attributes]", "e2e note"),
+    { name: "add attribute", method: "PUT", path: v3item, click: () => `${wb} .wb-add-attr`, done: has("[data-section=attributes]", "e2e note"),
       fill: async () => { await page.fill(`${wb} .wb-attr-type`, "Description"); await page.fill(`${wb} .wb-attr-value`, "e2e note"); },
       after: async () => { attrId = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id"); } },
-    { name: "edit attribute", method: "PUT", click: () => `${attr()} .wb-attr-save`, done: has("[data-section=attributes]", "e2e note edited"),
+    { name: "edit attribute", method: "PUT", path: "/api/v3/indicatorAttributes/", click: () => `${attr()} .wb-attr-save`, done: has("[data-section=attributes]", "e2e note edited"),
       fill: async () => { await page.click(`${attr()} .wb-attr-edit-start`); await page.fill(`${attr()} .wb-attr-edit`, "e2e note edited"); } },
-    { name: "delete attribute", method: "DELETE", click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
-    { name: "rating and confidence", method: "PUT", click: () => `${wb} .wb-save-rating`, done: has("[data-section=facts]", "Confidence\\s*70%"),
+    { name: "delete attribute", method: "PUT", path: v3item, click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
+    { name: "rating and confidence", method: "PUT", path: v3item, click: () => `${wb} .wb-save-rating`, done: has("[data-section=facts]", "Confidence\\s*70%"),
       fill: async () => { await page.selectOption(`${wb} .wb-rating`, "3"); await page.fill(`${wb} .wb-confidence`, "70"); } },
   ];
   // The counters' steps need the counts before them.
   const fp = await count("False positives");
   const obs = await count("Observations");
   steps.push(
-    { name: "false positive", method: "POST", click: () => `${wb} .wb-false-positive`, done: has("[data-section=facts]", `False positives\\s*${fp + 1}`) },
-    { name: "observation", method: "POST", click: () => `${wb} .wb-observation`, done: has("[data-section=facts]", `Observations\\s*${obs + 1}`) },
-    { name: "associate", method: "POST", click: () => `${wb} .wb-associate`, done: has("[data-section=associated-groups]", "Finance workstation compromise"),
+    { name: "false positive", method: "PUT", path: v3item, click: () => `${wb} .wb-false-positive`, done: has("[data-section=facts]", `False positives\\s*${fp + 1}`) },
+    { name: "observation", method: "PUT", path: v3item, click: () => `${wb} .wb-observation`, done: has("[data-section=facts]", `Observations\\s*${obs + 1}`) },
+    { name: "associate", method: "PUT", path: v3item, click: () => `${wb} .wb-associate`, done: has("[data-section=associated-groups]", "Finance workstation compromise"),
       fill: async () => { await page.selectOption(`${wb} .wb-assoc-type`, "Incident"); await page.fill(`${wb} .wb-assoc-id`, "9"); } },
-    { name: "dissociate", method: "DELETE", click: () => `${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`,
+    { name: "dissociate", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`,
       done: hasNot("[data-section=associated-groups]", "Finance workstation compromise") },
   );
 
@@ -388,11 +396,6 @@ test("every write-back action, each failing once first", async () => {
 test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses and sends nothing", async () => {
   // A feed or a share package can plant a tag named "..": on v2 its path
   // /tags/.. would resolve to the host itself, and a DELETE would delete the host.
-  const api = async (method, path, body) => {
-    const r = await fetch(`${sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
-      headers: { authorization: `TC-Token ${token.token}`, "content-type": "application/json" } });
-    return { status: r.status, json: await r.json() };
-  };
   const tagsOfHost = async () => {
     const r = await api("GET", "/v3/indicators/1?fields=tags");
     assert.equal(r.status, 200, "the host exists");
@@ -433,6 +436,35 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
   assert.deepEqual(await tagsOfHost(), before, "the host and all its tags are still there");
   assert.equal((await api("PUT", "/v3/indicators/1", { tags: { data: [{ name: ".." }], mode: "delete" } })).status, 200);
   assert.deepEqual(page.errors, []);
+});
+
+test("an indicator whose value is .. is read and written by its v3 id, never by its value in a path", async () => {
+  const created = await api("POST", "/v3/indicators", { type: "Mutex", value1: "..", ownerName: "Demo Org" });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const id = created.json.data.id;
+  await sandbox.clearRequests();
+  const wb = "[data-section=writeback]";
+  const page = await open("Mutex", "..");
+  await page.waitForSelector(DONE, { timeout: 20000 });
+  // Every section that v3 serves is there; one that only v2 could address says why it is not.
+  assert.match(await page.getAttribute("article", "data-state"), /^(complete|partial)$/);
+  assert.equal(await page.getAttribute("article", "data-api"), "v3");
+  assert.equal(await text(page, "[data-field=value]"), "..");
+  await page.fill(`${wb} .wb-tag`, "dot-dot");
+  await page.click(`${wb} .wb-add-tag`);
+  await page.waitForSelector(`${wb} .writeback-ok`);
+  await page.fill(`${wb} .wb-attr-value`, "a mutex named dot-dot");
+  await page.click(`${wb} .wb-add-attr`);
+  await page.waitForFunction(() => /Added Description attribute/.test(document.querySelector("[data-section=writeback] .writeback-ok")?.textContent));
+  const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
+  assert.deepEqual(writes, [`PUT /api/v3/indicators/${id}`, `PUT /api/v3/indicators/${id}`]);
+  const read = (await api("GET", `/v3/indicators/${id}?fields=tags&fields=attributes`)).json.data;
+  assert.deepEqual(read.tags.data.map((t) => t.name), ["dot-dot"]);
+  assert.ok(read.attributes.data.some((a) => a.value === "a mutex named dot-dot"), JSON.stringify(read.attributes));
+  // Nothing Pivot sent named the value in a path, where it would have resolved away.
+  const sent = (await apiRequests()).map((r) => r.rawPath);
+  assert.ok(sent.every((p) => !p.split("/").some((seg) => [".", "..", "%2e", "%2e%2e"].includes(seg.toLowerCase()))), sent.join(" "));
+  assert.equal((await api("DELETE", `/v3/indicators/${id}`)).status, 200);
 });
 
 test("copy buttons put raw values on the clipboard, and say so when the browser refuses", async () => {

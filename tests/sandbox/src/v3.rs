@@ -26,6 +26,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("POST", ["securityLabels"]) => create_label(app, req),
         ("GET", ["attributeTypes"]) => attribute_types(app, req, None),
         ("GET", ["attributeTypes", id]) => attribute_types(app, req, Some(id)),
+        ("PUT", ["indicatorAttributes", id]) => update_attribute(app, req, "i", id),
+        ("PUT", ["groupAttributes", id]) => update_attribute(app, req, "g", id),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
         ("GET", ["security", "owners", id]) => owners_v3(app, req, Some(id)),
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
@@ -211,6 +213,22 @@ fn one_indicator(app: &App, req: &Req, key: &str) -> Res<Resp> {
         }
         _ => Err(ApiErr::new(405, "Method not allowed")),
     }
+}
+
+/// `PUT /v3/indicatorAttributes/{id}` (`groupAttributes` for groups): a new value for one attribute.
+fn update_attribute(app: &App, req: &Req, kind: &str, id: &str) -> Res<Resp> {
+    use rusqlite::OptionalExtension;
+    let aid: i64 = id.parse().map_err(|_| not_found(format!("Attribute not found: {id}")))?;
+    let conn = app.db();
+    let item: Option<i64> = conn.query_row("SELECT item FROM attributes WHERE id = ?1 AND kind = ?2", params![aid, kind], |r| r.get(0)).optional()?;
+    let item = item.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
+    let owner = if kind == "i" { load_ind(&conn, item)?.map(|i| i.owner) } else { load_group(&conn, item)?.map(|g| g.owner) };
+    owner.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?.writable()?;
+    let body = req.json()?;
+    let value = body.get("value").and_then(|v| v.as_str()).ok_or_else(|| bad("An attribute update needs a value"))?;
+    conn.execute("UPDATE attributes SET value = ?1, last_modified = ?2 WHERE id = ?3", params![value, now_s(), aid])?;
+    touch(&conn, kind, item)?;
+    Ok(Resp::json(200, json!({"data": {"id": aid, "value": value}, "message": "Updated", "status": "Success"})))
 }
 
 fn one_group(app: &App, req: &Req, key: &str) -> Res<Resp> {
