@@ -438,6 +438,32 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
   assert.deepEqual(page.errors, []);
 });
 
+test("on the v2 fallback, write-back goes to the item's v2 paths", async () => {
+  await sandbox.faults({ v3: false });
+  const page = await open("EmailAddress", "phisher@evil.example.net");
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v2");
+  const wb = "[data-section=writeback]";
+  const item = "/api/v2/indicators/emailAddresses/phisher%40evil.example.net";
+  const ok = async (message) => page.waitForFunction((m) => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === m, message);
+  await page.fill(`${wb} .wb-tag`, "v2-tag");
+  await page.click(`${wb} .wb-add-tag`);
+  await ok("Added tag v2-tag");
+  await settled(page);
+  await page.click(`${wb} [aria-label="Remove tag v2-tag"]`);
+  await ok("Removed tag v2-tag");
+  await settled(page);
+  await page.selectOption(`${wb} .wb-rating`, "2");
+  await page.fill(`${wb} .wb-confidence`, "55");
+  await page.click(`${wb} .wb-save-rating`);
+  await ok("Saved rating 2 and confidence 55");
+  const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
+  assert.deepEqual(writes, [`POST ${item}/tags/v2-tag`, `DELETE ${item}/tags/v2-tag`, `PUT ${item}`]);
+  await sandbox.faults(null);
+  const read = (await api("GET", "/v3/indicators/4?fields=tags")).json.data;
+  assert.deepEqual([read.rating, read.confidence, read.tags.data.some((t) => t.name === "v2-tag")], [2, 55, false]);
+});
+
 test("an indicator whose value is .. is read and written by its v3 id, never by its value in a path", async () => {
   const created = await api("POST", "/v3/indicators", { type: "Mutex", value1: "..", ownerName: "Demo Org" });
   assert.equal(created.status, 201, JSON.stringify(created.json));
