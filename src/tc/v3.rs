@@ -170,17 +170,20 @@ pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
     HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
 }
 
-/// Tag an item (append) or untag it (delete): the tag itself stays in the owner.
-/// Names travel in the body, never in the path.
-pub fn tags(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
+/// `{"<field>": {"data": [{"name": ...}], "mode": ...}}` on the item: names travel in the body, never in the path.
+fn by_name(collection: Collection, id: i64, field: &str, names: &[&str], mode: Mode) -> HttpRequest {
     let data = names.iter().map(|n| json!({"name": n})).collect();
-    update(collection, id, &nested("tags", data, mode))
+    update(collection, id, &nested(field, data, mode))
+}
+
+/// Tag an item (append) or untag it (delete): the tag itself stays in the owner.
+pub fn tags(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
+    by_name(collection, id, "tags", names, mode)
 }
 
 /// Apply security labels to an item (append) or take them off it (delete); the labels stay defined.
 pub fn security_labels(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
-    let data = names.iter().map(|n| json!({"name": n})).collect();
-    update(collection, id, &nested("securityLabels", data, mode))
+    by_name(collection, id, "securityLabels", names, mode)
 }
 
 /// Add attributes to an item (append, `{type, value, default}`) or remove them (delete, `{id}`).
