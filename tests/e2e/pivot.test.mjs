@@ -59,6 +59,26 @@ async function settled(page, state = "complete") {
 
 const text = (page, sel) => page.textContent(sel);
 
+/**
+ * Counts the page's requests in flight; the returned function waits until none
+ * has been for 300 ms. The panel reloads after every write and rebuilds the
+ * write-back card (and its inputs): a fill made before that reload's requests
+ * finish can land in the card being replaced (seen on loaded 2-core machines).
+ */
+function whenQuiet(page) {
+  // A set, not a counter: requests started before this was called still finish.
+  const inflight = new Set();
+  page.on("request", (r) => inflight.add(r));
+  page.on("requestfinished", (r) => inflight.delete(r));
+  page.on("requestfailed", (r) => inflight.delete(r));
+  return async () => {
+    for (let calm = 0; calm < 3;) {
+      await page.waitForTimeout(100);
+      calm = inflight.size === 0 ? calm + 1 : 0;
+    }
+  };
+}
+
 /** API requests of the sandbox log, without the write-back owner lookups. */
 async function apiRequests() {
   return (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
@@ -346,17 +366,7 @@ test("every write-back action, each failing once first", async () => {
       done: hasNot("[data-section=associated-groups]", "Finance workstation compromise") },
   );
 
-  // Requests in flight, so the test can wait for a panel reload to finish.
-  let inflight = 0;
-  page.on("request", () => inflight++);
-  page.on("requestfinished", () => inflight--);
-  page.on("requestfailed", () => inflight--);
-  const quiet = async () => {
-    for (let calm = 0; calm < 3;) {
-      await page.waitForTimeout(100);
-      calm = inflight === 0 ? calm + 1 : 0;
-    }
-  };
+  const quiet = whenQuiet(page);
 
   let previous = "";
   for (const step of steps) {
@@ -366,9 +376,6 @@ test("every write-back action, each failing once first", async () => {
     await page.click(step.click());
     await page.waitForSelector(`${wb} .writeback-error`);
     assert.match(await text(page, `${wb} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
-    // The panel reloads after every write, and rebuilds this card (and its inputs): wait for
-    // the reload's requests to finish, or the next fill could land in the card being replaced
-    // (seen once in 10 runs on a loaded 2-core machine).
     await quiet();
     await settled(page);
     assert.equal(await page.evaluate(shows, step.done), false, `${step.name}: refused, yet the panel shows it done`);
@@ -441,6 +448,7 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
 test("on the v2 fallback, write-back goes to the item's v2 paths", async () => {
   await sandbox.faults({ v3: false });
   const page = await open("EmailAddress", "phisher@evil.example.net");
+  const quiet = whenQuiet(page);
   await settled(page);
   assert.equal(await page.getAttribute("article", "data-api"), "v2");
   const wb = "[data-section=writeback]";
@@ -449,9 +457,11 @@ test("on the v2 fallback, write-back goes to the item's v2 paths", async () => {
   await page.fill(`${wb} .wb-tag`, "v2-tag");
   await page.click(`${wb} .wb-add-tag`);
   await ok("Added tag v2-tag");
+  await quiet();
   await settled(page);
   await page.click(`${wb} [aria-label="Remove tag v2-tag"]`);
   await ok("Removed tag v2-tag");
+  await quiet();
   await settled(page);
   await page.selectOption(`${wb} .wb-rating`, "2");
   await page.fill(`${wb} .wb-confidence`, "55");
@@ -471,6 +481,7 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   await sandbox.clearRequests();
   const wb = "[data-section=writeback]";
   const page = await open("Mutex", "..");
+  const quiet = whenQuiet(page);
   await page.waitForSelector(DONE, { timeout: 20000 });
   // Every section that v3 serves is there; one that only v2 could address says why it is not.
   assert.match(await page.getAttribute("article", "data-state"), /^(complete|partial)$/);
@@ -479,6 +490,8 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   await page.fill(`${wb} .wb-tag`, "dot-dot");
   await page.click(`${wb} .wb-add-tag`);
   await page.waitForSelector(`${wb} .writeback-ok`);
+  await quiet();
+  await page.waitForSelector(DONE);
   await page.fill(`${wb} .wb-attr-value`, "a mutex named dot-dot");
   await page.click(`${wb} .wb-add-attr`);
   await page.waitForFunction(() => /Added Description attribute/.test(document.querySelector("[data-section=writeback] .writeback-ok")?.textContent));
