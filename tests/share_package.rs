@@ -3,7 +3,7 @@
 mod share_support;
 
 use pivot::share::{
-    canonical_json, derive_xid, snapshot, snapshot_report, validate, ItemKind, ShareError, SharePackage, MAX_PACKAGE_BYTES,
+    canonical_json, content_hash, derive_xid, snapshot, snapshot_report, validate, ItemKind, ShareError, SharePackage, MAX_PACKAGE_BYTES,
 };
 use serde_json::{json, Value};
 use share_support::*;
@@ -266,9 +266,10 @@ fn validation_refuses_each_kind_of_bad_package() {
     assert!(matches!(validate(br#"{"indicator": []}"#), Err(ShareError::WrongFormat { .. })));
     assert!(matches!(validate(b"[1,2]"), Err(ShareError::WrongFormat { .. })));
 
-    let e = validate(&edit(&pkg, |v| v["version"] = json!(2))).unwrap_err();
-    assert_eq!(e, ShareError::UnsupportedVersion { found: "2".into() });
-    assert!(e.to_string().contains("version 2 is not supported"));
+    let e = validate(&edit(&pkg, |v| v["version"] = json!(3))).unwrap_err();
+    assert_eq!(e, ShareError::UnsupportedVersion { found: "3".into() });
+    assert!(e.to_string().contains("version 3 is not supported"));
+    assert!(matches!(validate(&edit(&pkg, |v| v["version"] = json!(0))), Err(ShareError::UnsupportedVersion { .. })));
 
     // Content changed after publishing: a tag added to the group.
     let e = validate(&edit(&pkg, |v| {
@@ -327,6 +328,106 @@ fn validation_refuses_each_kind_of_bad_package() {
         validate(&edit(&pkg, |v| v["group"]["xid"] = json!("pivot:other"))),
         Err(ShareError::DanglingReference { path, .. }) if path == "group.xid"
     ));
+}
+
+/// A forger's edit: change the file, then recompute the content hash as the forger
+/// would (the hash proves integrity, not origin), so only the xid checks can refuse it.
+fn forge(pkg: &SharePackage, f: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut v = pkg.to_value();
+    f(&mut v);
+    let mut forged = pkg.clone();
+    forged.header.version = v["version"].as_u64().unwrap();
+    forged.header.source.instance_id = v["source"]["instanceId"].as_str().unwrap().into();
+    forged.header.source.owner = v["source"]["owner"].as_str().unwrap().into();
+    forged.header.group.id = v["group"]["id"].as_u64().unwrap();
+    forged.header.group.xid = v["group"]["xid"].as_str().unwrap().into();
+    forged.group_ids = serde_json::from_value(v.get("groupIds").cloned().unwrap_or(json!({}))).unwrap_or_default();
+    let h = content_hash(forged.header.version, &forged.header.source, &forged.header.group, &forged.group_ids, &v["batch"]);
+    v["contentHash"] = json!(h);
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn a_package_proves_every_xid_it_claims() {
+    let pkg = package();
+    assert_eq!(pkg.header.version, 2);
+    validate(&forge(&pkg, |_| {})).expect("an honest re-hash still validates");
+    let mismatch = |bytes: Vec<u8>, at: &str| match validate(&bytes) {
+        Err(ShareError::XidMismatch { path, declared, computed }) => {
+            assert_eq!(path, at);
+            assert_ne!(declared, computed);
+        }
+        other => panic!("expected an xid mismatch at {at}, got {other:?}"),
+    };
+    let ind_xid = |v: &Value, i: usize| v["batch"]["indicator"][i]["xid"].clone();
+    // Two indicators swapping xids (so each takes over the other's item in the target).
+    mismatch(
+        forge(&pkg, |v| {
+            let (a, b) = (ind_xid(v, 0), ind_xid(v, 1));
+            v["batch"]["indicator"][0]["xid"] = b;
+            v["batch"]["indicator"][1]["xid"] = a;
+        }),
+        "batch.indicator[0].xid",
+    );
+    // A group whose claimed source id is not the one its xid was made from.
+    let other = pkg.batch.group[1]["xid"].as_str().unwrap().to_string();
+    mismatch(forge(&pkg, |v| v["groupIds"][&other] = json!(999_999)), "batch.group[1].xid");
+    // Claiming another published group (its id) while keeping this one's xid.
+    mismatch(
+        forge(&pkg, |v| {
+            v["group"]["id"] = json!(4242);
+            let top = v["group"]["xid"].as_str().unwrap().to_string();
+            v["groupIds"][&top] = json!(4242);
+        }),
+        "group.xid",
+    );
+    // Claiming another source instance or owner: every xid names the real one.
+    mismatch(forge(&pkg, |v| v["source"]["instanceId"] = json!("someone-else")), "group.xid");
+    mismatch(forge(&pkg, |v| v["source"]["owner"] = json!("Other Org")), "group.xid");
+    // groupIds must cover exactly the groups of the package, the published one with the header's id.
+    assert!(matches!(
+        validate(&forge(&pkg, |v| { v["groupIds"].as_object_mut().unwrap().remove(&other); })),
+        Err(ShareError::MissingField { path }) if path.starts_with(&format!("groupIds.{other}"))
+    ));
+    assert!(matches!(
+        validate(&forge(&pkg, |v| v["groupIds"]["pivot:not-in-the-package"] = json!(1))),
+        Err(ShareError::DanglingReference { path, .. }) if path == "groupIds.pivot:not-in-the-package"
+    ));
+    assert!(matches!(
+        validate(&forge(&pkg, |v| { v.as_object_mut().unwrap().remove("groupIds"); })),
+        Err(ShareError::MissingField { path }) if path == "groupIds"
+    ));
+    // Top-level associations must name items of the package.
+    assert!(matches!(
+        validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": "pivot:elsewhere"}]))),
+        Err(ShareError::DanglingReference { path, xid }) if path == "batch.association[0].ref_2" && xid == "pivot:elsewhere"
+    ));
+    let ind = pkg.batch.indicator[0]["xid"].as_str().unwrap().to_string();
+    validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind}]))).expect("refs inside the package resolve");
+}
+
+/// Version 1 files (no source ids for the associated groups) still validate; the xids
+/// they can prove (the published group's, every indicator's) are checked, the others
+/// are reported as unverified.
+#[test]
+fn a_version_1_package_still_validates_with_its_group_xids_unverified() {
+    let pkg = package();
+    let v1 = forge(&pkg, |v| {
+        v["version"] = json!(1);
+        v.as_object_mut().unwrap().remove("groupIds");
+    });
+    let read = validate(&v1).expect("version 1 validates");
+    assert_eq!(read.header.version, 1);
+    let others: Vec<&str> = pkg.batch.group[1..].iter().map(|g| g["xid"].as_str().unwrap()).collect();
+    assert!(!others.is_empty());
+    assert_eq!(read.unverified_xids(), others);
+    // What version 1 can prove, it must.
+    let bad = forge(&pkg, |v| {
+        v["version"] = json!(1);
+        v.as_object_mut().unwrap().remove("groupIds");
+        v["batch"]["indicator"][0]["xid"] = json!("pivot:00000000000000000000000000000000");
+    });
+    assert!(matches!(validate(&bad), Err(ShareError::XidMismatch { path, .. }) if path == "batch.indicator[0].xid"));
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub enum ShareError {
     DuplicateXid { path: String, xid: String },
     /// A `groupXid` / `associatedGroupXid` names a group that is not in the package.
     DanglingReference { path: String, xid: String },
+    /// An xid is not the one its item's identity gives (docs/sharing.md §2).
+    XidMismatch { path: String, declared: String, computed: String },
     /// The input to `snapshot` (v3 JSON) lacks something it needs.
     InvalidInput { path: String, message: String },
     /// The publish options are unusable (empty instance id, bad time...).
@@ -53,7 +55,8 @@ impl fmt::Display for ShareError {
             ),
             Self::UnsupportedVersion { found } => write!(
                 f,
-                "package refused: share package version {found} is not supported by this Pivot (it reads version {})",
+                "package refused: share package version {found} is not supported by this Pivot (it reads versions {} to {})",
+                super::OLDEST_VERSION,
                 super::VERSION
             ),
             Self::MissingField { path } => write!(f, "package refused: required field `{path}` is missing"),
@@ -68,7 +71,12 @@ impl fmt::Display for ShareError {
             Self::DuplicateXid { path, xid } => write!(f, "package refused: xid {xid} appears twice (again at `{path}`)"),
             Self::DanglingReference { path, xid } => write!(
                 f,
-                "package refused: `{path}` refers to group xid {xid}, which is not in the package"
+                "package refused: `{path}` refers to xid {xid}, which is not in the package"
+            ),
+            Self::XidMismatch { path, declared, computed } => write!(
+                f,
+                "package refused: `{path}` is {declared}, but the item it describes has the xid {computed}; \
+                 a package may only name the items it carries, from the source it names"
             ),
             Self::InvalidInput { path, message } => write!(f, "cannot snapshot: {path}: {message}"),
             Self::InvalidOptions { message } => write!(f, "cannot snapshot: {message}"),

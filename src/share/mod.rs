@@ -29,7 +29,7 @@ pub use error::ShareError;
 pub use json::canonical_json;
 pub use package::{
     check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind,
-    SharePackage, Source, FORMAT, MAX_PACKAGE_BYTES, VERSION,
+    SharePackage, Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
 };
 pub use plan::{
     associations, jobs_for, origin_attribute, plan, prepare_import, Association, Endpoint, ImportPlan, MissingAttributeType, PlanItem,

@@ -1,4 +1,4 @@
-//! The share package (format "pivot-share", version 1): types, xids, content
+//! The share package (format "pivot-share", versions 1 and 2): types, xids, content
 //! hash, serialization and validation of files from outside.
 
 use super::error::ShareError;
@@ -6,12 +6,16 @@ use super::json::{canonical_json, is_rfc3339};
 use crate::tc::types::{GroupType, IndicatorType};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The `format` field of every package.
 pub const FORMAT: &str = "pivot-share";
-/// The package format version this build writes and reads.
-pub const VERSION: u64 = 1;
+/// The package format version this build writes. Version 2 adds `groupIds` (every
+/// group's source id), so every xid in the file can be recomputed.
+pub const VERSION: u64 = 2;
+/// The oldest version this build reads: version 1 files still import, their
+/// associated groups' xids shown as unverified ([`SharePackage::unverified_xids`]).
+pub const OLDEST_VERSION: u64 = 1;
 /// Largest package file [`validate`] accepts: 64 MiB (a 10,000-indicator group
 /// with attributes is a few MB; the limit only stops absurd or hostile files).
 pub const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -31,10 +35,15 @@ pub fn check_package_size(size: u64) -> Result<(), ShareError> {
 pub struct SharePackage {
     pub header: Header,
     pub batch: BatchBody,
+    /// Version 2: every group's xid -> its numeric id in the source, from which the xid
+    /// is recomputed. Empty in version 1 files.
+    pub group_ids: BTreeMap<String, u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
+    /// The file's format version ([`OLDEST_VERSION`]..=[`VERSION`]).
+    pub version: u64,
     pub source: Source,
     pub group: GroupRef,
     /// RFC 3339 date-time, supplied by the publisher (`PublishOptions::published_at`).
@@ -162,18 +171,22 @@ pub fn file_digest(bytes: &[u8]) -> String {
 }
 
 /// `sha256:<hex>` over the canonical JSON (see [`canonical_json`]) of
-/// `{"format", "version", "source": {"instanceId", "owner"}, "group": {"id", "type", "xid"}, "batch"}`.
+/// `{"format", "version", "source": {"instanceId", "owner"}, "group": {"id", "type", "xid"}, "batch"}`,
+/// plus `"groupIds"` from version 2 on.
 /// Not covered: `publishedAt`, `source.apiUrl`, the label choice, `contentHash` itself.
 /// Volatile fields (lastModified, dateAdded, counts, webLink, source ids of the
-/// associated items) never enter the batch body, so they cannot change the hash.
-pub fn content_hash(source: &Source, group: &GroupRef, batch: &Value) -> String {
-    let covered = json!({
+/// associated indicators) never enter the batch body, so they cannot change the hash.
+pub fn content_hash(version: u64, source: &Source, group: &GroupRef, group_ids: &BTreeMap<String, u64>, batch: &Value) -> String {
+    let mut covered = json!({
         "format": FORMAT,
-        "version": VERSION,
+        "version": version,
         "source": {"instanceId": source.instance_id, "owner": source.owner},
         "group": {"id": group.id, "type": group.group_type, "xid": group.xid},
         "batch": batch,
     });
+    if version >= 2 {
+        covered["groupIds"] = json!(group_ids);
+    }
     format!("sha256:{}", hex(&Sha256::digest(canonical_json(&covered).as_bytes())))
 }
 
@@ -187,9 +200,9 @@ impl SharePackage {
         if let Some(u) = &h.source.api_url {
             source.insert("apiUrl".into(), json!(u));
         }
-        json!({
+        let mut v = json!({
             "format": FORMAT,
-            "version": VERSION,
+            "version": h.version,
             "source": source,
             "group": {"id": h.group.id, "type": h.group.group_type, "name": h.group.name, "xid": h.group.xid},
             "publishedAt": h.published_at,
@@ -197,7 +210,11 @@ impl SharePackage {
             "securityLabelsAllowed": h.security_labels_allowed,
             "excludeUnlabeled": h.exclude_unlabeled,
             "batch": self.batch.to_value(),
-        })
+        });
+        if h.version >= 2 {
+            v["groupIds"] = json!(self.group_ids);
+        }
+        v
     }
 
     /// The file's bytes: canonical JSON (sorted keys), so the same package is the same file.
@@ -207,7 +224,16 @@ impl SharePackage {
 
     /// Recompute the content hash of this package's content.
     pub fn compute_hash(&self) -> String {
-        content_hash(&self.header.source, &self.header.group, &self.batch.to_value())
+        content_hash(self.header.version, &self.header.source, &self.header.group, &self.group_ids, &self.batch.to_value())
+    }
+
+    /// Group xids this file gives no means to recompute: in version 1, every group
+    /// but the published one (whose id is in the header). Empty from version 2 on.
+    pub fn unverified_xids(&self) -> Vec<&str> {
+        if self.header.version >= 2 {
+            return vec![];
+        }
+        self.batch.group.iter().filter_map(|g| g.get("xid").and_then(Value::as_str)).filter(|x| *x != self.header.group.xid).collect()
     }
 
     /// The batch entry of the published group.
@@ -283,11 +309,11 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
         Some(other) => return Err(ShareError::WrongFormat { found: canonical_json(other) }),
         None => return Err(ShareError::WrongFormat { found: "absent".into() }),
     }
-    match root.get("version") {
-        Some(Value::Number(n)) if n.as_u64() == Some(VERSION) => {}
+    let version = match root.get("version") {
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|v| (OLDEST_VERSION..=VERSION).contains(&v)) => n.as_u64().unwrap_or(VERSION),
         Some(other) => return Err(ShareError::UnsupportedVersion { found: canonical_json(other) }),
         None => return Err(missing("version")),
-    }
+    };
 
     let src = field(&root, "source", "")?;
     if !src.is_object() {
@@ -384,22 +410,33 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
             }
         }
     }
+    // Top-level associations name two items of the package by xid.
     for (i, a) in association.iter().enumerate() {
+        let p = format!("batch.association[{i}]");
         if !a.is_object() {
-            return Err(invalid(&format!("batch.association[{i}]"), "an object"));
+            return Err(invalid(&p, "an object"));
+        }
+        for r in ["ref_1", "ref_2"] {
+            let x = string(a, r, &p)?;
+            if !group_xids.contains(x) && !indicator_xids.contains(x) {
+                return Err(ShareError::DanglingReference { path: format!("{p}.{r}"), xid: x.into() });
+            }
         }
     }
     if !group_xids.contains(&group.xid) {
         return Err(ShareError::DanglingReference { path: "group.xid".into(), xid: group.xid.clone() });
     }
+    let group_ids = if version >= 2 { read_group_ids(&root, groups, &group)? } else { BTreeMap::new() };
+    check_xids(&source, &group, &group_ids, groups, indicators)?;
 
     let batch = BatchBody { group: groups.clone(), indicator: indicators.clone(), association: association.to_vec() };
-    let computed = content_hash(&source, &group, &batch.to_value());
+    let computed = content_hash(version, &source, &group, &group_ids, &batch.to_value());
     if computed != declared {
         return Err(ShareError::BadHash { declared: declared.to_string(), computed });
     }
     Ok(SharePackage {
         header: Header {
+            version,
             source,
             group,
             published_at: published_at.to_string(),
@@ -408,7 +445,71 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
             exclude_unlabeled,
         },
         batch,
+        group_ids,
     })
+}
+
+/// Version 2's `groupIds`: exactly the batch's group xids, each with a numeric source
+/// id; the published group's is the header's.
+fn read_group_ids(root: &Value, groups: &[Value], group: &GroupRef) -> Result<BTreeMap<String, u64>, ShareError> {
+    let obj = field(root, "groupIds", "")?.as_object().ok_or_else(|| invalid("groupIds", "an object {xid: source group id}"))?;
+    let mut out = BTreeMap::new();
+    for (x, id) in obj {
+        let id = id.as_u64().ok_or_else(|| invalid(&format!("groupIds.{x}"), "a non-negative integer"))?;
+        if !groups.iter().any(|g| g.get("xid").and_then(Value::as_str) == Some(x.as_str())) {
+            return Err(ShareError::DanglingReference { path: format!("groupIds.{x}"), xid: x.clone() });
+        }
+        out.insert(x.clone(), id);
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let x = g.get("xid").and_then(Value::as_str).unwrap_or_default();
+        if !out.contains_key(x) {
+            return Err(missing(&format!("groupIds.{x} (for batch.group[{i}])")));
+        }
+    }
+    if out.get(&group.xid) != Some(&group.id) {
+        return Err(invalid(&format!("groupIds.{}", group.xid), &format!("the published group's id {}", group.id)));
+    }
+    Ok(out)
+}
+
+/// Every xid the file lets us recompute (docs/sharing.md §2) must be the one the
+/// formula gives: the published group's (its id is in the header), every indicator's
+/// (type and summary), and from version 2 on every group's (`groupIds`). A package
+/// cannot name another item than the one it carries, nor claim another source's items.
+fn check_xids(
+    source: &Source,
+    group: &GroupRef,
+    group_ids: &BTreeMap<String, u64>,
+    groups: &[Value],
+    indicators: &[Value],
+) -> Result<(), ShareError> {
+    let (inst, owner) = (source.instance_id.as_str(), source.owner.as_str());
+    let mismatch = |path: String, declared: &str, computed: String| ShareError::XidMismatch { path, declared: declared.into(), computed };
+    let top = derive_xid(inst, owner, ItemKind::Group, &group.group_type, &group.id.to_string());
+    if top != group.xid {
+        return Err(mismatch("group.xid".into(), &group.xid, top));
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let (Some(x), Some(t)) = (g.get("xid").and_then(Value::as_str), g.get("type").and_then(Value::as_str)) else { continue };
+        let Some(id) = group_ids.get(x).copied().or((x == group.xid).then_some(group.id)) else { continue };
+        let computed = derive_xid(inst, owner, ItemKind::Group, t, &id.to_string());
+        if computed != x {
+            return Err(mismatch(format!("batch.group[{i}].xid"), x, computed));
+        }
+    }
+    for (i, ind) in indicators.iter().enumerate() {
+        let (Some(x), Some(t), Some(sm)) =
+            (ind.get("xid").and_then(Value::as_str), ind.get("type").and_then(Value::as_str), ind.get("summary").and_then(Value::as_str))
+        else {
+            continue;
+        };
+        let computed = derive_xid(inst, owner, ItemKind::Indicator, t, sm);
+        if computed != x {
+            return Err(mismatch(format!("batch.indicator[{i}].xid"), x, computed));
+        }
+    }
+    Ok(())
 }
 
 /// `attribute`, `tag`, `securityLabel` of one item (and labels of its attributes).

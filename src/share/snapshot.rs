@@ -2,7 +2,7 @@
 
 use super::error::ShareError;
 use super::json::{self, canonical_json, is_rfc3339, list, text};
-use super::package::{canonical_type, content_hash, derive_xid, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source};
+use super::package::{canonical_type, content_hash, derive_xid, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source, VERSION};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -336,10 +336,12 @@ pub fn snapshot_report(
     let mut allowed: Vec<String> = opts.security_labels_allowed.iter().map(|s| s.trim().to_string()).collect();
     allowed.sort();
     allowed.dedup();
-    let hash = content_hash(&source, &group, &batch.to_value());
+    let group_ids: BTreeMap<String, u64> = groups.iter().map(|(id, (xid, _))| (xid.clone(), *id)).collect();
+    let hash = content_hash(VERSION, &source, &group, &group_ids, &batch.to_value());
     Ok((
         SharePackage {
             header: Header {
+                version: VERSION,
                 source,
                 group,
                 published_at: opts.published_at.clone(),
@@ -348,6 +350,7 @@ pub fn snapshot_report(
                 exclude_unlabeled: opts.exclude_unlabeled,
             },
             batch,
+            group_ids,
         },
         withheld,
     ))

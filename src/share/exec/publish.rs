@@ -72,7 +72,7 @@ pub async fn store_published<T: Transport>(client: &Client<T>, pkg: &SharePackag
     let h = &pkg.header;
     let bytes = pkg.to_bytes();
     let record = json!({
-        "format": crate::share::FORMAT, "version": crate::share::VERSION,
+        "format": crate::share::FORMAT, "version": h.version,
         "groupId": h.group.id, "groupType": h.group.group_type, "groupName": h.group.name, "groupXid": h.group.xid,
         "contentHash": h.content_hash, "publishedAt": h.published_at,
         "sourceInstance": h.source.instance_id, "sourceOwner": h.source.owner,
