@@ -7,7 +7,7 @@
 #![cfg(feature = "native")]
 
 use pivot::share::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, Step};
-use pivot::share::{validate, BatchLimits, PublishOptions, SharePackage, ShareError};
+use pivot::share::{derive_xid, validate, BatchLimits, ItemKind, PublishOptions, SharePackage, ShareError};
 use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::v3::{self, Collection};
 use pivot::tc::{Client, GroupType};
@@ -246,7 +246,7 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
     assert_eq!((r.plan.missing_attribute_types[0].name.as_str(), r.plan.missing_attribute_types[0].attributes), ("Pivot Custom Score", 1));
     assert!(r.plan.warnings.iter().any(|w| w.contains("Pivot Custom Score") && w.contains("dropped")), "{:?}", r.plan.warnings);
     assert_eq!(writes(&tgt), Vec::<String>::new(), "a dry run writes nothing");
-    assert!(run(exec::import_record(&t, OWNER, &custom.header.group.xid)).unwrap().is_none());
+    assert!(run(exec::import_record(&t, OWNER, &custom.header.source.instance_id, &custom.header.group.xid)).unwrap().is_none());
 
     let r = run(exec::import(&t, &custom.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
     assert!(r.is_complete(), "the import is complete without the dropped attribute: {:#?}", r.verification);
@@ -294,7 +294,7 @@ fn bad_packages_are_refused_before_anything_is_written() {
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let good = String::from_utf8(pkg.to_bytes()).unwrap();
     let mut wrong_version: Value = serde_json::from_str(&good).unwrap();
-    wrong_version["version"] = json!(2);
+    wrong_version["version"] = json!(3);
     let mut wrong_format: Value = serde_json::from_str(&good).unwrap();
     wrong_format["format"] = json!("stix");
     let tampered = good.replacen("\"Ransomware\"", "\"Ransomwar3\"", 1);
@@ -324,7 +324,8 @@ fn bad_packages_are_refused_before_anything_is_written() {
 }
 
 /// Imports the package with an interruption (a sandbox fault), then again without:
-/// the target converges, nothing doubled, nothing missing; the interrupted run recorded nothing.
+/// the target converges, nothing doubled, nothing missing; the interrupted run recorded its
+/// intent (what it may link), never a complete import.
 /// `job_after`: the status the interrupted run left the faulted batch job in (checked
 /// once the sandbox had time to finish it), to show where the interruption hit.
 fn interrupted(
@@ -347,7 +348,9 @@ fn interrupted(
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let st = run(t.json(pivot::tc::v2::batch_status(job_after.0))).unwrap();
     assert_eq!(st["data"]["batchStatus"]["status"], job_after.1, "{name}: batch job {} after the interruption", job_after.0);
-    assert!(run(exec::import_record(&t, OWNER, &pkg.header.group.xid)).unwrap().is_none(), "{name}: nothing recorded");
+    let intent = run(exec::import_record(&t, OWNER, &pkg.header.source.instance_id, &pkg.header.group.xid)).unwrap().expect("the intent is recorded");
+    assert!(!intent.complete, "{name}: not recorded as complete");
+    assert_eq!(intent.associations, pivot::share::associations(&pkg), "{name}: the intent names every link the run may leave");
 
     let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &o)).unwrap();
     assert!(r.recorded);
@@ -362,7 +365,7 @@ fn interrupted(
         assert!(v.differences.iter().all(|d| serde_json::to_string(d).unwrap().contains(bad[0])), "{name}: {:#?}", v.differences);
     }
     assert_no_duplicates_nothing_missing(&t, &pkg, bad);
-    let rec = run(exec::import_record(&t, OWNER, &pkg.header.group.xid)).unwrap().unwrap();
+    let rec = run(exec::import_record(&t, OWNER, &pkg.header.source.instance_id, &pkg.header.group.xid)).unwrap().unwrap();
     assert_eq!((rec.complete, rec.content_hash.as_str()), (bad.is_empty(), pkg.header.content_hash.as_str()));
 }
 
@@ -396,7 +399,8 @@ fn interrupted_while_fetching_errors() {
     let with_bad = move |p: &SharePackage| {
         altered(p, |q| {
             let gx = q.header.group.xid.clone();
-            q.batch.indicator.push(json!({"xid": "pivot:bad", "type": "Address", "summary": bad, "rating": 9,
+            let xid = derive_xid(&q.header.source.instance_id, &q.header.source.owner, ItemKind::Indicator, "Address", bad);
+            q.batch.indicator.push(json!({"xid": xid, "type": "Address", "summary": bad, "rating": 9,
                 "attribute": [], "tag": [], "securityLabel": [], "associatedGroups": [{"groupXid": gx}]}));
         })
     };
@@ -448,7 +452,7 @@ fn pull_reports_a_refused_package_and_goes_on() {
     let (p10, _) = run(exec::publish(&s, GroupType::IntrusionSet, 10, &opts())).unwrap();
     // Damage group 10's stored package (as if edited in the datastore).
     let mut bad = p10.to_value();
-    bad["batch"]["indicator"][0]["summary"] = json!("changed.example");
+    bad["batch"]["indicator"][0]["description"] = json!("changed after publishing");
     let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
         "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
     run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, "10", pivot::tc::Method::Post, Some(&rec)))).unwrap();
@@ -487,6 +491,35 @@ fn an_import_whose_lease_was_taken_over_writes_nothing() {
     assert_eq!(writes(&tgt), Vec::<String>::new(), "nothing written after the lease was lost");
 }
 
+/// The same content as if published by another instance or owner, every xid derived again
+/// and the hash recomputed: what a forger can make. Only the configured source refuses it.
+fn reissue(pkg: &SharePackage, instance: &str, owner: &str) -> SharePackage {
+    let mut text = serde_json::to_string(&pkg.batch.to_value()).unwrap();
+    let mut p = pkg.clone();
+    p.group_ids.clear();
+    for g in &pkg.batch.group {
+        let (x, t) = (g["xid"].as_str().unwrap(), g["type"].as_str().unwrap());
+        let id = pkg.group_ids[x];
+        let new = derive_xid(instance, owner, ItemKind::Group, t, &id.to_string());
+        text = text.replace(x, &new);
+        p.group_ids.insert(new.clone(), id);
+        if x == pkg.header.group.xid {
+            p.header.group.xid = new;
+        }
+    }
+    for i in &pkg.batch.indicator {
+        let (x, t, sm) = (i["xid"].as_str().unwrap(), i["type"].as_str().unwrap(), i["summary"].as_str().unwrap());
+        text = text.replace(x, &derive_xid(instance, owner, ItemKind::Indicator, t, sm));
+    }
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let list = |k: &str| body[k].as_array().cloned().unwrap_or_default();
+    p.batch = pivot::share::BatchBody { group: list("group"), indicator: list("indicator"), association: list("association") };
+    p.header.source.instance_id = instance.into();
+    p.header.source.owner = owner.into();
+    p.header.content_hash = p.compute_hash();
+    validate(&p.to_bytes()).expect("a self-consistent forgery validates")
+}
+
 /// A package in the source's datastore proves nothing by being there: the pull checks what the
 /// package itself claims (source instance, owner) and that it is the package its record names.
 #[test]
@@ -500,17 +533,9 @@ fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
             "contentHash": record_hash, "sourceOwner": record_owner, "package": String::from_utf8(pkg.to_bytes()).unwrap()});
         run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, id, pivot::tc::Method::Post, Some(&rec)))).unwrap();
     };
-    let rehash = |mut p: SharePackage| {
-        p.header.content_hash = pivot::share::content_hash(&p.header.source, &p.header.group, &p.batch.to_value());
-        p
-    };
-    let mut other_instance = genuine.clone();
-    other_instance.header.source.instance_id = "someone-elses-instance".into();
-    let other_instance = rehash(other_instance);
+    let other_instance = reissue(&genuine, "someone-elses-instance", OWNER);
     store("101", &other_instance, &other_instance.header.content_hash, OWNER);
-    let mut other_owner = genuine.clone();
-    other_owner.header.source.owner = "Other Org".into();
-    let other_owner = rehash(other_owner);
+    let other_owner = reissue(&genuine, "source-sandbox", "Other Org");
     store("102", &other_owner, &other_owner.header.content_hash, OWNER); // the record lies about the owner
     store("103", &genuine, "sha256:0000000000000000000000000000000000000000000000000000000000000000", OWNER); // a record that is not its package
 

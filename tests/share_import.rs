@@ -207,6 +207,7 @@ fn plan_lists_creates_overwrites_labels_missing_types_and_removed_associations()
         security_labels: vec![label("TLP:WHITE"), label("tlp:green")],
         attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]),
         previous_associations: previous,
+        ..Default::default()
     };
     let p = plan(&pkg, &target);
     assert_eq!(p.target_owner, "Target Org");
@@ -226,7 +227,7 @@ fn plan_lists_creates_overwrites_labels_missing_types_and_removed_associations()
     assert_eq!(p.batch_jobs, 1);
 
     // The imported body: custom-type attributes dropped, origin attribute on the published group.
-    let imported = prepare_import(&pkg, &p);
+    let imported = prepare_import(&pkg, &p).package;
     let text = String::from_utf8(imported.to_bytes()).unwrap();
     assert!(!text.contains("Pivot Custom Score"));
     assert_eq!(imported.header, pkg.header);
@@ -243,7 +244,7 @@ fn plan_lists_creates_overwrites_labels_missing_types_and_removed_associations()
     }
     // Other groups do not get it; preparing twice does not add it twice.
     assert!(!String::from_utf8(serde_json::to_vec(&imported.batch.group[1]).unwrap()).unwrap().contains("Pivot share:"));
-    let twice = prepare_import(&imported, &p);
+    let twice = prepare_import(&imported, &p).package;
     assert_eq!(twice.batch, imported.batch);
 }
 
@@ -258,7 +259,7 @@ fn plan_without_attribute_types_drops_nothing_and_says_so() {
     assert!(p.groups_to_overwrite.is_empty() && p.indicators_to_overwrite.is_empty());
     assert!(p.associations_to_remove.is_empty());
     assert_eq!(p.labels_to_create, vec!["TLP:AMBER", "TLP:GREEN", "TLP:WHITE"]);
-    assert!(String::from_utf8(prepare_import(&pkg, &p).to_bytes()).unwrap().contains("Pivot Custom Score"));
+    assert!(String::from_utf8(prepare_import(&pkg, &p).package.to_bytes()).unwrap().contains("Pivot Custom Score"));
 }
 
 #[test]
@@ -276,7 +277,7 @@ fn associations_cover_indicator_and_group_links() {
 fn imported() -> SharePackage {
     let pkg = package();
     let p = plan(&pkg, &TargetState { owner: "Target Org".into(), attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]), ..Default::default() });
-    prepare_import(&pkg, &p)
+    prepare_import(&pkg, &p).package
 }
 
 #[test]

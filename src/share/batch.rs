@@ -49,6 +49,17 @@ pub fn batch_settings(target_owner: &str) -> Value {
     })
 }
 
+/// The job settings for the linked-only part of an import ([`super::Prepared::append`]):
+/// the same upsert by xid, but attributes, tags and labels *appended*, and the items
+/// carry none, so no item's metadata changes; only links are added.
+pub fn link_settings(target_owner: &str) -> Value {
+    let mut s = batch_settings(target_owner);
+    for k in ["attributeWriteType", "tagWriteType", "securityLabelWriteType"] {
+        s[k] = json!("Append");
+    }
+    s
+}
+
 /// [`split_batches_with`] at ThreatConnect's limits.
 pub fn split_batches(pkg: &SharePackage) -> Result<Vec<BatchJob>, ShareError> {
     split_batches_with(pkg, BatchLimits::default())

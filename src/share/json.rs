@@ -97,6 +97,28 @@ pub(crate) fn boolean(v: &Value, key: &str) -> Option<bool> {
     }
 }
 
+/// An RFC 3339 date-time as (epoch seconds, nanoseconds), offsets applied, so two
+/// spellings of one instant compare equal; `None` if [`is_rfc3339`] refuses it.
+pub(crate) fn rfc3339_instant(s: &str) -> Option<(i64, u32)> {
+    if !is_rfc3339(s) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().ok();
+    let days = super::exec::days_from_civil(n(0..4)?, n(5..7)? as u32, n(8..10)? as u32);
+    let mut secs = days * 86_400 + n(11..13)? * 3600 + n(14..16)? * 60 + n(17..19)?;
+    let rest = &s[19..];
+    let (frac, zone) = match rest.strip_prefix('.') {
+        Some(r) => r.split_at(r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len())),
+        None => ("", rest),
+    };
+    let nanos = format!("{frac:0<9}")[..9].parse::<u32>().ok()?;
+    if let Some(sign) = zone.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let off = n(s.len() - 5..s.len() - 3)? * 3600 + n(s.len() - 2..s.len())? * 60;
+        secs -= if sign == '+' { off } else { -off };
+    }
+    Some((secs, nanos))
+}
+
 /// `2026-11-25T14:20:33Z`, `2026-11-25T14:20:33.123+01:00`: RFC 3339 date-time (shape and ranges).
 pub(crate) fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
@@ -147,6 +169,16 @@ mod tests {
     fn canonical_json_sorts_keys_at_every_level() {
         let a = json!({"b": 1, "a": {"y": [1, 2.0, "x"], "x": null}});
         assert_eq!(canonical_json(&a), r#"{"a":{"x":null,"y":[1,2.0,"x"]},"b":1}"#);
+    }
+
+    #[test]
+    fn rfc3339_instants_apply_offsets_and_fractions() {
+        // 2026-11-25T14:20:33Z is 1_795_616_433 (date -d 2026-11-25T14:20:33Z +%s).
+        assert_eq!(rfc3339_instant("2026-11-25T14:20:33Z"), Some((1_795_616_433, 0)));
+        assert_eq!(rfc3339_instant("2026-11-25T15:20:33+01:00"), Some((1_795_616_433, 0)));
+        assert_eq!(rfc3339_instant("2026-11-25T08:20:33.5-06:00"), Some((1_795_616_433, 500_000_000)));
+        assert_eq!(rfc3339_instant("1970-01-01T00:00:00Z"), Some((0, 0)));
+        assert_eq!(rfc3339_instant("yesterday"), None);
     }
 
     #[test]

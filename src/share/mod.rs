@@ -24,7 +24,7 @@ mod plan;
 mod snapshot;
 mod verify;
 
-pub use batch::{batch_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
+pub use batch::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
 pub use error::ShareError;
 pub use json::canonical_json;
 pub use package::{
@@ -32,8 +32,8 @@ pub use package::{
     SharePackage, Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
 };
 pub use plan::{
-    associations, jobs_for, origin_attribute, plan, prepare_import, Association, Endpoint, ImportPlan, MissingAttributeType, PlanItem,
-    TargetState, ORIGIN_ATTRIBUTE_TYPE,
+    associations, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord,
+    ItemNote, MissingAttributeType, PlanItem, Prepared, TargetState, Trust, ORIGIN_ATTRIBUTE_TYPE,
 };
 pub use snapshot::{snapshot, snapshot_report, PublishOptions, Withheld};
 pub use verify::{verify, Difference, TargetReadBack, VerificationReport};

@@ -2,7 +2,7 @@
 
 use super::json::{self, list, text};
 use super::package::SharePackage;
-use super::plan::{associations, indicator_key, Association};
+use super::plan::{associations, indicator_key, is_linked_only, Association};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,8 +139,9 @@ fn compare(item: &str, expected: &Value, found: &Value, diffs: &mut Vec<Differen
 }
 
 /// Compare the target owner, as read back, with the package that was imported
-/// (pass the [`super::prepare_import`] result: it has the origin attribute and
-/// lacks the dropped ones). Only the package's items and the associations among
+/// (pass [`super::Prepared::package`]: it has the origin attribute and kept labels and
+/// lacks the dropped attributes and refused items; a linked-only item's metadata is
+/// another package's and is not compared, its links are). Only the package's items and the associations among
 /// them are examined; anything else the target owner holds is not this package's.
 pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationReport {
     let mut diffs = Vec::new();
@@ -168,7 +169,9 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
                 if fname != name {
                     diffs.push(Difference::NameMismatch { item: item.clone(), expected: name.into(), found: fname.into() });
                 }
-                compare(&item, g, f, &mut diffs);
+                if !is_linked_only(g) {
+                    compare(&item, g, f, &mut diffs);
+                }
             }
         }
     }
@@ -181,7 +184,9 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
             None => diffs.push(Difference::MissingIndicator { indicator_type: t.into(), summary: s.into() }),
             Some(f) => {
                 found_indicators += 1;
-                compare(&format!("{t} {s}"), i, f, &mut diffs);
+                if !is_linked_only(i) {
+                    compare(&format!("{t} {s}"), i, f, &mut diffs);
+                }
             }
         }
     }

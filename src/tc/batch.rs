@@ -66,6 +66,13 @@ pub async fn run_batch_raw<T: Transport>(
         Some(_) => envelope::v2_ok(&uploaded)?,
     }
     step(BatchStep::Uploaded { batch_id: id, bytes });
+    poll_batch(client, id, max_polls, step).await
+}
+
+/// Waits for a submitted job (polls `GET /v2/batch/{id}`, 1 s doubling to 30 s, at most
+/// `max_polls` polls) and reads its errors. Also resumes a job an earlier run left
+/// running: the job is awaited by its id, never submitted twice.
+pub async fn poll_batch<T: Transport>(client: &Client<T>, id: i64, max_polls: u32, step: &dyn Fn(BatchStep)) -> Result<BatchOutcome, Error> {
     let mut attempt = 0;
     let status = loop {
         let s = client.v2_one(v2::batch_status(id), entity::BATCH_STATUS, BatchStatus::read).await?;

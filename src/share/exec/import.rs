@@ -1,19 +1,22 @@
 //! The target side: import a package (read, plan, batch jobs, dissociate, verify, record) and its import records.
 
-use super::datastore::{ds_get, ds_put};
+use super::datastore::{ds_all, ds_get, ds_put};
 use super::lease::Lease;
-use super::read::{read_items, v3_all};
+use super::read::{read_items, v3_all, Fields};
 use super::time::rfc3339;
 use super::{ExecError, IMPORTS_TYPE, RESULT_LIMIT};
-use crate::share::batch::{batch_settings, split_batches_with, BatchLimits};
+use crate::share::batch::{batch_settings, link_settings, BatchLimits};
 use crate::share::json::text;
-use crate::share::package::{validate, SharePackage};
-use crate::share::plan::{associations, indicator_key, plan, prepare_import, Association, Endpoint, ImportPlan, TargetState};
+use crate::share::package::{file_digest, validate, SharePackage};
+use crate::share::plan::{
+    associations, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, PendingJob,
+    TargetState, Trust,
+};
 use crate::share::verify::{verify, TargetReadBack, VerificationReport};
-use crate::tc::batch::{run_batch_raw, BatchStep};
+use crate::tc::batch::{poll_batch, run_batch_raw, BatchStep};
 use crate::tc::request::HttpRequest;
 use crate::tc::v3::{self, Collection};
-use crate::tc::{Client, Transport};
+use crate::tc::{Client, Error as TcError, Transport};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,11 +66,25 @@ pub struct ImportOptions {
     /// The pull lease this import runs under: checked (and renewed) before every batch
     /// submission, every dissociation wave and the import record; lost means stop.
     pub lease: Option<Lease>,
+    /// The package's source instance and owner were checked against the operator's
+    /// configuration (the pull sets this); a file's header is only what it claims.
+    pub source_verified: bool,
+    /// How items other sources or the target itself own are treated.
+    pub trust: Trust,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        Self { dry_run: false, limits: BatchLimits::default(), max_polls: 40, concurrency: 4, imported_at: rfc3339(0), lease: None }
+        Self {
+            dry_run: false,
+            limits: BatchLimits::default(),
+            max_polls: 40,
+            concurrency: 4,
+            imported_at: rfc3339(0),
+            lease: None,
+            source_verified: false,
+            trust: Trust::default(),
+        }
     }
 }
 
@@ -77,6 +94,10 @@ impl Default for ImportOptions {
 pub struct JobReport {
     pub index: usize,
     pub batch_id: i64,
+    /// Written with Append (linked-only items), not Replace.
+    pub append: bool,
+    /// A job an earlier run left running, awaited by its id instead of submitted again.
+    pub resumed: bool,
     pub bytes: usize,
     pub groups: usize,
     pub indicators: usize,
@@ -123,34 +144,32 @@ impl ImportReport {
     }
 }
 
-/// The import record's id in the target datastore: one per target owner and source group xid.
-pub fn import_record_id(target_owner: &str, group_xid: &str) -> String {
-    format!("{}|{}", target_owner.trim(), group_xid)
+/// The import record's id in the target datastore: one per target owner, source
+/// instance and source group xid, so one package can never take over another's record.
+pub fn import_record_id(target_owner: &str, source_instance: &str, group_xid: &str) -> String {
+    format!("{}|{}|{}", target_owner.trim(), source_instance.trim(), group_xid)
 }
 
-/// The last import of a package into an owner, as recorded.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct ImportRecord {
-    pub content_hash: String,
-    pub complete: bool,
-    pub associations: BTreeSet<Association>,
+/// Every import record of `target_owner`, by record id.
+pub async fn import_records<T: Transport>(client: &Client<T>, target_owner: &str) -> Result<BTreeMap<String, ImportRecord>, ExecError> {
+    let owner = target_owner.trim();
+    Ok(ds_all(client, IMPORTS_TYPE, 100)
+        .await?
+        .into_iter()
+        .filter(|(_, v)| text(v, "targetOwner").is_some_and(|o| o.eq_ignore_ascii_case(owner)))
+        .map(|(id, v)| (id, ImportRecord::from_json(&v)))
+        .collect())
 }
 
-pub(super) fn read_import_record(v: &Value) -> ImportRecord {
-    ImportRecord {
-        content_hash: text(v, "contentHash").unwrap_or_default().to_string(),
-        complete: v.get("complete").and_then(Value::as_bool).unwrap_or(false),
-        associations: v
-            .get("associations")
-            .and_then(|a| serde_json::from_value::<Vec<Association>>(a.clone()).ok())
-            .map(|a| a.into_iter().collect())
-            .unwrap_or_default(),
-    }
-}
-
-/// The recorded last import of a package (by its source group xid) into `target_owner`.
-pub async fn import_record<T: Transport>(client: &Client<T>, target_owner: &str, group_xid: &str) -> Result<Option<ImportRecord>, ExecError> {
-    Ok(ds_get(client, IMPORTS_TYPE, &import_record_id(target_owner, group_xid)).await?.map(|v| read_import_record(&v)))
+/// The recorded last import of a package (source instance, group xid) into `target_owner`.
+pub async fn import_record<T: Transport>(
+    client: &Client<T>,
+    target_owner: &str,
+    source_instance: &str,
+    group_xid: &str,
+) -> Result<Option<ImportRecord>, ExecError> {
+    let id = import_record_id(target_owner, source_instance, group_xid);
+    Ok(ds_get(client, IMPORTS_TYPE, &id).await?.map(|v| ImportRecord::from_json(&v)))
 }
 
 /// Group xids and indicator summaries an association set touches.
@@ -189,12 +208,13 @@ pub async fn import<T: Transport>(
     import_package(client, &pkg, target_owner, progress, opts).await
 }
 
-/// Import a validated package: read the target (groups by xid, indicators by
-/// summary, labels, attribute types, the previous import record), plan (a dry
-/// run stops here), create missing labels, run the batch jobs one after another
-/// (job 0 creates every group the later jobs reference), dissociate what the
-/// previous version had and this one has not, read back, verify, and record the
-/// import (hash, completeness, association set) in the target's datastore.
+/// Import a validated package: read the target (groups by xid, indicators by summary,
+/// with their labels; labels, attribute types and every import record of the owner),
+/// plan (a dry run stops here; so does a refused published group), record the intent,
+/// create missing labels, run the batch jobs one after another (the Replace jobs, then
+/// the Append jobs of linked-only items; a job an earlier run left running is awaited by
+/// its id), dissociate what the previous version had and this one has not, read back,
+/// verify, and record the import in the target's datastore.
 pub async fn import_package<T: Transport>(
     client: &Client<T>,
     pkg: &SharePackage,
@@ -206,42 +226,58 @@ pub async fn import_package<T: Transport>(
     if owner.is_empty() {
         return Err(ExecError::Invalid("the target owner is empty".into()));
     }
+    let h = &pkg.header;
     let conc = opts.concurrency.max(1);
     let current = associations(pkg);
     let (mut xids, mut summaries) = package_keys(pkg);
+    let record_id = import_record_id(owner, &h.source.instance_id, &h.group.xid);
 
-    // Labels, attribute types and the previous record together; the items once
-    // the record says which old associations may have to be removed.
+    // Labels, attribute types and the records together; the items once the previous
+    // record says which old associations may have to be removed.
     let labels_req = v3_all(client, HttpRequest::get("/v3/securityLabels").query("resultLimit", RESULT_LIMIT.to_string()));
     let types_req = v3_all(client, HttpRequest::get("/v3/attributeTypes").query("resultLimit", RESULT_LIMIT.to_string()));
     let items = async {
-        let previous = import_record(client, owner, &pkg.header.group.xid).await?;
+        let mut records = import_records(client, owner).await?;
+        let previous = records.remove(&record_id);
         let prev_assoc = previous.as_ref().map(|r| r.associations.clone()).unwrap_or_default();
         let removed: BTreeSet<Association> = prev_assoc.difference(&current).cloned().collect();
         touched(&removed, &mut xids, &mut summaries);
-        let read = read_items(client, owner, &xids, &summaries, false, conc, &|d, t| progress(Step::ReadTarget, d, t)).await?;
-        Ok::<_, ExecError>((prev_assoc, read))
+        let read = read_items(client, owner, &xids, &summaries, Fields::Labels, conc, &|d, t| progress(Step::ReadTarget, d, t)).await?;
+        Ok::<_, ExecError>((previous, records.into_values().collect::<Vec<_>>(), read))
     };
     let (labels, types, items) = futures::future::join3(labels_req, types_req, items).await;
-    let (previous_associations, (groups, indicators)) = items?;
+    let (previous, others, (groups, indicators)) = items?;
     let state = TargetState {
         owner: owner.to_string(),
         groups,
         indicators,
         security_labels: labels?,
         attribute_types: Some(types?),
-        previous_associations,
+        previous_associations: previous.as_ref().map(|r| r.associations.clone()).unwrap_or_default(),
+        previous_labels: previous.as_ref().map(|r| r.labels.clone()).unwrap_or_default(),
+        others,
+        trust: opts.trust,
     };
     progress(Step::Plan, 0, 1);
     let mut the_plan = plan(pkg, &state);
+    the_plan.source_verified = opts.source_verified;
+    if !opts.source_verified {
+        the_plan.warnings.push(format!(
+            "the source (instance \"{}\", owner \"{}\") is only what this file claims, not verified: import files only from a source you trust",
+            h.source.instance_id, h.source.owner
+        ));
+    }
     let prepared = prepare_import(pkg, &the_plan);
-    let jobs = split_batches_with(&prepared, opts.limits)?;
+    let jobs = prepared.jobs(opts.limits)?;
     the_plan.batch_jobs = jobs.len();
     progress(Step::Plan, 1, 1);
+    if let Some(top) = the_plan.refused.iter().find(|n| n.item.xid == h.group.xid) {
+        return Err(ExecError::Invalid(format!("nothing imported: the package's own group is left alone ({top})")));
+    }
     let mut report = ImportReport {
-        group_name: pkg.header.group.name.clone(),
-        source_xid: pkg.header.group.xid.clone(),
-        content_hash: pkg.header.content_hash.clone(),
+        group_name: h.group.name.clone(),
+        source_xid: h.group.xid.clone(),
+        content_hash: h.content_hash.clone(),
         dry_run: opts.dry_run,
         plan: the_plan,
         labels_created: vec![],
@@ -254,6 +290,24 @@ pub async fn import_package<T: Transport>(
     if opts.dry_run {
         return Ok(report);
     }
+
+    // Intent, before the first write: every link this run may leave (the previous
+    // version's and this one's) and every label it may have put, so a re-run of a changed
+    // package removes what an interrupted one added; and the jobs an earlier run of this
+    // same package left running.
+    let made = associations(&prepared.package);
+    let mut record = ImportRecord::of(pkg);
+    record.labels = written_labels(pkg, &report.plan);
+    let mut intent = record.clone();
+    intent.associations = state.previous_associations.union(&made).cloned().collect();
+    for (k, v) in &state.previous_labels {
+        intent.labels.entry(k.clone()).or_default().extend(v.iter().cloned());
+    }
+    if let Some(p) = previous.as_ref().filter(|p| p.content_hash == h.content_hash) {
+        intent.pending_jobs = p.pending_jobs.clone();
+    }
+    hold_lease(client, opts).await?;
+    ds_put(client, IMPORTS_TYPE, &record_id, &intent.to_json(owner, pkg, &opts.imported_at)).await?;
 
     // Security labels the target lacks (the batch only names them).
     if !report.plan.labels_to_create.is_empty() {
@@ -280,21 +334,42 @@ pub async fn import_package<T: Transport>(
     }
 
     // Batch jobs, in order.
-    let settings = batch_settings(owner);
     let total = jobs.len();
     progress(Step::Batch, 0, total);
-    for job in jobs {
-        hold_lease(client, opts).await?;
+    for (job, append) in jobs {
         let (index, groups, indicators, bytes) = (job.index, job.group_count, job.indicator_count, job.payload.len());
-        let out = run_batch_raw(client, &settings, job.payload, opts.max_polls, &|s: BatchStep| {
-            if let BatchStep::Polled { .. } = s {
-                progress(Step::Batch, index, total);
+        let digest = file_digest(&job.payload);
+        let pending = intent.pending_jobs.iter().find(|p| p.index == index && p.digest == digest).map(|p| p.batch_id);
+        let created = std::cell::Cell::new(pending);
+        let on_step = |s: BatchStep| match s {
+            BatchStep::Created { batch_id } => created.set(Some(batch_id)),
+            BatchStep::Polled { .. } => progress(Step::Batch, index, total),
+            _ => {}
+        };
+        hold_lease(client, opts).await?;
+        let out = match pending {
+            Some(id) => poll_batch(client, id, opts.max_polls, &on_step).await,
+            None => {
+                let settings = if append { link_settings(owner) } else { batch_settings(owner) };
+                run_batch_raw(client, &settings, job.payload, opts.max_polls, &on_step).await
             }
-        })
-        .await?;
+        };
+        let out = match (out, created.get()) {
+            (Ok(o), _) => o,
+            // Still running after the poll window: the next run waits for it by its id.
+            (Err(e @ TcError::Http { status: 202, .. }), Some(batch_id)) => {
+                intent.pending_jobs.retain(|p| p.index != index);
+                intent.pending_jobs.push(PendingJob { index, batch_id, digest });
+                ds_put(client, IMPORTS_TYPE, &record_id, &intent.to_json(owner, pkg, &opts.imported_at)).await?;
+                return Err(e.into());
+            }
+            (Err(e), _) => return Err(e.into()),
+        };
         report.jobs.push(JobReport {
             index,
             batch_id: out.status.id,
+            append,
+            resumed: pending.is_some(),
             bytes,
             groups,
             indicators,
@@ -316,29 +391,41 @@ pub async fn import_package<T: Transport>(
     if !removed.is_empty() {
         report.dissociated = dissociate(client, owner, &removed, &state, conc, opts, progress).await?;
     }
-    let read = read_items(client, owner, &xids, &summaries, true, conc, &|d, t| progress(Step::ReadBack, d, t)).await?;
+    let read = read_items(client, owner, &xids, &summaries, Fields::All, conc, &|d, t| progress(Step::ReadBack, d, t)).await?;
     progress(Step::Verify, 0, 1);
     let rb = TargetReadBack { groups: read.0, indicators: read.1, dissociated: removed };
-    let verification = verify(&prepared, &rb);
+    let verification = verify(&prepared.package, &rb);
     progress(Step::Verify, 1, 1);
-    let complete = report.items_failed() == 0 && verification.is_complete();
+    record.complete = report.items_failed() == 0 && verification.is_complete();
+    record.associations = made;
     report.verification = Some(verification);
 
-    // Record only now: an interrupted import is retried by the next pull.
+    // Complete only now: an interrupted import is retried by the next pull.
     hold_lease(client, opts).await?;
     progress(Step::Record, 0, 1);
-    let h = &pkg.header;
-    let record = json!({
-        "sourceXid": h.group.xid, "targetOwner": owner, "contentHash": h.content_hash,
-        "complete": complete, "importedAt": opts.imported_at,
-        "sourceInstance": h.source.instance_id, "sourceOwner": h.source.owner,
-        "sourceGroupId": h.group.id, "groupName": h.group.name, "publishedAt": h.published_at,
-        "associations": current.iter().collect::<Vec<_>>(),
-    });
-    ds_put(client, IMPORTS_TYPE, &import_record_id(owner, &h.group.xid), &record).await?;
+    ds_put(client, IMPORTS_TYPE, &record_id, &record.to_json(owner, pkg, &opts.imported_at)).await?;
     report.recorded = true;
     progress(Step::Record, 1, 1);
     Ok(report)
+}
+
+/// The labels this import puts on items: the package's, on the items it writes (not the
+/// refused or linked-only ones). Kept labels are the target's own and not recorded.
+fn written_labels(pkg: &SharePackage, plan: &ImportPlan) -> BTreeMap<Endpoint, BTreeSet<String>> {
+    let skip: BTreeSet<&str> = plan.refused.iter().chain(plan.linked_only.iter()).map(|n| n.item.xid.as_str()).collect();
+    let mut xid_of: BTreeMap<Endpoint, &str> = BTreeMap::new();
+    for g in &pkg.batch.group {
+        if let Some(x) = text(g, "xid") {
+            xid_of.insert(Endpoint::Group { xid: x.to_string() }, x);
+        }
+    }
+    for i in &pkg.batch.indicator {
+        if let (Some(x), Some(t), Some(s)) = (text(i, "xid"), text(i, "type"), text(i, "summary")) {
+            let (indicator_type, summary) = indicator_key(t, s);
+            xid_of.insert(Endpoint::Indicator { indicator_type, summary }, x);
+        }
+    }
+    package_labels(pkg).into_iter().filter(|(e, _)| xid_of.get(e).is_none_or(|x| !skip.contains(x))).collect()
 }
 
 /// Under a lease, the next write goes ahead only if the lease is still this run's.

@@ -5,8 +5,9 @@
 //! Datastore records (organization domain, `POST /v2/exchange/db/organization/{type}/{id}`):
 //! - source, [`PUBLISHED_TYPE`], id = source group id: the published package (as a
 //!   canonical JSON string under `package`) with its hash and header fields;
-//! - target, [`IMPORTS_TYPE`], id = [`import_record_id`] (target owner + source group xid):
-//!   content hash, completeness and the association set of the last import;
+//! - target, [`IMPORTS_TYPE`], id = [`import_record_id`] (target owner, source instance,
+//!   source group xid): content hash, completeness, what the import brought (associations,
+//!   labels) and batch jobs left running;
 //! - target, [`LEASE_TYPE`], id = [`lease_record_id`] (per target owner): the pull lease (run id, expiry).
 //!
 //! One file per concern, so each is found by name: `read.rs` (v3 lists, waves, TQL chunks),
@@ -21,11 +22,12 @@ mod pull;
 mod read;
 mod time;
 
-pub use import::{import, import_package, import_record, import_record_id, ImportOptions, ImportRecord, ImportReport, JobReport, Step};
+pub use import::{import, import_package, import_record, import_record_id, import_records, ImportOptions, ImportReport, JobReport, Step};
+pub use crate::share::plan::ImportRecord;
 pub use lease::{lease_record_id, Lease, DEFAULT_LEASE_SECS, LEASE_TYPE};
 pub use publish::{list_published, publish, snapshot_group, store_published, unpublish, PublishedRecord};
 pub use pull::{failure_message, pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
-pub use time::{civil_from_days, rfc3339};
+pub use time::{civil_from_days, days_from_civil, rfc3339};
 
 use super::error::ShareError;
 use crate::tc::Error as TcError;

@@ -1,7 +1,8 @@
 //! The scheduled pull (skip what is already imported, import the rest) and its summary, built on the import.
 
 use super::datastore::ds_all;
-use super::import::{import_package, import_record_id, read_import_record, ImportOptions, ImportRecord, ImportReport, Step};
+use super::import::{import_package, import_record_id, ImportOptions, ImportReport, Step};
+use crate::share::plan::ImportRecord;
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
 use super::publish::{list_published, PublishedRecord};
 use super::{ExecError, IMPORTS_TYPE};
@@ -199,7 +200,7 @@ async fn pull_locked<S: Transport, T: Transport>(
     let owner = target_owner.trim();
     let (published, imports) = futures::future::join(list_published(source), ds_all(target, IMPORTS_TYPE, 100)).await;
     let published = published?;
-    let imports: BTreeMap<String, ImportRecord> = imports?.into_iter().map(|(id, v)| (id, read_import_record(&v))).collect();
+    let imports: BTreeMap<String, ImportRecord> = imports?.into_iter().map(|(id, v)| (id, ImportRecord::from_json(&v))).collect();
     let mut summary = PullSummary { dry_run: opts.dry_run, packages_seen: published.len(), ..Default::default() };
     log(Level::Info, &format!("{} package(s) published in the source", published.len()));
     for rec in published {
@@ -227,7 +228,7 @@ async fn pull_locked<S: Transport, T: Transport>(
             summary.add(o);
             continue;
         }
-        if let Some(prev) = imports.get(&import_record_id(owner, &rec.group_xid)) {
+        if let Some(prev) = imports.get(&import_record_id(owner, &opts.source_instance_id, &rec.group_xid)) {
             if prev.complete && prev.content_hash == rec.content_hash && !rec.content_hash.is_empty() {
                 o.outcome = Outcome::Skipped;
                 o.message = "unchanged since the last complete import".into();
@@ -257,6 +258,7 @@ async fn pull_locked<S: Transport, T: Transport>(
         let progress = |s: Step, d: usize, t: usize| log(Level::Debug, &format!("{what}: {} {d}/{t}", s.label()));
         let mut iopts = opts.import.clone();
         iopts.dry_run = opts.dry_run;
+        iopts.source_verified = true;
         match import_package(target, &pkg, owner, &progress, &iopts).await {
             Ok(r) => {
                 o.items_created = r.items_created();

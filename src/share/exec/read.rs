@@ -72,19 +72,29 @@ pub(super) fn tql_in_chunks(field: &str, values: &BTreeSet<String>) -> Vec<Strin
     out
 }
 
+/// What [`read_items`] asks along with each item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fields {
+    /// Security labels only (the plan keeps labels no package put there).
+    Labels,
+    /// Attributes, tags, labels and associations (the read-back that verification compares).
+    All,
+}
+
 /// Groups (by xid) and indicators (by summary) of `owner`, in concurrent chunks.
 pub(super) async fn read_items<T: Transport>(
     client: &Client<T>,
     owner: &str,
     xids: &BTreeSet<String>,
     summaries: &BTreeSet<String>,
-    with_metadata: bool,
+    fields: Fields,
     concurrency: usize,
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Vec<Value>, Vec<Value>), TcError> {
-    let group_fields: &[&str] =
-        if with_metadata { &["attributes", "tags", "securityLabels", "associatedGroups", "associatedIndicators"] } else { &[] };
-    let ind_fields: &[&str] = if with_metadata { &ITEM_FIELDS } else { &[] };
+    let (group_fields, ind_fields): (&[&str], &[&str]) = match fields {
+        Fields::All => (&["attributes", "tags", "securityLabels", "associatedGroups", "associatedIndicators"], &ITEM_FIELDS),
+        Fields::Labels => (&["securityLabels"], &["securityLabels"]),
+    };
     let mut reqs: Vec<(bool, HttpRequest)> = Vec::new();
     for tql in tql_in_chunks("xid", xids) {
         reqs.push((true, with_fields(v3::search(Collection::Groups, &tql, 0, RESULT_LIMIT, false).owner(Some(owner)), group_fields)));
