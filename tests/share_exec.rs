@@ -16,41 +16,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 mod support;
-use support::{clear_requests, faults, requests, run, Sandbox, writes};
-
-fn start(name: &str, seed: &str) -> Sandbox {
-    if seed == "demo" {
-        support::start(name, seed, "source-id", "source-secret")
-    } else {
-        support::start(name, seed, "target-id", "target-secret")
-    }
-}
-
-/// A source and a target sandbox.
-fn pair(name: &str) -> (Sandbox, Sandbox) {
-    (start(name, "demo"), start(name, "empty"))
-}
-
-fn client(sb: &Sandbox) -> Client<NativeTransport> {
-    support::hmac_client(sb)
-}
-
-const OWNER: &str = "Demo Org";
-
-fn opts() -> PublishOptions {
-    PublishOptions {
-        instance_id: "source-sandbox".into(),
-        owner: String::new(),
-        api_url: None,
-        published_at: exec::rfc3339(system_clock()),
-        security_labels_allowed: vec!["TLP:WHITE".into(), "TLP:GREEN".into(), "TLP:AMBER".into()],
-        exclude_unlabeled: false,
-    }
-}
-
-fn iopts() -> ImportOptions {
-    ImportOptions { imported_at: exec::rfc3339(system_clock()), ..Default::default() }
-}
+use support::share::{client, iopts, opts, pair, OWNER};
+use support::{clear_requests, faults, requests, run, writes};
 
 /// All items of a v3 search in the target owner (with fields).
 fn search(c: &Client<NativeTransport>, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {

@@ -5,6 +5,8 @@
 //! these tests always run and never test a stale binary.
 #![allow(dead_code)] // each test file uses its own part
 
+pub mod share;
+
 use pivot::tc::native::{system_clock, NativeTransport};
 use pivot::tc::{Client, Credentials, HttpRequest, Transport};
 use serde_json::Value;

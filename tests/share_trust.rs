@@ -1,0 +1,363 @@
+//! Sharing you can trust, against real sandboxes: packages that overlap give one result in
+//! any import order; an import leaves alone what another source brought and keeps the
+//! labels no package put there; an interrupted run of a changed package is cleaned up by
+//! the next; a batch job left running is awaited by its id, never submitted twice.
+
+#![cfg(feature = "native")]
+
+use pivot::share::exec::{self, ImportOptions};
+use pivot::share::{associations, derive_xid, validate, BatchLimits, ItemKind, PublishOptions, SharePackage, Trust};
+use pivot::tc::native::NativeTransport;
+use pivot::tc::v3::{self, Collection};
+use pivot::tc::{Client, GroupType, HttpRequest};
+use serde_json::{json, Value};
+
+mod support;
+use support::share::{client, iopts, opts, pair, source, target, INSTANCE, OWNER};
+use support::{faults, requests, run};
+
+type C = Client<NativeTransport>;
+
+fn put(c: &C, coll: Collection, id: i64, body: Value) {
+    run(c.json(v3::update(coll, id, &body))).unwrap_or_else(|e| panic!("PUT {coll:?} {id}: {e}"));
+}
+
+/// Replace an item's tags, labels and add one attribute: what an analyst does in the source.
+fn edit(c: &C, coll: Collection, id: i64, tag: &str, label: &str, note: &str) {
+    let mut body = v3::nested("tags", vec![json!({"name": tag})], v3::Mode::Replace);
+    body["securityLabels"] = v3::nested("securityLabels", vec![json!({"name": label})], v3::Mode::Replace)["securityLabels"].clone();
+    body["attributes"] = v3::nested("attributes", vec![json!({"type": "Description", "value": note})], v3::Mode::Append)["attributes"].clone();
+    put(c, coll, id, body);
+}
+
+fn publish(c: &C, t: GroupType, id: u64, at: &str) -> SharePackage {
+    let o = PublishOptions { published_at: at.into(), ..opts() };
+    run(exec::publish(c, t, id, &o)).unwrap().0
+}
+
+fn import(c: &C, pkg: &SharePackage, o: &ImportOptions) -> exec::ImportReport {
+    run(exec::import(c, &pkg.to_bytes(), OWNER, &|_, _, _| {}, o)).unwrap_or_else(|e| panic!("import {}: {e}", pkg.header.group.name))
+}
+
+fn all(c: &C, coll: Collection, fields: &[&str]) -> Vec<Value> {
+    let path = match coll {
+        Collection::Groups => "/v3/groups",
+        _ => "/v3/indicators",
+    };
+    let mut r = HttpRequest::get(path).query("resultLimit", "10000").owner(Some(OWNER));
+    for f in fields {
+        r = r.query("fields", *f);
+    }
+    run(c.json(r)).unwrap()["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// Everything in the target owner, with ids and creation and change dates dropped and every
+/// list sorted: two targets holding the same intelligence give the same snapshot.
+fn snapshot(c: &C) -> Value {
+    fn norm(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "id" | "dateAdded" | "lastModified" | "lastUsed" | "webLink" | "legacyLink"))
+                    .map(|(k, v)| (k.clone(), norm(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => {
+                let mut items: Vec<Value> = a.iter().map(norm).collect();
+                items.sort_by_key(|x| x.to_string());
+                Value::Array(items)
+            }
+            other => other.clone(),
+        }
+    }
+    let groups = all(c, Collection::Groups, &["attributes", "tags", "securityLabels", "associatedGroups", "associatedIndicators"]);
+    let indicators = all(c, Collection::Indicators, &["attributes", "tags", "securityLabels", "associatedGroups"]);
+    norm(&json!({"groups": groups, "indicators": indicators}))
+}
+
+fn names(item: &Value, key: &str) -> Vec<String> {
+    let mut n: Vec<String> = item[key]["data"].as_array().into_iter().flatten().map(|x| x["name"].as_str().unwrap().to_string()).collect();
+    n.sort();
+    n
+}
+
+fn origins(item: &Value) -> Vec<String> {
+    item["attributes"]["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["value"].as_str().filter(|v| v.starts_with("Pivot share: ")).map(str::to_string))
+        .collect()
+}
+
+fn find<'a>(snap: &'a Value, kind: &str, key: &str, val: &str) -> &'a Value {
+    snap[kind].as_array().unwrap().iter().find(|x| x[key] == val).unwrap_or_else(|| panic!("no {kind} with {key} {val}"))
+}
+
+/// Three published groups associated in a chain (Event 8 - Incident 9 - Intrusion Set 10),
+/// an unpublished group (Malware 11) and an indicator in all of them, each package taken at
+/// another moment of the source's life, so each carries the shared items with other tags,
+/// labels and attributes. `publishedAt` is not the order of publishing: Incident 9's
+/// package says it is the latest. Imported in all six orders into fresh targets, the
+/// targets end identical; each published group has its own package's content and exactly
+/// one origin attribute, and the shared items have the latest package's.
+#[test]
+fn overlapping_packages_give_one_result_in_every_import_order() {
+    let src = source("orders");
+    let s = client(&src);
+    // Malware 11 and the indicator join every published group.
+    let ind = run(s.json(v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
+    let (ind_id, ind_summary) = (ind["id"].as_i64().unwrap(), ind["summary"].as_str().unwrap().to_string());
+    for g in [8, 9, 10] {
+        put(&s, Collection::Groups, g, json!({"associatedGroups": {"data": [{"id": 11}], "mode": "append"},
+            "associatedIndicators": {"data": [{"id": ind_id}], "mode": "append"}}));
+    }
+    // Each package sees the shared items (and the groups it carries) as they were then.
+    let mut pkgs = Vec::new();
+    for (gid, t, at, label) in [
+        (8, GroupType::Event, "2026-01-01T00:00:00Z", "TLP:GREEN"),
+        (9, GroupType::Incident, "2026-03-01T00:00:00Z", "TLP:AMBER"),
+        (10, GroupType::IntrusionSet, "2026-02-01T00:00:00+00:00", "TLP:WHITE"),
+    ] {
+        let stamp = format!("as of package {gid}");
+        edit(&s, Collection::Indicators, ind_id, &format!("seen-{gid}"), label, &stamp);
+        edit(&s, Collection::Groups, 11, &format!("malware-{gid}"), label, &stamp);
+        for other in [8, 9, 10] {
+            edit(&s, Collection::Groups, other, &format!("group-{other}-as-of-{gid}"), label, &stamp);
+        }
+        pkgs.push(publish(&s, t, gid, at));
+    }
+    let latest = &pkgs[1]; // Incident 9's package: the latest publishedAt
+    assert!(pkgs.iter().all(|p| p.batch.indicator.iter().any(|i| i["summary"] == ind_summary.as_str())));
+
+    let orders: [[usize; 3]; 6] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    let snaps: Vec<Value> = std::thread::scope(|scope| {
+        let handles: Vec<_> = orders
+            .iter()
+            .enumerate()
+            .map(|(n, order)| {
+                let pkgs = &pkgs;
+                scope.spawn(move || {
+                    let tgt = target(&format!("order{n}"));
+                    let t = client(&tgt);
+                    for &i in order {
+                        let r = import(&t, &pkgs[i], &iopts());
+                        assert!(r.is_complete(), "order {order:?}, package {i}: {:#?}", r.verification);
+                    }
+                    snapshot(&t)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (n, snap) in snaps.iter().enumerate().skip(1) {
+        for kind in ["groups", "indicators"] {
+            let (a, b) = (snaps[0][kind].as_array().unwrap(), snap[kind].as_array().unwrap());
+            let only = |x: &[Value], y: &[Value]| x.iter().filter(|i| !y.contains(i)).map(|i| i.to_string()).collect::<Vec<_>>();
+            assert_eq!(a.len(), b.len(), "{kind}: order {:?} and {:?}", orders[0], orders[n]);
+            assert!(a == b, "{kind}: order {:?} has\n{:#?}\nwhere order {:?} has\n{:#?}", orders[0], only(a, b), orders[n], only(b, a));
+        }
+    }
+
+    // What that one result is, from the packages themselves.
+    let snap = &snaps[0];
+    let indicator = find(snap, "indicators", "summary", &ind_summary);
+    assert_eq!(names(indicator, "tags"), ["seen-9"], "the latest publishedAt decides a shared indicator");
+    assert_eq!(names(indicator, "securityLabels"), ["TLP:AMBER"]);
+    let malware = find(snap, "groups", "xid", &derive_xid(INSTANCE, OWNER, ItemKind::Group, "Malware", "11"));
+    assert_eq!(names(malware, "tags"), ["malware-9"], "and a shared unpublished group");
+    for (p, gid) in pkgs.iter().zip([8, 9, 10]) {
+        let g = find(snap, "groups", "xid", &p.header.group.xid);
+        // A published group keeps its own package's content, even where a later package carries it.
+        let own = p.shared_group().unwrap();
+        let tags: Vec<String> = own["tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names(g, "tags"), tags, "group {gid}");
+        assert_eq!(names(g, "tags"), [format!("group-{gid}-as-of-{gid}")], "group {gid}");
+        let o = origins(g);
+        assert_eq!(o.len(), 1, "group {gid}: exactly one origin attribute: {o:?}");
+        assert!(o[0].contains(&format!(" {gid}, published {}", p.header.published_at)) && o[0].contains(&p.header.content_hash), "{}", o[0]);
+    }
+    // Every package's links are there.
+    for p in &pkgs {
+        for a in associations(p) {
+            let g = find(snap, "groups", "xid", &a.group_xid);
+            let linked = serde_json::to_string(&g["associatedGroups"]).unwrap() + &serde_json::to_string(&g["associatedIndicators"]).unwrap();
+            match &a.other {
+                pivot::share::Endpoint::Group { xid } => assert!(linked.contains(xid.as_str()) || find(snap, "groups", "xid", xid)["associatedGroups"].to_string().contains(&a.group_xid), "{a}"),
+                pivot::share::Endpoint::Indicator { .. } => assert!(!g["associatedIndicators"]["data"].as_array().unwrap().is_empty(), "{a}"),
+            }
+        }
+    }
+    assert!(latest.header.published_at > pkgs[2].header.published_at);
+}
+
+/// An item that a package from another source instance brought is left alone: not
+/// overwritten, not linked, named in the plan with the reason; the operator may allow it.
+#[test]
+fn an_item_another_source_brought_is_left_alone_unless_allowed() {
+    let (src, tgt) = pair("othersource");
+    let (s, t) = (client(&src), client(&tgt));
+    let ours = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    // The same intelligence from another instance (its own xids), changed there.
+    let theirs_src = source("othersource-b");
+    let b = client(&theirs_src);
+    let shared = ours.batch.indicator[0]["summary"].as_str().unwrap().to_string();
+    let id = run(b.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    edit(&b, Collection::Indicators, id, "from-instance-b", "TLP:GREEN", "instance b says");
+    let theirs = run(exec::publish(&b, GroupType::Incident, 9, &PublishOptions { instance_id: "instance-b".into(), ..opts() })).unwrap().0;
+    import(&t, &theirs, &iopts());
+
+    let r = import(&t, &ours, &iopts());
+    let refused: Vec<String> = r.plan.refused.iter().map(|n| n.item.label.clone()).collect();
+    assert!(refused.iter().any(|l| l.eq_ignore_ascii_case(&shared)), "refused: {refused:?}");
+    let note = r.plan.refused.iter().find(|n| n.item.label.eq_ignore_ascii_case(&shared)).unwrap();
+    assert!(note.reason.contains("instance-b"), "{}", note.reason);
+    assert!(r.plan.warnings.iter().any(|w| w.contains("left alone") && w.contains("instance-b")), "{:?}", r.plan.warnings);
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    let read = run(t.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false).owner(Some(OWNER)).query("fields", "tags").query("fields", "associatedGroups"))).unwrap();
+    let item = &read["data"][0];
+    assert_eq!(names(item, "tags"), ["from-instance-b"], "instance b's item is as instance b left it");
+    assert!(!item["associatedGroups"].to_string().contains(&ours.header.group.xid), "and not linked to our group");
+
+    // Allowed: overwritten with ours.
+    let allow = ImportOptions { trust: Trust { allow_other_sources: true, ..Trust::default() }, ..iopts() };
+    let r = import(&t, &ours, &allow);
+    assert!(r.plan.refused.is_empty() && r.is_complete(), "{:?} {:#?}", r.plan.refused, r.verification);
+    let read = run(t.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false).owner(Some(OWNER)).query("fields", "tags"))).unwrap();
+    let want: Vec<String> = ours.batch.indicator[0]["tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    let mut want = want;
+    want.sort();
+    assert_eq!(names(&read["data"][0], "tags"), want);
+}
+
+/// A package whose own published group another source's package brought is refused as a whole.
+#[test]
+fn a_package_whose_own_group_another_source_brought_writes_nothing() {
+    let (src, tgt) = pair("owngroup");
+    let (s, t) = (client(&src), client(&tgt));
+    let ours = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    // Another instance's import record claiming our group's xid (as a forged or colliding package would leave).
+    let rec = json!({"sourceXid": "pivot:someone-else", "targetOwner": OWNER, "contentHash": "sha256:0", "complete": true,
+        "sourceInstance": "instance-b", "sourceOwner": OWNER, "publishedAt": "2026-01-01T00:00:00Z",
+        "associations": [{"groupXid": ours.header.group.xid, "other": {"kind": "Group", "xid": "pivot:x"}}]});
+    run(t.json(pivot::tc::v2::datastore("organization", exec::IMPORTS_TYPE, "forged", pivot::tc::Method::Post, Some(&rec)))).unwrap();
+    // The group exists in the target (instance b created it).
+    run(t.json(HttpRequest::post("/v3/groups").json(&json!({"type": "Incident", "name": "theirs", "xid": ours.header.group.xid, "ownerName": OWNER})))).unwrap();
+    match run(exec::import(&t, &ours.to_bytes(), OWNER, &|_, _, _| {}, &iopts())) {
+        Err(e) => assert!(e.to_string().contains("own group is left alone") && e.to_string().contains("instance-b"), "{e}"),
+        Ok(r) => panic!("imported: {:?}", r.plan.refused),
+    }
+    let g = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&ours.header.group.xid)), 0, 1, false).owner(Some(OWNER)))).unwrap();
+    assert_eq!(g["data"][0]["name"], "theirs");
+}
+
+/// Security labels already on a target item that no package put there stay (a package
+/// cannot take TLP:RED off intelligence it never shared); labels a package put there follow
+/// the package; the operator may opt in to replace them all.
+#[test]
+fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
+    let (src, tgt) = pair("keeplabels");
+    let (s, t) = (client(&src), client(&tgt));
+    let pkg = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    let ind = &pkg.batch.indicator[0];
+    let (ty, summary) = (ind["type"].as_str().unwrap(), ind["summary"].as_str().unwrap());
+    let package_labels: Vec<String> = ind["securityLabel"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
+    assert!(!package_labels.iter().any(|l| l == "TLP:RED"));
+    // The target's own intelligence on the same indicator, marked TLP:RED.
+    let created = run(t.json(HttpRequest::post("/v3/indicators").json(&json!({"type": ty, "summary": summary, "ownerName": OWNER,
+        "securityLabels": {"data": [{"name": "TLP:RED"}]}, "tags": {"data": [{"name": "internal"}]}})))).unwrap();
+    let id = created["data"]["id"].as_i64().unwrap();
+    let labels_of = || {
+        let v = run(t.json(HttpRequest::get(format!("/v3/indicators/{id}")).query("fields", "securityLabels").query("fields", "tags"))).unwrap();
+        (names(&v["data"], "securityLabels"), names(&v["data"], "tags"))
+    };
+
+    let r = import(&t, &pkg, &iopts());
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    let kept = r.plan.labels_kept.iter().find(|n| n.item.label.eq_ignore_ascii_case(summary)).expect("TLP:RED planned as kept");
+    assert_eq!(kept.labels, ["TLP:RED"]);
+    let (labels, tags) = labels_of();
+    let mut want = package_labels.clone();
+    want.push("TLP:RED".into());
+    want.sort();
+    assert_eq!(labels, want, "the package's labels, and TLP:RED kept");
+    assert!(!tags.contains(&"internal".to_string()), "tags still follow the package (overwrite semantics): {tags:?}");
+
+    // Imported again: still kept (the package never put it there).
+    let r = import(&t, &pkg, &iopts());
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    assert!(labels_of().0.contains(&"TLP:RED".to_string()));
+
+    // Opted in: the package's labels only.
+    let replace = ImportOptions { trust: Trust { replace_target_labels: true, ..Trust::default() }, ..iopts() };
+    let r = import(&t, &pkg, &replace);
+    assert!(r.plan.labels_kept.is_empty() && r.is_complete(), "{:?}", r.plan.labels_kept);
+    let mut only = package_labels;
+    only.sort();
+    assert_eq!(labels_of().0, only);
+}
+
+/// Links an interrupted run of one version added are removed when the next run imports a
+/// changed version (the intent was recorded before the first batch job).
+#[test]
+fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added() {
+    let (src, tgt) = pair("intent");
+    let (s, t) = (client(&src), client(&tgt));
+    let v1 = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    // The last batch job's status check fails: the items and links are written, nothing recorded as complete.
+    let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
+    let o = ImportOptions { limits: small, max_polls: 2, ..iopts() };
+    let jobs = pivot::share::jobs_for(&v1, &pivot::share::plan(&v1, &pivot::share::TargetState { owner: OWNER.into(), ..Default::default() })).unwrap().len();
+    faults(&tgt, json!({"rules": [{"method": "GET", "pathPrefix": format!("/api/v2/batch/{jobs}"), "status": 500, "times": 20}]}));
+    assert!(run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &o)).is_err());
+    faults(&tgt, json!({"rules": []}));
+    let intent = run(exec::import_record(&t, OWNER, INSTANCE, &v1.header.group.xid)).unwrap().unwrap();
+    assert!(!intent.complete);
+
+    // Version 2 no longer has one indicator (removed from the group in the source).
+    let gone = v1.batch.indicator.last().unwrap();
+    let gone_summary = gone["summary"].as_str().unwrap().to_string();
+    let gone_id = run(s.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&gone_summary)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    put(&s, Collection::Groups, 9, json!({"associatedIndicators": {"data": [{"id": gone_id}], "mode": "delete"}}));
+    let v2 = publish(&s, GroupType::Incident, 9, "2026-05-02T00:00:00Z");
+    assert_eq!(v2.batch.indicator.len() + 1, v1.batch.indicator.len());
+    let r = import(&t, &v2, &ImportOptions { limits: small, ..iopts() });
+    assert!(r.plan.associations_to_remove.iter().any(|a| a.to_string().contains(&gone_summary.to_lowercase()) || a.to_string().contains(&gone_summary)), "{:?}", r.plan.associations_to_remove);
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    let top = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&v2.header.group.xid)), 0, 1, false).owner(Some(OWNER)).query("fields", "associatedIndicators"))).unwrap();
+    assert!(!top["data"][0]["associatedIndicators"].to_string().contains(&gone_summary), "the link the interrupted run added is gone");
+    let rec = run(exec::import_record(&t, OWNER, INSTANCE, &v2.header.group.xid)).unwrap().unwrap();
+    assert!(rec.complete && rec.associations == associations(&v2));
+}
+
+/// A batch job still running when the import stops waiting is recorded; the next run waits
+/// for that job by its id and submits only the jobs that never ran.
+#[test]
+fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
+    let (src, tgt) = pair("resume");
+    let (s, t) = (client(&src), client(&tgt));
+    let pkg = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
+    // One status check only: the first job is still Queued then (the sandbox shows each stage for 250 ms).
+    let hurried = ImportOptions { limits: small, max_polls: 0, ..iopts() };
+    let e = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &hurried)).unwrap_err();
+    assert!(e.to_string().contains("still"), "{e}");
+    let rec = run(exec::import_record(&t, OWNER, INSTANCE, &pkg.header.group.xid)).unwrap().unwrap();
+    assert_eq!(rec.pending_jobs.len(), 1, "{:?}", rec.pending_jobs);
+    let pending = rec.pending_jobs[0].clone();
+    assert_eq!(pending.index, 0);
+    let creates_before = requests(&tgt).iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
+    assert_eq!(creates_before, 1);
+
+    let r = import(&t, &pkg, &ImportOptions { limits: small, ..iopts() });
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    assert!(r.jobs.len() > 1);
+    assert_eq!((r.jobs[0].batch_id, r.jobs[0].resumed), (pending.batch_id, true), "{:?}", r.jobs[0]);
+    assert!(r.jobs[1..].iter().all(|j| !j.resumed));
+    let creates = requests(&tgt).iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
+    assert_eq!(creates - creates_before, r.jobs.len() - 1, "every job but the resumed one submitted once");
+    let rec = run(exec::import_record(&t, OWNER, INSTANCE, &pkg.header.group.xid)).unwrap().unwrap();
+    assert!(rec.complete);
+    // A version 2 package still validates after all this (nothing in it was touched).
+    validate(&pkg.to_bytes()).unwrap();
+}
