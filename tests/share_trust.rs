@@ -297,37 +297,54 @@ fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
     assert_eq!(labels_of().0, only);
 }
 
-/// Links an interrupted run of one version added are removed when the next run imports a
-/// changed version (the intent was recorded before the first batch job).
+/// An interrupted run of a changed package is finished by the next run, whatever version
+/// that one brings: links the interrupted run added, and links it was about to remove, are
+/// gone once a later version without them is imported (the intent, recorded before the
+/// first write, names the previous version's links and its own).
 #[test]
-fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added() {
+fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added_or_left() {
     let (src, tgt) = pair("intent");
     let (s, t) = (client(&src), client(&tgt));
-    let v1 = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
-    // The last batch job's status check fails: the items and links are written, nothing recorded as complete.
     let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
-    let o = ImportOptions { limits: small, max_polls: 2, ..iopts() };
-    let jobs = pivot::share::jobs_for(&v1, &pivot::share::plan(&v1, &pivot::share::TargetState { owner: OWNER.into(), ..Default::default() })).unwrap().len();
-    faults(&tgt, json!({"rules": [{"method": "GET", "pathPrefix": format!("/api/v2/batch/{jobs}"), "status": 500, "times": 20}]}));
-    assert!(run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &o)).is_err());
+    let top_links = |xid: &str| {
+        let r = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(xid)), 0, 1, false).owner(Some(OWNER)).query("fields", "associatedIndicators"))).unwrap();
+        r["data"][0]["associatedIndicators"].to_string()
+    };
+    let unlink = |summary: &str| {
+        let id = run(s.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(summary)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+        put(&s, Collection::Groups, 9, json!({"associatedIndicators": {"data": [{"id": id}], "mode": "delete"}}));
+    };
+    // Version 1, imported completely.
+    let v1 = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+    let r1 = import(&t, &v1, &ImportOptions { limits: small, ..iopts() });
+    assert!(r1.is_complete());
+    let a = v1.batch.indicator.last().unwrap()["summary"].as_str().unwrap().to_string();
+    let b = v1.batch.indicator.first().unwrap()["summary"].as_str().unwrap().to_string();
+    assert!(top_links(&v1.header.group.xid).contains(&a));
+
+    // Version 2 (without indicator A), interrupted after its batch jobs:
+    // the last job's status cannot be read, so A is not yet dissociated and nothing is complete.
+    unlink(&a);
+    let v2 = publish(&s, GroupType::Incident, 9, "2026-05-02T00:00:00Z");
+    let v2_jobs = pivot::share::jobs_for(&v2, &pivot::share::plan(&v2, &pivot::share::TargetState { owner: OWNER.into(), ..Default::default() })).unwrap().len();
+    let last = r1.jobs.len() + v2_jobs;
+    faults(&tgt, json!({"rules": [{"method": "GET", "pathPrefix": format!("/api/v2/batch/{last}"), "status": 500, "times": 20}]}));
+    assert!(run(exec::import(&t, &v2.to_bytes(), OWNER, &|_, _, _| {}, &ImportOptions { limits: small, max_polls: 2, ..iopts() })).is_err());
     faults(&tgt, json!({"rules": []}));
     let intent = run(exec::import_record(&t, OWNER, INSTANCE, &v1.header.group.xid)).unwrap().unwrap();
-    assert!(!intent.complete);
+    assert!(!intent.complete && intent.content_hash == v2.header.content_hash);
+    assert!(top_links(&v1.header.group.xid).contains(&a), "the interruption came before the dissociation");
 
-    // Version 2 no longer has one indicator (removed from the group in the source).
-    let gone = v1.batch.indicator.last().unwrap();
-    let gone_summary = gone["summary"].as_str().unwrap().to_string();
-    let gone_id = run(s.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&gone_summary)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
-    put(&s, Collection::Groups, 9, json!({"associatedIndicators": {"data": [{"id": gone_id}], "mode": "delete"}}));
-    let v2 = publish(&s, GroupType::Incident, 9, "2026-05-02T00:00:00Z");
-    assert_eq!(v2.batch.indicator.len() + 1, v1.batch.indicator.len());
-    let r = import(&t, &v2, &ImportOptions { limits: small, ..iopts() });
-    assert!(r.plan.associations_to_remove.iter().any(|a| a.to_string().contains(&gone_summary.to_lowercase()) || a.to_string().contains(&gone_summary)), "{:?}", r.plan.associations_to_remove);
+    // Version 3 (without B either): A and B are both gone, nothing else is.
+    unlink(&b);
+    let v3 = publish(&s, GroupType::Incident, 9, "2026-05-03T00:00:00Z");
+    let r = import(&t, &v3, &ImportOptions { limits: small, ..iopts() });
     assert!(r.is_complete(), "{:#?}", r.verification);
-    let top = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&v2.header.group.xid)), 0, 1, false).owner(Some(OWNER)).query("fields", "associatedIndicators"))).unwrap();
-    assert!(!top["data"][0]["associatedIndicators"].to_string().contains(&gone_summary), "the link the interrupted run added is gone");
-    let rec = run(exec::import_record(&t, OWNER, INSTANCE, &v2.header.group.xid)).unwrap().unwrap();
-    assert!(rec.complete && rec.associations == associations(&v2));
+    let links = top_links(&v3.header.group.xid);
+    assert!(!links.contains(&a), "A, which the interrupted run was to remove, is gone");
+    assert!(!links.contains(&b), "B, which this version removes, is gone");
+    let rec = run(exec::import_record(&t, OWNER, INSTANCE, &v3.header.group.xid)).unwrap().unwrap();
+    assert!(rec.complete && rec.associations == associations(&v3));
 }
 
 /// A batch job still running when the import stops waiting is recorded; the next run waits
