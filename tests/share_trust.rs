@@ -378,3 +378,45 @@ fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
     // A version 2 package still validates after all this (nothing in it was touched).
     validate(&pkg.to_bytes()).unwrap();
 }
+
+/// Community and Source owners: a Source's group is published and pulled like the
+/// organization's (its owner listed); a Community receives an import and a pull (its own
+/// lease and records); a read-only Source owner is refused as a target before anything is
+/// written, saying why.
+#[test]
+fn community_and_source_owners_as_source_and_as_target() {
+    let (src, tgt) = pair("owners");
+    let (s, t) = (client(&src), client(&tgt));
+    // Group 20 of the demo seed belongs to the Source "Threat Feed".
+    let feed = run(exec::publish(&s, GroupType::Threat, 20, &opts())).unwrap().0;
+    assert_eq!(feed.header.source.owner, "Threat Feed");
+    let incident = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
+
+    // Into the Community of the target: import, then a pull of both, accepted by owner.
+    const COMMUNITY: &str = "Common Community";
+    let r = run(exec::import(&t, &incident.to_bytes(), COMMUNITY, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    let in_community = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&incident.header.group.xid)), 0, 1, false).owner(Some(COMMUNITY)))).unwrap();
+    assert_eq!(in_community["data"][0]["ownerName"], COMMUNITY);
+    let popts = exec::PullOptions {
+        now: pivot::tc::native::system_clock(),
+        run_id: "t".into(),
+        source_instance_id: INSTANCE.into(),
+        also_source_owners: vec!["Threat Feed".into()],
+        import: iopts(),
+        ..Default::default()
+    };
+    let sum = run(exec::pull(&s, OWNER, &t, COMMUNITY, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_skipped, sum.packages_failed), (1, 1, 0), "{sum:#?}");
+    assert!(run(exec::import_record(&t, COMMUNITY, INSTANCE, &feed.header.group.xid)).unwrap().unwrap().complete);
+    // The organization of the target has none of it: records and leases are per owner.
+    assert!(run(exec::import_record(&t, OWNER, INSTANCE, &feed.header.group.xid)).unwrap().is_none());
+
+    // Into the Source of the target: refused, nothing written.
+    support::clear_requests(&tgt);
+    let e = run(exec::import(&t, &incident.to_bytes(), "Threat Feed", &|_, _, _| {}, &iopts())).unwrap_err();
+    assert!(e.to_string().contains("\"Threat Feed\" (Source) is read-only"), "{e}");
+    assert_eq!(support::writes(&tgt), Vec::<String>::new());
+    let e = run(exec::import(&t, &incident.to_bytes(), "No Such Owner", &|_, _, _| {}, &iopts())).unwrap_err();
+    assert!(e.to_string().contains("not one this API user belongs to"), "{e}");
+}

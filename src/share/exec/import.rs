@@ -236,6 +236,7 @@ pub async fn import_package<T: Transport>(
     // record says which old associations may have to be removed.
     let labels_req = v3_all(client, HttpRequest::get("/v3/securityLabels").query("resultLimit", RESULT_LIMIT.to_string()));
     let types_req = v3_all(client, HttpRequest::get("/v3/attributeTypes").query("resultLimit", RESULT_LIMIT.to_string()));
+    let owners_req = v3_all(client, HttpRequest::get("/v3/security/owners").query("resultLimit", RESULT_LIMIT.to_string()));
     let items = async {
         let mut records = import_records(client, owner).await?;
         let previous = records.remove(&record_id);
@@ -245,7 +246,12 @@ pub async fn import_package<T: Transport>(
         let read = read_items(client, owner, &xids, &summaries, Fields::Labels, conc, &|d, t| progress(Step::ReadTarget, d, t)).await?;
         Ok::<_, ExecError>((previous, records.into_values().collect::<Vec<_>>(), read))
     };
-    let (labels, types, items) = futures::future::join3(labels_req, types_req, items).await;
+    let (labels, types, owners, items) = futures::future::join4(labels_req, types_req, owners_req, items).await;
+    let mut owner_warning = None;
+    match owners {
+        Ok(list) => check_writable(&list, owner)?,
+        Err(e) => owner_warning = Some(format!("could not read the owners this API user may write to ({e}); the batch jobs will say")),
+    }
     let (previous, others, (groups, indicators)) = items?;
     let state = TargetState {
         owner: owner.to_string(),
@@ -260,6 +266,7 @@ pub async fn import_package<T: Transport>(
     };
     progress(Step::Plan, 0, 1);
     let mut the_plan = plan(pkg, &state);
+    the_plan.warnings.extend(owner_warning);
     the_plan.source_verified = opts.source_verified;
     if !opts.source_verified {
         the_plan.warnings.push(format!(
@@ -407,6 +414,25 @@ pub async fn import_package<T: Transport>(
     report.recorded = true;
     progress(Step::Record, 1, 1);
     Ok(report)
+}
+
+/// The target owner must be one the API user sees and may write groups and indicators to
+/// (`permGroup` and `permIndicator` `FULL` in `GET /v3/security/owners`, as documented);
+/// Source owners usually are read-only. Refused before anything is written.
+fn check_writable(owners: &[Value], owner: &str) -> Result<(), ExecError> {
+    let Some(o) = owners.iter().find(|o| text(o, "name").is_some_and(|n| n.eq_ignore_ascii_case(owner))) else {
+        let seen: Vec<&str> = owners.iter().filter_map(|o| text(o, "name")).collect();
+        return Err(ExecError::Invalid(format!("the target owner \"{owner}\" is not one this API user belongs to (it sees: {})", seen.join(", "))));
+    };
+    let read_only: Vec<&str> = ["permGroup", "permIndicator"].into_iter().filter(|k| o.get(*k).and_then(Value::as_str).is_some_and(|p| p != "FULL")).collect();
+    if !read_only.is_empty() {
+        let kind = text(o, "type").unwrap_or("owner");
+        return Err(ExecError::Invalid(format!(
+            "the target owner \"{owner}\" ({kind}) is read-only for this API user ({}): nothing imported; choose an Organization or a Community it may write to",
+            read_only.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// The labels this import puts on items: the package's, on the items it writes (not the
