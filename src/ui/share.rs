@@ -313,6 +313,11 @@ fn report_lines(r: &ImportReport) -> Vec<String> {
     if !p.associations_to_remove.is_empty() {
         lines.push(format!("Associations no longer in the package, to remove: {}", p.associations_to_remove.len()));
     }
+    if !p.linked_only.is_empty() {
+        lines.push(format!("Linked only, their content decided by another package: {}", p.linked_only.len()));
+        lines.extend(p.linked_only.iter().take(50).map(|n| format!("  {n}")));
+    }
+    lines.extend(p.labels_kept.iter().take(50).map(|n| format!("Kept: {n}")));
     lines.extend(p.warnings.iter().cloned());
     if !r.dry_run {
         lines.push(format!("Items failed in batch jobs: {}", r.items_failed()));
