@@ -135,19 +135,8 @@ fn publish_import_pull_republish_and_skip() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let s = json_line(&o);
     assert_eq!((s["packagesImported"].as_u64(), s["itemsUpdated"].as_u64(), s["itemsFailed"].as_u64()), (Some(1), Some(40), Some(0)), "{s}");
-    let tgt_client = pivot::tc::Client::new(
-        NativeTransport::new(&tgt.origin),
-        "/api",
-        pivot::tc::Credentials::hmac(tgt.id, tgt.key),
-        Box::new(pivot::tc::native::system_clock),
-    );
-    let tql = format!("xid = {}", pivot::tc::v3::tql_string(&pkg.header.group.xid));
-    let g = futures::executor::block_on(tgt_client.json(
-        pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, &tql, 0, 10, false).owner(Some("Demo Org")).query("fields", "tags"),
-    ))
-    .unwrap();
-    assert_eq!(g["data"].as_array().unwrap().len(), 1);
-    assert!(g["data"][0]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Republished"), "{g}");
+    let g = support::share::group_by_xid(&support::hmac_client(&tgt), "Demo Org", &pkg.header.group.xid, &["tags"]).expect("the group is in the target");
+    assert!(g["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Republished"), "{g}");
 
     // Unchanged: skipped (text summary this time), exit 0.
     let o = cmd(&src, &tgt, &["pull", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);

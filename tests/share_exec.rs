@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 mod support;
-use support::share::{client, iopts, opts, pair, OWNER};
+use support::share::{client, group_by_xid, iopts, opts, pair, OWNER};
 use support::{clear_requests, faults, requests, run, writes};
 
 /// All items of a v3 search in the target owner (with fields).
@@ -35,12 +35,11 @@ fn target_counts(c: &Client<NativeTransport>, pkg: &SharePackage) -> (BTreeMap<S
     let mut groups = BTreeMap::new();
     for g in &pkg.batch.group {
         let x = g["xid"].as_str().unwrap();
-        let found = search(c, Collection::Groups, &format!("xid = {}", v3::tql_string(x)), &[]);
-        groups.insert(x.to_string(), found.len());
+        groups.insert(x.to_string(), usize::from(group_by_xid(c, OWNER, x, &[]).is_some()));
     }
-    let top = search(c, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[]);
+    let top = group_by_xid(c, OWNER, &pkg.header.group.xid, &[]);
     let mut inds = BTreeMap::new();
-    if let Some(t) = top.first() {
+    if let Some(t) = top {
         for i in search(c, Collection::Indicators, &format!("hasGroup(id={})", t["id"]), &[]) {
             *inds.entry((i["type"].as_str().unwrap().to_string(), i["summary"].as_str().unwrap().to_lowercase())).or_insert(0) += 1;
         }
@@ -101,7 +100,7 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert!(steps.borrow().contains(&(Step::Batch, 1, 1)));
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
     // The imported group records where it came from.
-    let top = search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &["attributes"]);
+    let top: Vec<Value> = group_by_xid(&t, OWNER, &pkg.header.group.xid, &["attributes"]).into_iter().collect();
     let origin: Vec<&Value> = top[0]["attributes"]["data"].as_array().unwrap().iter().filter(|a| a["value"].as_str().unwrap().starts_with("Pivot share: ")).collect();
     assert_eq!(origin.len(), 1);
     assert!(origin[0]["value"].as_str().unwrap().contains("group Incident 9"));
@@ -153,7 +152,7 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let dsum = dropped["summary"].as_str().unwrap();
     let still = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(dsum)), &["associatedGroups"]);
     assert_eq!(still.len(), 1, "the item stays");
-    let top_id = search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[])[0]["id"].clone();
+    let top_id = group_by_xid(&t, OWNER, &pkg.header.group.xid, &[]).unwrap()["id"].clone();
     assert!(!still[0]["associatedGroups"]["data"].as_array().unwrap().iter().any(|g| g["id"] == top_id), "association removed");
     assert_no_duplicates_nothing_missing(&t, &pkg2, &[]);
 
@@ -406,7 +405,7 @@ fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
     // Nothing per indicator: reads in chunks of a few hundred summaries.
     assert!(reqs.len() < 200, "{} target requests", reqs.len());
     eprintln!("10,001 indicators: {} source requests, {} target requests, {creates} batch jobs", src_reqs.len(), reqs.len());
-    let top = &search(&t, Collection::Groups, &format!("xid = {}", v3::tql_string(&pkg.header.group.xid)), &[])[0];
+    let top = &group_by_xid(&t, OWNER, &pkg.header.group.xid, &[]).unwrap();
     let counted = run(t.json(v3::search(Collection::Indicators, &format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
     assert_eq!(counted["count"].as_u64(), Some(10_001), "every indicator associated once");
 }

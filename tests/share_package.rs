@@ -3,7 +3,7 @@
 mod share_support;
 
 use pivot::share::{
-    canonical_json, content_hash, derive_xid, snapshot, snapshot_report, validate, ItemKind, ShareError, SharePackage, MAX_PACKAGE_BYTES,
+    associations, canonical_json, content_hash, derive_xid, Association, snapshot, snapshot_report, validate, ItemKind, ShareError, SharePackage, MAX_PACKAGE_BYTES,
 };
 use serde_json::{json, Value};
 use share_support::*;
@@ -402,8 +402,15 @@ fn a_package_proves_every_xid_it_claims() {
         validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": "pivot:elsewhere"}]))),
         Err(ShareError::DanglingReference { path, xid }) if path == "batch.association[0].ref_2" && xid == "pivot:elsewhere"
     ));
-    let ind = pkg.batch.indicator[0]["xid"].as_str().unwrap().to_string();
-    validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind}]))).expect("refs inside the package resolve");
+    // A group by its xid, an indicator by its summary (ThreatConnect's batch `ref_1`/`ref_2`).
+    let ind = pkg.batch.indicator[0]["summary"].as_str().unwrap().to_string();
+    let ok = validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind}]))).expect("refs inside the package resolve");
+    assert!(associations(&ok).contains(&Association::group_indicator(&other, pkg.batch.indicator[0]["type"].as_str().unwrap(), &ind)));
+    let ind_xid = pkg.batch.indicator[0]["xid"].as_str().unwrap().to_string();
+    assert!(matches!(
+        validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind_xid}]))),
+        Err(ShareError::DanglingReference { path, .. }) if path == "batch.association[0].ref_2"
+    ), "an indicator is named by its summary, not its xid");
 }
 
 /// Version 1 files (no source ids for the associated groups) still validate; the xids

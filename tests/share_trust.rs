@@ -13,7 +13,7 @@ use pivot::tc::{Client, GroupType, HttpRequest};
 use serde_json::{json, Value};
 
 mod support;
-use support::share::{client, iopts, opts, pair, source, target, INSTANCE, OWNER};
+use support::share::{client, group_by_xid, iopts, opts, pair, source, target, INSTANCE, OWNER};
 use support::{faults, requests, run};
 
 type C = Client<NativeTransport>;
@@ -247,8 +247,7 @@ fn a_package_whose_own_group_another_source_brought_writes_nothing() {
         Err(e) => assert!(e.to_string().contains("own group is left alone") && e.to_string().contains("instance-b"), "{e}"),
         Ok(r) => panic!("imported: {:?}", r.plan.refused),
     }
-    let g = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&ours.header.group.xid)), 0, 1, false).owner(Some(OWNER)))).unwrap();
-    assert_eq!(g["data"][0]["name"], "theirs");
+    assert_eq!(group_by_xid(&t, OWNER, &ours.header.group.xid, &[]).unwrap()["name"], "theirs");
 }
 
 /// Security labels already on a target item that no package put there stay (a package
@@ -307,8 +306,7 @@ fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added_o
     let (s, t) = (client(&src), client(&tgt));
     let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
     let top_links = |xid: &str| {
-        let r = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(xid)), 0, 1, false).owner(Some(OWNER)).query("fields", "associatedIndicators"))).unwrap();
-        r["data"][0]["associatedIndicators"].to_string()
+        group_by_xid(&t, OWNER, xid, &["associatedIndicators"]).unwrap()["associatedIndicators"].to_string()
     };
     let unlink = |summary: &str| {
         let id = run(s.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(summary)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
@@ -396,8 +394,8 @@ fn community_and_source_owners_as_source_and_as_target() {
     const COMMUNITY: &str = "Common Community";
     let r = run(exec::import(&t, &incident.to_bytes(), COMMUNITY, &|_, _, _| {}, &iopts())).unwrap();
     assert!(r.is_complete(), "{:#?}", r.verification);
-    let in_community = run(t.json(v3::search(Collection::Groups, &format!("xid = {}", v3::tql_string(&incident.header.group.xid)), 0, 1, false).owner(Some(COMMUNITY)))).unwrap();
-    assert_eq!(in_community["data"][0]["ownerName"], COMMUNITY);
+    let in_community = group_by_xid(&t, COMMUNITY, &incident.header.group.xid, &[]).expect("in the Community");
+    assert_eq!(in_community["ownerName"], COMMUNITY);
     let popts = exec::PullOptions {
         now: pivot::tc::native::system_clock(),
         run_id: "t".into(),

@@ -236,6 +236,16 @@ impl SharePackage {
         self.batch.group.iter().filter_map(|g| g.get("xid").and_then(Value::as_str)).filter(|x| *x != self.header.group.xid).collect()
     }
 
+    /// The xid of the item a top-level association's `ref_1`/`ref_2` names: a group of the
+    /// package by its xid, or an indicator of the package by its summary.
+    pub(crate) fn ref_xid<'a>(&'a self, r: &'a str) -> Option<&'a str> {
+        let xid = |v: &'a Value| v.get("xid").and_then(Value::as_str);
+        if self.batch.group.iter().any(|g| xid(g) == Some(r)) {
+            return Some(r);
+        }
+        self.batch.indicator.iter().find(|i| i.get("summary").and_then(Value::as_str) == Some(r)).and_then(xid)
+    }
+
     /// The batch entry of the published group.
     pub fn shared_group(&self) -> Option<&Value> {
         self.batch.group_by_xid(&self.header.group.xid)
@@ -410,7 +420,9 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
             }
         }
     }
-    // Top-level associations name two items of the package by xid.
+    // Top-level associations name two items of the package: a group by its xid, an
+    // indicator by its summary (as ThreatConnect's batch documents `ref_1`/`ref_2`).
+    let summaries: BTreeSet<&str> = indicators.iter().filter_map(|i| i.get("summary").and_then(Value::as_str)).collect();
     for (i, a) in association.iter().enumerate() {
         let p = format!("batch.association[{i}]");
         if !a.is_object() {
@@ -418,7 +430,7 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
         }
         for r in ["ref_1", "ref_2"] {
             let x = string(a, r, &p)?;
-            if !group_xids.contains(x) && !indicator_xids.contains(x) {
+            if !group_xids.contains(x) && !summaries.contains(x) {
                 return Err(ShareError::DanglingReference { path: format!("{p}.{r}"), xid: x.into() });
             }
         }

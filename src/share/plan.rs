@@ -88,7 +88,8 @@ pub fn associations(pkg: &SharePackage) -> BTreeSet<Association> {
         }
     }
     for a in &pkg.batch.association {
-        let (Some(r1), Some(r2)) = (a.get("ref_1").and_then(Value::as_str), a.get("ref_2").and_then(Value::as_str)) else {
+        let side = |k: &str| a.get(k).and_then(Value::as_str).and_then(|r| pkg.ref_xid(r));
+        let (Some(r1), Some(r2)) = (side("ref_1"), side("ref_2")) else {
             continue;
         };
         match (kinds.get(r1), kinds.get(r2)) {
@@ -112,7 +113,7 @@ pub fn associations(pkg: &SharePackage) -> BTreeSet<Association> {
 pub struct TargetState {
     pub owner: String,
     /// Groups of the target owner carrying the package's xids
-    /// (`GET /v3/groups?tql=xid in (...)&owner=...`, objects with `xid`, `type`, `name`).
+    /// (`GET /v3/groups/{xid}?owner=...&fields=securityLabels`, one per xid; objects with `xid`, `type`, `name`).
     pub groups: Vec<Value>,
     /// Indicators of the target owner with the package's summaries
     /// (`GET /v3/indicators?tql=summary in (...)&owner=...`, objects with `type`, `summary`).
@@ -665,7 +666,11 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
     let mut out = pkg.clone();
     out.batch.group.retain(|g| !refused.contains(xid_of(g)));
     out.batch.indicator.retain(|i| !refused.contains(xid_of(i)));
-    out.batch.association.retain(|a| ["ref_1", "ref_2"].iter().all(|r| !a.get(*r).and_then(Value::as_str).is_some_and(|x| refused.contains(x))));
+    // Refs name groups by xid and indicators by summary: compare as xids.
+    let refs = |a: &Value| -> Vec<String> {
+        ["ref_1", "ref_2"].iter().filter_map(|r| a.get(*r).and_then(Value::as_str).and_then(|r| pkg.ref_xid(r))).map(str::to_string).collect()
+    };
+    out.batch.association.retain(|a| refs(a).iter().all(|x| !refused.contains(x.as_str())));
     let origin = origin_attribute(pkg, plan.source_verified);
     let top = pkg.header.group.xid.as_str();
     for item in out.batch.group.iter_mut().chain(out.batch.indicator.iter_mut()) {
@@ -717,7 +722,7 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
         .association
         .iter()
         .cloned()
-        .partition(|a| ["ref_1", "ref_2"].iter().any(|r| a.get(*r).and_then(Value::as_str).is_some_and(|x| linked.contains_key(x))));
+        .partition(|a| refs(a).iter().any(|x| linked.contains_key(x.as_str())));
     replace.batch.association = to_replace;
     append.batch.association = to_append;
     Prepared { package: out, replace, append }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What was read back from the target owner after the import (v3 JSON as returned):
-/// - `groups`: `GET /v3/groups?tql=xid in (...)&owner=<target>&fields=attributes&fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators`
+/// - `groups`: `GET /v3/groups/{xid}?owner=<target>&fields=attributes&fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators`
 /// - `indicators`: `GET /v3/indicators?tql=summary in (...)&owner=<target>&fields=attributes&fields=tags&fields=securityLabels&fields=associatedGroups`
 ///
 /// Groups need `id` and `xid` (associations are reported by group id).

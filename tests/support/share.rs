@@ -43,3 +43,17 @@ pub fn opts() -> PublishOptions {
 pub fn iopts() -> ImportOptions {
     ImportOptions { imported_at: exec::rfc3339(system_clock()), ..Default::default() }
 }
+
+/// A group of `owner` by its xid (documented `GET /v3/groups/{xid}?owner=`), with `fields`;
+/// `None` when the owner has none.
+pub fn group_by_xid(c: &Client<NativeTransport>, owner: &str, xid: &str, fields: &[&str]) -> Option<serde_json::Value> {
+    let mut r = pivot::tc::HttpRequest::get(pivot::tc::request::PathBuf::lit("/v3/groups").seg(xid).build()).owner(Some(owner));
+    for f in fields {
+        r = r.query("fields", *f);
+    }
+    match super::run(c.json(r)) {
+        Ok(v) => Some(v["data"].clone()),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => panic!("GET group {xid}: {e}"),
+    }
+}

@@ -111,6 +111,6 @@ mod tests {
         assert!(chunks.len() > 1 && chunks.iter().all(|c| c.len() < TQL_CHUNK_CHARS + 40));
         let joined: usize = chunks.iter().map(|c| c.matches("\"10.").count()).sum();
         assert_eq!(joined, 1000);
-        assert_eq!(tql_in_chunks("xid", &["a\"b".to_string()].into_iter().collect()), vec![r#"xid in ("a\"b")"#.to_string()]);
+        assert_eq!(tql_in_chunks("summary", &["a\"b".to_string()].into_iter().collect()), vec![r#"summary in ("a\"b")"#.to_string()]);
     }
 }

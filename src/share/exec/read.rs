@@ -2,7 +2,7 @@
 
 use super::{ITEM_FIELDS, RESULT_LIMIT, TQL_CHUNK_CHARS};
 use crate::share::json::text;
-use crate::tc::request::HttpRequest;
+use crate::tc::request::{HttpRequest, PathBuf};
 use crate::tc::v3::{self, Collection};
 use crate::tc::{Client, Error as TcError, Transport};
 use serde_json::Value;
@@ -81,7 +81,13 @@ pub(super) enum Fields {
     All,
 }
 
-/// Groups (by xid) and indicators (by summary) of `owner`, in concurrent chunks.
+#[derive(Clone, Copy)]
+enum Read {
+    Group,
+    Indicators,
+}
+
+/// Groups (by xid) and indicators (by summary) of `owner`, in concurrent waves.
 pub(super) async fn read_items<T: Transport>(
     client: &Client<T>,
     owner: &str,
@@ -95,35 +101,44 @@ pub(super) async fn read_items<T: Transport>(
         Fields::All => (&["attributes", "tags", "securityLabels", "associatedGroups", "associatedIndicators"], &ITEM_FIELDS),
         Fields::Labels => (&["securityLabels"], &["securityLabels"]),
     };
-    let mut reqs: Vec<(bool, HttpRequest)> = Vec::new();
-    for tql in tql_in_chunks("xid", xids) {
-        reqs.push((true, with_fields(v3::search(Collection::Groups, &tql, 0, RESULT_LIMIT, false).owner(Some(owner)), group_fields)));
+    // Groups one by one, by xid (documented: `GET /v3/groups/{xid}?owner=`; ThreatConnect's
+    // TQL has no `xid` keyword); indicators by `summary in (...)` chunks.
+    let mut reqs: Vec<(Read, HttpRequest)> = Vec::new();
+    for x in xids {
+        reqs.push((Read::Group, with_fields(HttpRequest::get(PathBuf::lit("/v3/groups").seg(x).build()).owner(Some(owner)), group_fields)));
     }
     for tql in tql_in_chunks("summary", summaries) {
-        reqs.push((false, with_fields(v3::search(Collection::Indicators, &tql, 0, RESULT_LIMIT, false).owner(Some(owner)), ind_fields)));
+        reqs.push((Read::Indicators, with_fields(v3::search(Collection::Indicators, &tql, 0, RESULT_LIMIT, false).owner(Some(owner)), ind_fields)));
     }
     let total = reqs.len();
     let done = Cell::new(0usize);
     progress(0, total);
     let futs: Vec<_> = reqs
         .into_iter()
-        .map(|(is_group, r)| {
+        .map(|(what, r)| {
             let done = &done;
             async move {
-                let res = v3_all(client, r).await;
+                let res = match what {
+                    // Not in the target (yet): 404.
+                    Read::Group => match client.json(r).await {
+                        Ok(mut v) => Ok(v.get_mut("data").map(Value::take).into_iter().collect()),
+                        Err(e) if e.is_not_found() => Ok(vec![]),
+                        Err(e) => Err(e),
+                    },
+                    Read::Indicators => v3_all(client, r).await,
+                };
                 done.set(done.get() + 1);
                 progress(done.get(), total);
-                (is_group, res)
+                (what, res)
             }
         })
         .collect();
     let (mut groups, mut inds) = (Vec::new(), Vec::new());
-    for (is_group, res) in in_waves(futs, concurrency).await {
+    for (what, res) in in_waves(futs, concurrency).await {
         let items = res?;
-        if is_group {
-            groups.extend(items);
-        } else {
-            inds.extend(items);
+        match what {
+            Read::Group => groups.extend(items),
+            Read::Indicators => inds.extend(items),
         }
     }
     // Only the owner's items (a server ignoring `owner` must not make other owners' items look imported).

@@ -1,6 +1,9 @@
 //! ThreatConnect Query Language: a real tokenizer and recursive-descent parser compiled to SQL.
 //!
-//! Fields: typeName, summary, name, id, ownerName, ownerId, tag, rating, confidence, description, xid.
+//! Fields: typeName, summary, name, id, ownerName, ownerId, tag, rating, confidence, description.
+//! Not `xid`: ThreatConnect's TQL keyword lists for groups and indicators (as tcex's
+//! generated `GroupFilter`/`IndicatorFilter` carry them) have none; a group is found by
+//! its xid with `GET /v3/groups/{xid}?owner=` instead (documented).
 //! Operators: = EQ, != NE, > GT, < LT, >= GEQ, <= LEQ, CONTAINS, NOT CONTAINS, STARTSWITH, ENDSWITH, IN, NOT IN.
 //! Boolean: and, or, not, parentheses. Functions: hasGroup(...), hasIndicator(...), hasTag(...).
 
@@ -376,7 +379,6 @@ impl<'a> P<'a> {
             "ownername" | "owner" => ("o.name".to_string(), false),
             "ownerid" => (format!("{}.owner_id", a), true),
             "tag" => ("@tag".to_string(), false),
-            "xid" => (format!("{}.xid", a), false),
             "rating" if ind => ("i.rating".to_string(), true),
             "confidence" if ind => ("i.confidence".to_string(), true),
             "description" if ind => ("i.description".to_string(), false),

@@ -5,7 +5,7 @@ use crate::render::*;
 use crate::server::{App, Req, Resp};
 use crate::tql::{self, Target};
 use crate::util::{bad, int, not_found, now_s, num, pct_encode, s, ApiErr, Res};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 pub fn route(app: &App, req: &Req) -> Res<Resp> {
@@ -232,8 +232,21 @@ fn update_attribute(app: &App, req: &Req, kind: &str, id: &str) -> Res<Resp> {
 }
 
 fn one_group(app: &App, req: &Req, key: &str) -> Res<Resp> {
-    let id: i64 = key.parse().map_err(|_| not_found(format!("Group not found: {}", key)))?;
     let conn = app.db();
+    // By id, or (documented) by xid within the owner the `owner` parameter names.
+    let id: i64 = match key.parse() {
+        Ok(id) => id,
+        Err(_) => {
+            let owner = req.param("owner").ok_or_else(|| not_found(format!("Group not found: {key} (an XID needs the owner parameter)")))?;
+            conn.query_row(
+                "SELECT g.id FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE g.xid = ?1 AND o.name = ?2 COLLATE NOCASE",
+                params![key, owner],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| not_found(format!("Group not found: {}", key)))?
+        }
+    };
     let g = load_group(&conn, id)?.ok_or_else(|| not_found(format!("Group not found: {}", id)))?;
     match req.method.as_str() {
         "GET" => Ok(ok(group_v3(&conn, &g, &fields(req), &app.base())?)),

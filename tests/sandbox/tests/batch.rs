@@ -102,8 +102,11 @@ fn batch_job_to_completion_with_xid_upsert() {
     assert_eq!(g["data"][0]["associatedGroups"]["data"][0]["name"], "Leaked Credentials at Company ABC");
     let inds: Vec<&str> = g["data"][0]["associatedIndicators"]["data"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
     assert!(inds.contains(&"badguyz.com") && inds.contains(&"http://www.badguyz.com"));
-    let rep = sb.get(&format!("/api/v3/groups?tql={}", enc("xid = \"report-1\""))).json();
-    assert_eq!(rep["data"][0]["insights"], "###### LIVE BRIEF");
+    // A group by its xid: documented as GET /v3/groups/{xid}?owner= (TQL has no xid keyword).
+    let rep = sb.get("/api/v3/groups/report-1?owner=Demo%20Org").json();
+    assert_eq!(rep["data"]["insights"], "###### LIVE BRIEF");
+    let no_tql_xid = sb.get(&format!("/api/v3/groups?tql={}", enc("xid = \"report-1\"")));
+    assert_eq!(no_tql_xid.status, 400, "ThreatConnect's TQL has no xid keyword");
     let file = sb.get("/api/v3/indicators/A52B6986D68CDFAC53AA740566CBEADE4452124E").json();
     assert_eq!(file["data"]["md5"], "905AD8176A569A36421BF54C04BA7F95");
 
@@ -115,10 +118,9 @@ fn batch_job_to_completion_with_xid_upsert() {
     let count = |q: &str, what: &str| sb.get(&format!("/api/v3/{}?tql={}&count=true", what, enc(q))).json()["count"].as_i64().unwrap();
     assert_eq!(count("summary = \"badguyz.com\"", "indicators"), 1);
     assert_eq!(count("typeName = \"File\"", "indicators"), 1);
-    assert_eq!(count("xid = \"00000000-0000-0000-0000-000000000000:0001\"", "groups"), 1);
     assert_eq!(count("typeName = \"Incident\"", "groups"), 2);
-    let g = sb.get(&format!("/api/v3/groups?tql={}", enc("xid = \"00000000-0000-0000-0000-000000000000:0001\""))).json();
-    assert_eq!(g["data"][0]["name"], "Ransomware Attack at Company ABC (renamed)");
+    let g = sb.get("/api/v3/groups/00000000-0000-0000-0000-000000000000:0001?owner=Demo%20Org").json();
+    assert_eq!(g["data"]["name"], "Ransomware Attack at Company ABC (renamed)");
     let h = sb.get("/api/v3/indicators/badguyz.com?fields=attributes&fields=tags").json();
     assert_eq!(h["data"]["attributes"]["data"].as_array().unwrap().len(), 1);
     assert_eq!(h["data"]["tags"]["data"].as_array().unwrap().len(), 1);
