@@ -37,7 +37,7 @@ pub mod browser;
 pub use auth::Credentials;
 #[cfg(feature = "hmac-auth")]
 pub use auth::SecretKey;
-pub use client::{Client, Pager, Transport};
+pub use client::{Client, Pager, Transport, V2Pager};
 pub use panel::{load_group_panel, load_indicator_panel, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef};
 pub use envelope::Page;
 pub use error::{Error, TransportError};

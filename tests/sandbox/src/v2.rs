@@ -190,6 +190,17 @@ fn decorate(conn: &Connection, app: &App, v: &mut Value, kind: &str, id: i64, ow
     Ok(())
 }
 
+/// `modifiedSince=<date>`: only items modified at or after it (a number, so no placeholder is needed).
+fn modified_since(req: &Req, alias: &str) -> Res<String> {
+    match req.param("modifiedSince") {
+        None => Ok(String::new()),
+        Some(d) => {
+            let ts = parse_date(d).ok_or_else(|| bad(format!("Invalid modifiedSince: {}", d)))?;
+            Ok(format!(" AND {}.last_modified >= {}", alias, ts))
+        }
+    }
+}
+
 /// `filters=summary^bad,rating>2` with `orParams=true` for OR.
 fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
     let Some(f) = req.param("filters") else { return Ok(("1=1".into(), vec![])) };
@@ -198,8 +209,9 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
     for part in f.split(',').filter(|p| !p.trim().is_empty()) {
         let pos = part.find(['=', '<', '>', '^']).ok_or_else(|| bad(format!("Invalid filter: {}", part)))?;
         let (field, rest) = part.split_at(pos);
-        let op = &rest[..1];
-        let val = &rest[1..];
+        // Two-character operators first: `rating>=3` is `rating` `>=` `3`, not `rating` `>` `=3`.
+        let op_len = if rest.starts_with(">=") || rest.starts_with("<=") { 2 } else { 1 };
+        let (op, val) = rest.split_at(op_len);
         let a = if ind { "i" } else { "g" };
         let (col, numeric) = match field.trim().to_ascii_lowercase().as_str() {
             "summary" if ind => ("i.summary".to_string(), false),
@@ -207,12 +219,20 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
             "id" => (format!("{}.id", a), true),
             "rating" if ind => ("i.rating".to_string(), true),
             "confidence" if ind => ("i.confidence".to_string(), true),
+            "active" if ind => ("i.active".to_string(), true),
             "dateadded" => (format!("{}.date_added", a), true),
+            "eventdate" if !ind => ("g.event_date".to_string(), true),
             "tag" => ("@tag".to_string(), false),
             other => return Err(bad(format!("Invalid filter field: {}", other))),
         };
-        let v: Value = if col.ends_with("date_added") {
+        let v: Value = if col.ends_with("date_added") || col.ends_with("event_date") {
             json!(parse_date(val).ok_or_else(|| bad(format!("Invalid date in filter: {}", val)))?)
+        } else if col == "i.active" {
+            match val.trim().to_ascii_lowercase().as_str() {
+                "true" => json!(1),
+                "false" => json!(0),
+                _ => return Err(bad(format!("Invalid boolean in filter: {}", val))),
+            }
         } else if numeric {
             json!(val.trim().parse::<f64>().map_err(|_| bad(format!("Invalid number in filter: {}", val)))?)
         } else {
@@ -227,6 +247,8 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
                 "=" => format!("{} = {}{}", col, ph, if numeric { "" } else { " COLLATE NOCASE" }),
                 "<" => format!("{} < {}", col, ph),
                 ">" => format!("{} > {}", col, ph),
+                "<=" => format!("{} <= {}", col, ph),
+                ">=" => format!("{} >= {}", col, ph),
                 _ => format!("substr(lower({}), 1, length({})) = lower({})", col, ph, ph),
             }
         };
@@ -244,7 +266,7 @@ fn list_indicators(app: &App, req: &Req, t: Option<&'static IndType>) -> Res<Res
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let (fc, mut args) = filters(req, true)?;
-    let mut cond = format!("i.owner_id = {} AND {}", owner.id, fc);
+    let mut cond = format!("i.owner_id = {} AND {}{}", owner.id, fc, modified_since(req, "i")?);
     if let Some(t) = t {
         args.push(json!(t.name));
         cond = format!("{} AND i.type = ?{}", cond, args.len());
@@ -269,7 +291,7 @@ fn list_groups(app: &App, req: &Req, t: Option<&'static GroupType>) -> Res<Resp>
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let (fc, mut args) = filters(req, false)?;
-    let mut cond = format!("g.owner_id = {} AND {}", owner.id, fc);
+    let mut cond = format!("g.owner_id = {} AND {}{}", owner.id, fc, modified_since(req, "g")?);
     if let Some(t) = t {
         args.push(json!(t.name));
         cond = format!("{} AND g.type = ?{}", cond, args.len());
