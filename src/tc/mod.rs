@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod calls;
 pub mod client;
 pub mod envelope;
 pub mod error;

@@ -615,6 +615,49 @@ impl BatchError {
     }
 }
 
+/// One observation of an indicator (`{indicator}/observations`): `{count, dateObserved}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub count: i64,
+    pub date_observed: Option<String>,
+    pub raw: Value,
+}
+
+impl Observation {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Observation> {
+        let o = Obj::new(v, path)?;
+        Ok(Observation { count: o.opt_i64("count").unwrap_or(0), date_observed: o.opt_text("dateObserved"), raw: v.clone() })
+    }
+}
+
+/// An owner's metrics for one day (`/v2/owners/{id}/metrics`, entity `ownerMetric`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnerMetric {
+    pub metric_date: String,
+    pub total_indicator: Option<i64>,
+    pub total_group: Option<i64>,
+    pub total_tag: Option<i64>,
+    pub average_indicator_rating: Option<f64>,
+    pub average_indicator_confidence: Option<f64>,
+    /// Every count (`totalHost`, `totalIncident`...) as ThreatConnect sent it.
+    pub raw: Value,
+}
+
+impl OwnerMetric {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<OwnerMetric> {
+        let o = Obj::new(v, path)?;
+        Ok(OwnerMetric {
+            metric_date: o.text("metricDate")?,
+            total_indicator: o.opt_i64("totalIndicator"),
+            total_group: o.opt_i64("totalGroup"),
+            total_tag: o.opt_i64("totalTag"),
+            average_indicator_rating: o.opt_f64("averageIndicatorRating"),
+            average_indicator_confidence: o.opt_f64("averageIndicatorConfidence"),
+            raw: v.clone(),
+        })
+    }
+}
+
 /// An id given as number or string at a path (`{"batchId": "12"}`).
 pub fn read_id(v: &Value, path: &str) -> R<i64> {
     as_i64(v).ok_or_else(|| Error::decode(path, "expected a whole number"))

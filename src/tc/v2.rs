@@ -352,6 +352,15 @@ pub fn all_tags(name: Option<&str>, tagged: Option<&str>, opts: &ListOptions) ->
     opts.apply(HttpRequest::get(p.build()))
 }
 
+/// `GET /v2/tags/{name}/{indicators|groups}[/{branch}]`: the items carrying a tag.
+pub fn tagged(name: &str, kind: &str, branch: Option<&str>, opts: &ListOptions) -> HttpRequest {
+    let mut p = PathBuf::lit("/v2/tags").seg(name).seg(kind);
+    if let Some(b) = branch {
+        p = p.seg(b);
+    }
+    opts.apply(HttpRequest::get(p.build()))
+}
+
 pub fn security_labels(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("securityLabels").build()).owner(owner)
 }
@@ -508,7 +517,11 @@ pub const BATCH_MAX_INDICATORS: usize = 25_000;
 /// `POST /v2/batch/{id}` with the JSON file (`{"indicator":[...],"group":[...]}`),
 /// refused here when ThreatConnect would refuse it.
 pub fn upload_batch(batch_id: i64, data: &Value) -> Result<HttpRequest, super::Error> {
-    let n = data.get("indicator").and_then(Value::as_array).map_or(0, |a| a.len());
+    // A version 1 file is the array of indicators itself; version 2 an object.
+    let n = match data {
+        Value::Array(a) => a.len(),
+        _ => data.get("indicator").and_then(Value::as_array).map_or(0, |a| a.len()),
+    };
     if n > BATCH_MAX_INDICATORS {
         return Err(super::Error::Config(format!("a batch holds at most {BATCH_MAX_INDICATORS} indicators ({n} given)")));
     }
