@@ -27,6 +27,8 @@ enum Model {
     ObservationCount,
     Observed,
     FalsePositive,
+    DnsResolution,
+    IndicatorType,
     Record,
 }
 
@@ -52,7 +54,8 @@ const ROUTES: &[(&str, Shape)] = &[
     // ---- v2 ----
     ("GET /v2/indicators/observed", V2List(M::Observed)),
     ("GET /v2/**/observationCount", V2One(M::ObservationCount)),
-    ("GET /v2/**/dnsResolutions", V2List(M::Indicator)),
+    ("GET /v2/**/dnsResolutions", V2List(M::DnsResolution)),
+    ("GET /v2/types/indicatorTypes", V2List(M::IndicatorType)),
     ("GET /v2/indicators/*/*/owners", V2List(M::Owner)),
     ("GET /v2/**/attributes/*/securityLabels", V2List(M::SecurityLabel)),
     ("GET /v2/**/attributes", V2List(M::Attribute)),
@@ -244,6 +247,22 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let f = read(FalsePositive::read, v, path, entity)?;
             Identity { id: f.indicator_id, summary: f.summary, count: Some(f.count), ..Default::default() }
         }
+        M::DnsResolution => {
+            // A host's entry names the addresses it resolved to; an address's entry is the host itself.
+            let d = read(DnsResolution::read, v, path, entity)?;
+            let first = d.resolved.first();
+            let own = v.get("id").is_some();
+            Identity {
+                id: if own { first.map(|i| i.id) } else { None },
+                summary: first.map(|i| i.summary.clone()).filter(|_| own),
+                name: d.resolution_date.clone().filter(|_| !own),
+                ..Default::default()
+            }
+        }
+        M::IndicatorType => {
+            let t = read(IndicatorTypeDef::read, v, path, entity)?;
+            Identity { name: Some(t.name), ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -272,6 +291,8 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::ObservationCount => $f!(ObservationCount::read),
                 M::Observed => $f!(Observed::read),
                 M::FalsePositive => $f!(FalsePositive::read),
+                M::DnsResolution => $f!(DnsResolution::read),
+                M::IndicatorType => $f!(IndicatorTypeDef::read),
                 M::Record => $f!(Record::read),
             }
         };
@@ -362,7 +383,7 @@ fn check(shape: Shape, body: &Value, ids: &[Identity]) -> Vec<String> {
             }
         }
         if got.name.is_some() {
-            want(&mut problems, "name", field("name").or_else(|| field("userName")), &got.name, false);
+            want(&mut problems, "name", field("name").or_else(|| field("userName")).or_else(|| field("resolutionDate")), &got.name, false);
         }
         if got.summary.is_some() {
             let v = V2_VALUE_FIELDS.iter().find_map(|k| field(k));

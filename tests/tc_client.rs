@@ -355,3 +355,67 @@ fn a_renewal_that_cannot_reach_threatconnect_says_so() {
     let e = futures::executor::block_on(c.json(HttpRequest::post("/v2/owners"))).unwrap_err();
     assert_eq!(e, Error::Network("offline".into()));
 }
+
+/// A v2 list of `n` items served the way ThreatConnect documents it: `resultStart`
+/// (default 0) and `resultLimit` (default 100, capped at `server_max`), `resultCount`
+/// only with `resultStart=0`.
+fn v2_list_server(n: usize, server_max: usize) -> Fake {
+    Fake::new(move |r, _| {
+        let q = |k: &str| r.query.iter().find(|(x, _)| x == k).map(|(_, v)| v.parse::<usize>().unwrap());
+        let start = q("resultStart").unwrap_or(0);
+        let limit = q("resultLimit").unwrap_or(100).min(server_max);
+        let items: Vec<serde_json::Value> = (start..n.min(start.saturating_add(limit)))
+            .map(|i| serde_json::json!({"id": i, "ownerName": "O", "summary": format!("h{i}.example"), "type": "Host"}))
+            .collect();
+        let mut data = serde_json::json!({"indicator": items});
+        if start == 0 {
+            data["resultCount"] = serde_json::json!(n);
+        }
+        ok(&serde_json::json!({"status": "Success", "data": data}).to_string())
+    })
+}
+
+fn walk_v2(n: usize, limit: Option<u32>, server_max: usize) -> (Vec<i64>, usize) {
+    let c = token_client(v2_list_server(n, server_max), None, 0);
+    let opts = v2::ListOptions { result_limit: limit, ..Default::default() };
+    let pager = c.v2_pager(opts, "indicator", Indicator::read, |o| v2::indicators(Some("hosts"), o));
+    let ids = futures::executor::block_on(pager.collect_all()).unwrap().iter().map(|i| i.id).collect();
+    let sent = c.transport().sent.borrow().len();
+    (ids, sent)
+}
+
+#[test]
+fn v2_pager_sends_the_documented_paging_parameters() {
+    let (ids, sent) = walk_v2(250, None, 10_000);
+    assert_eq!(ids, (0..250).collect::<Vec<i64>>());
+    assert_eq!(sent, 3, "100 + 100 + 50, resultCount known: no empty page asked");
+    let c = token_client(v2_list_server(5, 10_000), None, 0);
+    let pager = c.v2_pager(v2::ListOptions { result_limit: Some(20_000), ..Default::default() }, "indicator", Indicator::read, |o| v2::indicators(None, o));
+    futures::executor::block_on(pager.collect_all()).unwrap();
+    assert_eq!(c.transport().paths(), vec!["GET /api/v2/indicators?resultStart=0&resultLimit=10000"], "the documented maximum");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// Any `resultCount`, any page size (also above what an older server allows,
+    /// 500): every item exactly once, in order, and no request past the end
+    /// beyond the one empty page an unknown total can need.
+    #[test]
+    fn v2_pager_yields_every_item_exactly_once(n in 0usize..2500, limit in proptest::option::of(1u32..1200), old_server in proptest::bool::ANY) {
+        let server_max = if old_server { 500 } else { 10_000 };
+        let (ids, sent) = walk_v2(n, limit, server_max);
+        proptest::prop_assert_eq!(&ids, &(0..n as i64).collect::<Vec<i64>>());
+        let per_page = (limit.unwrap_or(100) as usize).min(server_max);
+        proptest::prop_assert!(sent <= n.div_ceil(per_page).max(1), "{} requests for {} items of {} per page", sent, n, per_page);
+    }
+}
+
+#[test]
+fn v2_next_start_follows_result_count_or_a_short_page() {
+    use pivot::tc::client::v2_next_start;
+    assert_eq!(v2_next_start(0, 100, 100, Some(250)), Some(100));
+    assert_eq!(v2_next_start(200, 100, 50, Some(250)), None);
+    assert_eq!(v2_next_start(100, 100, 100, None), Some(200), "a full page without resultCount: ask again");
+    assert_eq!(v2_next_start(200, 100, 7, None), None);
+    assert_eq!(v2_next_start(0, 100, 0, Some(5)), None, "an empty page never loops");
+}

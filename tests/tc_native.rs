@@ -92,7 +92,8 @@ fn v2_fallback_requests_overlap_in_time() {
     let elapsed = t0.elapsed();
     assert_eq!(p.source, ApiVersion::V2);
     assert_eq!((p.indicator.id, p.indicator.summary.as_str()), (42, "10.0.0.1"));
-    assert_eq!(p.indicator.rating, Some(2.5));
+    // Only ThreatAssess here: the owner gave no rating of its own.
+    assert_eq!((p.indicator.rating, p.indicator.threat_assess_rating), (None, Some(2.5)));
     assert_eq!(p.indicator.associated_groups[0].name, "Op X");
     assert_eq!(p.indicator.observation_count, Some(3));
 

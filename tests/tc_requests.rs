@@ -66,6 +66,9 @@ fn list_options_filters_paging_owner() {
 &filters=summary%5Ebad%2Crating%3E3%2Cconfidence%3C50%2Ctag%3DAPT%201&orParams=true\
 &modifiedSince=2024-01-01T00%3A00%3A00Z&includeAdditional=true&includes=tags&includes=attributes"
     );
+    // `>=` and `<=` (the JavaScript SDK's GE and LE), percent-encoded like the others.
+    let ge = ListOptions { filters: vec![Filter::new("rating", Op::Geq, "3"), Filter::new("confidence", Op::Leq, "50")], ..ListOptions::default() };
+    assert_eq!(line(&v2::indicators(None, &ge)), "GET /v2/indicators?filters=rating%3E%3D3%2Cconfidence%3C%3D50");
     // has-next / next with resultCount (first page) and without (later pages).
     let o = ListOptions { result_limit: Some(2), ..ListOptions::default() };
     assert!(o.has_next(2, Some(5)));
@@ -213,8 +216,10 @@ fn bulk_datastore_spaces_documents_manual() {
     assert_eq!(line(&v2::save_space_file("42", "f", vec![1], "application/json")), "POST /v2/exchange/spaces/42/file/f");
     assert_eq!(line(&v2::space_job("42")), "GET /v2/exchange/spaces/42/job");
     assert_eq!(line(&v2::download(GroupType::Document, 5)), "GET /v2/groups/documents/5/download");
-    assert_eq!(line(&v2::upload(GroupType::Document, 5, vec![0, 1], false)), "POST /v2/groups/documents/5/upload");
-    assert_eq!(line(&v2::upload(GroupType::Signature, 5, vec![0, 1], true)), "PUT /v2/groups/signatures/5/upload");
+    assert_eq!(line(&v2::download(GroupType::Signature, 5)), "GET /v2/groups/signatures/5/download");
+    // Uploads: Documents only, as documented (v2 Groups, "Uploading/Updating Document Contents").
+    assert_eq!(line(&v2::upload_document(5, vec![0, 1], false)), "POST /v2/groups/documents/5/upload");
+    assert_eq!(line(&v2::upload_document(5, vec![0, 1], true)), "PUT /v2/groups/documents/5/upload");
     assert_eq!(line(&v2::manual(Method::Get, &["v2", "whatever", "a/b"], &[("x", "1 2")])), "GET /v2/whatever/a%2Fb?x=1%202");
     assert_eq!(line(&v2::with_activity_log(v2::delete_item(&host(), None), true)), "DELETE /v2/indicators/hosts/bad.example?createActivityLog=true");
 }

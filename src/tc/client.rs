@@ -360,3 +360,79 @@ impl<T: Transport, M> Pager<'_, T, M> {
         Ok(all)
     }
 }
+
+/// A v2 list walked by `resultStart`/`resultLimit`: `resultCount` (sent only with
+/// `resultStart=0`) says when to stop; without it, a short or empty page ends the list.
+pub struct V2Pager<'c, T: Transport, M> {
+    client: &'c Client<T>,
+    request: Box<dyn Fn(&ListOptions) -> HttpRequest + 'c>,
+    opts: ListOptions,
+    key: String,
+    read: Reader<M>,
+    total: Option<i64>,
+    done: bool,
+}
+
+use super::v2::{ListOptions, DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT};
+
+impl<T: Transport> Client<T> {
+    /// Pages through a v2 list: `request` builds the list request from the page's
+    /// options (e.g. `|o| v2::indicators(Some("hosts"), o)`); `opts.result_limit` is
+    /// the page size (default 100, at most 10,000), `opts.result_start` where to begin.
+    pub fn v2_pager<'c, M>(&'c self, opts: ListOptions, key: &str, read: Reader<M>, request: impl Fn(&ListOptions) -> HttpRequest + 'c) -> V2Pager<'c, T, M> {
+        let mut opts = opts;
+        opts.result_start = Some(opts.result_start.unwrap_or(0));
+        opts.result_limit = Some(opts.result_limit.unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT));
+        V2Pager { client: self, request: Box::new(request), opts, key: key.to_string(), read, total: None, done: false }
+    }
+}
+
+/// Where the next v2 page starts, or `None` when the list is complete: after a
+/// page at `start` that returned `got` of at most `limit` items, `total` being
+/// `resultCount` when ThreatConnect sent it.
+pub fn v2_next_start(start: u32, limit: u32, got: usize, total: Option<i64>) -> Option<u32> {
+    let next = start.checked_add(u32::try_from(got).ok()?)?;
+    let more = match total {
+        Some(n) => got > 0 && i64::from(next) < n,
+        None => got > 0 && got as u64 >= u64::from(limit),
+    };
+    more.then_some(next)
+}
+
+impl<T: Transport, M> V2Pager<'_, T, M> {
+    /// `resultCount`, once the first page said it.
+    pub fn result_count(&self) -> Option<i64> {
+        self.total
+    }
+
+    /// The next page, or `None` after the last one (or after an error).
+    pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        let req = (self.request)(&self.opts);
+        let page = match self.client.v2_list(req, &self.key, self.read).await {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        if self.total.is_none() {
+            self.total = page.result_count;
+        }
+        let (start, limit) = (self.opts.result_start.unwrap_or(0), self.opts.result_limit.unwrap_or(DEFAULT_RESULT_LIMIT));
+        if let Some(next) = v2_next_start(start, limit, page.items.len(), self.total) {
+            self.opts.result_start = Some(next);
+            self.done = false;
+        }
+        Some(Ok(page.items))
+    }
+
+    /// Every remaining item (stops at the first error).
+    pub async fn collect_all(mut self) -> Result<Vec<M>, Error> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await {
+            all.extend(page?);
+        }
+        Ok(all)
+    }
+}

@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod calls;
 pub mod client;
 pub mod envelope;
 pub mod error;
@@ -37,7 +38,7 @@ pub mod browser;
 pub use auth::Credentials;
 #[cfg(feature = "hmac-auth")]
 pub use auth::SecretKey;
-pub use client::{Client, Pager, Transport};
+pub use client::{Client, Pager, Transport, V2Pager};
 pub use panel::{load_group_panel, load_indicator_panel, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef};
 pub use envelope::Page;
 pub use error::{Error, TransportError};

@@ -72,12 +72,6 @@ const SUMMARY_FIELDS: [&str; 13] = [
     "User Agent String", "value1", "name", "indicator",
 ];
 
-/// Text fields that are never an indicator's value.
-const KNOWN_TEXT_FIELDS: [&str; 12] = [
-    "type", "ownerName", "dateAdded", "lastModified", "webLink", "description", "source", "legacyLink",
-    "lastObserved", "falsePositiveLastReported", "id", "rating",
-];
-
 /// The indicator type named by a v2 entity key (`host`, `cidrBlock`, `emailAddress`...).
 pub fn indicator_type_from_entity(key: &str) -> Option<IndicatorType> {
     if key.is_empty() || key == "indicator" {
@@ -112,8 +106,16 @@ impl Indicator {
         };
         let mut summary = SUMMARY_FIELDS.iter().find_map(|k| o.opt_text(k)).or_else(|| file_summary(&o));
         if summary.is_none() && matches!(indicator_type, IndicatorType::Custom(_)) {
-            // v2 custom types carry their value under their own field labels.
-            summary = o.m.iter().find(|(k, v)| v.is_string() && !KNOWN_TEXT_FIELDS.contains(&k.as_str())).and_then(|(_, v)| super::json::as_string(v));
+            // v2 custom types carry their value under their type's value labels
+            // (`value1Label`...: "Hashtag", "AS Number", "Key Name"), which are
+            // Title Case, unlike every field of the API itself (lowerCamelCase):
+            // `dnsActive: "false"` or `threatAssessRating: "3.00"` is never a value.
+            // [`IndicatorTypeDef::value_of`] reads the labels exactly when the type is known.
+            summary = o
+                .m
+                .iter()
+                .find(|(k, v)| v.is_string() && k.starts_with(|c: char| c.is_ascii_uppercase()))
+                .and_then(|(_, v)| super::json::as_string(v));
         }
         let summary = summary.ok_or_else(|| Error::decode(&o.p("summary"), "missing"))?;
         Ok(Indicator {
@@ -123,8 +125,10 @@ impl Indicator {
             owner: OwnerRef::read(&o)?,
             date_added: o.opt_text("dateAdded"),
             last_modified: o.opt_text("lastModified"),
-            rating: o.opt_f64("rating").or_else(|| o.opt_f64("threatAssessRating")),
-            confidence: o.opt_f64("confidence").or_else(|| o.opt_f64("threatAssessConfidence")),
+            // The owner's own rating and confidence only: ThreatAssess is ThreatConnect's
+            // computed score, kept apart (an item the owner never rated has none).
+            rating: o.opt_f64("rating"),
+            confidence: o.opt_f64("confidence"),
             threat_assess_rating: o.opt_f64("threatAssessRating"),
             threat_assess_confidence: o.opt_f64("threatAssessConfidence"),
             threat_assess_score: o.opt_f64("threatAssessScore"),
@@ -491,6 +495,61 @@ impl IndicatorTypeDef {
     pub fn indicator_type(&self) -> IndicatorType {
         IndicatorType::from_base_name(&self.name).unwrap_or_else(|| IndicatorType::Custom(self.name.clone()))
     }
+    /// Does this definition describe `t`? (Names compared as ThreatConnect's sources spell them.)
+    pub fn is(&self, t: &IndicatorType) -> bool {
+        match (t, self.indicator_type()) {
+            (IndicatorType::Custom(a), IndicatorType::Custom(b)) => a.eq_ignore_ascii_case(&b),
+            (a, b) => *a == b,
+        }
+    }
+    /// The value labels (`value1Label`, `value2Label`, `value3Label`), non-empty ones.
+    pub fn value_labels(&self) -> Vec<String> {
+        (1..=3).filter_map(|k| self.raw.get(format!("value{k}Label")).and_then(super::json::as_string)).filter(|l| !l.is_empty()).collect()
+    }
+    /// A v2 item's value, read from exactly this type's value labels (joined by ` : `
+    /// as ThreatConnect summarises multi-value types).
+    pub fn value_of(&self, item: &Value) -> Option<String> {
+        let parts: Vec<String> = self.value_labels().iter().filter_map(|l| item.get(l).and_then(super::json::as_string)).filter(|v| !v.is_empty()).collect();
+        (!parts.is_empty()).then(|| parts.join(" : "))
+    }
+}
+
+/// One DNS resolution: when a host resolved, and the addresses it resolved to
+/// (or, from an address, the host that resolved to it).
+/// v2 hosts answer `{"dnsResolution":[{"resolutionDate", "addresses":[{"ip",...}]}]}`,
+/// v2 addresses answer the hosts themselves (`{"indicator":[{"type":"Host",...}]}`),
+/// v3 `fields=dnsResolution` gives `{"data":[{"resolutionDate", "addresses"|"hosts": {"data":[...]}}]}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DnsResolution {
+    pub resolution_date: Option<String>,
+    /// The other side of the resolution: addresses of a host, hosts of an address.
+    pub resolved: Vec<Indicator>,
+    pub raw: Value,
+}
+
+impl DnsResolution {
+    pub fn read(v: &Value, path: &str, entity: &str) -> R<DnsResolution> {
+        let o = Obj::new(v, path)?;
+        let mut resolved = Vec::new();
+        let mut listed = false;
+        for (key, item_entity) in [("addresses", "address"), ("hosts", "host")] {
+            let Some(list) = o.get(key) else { continue };
+            listed = true;
+            let (items, base) = match list.get("data") {
+                Some(d) if list.is_object() => (d, format!("{}.data", o.p(key))),
+                _ => (list, o.p(key)),
+            };
+            for (i, x) in super::json::one_or_many(items).into_iter().enumerate() {
+                resolved.push(Indicator::read(x, &format!("{base}[{i}]"), item_entity)?);
+            }
+        }
+        if !listed {
+            // An address's answer lists the hosts themselves.
+            let entity = if matches!(entity, "" | "dnsResolution" | "indicator") { "host" } else { entity };
+            resolved.push(Indicator::read(v, path, entity)?);
+        }
+        Ok(DnsResolution { resolution_date: o.opt_text("resolutionDate"), resolved, raw: v.clone() })
+    }
 }
 
 /// Anything with an id that Pivot keeps as ThreatConnect sent it (adversary
@@ -556,6 +615,49 @@ impl BatchError {
     }
 }
 
+/// One observation of an indicator (`{indicator}/observations`): `{count, dateObserved}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub count: i64,
+    pub date_observed: Option<String>,
+    pub raw: Value,
+}
+
+impl Observation {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Observation> {
+        let o = Obj::new(v, path)?;
+        Ok(Observation { count: o.opt_i64("count").unwrap_or(0), date_observed: o.opt_text("dateObserved"), raw: v.clone() })
+    }
+}
+
+/// An owner's metrics for one day (`/v2/owners/{id}/metrics`, entity `ownerMetric`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnerMetric {
+    pub metric_date: String,
+    pub total_indicator: Option<i64>,
+    pub total_group: Option<i64>,
+    pub total_tag: Option<i64>,
+    pub average_indicator_rating: Option<f64>,
+    pub average_indicator_confidence: Option<f64>,
+    /// Every count (`totalHost`, `totalIncident`...) as ThreatConnect sent it.
+    pub raw: Value,
+}
+
+impl OwnerMetric {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<OwnerMetric> {
+        let o = Obj::new(v, path)?;
+        Ok(OwnerMetric {
+            metric_date: o.text("metricDate")?,
+            total_indicator: o.opt_i64("totalIndicator"),
+            total_group: o.opt_i64("totalGroup"),
+            total_tag: o.opt_i64("totalTag"),
+            average_indicator_rating: o.opt_f64("averageIndicatorRating"),
+            average_indicator_confidence: o.opt_f64("averageIndicatorConfidence"),
+            raw: v.clone(),
+        })
+    }
+}
+
 /// An id given as number or string at a path (`{"batchId": "12"}`).
 pub fn read_id(v: &Value, path: &str) -> R<i64> {
     as_i64(v).ok_or_else(|| Error::decode(path, "expected a whole number"))
@@ -575,7 +677,8 @@ mod tests {
         assert_eq!(i.indicator_type, IndicatorType::Host);
         assert_eq!(i.summary, "example.com");
         assert_eq!(i.owner, OwnerRef { name: "Example Organization".into(), id: Some(1), kind: Some("Organization".into()) });
-        assert_eq!(i.rating, Some(3.0));
+        // ThreatAssess is not the owner's rating: this owner gave none.
+        assert_eq!((i.rating, i.threat_assess_rating), (None, Some(3.0)));
         assert_eq!(i.raw["newField"], json!([1]));
     }
 
@@ -592,6 +695,12 @@ mod tests {
         let v = json!({"id": 3, "ownerName": "O", "dateAdded": "2024-01-01", "Hashtag": "#evil", "webLink": "https://x"});
         let i = Indicator::read(&v, "data.hashtag", "hashtag").unwrap();
         assert_eq!((i.indicator_type, i.summary.as_str()), (IndicatorType::Custom("hashtag".into()), "#evil"));
+        // API fields given as text sort before the label here ("a" < "z" but after "Z"):
+        // none of them is taken for the value.
+        let v = json!({"id": 3, "ownerName": "O", "active": "true", "dnsActive": "false", "threatAssessRating": "3.00", "zTag": "#evil"});
+        assert!(Indicator::read(&v, "data.hashtag", "hashtag").is_err(), "no Title Case label: no value");
+        let v = json!({"id": 3, "ownerName": "O", "active": "true", "privateFlag": "false", "Tag Value": "#evil"});
+        assert_eq!(Indicator::read(&v, "data.hashtag", "hashtag").unwrap().summary, "#evil");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::client::{Client, Transport};
 use super::envelope::{self, Page};
 use super::error::Error;
 use super::request::{encode_component, is_unsafe_segment, HttpRequest};
-use super::model::{Group, Indicator};
+use super::model::{DnsResolution, Group, Indicator, IndicatorTypeDef, Owner};
 use super::types::{GroupType, IndicatorType};
 use super::v2::{self, entity, ItemRef, ListOptions};
 use super::v3::{self, IndicatorKey};
@@ -50,8 +50,10 @@ pub struct IndicatorPanel {
     pub more_groups: Option<String>,
     /// Total associated groups when ThreatConnect said.
     pub group_count: Option<i64>,
-    /// v2 `dnsResolutions` answer, as sent (hosts and addresses).
-    pub dns_resolutions: Option<Value>,
+    /// DNS resolutions of a host or an address (v3 `fields=dnsResolution`, v2 `/dnsResolutions`).
+    pub dns_resolutions: Vec<DnsResolution>,
+    /// The item's v2 path (a custom type's from its `apiBranch`) when the panel came from v2.
+    pub v2_item: Option<ItemRef>,
     pub source: ApiVersion,
     /// Parts that could not be loaded (the rest of the panel is still shown).
     pub warnings: Vec<Error>,
@@ -120,11 +122,13 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
                 Some(Err(e)) => warnings.push(e),
                 None => {}
             }
+            let dns_resolutions = warn(v3_dns(&indicator.raw), &mut warnings).unwrap_or_default();
             Ok(IndicatorPanel {
                 indicator,
                 more_groups,
                 group_count,
-                dns_resolutions: None,
+                dns_resolutions,
+                v2_item: None,
                 source: ApiVersion::V3,
                 warnings,
             })
@@ -132,6 +136,34 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
         Err(e) if v3_unavailable(&e) => fall_back(client, load_indicator_panel_v2(client, r)).await,
         Err(e) => Err(e),
     }
+}
+
+/// The `dnsResolution` a v3 indicator carries (`fields=dnsResolution`).
+fn v3_dns(raw: &Value) -> Result<Vec<DnsResolution>, Error> {
+    super::json::Obj::new(raw, "data")?.list("dnsResolution", DnsResolution::read)
+}
+
+/// The indicator's v2 item: its type's branch, or for a custom type the
+/// `apiBranch` ThreatConnect lists in `/v2/types/indicatorTypes` (with the
+/// type's definition, which says where a v2 item keeps its value).
+pub async fn v2_indicator<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<(ItemRef, Option<IndicatorTypeDef>), Error> {
+    if let Some(b) = &r.custom_branch {
+        return Ok((ItemRef::custom_indicator(b, &r.summary), None));
+    }
+    if let Some(item) = ItemRef::indicator(&r.indicator_type, &r.summary) {
+        return Ok((item, None));
+    }
+    let types = client.v2_list(v2::indicator_types(), entity::INDICATOR_TYPE, IndicatorTypeDef::read).await?;
+    let def = types.items.into_iter().find(|d| d.is(&r.indicator_type)).ok_or_else(|| {
+        Error::Config(format!("ThreatConnect lists no indicator type {} in /v2/types/indicatorTypes", r.indicator_type))
+    })?;
+    Ok((ItemRef::custom_indicator(&def.api_branch, &r.summary), Some(def)))
+}
+
+/// The owners holding the same value (`{indicator}/owners`, v2 only), custom types included.
+pub async fn indicator_owners<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<Vec<Owner>, Error> {
+    let (item, _) = v2_indicator(client, r).await?;
+    Ok(client.v2_list(v2::indicator_owners(&item), entity::OWNER, Owner::read).await?.items)
 }
 
 /// v2 embeds tags, attributes and security labels (and, with the item's
@@ -160,13 +192,7 @@ fn warn<X>(r: Result<X, Error>, warnings: &mut Vec<Error>) -> Option<X> {
 /// associated groups and indicators, observation count (and DNS resolutions
 /// for hosts and addresses), all requested at once.
 pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
-    let item = match (&r.custom_branch, ItemRef::indicator(&r.indicator_type, &r.summary)) {
-        (Some(b), _) => ItemRef::custom_indicator(b, &r.summary),
-        (None, Some(i)) => i,
-        (None, None) => {
-            return Err(Error::Config(format!("no v2 branch known for indicator type {}", r.indicator_type)))
-        }
-    };
+    let (item, def) = v2_indicator(client, r).await?;
     let owner = r.owner.as_deref();
     let opts = ListOptions { owner: r.owner.clone(), ..ListOptions::default() };
     // The item with its tags, attributes, labels and counts (`includes=`), the
@@ -184,30 +210,30 @@ pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &Indic
     }
     let mut answers = join_all(reqs.into_iter().map(|q| client.json(q))).await.into_iter();
     let mut next = || answers.next().unwrap_or(Err(Error::Config("missing answer".into())));
-    let entity_key = match &item {
-        ItemRef::Indicator { branch, .. } => entity_of_branch(branch),
+    let entity_key = match (&def, &item) {
+        (Some(d), _) if !d.api_entity.is_empty() => d.api_entity.clone(),
+        (_, ItemRef::Indicator { branch, .. }) => entity_of_branch(branch),
         _ => entity::INDICATOR.to_string(),
     };
     let mut indicator = envelope::v2_one(&next()?, &entity_key, Indicator::read)?;
+    if let Some(d) = &def {
+        // A custom type's value is under its own value labels, read exactly.
+        indicator.indicator_type = d.indicator_type();
+        if let Some(v) = d.value_of(&indicator.raw) {
+            indicator.summary = v;
+        }
+    }
     let mut warnings = Vec::new();
     indicator.associated_groups = list_or_warn(next(), entity::GROUP, Group::read, &mut warnings);
     indicator.associated_indicators = list_or_warn(next(), entity::INDICATOR, Indicator::read, &mut warnings);
-    let dns_resolutions = if dns {
-        match next() {
-            Ok(v) => Some(v.get("data").cloned().unwrap_or(Value::Null)),
-            Err(e) => {
-                warnings.push(e);
-                None
-            }
-        }
-    } else {
-        None
-    };
+    // A host's answer is `dnsResolution` entries, an address's the hosts themselves.
+    let dns_resolutions = if dns { list_or_warn(next(), "dnsResolution", DnsResolution::read, &mut warnings) } else { Vec::new() };
     Ok(IndicatorPanel {
         indicator,
         more_groups: None,
         group_count: None,
         dns_resolutions,
+        v2_item: Some(item),
         source: ApiVersion::V2,
         warnings,
     })

@@ -26,13 +26,29 @@ pub mod entity {
     pub const BATCH_ERROR: &str = "batchError";
 }
 
-/// A filter operator (`filters=summary^bad,rating>3`).
+/// A filter operator (`filters=summary^bad,rating>3`). The documentation lists
+/// `=`, `<`, `>`, `^`; the JavaScript SDK also names `>=` and `<=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     Eq,
     Lt,
     Gt,
+    Geq,
+    Leq,
     StartsWith,
+}
+
+impl Op {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Lt => "<",
+            Op::Gt => ">",
+            Op::Geq => ">=",
+            Op::Leq => "<=",
+            Op::StartsWith => "^",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +63,11 @@ impl Filter {
         Filter { field: field.into(), op, value: value.into() }
     }
 }
+
+/// `resultLimit` when none is sent (ThreatConnect's documented default).
+pub const DEFAULT_RESULT_LIMIT: u32 = 100;
+/// The largest `resultLimit` ThreatConnect accepts (10,000; 500 in older releases).
+pub const MAX_RESULT_LIMIT: u32 = 10_000;
 
 /// Options for v2 list requests.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,15 +97,7 @@ impl ListOptions {
             let joined: Vec<String> = self
                 .filters
                 .iter()
-                .map(|f| {
-                    let op = match f.op {
-                        Op::Eq => "=",
-                        Op::Lt => "<",
-                        Op::Gt => ">",
-                        Op::StartsWith => "^",
-                    };
-                    format!("{}{}{}", f.field, op, f.value)
-                })
+                .map(|f| format!("{}{}{}", f.field, f.op.as_str(), f.value))
                 .collect();
             // The operators and commas are percent-encoded by the one query encoder.
             r = r.query("filters", joined.join(","));
@@ -105,12 +118,8 @@ impl ListOptions {
     /// Has the list more pages after one that returned `got` items?
     /// `resultCount` is only sent with `resultStart=0`; later pages are full or last.
     pub fn has_next(&self, got: usize, result_count: Option<i64>) -> bool {
-        let start = self.result_start.unwrap_or(0) as i64;
-        let limit = self.result_limit.unwrap_or(100) as i64;
-        match result_count {
-            Some(n) => start + (got as i64) < n,
-            None => got as i64 >= limit && got > 0,
-        }
+        let limit = self.result_limit.unwrap_or(DEFAULT_RESULT_LIMIT).min(MAX_RESULT_LIMIT);
+        super::client::v2_next_start(self.result_start.unwrap_or(0), limit, got, result_count).is_some()
     }
 
     /// The options for the next page.
@@ -343,6 +352,15 @@ pub fn all_tags(name: Option<&str>, tagged: Option<&str>, opts: &ListOptions) ->
     opts.apply(HttpRequest::get(p.build()))
 }
 
+/// `GET /v2/tags/{name}/{indicators|groups}[/{branch}]`: the items carrying a tag.
+pub fn tagged(name: &str, kind: &str, branch: Option<&str>, opts: &ListOptions) -> HttpRequest {
+    let mut p = PathBuf::lit("/v2/tags").seg(name).seg(kind);
+    if let Some(b) = branch {
+        p = p.seg(b);
+    }
+    opts.apply(HttpRequest::get(p.build()))
+}
+
 pub fn security_labels(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("securityLabels").build()).owner(owner)
 }
@@ -499,7 +517,11 @@ pub const BATCH_MAX_INDICATORS: usize = 25_000;
 /// `POST /v2/batch/{id}` with the JSON file (`{"indicator":[...],"group":[...]}`),
 /// refused here when ThreatConnect would refuse it.
 pub fn upload_batch(batch_id: i64, data: &Value) -> Result<HttpRequest, super::Error> {
-    let n = data.get("indicator").and_then(Value::as_array).map_or(0, |a| a.len());
+    // A version 1 file is the array of indicators itself; version 2 an object.
+    let n = match data {
+        Value::Array(a) => a.len(),
+        _ => data.get("indicator").and_then(Value::as_array).map_or(0, |a| a.len()),
+    };
     if n > BATCH_MAX_INDICATORS {
         return Err(super::Error::Config(format!("a batch holds at most {BATCH_MAX_INDICATORS} indicators ({n} given)")));
     }
@@ -577,10 +599,11 @@ pub fn download(group_type: GroupType, id: i64) -> HttpRequest {
     HttpRequest::get(ItemRef::group(group_type, id).sub("download").build())
 }
 
-/// `POST /v2/groups/documents/{id}/upload` (PUT replaces an existing file).
-pub fn upload(group_type: GroupType, id: i64, bytes: Vec<u8>, replace: bool) -> HttpRequest {
+/// `POST /v2/groups/documents/{id}/upload` (PUT replaces an existing file): the
+/// documentation names this route for Documents only ("Uploading/Updating Document Contents").
+pub fn upload_document(id: i64, bytes: Vec<u8>, replace: bool) -> HttpRequest {
     let m = if replace { Method::Put } else { Method::Post };
-    HttpRequest::new(m, ItemRef::group(group_type, id).sub("upload").build()).body(bytes, "application/octet-stream")
+    HttpRequest::new(m, ItemRef::group(GroupType::Document, id).sub("upload").build()).body(bytes, "application/octet-stream")
 }
 
 /// Anything else: a method, a path below the API root whose segments are

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::writeback::{WriteBack, Writable};
+use super::writeback::{Via, WriteBack, Writable};
 use super::fields::Facts;
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
@@ -104,8 +104,7 @@ fn GroupBody(
     let file_name = document_file_name(&g.raw);
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
-        item: ItemRef::group(kind, g.id),
-        v3_id: v3.then_some(g.id),
+        via: if v3 { Via::V3(g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
         owner: g.owner.name.clone(),
         is_indicator: false,
         tags: g.tags.clone(),

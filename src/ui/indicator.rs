@@ -5,17 +5,15 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use serde_json::Value;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::fields::Facts;
 use super::graph::RelationGraph;
 use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
-use super::writeback::{WriteBack, Writable};
+use super::writeback::{Via, WriteBack, Writable};
 use crate::defang::defang;
-use crate::display::{all_scalars, data_list, present, rating_stars, safe_http_link, value_for_clipboard, whole};
+use crate::display::{all_scalars, present, rating_stars, safe_http_link, value_for_clipboard, whole};
 use crate::spaces::SelectedItem;
-use crate::tc::v2::{self, ItemRef};
 use crate::tc::v3::Collection;
 use crate::tc::{ApiVersion, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
 
@@ -33,10 +31,8 @@ pub fn IndicatorPanel(
     let other_owners = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
-        async move {
-            let item = ItemRef::indicator(&r.indicator_type, &r.summary)?;
-            Some(loaded(client.v2_list(v2::indicator_owners(&item), "owner", Owner::read).await.map(|p| p.items)))
-        }
+        // Custom types too: their v2 branch comes from /v2/types/indicatorTypes.
+        async move { Some(loaded(crate::tc::panel::indicator_owners(&client, &r).await)) }
     });
     let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
@@ -154,7 +150,7 @@ fn IndicatorBody(
     facts.push(("False positives".into(), observed(i.false_positive_count, i.false_positive_last_reported.as_deref())));
 
     let hashes = if i.indicator_type == IndicatorType::File { present(&i.raw, &["md5", "sha1", "sha256"]) } else { Vec::new() };
-    let dns = dns_rows(i.raw.get("dnsResolution").or(panel.dns_resolutions.as_ref()));
+    let dns = dns_rows(&panel.dns_resolutions);
     let whois = i.raw.get("whoIs").map(all_scalars).unwrap_or_default();
     let network = matches!(i.indicator_type, IndicatorType::Host | IndicatorType::Address);
 
@@ -164,9 +160,10 @@ fn IndicatorBody(
     let v3 = panel.source == ApiVersion::V3;
     let id = i.id;
     let warnings = panel.warnings.clone();
-    let writable = ItemRef::indicator(&i.indicator_type, &i.summary).map(|item| Writable {
-        item,
-        v3_id: v3.then_some(id),
+    // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
+    let via = if v3 { Some(Via::V3(id)) } else { panel.v2_item.clone().map(Via::V2) };
+    let writable = via.map(|via| Writable {
+        via,
         owner: i.owner.name.clone(),
         is_indicator: true,
         tags: i.tags.clone(),
@@ -229,22 +226,13 @@ fn observed(count: Option<i64>, last: Option<&str>) -> String {
     }
 }
 
-/// One line per DNS resolution: date and the addresses it resolved to.
-fn dns_rows(v: Option<&Value>) -> Vec<(String, String)> {
-    let Some(v) = v else { return Vec::new() };
-    let list = if v.get("dnsResolution").is_some() { data_list(&v["data"]["dnsResolution"]) } else { data_list(v) };
+/// One line per DNS resolution: when, and what it resolved to (addresses of a host, or the host of an address).
+fn dns_rows(list: &[crate::tc::DnsResolution]) -> Vec<(String, String)> {
     list.iter()
         .map(|r| {
-            let when = r.get("resolutionDate").or_else(|| r.get("dateAdded")).and_then(Value::as_str).unwrap_or("").to_owned();
-            let addresses: Vec<String> = r
-                .get("addresses")
-                .map(data_list)
-                .unwrap_or_default()
-                .iter()
-                .chain(r.get("addresses").and_then(|a| a.get("ip")))
-                .filter_map(|a| a.get("summary").or_else(|| a.get("ip")).or(Some(a)).and_then(Value::as_str).map(str::to_owned))
-                .collect();
-            (when, addresses.join(", "))
+            let when = r.resolution_date.clone().or_else(|| r.resolved.first().and_then(|i| i.date_added.clone())).unwrap_or_default();
+            let names: Vec<&str> = r.resolved.iter().map(|i| i.summary.as_str()).collect();
+            (when, names.join(", "))
         })
         .filter(|(w, a)| !w.is_empty() || !a.is_empty())
         .collect()

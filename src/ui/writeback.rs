@@ -16,14 +16,21 @@ use crate::tc::{Attribute, Group, GroupType, Owner, SecurityLabel, Tag};
 
 const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
 
+/// How writes reach the item.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Via {
+    /// By its v3 id (the panel came from v3): tags and labels are then written
+    /// with the name in the body (v2 puts the name in the path, where a name
+    /// such as `..` cannot go).
+    V3(i64),
+    /// By its v2 path (the v2 fallback; a custom type's branch as the panel resolved it).
+    V2(ItemRef),
+}
+
 /// What the write-back card acts on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Writable {
-    pub item: ItemRef,
-    /// The item's v3 id when the panel came from v3: tags and labels are then
-    /// written by id with the name in the body (v2 puts the name in the path,
-    /// where a name such as `..` cannot go).
-    pub v3_id: Option<i64>,
+    pub via: Via,
     pub owner: String,
     pub is_indicator: bool,
     pub tags: Vec<Tag>,
@@ -59,31 +66,30 @@ impl Writable {
     /// the client refuses to send when a value cannot be one segment.
     pub fn request(&self, write: Write) -> HttpRequest {
         use serde_json::json;
-        let item = &self.item;
-        match (self.v3_id, write) {
-            (Some(id), Write::Tag(name, mode)) => v3::tags(self.collection(), id, &[name], mode),
-            (Some(id), Write::Label(name, mode)) => v3::security_labels(self.collection(), id, &[name], mode),
-            (Some(id), Write::AddAttribute(kind, value)) => {
-                v3::attributes(self.collection(), id, vec![json!({"type": kind, "value": value, "default": true})], v3::Mode::Append)
+        match (&self.via, write) {
+            (Via::V3(id), Write::Tag(name, mode)) => v3::tags(self.collection(), *id, &[name], mode),
+            (Via::V3(id), Write::Label(name, mode)) => v3::security_labels(self.collection(), *id, &[name], mode),
+            (Via::V3(id), Write::AddAttribute(kind, value)) => {
+                v3::attributes(self.collection(), *id, vec![json!({"type": kind, "value": value, "default": true})], v3::Mode::Append)
             }
-            (Some(_), Write::EditAttribute(attribute, value)) => v3::update_attribute(self.collection(), attribute, value),
-            (Some(id), Write::DeleteAttribute(attribute)) => v3::attributes(self.collection(), id, vec![json!({"id": attribute})], v3::Mode::Delete),
-            (Some(id), Write::Rating(body)) => v3::update(self.collection(), id, body),
-            (Some(id), Write::FalsePositive) => v3::update(self.collection(), id, &json!({"falsePositive": true})),
-            (Some(id), Write::Observation) => v3::update(self.collection(), id, &json!({"observations": 1})),
-            (Some(id), Write::Group(_, group, mode)) => v3::associate_groups(self.collection(), id, &[group], mode),
-            (None, Write::Tag(name, v3::Mode::Delete)) => v2::remove_tag(item, name),
-            (None, Write::Tag(name, _)) => v2::add_tag(item, name),
-            (None, Write::Label(name, v3::Mode::Delete)) => v2::remove_security_label(item, name),
-            (None, Write::Label(name, _)) => v2::add_security_label(item, name),
-            (None, Write::AddAttribute(kind, value)) => v2::create_attribute(item, kind, value, true),
-            (None, Write::EditAttribute(attribute, value)) => v2::update_attribute(item, attribute, value),
-            (None, Write::DeleteAttribute(attribute)) => v2::delete_attribute(item, attribute),
-            (None, Write::Rating(body)) => v2::update_item(item, None, body),
-            (None, Write::FalsePositive) => v2::report_false_positive(item, None),
-            (None, Write::Observation) => v2::add_observation(item, 1, None),
-            (None, Write::Group(kind, group, v3::Mode::Delete)) => v2::dissociate(item, &ItemRef::group(kind, group)),
-            (None, Write::Group(kind, group, _)) => v2::associate(item, &ItemRef::group(kind, group)),
+            (Via::V3(_), Write::EditAttribute(attribute, value)) => v3::update_attribute(self.collection(), attribute, value),
+            (Via::V3(id), Write::DeleteAttribute(attribute)) => v3::attributes(self.collection(), *id, vec![json!({"id": attribute})], v3::Mode::Delete),
+            (Via::V3(id), Write::Rating(body)) => v3::update(self.collection(), *id, body),
+            (Via::V3(id), Write::FalsePositive) => v3::update(self.collection(), *id, &json!({"falsePositive": true})),
+            (Via::V3(id), Write::Observation) => v3::update(self.collection(), *id, &json!({"observations": 1})),
+            (Via::V3(id), Write::Group(_, group, mode)) => v3::associate_groups(self.collection(), *id, &[group], mode),
+            (Via::V2(item), Write::Tag(name, v3::Mode::Delete)) => v2::remove_tag(item, name),
+            (Via::V2(item), Write::Tag(name, _)) => v2::add_tag(item, name),
+            (Via::V2(item), Write::Label(name, v3::Mode::Delete)) => v2::remove_security_label(item, name),
+            (Via::V2(item), Write::Label(name, _)) => v2::add_security_label(item, name),
+            (Via::V2(item), Write::AddAttribute(kind, value)) => v2::create_attribute(item, kind, value, true),
+            (Via::V2(item), Write::EditAttribute(attribute, value)) => v2::update_attribute(item, attribute, value),
+            (Via::V2(item), Write::DeleteAttribute(attribute)) => v2::delete_attribute(item, attribute),
+            (Via::V2(item), Write::Rating(body)) => v2::update_item(item, None, body),
+            (Via::V2(item), Write::FalsePositive) => v2::report_false_positive(item, None),
+            (Via::V2(item), Write::Observation) => v2::add_observation(item, 1, None),
+            (Via::V2(item), Write::Group(kind, group, v3::Mode::Delete)) => v2::dissociate(item, &ItemRef::group(kind, group)),
+            (Via::V2(item), Write::Group(kind, group, _)) => v2::associate(item, &ItemRef::group(kind, group)),
         }
     }
 }

@@ -252,6 +252,98 @@ test("without v3 the panel comes from v2 with its requests sent together", async
   assert.ok(again.some((r) => r.path === `/api/v2/indicators/hosts/${HOST}`), again.map((r) => r.path).join(" "));
 });
 
+/** A page's errors other than the v3 attempt's 404 on an instance without v3. */
+const errorsBesidesV3Missing = (page) => page.errors.filter((e) => !/status of 404/.test(e));
+
+/** The facts card as label -> value. */
+async function facts(page) {
+  return page.$$eval("[data-section=facts] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])));
+}
+
+test("on the v2 fallback, a host's and an address's DNS resolutions are shown", async () => {
+  await sandbox.faults({ v3: false });
+  // Seed: bad.example.com resolved to 203.0.113.66 (tests/sandbox/README.md).
+  const host = await open("Host", HOST);
+  await settled(host);
+  assert.equal(await host.getAttribute("article", "data-api"), "v2");
+  assert.match(await text(host, "[data-section=dns]"), /203\.0\.113\.66/);
+  const address = await open("Address", "203.0.113.66");
+  await settled(address);
+  assert.equal(await address.getAttribute("article", "data-api"), "v2");
+  assert.match(await text(address, "[data-section=dns]"), /bad\.example\.com/);
+  assert.deepEqual([errorsBesidesV3Missing(host), errorsBesidesV3Missing(address)], [[], []]);
+});
+
+test("a custom-type indicator on the v2 fallback: the whole panel, other owners and write-back", async () => {
+  await sandbox.faults({ v3: false });
+  // Seed: Hashtag #demobear (id 10), a custom type with apiBranch hashtags.
+  const page = await open("Hashtag", "#demobear");
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v2");
+  assert.match(await text(page, "[data-section=owners]"), /Only in this owner/);
+  assert.equal((await facts(page)).Owner, "Demo Org");
+  const reads = (await apiRequests()).map((r) => `${r.method} ${r.rawPath}`);
+  assert.ok(reads.includes("GET /api/v2/types/indicatorTypes"), reads.join(" "));
+  assert.ok(reads.includes("GET /api/v2/indicators/hashtags/%23demobear/owners"), reads.join(" "));
+  const wb = "[data-section=writeback]";
+  await page.fill(`${wb} .wb-tag`, "custom-v2");
+  await page.click(`${wb} .wb-add-tag`);
+  await page.waitForFunction(() => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === "Added tag custom-v2");
+  await settled(page);
+  assert.match(await text(page, "[data-section=tags]"), /custom-v2/);
+  const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
+  assert.deepEqual(writes, ["POST /api/v2/indicators/hashtags/%23demobear/tags/custom-v2"]);
+  await sandbox.faults(null);
+  const read = (await api("GET", "/v3/indicators/10?fields=tags")).json.data;
+  assert.ok(read.tags.data.some((t) => t.name === "custom-v2"), JSON.stringify(read.tags));
+  assert.deepEqual(errorsBesidesV3Missing(page), []);
+});
+
+test("the owner's own rating and confidence are shown, not ThreatAssess's, on v3 and v2", async () => {
+  // The sandbox computes ThreatAssess from rating and confidence, so an item
+  // rated but without confidence (and one with confidence but unrated) has
+  // ThreatAssess values where the owner has none.
+  const rated = await api("POST", "/v3/indicators", { type: "Host", hostName: "rated-only.example", rating: 4, ownerName: "Demo Org" });
+  const confident = await api("POST", "/v3/indicators", { type: "Host", hostName: "confident-only.example", confidence: 80, ownerName: "Demo Org" });
+  assert.equal(rated.status, 201, JSON.stringify(rated.json));
+  assert.equal(confident.status, 201, JSON.stringify(confident.json));
+  const ta = (await api("GET", `/v3/indicators/${rated.json.data.id}?fields=threatAssess`)).json.data;
+  assert.ok(ta.threatAssessConfidence !== undefined && ta.confidence === undefined, JSON.stringify(ta));
+  for (const v3 of [true, false]) {
+    await sandbox.faults(v3 ? null : { v3: false });
+    const a = await open("Host", "rated-only.example");
+    await settled(a);
+    assert.equal(await a.getAttribute("article", "data-api"), v3 ? "v3" : "v2");
+    const fa = await facts(a);
+    assert.equal(fa.Rating, "★★★★☆", JSON.stringify(fa));
+    assert.equal(fa.Confidence, undefined, `no confidence of the owner's own: ${JSON.stringify(fa)}`);
+    assert.ok(fa["ThreatAssess rating"], JSON.stringify(fa));
+    // Write-back is pre-filled with the owner's own values.
+    assert.equal(await a.inputValue("[data-section=writeback] .wb-confidence"), "0");
+    const b = await open("Host", "confident-only.example");
+    await settled(b);
+    const fb = await facts(b);
+    assert.equal(fb.Rating, undefined, `no rating of the owner's own: ${JSON.stringify(fb)}`);
+    assert.equal(fb.Confidence, "80%", JSON.stringify(fb));
+    assert.equal(await b.inputValue("[data-section=writeback] .wb-rating"), "0");
+    assert.deepEqual([errorsBesidesV3Missing(a), errorsBesidesV3Missing(b)], [[], []]);
+  }
+});
+
+test("without v3 the group panel comes from v2", async () => {
+  await sandbox.faults({ v3: false });
+  const page = await open("Incident", 9);
+  await settled(page);
+  assert.equal(await page.getAttribute("article", "data-api"), "v2");
+  assert.equal(await text(page, "[data-field=value]"), "Finance workstation compromise");
+  assert.match(await text(page, "[data-section=facts]"), /Status\s*Containment Achieved/);
+  const reqs = (await apiRequests()).map((r) => r.path);
+  assert.ok(reqs.includes("/api/v2/groups/incidents/9"), reqs.join(" "));
+  assert.ok(reqs.includes("/api/v2/groups/incidents/9/indicators"), reqs.join(" "));
+  assert.ok(Number(await page.getAttribute("[data-section=associated-indicators] .count", "data-count")) >= 1);
+  assert.deepEqual(errorsBesidesV3Missing(page), []);
+});
+
 test("a redirect from the API is not followed", async () => {
   // Same-origin on purpose: a browser following it would get a real answer.
   await sandbox.faults({ rules: [{ pathPrefix: "/api/v3/indicators/", redirect: `${site.origin}/api/v2/whoami?redirected=1` }] });

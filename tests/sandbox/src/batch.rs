@@ -55,6 +55,14 @@ fn job_id(id: &str) -> Res<i64> {
     id.parse().map_err(|_| not_found(format!("Batch job not found: {}", id)))
 }
 
+/// The indicators of a V2 file (`indicator`) or a V1 file (the array itself).
+fn batch_indicators(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(_) => items(Some(v)),
+        other => items(other.get("indicator")),
+    }
+}
+
 fn upload(app: &App, req: &Req, id: &str) -> Res<Resp> {
     let id = job_id(id)?;
     if req.body.len() > MAX_UPLOAD {
@@ -63,10 +71,12 @@ fn upload(app: &App, req: &Req, id: &str) -> Res<Resp> {
         return Ok(Resp::json(400, json!({"status": "Invalid", "description": msg, "message": msg})));
     }
     let v: Value = serde_json::from_slice(&req.body).map_err(|e| bad(format!("Batch file is not valid JSON: {}", e)))?;
-    if !v.is_object() {
-        return Err(bad("Batch file must be a JSON object with indicator, group and association arrays"));
+    // The version 1 batch file is a JSON array of indicators (V1 Batch API page;
+    // ThreatConnect's own JavaScript SDK uploads it); version 2 an object.
+    if !v.is_object() && !v.is_array() {
+        return Err(bad("Batch file must be a JSON array of indicators (V1) or an object with indicator, group and association arrays (V2)"));
     }
-    let n_ind = items(v.get("indicator")).len();
+    let n_ind = batch_indicators(&v).len();
     if n_ind > 25_000 {
         return Err(bad("A batch job accepts at most 25,000 indicators"));
     }
@@ -198,7 +208,7 @@ fn process(conn: &Connection, owner: &Owner, settings: &Value, data: &[u8]) -> R
     };
     let v: Value = serde_json::from_slice(data).map_err(|e| bad(format!("Batch file is not valid JSON: {}", e)))?;
     let groups = items(v.get("group"));
-    let inds = items(v.get("indicator"));
+    let inds = batch_indicators(&v);
     let assoc = items(v.get("association"));
     let total = (groups.len() + inds.len()) as i64;
     let mut ok = 0i64;

@@ -48,6 +48,9 @@ CREATE INDEX IF NOT EXISTS fp_ind ON false_positives(ind);
 CREATE TABLE IF NOT EXISTS dns (host INTEGER NOT NULL, addr INTEGER NOT NULL, date INTEGER NOT NULL, PRIMARY KEY(host, addr)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dns_addr ON dns(addr);
 CREATE TABLE IF NOT EXISTS whois (ind INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS space_state (element TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS space_files (element TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, content_type TEXT NOT NULL, PRIMARY KEY(element, name));
+CREATE TABLE IF NOT EXISTS space_jobs (element TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datastore (domain TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY(domain, type, id));
 CREATE TABLE IF NOT EXISTS batch (
   id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL, data BLOB,
@@ -60,7 +63,7 @@ CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT N
 
 const TABLES: &[&str] = &[
     "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
-    "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "batch",
+    "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "space_state", "space_files", "space_jobs", "batch",
     "published", "tokens", "group_files",
 ];
 

@@ -8,6 +8,7 @@ mod http;
 mod model;
 mod render;
 mod server;
+mod spaces;
 mod tql;
 mod util;
 mod v2;

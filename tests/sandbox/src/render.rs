@@ -896,8 +896,12 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if !(1..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    let time = time.trim_end_matches('Z');
-    let time = time.split(['+', '.']).next().unwrap_or("0");
+    // ISO 8601 offsets: `Z`, `+hh:mm`, `-hh:mm`, `+hhmm`, `+hh` (the SDK's examples send `-06:00`).
+    let (time, offset) = match time.find(['Z', 'z', '+', '-']) {
+        Some(k) => (&time[..k], parse_offset(&time[k..])?),
+        None => (time, 0),
+    };
+    let time = time.split('.').next().unwrap_or("0");
     let mut tp = time.split(':');
     let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
     let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
@@ -913,7 +917,27 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se)
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Seconds east of UTC in `Z`, `+05:30`, `-0600`, `+01`.
+fn parse_offset(s: &str) -> Option<i64> {
+    let sign = match s.as_bytes().first()? {
+        b'Z' | b'z' if s.len() == 1 => return Some(0),
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i64 = digits[..2].parse().ok()?;
+    let m: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    if h > 23 || m > 59 || (s.len() == 6 && s.as_bytes()[3] != b':') {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60))
 }
 
 #[cfg(test)]
@@ -923,6 +947,13 @@ mod tests {
         assert_eq!(super::parse_date("2017-12-19T17:16:27Z"), Some(1_513_703_787));
         assert_eq!(crate::util::iso(super::parse_date("2024-02-29").unwrap()), "2024-02-29T00:00:00Z");
         assert_eq!(super::parse_date("nonsense"), None);
+        // The same instant with offsets: 17:16:27Z is 11:16:27 at -06:00 and 22:46:27 at +05:30.
+        assert_eq!(super::parse_date("2017-12-19T11:16:27-06:00"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T22:46:27+05:30"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T22:46:27.123+0530"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T18:16:27+01"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T17:16:27+25:00"), None);
+        assert_eq!(super::parse_date("2017-12-19T17:16:27+0a:00"), None);
         assert_eq!(super::parse_date("99999999999999999999-01-01"), None);
         assert_eq!(super::parse_date("9223372036854775807-01-01T99:00:00Z"), None);
     }

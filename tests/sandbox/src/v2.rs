@@ -26,23 +26,31 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["owners"]) => all_owners(app),
         ("GET", ["owners", "mine"]) => my_owner(app),
         ("GET", ["owners", "mine", "members"]) => my_owner_members(app),
+        ("GET", ["owners", "metrics"]) => owner_metrics(app, None),
+        ("GET", ["owners", id, "metrics"]) => owner_metrics(app, Some(id)),
         ("GET", ["owners", id]) => owner_by_id(app, id),
         ("GET", ["whoami"]) => whoami(app),
         ("GET", ["types", "indicatorTypes"]) => indicator_types(),
         ("GET", ["tags"]) => all_tags(app, req),
         ("GET", ["tags", name]) => tag_by_name(app, name),
+        ("GET", ["tags", name, "indicators"]) => list_indicators(app, req, None, Some(name)),
+        ("GET", ["tags", name, "indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?), Some(name)),
+        ("GET", ["tags", name, "groups"]) => list_groups(app, req, None, Some(name)),
+        ("GET", ["tags", name, "groups", branch]) => list_groups(app, req, Some(group_branch(branch)?), Some(name)),
         ("GET", ["securityLabels"]) => all_security_labels(app),
         ("GET", ["securityLabels", name]) => security_label_by_name(app, name),
-        ("GET", ["indicators"]) => list_indicators(app, req, None),
-        ("GET", ["indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?)),
+        ("GET", ["indicators"]) => list_indicators(app, req, None, None),
+        ("GET", ["indicators", "observed"]) => observed(app, req),
+        ("GET", ["indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?), None),
         ("POST", ["indicators", branch]) => create_indicator(app, req, ind_branch(branch)?),
         (_, ["indicators", branch, value, rest @ ..]) => indicator_item(app, req, ind_branch(branch)?, value, rest),
-        ("GET", ["groups"]) => list_groups(app, req, None),
-        ("GET", ["groups", branch]) => list_groups(app, req, Some(group_branch(branch)?)),
+        ("GET", ["groups"]) => list_groups(app, req, None, None),
+        ("GET", ["groups", branch]) => list_groups(app, req, Some(group_branch(branch)?), None),
         ("POST", ["groups", branch]) => create_group_v2(app, req, group_branch(branch)?),
         (_, ["groups", branch, id, rest @ ..]) => group_item(app, req, group_branch(branch)?, id, rest),
         (_, ["batch", ..]) => crate::batch::route(app, req, &seg[1..]),
         ("POST", ["exchange", "db", domain, dtype, key]) => datastore(app, req, domain, dtype, key),
+        (_, ["exchange", "spaces", element, rest @ ..]) => crate::spaces::route(app, req, element, rest),
         _ => Err(not_found(format!("No v2 endpoint {} {}", req.method, req.path))),
     }
 }
@@ -190,6 +198,22 @@ fn decorate(conn: &Connection, app: &App, v: &mut Value, kind: &str, id: i64, ow
     Ok(())
 }
 
+/// The item (alias `i` or `g`) carries the tag named by placeholder `?n`.
+fn tagged(alias: &str, n: usize) -> String {
+    format!("EXISTS (SELECT 1 FROM item_tags x JOIN tags t ON t.id = x.tag WHERE x.kind = '{alias}' AND x.item = {alias}.id AND t.name = ?{n})")
+}
+
+/// `modifiedSince=<date>`: only items modified at or after it (a number, so no placeholder is needed).
+fn modified_since(req: &Req, alias: &str) -> Res<String> {
+    match req.param("modifiedSince") {
+        None => Ok(String::new()),
+        Some(d) => {
+            let ts = parse_date(d).ok_or_else(|| bad(format!("Invalid modifiedSince: {}", d)))?;
+            Ok(format!(" AND {}.last_modified >= {}", alias, ts))
+        }
+    }
+}
+
 /// `filters=summary^bad,rating>2` with `orParams=true` for OR.
 fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
     let Some(f) = req.param("filters") else { return Ok(("1=1".into(), vec![])) };
@@ -198,8 +222,9 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
     for part in f.split(',').filter(|p| !p.trim().is_empty()) {
         let pos = part.find(['=', '<', '>', '^']).ok_or_else(|| bad(format!("Invalid filter: {}", part)))?;
         let (field, rest) = part.split_at(pos);
-        let op = &rest[..1];
-        let val = &rest[1..];
+        // Two-character operators first: `rating>=3` is `rating` `>=` `3`, not `rating` `>` `=3`.
+        let op_len = if rest.starts_with(">=") || rest.starts_with("<=") { 2 } else { 1 };
+        let (op, val) = rest.split_at(op_len);
         let a = if ind { "i" } else { "g" };
         let (col, numeric) = match field.trim().to_ascii_lowercase().as_str() {
             "summary" if ind => ("i.summary".to_string(), false),
@@ -207,12 +232,20 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
             "id" => (format!("{}.id", a), true),
             "rating" if ind => ("i.rating".to_string(), true),
             "confidence" if ind => ("i.confidence".to_string(), true),
+            "active" if ind => ("i.active".to_string(), true),
             "dateadded" => (format!("{}.date_added", a), true),
+            "eventdate" if !ind => ("g.event_date".to_string(), true),
             "tag" => ("@tag".to_string(), false),
             other => return Err(bad(format!("Invalid filter field: {}", other))),
         };
-        let v: Value = if col.ends_with("date_added") {
+        let v: Value = if col.ends_with("date_added") || col.ends_with("event_date") {
             json!(parse_date(val).ok_or_else(|| bad(format!("Invalid date in filter: {}", val)))?)
+        } else if col == "i.active" {
+            match val.trim().to_ascii_lowercase().as_str() {
+                "true" => json!(1),
+                "false" => json!(0),
+                _ => return Err(bad(format!("Invalid boolean in filter: {}", val))),
+            }
         } else if numeric {
             json!(val.trim().parse::<f64>().map_err(|_| bad(format!("Invalid number in filter: {}", val)))?)
         } else {
@@ -221,12 +254,14 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
         args.push(v);
         let ph = format!("?{}", args.len());
         let c = if col == "@tag" {
-            format!("EXISTS (SELECT 1 FROM item_tags x JOIN tags t ON t.id = x.tag WHERE x.kind = '{}' AND x.item = {}.id AND t.name = {})", a, a, ph)
+            tagged(a, args.len())
         } else {
             match op {
                 "=" => format!("{} = {}{}", col, ph, if numeric { "" } else { " COLLATE NOCASE" }),
                 "<" => format!("{} < {}", col, ph),
                 ">" => format!("{} > {}", col, ph),
+                "<=" => format!("{} <= {}", col, ph),
+                ">=" => format!("{} >= {}", col, ph),
                 _ => format!("substr(lower({}), 1, length({})) = lower({})", col, ph, ph),
             }
         };
@@ -239,15 +274,19 @@ fn filters(req: &Req, ind: bool) -> Res<(String, Vec<Value>)> {
     Ok((format!("({})", conds.join(join)), args))
 }
 
-fn list_indicators(app: &App, req: &Req, t: Option<&'static IndType>) -> Res<Resp> {
+fn list_indicators(app: &App, req: &Req, t: Option<&'static IndType>, tag: Option<&str>) -> Res<Resp> {
     let (start, limit) = page(req)?;
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let (fc, mut args) = filters(req, true)?;
-    let mut cond = format!("i.owner_id = {} AND {}", owner.id, fc);
+    let mut cond = format!("i.owner_id = {} AND {}{}", owner.id, fc, modified_since(req, "i")?);
     if let Some(t) = t {
         args.push(json!(t.name));
         cond = format!("{} AND i.type = ?{}", cond, args.len());
+    }
+    if let Some(tag) = tag {
+        args.push(json!(tag));
+        cond = format!("{} AND {}", cond, tagged("i", args.len()));
     }
     let total: i64 = conn
         .prepare(&format!("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE {}", cond))?
@@ -264,15 +303,19 @@ fn list_indicators(app: &App, req: &Req, t: Option<&'static IndType>) -> Res<Res
     Ok(ok_data(list_env(start, total as usize, key, items)))
 }
 
-fn list_groups(app: &App, req: &Req, t: Option<&'static GroupType>) -> Res<Resp> {
+fn list_groups(app: &App, req: &Req, t: Option<&'static GroupType>, tag: Option<&str>) -> Res<Resp> {
     let (start, limit) = page(req)?;
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let (fc, mut args) = filters(req, false)?;
-    let mut cond = format!("g.owner_id = {} AND {}", owner.id, fc);
+    let mut cond = format!("g.owner_id = {} AND {}{}", owner.id, fc, modified_since(req, "g")?);
     if let Some(t) = t {
         args.push(json!(t.name));
         cond = format!("{} AND g.type = ?{}", cond, args.len());
+    }
+    if let Some(tag) = tag {
+        args.push(json!(tag));
+        cond = format!("{} AND {}", cond, tagged("g", args.len()));
     }
     let total: i64 = conn
         .prepare(&format!("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE {}", cond))?
@@ -839,4 +882,66 @@ fn es_match(q: &Value, doc: &Value) -> Res<bool> {
         }
         other => Err(bad(format!("Unsupported query type: {}", other))),
     }
+}
+
+/// Owner metrics (v2 Owners, "Retrieve Owner Metrics"): one `ownerMetric` per owner,
+/// counted from the database for today. `/v2/owners/metrics` (every owner) is named by
+/// ThreatConnect's list of v2 endpoints without an example; its entries also say whose they are.
+fn owner_metrics(app: &App, id: Option<&str>) -> Res<Resp> {
+    let conn = app.db();
+    let all = owners(&conn)?;
+    let chosen: Vec<_> = match id {
+        Some(id) => vec![all.into_iter().find(|o| o.id.to_string() == id).ok_or_else(|| not_found(format!("Owner not found: {}", id)))?],
+        None => all,
+    };
+    let today = iso(now_s())[..10].to_string();
+    let mut out = vec![];
+    for o in &chosen {
+        let count = |sql: &str| -> Res<i64> { Ok(conn.query_row(sql, [o.id], |r| r.get(0))?) };
+        let mut m = json!({"metricDate": today,
+            "totalIndicator": count("SELECT COUNT(*) FROM indicators WHERE owner_id = ?1")?,
+            "totalGroup": count("SELECT COUNT(*) FROM groups_ WHERE owner_id = ?1")?,
+            "totalTag": count("SELECT COUNT(DISTINCT x.tag) FROM item_tags x LEFT JOIN indicators i ON x.kind = 'i' AND i.id = x.item LEFT JOIN groups_ g ON x.kind = 'g' AND g.id = x.item WHERE COALESCE(i.owner_id, g.owner_id) = ?1")?,
+            "totalFalsePositive": count("SELECT COUNT(*) FROM false_positives f JOIN indicators i ON i.id = f.ind WHERE i.owner_id = ?1")?,
+            "averageIndicatorRating": conn.query_row("SELECT COALESCE(AVG(rating), 0) FROM indicators WHERE owner_id = ?1 AND rating IS NOT NULL", [o.id], |r| r.get::<_, f64>(0))?,
+            "averageIndicatorConfidence": conn.query_row("SELECT COALESCE(AVG(confidence), 0) FROM indicators WHERE owner_id = ?1 AND confidence IS NOT NULL", [o.id], |r| r.get::<_, f64>(0))?});
+        for (key, t) in [("totalHost", "Host"), ("totalAddress", "Address"), ("totalEmailAddress", "EmailAddress"), ("totalFile", "File"), ("totalUrl", "URL")] {
+            m[key] = json!(conn.query_row("SELECT COUNT(*) FROM indicators WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
+        }
+        for (key, t) in [("totalThreat", "Threat"), ("totalIncident", "Incident"), ("totalEmail", "Email"), ("totalCampaign", "Campaign"),
+            ("totalAdversary", "Adversary"), ("totalSignature", "Signature"), ("totalDocument", "Document")] {
+            m[key] = json!(conn.query_row("SELECT COUNT(*) FROM groups_ WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
+        }
+        if id.is_none() {
+            m["ownerId"] = json!(o.id);
+            m["ownerName"] = json!(o.name);
+        }
+        out.push(m);
+    }
+    Ok(ok_data(json!({"resultCount": out.len(), "ownerMetric": out})))
+}
+
+/// `GET /v2/indicators/observed[?dateObserved=]` (v2 Indicators, "Retrieve Observed Indicators"):
+/// indicators with observations on or after the date, with this user's share.
+fn observed(app: &App, req: &Req) -> Res<Resp> {
+    let since = match req.param("dateObserved") {
+        Some(d) => parse_date(d).ok_or_else(|| bad(format!("Invalid dateObserved: {}", d)))?,
+        None => 0,
+    };
+    let conn = app.db();
+    let mut st = conn.prepare(
+        "SELECT i.summary, SUM(b.count), MAX(b.date), SUM(CASE WHEN b.mine = 1 THEN b.count ELSE 0 END), MAX(CASE WHEN b.mine = 1 THEN b.date END)
+         FROM observations b JOIN indicators i ON i.id = b.ind WHERE b.date >= ?1 GROUP BY i.id ORDER BY MAX(b.date) DESC, i.id",
+    )?;
+    let rows = st.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<i64>>(4)?)))?;
+    let mut out = vec![];
+    for row in rows {
+        let (summary, count, last, mine, mine_last) = row?;
+        let users = match mine_last {
+            Some(l) if mine > 0 => json!([{"userName": app.cfg.access_id, "userLastObservedDate": iso(l), "count": mine}]),
+            _ => json!([]),
+        };
+        out.push(json!({"summary": summary, "observationCount": count, "lastObserved": iso(last), "userObservedList": users}));
+    }
+    Ok(ok_data(json!({"resultCount": out.len(), "indicator": out})))
 }

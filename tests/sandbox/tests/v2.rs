@@ -201,3 +201,72 @@ fn datastore_records_and_search() {
     assert_eq!(ds("FROB", "/api/v2/exchange/db/local/pivotnotes/1", None).status, 400);
     assert_eq!(ds("GET", "/api/v2/exchange/db/local/pivotnotes/_search", Some(json!({"query": {"fuzzy_wuzzy": {}}}))).status, 400);
 }
+
+#[test]
+fn filters_two_character_operators_booleans_event_dates_and_modified_since() {
+    let sb = Sandbox::start(&[]);
+    for (name, rating) in [("ge-two.example", 2), ("ge-three.example", 3), ("ge-four.example", 4)] {
+        let r = sb.hmac("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})));
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let names = |filter: &str| -> Vec<String> {
+        let r = sb.get(&format!("/api/v2/indicators/hosts?filters={}", enc(filter)));
+        assert_eq!(r.status, 200, "{filter}: {}", r.text());
+        let mut n: Vec<String> = list(&r.json(), "host").iter().map(|h| h["summary"].as_str().unwrap().to_string()).collect();
+        n.sort();
+        n
+    };
+    // `rating>=3` is rating, >=, 3 (not rating, >, "=3").
+    assert_eq!(names("summary^ge-,rating>=3"), ["ge-four.example", "ge-three.example"]);
+    assert_eq!(names("summary^ge-,rating<=3"), ["ge-three.example", "ge-two.example"]);
+    assert_eq!(names("summary^ge-,rating>3"), ["ge-four.example"]);
+    // `active` (documented boolean filter).
+    assert_eq!(names("summary^ge-,active=true").len(), 3);
+    assert!(names("summary^ge-,active=false").is_empty());
+    assert_eq!(sb.get(&format!("/api/v2/indicators/hosts?filters={}", enc("active=maybe"))).status, 400);
+
+    // A group's eventDate given with an offset is kept (as the instant it names), and filters.
+    let r = sb.hmac("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Offset incident", "eventDate": "2021-03-04T22:30:00-06:00", "ownerName": "Demo Org"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["data"]["id"].as_i64().unwrap();
+    let g = sb.get(&format!("/api/v3/groups/{id}")).json();
+    assert_eq!(g["data"]["eventDate"], "2021-03-05T04:30:00Z");
+    let f = sb.get(&format!("/api/v2/groups/incidents?filters={}", enc("eventDate>2021-03-05T04:00:00Z,eventDate<2021-03-05T05:00:00Z"))).json();
+    let ids: Vec<i64> = list(&f, "incident").iter().map(|g| g["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [id]);
+
+    // dateObserved with an offset, as the SDK's examples send it: accepted, and `+hh:mm` is not UTC.
+    let obs = |d: &str| sb.hmac("POST", "/api/v2/indicators/hosts/ge-two.example/observations", Some(&json!({"count": 1, "dateObserved": d})));
+    assert_eq!(obs("2022-04-05T01:00:00+05:30").status, 200);
+    let c = sb.get("/api/v2/indicators/hosts/ge-two.example/observationCount").json();
+    assert_eq!(c["data"]["observationCount"]["lastObserved"], "2022-04-04T19:30:00Z");
+    assert_eq!(obs("2022-04-05T01:00:00-06:00").status, 200);
+    let c = sb.get("/api/v2/indicators/hosts/ge-two.example/observationCount").json();
+    assert_eq!(c["data"]["observationCount"]["lastObserved"], "2022-04-05T07:00:00Z");
+
+    // modifiedSince: nothing modified before it.
+    let all = sb.get("/api/v2/indicators/hosts?resultLimit=10000").json();
+    let total = list(&all, "host").len();
+    let recent = sb.get(&format!("/api/v2/indicators/hosts?resultLimit=10000&modifiedSince={}", enc(&iso_now_minus(120)))).json();
+    let mut recent: Vec<String> = list(&recent, "host").iter().map(|h| h["summary"].as_str().unwrap().to_string()).collect();
+    recent.sort();
+    assert_eq!(recent, ["ge-four.example", "ge-three.example", "ge-two.example"], "of {total} hosts, only those created by this test");
+    assert_eq!(sb.get("/api/v2/indicators/hosts?modifiedSince=yesterday").status, 400);
+}
+
+/// Now minus `secs`, as ISO 8601 UTC (computed without the sandbox's own date code).
+fn iso_now_minus(secs: i64) -> String {
+    let t = now_s() - secs;
+    let (days, rem) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // civil_from_days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}

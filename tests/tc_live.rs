@@ -1,0 +1,151 @@
+//! Live: each typed call of `src/tc/calls.rs` (and the pager, filters, dates)
+//! sends the client's own request to the sandbox (tests/sandbox, written from the
+//! documented shapes, independently of the client) and checks the decoded values
+//! against values pinned here: the demo seed (tests/sandbox/README.md) or what
+//! the test itself wrote earlier (a write shows in a later read).
+
+#![cfg(feature = "native")]
+
+use pivot::tc::v2::{self, Filter, ItemRef, ListOptions, Op};
+use pivot::tc::v3;
+use pivot::tc::*;
+use serde_json::json;
+
+const ID: &str = "live-test";
+const KEY: &str = "live-test-secret";
+
+mod support;
+use support::{run, Sandbox};
+
+fn start(name: &str) -> (Sandbox, Client<pivot::tc::native::NativeTransport>) {
+    let sb = support::start(name, "demo", ID, KEY);
+    let c = support::hmac_client(&sb);
+    (sb, c)
+}
+
+fn host(name: &str) -> ItemRef {
+    ItemRef::indicator(&IndicatorType::Host, name).unwrap()
+}
+
+#[test]
+fn who_owners_members_metrics_types_labels_tags() {
+    let (_sb, c) = start("live-who");
+    let me = run(c.whoami()).unwrap();
+    assert_eq!((me.user_name.as_str(), me.first_name.as_deref(), me.last_name.as_deref()), (ID, Some("Pivot"), Some("Developer")));
+
+    let owners = run(c.owners()).unwrap();
+    let got: Vec<(i64, &str, Option<&str>)> = owners.iter().map(|o| (o.id, o.name.as_str(), o.kind.as_deref())).collect();
+    assert_eq!(got, [(1, "Demo Org", Some("Organization")), (2, "Common Community", Some("Community")), (3, "Threat Feed", Some("Source"))]);
+    let mine = run(c.my_owner()).unwrap();
+    assert_eq!((mine.id, mine.name.as_str()), (1, "Demo Org"));
+    let members: Vec<String> = run(c.my_members()).unwrap().into_iter().map(|u| u.user_name).collect();
+    assert_eq!(members, [ID, "analyst@demo.example"]);
+
+    // Indicator types: base types and the seed's custom Hashtag, with its branch.
+    let types = run(c.indicator_types()).unwrap();
+    assert_eq!(types.len(), 11);
+    let hashtag = types.iter().find(|t| t.is(&IndicatorType::Custom("hashtag".into()))).unwrap();
+    assert_eq!((hashtag.api_branch.as_str(), hashtag.api_entity.as_str(), hashtag.custom), ("hashtags", "hashtag", true));
+    assert_eq!(hashtag.value_labels(), ["Hashtag"]);
+
+    let amber = run(c.security_label("TLP:AMBER")).unwrap();
+    // v2 labels have a name, a description and a date (no colour, as documented).
+    assert_eq!(amber.name, "TLP:AMBER");
+    assert!(amber.description.as_deref().unwrap().starts_with("This security label is used for information that requires support"), "{:?}", amber.description);
+    assert_eq!(run(c.security_label("TLP:NOPE")).unwrap_err().status(), Some(404));
+
+    let tag = run(c.tag("APT Demo Bear")).unwrap();
+    assert_eq!(tag.name, "APT Demo Bear");
+    // Tag lookups: a tag put on a new host and a new incident is found under both.
+    let h = run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": "tagged.example", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Indicator::read)).unwrap();
+    let g = run(c.v3_one(v3::create(v3::Collection::Groups, None, &json!({"type": "Incident", "name": "Tagged incident", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Group::read)).unwrap();
+    let inds = run(c.tagged_indicators("Live Tag", None, &ListOptions::default())).unwrap();
+    assert_eq!((inds.result_count, inds.items.iter().map(|i| i.id).collect::<Vec<_>>()), (Some(1), vec![h.id]));
+    assert_eq!(run(c.tagged_indicators("Live Tag", Some("hosts"), &ListOptions::default())).unwrap().items[0].summary, "tagged.example");
+    assert!(run(c.tagged_indicators("Live Tag", Some("addresses"), &ListOptions::default())).unwrap().items.is_empty());
+    let groups = run(c.tagged_groups("Live Tag", Some(GroupType::Incident), &ListOptions::default())).unwrap();
+    assert_eq!(groups.items.iter().map(|g| (g.id, g.name.as_str())).collect::<Vec<_>>(), [(g.id, "Tagged incident")]);
+    assert!(run(c.tagged_groups("Live Tag", Some(GroupType::Adversary), &ListOptions::default())).unwrap().items.is_empty());
+
+    // Owner metrics: the host and the incident above are counted in a later read.
+    let before = run(c.owner_metrics(Some(2))).unwrap();
+    assert_eq!(before.len(), 1);
+    let m = &run(c.owner_metrics(Some(1))).unwrap()[0];
+    let all = run(c.owner_metrics(None)).unwrap();
+    assert_eq!(all.len(), 3, "one entry per owner");
+    assert_eq!(all[0].total_indicator, m.total_indicator);
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": "counted.example", "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+    let after = &run(c.owner_metrics(Some(1))).unwrap()[0];
+    assert_eq!(after.total_indicator.unwrap(), m.total_indicator.unwrap() + 1);
+    assert_eq!(after.raw["totalHost"].as_i64().unwrap(), m.raw["totalHost"].as_i64().unwrap() + 1);
+    assert_eq!(after.metric_date.len(), 10, "a date: {}", after.metric_date);
+    assert_eq!(run(c.owner_metrics(Some(99))).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn observations_with_offsets_observed_dns_and_paging() {
+    let (_sb, c) = start("live-obs");
+    let item = host("bad.example.com");
+    // An observation dated with an offset, as the SDK's examples send it; read back in UTC.
+    run(c.add_observation(&item, 3, Some("2031-01-02T01:30:00+05:30"))).unwrap();
+    let list = run(c.observations(&item, None)).unwrap();
+    assert_eq!((list[0].count, list[0].date_observed.as_deref()), (3, Some("2031-01-01T20:00:00Z")));
+    let n = run(c.observation_count(&item, None)).unwrap();
+    assert_eq!((n.count, n.last_observed.as_deref()), (15 + 3, Some("2031-01-01T20:00:00Z")), "the seed's 15 and these 3");
+    run(c.add_observation(&item, 1, Some("2031-01-02T01:30:00-06:00"))).unwrap();
+    let observed = run(c.observed(Some("2031-01-01"))).unwrap();
+    assert_eq!(observed.iter().map(|o| (o.summary.as_str(), o.observation_count, o.last_observed.as_deref())).collect::<Vec<_>>(),
+        [("bad.example.com", 4, Some("2031-01-02T07:30:00Z"))]);
+
+    // DNS: the seed's host resolved to 203.0.113.66, and back.
+    let dns = run(c.dns_resolutions(&item, None)).unwrap();
+    assert!(dns.iter().any(|d| d.resolution_date.is_some() && d.resolved.iter().any(|a| a.summary == "203.0.113.66" && a.indicator_type == IndicatorType::Address)));
+    let back = run(c.dns_resolutions(&ItemRef::indicator(&IndicatorType::Address, "203.0.113.66").unwrap(), None)).unwrap();
+    assert!(back.iter().any(|d| d.resolved.iter().any(|h| h.summary == "bad.example.com")));
+
+    // The v2 pager over a filtered list, two per page: every match once, as a direct count says.
+    for (name, rating) in [("p1.example", 1.0), ("p3.example", 3.0), ("p4.example", 4.0), ("p5.example", 5.0), ("p5b.example", 5.0)] {
+        run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+    }
+    let opts = ListOptions { result_limit: Some(2), filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Geq, "3")], ..Default::default() };
+    let mut names: Vec<String> = run(c.v2_pager(opts, "host", Indicator::read, |o| v2::indicators(Some("hosts"), o)).collect_all()).unwrap().into_iter().map(|i| i.summary).collect();
+    names.sort();
+    assert_eq!(names, ["p3.example", "p4.example", "p5.example", "p5b.example"]);
+    let leq = ListOptions { filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Leq, "3")], ..Default::default() };
+    let mut low: Vec<String> = run(c.v2_list(v2::indicators(Some("hosts"), &leq), "host", Indicator::read)).unwrap().items.into_iter().map(|i| i.summary).collect();
+    low.sort();
+    assert_eq!(low, ["p1.example", "p3.example"]);
+    // modifiedSince: a date after every write of this test leaves nothing.
+    let later = ListOptions { modified_since: Some("2099-01-01T00:00:00-06:00".into()), ..Default::default() };
+    assert!(run(c.v2_list(v2::indicators(Some("hosts"), &later), "host", Indicator::read)).unwrap().items.is_empty());
+}
+
+#[test]
+fn space_element_state_files_and_job() {
+    let (_sb, c) = start("live-spaces");
+    assert_eq!(run(c.space_state("41")).unwrap(), json!({}), "nothing saved yet");
+    let state = json!({"pivot": {"v": 1, "assocFilter": "evil", "collapsed": ["whois"]}});
+    run(c.save_space_state("41", &state)).unwrap();
+    assert_eq!(run(c.space_state("41")).unwrap(), state);
+    assert_eq!(run(c.space_state("42")).unwrap(), json!({}), "per element");
+    run(c.save_space_file("41", "notes.txt", b"hello".to_vec(), "text/plain")).unwrap();
+    assert_eq!(run(c.space_file("41", "notes.txt")).unwrap(), b"hello");
+    assert_eq!(run(c.space_file("41", "other.txt")).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.space_job("41")).unwrap(), serde_json::Value::Null);
+    run(c.v2_ok(v2::manual(Method::Post, &["v2", "exchange", "spaces", "41", "job"], &[]).json(&json!({"schedule": "daily"})))).unwrap();
+    assert_eq!(run(c.space_job("41")).unwrap(), json!({"schedule": "daily"}));
+}
+
+#[test]
+fn version_1_batch_file_is_a_json_array_of_indicators() {
+    let (_sb, c) = start("live-batch-v1");
+    // The V1 Batch API page's indicator fields: summary, type, rating, confidence, description.
+    let file = json!([
+        {"summary": "v1-one.example", "type": "Host", "rating": 3, "confidence": 60, "description": "from a V1 file"},
+        {"summary": "198.51.100.200", "type": "Address"}
+    ]);
+    let out = run(batch::run_batch(&c, &v2::BatchConfig::create("Demo Org"), &file, 30)).unwrap();
+    assert_eq!((out.status.success_count, out.status.error_count), (2, 0), "{:?}", out.errors);
+    let h = run(c.v2_one(v2::item(&host("v1-one.example"), None), "host", Indicator::read)).unwrap();
+    assert_eq!((h.rating, h.confidence, h.description.as_deref()), (Some(3.0), Some(60.0), Some("from a V1 file")));
+}
