@@ -269,11 +269,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
 
     // A failure (a damaged package in the source datastore): exit 1, mail on failure.
     let rec = json!({"groupId": 99, "groupXid": "pivot:x", "contentHash": "sha256:00", "sourceOwner": "Demo Org", "package": "{not json"});
-    futures::executor::block_on(
-        pivot::tc::Client::new(NativeTransport::new(&src.origin), "/api", pivot::tc::Credentials::hmac(src.id, src.key), Box::new(pivot::tc::native::system_clock))
-            .json(pivot::tc::v2::datastore("organization", "pivot-share", "99", pivot::tc::Method::Post, Some(&rec))),
-    )
-    .unwrap();
+    put_published(&src, "99", &rec);
     let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--notify-email", "soc@example.org", "--smtp-port", &port]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("skipped 1, failed 1"), "{}", stdout(&o));
@@ -506,6 +502,17 @@ fn import_shows_names_from_the_package_escaped_and_json_keeps_them() {
     assert_eq!(v["groupName"], json!("Invoice\u{202E}fdp.exe\nFAKE: import complete"));
 }
 
+/// A published record written by hand into the source's datastore (as another publisher
+/// could leave it): the package record and its head (the same fields, no file).
+fn put_published(src: &Sandbox, id: &str, rec: &serde_json::Value) {
+    let source = support::hmac_client(src);
+    let mut head = rec.clone();
+    head.as_object_mut().unwrap().remove("package");
+    for (t, body) in [(pivot::share::exec::PUBLISHED_TYPE, rec), (pivot::share::exec::HEADS_TYPE, &head)] {
+        futures::executor::block_on(source.json(pivot::tc::v2::datastore("organization", t, id, pivot::tc::Method::Post, Some(body)))).unwrap();
+    }
+}
+
 #[test]
 fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     let src = start("escape-pull", "demo");
@@ -514,11 +521,7 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     // A record in the source's datastore, as another publisher could leave it.
     let rec = json!({"groupId": 77, "groupType": "Incident", "groupName": "Op\u{1B}[2J\u{202E}Night", "groupXid": "pivot:y",
         "contentHash": "sha256:01", "sourceOwner": "Other\u{202E}Org\nOK: nothing failed", "package": "{}"});
-    futures::executor::block_on(
-        pivot::tc::Client::new(NativeTransport::new(&src.origin), "/api", pivot::tc::Credentials::hmac(src.id, src.key), Box::new(pivot::tc::native::system_clock))
-            .json(pivot::tc::v2::datastore("organization", "pivot-share", "77", pivot::tc::Method::Post, Some(&rec))),
-    )
-    .unwrap();
+    put_published(&src, "77", &rec);
     let pull = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--log-level", "info"];
     let port = port.to_string();
     // The owner names the mail's subject: escaped there too, never stripped.

@@ -73,7 +73,9 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let listed = run(exec::list_published(&s)).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].group_id, listed[0].content_hash.as_str()), (9, pkg.header.content_hash.as_str()));
-    assert_eq!(validate(listed[0].package.as_bytes()).unwrap(), pkg, "the stored package is the returned one");
+    let stored = run(exec::published_package(&s, 9)).unwrap().expect("the package record");
+    assert_eq!(validate(stored.as_bytes()).unwrap(), pkg, "the stored package is the returned one");
+    assert_eq!(listed[0].size, stored.len());
     // The wrong type, or another owner's name, is refused.
     assert!(matches!(run(exec::publish(&s, GroupType::Campaign, 9, &opts())), Err(ExecError::Invalid(_))));
     let other = PublishOptions { owner: "Other Org".into(), ..opts() };
@@ -112,10 +114,14 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_eq!((r2.plan.groups_to_overwrite.len(), r2.plan.indicators_to_overwrite.len()), (3, 37));
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
 
-    // The imported hash is recorded: a pull skips the unchanged package.
+    // The imported hash is recorded: a pull skips the unchanged package, reading only the
+    // heads from the source (the package itself is never downloaded).
     let popts = PullOptions { now: system_clock(), run_id: "test-a".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    clear_requests(&src);
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
+    let source_reads: Vec<String> = requests(&src).iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
+    assert_eq!(source_reads, ["/api/v2/exchange/db/organization/pivot-share-heads/_search"], "an unchanged package is not downloaded");
 
     // A change in the source (a new tag on one indicator, one indicator no longer
     // associated) does not travel until the group is published again.
@@ -136,8 +142,11 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_ne!(pkg2.header.content_hash, pkg.header.content_hash);
     assert_eq!(pkg2.batch.indicator.len(), 36);
     let log: RefCell<Vec<String>> = RefCell::new(vec![]);
+    clear_requests(&src);
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|l, m| log.borrow_mut().push(format!("{} {m}", l.as_str())))).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_imported, sum.packages_failed), (1, 1, 0), "{sum:#?}");
+    let fetched = requests(&src).iter().filter(|r| r["path"] == "/api/v2/exchange/db/organization/pivot-share/9").count();
+    assert_eq!(fetched, 1, "a changed package is downloaded once");
     assert_eq!(sum.items_updated, 3 + 36);
     let report = sum.packages[0].report.as_ref().unwrap();
     assert_eq!(report.plan.associations_to_remove.len(), 1, "{:?}", report.plan.associations_to_remove);
@@ -183,6 +192,16 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_seen, 0);
     assert_no_duplicates_nothing_missing(&t, &pkg2, &[]);
+}
+
+/// Writes a published record by hand (as someone with access to the source's datastore
+/// could): the package record, and its head without the file.
+fn put_published(s: &Client<NativeTransport>, id: &str, rec: &Value) {
+    let ds = |t: &str, body: &Value| pivot::tc::v2::datastore("organization", t, id, pivot::tc::Method::Post, Some(body));
+    run(s.json(ds(exec::PUBLISHED_TYPE, rec))).unwrap();
+    let mut head = rec.clone();
+    head.as_object_mut().unwrap().remove("package");
+    run(s.json(ds(exec::HEADS_TYPE, &head))).unwrap();
 }
 
 /// The package with `f` applied to its body and the hash recomputed (a publisher
@@ -421,7 +440,7 @@ fn pull_reports_a_refused_package_and_goes_on() {
     bad["batch"]["indicator"][0]["description"] = json!("changed after publishing");
     let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
         "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
-    run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, "10", pivot::tc::Method::Post, Some(&rec)))).unwrap();
+    put_published(&s, "10", &rec);
     let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
     let dry = PullOptions { dry_run: true, ..popts.clone() };
     clear_requests(&tgt);
@@ -497,7 +516,7 @@ fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
     let store = |id: &str, pkg: &SharePackage, record_hash: &str, record_owner: &str| {
         let rec = json!({"groupId": id.parse::<u64>().unwrap(), "groupType": "Incident", "groupName": "forged", "groupXid": pkg.header.group.xid,
             "contentHash": record_hash, "sourceOwner": record_owner, "package": String::from_utf8(pkg.to_bytes()).unwrap()});
-        run(s.json(pivot::tc::v2::datastore("organization", exec::PUBLISHED_TYPE, id, pivot::tc::Method::Post, Some(&rec)))).unwrap();
+        put_published(&s, id, &rec);
     };
     let other_instance = reissue(&genuine, "someone-elses-instance", OWNER);
     store("101", &other_instance, &other_instance.header.content_hash, OWNER);

@@ -5,6 +5,8 @@
 //! Datastore records (organization domain, `POST /v2/exchange/db/organization/{type}/{id}`):
 //! - source, [`PUBLISHED_TYPE`], id = source group id: the published package (as a
 //!   canonical JSON string under `package`) with its hash and header fields;
+//! - source, [`HEADS_TYPE`], id = source group id: the same fields without the package,
+//!   which a pull lists (it fetches a package only when its hash is new);
 //! - target, [`IMPORTS_TYPE`], id = [`import_record_id`] (target owner, source instance,
 //!   source group xid): content hash, completeness, what the import brought (associations,
 //!   labels) and batch jobs left running;
@@ -25,7 +27,7 @@ mod time;
 pub use import::{import, import_package, import_record, import_record_id, import_records, ImportOptions, ImportReport, JobReport, Step};
 pub use crate::share::plan::ImportRecord;
 pub use lease::{lease_record_id, Lease, DEFAULT_LEASE_SECS, LEASE_TYPE};
-pub use publish::{list_published, publish, snapshot_group, store_published, unpublish, PublishedRecord};
+pub use publish::{list_published, publish, published_package, snapshot_group, store_published, unpublish, PublishedRecord};
 pub use pull::{failure_message, pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
 pub use time::{civil_from_days, days_from_civil, rfc3339};
 
@@ -35,6 +37,9 @@ use std::fmt;
 
 /// Datastore type of published packages (source instance).
 pub const PUBLISHED_TYPE: &str = "pivot-share";
+/// Datastore type of the published packages' heads (source instance): the header's fields
+/// without the file, what a pull lists.
+pub const HEADS_TYPE: &str = "pivot-share-heads";
 /// Datastore type of import records (target instance).
 pub const IMPORTS_TYPE: &str = "pivot-share-imports";
 /// Datastore domain used for all records.

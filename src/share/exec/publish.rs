@@ -1,8 +1,8 @@
 //! The source side: snapshot a group, store it as its `pivot-share` datastore record, unpublish, list.
 
-use super::datastore::{ds_all, ds_delete, ds_put};
+use super::datastore::{ds_all, ds_delete, ds_get, ds_put};
 use super::read::{v3_all, with_fields};
-use super::{ExecError, ITEM_FIELDS, PUBLISHED_TYPE, RESULT_LIMIT};
+use super::{ExecError, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE, RESULT_LIMIT};
 use crate::share::json::{self as sj, text};
 use crate::share::package::SharePackage;
 use crate::share::snapshot::{snapshot_report, PublishOptions, Withheld};
@@ -13,7 +13,8 @@ use crate::tc::{Client, Transport};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// A published package as listed from the source's datastore.
+/// A published package as listed from the source's datastore: its head record (the
+/// header's fields, without the package file).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishedRecord {
@@ -29,9 +30,6 @@ pub struct PublishedRecord {
     pub source_owner: String,
     /// Size of the package file in bytes.
     pub size: usize,
-    /// The package file (canonical JSON), to be validated before use.
-    #[serde(skip)]
-    pub package: String,
 }
 
 /// Reads the group, its associated groups and its indicators (three requests,
@@ -67,20 +65,32 @@ pub async fn snapshot_group<T: Transport>(
     Ok(snapshot_report(&group, &ag?, &ai?, &o)?)
 }
 
-/// Stores (or replaces) the package as the group's record in the source's organization datastore.
+/// Stores (or replaces) the package in the source's organization datastore: the package
+/// record (the file, under `package`) first, then its small head record, which is what a
+/// pull lists; a pull fetches a package only when its head names a content hash it has not
+/// imported yet. A head written before its package would point at nothing, so it comes last.
 pub async fn store_published<T: Transport>(client: &Client<T>, pkg: &SharePackage) -> Result<(), ExecError> {
     let h = &pkg.header;
     let bytes = pkg.to_bytes();
-    let record = json!({
+    let head = json!({
         "format": crate::share::FORMAT, "version": h.version,
         "groupId": h.group.id, "groupType": h.group.group_type, "groupName": h.group.name, "groupXid": h.group.xid,
         "contentHash": h.content_hash, "publishedAt": h.published_at,
         "sourceInstance": h.source.instance_id, "sourceOwner": h.source.owner,
         "size": bytes.len(),
-        "package": String::from_utf8_lossy(&bytes),
     });
-    ds_put(client, PUBLISHED_TYPE, &h.group.id.to_string(), &record).await?;
+    let id = h.group.id.to_string();
+    let mut record = head.clone();
+    record["package"] = json!(String::from_utf8_lossy(&bytes));
+    ds_put(client, PUBLISHED_TYPE, &id, &record).await?;
+    ds_put(client, HEADS_TYPE, &id, &head).await?;
     Ok(())
+}
+
+/// The package file of a published group, as stored (`None`: not published). Validate it before use.
+pub async fn published_package<T: Transport>(client: &Client<T>, group_id: u64) -> Result<Option<String>, ExecError> {
+    let rec = ds_get(client, PUBLISHED_TYPE, &group_id.to_string()).await?;
+    Ok(rec.and_then(|r| r.get("package").and_then(Value::as_str).map(str::to_string)))
 }
 
 /// Publish: snapshot the group ([`snapshot_group`]) and store the package
@@ -97,20 +107,23 @@ pub async fn publish<T: Transport>(
     Ok((pkg, withheld))
 }
 
-/// Removes the group's published record (`false`: there was none). Data already
-/// imported elsewhere stays there.
+/// Removes the group's published records, head first (`false`: there were none). Data
+/// already imported elsewhere stays there.
 pub async fn unpublish<T: Transport>(client: &Client<T>, group_id: u64) -> Result<bool, ExecError> {
-    Ok(ds_delete(client, PUBLISHED_TYPE, &group_id.to_string()).await?)
+    let id = group_id.to_string();
+    let head = ds_delete(client, HEADS_TYPE, &id).await?;
+    let package = ds_delete(client, PUBLISHED_TYPE, &id).await?;
+    Ok(head || package)
 }
 
-/// Every published package of the source's organization datastore.
+/// Every published package of the source's organization datastore, from the head records
+/// (a few hundred bytes each: listing never downloads a package).
 pub async fn list_published<T: Transport>(client: &Client<T>) -> Result<Vec<PublishedRecord>, ExecError> {
-    let records = ds_all(client, PUBLISHED_TYPE, 20).await?;
+    let records = ds_all(client, HEADS_TYPE, 100).await?;
     Ok(records
         .into_iter()
         .map(|(id, s)| {
             let t = |k: &str| text(&s, k).unwrap_or_default().to_string();
-            let package = s.get("package").and_then(Value::as_str).unwrap_or_default().to_string();
             PublishedRecord {
                 group_id: sj::id(&s, "groupId").unwrap_or(0),
                 group_type: t("groupType"),
@@ -120,8 +133,7 @@ pub async fn list_published<T: Transport>(client: &Client<T>) -> Result<Vec<Publ
                 published_at: t("publishedAt"),
                 source_instance: t("sourceInstance"),
                 source_owner: t("sourceOwner"),
-                size: package.len(),
-                package,
+                size: sj::id(&s, "size").unwrap_or(0) as usize,
                 id,
             }
         })

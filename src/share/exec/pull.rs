@@ -4,7 +4,7 @@ use super::datastore::ds_all;
 use super::import::{import_package, import_record_id, ImportOptions, ImportReport, Step};
 use crate::share::plan::ImportRecord;
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
-use super::publish::{list_published, PublishedRecord};
+use super::publish::{list_published, published_package, PublishedRecord};
 use super::{ExecError, IMPORTS_TYPE};
 use crate::share::package::validate;
 use crate::share::verify::Difference;
@@ -237,11 +237,17 @@ async fn pull_locked<S: Transport, T: Transport>(
                 continue;
             }
         }
-        let pkg = match validate(rec.package.as_bytes()) {
+        // Only now the package itself (the listing read the small heads only).
+        let fetched = match published_package(source, rec.group_id).await {
+            Ok(Some(text)) => validate(text.as_bytes()).map_err(|e| e.to_string()),
+            Ok(None) => Err("listed, but its package is gone (unpublished meanwhile?)".to_string()),
+            Err(e) => Err(format!("could not fetch the package: {e}")),
+        };
+        let pkg = match fetched {
             Ok(p) => p,
             Err(e) => {
-                o.message = e.to_string();
-                log(Level::Error, &format!("{what}: {e}"));
+                o.message = e;
+                log(Level::Error, &format!("{what}: {}", o.message));
                 summary.add(o);
                 continue;
             }
