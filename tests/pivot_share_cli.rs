@@ -36,15 +36,8 @@ fn start(name: &str, seed: &str) -> Sandbox {
 /// The command with both sides configured through the environment (secrets only there
 /// or in a file), plus `args`.
 fn command(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+    let mut c = support::pivot_share(src, tgt);
     c.args(args)
-        .env_clear()
-        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
-        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
-        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
-        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
-        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
-        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
         .env("PIVOT_INSTANCE_ID", "source-sandbox")
         .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox");
     c

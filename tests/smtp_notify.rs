@@ -77,17 +77,10 @@ fn smtp(mode: &str) -> Option<Smtp> {
 }
 
 fn pull(src: &support::Sandbox, tgt: &support::Sandbox, smtp: &[&str], password: &str) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+    let o = support::pivot_share(src, tgt)
         .args(["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--source-instance-id", "source-sandbox"])
         .args(["--notify-email", "soc@example.org", "--notify-on", "always", "--smtp-from", "pivot@example.org", "--attach-log", "--log-level", "info"])
         .args(smtp)
-        .env_clear()
-        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
-        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
-        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
-        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
-        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
-        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
         .env("PIVOT_SMTP_USER", SMTP_USER)
         .env("PIVOT_SMTP_PASSWORD", password)
         .output()

@@ -110,3 +110,18 @@ pub fn writes(sb: &Sandbox) -> Vec<String> {
         .map(|r| format!("{} {}", r["method"], r["path"]))
         .collect()
 }
+
+/// The `pivot-share` command with nothing from this environment but both sides'
+/// API users (`PIVOT_{SOURCE,TARGET}_{API_URL,ACCESS_ID,SECRET_KEY}`): the secrets
+/// only in the environment, as the command wants them.
+pub fn pivot_share(src: &Sandbox, tgt: &Sandbox) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+    c.env_clear()
+        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
+        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
+        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
+        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
+        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
+        .env("PIVOT_TARGET_SECRET_KEY", tgt.key);
+    c
+}
