@@ -1,14 +1,13 @@
 //! `pivot-share`: Cross-Intel Sharing from a terminal (publish, import, pull) or as a
 //! ThreatConnect Job (`job.rs`). The same functions as the panel (`pivot::share::exec`),
 //! over the native transport. A thin shell: arguments in `cli.rs` (clap), the schedule in
-//! `schedule.rs`, mail in `mail.rs`, TLS and proxies in `net.rs`, the job convention in
+//! `pivot::share::schedule` (pure), mail in `mail.rs`, TLS and proxies in `net.rs`, the job convention in
 //! `job.rs` and `tc_inputs.rs`.
 
 mod cli;
 mod job;
 mod mail;
 mod net;
-mod schedule;
 mod tc_inputs;
 
 use clap::Parser;
@@ -19,7 +18,7 @@ use pivot::share::exec::{self, ImportOptions, ImportReport, Level, PullOptions, 
 use pivot::share::{check_package_size, PublishOptions, MAX_PACKAGE_BYTES};
 use pivot::tc::native::system_clock;
 use pivot::tc::{Credentials, GroupType, SecretKey};
-use schedule::Schedule;
+use pivot::share::schedule::{self, Schedule};
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -385,7 +384,7 @@ fn read_limited(path: &str) -> Result<Vec<u8>, String> {
 // ---------------------------------------------------------------- pull
 
 /// The pull's schedule: one of the flags, else `PIVOT_SCHEDULE`, else once.
-fn schedule(p: &PullArgs) -> Result<Schedule, Usage> {
+fn pull_schedule(p: &PullArgs) -> Result<Schedule, Usage> {
     let mut given: Vec<(&str, Vec<String>)> = Vec::new();
     if p.once {
         given.push(("once", vec![]));
@@ -470,7 +469,7 @@ fn pull_once(
 }
 
 fn cmd_pull(args: &PullArgs) -> Result<ExitCode, Usage> {
-    let sched = schedule(args)?;
+    let sched = pull_schedule(args)?;
     let level = match given(&args.log_level) {
         Some(l) => Level::parse(&l).ok_or_else(|| Usage(format!("--log-level: {l:?} is not ERROR, WARN, INFO or DEBUG")))?,
         None => Level::Warn,

@@ -2,7 +2,7 @@
 //! case is tested here. Times are UTC. (In a ThreatConnect Job, ThreatConnect schedules:
 //! job mode always runs once.)
 
-use pivot::share::exec::civil_from_days;
+use super::exec::civil_from_days;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Schedule {
@@ -126,7 +126,7 @@ pub fn next_run(now: u64, s: Schedule) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pivot::share::exec::rfc3339;
+    use crate::share::exec::rfc3339;
 
     /// Expected instants worked out by hand on a calendar (2026-11-25 is a Wednesday).
     #[test]
