@@ -207,6 +207,8 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     assert_eq!(msg.trim_end(), "Pulled 1 published group(s) from Demo Org into Demo Org: 1 group(s) imported, 0 unchanged; 40 item(s) created, 0 updated.");
     let log = dirs.log();
     assert!(log.contains(" INFO ") && log.contains("imported and verified"), "{log}");
+    // Progress as log lines: batch jobs submitted and done.
+    assert!(log.contains("(group 9): batch jobs 0/1") && log.contains("(group 9): batch jobs 1/1"), "{log}");
     for secret in [SOURCE_SECRET, TARGET_SECRET, token.as_str()] {
         for (what, text) in [("log", log.as_str()), ("stdout", &stdout), ("stderr", &stderr), ("message.tc", &msg)] {
             assert!(!text.contains(secret), "a secret in the job's {what}");
