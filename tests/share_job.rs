@@ -280,3 +280,33 @@ fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
     assert_eq!(code(&o), 1);
     assert_eq!(dirs.message(), "Failed: the params file does not decrypt with TC_APP_PARAM_KEY\n");
 }
+
+/// The runner's own refusals, from `job/run.py` as committed (no package needed): a
+/// `noexec` app folder (the check's answer forced, as no test can mount one) and a missing
+/// binary are each reported in message.tc with exit 1.
+#[test]
+fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
+    let app = temp("runner");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("job/run.py"), app.join("run.py")).unwrap();
+    let out = app.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let run = |forced_noexec: bool| {
+        let script = format!(
+            "import sys; sys.argv = ['run.py', '--tc_out_path', {out:?}]; import run; {} run.main()",
+            if forced_noexec { "run.noexec = lambda path: True;" } else { "" }
+        );
+        let o = Command::new("python3").args(["-c", &script]).current_dir(&app).env_clear().output().expect("python3");
+        (code(&o), std::fs::read_to_string(out.join("message.tc")).unwrap_or_default())
+    };
+    let (c, msg) = run(false);
+    assert_eq!(c, 1);
+    assert!(msg.starts_with("Failed: the package is incomplete: bin/pivot-share is missing"), "{msg}");
+    std::fs::create_dir_all(app.join("bin")).unwrap();
+    std::fs::write(app.join("bin/pivot-share"), "#!/bin/sh\nexit 0\n").unwrap();
+    let (c, msg) = run(true);
+    assert_eq!(c, 1);
+    assert!(msg.contains("mounted noexec") && msg.len() <= 256, "{msg}");
+    // The check itself, on the test's own folder (exec allowed, or nothing here would run).
+    let o = Command::new("python3").args(["-c", "import run, sys; sys.exit(1 if run.noexec('.') else 0)"]).current_dir(&app).output().unwrap();
+    assert_eq!(code(&o), 0, "an exec folder is not reported noexec");
+}
