@@ -96,6 +96,14 @@ impl JobDirs {
 
 /// Runs the unpacked app as tcex's harness does; returns the output and the params file path.
 fn run_job(app: &Path, dirs: &JobDirs, inputs: &Value) -> (Output, PathBuf) {
+    let mut c = Command::new("python3");
+    c.arg("run.py").current_dir(app);
+    run_with(c, dirs, inputs)
+}
+
+/// `command` with the inputs in an encrypted params file, the environment cleared but for
+/// PATH, `TC_APP_PARAM_FILE` and `TC_APP_PARAM_KEY`.
+fn run_with(mut command: Command, dirs: &JobDirs, inputs: &Value) -> (Output, PathBuf) {
     // serde_json's maps are ordered by key: sort_keys=True, as the harness writes them.
     let plain = serde_json::to_vec(inputs).unwrap();
     let file = dirs.root.join("in/.test_app_params.json");
@@ -110,15 +118,13 @@ fn run_job(app: &Path, dirs: &JobDirs, inputs: &Value) -> (Output, PathBuf) {
         .expect("openssl");
     assert!(st.success());
     std::fs::remove_file(dirs.root.join("plain.tmp")).unwrap();
-    let out = Command::new("python3")
-        .arg("run.py")
-        .current_dir(app)
+    let out = command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TC_APP_PARAM_FILE", &file)
         .env("TC_APP_PARAM_KEY", PARAM_KEY)
         .output()
-        .expect("python3 run.py");
+        .expect("run the job");
     (out, file)
 }
 
@@ -309,4 +315,103 @@ fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
     // The check itself, on the test's own folder (exec allowed, or nothing here would run).
     let o = Command::new("python3").args(["-c", "import run, sys; sys.exit(1 if run.noexec('.') else 0)"]).current_dir(&app).output().unwrap();
     assert_eq!(code(&o), 0, "an exec folder is not reported noexec");
+}
+
+/// An HTTP proxy on loopback: records each request's target (host:port) and
+/// `Proxy-Authorization`, then relays it: a CONNECT as a tunnel, an absolute-form request
+/// (`GET http://host:port/path`, how ureq sends plain HTTP through a proxy) rewritten to
+/// origin form with the proxy's header dropped. One request per connection (`Connection: close`).
+fn http_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut head = vec![];
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end().to_string();
+                    if line.is_empty() {
+                        break;
+                    }
+                    head.push(line);
+                }
+                let auth = head.iter().find_map(|h| h.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("proxy-authorization")).map(|(_, v)| v.trim().to_string())).unwrap_or_default();
+                let mut parts = head[0].splitn(3, ' ');
+                let (method, uri, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let (target, first) = if method == "CONNECT" {
+                    (uri.to_string(), None)
+                } else {
+                    let rest = uri.strip_prefix("http://").unwrap_or(uri);
+                    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                    (host.to_string(), Some(format!("{method} {path} {version}")))
+                };
+                log.lock().unwrap().push((target.clone(), auth));
+                let Ok(mut up) = std::net::TcpStream::connect(&target) else { return };
+                let mut down = conn;
+                match first {
+                    None => {
+                        let _ = down.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    }
+                    Some(line) => {
+                        let mut out = format!("{line}\r\n");
+                        for h in &head[1..] {
+                            let k = h.split(':').next().unwrap_or("").to_ascii_lowercase();
+                            if k != "proxy-authorization" && k != "connection" {
+                                out.push_str(h);
+                                out.push_str("\r\n");
+                            }
+                        }
+                        out.push_str("Connection: close\r\n\r\n");
+                        let _ = up.write_all(out.as_bytes());
+                    }
+                }
+                let (mut up_r, mut down_w) = (up.try_clone().unwrap(), down.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut down_w);
+                    let _ = down_w.shutdown(std::net::Shutdown::Both);
+                });
+                // What the reader already buffered past the head goes first.
+                let _ = up.write_all(r.buffer());
+                let mut rest = r.into_inner();
+                let _ = std::io::copy(&mut rest, &mut up);
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// ThreatConnect's tc_proxy_* job args: with tc_proxy_external the source's requests go
+/// through the proxy (with its credentials), with tc_proxy_tc off this ThreatConnect's do not.
+#[test]
+fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
+    use base64::Engine as _;
+    let src = support::start("proxy", "demo", "source-id", SOURCE_SECRET);
+    let tgt = support::start("proxy", "empty", "target-id", TARGET_SECRET);
+    let (port, seen) = http_proxy();
+    let dirs = JobDirs::new("proxy");
+    let mut i = inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600);
+    i["tc_proxy_host"] = json!("127.0.0.1");
+    i["tc_proxy_port"] = json!(port);
+    i["tc_proxy_username"] = json!("proxy-user");
+    i["tc_proxy_password"] = json!("proxy-PASS-6e1f");
+    i["tc_proxy_external"] = json!(true);
+    let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dirs.message().starts_with("Pulled 0 published group(s)"), "{}", dirs.message());
+    let seen = seen.lock().unwrap().clone();
+    let src_host = src.origin.trim_start_matches("http://").to_string();
+    let tgt_host = tgt.origin.trim_start_matches("http://").to_string();
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("proxy-user:proxy-PASS-6e1f"));
+    assert!(!seen.is_empty() && seen.iter().all(|(t, a)| *t == src_host && *a == basic), "{seen:?}");
+    assert!(!seen.iter().any(|(t, _)| *t == tgt_host), "tc_proxy_tc is off: this ThreatConnect directly");
+    assert!(!dirs.log().contains("proxy-PASS-6e1f") && !String::from_utf8_lossy(&o.stderr).contains("proxy-PASS-6e1f"));
 }

@@ -62,6 +62,20 @@ pub fn agent(ca_pem: Option<&[u8]>, proxy: Option<&Proxy>) -> Result<ureq::Agent
         };
         let proxy = ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port)).map_err(|_| format!("the proxy {}:{} is not usable", p.host, p.port))?;
         b = b.proxy(proxy);
+        // ureq sends the proxy's credentials in its CONNECT (https) only; a plain http request
+        // goes to the proxy in absolute form and needs the header itself.
+        if let (Some(u), Some(pw)) = (&p.user, &p.password) {
+            use base64::Engine as _;
+            let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{pw}")));
+            b = b.middleware(move |req: ureq::Request, next: ureq::MiddlewareNext| {
+                // Never inside an https tunnel: there the header would reach the API server.
+                if req.url().starts_with("http://") {
+                    next.handle(req.set("Proxy-Authorization", &basic))
+                } else {
+                    next.handle(req)
+                }
+            });
+        }
     }
     Ok(b.build())
 }
