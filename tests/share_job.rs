@@ -415,3 +415,56 @@ fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
     assert!(!seen.iter().any(|(t, _)| *t == tgt_host), "tc_proxy_tc is off: this ThreatConnect directly");
     assert!(!dirs.log().contains("proxy-PASS-6e1f") && !String::from_utf8_lossy(&o.stderr).contains("proxy-PASS-6e1f"));
 }
+
+/// A source behind an internal CA: its API over HTTPS with a certificate the public roots do
+/// not know (`tests/tls-front.mjs` in front of the sandbox). With the CA in the Source CA
+/// Bundle param (the PEM text, as an administrator pastes it) the job pulls; without, it
+/// fails naming the source.
+#[test]
+fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
+    use std::io::{BufRead, BufReader};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = support::start("ca", "demo", "source-id", SOURCE_SECRET);
+    let tgt = support::start("ca", "empty", "target-id", TARGET_SECRET);
+    let upstream = src.origin.rsplit(':').next().unwrap().to_string();
+    let mut front = match Command::new("node")
+        .arg(root.join("tests/tls-front.mjs"))
+        .arg(&upstream)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            skip::skip(&format!("node does not start ({e}): install Node.js 20"));
+            return;
+        }
+    };
+    let mut line = String::new();
+    BufReader::new(front.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("tls-front said {line:?}")).to_string();
+    let ca = std::fs::read_to_string(root.join("tests/fixtures/tls/ca.pem")).unwrap();
+
+    let token = token_for(&tgt);
+    // Each run with its own folders; the source over HTTPS, with `bundle` as Source CA Bundle.
+    let run = |name: &str, bundle: &str| {
+        let dirs = JobDirs::new(name);
+        let mut i = inputs(&src, &tgt, &dirs, &token, pivot::tc::native::system_clock() + 3600);
+        i["source_api_url"] = json!(format!("https://localhost:{port}/api"));
+        i["source_ca_bundle"] = json!(bundle);
+        let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+        (code(&o), dirs.message(), dirs.log())
+    };
+    let (c, msg, log) = run("ca-ok", &ca);
+    assert_eq!(c, 0, "{log}");
+    assert!(msg.starts_with("Pulled 0 published group(s)"), "{msg}");
+    assert!(!log.contains("BEGIN CERTIFICATE"), "the bundle is not logged");
+    let (c, msg, _) = run("ca-missing", "");
+    assert_eq!(c, 1);
+    assert!(msg.starts_with(&format!("Failed: cannot reach the source https://localhost:{port}/api")), "{msg}");
+    let (c, msg, _) = run("ca-bad", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+    assert_eq!(c, 1);
+    assert!(msg.starts_with("Failed: Source CA Bundle: "), "{msg}");
+    let _ = front.kill();
+    let _ = front.wait();
+}

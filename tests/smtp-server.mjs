@@ -1,7 +1,7 @@
 // A real SMTP server on loopback for tests/smtp_notify.rs (npm smtp-server, the one
 // nodemailer's authors maintain): TLS required (implicit TLS, or STARTTLS before
 // anything else), AUTH PLAIN/LOGIN required, the test certificate from
-// tests/fixtures/smtp (signed by the test CA there).
+// tests/fixtures/tls (signed by the test CA there).
 //
 //   node tests/smtp-server.mjs tls|starttls OUT_DIR USER PASSWORD
 //
@@ -17,7 +17,7 @@ if (!['tls', 'starttls'].includes(mode) || !outDir || !user || !password) {
   console.error('usage: smtp-server.mjs tls|starttls OUT_DIR USER PASSWORD');
   process.exit(2);
 }
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'smtp');
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tls');
 let count = 0;
 const server = new SMTPServer({
   secure: mode === 'tls',

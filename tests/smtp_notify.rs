@@ -1,6 +1,6 @@
 //! `pivot-share pull`'s notification through a real SMTP server on loopback that requires
 //! TLS and authentication (npm `smtp-server`, run by `tests/smtp-server.mjs` with the test
-//! certificate in `tests/fixtures/smtp`): STARTTLS and implicit TLS, AUTH, `--smtp-ca-file`;
+//! certificate in `tests/fixtures/tls`): STARTTLS and implicit TLS, AUTH, `--smtp-ca-file`;
 //! a server the CA bundle does not vouch for, a wrong password and a relay without TLS are
 //! refused, and the password never shows in the output.
 
@@ -92,7 +92,7 @@ fn pull(src: &support::Sandbox, tgt: &support::Sandbox, smtp: &[&str], password:
 }
 
 fn ca() -> String {
-    format!("{ROOT}/tests/fixtures/smtp/ca.pem")
+    format!("{ROOT}/tests/fixtures/tls/ca.pem")
 }
 
 #[test]

@@ -174,7 +174,7 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
     let api_path = inputs.text("tc_api_path").ok_or_else(|| Outcome(1, "Failed: ThreatConnect passed no tc_api_path.".into()))?;
     let proxy = proxy(inputs)?;
     let ca = match inputs.text("source_ca_bundle") {
-        Some(v) => Some(net::read_ca(&v).and_then(|pem| net::pem_certificates(&pem).map(|_| pem)).map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?),
+        Some(v) => Some(net::read_ca(&v).and_then(|pem| net::tls_config(&pem).map(|_| pem)).map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?),
         None => None,
     };
     let source_agent = net::agent(ca.as_deref(), proxy.as_ref().filter(|_| inputs.flag("tc_proxy_external")))

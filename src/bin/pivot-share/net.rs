@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn ca_bundles() {
-        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smtp/ca.pem")).unwrap();
+        let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem")).unwrap();
         assert_eq!(pem_certificates(&pem).unwrap().len(), 1);
         assert!(tls_config(&pem).is_ok());
         assert!(pem_certificates(b"not a certificate").is_err());
