@@ -208,8 +208,10 @@ mod tests {
         let n = notify(&args("soc@example.org")).ok().flatten().unwrap();
         let m = String::from_utf8(message(&n, "sub\u{202E}ject", "line 1\nline 2\n", Some("log line\n")).unwrap().formatted()).unwrap();
         assert!(m.contains("Subject: sub\\u{202E}ject\r\n"), "{m}");
-        let boundary = m.split("boundary=\"").nth(1).unwrap().split('"').next().unwrap();
-        assert!(boundary.len() >= 20, "a random boundary, not a predictable one: {boundary}");
+        let boundary = |m: &str| m.split("boundary=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let again = String::from_utf8(message(&n, "s", "b", Some("l")).unwrap().formatted()).unwrap();
+        assert_ne!(boundary(&m), boundary(&again), "a fresh random boundary each message, not a predictable one");
+        let boundary = boundary(&m);
         assert_eq!(m.matches(&format!("--{boundary}")).count(), 3, "{m}");
         assert!(m.contains("filename=\"pivot-share.log\"") && m.contains("Content-Transfer-Encoding: base64"), "{m}");
         assert!(m.contains("line 1\r\nline 2\r\n"), "{m}");
