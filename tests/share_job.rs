@@ -422,27 +422,18 @@ fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
 /// fails naming the source.
 #[test]
 fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
-    use std::io::{BufRead, BufReader};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = support::start("ca", "demo", "source-id", SOURCE_SECRET);
     let tgt = support::start("ca", "empty", "target-id", TARGET_SECRET);
     let upstream = src.origin.rsplit(':').next().unwrap().to_string();
-    let mut front = match Command::new("node")
-        .arg(root.join("tests/tls-front.mjs"))
-        .arg(&upstream)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
+    let front = match support::node_server("tls-front.mjs", &[&upstream]) {
+        Ok(f) => f,
         Err(e) => {
-            skip::skip(&format!("node does not start ({e}): install Node.js 20"));
+            skip::skip(&e);
             return;
         }
     };
-    let mut line = String::new();
-    BufReader::new(front.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("tls-front said {line:?}")).to_string();
+    let port = front.port;
     let ca = std::fs::read_to_string(root.join("tests/fixtures/tls/ca.pem")).unwrap();
 
     let token = token_for(&tgt);
@@ -465,6 +456,4 @@ fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
     let (c, msg, _) = run("ca-bad", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
     assert_eq!(c, 1);
     assert!(msg.starts_with("Failed: Source CA Bundle: "), "{msg}");
-    let _ = front.kill();
-    let _ = front.wait();
 }

@@ -11,24 +11,21 @@ mod skip;
 mod support;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
 const SMTP_USER: &str = "pivot-notify";
 const SMTP_PASSWORD: &str = "smtp-PASSWORD-3b9d1c";
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 struct Smtp {
-    child: Child,
+    _server: support::NodeServer,
     port: u16,
     dir: PathBuf,
 }
 
 impl Drop for Smtp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -56,24 +53,13 @@ fn smtp(mode: &str) -> Option<Smtp> {
     let dir = std::env::temp_dir().join(format!("pivot-smtp-{}-{mode}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut child = match Command::new("node")
-        .arg(Path::new(ROOT).join("tests/smtp-server.mjs"))
-        .args([mode, dir.to_str().unwrap(), SMTP_USER, SMTP_PASSWORD])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-    {
-        Ok(c) => c,
+    match support::node_server("smtp-server.mjs", &[mode, dir.to_str().unwrap(), SMTP_USER, SMTP_PASSWORD]) {
+        Ok(server) => Some(Smtp { port: server.port, _server: server, dir }),
         Err(e) => {
-            skip::skip(&format!("node does not start ({e}): install Node.js 20"));
-            return None;
+            skip::skip(&e);
+            None
         }
-    };
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("smtp-server said {line:?}")).parse().unwrap();
-    Some(Smtp { child, port, dir })
+    }
 }
 
 fn pull(src: &support::Sandbox, tgt: &support::Sandbox, smtp: &[&str], password: &str) -> Output {

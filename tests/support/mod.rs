@@ -125,3 +125,33 @@ pub fn pivot_share(src: &Sandbox, tgt: &Sandbox) -> Command {
         .env("PIVOT_TARGET_SECRET_KEY", tgt.key);
     c
 }
+
+/// A Node script of `tests/` that prints `listening on PORT` once ready and stops when its
+/// standard input closes (`smtp-server.mjs`, `tls-front.mjs`); killed when dropped.
+pub struct NodeServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tests/<script>` with `args`; `Err` (for `skip`) when node does not start.
+pub fn node_server(script: &str, args: &[&str]) -> Result<NodeServer, String> {
+    let mut child = Command::new("node")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("node does not start ({e}): install Node.js 20"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().strip_prefix("listening on ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{script} said {line:?}"));
+    Ok(NodeServer { child, port })
+}
