@@ -42,6 +42,24 @@ pub fn is_job(argv: &[String]) -> bool {
         || argv.iter().any(|a| a.starts_with("--tc_"))
 }
 
+/// `text` with every secret input's value and any token in a renewal URL's `expiredToken=`
+/// (an error can quote the URL it failed on) replaced by `***`: defence in depth, since no
+/// message is meant to hold one.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s.as_str(), "***");
+    }
+    let mut from = 0;
+    while let Some(i) = out[from..].find("expiredToken=") {
+        let start = from + i + "expiredToken=".len();
+        let end = out[start..].find(|c: char| c == '&' || c == ')' || c == ':' || c.is_whitespace()).map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "***");
+        from = start + 3;
+    }
+    out
+}
+
 /// The exit message: one line, control characters escaped, cut to [`MESSAGE_MAX`]
 /// characters (with an ellipsis, so a cut is visible).
 pub fn exit_message(m: &str) -> String {
@@ -57,6 +75,8 @@ pub fn exit_message(m: &str) -> String {
 struct Log {
     level: Level,
     file: Mutex<Option<File>>,
+    /// The secret inputs' values, never written out (see [`redact`]).
+    secrets: Vec<String>,
 }
 
 impl Log {
@@ -64,7 +84,7 @@ impl Log {
         if l > self.level {
             return;
         }
-        let line = format!("{} {} {}", exec::rfc3339(system_clock()), l.as_str(), escape_controls(m));
+        let line = format!("{} {} {}", exec::rfc3339(system_clock()), l.as_str(), redact(&escape_controls(m), &self.secrets));
         eprintln!("{line}");
         if let Some(f) = self.file.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             let _ = writeln!(f, "{line}");
@@ -97,14 +117,15 @@ pub fn main(argv: &[String]) -> ExitCode {
     };
     let out_path = inputs.text("tc_out_path").map(PathBuf::from);
     let lvl = inputs.text("logging_level").or_else(|| inputs.text("tc_log_level")).and_then(|l| level(&l)).unwrap_or(Level::Info);
-    let log = Log { level: lvl, file: Mutex::new(open_log(&inputs)) };
+    let secrets = SECRETS.iter().filter_map(|k| inputs.text(k)).collect();
+    let log = Log { level: lvl, file: Mutex::new(open_log(&inputs)), secrets };
     if let Some(t) = inputs.text("tc_temp_path").filter(|t| std::path::Path::new(t).is_dir()) {
         // As tcex: the job's temp folder for anything temporary.
         std::env::set_var("TMPDIR", t);
     }
     let Outcome(code, message) = run(&inputs, &log);
     log.line(if code == 0 { Level::Info } else { Level::Error }, &format!("exit {code}: {message}"));
-    write_message(out_path.as_deref(), &message);
+    write_message(out_path.as_deref(), &redact(&message, &log.secrets));
     ExitCode::from(code)
 }
 
@@ -224,7 +245,7 @@ fn check(user: &ApiUser, what: &str, fix: &str) -> Result<(), Outcome> {
         Err(e @ (TcError::Auth(_) | TcError::SessionExpired | TcError::Http { status: 401, .. })) => {
             Err(Outcome(1, format!("Failed: {what} refused the credentials ({e}): check {fix}.")))
         }
-        Err(e @ (TcError::Network(_) | TcError::Timeout)) => Err(Outcome(1, format!("Failed: cannot reach {what} ({e}).")) ),
+        Err(e @ (TcError::Network(_) | TcError::Timeout)) => Err(Outcome(1, format!("Failed: cannot reach {what} ({e})."))),
         // Anything else (a proxy answering oddly, a user without whoami): the pull says more.
         Err(_) => Ok(()),
     }
@@ -293,6 +314,17 @@ mod tests {
         assert_eq!(level("critical"), Some(Level::Error));
         assert_eq!(level("trace"), Some(Level::Debug));
         assert_eq!(level("loud"), None);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let secrets = vec!["s3cret-key".to_string(), "ab".to_string()];
+        assert_eq!(redact("key s3cret-key and ab", &secrets), "key *** and ab", "too short to redact safely: ab");
+        assert_eq!(
+            redact("GET http://h/api/appAuth?expiredToken=API%3A5%3Axyz: Network Error", &[]),
+            "GET http://h/api/appAuth?expiredToken=***: Network Error"
+        );
+        assert_eq!(redact("expiredToken=a&x=1 expiredToken=b", &[]), "expiredToken=***&x=1 expiredToken=***");
     }
 
     #[test]
