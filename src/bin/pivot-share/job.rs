@@ -258,6 +258,8 @@ fn pull(job: &Job, log: &Log) -> Outcome {
     if let Err(o) = check(&job.target, "this ThreatConnect", "the job's API user or token") {
         return o;
     }
+    // MERGE (issue 9's label replacement): set the PullOptions field it adds from
+    // `job.replace_labels` below; until then the param is read and logged only.
     if job.replace_labels {
         log.line(Level::Info, "labels already on target items may be replaced (replace_labels)");
     }
