@@ -12,7 +12,7 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test package bench setup-dev setup-test test-native test-browser test-e2e test-secret clean
+.PHONY: dev test package package-job bench setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
@@ -26,6 +26,9 @@ setup-dev:
 
 setup-test:
 	scripts/setup.sh test
+
+setup-package:
+	scripts/setup.sh package
 
 # A test that cannot run fails under CI=true instead of printing SKIPPED (tests/support/skip.rs).
 test-native test-browser test-e2e: export CI := true
@@ -49,6 +52,12 @@ package: setup-dev
 	cp install.json README.md $(PKG_DIR)/
 	cd target/package && python3 -m zipfile -c $(PKG).zip $(PKG)
 	@echo "package: $(PKG_ZIP) ($$(stat -c %s $(PKG_ZIP)) bytes)"
+
+## package-job: the Cross-Intel Sharing Job app, target/package/PivotShare_v$(MAJOR).zip
+## (job/install.json, job/run.py, a static x86_64-unknown-linux-musl bin/pivot-share).
+## tests/share_job.rs builds it the same way (scripts/package-job.sh) and runs it.
+package-job: setup-package
+	scripts/package-job.sh
 
 # Builds a dev and a release UI with a dummy secret in the environment and
 # proves it appears in no file of either output.

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Pivot needs, only when missing or at the wrong version.
 #   scripts/setup.sh dev    wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
-#   scripts/setup.sh test   the above, plus Chromium + ChromeDriver and the npm test packages
+#   scripts/setup.sh test   the above, plus Chromium + ChromeDriver, the npm test packages
+#                           (smtp-server for the mail test) and what `package` needs
+#   scripts/setup.sh package  the above dev tools, plus the x86_64-unknown-linux-musl target and
+#                           Debian's musl-tools (musl-gcc compiles ring's C for the static
+#                           pivot-share of the Job package, `make package-job`)
 # Every step checks the installed version first, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,19 @@ ensure_rust_target() {
     fi
 }
 
+ensure_musl() {
+    if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+        say "adding the x86_64-unknown-linux-musl target (the Job package's static pivot-share)"
+        rustup target add x86_64-unknown-linux-musl
+    fi
+    if ! command -v musl-gcc >/dev/null; then
+        say "installing Debian's musl-tools (musl-gcc, for ring under rustls on musl)"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q musl-tools
+    fi
+    musl-gcc --version >/dev/null 2>&1 || die "musl-gcc does not run: apt-get install --reinstall musl-tools"
+}
+
 ensure_trunk() {
     if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
         # --locked: without it 0.21.14 fails to compile (lightningcss/cssparser drift).
@@ -54,7 +71,7 @@ ensure_npm() {
     command -v npm >/dev/null || die "npm not found: install Node.js 20 or later"
     # npm ci only when package-lock.json changed since the last install.
     if ! cmp -s package-lock.json node_modules/.pivot-installed-lock 2>/dev/null; then
-        say "installing npm packages (binaryen for wasm-opt, playwright-core for browser tests)"
+        say "installing npm packages (binaryen for wasm-opt, playwright-core for browser tests, smtp-server for the mail test)"
         npm ci --no-audit --no-fund --loglevel=error
         cp package-lock.json node_modules/.pivot-installed-lock
     fi
@@ -79,8 +96,9 @@ ensure_npm
 ensure_trunk
 ensure_wasm_bindgen
 case "$what" in
-    dev|package) ;;
-    test) ensure_chromium ;;
+    dev) ;;
+    package) ensure_musl ;;
+    test) ensure_chromium; ensure_musl ;;
     *) die "usage: scripts/setup.sh dev|test|package" ;;
 esac
 say "ready ($what)"

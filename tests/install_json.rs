@@ -1,5 +1,6 @@
 //! install.json follows ThreatConnect's deployment-configuration rules
-//! (../shared/THREATCONNECT.md, "install.json").
+//! (../shared/THREATCONNECT.md, "install.json" and "Job apps"): the Spaces app's
+//! (`install.json`) and the Cross-Intel Sharing Job app's (`job/install.json`).
 
 use pivot::spaces::spaces_type_name;
 use pivot::tc::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
@@ -41,8 +42,14 @@ fn is_semver(v: &str) -> bool {
     parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Spaces,
+    Job,
+}
+
 /// Every rule broken by `config`, in words.
-fn violations(config: &Value, crate_version: &str) -> Vec<String> {
+fn violations(config: &Value, crate_version: &str, kind: Kind) -> Vec<String> {
     let mut out = Vec::new();
     let Some(obj) = config.as_object() else { return vec!["install.json is not a JSON object".into()] };
     for (field, ty) in REQUIRED {
@@ -57,11 +64,29 @@ fn violations(config: &Value, crate_version: &str) -> Vec<String> {
             out.push(format!("{key} is not an install.json field"));
         }
     }
-    if obj.get("programLanguage") != Some(&json!("NONE")) {
-        out.push("programLanguage must be NONE for a Spaces app".into());
-    }
-    if obj.get("runtimeLevel") != Some(&json!("SpaceOrganization")) {
-        out.push("runtimeLevel must be SpaceOrganization for a Spaces app".into());
+    let language = obj.get("programLanguage").and_then(Value::as_str).unwrap_or_default();
+    let level = obj.get("runtimeLevel").and_then(Value::as_str).unwrap_or_default();
+    match kind {
+        Kind::Spaces => {
+            if language != "NONE" {
+                out.push("programLanguage must be NONE for a Spaces app".into());
+            }
+            if level != "SpaceOrganization" {
+                out.push("runtimeLevel must be SpaceOrganization for a Spaces app".into());
+            }
+        }
+        Kind::Job => {
+            // ThreatConnect runs Job apps only as Python or Java; Run Now only for those.
+            if !["PYTHON", "JAVA"].contains(&language) {
+                out.push(format!("programLanguage must be PYTHON or JAVA for a Job app, not {language:?}"));
+            }
+            if level != "Organization" {
+                out.push(format!("runtimeLevel must be Organization for a Job app, not {level:?}"));
+            }
+            if obj.contains_key("runtimeContext") {
+                out.push("runtimeContext is for Spaces apps, not a Job app".into());
+            }
+        }
     }
     match obj.get("programVersion").and_then(Value::as_str) {
         Some(v) if !is_semver(v) => out.push(format!("programVersion {v} is not semver")),
@@ -112,6 +137,17 @@ fn violations(config: &Value, crate_version: &str) -> Vec<String> {
         if matches!(ty, "Choice" | "MultiChoice") && p.get("validValues").and_then(Value::as_array).is_none_or(Vec::is_empty) {
             out.push(format!("param {name} is {ty} without validValues"));
         }
+        if ty == "Choice" {
+            if let (Some(d), Some(valid)) = (p.get("default"), p.get("validValues").and_then(Value::as_array)) {
+                if !valid.contains(d) {
+                    out.push(format!("param {name}'s default {d} is not one of its validValues"));
+                }
+            }
+        }
+        let secret = ["secret", "password", "key", "token"].iter().any(|w| name.to_ascii_lowercase().contains(w));
+        if secret && p.get("encrypt") != Some(&json!(true)) {
+            out.push(format!("param {name} holds a secret but is not encrypt: true"));
+        }
     }
     if let Some(ctx) = obj.get("runtimeContext") {
         let known: Vec<String> = BASE_INDICATOR_TYPES
@@ -138,16 +174,24 @@ fn violations(config: &Value, crate_version: &str) -> Vec<String> {
     out
 }
 
+fn read_json(path: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
+}
+
 fn shipped() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/install.json")).expect("install.json");
-    serde_json::from_str(&text).expect("install.json is valid JSON")
+    read_json("install.json")
+}
+
+fn job() -> Value {
+    read_json("job/install.json")
 }
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[test]
 fn shipped_install_json_follows_every_rule() {
-    assert_eq!(violations(&shipped(), VERSION), Vec::<String>::new());
+    assert_eq!(violations(&shipped(), VERSION, Kind::Spaces), Vec::<String>::new());
 }
 
 #[test]
@@ -177,7 +221,71 @@ fn the_rules_catch_broken_configurations() {
     for (expected, mutate) in mutations {
         let mut config = shipped();
         mutate(&mut config);
-        let found = violations(&config, VERSION);
+        let found = violations(&config, VERSION, Kind::Spaces);
+        assert!(found.iter().any(|v| v.contains(expected)), "{expected}: got {found:?}");
+    }
+}
+
+#[test]
+fn job_install_json_follows_every_rule() {
+    assert_eq!(violations(&job(), VERSION, Kind::Job), Vec::<String>::new());
+}
+
+/// The params the seed's Cross-Intel Sharing job is configured with (THREATCONNECT.md), by the
+/// names `pivot-share`'s job mode reads (src/bin/pivot-share/job.rs), with the runner it names.
+#[test]
+fn job_declares_what_the_sharing_job_reads() {
+    let config = job();
+    assert_eq!(config["allowOnDemand"], json!(true), "Run Now");
+    assert_eq!(config["programMain"], "run", "tcex's convention: ThreatConnect starts run.py");
+    assert!(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/job/run.py")).is_file());
+    let params = config["params"].as_array().unwrap();
+    let find = |name: &str| params.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("no param {name}"));
+    for (name, label, ty, required) in [
+        ("target_owner", "Target Owner", "Choice", true),
+        ("source_api_url", "Source API URL", "String", true),
+        ("source_org", "Source Organization", "String", true),
+        ("source_owners", "Source Communities/Sources to accept", "String", false),
+        ("source_instance_id", "Source Instance Id", "String", true),
+        ("source_access_id", "Source Access ID", "String", true),
+        ("source_secret_key", "Source Secret Key", "String", true),
+        ("logging_level", "Logging Level", "Choice", false),
+        ("replace_labels", "Replace security labels already on target items", "Boolean", false),
+        ("source_ca_bundle", "Source CA Bundle (PEM)", "String", false),
+    ] {
+        let p = find(name);
+        assert_eq!((p["label"].as_str(), p["type"].as_str(), p["required"].as_bool()), (Some(label), Some(ty), Some(required)), "{name}");
+    }
+    assert_eq!(find("source_secret_key")["encrypt"], json!(true));
+    assert_eq!(find("target_owner")["validValues"], json!(["${OWNERS}"]));
+    assert_eq!(find("replace_labels")["default"], json!(false), "replacing labels is opt-in");
+    // Every param is read by job mode under the same name.
+    let job_rs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin/pivot-share/job.rs")).unwrap();
+    for p in params {
+        let name = p["name"].as_str().unwrap();
+        assert!(job_rs.contains(&format!("\"{name}\"")), "job.rs never reads {name}");
+    }
+}
+
+#[test]
+fn the_rules_catch_broken_job_configurations() {
+    let mutations: [(&str, fn(&mut Value)); 7] = [
+        ("programLanguage must be PYTHON or JAVA", |c| c["programLanguage"] = json!("NONE")),
+        ("runtimeLevel must be Organization", |c| c["runtimeLevel"] = json!("SpaceOrganization")),
+        ("runtimeContext is for Spaces apps", |c| c["runtimeContext"] = json!(["Host"])),
+        ("holds a secret but is not encrypt: true", |c| {
+            c["params"].as_array_mut().unwrap().iter_mut().find(|p| p["name"] == "source_secret_key").unwrap()["encrypt"] = json!(false)
+        }),
+        ("is not one of its validValues", |c| {
+            c["params"].as_array_mut().unwrap().iter_mut().find(|p| p["name"] == "logging_level").unwrap()["default"] = json!("loud")
+        }),
+        ("collides with ThreatConnect's tc* parameters", |c| c["params"][0]["name"] = json!("tc_owner")),
+        ("differs from Cargo.toml", |c| c["programVersion"] = json!("2.0.0")),
+    ];
+    for (expected, mutate) in mutations {
+        let mut config = job();
+        mutate(&mut config);
+        let found = violations(&config, VERSION, Kind::Job);
         assert!(found.iter().any(|v| v.contains(expected)), "{expected}: got {found:?}");
     }
 }

@@ -36,15 +36,8 @@ fn start(name: &str, seed: &str) -> Sandbox {
 /// The command with both sides configured through the environment (secrets only there
 /// or in a file), plus `args`.
 fn command(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+    let mut c = support::pivot_share(src, tgt);
     c.args(args)
-        .env_clear()
-        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
-        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
-        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
-        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
-        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
-        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
         .env("PIVOT_INSTANCE_ID", "source-sandbox")
         .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox");
     c
@@ -221,6 +214,37 @@ fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, got)
 }
 
+/// The mail's first text/plain part, decoded (lettre chooses 7bit, quoted-printable or
+/// base64 by the content; quoted-printable is decoded here by RFC 2045 section 6.7, soft
+/// line breaks `=\r\n` and `=XX` escapes).
+fn text_part(msg: &str) -> String {
+    let start = msg.find("Content-Type: text/plain").expect("a text/plain part");
+    let part = &msg[start..];
+    let (headers, rest) = part.split_once("\r\n\r\n").expect("headers end");
+    let body = rest.split("\r\n--").next().unwrap_or(rest);
+    if headers.contains("Content-Transfer-Encoding: base64") {
+        let b64: String = body.split("\r\n").collect();
+        return String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+    }
+    if !headers.contains("Content-Transfer-Encoding: quoted-printable") {
+        return body.to_string();
+    }
+    let b = body.replace("=\r\n", "").into_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).expect("=XX"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 fn attachment(msg: &str) -> String {
     let start = msg.find("filename=\"pivot-share.log\"").expect("an attachment");
     let body = &msg[start..];
@@ -261,7 +285,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
         assert_eq!(mails.len(), 1);
         let m = &mails[0];
         assert!(m.contains("To: soc@example.org") && m.contains("Subject: pivot-share pull into Demo Org: success"), "{m}");
-        assert!(m.contains("packages seen 1, imported 1, skipped 0, failed 0"), "{m}");
+        assert!(text_part(m).contains("packages seen 1, imported 1, skipped 0, failed 0"), "{m}");
         let log = attachment(m);
         assert!(log.contains("INFO") && log.contains("imported and verified"), "{log}");
         assert!(!m.contains(SOURCE_SECRET) && !m.contains(TARGET_SECRET));
@@ -276,7 +300,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
     {
         let mails = got.lock().unwrap();
         assert_eq!(mails.len(), 2, "--notify-on failure (the default) sends on failure");
-        assert!(mails[1].contains("FAILED") && mails[1].contains("not valid JSON"), "{}", mails[1]);
+        assert!(mails[1].contains("FAILED") && text_part(&mails[1]).contains("not valid JSON"), "{}", mails[1]);
         assert!(!mails[1].contains("pivot-share.log"), "no log without --attach-log");
     }
     // --notify-on success does not send on failure.
@@ -545,7 +569,7 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     assert_eq!(mails.len(), 1);
     assert_no_raw_controls("the mail", &mails[0]);
     assert!(mails[0].contains("\r\nSubject: pivot-share pull into Demo\\u{202E}Org: FAILED\r\n"), "{}", mails[0]);
-    assert!(mails[0].contains(&format!("{line}\r\n")), "{}", mails[0]);
+    assert!(text_part(&mails[0]).contains(&format!("{line}\r\n")), "{}", mails[0]);
     let log = attachment(&mails[0]);
     assert_no_raw_controls("the attached log", &log);
     assert!(log.contains("Op\\u{001B}[2J\\u{202E}Night (group 77): published by \"Other\\u{202E}Org\\u{000A}OK"), "{log}");
@@ -706,4 +730,48 @@ fn two_pulls_started_together_never_both_import() {
         assert_eq!((imported, refused + skipped), (1, 1), "round {round}: {} | {}", stdout(&outs[0]), stdout(&outs[1]));
     }
     assert_eq!(lease_record(&tgt, None), None);
+}
+
+/// The trust options reach the import and the pull: a security label the target put on its
+/// own copy of a shared indicator is planned as kept, unless `--replace-target-labels`.
+#[test]
+fn the_trust_options_reach_import_and_pull() {
+    let src = start("trustflags", "demo");
+    let tgt = start("trustflags", "empty");
+    let file = tmp("trust.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pkg: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let ind = &pkg["batch"]["indicator"][0];
+    let body = json!({"type": ind["type"], "summary": ind["summary"], "ownerName": "Demo Org", "securityLabels": {"data": [{"name": "TLP:RED"}]}});
+    futures::executor::block_on(support::hmac_client(&tgt).json(pivot::tc::HttpRequest::post("/v3/indicators").json(&body))).unwrap();
+    let kept = |extra: &[&str]| {
+        let mut args = vec!["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run", "--json"];
+        args.extend(extra);
+        let o = cmd(&src, &tgt, &args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        json_line(&o)["plan"]["labels_kept"].as_array().unwrap().iter().map(|n| n["labels"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(kept(&[]), [json!(["TLP:RED"])]);
+    assert_eq!(kept(&["--replace-target-labels"]), Vec::<Value>::new());
+    // The pull: imports keeping it, or replacing it when told.
+    let labels = || {
+        let r = futures::executor::block_on(support::hmac_client(&tgt).json(
+            pivot::tc::v3::search(pivot::tc::v3::Collection::Indicators, &format!("summary = {}", pivot::tc::v3::tql_string(ind["summary"].as_str().unwrap())), 0, 1, false)
+                .owner(Some("Demo Org"))
+                .query("fields", "securityLabels"),
+        ))
+        .unwrap();
+        r["data"][0]["securityLabels"].to_string()
+    };
+    let pull = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
+    assert_eq!(code(&cmd(&src, &tgt, &pull)), 0);
+    assert!(labels().contains("TLP:RED"));
+    let mut replace = pull.to_vec();
+    replace.push("--replace-target-labels");
+    // Republished (a new hash), so the pull imports again, this time replacing.
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--labels", "TLP:WHITE,TLP:GREEN"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(code(&cmd(&src, &tgt, &replace)), 0);
+    assert!(!labels().contains("TLP:RED"), "{}", labels());
 }

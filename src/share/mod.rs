@@ -21,6 +21,7 @@ pub mod exec;
 mod json;
 mod package;
 mod plan;
+pub mod schedule;
 mod snapshot;
 mod verify;
 

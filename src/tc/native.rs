@@ -30,6 +30,12 @@ impl NativeTransport {
         NativeTransport { origin: origin.trim_end_matches('/').to_string(), agent }
     }
 
+    /// Sends through `agent`, built by the caller (a CA bundle, a proxy: see
+    /// `pivot-share`'s `net.rs`). It must not follow redirects, as [`Self::with_timeout`]'s does not.
+    pub fn with_agent(origin: &str, agent: ureq::Agent) -> Self {
+        NativeTransport { origin: origin.trim_end_matches('/').to_string(), agent }
+    }
+
     fn blocking(agent: &ureq::Agent, url: &str, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let mut r = agent.request(req.method.as_str(), url);
         for (k, v) in &req.headers {

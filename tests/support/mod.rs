@@ -112,3 +112,48 @@ pub fn writes(sb: &Sandbox) -> Vec<String> {
         .map(|r| format!("{} {}", r["method"], r["path"]))
         .collect()
 }
+
+/// The `pivot-share` command with nothing from this environment but both sides'
+/// API users (`PIVOT_{SOURCE,TARGET}_{API_URL,ACCESS_ID,SECRET_KEY}`): the secrets
+/// only in the environment, as the command wants them.
+pub fn pivot_share(src: &Sandbox, tgt: &Sandbox) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+    c.env_clear()
+        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
+        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
+        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
+        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
+        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
+        .env("PIVOT_TARGET_SECRET_KEY", tgt.key);
+    c
+}
+
+/// A Node script of `tests/` that prints `listening on PORT` once ready and stops when its
+/// standard input closes (`smtp-server.mjs`, `tls-front.mjs`); killed when dropped.
+pub struct NodeServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tests/<script>` with `args`; `Err` (for `skip`) when node does not start.
+pub fn node_server(script: &str, args: &[&str]) -> Result<NodeServer, String> {
+    let mut child = Command::new("node")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("node does not start ({e}): install Node.js 20"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().strip_prefix("listening on ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("{script} said {line:?}"));
+    Ok(NodeServer { child, port })
+}

@@ -261,7 +261,11 @@ async fn pull_locked<S: Transport, T: Transport>(
         }
         let n_items = pkg.batch.group.len() + pkg.batch.indicator.len();
         log(Level::Info, &format!("{what}: importing {n_items} item(s) into {owner}"));
-        let progress = |s: Step, d: usize, t: usize| log(Level::Debug, &format!("{what}: {} {d}/{t}", s.label()));
+        // Batch jobs (submitted, done) at INFO: a long import shows its progress in a job's log.
+        let progress = |s: Step, d: usize, t: usize| {
+            let level = if s == Step::Batch { Level::Info } else { Level::Debug };
+            log(level, &format!("{what}: {} {d}/{t}", s.label()))
+        };
         let mut iopts = opts.import.clone();
         iopts.dry_run = opts.dry_run;
         iopts.source_verified = true;

@@ -1,0 +1,459 @@
+//! The Cross-Intel Sharing Job app as ThreatConnect runs it: `scripts/package-job.sh`
+//! builds `target/package/PivotShare_v1.zip`, the test unzips it into a temporary folder
+//! and runs its `run.py` with `python3` the way tcex's app test harness launches an app:
+//! the inputs (job arguments and params) JSON-encoded with sorted keys, AES-CBC encrypted
+//! with a 16-letter key and a zero IV into `tc_in_path/.test_app_params.json`,
+//! `TC_APP_PARAM_FILE` / `TC_APP_PARAM_KEY` in the environment, no arguments
+//! (tcex-app-testing `tcex_app_testing/test_case/aux_.py` `create_config`,
+//! `test_case/test_case_playbook.py` `run_profile`, `subprocess.Popen(['python', 'run.py'])`).
+//! The encryption is openssl's (`openssl enc -aes-128-cbc`), not the code under test.
+//!
+//! Against two sandboxes (source `demo`, target `empty`): exit code, `message.tc`, the log
+//! (no secret in it), the target's state read back through the API, the job's token
+//! renewed; a wrong Source Secret Key exits 1 naming it; a run while another holds the
+//! pull lease exits 0, "Skipped".
+
+#![cfg(feature = "native")]
+
+#[path = "support/skip.rs"]
+mod skip;
+mod support;
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SOURCE_SECRET: &str = "src-JOB-SECRET-5d21e8";
+const TARGET_SECRET: &str = "tgt-JOB-SECRET-90ac17";
+/// A 16-letter key, as tcex's harness makes (`random.choice(string.ascii_lowercase)`).
+const PARAM_KEY: &str = "qhzkwmtrpxvaelon";
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pivot-share-job-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `make package-job`'s script, then the zip unpacked as ThreatConnect would (Python's
+/// zipfile, which does not restore permissions). `None` when the musl toolchain is missing.
+fn unpacked_package() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let missing_target = !Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "x86_64-unknown-linux-musl"));
+    let missing_gcc = !Command::new("sh").args(["-c", "command -v musl-gcc"]).output().is_ok_and(|o| o.status.success());
+    if missing_target || missing_gcc {
+        skip::skip("the job package needs the x86_64-unknown-linux-musl target and musl-gcc: run scripts/setup.sh test");
+        return None;
+    }
+    let out = Command::new("scripts/package-job.sh").current_dir(root).output().expect("run scripts/package-job.sh");
+    assert!(out.status.success(), "package-job failed: {}", String::from_utf8_lossy(&out.stderr));
+    let zip = root.join("target/package/PivotShare_v1.zip");
+    let dir = temp("app");
+    let st = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&zip).arg(&dir).status().expect("python3");
+    assert!(st.success());
+    Some(dir.join("PivotShare_v1"))
+}
+
+/// True when the ELF file has no PT_INTERP program header: nothing to load it, so it
+/// runs on a host whatever its libc (a dynamically linked executable always has one).
+fn elf_is_static(path: &Path) -> bool {
+    let b = std::fs::read(path).unwrap();
+    assert_eq!(&b[..4], b"\x7fELF", "an ELF file");
+    assert_eq!(b[4], 2, "64-bit");
+    assert_eq!(u16::from_le_bytes([b[18], b[19]]), 62, "x86_64 (EM_X86_64)");
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap()) as usize;
+    let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(32), u16_at(54), u16_at(56));
+    assert!(phnum > 0);
+    (0..phnum).all(|i| u32::from_le_bytes(b[phoff + i * phentsize..phoff + i * phentsize + 4].try_into().unwrap()) != 3)
+}
+
+struct JobDirs {
+    root: PathBuf,
+}
+
+impl JobDirs {
+    fn new(name: &str) -> Self {
+        let root = temp(name);
+        for d in ["in", "out", "log", "temp"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        JobDirs { root }
+    }
+    fn path(&self, d: &str) -> String {
+        self.root.join(d).to_string_lossy().into_owned()
+    }
+    fn message(&self) -> String {
+        std::fs::read_to_string(self.root.join("out/message.tc")).expect("message.tc written")
+    }
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.root.join("log/app.log")).expect("the log in tc_log_path")
+    }
+}
+
+/// Runs the unpacked app as tcex's harness does; returns the output and the params file path.
+fn run_job(app: &Path, dirs: &JobDirs, inputs: &Value) -> (Output, PathBuf) {
+    let mut c = Command::new("python3");
+    c.arg("run.py").current_dir(app);
+    run_with(c, dirs, inputs)
+}
+
+/// `command` with the inputs in an encrypted params file, the environment cleared but for
+/// PATH, `TC_APP_PARAM_FILE` and `TC_APP_PARAM_KEY`.
+fn run_with(mut command: Command, dirs: &JobDirs, inputs: &Value) -> (Output, PathBuf) {
+    // serde_json's maps are ordered by key: sort_keys=True, as the harness writes them.
+    let plain = serde_json::to_vec(inputs).unwrap();
+    let file = dirs.root.join("in/.test_app_params.json");
+    std::fs::write(dirs.root.join("plain.tmp"), &plain).unwrap();
+    let hex_key: String = PARAM_KEY.bytes().map(|b| format!("{b:02x}")).collect();
+    let st = Command::new("openssl")
+        .args(["enc", "-aes-128-cbc", "-K", &hex_key, "-iv", "00000000000000000000000000000000", "-in"])
+        .arg(dirs.root.join("plain.tmp"))
+        .arg("-out")
+        .arg(&file)
+        .status()
+        .expect("openssl");
+    assert!(st.success());
+    std::fs::remove_file(dirs.root.join("plain.tmp")).unwrap();
+    let out = command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TC_APP_PARAM_FILE", &file)
+        .env("TC_APP_PARAM_KEY", PARAM_KEY)
+        .output()
+        .expect("run the job");
+    (out, file)
+}
+
+fn token_for(tgt: &support::Sandbox) -> String {
+    let c = support::hmac_client(tgt);
+    let r = support::run(c.json(pivot::tc::HttpRequest::post("/v3/token/api"))).expect("a token from the sandbox");
+    r["data"].as_str().expect("token").to_string()
+}
+
+fn inputs(src: &support::Sandbox, tgt: &support::Sandbox, dirs: &JobDirs, token: &str, expires: u64) -> Value {
+    json!({
+        // ThreatConnect's job arguments (tcex's names).
+        "tc_api_path": format!("{}/api", tgt.origin),
+        "tc_token": token,
+        "tc_token_expires": expires,
+        "tc_in_path": dirs.path("in"),
+        "tc_out_path": dirs.path("out"),
+        "tc_log_path": dirs.path("log"),
+        "tc_temp_path": dirs.path("temp"),
+        "tc_log_level": "info",
+        "tc_proxy_tc": false,
+        "tc_proxy_external": false,
+        // The params, by their install.json names.
+        "target_owner": "Demo Org",
+        "source_api_url": format!("{}/api", src.origin),
+        "source_org": "Demo Org",
+        "source_owners": "",
+        "source_instance_id": "source-sandbox",
+        "source_access_id": src.id,
+        "source_secret_key": src.key,
+        "logging_level": "info",
+        "replace_labels": false,
+    })
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn publish_9(src: &support::Sandbox, file: &Path) -> Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(["publish", "--group-type", "Incident", "--group-id", "9", "--out"])
+        .arg(file)
+        .env_clear()
+        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
+        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
+        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
+        .env("PIVOT_INSTANCE_ID", "source-sandbox")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
+}
+
+#[test]
+fn the_job_package_runs_as_threatconnect_runs_it() {
+    let Some(app) = unpacked_package() else { return };
+    // What the zip holds: the Job app's install.json, the runner, a static x86_64 binary.
+    let ij: Value = serde_json::from_slice(&std::fs::read(app.join("install.json")).unwrap()).unwrap();
+    assert_eq!((ij["runtimeLevel"].as_str(), ij["programLanguage"].as_str(), ij["programMain"].as_str()), (Some("Organization"), Some("PYTHON"), Some("run")));
+    assert!(app.join("run.py").is_file() && app.join("README.md").is_file());
+    let bin = app.join("bin/pivot-share");
+    assert!(elf_is_static(&bin), "bin/pivot-share must be statically linked (it has a PT_INTERP)");
+    // As if the unzip dropped the executable bit: the runner sets it.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let src = support::start("job", "demo", "source-id", SOURCE_SECRET);
+    let tgt = support::start("job", "empty", "target-id", TARGET_SECRET);
+    let pkg = publish_9(&src, &temp("pkg").join("incident-9.json"));
+    let token = token_for(&tgt);
+    support::clear_requests(&tgt);
+
+    // 1. A first run: imported. The token expires within tcex's renewal window (600 s), so
+    //    the job renews it before its first request.
+    let dirs = JobDirs::new("run1");
+    let expires = pivot::tc::native::system_clock() + 120;
+    let (o, params_file) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token, expires));
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(code(&o), 0, "{stdout}{stderr}");
+    assert!(bin.metadata().unwrap().permissions().mode() & 0o111 == 0o111, "the runner made the binary executable");
+    assert!(!params_file.exists(), "the params file (it holds secrets) is deleted once read, as tcex does");
+    let msg = dirs.message();
+    assert!(msg.ends_with('\n') && msg.lines().count() == 1 && msg.trim_end().chars().count() <= 255, "{msg:?}");
+    // 3 groups and 37 indicators in incident 9's package (tests/pivot_share_cli.rs counts the same).
+    assert_eq!(msg.trim_end(), "Pulled 1 published group(s) from Demo Org into Demo Org: 1 group(s) imported, 0 unchanged; 40 item(s) created, 0 updated.");
+    let log = dirs.log();
+    assert!(log.contains(" INFO ") && log.contains("imported and verified"), "{log}");
+    // Progress as log lines: batch jobs submitted and done.
+    assert!(log.contains("(group 9): batch jobs 0/1") && log.contains("(group 9): batch jobs 1/1"), "{log}");
+    for secret in [SOURCE_SECRET, TARGET_SECRET, token.as_str()] {
+        for (what, text) in [("log", log.as_str()), ("stdout", &stdout), ("stderr", &stderr), ("message.tc", &msg)] {
+            assert!(!text.contains(secret), "a secret in the job's {what}");
+        }
+    }
+    let paths: Vec<String> = support::requests(&tgt).iter().map(|r| format!("{} {}", r["method"], r["path"])).collect();
+    assert!(paths.iter().any(|p| p == "\"GET\" \"/api/appAuth\""), "the token was renewed: {paths:?}");
+    // The target's state, read back through the API.
+    let c = support::hmac_client(&tgt);
+    let tql = format!("xid = {}", pivot::tc::v3::tql_string(pkg["group"]["xid"].as_str().unwrap()));
+    let g = support::run(c.json(pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, &tql, 0, 10, false).owner(Some("Demo Org")))).unwrap();
+    assert_eq!(g["data"].as_array().map(Vec::len), Some(1), "{g}");
+    assert_eq!(g["data"][0]["name"], pkg["group"]["name"]);
+    let n = support::run(c.json(pivot::tc::v3::search(pivot::tc::v3::Collection::Indicators, "typeName != \"x\"", 0, 1, true).owner(Some("Demo Org")))).unwrap();
+    assert_eq!(n["count"].as_u64(), Some(37), "{n}");
+
+    // 2. The same again: nothing new, success.
+    let dirs = JobDirs::new("run2");
+    let (o, _) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600));
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dirs.message().contains("0 group(s) imported, 1 unchanged"), "{}", dirs.message());
+
+    // 3. A wrong Source Secret Key: exit 1, the message names it; the log does not hold it.
+    let dirs = JobDirs::new("run3");
+    let mut bad = inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600);
+    bad["source_secret_key"] = json!("not-the-JOB-key-0000");
+    let (o, _) = run_job(&app, &dirs, &bad);
+    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    let msg = dirs.message();
+    assert!(msg.starts_with("Failed: the source ") && msg.contains("refused the credentials") && msg.contains("Source Secret Key"), "{msg}");
+    assert!(!dirs.log().contains("not-the-JOB-key-0000") && !msg.contains("not-the-JOB-key-0000"));
+
+    // 4. Another run holds the pull lease on the target owner: exit 0, skipped, until when.
+    let until = pivot::tc::native::system_clock() + 600;
+    let lease = json!({"runId": "pivot-share@other-host pid 7", "expiresAt": until});
+    let id = pivot::share::exec::lease_record_id("Demo Org");
+    support::run(c.json(pivot::tc::v2::datastore("organization", pivot::share::exec::LEASE_TYPE, &id, pivot::tc::Method::Post, Some(&lease)))).unwrap();
+    let dirs = JobDirs::new("run4");
+    let (o, _) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600));
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let msg = dirs.message();
+    let until = pivot::share::exec::rfc3339(until);
+    assert!(msg.starts_with("Skipped: ") && msg.contains("pivot-share@other-host pid 7") && msg.contains(&format!("until {until}")), "{msg}");
+}
+
+#[test]
+fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
+    // No package needed: the debug binary in job mode, argv as older ThreatConnect versions pass it.
+    let dirs = JobDirs::new("badcfg");
+    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .args(["--tc_api_path", "http://127.0.0.1:9/api", "--tc_token", "T", "--tc_out_path", &dirs.path("out"), "--tc_log_path", &dirs.path("log")])
+        .args(["--target_owner", "Demo Org", "--source_api_url", "http://127.0.0.1:9/api", "--replace_labels"])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert_eq!(dirs.message(), "Failed: the job's \"Source Organization\" (source_org) is not set.\n");
+    assert!(dirs.log().contains("ERROR exit 1: Failed: the job's \"Source Organization\""), "{}", dirs.log());
+    // A params file that does not decrypt with the key: 1, said plainly.
+    let file = dirs.root.join("in/params");
+    std::fs::write(&file, b"0123456789abcdef").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+        .current_dir(dirs.root.join("out"))
+        .env_clear()
+        .env("TC_APP_PARAM_FILE", &file)
+        .env("TC_APP_PARAM_KEY", PARAM_KEY)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1);
+    assert_eq!(dirs.message(), "Failed: the params file does not decrypt with TC_APP_PARAM_KEY\n");
+}
+
+/// The runner's own refusals, from `job/run.py` as committed (no package needed): a
+/// `noexec` app folder (the check's answer forced, as no test can mount one) and a missing
+/// binary are each reported in message.tc with exit 1.
+#[test]
+fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
+    let app = temp("runner");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("job/run.py"), app.join("run.py")).unwrap();
+    let out = app.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let run = |forced_noexec: bool| {
+        let script = format!(
+            "import sys; sys.argv = ['run.py', '--tc_out_path', {out:?}]; import run; {} run.main()",
+            if forced_noexec { "run.noexec = lambda path: True;" } else { "" }
+        );
+        let o = Command::new("python3").args(["-c", &script]).current_dir(&app).env_clear().output().expect("python3");
+        (code(&o), std::fs::read_to_string(out.join("message.tc")).unwrap_or_default())
+    };
+    let (c, msg) = run(false);
+    assert_eq!(c, 1);
+    assert!(msg.starts_with("Failed: the package is incomplete: bin/pivot-share is missing"), "{msg}");
+    std::fs::create_dir_all(app.join("bin")).unwrap();
+    std::fs::write(app.join("bin/pivot-share"), "#!/bin/sh\nexit 0\n").unwrap();
+    let (c, msg) = run(true);
+    assert_eq!(c, 1);
+    assert!(msg.contains("mounted noexec") && msg.len() <= 256, "{msg}");
+    // The check itself, on the test's own folder (exec allowed, or nothing here would run).
+    let o = Command::new("python3").args(["-c", "import run, sys; sys.exit(1 if run.noexec('.') else 0)"]).current_dir(&app).output().unwrap();
+    assert_eq!(code(&o), 0, "an exec folder is not reported noexec");
+}
+
+/// An HTTP proxy on loopback: records each request's target (host:port) and
+/// `Proxy-Authorization`, then relays it: a CONNECT as a tunnel, an absolute-form request
+/// (`GET http://host:port/path`, how ureq sends plain HTTP through a proxy) rewritten to
+/// origin form with the proxy's header dropped. One request per connection (`Connection: close`).
+fn http_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut head = vec![];
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end().to_string();
+                    if line.is_empty() {
+                        break;
+                    }
+                    head.push(line);
+                }
+                let auth = head.iter().find_map(|h| h.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("proxy-authorization")).map(|(_, v)| v.trim().to_string())).unwrap_or_default();
+                let mut parts = head[0].splitn(3, ' ');
+                let (method, uri, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let (target, first) = if method == "CONNECT" {
+                    (uri.to_string(), None)
+                } else {
+                    let rest = uri.strip_prefix("http://").unwrap_or(uri);
+                    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                    (host.to_string(), Some(format!("{method} {path} {version}")))
+                };
+                log.lock().unwrap().push((target.clone(), auth));
+                let Ok(mut up) = std::net::TcpStream::connect(&target) else { return };
+                let mut down = conn;
+                match first {
+                    None => {
+                        let _ = down.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    }
+                    Some(line) => {
+                        let mut out = format!("{line}\r\n");
+                        for h in &head[1..] {
+                            let k = h.split(':').next().unwrap_or("").to_ascii_lowercase();
+                            if k != "proxy-authorization" && k != "connection" {
+                                out.push_str(h);
+                                out.push_str("\r\n");
+                            }
+                        }
+                        out.push_str("Connection: close\r\n\r\n");
+                        let _ = up.write_all(out.as_bytes());
+                    }
+                }
+                let (mut up_r, mut down_w) = (up.try_clone().unwrap(), down.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut down_w);
+                    let _ = down_w.shutdown(std::net::Shutdown::Both);
+                });
+                // What the reader already buffered past the head goes first.
+                let _ = up.write_all(r.buffer());
+                let mut rest = r.into_inner();
+                let _ = std::io::copy(&mut rest, &mut up);
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// ThreatConnect's tc_proxy_* job args: with tc_proxy_external the source's requests go
+/// through the proxy (with its credentials), with tc_proxy_tc off this ThreatConnect's do not.
+#[test]
+fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
+    use base64::Engine as _;
+    let src = support::start("proxy", "demo", "source-id", SOURCE_SECRET);
+    let tgt = support::start("proxy", "empty", "target-id", TARGET_SECRET);
+    let (port, seen) = http_proxy();
+    let dirs = JobDirs::new("proxy");
+    let mut i = inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600);
+    i["tc_proxy_host"] = json!("127.0.0.1");
+    i["tc_proxy_port"] = json!(port);
+    i["tc_proxy_username"] = json!("proxy-user");
+    i["tc_proxy_password"] = json!("proxy-PASS-6e1f");
+    i["tc_proxy_external"] = json!(true);
+    let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dirs.message().starts_with("Pulled 0 published group(s)"), "{}", dirs.message());
+    let seen = seen.lock().unwrap().clone();
+    let src_host = src.origin.trim_start_matches("http://").to_string();
+    let tgt_host = tgt.origin.trim_start_matches("http://").to_string();
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("proxy-user:proxy-PASS-6e1f"));
+    assert!(!seen.is_empty() && seen.iter().all(|(t, a)| *t == src_host && *a == basic), "{seen:?}");
+    assert!(!seen.iter().any(|(t, _)| *t == tgt_host), "tc_proxy_tc is off: this ThreatConnect directly");
+    assert!(!dirs.log().contains("proxy-PASS-6e1f") && !String::from_utf8_lossy(&o.stderr).contains("proxy-PASS-6e1f"));
+}
+
+/// A source behind an internal CA: its API over HTTPS with a certificate the public roots do
+/// not know (`tests/tls-front.mjs` in front of the sandbox). With the CA in the Source CA
+/// Bundle param (the PEM text, as an administrator pastes it) the job pulls; without, it
+/// fails naming the source.
+#[test]
+fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = support::start("ca", "demo", "source-id", SOURCE_SECRET);
+    let tgt = support::start("ca", "empty", "target-id", TARGET_SECRET);
+    let upstream = src.origin.rsplit(':').next().unwrap().to_string();
+    let front = match support::node_server("tls-front.mjs", &[&upstream]) {
+        Ok(f) => f,
+        Err(e) => {
+            skip::skip(&e);
+            return;
+        }
+    };
+    let port = front.port;
+    let ca = std::fs::read_to_string(root.join("tests/fixtures/tls/ca.pem")).unwrap();
+
+    let token = token_for(&tgt);
+    // Each run with its own folders; the source over HTTPS, with `bundle` as Source CA Bundle.
+    let run = |name: &str, bundle: &str| {
+        let dirs = JobDirs::new(name);
+        let mut i = inputs(&src, &tgt, &dirs, &token, pivot::tc::native::system_clock() + 3600);
+        i["source_api_url"] = json!(format!("https://localhost:{port}/api"));
+        i["source_ca_bundle"] = json!(bundle);
+        let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+        (code(&o), dirs.message(), dirs.log())
+    };
+    let (c, msg, log) = run("ca-ok", &ca);
+    assert_eq!(c, 0, "{log}");
+    assert!(msg.starts_with("Pulled 0 published group(s)"), "{msg}");
+    assert!(!log.contains("BEGIN CERTIFICATE"), "the bundle is not logged");
+    let (c, msg, _) = run("ca-missing", "");
+    assert_eq!(c, 1);
+    assert!(msg.starts_with(&format!("Failed: cannot reach the source https://localhost:{port}/api")), "{msg}");
+    let (c, msg, _) = run("ca-bad", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+    assert_eq!(c, 1);
+    assert!(msg.starts_with("Failed: Source CA Bundle: "), "{msg}");
+}
