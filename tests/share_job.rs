@@ -224,10 +224,8 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     assert!(paths.iter().any(|p| p == "\"GET\" \"/api/appAuth\""), "the token was renewed: {paths:?}");
     // The target's state, read back through the API.
     let c = support::hmac_client(&tgt);
-    let tql = format!("xid = {}", pivot::tc::v3::tql_string(pkg["group"]["xid"].as_str().unwrap()));
-    let g = support::run(c.json(pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, &tql, 0, 10, false).owner(Some("Demo Org")))).unwrap();
-    assert_eq!(g["data"].as_array().map(Vec::len), Some(1), "{g}");
-    assert_eq!(g["data"][0]["name"], pkg["group"]["name"]);
+    let g = support::share::group_by_xid(&c, "Demo Org", pkg["group"]["xid"].as_str().unwrap(), &[]).expect("the group is in the target");
+    assert_eq!(g["name"], pkg["group"]["name"]);
     let n = support::run(c.json(pivot::tc::v3::search(pivot::tc::v3::Collection::Indicators, "typeName != \"x\"", 0, 1, true).owner(Some("Demo Org")))).unwrap();
     assert_eq!(n["count"].as_u64(), Some(37), "{n}");
 

@@ -207,9 +207,11 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<(String, usize, usize)>);
     let shown = RwSignal::new(None::<Result<(bool, Vec<String>), String>>);
-    // The file (by its bytes' digest) and owner the plan was shown for: Import is
-    // enabled only for exactly those, and choosing another file or owner takes it back.
-    let planned = RwSignal::new(None::<(String, String)>);
+    // The operator's opt-ins of the trust rules (docs/sharing.md §6), both off by default.
+    let trust = RwSignal::new(crate::share::Trust::default());
+    // The file (by its bytes' digest), owner and opt-ins the plan was shown for: Import is
+    // enabled only for exactly those, and changing any of them takes it back.
+    let planned = RwSignal::new(None::<(String, String, crate::share::Trust)>);
 
     let run = move |dry_run: bool| {
         let Some(input) = file.get() else { return };
@@ -218,7 +220,8 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
             shown.set(Some(Err("Choose the target owner.".into())));
             return;
         }
-        if !dry_run && planned.get_untracked().is_none_or(|(_, o)| o != target) {
+        let chosen = trust.get_untracked();
+        if !dry_run && planned.get_untracked().is_none_or(|(_, o, t)| o != target || t != chosen) {
             shown.set(Some(Err("Show the plan for this file and owner first.".into())));
             return;
         }
@@ -235,18 +238,18 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                 }
             };
             let digest = crate::share::file_digest(&bytes);
-            if !dry_run && planned.get_untracked().is_none_or(|(d, _)| d != digest) {
+            if !dry_run && planned.get_untracked().is_none_or(|(d, _, _)| d != digest) {
                 planned.set(None);
                 shown.set(Some(Err("The file changed since its plan was shown: show the plan again.".into())));
                 busy.set(false);
                 return;
             }
-            let opts = ImportOptions { dry_run, imported_at: now_rfc3339(), ..ImportOptions::default() };
+            let opts = ImportOptions { dry_run, imported_at: now_rfc3339(), trust: chosen, ..ImportOptions::default() };
             let on_progress = move |step: Step, done: usize, total: usize| progress.set(Some((step.label().to_owned(), done, total)));
             let result = exec::import(&client, &bytes, &target, &on_progress, &opts).await;
             progress.set(None);
             if dry_run && result.is_ok() {
-                planned.set(Some((digest, target)));
+                planned.set(Some((digest, target, chosen)));
             }
             shown.set(Some(match result {
                 Ok(r) => Ok((r.dry_run, report_lines(&r))),
@@ -273,6 +276,12 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                         }}
                     </select>
                 </label>
+                <label><input type="checkbox" class="import-replace-labels"
+                    on:change=move |ev| { planned.set(None); trust.update(|t| t.replace_target_labels = event_target_checked(&ev)); } />
+                    " Replace security labels this owner put on its own copies of shared items"</label>
+                <label><input type="checkbox" class="import-allow-other-sources"
+                    on:change=move |ev| { planned.set(None); trust.update(|t| t.allow_other_sources = event_target_checked(&ev)); } />
+                    " Also overwrite items that another source's packages brought"</label>
                 <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
                 <button class="import-run" disabled=move || planned.get().is_none() on:click=move |_| run(false)>"Import"</button>
             </fieldset>
