@@ -2,7 +2,7 @@
 //! case is tested here. Times are UTC. (In a ThreatConnect Job, ThreatConnect schedules:
 //! job mode always runs once.)
 
-use super::exec::civil_from_days;
+use super::exec::{civil_from_days, days_from_civil};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Schedule {
@@ -73,16 +73,6 @@ pub fn parse_words(s: &str) -> Result<Schedule, String> {
         Some(kind) => parse(&kind.to_ascii_lowercase(), &parts.collect::<Vec<_>>()),
         None => Ok(Schedule::Once),
     }
-}
-
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
