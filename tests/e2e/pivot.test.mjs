@@ -264,9 +264,13 @@ test("the panel does not wait for the Space element's state, and what the analys
   assert.equal(panel.length, 1, "the panel's request was answered while the state was still delayed");
   // Typed before the saved state arrives: kept; the other saved setting still applies.
   await page.fill(`${INDICATORS} .filter`, "100.64.8.");
+  // Too long to be kept (over 200 characters), yet what the analyst typed: it stays in the box.
+  const long = "9".repeat(201);
+  await page.fill(`${GROUPS} .filter`, long);
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.collapsed === "true", GROUPS, { timeout: 15000 });
   assert.equal(await stateAnswered(), true);
   assert.equal(await page.inputValue(`${INDICATORS} .filter`), "100.64.8.");
+  assert.equal(await page.inputValue(`${GROUPS} .filter`), long);
   await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.8." }, collapsed: ["associated-groups"] });
   assert.deepEqual(page.errors, []);
 });
