@@ -11,6 +11,7 @@ pub mod export;
 pub mod layout;
 pub mod search;
 pub mod share;
+pub mod space_state;
 pub mod spaces;
 pub mod tc;
 pub mod trail;

@@ -149,3 +149,61 @@ fn version_1_batch_file_is_a_json_array_of_indicators() {
     let h = run(c.v2_one(v2::item(&host("v1-one.example"), None), "host", Indicator::read)).unwrap();
     assert_eq!((h.rating, h.confidence, h.description.as_deref()), (Some(3.0), Some(60.0), Some("from a V1 file")));
 }
+
+#[test]
+fn victims_their_assets_and_groups_then_tasks() {
+    let (_sb, c) = start("live-victims");
+    // The documented create example (docs/rest_api/v2/victims/create.rst).
+    let created = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "description": "This victim got hacked.", "org": "Test Org",
+        "suborg": "HR Department", "workLocation": "Washington D.C.", "nationality": "American"}))).unwrap();
+    assert_eq!((created.name.as_str(), created.org.as_deref()), ("Example Victim", Some("Test Org")));
+    assert_eq!(created.raw["workLocation"], "Washington D.C.");
+    assert!(created.web_link.as_deref().unwrap().ends_with(&format!("/auth/victim/victim.xhtml?victim={}", created.id)), "{:?}", created.web_link);
+    let id = created.id;
+    let updated = run(c.update_victim(id, &json!({"org": "Psych", "suborg": "Super Sniffer Department"}))).unwrap();
+    assert_eq!((updated.name.as_str(), updated.org.as_deref(), updated.raw["suborg"].as_str()), ("Example Victim", Some("Psych"), Some("Super Sniffer Department")));
+    let read = run(c.victim(id)).unwrap();
+    assert_eq!((read.org.as_deref(), read.raw["nationality"].as_str()), (Some("Psych"), Some("American")), "the update shows in a later read");
+    let page = run(c.victims(&ListOptions::default())).unwrap();
+    assert_eq!((page.result_count, page.items.iter().map(|v| v.id).collect::<Vec<_>>()), (Some(1), vec![id]));
+    assert_eq!(run(c.create_victim(None, &json!({"org": "no name"}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.victim(id + 1000)).unwrap_err().status(), Some(404));
+
+    // Assets: the documented network account, then an email address; written answers come as `victim{Type}`.
+    let account = run(c.create_victim_asset(id, "networkAccounts", &json!({"account": "John Doe", "network": "Active Directory"}))).unwrap();
+    assert_eq!((account.asset_type.as_str(), account.name.as_deref(), account.raw["network"].as_str()), ("NetworkAccount", Some("John Doe"), Some("Active Directory")));
+    let email = run(c.create_victim_asset(id, "emailAddresses", &json!({"address": "bad@badguys.com", "addressType": "work"}))).unwrap();
+    assert_eq!((email.asset_type.as_str(), email.name.as_deref()), ("EmailAddress", Some("bad@badguys.com")));
+    let moved = run(c.update_victim_asset(id, "emailAddresses", email.id, &json!({"address": "nobody@gmail.com"}))).unwrap();
+    assert_eq!((moved.id, moved.name.as_deref(), moved.raw["addressType"].as_str()), (email.id, Some("nobody@gmail.com"), Some("work")));
+    let all: Vec<(String, Option<String>)> = run(c.victim_assets(id, None)).unwrap().into_iter().map(|a| (a.asset_type, a.name)).collect();
+    assert_eq!(all, [("NetworkAccount".to_string(), Some("John Doe".to_string())), ("EmailAddress".into(), Some("nobody@gmail.com".into()))]);
+    let emails: Vec<i64> = run(c.victim_assets(id, Some("emailAddresses"))).unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(emails, [email.id]);
+    assert_eq!(run(c.create_victim_asset(id, "webSites", &json!({"network": "no webSite"}))).unwrap_err().status(), Some(400));
+    assert!(matches!(run(c.create_victim_asset(id, "pagers", &json!({}))), Err(Error::Config(_))), "an unknown asset type is refused before sending");
+
+    // Associated with the seeded Incident 9, seen from both ends; then dissociated.
+    let victim = ItemRef::Victim(id);
+    let incident = ItemRef::group(GroupType::Incident, 9);
+    run(c.v2_ok(v2::associate(&victim, &incident))).unwrap();
+    let groups = run(c.v2_list(v2::associated_groups(&victim, None, &ListOptions::default()), v2::entity::GROUP, Group::read)).unwrap();
+    assert_eq!(groups.items.iter().map(|g| (g.id, g.name.as_str())).collect::<Vec<_>>(), [(9, "Finance workstation compromise")]);
+    let victims: Vec<i64> = run(c.associated_victims(&incident)).unwrap().into_iter().map(|v| v.id).collect();
+    assert_eq!(victims, [id]);
+    run(c.v2_ok(v2::dissociate(&victim, &incident))).unwrap();
+    assert_eq!(run(c.associated_victims(&incident)).unwrap(), vec![]);
+
+    // Tasks: the documented create example's fields (docs/rest_api/v2/tasks/create.rst).
+    let task = run(c.create_task(Some("Demo Org"), &json!({"name": "Test Task", "dueDate": "2017-07-13T13:36:53-04:00",
+        "assignee": [{"userName": "analyst@demo.example"}]}))).unwrap();
+    assert_eq!((task.name.as_str(), task.owner.name.as_str(), task.status.as_deref(), task.due_date.as_deref()),
+        ("Test Task", "Demo Org", Some("Not Started"), Some("2017-07-13T13:36:53-04:00")));
+    assert_eq!((task.raw["escalated"].as_bool(), task.raw["assignee"][0]["userName"].as_str()), (Some(false), Some("analyst@demo.example")));
+    let done = run(c.update_task(task.id, &json!({"status": "Completed"}))).unwrap();
+    assert_eq!((done.name.as_str(), done.status.as_deref()), ("Test Task", Some("Completed")));
+    assert_eq!(run(c.task(task.id)).unwrap().status.as_deref(), Some("Completed"), "the update shows in a later read");
+    let tasks = run(c.tasks(&ListOptions::default())).unwrap();
+    assert_eq!((tasks.result_count, tasks.items.iter().map(|t| t.id).collect::<Vec<_>>()), (Some(1), vec![task.id]));
+    assert_eq!(run(c.update_task(task.id, &json!({"status": "Finished"}))).unwrap_err().status(), Some(400));
+}

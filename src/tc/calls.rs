@@ -97,4 +97,55 @@ impl<T: Transport> Client<T> {
         envelope::v2_ok(&body)?;
         Ok(body.get("data").and_then(|d| d.get("job")).cloned().unwrap_or(Value::Null))
     }
+
+    /// `GET /v2/victims`: one page of the owner's victims.
+    pub async fn victims(&self, opts: &ListOptions) -> Result<Page<Victim>, Error> {
+        self.v2_list(v2::victims(opts), entity::VICTIM, Victim::read).await
+    }
+    /// `GET /v2/victims/{id}`.
+    pub async fn victim(&self, id: i64) -> Result<Victim, Error> {
+        self.v2_one(v2::item(&ItemRef::Victim(id), None), entity::VICTIM, Victim::read).await
+    }
+    /// `POST /v2/victims` with the documented fields (name, description, org, suborg, workLocation, nationality).
+    pub async fn create_victim(&self, owner: Option<&str>, body: &Value) -> Result<Victim, Error> {
+        self.v2_one(v2::create_victim(owner, body), entity::VICTIM, Victim::read).await
+    }
+    /// `PUT /v2/victims/{id}`: the fields given change.
+    pub async fn update_victim(&self, id: i64, body: &Value) -> Result<Victim, Error> {
+        self.v2_one(v2::update_item(&ItemRef::Victim(id), None, body), entity::VICTIM, Victim::read).await
+    }
+    /// `GET /v2/victims/{id}/victimAssets[/{assetType}]`.
+    pub async fn victim_assets(&self, id: i64, asset_type: Option<&str>) -> Result<Vec<VictimAsset>, Error> {
+        Ok(self.v2_list(v2::associated_victim_assets(&ItemRef::Victim(id), asset_type, &ListOptions::default()), entity::VICTIM_ASSET, VictimAsset::read).await?.items)
+    }
+    /// `POST /v2/victims/{id}/victimAssets/{assetType}`: answered as `victim{Type}`.
+    pub async fn create_victim_asset(&self, id: i64, asset_type: &str, body: &Value) -> Result<VictimAsset, Error> {
+        let key = v2::victim_asset_entity(asset_type).ok_or_else(|| Error::Config(format!("{asset_type} is not a victim asset type (emailAddresses, networkAccounts, phoneNumbers, socialNetworks, webSites)")))?;
+        self.v2_one(v2::create_victim_asset(id, asset_type, body), key, VictimAsset::read).await
+    }
+    /// `PUT /v2/victims/{id}/victimAssets/{assetType}/{assetId}`.
+    pub async fn update_victim_asset(&self, id: i64, asset_type: &str, asset_id: i64, body: &Value) -> Result<VictimAsset, Error> {
+        let key = v2::victim_asset_entity(asset_type).ok_or_else(|| Error::Config(format!("{asset_type} is not a victim asset type (emailAddresses, networkAccounts, phoneNumbers, socialNetworks, webSites)")))?;
+        self.v2_one(v2::update_victim_asset(id, asset_type, asset_id, body), key, VictimAsset::read).await
+    }
+    /// `GET {item}/victims`: the victims associated with a group or an indicator.
+    pub async fn associated_victims(&self, item: &ItemRef) -> Result<Vec<Victim>, Error> {
+        Ok(self.v2_list(v2::associated_victims(item, &ListOptions::default()), entity::VICTIM, Victim::read).await?.items)
+    }
+    /// `GET /v2/tasks`: one page of the owner's tasks.
+    pub async fn tasks(&self, opts: &ListOptions) -> Result<Page<Task>, Error> {
+        self.v2_list(v2::tasks(opts), entity::TASK, Task::read).await
+    }
+    /// `GET /v2/tasks/{id}`.
+    pub async fn task(&self, id: i64) -> Result<Task, Error> {
+        self.v2_one(v2::item(&ItemRef::Task(id), None), entity::TASK, Task::read).await
+    }
+    /// `POST /v2/tasks` (name; status, dueDate, assignee, escalated, reminded, overdue).
+    pub async fn create_task(&self, owner: Option<&str>, body: &Value) -> Result<Task, Error> {
+        self.v2_one(v2::create_task(owner, body), entity::TASK, Task::read).await
+    }
+    /// `PUT /v2/tasks/{id}`.
+    pub async fn update_task(&self, id: i64, body: &Value) -> Result<Task, Error> {
+        self.v2_one(v2::update_item(&ItemRef::Task(id), None, body), entity::TASK, Task::read).await
+    }
 }

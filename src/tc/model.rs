@@ -355,7 +355,7 @@ impl Victim {
 pub struct VictimAsset {
     pub id: i64,
     pub asset_type: String,
-    /// `name` in v2; v3 puts the value in a type-specific field (`website`, `address`...).
+    /// `name` in v2 lists; v2 writes and v3 put the value in a type-specific field (`account`, `website`, `address`...).
     pub name: Option<String>,
     pub raw: Value,
 }
@@ -368,7 +368,9 @@ impl VictimAsset {
             None if !entity.is_empty() => entity.to_string(),
             None => return Err(Error::decode(&o.p("type"), "missing")),
         };
-        let name = ["name", "address", "phone", "website", "accountName", "phoneNumber"]
+        // v2 writes answer with the documented field of the type: `account` (network and
+        // social accounts), `webSite`, `address`, and `phoneType` (which carries the number).
+        let name = ["name", "address", "phone", "website", "accountName", "phoneNumber", "account", "webSite", "phoneType"]
             .iter()
             .find_map(|k| o.opt_text(k));
         Ok(VictimAsset { id: o.id("id")?, asset_type, name, raw: v.clone() })

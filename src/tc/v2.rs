@@ -467,6 +467,22 @@ pub fn create_victim(owner: Option<&str>, body: &Value) -> HttpRequest {
 pub fn create_victim_asset(victim_id: i64, asset_type: &str, body: &Value) -> HttpRequest {
     HttpRequest::post(ItemRef::Victim(victim_id).sub("victimAssets").seg(asset_type).build()).json(body)
 }
+/// `PUT /v2/victims/{id}/victimAssets/{assetType}/{assetId}`.
+pub fn update_victim_asset(victim_id: i64, asset_type: &str, asset_id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::new(Method::Put, ItemRef::Victim(victim_id).sub("victimAssets").seg(asset_type).id(asset_id).build()).json(body)
+}
+/// The v2 entity key a victim asset of this branch answers under when written
+/// (`networkAccounts` -> `victimNetworkAccount`, as documented).
+pub fn victim_asset_entity(asset_type: &str) -> Option<&'static str> {
+    Some(match asset_type {
+        "emailAddresses" => "victimEmailAddress",
+        "networkAccounts" => "victimNetworkAccount",
+        "phoneNumbers" => "victimPhone",
+        "socialNetworks" => "victimSocialNetwork",
+        "webSites" => "victimWebSite",
+        _ => return None,
+    })
+}
 
 // ---- batch --------------------------------------------------------------------
 

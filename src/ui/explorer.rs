@@ -46,6 +46,8 @@ pub fn item_label(item: &SelectedItem) -> String {
 #[component]
 pub fn Explorer(context: Context) -> impl IntoView {
     let api = connect(&context);
+    // Before the panel's requests are made, but not awaited by them.
+    super::settings::start(api, context.space_element_id);
     let from_url = from_fragment(&current_fragment());
     // A reload keeps the trail when the address still names its current item.
     let trail = match stored_trail().filter(|t| Some(t.current()) == from_url.as_ref()) {

@@ -9,6 +9,7 @@ mod group;
 mod indicator;
 pub mod screens;
 mod sections;
+mod settings;
 mod share;
 mod writeback;
 

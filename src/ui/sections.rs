@@ -7,6 +7,8 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
+use super::settings;
+use crate::space_state::Field;
 use crate::defang::defang;
 use crate::display::{exported_status, tlp_class, values_for_clipboard};
 use crate::export::{to_csv, Csv};
@@ -315,7 +317,10 @@ pub fn AssociationList(
     #[prop(into)] section: String,
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
+    let collapsed = RwSignal::new(false);
     let page = RwSignal::new(0u32);
+    // The Space element keeps this section's filter and collapse (when there is an element).
+    let kept = settings::register(&section, filter, collapsed, page);
     let first = StoredValue::new(first);
     let server = query.is_some();
     let query = StoredValue::new(query);
@@ -403,11 +408,23 @@ pub fn AssociationList(
     };
 
     view! {
-        <section class="assoc" data-section=section.clone()>
+        <section class="assoc" data-section=section.clone() data-collapsed=move || if collapsed.get() { "true" } else { "false" }>
             <header class="assoc-head">
+                // Hidden by the stylesheet (`[data-collapsed=true]`), which also draws the arrow.
+                <button class="collapse" aria-expanded=move || if collapsed.get() { "false" } else { "true" } aria-label=format!("Show or hide {title}")
+                    on:click=move |_| {
+                        let c = !collapsed.get_untracked();
+                        collapsed.set(c);
+                        if let Some(s) = kept { settings::change(Field::Collapsed(s), "", c) }
+                    }></button>
                 <h3>{title.clone()}" "<span class="count" data-count=count_text>{count_text}</span></h3>
-                <input class="filter" type="search" placeholder="Filter" aria-label=format!("Filter {title}")
-                    on:input=move |ev| { page.set(0); filter.set(event_target_value(&ev)); } />
+                <input class="filter" type="search" placeholder="Filter" aria-label=format!("Filter {title}") prop:value=move || filter.get()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        page.set(0);
+                        filter.set(text.clone());
+                        if let Some(s) = kept { settings::change(Field::Filter(s), &text, false) }
+                    } />
                 <button class="export" disabled=move || exporting.get() on:click=move |_| export(false)>"Export CSV"</button>
                 <button class="export-raw" disabled=move || exporting.get() on:click=move |_| export(true)>"Export raw"</button>
                 <button class="copy-values" disabled=move || exporting.get() on:click=move |_| copy_values()

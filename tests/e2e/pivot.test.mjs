@@ -5,6 +5,7 @@ import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
 
@@ -37,14 +38,22 @@ beforeEach(async () => {
   await sandbox.clearRequests();
 });
 
-/** Open Pivot as a Space would, on `type`/`item` (omit both for no item). */
+// Each page is its own Space element unless a test names one: the settings
+// Pivot keeps per element (a list's filter, collapsed sections) stay in their test.
+let nextElement = 100;
+
+/**
+ * Open Pivot as a Space would, on `type`/`item` (omit both for no item).
+ * `extra.tcSpaceElementId: null` opens it without one (as the details page does).
+ */
 async function open(type, item, owner = "Demo Org", extra = {}, contextOptions = {}) {
   const page = await newPage(browser, contextOptions);
   page.on("dialog", (d) => d.accept());
   const params = {
-    tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires,
+    tcSpaceElementId: String(nextElement++), tcToken: token.token, tcTokenExpires: token.expires,
     tcApiPath: `${site.origin}/api`, allowWriteBack: "true", ...extra,
   };
+  if (params.tcSpaceElementId === null) delete params.tcSpaceElementId;
   if (type) Object.assign(params, { tcType: type, tcSelectedItem: String(item) });
   if (type && owner) params.tcSelectedItemOwner = owner;
   await page.goto(appUrl + spacesQuery(params));
@@ -120,7 +129,7 @@ test("opens on an indicator with every section, in one round trip", async () => 
   const reqs = await apiRequests();
   const core = reqs.filter((r) => r.path.startsWith("/api/v3/indicators/"));
   assert.equal(core.length, 1, "one core request: " + JSON.stringify(reqs.map((r) => r.path)));
-  assert.ok(reqs.length <= 3, `core, other owners and owner types only: ${reqs.map((r) => r.path)}`);
+  assert.ok(reqs.length <= 4, `core, other owners, owner types and the Space element's settings only: ${reqs.map((r) => r.path)}`);
   // Nothing waits for the core: every request left before the core's answer
   // came back. (On a busy 2-core runner the other-owners request has twice
   // left some 20-60 ms after the first answer instead of with the others;
@@ -153,6 +162,117 @@ test("a 10,000-entry association list pages and filters on the server", async ()
   assert.ok(filtered > 0 && filtered < 10001, `filtered count ${filtered}`);
   for (const row of await page.locator(`${list} .assoc-row .pivot-link`).allTextContents()) assert.match(row, /100\[\.\]64\[\.\]7\[\.\]/);
   await screenshot(page, "group-10000");
+});
+
+const INDICATORS = "[data-section=associated-indicators]";
+const GROUPS = "[data-section=associated-groups]";
+const statePath = (element) => `/v2/exchange/spaces/${element}/state`;
+const stateWrites = async (element) => (await apiRequests()).filter((r) => r.method !== "GET" && r.path === `/api${statePath(element)}`);
+
+/** Waits until the element's saved state (read from the sandbox directly) equals `want`. */
+async function savedState(element, want) {
+  let got;
+  for (let i = 0; i < 100; i++) {
+    got = (await api("GET", statePath(element))).json?.data?.state;
+    if (isDeepStrictEqual(got, want)) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(got, want, "the element's saved state");
+}
+
+test("a Space element opens as the analyst left it: a list's filter and collapsed sections, kept without write-back", async () => {
+  const element = "501";
+  // allowWriteBack off: keeping settings is not write-back.
+  const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element, allowWriteBack: "false" });
+  await settled(page);
+  assert.equal(await page.getAttribute(INDICATORS, "data-collapsed"), "false");
+  // Ten changes in quick succession: saved once they pause, not once each.
+  await page.locator(`${INDICATORS} .filter`).pressSequentially("100.64.7.", { delay: 20 });
+  await page.click(`${GROUPS} .collapse`);
+  assert.equal(await page.getAttribute(`${GROUPS} .collapse`, "aria-expanded"), "false");
+  assert.equal(await page.locator(`${GROUPS} .assoc-list:visible, ${GROUPS} .empty:visible`).count(), 0, "a collapsed section hides its list");
+  assert.equal(await page.locator(`${INDICATORS} .assoc-list:visible`).count(), 1);
+  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"] });
+  const writes = await stateWrites(element);
+  assert.ok(writes.length >= 1 && writes.length <= 2, `debounced: ${writes.length} saves for 10 changes`);
+
+  // The Space opened again (a new tab, as ThreatConnect reloads the app).
+  const again = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element, allowWriteBack: "false" });
+  await again.waitForFunction((sel) => document.querySelector(sel + " .filter")?.value === "100.64.7.", INDICATORS);
+  await again.waitForFunction((sel) => { const c = document.querySelector(sel + " .count")?.dataset.count; return c && c !== "10001" && c !== "…"; }, INDICATORS);
+  for (const row of await again.locator(`${INDICATORS} .assoc-row .pivot-link`).allTextContents()) assert.match(row, /100\[\.\]64\[\.\]7\[\.\]/);
+  assert.equal(await again.getAttribute(GROUPS, "data-collapsed"), "true");
+  assert.equal(await again.getAttribute(`${GROUPS} .collapse`, "aria-expanded"), "false");
+  // Expanding it again is kept too.
+  await again.click(`${GROUPS} .collapse`);
+  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: [] });
+  assert.deepEqual(again.errors, []);
+});
+
+test("without a Space element nothing is read or written", async () => {
+  const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: null });
+  await settled(page);
+  await page.fill(`${INDICATORS} .filter`, "100.64.7.");
+  await page.click(`${GROUPS} .collapse`);
+  await page.waitForTimeout(1500);
+  const spaces = (await apiRequests()).filter((r) => r.path.startsWith("/api/v2/exchange/spaces/"));
+  assert.deepEqual(spaces.map((r) => `${r.method} ${r.path}`), []);
+});
+
+test("a Space element's hostile or oversized state is ignored: no crash, nothing run, nothing unknown applied", async () => {
+  // Written straight into the sandbox, as anyone able to write the element's state could.
+  const hostile = { v: 1, filters: { "associated-indicators": "<img src=x onerror=window.pwned=1>", "associated-groups": "x".repeat(5000),
+    "__proto__": "a", "constructor": { toString: 1 } }, collapsed: ["associated-indicators", 42, { a: 1 }, "whois", "__proto__"], html: "<script>window.pwned=2</script>" };
+  assert.equal((await api("POST", statePath("502"), hostile)).status, 200);
+  const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: "502" });
+  await settled(page);
+  // The short filter is applied as text, the 5,000-character one is not; only known sections collapse.
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.collapsed === "true", INDICATORS);
+  assert.equal(await page.inputValue(`${INDICATORS} .filter`), "<img src=x onerror=window.pwned=1>");
+  assert.equal(await page.inputValue(`${GROUPS} .filter`), "");
+  assert.equal(await page.getAttribute(GROUPS, "data-collapsed"), "false");
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.equal(await page.locator("img").count(), 0);
+
+  // Over the size cap: ignored entirely, even its valid parts.
+  const oversized = { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"], padding: "y".repeat(20000) };
+  assert.equal((await api("POST", statePath("503"), oversized)).status, 200);
+  // Another version of the format: ignored.
+  assert.equal((await api("POST", statePath("504"), { v: 2, filters: { "associated-indicators": "100.64.7." } })).status, 200);
+  for (const element of ["503", "504"]) {
+    const p = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element });
+    await settled(p);
+    await p.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.includes("/exchange/spaces/") && e.responseEnd > 0));
+    await p.waitForTimeout(200);
+    assert.equal(await p.inputValue(`${INDICATORS} .filter`), "", element);
+    assert.equal(await p.getAttribute(`${INDICATORS} .count`, "data-count"), "10001", element);
+    assert.equal(await p.getAttribute(GROUPS, "data-collapsed"), "false", element);
+    assert.deepEqual(p.errors, []);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test("the panel does not wait for the Space element's state, and what the analyst typed meanwhile wins", async () => {
+  const element = "505";
+  await api("POST", statePath(element), { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"] });
+  await sandbox.faults({ rules: [{ method: "GET", pathPrefix: `/api${statePath(element)}`, delayMs: 4000 }] });
+  const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element });
+  await settled(page);
+  const stateAnswered = () => page.evaluate((p) => performance.getEntriesByType("resource").some((e) => e.name.includes(p) && e.responseEnd > 0), statePath(element));
+  assert.equal(await stateAnswered(), false, "the panel completed before the state answered");
+  const panel = (await apiRequests()).filter((r) => r.path === "/api/v3/groups/1");
+  assert.equal(panel.length, 1, "the panel's request was answered while the state was still delayed");
+  // Typed before the saved state arrives: kept; the other saved setting still applies.
+  await page.fill(`${INDICATORS} .filter`, "100.64.8.");
+  // Too long to be kept (over 200 characters), yet what the analyst typed: it stays in the box.
+  const long = "9".repeat(201);
+  await page.fill(`${GROUPS} .filter`, long);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.collapsed === "true", GROUPS, { timeout: 15000 });
+  assert.equal(await stateAnswered(), true);
+  assert.equal(await page.inputValue(`${INDICATORS} .filter`), "100.64.8.");
+  assert.equal(await page.inputValue(`${GROUPS} .filter`), long);
+  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.8." }, collapsed: ["associated-groups"] });
+  assert.deepEqual(page.errors, []);
 });
 
 test("pivots three hops, back, forward and reload", async () => {

@@ -13,6 +13,7 @@ mod tql;
 mod util;
 mod v2;
 mod v3;
+mod victims;
 
 use std::io::Write;
 

@@ -48,6 +48,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["groups", branch]) => list_groups(app, req, Some(group_branch(branch)?), None),
         ("POST", ["groups", branch]) => create_group_v2(app, req, group_branch(branch)?),
         (_, ["groups", branch, id, rest @ ..]) => group_item(app, req, group_branch(branch)?, id, rest),
+        (_, ["victims", rest @ ..]) => crate::victims::route(app, req, rest),
+        (_, ["tasks", rest @ ..]) => crate::victims::tasks(app, req, rest),
         (_, ["batch", ..]) => crate::batch::route(app, req, &seg[1..]),
         ("POST", ["exchange", "db", domain, dtype, key]) => datastore(app, req, domain, dtype, key),
         (_, ["exchange", "spaces", element, rest @ ..]) => crate::spaces::route(app, req, element, rest),
@@ -504,6 +506,7 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             store_file(&conn, &g, &req.body)?;
             Ok(ok_plain())
         }
+        ("GET", ["victims"]) => crate::victims::victims_of_group(app, &conn, req, g.id),
         _ => item_common(app, &conn, req, "g", g.id, &g.owner, rest),
     }
 }

@@ -1,0 +1,386 @@
+//! Victims, victim assets and tasks (v2), from ThreatConnect's REST documentation
+//! (docs/rest_api/v2/victims/*.rst, docs/rest_api/v2/tasks/*.rst). Each is a row of
+//! the database, so a write shows in a later read.
+//!
+//! - `GET|POST /v2/victims`, `GET|PUT|DELETE /v2/victims/{id}`: name, description, org,
+//!   suborg, workLocation, nationality; `webLink` to `auth/victim/victim.xhtml?victim={id}`.
+//! - `GET /v2/victims/{id}/victimAssets[/{type}[/{assetId}]]`, `POST .../victimAssets/{type}`,
+//!   `PUT|DELETE .../victimAssets/{type}/{assetId}`. Types and their fields as documented:
+//!   emailAddresses (address, addressType), networkAccounts (account, network), phoneNumbers
+//!   (phoneType), socialNetworks (account, network), webSites (webSite). A created asset answers
+//!   as `victim{Type}` (`victimNetworkAccount`, as in the documented example); lists as `victimAsset`
+//!   with the asset's value in `name`.
+//! - `GET /v2/victims/{id}/groups[/{type}]`, `POST|DELETE /v2/victims/{id}/groups/{type}/{groupId}`,
+//!   and from the group: `GET /v2/groups/{type}/{id}/victims`.
+//! - `GET|POST /v2/tasks`, `GET|PUT|DELETE /v2/tasks/{id}`: name, status (default "Not Started"),
+//!   dueDate, escalated, reminded, overdue, assignee (`[{userName}]`), owner.
+
+use crate::model::{self, GroupType};
+use crate::render::{group_v2, load_group, parse_date, resolve_owner, Owner};
+use crate::server::{App, Req, Resp};
+use crate::util::{bad, iso, not_found, now_s, ApiErr, Res};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{json, Map, Value};
+
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
+";
+
+const VICTIM_FIELDS: [&str; 6] = ["name", "description", "org", "suborg", "workLocation", "nationality"];
+
+/// Documented asset branches: (branch, type, fields, the field that names the asset).
+const ASSETS: [(&str, &str, &[&str], &str); 5] = [
+    ("emailAddresses", "EmailAddress", &["address", "addressType"], "address"),
+    ("networkAccounts", "NetworkAccount", &["account", "network"], "account"),
+    ("phoneNumbers", "Phone", &["phoneType"], "phoneType"),
+    ("socialNetworks", "SocialNetwork", &["account", "network"], "account"),
+    ("webSites", "WebSite", &["webSite"], "webSite"),
+];
+
+fn ok(data: Value) -> Resp {
+    Resp::json(200, json!({"status": "Success", "data": data}))
+}
+fn created(data: Value) -> Resp {
+    Resp::json(201, json!({"status": "Success", "data": data}))
+}
+fn ok_plain() -> Resp {
+    Resp::json(200, json!({"status": "Success"}))
+}
+fn no_endpoint(req: &Req) -> ApiErr {
+    not_found(format!("No v2 endpoint {} {}", req.method, req.path))
+}
+
+fn id_of(s: &str, what: &str) -> Res<i64> {
+    s.parse().map_err(|_| not_found(format!("{} not found: {}", what, s)))
+}
+
+/// The documented text fields of `body` (others ignored); a given field must be a string.
+fn text_fields(body: &Value, names: &[&str], into: &mut Map<String, Value>) -> Res<()> {
+    for n in names {
+        match body.get(*n) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => {
+                into.insert((*n).to_string(), json!(s));
+            }
+            Some(_) => return Err(bad(format!("{} must be a string", n))),
+        }
+    }
+    Ok(())
+}
+
+fn paged(req: &Req, key: &str, all: Vec<Value>) -> Res<Resp> {
+    let start: usize = req.param("resultStart").map(|v| v.parse().map_err(|_| bad("resultStart must be a non-negative number"))).transpose()?.unwrap_or(0);
+    let limit: usize = req.param("resultLimit").map(|v| v.parse().map_err(|_| bad("resultLimit must be a number"))).transpose()?.unwrap_or(100);
+    if !(1..=10_000).contains(&limit) {
+        return Err(bad("resultLimit must be between 1 and 10000"));
+    }
+    let total = all.len();
+    let items: Vec<Value> = all.into_iter().skip(start).take(limit).collect();
+    let mut d = json!({});
+    if start == 0 {
+        d["resultCount"] = json!(total);
+    }
+    d[key] = json!(items);
+    Ok(ok(d))
+}
+
+// ---- victims -------------------------------------------------------------------
+
+fn victim_json(app: &App, id: i64, fields: &str) -> Value {
+    let mut m: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    m.insert("id".into(), json!(id));
+    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", app.base(), id)));
+    Value::Object(m)
+}
+
+fn load_victim(conn: &Connection, id: i64) -> Res<(Owner, String)> {
+    let row: Option<(i64, String)> = conn.query_row("SELECT owner_id, fields FROM victims WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let (owner_id, fields) = row.ok_or_else(|| not_found(format!("Victim not found: {}", id)))?;
+    let owner = crate::render::owners(conn)?.into_iter().find(|o| o.id == owner_id).ok_or_else(|| ApiErr::new(500, "victim owner missing"))?;
+    Ok((owner, fields))
+}
+
+pub fn route(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
+    let conn = app.db();
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            let mut st = conn.prepare("SELECT id, fields FROM victims WHERE owner_id = ?1 ORDER BY id")?;
+            let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+            paged(req, "victim", all)
+        }
+        ("POST", []) => {
+            let body = req.json()?;
+            let mut m = Map::new();
+            text_fields(&body, &VICTIM_FIELDS, &mut m)?;
+            if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+                return Err(bad("Victim name is required"));
+            }
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            owner.writable()?;
+            conn.execute("INSERT INTO victims(owner_id, fields) VALUES (?1, ?2)", params![owner.id, Value::Object(m.clone()).to_string()])?;
+            let id = conn.last_insert_rowid();
+            Ok(created(json!({"victim": victim_json(app, id, &Value::Object(m).to_string())})))
+        }
+        (m, [id, tail @ ..]) => {
+            let id = id_of(id, "Victim")?;
+            let (owner, fields) = load_victim(&conn, id)?;
+            if m != "GET" {
+                owner.writable()?;
+            }
+            victim_item(app, &conn, req, id, &fields, tail)
+        }
+        _ => Err(no_endpoint(req)),
+    }
+}
+
+fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, tail: &[&str]) -> Res<Resp> {
+    match (req.method.as_str(), tail) {
+        ("GET", []) => Ok(ok(json!({"victim": victim_json(app, id, fields)}))),
+        ("PUT", []) => {
+            let body = req.json()?;
+            let mut m: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+            text_fields(&body, &VICTIM_FIELDS, &mut m)?;
+            if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+                return Err(bad("Victim name is required"));
+            }
+            let f = Value::Object(m).to_string();
+            conn.execute("UPDATE victims SET fields = ?2 WHERE id = ?1", params![id, f])?;
+            Ok(ok(json!({"victim": victim_json(app, id, &f)})))
+        }
+        ("DELETE", []) => {
+            conn.execute("DELETE FROM victims WHERE id = ?1", [id])?;
+            conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [id])?;
+            conn.execute("DELETE FROM victim_groups WHERE victim = ?1", [id])?;
+            Ok(ok_plain())
+        }
+        ("GET", ["victimAssets"]) => asset_list(app, conn, req, id, None),
+        ("GET", ["victimAssets", branch]) => asset_list(app, conn, req, id, Some(asset_kind(branch)?)),
+        ("GET", ["victimAssets", branch, aid]) => {
+            let kind = asset_kind(branch)?;
+            let (aid, f) = load_asset(conn, id, kind, aid)?;
+            Ok(ok(json!({ asset_entity(kind): asset_json(app, id, aid, kind, &f, false) })))
+        }
+        ("POST", ["victimAssets", branch]) => {
+            let kind = asset_kind(branch)?;
+            let f = asset_fields(&req.json()?, kind, None)?;
+            conn.execute("INSERT INTO victim_assets(victim, type, fields) VALUES (?1, ?2, ?3)", params![id, kind.1, f])?;
+            let aid = conn.last_insert_rowid();
+            Ok(created(json!({ asset_entity(kind): asset_json(app, id, aid, kind, &f, false) })))
+        }
+        ("PUT", ["victimAssets", branch, aid]) => {
+            let kind = asset_kind(branch)?;
+            let (aid, old) = load_asset(conn, id, kind, aid)?;
+            let f = asset_fields(&req.json()?, kind, Some(&old))?;
+            conn.execute("UPDATE victim_assets SET fields = ?2 WHERE id = ?1", params![aid, f])?;
+            Ok(ok(json!({ asset_entity(kind): asset_json(app, id, aid, kind, &f, false) })))
+        }
+        ("DELETE", ["victimAssets", branch, aid]) => {
+            let kind = asset_kind(branch)?;
+            let (aid, _) = load_asset(conn, id, kind, aid)?;
+            conn.execute("DELETE FROM victim_assets WHERE id = ?1", [aid])?;
+            Ok(ok_plain())
+        }
+        ("GET", ["groups"]) => groups_of_victim(app, conn, req, id, None),
+        ("GET", ["groups", branch]) => groups_of_victim(app, conn, req, id, Some(group_kind(branch)?)),
+        ("POST" | "DELETE", ["groups", branch, gid]) => {
+            let t = group_kind(branch)?;
+            let gid = id_of(gid, t.name)?;
+            let g = load_group(conn, gid)?.filter(|g| g.gtype == t.name).ok_or_else(|| not_found(format!("{} not found: {}", t.name, gid)))?;
+            if req.method == "POST" {
+                conn.execute("INSERT OR IGNORE INTO victim_groups(victim, grp) VALUES (?1, ?2)", params![id, g.id])?;
+            } else if conn.execute("DELETE FROM victim_groups WHERE victim = ?1 AND grp = ?2", params![id, g.id])? == 0 {
+                return Err(not_found(format!("Victim {} is not associated with {} {}", id, t.name, gid)));
+            }
+            Ok(ok_plain())
+        }
+        _ => Err(no_endpoint(req)),
+    }
+}
+
+type AssetKind = (&'static str, &'static str, &'static [&'static str], &'static str);
+
+fn asset_kind(branch: &str) -> Res<AssetKind> {
+    ASSETS.iter().copied().find(|a| a.0 == branch).ok_or_else(|| not_found(format!("Invalid victim asset type: {}", branch)))
+}
+
+fn asset_entity(kind: AssetKind) -> String {
+    format!("victim{}", kind.1)
+}
+
+/// The asset's fields: the documented ones of its type; the naming one is required.
+fn asset_fields(body: &Value, kind: AssetKind, old: Option<&str>) -> Res<String> {
+    let mut m: Map<String, Value> = old.and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
+    text_fields(body, kind.2, &mut m)?;
+    if m.get(kind.3).and_then(Value::as_str).is_none_or(|v| v.trim().is_empty()) {
+        return Err(bad(format!("{} is required for {}", kind.3, kind.0)));
+    }
+    Ok(Value::Object(m).to_string())
+}
+
+fn load_asset(conn: &Connection, victim: i64, kind: AssetKind, aid: &str) -> Res<(i64, String)> {
+    let aid = id_of(aid, "Victim asset")?;
+    let f: Option<String> = conn
+        .query_row("SELECT fields FROM victim_assets WHERE id = ?1 AND victim = ?2 AND type = ?3", params![aid, victim, kind.1], |r| r.get(0))
+        .optional()?;
+    Ok((aid, f.ok_or_else(|| not_found(format!("Victim asset not found: {}", aid)))?))
+}
+
+/// One asset: its own fields when single, `name` (its naming value) in lists, as documented.
+fn asset_json(app: &App, victim: i64, aid: i64, kind: AssetKind, fields: &str, listed: bool) -> Value {
+    let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(aid));
+    if listed {
+        m.insert("name".into(), f.get(kind.3).cloned().unwrap_or(Value::Null));
+    }
+    m.insert("type".into(), json!(kind.1));
+    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", app.base(), victim)));
+    if !listed {
+        m.extend(f);
+    }
+    Value::Object(m)
+}
+
+fn asset_list(app: &App, conn: &Connection, req: &Req, victim: i64, kind: Option<AssetKind>) -> Res<Resp> {
+    let mut st = conn.prepare("SELECT id, type, fields FROM victim_assets WHERE victim = ?1 ORDER BY id")?;
+    let rows = st.query_map([victim], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut all = vec![];
+    for row in rows {
+        let (aid, t, f) = row?;
+        let Some(k) = ASSETS.iter().copied().find(|a| a.1 == t) else { continue };
+        if kind.is_none_or(|want| want.1 == t) {
+            all.push(asset_json(app, victim, aid, k, &f, true));
+        }
+    }
+    paged(req, "victimAsset", all)
+}
+
+fn group_kind(branch: &str) -> Res<&'static GroupType> {
+    model::GROUP_TYPES.iter().find(|t| t.branch == branch).ok_or_else(|| not_found(format!("Invalid group type: {}", branch)))
+}
+
+fn groups_of_victim(app: &App, conn: &Connection, req: &Req, victim: i64, t: Option<&'static GroupType>) -> Res<Resp> {
+    let ids: Vec<i64> = conn.prepare("SELECT grp FROM victim_groups WHERE victim = ?1 ORDER BY grp")?.query_map([victim], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut all = vec![];
+    for gid in ids {
+        if let Some(g) = load_group(conn, gid)?.filter(|g| t.is_none_or(|t| g.gtype == t.name)) {
+            all.push(group_v2(&g, false, &app.base()));
+        }
+    }
+    paged(req, "group", all)
+}
+
+/// `GET /v2/groups/{type}/{id}/victims`.
+pub fn victims_of_group(app: &App, conn: &Connection, req: &Req, group: i64) -> Res<Resp> {
+    let mut st = conn.prepare("SELECT v.id, v.fields FROM victims v JOIN victim_groups vg ON vg.victim = v.id WHERE vg.grp = ?1 ORDER BY v.id")?;
+    let rows = st.query_map([group], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+    paged(req, "victim", all)
+}
+
+// ---- tasks ---------------------------------------------------------------------
+
+const TASK_STATUSES: [&str; 5] = ["Not Started", "In Progress", "Completed", "Waiting on Someone", "Deferred"];
+
+fn task_json(app: &App, id: i64, owner: &Owner, date_added: i64, fields: &str) -> Value {
+    let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(id));
+    m.insert("name".into(), f.get("name").cloned().unwrap_or(Value::Null));
+    m.insert("owner".into(), json!({"id": owner.id, "name": owner.name, "type": owner.otype}));
+    m.insert("dateAdded".into(), json!(iso(date_added)));
+    m.insert("webLink".into(), json!(format!("{}/auth/task/task.xhtml?task={}", app.base(), id)));
+    for (k, v) in f {
+        if k != "name" {
+            m.insert(k, v);
+        }
+    }
+    Value::Object(m)
+}
+
+/// The documented task fields of `body` over `old`; name required, status one of the documented ones.
+fn task_fields(body: &Value, old: Map<String, Value>) -> Res<String> {
+    let mut m = old;
+    text_fields(body, &["name", "status"], &mut m)?;
+    if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+        return Err(bad("Task name is required"));
+    }
+    let status = m.get("status").and_then(Value::as_str).unwrap_or("Not Started").to_string();
+    if !TASK_STATUSES.contains(&status.as_str()) {
+        return Err(bad(format!("Invalid task status: {}", status)));
+    }
+    m.insert("status".into(), json!(status));
+    if let Some(d) = body.get("dueDate") {
+        let s = d.as_str().ok_or_else(|| bad("dueDate must be a date"))?;
+        parse_date(s).ok_or_else(|| bad(format!("Invalid dueDate: {}", s)))?;
+        m.insert("dueDate".into(), json!(s));
+    }
+    for flag in ["escalated", "reminded", "overdue"] {
+        match body.get(flag) {
+            None => {
+                m.entry(flag).or_insert(json!(false));
+            }
+            Some(Value::Bool(b)) => {
+                m.insert(flag.into(), json!(b));
+            }
+            Some(_) => return Err(bad(format!("{} must be true or false", flag))),
+        }
+    }
+    if let Some(a) = body.get("assignee") {
+        let list = a.as_array().ok_or_else(|| bad("assignee must be a list of users"))?;
+        let users: Vec<Value> = list
+            .iter()
+            .map(|u| u.get("userName").and_then(Value::as_str).map(|n| json!({"userName": n})).ok_or_else(|| bad("each assignee needs a userName")))
+            .collect::<Res<_>>()?;
+        m.insert("assignee".into(), json!(users));
+    }
+    Ok(Value::Object(m).to_string())
+}
+
+pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
+    let conn = app.db();
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            let mut st = conn.prepare("SELECT id, date_added, fields FROM tasks WHERE owner_id = ?1 ORDER BY id")?;
+            let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+            let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, d, f)| task_json(app, *id, &owner, *d, f)).collect();
+            paged(req, "task", all)
+        }
+        ("POST", []) => {
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            owner.writable()?;
+            let f = task_fields(&req.json()?, Map::new())?;
+            let now = now_s();
+            conn.execute("INSERT INTO tasks(owner_id, date_added, fields) VALUES (?1, ?2, ?3)", params![owner.id, now, f])?;
+            Ok(created(json!({"task": task_json(app, conn.last_insert_rowid(), &owner, now, &f)})))
+        }
+        (m, [id]) => {
+            let id = id_of(id, "Task")?;
+            let row: Option<(i64, i64, String)> = conn.query_row("SELECT owner_id, date_added, fields FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            let (owner_id, added, fields) = row.ok_or_else(|| not_found(format!("Task not found: {}", id)))?;
+            let owner = crate::render::owners(&conn)?.into_iter().find(|o| o.id == owner_id).ok_or_else(|| ApiErr::new(500, "task owner missing"))?;
+            match m {
+                "GET" => Ok(ok(json!({"task": task_json(app, id, &owner, added, &fields)}))),
+                "PUT" => {
+                    owner.writable()?;
+                    let f = task_fields(&req.json()?, serde_json::from_str(&fields).unwrap_or_default())?;
+                    conn.execute("UPDATE tasks SET fields = ?2 WHERE id = ?1", params![id, f])?;
+                    Ok(ok(json!({"task": task_json(app, id, &owner, added, &f)})))
+                }
+                "DELETE" => {
+                    owner.writable()?;
+                    conn.execute("DELETE FROM tasks WHERE id = ?1", [id])?;
+                    Ok(ok_plain())
+                }
+                _ => Err(no_endpoint(req)),
+            }
+        }
+        _ => Err(no_endpoint(req)),
+    }
+}
