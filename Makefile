@@ -75,7 +75,8 @@ clean:
 
 ## bench: first-load bytes of the release build (raw, gzip -9, brotli), panel timing
 ## in headless Chromium against a release sandbox with 50 ms API latency, and
-## sharing the 10,001-indicator group between two release sandboxes.
+## sharing the 10,001-indicator group between two release sandboxes (time, requests, peak memory
+## under a stated limit, a pull that finds the package unchanged).
 bench: package setup-test
 	cargo build -q --release -p tc-sandbox --bin tc-sandbox
 	cargo build -q $(NATIVE) --bin pivot-dev
