@@ -2,7 +2,7 @@
 
 use super::batch::{split_batches_with, BatchJob, BatchLimits};
 use super::json::{list, rfc3339_instant, text};
-use super::package::{canonical_type, indicator_identity, ItemKind, SharePackage};
+use super::package::{canonical_type, indicator_identity, BatchBody, ItemKind, SharePackage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -611,6 +611,7 @@ pub fn origin_attribute(pkg: &SharePackage, source_verified: bool) -> Value {
 ///   kept labels added, refused items (and links to them) gone, linked-only items reduced
 ///   to their identity (no `attribute`, `tag` or `securityLabel` keys: not compared);
 /// - `replace`: the batch written with Replace (every item whose metadata this package decides);
+///   `None` when nothing is linked only: then it is `package` itself (no second copy in memory);
 /// - `append`: the batch written with Append and no metadata at all: the linked-only items
 ///   and, reduced to their identity, the items linked to them. It changes no metadata.
 ///
@@ -618,7 +619,7 @@ pub fn origin_attribute(pkg: &SharePackage, source_verified: bool) -> Value {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
     pub package: SharePackage,
-    pub replace: SharePackage,
+    pub replace: Option<SharePackage>,
     pub append: SharePackage,
 }
 
@@ -694,14 +695,15 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
         }
     }
 
+    let mut append = SharePackage { header: out.header.clone(), batch: BatchBody::default(), group_ids: out.group_ids.clone() };
+    if linked.is_empty() {
+        return Prepared { package: out, replace: None, append };
+    }
     // Replace: everything but the linked-only items, and no link to them.
     let mut replace = out.clone();
     replace.batch.group.retain(|g| !linked.contains_key(xid_of(g)));
     replace.batch.indicator.retain(|i| !linked.contains_key(xid_of(i)));
     replace.batch.association.clear();
-    let mut append = out.clone();
-    append.batch.group.clear();
-    append.batch.indicator.clear();
     for (kind, items) in [(0, &mut replace.batch.group), (1, &mut replace.batch.indicator)] {
         for item in items.iter_mut() {
             let mut links = identity_only(item, None);
@@ -725,7 +727,7 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
         .partition(|a| refs(a).iter().any(|x| linked.contains_key(x.as_str())));
     replace.batch.association = to_replace;
     append.batch.association = to_append;
-    Prepared { package: out, replace, append }
+    Prepared { package: out, replace: Some(replace), append }
 }
 
 /// An origin attribute (ours, from any publish).
@@ -743,7 +745,8 @@ impl Prepared {
     /// The batch jobs, in the order they must run: the Replace jobs, then the Append
     /// jobs (none when nothing is linked only); `true` marks an Append job. Indexes count on.
     pub fn jobs(&self, limits: BatchLimits) -> Result<Vec<(BatchJob, bool)>, super::ShareError> {
-        let mut out: Vec<(BatchJob, bool)> = split_batches_with(&self.replace, limits)?.into_iter().map(|j| (j, false)).collect();
+        let replace = self.replace.as_ref().unwrap_or(&self.package);
+        let mut out: Vec<(BatchJob, bool)> = split_batches_with(replace, limits)?.into_iter().map(|j| (j, false)).collect();
         if !self.append.batch.group.is_empty() || !self.append.batch.indicator.is_empty() || !self.append.batch.association.is_empty() {
             for mut j in split_batches_with(&self.append, limits)? {
                 j.index = out.len();
