@@ -23,7 +23,7 @@ async function instance(seed) {
     tcSpaceElementId: "3", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api`,
     allowWriteBack: "true", shareInstanceId: "e2e-source", ...params,
   });
-  return { sandbox, site, url, appUrl };
+  return { sandbox, site, url, appUrl, token };
 }
 
 before(async () => {
@@ -160,6 +160,41 @@ test("a tampered package is refused before anything is written", async () => {
   assert.equal(await dst.isEnabled(".import-run"), false, "no plan, no Import");
   const apiCalls = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" || r.path.includes("batch"));
   assert.deepEqual(apiCalls, [], "nothing was written");
+});
+
+test("the import's opt-ins: the owner's own labels stay unless replacing them is chosen, and the plan is shown for that choice", async () => {
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  const ind = pkg.batch.indicator.find((i) => !(i.securityLabel ?? []).some((l) => l.name === "TLP:RED"));
+  const owner = "Common Community";
+  // The Community's own copy of a shared indicator, marked TLP:RED there.
+  const api = (method, path, body) => fetch(`${target.sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
+    headers: { Authorization: `TC-Token ${target.token.token}`, "content-type": "application/json" } });
+  const created = await api("POST", "/v3/indicators", { type: ind.type, summary: ind.summary, ownerName: owner, securityLabels: { data: [{ name: "TLP:RED" }] } });
+  const body = await created.text();
+  assert.equal(created.status, 201, body);
+  const id = JSON.parse(body).data.id;
+  const labels = async () => (await (await api("GET", `/v3/indicators/${id}?fields=securityLabels`)).json()).data.securityLabels.data.map((l) => l.name);
+
+  const dst = await page();
+  await dst.goto(target.url({}));
+  await dst.click(".nav-import");
+  await dst.waitForSelector(`.import-owner option[value='${owner}']`, { state: "attached" });
+  await dst.setInputFiles(".import-file", join(dir, "package.json"));
+  await dst.selectOption(".import-owner", owner);
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true]");
+  assert.match(await dst.textContent(".import-report"), /Kept: .*keeps TLP:RED/);
+  // Choosing to replace them takes the plan back; the new plan keeps nothing.
+  await dst.check(".import-replace-labels");
+  assert.equal(await dst.isEnabled(".import-run"), false, "the plan was shown without this choice");
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true]");
+  assert.doesNotMatch(await dst.textContent(".import-report"), /Kept:/);
+  assert.deepEqual(await labels(), ["TLP:RED"], "a plan writes nothing");
+  await dst.click(".import-run");
+  await dst.waitForSelector(".import-report[data-dry-run=false], .import-error", { timeout: 120000 });
+  assert.match(await dst.textContent(".import-report"), /Import complete/);
+  assert.deepEqual((await labels()).filter((l) => l === "TLP:RED"), [], "replaced by the package's labels, as chosen");
 });
 
 test("with allowWriteBack off nothing writes: no Import, no Publish, and the sharing page refuses its address", async () => {
