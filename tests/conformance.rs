@@ -29,6 +29,7 @@ enum Model {
     FalsePositive,
     DnsResolution,
     IndicatorType,
+    AssociationType,
     Record,
 }
 
@@ -56,6 +57,8 @@ const ROUTES: &[(&str, Shape)] = &[
     ("GET /v2/**/observationCount", V2One(M::ObservationCount)),
     ("GET /v2/**/dnsResolutions", V2List(M::DnsResolution)),
     ("GET /v2/types/indicatorTypes", V2List(M::IndicatorType)),
+    ("GET /v2/types/associationTypes", V2List(M::AssociationType)),
+    ("GET /v2/types/associationTypes/*", V2One(M::AssociationType)),
     ("GET /v2/indicators/*/*/owners", V2List(M::Owner)),
     ("GET /v2/**/attributes/*/securityLabels", V2List(M::SecurityLabel)),
     ("GET /v2/**/attributes", V2List(M::Attribute)),
@@ -263,6 +266,10 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let t = read(IndicatorTypeDef::read, v, path, entity)?;
             Identity { name: Some(t.name), ..Default::default() }
         }
+        M::AssociationType => {
+            let t = read(AssociationType::read, v, path, entity)?;
+            Identity { name: Some(t.name), ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -293,6 +300,7 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::FalsePositive => $f!(FalsePositive::read),
                 M::DnsResolution => $f!(DnsResolution::read),
                 M::IndicatorType => $f!(IndicatorTypeDef::read),
+                M::AssociationType => $f!(AssociationType::read),
                 M::Record => $f!(Record::read),
             }
         };

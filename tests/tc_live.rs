@@ -207,3 +207,54 @@ fn victims_their_assets_and_groups_then_tasks() {
     assert_eq!((tasks.result_count, tasks.items.iter().map(|t| t.id).collect::<Vec<_>>()), (Some(1), vec![task.id]));
     assert_eq!(run(c.update_task(task.id, &json!({"status": "Finished"}))).unwrap_err().status(), Some(400));
 }
+
+/// Creates an indicator of `Demo Org` from its documented v3 fields.
+fn create_ind(c: &Client<pivot::tc::native::NativeTransport>, body: serde_json::Value) -> Indicator {
+    let mut body = body;
+    body["ownerName"] = json!("Demo Org");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap()
+}
+
+#[test]
+fn association_types_and_named_associations() {
+    let (_sb, c) = start("live-assoc");
+    // The documented example (docs/rest_api/v2/associations/associations.rst).
+    let adversary = run(c.association_type("Adversary")).unwrap();
+    assert_eq!((adversary.name.as_str(), adversary.custom, adversary.file_action, adversary.api_branch.as_deref()), ("Adversary", false, false, Some("adversaries")));
+    assert_eq!(adversary.raw["custom"], "false", "the documented string is kept");
+    assert_eq!(run(c.association_type("No Such Association")).unwrap_err().status(), Some(404));
+    // The documented table of indicator-to-indicator associations and file actions (indicator_to_indicator_assoc.rst).
+    let all = run(c.association_types()).unwrap();
+    let by = |name: &str| all.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("{name} missing"));
+    assert_eq!((by("ASN to CIDR").api_branch.as_deref(), by("ASN to CIDR").file_action), (Some("asnToCidr"), false));
+    assert_eq!(by("URL Host").api_branch.as_deref(), Some("urlHost"));
+    assert_eq!((by("File Mutex").api_branch.as_deref(), by("File Mutex").file_action), (Some("mutex"), true));
+    assert_eq!(all.iter().filter(|t| t.file_action).count(), 7, "the seven documented file actions");
+
+    // GET /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators, with the documented values.
+    let asn = create_ind(&c, json!({"type": "ASN", "AS Number": "ASN12345"}));
+    let cidr = create_ind(&c, json!({"type": "CIDR", "Block": "192.168.0.0/24"}));
+    let addr = create_ind(&c, json!({"type": "Address", "ip": "192.168.0.1"}));
+    let asn_ref = ItemRef::indicator(&IndicatorType::Asn, "ASN12345").unwrap();
+    let cidr_ref = ItemRef::indicator(&IndicatorType::Cidr, "192.168.0.0/24").unwrap();
+    let addr_ref = ItemRef::indicator(&IndicatorType::Address, "192.168.0.1").unwrap();
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
+    run(c.associate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap();
+    let page = run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap();
+    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(cidr.id, "192.168.0.0/24", IndicatorType::Cidr)]));
+    // Seen from the other end, and not under another association.
+    let back: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "asnToCidr", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    assert_eq!(back, [asn.id]);
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToAddress", &ListOptions::default())).unwrap().items.is_empty());
+    // The documented create: POST /v2/indicators/addresses/192.168.0.1/associations/cidrToAddress/indicators/cidrBlocks/192.168.0.0%2F24
+    run(c.associate_named(&addr_ref, "cidrToAddress", &cidr_ref)).unwrap();
+    let of_cidr: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "cidrToAddress", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    assert_eq!(of_cidr, [addr.id]);
+    // Types outside the documented pairs are refused; an unknown association is 404.
+    assert_eq!(run(c.associate_named(&asn_ref, "asnToCidr", &addr_ref)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.named_associated_indicators(&asn_ref, "asnToNowhere", &ListOptions::default())).unwrap_err().status(), Some(404));
+    run(c.dissociate_named(&cidr_ref, "asnToCidr", &asn_ref)).unwrap();
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
+    assert_eq!(run(c.dissociate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap_err().status(), Some(404));
+}

@@ -7,6 +7,7 @@ use super::envelope::{self, Page};
 use super::error::Error;
 use super::model::*;
 use super::v2::{self, entity, ItemRef, ListOptions};
+use super::request::Method;
 use super::types::GroupType;
 use serde_json::Value;
 
@@ -34,6 +35,26 @@ impl<T: Transport> Client<T> {
     /// `GET /v2/types/indicatorTypes?includeAdditional=true`: base and custom types.
     pub async fn indicator_types(&self) -> Result<Vec<IndicatorTypeDef>, Error> {
         Ok(self.v2_list(v2::indicator_types(), entity::INDICATOR_TYPE, IndicatorTypeDef::read).await?.items)
+    }
+    /// `GET /v2/types/associationTypes`: group, named (custom) and file-action association types.
+    pub async fn association_types(&self) -> Result<Vec<AssociationType>, Error> {
+        Ok(self.v2_list(v2::association_types(None), entity::ASSOCIATION_TYPE, AssociationType::read).await?.items)
+    }
+    /// `GET /v2/types/associationTypes/{name}`.
+    pub async fn association_type(&self, name: &str) -> Result<AssociationType, Error> {
+        self.v2_one(v2::association_types(Some(name)), entity::ASSOCIATION_TYPE, AssociationType::read).await
+    }
+    /// `GET {indicator}/associations/{apiBranch}/indicators`: one page of the indicators a named association links.
+    pub async fn named_associated_indicators(&self, item: &ItemRef, association: &str, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(v2::named_associated_indicators(item, association, opts), entity::INDICATOR, Indicator::read).await
+    }
+    /// `POST {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+    pub async fn associate_named(&self, item: &ItemRef, association: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_named(Method::Post, item, association, target)).await
+    }
+    /// `DELETE {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+    pub async fn dissociate_named(&self, item: &ItemRef, association: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_named(Method::Delete, item, association, target)).await
     }
     /// `GET /v2/securityLabels/{name}`.
     pub async fn security_label(&self, name: &str) -> Result<SecurityLabel, Error> {

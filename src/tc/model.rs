@@ -516,6 +516,32 @@ impl IndicatorTypeDef {
     }
 }
 
+/// An association type from `/v2/types/associationTypes[/{name}]`: a group type, a
+/// named (custom) indicator-to-indicator association, or a file action. The
+/// documentation sends the booleans as strings (`"custom": "false"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssociationType {
+    pub name: String,
+    /// The URL branch: `associations/{apiBranch}` or `actions/{apiBranch}`.
+    pub api_branch: Option<String>,
+    pub custom: bool,
+    pub file_action: bool,
+    pub raw: Value,
+}
+
+impl AssociationType {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<AssociationType> {
+        let o = Obj::new(v, path)?;
+        Ok(AssociationType {
+            name: o.text("name")?,
+            api_branch: o.opt_text("apiBranch"),
+            custom: o.opt_bool("custom").unwrap_or(false),
+            file_action: o.opt_bool("fileAction").unwrap_or(false),
+            raw: v.clone(),
+        })
+    }
+}
+
 /// One DNS resolution: when a host resolved, and the addresses it resolved to
 /// (or, from an address, the host that resolved to it).
 /// v2 hosts answer `{"dnsResolution":[{"resolutionDate", "addresses":[{"ip",...}]}]}`,

@@ -22,6 +22,7 @@ pub mod entity {
     pub const OBSERVATION: &str = "observation";
     pub const FALSE_POSITIVE: &str = "falsePositive";
     pub const INDICATOR_TYPE: &str = "indicatorType";
+    pub const ASSOCIATION_TYPE: &str = "associationType";
     pub const BATCH_STATUS: &str = "batchStatus";
     pub const BATCH_ERROR: &str = "batchError";
 }
@@ -217,6 +218,15 @@ pub fn delete_item(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
 /// `GET /v2/types/indicatorTypes?includeAdditional=true`: base and custom types with `apiBranch`.
 pub fn indicator_types() -> HttpRequest {
     HttpRequest::get("/v2/types/indicatorTypes").query("includeAdditional", "true")
+}
+
+/// `GET /v2/types/associationTypes[/{name}]`: every association type, or one by name.
+pub fn association_types(name: Option<&str>) -> HttpRequest {
+    let p = PathBuf::lit("/v2/types/associationTypes");
+    HttpRequest::get(match name {
+        Some(n) => p.seg(n).build(),
+        None => p.build(),
+    })
 }
 
 /// `GET /v2/indicators/observed[?dateObserved=]`.
@@ -415,6 +425,17 @@ pub fn indicator_owners(item: &ItemRef) -> HttpRequest {
 }
 
 /// `GET {host|address}/dnsResolutions`.
+/// `GET {indicator}/associations/{apiBranch}/indicators`: the indicators linked by a named
+/// (custom) association type, `apiBranch` as `/v2/types/associationTypes` names it.
+pub fn named_associated_indicators(item: &ItemRef, association: &str, opts: &ListOptions) -> HttpRequest {
+    opts.apply(HttpRequest::get(item.sub("associations").seg(association).seg("indicators").build()))
+}
+
+/// `POST|DELETE {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+pub fn link_named(method: Method, item: &ItemRef, association: &str, target: &ItemRef) -> HttpRequest {
+    HttpRequest::new(method, format!("{}{}", item.sub("associations").seg(association).build(), target.tail().build()))
+}
+
 pub fn dns_resolutions(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("dnsResolutions").build()).owner(owner)
 }

@@ -31,6 +31,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["owners", id]) => owner_by_id(app, id),
         ("GET", ["whoami"]) => whoami(app),
         ("GET", ["types", "indicatorTypes"]) => indicator_types(),
+        ("GET", ["types", "associationTypes"]) => crate::assoc::association_types(None),
+        ("GET", ["types", "associationTypes", name]) => crate::assoc::association_types(Some(name)),
         ("GET", ["tags"]) => all_tags(app, req),
         ("GET", ["tags", name]) => tag_by_name(app, name),
         ("GET", ["tags", name, "indicators"]) => list_indicators(app, req, None, Some(name)),
@@ -381,6 +383,9 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
     let m = req.method.as_str();
     if m != "GET" {
         i.owner.writable()?;
+    }
+    if let Some(r) = crate::assoc::indicator_route(app, &conn, req, &i, &i.owner, rest) {
+        return r;
     }
     match (m, rest) {
         ("GET", []) => {
