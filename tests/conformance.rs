@@ -30,6 +30,7 @@ enum Model {
     DnsResolution,
     IndicatorType,
     AssociationType,
+    FileOccurrence,
     Record,
 }
 
@@ -77,8 +78,10 @@ const ROUTES: &[(&str, Shape)] = &[
     ("GET /v2/**/victimAssets", V2List(M::VictimAsset)),
     ("GET /v2/indicators/*/*/associations/*/indicators", V2List(M::Indicator)),
     ("GET /v2/indicators/*/*/actions/*/indicators", V2List(M::Indicator)),
-    ("POST /v2/**/fileOccurrences", V2One(M::Record)),
-    ("PUT /v2/**/fileOccurrences/*", V2One(M::Record)),
+    ("GET /v2/**/fileOccurrences", V2List(M::FileOccurrence)),
+    ("GET /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
+    ("POST /v2/**/fileOccurrences", V2One(M::FileOccurrence)),
+    ("PUT /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
     ("POST /v2/groups/adversaries/*/adversaryAssets/*", V2One(M::Record)),
     ("PUT /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::Record)),
     ("GET /v2/indicators", V2List(M::Indicator)),
@@ -270,6 +273,10 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let t = read(AssociationType::read, v, path, entity)?;
             Identity { name: Some(t.name), ..Default::default() }
         }
+        M::FileOccurrence => {
+            let o = read(FileOccurrence::read, v, path, entity)?;
+            Identity { id: Some(o.id), name: o.file_name, ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -301,6 +308,7 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::DnsResolution => $f!(DnsResolution::read),
                 M::IndicatorType => $f!(IndicatorTypeDef::read),
                 M::AssociationType => $f!(AssociationType::read),
+                M::FileOccurrence => $f!(FileOccurrence::read),
                 M::Record => $f!(Record::read),
             }
         };

@@ -258,3 +258,49 @@ fn association_types_and_named_associations() {
     assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
     assert_eq!(run(c.dissociate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap_err().status(), Some(404));
 }
+
+#[test]
+fn file_occurrences_v2_and_v3_and_file_actions() {
+    let (_sb, c) = start("live-files");
+    // The documented file (docs/rest_api/v2/indicators/create.rst, "Create File Occurrences").
+    let file = create_ind(&c, json!({"type": "File", "md5": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}));
+    let f = ItemRef::indicator(&IndicatorType::File, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+    assert!(run(c.file_occurrences(&f)).unwrap().is_empty());
+    let occ = run(c.create_file_occurrence(&f, &json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2017-07-13T00:00:00-05:00"}))).unwrap();
+    // The documented answer: the date in UTC.
+    assert_eq!((occ.file_name.as_deref(), occ.path.as_deref(), occ.date.as_deref()), (Some("win999301.dll"), Some("C:\\\\Windows\\System"), Some("2017-07-13T05:00:00Z")));
+    let listed = run(c.file_occurrences(&f)).unwrap();
+    assert_eq!(listed.iter().map(|o| (o.id, o.file_name.as_deref())).collect::<Vec<_>>(), [(occ.id, Some("win999301.dll"))]);
+    // The documented update (update.rst), read back one by id.
+    let upd = run(c.update_file_occurrence(&f, occ.id, &json!({"fileName": "newFileName.exe", "path": "C:\\\\Windows\\User32", "date": "2017-07-14T05:00:00Z"}))).unwrap();
+    assert_eq!((upd.id, upd.file_name.as_deref(), upd.path.as_deref()), (occ.id, Some("newFileName.exe"), Some("C:\\\\Windows\\User32")));
+    let one = run(c.file_occurrence(&f, occ.id)).unwrap();
+    assert_eq!((one.file_name.as_deref(), one.date.as_deref()), (Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), "the update shows in a later read");
+    assert_eq!(run(c.file_occurrence(&f, occ.id + 1000)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.create_file_occurrence(&f, &json!({}))).unwrap_err().status(), Some(400), "at least one field, as documented");
+    assert_eq!(run(c.file_occurrences(&host("bad.example.com"))).unwrap_err().status(), Some(400), "files only");
+
+    // v3: the documented PUT /v3/indicators/{id}?fields=fileOccurrences adds one; both show in a v3 read and in v2.
+    let all = run(c.v3_add_file_occurrences(file.id, vec![json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2022-06-14T10:00:00Z"})])).unwrap();
+    assert_eq!(all.iter().map(|o| (o.file_name.as_deref(), o.date.as_deref())).collect::<Vec<_>>(),
+        [(Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), (Some("win999301.dll"), Some("2022-06-14T10:00:00Z"))]);
+    assert_eq!(run(c.v3_file_occurrences(file.id)).unwrap(), all);
+    assert_eq!(run(c.file_occurrences(&f)).unwrap().len(), 2);
+
+    // File actions: the documented mutex example (indicator_to_indicator_assoc.rst).
+    create_ind(&c, json!({"type": "File", "md5": "8743b52063cd84097a65d1633f5c74f5"}));
+    let mutex = create_ind(&c, json!({"type": "Mutex", "Mutex": "50F163F13C2FF8FDB5262A672EB39B19"}));
+    let src = ItemRef::indicator(&IndicatorType::File, "8743b52063cd84097a65d1633f5c74f5").unwrap();
+    let m = ItemRef::indicator(&IndicatorType::Mutex, "50F163F13C2FF8FDB5262A672EB39B19").unwrap();
+    run(c.add_file_action(&src, "mutex", &m)).unwrap();
+    let page = run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap();
+    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(mutex.id, "50F163F13C2FF8FDB5262A672EB39B19", IndicatorType::Mutex)]));
+    assert!(run(c.file_action_indicators(&src, "drop", &ListOptions::default())).unwrap().items.is_empty());
+    // File Traffic relates addresses, hosts and URLs, not mutexes (the documented table).
+    assert_eq!(run(c.add_file_action(&src, "traffic", &m)).unwrap_err().status(), Some(400));
+    run(c.add_file_action(&src, "traffic", &host("bad.example.com"))).unwrap();
+    assert_eq!(run(c.file_action_indicators(&src, "traffic", &ListOptions::default())).unwrap().items[0].id, 1, "the seed's host 1");
+    run(c.remove_file_action(&src, "mutex", &m)).unwrap();
+    assert!(run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap().items.is_empty());
+}

@@ -7,6 +7,7 @@ use super::envelope::{self, Page};
 use super::error::Error;
 use super::model::*;
 use super::v2::{self, entity, ItemRef, ListOptions};
+use super::v3;
 use super::request::Method;
 use super::types::GroupType;
 use serde_json::Value;
@@ -55,6 +56,42 @@ impl<T: Transport> Client<T> {
     /// `DELETE {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
     pub async fn dissociate_named(&self, item: &ItemRef, association: &str, target: &ItemRef) -> Result<(), Error> {
         self.v2_ok(v2::link_named(Method::Delete, item, association, target)).await
+    }
+    /// `GET {file}/fileOccurrences`.
+    pub async fn file_occurrences(&self, file: &ItemRef) -> Result<Vec<FileOccurrence>, Error> {
+        Ok(self.v2_list(v2::file_occurrences(file, None), entity::FILE_OCCURRENCE, FileOccurrence::read).await?.items)
+    }
+    /// `GET {file}/fileOccurrences/{id}`.
+    pub async fn file_occurrence(&self, file: &ItemRef, id: i64) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::file_occurrence(file, id, None), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `POST {file}/fileOccurrences` with `{fileName, path, date}`.
+    pub async fn create_file_occurrence(&self, file: &ItemRef, body: &Value) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::create_file_occurrence(file, body), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `PUT {file}/fileOccurrences/{id}`.
+    pub async fn update_file_occurrence(&self, file: &ItemRef, id: i64, body: &Value) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::update_file_occurrence(file, id, body), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `GET /v3/indicators/{id}?fields=fileOccurrences`.
+    pub async fn v3_file_occurrences(&self, id: i64) -> Result<Vec<FileOccurrence>, Error> {
+        self.v3_one(v3::file_occurrences(id), FileOccurrence::of_indicator).await
+    }
+    /// `PUT /v3/indicators/{id}?fields=fileOccurrences`: adds occurrences, answers all of the file's.
+    pub async fn v3_add_file_occurrences(&self, id: i64, occurrences: Vec<Value>) -> Result<Vec<FileOccurrence>, Error> {
+        self.v3_one(v3::add_file_occurrences(id, occurrences), FileOccurrence::of_indicator).await
+    }
+    /// `GET {file}/actions/{action}/indicators`: one page of the indicators the file action relates.
+    pub async fn file_action_indicators(&self, file: &ItemRef, action: &str, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(v2::file_action_indicators(file, action, opts), entity::INDICATOR, Indicator::read).await
+    }
+    /// `POST {file}/actions/{action}/indicators/{type}/{value}`.
+    pub async fn add_file_action(&self, file: &ItemRef, action: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_file_action(Method::Post, file, action, target)).await
+    }
+    /// `DELETE {file}/actions/{action}/indicators/{type}/{value}`.
+    pub async fn remove_file_action(&self, file: &ItemRef, action: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_file_action(Method::Delete, file, action, target)).await
     }
     /// `GET /v2/securityLabels/{name}`.
     pub async fn security_label(&self, name: &str) -> Result<SecurityLabel, Error> {

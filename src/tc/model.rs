@@ -516,6 +516,28 @@ impl IndicatorTypeDef {
     }
 }
 
+/// A file occurrence of a File indicator: where and when the file was seen
+/// (v2 `fileOccurrence`, v3 `fileOccurrences: {data: [...]}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileOccurrence {
+    pub id: i64,
+    pub file_name: Option<String>,
+    pub path: Option<String>,
+    pub date: Option<String>,
+    pub raw: Value,
+}
+
+impl FileOccurrence {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<FileOccurrence> {
+        let o = Obj::new(v, path)?;
+        Ok(FileOccurrence { id: o.id("id")?, file_name: o.opt_text("fileName"), path: o.opt_text("path"), date: o.opt_text("date"), raw: v.clone() })
+    }
+    /// The `fileOccurrences` of a v3 indicator read with `fields=fileOccurrences`.
+    pub fn of_indicator(v: &Value, path: &str, _entity: &str) -> R<Vec<FileOccurrence>> {
+        Obj::new(v, path)?.list("fileOccurrences", FileOccurrence::read)
+    }
+}
+
 /// An association type from `/v2/types/associationTypes[/{name}]`: a group type, a
 /// named (custom) indicator-to-indicator association, or a file action. The
 /// documentation sends the booleans as strings (`"custom": "false"`).

@@ -23,6 +23,7 @@ pub mod entity {
     pub const FALSE_POSITIVE: &str = "falsePositive";
     pub const INDICATOR_TYPE: &str = "indicatorType";
     pub const ASSOCIATION_TYPE: &str = "associationType";
+    pub const FILE_OCCURRENCE: &str = "fileOccurrence";
     pub const BATCH_STATUS: &str = "batchStatus";
     pub const BATCH_ERROR: &str = "batchError";
 }
@@ -443,6 +444,32 @@ pub fn dns_resolutions(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
 /// `GET {file}/fileOccurrences`.
 pub fn file_occurrences(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("fileOccurrences").build()).owner(owner)
+}
+
+/// `GET {file}/fileOccurrences/{id}`.
+pub fn file_occurrence(item: &ItemRef, id: i64, owner: Option<&str>) -> HttpRequest {
+    HttpRequest::get(item.sub("fileOccurrences").id(id).build()).owner(owner)
+}
+
+/// `POST {file}/fileOccurrences` with `{fileName, path, date}` (at least one).
+pub fn create_file_occurrence(item: &ItemRef, body: &Value) -> HttpRequest {
+    HttpRequest::post(item.sub("fileOccurrences").build()).json(body)
+}
+
+/// `PUT {file}/fileOccurrences/{id}`: the fields given change.
+pub fn update_file_occurrence(item: &ItemRef, id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::put(item.sub("fileOccurrences").id(id).build()).json(body)
+}
+
+/// `GET {file}/actions/{action}/indicators`: the indicators a file action relates to the file
+/// (`archive`, `drop`, `traffic`, `mutex`, `registryKey`, `userAgent`, `dnsQuery`).
+pub fn file_action_indicators(item: &ItemRef, action: &str, opts: &ListOptions) -> HttpRequest {
+    opts.apply(HttpRequest::get(item.sub("actions").seg(action).seg("indicators").build()))
+}
+
+/// `POST|DELETE {file}/actions/{action}/indicators/{type}/{value}`.
+pub fn link_file_action(method: Method, item: &ItemRef, action: &str, target: &ItemRef) -> HttpRequest {
+    HttpRequest::new(method, format!("{}{}", item.sub("actions").seg(action).build(), target.tail().build()))
 }
 
 // ---- owners, whoami ----------------------------------------------------------

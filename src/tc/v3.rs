@@ -170,6 +170,17 @@ pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
     HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
 }
 
+/// `GET /v3/indicators/{id}?fields=fileOccurrences`.
+pub fn file_occurrences(id: i64) -> HttpRequest {
+    HttpRequest::get(PathBuf::lit(Collection::Indicators.path()).id(id).build()).query("fields", "fileOccurrences")
+}
+
+/// `PUT /v3/indicators/{id}?fields=fileOccurrences` with `{"fileOccurrences": {"data": [...]}}`:
+/// adds the occurrences and answers the indicator with all of them.
+pub fn add_file_occurrences(id: i64, occurrences: Vec<Value>) -> HttpRequest {
+    update(Collection::Indicators, id, &json!({"fileOccurrences": {"data": occurrences}})).query("fields", "fileOccurrences")
+}
+
 /// `{"<field>": {"data": [{"name": ...}], "mode": ...}}` on the item: names travel in the body, never in the path.
 fn by_name(collection: Collection, id: i64, field: &str, names: &[&str], mode: Mode) -> HttpRequest {
     let data = names.iter().map(|n| json!({"name": n})).collect();

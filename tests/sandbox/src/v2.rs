@@ -387,6 +387,9 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
     if let Some(r) = crate::assoc::indicator_route(app, &conn, req, &i, &i.owner, rest) {
         return r;
     }
+    if let Some(r) = crate::assoc::occurrences_route(&conn, req, &i, rest) {
+        return r;
+    }
     match (m, rest) {
         ("GET", []) => {
             let inc = includes(req);

@@ -514,6 +514,7 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
             conn.execute(&format!("UPDATE indicators SET {} = ?1 WHERE id = ?2", col), params![v as i64, i.id])?;
         }
     }
+    crate::assoc::write_v3(conn, i, body)?;
     if let Some(n) = body.get("observations").and_then(int) {
         if !(0..=1_000_000).contains(&n) {
             return Err(bad("observations must be between 0 and 1000000"));
