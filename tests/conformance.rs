@@ -31,6 +31,7 @@ enum Model {
     IndicatorType,
     AssociationType,
     FileOccurrence,
+    AdversaryAsset,
     Record,
 }
 
@@ -82,8 +83,11 @@ const ROUTES: &[(&str, Shape)] = &[
     ("GET /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
     ("POST /v2/**/fileOccurrences", V2One(M::FileOccurrence)),
     ("PUT /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
-    ("POST /v2/groups/adversaries/*/adversaryAssets/*", V2One(M::Record)),
-    ("PUT /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::Record)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets", V2List(M::AdversaryAsset)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets/*", V2List(M::AdversaryAsset)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::AdversaryAsset)),
+    ("POST /v2/groups/adversaries/*/adversaryAssets/*", V2One(M::AdversaryAsset)),
+    ("PUT /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::AdversaryAsset)),
     ("GET /v2/indicators", V2List(M::Indicator)),
     ("GET /v2/indicators/*", V2List(M::Indicator)),
     ("POST /v2/indicators/*", V2One(M::Indicator)),
@@ -277,6 +281,10 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let o = read(FileOccurrence::read, v, path, entity)?;
             Identity { id: Some(o.id), name: o.file_name, ..Default::default() }
         }
+        M::AdversaryAsset => {
+            let a = read(AdversaryAsset::read, v, path, entity)?;
+            Identity { id: Some(a.id), type_name: Some(a.asset_type), ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -309,6 +317,7 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::IndicatorType => $f!(IndicatorTypeDef::read),
                 M::AssociationType => $f!(AssociationType::read),
                 M::FileOccurrence => $f!(FileOccurrence::read),
+                M::AdversaryAsset => $f!(AdversaryAsset::read),
                 M::Record => $f!(Record::read),
             }
         };

@@ -304,3 +304,32 @@ fn file_occurrences_v2_and_v3_and_file_actions() {
     run(c.remove_file_action(&src, "mutex", &m)).unwrap();
     assert!(run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap().items.is_empty());
 }
+
+#[test]
+fn adversary_assets_by_type_and_all() {
+    let (_sb, c) = start("live-adversary");
+    let adv = 2; // the seed's Adversary "APT Demo Bear"
+    assert!(run(c.adversary_assets(adv, None)).unwrap().is_empty());
+    // The documented create (docs/rest_api/v2/groups/create.rst): answered as adversaryHandle.
+    let handle = run(c.create_adversary_asset(adv, "handles", &json!({"handle": "Pierre Despereaux"}))).unwrap();
+    assert_eq!((handle.asset_type.as_str(), handle.value.as_deref(), handle.raw["handle"].as_str()), ("Handle", Some("Pierre Despereaux"), Some("Pierre Despereaux")));
+    assert!(handle.web_link.as_deref().unwrap().ends_with("/auth/adversary/adversary.xhtml?adversary=2"), "{:?}", handle.web_link);
+    // The documented list's values (retrieve.rst), then the documented URL update (update.rst).
+    let url = run(c.create_adversary_asset(adv, "urls", &json!({"url": "http://facebook.com/therealbadguy"}))).unwrap();
+    let phone = run(c.create_adversary_asset(adv, "phoneNumbers", &json!({"phoneNumber": "555-0100"}))).unwrap();
+    let all: Vec<(i64, String, Option<String>)> = run(c.adversary_assets(adv, None)).unwrap().into_iter().map(|a| (a.id, a.asset_type, a.value)).collect();
+    assert_eq!(all, [(handle.id, "Handle".to_string(), Some("Pierre Despereaux".to_string())), (url.id, "URL".into(), Some("http://facebook.com/therealbadguy".into())),
+        (phone.id, "PhoneNumber".into(), Some("555-0100".into()))]);
+    let moved = run(c.update_adversary_asset(adv, "urls", url.id, &json!({"url": "https://newsite.com/"}))).unwrap();
+    assert_eq!((moved.id, moved.asset_type.as_str(), moved.value.as_deref()), (url.id, "URL", Some("https://newsite.com/")));
+    assert_eq!(run(c.adversary_asset(adv, "urls", url.id)).unwrap().value.as_deref(), Some("https://newsite.com/"), "the update shows in a later read");
+    let urls: Vec<i64> = run(c.adversary_assets(adv, Some("urls"))).unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(urls, [url.id]);
+    // Errors: an asset of another type or adversary, a missing value, an undocumented type (refused before sending).
+    assert_eq!(run(c.adversary_asset(adv, "handles", url.id)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.adversary_assets(3, None)).unwrap_err().status(), Some(404), "group 3 is not an Adversary");
+    assert_eq!(run(c.create_adversary_asset(adv, "handles", &json!({"url": "x"}))).unwrap_err().status(), Some(400));
+    assert!(matches!(run(c.adversary_assets(adv, Some("emails"))), Err(Error::Config(_))));
+    run(c.delete_adversary_asset(adv, "handles", handle.id)).unwrap();
+    assert_eq!(run(c.adversary_assets(adv, None)).unwrap().len(), 2);
+}

@@ -93,6 +93,34 @@ impl<T: Transport> Client<T> {
     pub async fn remove_file_action(&self, file: &ItemRef, action: &str, target: &ItemRef) -> Result<(), Error> {
         self.v2_ok(v2::link_file_action(Method::Delete, file, action, target)).await
     }
+    /// `GET /v2/groups/adversaries/{id}/adversaryAssets[/{assetType}]`.
+    pub async fn adversary_assets(&self, adversary_id: i64, asset_type: Option<&str>) -> Result<Vec<AdversaryAsset>, Error> {
+        let key = match asset_type {
+            Some(t) => adversary_asset_key(t)?,
+            None => entity::BUCKET_ASSET,
+        };
+        Ok(self.v2_list(v2::adversary_assets(adversary_id, asset_type), key, AdversaryAsset::read).await?.items)
+    }
+    /// `GET /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::adversary_asset(Method::Get, adversary_id, asset_type, asset_id, None), key, AdversaryAsset::read).await
+    }
+    /// `POST /v2/groups/adversaries/{id}/adversaryAssets/{assetType}` (`{"handle": ...}`, `{"phoneNumber": ...}`, `{"url": ...}`).
+    pub async fn create_adversary_asset(&self, adversary_id: i64, asset_type: &str, body: &Value) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::create_adversary_asset(adversary_id, asset_type, body), key, AdversaryAsset::read).await
+    }
+    /// `PUT /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn update_adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64, body: &Value) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::adversary_asset(Method::Put, adversary_id, asset_type, asset_id, Some(body)), key, AdversaryAsset::read).await
+    }
+    /// `DELETE /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn delete_adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64) -> Result<(), Error> {
+        adversary_asset_key(asset_type)?;
+        self.v2_ok(v2::adversary_asset(Method::Delete, adversary_id, asset_type, asset_id, None)).await
+    }
     /// `GET /v2/securityLabels/{name}`.
     pub async fn security_label(&self, name: &str) -> Result<SecurityLabel, Error> {
         self.v2_one(v2::all_security_labels(Some(name), None, &ListOptions::default()), entity::SECURITY_LABEL, SecurityLabel::read).await
@@ -206,4 +234,9 @@ impl<T: Transport> Client<T> {
     pub async fn update_task(&self, id: i64, body: &Value) -> Result<Task, Error> {
         self.v2_one(v2::update_item(&ItemRef::Task(id), None, body), entity::TASK, Task::read).await
     }
+}
+
+/// The entity an adversary asset type answers under; an undocumented type is refused before sending.
+fn adversary_asset_key(asset_type: &str) -> Result<&'static str, Error> {
+    v2::adversary_asset_entity(asset_type).ok_or_else(|| Error::Config(format!("{asset_type} is not an adversary asset type (handles, phoneNumbers, urls)")))
 }

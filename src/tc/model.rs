@@ -516,6 +516,26 @@ impl IndicatorTypeDef {
     }
 }
 
+/// An adversary asset (Handle, PhoneNumber, URL). The list of all assets
+/// (`bucketAsset`) gives the value in `name`; one type's answers (`adversaryHandle`,
+/// `adversaryUrl`...) in the type's own field (`handle`, `phoneNumber`, `url`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdversaryAsset {
+    pub id: i64,
+    pub asset_type: String,
+    pub value: Option<String>,
+    pub web_link: Option<String>,
+    pub raw: Value,
+}
+
+impl AdversaryAsset {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<AdversaryAsset> {
+        let o = Obj::new(v, path)?;
+        let value = ["name", "handle", "phoneNumber", "url"].iter().find_map(|k| o.opt_text(k));
+        Ok(AdversaryAsset { id: o.id("id")?, asset_type: o.text("type")?, value, web_link: o.opt_text("webLink"), raw: v.clone() })
+    }
+}
+
 /// A file occurrence of a File indicator: where and when the file was seen
 /// (v2 `fileOccurrence`, v3 `fileOccurrences: {data: [...]}`).
 #[derive(Clone, Debug, PartialEq)]

@@ -24,6 +24,8 @@ pub mod entity {
     pub const INDICATOR_TYPE: &str = "indicatorType";
     pub const ASSOCIATION_TYPE: &str = "associationType";
     pub const FILE_OCCURRENCE: &str = "fileOccurrence";
+    /// The list of every adversary asset (one type's list answers under `adversary{Type}`).
+    pub const BUCKET_ASSET: &str = "bucketAsset";
     pub const BATCH_STATUS: &str = "batchStatus";
     pub const BATCH_ERROR: &str = "batchError";
 }
@@ -470,6 +472,46 @@ pub fn file_action_indicators(item: &ItemRef, action: &str, opts: &ListOptions) 
 /// `POST|DELETE {file}/actions/{action}/indicators/{type}/{value}`.
 pub fn link_file_action(method: Method, item: &ItemRef, action: &str, target: &ItemRef) -> HttpRequest {
     HttpRequest::new(method, format!("{}{}", item.sub("actions").seg(action).build(), target.tail().build()))
+}
+
+// ---- adversary assets ----------------------------------------------------------
+
+/// The entity one adversary asset type answers under (`handles` -> `adversaryHandle`), or
+/// `None` for a type the documentation does not list (handles, phoneNumbers, urls).
+pub fn adversary_asset_entity(asset_type: &str) -> Option<&'static str> {
+    match asset_type {
+        "handles" => Some("adversaryHandle"),
+        "phoneNumbers" => Some("adversaryPhoneNumber"),
+        "urls" => Some("adversaryUrl"),
+        _ => None,
+    }
+}
+
+fn adversary_assets_path(adversary_id: i64) -> PathBuf {
+    PathBuf::lit("/v2/groups/adversaries").id(adversary_id).seg("adversaryAssets")
+}
+
+/// `GET /v2/groups/adversaries/{id}/adversaryAssets[/{assetType}]`.
+pub fn adversary_assets(adversary_id: i64, asset_type: Option<&str>) -> HttpRequest {
+    let p = adversary_assets_path(adversary_id);
+    HttpRequest::get(match asset_type {
+        Some(t) => p.seg(t).build(),
+        None => p.build(),
+    })
+}
+
+/// `GET|PUT|DELETE /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}` (`body` for PUT).
+pub fn adversary_asset(method: Method, adversary_id: i64, asset_type: &str, asset_id: i64, body: Option<&Value>) -> HttpRequest {
+    let r = HttpRequest::new(method, adversary_assets_path(adversary_id).seg(asset_type).id(asset_id).build());
+    match body {
+        Some(b) => r.json(b),
+        None => r,
+    }
+}
+
+/// `POST /v2/groups/adversaries/{id}/adversaryAssets/{assetType}` with `{handle|phoneNumber|url}`.
+pub fn create_adversary_asset(adversary_id: i64, asset_type: &str, body: &Value) -> HttpRequest {
+    HttpRequest::post(adversary_assets_path(adversary_id).seg(asset_type).build()).json(body)
 }
 
 // ---- owners, whoami ----------------------------------------------------------

@@ -515,6 +515,7 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             Ok(ok_plain())
         }
         ("GET", ["victims"]) => crate::victims::victims_of_group(app, &conn, req, g.id),
+        (_, ["adversaryAssets", tail @ ..]) if t.name == "Adversary" => crate::assets::route(app, &conn, req, g.id, tail),
         _ => item_common(app, &conn, req, "g", g.id, &g.owner, rest),
     }
 }
