@@ -333,3 +333,24 @@ fn adversary_assets_by_type_and_all() {
     run(c.delete_adversary_asset(adv, "handles", handle.id)).unwrap();
     assert_eq!(run(c.adversary_assets(adv, None)).unwrap().len(), 2);
 }
+
+#[test]
+fn victims_associated_with_indicators() {
+    let (_sb, c) = start("live-victim-ind");
+    // The documented example: POST /v2/indicators/emailAddresses/bad@example.com/victims/{victimId}.
+    create_ind(&c, json!({"type": "EmailAddress", "address": "bad@example.com"}));
+    let email = ItemRef::indicator(&IndicatorType::EmailAddress, "bad@example.com").unwrap();
+    let v = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "org": "Test Org"}))).unwrap();
+    let other = run(c.create_victim(Some("Demo Org"), &json!({"name": "Bystander"}))).unwrap();
+    assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
+    run(c.v2_ok(v2::associate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    let got: Vec<(i64, String, Option<String>)> = run(c.associated_victims(&email)).unwrap().into_iter().map(|x| (x.id, x.name, x.org)).collect();
+    assert_eq!(got, [(v.id, "Example Victim".to_string(), Some("Test Org".to_string()))]);
+    // One of them by id; one not associated is 404.
+    assert_eq!(run(c.associated_victim(&email, v.id)).unwrap().name, "Example Victim");
+    assert_eq!(run(c.associated_victim(&email, other.id)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.associated_victims(&host("bad.example.com"))).unwrap(), vec![]);
+    run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
+    assert_eq!(run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap_err().status(), Some(404));
+}

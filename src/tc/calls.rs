@@ -218,6 +218,10 @@ impl<T: Transport> Client<T> {
     pub async fn associated_victims(&self, item: &ItemRef) -> Result<Vec<Victim>, Error> {
         Ok(self.v2_list(v2::associated_victims(item, &ListOptions::default()), entity::VICTIM, Victim::read).await?.items)
     }
+    /// `GET {item}/victims/{victimId}`: one associated victim (404 when not associated).
+    pub async fn associated_victim(&self, item: &ItemRef, victim_id: i64) -> Result<Victim, Error> {
+        self.v2_one(v2::associated_item(item, &ItemRef::Victim(victim_id)), entity::VICTIM, Victim::read).await
+    }
     /// `GET /v2/tasks`: one page of the owner's tasks.
     pub async fn tasks(&self, opts: &ListOptions) -> Result<Page<Task>, Error> {
         self.v2_list(v2::tasks(opts), entity::TASK, Task::read).await

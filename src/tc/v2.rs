@@ -293,6 +293,11 @@ pub fn associated_victim_assets(item: &ItemRef, asset_type: Option<&str>, opts: 
     opts.apply(HttpRequest::get(p.build()))
 }
 
+/// `GET {item}/{target}`: one associated item (e.g. `{indicator}/victims/{id}`), 404 when not associated.
+pub fn associated_item(item: &ItemRef, target: &ItemRef) -> HttpRequest {
+    HttpRequest::get(format!("{}{}", item.path().build(), target.tail().build()))
+}
+
 /// `POST {item}/{target}`: link two items (indicator-group, group-group, victims...).
 pub fn associate(item: &ItemRef, target: &ItemRef) -> HttpRequest {
     HttpRequest::new(Method::Post, format!("{}{}", item.path().build(), target.tail().build()))

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT N
 const TABLES: &[&str] = &[
     "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
     "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "space_state", "space_files", "space_jobs", "batch",
-    "published", "tokens", "group_files", "victims", "victim_assets", "victim_groups", "tasks", "named_links", "file_occurrences", "adversary_assets",
+    "published", "tokens", "group_files", "victims", "victim_assets", "victim_groups", "tasks", "named_links", "file_occurrences", "adversary_assets", "victim_indicators",
 ];
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.

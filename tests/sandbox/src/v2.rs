@@ -390,6 +390,9 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
     if let Some(r) = crate::assoc::occurrences_route(&conn, req, &i, rest) {
         return r;
     }
+    if let Some(r) = crate::victims::indicator_victims(app, &conn, req, i.id, &i.owner, rest) {
+        return r;
+    }
     match (m, rest) {
         ("GET", []) => {
             let inc = includes(req);

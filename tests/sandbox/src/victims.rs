@@ -26,6 +26,7 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
 
@@ -156,6 +157,7 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
             conn.execute("DELETE FROM victims WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_groups WHERE victim = ?1", [id])?;
+            conn.execute("DELETE FROM victim_indicators WHERE victim = ?1", [id])?;
             Ok(ok_plain())
         }
         ("GET", ["victimAssets"]) => asset_list(app, conn, req, id, None),
@@ -281,6 +283,50 @@ pub fn victims_of_group(app: &App, conn: &Connection, req: &Req, group: i64) -> 
     let rows = st.query_map([group], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
     paged(req, "victim", all)
+}
+
+/// `{indicator}/victims[/{victimId}]` (docs/rest_api/v2/indicators/retrieve.rst, create.rst, delete.rst):
+/// GET the list or one, POST|DELETE the link. `None` when `rest` is not that.
+pub fn indicator_victims(app: &App, conn: &Connection, req: &Req, ind: i64, owner: &Owner, rest: &[&str]) -> Option<Res<Resp>> {
+    let tail = match rest {
+        ["victims", tail @ ..] => tail,
+        _ => return None,
+    };
+    Some((|| {
+        let linked = |vid: i64| -> Res<bool> {
+            Ok(conn.query_row("SELECT COUNT(*) FROM victim_indicators WHERE victim = ?1 AND ind = ?2", [vid, ind], |r| r.get::<_, i64>(0))? > 0)
+        };
+        match (req.method.as_str(), tail) {
+            ("GET", []) => {
+                let mut st = conn.prepare("SELECT v.id, v.fields FROM victims v JOIN victim_indicators vi ON vi.victim = v.id WHERE vi.ind = ?1 ORDER BY v.id")?;
+                let rows = st.query_map([ind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+                paged(req, "victim", all)
+            }
+            (m, [vid]) => {
+                let vid = id_of(vid, "Victim")?;
+                let (_, fields) = load_victim(conn, vid)?;
+                match m {
+                    "GET" if linked(vid)? => Ok(ok(json!({"victim": victim_json(app, vid, &fields)}))),
+                    "GET" => Err(not_found(format!("Victim {} is not associated with the indicator", vid))),
+                    "POST" => {
+                        owner.writable()?;
+                        conn.execute("INSERT OR IGNORE INTO victim_indicators(victim, ind) VALUES (?1, ?2)", [vid, ind])?;
+                        Ok(ok_plain())
+                    }
+                    "DELETE" => {
+                        owner.writable()?;
+                        if conn.execute("DELETE FROM victim_indicators WHERE victim = ?1 AND ind = ?2", [vid, ind])? == 0 {
+                            return Err(not_found(format!("Victim {} is not associated with the indicator", vid)));
+                        }
+                        Ok(ok_plain())
+                    }
+                    _ => Err(no_endpoint(req)),
+                }
+            }
+            _ => Err(no_endpoint(req)),
+        }
+    })())
 }
 
 // ---- tasks ---------------------------------------------------------------------
