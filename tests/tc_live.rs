@@ -354,3 +354,44 @@ fn victims_associated_with_indicators() {
     assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
     assert_eq!(run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap_err().status(), Some(404));
 }
+
+#[test]
+fn v3_victims_and_victim_assets() {
+    let (_sb, c) = start("live-victims-v3");
+    // The documented create (docs/rest_api/v3/victims/create.rst), with its email asset.
+    let v = run(c.v3_create_victim(None, &json!({"name": "John Doe", "nationality": "American", "org": "Company ABC", "suborg": "HR Department",
+        "workLocation": "Washington, D.C.", "assets": {"data": [{"address": "jdoe@companyabc.com", "addressType": "Corporate email", "type": "EmailAddress"}]}}))).unwrap();
+    assert_eq!((v.name.as_str(), v.org.as_deref(), v.raw["suborg"].as_str(), v.raw["workLocation"].as_str(), v.raw["ownerName"].as_str()),
+        ("John Doe", Some("Company ABC"), Some("HR Department"), Some("Washington, D.C."), Some("Demo Org")));
+    assert!(v.web_link.as_deref().unwrap().ends_with(&format!("/auth/victim/victim.xhtml?victim={}", v.id)));
+    let assets = v.assets().unwrap();
+    assert_eq!(assets.iter().map(|a| (a.asset_type.as_str(), a.name.as_deref(), a.raw["addressType"].as_str(), a.raw["victimId"].as_i64())).collect::<Vec<_>>(),
+        [("EmailAddress", Some("jdoe@companyabc.com"), Some("Corporate email"), Some(v.id))]);
+    // The documented asset create (victim_assets/create.rst): a Phone.
+    let phone = run(c.v3_create_victim_asset(&json!({"phone": "0123456789", "type": "Phone", "victimId": v.id}))).unwrap();
+    assert_eq!((phone.asset_type.as_str(), phone.name.as_deref(), phone.raw["victimId"].as_i64()), ("Phone", Some("0123456789"), Some(v.id)));
+    // The documented victim update (victims/update.rst): a WebSite asset added, the name changed, the rest kept.
+    let upd = run(c.v3_update_victim(v.id, &json!({"assets": {"data": [{"website": "evilll.com", "type": "WebSite"}]}, "name": "Jane Doe"}))).unwrap();
+    assert_eq!((upd.name.as_str(), upd.raw["nationality"].as_str()), ("Jane Doe", Some("American")));
+    let site = upd.assets().unwrap().into_iter().find(|a| a.asset_type == "WebSite").unwrap();
+    assert_eq!(site.name.as_deref(), Some("evilll.com"));
+    // The documented asset update (victim_assets/update.rst), read back by id.
+    let moved = run(c.v3_update_victim_asset(site.id, &json!({"website": "hackerwebsite.com"}))).unwrap();
+    assert_eq!((moved.id, moved.asset_type.as_str(), moved.name.as_deref()), (site.id, "WebSite", Some("hackerwebsite.com")));
+    assert_eq!(run(c.v3_victim_asset(site.id)).unwrap().name.as_deref(), Some("hackerwebsite.com"), "the update shows in a later read");
+    // A later read with fields=assets, the lists, and the same rows through v2.
+    let read = run(c.v3_victim(v.id, true)).unwrap();
+    let kinds: Vec<(String, Option<String>)> = read.assets().unwrap().into_iter().map(|a| (a.asset_type, a.name)).collect();
+    assert_eq!(kinds, [("EmailAddress".to_string(), Some("jdoe@companyabc.com".to_string())), ("Phone".into(), Some("0123456789".into())), ("WebSite".into(), Some("hackerwebsite.com".into()))]);
+    assert!(run(c.v3_victim(v.id, false)).unwrap().assets().unwrap().is_empty(), "no assets unless asked for");
+    let all = run(c.v3_victims(false)).unwrap();
+    assert_eq!(all.items.iter().map(|x| (x.id, x.name.as_str())).collect::<Vec<_>>(), [(v.id, "Jane Doe")]);
+    assert_eq!(run(c.v3_victim_assets()).unwrap().items.len(), 3);
+    let v2names: Vec<Option<String>> = run(c.victim_assets(v.id, None)).unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(v2names, [Some("jdoe@companyabc.com".to_string()), Some("0123456789".into()), Some("hackerwebsite.com".into())]);
+    // Errors: no name, an unknown asset type, a missing value, an unknown victim.
+    assert_eq!(run(c.v3_create_victim(None, &json!({"org": "x"}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_create_victim_asset(&json!({"type": "Pager", "victimId": v.id}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_create_victim_asset(&json!({"type": "Phone", "victimId": v.id}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_victim(v.id + 1000, false)).unwrap_err().status(), Some(404));
+}

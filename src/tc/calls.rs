@@ -222,6 +222,38 @@ impl<T: Transport> Client<T> {
     pub async fn associated_victim(&self, item: &ItemRef, victim_id: i64) -> Result<Victim, Error> {
         self.v2_one(v2::associated_item(item, &ItemRef::Victim(victim_id)), entity::VICTIM, Victim::read).await
     }
+    /// `GET /v3/victims[?fields=assets]`: one page of the owner's victims.
+    pub async fn v3_victims(&self, with_assets: bool) -> Result<Page<Victim>, Error> {
+        self.v3_list(v3::victims(with_assets), Victim::read).await
+    }
+    /// `GET /v3/victims/{id}[?fields=assets]` (the assets: [`Victim::assets`]).
+    pub async fn v3_victim(&self, id: i64, with_assets: bool) -> Result<Victim, Error> {
+        self.v3_one(v3::victim(id, with_assets), Victim::read).await
+    }
+    /// `POST /v3/victims?fields=assets`.
+    pub async fn v3_create_victim(&self, owner: Option<&str>, body: &Value) -> Result<Victim, Error> {
+        self.v3_one(v3::create_victim(owner, body), Victim::read).await
+    }
+    /// `PUT /v3/victims/{id}?fields=assets`.
+    pub async fn v3_update_victim(&self, id: i64, body: &Value) -> Result<Victim, Error> {
+        self.v3_one(v3::update_victim(id, body), Victim::read).await
+    }
+    /// `GET /v3/victimAssets`: one page of the owner's victims' assets.
+    pub async fn v3_victim_assets(&self) -> Result<Page<VictimAsset>, Error> {
+        self.v3_list(v3::victim_assets(None), VictimAsset::read).await
+    }
+    /// `GET /v3/victimAssets/{id}`.
+    pub async fn v3_victim_asset(&self, id: i64) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::victim_assets(Some(id)), VictimAsset::read).await
+    }
+    /// `POST /v3/victimAssets` with `type`, `victimId` and the type's fields.
+    pub async fn v3_create_victim_asset(&self, body: &Value) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::create_victim_asset(body), VictimAsset::read).await
+    }
+    /// `PUT /v3/victimAssets/{id}`.
+    pub async fn v3_update_victim_asset(&self, id: i64, body: &Value) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::update_victim_asset(id, body), VictimAsset::read).await
+    }
     /// `GET /v2/tasks`: one page of the owner's tasks.
     pub async fn tasks(&self, opts: &ListOptions) -> Result<Page<Task>, Error> {
         self.v2_list(v2::tasks(opts), entity::TASK, Task::read).await

@@ -350,6 +350,13 @@ impl Victim {
     }
 }
 
+impl Victim {
+    /// The assets of a v3 victim read with `fields=assets` (`{"data": [...]}`); none otherwise.
+    pub fn assets(&self) -> R<Vec<VictimAsset>> {
+        Obj::new(&self.raw, "data")?.list("assets", VictimAsset::read)
+    }
+}
+
 /// A victim asset (EmailAddress, NetworkAccount, Phone, SocialNetwork, WebSite).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VictimAsset {

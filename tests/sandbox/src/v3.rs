@@ -28,6 +28,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["attributeTypes", id]) => attribute_types(app, req, Some(id)),
         ("PUT", ["indicatorAttributes", id]) => update_attribute(app, req, "i", id),
         ("PUT", ["groupAttributes", id]) => update_attribute(app, req, "g", id),
+        (_, ["victims", rest @ ..]) => crate::victims::route_v3(app, req, rest),
+        (_, ["victimAssets", rest @ ..]) => crate::victims::assets_v3(app, req, rest),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
         ("GET", ["security", "owners", id]) => owners_v3(app, req, Some(id)),
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
