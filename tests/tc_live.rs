@@ -395,3 +395,18 @@ fn v3_victims_and_victim_assets() {
     assert_eq!(run(c.v3_create_victim_asset(&json!({"type": "Phone", "victimId": v.id}))).unwrap_err().status(), Some(400));
     assert_eq!(run(c.v3_victim(v.id + 1000, false)).unwrap_err().status(), Some(404));
 }
+
+#[test]
+fn signature_download_is_its_file_text() {
+    let (_sb, c) = start("live-signature");
+    // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType, fileText.
+    let rule = "rule bad_guy {\n  strings: $a = \"evil\"\n  condition: $a\n}\n";
+    let sig = run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule})),
+        v2::entity::GROUP, Group::read)).unwrap();
+    assert_eq!((sig.name.as_str(), sig.raw["fileName"].as_str(), sig.raw["fileType"].as_str()), ("Bad Guy Rule", Some("bad_guy.yara"), Some("YARA")));
+    assert_eq!(run(c.download_signature(sig.id)).unwrap(), rule, "the download is the fileText written");
+    assert_eq!(run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})), v2::entity::GROUP, Group::read)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.download_signature(sig.id + 1000)).unwrap_err().status(), Some(404));
+    // The seed's Signature group 13 has no fileText.
+    assert_eq!(run(c.download_signature(13)).unwrap_err().status(), Some(404));
+}

@@ -184,6 +184,11 @@ impl<T: Transport> Client<T> {
         Ok(body.get("data").and_then(|d| d.get("job")).cloned().unwrap_or(Value::Null))
     }
 
+    /// `GET /v2/groups/signatures/{id}/download`: the signature itself (its `fileText`, sent as text/plain).
+    pub async fn download_signature(&self, id: i64) -> Result<String, Error> {
+        let bytes = self.bytes(v2::download(GroupType::Signature, id)).await?;
+        String::from_utf8(bytes).map_err(|_| Error::decode("download", "the signature is not UTF-8 text"))
+    }
     /// `GET /v2/victims`: one page of the owner's victims.
     pub async fn victims(&self, opts: &ListOptions) -> Result<Page<Victim>, Error> {
         self.v2_list(v2::victims(opts), entity::VICTIM, Victim::read).await

@@ -359,7 +359,21 @@ fn create_group_v2(app: &App, req: &Req, t: &'static GroupType) -> Res<Resp> {
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let ed = body.get("eventDate").and_then(|d| d.as_str()).and_then(parse_date);
-    let id = create_group(&conn, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), None)?;
+    // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType and
+    // fileText, all required; fileText is the signature itself, served by `.../download` as text/plain.
+    let signature = if t.name == "Signature" {
+        let text = |k: &str| body.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(str::to_string).ok_or_else(|| bad(format!("{} is required for a Signature", k)));
+        Some((text("fileName")?, text("fileType")?, text("fileText")?))
+    } else {
+        None
+    };
+    let extra = signature.as_ref().map(|(n, ty, _)| json!({"fileName": n, "fileType": ty}).to_string());
+    let tx = conn.unchecked_transaction()?;
+    let id = create_group(&tx, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), extra)?;
+    if let Some((_, _, text)) = &signature {
+        tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![id, text.as_bytes(), now_s()])?;
+    }
+    tx.commit()?;
     let g = load_group(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created group not found"))?;
     Ok(created(json!({ t.entity: group_v2(&g, true, &app.base()) })))
 }
@@ -502,6 +516,11 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             conn.execute("INSERT INTO published(group_id, date, labels) VALUES (?1, ?2, ?3)", params![g.id, now_s(), labels.to_string()])?;
             conn.execute("UPDATE groups_ SET published = ?1 WHERE id = ?2", params![now_s(), g.id])?;
             Ok(ok_plain())
+        }
+        ("GET", ["download"]) if t.name == "Signature" => {
+            let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
+            let data = data.ok_or_else(|| not_found(format!("Signature {} has no fileText", g.id)))?;
+            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "text/plain".into())] })
         }
         ("GET", ["download"]) if carries_file(t) => {
             let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
