@@ -32,6 +32,7 @@ enum Model {
     AssociationType,
     FileOccurrence,
     AdversaryAsset,
+    BulkStatus,
     Record,
 }
 
@@ -44,6 +45,8 @@ enum Shape {
     V3One(Model),
     V3List(Model),
     V3Token,
+    /// No envelope: the entity at the top level (the documented bulk report answers).
+    Bare(Model),
     Skip(&'static str),
 }
 
@@ -56,6 +59,8 @@ use Shape::*;
 const ROUTES: &[(&str, Shape)] = &[
     // ---- v2 ----
     ("GET /v2/indicators/observed", V2List(M::Observed)),
+    ("GET /v2/indicators/bulk", Bare(M::BulkStatus)),
+    ("GET /v2/indicators/bulk/json", Bare(M::Indicator)),
     ("GET /v2/**/observationCount", V2One(M::ObservationCount)),
     ("GET /v2/**/dnsResolutions", V2List(M::DnsResolution)),
     ("GET /v2/types/indicatorTypes", V2List(M::IndicatorType)),
@@ -289,6 +294,10 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let a = read(AdversaryAsset::read, v, path, entity)?;
             Identity { id: Some(a.id), type_name: Some(a.asset_type), ..Default::default() }
         }
+        M::BulkStatus => {
+            let b = read(BulkStatus::read, v, path, entity)?;
+            Identity { name: Some(b.name), ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -322,6 +331,7 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::AssociationType => $f!(AssociationType::read),
                 M::FileOccurrence => $f!(FileOccurrence::read),
                 M::AdversaryAsset => $f!(AdversaryAsset::read),
+                M::BulkStatus => $f!(BulkStatus::read),
                 M::Record => $f!(Record::read),
             }
         };
@@ -330,6 +340,8 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
         V2Ok => envelope::v2_ok(body).map(|_| Vec::new()),
         V3Token => envelope::v3_token(body).map(|t| vec![Identity { name: Some(t), ..Default::default() }]),
         Skip(_) => Ok(Vec::new()),
+        // What `Client::bulk_status`/`bulk_json` do: the model's reader on each top-level item.
+        Bare(m) => fixture_items(shape, body).into_iter().map(|(v, p, e)| identities(m, v, &p, &e)).collect(),
         V2One(m) | V2List(m) | V3One(m) | V3List(m) => {
             // First the envelope decode with the typed reader (what the client does)...
             macro_rules! run {
@@ -352,9 +364,9 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
 
 /// The fixture's items, found independently of the client's envelope code.
 fn fixture_items(shape: Shape, body: &Value) -> Vec<(&Value, String, String)> {
-    let data = &body["data"];
+    let data = if matches!(shape, Bare(_)) { body } else { &body["data"] };
     match shape {
-        V2One(_) | V2List(_) => {
+        V2One(_) | V2List(_) | Bare(_) => {
             let Some(obj) = data.as_object() else { return Vec::new() };
             let mut out = Vec::new();
             for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "resultCount") {

@@ -410,3 +410,51 @@ fn signature_download_is_its_file_text() {
     // The seed's Signature group 13 has no fileText.
     assert_eq!(run(c.download_signature(13)).unwrap_err().status(), Some(404));
 }
+
+#[test]
+fn bulk_reports_status_json_and_csv() {
+    let (_sb, c) = start("live-bulk");
+    // The documented CSV example (docs/rest_api/v2/indicators/bulk_download.rst) parses as written.
+    let doc = "Type,Value,Rating,Confidence\nHost,example.com,null,null\nAddress,192.168.31.136,3.00,0\nFile,ABCDE123456804A61F2A704811F51BC,3.00,55\nURL,http://www.example.com/malware.exe,null,0\nEmailAddress,spearphisher@example.com,3.00,62\n";
+    let rows = BulkCsvRow::parse_report(doc).unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0], BulkCsvRow { indicator_type: "Host".into(), value: "example.com".into(), rating: None, confidence: None });
+    assert_eq!(rows[4], BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) });
+
+    // Reports are published for Communities and Sources; the Organization's are disabled.
+    let st = run(c.bulk_status(Some("Common Community"))).unwrap();
+    assert_eq!((st.name.as_str(), st.csv_enabled, st.json_enabled, st.status.as_deref()), ("Common Community", true, true, Some("Complete")));
+    let org = run(c.bulk_status(Some("Demo Org"))).unwrap();
+    assert_eq!((org.csv_enabled, org.json_enabled), (false, false));
+    assert_eq!(run(c.bulk_json(Some("Demo Org"), false)).unwrap_err().status(), Some(400));
+
+    // Writes to the Community show in its next report: the documented CSV row's values, and a URL with a comma.
+    let mut body = json!({"type": "EmailAddress", "address": "spearphisher@example.com", "rating": 3, "confidence": 62});
+    body["ownerName"] = json!("Common Community");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap();
+    let mut url = json!({"type": "URL", "text": "http://evil.example/a,b"});
+    url["ownerName"] = json!("Common Community");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &url), Indicator::read)).unwrap();
+
+    // What the report should hold, read another way: the owner's v2 indicator list, page by page.
+    let opts = ListOptions { owner: Some("Common Community".into()), result_limit: Some(50), ..Default::default() };
+    let mut want: Vec<(String, String)> = run(c.v2_pager(opts, "indicator", Indicator::read, |o| v2::indicators(None, o)).collect_all()).unwrap()
+        .into_iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary)).collect();
+    want.sort();
+    assert!(want.len() >= 3, "{want:?}");
+    let json_report = run(c.bulk_json(Some("Common Community"), true)).unwrap();
+    let mut got: Vec<(String, String)> = json_report.iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary.clone())).collect();
+    got.sort();
+    assert_eq!(got, want);
+    let phish = json_report.iter().find(|i| i.summary == "spearphisher@example.com").unwrap();
+    assert_eq!((phish.rating, phish.confidence, phish.owner.name.as_str()), (Some(3.0), Some(62.0), "Common Community"));
+    let host = json_report.iter().find(|i| i.summary == "bad.example.com").unwrap();
+    assert!(host.raw["tag"].is_array() && host.raw["attribute"].is_array(), "tags and attributes included: {}", host.raw);
+
+    let csv = run(c.bulk_csv(Some("Common Community"), false)).unwrap();
+    let mut got: Vec<(String, String)> = csv.iter().map(|r| (r.indicator_type.clone(), r.value.clone())).collect();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(csv.contains(&BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) }));
+    assert!(csv.iter().any(|r| r.value == "http://evil.example/a,b" && r.rating.is_none()), "a quoted value keeps its comma");
+}

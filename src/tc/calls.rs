@@ -189,6 +189,27 @@ impl<T: Transport> Client<T> {
         let bytes = self.bytes(v2::download(GroupType::Signature, id)).await?;
         String::from_utf8(bytes).map_err(|_| Error::decode("download", "the signature is not UTF-8 text"))
     }
+    /// `GET /v2/indicators/bulk?owner=`: the owner's bulk report configuration.
+    pub async fn bulk_status(&self, owner: Option<&str>) -> Result<BulkStatus, Error> {
+        let body = self.json(v2::bulk_status(owner)).await?;
+        envelope::v2_ok(&body)?;
+        let v = bare_or_data(&body).get("bulkStatus").ok_or_else(|| Error::decode("bulkStatus", "missing"))?;
+        BulkStatus::read(v, "bulkStatus", "bulkStatus")
+    }
+    /// `GET /v2/indicators/bulk/json?owner=[&runNow=true]`: the owner's indicators with their context.
+    pub async fn bulk_json(&self, owner: Option<&str>, run_now: bool) -> Result<Vec<Indicator>, Error> {
+        let req = if run_now { v2::bulk_download_now("json", owner) } else { v2::bulk_download("json", owner) };
+        let body = self.json(req).await?;
+        envelope::v2_ok(&body)?;
+        let list = bare_or_data(&body).get("indicator").unwrap_or(&Value::Null);
+        crate::tc::json::one_or_many(list).into_iter().enumerate().map(|(i, x)| Indicator::read(x, &format!("indicator[{i}]"), entity::INDICATOR)).collect()
+    }
+    /// `GET /v2/indicators/bulk/csv?owner=[&runNow=true]`: `Type,Value,Rating,Confidence` rows.
+    pub async fn bulk_csv(&self, owner: Option<&str>, run_now: bool) -> Result<Vec<BulkCsvRow>, Error> {
+        let req = if run_now { v2::bulk_download_now("csv", owner) } else { v2::bulk_download("csv", owner) };
+        let bytes = self.bytes(req).await?;
+        BulkCsvRow::parse_report(&String::from_utf8_lossy(&bytes))
+    }
     /// `GET /v2/victims`: one page of the owner's victims.
     pub async fn victims(&self, opts: &ListOptions) -> Result<Page<Victim>, Error> {
         self.v2_list(v2::victims(opts), entity::VICTIM, Victim::read).await
@@ -280,4 +301,9 @@ impl<T: Transport> Client<T> {
 /// The entity an adversary asset type answers under; an undocumented type is refused before sending.
 fn adversary_asset_key(asset_type: &str) -> Result<&'static str, Error> {
     v2::adversary_asset_entity(asset_type).ok_or_else(|| Error::Config(format!("{asset_type} is not an adversary asset type (handles, phoneNumbers, urls)")))
+}
+
+/// The documented bulk answers are bare (`{"bulkStatus": ...}`); an enveloped one has them under `data`.
+fn bare_or_data(body: &Value) -> &Value {
+    body.get("data").filter(|d| d.is_object()).unwrap_or(body)
 }

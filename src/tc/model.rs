@@ -523,6 +523,98 @@ impl IndicatorTypeDef {
     }
 }
 
+/// An owner's bulk report configuration (`GET /v2/indicators/bulk?owner=`), answered as
+/// `{"bulkStatus": {...}}` (the documented example has no `status`/`data` envelope).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkStatus {
+    pub name: String,
+    pub csv_enabled: bool,
+    pub json_enabled: bool,
+    pub next_run: Option<String>,
+    pub last_run: Option<String>,
+    pub status: Option<String>,
+    pub raw: Value,
+}
+
+impl BulkStatus {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<BulkStatus> {
+        let o = Obj::new(v, path)?;
+        Ok(BulkStatus {
+            name: o.text("name")?,
+            csv_enabled: o.opt_bool("csvEnabled").unwrap_or(false),
+            json_enabled: o.opt_bool("jsonEnabled").unwrap_or(false),
+            next_run: o.opt_text("nextRun"),
+            last_run: o.opt_text("lastRun"),
+            status: o.opt_text("status"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// One row of a CSV bulk report: `Type,Value,Rating,Confidence` (`null` when unset).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkCsvRow {
+    pub indicator_type: String,
+    pub value: String,
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+}
+
+impl BulkCsvRow {
+    /// Parses a CSV bulk report: a header naming at least Type and Value, then one row per
+    /// indicator; quoted fields (`"a,b"`, `""` for a quote) are read as CSV writes them.
+    pub fn parse_report(text: &str) -> R<Vec<BulkCsvRow>> {
+        let mut lines = csv_records(text).into_iter();
+        let header = lines.next().ok_or_else(|| Error::decode("csv", "empty report"))?;
+        let col = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let (t, v) = match (col("Type"), col("Value")) {
+            (Some(t), Some(v)) => (t, v),
+            _ => return Err(Error::decode("csv", "the header names no Type and Value columns")),
+        };
+        let (r, c) = (col("Rating"), col("Confidence"));
+        let num = |row: &Vec<String>, i: Option<usize>| i.and_then(|i| row.get(i)).and_then(|x| x.trim().parse::<f64>().ok());
+        let mut out = Vec::new();
+        for (n, row) in lines.enumerate() {
+            if row.len() == 1 && row[0].is_empty() {
+                continue;
+            }
+            let get = |i: usize| row.get(i).cloned().ok_or_else(|| Error::decode(&format!("csv[{}]", n + 1), "too few columns"));
+            out.push(BulkCsvRow { indicator_type: get(t)?, value: get(v)?, rating: num(&row, r), confidence: num(&row, c) });
+        }
+        Ok(out)
+    }
+}
+
+/// Splits CSV text into records of fields (RFC 4180 quoting; CRLF or LF line ends).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(ch) = chars.next() {
+        match (quoted, ch) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        records.push(row);
+    }
+    records
+}
+
 /// An adversary asset (Handle, PhoneNumber, URL). The list of all assets
 /// (`bucketAsset`) gives the value in `name`; one type's answers (`adversaryHandle`,
 /// `adversaryUrl`...) in the type's own field (`handle`, `phoneNumber`, `url`).

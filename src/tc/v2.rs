@@ -663,6 +663,11 @@ pub fn bulk_status(owner: Option<&str>) -> HttpRequest {
     HttpRequest::get("/v2/indicators/bulk").owner(owner)
 }
 
+/// `GET /v2/indicators/bulk/{json|csv}?owner=&runNow=true`: the report recreated now.
+pub fn bulk_download_now(format: &str, owner: Option<&str>) -> HttpRequest {
+    bulk_download(format, owner).query("runNow", "true")
+}
+
 /// `GET /v2/indicators/bulk/{json|csv}`: an owner's bulk download.
 pub fn bulk_download(format: &str, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(PathBuf::lit("/v2/indicators/bulk").seg(format).build()).owner(owner)

@@ -43,6 +43,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["securityLabels", name]) => security_label_by_name(app, name),
         ("GET", ["indicators"]) => list_indicators(app, req, None, None),
         ("GET", ["indicators", "observed"]) => observed(app, req),
+        ("GET", ["indicators", "bulk"]) => bulk(app, req, None),
+        ("GET", ["indicators", "bulk", format]) => bulk(app, req, Some(format)),
         ("GET", ["indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?), None),
         ("POST", ["indicators", branch]) => create_indicator(app, req, ind_branch(branch)?),
         (_, ["indicators", branch, value, rest @ ..]) => indicator_item(app, req, ind_branch(branch)?, value, rest),
@@ -200,6 +202,45 @@ fn decorate(conn: &Connection, app: &App, v: &mut Value, kind: &str, id: i64, ow
         v["securityLabel"] = json!(labels_of(conn, kind, id)?.iter().map(label_v2).collect::<Vec<_>>());
     }
     Ok(())
+}
+
+/// Bulk reports (docs/rest_api/v2/indicators/bulk_download.rst): published for Communities and Sources;
+/// an Organization has them disabled (its report: 400). Built on request from the database, so they are
+/// always current (`runNow=true` accepted); answered bare as documented (`{"bulkStatus"}`, `{"indicator"}`),
+/// the CSV as `text/csv` with `Type,Value,Rating,Confidence` (`null` when unset, rating with two decimals).
+fn bulk(app: &App, req: &Req, format: Option<&str>) -> Res<Resp> {
+    let conn = app.db();
+    let owner = resolve_owner(&conn, req.param("owner"))?;
+    let enabled = owner.otype != "Organization";
+    let Some(format) = format else {
+        return Ok(Resp::json(200, json!({"bulkStatus": {"name": owner.name, "csvEnabled": enabled, "jsonEnabled": enabled,
+            "nextRun": iso((now_s() / 86_400 + 1) * 86_400), "lastRun": iso(now_s()), "status": "Complete"}})));
+    };
+    if !matches!(format, "json" | "csv") {
+        return Err(not_found(format!("Unknown bulk format: {}", format)));
+    }
+    if !enabled {
+        return Err(bad(format!("Bulk {} reports are not enabled for {}", format.to_ascii_uppercase(), owner.name)));
+    }
+    let xs = query_inds(&conn, "WHERE i.owner_id = ?1 ORDER BY i.id", &[json!(owner.id)])?;
+    if format == "json" {
+        let inc = Includes { additional: false, tags: true, attributes: true, labels: false };
+        let mut out = vec![];
+        for x in &xs {
+            let mut v = ind_v2(&conn, x, false, false, false, &app.base())?;
+            decorate(&conn, app, &mut v, "i", x.id, &owner.name, &inc)?;
+            out.push(v);
+        }
+        return Ok(Resp::json(200, json!({"indicator": out})));
+    }
+    let quote = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut csv = String::from("Type,Value,Rating,Confidence\n");
+    for x in &xs {
+        let rating = x.rating.map(|r| format!("{:.2}", r)).unwrap_or_else(|| "null".into());
+        let conf = x.confidence.map(|c| c.to_string()).unwrap_or_else(|| "null".into());
+        csv.push_str(&format!("{},{},{},{}\n", quote(&x.itype), quote(&x.summary), rating, conf));
+    }
+    Ok(Resp { status: 200, body: csv.into_bytes(), headers: vec![("Content-Type".into(), "text/csv".into())] })
 }
 
 /// The item (alias `i` or `g`) carries the tag named by placeholder `?n`.
