@@ -29,6 +29,10 @@ enum Model {
     FalsePositive,
     DnsResolution,
     IndicatorType,
+    AssociationType,
+    FileOccurrence,
+    AdversaryAsset,
+    BulkStatus,
     Record,
 }
 
@@ -41,6 +45,8 @@ enum Shape {
     V3One(Model),
     V3List(Model),
     V3Token,
+    /// No envelope: the entity at the top level (the documented bulk report answers).
+    Bare(Model),
     Skip(&'static str),
 }
 
@@ -53,9 +59,13 @@ use Shape::*;
 const ROUTES: &[(&str, Shape)] = &[
     // ---- v2 ----
     ("GET /v2/indicators/observed", V2List(M::Observed)),
+    ("GET /v2/indicators/bulk", Bare(M::BulkStatus)),
+    ("GET /v2/indicators/bulk/json", Bare(M::Indicator)),
     ("GET /v2/**/observationCount", V2One(M::ObservationCount)),
     ("GET /v2/**/dnsResolutions", V2List(M::DnsResolution)),
     ("GET /v2/types/indicatorTypes", V2List(M::IndicatorType)),
+    ("GET /v2/types/associationTypes", V2List(M::AssociationType)),
+    ("GET /v2/types/associationTypes/*", V2One(M::AssociationType)),
     ("GET /v2/indicators/*/*/owners", V2List(M::Owner)),
     ("GET /v2/**/attributes/*/securityLabels", V2List(M::SecurityLabel)),
     ("GET /v2/**/attributes", V2List(M::Attribute)),
@@ -74,10 +84,15 @@ const ROUTES: &[(&str, Shape)] = &[
     ("GET /v2/**/victimAssets", V2List(M::VictimAsset)),
     ("GET /v2/indicators/*/*/associations/*/indicators", V2List(M::Indicator)),
     ("GET /v2/indicators/*/*/actions/*/indicators", V2List(M::Indicator)),
-    ("POST /v2/**/fileOccurrences", V2One(M::Record)),
-    ("PUT /v2/**/fileOccurrences/*", V2One(M::Record)),
-    ("POST /v2/groups/adversaries/*/adversaryAssets/*", V2One(M::Record)),
-    ("PUT /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::Record)),
+    ("GET /v2/**/fileOccurrences", V2List(M::FileOccurrence)),
+    ("GET /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
+    ("POST /v2/**/fileOccurrences", V2One(M::FileOccurrence)),
+    ("PUT /v2/**/fileOccurrences/*", V2One(M::FileOccurrence)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets", V2List(M::AdversaryAsset)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets/*", V2List(M::AdversaryAsset)),
+    ("GET /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::AdversaryAsset)),
+    ("POST /v2/groups/adversaries/*/adversaryAssets/*", V2One(M::AdversaryAsset)),
+    ("PUT /v2/groups/adversaries/*/adversaryAssets/*/*", V2One(M::AdversaryAsset)),
     ("GET /v2/indicators", V2List(M::Indicator)),
     ("GET /v2/indicators/*", V2List(M::Indicator)),
     ("POST /v2/indicators/*", V2One(M::Indicator)),
@@ -132,6 +147,10 @@ const ROUTES: &[(&str, Shape)] = &[
     ("PUT /v3/tags/*", V3One(M::Tag)),
     ("GET /v3/victimAssets", V3List(M::VictimAsset)),
     ("GET /v3/victimAssets/*", V3One(M::VictimAsset)),
+    ("POST /v3/victimAssets", V3One(M::VictimAsset)),
+    ("PUT /v3/victimAssets/*", V3One(M::VictimAsset)),
+    ("POST /v3/victims", V3One(M::Victim)),
+    ("PUT /v3/victims/*", V3One(M::Victim)),
     ("GET /v3/victims", V3List(M::Victim)),
     ("GET /v3/victims/*", V3One(M::Victim)),
     ("POST /v3/token/api", V3Token),
@@ -263,6 +282,22 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
             let t = read(IndicatorTypeDef::read, v, path, entity)?;
             Identity { name: Some(t.name), ..Default::default() }
         }
+        M::AssociationType => {
+            let t = read(AssociationType::read, v, path, entity)?;
+            Identity { name: Some(t.name), ..Default::default() }
+        }
+        M::FileOccurrence => {
+            let o = read(FileOccurrence::read, v, path, entity)?;
+            Identity { id: Some(o.id), name: o.file_name, ..Default::default() }
+        }
+        M::AdversaryAsset => {
+            let a = read(AdversaryAsset::read, v, path, entity)?;
+            Identity { id: Some(a.id), type_name: Some(a.asset_type), ..Default::default() }
+        }
+        M::BulkStatus => {
+            let b = read(BulkStatus::read, v, path, entity)?;
+            Identity { name: Some(b.name), ..Default::default() }
+        }
         M::Record => {
             let r = read(Record::read, v, path, entity)?;
             Identity { id: Some(r.id), ..Default::default() }
@@ -293,6 +328,10 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
                 M::FalsePositive => $f!(FalsePositive::read),
                 M::DnsResolution => $f!(DnsResolution::read),
                 M::IndicatorType => $f!(IndicatorTypeDef::read),
+                M::AssociationType => $f!(AssociationType::read),
+                M::FileOccurrence => $f!(FileOccurrence::read),
+                M::AdversaryAsset => $f!(AdversaryAsset::read),
+                M::BulkStatus => $f!(BulkStatus::read),
                 M::Record => $f!(Record::read),
             }
         };
@@ -301,6 +340,8 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
         V2Ok => envelope::v2_ok(body).map(|_| Vec::new()),
         V3Token => envelope::v3_token(body).map(|t| vec![Identity { name: Some(t), ..Default::default() }]),
         Skip(_) => Ok(Vec::new()),
+        // What `Client::bulk_status`/`bulk_json` do: the model's reader on each top-level item.
+        Bare(m) => fixture_items(shape, body).into_iter().map(|(v, p, e)| identities(m, v, &p, &e)).collect(),
         V2One(m) | V2List(m) | V3One(m) | V3List(m) => {
             // First the envelope decode with the typed reader (what the client does)...
             macro_rules! run {
@@ -323,9 +364,9 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
 
 /// The fixture's items, found independently of the client's envelope code.
 fn fixture_items(shape: Shape, body: &Value) -> Vec<(&Value, String, String)> {
-    let data = &body["data"];
+    let data = if matches!(shape, Bare(_)) { body } else { &body["data"] };
     match shape {
-        V2One(_) | V2List(_) => {
+        V2One(_) | V2List(_) | Bare(_) => {
             let Some(obj) = data.as_object() else { return Vec::new() };
             let mut out = Vec::new();
             for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "resultCount") {

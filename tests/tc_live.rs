@@ -207,3 +207,254 @@ fn victims_their_assets_and_groups_then_tasks() {
     assert_eq!((tasks.result_count, tasks.items.iter().map(|t| t.id).collect::<Vec<_>>()), (Some(1), vec![task.id]));
     assert_eq!(run(c.update_task(task.id, &json!({"status": "Finished"}))).unwrap_err().status(), Some(400));
 }
+
+/// Creates an indicator of `Demo Org` from its documented v3 fields.
+fn create_ind(c: &Client<pivot::tc::native::NativeTransport>, body: serde_json::Value) -> Indicator {
+    let mut body = body;
+    body["ownerName"] = json!("Demo Org");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap()
+}
+
+#[test]
+fn association_types_and_named_associations() {
+    let (_sb, c) = start("live-assoc");
+    // The documented example (docs/rest_api/v2/associations/associations.rst).
+    let adversary = run(c.association_type("Adversary")).unwrap();
+    assert_eq!((adversary.name.as_str(), adversary.custom, adversary.file_action, adversary.api_branch.as_deref()), ("Adversary", false, false, Some("adversaries")));
+    assert_eq!(adversary.raw["custom"], "false", "the documented string is kept");
+    assert_eq!(run(c.association_type("No Such Association")).unwrap_err().status(), Some(404));
+    // The documented table of indicator-to-indicator associations and file actions (indicator_to_indicator_assoc.rst).
+    let all = run(c.association_types()).unwrap();
+    let by = |name: &str| all.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("{name} missing"));
+    assert_eq!((by("ASN to CIDR").api_branch.as_deref(), by("ASN to CIDR").file_action), (Some("asnToCidr"), false));
+    assert_eq!(by("URL Host").api_branch.as_deref(), Some("urlHost"));
+    assert_eq!((by("File Mutex").api_branch.as_deref(), by("File Mutex").file_action), (Some("mutex"), true));
+    assert_eq!(all.iter().filter(|t| t.file_action).count(), 7, "the seven documented file actions");
+
+    // GET /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators, with the documented values.
+    let asn = create_ind(&c, json!({"type": "ASN", "AS Number": "ASN12345"}));
+    let cidr = create_ind(&c, json!({"type": "CIDR", "Block": "192.168.0.0/24"}));
+    let addr = create_ind(&c, json!({"type": "Address", "ip": "192.168.0.1"}));
+    let asn_ref = ItemRef::indicator(&IndicatorType::Asn, "ASN12345").unwrap();
+    let cidr_ref = ItemRef::indicator(&IndicatorType::Cidr, "192.168.0.0/24").unwrap();
+    let addr_ref = ItemRef::indicator(&IndicatorType::Address, "192.168.0.1").unwrap();
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
+    run(c.associate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap();
+    let page = run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap();
+    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(cidr.id, "192.168.0.0/24", IndicatorType::Cidr)]));
+    // Seen from the other end, and not under another association.
+    let back: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "asnToCidr", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    assert_eq!(back, [asn.id]);
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToAddress", &ListOptions::default())).unwrap().items.is_empty());
+    // The documented create: POST /v2/indicators/addresses/192.168.0.1/associations/cidrToAddress/indicators/cidrBlocks/192.168.0.0%2F24
+    run(c.associate_named(&addr_ref, "cidrToAddress", &cidr_ref)).unwrap();
+    let of_cidr: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "cidrToAddress", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    assert_eq!(of_cidr, [addr.id]);
+    // Types outside the documented pairs are refused; an unknown association is 404.
+    assert_eq!(run(c.associate_named(&asn_ref, "asnToCidr", &addr_ref)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.named_associated_indicators(&asn_ref, "asnToNowhere", &ListOptions::default())).unwrap_err().status(), Some(404));
+    run(c.dissociate_named(&cidr_ref, "asnToCidr", &asn_ref)).unwrap();
+    assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
+    assert_eq!(run(c.dissociate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn file_occurrences_v2_and_v3_and_file_actions() {
+    let (_sb, c) = start("live-files");
+    // The documented file (docs/rest_api/v2/indicators/create.rst, "Create File Occurrences").
+    let file = create_ind(&c, json!({"type": "File", "md5": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}));
+    let f = ItemRef::indicator(&IndicatorType::File, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+    assert!(run(c.file_occurrences(&f)).unwrap().is_empty());
+    let occ = run(c.create_file_occurrence(&f, &json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2017-07-13T00:00:00-05:00"}))).unwrap();
+    // The documented answer: the date in UTC.
+    assert_eq!((occ.file_name.as_deref(), occ.path.as_deref(), occ.date.as_deref()), (Some("win999301.dll"), Some("C:\\\\Windows\\System"), Some("2017-07-13T05:00:00Z")));
+    let listed = run(c.file_occurrences(&f)).unwrap();
+    assert_eq!(listed.iter().map(|o| (o.id, o.file_name.as_deref())).collect::<Vec<_>>(), [(occ.id, Some("win999301.dll"))]);
+    // The documented update (update.rst), read back one by id.
+    let upd = run(c.update_file_occurrence(&f, occ.id, &json!({"fileName": "newFileName.exe", "path": "C:\\\\Windows\\User32", "date": "2017-07-14T05:00:00Z"}))).unwrap();
+    assert_eq!((upd.id, upd.file_name.as_deref(), upd.path.as_deref()), (occ.id, Some("newFileName.exe"), Some("C:\\\\Windows\\User32")));
+    let one = run(c.file_occurrence(&f, occ.id)).unwrap();
+    assert_eq!((one.file_name.as_deref(), one.date.as_deref()), (Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), "the update shows in a later read");
+    assert_eq!(run(c.file_occurrence(&f, occ.id + 1000)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.create_file_occurrence(&f, &json!({}))).unwrap_err().status(), Some(400), "at least one field, as documented");
+    assert_eq!(run(c.file_occurrences(&host("bad.example.com"))).unwrap_err().status(), Some(400), "files only");
+
+    // v3: the documented PUT /v3/indicators/{id}?fields=fileOccurrences adds one; both show in a v3 read and in v2.
+    let all = run(c.v3_add_file_occurrences(file.id, vec![json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2022-06-14T10:00:00Z"})])).unwrap();
+    assert_eq!(all.iter().map(|o| (o.file_name.as_deref(), o.date.as_deref())).collect::<Vec<_>>(),
+        [(Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), (Some("win999301.dll"), Some("2022-06-14T10:00:00Z"))]);
+    assert_eq!(run(c.v3_file_occurrences(file.id)).unwrap(), all);
+    assert_eq!(run(c.file_occurrences(&f)).unwrap().len(), 2);
+
+    // File actions: the documented mutex example (indicator_to_indicator_assoc.rst).
+    create_ind(&c, json!({"type": "File", "md5": "8743b52063cd84097a65d1633f5c74f5"}));
+    let mutex = create_ind(&c, json!({"type": "Mutex", "Mutex": "50F163F13C2FF8FDB5262A672EB39B19"}));
+    let src = ItemRef::indicator(&IndicatorType::File, "8743b52063cd84097a65d1633f5c74f5").unwrap();
+    let m = ItemRef::indicator(&IndicatorType::Mutex, "50F163F13C2FF8FDB5262A672EB39B19").unwrap();
+    run(c.add_file_action(&src, "mutex", &m)).unwrap();
+    let page = run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap();
+    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(mutex.id, "50F163F13C2FF8FDB5262A672EB39B19", IndicatorType::Mutex)]));
+    assert!(run(c.file_action_indicators(&src, "drop", &ListOptions::default())).unwrap().items.is_empty());
+    // File Traffic relates addresses, hosts and URLs, not mutexes (the documented table).
+    assert_eq!(run(c.add_file_action(&src, "traffic", &m)).unwrap_err().status(), Some(400));
+    run(c.add_file_action(&src, "traffic", &host("bad.example.com"))).unwrap();
+    assert_eq!(run(c.file_action_indicators(&src, "traffic", &ListOptions::default())).unwrap().items[0].id, 1, "the seed's host 1");
+    run(c.remove_file_action(&src, "mutex", &m)).unwrap();
+    assert!(run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap().items.is_empty());
+}
+
+#[test]
+fn adversary_assets_by_type_and_all() {
+    let (_sb, c) = start("live-adversary");
+    let adv = 2; // the seed's Adversary "APT Demo Bear"
+    assert!(run(c.adversary_assets(adv, None)).unwrap().is_empty());
+    // The documented create (docs/rest_api/v2/groups/create.rst): answered as adversaryHandle.
+    let handle = run(c.create_adversary_asset(adv, "handles", &json!({"handle": "Pierre Despereaux"}))).unwrap();
+    assert_eq!((handle.asset_type.as_str(), handle.value.as_deref(), handle.raw["handle"].as_str()), ("Handle", Some("Pierre Despereaux"), Some("Pierre Despereaux")));
+    assert!(handle.web_link.as_deref().unwrap().ends_with("/auth/adversary/adversary.xhtml?adversary=2"), "{:?}", handle.web_link);
+    // The documented list's values (retrieve.rst), then the documented URL update (update.rst).
+    let url = run(c.create_adversary_asset(adv, "urls", &json!({"url": "http://facebook.com/therealbadguy"}))).unwrap();
+    let phone = run(c.create_adversary_asset(adv, "phoneNumbers", &json!({"phoneNumber": "555-0100"}))).unwrap();
+    let all: Vec<(i64, String, Option<String>)> = run(c.adversary_assets(adv, None)).unwrap().into_iter().map(|a| (a.id, a.asset_type, a.value)).collect();
+    assert_eq!(all, [(handle.id, "Handle".to_string(), Some("Pierre Despereaux".to_string())), (url.id, "URL".into(), Some("http://facebook.com/therealbadguy".into())),
+        (phone.id, "PhoneNumber".into(), Some("555-0100".into()))]);
+    let moved = run(c.update_adversary_asset(adv, "urls", url.id, &json!({"url": "https://newsite.com/"}))).unwrap();
+    assert_eq!((moved.id, moved.asset_type.as_str(), moved.value.as_deref()), (url.id, "URL", Some("https://newsite.com/")));
+    assert_eq!(run(c.adversary_asset(adv, "urls", url.id)).unwrap().value.as_deref(), Some("https://newsite.com/"), "the update shows in a later read");
+    let urls: Vec<i64> = run(c.adversary_assets(adv, Some("urls"))).unwrap().into_iter().map(|a| a.id).collect();
+    assert_eq!(urls, [url.id]);
+    // Errors: an asset of another type or adversary, a missing value, an undocumented type (refused before sending).
+    assert_eq!(run(c.adversary_asset(adv, "handles", url.id)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.adversary_assets(3, None)).unwrap_err().status(), Some(404), "group 3 is not an Adversary");
+    assert_eq!(run(c.create_adversary_asset(adv, "handles", &json!({"url": "x"}))).unwrap_err().status(), Some(400));
+    assert!(matches!(run(c.adversary_assets(adv, Some("emails"))), Err(Error::Config(_))));
+    run(c.delete_adversary_asset(adv, "handles", handle.id)).unwrap();
+    assert_eq!(run(c.adversary_assets(adv, None)).unwrap().len(), 2);
+}
+
+#[test]
+fn victims_associated_with_indicators() {
+    let (_sb, c) = start("live-victim-ind");
+    // The documented example: POST /v2/indicators/emailAddresses/bad@example.com/victims/{victimId}.
+    create_ind(&c, json!({"type": "EmailAddress", "address": "bad@example.com"}));
+    let email = ItemRef::indicator(&IndicatorType::EmailAddress, "bad@example.com").unwrap();
+    let v = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "org": "Test Org"}))).unwrap();
+    let other = run(c.create_victim(Some("Demo Org"), &json!({"name": "Bystander"}))).unwrap();
+    assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
+    run(c.v2_ok(v2::associate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    let got: Vec<(i64, String, Option<String>)> = run(c.associated_victims(&email)).unwrap().into_iter().map(|x| (x.id, x.name, x.org)).collect();
+    assert_eq!(got, [(v.id, "Example Victim".to_string(), Some("Test Org".to_string()))]);
+    // One of them by id; one not associated is 404.
+    assert_eq!(run(c.associated_victim(&email, v.id)).unwrap().name, "Example Victim");
+    assert_eq!(run(c.associated_victim(&email, other.id)).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.associated_victims(&host("bad.example.com"))).unwrap(), vec![]);
+    run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
+    assert_eq!(run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn v3_victims_and_victim_assets() {
+    let (_sb, c) = start("live-victims-v3");
+    // The documented create (docs/rest_api/v3/victims/create.rst), with its email asset.
+    let v = run(c.v3_create_victim(None, &json!({"name": "John Doe", "nationality": "American", "org": "Company ABC", "suborg": "HR Department",
+        "workLocation": "Washington, D.C.", "assets": {"data": [{"address": "jdoe@companyabc.com", "addressType": "Corporate email", "type": "EmailAddress"}]}}))).unwrap();
+    assert_eq!((v.name.as_str(), v.org.as_deref(), v.raw["suborg"].as_str(), v.raw["workLocation"].as_str(), v.raw["ownerName"].as_str()),
+        ("John Doe", Some("Company ABC"), Some("HR Department"), Some("Washington, D.C."), Some("Demo Org")));
+    assert!(v.web_link.as_deref().unwrap().ends_with(&format!("/auth/victim/victim.xhtml?victim={}", v.id)));
+    let assets = v.assets().unwrap();
+    assert_eq!(assets.iter().map(|a| (a.asset_type.as_str(), a.name.as_deref(), a.raw["addressType"].as_str(), a.raw["victimId"].as_i64())).collect::<Vec<_>>(),
+        [("EmailAddress", Some("jdoe@companyabc.com"), Some("Corporate email"), Some(v.id))]);
+    // The documented asset create (victim_assets/create.rst): a Phone.
+    let phone = run(c.v3_create_victim_asset(&json!({"phone": "0123456789", "type": "Phone", "victimId": v.id}))).unwrap();
+    assert_eq!((phone.asset_type.as_str(), phone.name.as_deref(), phone.raw["victimId"].as_i64()), ("Phone", Some("0123456789"), Some(v.id)));
+    // The documented victim update (victims/update.rst): a WebSite asset added, the name changed, the rest kept.
+    let upd = run(c.v3_update_victim(v.id, &json!({"assets": {"data": [{"website": "evilll.com", "type": "WebSite"}]}, "name": "Jane Doe"}))).unwrap();
+    assert_eq!((upd.name.as_str(), upd.raw["nationality"].as_str()), ("Jane Doe", Some("American")));
+    let site = upd.assets().unwrap().into_iter().find(|a| a.asset_type == "WebSite").unwrap();
+    assert_eq!(site.name.as_deref(), Some("evilll.com"));
+    // The documented asset update (victim_assets/update.rst), read back by id.
+    let moved = run(c.v3_update_victim_asset(site.id, &json!({"website": "hackerwebsite.com"}))).unwrap();
+    assert_eq!((moved.id, moved.asset_type.as_str(), moved.name.as_deref()), (site.id, "WebSite", Some("hackerwebsite.com")));
+    assert_eq!(run(c.v3_victim_asset(site.id)).unwrap().name.as_deref(), Some("hackerwebsite.com"), "the update shows in a later read");
+    // A later read with fields=assets, the lists, and the same rows through v2.
+    let read = run(c.v3_victim(v.id, true)).unwrap();
+    let kinds: Vec<(String, Option<String>)> = read.assets().unwrap().into_iter().map(|a| (a.asset_type, a.name)).collect();
+    assert_eq!(kinds, [("EmailAddress".to_string(), Some("jdoe@companyabc.com".to_string())), ("Phone".into(), Some("0123456789".into())), ("WebSite".into(), Some("hackerwebsite.com".into()))]);
+    assert!(run(c.v3_victim(v.id, false)).unwrap().assets().unwrap().is_empty(), "no assets unless asked for");
+    let all = run(c.v3_victims(false)).unwrap();
+    assert_eq!(all.items.iter().map(|x| (x.id, x.name.as_str())).collect::<Vec<_>>(), [(v.id, "Jane Doe")]);
+    assert_eq!(run(c.v3_victim_assets()).unwrap().items.len(), 3);
+    let v2names: Vec<Option<String>> = run(c.victim_assets(v.id, None)).unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(v2names, [Some("jdoe@companyabc.com".to_string()), Some("0123456789".into()), Some("hackerwebsite.com".into())]);
+    // Errors: no name, an unknown asset type, a missing value, an unknown victim.
+    assert_eq!(run(c.v3_create_victim(None, &json!({"org": "x"}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_create_victim_asset(&json!({"type": "Pager", "victimId": v.id}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_create_victim_asset(&json!({"type": "Phone", "victimId": v.id}))).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_victim(v.id + 1000, false)).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn signature_download_is_its_file_text() {
+    let (_sb, c) = start("live-signature");
+    // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType, fileText.
+    let rule = "rule bad_guy {\n  strings: $a = \"evil\"\n  condition: $a\n}\n";
+    let sig = run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule})),
+        v2::entity::GROUP, Group::read)).unwrap();
+    assert_eq!((sig.name.as_str(), sig.raw["fileName"].as_str(), sig.raw["fileType"].as_str()), ("Bad Guy Rule", Some("bad_guy.yara"), Some("YARA")));
+    assert_eq!(run(c.download_signature(sig.id)).unwrap(), rule, "the download is the fileText written");
+    assert_eq!(run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})), v2::entity::GROUP, Group::read)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.download_signature(sig.id + 1000)).unwrap_err().status(), Some(404));
+    // The seed's Signature group 13 has no fileText.
+    assert_eq!(run(c.download_signature(13)).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn bulk_reports_status_json_and_csv() {
+    let (_sb, c) = start("live-bulk");
+    // The documented CSV example (docs/rest_api/v2/indicators/bulk_download.rst) parses as written.
+    let doc = "Type,Value,Rating,Confidence\nHost,example.com,null,null\nAddress,192.168.31.136,3.00,0\nFile,ABCDE123456804A61F2A704811F51BC,3.00,55\nURL,http://www.example.com/malware.exe,null,0\nEmailAddress,spearphisher@example.com,3.00,62\n";
+    let rows = BulkCsvRow::parse_report(doc).unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[0], BulkCsvRow { indicator_type: "Host".into(), value: "example.com".into(), rating: None, confidence: None });
+    assert_eq!(rows[4], BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) });
+
+    // Reports are published for Communities and Sources; the Organization's are disabled.
+    let st = run(c.bulk_status(Some("Common Community"))).unwrap();
+    assert_eq!((st.name.as_str(), st.csv_enabled, st.json_enabled, st.status.as_deref()), ("Common Community", true, true, Some("Complete")));
+    let org = run(c.bulk_status(Some("Demo Org"))).unwrap();
+    assert_eq!((org.csv_enabled, org.json_enabled), (false, false));
+    assert_eq!(run(c.bulk_json(Some("Demo Org"), false)).unwrap_err().status(), Some(400));
+
+    // Writes to the Community show in its next report: the documented CSV row's values, and a URL with a comma.
+    let mut body = json!({"type": "EmailAddress", "address": "spearphisher@example.com", "rating": 3, "confidence": 62});
+    body["ownerName"] = json!("Common Community");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap();
+    let mut url = json!({"type": "URL", "text": "http://evil.example/a,b"});
+    url["ownerName"] = json!("Common Community");
+    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &url), Indicator::read)).unwrap();
+
+    // What the report should hold, read another way: the owner's v2 indicator list, page by page.
+    let opts = ListOptions { owner: Some("Common Community".into()), result_limit: Some(50), ..Default::default() };
+    let mut want: Vec<(String, String)> = run(c.v2_pager(opts, "indicator", Indicator::read, |o| v2::indicators(None, o)).collect_all()).unwrap()
+        .into_iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary)).collect();
+    want.sort();
+    assert!(want.len() >= 3, "{want:?}");
+    let json_report = run(c.bulk_json(Some("Common Community"), true)).unwrap();
+    let mut got: Vec<(String, String)> = json_report.iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary.clone())).collect();
+    got.sort();
+    assert_eq!(got, want);
+    let phish = json_report.iter().find(|i| i.summary == "spearphisher@example.com").unwrap();
+    assert_eq!((phish.rating, phish.confidence, phish.owner.name.as_str()), (Some(3.0), Some(62.0), "Common Community"));
+    let host = json_report.iter().find(|i| i.summary == "bad.example.com").unwrap();
+    assert!(host.raw["tag"].is_array() && host.raw["attribute"].is_array(), "tags and attributes included: {}", host.raw);
+
+    let csv = run(c.bulk_csv(Some("Common Community"), false)).unwrap();
+    let mut got: Vec<(String, String)> = csv.iter().map(|r| (r.indicator_type.clone(), r.value.clone())).collect();
+    got.sort();
+    assert_eq!(got, want);
+    assert!(csv.contains(&BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) }));
+    assert!(csv.iter().any(|r| r.value == "http://evil.example/a,b" && r.rating.is_none()), "a quoted value keeps its comma");
+}

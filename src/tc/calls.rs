@@ -7,6 +7,8 @@ use super::envelope::{self, Page};
 use super::error::Error;
 use super::model::*;
 use super::v2::{self, entity, ItemRef, ListOptions};
+use super::v3;
+use super::request::Method;
 use super::types::GroupType;
 use serde_json::Value;
 
@@ -34,6 +36,90 @@ impl<T: Transport> Client<T> {
     /// `GET /v2/types/indicatorTypes?includeAdditional=true`: base and custom types.
     pub async fn indicator_types(&self) -> Result<Vec<IndicatorTypeDef>, Error> {
         Ok(self.v2_list(v2::indicator_types(), entity::INDICATOR_TYPE, IndicatorTypeDef::read).await?.items)
+    }
+    /// `GET /v2/types/associationTypes`: group, named (custom) and file-action association types.
+    pub async fn association_types(&self) -> Result<Vec<AssociationType>, Error> {
+        Ok(self.v2_list(v2::association_types(None), entity::ASSOCIATION_TYPE, AssociationType::read).await?.items)
+    }
+    /// `GET /v2/types/associationTypes/{name}`.
+    pub async fn association_type(&self, name: &str) -> Result<AssociationType, Error> {
+        self.v2_one(v2::association_types(Some(name)), entity::ASSOCIATION_TYPE, AssociationType::read).await
+    }
+    /// `GET {indicator}/associations/{apiBranch}/indicators`: one page of the indicators a named association links.
+    pub async fn named_associated_indicators(&self, item: &ItemRef, association: &str, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(v2::named_associated_indicators(item, association, opts), entity::INDICATOR, Indicator::read).await
+    }
+    /// `POST {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+    pub async fn associate_named(&self, item: &ItemRef, association: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_named(Method::Post, item, association, target)).await
+    }
+    /// `DELETE {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+    pub async fn dissociate_named(&self, item: &ItemRef, association: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_named(Method::Delete, item, association, target)).await
+    }
+    /// `GET {file}/fileOccurrences`.
+    pub async fn file_occurrences(&self, file: &ItemRef) -> Result<Vec<FileOccurrence>, Error> {
+        Ok(self.v2_list(v2::file_occurrences(file, None), entity::FILE_OCCURRENCE, FileOccurrence::read).await?.items)
+    }
+    /// `GET {file}/fileOccurrences/{id}`.
+    pub async fn file_occurrence(&self, file: &ItemRef, id: i64) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::file_occurrence(file, id, None), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `POST {file}/fileOccurrences` with `{fileName, path, date}`.
+    pub async fn create_file_occurrence(&self, file: &ItemRef, body: &Value) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::create_file_occurrence(file, body), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `PUT {file}/fileOccurrences/{id}`.
+    pub async fn update_file_occurrence(&self, file: &ItemRef, id: i64, body: &Value) -> Result<FileOccurrence, Error> {
+        self.v2_one(v2::update_file_occurrence(file, id, body), entity::FILE_OCCURRENCE, FileOccurrence::read).await
+    }
+    /// `GET /v3/indicators/{id}?fields=fileOccurrences`.
+    pub async fn v3_file_occurrences(&self, id: i64) -> Result<Vec<FileOccurrence>, Error> {
+        self.v3_one(v3::file_occurrences(id), FileOccurrence::of_indicator).await
+    }
+    /// `PUT /v3/indicators/{id}?fields=fileOccurrences`: adds occurrences, answers all of the file's.
+    pub async fn v3_add_file_occurrences(&self, id: i64, occurrences: Vec<Value>) -> Result<Vec<FileOccurrence>, Error> {
+        self.v3_one(v3::add_file_occurrences(id, occurrences), FileOccurrence::of_indicator).await
+    }
+    /// `GET {file}/actions/{action}/indicators`: one page of the indicators the file action relates.
+    pub async fn file_action_indicators(&self, file: &ItemRef, action: &str, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(v2::file_action_indicators(file, action, opts), entity::INDICATOR, Indicator::read).await
+    }
+    /// `POST {file}/actions/{action}/indicators/{type}/{value}`.
+    pub async fn add_file_action(&self, file: &ItemRef, action: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_file_action(Method::Post, file, action, target)).await
+    }
+    /// `DELETE {file}/actions/{action}/indicators/{type}/{value}`.
+    pub async fn remove_file_action(&self, file: &ItemRef, action: &str, target: &ItemRef) -> Result<(), Error> {
+        self.v2_ok(v2::link_file_action(Method::Delete, file, action, target)).await
+    }
+    /// `GET /v2/groups/adversaries/{id}/adversaryAssets[/{assetType}]`.
+    pub async fn adversary_assets(&self, adversary_id: i64, asset_type: Option<&str>) -> Result<Vec<AdversaryAsset>, Error> {
+        let key = match asset_type {
+            Some(t) => adversary_asset_key(t)?,
+            None => entity::BUCKET_ASSET,
+        };
+        Ok(self.v2_list(v2::adversary_assets(adversary_id, asset_type), key, AdversaryAsset::read).await?.items)
+    }
+    /// `GET /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::adversary_asset(Method::Get, adversary_id, asset_type, asset_id, None), key, AdversaryAsset::read).await
+    }
+    /// `POST /v2/groups/adversaries/{id}/adversaryAssets/{assetType}` (`{"handle": ...}`, `{"phoneNumber": ...}`, `{"url": ...}`).
+    pub async fn create_adversary_asset(&self, adversary_id: i64, asset_type: &str, body: &Value) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::create_adversary_asset(adversary_id, asset_type, body), key, AdversaryAsset::read).await
+    }
+    /// `PUT /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn update_adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64, body: &Value) -> Result<AdversaryAsset, Error> {
+        let key = adversary_asset_key(asset_type)?;
+        self.v2_one(v2::adversary_asset(Method::Put, adversary_id, asset_type, asset_id, Some(body)), key, AdversaryAsset::read).await
+    }
+    /// `DELETE /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}`.
+    pub async fn delete_adversary_asset(&self, adversary_id: i64, asset_type: &str, asset_id: i64) -> Result<(), Error> {
+        adversary_asset_key(asset_type)?;
+        self.v2_ok(v2::adversary_asset(Method::Delete, adversary_id, asset_type, asset_id, None)).await
     }
     /// `GET /v2/securityLabels/{name}`.
     pub async fn security_label(&self, name: &str) -> Result<SecurityLabel, Error> {
@@ -98,6 +184,32 @@ impl<T: Transport> Client<T> {
         Ok(body.get("data").and_then(|d| d.get("job")).cloned().unwrap_or(Value::Null))
     }
 
+    /// `GET /v2/groups/signatures/{id}/download`: the signature itself (its `fileText`, sent as text/plain).
+    pub async fn download_signature(&self, id: i64) -> Result<String, Error> {
+        let bytes = self.bytes(v2::download(GroupType::Signature, id)).await?;
+        String::from_utf8(bytes).map_err(|_| Error::decode("download", "the signature is not UTF-8 text"))
+    }
+    /// `GET /v2/indicators/bulk?owner=`: the owner's bulk report configuration.
+    pub async fn bulk_status(&self, owner: Option<&str>) -> Result<BulkStatus, Error> {
+        let body = self.json(v2::bulk_status(owner)).await?;
+        envelope::v2_ok(&body)?;
+        let v = bare_or_data(&body).get("bulkStatus").ok_or_else(|| Error::decode("bulkStatus", "missing"))?;
+        BulkStatus::read(v, "bulkStatus", "bulkStatus")
+    }
+    /// `GET /v2/indicators/bulk/json?owner=[&runNow=true]`: the owner's indicators with their context.
+    pub async fn bulk_json(&self, owner: Option<&str>, run_now: bool) -> Result<Vec<Indicator>, Error> {
+        let req = if run_now { v2::bulk_download_now("json", owner) } else { v2::bulk_download("json", owner) };
+        let body = self.json(req).await?;
+        envelope::v2_ok(&body)?;
+        let list = bare_or_data(&body).get("indicator").unwrap_or(&Value::Null);
+        crate::tc::json::one_or_many(list).into_iter().enumerate().map(|(i, x)| Indicator::read(x, &format!("indicator[{i}]"), entity::INDICATOR)).collect()
+    }
+    /// `GET /v2/indicators/bulk/csv?owner=[&runNow=true]`: `Type,Value,Rating,Confidence` rows.
+    pub async fn bulk_csv(&self, owner: Option<&str>, run_now: bool) -> Result<Vec<BulkCsvRow>, Error> {
+        let req = if run_now { v2::bulk_download_now("csv", owner) } else { v2::bulk_download("csv", owner) };
+        let bytes = self.bytes(req).await?;
+        BulkCsvRow::parse_report(&String::from_utf8_lossy(&bytes))
+    }
     /// `GET /v2/victims`: one page of the owner's victims.
     pub async fn victims(&self, opts: &ListOptions) -> Result<Page<Victim>, Error> {
         self.v2_list(v2::victims(opts), entity::VICTIM, Victim::read).await
@@ -132,6 +244,42 @@ impl<T: Transport> Client<T> {
     pub async fn associated_victims(&self, item: &ItemRef) -> Result<Vec<Victim>, Error> {
         Ok(self.v2_list(v2::associated_victims(item, &ListOptions::default()), entity::VICTIM, Victim::read).await?.items)
     }
+    /// `GET {item}/victims/{victimId}`: one associated victim (404 when not associated).
+    pub async fn associated_victim(&self, item: &ItemRef, victim_id: i64) -> Result<Victim, Error> {
+        self.v2_one(v2::associated_item(item, &ItemRef::Victim(victim_id)), entity::VICTIM, Victim::read).await
+    }
+    /// `GET /v3/victims[?fields=assets]`: one page of the owner's victims.
+    pub async fn v3_victims(&self, with_assets: bool) -> Result<Page<Victim>, Error> {
+        self.v3_list(v3::victims(with_assets), Victim::read).await
+    }
+    /// `GET /v3/victims/{id}[?fields=assets]` (the assets: [`Victim::assets`]).
+    pub async fn v3_victim(&self, id: i64, with_assets: bool) -> Result<Victim, Error> {
+        self.v3_one(v3::victim(id, with_assets), Victim::read).await
+    }
+    /// `POST /v3/victims?fields=assets`.
+    pub async fn v3_create_victim(&self, owner: Option<&str>, body: &Value) -> Result<Victim, Error> {
+        self.v3_one(v3::create_victim(owner, body), Victim::read).await
+    }
+    /// `PUT /v3/victims/{id}?fields=assets`.
+    pub async fn v3_update_victim(&self, id: i64, body: &Value) -> Result<Victim, Error> {
+        self.v3_one(v3::update_victim(id, body), Victim::read).await
+    }
+    /// `GET /v3/victimAssets`: one page of the owner's victims' assets.
+    pub async fn v3_victim_assets(&self) -> Result<Page<VictimAsset>, Error> {
+        self.v3_list(v3::victim_assets(None), VictimAsset::read).await
+    }
+    /// `GET /v3/victimAssets/{id}`.
+    pub async fn v3_victim_asset(&self, id: i64) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::victim_assets(Some(id)), VictimAsset::read).await
+    }
+    /// `POST /v3/victimAssets` with `type`, `victimId` and the type's fields.
+    pub async fn v3_create_victim_asset(&self, body: &Value) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::create_victim_asset(body), VictimAsset::read).await
+    }
+    /// `PUT /v3/victimAssets/{id}`.
+    pub async fn v3_update_victim_asset(&self, id: i64, body: &Value) -> Result<VictimAsset, Error> {
+        self.v3_one(v3::update_victim_asset(id, body), VictimAsset::read).await
+    }
     /// `GET /v2/tasks`: one page of the owner's tasks.
     pub async fn tasks(&self, opts: &ListOptions) -> Result<Page<Task>, Error> {
         self.v2_list(v2::tasks(opts), entity::TASK, Task::read).await
@@ -148,4 +296,14 @@ impl<T: Transport> Client<T> {
     pub async fn update_task(&self, id: i64, body: &Value) -> Result<Task, Error> {
         self.v2_one(v2::update_item(&ItemRef::Task(id), None, body), entity::TASK, Task::read).await
     }
+}
+
+/// The entity an adversary asset type answers under; an undocumented type is refused before sending.
+fn adversary_asset_key(asset_type: &str) -> Result<&'static str, Error> {
+    v2::adversary_asset_entity(asset_type).ok_or_else(|| Error::Config(format!("{asset_type} is not an adversary asset type (handles, phoneNumbers, urls)")))
+}
+
+/// The documented bulk answers are bare (`{"bulkStatus": ...}`); an enveloped one has them under `data`.
+fn bare_or_data(body: &Value) -> &Value {
+    body.get("data").filter(|d| d.is_object()).unwrap_or(body)
 }

@@ -350,6 +350,13 @@ impl Victim {
     }
 }
 
+impl Victim {
+    /// The assets of a v3 victim read with `fields=assets` (`{"data": [...]}`); none otherwise.
+    pub fn assets(&self) -> R<Vec<VictimAsset>> {
+        Obj::new(&self.raw, "data")?.list("assets", VictimAsset::read)
+    }
+}
+
 /// A victim asset (EmailAddress, NetworkAccount, Phone, SocialNetwork, WebSite).
 #[derive(Clone, Debug, PartialEq)]
 pub struct VictimAsset {
@@ -513,6 +520,166 @@ impl IndicatorTypeDef {
     pub fn value_of(&self, item: &Value) -> Option<String> {
         let parts: Vec<String> = self.value_labels().iter().filter_map(|l| item.get(l).and_then(super::json::as_string)).filter(|v| !v.is_empty()).collect();
         (!parts.is_empty()).then(|| parts.join(" : "))
+    }
+}
+
+/// An owner's bulk report configuration (`GET /v2/indicators/bulk?owner=`), answered as
+/// `{"bulkStatus": {...}}` (the documented example has no `status`/`data` envelope).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkStatus {
+    pub name: String,
+    pub csv_enabled: bool,
+    pub json_enabled: bool,
+    pub next_run: Option<String>,
+    pub last_run: Option<String>,
+    pub status: Option<String>,
+    pub raw: Value,
+}
+
+impl BulkStatus {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<BulkStatus> {
+        let o = Obj::new(v, path)?;
+        Ok(BulkStatus {
+            name: o.text("name")?,
+            csv_enabled: o.opt_bool("csvEnabled").unwrap_or(false),
+            json_enabled: o.opt_bool("jsonEnabled").unwrap_or(false),
+            next_run: o.opt_text("nextRun"),
+            last_run: o.opt_text("lastRun"),
+            status: o.opt_text("status"),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// One row of a CSV bulk report: `Type,Value,Rating,Confidence` (`null` when unset).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkCsvRow {
+    pub indicator_type: String,
+    pub value: String,
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+}
+
+impl BulkCsvRow {
+    /// Parses a CSV bulk report: a header naming at least Type and Value, then one row per
+    /// indicator; quoted fields (`"a,b"`, `""` for a quote) are read as CSV writes them.
+    pub fn parse_report(text: &str) -> R<Vec<BulkCsvRow>> {
+        let mut lines = csv_records(text).into_iter();
+        let header = lines.next().ok_or_else(|| Error::decode("csv", "empty report"))?;
+        let col = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let (t, v) = match (col("Type"), col("Value")) {
+            (Some(t), Some(v)) => (t, v),
+            _ => return Err(Error::decode("csv", "the header names no Type and Value columns")),
+        };
+        let (r, c) = (col("Rating"), col("Confidence"));
+        let num = |row: &Vec<String>, i: Option<usize>| i.and_then(|i| row.get(i)).and_then(|x| x.trim().parse::<f64>().ok());
+        let mut out = Vec::new();
+        for (n, row) in lines.enumerate() {
+            if row.len() == 1 && row[0].is_empty() {
+                continue;
+            }
+            let get = |i: usize| row.get(i).cloned().ok_or_else(|| Error::decode(&format!("csv[{}]", n + 1), "too few columns"));
+            out.push(BulkCsvRow { indicator_type: get(t)?, value: get(v)?, rating: num(&row, r), confidence: num(&row, c) });
+        }
+        Ok(out)
+    }
+}
+
+/// Splits CSV text into records of fields (RFC 4180 quoting; CRLF or LF line ends).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(ch) = chars.next() {
+        match (quoted, ch) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        records.push(row);
+    }
+    records
+}
+
+/// An adversary asset (Handle, PhoneNumber, URL). The list of all assets
+/// (`bucketAsset`) gives the value in `name`; one type's answers (`adversaryHandle`,
+/// `adversaryUrl`...) in the type's own field (`handle`, `phoneNumber`, `url`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdversaryAsset {
+    pub id: i64,
+    pub asset_type: String,
+    pub value: Option<String>,
+    pub web_link: Option<String>,
+    pub raw: Value,
+}
+
+impl AdversaryAsset {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<AdversaryAsset> {
+        let o = Obj::new(v, path)?;
+        let value = ["name", "handle", "phoneNumber", "url"].iter().find_map(|k| o.opt_text(k));
+        Ok(AdversaryAsset { id: o.id("id")?, asset_type: o.text("type")?, value, web_link: o.opt_text("webLink"), raw: v.clone() })
+    }
+}
+
+/// A file occurrence of a File indicator: where and when the file was seen
+/// (v2 `fileOccurrence`, v3 `fileOccurrences: {data: [...]}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileOccurrence {
+    pub id: i64,
+    pub file_name: Option<String>,
+    pub path: Option<String>,
+    pub date: Option<String>,
+    pub raw: Value,
+}
+
+impl FileOccurrence {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<FileOccurrence> {
+        let o = Obj::new(v, path)?;
+        Ok(FileOccurrence { id: o.id("id")?, file_name: o.opt_text("fileName"), path: o.opt_text("path"), date: o.opt_text("date"), raw: v.clone() })
+    }
+    /// The `fileOccurrences` of a v3 indicator read with `fields=fileOccurrences`.
+    pub fn of_indicator(v: &Value, path: &str, _entity: &str) -> R<Vec<FileOccurrence>> {
+        Obj::new(v, path)?.list("fileOccurrences", FileOccurrence::read)
+    }
+}
+
+/// An association type from `/v2/types/associationTypes[/{name}]`: a group type, a
+/// named (custom) indicator-to-indicator association, or a file action. The
+/// documentation sends the booleans as strings (`"custom": "false"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssociationType {
+    pub name: String,
+    /// The URL branch: `associations/{apiBranch}` or `actions/{apiBranch}`.
+    pub api_branch: Option<String>,
+    pub custom: bool,
+    pub file_action: bool,
+    pub raw: Value,
+}
+
+impl AssociationType {
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<AssociationType> {
+        let o = Obj::new(v, path)?;
+        Ok(AssociationType {
+            name: o.text("name")?,
+            api_branch: o.opt_text("apiBranch"),
+            custom: o.opt_bool("custom").unwrap_or(false),
+            file_action: o.opt_bool("fileAction").unwrap_or(false),
+            raw: v.clone(),
+        })
     }
 }
 

@@ -22,6 +22,10 @@ pub mod entity {
     pub const OBSERVATION: &str = "observation";
     pub const FALSE_POSITIVE: &str = "falsePositive";
     pub const INDICATOR_TYPE: &str = "indicatorType";
+    pub const ASSOCIATION_TYPE: &str = "associationType";
+    pub const FILE_OCCURRENCE: &str = "fileOccurrence";
+    /// The list of every adversary asset (one type's list answers under `adversary{Type}`).
+    pub const BUCKET_ASSET: &str = "bucketAsset";
     pub const BATCH_STATUS: &str = "batchStatus";
     pub const BATCH_ERROR: &str = "batchError";
 }
@@ -219,6 +223,15 @@ pub fn indicator_types() -> HttpRequest {
     HttpRequest::get("/v2/types/indicatorTypes").query("includeAdditional", "true")
 }
 
+/// `GET /v2/types/associationTypes[/{name}]`: every association type, or one by name.
+pub fn association_types(name: Option<&str>) -> HttpRequest {
+    let p = PathBuf::lit("/v2/types/associationTypes");
+    HttpRequest::get(match name {
+        Some(n) => p.seg(n).build(),
+        None => p.build(),
+    })
+}
+
 /// `GET /v2/indicators/observed[?dateObserved=]`.
 pub fn observed(date_observed: Option<&str>) -> HttpRequest {
     HttpRequest::get("/v2/indicators/observed").query_opt("dateObserved", date_observed)
@@ -278,6 +291,11 @@ pub fn associated_victim_assets(item: &ItemRef, asset_type: Option<&str>, opts: 
         p = p.seg(t);
     }
     opts.apply(HttpRequest::get(p.build()))
+}
+
+/// `GET {item}/{target}`: one associated item (e.g. `{indicator}/victims/{id}`), 404 when not associated.
+pub fn associated_item(item: &ItemRef, target: &ItemRef) -> HttpRequest {
+    HttpRequest::get(format!("{}{}", item.path().build(), target.tail().build()))
 }
 
 /// `POST {item}/{target}`: link two items (indicator-group, group-group, victims...).
@@ -415,6 +433,17 @@ pub fn indicator_owners(item: &ItemRef) -> HttpRequest {
 }
 
 /// `GET {host|address}/dnsResolutions`.
+/// `GET {indicator}/associations/{apiBranch}/indicators`: the indicators linked by a named
+/// (custom) association type, `apiBranch` as `/v2/types/associationTypes` names it.
+pub fn named_associated_indicators(item: &ItemRef, association: &str, opts: &ListOptions) -> HttpRequest {
+    opts.apply(HttpRequest::get(item.sub("associations").seg(association).seg("indicators").build()))
+}
+
+/// `POST|DELETE {indicator}/associations/{apiBranch}/indicators/{type}/{value}`.
+pub fn link_named(method: Method, item: &ItemRef, association: &str, target: &ItemRef) -> HttpRequest {
+    HttpRequest::new(method, format!("{}{}", item.sub("associations").seg(association).build(), target.tail().build()))
+}
+
 pub fn dns_resolutions(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("dnsResolutions").build()).owner(owner)
 }
@@ -422,6 +451,72 @@ pub fn dns_resolutions(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
 /// `GET {file}/fileOccurrences`.
 pub fn file_occurrences(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
     HttpRequest::get(item.sub("fileOccurrences").build()).owner(owner)
+}
+
+/// `GET {file}/fileOccurrences/{id}`.
+pub fn file_occurrence(item: &ItemRef, id: i64, owner: Option<&str>) -> HttpRequest {
+    HttpRequest::get(item.sub("fileOccurrences").id(id).build()).owner(owner)
+}
+
+/// `POST {file}/fileOccurrences` with `{fileName, path, date}` (at least one).
+pub fn create_file_occurrence(item: &ItemRef, body: &Value) -> HttpRequest {
+    HttpRequest::post(item.sub("fileOccurrences").build()).json(body)
+}
+
+/// `PUT {file}/fileOccurrences/{id}`: the fields given change.
+pub fn update_file_occurrence(item: &ItemRef, id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::put(item.sub("fileOccurrences").id(id).build()).json(body)
+}
+
+/// `GET {file}/actions/{action}/indicators`: the indicators a file action relates to the file
+/// (`archive`, `drop`, `traffic`, `mutex`, `registryKey`, `userAgent`, `dnsQuery`).
+pub fn file_action_indicators(item: &ItemRef, action: &str, opts: &ListOptions) -> HttpRequest {
+    opts.apply(HttpRequest::get(item.sub("actions").seg(action).seg("indicators").build()))
+}
+
+/// `POST|DELETE {file}/actions/{action}/indicators/{type}/{value}`.
+pub fn link_file_action(method: Method, item: &ItemRef, action: &str, target: &ItemRef) -> HttpRequest {
+    HttpRequest::new(method, format!("{}{}", item.sub("actions").seg(action).build(), target.tail().build()))
+}
+
+// ---- adversary assets ----------------------------------------------------------
+
+/// The entity one adversary asset type answers under (`handles` -> `adversaryHandle`), or
+/// `None` for a type the documentation does not list (handles, phoneNumbers, urls).
+pub fn adversary_asset_entity(asset_type: &str) -> Option<&'static str> {
+    match asset_type {
+        "handles" => Some("adversaryHandle"),
+        "phoneNumbers" => Some("adversaryPhoneNumber"),
+        "urls" => Some("adversaryUrl"),
+        _ => None,
+    }
+}
+
+fn adversary_assets_path(adversary_id: i64) -> PathBuf {
+    PathBuf::lit("/v2/groups/adversaries").id(adversary_id).seg("adversaryAssets")
+}
+
+/// `GET /v2/groups/adversaries/{id}/adversaryAssets[/{assetType}]`.
+pub fn adversary_assets(adversary_id: i64, asset_type: Option<&str>) -> HttpRequest {
+    let p = adversary_assets_path(adversary_id);
+    HttpRequest::get(match asset_type {
+        Some(t) => p.seg(t).build(),
+        None => p.build(),
+    })
+}
+
+/// `GET|PUT|DELETE /v2/groups/adversaries/{id}/adversaryAssets/{assetType}/{assetId}` (`body` for PUT).
+pub fn adversary_asset(method: Method, adversary_id: i64, asset_type: &str, asset_id: i64, body: Option<&Value>) -> HttpRequest {
+    let r = HttpRequest::new(method, adversary_assets_path(adversary_id).seg(asset_type).id(asset_id).build());
+    match body {
+        Some(b) => r.json(b),
+        None => r,
+    }
+}
+
+/// `POST /v2/groups/adversaries/{id}/adversaryAssets/{assetType}` with `{handle|phoneNumber|url}`.
+pub fn create_adversary_asset(adversary_id: i64, asset_type: &str, body: &Value) -> HttpRequest {
+    HttpRequest::post(adversary_assets_path(adversary_id).seg(asset_type).build()).json(body)
 }
 
 // ---- owners, whoami ----------------------------------------------------------
@@ -566,6 +661,11 @@ pub fn batch_poll_delay_ms(attempt: u32) -> u32 {
 /// `GET /v2/indicators/bulk`: bulk report status per owner.
 pub fn bulk_status(owner: Option<&str>) -> HttpRequest {
     HttpRequest::get("/v2/indicators/bulk").owner(owner)
+}
+
+/// `GET /v2/indicators/bulk/{json|csv}?owner=&runNow=true`: the report recreated now.
+pub fn bulk_download_now(format: &str, owner: Option<&str>) -> HttpRequest {
+    bulk_download(format, owner).query("runNow", "true")
 }
 
 /// `GET /v2/indicators/bulk/{json|csv}`: an owner's bulk download.

@@ -170,6 +170,58 @@ pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
     HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
 }
 
+/// `GET /v3/victims[?fields=assets]`.
+pub fn victims(with_assets: bool) -> HttpRequest {
+    with_fields(HttpRequest::get("/v3/victims"), if with_assets { &["assets"] } else { &[] })
+}
+
+/// `GET /v3/victims/{id}[?fields=assets]`.
+pub fn victim(id: i64, with_assets: bool) -> HttpRequest {
+    with_fields(HttpRequest::get(PathBuf::lit("/v3/victims").id(id).build()), if with_assets { &["assets"] } else { &[] })
+}
+
+/// `POST /v3/victims?fields=assets` (name; org, suborg, workLocation, nationality, description;
+/// `assets: {"data": [{type, ...}]}`): answered with the victim and its assets.
+pub fn create_victim(owner: Option<&str>, body: &Value) -> HttpRequest {
+    HttpRequest::post("/v3/victims").owner(owner).json(body).query("fields", "assets")
+}
+
+/// `PUT /v3/victims/{id}?fields=assets`: the fields given change; `assets` are appended (or `mode`).
+pub fn update_victim(id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::put(PathBuf::lit("/v3/victims").id(id).build()).json(body).query("fields", "assets")
+}
+
+/// `GET /v3/victimAssets[/{id}]`.
+pub fn victim_assets(id: Option<i64>) -> HttpRequest {
+    let p = PathBuf::lit("/v3/victimAssets");
+    HttpRequest::get(match id {
+        Some(id) => p.id(id).build(),
+        None => p.build(),
+    })
+}
+
+/// `POST /v3/victimAssets` (`type`, `victimId` and the type's fields: address, addressType,
+/// accountName, networkType, socialNetwork, phone, website).
+pub fn create_victim_asset(body: &Value) -> HttpRequest {
+    HttpRequest::post("/v3/victimAssets").json(body)
+}
+
+/// `PUT /v3/victimAssets/{id}`.
+pub fn update_victim_asset(id: i64, body: &Value) -> HttpRequest {
+    HttpRequest::put(PathBuf::lit("/v3/victimAssets").id(id).build()).json(body)
+}
+
+/// `GET /v3/indicators/{id}?fields=fileOccurrences`.
+pub fn file_occurrences(id: i64) -> HttpRequest {
+    HttpRequest::get(PathBuf::lit(Collection::Indicators.path()).id(id).build()).query("fields", "fileOccurrences")
+}
+
+/// `PUT /v3/indicators/{id}?fields=fileOccurrences` with `{"fileOccurrences": {"data": [...]}}`:
+/// adds the occurrences and answers the indicator with all of them.
+pub fn add_file_occurrences(id: i64, occurrences: Vec<Value>) -> HttpRequest {
+    update(Collection::Indicators, id, &json!({"fileOccurrences": {"data": occurrences}})).query("fields", "fileOccurrences")
+}
+
 /// `{"<field>": {"data": [{"name": ...}], "mode": ...}}` on the item: names travel in the body, never in the path.
 fn by_name(collection: Collection, id: i64, field: &str, names: &[&str], mode: Mode) -> HttpRequest {
     let data = names.iter().map(|n| json!({"name": n})).collect();

@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT N
 const TABLES: &[&str] = &[
     "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
     "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "space_state", "space_files", "space_jobs", "batch",
-    "published", "tokens", "group_files", "victims", "victim_assets", "victim_groups", "tasks",
+    "published", "tokens", "group_files", "victims", "victim_assets", "victim_groups", "tasks", "named_links", "file_occurrences", "adversary_assets", "victim_indicators",
 ];
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.
@@ -78,6 +78,9 @@ pub fn open(path: &str, seed: &str, reset: bool) -> rusqlite::Result<Connection>
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch(SCHEMA)?;
     conn.execute_batch(crate::victims::SCHEMA)?;
+    conn.execute_batch(crate::assoc::SCHEMA)?;
+    conn.execute_batch(crate::assets::SCHEMA)?;
+    conn.execute_batch(crate::assoc::OCCURRENCES_SCHEMA)?;
     let seeded: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key='seed'", [], |r| r.get(0)).ok();
     if reset || seeded.is_none() {

@@ -1,5 +1,7 @@
 //! tc-sandbox: a local ThreatConnect API (v2 + v3) on 127.0.0.1 with SQLite persistence.
 
+mod assets;
+mod assoc;
 mod auth;
 mod batch;
 mod db;

@@ -521,6 +521,10 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         }
         m.insert("dnsResolution".into(), json!({"data": out}));
     }
+    if f.has("fileOccurrences") && i.itype == "File" {
+        let all = crate::assoc::occurrences(conn, i.id)?;
+        m.insert("fileOccurrences".into(), json!({"data": all, "count": all.len()}));
+    }
     if f.has("whoIs") {
         let w: Option<String> = conn.query_row("SELECT data FROM whois WHERE ind = ?1", [i.id], |r| r.get(0)).optional()?;
         if let Some(w) = w {

@@ -31,6 +31,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["owners", id]) => owner_by_id(app, id),
         ("GET", ["whoami"]) => whoami(app),
         ("GET", ["types", "indicatorTypes"]) => indicator_types(),
+        ("GET", ["types", "associationTypes"]) => crate::assoc::association_types(None),
+        ("GET", ["types", "associationTypes", name]) => crate::assoc::association_types(Some(name)),
         ("GET", ["tags"]) => all_tags(app, req),
         ("GET", ["tags", name]) => tag_by_name(app, name),
         ("GET", ["tags", name, "indicators"]) => list_indicators(app, req, None, Some(name)),
@@ -41,6 +43,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["securityLabels", name]) => security_label_by_name(app, name),
         ("GET", ["indicators"]) => list_indicators(app, req, None, None),
         ("GET", ["indicators", "observed"]) => observed(app, req),
+        ("GET", ["indicators", "bulk"]) => bulk(app, req, None),
+        ("GET", ["indicators", "bulk", format]) => bulk(app, req, Some(format)),
         ("GET", ["indicators", branch]) => list_indicators(app, req, Some(ind_branch(branch)?), None),
         ("POST", ["indicators", branch]) => create_indicator(app, req, ind_branch(branch)?),
         (_, ["indicators", branch, value, rest @ ..]) => indicator_item(app, req, ind_branch(branch)?, value, rest),
@@ -200,6 +204,45 @@ fn decorate(conn: &Connection, app: &App, v: &mut Value, kind: &str, id: i64, ow
     Ok(())
 }
 
+/// Bulk reports (docs/rest_api/v2/indicators/bulk_download.rst): published for Communities and Sources;
+/// an Organization has them disabled (its report: 400). Built on request from the database, so they are
+/// always current (`runNow=true` accepted); answered bare as documented (`{"bulkStatus"}`, `{"indicator"}`),
+/// the CSV as `text/csv` with `Type,Value,Rating,Confidence` (`null` when unset, rating with two decimals).
+fn bulk(app: &App, req: &Req, format: Option<&str>) -> Res<Resp> {
+    let conn = app.db();
+    let owner = resolve_owner(&conn, req.param("owner"))?;
+    let enabled = owner.otype != "Organization";
+    let Some(format) = format else {
+        return Ok(Resp::json(200, json!({"bulkStatus": {"name": owner.name, "csvEnabled": enabled, "jsonEnabled": enabled,
+            "nextRun": iso((now_s() / 86_400 + 1) * 86_400), "lastRun": iso(now_s()), "status": "Complete"}})));
+    };
+    if !matches!(format, "json" | "csv") {
+        return Err(not_found(format!("Unknown bulk format: {}", format)));
+    }
+    if !enabled {
+        return Err(bad(format!("Bulk {} reports are not enabled for {}", format.to_ascii_uppercase(), owner.name)));
+    }
+    let xs = query_inds(&conn, "WHERE i.owner_id = ?1 ORDER BY i.id", &[json!(owner.id)])?;
+    if format == "json" {
+        let inc = Includes { additional: false, tags: true, attributes: true, labels: false };
+        let mut out = vec![];
+        for x in &xs {
+            let mut v = ind_v2(&conn, x, false, false, false, &app.base())?;
+            decorate(&conn, app, &mut v, "i", x.id, &owner.name, &inc)?;
+            out.push(v);
+        }
+        return Ok(Resp::json(200, json!({"indicator": out})));
+    }
+    let quote = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut csv = String::from("Type,Value,Rating,Confidence\n");
+    for x in &xs {
+        let rating = x.rating.map(|r| format!("{:.2}", r)).unwrap_or_else(|| "null".into());
+        let conf = x.confidence.map(|c| c.to_string()).unwrap_or_else(|| "null".into());
+        csv.push_str(&format!("{},{},{},{}\n", quote(&x.itype), quote(&x.summary), rating, conf));
+    }
+    Ok(Resp { status: 200, body: csv.into_bytes(), headers: vec![("Content-Type".into(), "text/csv".into())] })
+}
+
 /// The item (alias `i` or `g`) carries the tag named by placeholder `?n`.
 fn tagged(alias: &str, n: usize) -> String {
     format!("EXISTS (SELECT 1 FROM item_tags x JOIN tags t ON t.id = x.tag WHERE x.kind = '{alias}' AND x.item = {alias}.id AND t.name = ?{n})")
@@ -357,7 +400,21 @@ fn create_group_v2(app: &App, req: &Req, t: &'static GroupType) -> Res<Resp> {
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let ed = body.get("eventDate").and_then(|d| d.as_str()).and_then(parse_date);
-    let id = create_group(&conn, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), None)?;
+    // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType and
+    // fileText, all required; fileText is the signature itself, served by `.../download` as text/plain.
+    let signature = if t.name == "Signature" {
+        let text = |k: &str| body.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(str::to_string).ok_or_else(|| bad(format!("{} is required for a Signature", k)));
+        Some((text("fileName")?, text("fileType")?, text("fileText")?))
+    } else {
+        None
+    };
+    let extra = signature.as_ref().map(|(n, ty, _)| json!({"fileName": n, "fileType": ty}).to_string());
+    let tx = conn.unchecked_transaction()?;
+    let id = create_group(&tx, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), extra)?;
+    if let Some((_, _, text)) = &signature {
+        tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![id, text.as_bytes(), now_s()])?;
+    }
+    tx.commit()?;
     let g = load_group(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created group not found"))?;
     Ok(created(json!({ t.entity: group_v2(&g, true, &app.base()) })))
 }
@@ -381,6 +438,15 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
     let m = req.method.as_str();
     if m != "GET" {
         i.owner.writable()?;
+    }
+    if let Some(r) = crate::assoc::indicator_route(app, &conn, req, &i, &i.owner, rest) {
+        return r;
+    }
+    if let Some(r) = crate::assoc::occurrences_route(&conn, req, &i, rest) {
+        return r;
+    }
+    if let Some(r) = crate::victims::indicator_victims(app, &conn, req, i.id, &i.owner, rest) {
+        return r;
     }
     match (m, rest) {
         ("GET", []) => {
@@ -492,6 +558,11 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             conn.execute("UPDATE groups_ SET published = ?1 WHERE id = ?2", params![now_s(), g.id])?;
             Ok(ok_plain())
         }
+        ("GET", ["download"]) if t.name == "Signature" => {
+            let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
+            let data = data.ok_or_else(|| not_found(format!("Signature {} has no fileText", g.id)))?;
+            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "text/plain".into())] })
+        }
         ("GET", ["download"]) if carries_file(t) => {
             let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
             let data = data.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", t.name, g.id)))?;
@@ -507,6 +578,7 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             Ok(ok_plain())
         }
         ("GET", ["victims"]) => crate::victims::victims_of_group(app, &conn, req, g.id),
+        (_, ["adversaryAssets", tail @ ..]) if t.name == "Adversary" => crate::assets::route(app, &conn, req, g.id, tail),
         _ => item_common(app, &conn, req, "g", g.id, &g.owner, rest),
     }
 }

@@ -28,6 +28,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["attributeTypes", id]) => attribute_types(app, req, Some(id)),
         ("PUT", ["indicatorAttributes", id]) => update_attribute(app, req, "i", id),
         ("PUT", ["groupAttributes", id]) => update_attribute(app, req, "g", id),
+        (_, ["victims", rest @ ..]) => crate::victims::route_v3(app, req, rest),
+        (_, ["victimAssets", rest @ ..]) => crate::victims::assets_v3(app, req, rest),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
         ("GET", ["security", "owners", id]) => owners_v3(app, req, Some(id)),
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
@@ -514,6 +516,7 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
             conn.execute(&format!("UPDATE indicators SET {} = ?1 WHERE id = ?2", col), params![v as i64, i.id])?;
         }
     }
+    crate::assoc::write_v3(conn, i, body)?;
     if let Some(n) = body.get("observations").and_then(int) {
         if !(0..=1_000_000).contains(&n) {
             return Err(bad("observations must be between 0 and 1000000"));

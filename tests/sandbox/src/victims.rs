@@ -26,6 +26,7 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
 
@@ -156,6 +157,7 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
             conn.execute("DELETE FROM victims WHERE id = ?1", [id])?;
             conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_groups WHERE victim = ?1", [id])?;
+            conn.execute("DELETE FROM victim_indicators WHERE victim = ?1", [id])?;
             Ok(ok_plain())
         }
         ("GET", ["victimAssets"]) => asset_list(app, conn, req, id, None),
@@ -283,6 +285,50 @@ pub fn victims_of_group(app: &App, conn: &Connection, req: &Req, group: i64) -> 
     paged(req, "victim", all)
 }
 
+/// `{indicator}/victims[/{victimId}]` (docs/rest_api/v2/indicators/retrieve.rst, create.rst, delete.rst):
+/// GET the list or one, POST|DELETE the link. `None` when `rest` is not that.
+pub fn indicator_victims(app: &App, conn: &Connection, req: &Req, ind: i64, owner: &Owner, rest: &[&str]) -> Option<Res<Resp>> {
+    let tail = match rest {
+        ["victims", tail @ ..] => tail,
+        _ => return None,
+    };
+    Some((|| {
+        let linked = |vid: i64| -> Res<bool> {
+            Ok(conn.query_row("SELECT COUNT(*) FROM victim_indicators WHERE victim = ?1 AND ind = ?2", [vid, ind], |r| r.get::<_, i64>(0))? > 0)
+        };
+        match (req.method.as_str(), tail) {
+            ("GET", []) => {
+                let mut st = conn.prepare("SELECT v.id, v.fields FROM victims v JOIN victim_indicators vi ON vi.victim = v.id WHERE vi.ind = ?1 ORDER BY v.id")?;
+                let rows = st.query_map([ind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+                paged(req, "victim", all)
+            }
+            (m, [vid]) => {
+                let vid = id_of(vid, "Victim")?;
+                let (_, fields) = load_victim(conn, vid)?;
+                match m {
+                    "GET" if linked(vid)? => Ok(ok(json!({"victim": victim_json(app, vid, &fields)}))),
+                    "GET" => Err(not_found(format!("Victim {} is not associated with the indicator", vid))),
+                    "POST" => {
+                        owner.writable()?;
+                        conn.execute("INSERT OR IGNORE INTO victim_indicators(victim, ind) VALUES (?1, ?2)", [vid, ind])?;
+                        Ok(ok_plain())
+                    }
+                    "DELETE" => {
+                        owner.writable()?;
+                        if conn.execute("DELETE FROM victim_indicators WHERE victim = ?1 AND ind = ?2", [vid, ind])? == 0 {
+                            return Err(not_found(format!("Victim {} is not associated with the indicator", vid)));
+                        }
+                        Ok(ok_plain())
+                    }
+                    _ => Err(no_endpoint(req)),
+                }
+            }
+            _ => Err(no_endpoint(req)),
+        }
+    })())
+}
+
 // ---- tasks ---------------------------------------------------------------------
 
 const TASK_STATUSES: [&str; 5] = ["Not Started", "In Progress", "Completed", "Waiting on Someone", "Deferred"];
@@ -382,5 +428,211 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             }
         }
         _ => Err(no_endpoint(req)),
+    }
+}
+
+// ---- v3 victims and victim assets --------------------------------------------------
+//
+// docs/rest_api/v3/victims/*.rst and docs/rest_api/v3/victim_assets/*.rst. Same rows as v2 (a v3 write
+// shows in a v2 read and back): the v3 asset field names map onto the stored v2 ones.
+
+/// (type, [(v3 field, stored v2 field)], the v3 field that names the asset).
+const V3_ASSETS: [(&str, &[(&str, &str)], &str); 5] = [
+    ("EmailAddress", &[("address", "address"), ("addressType", "addressType")], "address"),
+    ("NetworkAccount", &[("accountName", "account"), ("networkType", "network")], "accountName"),
+    ("Phone", &[("phone", "phoneType")], "phone"),
+    ("SocialNetwork", &[("accountName", "account"), ("socialNetwork", "network")], "accountName"),
+    ("WebSite", &[("website", "webSite")], "website"),
+];
+
+fn ok3(status: u16, data: Value, message: Option<&str>) -> Resp {
+    let mut b = json!({"data": data, "status": "Success"});
+    if let Some(m) = message {
+        b["message"] = json!(m);
+    }
+    Resp::json(status, b)
+}
+
+fn v3_kind(t: &str) -> Res<&'static (&'static str, &'static [(&'static str, &'static str)], &'static str)> {
+    V3_ASSETS.iter().find(|a| a.0 == t).ok_or_else(|| bad(format!("Invalid victim asset type: {}", t)))
+}
+
+fn asset_v3(app: &App, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
+    let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(aid));
+    m.insert("type".into(), json!(t));
+    m.insert("victimId".into(), json!(victim));
+    if let Ok(k) = v3_kind(t) {
+        for (v3, v2) in k.1 {
+            if let Some(x) = f.get(*v2) {
+                m.insert((*v3).into(), x.clone());
+            }
+        }
+    }
+    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", app.base(), victim)));
+    Value::Object(m)
+}
+
+/// Writes a v3 asset body onto the stored (v2-named) fields; the naming field is required.
+fn asset_fields_v3(body: &Value, t: &str, old: Option<&str>) -> Res<String> {
+    let k = v3_kind(t)?;
+    let mut m: Map<String, Value> = old.and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
+    for (v3, v2) in k.1 {
+        match body.get(*v3) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => {
+                m.insert((*v2).to_string(), json!(s));
+            }
+            Some(_) => return Err(bad(format!("{} must be a string", v3))),
+        }
+    }
+    let naming = k.1.iter().find(|(v3, _)| *v3 == k.2).map(|(_, v2)| *v2).unwrap_or(k.2);
+    if m.get(naming).and_then(Value::as_str).is_none_or(|v| v.trim().is_empty()) {
+        return Err(bad(format!("{} is required for {}", k.2, t)));
+    }
+    Ok(Value::Object(m).to_string())
+}
+
+fn assets_of(app: &App, conn: &Connection, victim: i64) -> Res<Vec<Value>> {
+    let mut st = conn.prepare("SELECT id, type, fields FROM victim_assets WHERE victim = ?1 ORDER BY id")?;
+    let rows = st.query_map([victim], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, t, f)| asset_v3(app, aid, victim, &t, &f)).collect())
+}
+
+fn victim_v3(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fields: &str) -> Res<Value> {
+    let mut v = victim_json(app, id, fields);
+    v["ownerId"] = json!(owner.id);
+    v["ownerName"] = json!(owner.name);
+    let wants_assets = req.params_all("fields").iter().any(|f| f.split(',').any(|x| x.trim().eq_ignore_ascii_case("assets")));
+    if wants_assets {
+        let a = assets_of(app, conn, id)?;
+        v["assets"] = json!({"data": a, "count": a.len()});
+    }
+    Ok(v)
+}
+
+/// Adds (`append`, the default) or replaces (`replace`) a victim's assets from `{"data": [...], "mode"}`.
+fn write_assets_v3(conn: &Connection, victim: i64, body: &Value) -> Res<()> {
+    let Some(a) = body.get("assets") else { return Ok(()) };
+    let data = a.get("data").and_then(Value::as_array).ok_or_else(|| bad("assets must be {\"data\": [...]}"))?;
+    let mode = a.get("mode").and_then(Value::as_str).unwrap_or("append");
+    let mut rows = vec![];
+    for x in data {
+        let t = x.get("type").and_then(Value::as_str).ok_or_else(|| bad("A victim asset needs a type"))?;
+        rows.push((t.to_string(), asset_fields_v3(x, t, None)?));
+    }
+    match mode {
+        "append" => {}
+        "replace" => {
+            conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [victim])?;
+        }
+        other => return Err(bad(format!("Invalid mode: {}", other))),
+    }
+    for (t, f) in rows {
+        conn.execute("INSERT INTO victim_assets(victim, type, fields) VALUES (?1, ?2, ?3)", params![victim, t, f])?;
+    }
+    Ok(())
+}
+
+/// `/v3/victims[/{id}]`: GET (list, one; `fields=assets`), POST, PUT.
+pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
+    let conn = app.db();
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            let mut st = conn.prepare("SELECT id, fields FROM victims WHERE owner_id = ?1 ORDER BY id")?;
+            let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut all = vec![];
+            for (id, f) in rows.collect::<Result<Vec<_>, _>>()? {
+                all.push(victim_v3(app, &conn, req, id, &owner, &f)?);
+            }
+            Ok(ok3(200, json!(all), None))
+        }
+        ("POST", []) => {
+            let body = req.json()?;
+            let mut m = Map::new();
+            text_fields(&body, &VICTIM_FIELDS, &mut m)?;
+            if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+                return Err(bad("Victim name is required"));
+            }
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            owner.writable()?;
+            let tx = conn.unchecked_transaction()?;
+            let f = Value::Object(m).to_string();
+            tx.execute("INSERT INTO victims(owner_id, fields) VALUES (?1, ?2)", params![owner.id, f])?;
+            let id = tx.last_insert_rowid();
+            write_assets_v3(&tx, id, &body)?;
+            tx.commit()?;
+            Ok(ok3(201, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Created")))
+        }
+        (m @ ("GET" | "PUT"), [id]) => {
+            let id = id_of(id, "Victim")?;
+            let (owner, fields) = load_victim(&conn, id)?;
+            if m == "GET" {
+                return Ok(ok3(200, victim_v3(app, &conn, req, id, &owner, &fields)?, None));
+            }
+            owner.writable()?;
+            let body = req.json()?;
+            let mut f: Map<String, Value> = serde_json::from_str(&fields).unwrap_or_default();
+            text_fields(&body, &VICTIM_FIELDS, &mut f)?;
+            if f.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+                return Err(bad("Victim name is required"));
+            }
+            let f = Value::Object(f).to_string();
+            let tx = conn.unchecked_transaction()?;
+            tx.execute("UPDATE victims SET fields = ?2 WHERE id = ?1", params![id, f])?;
+            write_assets_v3(&tx, id, &body)?;
+            tx.commit()?;
+            Ok(ok3(200, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Updated")))
+        }
+        _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
+    }
+}
+
+/// `/v3/victimAssets[/{id}]`: GET (list of the owner's, one), POST (`type`, `victimId`), PUT.
+pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
+    let conn = app.db();
+    let load = |aid: &str| -> Res<(i64, i64, String, String, Owner)> {
+        let aid = id_of(aid, "Victim asset")?;
+        let row: Option<(i64, String, String)> =
+            conn.query_row("SELECT victim, type, fields FROM victim_assets WHERE id = ?1", [aid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+        let (victim, t, f) = row.ok_or_else(|| not_found(format!("Victim asset not found: {}", aid)))?;
+        let (owner, _) = load_victim(&conn, victim)?;
+        Ok((aid, victim, t, f, owner))
+    };
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            let owner = resolve_owner(&conn, req.param("owner"))?;
+            let ids: Vec<i64> = conn.prepare("SELECT id FROM victims WHERE owner_id = ?1 ORDER BY id")?.query_map([owner.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut all = vec![];
+            for v in ids {
+                all.extend(assets_of(app, &conn, v)?);
+            }
+            Ok(ok3(200, json!(all), None))
+        }
+        ("GET", [aid]) => {
+            let (aid, victim, t, f, _) = load(aid)?;
+            Ok(ok3(200, asset_v3(app, aid, victim, &t, &f), None))
+        }
+        ("POST", []) => {
+            let body = req.json()?;
+            let victim = body.get("victimId").and_then(Value::as_i64).ok_or_else(|| bad("victimId is required"))?;
+            let t = body.get("type").and_then(Value::as_str).ok_or_else(|| bad("type is required"))?;
+            let (owner, _) = load_victim(&conn, victim)?;
+            owner.writable()?;
+            let f = asset_fields_v3(&body, t, None)?;
+            conn.execute("INSERT INTO victim_assets(victim, type, fields) VALUES (?1, ?2, ?3)", params![victim, t, f])?;
+            let aid = conn.last_insert_rowid();
+            Ok(ok3(201, asset_v3(app, aid, victim, t, &f), Some("Created")))
+        }
+        ("PUT", [aid]) => {
+            let (aid, victim, t, old, owner) = load(aid)?;
+            owner.writable()?;
+            let f = asset_fields_v3(&req.json()?, &t, Some(&old))?;
+            conn.execute("UPDATE victim_assets SET fields = ?2 WHERE id = ?1", params![aid, f])?;
+            Ok(ok3(200, asset_v3(app, aid, victim, &t, &f), Some("Updated")))
+        }
+        _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }
 }
