@@ -458,3 +458,38 @@ fn bulk_reports_status_json_and_csv() {
     assert!(csv.contains(&BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) }));
     assert!(csv.iter().any(|r| r.value == "http://evil.example/a,b" && r.rating.is_none()), "a quoted value keeps its comma");
 }
+
+/// v3 writes answered with `fields=` expansions decode as reads do; a Document's file
+/// through the v3 upload and download (docs/rest_api/v3/groups/retrieve_upload_update_document.rst).
+#[test]
+fn v3_writes_with_fields_and_document_files() {
+    let (_sb, c) = start("live-v3-writes");
+    // The seed's host bad.example.com is indicator 1 (tests/sandbox/README.md).
+    let tag = v3::nested("tags", vec![json!({"name": "Answered With Fields"})], v3::Mode::Append);
+    let i = run(c.v3_update_indicator(1, &tag, &["tags", "attributes"])).unwrap();
+    assert_eq!(i.summary, "bad.example.com");
+    assert!(i.tags.iter().any(|t| t.name == "Answered With Fields"), "{:?}", i.tags);
+    assert!(!i.attributes.is_empty(), "the attributes expansion came with the answer");
+    // Without the expansion, the answer has none (as a read without fields=tags).
+    let bare = run(c.v3_update_indicator(1, &json!({"confidence": 61}), &[])).unwrap();
+    assert!(bare.tags.is_empty() && bare.confidence == Some(61.0), "{bare:?}");
+    let note = v3::nested("attributes", vec![json!({"type": "Description", "value": "written with fields=attributes"})], v3::Mode::Append);
+    let g = run(c.v3_update_group(9, &note, &["attributes"])).unwrap();
+    assert_eq!(g.name, "Finance workstation compromise");
+    assert!(g.attributes.iter().any(|a| a.value == "written with fields=attributes"), "{:?}", g.attributes);
+
+    // A Document: the documented answer to an upload, a second POST refused, PUT replaces.
+    let doc = run(c.v3_one(v3::create(v3::Collection::Groups, Some("Demo Org"), &json!({"type": "Document", "name": "Dropper notes", "fileName": "notes.txt"})), Group::read)).unwrap();
+    assert_eq!(run(c.v3_upload(doc.id, b"first version".to_vec(), None, false)).unwrap(), "Upload successful");
+    assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"first version");
+    assert_eq!(run(c.v3_upload(doc.id, b"second".to_vec(), None, false)).unwrap_err().status(), Some(400), "a file exists: POST needs updateIfExists");
+    assert_eq!(run(c.v3_upload(doc.id, b"second version".to_vec(), Some("notes-v2.txt"), true)).unwrap(), "Upload successful");
+    assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"second version");
+    // The same file through v2, and the file name the upload set.
+    assert_eq!(run(c.bytes(v2::download(GroupType::Document, doc.id))).unwrap(), b"second version");
+    let read = run(c.v3_one(v3::group(doc.id, false), Group::read)).unwrap();
+    assert_eq!(read.raw["fileName"], "notes-v2.txt");
+    // Only Documents and Reports hold a file.
+    assert_eq!(run(c.v3_upload(9, b"x".to_vec(), None, false)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v3_download(9)).unwrap_err().status(), Some(400));
+}

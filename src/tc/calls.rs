@@ -189,6 +189,28 @@ impl<T: Transport> Client<T> {
         let bytes = self.bytes(v2::download(GroupType::Signature, id)).await?;
         String::from_utf8(bytes).map_err(|_| Error::decode("download", "the signature is not UTF-8 text"))
     }
+    /// `PUT /v3/indicators/{id}?fields=...`: the write's answer is the indicator with the
+    /// expansions asked for (tags, attributes...), decoded as a read.
+    pub async fn v3_update_indicator(&self, id: i64, body: &Value, fields: &[&str]) -> Result<Indicator, Error> {
+        self.v3_one(v3::update_with_fields(v3::Collection::Indicators, id, body, fields), Indicator::read).await
+    }
+    /// `PUT /v3/groups/{id}?fields=...`: the same for a group.
+    pub async fn v3_update_group(&self, id: i64, body: &Value, fields: &[&str]) -> Result<Group, Error> {
+        self.v3_one(v3::update_with_fields(v3::Collection::Groups, id, body, fields), Group::read).await
+    }
+    /// `POST|PUT /v3/groups/{id}/upload`: a Document's or Report's file; the answer's message
+    /// (documented: `{"message": "Upload successful", "status": "Success"}`).
+    pub async fn v3_upload(&self, id: i64, bytes: Vec<u8>, filename: Option<&str>, replace: bool) -> Result<String, Error> {
+        let body = self.json(v3::upload(id, bytes, filename, replace)).await?;
+        if body.get("status").and_then(Value::as_str) != Some("Success") {
+            return Err(Error::decode("status", &format!("the upload was not confirmed: {body}")));
+        }
+        Ok(body.get("message").and_then(Value::as_str).unwrap_or_default().to_string())
+    }
+    /// `GET /v3/groups/{id}/download`: a Document's or Report's file.
+    pub async fn v3_download(&self, id: i64) -> Result<Vec<u8>, Error> {
+        self.bytes(v3::download(id)).await
+    }
     /// `GET /v2/indicators/bulk?owner=`: the owner's bulk report configuration.
     pub async fn bulk_status(&self, owner: Option<&str>) -> Result<BulkStatus, Error> {
         let body = self.json(v2::bulk_status(owner)).await?;

@@ -170,6 +170,30 @@ pub fn update(collection: Collection, id: i64, body: &Value) -> HttpRequest {
     HttpRequest::put(PathBuf::lit(collection.path()).id(id).build()).json(body)
 }
 
+/// `PUT /v3/{indicators|groups}/{id}?fields=...`: a write answered with the item and the
+/// expansions asked for, as a read with the same `fields` would be.
+pub fn update_with_fields(collection: Collection, id: i64, body: &Value, fields: &[&str]) -> HttpRequest {
+    fields.iter().fold(update(collection, id, body), |r, f| r.query("fields", *f))
+}
+
+/// `POST /v3/groups/{id}/upload` (`PUT` to replace; `updateIfExists=true` lets a POST
+/// replace too): a Document's or Report's file as `application/octet-stream`;
+/// `filename` sets the group's file name (docs/rest_api/v3/groups/retrieve_upload_update_document.rst).
+pub fn upload(id: i64, bytes: Vec<u8>, filename: Option<&str>, replace: bool) -> HttpRequest {
+    let path = PathBuf::lit("/v3/groups").id(id).seg("upload").build();
+    let r = if replace { HttpRequest::put(path) } else { HttpRequest::post(path) };
+    let r = match filename {
+        Some(f) => r.query("filename", f),
+        None => r,
+    };
+    r.body(bytes, "application/octet-stream")
+}
+
+/// `GET /v3/groups/{id}/download`: a Document's or Report's file.
+pub fn download(id: i64) -> HttpRequest {
+    HttpRequest::get(PathBuf::lit("/v3/groups").id(id).seg("download").build())
+}
+
 /// `GET /v3/victims[?fields=assets]`.
 pub fn victims(with_assets: bool) -> HttpRequest {
     with_fields(HttpRequest::get("/v3/victims"), if with_assets { &["assets"] } else { &[] })

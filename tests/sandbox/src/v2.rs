@@ -589,7 +589,7 @@ fn carries_file(t: &GroupType) -> bool {
 }
 
 /// Stores (or replaces) a group's file and sets its `fileSize`, in one transaction.
-fn store_file(conn: &Connection, g: &Group, data: &[u8]) -> Res<()> {
+pub(crate) fn store_file(conn: &Connection, g: &Group, data: &[u8]) -> Res<()> {
     let mut extra = g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
     extra["fileSize"] = json!(data.len());
     let tx = conn.unchecked_transaction()?;

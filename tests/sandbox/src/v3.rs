@@ -19,6 +19,7 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("POST", ["groups"]) => create_group_v3(app, req),
         (_, ["indicators", key]) => one_indicator(app, req, key),
         (_, ["groups", key]) => one_group(app, req, key),
+        (_, ["groups", key, what @ ("upload" | "download")]) => group_file(app, req, key, what),
         ("GET", ["tags"]) => tags(app, req, None),
         ("GET", ["tags", id]) => tags(app, req, Some(id)),
         ("GET", ["securityLabels"]) => labels(app, req, None),
@@ -233,9 +234,8 @@ fn update_attribute(app: &App, req: &Req, kind: &str, id: &str) -> Res<Resp> {
     Ok(Resp::json(200, json!({"data": {"id": aid, "value": value}, "message": "Updated", "status": "Success"})))
 }
 
-fn one_group(app: &App, req: &Req, key: &str) -> Res<Resp> {
-    let conn = app.db();
-    // By id, or (documented) by xid within the owner the `owner` parameter names.
+/// A group by id, or (documented) by xid within the owner the `owner` parameter names.
+fn group_by_key(conn: &Connection, req: &Req, key: &str) -> Res<Group> {
     let id: i64 = match key.parse() {
         Ok(id) => id,
         Err(_) => {
@@ -249,7 +249,50 @@ fn one_group(app: &App, req: &Req, key: &str) -> Res<Resp> {
             .ok_or_else(|| not_found(format!("Group not found: {}", key)))?
         }
     };
-    let g = load_group(&conn, id)?.ok_or_else(|| not_found(format!("Group not found: {}", id)))?;
+    load_group(conn, id)?.ok_or_else(|| not_found(format!("Group not found: {}", id)))
+}
+
+/// A Document's or Report's file (docs/rest_api/v3/groups/retrieve_upload_update_document.rst):
+/// `GET .../download`; `POST .../upload` (refused when a file exists, unless
+/// `updateIfExists=true`) and `PUT .../upload` (replaces); `filename` renames the group's file.
+fn group_file(app: &App, req: &Req, key: &str, what: &str) -> Res<Resp> {
+    let conn = app.db();
+    let g = group_by_key(&conn, req, key)?;
+    if !matches!(g.gtype.as_str(), "Document" | "Report") {
+        return Err(bad(format!("Only Document and Report groups hold a file, not {} {}", g.gtype, g.id)));
+    }
+    let existing: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
+    match (req.method.as_str(), what) {
+        ("GET", "download") => {
+            let data = existing.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", g.gtype, g.id)))?;
+            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
+        }
+        (m @ ("POST" | "PUT"), "upload") => {
+            g.owner.writable()?;
+            let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
+            if media.as_deref() != Some("application/octet-stream") {
+                return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
+            }
+            if m == "POST" && existing.is_some() && req.param("updateIfExists") != Some("true") {
+                return Err(bad(format!("{} {} already holds a file: use PUT, or POST with updateIfExists=true", g.gtype, g.id)));
+            }
+            crate::v2::store_file(&conn, &g, &req.body)?;
+            if let Some(name) = req.param("filename") {
+                let g = load_group(&conn, g.id)?.ok_or_else(|| not_found("Group vanished"))?;
+                let mut extra = g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
+                extra["fileName"] = json!(name);
+                conn.execute("UPDATE groups_ SET extra = ?1 WHERE id = ?2", params![extra.to_string(), g.id])?;
+            }
+            Ok(Resp::json(200, json!({"message": "Upload successful", "status": "Success"})))
+        }
+        _ => Err(ApiErr::new(405, "Method not allowed")),
+    }
+}
+
+fn one_group(app: &App, req: &Req, key: &str) -> Res<Resp> {
+    let conn = app.db();
+    let g = group_by_key(&conn, req, key)?;
+    let id = g.id;
     match req.method.as_str() {
         "GET" => Ok(ok(group_v3(&conn, &g, &fields(req), &app.base())?)),
         "PUT" => {
