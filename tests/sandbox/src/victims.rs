@@ -115,12 +115,7 @@ pub fn route(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             paged(req, "victim", all)
         }
         ("POST", []) => {
-            let body = req.json()?;
-            let mut m = Map::new();
-            text_fields(&body, &VICTIM_FIELDS, &mut m)?;
-            if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
-                return Err(bad("Victim name is required"));
-            }
+            let m = new_victim(&req.json()?)?;
             let owner = resolve_owner(&conn, req.param("owner"))?;
             owner.writable()?;
             conn.execute("INSERT INTO victims(owner_id, fields) VALUES (?1, ?2)", params![owner.id, Value::Object(m.clone()).to_string()])?;
@@ -551,11 +546,7 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
         }
         ("POST", []) => {
             let body = req.json()?;
-            let mut m = Map::new();
-            text_fields(&body, &VICTIM_FIELDS, &mut m)?;
-            if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
-                return Err(bad("Victim name is required"));
-            }
+            let m = new_victim(&body)?;
             let owner = resolve_owner(&conn, req.param("owner"))?;
             owner.writable()?;
             let tx = conn.unchecked_transaction()?;
@@ -635,4 +626,14 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
         }
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }
+}
+
+/// A new victim's fields from a v2 or v3 create body: the documented text fields, a name required.
+fn new_victim(body: &Value) -> Res<Map<String, Value>> {
+    let mut m = Map::new();
+    text_fields(body, &VICTIM_FIELDS, &mut m)?;
+    if m.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+        return Err(bad("Victim name is required"));
+    }
+    Ok(m)
 }
