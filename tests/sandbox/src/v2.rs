@@ -563,17 +563,9 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             let data = data.ok_or_else(|| not_found(format!("Signature {} has no fileText", g.id)))?;
             Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "text/plain".into())] })
         }
-        ("GET", ["download"]) if carries_file(t) => {
-            let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
-            let data = data.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", t.name, g.id)))?;
-            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
-        }
+        ("GET", ["download"]) if carries_file(t) => download_file(&conn, &g),
         ("POST" | "PUT", ["upload"]) if carries_file(t) => {
-            // "The Content-Type header must be set to application/octet-stream for this query to work properly."
-            let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
-            if media.as_deref() != Some("application/octet-stream") {
-                return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
-            }
+            octet_stream(req)?;
             store_file(&conn, &g, &req.body)?;
             Ok(ok_plain())
         }
@@ -586,6 +578,22 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
 /// Document and Report groups hold a file (`.../download`, `.../upload`).
 fn carries_file(t: &GroupType) -> bool {
     matches!(t.name, "Document" | "Report")
+}
+
+/// A Document's or Report's file (v2 and v3 `.../download`).
+pub(crate) fn download_file(conn: &Connection, g: &Group) -> Res<Resp> {
+    let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
+    let data = data.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", g.gtype, g.id)))?;
+    Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
+}
+
+/// "The Content-Type header must be set to application/octet-stream for this query to work properly."
+pub(crate) fn octet_stream(req: &Req) -> Res<()> {
+    let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
+    if media.as_deref() != Some("application/octet-stream") {
+        return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
+    }
+    Ok(())
 }
 
 /// Stores (or replaces) a group's file and sets its `fileSize`, in one transaction.

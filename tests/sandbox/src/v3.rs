@@ -261,19 +261,13 @@ fn group_file(app: &App, req: &Req, key: &str, what: &str) -> Res<Resp> {
     if !matches!(g.gtype.as_str(), "Document" | "Report") {
         return Err(bad(format!("Only Document and Report groups hold a file, not {} {}", g.gtype, g.id)));
     }
-    let existing: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
     match (req.method.as_str(), what) {
-        ("GET", "download") => {
-            let data = existing.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", g.gtype, g.id)))?;
-            Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
-        }
+        ("GET", "download") => crate::v2::download_file(&conn, &g),
         (m @ ("POST" | "PUT"), "upload") => {
             g.owner.writable()?;
-            let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
-            if media.as_deref() != Some("application/octet-stream") {
-                return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
-            }
-            if m == "POST" && existing.is_some() && req.param("updateIfExists") != Some("true") {
+            crate::v2::octet_stream(req)?;
+            let exists = conn.query_row("SELECT 1 FROM group_files WHERE grp = ?1", [g.id], |_| Ok(())).optional()?.is_some();
+            if m == "POST" && exists && req.param("updateIfExists") != Some("true") {
                 return Err(bad(format!("{} {} already holds a file: use PUT, or POST with updateIfExists=true", g.gtype, g.id)));
             }
             crate::v2::store_file(&conn, &g, &req.body)?;

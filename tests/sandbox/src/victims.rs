@@ -104,14 +104,19 @@ fn load_victim(conn: &Connection, id: i64) -> Res<(Owner, String)> {
     Ok((owner, fields))
 }
 
+/// The owner's victims as stored: (id, fields JSON), by id.
+fn owner_victims(conn: &Connection, owner: &Owner) -> Res<Vec<(i64, String)>> {
+    let mut st = conn.prepare("SELECT id, fields FROM victims WHERE owner_id = ?1 ORDER BY id")?;
+    let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 pub fn route(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
     let conn = app.db();
     match (req.method.as_str(), rest) {
         ("GET", []) => {
             let owner = resolve_owner(&conn, req.param("owner"))?;
-            let mut st = conn.prepare("SELECT id, fields FROM victims WHERE owner_id = ?1 ORDER BY id")?;
-            let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-            let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+            let all: Vec<Value> = owner_victims(&conn, &owner)?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
             paged(req, "victim", all)
         }
         ("POST", []) => {
@@ -536,10 +541,8 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
     match (req.method.as_str(), rest) {
         ("GET", []) => {
             let owner = resolve_owner(&conn, req.param("owner"))?;
-            let mut st = conn.prepare("SELECT id, fields FROM victims WHERE owner_id = ?1 ORDER BY id")?;
-            let rows = st.query_map([owner.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
             let mut all = vec![];
-            for (id, f) in rows.collect::<Result<Vec<_>, _>>()? {
+            for (id, f) in owner_victims(&conn, &owner)? {
                 all.push(victim_v3(app, &conn, req, id, &owner, &f)?);
             }
             Ok(ok3(200, json!(all), None))
