@@ -14,6 +14,9 @@ for o in $origins; do
     [[ "$o" =~ ^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?$ ]] \
         || [[ "$o" =~ ^http://(localhost|127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|\[::1\])(:[0-9]{1,5})?$ ]] \
         || die "\"$o\" is not an origin (https://host[:port], or http:// on loopback; no path, no wildcard)"
+    # A browser writes an origin without its scheme's default port, and Pivot compares origins
+    # as the browser writes them: with :443 (or :80) the origin would never match.
+    [[ "$o" =~ ^https://.*:0*443$ || "$o" =~ ^http://.*:0*80$ ]] && die "\"$o\": leave out the default port (${o%:*})"
 done
 [ "$dir" = --check ] && exit 0
 for page in index.html share.html; do

@@ -5,10 +5,9 @@
 // The import's peak memory must stay under PEAK_LIMIT_MB (stated in docs/sharing.md).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, startSandbox, SANDBOX_ID, SANDBOX_SECRET } from "../tests/e2e/harness.mjs";
+import { ROOT, startSandbox, tempDir, SANDBOX_ID, SANDBOX_SECRET } from "../tests/e2e/harness.mjs";
 
 // Measured 172 MB (import) and 211 MB (re-import, which also reads every item's labels first) on
 // 2026-11-30; the limit leaves room for noise and fails on a real regression.
@@ -16,7 +15,7 @@ const PEAK_LIMIT_MB = 256;
 const bin = join(ROOT, "target", "release", "pivot-share");
 const source = await startSandbox({ seed: "demo" });
 const target = await startSandbox({ seed: "empty" });
-const file = join(mkdtempSync(join(tmpdir(), "pivot-bench-share-")), "group-1.json");
+const file = join(tempDir("pivot-bench-share-"), "group-1.json");
 const env = {
   ...process.env,
   PIVOT_SOURCE_API_URL: `${source.base}/api`, PIVOT_SOURCE_ACCESS_ID: SANDBOX_ID, PIVOT_SOURCE_SECRET_KEY: SANDBOX_SECRET,

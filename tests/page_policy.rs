@@ -62,7 +62,7 @@ fn both_pages_carry_a_strict_policy_before_anything_it_governs() {
 }
 
 fn pin(origins: &str) -> (bool, String, Vec<Vec<String>>) {
-    let dir = std::env::temp_dir().join(format!("pivot-api-origins-{}-{}", std::process::id(), origins.len()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pivot-api-origins-{}", origins.len()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for name in PAGES {
@@ -93,4 +93,9 @@ fn a_package_pins_exactly_the_origins_it_was_built_with() {
         assert!(pages.iter().all(|p| p.iter().any(|d| d == "connect-src 'self'")), "{bad}: a page was changed");
     }
     assert!(pin("http://127.0.0.1:8787").0);
+    // The browser's origin has no default port, so one written with it could never match.
+    for bad in ["https://api.tc.example:443", "http://127.0.0.1:80"] {
+        let (ok, err, _) = pin(bad);
+        assert!(!ok && err.contains("leave out the default port"), "{bad}: {err}");
+    }
 }

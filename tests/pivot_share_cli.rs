@@ -66,8 +66,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Under cargo's target/tmp, one folder for this binary's files (each run overwrites them).
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pivot-share-cli-files-{}", std::process::id()));
+    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pivot-share-cli-files");
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }
@@ -144,6 +145,25 @@ fn publish_import_pull_republish_and_skip() {
     assert_eq!(code(&o), 0);
     assert_eq!(json_line(&o)["packagesPlanned"].as_u64(), Some(1));
     assert_eq!(writes(&tgt), Vec::<String>::new());
+}
+
+/// pivot-share's own HTTP agent (`net.rs`, the one every command and the Job use) follows no
+/// redirect: one could take the request, and its credentials, to another host.
+#[test]
+fn a_redirect_from_the_source_is_not_followed() {
+    let src = start("redirect", "demo");
+    let tgt = start("redirect", "empty");
+    let elsewhere = start("redirect-elsewhere", "demo");
+    support::faults(&src, json!({"rules": [{"pathPrefix": "/api/", "redirect": format!("{}/api/v3/groups/9", elsewhere.origin)}]}));
+    clear_requests(&src);
+    clear_requests(&elsewhere);
+    let file = tmp("redirected.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("302"), "the refusal names the redirect: {}", stderr(&o));
+    assert!(!requests(&src).is_empty(), "the source was asked");
+    assert_eq!(requests(&elsewhere).len(), 0, "the redirect's Location was requested");
+    assert!(!file.exists(), "no package written");
 }
 
 #[test]

@@ -28,8 +28,10 @@ const TARGET_SECRET: &str = "tgt-JOB-SECRET-90ac17";
 /// A 16-letter key, as tcex's harness makes (`random.choice(string.ascii_lowercase)`).
 const PARAM_KEY: &str = "qhzkwmtrpxvaelon";
 
+/// Under cargo's target/tmp and named without a process id: each run replaces the last
+/// run's files instead of leaving folders in /tmp.
 fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pivot-share-job-{}-{name}", std::process::id()));
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pivot-share-job-{name}"));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -194,7 +196,13 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
 
     let src = support::start("job", "demo", "source-id", SOURCE_SECRET);
     let tgt = support::start("job", "empty", "target-id", TARGET_SECRET);
+    // A group name written to fool whoever reads the Job's log: a right-to-left override
+    // and a line break followed by a forged log line.
+    let hostile = "Invoice\u{202E}fdp.exe\n2026-01-01T00:00:00Z ERROR forged line";
+    let body = json!({"name": hostile});
+    support::run(support::hmac_client(&src).json(pivot::tc::v3::update(pivot::tc::v3::Collection::Groups, 9, &body))).unwrap();
     let pkg = publish_9(&src, &temp("pkg").join("incident-9.json"));
+    assert_eq!(pkg["group"]["name"], hostile);
     let token = token_for(&tgt);
     support::clear_requests(&tgt);
 
@@ -215,6 +223,11 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     assert!(log.contains(" INFO ") && log.contains("imported and verified"), "{log}");
     // Progress as log lines: batch jobs submitted and done.
     assert!(log.contains("(group 9): batch jobs 0/1") && log.contains("(group 9): batch jobs 1/1"), "{log}");
+    // The hostile name reaches the log and the terminal only as visible escapes.
+    for (what, text) in [("log", log.as_str()), ("stderr", &stderr)] {
+        assert!(text.contains("Invoice\\u{202E}fdp.exe\\u{000A}2026-01-01T00:00:00Z ERROR forged line"), "the group's name, escaped, in the {what}: {text}");
+        assert!(!text.contains('\u{202E}') && !text.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z ERROR")), "a raw control character in the {what}");
+    }
     for secret in [SOURCE_SECRET, TARGET_SECRET, token.as_str()] {
         for (what, text) in [("log", log.as_str()), ("stdout", &stdout), ("stderr", &stderr), ("message.tc", &msg)] {
             assert!(!text.contains(secret), "a secret in the job's {what}");

@@ -50,7 +50,7 @@ fn smtp(mode: &str) -> Option<Smtp> {
         skip::skip("npm's smtp-server is not installed: run scripts/setup.sh test");
         return None;
     }
-    let dir = std::env::temp_dir().join(format!("pivot-smtp-{}-{mode}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pivot-smtp-{mode}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     match support::node_server("smtp-server.mjs", &[mode, dir.to_str().unwrap(), SMTP_USER, SMTP_PASSWORD]) {

@@ -91,6 +91,30 @@ fn make_test_turns_any_skip_into_a_failure() {
     assert!(makefile.contains("test-native test-browser test-e2e: export CI := true"), "Makefile must run its tests with CI=true");
 }
 
+/// `support::skip` itself, run as a test would run it (this test binary again, with and
+/// without CI=true): a failure under CI, a loud SKIPPED with the reason otherwise.
+#[test]
+fn a_skip_fails_under_ci_and_is_loud_otherwise() {
+    if std::env::var_os("PIVOT_SKIP_PROBE").is_some() {
+        skip::skip("probe: this test was asked to skip");
+        return;
+    }
+    let run = |ci: &str| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "a_skip_fails_under_ci_and_is_loud_otherwise", "--nocapture", "--test-threads=1"])
+            .env("PIVOT_SKIP_PROBE", "1")
+            .env("CI", ci)
+            .output()
+            .unwrap()
+    };
+    let under_ci = run("true");
+    let err = String::from_utf8_lossy(&under_ci.stderr);
+    assert!(!under_ci.status.success() && err.contains("cannot run: probe: this test was asked to skip"), "under CI=true: {err}");
+    let outside = run("");
+    let err = String::from_utf8_lossy(&outside.stderr);
+    assert!(outside.status.success() && err.contains("SKIPPED: probe: this test was asked to skip"), "without CI: {err}");
+}
+
 /// The sandbox, client and sharing tests are compiled only with the native transport.
 #[cfg(not(feature = "native"))]
 #[test]

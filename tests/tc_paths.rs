@@ -134,4 +134,42 @@ fn next_links_are_rebased_and_cannot_climb_out() {
     let err = futures::executor::block_on(client.v3_next("https://tc.example/api/v3/%2e%2e/v2/owners", pivot::tc::Indicator::read)).unwrap_err();
     assert!(matches!(err, Error::UnsafePath { .. }), "{err:?}");
     assert!(sent.0.borrow().is_empty());
+    // A WHATWG parser reads `\` as `/` and drops tabs: sent raw, these two links would
+    // name /api/v2/owners. Rebuilt, each odd segment stays one segment below /v3/.
+    for (link, path) in [
+        ("https://tc.example/api/v3/indicators\\..\\..\\v2\\owners", "/v3/indicators%5C..%5C..%5Cv2%5Cowners"),
+        ("https://tc.example/api/v3/.\t./.\n./v2/owners", "/v3/.%09./.%0A./v2/owners"),
+        ("https://tc.example/api/v3/a%2F..%2F..%2Fb/c+d", "/v3/a%2F..%2F..%2Fb/c%2Bd"),
+    ] {
+        let req = v3::follow_next(link, "/api").unwrap();
+        assert_eq!((req.path.as_str(), req.unsafe_segment()), (path, None), "{link}");
+        assert_eq!(parsed_segments(&req.path)[..2], ["api", "v3"], "{link}");
+    }
+}
+
+/// A path holding a raw `\`, tab, line break, space or DEL is refused: a WHATWG parser reads
+/// `\` as `/` and drops tabs and line breaks, so it would name another resource.
+#[test]
+fn raw_backslashes_and_whitespace_in_a_path_are_refused() {
+    for path in ["/v3/a\\..\\b", "/v3/.\t.", "/v3/a\rb", "/v3/a b", "/v3/x\u{7f}"] {
+        assert!(HttpRequest::get(path).unsafe_segment().is_some(), "{path:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Whatever a server puts in a `next` link, what Pivot sends is refused by the client
+    /// or is read by a WHATWG parser as a path below the configured API's `/v3/`.
+    #[test]
+    fn a_next_link_never_leaves_the_api(tail in "[./%?#\\\\ \t\n+2eEfFvV3a]{0,16}", host in "(https://[a-z.]{1,8})?") {
+        let link = format!("{host}/api/v3/{tail}");
+        if let Some(req) = v3::follow_next(&link, "/api") {
+            if req.unsafe_segment().is_none() {
+                let url = url::Url::parse(&format!("https://tc.example/api{}", req.path_and_query())).expect("a URL");
+                prop_assert!(url.path().starts_with("/api/v3/"), "{:?} sent as {}", link, url);
+                prop_assert_eq!(url.host_str(), Some("tc.example"));
+            }
+        }
+    }
 }

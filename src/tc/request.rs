@@ -164,6 +164,10 @@ impl HttpRequest {
 /// a dot to every URL parser.
 pub fn is_unsafe_segment(seg: &str) -> bool {
     matches!(seg.to_ascii_lowercase().as_str(), "" | "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e")
+        // A URL parser reads a raw `\` as `/` and drops tabs and line breaks, so a
+        // segment holding one could split or turn into a dot segment on the way
+        // (`.\t.` is `..`). The one encoder never writes them raw.
+        || seg.bytes().any(|b| b == b'\\' || b <= b' ' || b == 0x7f)
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so that no
@@ -187,12 +191,21 @@ pub fn encode_component(s: &str) -> String {
 /// Decodes `%XX` (and `+` as space, as form encoding and `next` links use it).
 /// Invalid escapes are kept as written; invalid UTF-8 is replaced, never a panic.
 pub fn decode_component(s: &str) -> String {
+    percent_decode(s, true)
+}
+
+/// Decodes `%XX` in a path segment, where `+` is itself.
+pub fn decode_segment(s: &str) -> String {
+    percent_decode(s, false)
+}
+
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < b.len() => {
                 match (hex(b[i + 1]), hex(b[i + 2])) {
                     (Some(h), Some(l)) => {

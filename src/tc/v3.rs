@@ -132,7 +132,11 @@ pub fn follow_next(next: &str, api_path: &str) -> Option<HttpRequest> {
     if !path.starts_with("/v3/") {
         return None;
     }
-    let mut r = HttpRequest::get(path.to_string());
+    // Rebuilt segment by segment with the one encoder, so that no spelling in the link
+    // (`\`, a tab, `%2F`) can make a URL parser split or merge segments on the way;
+    // a `.` or `..` segment stays one, and `Client::send` refuses it.
+    let path: String = path.split('/').skip(1).map(|seg| format!("/{}", super::request::encode_component(&super::request::decode_segment(seg)))).collect();
+    let mut r = HttpRequest::get(path);
     r.query = super::request::parse_query(query);
     Some(r)
 }

@@ -97,9 +97,9 @@ pub fn App() -> impl IntoView {
 /// Where this tab keeps the launch query once the token is out of the address.
 pub(crate) const LAUNCH_KEY: &str = "pivot.launch";
 
-/// The start and error screens keep no token in the address (history, screenshots,
-/// a copied link): the rest of the query stays, so the analyst still sees what was sent.
-fn drop_token_from_address() {
+/// The start and error screens, and the sharing page, keep no token in the address (history,
+/// screenshots, a copied link): the rest of the query stays, so the analyst still sees what was sent.
+pub(crate) fn drop_token_from_address() {
     let location = window().location();
     let query = location.search().unwrap_or_default();
     let kept = crate::spaces::without_token(&query);
@@ -124,19 +124,21 @@ pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
     let storage = api::session_storage();
-    let launch = match parse_launch(&query)? {
+    match parse_launch(&query)? {
         Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {
-            Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)),
+            Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)).and_then(pin_api_origin),
             None => Ok(Launch::NoContext),
         },
         launch => {
+            // Kept only once pinned: a refused launch's token is not kept at rest, and
+            // does not replace the launch this tab already has.
+            let launch = pin_api_origin(launch)?;
             if let Some(s) = storage {
                 let _ = s.set_item(LAUNCH_KEY, &query);
             }
             Ok(launch)
         }
-    };
-    launch.and_then(pin_api_origin)
+    }
 }
 
 /// `tcApiPath` resolved by the browser's own URL parser against this page, then pinned

@@ -17,7 +17,10 @@ use crate::trail::{panels_href, parse_share_fragment, ShareAction};
 /// package), on the launch the panels kept for this tab.
 #[component]
 pub fn SharingApp() -> impl IntoView {
-    let screen = match (super::resolve_launch(), parse_share_fragment(&current_fragment())) {
+    let launch = super::resolve_launch();
+    // The launch is kept in this tab's storage once resolved: the address needs no token.
+    super::drop_token_from_address();
+    let screen = match (launch, parse_share_fragment(&current_fragment())) {
         (Err(error), _) => view! { <super::screens::ContextErrorScreen error /> }.into_any(),
         (Ok(Launch::NoContext), _) => view! {
             <section class="notice notice-error" role="alert" data-screen="share-no-launch">
@@ -250,6 +253,9 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
             progress.set(None);
             if dry_run && result.is_ok() {
                 planned.set(Some((digest, target, chosen)));
+            } else if !dry_run {
+                // A plan is for one import: the owner has changed since it was shown.
+                planned.set(None);
             }
             shown.set(Some(match result {
                 Ok(r) => Ok((r.dry_run, report_lines(&r))),

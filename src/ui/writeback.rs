@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use super::api::{ApiHandle, ApiResource, Loaded};
 use crate::display::{delete_attribute_question, dissociate_question, remove_label_question, remove_tag_question};
+use crate::escape::dialog_name;
 use crate::tc::request::HttpRequest;
 use crate::tc::types::GROUP_TYPES;
 use crate::tc::v2::{self, ItemRef};
@@ -181,14 +182,14 @@ pub fn WriteBack(
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
                                 let name = tag.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    if confirm(&remove_tag_question(&tag.name)) { run(request(Write::Tag(&tag.name, v3::Mode::Delete)), format!("Removed tag {}", tag.name)); }
+                                    if confirm(&remove_tag_question(&tag.name)) { run(request(Write::Tag(&tag.name, v3::Mode::Delete)), format!("Removed tag {}", dialog_name(&tag.name))); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
                                 on:input=move |ev| new_tag.set(event_target_value(&ev)) />
                             <button class="wb-add-tag" on:click=move |_| {
                                 let name = new_tag.get_untracked().trim().to_owned();
-                                if !name.is_empty() { new_tag.set(String::new()); run(request(Write::Tag(&name, v3::Mode::Append)), format!("Added tag {name}")); }
+                                if !name.is_empty() { new_tag.set(String::new()); run(request(Write::Tag(&name, v3::Mode::Append)), format!("Added tag {}", dialog_name(&name))); }
                             }>"Add tag"</button>
                         </div>
                         <div class="wb-row" data-wb="labels">
@@ -196,7 +197,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
                                 let name = l.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    if confirm(&remove_label_question(&l.name)) { run(request(Write::Label(&l.name, v3::Mode::Delete)), format!("Removed label {}", l.name)); }
+                                    if confirm(&remove_label_question(&l.name)) { run(request(Write::Label(&l.name, v3::Mode::Delete)), format!("Removed label {}", dialog_name(&l.name))); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
@@ -204,7 +205,7 @@ pub fn WriteBack(
                             </select>
                             <button class="wb-add-label" on:click=move |_| {
                                 let name = new_label.get_untracked();
-                                run(request(Write::Label(&name, v3::Mode::Append)), format!("Added label {name}"));
+                                run(request(Write::Label(&name, v3::Mode::Append)), format!("Added label {}", dialog_name(&name)));
                             }>"Add label"</button>
                         </div>
                         <div class="wb-row" data-wb="attributes">
@@ -268,7 +269,7 @@ pub fn WriteBack(
                                     let label = format!("{}: {}", g.type_name, g.name);
                                     Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
                                         if confirm(&dissociate_question(&g.type_name, &g.name)) {
-                                            run(request(Write::Group(kind, g.id, v3::Mode::Delete)), format!("Dissociated from {}", g.name));
+                                            run(request(Write::Group(kind, g.id, v3::Mode::Delete)), format!("Dissociated from {}", dialog_name(&g.name)));
                                         }
                                     }>"Dissociate"</button></li> })
                                 }).collect_view()}

@@ -2,7 +2,7 @@
 // serve it from a sub-path on 127.0.0.1, and drive Debian's Chromium.
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, statSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, normalize, extname, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -19,21 +19,64 @@ const TYPES = {
   ".md": "text/markdown",
 };
 
-/** The version in Cargo.toml, and the package zip `make package` wrote for it. */
-export function packageZip() {
-  const version = readFileSync(join(ROOT, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];
+/** A temporary folder, removed when this test process exits. */
+const temps = [];
+process.on("exit", () => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
+/** What the package is built from: a file newer than the zip means the zip is stale. */
+const PACKAGE_INPUTS = ["src", "style", "index.html", "share.html", "boot.js", "Trunk.toml", "Cargo.toml", "Cargo.lock", "install.json", "README.md"];
+function newestInput(root) {
+  let newest = { path: "", mtime: 0 };
+  const visit = (p) => {
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
+    else if (st.mtimeMs > newest.mtime) newest = { path: p, mtime: st.mtimeMs };
+  };
+  for (const p of PACKAGE_INPUTS) if (existsSync(join(root, p))) visit(join(root, p));
+  return newest;
+}
+
+/** The version in Cargo.toml, and the package zip `make package` wrote for it, built from the current source. */
+export function packageZip(root = ROOT) {
+  const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];
   const major = version.split(".")[0];
   const name = `Pivot_v${major}`;
-  const zip = join(ROOT, "target", "package", `${name}.zip`);
+  const zip = join(root, "target", "package", `${name}.zip`);
   if (!existsSync(zip)) throw new Error(`${zip} is missing: run \`make package\` first`);
+  const newest = newestInput(root);
+  if (newest.mtime > statSync(zip).mtimeMs) {
+    throw new Error(`${zip} is older than ${newest.path.slice(root.length + 1)}: run \`make package\` (make test-e2e does)`);
+  }
   return { version, name, zip };
 }
 
 /** Unzip with Python's zipfile (on every machine of this kind) into a temp folder. */
 export function unpack(zip) {
-  const dir = mkdtempSync(join(tmpdir(), "pivot-pkg-"));
+  const dir = tempDir("pivot-pkg-");
   execFileSync("python3", ["-m", "zipfile", "-e", zip, dir]);
   return dir;
+}
+
+/**
+ * A binary of this workspace built from the current source (`cargo build`, a no-op when
+ * nothing changed), so no test runs a stale one; `args` name the package or features.
+ */
+const builtBins = new Map();
+export function builtBin(name, args) {
+  if (!builtBins.has(name)) {
+    const out = execFileSync(process.env.CARGO ?? "cargo", ["build", "--quiet", "--message-format=json", ...args, "--bin", name],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 }).toString();
+    const artifact = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+      .find((m) => m.reason === "compiler-artifact" && m.target?.name === name && m.executable);
+    if (!artifact) throw new Error(`cargo build did not name the ${name} executable`);
+    builtBins.set(name, artifact.executable);
+  }
+  return builtBins.get(name);
 }
 
 /** Serve `dir` under `prefix` (a sub-path, as ThreatConnect serves apps). */
@@ -113,9 +156,8 @@ export const SANDBOX_SECRET = "pivot-e2e-secret";
 
 /** Start tc-sandbox on a free loopback port with a fresh database; resolves once it listens. */
 export async function startSandbox({ seed = "demo", args = [] } = {}) {
-  const bin = process.env.TC_SANDBOX_BIN ?? join(ROOT, "target", "debug", "tc-sandbox");
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p tc-sandbox\``);
-  const dir = mkdtempSync(join(tmpdir(), "pivot-sandbox-"));
+  const bin = process.env.TC_SANDBOX_BIN ?? builtBin("tc-sandbox", ["--package", "tc-sandbox"]);
+  const dir = tempDir("pivot-sandbox-");
   const child = spawn(bin, ["--listen", "127.0.0.1:0", "--db", join(dir, "sandbox.db"), "--seed", seed,
     "--access-id", SANDBOX_ID, "--secret-key", SANDBOX_SECRET, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -147,8 +189,7 @@ export async function startSandbox({ seed = "demo", args = [] } = {}) {
 
 /** An API token minted with HMAC by `pivot-dev` (the same path `make dev` takes). */
 export function mintToken(apiUrl) {
-  const bin = join(ROOT, "target", "debug", "pivot-dev");
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build --no-default-features --features native --bin pivot-dev\``);
+  const bin = builtBin("pivot-dev", ["--no-default-features", "--features", "native"]);
   const out = execFileSync(bin, ["token", "--api-path", apiUrl], {
     env: { ...process.env, TC_API_ACCESS_ID: SANDBOX_ID, TC_API_SECRET_KEY: SANDBOX_SECRET },
   }).toString().trim();

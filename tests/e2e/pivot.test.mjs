@@ -3,11 +3,10 @@
 // ThreatConnect). Seeded ids: tests/sandbox/README.md.
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
-import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+import { packageZip, tempDir, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const HOST = "bad.example.com";
@@ -499,7 +498,17 @@ test("a renewed token replaces the old one in the tab's storage; error screens k
     await other.waitForSelector("[data-screen=context-error], [data-screen=start]");
     assert.ok(!other.url().includes("tcToken") && !other.url().includes("do-not-keep"), other.url());
     if (params.tcApiPath) assert.ok(other.url().includes("tcApiPath="), "the rest of the query stays: " + other.url());
+    assert.equal(await other.evaluate(() => sessionStorage.getItem("pivot.launch")), null, "a refused launch is not kept");
   }
+  // In the tab that has a launch, a refused one neither is kept nor replaces it.
+  await page.goto(appUrl + spacesQuery({ tcToken: "API:1:do-not-keep", tcApiPath: "https://evil.example/api", tcType: "Host", tcSelectedItem: "x" }));
+  await page.waitForSelector("[data-screen=context-error]");
+  const still = new URLSearchParams(await page.evaluate(() => sessionStorage.getItem("pivot.launch")));
+  assert.equal(still.get("tcToken"), kept.get("tcToken"), "the tab keeps its good launch");
+  // The sharing page, opened with a launch in its own address, keeps the token out of it.
+  await page.goto(appUrl.replace(/index\.html$/, "") + "share.html" + spacesQuery({ tcToken: kept.get("tcToken"), tcApiPath: kept.get("tcApiPath"), tcType: "Host", tcSelectedItem: HOST }) + "#action=import");
+  await page.waitForSelector("[data-screen=import], [data-screen=share-read-only]");
+  assert.ok(!page.url().includes("tcToken") && page.url().includes("#action=import"), page.url());
 });
 
 test("hostile seeds stay inert", async () => {
@@ -718,6 +727,31 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   assert.equal((await api("DELETE", `/v3/indicators/${id}`)).status, 200);
 });
 
+test("control characters leave Pivot only as visible escapes: the clipboard, a confirm dialog, a status", async () => {
+  // An adversary's value: a right-to-left override (shows "evil" + "exe.txt") and a bell.
+  const value = "evil\u202Etxt.exe\u0007";
+  const tagName = "tag\u202E" + "x".repeat(100);
+  const created = await api("POST", "/v3/indicators", { type: "Mutex", value1: value, ownerName: "Demo Org", tags: { data: [{ name: tagName }] } });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const page = await open("Mutex", value, "Demo Org", {}, { permissions: ["clipboard-read", "clipboard-write"] });
+  await settled(page);
+  await page.click(".item-actions .copy");
+  await page.waitForSelector(".item-actions .copied");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "evil\\u{202E}txt.exe\\u{0007}");
+  assert.match(await page.textContent(".item-actions .copied"), /control characters shown as \\u\{…\} escapes/);
+  // Removing the tag: the question names it escaped and cut; so does the status after.
+  const dialogs = [];
+  page.removeAllListeners("dialog");
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.accept(); });
+  await page.click('[data-section=writeback] [aria-label^="Remove tag tag"]');
+  await page.waitForSelector("[data-section=writeback] .writeback-ok");
+  assert.equal(dialogs.length, 1);
+  assert.ok(dialogs[0].includes("tag\\u{202E}xxx") && !/[\u202E\u0007]/.test(dialogs[0]) && dialogs[0].length < 120, dialogs[0]);
+  const status = await page.textContent("[data-section=writeback] .writeback-ok");
+  assert.ok(status.startsWith("Removed tag tag\\u{202E}xxx") && !status.includes("\u202E") && status.length < 100, status);
+  assert.equal((await api("DELETE", `/v3/indicators/${created.json.data.id}`)).status, 200);
+});
+
 test("copy buttons put raw values on the clipboard, and say so when the browser refuses", async () => {
   const clipboard = { permissions: ["clipboard-read", "clipboard-write"] };
   const read = (page) => page.evaluate(() => navigator.clipboard.readText());
@@ -779,7 +813,7 @@ async function download(page, selector) {
     const alerts = await page.locator("[role=alert]").allTextContents();
     throw new Error(`no download from ${selector}: ${e.message.split("\n")[0]}; the page says: ${alerts.join(" | ") || "nothing"}`);
   });
-  const file = join(mkdtempSync(join(tmpdir(), "pivot-download-")), dl.suggestedFilename());
+  const file = join(tempDir("pivot-download-"), dl.suggestedFilename());
   await dl.saveAs(file);
   return { name: dl.suggestedFilename(), bytes: readFileSync(file) };
 }

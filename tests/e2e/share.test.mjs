@@ -3,15 +3,14 @@
 // sandbox (the receiving instance), and read the result back there.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+import { packageZip, tempDir, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const GROUP = { type: "Incident", id: 9, name: "Finance workstation compromise" };
 let source, target, browser;
-const dir = mkdtempSync(join(tmpdir(), "pivot-share-e2e-"));
+const dir = tempDir("pivot-share-e2e-");
 
 async function instance(seed) {
   const pkg = packageZip();
@@ -101,6 +100,24 @@ test("publish in the group panel, import the file into another instance, verifie
   await dst.click(".import-plan");
   await dst.waitForSelector(".import-report[data-dry-run=true], .import-error");
   assert.equal(await importEnabled(), true);
+  // Other bytes put under the input without a change event: Import reads the file again,
+  // compares it with the planned one by its digest, and refuses.
+  const swap = (bytes) => dst.evaluate((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([b], "package.json", { type: "application/json" }));
+    document.querySelector(".import-file").files = dt.files;
+  }, bytes);
+  await swap(JSON.stringify(pkg, null, 2));
+  await target.sandbox.clearRequests();
+  await dst.click(".import-run");
+  await dst.waitForSelector(".import-error");
+  assert.match(await dst.textContent(".import-error"), /The file changed since its plan was shown/);
+  assert.equal(await importEnabled(), false, "the plan was taken back");
+  assert.deepEqual((await target.sandbox.requests()).data.filter((r) => r.path.startsWith("/api/")), [], "nothing was sent");
+  await dst.setInputFiles(".import-file", file);
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true]");
+  assert.equal(await importEnabled(), true);
   const plan = await dst.textContent(".import-report");
   assert.match(plan, /Indicators: \d+ to create, 0 to overwrite/);
   const writes = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" && !r.path.includes("/exchange/db/") && r.path !== "/api/v3/token/api");
@@ -111,6 +128,7 @@ test("publish in the group panel, import the file into another instance, verifie
   const report = await dst.textContent(".import-report");
   assert.match(report, /all present/);
   assert.match(report, /Import complete/);
+  assert.equal(await importEnabled(), false, "a plan serves one import");
   await screenshot(dst, "share-import");
 
   // Read back through the UI: the group is in the target owner now.
@@ -160,6 +178,24 @@ test("a tampered package is refused before anything is written", async () => {
   assert.equal(await dst.isEnabled(".import-run"), false, "no plan, no Import");
   const apiCalls = (await target.sandbox.requests()).data.filter((r) => r.method !== "GET" || r.path.includes("batch"));
   assert.deepEqual(apiCalls, [], "nothing was written");
+
+  // A file over the limit is refused by its size, never read into the tab.
+  await dst.evaluate(() => {
+    // Any read of a file's bytes is recorded: the refusal must come before one.
+    const arrayBuffer = Blob.prototype.arrayBuffer;
+    Blob.prototype.arrayBuffer = function () { window.pivotFileRead = true; return arrayBuffer.call(this); };
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(64 * 1024 * 1024 + 1)], "huge.json", { type: "application/json" }));
+    const input = document.querySelector(".import-file");
+    input.files = dt.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  await target.sandbox.clearRequests();
+  await dst.click(".import-plan");
+  await dst.waitForFunction(() => /67108865 bytes/.test(document.querySelector(".import-error")?.textContent ?? ""));
+  assert.match(await dst.textContent(".import-error"), /over the limit of 67108864 bytes/);
+  assert.equal(await dst.evaluate(() => window.pivotFileRead ?? false), false, "the file was read");
+  assert.deepEqual((await target.sandbox.requests()).data.filter((r) => r.path.startsWith("/api/")), [], "nothing was sent");
 });
 
 test("the import's opt-ins: the owner's own labels stay unless replacing them is chosen, and the plan is shown for that choice", async () => {
