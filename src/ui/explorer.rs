@@ -6,6 +6,7 @@
 //! that fragment, never the query string with the token.
 
 use leptos::prelude::*;
+use crate::escape::escape_controls;
 use wasm_bindgen::JsValue;
 
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle, ApiResource};
@@ -37,9 +38,9 @@ fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
 /// How an item reads in the breadcrumb.
 pub fn item_label(item: &SelectedItem) -> String {
     match item {
-        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), crate::defang::defang(kind, summary)),
+        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), escape_controls(&crate::defang::defang(kind, summary))),
         SelectedItem::Group { kind, id, .. } => format!("{} #{id}", kind.type_name()),
-        SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {value}"),
+        SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {}", escape_controls(value)),
     }
 }
 

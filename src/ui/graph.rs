@@ -2,6 +2,7 @@
 //! coloured by type, a click pivots, and a node can be expanded one hop.
 
 use leptos::prelude::*;
+use crate::escape::escape_controls;
 
 use super::api::ApiHandle;
 use super::sections::{assoc_query, Assoc};
@@ -96,7 +97,7 @@ pub fn RelationGraph(
                     let spots = expansion(at, list.len());
                     Some(list.into_iter().zip(spots).map(|(a, p)| {
                         let class = node_class(&a);
-                        let label = short(&a.shown);
+                        let label = short(&escape_controls(&a.shown));
                         let full = format!("{}: {}", a.type_label, a.value);
                         let aria = full.clone();
                         let target = a.target.clone();
@@ -115,7 +116,7 @@ pub fn RelationGraph(
                 <text class="node-label node-label-center" x=CENTER.0 y=CENTER.1 + 38>{short(&center_label)}</text>
                 {nodes.get_value().into_iter().zip(points.clone()).enumerate().map(|(k, (a, p))| {
                     let class = node_class(&a);
-                    let label = short(&a.shown);
+                    let label = short(&escape_controls(&a.shown));
                     let full = format!("{}: {}", a.type_label, a.value);
                         let aria = full.clone();
                     let target = a.target.clone();

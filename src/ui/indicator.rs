@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use crate::escape::escape_controls;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::fields::Facts;
@@ -62,7 +63,7 @@ pub fn IndicatorPanel(
             <section class="card item-header" data-screen="item">
                 <p class="item-type" data-field="type">{target.with_value(|t| t.indicator_type.type_name().to_owned())}</p>
                 <h1 class="item-value" data-field="value" title="Defanged: Copy value gives the raw value">
-                    {target.with_value(|t| defang(&t.indicator_type, &t.summary))}
+                    {target.with_value(|t| escape_controls(&defang(&t.indicator_type, &t.summary)).into_owned())}
                 </h1>
                 <p class="item-owner">"Owner: "<span data-field="owner">{move || match core.get() {
                     Some(Ok(p)) => p.indicator.owner.name.clone(),

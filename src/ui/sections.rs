@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use crate::escape::escape_controls;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::settings;
@@ -116,7 +117,9 @@ pub struct Assoc {
     pub type_label: String,
     /// The raw value (indicator summary or group name).
     pub value: String,
-    /// What is shown: defanged for indicators.
+    /// Defanged for indicators (the defanged CSV's cell). The screen shows it through
+    /// `escape_controls`, as everything that leaves Pivot: a U+202E in an adversary's
+    /// value would otherwise show `evil\u{202E}txt.exe` as `evilexe.txt`.
     pub shown: String,
     pub owner: String,
     /// Where a click pivots to; `None` for a type Pivot has no panel for.
@@ -460,7 +463,7 @@ fn title_slug(s: &str) -> String {
 #[component]
 fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let kind_class = if a.is_group { "type-badge group" } else { "type-badge indicator" };
-    let value = a.shown.clone();
+    let value = escape_controls(&a.shown).into_owned();
     view! {
         <li class="assoc-row">
             <span class=kind_class>{a.type_label.clone()}</span>

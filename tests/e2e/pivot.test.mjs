@@ -727,7 +727,7 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   assert.equal((await api("DELETE", `/v3/indicators/${id}`)).status, 200);
 });
 
-test("control characters leave Pivot only as visible escapes: the clipboard, a confirm dialog, a status", async () => {
+test("control characters are shown and leave Pivot only as visible escapes: the screen, the clipboard, a confirm dialog, a status", async () => {
   // An adversary's value: a right-to-left override (shows "evil" + "exe.txt") and a bell.
   const value = "evil\u202Etxt.exe\u0007";
   const tagName = "tag\u202E" + "x".repeat(100);
@@ -735,6 +735,8 @@ test("control characters leave Pivot only as visible escapes: the clipboard, a c
   assert.equal(created.status, 201, JSON.stringify(created.json));
   const page = await open("Mutex", value, "Demo Org", {}, { permissions: ["clipboard-read", "clipboard-write"] });
   await settled(page);
+  // On screen as well: the escapes, not text the override reorders.
+  assert.equal((await page.textContent("h1.item-value")).trim(), "evil\\u{202E}txt.exe\\u{0007}");
   await page.click(".item-actions .copy");
   await page.waitForSelector(".item-actions .copied");
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "evil\\u{202E}txt.exe\\u{0007}");
@@ -749,6 +751,14 @@ test("control characters leave Pivot only as visible escapes: the clipboard, a c
   assert.ok(dialogs[0].includes("tag\\u{202E}xxx") && !/[\u202E\u0007]/.test(dialogs[0]) && dialogs[0].length < 120, dialogs[0]);
   const status = await page.textContent("[data-section=writeback] .writeback-ok");
   assert.ok(status.startsWith("Removed tag tag\\u{202E}xxx") && !status.includes("\u202E") && status.length < 100, status);
+  // A list row names it the same way (a group of its own, so no other test sees the row).
+  const group = await api("POST", "/v3/groups", { type: "Adversary", name: "control characters", ownerName: "Demo Org",
+    associatedIndicators: { data: [{ id: created.json.data.id }] } });
+  assert.equal(group.status, 201, JSON.stringify(group.json));
+  const gpage = await open("Adversary", group.json.data.id);
+  await settled(gpage);
+  assert.deepEqual(await gpage.locator("[data-section=associated-indicators] .pivot-link").allTextContents(), ["evil\\u{202E}txt.exe\\u{0007}"]);
+  assert.equal((await api("DELETE", `/v3/groups/${group.json.data.id}`)).status, 200);
   assert.equal((await api("DELETE", `/v3/indicators/${created.json.data.id}`)).status, 200);
 });
 
