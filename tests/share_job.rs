@@ -166,14 +166,10 @@ fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")
 }
 
-fn publish_9(src: &support::Sandbox, file: &Path) -> Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+fn publish_9(src: &support::Sandbox, tgt: &support::Sandbox, file: &Path) -> Value {
+    let o = support::pivot_share(src, tgt)
         .args(["publish", "--group-type", "Incident", "--group-id", "9", "--out"])
         .arg(file)
-        .env_clear()
-        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
-        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
-        .env("PIVOT_SOURCE_SECRET_KEY", src.key)
         .env("PIVOT_INSTANCE_ID", "source-sandbox")
         .output()
         .unwrap();
@@ -201,7 +197,7 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     let hostile = "Invoice\u{202E}fdp.exe\n2026-01-01T00:00:00Z ERROR forged line";
     let body = json!({"name": hostile});
     support::run(support::hmac_client(&src).json(pivot::tc::v3::update(pivot::tc::v3::Collection::Groups, 9, &body))).unwrap();
-    let pkg = publish_9(&src, &temp("pkg").join("incident-9.json"));
+    let pkg = publish_9(&src, &tgt, &temp("pkg").join("incident-9.json"));
     assert_eq!(pkg["group"]["name"], hostile);
     let token = token_for(&tgt);
     support::clear_requests(&tgt);

@@ -6,13 +6,13 @@
 //! that fragment, never the query string with the token.
 
 use leptos::prelude::*;
-use crate::escape::escape_controls;
 use wasm_bindgen::JsValue;
 
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle, ApiResource};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::sections::{Assoc, ErrorNotice};
+use crate::escape::escape_controls;
 use crate::spaces::{Context, SelectedItem};
 use crate::tc::v3::{self, Collection};
 use crate::search::search_tql;

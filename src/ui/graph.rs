@@ -2,10 +2,10 @@
 //! coloured by type, a click pivots, and a node can be expanded one hop.
 
 use leptos::prelude::*;
-use crate::escape::escape_controls;
 
 use super::api::ApiHandle;
 use super::sections::{assoc_query, Assoc};
+use crate::escape::escape_controls;
 use crate::layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
 use crate::spaces::SelectedItem;
 use crate::tc::v3::{self, Collection};

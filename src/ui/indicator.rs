@@ -5,7 +5,6 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use crate::escape::escape_controls;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::fields::Facts;
@@ -13,6 +12,7 @@ use super::graph::RelationGraph;
 use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
 use super::writeback::{Via, WriteBack, Writable};
 use crate::defang::defang;
+use crate::escape::escape_controls;
 use crate::display::{all_scalars, present, rating_stars, safe_http_link, value_for_clipboard, whole};
 use crate::spaces::SelectedItem;
 use crate::tc::v3::Collection;

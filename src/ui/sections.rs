@@ -5,12 +5,12 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use crate::escape::escape_controls;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::settings;
 use crate::space_state::Field;
 use crate::defang::defang;
+use crate::escape::escape_controls;
 use crate::display::{exported_status, tlp_class, values_for_clipboard};
 use crate::export::{to_csv, Csv};
 use crate::spaces::SelectedItem;
