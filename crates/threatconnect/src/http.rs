@@ -1,17 +1,23 @@
-//! One request shape, one query encoder. What is signed is exactly what is sent:
-//! [`HttpRequest::path_and_query`] is both the HMAC input and the URL tail.
+//! One request shape, one query encoder, one path builder. What is signed is exactly
+//! what is sent: [`HttpRequest::path_and_query`] is both the HMAC input and the URL tail.
 
 /// HTTP methods the ThreatConnect API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PUT`
     Put,
+    /// `DELETE`
     Delete,
+    /// `OPTIONS`
     Options,
 }
 
 impl Method {
+    /// The method as sent on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -24,16 +30,20 @@ impl Method {
 }
 
 /// A request as built by the pure builders. `path` is already percent-encoded
-/// (segments go through [`PathBuf::seg`]); the builders produce paths below the
+/// (segments go through [`ApiPath::seg`]); the builders produce paths below the
 /// API root (`/v2/...`), and the client prefixes the API path (`/api`) before
 /// signing and sending, so what the transport sees always carries the prefix.
 #[derive(Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The method.
     pub method: Method,
+    /// The encoded path (below the API root until the client prefixes it).
     pub path: String,
     /// Decoded pairs, in order; encoded once by [`encode_query`].
     pub query: Vec<(String, String)>,
+    /// Headers, in order (the client adds the authentication headers).
     pub headers: Vec<(String, String)>,
+    /// The body, when there is one.
     pub body: Option<Vec<u8>>,
 }
 
@@ -58,12 +68,16 @@ impl std::fmt::Debug for HttpRequest {
 /// A response as the transport received it, whatever its status.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// Headers as received.
     pub headers: Vec<(String, String)>,
+    /// The body as received.
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// A response with a status and a body, no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers: Vec::new(), body: body.into() }
     }
@@ -74,24 +88,30 @@ impl HttpResponse {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+    /// A 2xx status.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 }
 
 impl HttpRequest {
+    /// A request without query, headers or body.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
         HttpRequest { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None }
     }
+    /// A `GET`.
     pub fn get(path: impl Into<String>) -> Self {
         Self::new(Method::Get, path)
     }
+    /// A `POST`.
     pub fn post(path: impl Into<String>) -> Self {
         Self::new(Method::Post, path)
     }
+    /// A `PUT`.
     pub fn put(path: impl Into<String>) -> Self {
         Self::new(Method::Put, path)
     }
+    /// A `DELETE`.
     pub fn delete(path: impl Into<String>) -> Self {
         Self::new(Method::Delete, path)
     }
@@ -100,12 +120,14 @@ impl HttpRequest {
         self.query.push((key.to_string(), value.into()));
         self
     }
+    /// Adds a query parameter when `value` is given.
     pub fn query_opt(self, key: &str, value: Option<impl Into<String>>) -> Self {
         match value {
             Some(v) => self.query(key, v),
             None => self,
         }
     }
+    /// Adds a header.
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));
         self
@@ -115,6 +137,7 @@ impl HttpRequest {
         let bytes = body.to_string().into_bytes();
         self.body(bytes, "application/json")
     }
+    /// A body with its `Content-Type`.
     pub fn body(mut self, bytes: Vec<u8>, content_type: &str) -> Self {
         self.headers.push(("Content-Type".into(), content_type.into()));
         self.body = Some(bytes);
@@ -148,11 +171,12 @@ impl HttpRequest {
     /// The first segment of the path that would not name itself once a URL parser
     /// (the browser's, a proxy's, ThreatConnect's front end) has read it: a dot
     /// segment (`.`, `..`, `%2e`, ...; RFC 3986 §5.2.4, WHATWG URL) or an empty one.
-    /// [`Client::send`](super::Client::send) refuses such a request.
+    /// [`Client::send`](crate::Client::send) refuses such a request.
     pub fn unsafe_segment(&self) -> Option<&str> {
         let path = self.path.strip_prefix('/').unwrap_or(&self.path);
         path.split('/').find(|seg| is_unsafe_segment(seg))
     }
+    /// A header's value by case-insensitive name.
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -258,13 +282,14 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
 }
 
 /// Builds an encoded path one segment at a time: `/v2/indicators/urls/http%3A%2F%2F...`.
+/// A value from data only ever enters a path through [`ApiPath::seg`].
 #[derive(Clone, Debug, Default)]
-pub struct PathBuf(String);
+pub struct ApiPath(String);
 
-impl PathBuf {
+impl ApiPath {
     /// Starts from literal, already safe segments (`"/v2/indicators"`).
     pub fn lit(s: &str) -> Self {
-        PathBuf(s.to_string())
+        ApiPath(s.to_string())
     }
     /// Appends one value as a single segment: `/`, `?`, `#`, `%`, `+`, spaces are encoded.
     /// A value of `.`, `..` or `""` stays what it is, and the client refuses to send
@@ -280,6 +305,7 @@ impl PathBuf {
         self.0.push_str(&id.to_string());
         self
     }
+    /// The encoded path.
     pub fn build(self) -> String {
         self.0
     }
@@ -325,7 +351,7 @@ mod tests {
 
     #[test]
     fn path_and_query_is_what_is_sent() {
-        let r = HttpRequest::get(PathBuf::lit("/api/v2/indicators/hosts").seg("example.com").build())
+        let r = HttpRequest::get(ApiPath::lit("/api/v2/indicators/hosts").seg("example.com").build())
             .query("Owner", "Common Community");
         assert_eq!(r.path_and_query(), "/api/v2/indicators/hosts/example.com?Owner=Common%20Community");
         let r = HttpRequest::get("/api/v2/owners");

@@ -2,14 +2,18 @@
 //! the same time), v2 when v3 is not there (404/400), with every v2 request
 //! issued at once.
 
-use super::client::{Client, Transport};
-use super::envelope::{self, Page};
-use super::error::Error;
-use super::request::{encode_component, is_unsafe_segment, HttpRequest};
-use super::model::{DnsResolution, Group, Indicator, IndicatorTypeDef, Owner};
-use super::types::{GroupType, IndicatorType};
-use super::v2::{self, entity, ItemRef, ListOptions};
-use super::v3::{self, IndicatorKey};
+use crate::client::{Client, Transport};
+use crate::decode::{self, Page, Reader};
+use crate::dns::{self, DnsResolution};
+use crate::error::Error;
+use crate::groups::{self, Group};
+use crate::http::{encode_component, is_unsafe_segment, HttpRequest};
+use crate::indicators::{self, Indicator, IndicatorKey};
+use crate::item::{self, ItemRef};
+use crate::owners::Owner;
+use crate::paging::ListOptions;
+use crate::types::{GroupType, IndicatorType, IndicatorTypeDef};
+use crate::associations;
 use futures::future::{join, join3, join_all};
 use serde_json::Value;
 
@@ -19,23 +23,29 @@ pub const ASSOCIATION_PAGE: u32 = 100;
 /// Which API answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiVersion {
+    /// API v3.
     V3,
+    /// API v2 (an instance without v3).
     V2,
 }
 
 /// An indicator as the Spaces context (or a pivot) names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndicatorRef {
+    /// The indicator's type.
     pub indicator_type: IndicatorType,
+    /// Its value.
     pub summary: String,
     /// Known after a pivot: lets the association page go out with the core.
     pub id: Option<i64>,
+    /// The owner to look in (v3 looks in the user's Organization without it).
     pub owner: Option<String>,
     /// The v2 `apiBranch` of a custom type (for the v2 fallback).
     pub custom_branch: Option<String>,
 }
 
 impl IndicatorRef {
+    /// An indicator by type and value, in `owner`.
     pub fn new(indicator_type: IndicatorType, summary: &str, owner: Option<&str>) -> Self {
         IndicatorRef { indicator_type, summary: summary.into(), id: None, owner: owner.map(str::to_string), custom_branch: None }
     }
@@ -45,6 +55,7 @@ impl IndicatorRef {
 /// and associations; `more_*` say where the association lists go on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndicatorPanel {
+    /// The indicator with its tags, labels, attributes and associations.
     pub indicator: Indicator,
     /// v3 `next` link for more associated groups, when there are more.
     pub more_groups: Option<String>,
@@ -54,6 +65,7 @@ pub struct IndicatorPanel {
     pub dns_resolutions: Vec<DnsResolution>,
     /// The item's v2 path (a custom type's from its `apiBranch`) when the panel came from v2.
     pub v2_item: Option<ItemRef>,
+    /// Which API answered.
     pub source: ApiVersion,
     /// Parts that could not be loaded (the rest of the panel is still shown).
     pub warnings: Vec<Error>,
@@ -62,12 +74,19 @@ pub struct IndicatorPanel {
 /// A group panel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupPanel {
+    /// The group with its tags, labels, attributes and first association pages.
     pub group: Group,
+    /// v3 `next` link for more associated indicators.
     pub more_indicators: Option<String>,
+    /// Total associated indicators when ThreatConnect said.
     pub indicator_count: Option<i64>,
+    /// v3 `next` link for more associated groups.
     pub more_groups: Option<String>,
+    /// Total associated groups when ThreatConnect said.
     pub group_count: Option<i64>,
+    /// Which API answered.
     pub source: ApiVersion,
+    /// Parts that could not be loaded (the rest of the panel is still shown).
     pub warnings: Vec<Error>,
 }
 
@@ -93,19 +112,19 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
     let result = match r.id {
         // A summary such as `..` cannot be a path segment: the same fields through TQL.
         None if is_unsafe_segment(&encode_component(&r.summary)) => {
-            let req = v3::indicator_search(&r.summary, &r.indicator_type, owner);
+            let req = indicators::v3::by_summary(&r.summary, &r.indicator_type, owner);
             let page = client.v3_list(req, Indicator::read).await?;
             let not_found = Error::Http { status: 404, code: None, message: format!("No {} {}", r.indicator_type.type_name(), r.summary) };
             page.items.into_iter().next().ok_or(not_found).map(|i| (i, None))
         }
         None => {
-            let req = v3::indicator(&IndicatorKey::Summary(r.summary.clone()), Some(&r.indicator_type), owner, true);
+            let req = indicators::v3::get(&IndicatorKey::Summary(r.summary.clone()), Some(&r.indicator_type), owner, true);
             client.v3_one(req, Indicator::read).await.map(|i| (i, None))
         }
         Some(id) => {
             // The core and the first page of associated groups at the same time.
-            let core = client.v3_one(v3::indicator(&IndicatorKey::Id(id), Some(&r.indicator_type), owner, false), Indicator::read);
-            let groups = client.v3_list(v3::groups_of_indicator(id, 0, ASSOCIATION_PAGE), Group::read);
+            let core = client.v3_one(indicators::v3::get(&IndicatorKey::Id(id), Some(&r.indicator_type), owner, false), Indicator::read);
+            let groups = client.v3_list(associations::v3::groups_of_indicator(id, 0, ASSOCIATION_PAGE), Group::read);
             let (core, groups) = join(core, groups).await;
             core.map(|i| (i, Some(groups)))
         }
@@ -122,7 +141,7 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
                 Some(Err(e)) => warnings.push(e),
                 None => {}
             }
-            let dns_resolutions = warn(v3_dns(&indicator.raw), &mut warnings).unwrap_or_default();
+            let dns_resolutions = warn(dns::of_v3_indicator(&indicator.raw), &mut warnings).unwrap_or_default();
             Ok(IndicatorPanel {
                 indicator,
                 more_groups,
@@ -138,11 +157,6 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
     }
 }
 
-/// The `dnsResolution` a v3 indicator carries (`fields=dnsResolution`).
-fn v3_dns(raw: &Value) -> Result<Vec<DnsResolution>, Error> {
-    super::json::Obj::new(raw, "data")?.list("dnsResolution", DnsResolution::read)
-}
-
 /// The indicator's v2 item: its type's branch, or for a custom type the
 /// `apiBranch` ThreatConnect lists in `/v2/types/indicatorTypes` (with the
 /// type's definition, which says where a v2 item keeps its value).
@@ -153,8 +167,8 @@ pub async fn v2_indicator<T: Transport>(client: &Client<T>, r: &IndicatorRef) ->
     if let Some(item) = ItemRef::indicator(&r.indicator_type, &r.summary) {
         return Ok((item, None));
     }
-    let types = client.v2_list(v2::indicator_types(), entity::INDICATOR_TYPE, IndicatorTypeDef::read).await?;
-    let def = types.items.into_iter().find(|d| d.is(&r.indicator_type)).ok_or_else(|| {
+    let types = client.indicator_types().await?;
+    let def = types.into_iter().find(|d| d.is(&r.indicator_type)).ok_or_else(|| {
         Error::Config(format!("ThreatConnect lists no indicator type {} in /v2/types/indicatorTypes", r.indicator_type))
     })?;
     Ok((ItemRef::custom_indicator(&def.api_branch, &r.summary), Some(def)))
@@ -163,7 +177,7 @@ pub async fn v2_indicator<T: Transport>(client: &Client<T>, r: &IndicatorRef) ->
 /// The owners holding the same value (`{indicator}/owners`, v2 only), custom types included.
 pub async fn indicator_owners<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<Vec<Owner>, Error> {
     let (item, _) = v2_indicator(client, r).await?;
-    Ok(client.v2_list(v2::indicator_owners(&item), entity::OWNER, Owner::read).await?.items)
+    client.indicator_owners(&item).await
 }
 
 /// v2 embeds tags, attributes and security labels (and, with the item's
@@ -172,8 +186,8 @@ fn with_includes(r: HttpRequest) -> HttpRequest {
     ["additional", "attributes", "labels", "tags"].iter().fold(r, |r, i| r.query("includes", *i))
 }
 
-fn list_or_warn<M>(body: Result<Value, Error>, key: &str, read: envelope::Reader<M>, warnings: &mut Vec<Error>) -> Vec<M> {
-    let r = body.and_then(|b| envelope::v2_list(&b, key, read));
+fn list_or_warn<M>(body: Result<Value, Error>, key: &str, read: Reader<M>, warnings: &mut Vec<Error>) -> Vec<M> {
+    let r = body.and_then(|b| decode::v2_list(&b, key, read));
     warn(r, warnings).map(|p| p.items).unwrap_or_default()
 }
 
@@ -200,22 +214,22 @@ pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &Indic
     // other sections they stay within a browser's six connections per host
     // and really leave together.
     let mut reqs = vec![
-        with_includes(v2::item(&item, owner)),
-        v2::associated_groups(&item, None, &opts),
-        v2::associated_indicators(&item, None, &opts),
+        with_includes(item::v2::get(&item, owner)),
+        associations::v2::groups(&item, None, &opts),
+        associations::v2::indicators(&item, None, &opts),
     ];
     let dns = matches!(r.indicator_type, IndicatorType::Host | IndicatorType::Address);
     if dns {
-        reqs.push(v2::dns_resolutions(&item, owner));
+        reqs.push(dns::v2::list(&item, owner));
     }
     let mut answers = join_all(reqs.into_iter().map(|q| client.json(q))).await.into_iter();
     let mut next = || answers.next().unwrap_or(Err(Error::Config("missing answer".into())));
     let entity_key = match (&def, &item) {
         (Some(d), _) if !d.api_entity.is_empty() => d.api_entity.clone(),
         (_, ItemRef::Indicator { branch, .. }) => entity_of_branch(branch),
-        _ => entity::INDICATOR.to_string(),
+        _ => indicators::ENTITY.to_string(),
     };
-    let mut indicator = envelope::v2_one(&next()?, &entity_key, Indicator::read)?;
+    let mut indicator = decode::v2_one(&next()?, &entity_key, Indicator::read)?;
     if let Some(d) = &def {
         // A custom type's value is under its own value labels, read exactly.
         indicator.indicator_type = d.indicator_type();
@@ -224,10 +238,10 @@ pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &Indic
         }
     }
     let mut warnings = Vec::new();
-    indicator.associated_groups = list_or_warn(next(), entity::GROUP, Group::read, &mut warnings);
-    indicator.associated_indicators = list_or_warn(next(), entity::INDICATOR, Indicator::read, &mut warnings);
+    indicator.associated_groups = list_or_warn(next(), groups::ENTITY, Group::read, &mut warnings);
+    indicator.associated_indicators = list_or_warn(next(), indicators::ENTITY, Indicator::read, &mut warnings);
     // A host's answer is `dnsResolution` entries, an address's the hosts themselves.
-    let dns_resolutions = if dns { list_or_warn(next(), "dnsResolution", DnsResolution::read, &mut warnings) } else { Vec::new() };
+    let dns_resolutions = if dns { list_or_warn(next(), dns::ENTITY, DnsResolution::read, &mut warnings) } else { Vec::new() };
     Ok(IndicatorPanel {
         indicator,
         more_groups: None,
@@ -251,28 +265,15 @@ fn entity_of_branch(branch: &str) -> String {
     b.strip_suffix('s').unwrap_or(b).to_string()
 }
 
-/// The v2 entity key of a group type (`Course of Action` -> `courseOfAction`).
-fn group_entity(t: GroupType) -> String {
-    let mut out = String::new();
-    for (i, w) in t.type_name().split(' ').enumerate() {
-        let mut c = w.chars();
-        if let Some(f) = c.next() {
-            out.push(if i == 0 { f.to_ascii_lowercase() } else { f.to_ascii_uppercase() });
-            out.push_str(c.as_str());
-        }
-    }
-    out
-}
-
 /// Loads a group panel: the core and the first pages of associated indicators
 /// and groups, at the same time.
 pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
     if client.v3_missing() {
         return load_group_panel_v2(client, group_type, id).await;
     }
-    let core = client.v3_one(v3::group(id, false), Group::read);
-    let inds = client.v3_list(v3::indicators_of_group(id, 0, ASSOCIATION_PAGE), Indicator::read);
-    let grps = client.v3_list(v3::groups_of_group(id, 0, ASSOCIATION_PAGE), Group::read);
+    let core = client.v3_one(groups::v3::get(id, false), Group::read);
+    let inds = client.v3_list(associations::v3::indicators_of_group(id, 0, ASSOCIATION_PAGE), Indicator::read);
+    let grps = client.v3_list(associations::v3::groups_of_group(id, 0, ASSOCIATION_PAGE), Group::read);
     let (core, inds, grps) = join3(core, inds, grps).await;
     match core {
         Ok(mut group) => {
@@ -306,17 +307,17 @@ pub async fn load_group_panel_v2<T: Transport>(client: &Client<T>, group_type: G
     let item = ItemRef::group(group_type, id);
     let opts = ListOptions::default();
     let reqs = vec![
-        with_includes(v2::item(&item, None)),
-        v2::associated_groups(&item, None, &opts),
-        v2::associated_indicators(&item, None, &opts),
+        with_includes(item::v2::get(&item, None)),
+        associations::v2::groups(&item, None, &opts),
+        associations::v2::indicators(&item, None, &opts),
     ];
     let mut answers = join_all(reqs.into_iter().map(|q| client.json(q))).await.into_iter();
     let mut next = || answers.next().unwrap_or(Err(Error::Config("missing answer".into())));
-    let entity_key = group_entity(group_type);
-    let mut group = envelope::v2_one(&next()?, &entity_key, Group::read)?;
+    let entity_key = groups::entity_of(group_type);
+    let mut group = decode::v2_one(&next()?, &entity_key, Group::read)?;
     let mut warnings = Vec::new();
-    group.associated_groups = list_or_warn(next(), entity::GROUP, Group::read, &mut warnings);
-    group.associated_indicators = list_or_warn(next(), entity::INDICATOR, Indicator::read, &mut warnings);
+    group.associated_groups = list_or_warn(next(), groups::ENTITY, Group::read, &mut warnings);
+    group.associated_indicators = list_or_warn(next(), indicators::ENTITY, Indicator::read, &mut warnings);
     Ok(GroupPanel {
         group,
         more_indicators: None,
@@ -326,16 +327,6 @@ pub async fn load_group_panel_v2<T: Transport>(client: &Client<T>, group_type: G
         source: ApiVersion::V2,
         warnings,
     })
-}
-
-/// A TQL search over indicators, paged by `next` links.
-pub fn search_indicators<'c, T: Transport>(client: &'c Client<T>, tql: &str, page_size: u32) -> super::client::Pager<'c, T, Indicator> {
-    client.v3_pager(v3::search(v3::Collection::Indicators, tql, 0, page_size, true), Indicator::read)
-}
-
-/// A TQL search over groups, paged by `next` links.
-pub fn search_groups<'c, T: Transport>(client: &'c Client<T>, tql: &str, page_size: u32) -> super::client::Pager<'c, T, Group> {
-    client.v3_pager(v3::search(v3::Collection::Groups, tql, 0, page_size, true), Group::read)
 }
 
 #[cfg(test)]
@@ -349,8 +340,5 @@ mod tests {
             ] {
             assert_eq!(entity_of_branch(b), e);
         }
-        assert_eq!(group_entity(GroupType::CourseOfAction), "courseOfAction");
-        assert_eq!(group_entity(GroupType::Adversary), "adversary");
-        assert_eq!(group_entity(GroupType::IntrusionSet), "intrusionSet");
     }
 }

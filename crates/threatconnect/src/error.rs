@@ -14,9 +14,21 @@ pub enum Error {
     Aborted,
     /// ThreatConnect answered with an error status; `message` is the server's own
     /// (v2 `Failure` message, v3 `message`), `code` the v3 `errCode`.
-    Http { status: u16, code: Option<String>, message: String },
+    Http {
+        /// The HTTP status (200 for a v2 `Failure` inside a 200 answer).
+        status: u16,
+        /// The v3 `errCode`.
+        code: Option<String>,
+        /// The server's own message.
+        message: String,
+    },
     /// The answer did not have the expected shape; `path` is the JSON path that failed.
-    Decode { path: String, message: String },
+    Decode {
+        /// The JSON path that failed (`data.indicator[3].id`).
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
     /// The API token expired and could not be renewed.
     SessionExpired,
     /// Credentials were refused (not a token expiry).
@@ -25,20 +37,24 @@ pub enum Error {
     Config(String),
     /// Not sent: a value in the path (a tag, label or indicator value such as `..`)
     /// would be read as a path step and make the request name another resource.
-    UnsafePath { segment: String },
+    UnsafePath {
+        /// The value, decoded.
+        segment: String,
+    },
 }
 
 impl Error {
     pub(crate) fn decode(path: &str, message: impl Into<String>) -> Self {
         Error::Decode { path: path.to_string(), message: message.into() }
     }
-    /// HTTP status, when the server answered.
+    /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Http { status, .. } => Some(*status),
             _ => None,
         }
     }
+    /// ThreatConnect answered 404.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
@@ -95,8 +111,11 @@ impl std::error::Error for Error {}
 /// What a transport can fail at (no HTTP status: any answer is a response).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransportError {
+    /// No connection, or it broke (the transport's own words).
     Network(String),
+    /// No answer in time.
     Timeout,
+    /// Cancelled by the caller (a dropped future).
     Aborted,
 }
 
@@ -112,7 +131,7 @@ impl From<TransportError> for Error {
 
 /// The error for a non-2xx answer, with the server's own message when the body
 /// has one (v2 `{"status":"Failure","message"}`, v3 `{"errCode","message"}`).
-pub fn http_error(status: u16, body: &[u8]) -> Error {
+pub(crate) fn http_error(status: u16, body: &[u8]) -> Error {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
     let code = v.get("errCode").and_then(|c| c.as_str()).map(str::to_string);
     let message = match v.get("message").and_then(|m| m.as_str()) {

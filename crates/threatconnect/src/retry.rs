@@ -7,7 +7,9 @@
 pub struct RetryPolicy {
     /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The first backoff (doubling each retry, with jitter).
     pub base_ms: u32,
+    /// The longest backoff.
     pub max_ms: u32,
     /// A `Retry-After` longer than this is not waited for: the error is shown.
     pub max_retry_after_ms: u32,
@@ -62,43 +64,13 @@ impl RetryPolicy {
 
 /// `Retry-After` as milliseconds: delta seconds, or an IMF-fixdate
 /// (`Wed, 21 Oct 2015 07:28:00 GMT`) relative to `now`.
-pub fn retry_after_ms(h: &str, now: u64) -> Option<u64> {
+pub(crate) fn retry_after_ms(h: &str, now: u64) -> Option<u64> {
     let h = h.trim();
     if let Ok(secs) = h.parse::<u64>() {
         return Some(secs.saturating_mul(1000));
     }
-    let t = parse_http_date(h)?;
+    let t = crate::time::parse_http_date(h)?;
     Some(t.saturating_sub(now).saturating_mul(1000))
-}
-
-/// IMF-fixdate to epoch seconds.
-pub fn parse_http_date(s: &str) -> Option<u64> {
-    let mut it = s.split_whitespace();
-    let _weekday = it.next()?;
-    let day: u64 = it.next()?.parse().ok()?;
-    let month = match it.next()? {
-        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
-        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = it.next()?.parse().ok()?;
-    let mut hms = it.next()?.split(':').map(|x| x.parse::<u64>().ok());
-    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    if days < 0 {
-        return None;
-    }
-    Some(days as u64 * 86400 + h * 3600 + m * 60 + sec)
 }
 
 #[cfg(test)]
@@ -138,10 +110,6 @@ mod tests {
         let p = RetryPolicy::default();
         assert_eq!(p.delay_ms(true, 0, Outcome::Status(429, Some("2")), 0, 0), Some(2000));
         assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("3600")), 0, 0), None, "too long: show the error");
-        // 1445412480 = Wed, 21 Oct 2015 07:28:00 GMT (python3: calendar.timegm((2015,10,21,7,28,0)))
-        assert_eq!(parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1445412480));
         assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")), 0, 1445412475), Some(5000));
-        assert_eq!(parse_http_date("garbage"), None);
-        assert_eq!(parse_http_date("Wed, 99 Oct 2015 07:28:00 GMT"), None);
     }
 }

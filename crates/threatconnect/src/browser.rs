@@ -7,10 +7,10 @@
 //! would differ from the query signed. (`Request`, `RequestInit`, `Headers` are
 //! web-sys features that gloo-net's `http` feature turns on.)
 
-use super::client::{Client, Transport};
-use super::error::TransportError;
-use super::request::{split_api_url, HttpRequest, HttpResponse};
-use super::Credentials;
+use crate::auth::Credentials;
+use crate::client::{Client, Transport};
+use crate::error::TransportError;
+use crate::http::{split_api_url, HttpRequest, HttpResponse};
 use wasm_bindgen::JsValue;
 use web_sys::AbortController;
 
@@ -25,10 +25,12 @@ pub struct BrowserTransport {
 pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
 
 impl BrowserTransport {
+    /// Sends to `origin` (empty: the page's own).
     pub fn new(origin: &str) -> Self {
         BrowserTransport { origin: origin.trim_end_matches('/').to_string(), timeout_ms: DEFAULT_TIMEOUT_MS }
     }
 
+    /// Aborts a request that takes longer than `ms` as a timeout.
     pub fn with_timeout(mut self, ms: u32) -> Self {
         self.timeout_ms = ms;
         self

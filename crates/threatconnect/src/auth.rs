@@ -24,6 +24,7 @@ pub struct SecretKey(String);
 
 #[cfg(feature = "hmac-auth")]
 impl SecretKey {
+    /// Wraps the key (it is never shown by `Debug`).
     pub fn new(key: impl Into<String>) -> Self {
         SecretKey(key.into())
     }
@@ -43,10 +44,20 @@ impl fmt::Debug for SecretKey {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// Spaces: `Authorization: TC-Token <token>`; `expires` is `tcTokenExpires` (epoch seconds).
-    Token { token: String, expires: Option<u64> },
+    Token {
+        /// The token.
+        token: String,
+        /// When it expires (epoch seconds).
+        expires: Option<u64>,
+    },
     /// API user: `Authorization: TC <accessId>:<signature>` + `Timestamp`.
     #[cfg(feature = "hmac-auth")]
-    Hmac { access_id: String, secret_key: SecretKey },
+    Hmac {
+        /// The API user's Access ID.
+        access_id: String,
+        /// The API user's Secret Key.
+        secret_key: SecretKey,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -67,13 +78,14 @@ impl fmt::Debug for Credentials {
 
 /// The string ThreatConnect signs: `<path>?<query>:<METHOD>:<timestamp>`
 /// (`<path>:<METHOD>:<timestamp>` when there is no query).
-pub fn signing_string(path_and_query: &str, method: &str, timestamp: u64) -> String {
+#[cfg(feature = "hmac-auth")]
+pub(crate) fn signing_string(path_and_query: &str, method: &str, timestamp: u64) -> String {
     format!("{path_and_query}:{method}:{timestamp}")
 }
 
 /// Base64(HMAC-SHA256(secret, message)).
 #[cfg(feature = "hmac-auth")]
-pub fn hmac_signature(secret: &SecretKey, message: &str) -> String {
+pub(crate) fn hmac_signature(secret: &SecretKey, message: &str) -> String {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.expose()) {
         Ok(m) => m,
@@ -84,16 +96,19 @@ pub fn hmac_signature(secret: &SecretKey, message: &str) -> String {
 }
 
 impl Credentials {
+    /// A Spaces (or minted) API token.
     pub fn token(token: impl Into<String>, expires: Option<u64>) -> Self {
         Credentials::Token { token: token.into(), expires }
     }
     #[cfg(feature = "hmac-auth")]
+    /// An API user's Access ID and Secret Key (native tools only).
     pub fn hmac(access_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Credentials::Hmac { access_id: access_id.into(), secret_key: SecretKey::new(secret_key) }
     }
 
     /// The authentication headers for one request.
     #[cfg_attr(not(feature = "hmac-auth"), allow(unused_variables))]
+    /// The authentication headers for a request signed over exactly `path_and_query`.
     pub fn headers(&self, method: &str, path_and_query: &str, timestamp: u64) -> Vec<(String, String)> {
         match self {
             Credentials::Token { token, .. } => vec![("Authorization".into(), format!("TC-Token {token}"))],

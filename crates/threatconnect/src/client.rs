@@ -1,11 +1,11 @@
 //! The client: signs, sends through a [`Transport`], renews the token, retries
 //! what may be retried, and decodes. Futures are not `Send` (browser).
 
-use super::auth::Credentials;
-use super::envelope::{self, json_body, Page, Reader};
-use super::error::{Error, TransportError};
-use super::request::{HttpRequest, HttpResponse};
-use super::retry::{Outcome, RetryPolicy};
+use crate::auth::Credentials;
+use crate::decode::{self, json_body, Page, Reader};
+use crate::error::{Error, TransportError};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::retry::{Outcome, RetryPolicy};
 use futures::channel::oneshot;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -58,7 +58,7 @@ impl Drop for RenewalGuard<'_> {
 
 impl<T: Transport> Client<T> {
     /// `api_path` is the path part of `tcApiPath` (usually `/api`, see
-    /// [`super::request::split_api_url`]); `clock` gives epoch seconds.
+    /// [`crate::http::split_api_url`]); `clock` gives epoch seconds.
     pub fn new(transport: T, api_path: &str, credentials: Credentials, clock: Box<dyn Fn() -> u64>) -> Self {
         let seed = (clock() as u32) | 1;
         Client {
@@ -80,24 +80,29 @@ impl<T: Transport> Client<T> {
         *self.on_renewed.borrow_mut() = Some(Box::new(f));
     }
 
-    /// Whether a panel found this instance without v3 (see `tc::panel`).
+    /// Whether a panel found this instance without v3 (see [`crate::panels`]).
     pub fn v3_missing(&self) -> bool {
         self.v3_missing.get()
     }
 
-    pub(crate) fn set_v3_missing(&self) {
+    /// Remember that this instance has no v3 (a panel learnt it, or the app's tab did
+    /// before): later panels go to v2 at once.
+    pub fn set_v3_missing(&self) {
         self.v3_missing.set(true);
     }
 
+    /// The client with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
+    /// The transport (for its `sleep`, or a test's records).
     pub fn transport(&self) -> &T {
         &self.transport
     }
 
+    /// The API path every request is prefixed with (`/api`).
     pub fn api_path(&self) -> &str {
         &self.api_path
     }
@@ -148,7 +153,7 @@ impl<T: Transport> Client<T> {
     /// such as `..` in a segment) is refused here, for every builder, before anything leaves.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
         if let Some(segment) = req.unsafe_segment() {
-            return Err(Error::UnsafePath { segment: super::request::decode_component(segment) });
+            return Err(Error::UnsafePath { segment: crate::http::decode_component(segment) });
         }
         // Renew ahead of expiry; if that fails while the token is still valid, carry on with it.
         if let Some((token, Some(expires))) = self.current_token() {
@@ -252,11 +257,11 @@ impl<T: Transport> Client<T> {
                 Ok(b) => b,
                 Err(_) => return Err(Error::SessionExpired),
             };
-            let ok = body.get("success").and_then(super::json::as_bool).unwrap_or(false);
+            let ok = body.get("success").and_then(crate::decode::as_bool).unwrap_or(false);
             let token = body.get("apiToken").and_then(Value::as_str).filter(|t| !t.is_empty());
             return match (ok, token) {
                 (true, Some(t)) => {
-                    let expires = body.get("apiTokenExpires").and_then(super::json::as_i64).map(|e| {
+                    let expires = body.get("apiTokenExpires").and_then(crate::decode::as_i64).map(|e| {
                         // Some instances send milliseconds.
                         let e = e.max(0) as u64;
                         if e > 100_000_000_000 { e / 1000 } else { e }
@@ -283,156 +288,33 @@ impl<T: Transport> Client<T> {
     pub async fn bytes(&self, req: HttpRequest) -> Result<Vec<u8>, Error> {
         let resp = self.send(req).await?;
         if !resp.is_success() {
-            return Err(super::error::http_error(resp.status, &resp.body));
+            return Err(crate::error::http_error(resp.status, &resp.body));
         }
         Ok(resp.body)
     }
 
     /// A v2 write or delete answered with `{"status":"Success"}`.
     pub async fn v2_ok(&self, req: HttpRequest) -> Result<(), Error> {
-        envelope::v2_ok(&self.json(req).await?)
+        decode::v2_ok(&self.json(req).await?)
     }
 
+    /// A v2 single item under `key` (see [`decode::v2_one`]).
     pub async fn v2_one<M>(&self, req: HttpRequest, key: &str, read: Reader<M>) -> Result<M, Error> {
-        envelope::v2_one(&self.json(req).await?, key, read)
+        decode::v2_one(&self.json(req).await?, key, read)
     }
 
+    /// One page of a v2 list under `key` (see [`decode::v2_list`]).
     pub async fn v2_list<M>(&self, req: HttpRequest, key: &str, read: Reader<M>) -> Result<Page<M>, Error> {
-        envelope::v2_list(&self.json(req).await?, key, read)
+        decode::v2_list(&self.json(req).await?, key, read)
     }
 
+    /// A v3 single item (see [`decode::v3_one`]).
     pub async fn v3_one<M>(&self, req: HttpRequest, read: Reader<M>) -> Result<M, Error> {
-        envelope::v3_one(&self.json(req).await?, read)
+        decode::v3_one(&self.json(req).await?, read)
     }
 
+    /// One page of a v3 list (see [`decode::v3_list`]).
     pub async fn v3_list<M>(&self, req: HttpRequest, read: Reader<M>) -> Result<Page<M>, Error> {
-        envelope::v3_list(&self.json(req).await?, read)
-    }
-
-    /// The page a v3 `next` link points at.
-    pub async fn v3_next<M>(&self, next: &str, read: Reader<M>) -> Result<Page<M>, Error> {
-        let req = super::v3::follow_next(next, &self.api_path)
-            .ok_or_else(|| Error::decode("next", format!("not a v3 link: {next}")))?;
-        self.v3_list(req, read).await
-    }
-
-    /// Pages through a v3 list by `next` links.
-    pub fn v3_pager<M>(&self, first: HttpRequest, read: Reader<M>) -> Pager<'_, T, M> {
-        Pager { client: self, next: PagerNext::First(first), read }
-    }
-}
-
-enum PagerNext {
-    First(HttpRequest),
-    Link(String),
-    Done,
-}
-
-/// A v3 list, one page per [`Pager::next_page`], following `next` until absent.
-pub struct Pager<'c, T: Transport, M> {
-    client: &'c Client<T>,
-    next: PagerNext,
-    read: Reader<M>,
-}
-
-impl<T: Transport, M> Pager<'_, T, M> {
-    /// The next page, or `None` after the last one (or after an error).
-    pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
-        let result = match std::mem::replace(&mut self.next, PagerNext::Done) {
-            PagerNext::Done => return None,
-            PagerNext::First(req) => self.client.v3_list(req, self.read).await,
-            PagerNext::Link(link) => self.client.v3_next(&link, self.read).await,
-        };
-        Some(result.map(|page| {
-            if let Some(n) = page.next {
-                self.next = PagerNext::Link(n);
-            }
-            page.items
-        }))
-    }
-
-    /// Every remaining item (stops at the first error).
-    pub async fn collect_all(mut self) -> Result<Vec<M>, Error> {
-        let mut all = Vec::new();
-        while let Some(page) = self.next_page().await {
-            all.extend(page?);
-        }
-        Ok(all)
-    }
-}
-
-/// A v2 list walked by `resultStart`/`resultLimit`: `resultCount` (sent only with
-/// `resultStart=0`) says when to stop; without it, a short or empty page ends the list.
-pub struct V2Pager<'c, T: Transport, M> {
-    client: &'c Client<T>,
-    request: Box<dyn Fn(&ListOptions) -> HttpRequest + 'c>,
-    opts: ListOptions,
-    key: String,
-    read: Reader<M>,
-    total: Option<i64>,
-    done: bool,
-}
-
-use super::v2::{ListOptions, DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT};
-
-impl<T: Transport> Client<T> {
-    /// Pages through a v2 list: `request` builds the list request from the page's
-    /// options (e.g. `|o| v2::indicators(Some("hosts"), o)`); `opts.result_limit` is
-    /// the page size (default 100, at most 10,000), `opts.result_start` where to begin.
-    pub fn v2_pager<'c, M>(&'c self, opts: ListOptions, key: &str, read: Reader<M>, request: impl Fn(&ListOptions) -> HttpRequest + 'c) -> V2Pager<'c, T, M> {
-        let mut opts = opts;
-        opts.result_start = Some(opts.result_start.unwrap_or(0));
-        opts.result_limit = Some(opts.result_limit.unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT));
-        V2Pager { client: self, request: Box::new(request), opts, key: key.to_string(), read, total: None, done: false }
-    }
-}
-
-/// Where the next v2 page starts, or `None` when the list is complete: after a
-/// page at `start` that returned `got` of at most `limit` items, `total` being
-/// `resultCount` when ThreatConnect sent it.
-pub fn v2_next_start(start: u32, limit: u32, got: usize, total: Option<i64>) -> Option<u32> {
-    let next = start.checked_add(u32::try_from(got).ok()?)?;
-    let more = match total {
-        Some(n) => got > 0 && i64::from(next) < n,
-        None => got > 0 && got as u64 >= u64::from(limit),
-    };
-    more.then_some(next)
-}
-
-impl<T: Transport, M> V2Pager<'_, T, M> {
-    /// `resultCount`, once the first page said it.
-    pub fn result_count(&self) -> Option<i64> {
-        self.total
-    }
-
-    /// The next page, or `None` after the last one (or after an error).
-    pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
-        if self.done {
-            return None;
-        }
-        self.done = true;
-        let req = (self.request)(&self.opts);
-        let page = match self.client.v2_list(req, &self.key, self.read).await {
-            Ok(p) => p,
-            Err(e) => return Some(Err(e)),
-        };
-        if self.total.is_none() {
-            self.total = page.result_count;
-        }
-        let (start, limit) = (self.opts.result_start.unwrap_or(0), self.opts.result_limit.unwrap_or(DEFAULT_RESULT_LIMIT));
-        if let Some(next) = v2_next_start(start, limit, page.items.len(), self.total) {
-            self.opts.result_start = Some(next);
-            self.done = false;
-        }
-        Some(Ok(page.items))
-    }
-
-    /// Every remaining item (stops at the first error).
-    pub async fn collect_all(mut self) -> Result<Vec<M>, Error> {
-        let mut all = Vec::new();
-        while let Some(page) = self.next_page().await {
-            all.extend(page?);
-        }
-        Ok(all)
+        decode::v3_list(&self.json(req).await?, read)
     }
 }

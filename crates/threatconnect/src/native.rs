@@ -2,9 +2,9 @@
 //! thread per request, answered through a oneshot channel, so requests joined
 //! with `join_all` really run at the same time. Never compiled into the wasm.
 
-use super::client::Transport;
-use super::error::TransportError;
-use super::request::{HttpRequest, HttpResponse};
+use crate::client::Transport;
+use crate::error::TransportError;
+use crate::http::{HttpRequest, HttpResponse};
 use futures::channel::oneshot;
 use std::io::Read;
 use std::time::Duration;
@@ -20,10 +20,12 @@ pub struct NativeTransport {
 const MAX_BODY: u64 = 256 * 1024 * 1024;
 
 impl NativeTransport {
+    /// Sends to `origin` with a 60-second timeout, following no redirect.
     pub fn new(origin: &str) -> Self {
         Self::with_timeout(origin, Duration::from_secs(60))
     }
 
+    /// Sends to `origin` with this timeout, following no redirect.
     pub fn with_timeout(origin: &str, timeout: Duration) -> Self {
         // No redirects: one could take the request, and its credentials, to another host.
         let agent = ureq::AgentBuilder::new().timeout(timeout).redirects(0).build();

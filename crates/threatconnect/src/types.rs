@@ -1,21 +1,37 @@
 //! ThreatConnect item types: indicator and group types with their names in
-//! v3 (`typeName`), v2 (URL branch) and the Spaces `tcType` parameter.
+//! v3 (`typeName`), v2 (URL branch) and the Spaces `tcType` parameter; the
+//! instance's own indicator types, custom ones included (`/v2/types/indicatorTypes`).
 
+use crate::client::{Client, Transport};
+use crate::decode::{as_string, Obj, R};
+use crate::error::Error;
+use crate::http::HttpRequest;
+use serde_json::Value;
 use std::fmt;
 
 /// The base indicator types ThreatConnect ships. Custom types are kept by name
 /// in [`IndicatorType::Custom`] (the JavaScript SDK silently dropped them).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IndicatorType {
+    /// An IPv4 or IPv6 address.
     Address,
+    /// An email address.
     EmailAddress,
+    /// A file, by its MD5, SHA1 and SHA256 hashes.
     File,
+    /// A host name.
     Host,
+    /// A URL.
     Url,
+    /// An autonomous system number.
     Asn,
+    /// A CIDR block.
     Cidr,
+    /// A mutex name.
     Mutex,
+    /// A Windows registry key.
     RegistryKey,
+    /// An HTTP user agent.
     UserAgent,
     /// A custom indicator type, by its v3 `typeName` (e.g. "Hashtag").
     Custom(String),
@@ -24,24 +40,41 @@ pub enum IndicatorType {
 /// The 16 group types of ThreatConnect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GroupType {
+    /// Adversary.
     Adversary,
+    /// Attack Pattern.
     AttackPattern,
+    /// Campaign.
     Campaign,
+    /// Course Of Action.
     CourseOfAction,
+    /// Document.
     Document,
+    /// Email.
     Email,
+    /// Event.
     Event,
+    /// Incident.
     Incident,
+    /// Intrusion Set.
     IntrusionSet,
+    /// Malware.
     Malware,
+    /// Report.
     Report,
+    /// Signature.
     Signature,
+    /// Tactic.
     Tactic,
+    /// Threat.
     Threat,
+    /// Tool.
     Tool,
+    /// Vulnerability.
     Vulnerability,
 }
 
+/// The base indicator types, in ThreatConnect's order.
 pub const BASE_INDICATOR_TYPES: [IndicatorType; 10] = [
     IndicatorType::Address,
     IndicatorType::EmailAddress,
@@ -55,6 +88,7 @@ pub const BASE_INDICATOR_TYPES: [IndicatorType; 10] = [
     IndicatorType::UserAgent,
 ];
 
+/// Every group type, in ThreatConnect's order.
 pub const GROUP_TYPES: [GroupType; 16] = [
     GroupType::Adversary,
     GroupType::AttackPattern,
@@ -196,6 +230,78 @@ impl fmt::Display for GroupType {
     }
 }
 
+/// An indicator type from `/v2/types/indicatorTypes?includeAdditional=true`,
+/// custom types included: their `apiBranch` is the v2 URL branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndicatorTypeDef {
+    /// The type's name (`Host`, `Hashtag`).
+    pub name: String,
+    /// The v2 URL branch (`hosts`, `hashtags`).
+    pub api_branch: String,
+    /// The v2 entity key a single item answers under (`host`, `hashtag`).
+    pub api_entity: String,
+    /// A custom type.
+    pub custom: bool,
+    /// Everything ThreatConnect sent (value labels, regexes...).
+    pub raw: Value,
+}
+
+impl IndicatorTypeDef {
+    /// Reads one definition.
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<IndicatorTypeDef> {
+        let o = Obj::new(v, path)?;
+        Ok(IndicatorTypeDef {
+            name: o.text("name")?,
+            api_branch: o.text("apiBranch")?,
+            api_entity: o.opt_text("apiEntity").unwrap_or_default(),
+            custom: o.opt_bool("custom").unwrap_or(false),
+            raw: v.clone(),
+        })
+    }
+    /// The type it defines.
+    pub fn indicator_type(&self) -> IndicatorType {
+        IndicatorType::from_base_name(&self.name).unwrap_or_else(|| IndicatorType::Custom(self.name.clone()))
+    }
+    /// Does this definition describe `t`? (Names compared as ThreatConnect's sources spell them.)
+    pub fn is(&self, t: &IndicatorType) -> bool {
+        match (t, self.indicator_type()) {
+            (IndicatorType::Custom(a), IndicatorType::Custom(b)) => a.eq_ignore_ascii_case(&b),
+            (a, b) => *a == b,
+        }
+    }
+    /// The value labels (`value1Label`, `value2Label`, `value3Label`), non-empty ones.
+    pub fn value_labels(&self) -> Vec<String> {
+        (1..=3).filter_map(|k| self.raw.get(format!("value{k}Label")).and_then(as_string)).filter(|l| !l.is_empty()).collect()
+    }
+    /// A v2 item's value, read from exactly this type's value labels (joined by ` : `
+    /// as ThreatConnect summarises multi-value types).
+    pub fn value_of(&self, item: &Value) -> Option<String> {
+        let parts: Vec<String> = self.value_labels().iter().filter_map(|l| item.get(l).and_then(as_string)).filter(|v| !v.is_empty()).collect();
+        (!parts.is_empty()).then(|| parts.join(" : "))
+    }
+}
+
+
+/// The v2 entity key of the indicator type list.
+const ENTITY: &str = "indicatorType";
+
+/// Request builders.
+pub mod v2 {
+    use super::HttpRequest;
+
+    /// `GET /v2/types/indicatorTypes?includeAdditional=true`: base and custom types with `apiBranch`.
+    pub fn indicator_types() -> HttpRequest {
+        HttpRequest::get("/v2/types/indicatorTypes").query("includeAdditional", "true")
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// `GET /v2/types/indicatorTypes?includeAdditional=true`: base and custom types.
+    pub async fn indicator_types(&self) -> Result<Vec<IndicatorTypeDef>, Error> {
+        Ok(self.v2_list(v2::indicator_types(), ENTITY, IndicatorTypeDef::read).await?.items)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +333,17 @@ mod tests {
             assert_eq!(GroupType::from_name(&t.type_name().to_uppercase()), Some(t));
         }
         assert_eq!(GroupType::from_name("Tag"), None);
+    }
+
+    #[test]
+    fn indicator_types_keep_custom_branches() {
+        let b = serde_json::json!({"status": "Success", "data": {"resultCount": 2, "indicatorType": [
+            {"name": "Host", "custom": "false", "apiBranch": "hosts", "apiEntity": "host"},
+            {"name": "Hashtag", "custom": "true", "apiBranch": "hashtags", "apiEntity": "hashtag", "value1Label": "Hashtag"}]}});
+        let p = crate::decode::v2_list(&b, ENTITY, IndicatorTypeDef::read).unwrap();
+        assert_eq!(p.items[0].indicator_type(), IndicatorType::Host);
+        assert_eq!((p.items[1].indicator_type(), p.items[1].api_branch.as_str(), p.items[1].custom), (IndicatorType::Custom("Hashtag".into()), "hashtags", true));
+        assert_eq!(p.items[1].raw["value1Label"], "Hashtag");
+        assert_eq!(v2::indicator_types().path_and_query(), "/v2/types/indicatorTypes?includeAdditional=true");
     }
 }

@@ -1,0 +1,333 @@
+//! Lists: v2 list options ([`ListOptions`], [`Filter`]) and the one [`Pager`]
+//! for v2 and v3 lists, with the one page-size limit ([`MAX_RESULT_LIMIT`]).
+//!
+//! v2 pages by `resultStart`/`resultLimit` and says `resultCount` on the first page
+//! only; v3 says where the next page is with a `next` link. The pager follows each
+//! version's own rule; [`next_start`] is the v2 rule, [`follow_next`] turns a v3 link
+//! back into a request that can name nothing but a v3 path below the API root.
+
+use crate::client::{Client, Transport};
+use crate::decode::{self, Page, Reader};
+use crate::error::Error;
+use crate::http::{decode_segment, encode_component, parse_query, HttpRequest};
+use serde_json::Value;
+
+/// `resultLimit` when none is sent (ThreatConnect's documented default).
+pub const DEFAULT_RESULT_LIMIT: u32 = 100;
+/// The largest `resultLimit` ThreatConnect accepts (10,000; 500 in older releases): the
+/// page size of every "read it all" in Pivot.
+pub const MAX_RESULT_LIMIT: u32 = 10_000;
+
+/// A v2 filter operator (`filters=summary^bad,rating>3`). The documentation lists
+/// `=`, `<`, `>`, `^`; the JavaScript SDK also names `>=` and `<=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `=`
+    Eq,
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `>=`
+    Geq,
+    /// `<=`
+    Leq,
+    /// `^` (starts with)
+    StartsWith,
+}
+
+impl Op {
+    /// The operator as written in `filters=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Lt => "<",
+            Op::Gt => ">",
+            Op::Geq => ">=",
+            Op::Leq => "<=",
+            Op::StartsWith => "^",
+        }
+    }
+}
+
+/// One v2 filter: `field`, operator, value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    /// The field (`summary`, `rating`, `tag`...).
+    pub field: String,
+    /// The operator.
+    pub op: Op,
+    /// The value (percent-encoded by the one query encoder).
+    pub value: String,
+}
+
+impl Filter {
+    /// A filter.
+    pub fn new(field: &str, op: Op, value: impl Into<String>) -> Self {
+        Filter { field: field.into(), op, value: value.into() }
+    }
+}
+
+/// Options for v2 list requests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOptions {
+    /// `owner=`
+    pub owner: Option<String>,
+    /// `resultStart=` (where a page starts).
+    pub result_start: Option<u32>,
+    /// `resultLimit=` (page size).
+    pub result_limit: Option<u32>,
+    /// `filters=` (AND-ed unless `or_params`).
+    pub filters: Vec<Filter>,
+    /// `orParams=true`: filters are OR-ed.
+    pub or_params: bool,
+    /// `modifiedSince=` (an ISO date).
+    pub modified_since: Option<String>,
+    /// `includeAdditional=true`.
+    pub include_additional: bool,
+    /// `includes=tags|attributes|labels|additional` (repeated).
+    pub includes: Vec<String>,
+}
+
+impl ListOptions {
+    /// The options added to a v2 list request.
+    pub fn apply(&self, mut r: HttpRequest) -> HttpRequest {
+        r = r.owner(self.owner.as_deref());
+        if let Some(s) = self.result_start {
+            r = r.query("resultStart", s.to_string());
+        }
+        if let Some(l) = self.result_limit {
+            r = r.query("resultLimit", l.to_string());
+        }
+        if !self.filters.is_empty() {
+            let joined: Vec<String> = self.filters.iter().map(|f| format!("{}{}{}", f.field, f.op.as_str(), f.value)).collect();
+            // The operators and commas are percent-encoded by the one query encoder.
+            r = r.query("filters", joined.join(","));
+            if self.or_params {
+                r = r.query("orParams", "true");
+            }
+        }
+        r = r.query_opt("modifiedSince", self.modified_since.clone());
+        if self.include_additional {
+            r = r.query("includeAdditional", "true");
+        }
+        for inc in &self.includes {
+            r = r.query("includes", inc.clone());
+        }
+        r
+    }
+}
+
+/// Where the next v2 page starts, or `None` when the list is complete: after a
+/// page at `start` that returned `got` of at most `limit` items, `total` being
+/// `resultCount` when ThreatConnect sent it (only with `resultStart=0`; later pages
+/// are full or last).
+pub fn next_start(start: u32, limit: u32, got: usize, total: Option<i64>) -> Option<u32> {
+    let next = start.checked_add(u32::try_from(got).ok()?)?;
+    let more = match total {
+        Some(n) => got > 0 && i64::from(next) < n,
+        None => got > 0 && got as u64 >= u64::from(limit),
+    };
+    more.then_some(next)
+}
+
+/// Turns a `next` link (absolute, as ThreatConnect sends it) into a request
+/// below the API root: the origin and API path are cut off, the query is
+/// decoded so the one encoder re-encodes (and signs) it. `None` unless the link
+/// names a `/v3/` path.
+pub fn follow_next(next: &str, api_path: &str) -> Option<HttpRequest> {
+    let after_scheme = next.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = after_scheme + next[after_scheme..].find('/')?;
+    let rest = &next[path_start..];
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (rest, ""),
+    };
+    let path = path.strip_prefix(api_path).unwrap_or(path);
+    if !path.starts_with("/v3/") {
+        return None;
+    }
+    // Rebuilt segment by segment with the one encoder, so that no spelling in the link
+    // (`\`, a tab, `%2F`) can make a URL parser split or merge segments on the way;
+    // a `.` or `..` segment stays one, and `Client::send` refuses it.
+    let path: String = path.split('/').skip(1).map(|seg| format!("/{}", encode_component(&decode_segment(seg)))).collect();
+    let mut r = HttpRequest::get(path);
+    r.query = parse_query(query);
+    Some(r)
+}
+
+enum Next {
+    /// A v2 list: the request (with `resultStart` and `resultLimit` in place), the entity
+    /// key its items answer under, where the page starts and its size.
+    V2 { request: HttpRequest, key: &'static str, start: u32, limit: u32 },
+    /// A v3 list's first page, then each `next` link.
+    V3First(HttpRequest),
+    V3Link(String),
+    Done,
+}
+
+/// How a page's answer becomes items: decoded by the model's reader (`key`: the v2
+/// entity, `None` for v3), or kept as sent.
+type Items<M> = fn(Value, Option<&str>, Reader<M>) -> Result<Page<M>, Error>;
+
+fn decoded<M>(body: Value, key: Option<&str>, read: Reader<M>) -> Result<Page<M>, Error> {
+    match key {
+        Some(k) => decode::v2_list(&body, k, read),
+        None => decode::v3_list(&body, read),
+    }
+}
+
+fn as_sent(body: Value, _key: Option<&str>, _read: Reader<Value>) -> Result<Page<Value>, Error> {
+    decode::v3_list_as_sent(body)
+}
+
+/// A list read one page at a time ([`Pager::next_page`]) or whole ([`Pager::collect_all`]),
+/// by each API version's own paging rule. Made by [`Client::v2_pager`], [`Client::v3_pager`]
+/// and [`Client::v3_pager_as_sent`].
+pub struct Pager<'c, T: Transport, M> {
+    client: &'c Client<T>,
+    next: Next,
+    read: Reader<M>,
+    items: Items<M>,
+    total: Option<i64>,
+}
+
+/// Sets query parameter `key` to `value` where it stands, or adds it.
+fn set_query(r: &mut HttpRequest, key: &str, value: String) {
+    match r.query.iter_mut().find(|(k, _)| k == key) {
+        Some(pair) => pair.1 = value,
+        None => r.query.push((key.to_string(), value)),
+    }
+}
+
+fn query_u32(r: &HttpRequest, key: &str) -> Option<u32> {
+    r.query.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok())
+}
+
+impl<T: Transport> Client<T> {
+    /// Pages through a v2 list: `request` is the list request as its builder made it
+    /// (e.g. `indicators::v2::list(Some("hosts"), &opts)`); its `resultLimit` is the page size
+    /// (default 100, at most [`MAX_RESULT_LIMIT`]), its `resultStart` where to begin.
+    /// Items are read from the answer's `key` entity.
+    pub fn v2_pager<M>(&self, request: HttpRequest, key: &'static str, read: Reader<M>) -> Pager<'_, T, M> {
+        let mut request = request;
+        let start = query_u32(&request, "resultStart").unwrap_or(0);
+        let limit = query_u32(&request, "resultLimit").unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT);
+        set_query(&mut request, "resultStart", start.to_string());
+        set_query(&mut request, "resultLimit", limit.to_string());
+        Pager { client: self, next: Next::V2 { request, key, start, limit }, read, items: decoded, total: None }
+    }
+
+    /// Pages through a v3 list by its `next` links, each item decoded by `read`.
+    pub fn v3_pager<M>(&self, first: HttpRequest, read: Reader<M>) -> Pager<'_, T, M> {
+        Pager { client: self, next: Next::V3First(first), read, items: decoded, total: None }
+    }
+
+    /// Pages through a v3 list by its `next` links, each item as ThreatConnect sent it
+    /// (moved out of the answer, not copied: what the sharing executor snapshots).
+    pub fn v3_pager_as_sent(&self, first: HttpRequest) -> Pager<'_, T, Value> {
+        Pager { client: self, next: Next::V3First(first), read: |v, _, _| Ok(v.clone()), items: as_sent, total: None }
+    }
+}
+
+impl<T: Transport, M> Pager<'_, T, M> {
+    /// The list's total when ThreatConnect said it (v2 `resultCount` on the first page,
+    /// v3 `count` when asked with `count=true`).
+    pub fn result_count(&self) -> Option<i64> {
+        self.total
+    }
+
+    /// The next page, or `None` after the last one (or after an error).
+    pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
+        let (request, v2) = match std::mem::replace(&mut self.next, Next::Done) {
+            Next::Done => return None,
+            Next::V2 { request, key, start, limit } => (request.clone(), Some((request, key, start, limit))),
+            Next::V3First(request) => (request, None),
+            Next::V3Link(link) => match follow_next(&link, self.client.api_path()) {
+                Some(request) => (request, None),
+                None => return Some(Err(Error::decode("next", format!("not a v3 link: {link}")))),
+            },
+        };
+        let key = v2.as_ref().map(|v| v.1);
+        let page = match self.client.json(request).await.and_then(|body| (self.items)(body, key, self.read)) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        if self.total.is_none() {
+            self.total = page.result_count;
+        }
+        match v2 {
+            Some((mut request, key, start, limit)) => {
+                if let Some(next) = next_start(start, limit, page.items.len(), self.total) {
+                    set_query(&mut request, "resultStart", next.to_string());
+                    self.next = Next::V2 { request, key, start: next, limit };
+                }
+            }
+            None => {
+                if let Some(n) = page.next {
+                    self.next = Next::V3Link(n);
+                }
+            }
+        }
+        Some(Ok(page.items))
+    }
+
+    /// Every remaining item (stops at the first error).
+    pub async fn collect_all(mut self) -> Result<Vec<M>, Error> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await {
+            all.extend(page?);
+        }
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_start_follows_result_count_or_a_short_page() {
+        assert_eq!(next_start(0, 100, 100, Some(250)), Some(100));
+        assert_eq!(next_start(200, 100, 50, Some(250)), None);
+        assert_eq!(next_start(100, 100, 100, None), Some(200), "a full page without resultCount: ask again");
+        assert_eq!(next_start(200, 100, 7, None), None);
+        assert_eq!(next_start(0, 100, 0, Some(5)), None, "an empty page never loops");
+        assert_eq!(next_start(u32::MAX - 1, 100, 100, None), None, "no overflow past the last offset");
+        // resultCount (first page) says there are more; later pages are full or last.
+        assert_eq!(next_start(0, 2, 2, Some(5)), Some(2));
+        assert_eq!(next_start(2, 2, 2, None), Some(4));
+        assert_eq!(next_start(4, 2, 1, None), None);
+        assert_eq!(next_start(0, 2, 2, Some(2)), None);
+    }
+
+    #[test]
+    fn list_options_in_documented_order() {
+        let opts = ListOptions {
+            owner: Some("Common Community".into()),
+            result_start: Some(0),
+            result_limit: Some(500),
+            filters: vec![Filter::new("summary", Op::StartsWith, "bad"), Filter::new("rating", Op::Gt, "3")],
+            or_params: true,
+            modified_since: Some("2024-01-01T00:00:00Z".into()),
+            include_additional: true,
+            includes: vec!["tags".into()],
+        };
+        assert_eq!(
+            opts.apply(HttpRequest::get("/v2/indicators")).path_and_query(),
+            "/v2/indicators?owner=Common%20Community&resultStart=0&resultLimit=500&filters=summary%5Ebad%2Crating%3E3&orParams=true\
+&modifiedSince=2024-01-01T00%3A00%3A00Z&includeAdditional=true&includes=tags"
+        );
+        // `>=` and `<=` (the JavaScript SDK's GE and LE), percent-encoded like the others.
+        let ge = ListOptions { filters: vec![Filter::new("rating", Op::Geq, "3"), Filter::new("confidence", Op::Leq, "50")], ..ListOptions::default() };
+        assert_eq!(ge.apply(HttpRequest::get("/v2/indicators")).path_and_query(), "/v2/indicators?filters=rating%3E%3D3%2Cconfidence%3C%3D50");
+    }
+
+    #[test]
+    fn next_links_are_rebuilt_below_v3() {
+        let r = follow_next("https://app.threatconnect.com/api/v3/indicators?tql=typeName+in+(%22Host%22)&resultStart=2", "/api").unwrap();
+        assert_eq!(r.path_and_query(), "/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2");
+        assert!(follow_next("https://app.threatconnect.com/api/v2/owners", "/api").is_none());
+        assert!(follow_next("no path", "/api").is_none());
+    }
+}

@@ -1,0 +1,84 @@
+//! TQL searches over v3 indicators and groups: one page, or every page.
+
+use crate::client::{Client, Transport};
+use crate::decode::Page;
+use crate::error::Error;
+use crate::groups::Group;
+use crate::http::HttpRequest;
+use crate::indicators::Indicator;
+use crate::item::Collection;
+use crate::paging::Pager;
+use serde_json::Value;
+
+/// v3 request builders.
+pub mod v3 {
+    use super::*;
+
+    /// A TQL search over `/v3/indicators` or `/v3/groups` (`count=true`: with the total).
+    pub fn search(collection: Collection, tql: &str, result_start: u32, result_limit: u32, count: bool) -> HttpRequest {
+        let r = HttpRequest::get(collection.path())
+            .query("tql", tql)
+            .query("resultStart", result_start.to_string())
+            .query("resultLimit", result_limit.to_string());
+        if count {
+            r.query("count", "true")
+        } else {
+            r
+        }
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// One page of indicators matching `tql` (`count`: with the total).
+    pub async fn search_indicators(&self, tql: &str, result_start: u32, result_limit: u32, count: bool) -> Result<Page<Indicator>, Error> {
+        self.v3_list(v3::search(Collection::Indicators, tql, result_start, result_limit, count), Indicator::read).await
+    }
+    /// One page of groups matching `tql` (`count`: with the total).
+    pub async fn search_groups(&self, tql: &str, result_start: u32, result_limit: u32, count: bool) -> Result<Page<Group>, Error> {
+        self.v3_list(v3::search(Collection::Groups, tql, result_start, result_limit, count), Group::read).await
+    }
+    /// Every indicator matching `tql`, `page_size` a page, by `next` links (with the total).
+    pub fn search_all_indicators(&self, tql: &str, page_size: u32) -> Pager<'_, T, Indicator> {
+        self.v3_pager(v3::search(Collection::Indicators, tql, 0, page_size, true), Indicator::read)
+    }
+    /// Every group matching `tql`, `page_size` a page, by `next` links (with the total).
+    pub fn search_all_groups(&self, tql: &str, page_size: u32) -> Pager<'_, T, Group> {
+        self.v3_pager(v3::search(Collection::Groups, tql, 0, page_size, true), Group::read)
+    }
+    /// Every item of `collection` in `owner` matching `tql`, with the expansions `fields`, as
+    /// ThreatConnect sent them ([`crate::MAX_RESULT_LIMIT`] a page, by `next` links).
+    pub async fn v3_search_as_sent(&self, collection: Collection, tql: &str, fields: &[&str], owner: Option<&str>) -> Result<Vec<Value>, Error> {
+        let first = crate::item::with_fields(v3::search(collection, tql, 0, crate::MAX_RESULT_LIMIT, false).owner(owner), fields);
+        self.v3_pager_as_sent(first).collect_all().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::HttpResponse;
+    use crate::test_util::{line, run, Scripted};
+
+    #[test]
+    fn search_shapes() {
+        assert_eq!(line(&v3::search(Collection::Groups, "name contains \"x\"", 20, 10, false)), "GET /v3/groups?tql=name%20contains%20%22x%22&resultStart=20&resultLimit=10");
+        assert_eq!(line(&v3::search(Collection::Indicators, "a", 0, 1, true)), "GET /v3/indicators?tql=a&resultStart=0&resultLimit=1&count=true");
+    }
+
+    #[test]
+    fn items_as_sent_follow_next_with_fields_and_owner() {
+        let c = Scripted::client(|r| {
+            let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
+            HttpResponse::new(200, match start.as_str() {
+                "0" => r#"{"data":[{"id":1,"x":"kept"}],"next":"https://tc.example/api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=1&resultLimit=10000&fields=tags&owner=O","status":"Success"}"#,
+                _ => r#"{"data":[{"id":2}],"status":"Success"}"#,
+            })
+        });
+        let all = run(c.v3_search_as_sent(Collection::Groups, "hasGroup(id=9)", &["tags"], Some("O"))).unwrap();
+        assert_eq!(all, vec![serde_json::json!({"id": 1, "x": "kept"}), serde_json::json!({"id": 2})]);
+        assert_eq!(c.transport().lines(), [
+            "GET /api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=0&resultLimit=10000&owner=O&fields=tags",
+            "GET /api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=1&resultLimit=10000&fields=tags&owner=O",
+        ]);
+    }
+}

@@ -1,0 +1,125 @@
+//! Tags: on an item (v2 by path, v3 by the item's id with the name in the body), the
+//! owner's tags, and the items that carry one.
+
+use crate::client::{Client, Transport};
+use crate::decode::{Obj, Page, R};
+use crate::error::Error;
+use crate::groups::Group;
+use crate::http::{ApiPath, HttpRequest};
+use crate::indicators::Indicator;
+use crate::item::ItemRef;
+use crate::paging::ListOptions;
+use crate::types::GroupType;
+use serde_json::Value;
+
+const ENTITY: &str = "tag";
+
+/// A tag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tag {
+    /// The tag's name.
+    pub name: String,
+    /// Its id (v3).
+    pub id: Option<i64>,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its page in ThreatConnect.
+    pub web_link: Option<String>,
+    /// Everything ThreatConnect sent.
+    pub raw: Value,
+}
+
+impl Tag {
+    /// Reads one tag.
+    pub fn read(v: &Value, path: &str, _entity: &str) -> R<Tag> {
+        let o = Obj::new(v, path)?;
+        Ok(Tag { name: o.text("name")?, id: o.opt_i64("id"), description: o.opt_text("description"), web_link: o.opt_text("webLink"), raw: v.clone() })
+    }
+}
+
+/// v2 request builders.
+pub mod v2 {
+    use super::*;
+
+    /// `GET {item}/tags`.
+    pub fn list(item: &ItemRef, owner: Option<&str>) -> HttpRequest {
+        HttpRequest::get(item.sub("tags").build()).owner(owner)
+    }
+    /// `POST {item}/tags/{name}`.
+    pub fn add(item: &ItemRef, name: &str) -> HttpRequest {
+        HttpRequest::post(item.sub("tags").seg(name).build())
+    }
+    /// `DELETE {item}/tags/{name}`: the tag leaves the item.
+    pub fn remove(item: &ItemRef, name: &str) -> HttpRequest {
+        HttpRequest::delete(item.sub("tags").seg(name).build())
+    }
+    /// `GET /v2/tags[/{name}[/{groups|indicators|victims}]]`.
+    pub fn all(name: Option<&str>, tagged: Option<&str>, opts: &ListOptions) -> HttpRequest {
+        let mut p = ApiPath::lit("/v2/tags");
+        if let Some(n) = name {
+            p = p.seg(n);
+            if let Some(t) = tagged {
+                p = p.seg(t);
+            }
+        }
+        opts.apply(HttpRequest::get(p.build()))
+    }
+    /// `GET /v2/tags/{name}/{indicators|groups}[/{branch}]`: the items carrying a tag.
+    pub fn tagged(name: &str, kind: &str, branch: Option<&str>, opts: &ListOptions) -> HttpRequest {
+        let mut p = ApiPath::lit("/v2/tags").seg(name).seg(kind);
+        if let Some(b) = branch {
+            p = p.seg(b);
+        }
+        opts.apply(HttpRequest::get(p.build()))
+    }
+}
+
+/// v3 request builders.
+pub mod v3 {
+    use super::*;
+    use crate::item::{self, nested, Collection, Mode};
+
+    /// Tag an item (append) or untag it (delete) by the item's id, the names in the body
+    /// (never in the path): the tag itself stays in the owner.
+    pub fn apply(collection: Collection, id: i64, names: &[&str], mode: Mode) -> HttpRequest {
+        let data = names.iter().map(|n| serde_json::json!({"name": n})).collect();
+        item::v3::update(collection, id, &nested("tags", data, mode))
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// `GET /v2/tags/{name}`.
+    pub async fn tag(&self, name: &str) -> Result<Tag, Error> {
+        self.v2_one(v2::all(Some(name), None, &ListOptions::default()), ENTITY, Tag::read).await
+    }
+    /// `GET /v2/tags/{name}/indicators[/{branch}]`: one page of the indicators carrying the tag.
+    pub async fn tagged_indicators(&self, tag: &str, branch: Option<&str>, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(v2::tagged(tag, "indicators", branch, opts), crate::indicators::ENTITY, Indicator::read).await
+    }
+    /// `GET /v2/tags/{name}/groups[/{type}]`: one page of the groups carrying the tag.
+    pub async fn tagged_groups(&self, tag: &str, group_type: Option<GroupType>, opts: &ListOptions) -> Result<Page<Group>, Error> {
+        self.v2_list(v2::tagged(tag, "groups", group_type.map(GroupType::v2_branch), opts), crate::groups::ENTITY, Group::read).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::{Collection, Mode};
+    use crate::test_util::{body, line};
+    use crate::types::IndicatorType;
+    use serde_json::json;
+
+    #[test]
+    fn request_shapes() {
+        let email = ItemRef::indicator(&IndicatorType::EmailAddress, "bad@example.com").unwrap();
+        assert_eq!(line(&v2::list(&email, Some("Example Org"))), "GET /v2/indicators/emailAddresses/bad%40example.com/tags?owner=Example%20Org");
+        assert_eq!(line(&v2::add(&ItemRef::Victim(12345), "Nation State")), "POST /v2/victims/12345/tags/Nation%20State");
+        assert_eq!(line(&v2::remove(&ItemRef::Victim(12345), "Nation State")), "DELETE /v2/victims/12345/tags/Nation%20State");
+        assert_eq!(line(&v2::all(Some("Nation State"), Some("groups"), &ListOptions::default())), "GET /v2/tags/Nation%20State/groups");
+        assert_eq!(line(&v2::tagged("APT", "indicators", Some("hosts"), &ListOptions::default())), "GET /v2/tags/APT/indicators/hosts");
+        let r = v3::apply(Collection::Indicators, 4, &["APT"], Mode::Append);
+        assert_eq!(line(&r), "PUT /v3/indicators/4");
+        assert_eq!(body(&r), json!({"tags": {"data": [{"name": "APT"}], "mode": "append"}}));
+    }
+}
