@@ -1,7 +1,7 @@
 // Pivot's loader: loads the app's wasm module named by its <script> tag's data
 // attributes. A file (not an inline script) so the pages run under a strict
 // Content-Security-Policy (script-src 'self'). trunk writes the tag for the
-// panels (Trunk.toml `pattern_script`); share.html names the sharing module.
+// panels (Trunk.toml `pattern_script`); publish-import.html names its own module.
 //
 // Never a blank page: if the code cannot load, the boot notice says so, as text.
 const tag = document.querySelector("script[data-pivot-js]");

@@ -9,7 +9,7 @@ const root = new URL("..", import.meta.url).pathname;
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];
 const dir = process.argv[2] ?? join(root, "target", "package", `Pivot_v${version.split(".")[0]}`, "ui");
 // What a page loads: the page itself, every file it names, and the wasm
-// its scripts fetch (share.html's module script names only its JS).
+// its scripts fetch (publish-import.html's module script names only its JS).
 function pageFiles(page) {
   const files = [page];
   const html = readFileSync(join(dir, page), "utf8");
@@ -45,5 +45,5 @@ console.log(`first load (index.html: the panels) of ${dir}`);
 const first = measure("index.html");
 console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${first.gzip <= BUDGET_GZIP ? "within" : "OVER"} (jQuery-based SDK stack: 107 KB gzip)`);
 console.log("");
-console.log("the Cross-Intel Sharing page (share.html), loaded only when an analyst publishes or imports");
-measure("share.html");
+console.log("the publish and import page (publish-import.html), loaded only when an analyst publishes or imports");
+measure("publish-import.html");

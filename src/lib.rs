@@ -1,19 +1,20 @@
 //! Pivot: a ThreatConnect Spaces app.
 //!
-//! The crate compiles in two shapes: with the default `ui` feature it is the
-//! Leptos app (wasm); without it, only the pure parts (Spaces context,
-//! ThreatConnect client, sharing core) build, for native tests and tools.
+//! The crate compiles in two shapes: with the default `ui` feature it is the Leptos app
+//! (wasm); without it, only its pure parts build, for native tests. The ThreatConnect
+//! client, the text Pivot writes out and Cross-Intel Sharing are crates of their own
+//! (`crates/threatconnect`, `crates/pivot-text`, `crates/sharing`); see `docs/architecture.md`.
+//!
+//! - [`launch`]: the query string ThreatConnect sends, the API origin pin, and the Space
+//!   element's own state;
+//! - [`trail`]: back and forward, the URL fragment, the trail kept in this tab;
+//! - [`search`]: what the search box asks ThreatConnect (TQL);
+//! - [`graph_layout`]: where the relationship picture puts its nodes;
+//! - `ui` (feature `ui`): the views.
 
-pub mod defang;
-pub mod display;
-pub mod escape;
-pub mod export;
-pub mod layout;
+pub mod graph_layout;
+pub mod launch;
 pub mod search;
-pub mod share;
-pub mod space_state;
-pub mod spaces;
-pub mod tc;
 pub mod trail;
 
 #[cfg(feature = "ui")]

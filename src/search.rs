@@ -1,6 +1,6 @@
 //! The search box's TQL. Pure.
 
-use crate::tc::v3;
+use threatconnect::tql;
 
 /// What the search box looks for: an id in both collections, otherwise text
 /// in indicator summaries and group names; in the default owner when set.
@@ -9,11 +9,11 @@ pub fn search_tql(text: &str, owner: Option<&str>) -> (String, String) {
     let (mut ind, mut grp) = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         (format!("id = {text}"), format!("id = {text}"))
     } else {
-        let q = v3::tql_string(text);
+        let q = tql::quote(text);
         (format!("summary contains {q}"), format!("name contains {q}"))
     };
     if let Some(owner) = owner.filter(|o| !o.trim().is_empty()) {
-        let o = v3::tql_string(owner);
+        let o = tql::quote(owner);
         ind = format!("{ind} and ownerName = {o}");
         grp = format!("{grp} and ownerName = {o}");
     }

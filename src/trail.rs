@@ -3,9 +3,9 @@
 //! Pure. The fragment carries only the item (type, value or id, owner),
 //! never the token.
 
-use crate::spaces::{form_decode, parse_context_type, ContextType, SelectedItem};
+use crate::launch::{form_decode, parse_context_type, ContextType, SelectedItem};
 // The client's encoder: unreserved characters only, so any value survives the fragment.
-use crate::tc::request::encode_component as encode;
+use threatconnect::http::encode_component as encode;
 
 /// `#type=Host&value=bad.example.com&owner=Demo%20Org`, `#type=Incident&id=17`.
 pub fn to_fragment(item: &SelectedItem) -> String {
@@ -45,44 +45,44 @@ pub fn from_fragment(fragment: &str) -> Option<SelectedItem> {
     }
 }
 
-/// What the sharing page (`share.html`, its own wasm so the panels' first
-/// load does not carry Cross-Intel Sharing) is asked to do.
+/// What the publish and import page (`publish-import.html`, its own wasm so the panels'
+/// first load does not carry Cross-Intel Sharing) is asked to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ShareAction {
+pub enum PageAction {
     /// Publish this group.
-    Publish { kind: crate::tc::types::GroupType, id: u64 },
+    Publish { kind: threatconnect::GroupType, id: u64 },
     /// Import a package file.
     Import,
 }
 
-/// The sharing page's address: `share.html#action=publish&type=Incident&id=9`.
+/// The publish and import page's address: `publish-import.html#action=publish&type=Incident&id=9`.
 /// `back` is the item the analyst came from (the group itself for Publish),
 /// so the page's way back reopens it.
-pub fn share_href(action: &ShareAction, back: Option<&SelectedItem>) -> String {
+pub fn publish_import_href(action: &PageAction, back: Option<&SelectedItem>) -> String {
     let (name, item) = match action {
-        ShareAction::Publish { kind, id } => ("publish", Some(SelectedItem::Group { kind: *kind, id: *id, owner: back.and_then(|b| b.owner().map(str::to_owned)) })),
-        ShareAction::Import => ("import", back.cloned()),
+        PageAction::Publish { kind, id } => ("publish", Some(SelectedItem::Group { kind: *kind, id: *id, owner: back.and_then(|b| b.owner().map(str::to_owned)) })),
+        PageAction::Import => ("import", back.cloned()),
     };
     let rest = item.as_ref().map(to_fragment).unwrap_or_default().replacen('#', "&", 1);
-    format!("share.html#action={name}{rest}")
+    format!("publish-import.html#action={name}{rest}")
 }
 
-/// The action and way back `share_href` wrote. `Err` names what is wrong.
-pub fn parse_share_fragment(fragment: &str) -> Result<(ShareAction, Option<SelectedItem>), String> {
+/// The action and way back `publish_import_href` wrote. `Err` names what is wrong.
+pub fn parse_publish_import_fragment(fragment: &str) -> Result<(PageAction, Option<SelectedItem>), String> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let (first, rest) = fragment.split_once('&').unwrap_or((fragment, ""));
     let back = from_fragment(rest);
     match first {
-        "" | "action=import" => Ok((ShareAction::Import, back)),
+        "" | "action=import" => Ok((PageAction::Import, back)),
         "action=publish" => match &back {
-            Some(SelectedItem::Group { kind, id, .. }) => Ok((ShareAction::Publish { kind: *kind, id: *id }, back.clone())),
+            Some(SelectedItem::Group { kind, id, .. }) => Ok((PageAction::Publish { kind: *kind, id: *id }, back.clone())),
             _ => Err("The address names no group to publish. Open the group in Pivot and choose Publish there.".into()),
         },
-        _ => Err(format!("The address asks for \"{}\", which the sharing page does not know. Open it from Pivot's panels.", first.chars().take(40).collect::<String>())),
+        _ => Err(format!("The address asks for \"{}\", which the publish and import page does not know. Open it from Pivot's panels.", first.chars().take(40).collect::<String>())),
     }
 }
 
-/// The panels' address for a way back from the sharing page.
+/// The panels' address for a way back from the publish and import page.
 pub fn panels_href(back: Option<&SelectedItem>) -> String {
     format!("index.html{}", back.map(to_fragment).unwrap_or_default())
 }
@@ -182,29 +182,29 @@ impl Trail {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tc::types::{GroupType, IndicatorType};
+    use threatconnect::{GroupType, IndicatorType};
 
     #[test]
-    fn share_addresses_round_trip_and_refuse_what_they_do_not_know() {
+    fn page_addresses_round_trip_and_refuse_what_they_do_not_know() {
         let group = SelectedItem::Group { kind: GroupType::Incident, id: 9, owner: Some("Demo Org".into()) };
-        let publish = ShareAction::Publish { kind: GroupType::Incident, id: 9 };
-        let href = share_href(&publish, Some(&group));
-        assert_eq!(href, "share.html#action=publish&type=Incident&id=9&owner=Demo%20Org");
-        let fragment = href.strip_prefix("share.html").unwrap();
-        assert_eq!(parse_share_fragment(fragment), Ok((publish, Some(group.clone()))));
+        let publish = PageAction::Publish { kind: GroupType::Incident, id: 9 };
+        let href = publish_import_href(&publish, Some(&group));
+        assert_eq!(href, "publish-import.html#action=publish&type=Incident&id=9&owner=Demo%20Org");
+        let fragment = href.strip_prefix("publish-import.html").unwrap();
+        assert_eq!(parse_publish_import_fragment(fragment), Ok((publish, Some(group.clone()))));
         assert_eq!(panels_href(Some(&group)), "index.html#type=Incident&id=9&owner=Demo%20Org");
 
         let url = host("a.example/?#%+");
-        let href = share_href(&ShareAction::Import, Some(&url));
-        let (action, back) = parse_share_fragment(href.strip_prefix("share.html").unwrap()).unwrap();
-        assert_eq!((action, back), (ShareAction::Import, Some(url)));
-        assert_eq!(parse_share_fragment(""), Ok((ShareAction::Import, None)));
-        assert_eq!(share_href(&ShareAction::Import, None), "share.html#action=import");
+        let href = publish_import_href(&PageAction::Import, Some(&url));
+        let (action, back) = parse_publish_import_fragment(href.strip_prefix("publish-import.html").unwrap()).unwrap();
+        assert_eq!((action, back), (PageAction::Import, Some(url)));
+        assert_eq!(parse_publish_import_fragment(""), Ok((PageAction::Import, None)));
+        assert_eq!(publish_import_href(&PageAction::Import, None), "publish-import.html#action=import");
         assert_eq!(panels_href(None), "index.html");
 
-        assert!(parse_share_fragment("#action=publish&type=Host&value=x").is_err());
-        assert!(parse_share_fragment("#action=publish").is_err());
-        let e = parse_share_fragment("#action=<script>").unwrap_err();
+        assert!(parse_publish_import_fragment("#action=publish&type=Host&value=x").is_err());
+        assert!(parse_publish_import_fragment("#action=publish").is_err());
+        let e = parse_publish_import_fragment("#action=<script>").unwrap_err();
         assert!(e.contains("<script>"), "{e}");
     }
 

@@ -1,4 +1,4 @@
-//! The pages' Content-Security-Policy (index.html, share.html) and how a package pins
+//! The pages' Content-Security-Policy (index.html, publish-import.html) and how a package pins
 //! its API origins into it (scripts/api-origins.sh, run by `make package`). The
 //! browser side (the policy holds, nothing violates it) is tests/e2e/app.test.mjs.
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const PAGES: [&str; 2] = ["index.html", "share.html"];
+const PAGES: [&str; 2] = ["index.html", "publish-import.html"];
 
 fn page(name: &str) -> String {
     std::fs::read_to_string(Path::new(ROOT).join(name)).unwrap()

@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::executor::block_on;
-use pivot::tc::native::NativeTransport;
-use pivot::tc::request::split_api_url;
-use pivot::tc::v3::{self, Collection};
-use pivot::tc::{Client, Credentials, Indicator, IndicatorType};
+use threatconnect::http::split_api_url;
+use threatconnect::native::NativeTransport;
+use threatconnect::{tql, Client, Credentials, IndicatorType};
 
 /// ThreatConnect's API tokens last 4 hours (`POST /v3/token/api`).
 const TOKEN_LIFETIME_SECS: u64 = 4 * 3600;
@@ -37,15 +36,14 @@ fn run(args: &[String]) -> Result<String, String> {
     let client = client(&api)?;
     match args.first().map(String::as_str) {
         Some("token") => {
-            let body = block_on(client.json(v3::api_token())).map_err(|e| format!("could not mint a token at {api}: {e}"))?;
-            let token = body.get("data").and_then(|d| d.as_str()).ok_or("the token answer has no data")?;
+            let token = block_on(client.api_token()).map_err(|e| format!("could not mint a token at {api}: {e}"))?;
             Ok(format!("{token}\t{}", now() + TOKEN_LIFETIME_SECS))
         }
         Some("demo-item") => {
             let kind = arg(args, "--type").unwrap_or_else(|| "Host".into());
             let kind = IndicatorType::from_base_name(&kind).unwrap_or(IndicatorType::Custom(kind));
-            let tql = format!("typeName = {}", v3::tql_string(kind.type_name()));
-            let page = block_on(client.v3_list(v3::search(Collection::Indicators, &tql, 0, 50, false).query("fields", "associatedGroups"), Indicator::read))
+            let query = format!("typeName = {}", tql::quote(kind.type_name()));
+            let page = block_on(client.search_indicators_expanded(&query, 0, 50, &["associatedGroups"]))
                 .map_err(|e| format!("could not search {api}: {e}"))?;
             // The item with the most associated groups makes the richest first view.
             page.items

@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::spaces::{Context, SelectedItem};
-use crate::tc::browser::{spaces_client, BrowserTransport};
-use crate::tc::{v2, Client, Error, IndicatorRef, Owner};
+use crate::launch::{Context, SelectedItem};
+use threatconnect::browser::{spaces_client, BrowserTransport};
+use threatconnect::{Client, Error, IndicatorRef, Owner};
 
 pub type ApiClient = Client<BrowserTransport>;
 
@@ -39,7 +39,7 @@ pub fn connect(context: &Context) -> ApiHandle {
     client.on_token_renewed(|token, expires| {
         if let Some(s) = session_storage() {
             if let Ok(Some(query)) = s.get_item(super::LAUNCH_KEY) {
-                let _ = s.set_item(super::LAUNCH_KEY, &crate::spaces::with_token(&query, token, expires));
+                let _ = s.set_item(super::LAUNCH_KEY, &crate::launch::with_token(&query, token, expires));
             }
         }
     });
@@ -132,7 +132,7 @@ pub fn session_storage() -> Option<web_sys::Storage> {
 pub fn owners_resource(api: ApiHandle) -> ApiResource<Loaded<Vec<Owner>>> {
     ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
-        async move { loaded(client.v2_list(v2::owners(), "owner", Owner::read).await.map(|p| p.items)) }
+        async move { loaded(client.owners().await) }
     })
 }
 

@@ -11,13 +11,13 @@ use wasm_bindgen::JsValue;
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle, ApiResource};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
-use super::sections::{Assoc, ErrorNotice};
-use crate::escape::escape_controls;
-use crate::spaces::{Context, SelectedItem};
-use crate::tc::v3::{self, Collection};
+use super::associations::Assoc;
+use super::notices::ErrorNotice;
+use pivot_text::escape::escape_controls;
+use crate::launch::{Context, SelectedItem};
 use crate::search::search_tql;
-use crate::trail::{from_fragment, share_href, to_fragment, ShareAction, Trail};
-use crate::tc::{Group, Indicator};
+use threatconnect::{Collection, Group, Indicator};
+use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
 
 fn history() -> Option<web_sys::History> {
     web_sys::window()?.history().ok()
@@ -38,7 +38,7 @@ fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
 /// How an item reads in the breadcrumb.
 pub fn item_label(item: &SelectedItem) -> String {
     match item {
-        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), escape_controls(&crate::defang::defang(kind, summary))),
+        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), escape_controls(&pivot_text::defang::defang(kind, summary))),
         SelectedItem::Group { kind, id, .. } => format!("{} #{id}", kind.type_name()),
         SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {}", escape_controls(value)),
     }
@@ -48,7 +48,7 @@ pub fn item_label(item: &SelectedItem) -> String {
 pub fn Explorer(context: Context) -> impl IntoView {
     let api = connect(&context);
     // Before the panel's requests are made, but not awaited by them.
-    super::settings::start(api, context.space_element_id);
+    super::element_state::start(api, context.space_element_id);
     let from_url = from_fragment(&current_fragment());
     // A reload keeps the trail when the address still names its current item.
     let trail = match stored_trail().filter(|t| Some(t.current()) == from_url.as_ref()) {
@@ -156,7 +156,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
             <SearchBox api on_pivot=visit />
             // Import writes: offered only when the app's allowWriteBack is on.
             {api.with_value(|a| a.allow_write_back).then(|| view! {
-                <a class="nav-import" href=move || share_href(&ShareAction::Import, current.get().as_ref())>"Import package"</a>
+                <a class="nav-import" href=move || publish_import_href(&PageAction::Import, current.get().as_ref())>"Import package"</a>
             })}
         </nav>
         {move || match current.get() {
@@ -196,8 +196,8 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
             let (ind, grp) = search_tql(&q, owner.as_deref());
             // Both searches leave together.
             let (i, g) = futures::future::join(
-                client.v3_list(v3::search(Collection::Indicators, &ind, 0, SEARCH_RESULTS, false), Indicator::read),
-                client.v3_list(v3::search(Collection::Groups, &grp, 0, SEARCH_RESULTS, false), Group::read),
+                client.search(Collection::Indicators, &ind, 0, SEARCH_RESULTS, false, Indicator::read),
+                client.search(Collection::Groups, &grp, 0, SEARCH_RESULTS, false, Group::read),
             )
             .await;
             Some(loaded(i.and_then(|i| {

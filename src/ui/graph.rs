@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 
 use super::api::ApiHandle;
-use super::sections::{assoc_query, Assoc};
-use crate::escape::escape_controls;
-use crate::layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
-use crate::spaces::SelectedItem;
-use crate::tc::v3::{self, Collection};
-use crate::tc::{Group, Indicator};
+use super::associations::{assoc_query, Assoc};
+use pivot_text::escape::escape_controls;
+use crate::graph_layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
+use crate::launch::SelectedItem;
+use threatconnect::{Collection, Error, Group, Indicator};
 
 /// A CSS class per type: `node-host`, `node-incident`...
 fn node_class(a: &Assoc) -> String {
@@ -29,13 +28,13 @@ fn short(s: &str) -> String {
 }
 
 /// One hop further from `a`: its own associations (first few of each kind), in one go.
-async fn neighbours_of(api: ApiHandle, a: Assoc) -> Result<Vec<Assoc>, crate::tc::Error> {
+async fn neighbours_of(api: ApiHandle, a: Assoc) -> Result<Vec<Assoc>, Error> {
     let client = api.with_value(|x| x.client.clone());
     let limit = MAX_EXPANSION as u32;
     let groups_q = assoc_query(Collection::Groups, a.is_group, a.id);
-    let groups = client.v3_list(v3::search(Collection::Groups, &groups_q.tql, 0, limit, false), Group::read);
+    let groups = client.search(Collection::Groups, &groups_q.tql, 0, limit, false, Group::read);
     let inds_q = assoc_query(Collection::Indicators, a.is_group, a.id);
-    let inds = client.v3_list(v3::search(Collection::Indicators, &inds_q.tql, 0, limit, false), Indicator::read);
+    let inds = client.search(Collection::Indicators, &inds_q.tql, 0, limit, false, Indicator::read);
     let (groups, inds) = futures::future::join(groups, inds).await;
     let mut out: Vec<Assoc> = groups?.items.iter().map(Assoc::from_group).collect();
     out.extend(inds?.items.iter().map(Assoc::from_indicator));

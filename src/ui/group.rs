@@ -6,18 +6,18 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::writeback::{Via, WriteBack, Writable};
-use super::fields::Facts;
+use super::writeback::{WriteBack, Writable};
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
-use super::sections::{assoc_query, Assoc, AssociationList, AttributeList, ErrorNotice, LabelList, TagList};
-use crate::display::{document_file_name, present, safe_http_link};
-use crate::spaces::SelectedItem;
-use crate::trail::{share_href, ShareAction};
-use crate::tc::v2;
-use crate::tc::v3::Collection;
-use crate::tc::v2::ItemRef;
-use crate::tc::{ApiVersion, GroupPanel as Panel, GroupType, Owner};
+use super::associations::{assoc_query, Assoc, AssociationList};
+use super::download::download_bytes;
+use super::metadata::{AttributeList, Facts, LabelList, TagList};
+use super::notices::ErrorNotice;
+use pivot_text::values::{document_file_name, present, safe_http_link};
+use crate::launch::SelectedItem;
+use crate::trail::{publish_import_href, PageAction};
+use threatconnect::writes::Via;
+use threatconnect::{load_group_panel, ApiVersion, Collection, GroupPanel as Panel, GroupType, ItemRef, Owner};
 
 /// Each group type's own fields, as v3 and v2 name them.
 const TYPE_FIELDS: [&str; 22] = [
@@ -38,7 +38,7 @@ pub fn GroupPanel(
     let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         async move {
-            let panel = crate::tc::load_group_panel(&client, kind, id as i64).await;
+            let panel = load_group_panel(&client, kind, id as i64).await;
             super::api::remember_v3_missing(api);
             loaded(panel)
         }
@@ -104,9 +104,8 @@ fn GroupBody(
     let file_name = document_file_name(&g.raw);
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
-        via: if v3 { Via::V3(g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
+        via: if v3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
         owner: g.owner.name.clone(),
-        is_indicator: false,
         tags: g.tags.clone(),
         labels: g.security_labels.clone(),
         attributes: g.attributes.clone(),
@@ -145,7 +144,7 @@ fn GroupBody(
                 <section class="card share" data-section="publish">
                     <h2>"Cross-Intel Sharing"</h2>
                     <p>"Publish this group with everything attached, for other ThreatConnect instances to import."</p>
-                    <a class="share-open" href=share_href(&ShareAction::Publish { kind, id: publish_id }, Some(&back))>"Publish…"</a>
+                    <a class="share-open" href=publish_import_href(&PageAction::Publish { kind, id: publish_id }, Some(&back))>"Publish…"</a>
                 </section>
             }
         })}
@@ -166,8 +165,8 @@ fn DocumentDownload(api: ApiHandle, kind: GroupType, id: i64, file_name: String)
         // Read before the request: the panel may be gone when it answers.
         let file = name.get_value();
         leptos::task::spawn_local(async move {
-            match client.bytes(v2::download(kind, id)).await {
-                Ok(bytes) => super::sections::download_bytes(&file, "application/octet-stream", &bytes),
+            match client.download(kind, id).await {
+                Ok(bytes) => download_bytes(&file, "application/octet-stream", &bytes),
                 Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);

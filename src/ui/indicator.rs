@@ -7,16 +7,20 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::fields::Facts;
 use super::graph::RelationGraph;
-use super::sections::{assoc_query, copy_and_report, group_by_type, Assoc, AssociationList, AttributeList, CopyOutcomeNote, ErrorNotice, LabelList, Skeleton, TagList};
-use super::writeback::{Via, WriteBack, Writable};
-use crate::defang::defang;
-use crate::escape::escape_controls;
-use crate::display::{all_scalars, present, rating_stars, safe_http_link, value_for_clipboard, whole};
-use crate::spaces::SelectedItem;
-use crate::tc::v3::Collection;
-use crate::tc::{ApiVersion, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
+use super::associations::{assoc_query, group_by_type, Assoc, AssociationList};
+use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
+use super::metadata::{AttributeList, Facts, LabelList, TagList};
+use super::notices::{ErrorNotice, Skeleton};
+use super::writeback::{WriteBack, Writable};
+use pivot_text::defang::defang;
+use pivot_text::escape::escape_controls;
+use pivot_text::messages::value_for_clipboard;
+use pivot_text::values::{all_scalars, present, rating_stars, safe_http_link, whole};
+use crate::launch::SelectedItem;
+use threatconnect::panels::indicator_owners;
+use threatconnect::writes::Via;
+use threatconnect::{load_indicator_panel, ApiVersion, Collection, DnsResolution, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
 
 #[component]
 pub fn IndicatorPanel(
@@ -33,13 +37,13 @@ pub fn IndicatorPanel(
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
         // Custom types too: their v2 branch comes from /v2/types/indicatorTypes.
-        async move { Some(loaded(crate::tc::panel::indicator_owners(&client, &r).await)) }
+        async move { Some(loaded(indicator_owners(&client, &r).await)) }
     });
     let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
         async move {
-            let panel = crate::tc::load_indicator_panel(&client, &r).await;
+            let panel = load_indicator_panel(&client, &r).await;
             super::api::remember_v3_missing(api);
             loaded(panel)
         }
@@ -124,7 +128,7 @@ fn IndicatorBody(
 ) -> impl IntoView {
     let i = &panel.indicator;
     let raw_value = i.summary.clone();
-    let copied: super::sections::CopyOutcome = RwSignal::new(None);
+    let copied: CopyOutcome = RwSignal::new(None);
     let link = i.web_link.as_deref().and_then(safe_http_link);
     let mut facts = vec![("Owner".to_owned(), i.owner.name.clone())];
     if let Some(r) = i.rating {
@@ -162,11 +166,10 @@ fn IndicatorBody(
     let id = i.id;
     let warnings = panel.warnings.clone();
     // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
-    let via = if v3 { Some(Via::V3(id)) } else { panel.v2_item.clone().map(Via::V2) };
+    let via = if v3 { Some(Via::V3(Collection::Indicators, id)) } else { panel.v2_item.clone().map(Via::V2) };
     let writable = via.map(|via| Writable {
         via,
         owner: i.owner.name.clone(),
-        is_indicator: true,
         tags: i.tags.clone(),
         labels: i.security_labels.clone(),
         attributes: i.attributes.clone(),
@@ -228,7 +231,7 @@ fn observed(count: Option<i64>, last: Option<&str>) -> String {
 }
 
 /// One line per DNS resolution: when, and what it resolved to (addresses of a host, or the host of an address).
-fn dns_rows(list: &[crate::tc::DnsResolution]) -> Vec<(String, String)> {
+fn dns_rows(list: &[DnsResolution]) -> Vec<(String, String)> {
     list.iter()
         .map(|r| {
             let when = r.resolution_date.clone().or_else(|| r.resolved.first().and_then(|i| i.date_added.clone())).unwrap_or_default();

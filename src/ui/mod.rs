@@ -1,32 +1,35 @@
-//! The Leptos app. Views stay thin: what to show is decided by the pure
-//! `spaces` module, data comes from the `tc` client.
+//! The Leptos app. Views stay thin: what to show is decided by the pure `launch` and
+//! `trail` modules, data comes from the client's typed calls through `api`.
 
 mod api;
+mod associations;
+mod clipboard;
+mod download;
+mod element_state;
 mod explorer;
-mod fields;
 mod graph;
 mod group;
 mod indicator;
+mod metadata;
+mod notices;
+mod publish_import;
 pub mod screens;
-mod sections;
-mod settings;
-mod share;
 mod writeback;
 
 use leptos::prelude::*;
 
-use crate::spaces::{parse_launch, ContextError, Launch};
+use crate::launch::{parse_launch, ContextError, Launch};
 
 /// Start the panels (`index.html`).
 pub fn start() {
     mount(App);
 }
 
-/// Start the Cross-Intel Sharing page (`share.html`): its own wasm, loaded
+/// Start the publish and import page (`publish-import.html`): its own wasm, loaded
 /// only when an analyst publishes or imports, so the panels' first load
 /// does not carry it.
-pub fn start_sharing() {
-    mount(share::SharingApp);
+pub fn start_publish_import() {
+    mount(publish_import::PublishImportApp);
 }
 
 /// Install the panic screen, then mount over the boot message.
@@ -102,7 +105,7 @@ pub(crate) const LAUNCH_KEY: &str = "pivot.launch";
 pub(crate) fn drop_token_from_address() {
     let location = window().location();
     let query = location.search().unwrap_or_default();
-    let kept = crate::spaces::without_token(&query);
+    let kept = crate::launch::without_token(&query);
     if kept.len() + 1 == query.len() || query.is_empty() {
         return;
     }
@@ -152,7 +155,7 @@ fn pin_api_origin(launch: Launch) -> Result<Launch, ContextError> {
         problem: "is not an address this browser can read".into(),
         expected: "the ThreatConnect API address, such as https://app.threatconnect.com/api".into(),
     })?;
-    let parsed = crate::spaces::ParsedUrl { protocol: url.protocol(), hostname: url.hostname(), origin: url.origin(), pathname: url.pathname() };
-    context.api_path = crate::spaces::pin_api_origin(&parsed, &page_origin, crate::spaces::BUILD_API_ORIGINS)?;
+    let parsed = crate::launch::ParsedUrl { protocol: url.protocol(), hostname: url.hostname(), origin: url.origin(), pathname: url.pathname() };
+    context.api_path = crate::launch::pin_api_origin(&parsed, &page_origin, crate::launch::BUILD_API_ORIGINS)?;
     Ok(Launch::Space(context))
 }

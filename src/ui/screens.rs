@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::spaces::ContextError;
+use crate::launch::ContextError;
 
 /// The query string could not be read: say which parameter, what was wrong
 /// and what was expected, never a blank page.

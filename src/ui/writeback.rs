@@ -7,33 +7,20 @@
 use leptos::prelude::*;
 
 use super::api::{ApiHandle, ApiResource, Loaded};
-use crate::display::{delete_attribute_question, dissociate_question, remove_label_question, remove_tag_question};
-use crate::escape::dialog_name;
-use crate::tc::request::HttpRequest;
-use crate::tc::types::GROUP_TYPES;
-use crate::tc::v2::{self, ItemRef};
-use crate::tc::v3;
-use crate::tc::{Attribute, Group, GroupType, Owner, SecurityLabel, Tag};
+use pivot_text::escape::dialog_name;
+use pivot_text::messages::{delete_attribute_question, dissociate_question, remove_label_question, remove_tag_question};
+use threatconnect::types::GROUP_TYPES;
+use threatconnect::writes::{self, Via, Write};
+use threatconnect::{Attribute, Collection, Group, GroupType, ItemRef, Mode, Owner, SecurityLabel, Tag};
 
 const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
 
-/// How writes reach the item.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Via {
-    /// By its v3 id (the panel came from v3): tags and labels are then written
-    /// with the name in the body (v2 puts the name in the path, where a name
-    /// such as `..` cannot go).
-    V3(i64),
-    /// By its v2 path (the v2 fallback; a custom type's branch as the panel resolved it).
-    V2(ItemRef),
-}
-
-/// What the write-back card acts on.
+/// What the write-back card acts on: how writes reach the item, and what it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Writable {
+    /// By the item's v3 id, or by its v2 path (see `threatconnect::writes`).
     pub via: Via,
     pub owner: String,
-    pub is_indicator: bool,
     pub tags: Vec<Tag>,
     pub labels: Vec<SecurityLabel>,
     pub attributes: Vec<Attribute>,
@@ -42,55 +29,11 @@ pub struct Writable {
     pub confidence: Option<f64>,
 }
 
-/// One write-back action.
-pub enum Write<'a> {
-    Tag(&'a str, v3::Mode),
-    Label(&'a str, v3::Mode),
-    AddAttribute(&'a str, &'a str),
-    EditAttribute(i64, &'a str),
-    DeleteAttribute(i64),
-    /// `{"rating": r, "confidence": c}`
-    Rating(&'a serde_json::Value),
-    FalsePositive,
-    Observation,
-    Group(GroupType, i64, v3::Mode),
-}
-
 impl Writable {
-    fn collection(&self) -> v3::Collection {
-        if self.is_indicator { v3::Collection::Indicators } else { v3::Collection::Groups }
-    }
-
-    /// The request for `write`. When the panel came from v3, by the item's id with every
-    /// value in the body: no tag name, label name or indicator value is ever a path segment
-    /// (a value such as `..` would name another resource). On v2, by the item's path, which
-    /// the client refuses to send when a value cannot be one segment.
-    pub fn request(&self, write: Write) -> HttpRequest {
-        use serde_json::json;
-        match (&self.via, write) {
-            (Via::V3(id), Write::Tag(name, mode)) => v3::tags(self.collection(), *id, &[name], mode),
-            (Via::V3(id), Write::Label(name, mode)) => v3::security_labels(self.collection(), *id, &[name], mode),
-            (Via::V3(id), Write::AddAttribute(kind, value)) => {
-                v3::attributes(self.collection(), *id, vec![json!({"type": kind, "value": value, "default": true})], v3::Mode::Append)
-            }
-            (Via::V3(_), Write::EditAttribute(attribute, value)) => v3::update_attribute(self.collection(), attribute, value),
-            (Via::V3(id), Write::DeleteAttribute(attribute)) => v3::attributes(self.collection(), *id, vec![json!({"id": attribute})], v3::Mode::Delete),
-            (Via::V3(id), Write::Rating(body)) => v3::update(self.collection(), *id, body),
-            (Via::V3(id), Write::FalsePositive) => v3::update(self.collection(), *id, &json!({"falsePositive": true})),
-            (Via::V3(id), Write::Observation) => v3::update(self.collection(), *id, &json!({"observations": 1})),
-            (Via::V3(id), Write::Group(_, group, mode)) => v3::associate_groups(self.collection(), *id, &[group], mode),
-            (Via::V2(item), Write::Tag(name, v3::Mode::Delete)) => v2::remove_tag(item, name),
-            (Via::V2(item), Write::Tag(name, _)) => v2::add_tag(item, name),
-            (Via::V2(item), Write::Label(name, v3::Mode::Delete)) => v2::remove_security_label(item, name),
-            (Via::V2(item), Write::Label(name, _)) => v2::add_security_label(item, name),
-            (Via::V2(item), Write::AddAttribute(kind, value)) => v2::create_attribute(item, kind, value, true),
-            (Via::V2(item), Write::EditAttribute(attribute, value)) => v2::update_attribute(item, attribute, value),
-            (Via::V2(item), Write::DeleteAttribute(attribute)) => v2::delete_attribute(item, attribute),
-            (Via::V2(item), Write::Rating(body)) => v2::update_item(item, None, body),
-            (Via::V2(item), Write::FalsePositive) => v2::report_false_positive(item, None),
-            (Via::V2(item), Write::Observation) => v2::add_observation(item, 1, None),
-            (Via::V2(item), Write::Group(kind, group, v3::Mode::Delete)) => v2::dissociate(item, &ItemRef::group(kind, group)),
-            (Via::V2(item), Write::Group(kind, group, _)) => v2::associate(item, &ItemRef::group(kind, group)),
+    fn is_indicator(&self) -> bool {
+        match &self.via {
+            Via::V3(c, _) => *c == Collection::Indicators,
+            Via::V2(item) => matches!(item, ItemRef::Indicator { .. }),
         }
     }
 }
@@ -128,24 +71,22 @@ pub fn WriteBack(
 
     // Runs one write; the panel reloads afterwards, success or not, so it
     // shows the server's state.
-    let run = move |req: HttpRequest, done: String| {
+    let run = move |write: Write, done: String| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
         outcome.set(None);
         let client = api.with_value(|a| a.client.clone());
-        let owner = target.with_value(|t| t.owner.clone());
-        let req = req.owner(Some(&owner));
+        let write = target.with_value(|t| writes::prepare(&t.via, &t.owner, write));
         leptos::task::spawn_local(async move {
-            let result = client.json(req).await.and_then(|body| crate::tc::envelope::v2_ok(&body));
+            let result = client.send_write(write).await;
             busy.set(false);
             outcome.set(Some(result.map(|_| done).map_err(|e| e.to_string())));
             on_changed.run(());
         });
     };
 
-    let request = move |write: Write| target.with_value(|t| t.request(write));
     let writable = move || match owners.get() {
         Some(Ok(list)) => Some(target.with_value(|t| owner_writable(&list, &t.owner))),
         Some(Err(_)) => Some(false),
@@ -182,14 +123,14 @@ pub fn WriteBack(
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
                                 let name = tag.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    if confirm(&remove_tag_question(&tag.name)) { run(request(Write::Tag(&tag.name, v3::Mode::Delete)), format!("Removed tag {}", dialog_name(&tag.name))); }
+                                    if confirm(&remove_tag_question(&tag.name)) { run(Write::Tag(&tag.name, Mode::Delete), format!("Removed tag {}", dialog_name(&tag.name))); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
                                 on:input=move |ev| new_tag.set(event_target_value(&ev)) />
                             <button class="wb-add-tag" on:click=move |_| {
                                 let name = new_tag.get_untracked().trim().to_owned();
-                                if !name.is_empty() { new_tag.set(String::new()); run(request(Write::Tag(&name, v3::Mode::Append)), format!("Added tag {}", dialog_name(&name))); }
+                                if !name.is_empty() { new_tag.set(String::new()); run(Write::Tag(&name, Mode::Append), format!("Added tag {}", dialog_name(&name))); }
                             }>"Add tag"</button>
                         </div>
                         <div class="wb-row" data-wb="labels">
@@ -197,7 +138,7 @@ pub fn WriteBack(
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
                                 let name = l.name.clone();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    if confirm(&remove_label_question(&l.name)) { run(request(Write::Label(&l.name, v3::Mode::Delete)), format!("Removed label {}", dialog_name(&l.name))); }
+                                    if confirm(&remove_label_question(&l.name)) { run(Write::Label(&l.name, Mode::Delete), format!("Removed label {}", dialog_name(&l.name))); }
                                 }>{name.clone()}" ×"</button> }
                             }).collect_view()}
                             <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
@@ -205,13 +146,13 @@ pub fn WriteBack(
                             </select>
                             <button class="wb-add-label" on:click=move |_| {
                                 let name = new_label.get_untracked();
-                                run(request(Write::Label(&name, v3::Mode::Append)), format!("Added label {}", dialog_name(&name)));
+                                run(Write::Label(&name, Mode::Append), format!("Added label {}", dialog_name(&name)));
                             }>"Add label"</button>
                         </div>
                         <div class="wb-row" data-wb="attributes">
                             <span class="wb-label">"Attributes"</span>
                             <ul class="wb-attributes">
-                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run target /> }).collect_view()}
+                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run /> }).collect_view()}
                             </ul>
                             <input class="wb-attr-type" aria-label="Attribute type" prop:value=move || attr_type.get() on:input=move |ev| attr_type.set(event_target_value(&ev)) />
                             <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || attr_value.get() on:input=move |ev| attr_value.set(event_target_value(&ev)) />
@@ -219,11 +160,11 @@ pub fn WriteBack(
                                 let (t, v) = (attr_type.get_untracked(), attr_value.get_untracked());
                                 if !t.trim().is_empty() && !v.trim().is_empty() {
                                     attr_value.set(String::new());
-                                    run(request(Write::AddAttribute(t.trim(), &v)), format!("Added {} attribute", t.trim()));
+                                    run(Write::AddAttribute(t.trim(), &v), format!("Added {} attribute", t.trim()));
                                 }
                             }>"Add attribute"</button>
                         </div>
-                        {target.with_value(|t| t.is_indicator).then(|| view! {
+                        {target.with_value(|t| t.is_indicator()).then(|| view! {
                             <div class="wb-row" data-wb="rating">
                                 <label>"Rating "<select class="wb-rating" on:change=move |ev| rating.set(event_target_value(&ev))>
                                     {(0..=5).map(|r| view! { <option value=r.to_string() selected=move || rating.get() == r.to_string()>{r.to_string()}</option> }).collect_view()}
@@ -234,7 +175,7 @@ pub fn WriteBack(
                                     match (rating.get_untracked().parse::<u8>(), confidence.get_untracked().parse::<u8>()) {
                                         (Ok(r), Ok(c)) if r <= 5 && c <= 100 => {
                                             let body = serde_json::json!({"rating": r, "confidence": c});
-                                            run(request(Write::Rating(&body)), format!("Saved rating {r} and confidence {c}"));
+                                            run(Write::Rating(&body), format!("Saved rating {r} and confidence {c}"));
                                         }
                                         _ => outcome.set(Some(Err("Rating must be 0 to 5 and confidence 0 to 100.".into()))),
                                     }
@@ -242,9 +183,9 @@ pub fn WriteBack(
                             </div>
                             <div class="wb-row" data-wb="reports">
                                 <button class="wb-false-positive" on:click=move |_| {
-                                    if confirm("Report this indicator as a false positive?") { run(request(Write::FalsePositive), "Reported a false positive".into()); }
+                                    if confirm("Report this indicator as a false positive?") { run(Write::FalsePositive, "Reported a false positive".into()); }
                                 }>"Report false positive"</button>
-                                <button class="wb-observation" on:click=move |_| run(request(Write::Observation), "Reported an observation".into())>"Report observation"</button>
+                                <button class="wb-observation" on:click=move |_| run(Write::Observation, "Reported an observation".into())>"Report observation"</button>
                             </div>
                         })}
                         <div class="wb-row" data-wb="associations">
@@ -258,7 +199,7 @@ pub fn WriteBack(
                                 match (GroupType::from_name(&assoc_type.get_untracked()), assoc_id.get_untracked().trim().parse::<i64>()) {
                                     (Some(kind), Ok(id)) if id > 0 => {
                                         assoc_id.set(String::new());
-                                        run(request(Write::Group(kind, id, v3::Mode::Append)), format!("Associated with {} {id}", kind.type_name()));
+                                        run(Write::Group(kind, id, Mode::Append), format!("Associated with {} {id}", kind.type_name()));
                                     }
                                     _ => outcome.set(Some(Err("Give the group's numeric id.".into()))),
                                 }
@@ -269,7 +210,7 @@ pub fn WriteBack(
                                     let label = format!("{}: {}", g.type_name, g.name);
                                     Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
                                         if confirm(&dissociate_question(&g.type_name, &g.name)) {
-                                            run(request(Write::Group(kind, g.id, v3::Mode::Delete)), format!("Dissociated from {}", dialog_name(&g.name)));
+                                            run(Write::Group(kind, g.id, Mode::Delete), format!("Dissociated from {}", dialog_name(&g.name)));
                                         }
                                     }>"Dissociate"</button></li> })
                                 }).collect_view()}
@@ -284,9 +225,9 @@ pub fn WriteBack(
 }
 
 #[component]
-fn AttributeEditor<F>(a: Attribute, run: F, target: StoredValue<Writable>) -> impl IntoView
+fn AttributeEditor<F>(a: Attribute, run: F) -> impl IntoView
 where
-    F: Fn(HttpRequest, String) + Copy + Send + Sync + 'static,
+    F: Fn(Write, String) + Copy + Send + Sync + 'static,
 {
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(a.value.clone());
@@ -299,7 +240,7 @@ where
                 let kind = kind2.clone();
                 view! {
                     <input class="wb-attr-edit" aria-label="Attribute value" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
-                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(target.with_value(|t| t.request(Write::EditAttribute(id, &draft.get_untracked()))), format!("Saved {kind} attribute")); }>"Save"</button>
+                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(Write::EditAttribute(id, &draft.get_untracked()), format!("Saved {kind} attribute")); }>"Save"</button>
                 }.into_any()
             } else {
                 view! {
@@ -308,7 +249,7 @@ where
                 }.into_any()
             }}
             <button class="wb-attr-delete" on:click=move |_| {
-                if confirm(&delete_attribute_question(&kind)) { run(target.with_value(|t| t.request(Write::DeleteAttribute(id))), format!("Deleted {kind} attribute")); }
+                if confirm(&delete_attribute_question(&kind)) { run(Write::DeleteAttribute(id), format!("Deleted {kind} attribute")); }
             }>"Delete"</button>
         </li>
     }

@@ -506,7 +506,7 @@ test("a renewed token replaces the old one in the tab's storage; error screens k
   const still = new URLSearchParams(await page.evaluate(() => sessionStorage.getItem("pivot.launch")));
   assert.equal(still.get("tcToken"), kept.get("tcToken"), "the tab keeps its good launch");
   // The sharing page, opened with a launch in its own address, keeps the token out of it.
-  await page.goto(appUrl.replace(/index\.html$/, "") + "share.html" + spacesQuery({ tcToken: kept.get("tcToken"), tcApiPath: kept.get("tcApiPath"), tcType: "Host", tcSelectedItem: HOST }) + "#action=import");
+  await page.goto(appUrl.replace(/index\.html$/, "") + "publish-import.html" + spacesQuery({ tcToken: kept.get("tcToken"), tcApiPath: kept.get("tcApiPath"), tcType: "Host", tcSelectedItem: HOST }) + "#action=import");
   await page.waitForSelector("[data-screen=import], [data-screen=share-read-only]");
   assert.ok(!page.url().includes("tcToken") && page.url().includes("#action=import"), page.url());
 });
@@ -522,7 +522,7 @@ test("hostile seeds stay inert", async () => {
     const links = await page.locator("a[href]").evaluateAll((as) => as.map((a) => ({ raw: a.getAttribute("href"), url: a.href, origin: location.origin })));
     for (const { raw, url, origin } of links) {
       if (/^https?:\/\//.test(raw)) continue;
-      assert.match(raw, /^(share|index)\.html(#|$)/, `only http(s) links or Pivot's own pages: ${raw}`);
+      assert.match(raw, /^(publish-import|index)\.html(#|$)/, `only http(s) links or Pivot's own pages: ${raw}`);
       assert.equal(new URL(url).origin, origin, `own pages stay on this origin: ${raw}`);
     }
     assert.match(await text(page, "main"), /<img src=x onerror=|<script>/, "the payload is shown as text");

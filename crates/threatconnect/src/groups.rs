@@ -3,6 +3,7 @@
 
 use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
+use std::future::Future;
 use crate::decode::{Obj, R};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest, Method};
@@ -207,8 +208,8 @@ impl<T: Transport> Client<T> {
         Ok(body.get_mut("data").map(Value::take).unwrap_or(Value::Null))
     }
     /// `GET /v2/groups/{type}/{id}/download`: a Document's, Report's or Signature's file.
-    pub async fn download(&self, group_type: GroupType, id: i64) -> Result<Vec<u8>, Error> {
-        self.bytes(v2::download(group_type, id)).await
+    pub fn download(&self, group_type: GroupType, id: i64) -> impl Future<Output = Result<Vec<u8>, Error>> + '_ {
+        self.bytes(v2::download(group_type, id))
     }
     /// `GET /v2/groups/signatures/{id}/download`: the signature itself (its `fileText`, sent as text/plain).
     pub async fn download_signature(&self, id: i64) -> Result<String, Error> {

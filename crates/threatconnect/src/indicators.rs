@@ -3,6 +3,8 @@
 
 use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
+use futures::FutureExt;
+use std::future::Future;
 use crate::decode::{as_string, Obj, R};
 use crate::error::Error;
 use crate::groups::Group;
@@ -237,8 +239,8 @@ impl<T: Transport> Client<T> {
         self.v3_one(crate::item::v3::update_with_fields(Collection::Indicators, id, body, fields), Indicator::read).await
     }
     /// `GET {indicator}/owners` (v2 only): the owners holding the same value.
-    pub async fn indicator_owners(&self, item: &ItemRef) -> Result<Vec<Owner>, Error> {
-        Ok(self.v2_list(v2::owners(item), crate::owners::ENTITY, Owner::read).await?.items)
+    pub fn indicator_owners(&self, item: &ItemRef) -> impl Future<Output = Result<Vec<Owner>, Error>> + '_ {
+        self.v2_list(v2::owners(item), crate::owners::ENTITY, Owner::read).map(|r| r.map(|p| p.items))
     }
 }
 

@@ -2,6 +2,8 @@
 //! the credentials belong to.
 
 use crate::client::{Client, Transport};
+use futures::FutureExt;
+use std::future::Future;
 use crate::decode::{Obj, R};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest};
@@ -164,8 +166,8 @@ impl<T: Transport> Client<T> {
         self.v2_one(v2::whoami(), USER, User::read).await
     }
     /// `GET /v2/owners`: every owner this user can see.
-    pub async fn owners(&self) -> Result<Vec<Owner>, Error> {
-        Ok(self.v2_list(v2::owners(), ENTITY, Owner::read).await?.items)
+    pub fn owners(&self) -> impl Future<Output = Result<Vec<Owner>, Error>> + '_ {
+        self.v2_list(v2::owners(), ENTITY, Owner::read).map(|r| r.map(|p| p.items))
     }
     /// `GET /v2/owners/mine`: the user's own Organization.
     pub async fn my_owner(&self) -> Result<Owner, Error> {

@@ -1,15 +1,17 @@
 //! Lists: v2 list options ([`ListOptions`], [`Filter`]) and the one [`Pager`]
 //! for v2 and v3 lists, with the one page-size limit ([`MAX_RESULT_LIMIT`]).
 //!
-//! v2 pages by `resultStart`/`resultLimit` and says `resultCount` on the first page
-//! only; v3 says where the next page is with a `next` link. The pager follows each
-//! version's own rule; [`next_start`] is the v2 rule, [`follow_next`] turns a v3 link
-//! back into a request that can name nothing but a v3 path below the API root.
+//! Both versions page by `resultStart`/`resultLimit`. v2 says `resultCount` on the first
+//! page only ([`next_start`] is its rule); v3 sends a `next` link while more pages follow.
+//! The pager never sends that link: it only says that there is a next page, which the
+//! pager asks for itself, its own request with `resultStart` moved past the items it has.
+//! So no link, whatever it holds, can make the client request another resource, and every
+//! page starts after the last (a list cannot loop).
 
 use crate::client::{Client, Transport};
 use crate::decode::{self, Page, Reader};
 use crate::error::Error;
-use crate::http::{decode_segment, encode_component, parse_query, HttpRequest};
+use crate::http::HttpRequest;
 use serde_json::Value;
 
 /// `resultLimit` when none is sent (ThreatConnect's documented default).
@@ -131,39 +133,43 @@ pub fn next_start(start: u32, limit: u32, got: usize, total: Option<i64>) -> Opt
     more.then_some(next)
 }
 
-/// Turns a `next` link (absolute, as ThreatConnect sends it) into a request
-/// below the API root: the origin and API path are cut off, the query is
-/// decoded so the one encoder re-encodes (and signs) it. `None` unless the link
-/// names a `/v3/` path.
-pub fn follow_next(next: &str, api_path: &str) -> Option<HttpRequest> {
-    let after_scheme = next.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = after_scheme + next[after_scheme..].find('/')?;
-    let rest = &next[path_start..];
-    let (path, query) = match rest.split_once('?') {
-        Some((p, q)) => (p, q),
-        None => (rest, ""),
-    };
-    let path = path.strip_prefix(api_path).unwrap_or(path);
-    if !path.starts_with("/v3/") {
-        return None;
-    }
-    // Rebuilt segment by segment with the one encoder, so that no spelling in the link
-    // (`\`, a tab, `%2F`) can make a URL parser split or merge segments on the way;
-    // a `.` or `..` segment stays one, and `Client::send` refuses it.
-    let path: String = path.split('/').skip(1).map(|seg| format!("/{}", encode_component(&decode_segment(seg)))).collect();
-    let mut r = HttpRequest::get(path);
-    r.query = parse_query(query);
-    Some(r)
+/// Where a list goes on: the request of the page to ask next (with `resultStart` set
+/// where it starts), the v2 entity key its items answer under (`None`: a v3 list), its
+/// start and size, and the total when known. Not generic, so the paging rules exist once
+/// however many item types are paged.
+struct Cursor {
+    next: Option<HttpRequest>,
+    key: Option<&'static str>,
+    start: u32,
+    limit: u32,
+    total: Option<i64>,
 }
 
-enum Next {
-    /// A v2 list: the request (with `resultStart` and `resultLimit` in place), the entity
-    /// key its items answer under, where the page starts and its size.
-    V2 { request: HttpRequest, key: &'static str, start: u32, limit: u32 },
-    /// A v3 list's first page, then each `next` link.
-    V3First(HttpRequest),
-    V3Link(String),
-    Done,
+impl Cursor {
+    fn new(request: HttpRequest, key: Option<&'static str>) -> Self {
+        let start = query_u32(&request, "resultStart").unwrap_or(0);
+        let limit = query_u32(&request, "resultLimit").unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT);
+        Cursor { next: Some(request), key, start, limit, total: None }
+    }
+
+    /// A page of `got` items arrived, with its total and whether ThreatConnect said more follow
+    /// (v3 `next`): the next page starts right after it, or the list is complete.
+    fn advance(&mut self, sent: HttpRequest, result_count: Option<i64>, more: bool, got: usize) {
+        if self.total.is_none() {
+            self.total = result_count;
+        }
+        let next = match self.key {
+            Some(_) => next_start(self.start, self.limit, got, self.total),
+            None if more && got > 0 => self.start.checked_add(u32::try_from(got).unwrap_or(u32::MAX)),
+            None => None,
+        };
+        if let Some(n) = next {
+            let mut request = sent;
+            set_query(&mut request, "resultStart", n.to_string());
+            self.start = n;
+            self.next = Some(request);
+        }
+    }
 }
 
 /// How a page's answer becomes items: decoded by the model's reader (`key`: the v2
@@ -182,14 +188,13 @@ fn as_sent(body: Value, _key: Option<&str>, _read: Reader<Value>) -> Result<Page
 }
 
 /// A list read one page at a time ([`Pager::next_page`]) or whole ([`Pager::collect_all`]),
-/// by each API version's own paging rule. Made by [`Client::v2_pager`], [`Client::v3_pager`]
-/// and [`Client::v3_pager_as_sent`].
+/// by each API version's own rule for when it ends. Made by [`Client::v2_pager`],
+/// [`Client::v3_pager`] and [`Client::v3_pager_as_sent`].
 pub struct Pager<'c, T: Transport, M> {
     client: &'c Client<T>,
-    next: Next,
+    cursor: Cursor,
     read: Reader<M>,
     items: Items<M>,
-    total: Option<i64>,
 }
 
 /// Sets query parameter `key` to `value` where it stands, or adds it.
@@ -213,20 +218,21 @@ impl<T: Transport> Client<T> {
         let mut request = request;
         let start = query_u32(&request, "resultStart").unwrap_or(0);
         let limit = query_u32(&request, "resultLimit").unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT);
+        // Sent on every page, so `resultCount` (first page only) and short pages are read right.
         set_query(&mut request, "resultStart", start.to_string());
         set_query(&mut request, "resultLimit", limit.to_string());
-        Pager { client: self, next: Next::V2 { request, key, start, limit }, read, items: decoded, total: None }
+        Pager { client: self, cursor: Cursor::new(request, Some(key)), read, items: decoded }
     }
 
-    /// Pages through a v3 list by its `next` links, each item decoded by `read`.
+    /// Pages through a v3 list while ThreatConnect says more follow, each item decoded by `read`.
     pub fn v3_pager<M>(&self, first: HttpRequest, read: Reader<M>) -> Pager<'_, T, M> {
-        Pager { client: self, next: Next::V3First(first), read, items: decoded, total: None }
+        Pager { client: self, cursor: Cursor::new(first, None), read, items: decoded }
     }
 
-    /// Pages through a v3 list by its `next` links, each item as ThreatConnect sent it
-    /// (moved out of the answer, not copied: what the sharing executor snapshots).
+    /// Pages through a v3 list while ThreatConnect says more follow, each item as ThreatConnect
+    /// sent it (moved out of the answer, not copied: what the sharing executor snapshots).
     pub fn v3_pager_as_sent(&self, first: HttpRequest) -> Pager<'_, T, Value> {
-        Pager { client: self, next: Next::V3First(first), read: |v, _, _| Ok(v.clone()), items: as_sent, total: None }
+        Pager { client: self, cursor: Cursor::new(first, None), read: |v, _, _| Ok(v.clone()), items: as_sent }
     }
 }
 
@@ -234,41 +240,17 @@ impl<T: Transport, M> Pager<'_, T, M> {
     /// The list's total when ThreatConnect said it (v2 `resultCount` on the first page,
     /// v3 `count` when asked with `count=true`).
     pub fn result_count(&self) -> Option<i64> {
-        self.total
+        self.cursor.total
     }
 
     /// The next page, or `None` after the last one (or after an error).
     pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
-        let (request, v2) = match std::mem::replace(&mut self.next, Next::Done) {
-            Next::Done => return None,
-            Next::V2 { request, key, start, limit } => (request.clone(), Some((request, key, start, limit))),
-            Next::V3First(request) => (request, None),
-            Next::V3Link(link) => match follow_next(&link, self.client.api_path()) {
-                Some(request) => (request, None),
-                None => return Some(Err(Error::decode("next", format!("not a v3 link: {link}")))),
-            },
-        };
-        let key = v2.as_ref().map(|v| v.1);
-        let page = match self.client.json(request).await.and_then(|body| (self.items)(body, key, self.read)) {
+        let request = self.cursor.next.take()?;
+        let page = match self.client.json(request.clone()).await.and_then(|body| (self.items)(body, self.cursor.key, self.read)) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
-        if self.total.is_none() {
-            self.total = page.result_count;
-        }
-        match v2 {
-            Some((mut request, key, start, limit)) => {
-                if let Some(next) = next_start(start, limit, page.items.len(), self.total) {
-                    set_query(&mut request, "resultStart", next.to_string());
-                    self.next = Next::V2 { request, key, start: next, limit };
-                }
-            }
-            None => {
-                if let Some(n) = page.next {
-                    self.next = Next::V3Link(n);
-                }
-            }
-        }
+        self.cursor.advance(request, page.result_count, page.next.is_some(), page.items.len());
         Some(Ok(page.items))
     }
 
@@ -324,10 +306,41 @@ mod tests {
     }
 
     #[test]
-    fn next_links_are_rebuilt_below_v3() {
-        let r = follow_next("https://app.threatconnect.com/api/v3/indicators?tql=typeName+in+(%22Host%22)&resultStart=2", "/api").unwrap();
-        assert_eq!(r.path_and_query(), "/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2");
-        assert!(follow_next("https://app.threatconnect.com/api/v2/owners", "/api").is_none());
-        assert!(follow_next("no path", "/api").is_none());
+    fn a_v3_next_link_only_says_more_follow() {
+        use crate::test_util::{run, Scripted};
+        use crate::HttpResponse;
+        // Whatever the link names (another path, another host, dot segments, a start going
+        // backwards), the next request is the first one with resultStart past what came.
+        let links = ["https://evil.example/api/v2/owners", "https://tc.example/api/v3/indicators/..%2F..%2Fv2%2Fowners?resultStart=0", "\\\\evil"];
+        for link in links {
+            let c = Scripted::client(move |r| {
+                let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
+                let item = |id: &str| format!(r#"{{"id":{id},"ownerName":"O","type":"Host","summary":"h{id}.com"}}"#);
+                HttpResponse::new(200, match start.as_str() {
+                    "0" => format!(r#"{{"data":[{},{}],"next":"{link}","status":"Success"}}"#, item("1"), item("2")),
+                    "2" => format!(r#"{{"data":[{}],"next":"{link}","status":"Success"}}"#, item("3")),
+                    _ => r#"{"data":[],"next":"again","status":"Success"}"#.to_string(),
+                })
+            });
+            let all = run(c.search_all(crate::Collection::Indicators, "typeName in (\"Host\")", 2, crate::Indicator::read).collect_all()).unwrap();
+            assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 2, 3], "{link}");
+            assert_eq!(c.transport().lines(), [
+                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=0&resultLimit=2&count=true",
+                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2&resultLimit=2&count=true",
+                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=3&resultLimit=2&count=true",
+            ], "{link}: an empty page ends the list even with a link");
+        }
+    }
+
+    #[test]
+    fn without_a_next_link_a_v3_list_ends() {
+        use crate::test_util::{run, Scripted};
+        use crate::HttpResponse;
+        let c = Scripted::client(|_| HttpResponse::new(200, r#"{"data":[{"id":1,"ownerName":"O","type":"Host","summary":"a.com"}],"count":1,"status":"Success"}"#));
+        let mut pager = c.search_all(crate::Collection::Indicators, "x", 1, crate::Indicator::read);
+        assert_eq!(run(pager.next_page()).unwrap().unwrap().len(), 1);
+        assert_eq!(pager.result_count(), Some(1));
+        assert!(run(pager.next_page()).is_none());
+        assert_eq!(c.transport().sent.borrow().len(), 1);
     }
 }

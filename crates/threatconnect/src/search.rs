@@ -1,9 +1,9 @@
 //! TQL searches over v3 indicators and groups: one page, or every page.
 
 use crate::client::{Client, Transport};
-use crate::decode::Page;
+use std::future::Future;
+use crate::decode::{Page, Reader};
 use crate::error::Error;
-use crate::groups::Group;
 use crate::http::HttpRequest;
 use crate::indicators::Indicator;
 use crate::item::Collection;
@@ -29,24 +29,21 @@ pub mod v3 {
 }
 
 impl<T: Transport> Client<T> {
-    /// One page of indicators matching `tql` (`count`: with the total).
-    pub async fn search_indicators(&self, tql: &str, result_start: u32, result_limit: u32, count: bool) -> Result<Page<Indicator>, Error> {
-        self.v3_list(v3::search(Collection::Indicators, tql, result_start, result_limit, count), Indicator::read).await
+    /// One page of `collection` matching `tql`, each item read by `read` (`Indicator::read`,
+    /// `Group::read`, or a caller's own reader over them); `count`: with the total.
+    pub fn search<M: 'static>(&self, collection: Collection, tql: &str, result_start: u32, result_limit: u32, count: bool, read: Reader<M>) -> impl Future<Output = Result<Page<M>, Error>> + '_ {
+        self.v3_list(v3::search(collection, tql, result_start, result_limit, count), read)
     }
-    /// One page of groups matching `tql` (`count`: with the total).
-    pub async fn search_groups(&self, tql: &str, result_start: u32, result_limit: u32, count: bool) -> Result<Page<Group>, Error> {
-        self.v3_list(v3::search(Collection::Groups, tql, result_start, result_limit, count), Group::read).await
+    /// One page of indicators matching `tql`, each with the expansions `fields` (`associatedGroups`, `tags`...).
+    pub async fn search_indicators_expanded(&self, tql: &str, result_start: u32, result_limit: u32, fields: &[&str]) -> Result<Page<Indicator>, Error> {
+        self.v3_list(crate::item::with_fields(v3::search(Collection::Indicators, tql, result_start, result_limit, false), fields), Indicator::read).await
     }
-    /// Every indicator matching `tql`, `page_size` a page, by `next` links (with the total).
-    pub fn search_all_indicators(&self, tql: &str, page_size: u32) -> Pager<'_, T, Indicator> {
-        self.v3_pager(v3::search(Collection::Indicators, tql, 0, page_size, true), Indicator::read)
-    }
-    /// Every group matching `tql`, `page_size` a page, by `next` links (with the total).
-    pub fn search_all_groups(&self, tql: &str, page_size: u32) -> Pager<'_, T, Group> {
-        self.v3_pager(v3::search(Collection::Groups, tql, 0, page_size, true), Group::read)
+    /// Every item of `collection` matching `tql`, `page_size` a page (with the total), each read by `read`.
+    pub fn search_all<M>(&self, collection: Collection, tql: &str, page_size: u32, read: Reader<M>) -> Pager<'_, T, M> {
+        self.v3_pager(v3::search(collection, tql, 0, page_size, true), read)
     }
     /// Every item of `collection` in `owner` matching `tql`, with the expansions `fields`, as
-    /// ThreatConnect sent them ([`crate::MAX_RESULT_LIMIT`] a page, by `next` links).
+    /// ThreatConnect sent them ([`crate::MAX_RESULT_LIMIT`] a page).
     pub async fn v3_search_as_sent(&self, collection: Collection, tql: &str, fields: &[&str], owner: Option<&str>) -> Result<Vec<Value>, Error> {
         let first = crate::item::with_fields(v3::search(collection, tql, 0, crate::MAX_RESULT_LIMIT, false).owner(owner), fields);
         self.v3_pager_as_sent(first).collect_all().await
@@ -66,7 +63,7 @@ mod tests {
     }
 
     #[test]
-    fn items_as_sent_follow_next_with_fields_and_owner() {
+    fn items_as_sent_page_on_with_fields_and_owner() {
         let c = Scripted::client(|r| {
             let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
             HttpResponse::new(200, match start.as_str() {
@@ -78,7 +75,7 @@ mod tests {
         assert_eq!(all, vec![serde_json::json!({"id": 1, "x": "kept"}), serde_json::json!({"id": 2})]);
         assert_eq!(c.transport().lines(), [
             "GET /api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=0&resultLimit=10000&owner=O&fields=tags",
-            "GET /api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=1&resultLimit=10000&fields=tags&owner=O",
+            "GET /api/v3/groups?tql=hasGroup%28id%3D9%29&resultStart=1&resultLimit=10000&owner=O&fields=tags",
         ]);
     }
 }

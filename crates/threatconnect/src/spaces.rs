@@ -3,6 +3,7 @@
 //! reads and writes them.
 
 use crate::client::{Client, Transport};
+use std::future::Future;
 use crate::decode;
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest};
@@ -54,12 +55,12 @@ impl<T: Transport> Client<T> {
     /// body of a 2xx answer: for a caller that bounds and reads the answer itself (Pivot's own
     /// element state, hostile input, is size-capped before it is parsed). One call for both, so
     /// the panels' wasm carries one request future for them.
-    pub async fn space_state_exchange(&self, element_id: &str, save: Option<&Value>) -> Result<Vec<u8>, Error> {
+    pub fn space_state_exchange(&self, element_id: &str, save: Option<&Value>) -> impl Future<Output = Result<Vec<u8>, Error>> + '_ {
         let req = match save {
             Some(state) => v2::save_state(element_id, state),
             None => v2::state(element_id),
         };
-        self.bytes(req).await
+        self.bytes(req)
     }
     /// `GET /v2/exchange/spaces/{elementId}/file/{name}`: the bytes.
     pub async fn space_file(&self, element_id: &str, name: &str) -> Result<Vec<u8>, Error> {

@@ -9,6 +9,7 @@
 //! value cannot be one segment.
 
 use crate::client::{Client, Transport};
+use std::future::Future;
 use crate::error::Error;
 use crate::http::HttpRequest;
 use crate::item::{self, Collection, ItemRef, Mode};
@@ -48,8 +49,18 @@ pub enum Write<'a> {
     Group(GroupType, i64, Mode),
 }
 
+/// A write ready to send, in its owner: made by [`prepare`] (the routing), sent by
+/// [`Client::send_write`]. Built at once, so the values it was made from need not outlive it.
+#[derive(Debug)]
+pub struct Prepared(HttpRequest);
+
+/// `write` on the item `via` names, in `owner`.
+pub fn prepare(via: &Via, owner: &str, write: Write) -> Prepared {
+    Prepared(request(via, write).owner(Some(owner)))
+}
+
 /// The request for `write` on the item `via` names (see the module's note).
-pub fn request(via: &Via, write: Write) -> HttpRequest {
+fn request(via: &Via, write: Write) -> HttpRequest {
     match (via, write) {
         (Via::V3(c, id), Write::Tag(name, mode)) => tags::v3::apply(*c, *id, &[name], mode),
         (Via::V3(c, id), Write::Label(name, mode)) => security_labels::v3::apply(*c, *id, &[name], mode),
@@ -81,7 +92,12 @@ impl<T: Transport> Client<T> {
     /// Writes `write` to the item `via` names, in `owner`: one request, answered with
     /// `{"status":"Success"}`.
     pub async fn write(&self, via: &Via, owner: &str, write: Write<'_>) -> Result<(), Error> {
-        self.v2_ok(request(via, write).owner(Some(owner))).await
+        self.send_write(prepare(via, owner, write)).await
+    }
+
+    /// Sends a write [`prepare`] made.
+    pub fn send_write(&self, write: Prepared) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.v2_ok(write.0)
     }
 }
 
@@ -144,5 +160,7 @@ mod tests {
         ]);
         // A name that cannot be one segment is in the path here: the client refuses to send it.
         assert_eq!(request(&via, Write::Tag("..", Mode::Delete)).unsafe_segment(), Some(".."));
+        // Prepared in its owner.
+        assert_eq!(line(&prepare(&via, "Demo Org", Write::Observation).0), format!("POST {h}/observations?owner=Demo%20Org"));
     }
 }
