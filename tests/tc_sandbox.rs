@@ -1,4 +1,4 @@
-//! The client against the local ThreatConnect sandbox (tests/sandbox, written
+//! The client against the local ThreatConnect sandbox (crates/tc-sandbox, written
 //! independently of the client's models): HMAC signing verified by a second
 //! implementation, awkward values in paths, custom types, token issue and
 //! renewal, the v2 fallback with v3 switched off, injected faults, a batch job.
@@ -138,7 +138,7 @@ fn batch_job_runs_to_completion() {
 fn the_sandbox_under_test_is_built_from_its_current_source() {
     let bin = support::sandbox_bin();
     let built = std::fs::metadata(&bin).and_then(|m| m.modified()).unwrap();
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sandbox/src");
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/tc-sandbox/src");
     let mut checked = 0;
     for e in std::fs::read_dir(&src).unwrap().flatten() {
         let changed = e.metadata().and_then(|m| m.modified()).unwrap();

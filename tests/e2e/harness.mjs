@@ -177,7 +177,7 @@ export async function startSandbox({ seed = "demo", args = [] } = {}) {
     base,
     log: () => log,
     stop: () => new Promise((ok) => { if (child.exitCode !== null) return ok(); child.once("exit", ok); child.kill(); }),
-    /** Set faults (see tests/sandbox/README.md); `null` clears them. */
+    /** Set faults (see crates/tc-sandbox/README.md); `null` clears them. */
     faults: async (spec) => {
       const r = await fetch(`${base}/_sandbox/faults`, spec ? { method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } } : { method: "DELETE" });
       if (!r.ok) throw new Error(`faults: ${r.status} ${await r.text()}`);

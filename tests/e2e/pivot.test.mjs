@@ -1,6 +1,6 @@
 // The pivot UI against the sandbox, in headless Chromium: the package is
 // served from a sub-path with /api proxied to tc-sandbox (same origin, as in
-// ThreatConnect). Seeded ids: tests/sandbox/README.md.
+// ThreatConnect). Seeded ids: crates/tc-sandbox/README.md.
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -381,7 +381,7 @@ async function facts(page) {
 
 test("on the v2 fallback, a host's and an address's DNS resolutions are shown", async () => {
   await sandbox.faults({ v3: false });
-  // Seed: bad.example.com resolved to 203.0.113.66 (tests/sandbox/README.md).
+  // Seed: bad.example.com resolved to 203.0.113.66 (crates/tc-sandbox/README.md).
   const host = await open("Host", HOST);
   await settled(host);
   assert.equal(await host.getAttribute("article", "data-api"), "v2");

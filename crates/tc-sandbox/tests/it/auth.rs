@@ -1,10 +1,9 @@
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]
 fn hmac_good_bad_and_stale() {
-    let sb = Sandbox::start(&["--seed", "empty"]);
+    let sb = Sandbox::start(Seed::Empty);
     // Good signature, v2 and v3.
     let r = sb.get("/api/v2/owners");
     assert_eq!(r.status, 200, "{}", r.text());
@@ -15,40 +14,39 @@ fn hmac_good_bad_and_stale() {
     let r = sb.get("/api/v2/owners?Owner=Common%20Community");
     assert_eq!(r.status, 200, "{}", r.text());
     // ...but a signature over a different encoding of the same query fails.
-    let ts = now_s().to_string();
-    let h = hmac_headers("GET", "/api/v2/owners?Owner=Common+Community", &ts, SECRET);
+    let ts = now_s();
+    let h = signed_with(&sb, "GET", "/api/v2/owners?Owner=Common+Community", ts, sb.secret_key());
     let r = sb.raw("GET", "/api/v2/owners?Owner=Common%20Community", &h, b"");
     assert_eq!(r.status, 401);
     let j = r.json();
     assert_eq!(j["status"], "Failure");
     assert!(j["message"].as_str().unwrap().len() > 3);
     // Bad secret.
-    let h = hmac_headers("GET", "/api/v3/indicators", &ts, "wrong");
+    let h = signed_with(&sb, "GET", "/api/v3/indicators", ts, "wrong");
     let r = sb.raw("GET", "/api/v3/indicators", &h, b"");
     assert_eq!(r.status, 401);
     let j = r.json();
     assert_eq!(j["status"], "Error");
     assert_eq!(j["errCode"], "0x1002");
     // Wrong method in the signature.
-    let h = hmac_headers("POST", "/api/v2/owners", &ts, SECRET);
+    let h = signed_with(&sb, "POST", "/api/v2/owners", ts, sb.secret_key());
     assert_eq!(sb.raw("GET", "/api/v2/owners", &h, b"").status, 401);
     // Stale and future timestamps (outside 5 minutes); 4 minutes is fine.
     for (delta, want) in [(-301, 401), (301, 401), (-240, 200)] {
-        let ts = (now_s() + delta).to_string();
-        let h = hmac_headers("GET", "/api/v2/owners", &ts, SECRET);
+        let h = signed_with(&sb, "GET", "/api/v2/owners", now_s() + delta, sb.secret_key());
         assert_eq!(sb.raw("GET", "/api/v2/owners", &h, b"").status, want, "delta {}", delta);
     }
     // Missing or malformed credentials.
     assert_eq!(sb.raw("GET", "/api/v2/owners", &[], b"").status, 401);
     assert_eq!(sb.raw("GET", "/api/v2/owners", &[("Authorization", "TC nonsense".into())], b"").status, 401);
     assert_eq!(sb.raw("GET", "/api/v2/owners", &[("Authorization", "Basic abc".into())], b"").status, 401);
-    let h = vec![("Authorization", format!("TC {}:{}", ACCESS_ID, "!!notbase64!!")), ("Timestamp", "abc".to_string())];
+    let h = vec![("Authorization", format!("TC {}:{}", sb.access_id(), "!!notbase64!!")), ("Timestamp", "abc".to_string())];
     assert_eq!(sb.raw("GET", "/api/v2/owners", &h, b"").status, 401);
 }
 
 #[test]
 fn tokens_issue_use_expire_and_renew() {
-    let sb = Sandbox::start(&["--seed", "empty", "--token-ttl", "2"]);
+    let sb = Sandbox::builder(Seed::Empty).token_ttl(2).start();
     let tok = sb.token();
     assert!(tok.starts_with("API:"));
     let r = sb.with_token("GET", "/api/v2/owners/mine", &tok, None);
@@ -90,23 +88,36 @@ fn tokens_issue_use_expire_and_renew() {
 
 #[test]
 fn source_owner_is_read_only() {
-    let sb = Sandbox::start(&["--seed", "empty"]);
-    let r = sb.hmac("POST", "/api/v3/indicators?owner=Threat%20Feed", Some(&json!({"type": "Host", "hostName": "x.example"})));
+    let sb = Sandbox::start(Seed::Empty);
+    let r = sb.signed("POST", "/api/v3/indicators?owner=Threat%20Feed", Some(&json!({"type": "Host", "hostName": "x.example"})));
     assert_eq!(r.status, 403, "{}", r.text());
     assert_eq!(r.json()["errCode"], "0x1003");
-    let r = sb.hmac("POST", "/api/v2/indicators/hosts?owner=Threat%20Feed", Some(&json!({"hostName": "x.example"})));
+    let r = sb.signed("POST", "/api/v2/indicators/hosts?owner=Threat%20Feed", Some(&json!({"hostName": "x.example"})));
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["status"], "Failure");
     // The organization can write.
-    let r = sb.hmac("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "x.example"})));
+    let r = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "x.example"})));
     assert_eq!(r.status, 201, "{}", r.text());
 }
 
+/// The binary's exit codes and messages (a process); the library refuses the same address.
 #[test]
 fn refuses_non_loopback_and_bad_flags() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tc-sandbox")).args(["--listen", "0.0.0.0:0", "--db", "/nonexistent/x.db"]).output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("non-loopback"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tc-sandbox")).args(["--bogus"]).output().unwrap();
-    assert!(!out.status.success());
+    let bin = env!("CARGO_BIN_EXE_tc-sandbox");
+    let out = std::process::Command::new(bin).args(["--listen", "0.0.0.0:0", "--db", "/nonexistent/x.db"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "tc-sandbox: refusing to listen on non-loopback address 0.0.0.0:0\n");
+    let out = std::process::Command::new(bin).args(["--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "tc-sandbox: missing value for --bogus\n");
+    let out = std::process::Command::new(bin).args(["--listen", "nowhere"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "tc-sandbox: --listen must be IP:PORT, got \"nowhere\"\n");
+    let out = std::process::Command::new(bin).args(["--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", tc_sandbox::USAGE));
+    let options = tc_sandbox::Options { listen: "0.0.0.0:0".into(), db: "/nonexistent/x.db".into(), ..Default::default() };
+    let err = tc_sandbox::Server::start(&options).err().expect("refused");
+    assert!(matches!(err, tc_sandbox::StartError::NotLoopback(_)), "{err:?}");
+    assert_eq!(err.exit_code(), 2);
 }

@@ -68,8 +68,9 @@ const TABLES: &[&str] = &[
 ];
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.
-pub fn open(path: &str, seed: &str, reset: bool) -> rusqlite::Result<Connection> {
-    if let Some(parent) = std::path::Path::new(path).parent() {
+pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite::Result<Connection> {
+    let seed = seed.as_str();
+    if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
             let _ = std::fs::create_dir_all(parent);
         }
@@ -537,7 +538,7 @@ mod tests {
     #[test]
     fn seed_is_fast_and_complete() {
         let t = std::time::Instant::now();
-        let conn = super::open(":memory:", "demo", false).unwrap();
+        let conn = super::open(":memory:".as_ref(), crate::Seed::Demo, false).unwrap();
         assert!(t.elapsed().as_secs() < 10);
         let n: i64 = conn.query_row("SELECT COUNT(*) FROM indicators", [], |r| r.get(0)).unwrap();
         assert!(n > 10_500, "{}", n);
@@ -568,7 +569,7 @@ mod tests {
 
     #[test]
     fn empty_seed_has_no_files() {
-        let conn = super::open(":memory:", "empty", false).unwrap();
+        let conn = super::open(":memory:".as_ref(), crate::Seed::Empty, false).unwrap();
         let n: i64 = conn.query_row("SELECT COUNT(*) FROM group_files", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
     }

@@ -1,5 +1,4 @@
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn list<'a>(j: &'a Value, key: &str) -> &'a Vec<Value> {
@@ -8,7 +7,7 @@ fn list<'a>(j: &'a Value, key: &str) -> &'a Vec<Value> {
 
 #[test]
 fn v2_reads() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let r = sb.get("/api/v2/indicators/hosts/bad.example.com?includeAdditional=true&includes=tags&includes=attributes&includes=labels");
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
@@ -85,7 +84,7 @@ fn v2_reads() {
     // Owners, whoami, tags, labels.
     assert_eq!(sb.get("/api/v2/owners/mine").json()["data"]["owner"]["type"], "Organization");
     assert_eq!(sb.get("/api/v2/owners/3").json()["data"]["owner"]["type"], "Source");
-    assert_eq!(sb.get("/api/v2/whoami").json()["data"]["user"]["userName"], ACCESS_ID);
+    assert_eq!(sb.get("/api/v2/whoami").json()["data"]["user"]["userName"], sb.access_id());
     assert!(list(&sb.get("/api/v2/tags").json(), "tag").len() >= 12);
     assert_eq!(list(&sb.get("/api/v2/securityLabels").json(), "securityLabel").len(), 5);
     // Unknown types and values.
@@ -97,43 +96,43 @@ fn v2_reads() {
 
 #[test]
 fn v2_writes() {
-    let sb = Sandbox::start(&[]);
-    let r = sb.hmac("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "192.0.2.250", "rating": 3, "confidence": 50})));
+    let sb = Sandbox::start(Seed::Demo);
+    let r = sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "192.0.2.250", "rating": 3, "confidence": 50})));
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["data"]["address"]["ip"], "192.0.2.250");
-    assert_eq!(sb.hmac("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "not-an-ip"}))).status, 400);
+    assert_eq!(sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "not-an-ip"}))).status, 400);
     let base = "/api/v2/indicators/addresses/192.0.2.250";
-    let r = sb.hmac("PUT", base, Some(&json!({"rating": 5, "confidence": 90})));
+    let r = sb.signed("PUT", base, Some(&json!({"rating": 5, "confidence": 90})));
     assert_eq!(r.json()["data"]["address"]["rating"], 5.0);
     // Tags.
-    assert_eq!(sb.hmac("POST", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
     let t = sb.get(&format!("{}/tags", base)).json();
     assert_eq!(list(&t, "tag")[0]["name"], "Nation State");
-    assert_eq!(sb.hmac("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
-    assert_eq!(sb.hmac("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 404);
+    assert_eq!(sb.signed("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 404);
     // Labels.
-    assert_eq!(sb.hmac("POST", &format!("{}/securityLabels/{}", base, enc("TLP:RED")), None).status, 200);
-    assert_eq!(sb.hmac("POST", &format!("{}/securityLabels/{}", base, enc("TLP:NOPE")), None).status, 404);
+    assert_eq!(sb.signed("POST", &format!("{}/securityLabels/{}", base, enc("TLP:RED")), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/securityLabels/{}", base, enc("TLP:NOPE")), None).status, 404);
     assert_eq!(list(&sb.get(&format!("{}/securityLabels", base)).json(), "securityLabel")[0]["name"], "TLP:RED");
     // Attributes (+ a label on the attribute).
-    let r = sb.hmac("POST", &format!("{}/attributes", base), Some(&json!({"type": "Description", "value": "<b>bold</b> claim"})));
+    let r = sb.signed("POST", &format!("{}/attributes", base), Some(&json!({"type": "Description", "value": "<b>bold</b> claim"})));
     assert_eq!(r.status, 201, "{}", r.text());
     let aid = r.json()["data"]["attribute"]["id"].as_i64().unwrap();
-    assert_eq!(sb.hmac("POST", &format!("{}/attributes", base), Some(&json!({"type": "No Such Type", "value": "x"}))).status, 400);
-    assert_eq!(sb.hmac("POST", &format!("{}/attributes/{}/securityLabels/{}", base, aid, enc("TLP:GREEN")), None).status, 200);
-    let r = sb.hmac("PUT", &format!("{}/attributes/{}", base, aid), Some(&json!({"value": "changed"})));
+    assert_eq!(sb.signed("POST", &format!("{}/attributes", base), Some(&json!({"type": "No Such Type", "value": "x"}))).status, 400);
+    assert_eq!(sb.signed("POST", &format!("{}/attributes/{}/securityLabels/{}", base, aid, enc("TLP:GREEN")), None).status, 200);
+    let r = sb.signed("PUT", &format!("{}/attributes/{}", base, aid), Some(&json!({"value": "changed"})));
     assert_eq!(r.json()["data"]["attribute"]["value"], "changed");
     let a = sb.get(&format!("{}/attributes?includes=labels", base)).json();
     assert_eq!(list(&a, "attribute")[0]["securityLabel"][0]["name"], "TLP:GREEN");
-    assert_eq!(sb.hmac("DELETE", &format!("{}/attributes/{}", base, aid), None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("{}/attributes/{}", base, aid), None).status, 200);
     assert_eq!(sb.get(&format!("{}/attributes/{}", base, aid)).status, 404);
     // Observations and false positives.
-    assert_eq!(sb.hmac("POST", &format!("{}/observations", base), Some(&json!({"count": 4, "dateObserved": "2026-01-05T10:00:00Z"}))).status, 200);
-    assert_eq!(sb.hmac("POST", &format!("{}/observations", base), Some(&json!({"count": 0}))).status, 400);
+    assert_eq!(sb.signed("POST", &format!("{}/observations", base), Some(&json!({"count": 4, "dateObserved": "2026-01-05T10:00:00Z"}))).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/observations", base), Some(&json!({"count": 0}))).status, 400);
     let oc = sb.get(&format!("{}/observationCount", base)).json();
     assert_eq!(oc["data"]["observationCount"]["count"], 4);
     assert_eq!(oc["data"]["observationCount"]["lastObserved"], "2026-01-05T10:00:00Z");
-    let r = sb.hmac("POST", &format!("{}/falsePositive", base), None);
+    let r = sb.signed("POST", &format!("{}/falsePositive", base), None);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["data"]["falsePositive"]["count"], 1);
     let add = sb.get(&format!("{}?includeAdditional=true", base)).json();
@@ -141,40 +140,39 @@ fn v2_writes() {
     assert_eq!(add["data"]["address"]["falsePositiveCount"], 1);
     // Associations: POST, GET, DELETE.
     let assoc = format!("{}/groups/adversaries/2", base);
-    assert_eq!(sb.hmac("POST", &assoc, None).status, 200);
+    assert_eq!(sb.signed("POST", &assoc, None).status, 200);
     assert_eq!(sb.get(&assoc).json()["data"]["adversary"]["id"], 2);
     assert!(list(&sb.get("/api/v2/groups/adversaries/2/indicators/addresses").json(), "address").iter().any(|a| a["ip"] == "192.0.2.250"));
-    assert_eq!(sb.hmac("DELETE", &assoc, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &assoc, None).status, 200);
     assert_eq!(sb.get(&assoc).status, 404);
-    assert_eq!(sb.hmac("POST", &format!("{}/indicators/hosts/bad.example.com", base), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/indicators/hosts/bad.example.com", base), None).status, 200);
     assert!(list(&sb.get("/api/v2/indicators/hosts/bad.example.com/indicators/addresses").json(), "address").iter().any(|a| a["ip"] == "192.0.2.250"));
-    assert_eq!(sb.hmac("POST", "/api/v2/groups/adversaries/2/groups/incidents/18", None).status, 200);
+    assert_eq!(sb.signed("POST", "/api/v2/groups/adversaries/2/groups/incidents/18", None).status, 200);
     assert!(list(&sb.get("/api/v2/groups/incidents/18/groups").json(), "group").iter().any(|g| g["id"] == 2));
-    assert_eq!(sb.hmac("POST", "/api/v2/groups/adversaries/2/groups/incidents/99999", None).status, 404);
+    assert_eq!(sb.signed("POST", "/api/v2/groups/adversaries/2/groups/incidents/99999", None).status, 404);
     // Groups: create, update, publish, delete.
-    let r = sb.hmac("POST", "/api/v2/groups/incidents", Some(&json!({"name": "v2 incident", "eventDate": "2026-02-01T00:00:00Z"})));
+    let r = sb.signed("POST", "/api/v2/groups/incidents", Some(&json!({"name": "v2 incident", "eventDate": "2026-02-01T00:00:00Z"})));
     assert_eq!(r.status, 201, "{}", r.text());
     let gid = r.json()["data"]["incident"]["id"].as_i64().unwrap();
-    let r = sb.hmac("PUT", &format!("/api/v2/groups/incidents/{}", gid), Some(&json!({"name": "renamed"})));
+    let r = sb.signed("PUT", &format!("/api/v2/groups/incidents/{}", gid), Some(&json!({"name": "renamed"})));
     assert_eq!(r.json()["data"]["incident"]["name"], "renamed");
-    let r = sb.hmac("POST", &format!("/api/v2/groups/incidents/{}/publish", gid), Some(&json!({"securityLabelList": ["TLP:GREEN"], "excludeUnlabeled": false})));
+    let r = sb.signed("POST", &format!("/api/v2/groups/incidents/{}/publish", gid), Some(&json!({"securityLabelList": ["TLP:GREEN"], "excludeUnlabeled": false})));
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({"status": "Success"}));
-    assert_eq!(sb.hmac("DELETE", &format!("/api/v2/groups/incidents/{}", gid), None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v2/groups/incidents/{}", gid), None).status, 200);
     assert_eq!(sb.get(&format!("/api/v2/groups/incidents/{}", gid)).status, 404);
     // Delete the indicator.
-    assert_eq!(sb.hmac("DELETE", base, None).status, 200);
+    assert_eq!(sb.signed("DELETE", base, None).status, 200);
     assert_eq!(sb.get(base).status, 404);
     // Source owner is read-only through v2 too.
-    assert_eq!(sb.hmac("POST", "/api/v2/indicators/hosts/bad.example.com/tags/x?owner=Threat%20Feed", None).status, 403);
+    assert_eq!(sb.signed("POST", "/api/v2/indicators/hosts/bad.example.com/tags/x?owner=Threat%20Feed", None).status, 403);
 }
 
 #[test]
 fn datastore_records_and_search() {
-    let sb = Sandbox::start(&["--seed", "empty"]);
+    let sb = Sandbox::start(Seed::Empty);
     let ds = |method: &str, path: &str, body: Option<Value>| {
-        let ts = now_s().to_string();
-        let mut h = hmac_headers("POST", path, &ts, SECRET);
+        let mut h = sb.hmac_headers("POST", path);
         h.push(("DB-Method", method.to_string()));
         h.push(("Content-Type", "application/json".to_string()));
         let b = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
@@ -204,9 +202,9 @@ fn datastore_records_and_search() {
 
 #[test]
 fn filters_two_character_operators_booleans_event_dates_and_modified_since() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     for (name, rating) in [("ge-two.example", 2), ("ge-three.example", 3), ("ge-four.example", 4)] {
-        let r = sb.hmac("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})));
+        let r = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})));
         assert_eq!(r.status, 201, "{}", r.text());
     }
     let names = |filter: &str| -> Vec<String> {
@@ -226,7 +224,7 @@ fn filters_two_character_operators_booleans_event_dates_and_modified_since() {
     assert_eq!(sb.get(&format!("/api/v2/indicators/hosts?filters={}", enc("active=maybe"))).status, 400);
 
     // A group's eventDate given with an offset is kept (as the instant it names), and filters.
-    let r = sb.hmac("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Offset incident", "eventDate": "2021-03-04T22:30:00-06:00", "ownerName": "Demo Org"})));
+    let r = sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Offset incident", "eventDate": "2021-03-04T22:30:00-06:00", "ownerName": "Demo Org"})));
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["data"]["id"].as_i64().unwrap();
     let g = sb.get(&format!("/api/v3/groups/{id}")).json();
@@ -236,7 +234,7 @@ fn filters_two_character_operators_booleans_event_dates_and_modified_since() {
     assert_eq!(ids, [id]);
 
     // dateObserved with an offset, as the SDK's examples send it: accepted, and `+hh:mm` is not UTC.
-    let obs = |d: &str| sb.hmac("POST", "/api/v2/indicators/hosts/ge-two.example/observations", Some(&json!({"count": 1, "dateObserved": d})));
+    let obs = |d: &str| sb.signed("POST", "/api/v2/indicators/hosts/ge-two.example/observations", Some(&json!({"count": 1, "dateObserved": d})));
     assert_eq!(obs("2022-04-05T01:00:00+05:30").status, 200);
     let c = sb.get("/api/v2/indicators/hosts/ge-two.example/observationCount").json();
     assert_eq!(c["data"]["observationCount"]["lastObserved"], "2022-04-04T19:30:00Z");

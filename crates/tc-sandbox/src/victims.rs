@@ -437,7 +437,9 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
 // shows in a v2 read and back): the v3 asset field names map onto the stored v2 ones.
 
 /// (type, [(v3 field, stored v2 field)], the v3 field that names the asset).
-const V3_ASSETS: [(&str, &[(&str, &str)], &str); 5] = [
+type V3Asset = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+
+const V3_ASSETS: [V3Asset; 5] = [
     ("EmailAddress", &[("address", "address"), ("addressType", "addressType")], "address"),
     ("NetworkAccount", &[("accountName", "account"), ("networkType", "network")], "accountName"),
     ("Phone", &[("phone", "phoneType")], "phone"),
@@ -453,7 +455,7 @@ fn ok3(status: u16, data: Value, message: Option<&str>) -> Resp {
     Resp::json(status, b)
 }
 
-fn v3_kind(t: &str) -> Res<&'static (&'static str, &'static [(&'static str, &'static str)], &'static str)> {
+fn v3_kind(t: &str) -> Res<&'static V3Asset> {
     V3_ASSETS.iter().find(|a| a.0 == t).ok_or_else(|| bad(format!("Invalid victim asset type: {}", t)))
 }
 

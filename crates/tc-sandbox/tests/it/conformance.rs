@@ -1,7 +1,6 @@
 //! The sandbox answers with the field names of ThreatConnect's documented examples
 //! (tests/fixtures/threatconnect-docs/ in the pivot package). The key lists below are copied from those fixtures.
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn has_keys(v: &Value, keys: &[&str], what: &str) {
@@ -11,7 +10,7 @@ fn has_keys(v: &Value, keys: &[&str], what: &str) {
 
 #[test]
 fn documented_field_names() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     // v3__indicators__retrieve__2.json (GET /v3/indicators/3, a Host)
     let j = sb.get("/api/v3/indicators/1").json();
     assert_eq!(j["status"], "Success");

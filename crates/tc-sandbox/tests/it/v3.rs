@@ -1,5 +1,4 @@
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const ODD_URL: &str = "https://evil.example.net/dl/a b/payload.php?id=42&x=a+b%20c#frag/part";
@@ -10,7 +9,7 @@ fn names(list: &Value, key: &str) -> Vec<String> {
 
 #[test]
 fn indicator_with_fields() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let r = sb.get("/api/v3/indicators/1?fields=tags&fields=securityLabels&fields=attributes&fields=associatedGroups&fields=associatedIndicators&fields=observations&fields=falsePositives&fields=threatAssess&fields=dnsResolution&fields=whoIs");
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
@@ -61,7 +60,7 @@ fn indicator_with_fields() {
 
 #[test]
 fn url_summary_round_trip_and_hostile_content() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let r = sb.get(&format!("/api/v3/indicators/{}", enc(ODD_URL)));
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json()["data"].clone();
@@ -76,7 +75,7 @@ fn url_summary_round_trip_and_hostile_content() {
     assert_eq!(sb.get("/api/v3/indicators/https://evil.example.net/dl").status, 404);
     // Create and read back a URL with every awkward character.
     let odd2 = "http://x.example/%41?a=1&b=c+d#e/f g";
-    let r = sb.hmac("POST", "/api/v3/indicators", Some(&json!({"type": "URL", "text": odd2})));
+    let r = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "URL", "text": odd2})));
     assert_eq!(r.status, 201, "{}", r.text());
     let r = sb.get(&format!("/api/v3/indicators/{}", enc(odd2)));
     assert_eq!(r.json()["data"]["summary"], odd2);
@@ -90,7 +89,7 @@ fn url_summary_round_trip_and_hostile_content() {
 
 #[test]
 fn group_with_fields() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let r = sb.get("/api/v3/groups/2?fields=tags&fields=attributes&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators");
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json()["data"].clone();
@@ -127,7 +126,7 @@ fn tql(sb: &Sandbox, target: &str, q: &str) -> Value {
 
 #[test]
 fn tql_expressions_and_errors() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let j = tql(&sb, "indicators", r#"typeName in ("Address","Host") and summary contains "bad""#);
     let s = names(&j, "summary");
     assert!(s.contains(&"bad.example.com".to_string()));
@@ -193,27 +192,27 @@ fn tql_expressions_and_errors() {
 
 #[test]
 fn v3_writes_with_modes() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let body = json!({"type": "Host", "hostName": "new.example.org", "rating": 4, "confidence": 70, "description": "fresh",
         "tags": {"data": [{"name": "Alpha"}, {"name": "Beta"}]},
         "securityLabels": {"data": [{"name": "TLP:GREEN"}]},
         "attributes": {"data": [{"type": "Description", "value": "made by a test"}]},
         "associatedGroups": {"data": [{"id": 2}]}});
-    let r = sb.hmac("POST", "/api/v3/indicators?fields=tags&fields=associatedGroups", Some(&body));
+    let r = sb.signed("POST", "/api/v3/indicators?fields=tags&fields=associatedGroups", Some(&body));
     assert_eq!(r.status, 201, "{}", r.text());
     let j = r.json();
     assert_eq!(j["message"], "Created");
     let id = j["data"]["id"].as_i64().unwrap();
     assert_eq!(names(&j["data"]["tags"], "name"), vec!["Alpha", "Beta"]);
     // Duplicate in the same owner is refused.
-    assert_eq!(sb.hmac("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "new.example.org"}))).status, 409);
+    assert_eq!(sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "new.example.org"}))).status, 409);
     // Replace tags, delete a label, append a group association, change rating.
     let upd = json!({"rating": 2, "confidence": 10,
         "tags": {"data": [{"name": "Gamma"}], "mode": "replace"},
         "securityLabels": {"data": [{"name": "TLP:GREEN"}], "mode": "delete"},
         "associatedGroups": {"data": [{"id": 3}], "mode": "append"},
         "associatedIndicators": {"data": [{"id": 2}]}});
-    let r = sb.hmac("PUT", &format!("/api/v3/indicators/{}?fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators", id), Some(&upd));
+    let r = sb.signed("PUT", &format!("/api/v3/indicators/{}?fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators", id), Some(&upd));
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json()["data"].clone();
     assert_eq!(d["rating"], 2.0);
@@ -224,38 +223,37 @@ fn v3_writes_with_modes() {
     assert_eq!(gids, vec![2, 3]);
     assert_eq!(d["associatedIndicators"]["data"][0]["id"], 2);
     // Same-type indicator association is refused like ThreatConnect does.
-    let r = sb.hmac("PUT", "/api/v3/indicators/2", Some(&json!({"associatedIndicators": {"data": [{"id": 6}]}})));
+    let r = sb.signed("PUT", "/api/v3/indicators/2", Some(&json!({"associatedIndicators": {"data": [{"id": 6}]}})));
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["errCode"], "0x1001");
     // Bad input: invalid rating, unknown label, bad mode, bad JSON.
-    assert_eq!(sb.hmac("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"rating": 9}))).status, 400);
-    assert_eq!(sb.hmac("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"securityLabels": {"data": [{"name": "TLP:PURPLE"}]}}))).status, 404);
-    assert_eq!(sb.hmac("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"tags": {"data": [], "mode": "explode"}}))).status, 400);
-    let ts = now_s().to_string();
-    let h = hmac_headers("PUT", &format!("/api/v3/indicators/{}", id), &ts, SECRET);
+    assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"rating": 9}))).status, 400);
+    assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"securityLabels": {"data": [{"name": "TLP:PURPLE"}]}}))).status, 404);
+    assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"tags": {"data": [], "mode": "explode"}}))).status, 400);
+    let h = sb.hmac_headers("PUT", &format!("/api/v3/indicators/{}", id));
     let r = sb.raw("PUT", &format!("/api/v3/indicators/{}", id), &h, b"{not json");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["status"], "Error");
     // Groups: create, update, delete.
-    let r = sb.hmac("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Test incident", "eventDate": "2026-01-02T00:00:00Z",
+    let r = sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Test incident", "eventDate": "2026-01-02T00:00:00Z",
         "associatedIndicators": {"data": [{"id": id}]}, "tags": {"data": [{"name": "Alpha"}]}})));
     assert_eq!(r.status, 201, "{}", r.text());
     let gid = r.json()["data"]["id"].as_i64().unwrap();
-    let r = sb.hmac("PUT", &format!("/api/v3/groups/{}?fields=associatedIndicators", gid), Some(&json!({"name": "Renamed"})));
+    let r = sb.signed("PUT", &format!("/api/v3/groups/{}?fields=associatedIndicators", gid), Some(&json!({"name": "Renamed"})));
     assert_eq!(r.json()["data"]["name"], "Renamed");
     assert_eq!(r.json()["data"]["associatedIndicators"]["data"][0]["id"], id);
-    assert_eq!(sb.hmac("POST", "/api/v3/groups", Some(&json!({"type": "Nonsense", "name": "x"}))).status, 400);
-    assert_eq!(sb.hmac("DELETE", &format!("/api/v3/groups/{}", gid), None).status, 200);
+    assert_eq!(sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Nonsense", "name": "x"}))).status, 400);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/groups/{}", gid), None).status, 200);
     assert_eq!(sb.get(&format!("/api/v3/groups/{}", gid)).status, 404);
-    assert_eq!(sb.hmac("DELETE", &format!("/api/v3/indicators/{}", id), None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{}", id), None).status, 200);
     assert_eq!(sb.get(&format!("/api/v3/indicators/{}", id)).status, 404);
     // Writes to the Source copy are refused.
-    assert_eq!(sb.hmac("PUT", "/api/v3/indicators/8", Some(&json!({"rating": 1}))).status, 403);
+    assert_eq!(sb.signed("PUT", "/api/v3/indicators/8", Some(&json!({"rating": 1}))).status, 403);
 }
 
 #[test]
 fn v3_reference_lists() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let o = sb.get("/api/v3/security/owners").json();
     assert_eq!(names(&o, "type"), vec!["Organization", "Community", "Source"]);
     assert_eq!(o["data"][2]["permIndicator"], "READ");
@@ -277,12 +275,12 @@ fn v3_reference_lists() {
 
 #[test]
 fn security_labels_can_be_created_once() {
-    let sb = Sandbox::start(&[]);
-    let r = sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": "ACME:PARTNERS", "color": "0000ff"})));
+    let sb = Sandbox::start(Seed::Demo);
+    let r = sb.signed("POST", "/api/v3/securityLabels", Some(&json!({"name": "ACME:PARTNERS", "color": "0000ff"})));
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["data"]["name"], "ACME:PARTNERS");
     let all = sb.get("/api/v3/securityLabels?resultLimit=100").json();
     assert!(names(&all, "name").contains(&"ACME:PARTNERS".to_string()));
-    assert_eq!(sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": "acme:partners"}))).status, 409);
-    assert_eq!(sb.hmac("POST", "/api/v3/securityLabels", Some(&json!({"name": " "}))).status, 400);
+    assert_eq!(sb.signed("POST", "/api/v3/securityLabels", Some(&json!({"name": "acme:partners"}))).status, 409);
+    assert_eq!(sb.signed("POST", "/api/v3/securityLabels", Some(&json!({"name": " "}))).status, 400);
 }

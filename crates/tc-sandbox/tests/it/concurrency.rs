@@ -1,14 +1,14 @@
 //! Database work never holds up the server: heavy requests run on the blocking
 //! pool, so a cheap request sent while they run is answered at once, even when
 //! there are more heavy requests than runtime threads (2 on the project's machine).
-mod common;
-use common::*;
+//! Over TCP: what is checked is how the HTTP server takes up concurrent connections.
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 #[test]
 fn heavy_database_requests_do_not_hold_up_a_cheap_one() {
-    let sb = Sandbox::start(&[]);
-    let port = sb.port;
+    let sb = Sandbox::start(Seed::Demo);
+    let port = sb.port();
     // The Campaign's 10,001 indicators, 5,000 a page: each takes a while in SQLite and
     // rendering, and they queue one after another on the database.
     const HEAVY: usize = 6;
@@ -18,10 +18,10 @@ fn heavy_database_requests_do_not_hold_up_a_cheap_one() {
     let heavy: Vec<_> = (0..HEAVY)
         .map(|_| {
             let go = go.clone();
+            let headers = sb.hmac_headers("GET", target);
             std::thread::spawn(move || {
-                let headers = hmac_headers("GET", target, &now_s().to_string(), SECRET);
                 go.wait();
-                let r = raw_request(port, "GET", target, &headers, b"");
+                let r = tcp(port, "GET", target, &headers, b"");
                 (r.status, Instant::now())
             })
         })
@@ -29,7 +29,7 @@ fn heavy_database_requests_do_not_hold_up_a_cheap_one() {
     go.wait();
     std::thread::sleep(Duration::from_millis(100));
     let sent = Instant::now();
-    let r = sb.control("GET", "/_sandbox/faults", None);
+    let r = tcp(port, "GET", "/_sandbox/faults", &[], b"");
     let cheap = sent.elapsed();
     let done: Vec<_> = heavy.into_iter().map(|h| h.join().unwrap()).collect();
     assert_eq!(r.status, 200);

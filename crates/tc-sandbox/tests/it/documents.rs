@@ -1,23 +1,22 @@
 //! v2 document/report files: `GET .../download`, `POST|PUT .../upload` (raw bytes, application/octet-stream).
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const SEEDED_SIZE: usize = 20_480;
 
 /// An HMAC-signed request with a raw body and its own Content-Type.
-fn send_bytes(sb: &Sandbox, method: &str, target: &str, content_type: &str, body: &[u8]) -> Resp {
-    let mut h = hmac_headers(method, target, &now_s().to_string(), SECRET);
+fn send_bytes(sb: &Sandbox, method: &str, target: &str, content_type: &str, body: &[u8]) -> Response {
+    let mut h = sb.hmac_headers(method, target);
     h.push(("Content-Type", content_type.to_string()));
     sb.raw(method, target, &h, body)
 }
 
-fn upload(sb: &Sandbox, method: &str, target: &str, body: &[u8]) -> Resp {
+fn upload(sb: &Sandbox, method: &str, target: &str, body: &[u8]) -> Response {
     send_bytes(sb, method, target, "application/octet-stream", body)
 }
 
 /// A 404 (or other failure) with ThreatConnect's v2 error body.
-fn assert_v2_failure(r: &Resp, status: u16) {
+fn assert_v2_failure(r: &Response, status: u16) {
     assert_eq!(r.status, status, "{}", r.text());
     let j = r.json();
     assert_eq!(j["status"], "Failure", "{}", j);
@@ -37,7 +36,7 @@ fn binary(len: usize, salt: u8) -> Vec<u8> {
 
 #[test]
 fn the_seeded_document_downloads() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     let r = sb.get("/api/v2/groups/documents/6/download");
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("Content-Type"), Some("application/octet-stream"));
@@ -55,15 +54,15 @@ fn the_seeded_document_downloads() {
     assert_eq!(t.status, 200);
     assert_eq!(t.body, r.body);
     // The seed is deterministic: another sandbox serves the same file.
-    let other = Sandbox::start(&[]);
+    let other = Sandbox::start(Seed::Demo);
     assert_eq!(other.get("/api/v2/groups/documents/6/download").body, r.body);
 }
 
 #[test]
 fn upload_then_download_returns_the_bytes() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     // A new Document: no file until the first upload (POST).
-    let r = sb.hmac("POST", "/api/v2/groups/documents", Some(&json!({"name": "Upload test", "fileName": "notes.bin"})));
+    let r = sb.signed("POST", "/api/v2/groups/documents", Some(&json!({"name": "Upload test", "fileName": "notes.bin"})));
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["data"]["document"]["id"].as_i64().unwrap();
     let target = format!("/api/v2/groups/documents/{}", id);
@@ -110,7 +109,7 @@ fn upload_then_download_returns_the_bytes() {
     // The Content-Type must be application/octet-stream (parameters allowed); a refused upload stores nothing.
     let r = send_bytes(&sb, "PUT", &format!("{}/upload", target), "application/json", b"{\"a\":1}");
     assert_v2_failure(&r, 415);
-    let mut h = hmac_headers("PUT", &format!("{}/upload", target), &now_s().to_string(), SECRET);
+    let mut h = sb.hmac_headers("PUT", &format!("{}/upload", target));
     assert_v2_failure(&sb.raw("PUT", &format!("{}/upload", target), &h, b"no type"), 415);
     assert_eq!(sb.get(&format!("{}/download", target)).body, second);
     h.push(("Content-Type", "Application/Octet-Stream; charset=binary".into()));
@@ -122,13 +121,13 @@ fn upload_then_download_returns_the_bytes() {
     assert_v2_failure(&upload(&sb, "POST", "/api/v2/groups/incidents/9/upload", b"x"), 404);
 
     // Deleting the group deletes its file with it.
-    assert_eq!(sb.hmac("DELETE", &target, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &target, None).status, 200);
     assert_v2_failure(&sb.get(&format!("{}/download", target)), 404);
 }
 
 #[test]
 fn missing_groups_and_wrong_types_are_404() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(Seed::Demo);
     for target in [
         "/api/v2/groups/documents/999999/download",
         "/api/v2/groups/documents/not-a-number/download",
@@ -146,51 +145,40 @@ fn missing_groups_and_wrong_types_are_404() {
     assert_v2_failure(&r, 401);
 
     // An empty seed has the group table empty: the seeded id is unknown there.
-    let empty = Sandbox::start(&["--seed", "empty"]);
+    let empty = Sandbox::start(Seed::Empty);
     assert_v2_failure(&empty.get("/api/v2/groups/documents/6/download"), 404);
 }
 
 #[test]
 fn uploaded_files_survive_a_restart_and_reset_restores_the_seed() {
-    let db = temp_db();
-    let mut sb = Sandbox::start_with_db(db.clone(), &[]);
+    let mut sb = Sandbox::start(Seed::Demo);
     let seeded = sb.get("/api/v2/groups/documents/6/download").body;
     assert_eq!(seeded.len(), SEEDED_SIZE);
     let mine = binary(50_000, 42);
     assert_eq!(upload(&sb, "PUT", "/api/v2/groups/documents/6/upload", &mine).status, 200);
     assert_eq!(upload(&sb, "POST", "/api/v2/groups/reports/12/upload", b"report body").status, 200);
-    sb.stop();
-    drop(sb);
 
-    let mut sb = Sandbox::start_with_db(db.clone(), &[]);
+    sb.restart();
     let d = sb.get("/api/v2/groups/documents/6/download");
     assert_eq!(d.status, 200);
     assert_eq!(d.body, mine);
     assert_eq!(group(&sb, "documents", "document", 6)["fileSize"], 50_000);
     assert_eq!(sb.get("/api/v2/groups/reports/12/download").body, b"report body");
-    sb.stop();
-    drop(sb);
 
-    let sb = Sandbox::start_with_db(db.clone(), &["--reset"]);
+    sb.reset();
     assert_eq!(sb.get("/api/v2/groups/documents/6/download").body, seeded);
     assert_eq!(group(&sb, "documents", "document", 6)["fileSize"], SEEDED_SIZE);
     assert_v2_failure(&sb.get("/api/v2/groups/reports/12/download"), 404);
-    drop(sb);
-    if let Some(dir) = db.parent() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
 }
 
 #[test]
 fn a_source_owners_document_is_read_only() {
     // No API creates a group in the Source owner (writes there are refused), so this one is put in the
     // database while the sandbox is stopped.
-    let db = temp_db();
-    let mut sb = Sandbox::start_with_db(db.clone(), &[]);
+    let mut sb = Sandbox::start(Seed::Demo);
     sb.stop();
-    drop(sb);
     {
-        let conn = rusqlite::Connection::open(&db).expect("open the sandbox database");
+        let conn = rusqlite::Connection::open(sb.db_path()).expect("open the sandbox database");
         conn.execute(
             "INSERT INTO groups_(id, owner_id, type, name, date_added, last_modified, extra) VALUES (5000, 3, 'Document', 'Feed dossier', 1767225600, 1767225600, '{\"fileName\":\"feed.pdf\",\"fileSize\":9}')",
             [],
@@ -198,7 +186,7 @@ fn a_source_owners_document_is_read_only() {
         .unwrap();
         conn.execute("INSERT INTO group_files(grp, data, updated) VALUES (5000, ?1, 1767225600)", [b"feed file".to_vec()]).unwrap();
     }
-    let sb = Sandbox::start_with_db(db.clone(), &[]);
+    sb.restart();
     let g = group(&sb, "documents", "document", 5000);
     assert_eq!(g["owner"]["type"], "Source");
     // Reading is allowed.
@@ -213,8 +201,4 @@ fn a_source_owners_document_is_read_only() {
     }
     assert_eq!(sb.get("/api/v2/groups/documents/5000/download").body, b"feed file");
     assert_eq!(group(&sb, "documents", "document", 5000)["fileSize"], 9);
-    drop(sb);
-    if let Some(dir) = db.parent() {
-        let _ = std::fs::remove_dir_all(dir);
-    }
 }

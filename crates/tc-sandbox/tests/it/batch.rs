@@ -1,5 +1,4 @@
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -31,14 +30,13 @@ fn batch_file() -> Value {
 }
 
 fn run_job(sb: &Sandbox, settings: &Value, file: &Value) -> (Value, Vec<String>, i64) {
-    let r = sb.hmac("POST", "/api/v2/batch", Some(settings));
+    let r = sb.signed("POST", "/api/v2/batch", Some(settings));
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["data"]["batchId"].as_i64().unwrap();
     let st = sb.get(&format!("/api/v2/batch/{}", id)).json();
     assert_eq!(st["data"]["batchStatus"]["status"], "Created");
-    let ts = now_s().to_string();
     let path = format!("/api/v2/batch/{}", id);
-    let mut h = hmac_headers("POST", &path, &ts, SECRET);
+    let mut h = sb.hmac_headers("POST", &path);
     h.push(("Content-Type", "application/octet-stream".into()));
     let r = sb.raw("POST", &path, &h, file.to_string().as_bytes());
     assert!(r.status == 202 || r.status == 200, "{}", r.text());
@@ -48,7 +46,7 @@ fn run_job(sb: &Sandbox, settings: &Value, file: &Value) -> (Value, Vec<String>,
     assert_eq!(e.json()["status"], "Invalid");
     assert!(e.json()["description"].as_str().unwrap().starts_with("Batch still in"));
     // Uploading twice is refused.
-    let r2 = sb.raw("POST", &path, &hmac_headers("POST", &path, &ts, SECRET), b"{}");
+    let r2 = sb.raw("POST", &path, &sb.hmac_headers("POST", &path), b"{}");
     assert_eq!(r2.status, 400);
     let mut seen = vec![];
     let t = Instant::now();
@@ -69,7 +67,7 @@ fn run_job(sb: &Sandbox, settings: &Value, file: &Value) -> (Value, Vec<String>,
 
 #[test]
 fn batch_job_to_completion_with_xid_upsert() {
-    let sb = Sandbox::start(&["--seed", "empty"]);
+    let sb = Sandbox::start(Seed::Empty);
     let settings = json!({"version": "V2", "owner": "Demo Org", "haltOnError": false, "action": "Create",
         "attributeWriteType": "Replace", "tagWriteType": "Append", "securityLabelWriteType": "Replace"});
     let (st, seen, id) = run_job(&sb, &settings, &batch_file());
@@ -153,7 +151,7 @@ fn batch_job_to_completion_with_xid_upsert() {
 
 #[test]
 fn batch_halt_on_error_and_limits() {
-    let sb = Sandbox::start(&["--seed", "empty"]);
+    let sb = Sandbox::start(Seed::Empty);
     let settings = json!({"version": "V2", "owner": "Demo Org", "haltOnError": true, "action": "Create", "attributeWriteType": "Append"});
     let file = json!({"indicator": [
         {"summary": "ok.example", "type": "Host"},
@@ -166,18 +164,18 @@ fn batch_halt_on_error_and_limits() {
     assert_eq!(bs["unprocessCount"], 1);
     assert_eq!(sb.get("/api/v3/indicators/never.example").status, 404);
     // Limits and bad input.
-    let r = sb.hmac("POST", "/api/v2/batch", Some(&settings));
+    let r = sb.signed("POST", "/api/v2/batch", Some(&settings));
     let id = r.json()["data"]["batchId"].as_i64().unwrap();
     let path = format!("/api/v2/batch/{}", id);
     let big = vec![b' '; 2_000_001];
-    let r = sb.raw("POST", &path, &hmac_headers("POST", &path, &now_s().to_string(), SECRET), &big);
+    let r = sb.raw("POST", &path, &sb.hmac_headers("POST", &path), &big);
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["status"], "Invalid");
     assert!(r.json()["description"].as_str().unwrap().contains("greater than allowable limit of 2000000"));
-    let r = sb.raw("POST", &path, &hmac_headers("POST", &path, &now_s().to_string(), SECRET), b"{\"indicator\": [");
+    let r = sb.raw("POST", &path, &sb.hmac_headers("POST", &path), b"{\"indicator\": [");
     assert_eq!(r.status, 400);
     assert_eq!(sb.get("/api/v2/batch/424242").status, 404);
     assert_eq!(sb.get("/api/v2/batch/abc/errors").status, 404);
-    assert_eq!(sb.hmac("POST", "/api/v2/batch", Some(&json!({"owner": "Threat Feed"}))).status, 403);
-    assert_eq!(sb.hmac("POST", "/api/v2/batch", Some(&json!({"owner": "Demo Org", "attributeWriteType": "Sometimes"}))).status, 400);
+    assert_eq!(sb.signed("POST", "/api/v2/batch", Some(&json!({"owner": "Threat Feed"}))).status, 403);
+    assert_eq!(sb.signed("POST", "/api/v2/batch", Some(&json!({"owner": "Demo Org", "attributeWriteType": "Sometimes"}))).status, 400);
 }

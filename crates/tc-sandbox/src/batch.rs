@@ -7,6 +7,8 @@ use crate::util::{bad, int, items, not_found, now_ms, num, s, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub const MAX_UPLOAD: usize = 2_000_000;
 /// How long a job stays visibly Queued and Running (ms), so polling clients see each status.
@@ -141,12 +143,45 @@ fn errors(app: &App, req: &Req, id: &str, results: bool) -> Res<Resp> {
     Ok(Resp::json(200, Value::Array(list)))
 }
 
-/// Background worker: Queued -> Running -> Completed, each stage visible for a moment.
-pub fn start_worker(app: App) {
-    std::thread::spawn(move || loop {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(&app)));
-    });
+/// The batch worker's thread, and how to stop it.
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Tells the worker to stop, wakes it and waits for it: its handle on the database is gone after this.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.thread().unpark();
+        let _ = self.thread.join();
+    }
+}
+
+/// Background worker: Queued -> Running -> Completed, each stage visible for a moment
+/// (a step every 50 ms), until [`Worker::stop`].
+pub fn start_worker(app: App) -> std::io::Result<Worker> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let thread = std::thread::Builder::new().name("tc-sandbox-batch".into()).spawn(move || {
+        let tick = std::time::Duration::from_millis(50);
+        loop {
+            // park_timeout may wake early (unpark, or spuriously): sleep the rest of the tick.
+            let until = std::time::Instant::now() + tick;
+            while !stopped.load(Ordering::SeqCst) {
+                let now = std::time::Instant::now();
+                if now >= until {
+                    break;
+                }
+                std::thread::park_timeout(until - now);
+            }
+            if stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(&app)));
+        }
+    })?;
+    Ok(Worker { stop, thread })
 }
 
 fn step(app: &App) -> Res<()> {

@@ -25,8 +25,11 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS named_links (kind TEXT NOT NULL, name TEXT NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(kind, name, a, b)) WITHOUT ROWID;
 ";
 
+/// Pairs of indicator types an association relates.
+type TypePairs = &'static [(&'static str, &'static str)];
+
 /// The documented indicator-to-indicator associations: (name, apiBranch, type pairs).
-const ASSOCIATIONS: [(&str, &str, &[(&str, &str)]); 8] = [
+const ASSOCIATIONS: [(&str, &str, TypePairs); 8] = [
     ("Address to User Agent", "addressToUserAgent", &[("Address", "User Agent")]),
     ("ASN to Address", "asnToAddress", &[("ASN", "Address")]),
     ("ASN to CIDR", "asnToCidr", &[("ASN", "CIDR")]),

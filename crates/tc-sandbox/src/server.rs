@@ -3,14 +3,15 @@
 use crate::auth;
 use crate::faults::{FaultAction, Faults};
 use crate::util::{err_body, now_ms, parse_query, redact_query, remove_dot_segments, ApiErr, Rng};
-use crate::Config;
+use crate::http::{Request, Response};
+use crate::Options;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub struct AppInner {
-    pub cfg: Config,
+    pub cfg: Options,
     pub conn: Mutex<Connection>,
     pub faults: Mutex<Faults>,
     pub log: Mutex<Vec<Value>>,
@@ -21,7 +22,7 @@ pub struct AppInner {
 pub type App = Arc<AppInner>;
 
 impl AppInner {
-    pub fn new(cfg: Config, conn: Connection, port: u16) -> App {
+    pub fn new(cfg: Options, conn: Connection, port: u16) -> App {
         let faults = Faults::new(cfg.latency_ms, cfg.jitter_ms, cfg.fault_seed);
         let seed = now_ms() as u64 ^ ((std::process::id() as u64) << 32);
         Arc::new(AppInner {
@@ -38,6 +39,34 @@ impl AppInner {
     }
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+    fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn log(&self) -> MutexGuard<'_, Vec<Value>> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    /// The request log (`GET /_sandbox/requests`).
+    pub fn requests(&self) -> Vec<Value> {
+        self.log().clone()
+    }
+    /// Empties the request log (`DELETE /_sandbox/requests`).
+    pub fn clear_requests(&self) {
+        self.log().clear();
+    }
+    /// The fault configuration as `GET /_sandbox/faults` shows it.
+    pub fn describe_faults(&self) -> Value {
+        self.faults().describe()
+    }
+    /// Configures faults (`POST /_sandbox/faults`); answers the new configuration.
+    pub fn configure_faults(&self, v: &Value) -> Result<Value, String> {
+        let mut f = self.faults();
+        f.configure(v)?;
+        Ok(f.describe())
+    }
+    /// Back to the command-line latency, no rules, v3 on (`DELETE /_sandbox/faults`).
+    pub fn clear_faults(&self) {
+        self.faults().clear(self.cfg.latency_ms, self.cfg.jitter_ms);
     }
 }
 
@@ -100,21 +129,17 @@ impl Resp {
     }
 }
 
-/// Answer requests until the process ends.
-pub fn serve(app: App, listener: std::net::TcpListener) -> std::io::Result<()> {
-    crate::http::serve(listener, move |rq| handle(app.clone(), rq))
-}
-
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
-
-async fn handle(app: App, rq: crate::http::Request) -> crate::http::Response {
+/// Answers one request, whether it came over HTTP (`http::serve`) or in process
+/// (`Server::handle`): dot segments, the request log, latency and faults, auth, routing.
+pub async fn handle(app: App, rq: Request) -> Response {
     let start = now_ms();
+    let method = rq.method.to_ascii_uppercase();
     let (raw_path, query) = match rq.target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (rq.target.clone(), String::new()),
     };
     let path = remove_dot_segments(&raw_path);
-    let req = Arc::new(Req { method: rq.method, params: parse_query(&query), path, raw_path, query, headers: rq.headers, body: rq.body });
+    let req = Arc::new(Req { method, params: parse_query(&query), path, raw_path, query, headers: rq.headers, body: rq.body });
 
     if req.path.starts_with("/_sandbox") {
         return response(blocking(&app, &req, false, control).await);
@@ -127,7 +152,7 @@ async fn handle(app: App, rq: crate::http::Request) -> crate::http::Response {
     let sent = if req.raw_path == req.path { String::new() } else { format!(" sent={}", req.raw_path) };
     eprintln!("{} {}{} {} start={} end={}{}", req.method, req.path, query, status, start, end, sent);
     {
-        let mut log = app.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = app.log();
         log.push(json!({"method": req.method, "path": req.path, "rawPath": req.raw_path, "query": redact_query(&req.query),
                         "status": status, "startMs": start, "endMs": end}));
         if log.len() > 100_000 {
@@ -147,11 +172,8 @@ async fn blocking(app: &App, req: &Arc<Req>, v3: bool, f: fn(&App, &Req) -> Resp
         .unwrap_or_else(|_| Resp::err(v3, &ApiErr::new(500, "Internal server error")))
 }
 
-fn response(mut r: Resp) -> crate::http::Response {
-    if !r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-        r.headers.push(("Content-Type".into(), "application/json".into()));
-    }
-    crate::http::Response { status: r.status, headers: r.headers, body: r.body }
+fn response(r: Resp) -> Response {
+    crate::http::finish(Response { status: r.status, headers: r.headers, body: r.body })
 }
 
 fn is_v3(path: &str) -> bool {
@@ -166,7 +188,7 @@ async fn process(app: &App, req: &Arc<Req>) -> Resp {
     let v3 = is_v3(&req.path);
     // Latency and faults (only /api).
     let (delay, action, v3_enabled) = {
-        let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut f = app.faults();
         let d = f.delay_ms();
         let a = f.take(&req.method, &req.path);
         (d, a, f.v3)
@@ -277,27 +299,22 @@ fn control(app: &App, req: &Req) -> Resp {
                 Ok(v) => v,
                 Err(e) => return Resp::err(false, &e),
             };
-            let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
-            match f.configure(&v) {
-                Ok(()) => Resp::json(200, json!({"status": "Success", "data": f.describe()})),
+            match app.configure_faults(&v) {
+                Ok(d) => Resp::json(200, json!({"status": "Success", "data": d})),
                 Err(e) => Resp::err(false, &ApiErr::new(400, e)),
             }
         }
         ("DELETE", "/_sandbox/faults") => {
-            let mut f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
-            f.clear(app.cfg.latency_ms, app.cfg.jitter_ms);
+            app.clear_faults();
             Resp::json(200, json!({"status": "Success"}))
         }
-        ("GET", "/_sandbox/faults") => {
-            let f = app.faults.lock().unwrap_or_else(|p| p.into_inner());
-            Resp::json(200, json!({"status": "Success", "data": f.describe()}))
-        }
+        ("GET", "/_sandbox/faults") => Resp::json(200, json!({"status": "Success", "data": app.describe_faults()})),
         ("GET", "/_sandbox/requests") => {
-            let log = app.log.lock().unwrap_or_else(|p| p.into_inner());
+            let log = app.log();
             Resp::json(200, json!({"status": "Success", "data": *log}))
         }
         ("DELETE", "/_sandbox/requests") => {
-            app.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            app.clear_requests();
             Resp::json(200, json!({"status": "Success"}))
         }
         _ => Resp::err(false, &ApiErr::new(404, format!("No sandbox endpoint {} {}", req.method, req.path))),
