@@ -315,7 +315,8 @@ fn one_error(v: &Value, path: &str) -> Result<BatchError, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::{body, line};
+    use crate::http::Method;
+    use crate::test_util::{body, line, ok, run, Scripted};
     use serde_json::json;
 
     #[test]
@@ -372,5 +373,26 @@ mod tests {
         assert_eq!(read_id(&b["data"]["batchId"], "data.batchId").unwrap(), 12);
         let b = json!({"status": "Success", "data": {"batchError": [{"errorReason": "bad", "errorMessage": "Invalid host"}]}});
         assert_eq!(decode::v2_list(&b, ERROR, BatchError::read).unwrap().items[0].error_message, "Invalid host");
+    }
+
+    #[test]
+    fn batch_job_is_created_uploaded_polled_with_backoff_and_errors_read() {
+        let t = Scripted::new(|r, n| {
+            let b = match (r.method, r.path.as_str()) {
+                (Method::Post, "/api/v2/batch") => r#"{"status":"Success","data":{"batchId":"77"}}"#,
+                (Method::Post, "/api/v2/batch/77") => r#"{"status":"Queued"}"#,
+                (Method::Get, "/api/v2/batch/77") if n < 5 => r#"{"status":"Success","data":{"batchStatus":{"id":77,"status":"Running"}}}"#,
+                (Method::Get, "/api/v2/batch/77") => r#"{"status":"Success","data":{"batchStatus":{"id":77,"status":"Completed","errorCount":1,"successCount":2}}}"#,
+                (Method::Get, "/api/v2/batch/77/errors") => r#"{"status":"Success","data":{"batchError":[{"errorCode":"0x1001","errorMessage":"Invalid host"}]}}"#,
+                other => panic!("unexpected {other:?}"),
+            };
+            ok(b)
+        });
+        let c = t.token_client("old", None, 1000);
+        let data = json!({"indicator": [{"summary": "bad.example", "type": "Host"}]});
+        let out = run(c.run_batch(&BatchConfig::create("Org"), &data, 10)).unwrap();
+        assert_eq!((out.status.success_count, out.errors[0].error_message.as_str()), (2, "Invalid host"));
+        assert_eq!(*c.transport().sleeps.borrow(), vec![1000, 2000, 4000]);
+        assert_eq!(body(&c.transport().sent.borrow()[1]), data);
     }
 }

@@ -169,4 +169,14 @@ mod tests {
     fn session_expired_tells_what_to_do() {
         assert!(Error::SessionExpired.to_string().contains("Reload the Space"));
     }
+
+    proptest::proptest! {
+        /// Any status with any bytes: an error or a body, never a panic.
+        #[test]
+        fn bodies_never_panic(status in 100u16..600, body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let r = crate::http::HttpResponse::new(status, body.clone());
+            let _ = crate::decode::json_body(&r);
+            let _ = http_error(status, &body);
+        }
+    }
 }

@@ -340,6 +340,27 @@ mod tests {
     }
 
     #[test]
+    fn list_options_filters_paging_owner() {
+        use crate::paging::{Filter, Op};
+        let opts = ListOptions {
+            owner: Some("Common Community".into()),
+            result_start: Some(0),
+            result_limit: Some(500),
+            filters: vec![Filter::new("summary", Op::StartsWith, "bad"), Filter::new("rating", Op::Gt, "3"), Filter::new("confidence", Op::Lt, "50"), Filter::new("tag", Op::Eq, "APT 1")],
+            or_params: true,
+            modified_since: Some("2024-01-01T00:00:00Z".into()),
+            include_additional: true,
+            includes: vec!["tags".into(), "attributes".into()],
+        };
+        assert_eq!(
+            line(&v2::list(Some("hosts"), &opts)),
+            "GET /v2/indicators/hosts?owner=Common%20Community&resultStart=0&resultLimit=500\
+&filters=summary%5Ebad%2Crating%3E3%2Cconfidence%3C50%2Ctag%3DAPT%201&orParams=true\
+&modifiedSince=2024-01-01T00%3A00%3A00Z&includeAdditional=true&includes=tags&includes=attributes"
+        );
+    }
+
+    #[test]
     fn v3_panel_reads() {
         let r = v3::get(&IndicatorKey::Id(3), Some(&IndicatorType::File), Some("Demo Org"), true);
         assert_eq!(line(&r), "GET /v3/indicators/3?owner=Demo%20Org&fields=associatedGroups&fields=associatedIndicators&fields=attributes&fields=tags&fields=securityLabels&fields=observations&fields=falsePositives&fields=threatAssess");

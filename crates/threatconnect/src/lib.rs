@@ -23,6 +23,14 @@
 //! [`decode`] (lenient readers and the v2/v3 envelopes), [`paging`] (one [`Pager`] for v2
 //! and v3, one page-size limit), [`item`] (how v2 and v3 name an item), [`tql`], [`time`].
 //!
+//! # Tests
+//!
+//! Each module's logic is tested beside it (the client's signing, renewal and retries over
+//! a scripted transport in `client/tests.rs`, the pagers in `paging.rs`...). What needs the
+//! public API across resources or outside help (the documentation's examples, a URL parser
+//! as judge, real sockets, a sandbox) is one integration-test binary, `tests/it`, whose
+//! `main.rs` says which module holds what.
+//!
 //! # Example
 //!
 //! Build, send and decode over a transport that answers from memory:

@@ -267,6 +267,9 @@ impl<T: Transport, M> Pager<'_, T, M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::{self, Indicator};
+    use crate::test_util::{ok, run, Scripted};
+    use serde_json::json;
 
     #[test]
     fn next_start_follows_result_count_or_a_short_page() {
@@ -342,5 +345,85 @@ mod tests {
         assert_eq!(pager.result_count(), Some(1));
         assert!(run(pager.next_page()).is_none());
         assert_eq!(c.transport().sent.borrow().len(), 1);
+    }
+
+    #[test]
+    fn v3_pager_pages_while_next_says_more() {
+        let t = Scripted::new(|r, _| {
+            let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
+            let item = |id: u32| format!(r#"{{"id":{id},"ownerName":"O","type":"Host","summary":"h{id}.com"}}"#);
+            match start.as_str() {
+                "0" => ok(&format!(r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName%20in%20(%22Host%22)&resultStart=1&resultLimit=1","status":"Success"}}"#, item(1))),
+                "1" => ok(&format!(r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName+in+(%22Host%22)&resultStart=2&resultLimit=1","status":"Success"}}"#, item(2))),
+                _ => ok(&format!(r#"{{"data":[{}],"status":"Success"}}"#, item(3))),
+            }
+        });
+        let c = t.token_client("old", None, 1000);
+        let all = run(c.search_all(crate::Collection::Indicators, r#"typeName in ("Host")"#, 1, Indicator::read).collect_all()).unwrap();
+        assert_eq!(all.iter().map(|i| i.summary.as_str()).collect::<Vec<_>>(), ["h1.com", "h2.com", "h3.com"]);
+        let lines = c.transport().lines();
+        assert_eq!(lines[0], "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=0&resultLimit=1&count=true");
+        // The link is not sent: the pager's own request, past the items it has.
+        assert_eq!(lines[1], "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=1&resultLimit=1&count=true");
+        assert_eq!(lines[2], "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2&resultLimit=1&count=true");
+        assert_eq!(lines.len(), 3);
+    }
+
+    /// A v2 list of `n` items served the way ThreatConnect documents it: `resultStart`
+    /// (default 0) and `resultLimit` (default 100, capped at `server_max`), `resultCount`
+    /// only with `resultStart=0`.
+    fn v2_list_server(n: usize, server_max: usize) -> Scripted {
+        Scripted::new(move |r, _| {
+            let q = |k: &str| r.query.iter().find(|(x, _)| x == k).map(|(_, v)| v.parse::<usize>().unwrap());
+            let start = q("resultStart").unwrap_or(0);
+            let limit = q("resultLimit").unwrap_or(100).min(server_max);
+            let items: Vec<Value> = (start..n.min(start.saturating_add(limit)))
+                .map(|i| json!({"id": i, "ownerName": "O", "summary": format!("h{i}.example"), "type": "Host"}))
+                .collect();
+            let mut data = json!({"indicator": items});
+            if start == 0 {
+                data["resultCount"] = json!(n);
+            }
+            ok(&json!({"status": "Success", "data": data}).to_string())
+        })
+    }
+
+    fn walk_v2(n: usize, limit: Option<u32>, server_max: usize) -> (Vec<i64>, usize) {
+        let c = v2_list_server(n, server_max).token_client("old", None, 0);
+        let opts = ListOptions { result_limit: limit, ..Default::default() };
+        let pager = c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "indicator", Indicator::read);
+        let ids = run(pager.collect_all()).unwrap().iter().map(|i| i.id).collect();
+        let sent = c.transport().sent.borrow().len();
+        (ids, sent)
+    }
+
+    #[test]
+    fn v2_pager_sends_the_documented_paging_parameters() {
+        let (ids, sent) = walk_v2(250, None, 10_000);
+        assert_eq!(ids, (0..250).collect::<Vec<i64>>());
+        assert_eq!(sent, 3, "100 + 100 + 50, resultCount known: no empty page asked");
+        let c = v2_list_server(5, 10_000).token_client("old", None, 0);
+        let opts = ListOptions { result_limit: Some(20_000), ..Default::default() };
+        let pager = c.v2_pager(indicators::v2::list(None, &opts), "indicator", Indicator::read);
+        run(pager.collect_all()).unwrap();
+        // The documented maximum. The pager keeps the builder's query as built and adds a
+        // missing `resultStart` after it (src/tc's pager rebuilt the whole query from the options:
+        // `?resultStart=0&resultLimit=10000`); ThreatConnect reads parameters by name.
+        assert_eq!(c.transport().lines(), vec!["GET /api/v2/indicators?resultLimit=10000&resultStart=0"], "the documented maximum");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Any `resultCount`, any page size (also above what an older server allows,
+        /// 500): every item exactly once, in order, and no request past the end
+        /// beyond the one empty page an unknown total can need.
+        #[test]
+        fn v2_pager_yields_every_item_exactly_once(n in 0usize..2500, limit in proptest::option::of(1u32..1200), old_server in proptest::bool::ANY) {
+            let server_max = if old_server { 500 } else { 10_000 };
+            let (ids, sent) = walk_v2(n, limit, server_max);
+            proptest::prop_assert_eq!(&ids, &(0..n as i64).collect::<Vec<i64>>());
+            let per_page = (limit.unwrap_or(100) as usize).min(server_max);
+            proptest::prop_assert!(sent <= n.div_ceil(per_page).max(1), "{} requests for {} items of {} per page", sent, n, per_page);
+        }
     }
 }

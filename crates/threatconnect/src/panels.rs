@@ -332,6 +332,8 @@ pub async fn load_group_panel_v2<T: Transport>(client: &Client<T>, group_type: G
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::HttpResponse;
+    use crate::test_util::{ok, run, Scripted};
 
     #[test]
     fn branch_to_entity() {
@@ -340,5 +342,61 @@ mod tests {
             ] {
             assert_eq!(entity_of_branch(b), e);
         }
+    }
+
+    #[test]
+    fn v3_404_falls_back_to_v2_for_the_indicator_panel() {
+        let t = Scripted::new(|r, _| {
+            let p = r.path.as_str();
+            if p.starts_with("/api/v3/") {
+                return Ok(HttpResponse::new(404, r#"{"status":"Error","errCode":"0x1004","message":"Not Found"}"#));
+            }
+            let body = match p {
+                // `includes=` embeds tags (one object, not a list) and attributes; counts come with includeAdditional.
+                "/api/v2/indicators/hosts/bad.example" => r#"{"status":"Success","data":{"host":{"id":7,"owner":{"id":1,"name":"Org","type":"Organization"},"hostName":"bad.example","rating":"4.00","observationCount":"5","tag":{"name":"APT"},"attribute":[{"id":3,"type":"Description","value":"d"}]}}}"#,
+                "/api/v2/indicators/hosts/bad.example/groups" => r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":"9","name":"Op X","type":"Incident","ownerName":"Org"}]}}"#,
+                "/api/v2/indicators/hosts/bad.example/indicators" => r#"{"status":"Failure","message":"nope"}"#,
+                _ => r#"{"status":"Success","data":{"resultCount":0}}"#,
+            };
+            ok(body)
+        });
+        let c = t.token_client("old", None, 1000);
+        let r = IndicatorRef::new(IndicatorType::Host, "bad.example", Some("Org"));
+        let p = run(load_indicator_panel(&c, &r)).unwrap();
+        assert_eq!(p.source, ApiVersion::V2);
+        assert_eq!((p.indicator.id, p.indicator.summary.as_str(), p.indicator.rating), (7, "bad.example", Some(4.0)));
+        assert_eq!(p.indicator.tags[0].name, "APT");
+        assert_eq!(p.indicator.associated_groups[0].id, 9);
+        assert_eq!(p.indicator.attributes[0].value, "d");
+        assert_eq!(p.indicator.observation_count, Some(5));
+        assert_eq!(p.warnings.len(), 1, "the failed associated-indicators request is a warning, the panel still loads");
+        // v3 core + 4 v2 requests (item with includes, groups, indicators, dnsResolutions for a host):
+        // within a browser's six connections per host, with the panel's other sections.
+        let lines = c.transport().lines();
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        assert_eq!(lines[0], "GET /api/v3/indicators/bad.example?owner=Org&fields=associatedGroups&fields=associatedIndicators&fields=attributes&fields=tags&fields=securityLabels&fields=observations&fields=falsePositives&fields=threatAssess&fields=dnsResolution&fields=whoIs");
+        assert!(lines.contains(&"GET /api/v2/indicators/hosts/bad.example?owner=Org&includeAdditional=true&includes=additional&includes=attributes&includes=labels&includes=tags".to_string()), "{lines:?}");
+    }
+
+    #[test]
+    fn group_panel_uses_v3_with_association_pages() {
+        let t = Scripted::new(|r, _| {
+            let body = match (r.path.as_str(), r.query.first().map(|q| q.1.as_str())) {
+                ("/api/v3/groups/12", _) => r#"{"data":{"id":12,"ownerName":"Src","type":"Adversary","name":"Bad Guy","tags":{"data":[{"name":"T"}]}},"status":"Success"}"#,
+                ("/api/v3/indicators", Some("hasGroup(id=12)")) => r#"{"data":[{"id":3,"ownerName":"O","type":"Host","summary":"a.com"}],"count":150,"next":"https://x/api/v3/indicators?resultStart=100","status":"Success"}"#,
+                ("/api/v3/groups", Some("hasGroup(id=12)")) => r#"{"data":[],"count":0,"status":"Success"}"#,
+                other => panic!("unexpected {other:?}"),
+            };
+            ok(body)
+        });
+        let c = t.token_client("old", None, 1000);
+        let p = run(load_group_panel(&c, GroupType::Adversary, 12)).unwrap();
+        assert_eq!(p.source, ApiVersion::V3);
+        assert_eq!(p.group.name, "Bad Guy");
+        assert_eq!(p.group.tags[0].name, "T");
+        assert_eq!(p.group.associated_indicators[0].summary, "a.com");
+        assert_eq!(p.indicator_count, Some(150));
+        assert_eq!(p.more_indicators.as_deref(), Some("https://x/api/v3/indicators?resultStart=100"));
+        assert!(p.warnings.is_empty());
     }
 }

@@ -112,4 +112,15 @@ mod tests {
         assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("3600")), 0, 0), None, "too long: show the error");
         assert_eq!(p.delay_ms(true, 0, Outcome::Status(503, Some("Wed, 21 Oct 2015 07:28:00 GMT")), 0, 1445412475), Some(5000));
     }
+
+    proptest::proptest! {
+        /// Whatever a server puts in `Retry-After`: no panic.
+        #[test]
+        fn retry_after_never_panics(s in ".{0,40}", now in proptest::prelude::any::<u64>()) {
+            let _ = crate::time::parse_http_date(&s);
+            let _ = retry_after_ms(&s, 0);
+            let _ = retry_after_ms(&s, now);
+            let _ = RetryPolicy::default().delay_ms(true, 0, Outcome::Status(503, Some(&s)), 0, now);
+        }
+    }
 }

@@ -346,4 +346,19 @@ mod tests {
         assert_eq!(p.items[1].raw["value1Label"], "Hashtag");
         assert_eq!(v2::indicator_types().path_and_query(), "/v2/types/indicatorTypes?includeAdditional=true");
     }
+
+    #[test]
+    fn indicator_types_name_their_branches_and_value_labels() {
+        // GET /v2/types/indicatorTypes, as documented.
+        let p = crate::decode::v2_list(&crate::test_util::documented("v2__indicators__retrieve__1").1, ENTITY, IndicatorTypeDef::read).unwrap();
+        assert_eq!(p.items.len(), 10);
+        let rk = p.items.iter().find(|t| t.name == "Registry Key").unwrap();
+        assert_eq!((rk.api_branch.as_str(), rk.api_entity.as_str(), rk.custom), ("registryKeys", "registryKey", true));
+        assert_eq!(rk.value_labels(), ["Key Name", "Value Name"]);
+        assert!(rk.is(&IndicatorType::RegistryKey));
+        let item = serde_json::json!({"Key Name": "HKLM\\Run", "Value Name": "evil", "dnsActive": "false"});
+        assert_eq!(rk.value_of(&item).as_deref(), Some("HKLM\\Run : evil"));
+        let host = p.items.iter().find(|t| t.name == "Host").unwrap();
+        assert_eq!((host.api_branch.as_str(), host.custom), ("hosts", false));
+    }
 }

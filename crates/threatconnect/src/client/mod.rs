@@ -28,6 +28,9 @@ enum Renewal {
     Running(Vec<oneshot::Sender<Result<(), Error>>>),
 }
 
+/// What [`Client::on_token_renewed`] calls: the new token and its expiry.
+type OnRenewed = Box<dyn Fn(&str, Option<u64>)>;
+
 /// A ThreatConnect API client over a transport.
 pub struct Client<T: Transport> {
     transport: T,
@@ -41,7 +44,7 @@ pub struct Client<T: Transport> {
     /// this instance has no v3 and later panels go to v2 at once.
     v3_missing: Cell<bool>,
     /// Told the new token after each renewal (the Spaces launch kept in the tab's storage).
-    on_renewed: RefCell<Option<Box<dyn Fn(&str, Option<u64>)>>>,
+    on_renewed: RefCell<Option<OnRenewed>>,
 }
 
 /// Puts the renewal state back to idle if the renewing future is dropped
@@ -318,3 +321,6 @@ impl<T: Transport> Client<T> {
         decode::v3_list(&self.json(req).await?, read)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,11 +3,10 @@
 //! model its request line names, and the decoded values carry the fixture's
 //! identifying fields (ids, summary or name, type, owner).
 //!
-//! Run: `cargo test --no-default-features --features native --test conformance`
+//! Run: `cargo test -p threatconnect --test it conformance`
 
-use pivot::tc::envelope::{self, Reader};
-use pivot::tc::json::{as_i64, as_string};
-use pivot::tc::*;
+use threatconnect::decode::{self, as_i64, as_string, Reader};
+use threatconnect::*;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -307,7 +306,7 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
 
 /// The same decoding the client does, through the typed model: the envelope
 /// readers with the model's reader. Returns the identity of every item.
-fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
+fn decode_with_model(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
     // The envelope functions take a `Reader<T>`; collect identities by reading
     // each item through `identities` (which calls the model's own reader).
     macro_rules! with_model {
@@ -337,8 +336,8 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
         };
     }
     match shape {
-        V2Ok => envelope::v2_ok(body).map(|_| Vec::new()),
-        V3Token => envelope::v3_token(body).map(|t| vec![Identity { name: Some(t), ..Default::default() }]),
+        V2Ok => decode::v2_ok(body).map(|_| Vec::new()),
+        V3Token => decode::v3_token(body).map(|t| vec![Identity { name: Some(t), ..Default::default() }]),
         Skip(_) => Ok(Vec::new()),
         // What `Client::bulk_status`/`bulk_json` do: the model's reader on each top-level item.
         Bare(m) => fixture_items(shape, body).into_iter().map(|(v, p, e)| identities(m, v, &p, &e)).collect(),
@@ -347,10 +346,10 @@ fn decode(shape: Shape, body: &Value) -> Result<Vec<Identity>, Error> {
             macro_rules! run {
                 ($r:expr) => {
                     match shape {
-                        V2One(_) => envelope::v2_one(body, "", $r).map(|_| ()),
-                        V2List(_) => envelope::v2_list(body, "", $r).map(|_| ()),
-                        V3One(_) => envelope::v3_one(body, $r).map(|_| ()),
-                        _ => envelope::v3_list(body, $r).map(|_| ()),
+                        V2One(_) => decode::v2_one(body, "", $r).map(|_| ()),
+                        V2List(_) => decode::v2_list(body, "", $r).map(|_| ()),
+                        V3One(_) => decode::v3_one(body, $r).map(|_| ()),
+                        _ => decode::v3_list(body, $r).map(|_| ()),
                     }
                 };
             }
@@ -453,9 +452,9 @@ fn check(shape: Shape, body: &Value, ids: &[Identity]) -> Vec<String> {
     problems
 }
 
-/// The documented examples, kept in the project (see tests/fixtures/README.md).
+/// The documented examples, kept in the repository (see tests/fixtures/README.md at its root).
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/threatconnect-docs")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/threatconnect-docs")
 }
 
 #[test]
@@ -503,7 +502,7 @@ fn every_documented_response_decodes_with_its_typed_model() {
         }
         let body = &fixture["response"];
         let status = body.get("status").and_then(Value::as_str).unwrap_or("");
-        let result = decode(shape, body);
+        let result = decode_with_model(shape, body);
         if status == "Error" || status == "Failure" {
             // A documented error answer: the client must surface the server's own message and code.
             match result {

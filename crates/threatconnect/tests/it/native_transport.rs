@@ -2,10 +2,8 @@
 //! requests really overlap in time (measured on the server), non-2xx answers
 //! are responses, timeouts and refused connections are transport errors.
 
-#![cfg(feature = "native")]
-
-use pivot::tc::native::NativeTransport;
-use pivot::tc::*;
+use threatconnect::native::{system_clock, NativeTransport};
+use threatconnect::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -78,7 +76,7 @@ fn tc_route(target: &str) -> (u16, String) {
 }
 
 fn client(origin: &str) -> Client<NativeTransport> {
-    Client::new(NativeTransport::new(origin), "/api", Credentials::hmac("id", "key"), Box::new(pivot::tc::native::system_clock))
+    Client::new(NativeTransport::new(origin), "/api", Credentials::hmac("id", "key"), Box::new(system_clock))
 }
 
 #[test]

@@ -1,0 +1,21 @@
+//! The integration tests of the `threatconnect` crate: one binary, one module per kind.
+//!
+//! Where a new test goes:
+//! - It tests one module's logic through that module's own API (a request builder, a
+//!   decoder, the client over the scripted transport of `src/test_util.rs`): a unit test
+//!   beside the code, in that module's `mod tests`, not here.
+//! - It needs the public API across resources, or outside help (the documentation's
+//!   fixtures, a URL parser as judge, real sockets, the sandbox): here, in the module
+//!   below that holds its kind, using only what the crate exports.
+//!
+//! Run one kind: `cargo test -p threatconnect --features native,hmac-auth --test it -- paths::`.
+
+/// Every documented response in `tests/fixtures/threatconnect-docs` (repository root) decodes with the model its request names.
+mod conformance;
+/// No panic: arbitrary JSON through every decoder.
+mod fuzz;
+/// The native transport against a local HTTP server: concurrency, non-2xx answers, timeouts, refused connections.
+#[cfg(all(feature = "native", feature = "hmac-auth"))]
+mod native_transport;
+/// No value can change which resource a request names (the `url` crate as judge); `.`, `..` and empty segments are refused unsent; `next` links stay below the API.
+mod paths;
