@@ -122,5 +122,13 @@ mod tests {
             let _ = retry_after_ms(&s, now);
             let _ = RetryPolicy::default().delay_ms(true, 0, Outcome::Status(503, Some(&s)), 0, now);
         }
+
+        /// An HTTP date of any year, day or time (ThreatConnect's or a proxy's): no panic.
+        #[test]
+        fn retry_after_dates_never_panic(day in proptest::prelude::any::<i64>(), year in proptest::prelude::any::<i64>(), hour in 0u64..30, now in proptest::prelude::any::<u64>()) {
+            let h = format!("Wed, {} Oct {year} {hour:02}:28:00 GMT", day.rem_euclid(40));
+            let _ = retry_after_ms(&h, now);
+            let _ = RetryPolicy::default().delay_ms(true, 0, Outcome::Status(429, Some(&h)), 0, now);
+        }
     }
 }

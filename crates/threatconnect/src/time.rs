@@ -111,7 +111,8 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
     let year: i64 = it.next()?.parse().ok()?;
     let mut hms = it.next()?.split(':').map(|x| x.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+    // The year is four digits (RFC 9110's IMF-fixdate): a longer one would overflow the arithmetic below.
+    if it.next()? != "GMT" || !(0..=9999).contains(&year) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
     let days = days_from_civil(year, month, day as u32);
@@ -162,5 +163,9 @@ mod tests {
         assert_eq!(parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1445412480));
         assert_eq!(parse_http_date("garbage"), None);
         assert_eq!(parse_http_date("Wed, 99 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), Some(253402300799));
+        // A year past four digits is no HTTP date (it overflowed: a panic in debug builds).
+        assert_eq!(parse_http_date("Wed, 21 Oct 584554051224 07:28:00 GMT"), None);
+        assert_eq!(parse_http_date("Wed, 21 Oct -9223372036854775808 07:28:00 GMT"), None);
     }
 }
