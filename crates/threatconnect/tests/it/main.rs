@@ -14,8 +14,20 @@
 mod conformance;
 /// No panic: arbitrary JSON through every decoder.
 mod fuzz;
+/// Each typed call against the sandbox, values pinned from its demo seed or from the test's own writes.
+#[cfg(all(feature = "native", feature = "hmac-auth"))]
+mod live;
 /// The native transport against a local HTTP server: concurrency, non-2xx answers, timeouts, refused connections.
 #[cfg(all(feature = "native", feature = "hmac-auth"))]
 mod native_transport;
 /// No value can change which resource a request names (the `url` crate as judge); `.`, `..` and empty segments are refused unsent; `next` links stay below the API.
 mod paths;
+/// The client against the sandbox over HTTP: HMAC, awkward values, custom types, tokens, the v2 fallback, faults, a batch job, redirects.
+#[cfg(all(feature = "native", feature = "hmac-auth"))]
+mod sandbox;
+/// What the sandbox tests share (a client signing with a sandbox's credentials).
+#[cfg(all(feature = "native", feature = "hmac-auth"))]
+mod util;
+/// Without `native` and `hmac-auth`: one test saying the modules above that need them were left out (a failure under `CI=true`).
+#[cfg(not(all(feature = "native", feature = "hmac-auth")))]
+mod without_native;

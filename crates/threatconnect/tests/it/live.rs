@@ -1,25 +1,23 @@
-//! Live: each typed call of `src/tc/calls.rs` (and the pager, filters, dates)
-//! sends the client's own request to the sandbox (tests/sandbox, written from the
-//! documented shapes, independently of the client) and checks the decoded values
-//! against values pinned here: the demo seed (tests/sandbox/README.md) or what
-//! the test itself wrote earlier (a write shows in a later read).
+//! Live: each typed call of the client (and the pager, filters, dates) sends the
+//! client's own request to the sandbox (`crates/tc-sandbox`, written from the documented
+//! shapes, independently of the client) and checks the decoded values against values
+//! pinned here: the demo seed (crates/tc-sandbox/README.md) or what the test itself
+//! wrote earlier (a write shows in a later read).
 
-#![cfg(feature = "native")]
-
-use pivot::tc::v2::{self, Filter, ItemRef, ListOptions, Op};
-use pivot::tc::v3;
-use pivot::tc::*;
+use crate::util::hmac_client;
+use pivot_testing::{run, Sandbox, Seed};
 use serde_json::json;
+use threatconnect::native::NativeTransport;
+use threatconnect::*;
+use threatconnect::{associations, groups, indicators, item};
 
 const ID: &str = "live-test";
 const KEY: &str = "live-test-secret";
 
-mod support;
-use support::{run, Sandbox};
-
-fn start(name: &str) -> (Sandbox, Client<pivot::tc::native::NativeTransport>) {
-    let sb = support::start(name, "demo", ID, KEY);
-    let c = support::hmac_client(&sb);
+/// A demo-seeded sandbox answering HMAC for `ID`/`KEY`, and a client signing with them.
+fn start() -> (Sandbox, Client<NativeTransport>) {
+    let sb = Sandbox::builder(Seed::Demo).access_id(ID).secret_key(KEY).start();
+    let c = hmac_client(&sb);
     (sb, c)
 }
 
@@ -29,7 +27,7 @@ fn host(name: &str) -> ItemRef {
 
 #[test]
 fn who_owners_members_metrics_types_labels_tags() {
-    let (_sb, c) = start("live-who");
+    let (_sb, c) = start();
     let me = run(c.whoami()).unwrap();
     assert_eq!((me.user_name.as_str(), me.first_name.as_deref(), me.last_name.as_deref()), (ID, Some("Pivot"), Some("Developer")));
 
@@ -57,8 +55,8 @@ fn who_owners_members_metrics_types_labels_tags() {
     let tag = run(c.tag("APT Demo Bear")).unwrap();
     assert_eq!(tag.name, "APT Demo Bear");
     // Tag lookups: a tag put on a new host and a new incident is found under both.
-    let h = run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": "tagged.example", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Indicator::read)).unwrap();
-    let g = run(c.v3_one(v3::create(v3::Collection::Groups, None, &json!({"type": "Incident", "name": "Tagged incident", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Group::read)).unwrap();
+    let h = run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": "tagged.example", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Indicator::read)).unwrap();
+    let g = run(c.v3_one(item::v3::create(Collection::Groups, None, &json!({"type": "Incident", "name": "Tagged incident", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Group::read)).unwrap();
     let inds = run(c.tagged_indicators("Live Tag", None, &ListOptions::default())).unwrap();
     assert_eq!((inds.result_count, inds.items.iter().map(|i| i.id).collect::<Vec<_>>()), (Some(1), vec![h.id]));
     assert_eq!(run(c.tagged_indicators("Live Tag", Some("hosts"), &ListOptions::default())).unwrap().items[0].summary, "tagged.example");
@@ -74,7 +72,7 @@ fn who_owners_members_metrics_types_labels_tags() {
     let all = run(c.owner_metrics(None)).unwrap();
     assert_eq!(all.len(), 3, "one entry per owner");
     assert_eq!(all[0].total_indicator, m.total_indicator);
-    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": "counted.example", "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+    run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": "counted.example", "ownerName": "Demo Org"})), Indicator::read)).unwrap();
     let after = &run(c.owner_metrics(Some(1))).unwrap()[0];
     assert_eq!(after.total_indicator.unwrap(), m.total_indicator.unwrap() + 1);
     assert_eq!(after.raw["totalHost"].as_i64().unwrap(), m.raw["totalHost"].as_i64().unwrap() + 1);
@@ -84,7 +82,7 @@ fn who_owners_members_metrics_types_labels_tags() {
 
 #[test]
 fn observations_with_offsets_observed_dns_and_paging() {
-    let (_sb, c) = start("live-obs");
+    let (_sb, c) = start();
     let item = host("bad.example.com");
     // An observation dated with an offset, as the SDK's examples send it; read back in UTC.
     run(c.add_observation(&item, 3, Some("2031-01-02T01:30:00+05:30"))).unwrap();
@@ -105,24 +103,24 @@ fn observations_with_offsets_observed_dns_and_paging() {
 
     // The v2 pager over a filtered list, two per page: every match once, as a direct count says.
     for (name, rating) in [("p1.example", 1.0), ("p3.example", 3.0), ("p4.example", 4.0), ("p5.example", 5.0), ("p5b.example", 5.0)] {
-        run(c.v3_one(v3::create(v3::Collection::Indicators, None, &json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+        run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})), Indicator::read)).unwrap();
     }
     let opts = ListOptions { result_limit: Some(2), filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Geq, "3")], ..Default::default() };
-    let mut names: Vec<String> = run(c.v2_pager(opts, "host", Indicator::read, |o| v2::indicators(Some("hosts"), o)).collect_all()).unwrap().into_iter().map(|i| i.summary).collect();
+    let mut names: Vec<String> = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "host", Indicator::read).collect_all()).unwrap().into_iter().map(|i| i.summary).collect();
     names.sort();
     assert_eq!(names, ["p3.example", "p4.example", "p5.example", "p5b.example"]);
     let leq = ListOptions { filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Leq, "3")], ..Default::default() };
-    let mut low: Vec<String> = run(c.v2_list(v2::indicators(Some("hosts"), &leq), "host", Indicator::read)).unwrap().items.into_iter().map(|i| i.summary).collect();
+    let mut low: Vec<String> = run(c.v2_list(indicators::v2::list(Some("hosts"), &leq), "host", Indicator::read)).unwrap().items.into_iter().map(|i| i.summary).collect();
     low.sort();
     assert_eq!(low, ["p1.example", "p3.example"]);
     // modifiedSince: a date after every write of this test leaves nothing.
     let later = ListOptions { modified_since: Some("2099-01-01T00:00:00-06:00".into()), ..Default::default() };
-    assert!(run(c.v2_list(v2::indicators(Some("hosts"), &later), "host", Indicator::read)).unwrap().items.is_empty());
+    assert!(run(c.v2_list(indicators::v2::list(Some("hosts"), &later), "host", Indicator::read)).unwrap().items.is_empty());
 }
 
 #[test]
 fn space_element_state_files_and_job() {
-    let (_sb, c) = start("live-spaces");
+    let (_sb, c) = start();
     assert_eq!(run(c.space_state("41")).unwrap(), json!({}), "nothing saved yet");
     let state = json!({"pivot": {"v": 1, "assocFilter": "evil", "collapsed": ["whois"]}});
     run(c.save_space_state("41", &state)).unwrap();
@@ -132,27 +130,27 @@ fn space_element_state_files_and_job() {
     assert_eq!(run(c.space_file("41", "notes.txt")).unwrap(), b"hello");
     assert_eq!(run(c.space_file("41", "other.txt")).unwrap_err().status(), Some(404));
     assert_eq!(run(c.space_job("41")).unwrap(), serde_json::Value::Null);
-    run(c.v2_ok(v2::manual(Method::Post, &["v2", "exchange", "spaces", "41", "job"], &[]).json(&json!({"schedule": "daily"})))).unwrap();
+    run(c.v2_ok(HttpRequest::post(ApiPath::lit("/v2/exchange/spaces").seg("41").seg("job").build()).json(&json!({"schedule": "daily"})))).unwrap();
     assert_eq!(run(c.space_job("41")).unwrap(), json!({"schedule": "daily"}));
 }
 
 #[test]
 fn version_1_batch_file_is_a_json_array_of_indicators() {
-    let (_sb, c) = start("live-batch-v1");
+    let (_sb, c) = start();
     // The V1 Batch API page's indicator fields: summary, type, rating, confidence, description.
     let file = json!([
         {"summary": "v1-one.example", "type": "Host", "rating": 3, "confidence": 60, "description": "from a V1 file"},
         {"summary": "198.51.100.200", "type": "Address"}
     ]);
-    let out = run(batch::run_batch(&c, &v2::BatchConfig::create("Demo Org"), &file, 30)).unwrap();
+    let out = run(c.run_batch(&BatchConfig::create("Demo Org"), &file, 30)).unwrap();
     assert_eq!((out.status.success_count, out.status.error_count), (2, 0), "{:?}", out.errors);
-    let h = run(c.v2_one(v2::item(&host("v1-one.example"), None), "host", Indicator::read)).unwrap();
+    let h = run(c.v2_one(item::v2::get(&host("v1-one.example"), None), "host", Indicator::read)).unwrap();
     assert_eq!((h.rating, h.confidence, h.description.as_deref()), (Some(3.0), Some(60.0), Some("from a V1 file")));
 }
 
 #[test]
 fn victims_their_assets_and_groups_then_tasks() {
-    let (_sb, c) = start("live-victims");
+    let (_sb, c) = start();
     // The documented create example (docs/rest_api/v2/victims/create.rst).
     let created = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "description": "This victim got hacked.", "org": "Test Org",
         "suborg": "HR Department", "workLocation": "Washington D.C.", "nationality": "American"}))).unwrap();
@@ -186,12 +184,12 @@ fn victims_their_assets_and_groups_then_tasks() {
     // Associated with the seeded Incident 9, seen from both ends; then dissociated.
     let victim = ItemRef::Victim(id);
     let incident = ItemRef::group(GroupType::Incident, 9);
-    run(c.v2_ok(v2::associate(&victim, &incident))).unwrap();
-    let groups = run(c.v2_list(v2::associated_groups(&victim, None, &ListOptions::default()), v2::entity::GROUP, Group::read)).unwrap();
+    run(c.v2_ok(associations::v2::link(&victim, &incident))).unwrap();
+    let groups = run(c.v2_list(associations::v2::groups(&victim, None, &ListOptions::default()), "group", Group::read)).unwrap();
     assert_eq!(groups.items.iter().map(|g| (g.id, g.name.as_str())).collect::<Vec<_>>(), [(9, "Finance workstation compromise")]);
     let victims: Vec<i64> = run(c.associated_victims(&incident)).unwrap().into_iter().map(|v| v.id).collect();
     assert_eq!(victims, [id]);
-    run(c.v2_ok(v2::dissociate(&victim, &incident))).unwrap();
+    run(c.v2_ok(associations::v2::unlink(&victim, &incident))).unwrap();
     assert_eq!(run(c.associated_victims(&incident)).unwrap(), vec![]);
 
     // Tasks: the documented create example's fields (docs/rest_api/v2/tasks/create.rst).
@@ -209,15 +207,15 @@ fn victims_their_assets_and_groups_then_tasks() {
 }
 
 /// Creates an indicator of `Demo Org` from its documented v3 fields.
-fn create_ind(c: &Client<pivot::tc::native::NativeTransport>, body: serde_json::Value) -> Indicator {
+fn create_ind(c: &Client<NativeTransport>, body: serde_json::Value) -> Indicator {
     let mut body = body;
     body["ownerName"] = json!("Demo Org");
-    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap()
+    run(c.v3_one(item::v3::create(Collection::Indicators, None, &body), Indicator::read)).unwrap()
 }
 
 #[test]
 fn association_types_and_named_associations() {
-    let (_sb, c) = start("live-assoc");
+    let (_sb, c) = start();
     // The documented example (docs/rest_api/v2/associations/associations.rst).
     let adversary = run(c.association_type("Adversary")).unwrap();
     assert_eq!((adversary.name.as_str(), adversary.custom, adversary.file_action, adversary.api_branch.as_deref()), ("Adversary", false, false, Some("adversaries")));
@@ -261,7 +259,7 @@ fn association_types_and_named_associations() {
 
 #[test]
 fn file_occurrences_v2_and_v3_and_file_actions() {
-    let (_sb, c) = start("live-files");
+    let (_sb, c) = start();
     // The documented file (docs/rest_api/v2/indicators/create.rst, "Create File Occurrences").
     let file = create_ind(&c, json!({"type": "File", "md5": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}));
     let f = ItemRef::indicator(&IndicatorType::File, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
@@ -307,7 +305,7 @@ fn file_occurrences_v2_and_v3_and_file_actions() {
 
 #[test]
 fn adversary_assets_by_type_and_all() {
-    let (_sb, c) = start("live-adversary");
+    let (_sb, c) = start();
     let adv = 2; // the seed's Adversary "APT Demo Bear"
     assert!(run(c.adversary_assets(adv, None)).unwrap().is_empty());
     // The documented create (docs/rest_api/v2/groups/create.rst): answered as adversaryHandle.
@@ -336,28 +334,28 @@ fn adversary_assets_by_type_and_all() {
 
 #[test]
 fn victims_associated_with_indicators() {
-    let (_sb, c) = start("live-victim-ind");
+    let (_sb, c) = start();
     // The documented example: POST /v2/indicators/emailAddresses/bad@example.com/victims/{victimId}.
     create_ind(&c, json!({"type": "EmailAddress", "address": "bad@example.com"}));
     let email = ItemRef::indicator(&IndicatorType::EmailAddress, "bad@example.com").unwrap();
     let v = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "org": "Test Org"}))).unwrap();
     let other = run(c.create_victim(Some("Demo Org"), &json!({"name": "Bystander"}))).unwrap();
     assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
-    run(c.v2_ok(v2::associate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    run(c.v2_ok(associations::v2::link(&email, &ItemRef::Victim(v.id)))).unwrap();
     let got: Vec<(i64, String, Option<String>)> = run(c.associated_victims(&email)).unwrap().into_iter().map(|x| (x.id, x.name, x.org)).collect();
     assert_eq!(got, [(v.id, "Example Victim".to_string(), Some("Test Org".to_string()))]);
     // One of them by id; one not associated is 404.
     assert_eq!(run(c.associated_victim(&email, v.id)).unwrap().name, "Example Victim");
     assert_eq!(run(c.associated_victim(&email, other.id)).unwrap_err().status(), Some(404));
     assert_eq!(run(c.associated_victims(&host("bad.example.com"))).unwrap(), vec![]);
-    run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap();
+    run(c.v2_ok(associations::v2::unlink(&email, &ItemRef::Victim(v.id)))).unwrap();
     assert_eq!(run(c.associated_victims(&email)).unwrap(), vec![]);
-    assert_eq!(run(c.v2_ok(v2::dissociate(&email, &ItemRef::Victim(v.id)))).unwrap_err().status(), Some(404));
+    assert_eq!(run(c.v2_ok(associations::v2::unlink(&email, &ItemRef::Victim(v.id)))).unwrap_err().status(), Some(404));
 }
 
 #[test]
 fn v3_victims_and_victim_assets() {
-    let (_sb, c) = start("live-victims-v3");
+    let (_sb, c) = start();
     // The documented create (docs/rest_api/v3/victims/create.rst), with its email asset.
     let v = run(c.v3_create_victim(None, &json!({"name": "John Doe", "nationality": "American", "org": "Company ABC", "suborg": "HR Department",
         "workLocation": "Washington, D.C.", "assets": {"data": [{"address": "jdoe@companyabc.com", "addressType": "Corporate email", "type": "EmailAddress"}]}}))).unwrap();
@@ -398,14 +396,14 @@ fn v3_victims_and_victim_assets() {
 
 #[test]
 fn signature_download_is_its_file_text() {
-    let (_sb, c) = start("live-signature");
+    let (_sb, c) = start();
     // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType, fileText.
     let rule = "rule bad_guy {\n  strings: $a = \"evil\"\n  condition: $a\n}\n";
-    let sig = run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule})),
-        v2::entity::GROUP, Group::read)).unwrap();
+    let sig = run(c.v2_one(groups::v2::create(GroupType::Signature, Some("Demo Org"), &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule})),
+        "group", Group::read)).unwrap();
     assert_eq!((sig.name.as_str(), sig.raw["fileName"].as_str(), sig.raw["fileType"].as_str()), ("Bad Guy Rule", Some("bad_guy.yara"), Some("YARA")));
     assert_eq!(run(c.download_signature(sig.id)).unwrap(), rule, "the download is the fileText written");
-    assert_eq!(run(c.v2_one(v2::create_group(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})), v2::entity::GROUP, Group::read)).unwrap_err().status(), Some(400));
+    assert_eq!(run(c.v2_one(groups::v2::create(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})), "group", Group::read)).unwrap_err().status(), Some(400));
     assert_eq!(run(c.download_signature(sig.id + 1000)).unwrap_err().status(), Some(404));
     // The seed's Signature group 13 has no fileText.
     assert_eq!(run(c.download_signature(13)).unwrap_err().status(), Some(404));
@@ -413,7 +411,7 @@ fn signature_download_is_its_file_text() {
 
 #[test]
 fn bulk_reports_status_json_and_csv() {
-    let (_sb, c) = start("live-bulk");
+    let (_sb, c) = start();
     // The documented CSV example (docs/rest_api/v2/indicators/bulk_download.rst) parses as written.
     let doc = "Type,Value,Rating,Confidence\nHost,example.com,null,null\nAddress,192.168.31.136,3.00,0\nFile,ABCDE123456804A61F2A704811F51BC,3.00,55\nURL,http://www.example.com/malware.exe,null,0\nEmailAddress,spearphisher@example.com,3.00,62\n";
     let rows = BulkCsvRow::parse_report(doc).unwrap();
@@ -431,14 +429,14 @@ fn bulk_reports_status_json_and_csv() {
     // Writes to the Community show in its next report: the documented CSV row's values, and a URL with a comma.
     let mut body = json!({"type": "EmailAddress", "address": "spearphisher@example.com", "rating": 3, "confidence": 62});
     body["ownerName"] = json!("Common Community");
-    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &body), Indicator::read)).unwrap();
+    run(c.v3_one(item::v3::create(Collection::Indicators, None, &body), Indicator::read)).unwrap();
     let mut url = json!({"type": "URL", "text": "http://evil.example/a,b"});
     url["ownerName"] = json!("Common Community");
-    run(c.v3_one(v3::create(v3::Collection::Indicators, None, &url), Indicator::read)).unwrap();
+    run(c.v3_one(item::v3::create(Collection::Indicators, None, &url), Indicator::read)).unwrap();
 
     // What the report should hold, read another way: the owner's v2 indicator list, page by page.
     let opts = ListOptions { owner: Some("Common Community".into()), result_limit: Some(50), ..Default::default() };
-    let mut want: Vec<(String, String)> = run(c.v2_pager(opts, "indicator", Indicator::read, |o| v2::indicators(None, o)).collect_all()).unwrap()
+    let mut want: Vec<(String, String)> = run(c.v2_pager(indicators::v2::list(None, &opts), "indicator", Indicator::read).collect_all()).unwrap()
         .into_iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary)).collect();
     want.sort();
     assert!(want.len() >= 3, "{want:?}");
@@ -463,9 +461,9 @@ fn bulk_reports_status_json_and_csv() {
 /// through the v3 upload and download (docs/rest_api/v3/groups/retrieve_upload_update_document.rst).
 #[test]
 fn v3_writes_with_fields_and_document_files() {
-    let (_sb, c) = start("live-v3-writes");
-    // The seed's host bad.example.com is indicator 1 (tests/sandbox/README.md).
-    let tag = v3::nested("tags", vec![json!({"name": "Answered With Fields"})], v3::Mode::Append);
+    let (_sb, c) = start();
+    // The seed's host bad.example.com is indicator 1 (crates/tc-sandbox/README.md).
+    let tag = item::nested("tags", vec![json!({"name": "Answered With Fields"})], Mode::Append);
     let i = run(c.v3_update_indicator(1, &tag, &["tags", "attributes"])).unwrap();
     assert_eq!(i.summary, "bad.example.com");
     assert!(i.tags.iter().any(|t| t.name == "Answered With Fields"), "{:?}", i.tags);
@@ -473,21 +471,21 @@ fn v3_writes_with_fields_and_document_files() {
     // Without the expansion, the answer has none (as a read without fields=tags).
     let bare = run(c.v3_update_indicator(1, &json!({"confidence": 61}), &[])).unwrap();
     assert!(bare.tags.is_empty() && bare.confidence == Some(61.0), "{bare:?}");
-    let note = v3::nested("attributes", vec![json!({"type": "Description", "value": "written with fields=attributes"})], v3::Mode::Append);
+    let note = item::nested("attributes", vec![json!({"type": "Description", "value": "written with fields=attributes"})], Mode::Append);
     let g = run(c.v3_update_group(9, &note, &["attributes"])).unwrap();
     assert_eq!(g.name, "Finance workstation compromise");
     assert!(g.attributes.iter().any(|a| a.value == "written with fields=attributes"), "{:?}", g.attributes);
 
     // A Document: the documented answer to an upload, a second POST refused, PUT replaces.
-    let doc = run(c.v3_one(v3::create(v3::Collection::Groups, Some("Demo Org"), &json!({"type": "Document", "name": "Dropper notes", "fileName": "notes.txt"})), Group::read)).unwrap();
+    let doc = run(c.v3_one(item::v3::create(Collection::Groups, Some("Demo Org"), &json!({"type": "Document", "name": "Dropper notes", "fileName": "notes.txt"})), Group::read)).unwrap();
     assert_eq!(run(c.v3_upload(doc.id, b"first version".to_vec(), None, false)).unwrap(), "Upload successful");
     assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"first version");
     assert_eq!(run(c.v3_upload(doc.id, b"second".to_vec(), None, false)).unwrap_err().status(), Some(400), "a file exists: POST needs updateIfExists");
     assert_eq!(run(c.v3_upload(doc.id, b"second version".to_vec(), Some("notes-v2.txt"), true)).unwrap(), "Upload successful");
     assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"second version");
     // The same file through v2, and the file name the upload set.
-    assert_eq!(run(c.bytes(v2::download(GroupType::Document, doc.id))).unwrap(), b"second version");
-    let read = run(c.v3_one(v3::group(doc.id, false), Group::read)).unwrap();
+    assert_eq!(run(c.bytes(groups::v2::download(GroupType::Document, doc.id))).unwrap(), b"second version");
+    let read = run(c.v3_one(groups::v3::get(doc.id, false), Group::read)).unwrap();
     assert_eq!(read.raw["fileName"], "notes-v2.txt");
     // Only Documents and Reports hold a file.
     assert_eq!(run(c.v3_upload(9, b"x".to_vec(), None, false)).unwrap_err().status(), Some(400));

@@ -1,0 +1,154 @@
+//! The client against the sandbox (`crates/tc-sandbox`, written independently of the
+//! client's models), over HTTP: HMAC signing verified by a second implementation, awkward
+//! values in paths, custom types, token issue and renewal, the v2 fallback with v3
+//! switched off, injected faults, a batch job, redirects.
+
+use crate::util::hmac_client;
+use pivot_testing::{run, Sandbox, Seed};
+use serde_json::json;
+use std::time::Instant;
+use threatconnect::native::{system_clock, NativeTransport};
+use threatconnect::*;
+use threatconnect::{decode, indicators, owners, tags, tokens};
+
+const ID: &str = "client-test";
+const KEY: &str = "client-test-secret";
+
+/// A demo-seeded sandbox answering HMAC for `ID`/`KEY`.
+fn start() -> Sandbox {
+    Sandbox::builder(Seed::Demo).access_id(ID).secret_key(KEY).start()
+}
+
+#[test]
+fn panels_search_and_awkward_values_over_hmac() {
+    let sb = start();
+    let c = hmac_client(&sb);
+
+    let r = IndicatorRef::new(IndicatorType::Host, "bad.example.com", Some("Demo Org"));
+    let p = run(load_indicator_panel(&c, &r)).unwrap();
+    assert_eq!(p.source, ApiVersion::V3);
+    assert_eq!((p.indicator.summary.as_str(), p.indicator.owner.name.as_str()), ("bad.example.com", "Demo Org"));
+    assert_eq!(p.indicator.indicator_type, IndicatorType::Host);
+    assert!(!p.indicator.associated_groups.is_empty(), "the demo host has groups");
+
+    // Every URL in the demo data, looked up again by its summary: `/ ? # % +` and spaces in one path segment, signed.
+    let urls = run(c.search_all_indicators(r#"typeName in ("URL")"#, 50).collect_all()).unwrap();
+    assert!(urls.len() >= 2);
+    for u in &urls {
+        let again = run(c.v3_one(indicators::v3::get(&IndicatorKey::Summary(u.summary.clone()), Some(&IndicatorType::Url), Some(&u.owner.name), false), Indicator::read))
+            .unwrap_or_else(|e| panic!("{}: {e}", u.summary));
+        assert_eq!(again.id, u.id, "{}", u.summary);
+    }
+
+    // Custom types are kept.
+    let all = run(c.search_all_indicators(r##"summary = "#demobear""##, 10).collect_all()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].indicator_type, IndicatorType::Custom("Hashtag".into()));
+
+    // Paging through next links gets every item once.
+    let small_pages = run(c.search_all_indicators(r#"typeName in ("URL")"#, 1).collect_all()).unwrap();
+    assert_eq!(small_pages.iter().map(|i| i.id).collect::<Vec<_>>(), urls.iter().map(|i| i.id).collect::<Vec<_>>());
+
+    let g = run(load_group_panel(&c, GroupType::Adversary, 2)).unwrap();
+    assert_eq!((g.group.name.as_str(), g.group.group_type()), ("APT Demo Bear", Some(GroupType::Adversary)));
+    assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+
+    // A summary that does not exist is a 404 with the server's message.
+    let e = run(c.v3_one(indicators::v3::get(&IndicatorKey::Summary("nope.invalid".into()), None, None, false), Indicator::read)).unwrap_err();
+    assert_eq!(e.status(), Some(404), "{e}");
+}
+
+#[test]
+fn v2_fallback_when_v3_is_off_runs_concurrently() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    sb.faults(json!({"v3": false, "latencyMs": 300}));
+    let r = IndicatorRef::new(IndicatorType::Host, "bad.example.com", Some("Demo Org"));
+    let t0 = Instant::now();
+    let p = run(load_indicator_panel(&c, &r)).unwrap();
+    let took = t0.elapsed();
+    assert_eq!(p.source, ApiVersion::V2);
+    assert_eq!(p.indicator.summary, "bad.example.com");
+    assert!(!p.indicator.associated_groups.is_empty());
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    // The v3 try and the 4 v2 requests at 300 ms each: 1.5 s one after another, about 0.6 s at once.
+    assert!(took.as_millis() < 1500, "took {took:?}");
+}
+
+#[test]
+fn token_issue_renewal_and_faults() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let token = run(async { decode::v3_token(&c.json(tokens::v3::api_token()).await?) }).unwrap();
+
+    // A token close to expiry is renewed before the request goes out.
+    let now = system_clock();
+    let t = Client::new(NativeTransport::new(&sb.origin()), "/api", Credentials::token(&token, Some(now + 60)), Box::new(system_clock));
+    run(t.json(owners::v2::whoami())).unwrap();
+    match t.credentials() {
+        Credentials::Token { token: new, expires } => {
+            assert_ne!(new, token);
+            assert!(expires.unwrap() > now + 600);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A 401 (injected once) renews and retries; a 503 on a GET is retried, on a POST it is not.
+    sb.faults(json!({"rules": [{"method": "GET", "pathPrefix": "/api/v2/owners", "status": 401, "times": 1}]}));
+    run(t.v2_list(owners::v2::owners(), "owner", Owner::read)).unwrap();
+    sb.faults(json!({"rules": [{"method": "GET", "pathPrefix": "/api/v2/owners", "status": 503, "times": 2}]}));
+    let owners = run(c.v2_list(owners::v2::owners(), "owner", Owner::read)).unwrap();
+    assert!(owners.items.iter().any(|o| o.name == "Demo Org"));
+    sb.faults(json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/", "status": 503, "times": 1}]}));
+    let item = ItemRef::indicator(&IndicatorType::Host, "bad.example.com").unwrap();
+    let e = run(c.v2_ok(tags::v2::add(&item, "Pivot Test"))).unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    sb.faults(json!({"rules": []}));
+    run(c.v2_ok(tags::v2::add(&item, "Pivot Test").owner(Some("Demo Org")))).unwrap();
+    let tags = run(c.v2_list(tags::v2::list(&item, Some("Demo Org")), "tag", Tag::read)).unwrap();
+    assert!(tags.items.iter().any(|t| t.name == "Pivot Test"), "{:?}", tags.items);
+}
+
+#[test]
+fn batch_job_runs_to_completion() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let input = pivot_testing::fixtures().join("threatconnect-batch/batch-input-1.json");
+    let bytes = std::fs::read(&input).unwrap_or_else(|e| panic!("{}: {e}", input.display()));
+    let data: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let out = run(c.run_batch(&BatchConfig::create("Demo Org"), &data, 20)).unwrap();
+    assert!(out.status.is_done());
+    assert_eq!(out.status.error_count as usize, out.errors.len());
+    assert!(out.status.success_count > 0, "{:?}", out.status);
+}
+
+/// The sandbox under test is the one of this checkout, running in this process: what the
+/// client sends over HTTP is in the log the test reads in process, and a request made in
+/// process is answered as the same request over HTTP. (The sandbox was a separate binary,
+/// built by a helper: a stale one could go on being tested. Now a path dependency, cargo
+/// builds it with the tests.)
+#[test]
+fn the_sandbox_under_test_runs_in_this_process() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    sb.clear_requests();
+    let over_http = run(c.json(owners::v2::owners())).unwrap();
+    let paths: Vec<String> = sb.requests().iter().map(|r| r["path"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(paths, ["/api/v2/owners"]);
+    let in_process = sb.get("/api/v2/owners");
+    assert_eq!(in_process.status, 200);
+    assert_eq!(in_process.json(), over_http);
+}
+
+/// A redirect is never followed: it could take the request, and its credentials, to another host.
+#[test]
+fn redirects_are_not_followed() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    sb.faults(json!({"rules": [{"pathPrefix": "/api/v2/whoami", "redirect": format!("{}/api/v2/owners", sb.origin())}]}));
+    sb.clear_requests();
+    let err = run(c.json(HttpRequest::get("/v2/whoami"))).unwrap_err();
+    assert_eq!(err.status(), Some(302), "{err:?}");
+    let paths: Vec<String> = sb.requests().iter().map(|r| r["path"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(paths, ["/api/v2/whoami"], "the Location was not requested");
+}
