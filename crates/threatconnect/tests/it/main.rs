@@ -20,7 +20,7 @@ mod live;
 /// The native transport against a local HTTP server: concurrency, non-2xx answers, timeouts, refused connections.
 #[cfg(all(feature = "native", feature = "hmac-auth"))]
 mod native_transport;
-/// No value can change which resource a request names (the `url` crate as judge); `.`, `..` and empty segments are refused unsent; `next` links stay below the API.
+/// No value can change which resource a request names (the `url` crate as judge); `.`, `..` and empty segments are refused unsent; a `next` link never names a request.
 mod paths;
 /// The client against the sandbox over HTTP: HMAC, awkward values, custom types, tokens, the v2 fallback, faults, a batch job, redirects.
 #[cfg(all(feature = "native", feature = "hmac-auth"))]

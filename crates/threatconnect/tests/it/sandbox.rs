@@ -32,7 +32,7 @@ fn panels_search_and_awkward_values_over_hmac() {
     assert!(!p.indicator.associated_groups.is_empty(), "the demo host has groups");
 
     // Every URL in the demo data, looked up again by its summary: `/ ? # % +` and spaces in one path segment, signed.
-    let urls = run(c.search_all_indicators(r#"typeName in ("URL")"#, 50).collect_all()).unwrap();
+    let urls = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 50, Indicator::read).collect_all()).unwrap();
     assert!(urls.len() >= 2);
     for u in &urls {
         let again = run(c.v3_one(indicators::v3::get(&IndicatorKey::Summary(u.summary.clone()), Some(&IndicatorType::Url), Some(&u.owner.name), false), Indicator::read))
@@ -41,12 +41,12 @@ fn panels_search_and_awkward_values_over_hmac() {
     }
 
     // Custom types are kept.
-    let all = run(c.search_all_indicators(r##"summary = "#demobear""##, 10).collect_all()).unwrap();
+    let all = run(c.search_all(Collection::Indicators, r##"summary = "#demobear""##, 10, Indicator::read).collect_all()).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].indicator_type, IndicatorType::Custom("Hashtag".into()));
 
     // Paging through next links gets every item once.
-    let small_pages = run(c.search_all_indicators(r#"typeName in ("URL")"#, 1).collect_all()).unwrap();
+    let small_pages = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 1, Indicator::read).collect_all()).unwrap();
     assert_eq!(small_pages.iter().map(|i| i.id).collect::<Vec<_>>(), urls.iter().map(|i| i.id).collect::<Vec<_>>());
 
     let g = run(load_group_panel(&c, GroupType::Adversary, 2)).unwrap();
