@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use super::launch::{session_storage, LAUNCH_KEY};
 use crate::launch::{Context, SelectedItem};
 use threatconnect::browser::{spaces_client, BrowserTransport};
 use threatconnect::{Client, Error, IndicatorRef, Owner};
@@ -38,8 +39,8 @@ pub fn connect(context: &Context) -> ApiHandle {
     // at rest, the token is never one that has already been replaced.
     client.on_token_renewed(|token, expires| {
         if let Some(s) = session_storage() {
-            if let Ok(Some(query)) = s.get_item(super::LAUNCH_KEY) {
-                let _ = s.set_item(super::LAUNCH_KEY, &crate::launch::with_token(&query, token, expires));
+            if let Ok(Some(query)) = s.get_item(LAUNCH_KEY) {
+                let _ = s.set_item(LAUNCH_KEY, &crate::launch::with_token(&query, token, expires));
             }
         }
     });
@@ -120,11 +121,6 @@ pub fn remember_v3_missing(api: ApiHandle) {
     if let (true, Some(s)) = (missing, session_storage()) {
         let _ = s.set_item(V3_MISSING_KEY, &url);
     }
-}
-
-/// This tab's storage: it dies with the tab.
-pub fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
 }
 
 /// The owners this user can see (their types decide where writes and

@@ -8,7 +8,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, session_storage, ApiHandle, ApiResource};
+use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource};
+use super::launch::session_storage;
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::associations::Assoc;

@@ -50,7 +50,7 @@ pub fn GroupPanel(
         Some(Err(_)) => "error",
         None => "loading",
     };
-    super::mark_when_complete(state);
+    super::timing::mark_when_complete(state);
     view! {
         <article class="panel group-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
@@ -96,7 +96,7 @@ fn GroupBody(
         }
     }
     let groups: Vec<Assoc> = g.associated_groups.iter().map(Assoc::from_group).collect();
-    let indicators: Vec<Assoc> = g.associated_indicators.iter().map(Assoc::from_indicator).collect();
+    let indicators: Vec<Assoc> = panel.indicators.iter().map(Assoc::from_indicator).collect();
     let v3 = panel.source == ApiVersion::V3;
     let id = g.id;
     let publish_id = u64::try_from(g.id).unwrap_or_default();

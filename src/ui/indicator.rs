@@ -58,7 +58,7 @@ pub fn IndicatorPanel(
         _ => "loading",
     };
 
-    super::mark_when_complete(state);
+    super::timing::mark_when_complete(state);
     view! {
         <article class="panel indicator-panel" data-state=state data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },

@@ -10,15 +10,18 @@ mod explorer;
 mod graph;
 mod group;
 mod indicator;
+mod launch;
 mod metadata;
 mod notices;
 mod publish_import;
 pub mod screens;
+mod timing;
 mod writeback;
 
 use leptos::prelude::*;
 
-use crate::launch::{parse_launch, ContextError, Launch};
+use crate::launch::Launch;
+use launch::{drop_token_from_address, resolve_launch};
 
 /// Start the panels (`index.html`).
 pub fn start() {
@@ -39,30 +42,7 @@ fn mount<V: IntoView + 'static>(app: fn() -> V) {
         boot.remove();
     }
     leptos::mount::mount_to_body(app);
-    mark("pivot-mounted");
-}
-
-/// Marks "pivot-complete" once a panel's `state` first reads "complete":
-/// every section has its data on screen (`make bench` measures up to it).
-pub(crate) fn mark_when_complete(state: impl Fn() -> &'static str + 'static) {
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        let complete = state() == "complete";
-        if complete {
-            mark("pivot-complete");
-        }
-        complete
-    });
-}
-
-/// A User Timing mark (`make bench` reads them): cheap, and visible in the
-/// browser's performance tools.
-pub(crate) fn mark(name: &str) {
-    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = p.mark(name);
-    }
+    timing::mark("pivot-mounted");
 }
 
 /// In wasm a panic ends the app; make sure the analyst sees that it did, in
@@ -95,67 +75,4 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="app-main" data-mounted="true">{screen}</main>
     }
-}
-
-/// Where this tab keeps the launch query once the token is out of the address.
-pub(crate) const LAUNCH_KEY: &str = "pivot.launch";
-
-/// The start and error screens, and the sharing page, keep no token in the address (history,
-/// screenshots, a copied link): the rest of the query stays, so the analyst still sees what was sent.
-pub(crate) fn drop_token_from_address() {
-    let location = window().location();
-    let query = location.search().unwrap_or_default();
-    let kept = crate::launch::without_token(&query);
-    if kept.len() + 1 == query.len() || query.is_empty() {
-        return;
-    }
-    let url = format!(
-        "{}{}{}",
-        location.pathname().unwrap_or_default(),
-        if kept.is_empty() { String::new() } else { format!("?{kept}") },
-        location.hash().unwrap_or_default()
-    );
-    if let Ok(history) = window().history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-    }
-}
-
-/// The launch context: from the query string ThreatConnect sent or, on a
-/// reload of a pivoted view (whose address no longer has the query), from
-/// this tab's session storage. Only sessionStorage: it dies with the tab.
-pub(crate) fn resolve_launch() -> Result<Launch, ContextError> {
-    let window = window();
-    let query = window.location().search().unwrap_or_default();
-    let storage = api::session_storage();
-    match parse_launch(&query)? {
-        Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {
-            Some(saved) => parse_launch(&saved).or(Ok(Launch::NoContext)).and_then(pin_api_origin),
-            None => Ok(Launch::NoContext),
-        },
-        launch => {
-            // Kept only once pinned: a refused launch's token is not kept at rest, and
-            // does not replace the launch this tab already has.
-            let launch = pin_api_origin(launch)?;
-            if let Some(s) = storage {
-                let _ = s.set_item(LAUNCH_KEY, &query);
-            }
-            Ok(launch)
-        }
-    }
-}
-
-/// `tcApiPath` resolved by the browser's own URL parser against this page, then pinned
-/// (`spaces::pin_api_origin`): a launch that names any other origin sends nothing.
-fn pin_api_origin(launch: Launch) -> Result<Launch, ContextError> {
-    let Launch::Space(mut context) = launch else { return Ok(launch) };
-    let location = window().location();
-    let (href, page_origin) = (location.href().unwrap_or_default(), location.origin().unwrap_or_default());
-    let url = web_sys::Url::new_with_base(&context.api_path, &href).map_err(|_| ContextError {
-        param: "tcApiPath".into(),
-        problem: "is not an address this browser can read".into(),
-        expected: "the ThreatConnect API address, such as https://app.threatconnect.com/api".into(),
-    })?;
-    let parsed = crate::launch::ParsedUrl { protocol: url.protocol(), hostname: url.hostname(), origin: url.origin(), pathname: url.pathname() };
-    context.api_path = crate::launch::pin_api_origin(&parsed, &page_origin, crate::launch::BUILD_API_ORIGINS)?;
-    Ok(Launch::Space(context))
 }

@@ -20,9 +20,9 @@ use crate::trail::{panels_href, parse_publish_import_fragment, PageAction};
 /// package), on the launch the panels kept for this tab.
 #[component]
 pub fn PublishImportApp() -> impl IntoView {
-    let launch = super::resolve_launch();
+    let launch = super::launch::resolve_launch();
     // The launch is kept in this tab's storage once resolved: the address needs no token.
-    super::drop_token_from_address();
+    super::launch::drop_token_from_address();
     let screen = match (launch, parse_publish_import_fragment(&current_fragment())) {
         (Err(error), _) => view! { <super::screens::ContextErrorScreen error /> }.into_any(),
         (Ok(Launch::NoContext), _) => view! {

@@ -105,7 +105,6 @@ pub mod v2 {
 pub mod v3 {
     use super::*;
     use crate::item::{self, nested, Collection, Mode};
-    use crate::search::v3::search;
 
     /// `hasIndicator(id=N)`: the items associated with indicator `id`.
     pub fn has_indicator(id: i64) -> String {
@@ -117,15 +116,15 @@ pub mod v3 {
     }
     /// Groups associated with indicator `id`: `/v3/groups?tql=hasIndicator(id=N)` with its count.
     pub fn groups_of_indicator(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
-        search(Collection::Groups, &has_indicator(id), result_start, result_limit, true)
+        Collection::Groups.search(&has_indicator(id), result_start, result_limit, true)
     }
     /// Indicators associated with group `id`: `/v3/indicators?tql=hasGroup(id=N)` with its count.
     pub fn indicators_of_group(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
-        search(Collection::Indicators, &has_group(id), result_start, result_limit, true)
+        Collection::Indicators.search(&has_group(id), result_start, result_limit, true)
     }
     /// Groups associated with group `id`: `/v3/groups?tql=hasGroup(id=N)` with its count.
     pub fn groups_of_group(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
-        search(Collection::Groups, &has_group(id), result_start, result_limit, true)
+        Collection::Groups.search(&has_group(id), result_start, result_limit, true)
     }
     /// Associate groups with an item (append) or remove them (delete).
     pub fn groups(collection: Collection, id: i64, group_ids: &[i64], mode: Mode) -> HttpRequest {

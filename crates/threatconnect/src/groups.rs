@@ -4,10 +4,9 @@
 use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
 use std::future::Future;
-use crate::decode::{Obj, R};
+use crate::decode::{Obj, Page, R};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest, Method};
-use crate::indicators::Indicator;
 use crate::item::{Collection, ItemRef};
 use crate::owners::OwnerRef;
 use crate::paging::ListOptions;
@@ -48,10 +47,9 @@ pub struct Group {
     pub security_labels: Vec<SecurityLabel>,
     /// Its attributes.
     pub attributes: Vec<Attribute>,
-    /// Associated groups, when asked for.
+    /// Associated groups, when asked for. (Its associated indicators, which can number
+    /// tens of thousands, are a list of their own: see [`crate::panels::GroupPanel`].)
     pub associated_groups: Vec<Group>,
-    /// Associated indicators, when asked for.
-    pub associated_indicators: Vec<Indicator>,
     /// Everything ThreatConnect sent (a type's own fields: file name, subject, body...).
     pub raw: Value,
 }
@@ -83,7 +81,6 @@ impl Group {
             security_labels: o.list_either("securityLabels", "securityLabel", SecurityLabel::read)?,
             attributes: o.list_either("attributes", "attribute", Attribute::read)?,
             associated_groups: o.list("associatedGroups", Group::read)?,
-            associated_indicators: o.list("associatedIndicators", Indicator::read)?,
             raw: v.clone(),
         })
     }
@@ -206,6 +203,10 @@ impl<T: Transport> Client<T> {
     pub async fn v3_group_as_sent(&self, key: &GroupKey, fields: &[&str], owner: Option<&str>) -> Result<Value, Error> {
         let mut body = self.json(v3::get_by(key, fields, owner)).await?;
         Ok(body.get_mut("data").map(Value::take).unwrap_or(Value::Null))
+    }
+    /// `GET /v2/tags/{name}/groups[/{type}]`: one page of the groups carrying the tag.
+    pub async fn tagged_groups(&self, tag: &str, group_type: Option<GroupType>, opts: &ListOptions) -> Result<Page<Group>, Error> {
+        self.v2_list(crate::tags::v2::tagged(tag, "groups", group_type.map(GroupType::v2_branch), opts), ENTITY, Group::read).await
     }
     /// `GET /v2/groups/{type}/{id}/download`: a Document's, Report's or Signature's file.
     pub fn download(&self, group_type: GroupType, id: i64) -> impl Future<Output = Result<Vec<u8>, Error>> + '_ {

@@ -5,7 +5,7 @@ use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
 use futures::FutureExt;
 use std::future::Future;
-use crate::decode::{as_string, Obj, R};
+use crate::decode::{as_string, Obj, Page, R};
 use crate::error::Error;
 use crate::groups::Group;
 use crate::http::{ApiPath, HttpRequest};
@@ -228,7 +228,7 @@ pub mod v3 {
     pub fn by_summary(summary: &str, indicator_type: &IndicatorType, owner: Option<&str>) -> HttpRequest {
         use crate::tql::quote;
         let tql = format!("summary = {} and typeName = {}", quote(summary), quote(indicator_type.type_name()));
-        with_fields(crate::search::v3::search(Collection::Indicators, &tql, 0, 1, false).owner(owner), &PANEL_FIELDS)
+        with_fields(Collection::Indicators.search(&tql, 0, 1, false).owner(owner), &PANEL_FIELDS)
     }
 }
 
@@ -237,6 +237,10 @@ impl<T: Transport> Client<T> {
     /// expansions asked for (tags, attributes...), decoded as a read.
     pub async fn v3_update_indicator(&self, id: i64, body: &Value, fields: &[&str]) -> Result<Indicator, Error> {
         self.v3_one(crate::item::v3::update_with_fields(Collection::Indicators, id, body, fields), Indicator::read).await
+    }
+    /// `GET /v2/tags/{name}/indicators[/{branch}]`: one page of the indicators carrying the tag.
+    pub async fn tagged_indicators(&self, tag: &str, branch: Option<&str>, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
+        self.v2_list(crate::tags::v2::tagged(tag, "indicators", branch, opts), ENTITY, Indicator::read).await
     }
     /// `GET {indicator}/owners` (v2 only): the owners holding the same value.
     pub fn indicator_owners(&self, item: &ItemRef) -> impl Future<Output = Result<Vec<Owner>, Error>> + '_ {

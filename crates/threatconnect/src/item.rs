@@ -88,6 +88,18 @@ impl Collection {
     pub(crate) fn item(self, id: i64) -> ApiPath {
         ApiPath::lit(self.path()).id(id)
     }
+    /// A TQL search over the collection (`count=true`: with the total).
+    pub fn search(self, tql: &str, result_start: u32, result_limit: u32, count: bool) -> crate::http::HttpRequest {
+        let r = crate::http::HttpRequest::get(self.path())
+            .query("tql", tql)
+            .query("resultStart", result_start.to_string())
+            .query("resultLimit", result_limit.to_string());
+        if count {
+            r.query("count", "true")
+        } else {
+            r
+        }
+    }
 }
 
 /// How a nested v3 write applies (`append`, `delete`, `replace`).
@@ -208,5 +220,7 @@ mod tests {
     fn nested_writes() {
         assert_eq!(nested("tags", vec![json!({"name": "a"})], Mode::Delete), json!({"tags": {"data": [{"name": "a"}], "mode": "delete"}}));
         assert_eq!(Collection::Groups.item(4).build(), "/v3/groups/4");
+        assert_eq!(Collection::Groups.search("name contains \"x\"", 20, 10, false).path_and_query(), "/v3/groups?tql=name%20contains%20%22x%22&resultStart=20&resultLimit=10");
+        assert_eq!(Collection::Indicators.search("a", 0, 1, true).path_and_query(), "/v3/indicators?tql=a&resultStart=0&resultLimit=1&count=true");
     }
 }

@@ -74,8 +74,10 @@ pub struct IndicatorPanel {
 /// A group panel.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupPanel {
-    /// The group with its tags, labels, attributes and first association pages.
+    /// The group with its tags, labels, attributes and first page of associated groups.
     pub group: Group,
+    /// The first page of its associated indicators.
+    pub indicators: Vec<Indicator>,
     /// v3 `next` link for more associated indicators.
     pub more_indicators: Option<String>,
     /// Total associated indicators when ThreatConnect said.
@@ -278,10 +280,10 @@ pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: Grou
     match core {
         Ok(mut group) => {
             let mut warnings = Vec::new();
-            let (mut more_indicators, mut indicator_count, mut more_groups, mut group_count) = (None, None, None, None);
+            let (mut indicators, mut more_indicators, mut indicator_count, mut more_groups, mut group_count) = (Vec::new(), None, None, None, None);
             match inds {
                 Ok(Page { items, result_count, next }) => {
-                    group.associated_indicators = items;
+                    indicators = items;
                     more_indicators = next;
                     indicator_count = result_count;
                 }
@@ -295,7 +297,7 @@ pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: Grou
                 }
                 Err(e) => warnings.push(e),
             }
-            Ok(GroupPanel { group, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings })
+            Ok(GroupPanel { group, indicators, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings })
         }
         Err(e) if v3_unavailable(&e) => fall_back(client, load_group_panel_v2(client, group_type, id)).await,
         Err(e) => Err(e),
@@ -317,9 +319,10 @@ pub async fn load_group_panel_v2<T: Transport>(client: &Client<T>, group_type: G
     let mut group = decode::v2_one(&next()?, &entity_key, Group::read)?;
     let mut warnings = Vec::new();
     group.associated_groups = list_or_warn(next(), groups::ENTITY, Group::read, &mut warnings);
-    group.associated_indicators = list_or_warn(next(), indicators::ENTITY, Indicator::read, &mut warnings);
+    let indicators = list_or_warn(next(), indicators::ENTITY, Indicator::read, &mut warnings);
     Ok(GroupPanel {
         group,
+        indicators,
         more_indicators: None,
         indicator_count: None,
         more_groups: None,
@@ -394,7 +397,7 @@ mod tests {
         assert_eq!(p.source, ApiVersion::V3);
         assert_eq!(p.group.name, "Bad Guy");
         assert_eq!(p.group.tags[0].name, "T");
-        assert_eq!(p.group.associated_indicators[0].summary, "a.com");
+        assert_eq!(p.indicators[0].summary, "a.com");
         assert_eq!(p.indicator_count, Some(150));
         assert_eq!(p.more_indicators.as_deref(), Some("https://x/api/v3/indicators?resultStart=100"));
         assert!(p.warnings.is_empty());

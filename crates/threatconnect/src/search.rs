@@ -1,51 +1,33 @@
-//! TQL searches over v3 indicators and groups: one page, or every page.
+//! TQL searches over v3 indicators and groups (the request: [`Collection::search`]): one
+//! page, every page, or every item as sent.
 
 use crate::client::{Client, Transport};
 use std::future::Future;
 use crate::decode::{Page, Reader};
 use crate::error::Error;
-use crate::http::HttpRequest;
 use crate::indicators::Indicator;
 use crate::item::Collection;
 use crate::paging::Pager;
 use serde_json::Value;
 
-/// v3 request builders.
-pub mod v3 {
-    use super::*;
-
-    /// A TQL search over `/v3/indicators` or `/v3/groups` (`count=true`: with the total).
-    pub fn search(collection: Collection, tql: &str, result_start: u32, result_limit: u32, count: bool) -> HttpRequest {
-        let r = HttpRequest::get(collection.path())
-            .query("tql", tql)
-            .query("resultStart", result_start.to_string())
-            .query("resultLimit", result_limit.to_string());
-        if count {
-            r.query("count", "true")
-        } else {
-            r
-        }
-    }
-}
-
 impl<T: Transport> Client<T> {
     /// One page of `collection` matching `tql`, each item read by `read` (`Indicator::read`,
     /// `Group::read`, or a caller's own reader over them); `count`: with the total.
     pub fn search<M: 'static>(&self, collection: Collection, tql: &str, result_start: u32, result_limit: u32, count: bool, read: Reader<M>) -> impl Future<Output = Result<Page<M>, Error>> + '_ {
-        self.v3_list(v3::search(collection, tql, result_start, result_limit, count), read)
+        self.v3_list(collection.search(tql, result_start, result_limit, count), read)
     }
     /// One page of indicators matching `tql`, each with the expansions `fields` (`associatedGroups`, `tags`...).
     pub async fn search_indicators_expanded(&self, tql: &str, result_start: u32, result_limit: u32, fields: &[&str]) -> Result<Page<Indicator>, Error> {
-        self.v3_list(crate::item::with_fields(v3::search(Collection::Indicators, tql, result_start, result_limit, false), fields), Indicator::read).await
+        self.v3_list(crate::item::with_fields(Collection::Indicators.search(tql, result_start, result_limit, false), fields), Indicator::read).await
     }
     /// Every item of `collection` matching `tql`, `page_size` a page (with the total), each read by `read`.
     pub fn search_all<M>(&self, collection: Collection, tql: &str, page_size: u32, read: Reader<M>) -> Pager<'_, T, M> {
-        self.v3_pager(v3::search(collection, tql, 0, page_size, true), read)
+        self.v3_pager(collection.search(tql, 0, page_size, true), read)
     }
     /// Every item of `collection` in `owner` matching `tql`, with the expansions `fields`, as
     /// ThreatConnect sent them ([`crate::MAX_RESULT_LIMIT`] a page).
     pub async fn v3_search_as_sent(&self, collection: Collection, tql: &str, fields: &[&str], owner: Option<&str>) -> Result<Vec<Value>, Error> {
-        let first = crate::item::with_fields(v3::search(collection, tql, 0, crate::MAX_RESULT_LIMIT, false).owner(owner), fields);
+        let first = crate::item::with_fields(collection.search(tql, 0, crate::MAX_RESULT_LIMIT, false).owner(owner), fields);
         self.v3_pager_as_sent(first).collect_all().await
     }
 }
@@ -54,13 +36,7 @@ impl<T: Transport> Client<T> {
 mod tests {
     use super::*;
     use crate::http::HttpResponse;
-    use crate::test_util::{line, run, Scripted};
-
-    #[test]
-    fn search_shapes() {
-        assert_eq!(line(&v3::search(Collection::Groups, "name contains \"x\"", 20, 10, false)), "GET /v3/groups?tql=name%20contains%20%22x%22&resultStart=20&resultLimit=10");
-        assert_eq!(line(&v3::search(Collection::Indicators, "a", 0, 1, true)), "GET /v3/indicators?tql=a&resultStart=0&resultLimit=1&count=true");
-    }
+    use crate::test_util::{run, Scripted};
 
     #[test]
     fn items_as_sent_page_on_with_fields_and_owner() {

@@ -2,14 +2,11 @@
 //! owner's tags, and the items that carry one.
 
 use crate::client::{Client, Transport};
-use crate::decode::{Obj, Page, R};
+use crate::decode::{Obj, R};
 use crate::error::Error;
-use crate::groups::Group;
 use crate::http::{ApiPath, HttpRequest};
-use crate::indicators::Indicator;
 use crate::item::ItemRef;
 use crate::paging::ListOptions;
-use crate::types::GroupType;
 use serde_json::Value;
 
 const ENTITY: &str = "tag";
@@ -91,14 +88,6 @@ impl<T: Transport> Client<T> {
     /// `GET /v2/tags/{name}`.
     pub async fn tag(&self, name: &str) -> Result<Tag, Error> {
         self.v2_one(v2::all(Some(name), None, &ListOptions::default()), ENTITY, Tag::read).await
-    }
-    /// `GET /v2/tags/{name}/indicators[/{branch}]`: one page of the indicators carrying the tag.
-    pub async fn tagged_indicators(&self, tag: &str, branch: Option<&str>, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
-        self.v2_list(v2::tagged(tag, "indicators", branch, opts), crate::indicators::ENTITY, Indicator::read).await
-    }
-    /// `GET /v2/tags/{name}/groups[/{type}]`: one page of the groups carrying the tag.
-    pub async fn tagged_groups(&self, tag: &str, group_type: Option<GroupType>, opts: &ListOptions) -> Result<Page<Group>, Error> {
-        self.v2_list(v2::tagged(tag, "groups", group_type.map(GroupType::v2_branch), opts), crate::groups::ENTITY, Group::read).await
     }
 }
 

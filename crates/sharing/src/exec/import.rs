@@ -2,7 +2,8 @@
 
 use super::lease::Lease;
 use super::read::{read_items, Fields};
-use super::{ExecError, DOMAIN, IMPORTS_TYPE};
+use super::error::ExecError;
+use super::records::{DOMAIN, IMPORTS_TYPE};
 use crate::jobs::{batch_settings, link_settings, BatchLimits};
 use crate::json::text;
 use crate::package::{file_digest, validate, SharePackage};
@@ -132,6 +133,23 @@ impl ImportReport {
     /// Every job ran without errors and the verification found nothing missing or extra.
     pub fn is_complete(&self) -> bool {
         !self.dry_run && self.items_failed() == 0 && self.verification.as_ref().is_some_and(|v| v.is_complete())
+    }
+    /// Why an import that ran is not complete.
+    pub fn failure_message(&self) -> String {
+        let mut parts = Vec::new();
+        let f = self.items_failed();
+        if f > 0 {
+            parts.push(format!("{f} item(s) failed in the batch jobs"));
+        }
+        if let Some(v) = &self.verification {
+            if !v.is_complete() {
+                parts.push(format!("verification found {} difference(s)", v.differences.len()));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("not verified".into());
+        }
+        parts.join("; ")
     }
     pub fn items_created(&self) -> usize {
         self.plan.groups_to_create.len() + self.plan.indicators_to_create.len()

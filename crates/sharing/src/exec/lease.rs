@@ -19,9 +19,9 @@
 //! took it, can overwrite the other's record; both then find out at their next check and the one
 //! whose id the record does not name stops before writing.
 
-use super::ExecError;
+use super::error::ExecError;
 use crate::json::text;
-use super::DOMAIN;
+use super::records::DOMAIN;
 use threatconnect::time::rfc3339;
 use threatconnect::{Client, Transport};
 use serde_json::{json, Value};

@@ -1,6 +1,7 @@
 //! The source side: snapshot a group, store it as its `pivot-share` datastore record, unpublish, list.
 
-use super::{ExecError, DOMAIN, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE};
+use super::error::ExecError;
+use super::records::{DOMAIN, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE};
 use crate::json::{self as sj, text};
 use crate::package::SharePackage;
 use crate::snapshot::{snapshot_report, PublishOptions, Withheld};

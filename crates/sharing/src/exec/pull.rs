@@ -1,14 +1,14 @@
 //! The scheduled pull (skip what is already imported, import the rest) and its summary, built on the import.
 
-use super::report::failure_message;
 use super::import::{import_package, import_record_id, ImportOptions, ImportReport, Step};
 use crate::plan::ImportRecord;
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
 use super::publish::{list_published, published_package, PublishedRecord};
-use super::{ExecError, IMPORTS_TYPE};
+use super::error::ExecError;
+use super::records::IMPORTS_TYPE;
 use crate::package::validate;
 use crate::verify::Difference;
-use super::DOMAIN;
+use super::records::DOMAIN;
 use threatconnect::{Client, Transport};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -287,7 +287,7 @@ async fn pull_locked<S: Transport, T: Transport>(
                     o.message = format!("imported and verified ({} batch job(s))", r.jobs.len());
                 } else {
                     o.items_failed = r.items_failed().max(missing_items(&r));
-                    o.message = failure_message(&r);
+                    o.message = r.failure_message();
                 }
                 for w in &r.plan.warnings {
                     log(Level::Warn, &format!("{what}: {w}"));

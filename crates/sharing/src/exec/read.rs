@@ -1,7 +1,7 @@
 //! Reads shared by publish and import: requests in waves, and an owner's items by xid
 //! and by summary (TQL `in (...)` chunks).
 
-use super::{ITEM_FIELDS, TQL_CHUNK_CHARS};
+use super::records::{ITEM_FIELDS, TQL_CHUNK_CHARS};
 use crate::json::text;
 use std::cell::Cell;
 use std::collections::BTreeSet;

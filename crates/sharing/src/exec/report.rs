@@ -108,28 +108,10 @@ pub fn report_lines(r: &ImportReport) -> Vec<String> {
             }
             None => lines.push("Not verified".into()),
         }
-        lines.push(if r.is_complete() { "Import complete".into() } else { format!("Import incomplete: {}; run it again to converge", failure_message(r)) });
+        lines.push(if r.is_complete() { "Import complete".into() } else { format!("Import incomplete: {}; run it again to converge", r.failure_message()) });
     }
     lines.extend(r.warnings.iter().map(|w| format!("Warning: {w}")));
     lines.into_iter().map(|l| escape_controls(&l).into_owned()).collect()
-}
-
-/// Why an import that ran is not complete.
-pub fn failure_message(r: &ImportReport) -> String {
-    let mut parts = Vec::new();
-    let f = r.items_failed();
-    if f > 0 {
-        parts.push(format!("{f} item(s) failed in the batch jobs"));
-    }
-    if let Some(v) = &r.verification {
-        if !v.is_complete() {
-            parts.push(format!("verification found {} difference(s)", v.differences.len()));
-        }
-    }
-    if parts.is_empty() {
-        parts.push("not verified".into());
-    }
-    parts.join("; ")
 }
 
 /// A pull: its totals, each package's outcome and, in a dry run, each package's plan.

@@ -2,9 +2,7 @@
 //! every test reads its data from this project (a clone runs them all without
 //! `../shared`), and no test passes by skipping in silence.
 
-#[path = "support/skip.rs"]
-mod skip;
-
+use pivot_testing::skip;
 use std::path::{Path, PathBuf};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -67,7 +65,7 @@ fn tests_read_only_what_the_project_holds() {
 fn no_test_skips_in_silence() {
     let mut found = vec![];
     for p in test_sources() {
-        if p.ends_with("support/skip.rs") || p.ends_with("testing/src/skip.rs") || p.ends_with("suite_rules.rs") {
+        if p.ends_with("testing/src/skip.rs") || p.ends_with("suite_rules.rs") {
             continue;
         }
         for (n, line) in read(&p).lines().enumerate() {
@@ -84,7 +82,7 @@ fn no_test_skips_in_silence() {
             }
         }
     }
-    assert!(found.is_empty(), "a test that cannot run calls support::skip (fails under CI=true):\n{}", found.join("\n"));
+    assert!(found.is_empty(), "a test that cannot run calls pivot_testing::skip (fails under CI=true):\n{}", found.join("\n"));
 }
 
 #[test]
@@ -93,17 +91,17 @@ fn make_test_turns_any_skip_into_a_failure() {
     assert!(makefile.contains("test-native test-browser test-e2e: export CI := true"), "Makefile must run its tests with CI=true");
 }
 
-/// `support::skip` itself, run as a test would run it (this test binary again, with and
+/// `pivot_testing::skip` itself, run as a test would run it (this test binary again, with and
 /// without CI=true): a failure under CI, a loud SKIPPED with the reason otherwise.
 #[test]
 fn a_skip_fails_under_ci_and_is_loud_otherwise() {
     if std::env::var_os("PIVOT_SKIP_PROBE").is_some() {
-        skip::skip("probe: this test was asked to skip");
+        skip("probe: this test was asked to skip");
         return;
     }
     let run = |ci: &str| {
         std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "a_skip_fails_under_ci_and_is_loud_otherwise", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "suite_rules::a_skip_fails_under_ci_and_is_loud_otherwise", "--nocapture", "--test-threads=1"])
             .env("PIVOT_SKIP_PROBE", "1")
             .env("CI", ci)
             .output()
@@ -115,11 +113,4 @@ fn a_skip_fails_under_ci_and_is_loud_otherwise() {
     let outside = run("");
     let err = String::from_utf8_lossy(&outside.stderr);
     assert!(outside.status.success() && err.contains("SKIPPED: probe: this test was asked to skip"), "without CI: {err}");
-}
-
-/// The sandbox, client and sharing tests are compiled only with the native transport.
-#[cfg(not(feature = "native"))]
-#[test]
-fn native_tests_need_the_native_feature() {
-    skip::skip("tc_native, tc_sandbox, share_exec and pivot_share_cli need `--no-default-features --features native` (make test-native)");
 }

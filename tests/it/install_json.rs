@@ -1,9 +1,9 @@
 //! install.json follows ThreatConnect's deployment-configuration rules
-//! (../shared/THREATCONNECT.md, "install.json" and "Job apps"): the Spaces app's
+//! (ThreatConnect's documentation of install.json and of Job apps): the Spaces app's
 //! (`install.json`) and the Cross-Intel Sharing Job app's (`job/install.json`).
 
-use pivot::spaces::spaces_type_name;
-use pivot::tc::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
+use pivot::launch::spaces_type_name;
+use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use serde_json::{json, Value};
 
 const REQUIRED: [(&str, &str); 7] = [
@@ -260,7 +260,7 @@ fn job_declares_what_the_sharing_job_reads() {
     assert_eq!(find("target_owner")["validValues"], json!(["${OWNERS}"]));
     assert_eq!(find("replace_labels")["default"], json!(false), "replacing labels is opt-in");
     // Every param is read by job mode under the same name.
-    let job_rs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin/pivot-share/job.rs")).unwrap();
+    let job_rs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pivot-share/src/job.rs")).unwrap();
     for p in params {
         let name = p["name"].as_str().unwrap();
         assert!(job_rs.contains(&format!("\"{name}\"")), "job.rs never reads {name}");
