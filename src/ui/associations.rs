@@ -17,7 +17,7 @@ use pivot_text::csv::{to_csv, Csv};
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::{exported_status, values_for_clipboard};
-use threatconnect::associations::v3::{has_group, has_indicator};
+use threatconnect::tql::{has_group, has_indicator};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, MAX_RESULT_LIMIT};
 
 /// Rows per page of an association list (and per server page).

@@ -97,14 +97,14 @@ fn GroupBody(
     }
     let groups: Vec<Assoc> = g.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = panel.indicators.iter().map(Assoc::from_indicator).collect();
-    let v3 = panel.source == ApiVersion::V3;
+    let from_v3 = panel.source == ApiVersion::V3;
     let id = g.id;
     let publish_id = u64::try_from(g.id).unwrap_or_default();
     // Escaped: the name goes to the browser as the download's file name.
     let file_name = document_file_name(&g.raw);
     let downloadable = kind == GroupType::Document || kind == GroupType::Report;
     let writable = Writable {
-        via: if v3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
+        via: if from_v3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
         owner: g.owner.name.clone(),
         tags: g.tags.clone(),
         labels: g.security_labels.clone(),
@@ -133,9 +133,9 @@ fn GroupBody(
         </section>
         <section class="card">
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=panel.indicator_count
-                query=v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
+                query=from_v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
             <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
-                query=v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
+                query=from_v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
         </section>
         <WriteBack api target=writable owners outcome=write_outcome on_changed />
         {api.with_value(|a| a.allow_write_back).then(|| {

@@ -162,11 +162,11 @@ fn IndicatorBody(
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
     let by_type = group_by_type(&groups);
-    let v3 = panel.source == ApiVersion::V3;
+    let from_v3 = panel.source == ApiVersion::V3;
     let id = i.id;
     let warnings = panel.warnings.clone();
     // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
-    let via = if v3 { Some(Via::V3(Collection::Indicators, id)) } else { panel.v2_item.clone().map(Via::V2) };
+    let via = if from_v3 { Some(Via::V3(Collection::Indicators, id)) } else { panel.v2_item.clone().map(Via::V2) };
     let writable = via.map(|via| Writable {
         via,
         owner: i.owner.name.clone(),
@@ -214,9 +214,9 @@ fn IndicatorBody(
                 {by_type.into_iter().map(|(t, n)| view! { <span class="chip">{t}" "{n}</span> }).collect_view()}
             </p>
             <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
-                query=v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
+                query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=None
-                query=v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
+                query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>
         {writable.map(|target| view! { <WriteBack api target owners outcome=write_outcome on_changed /> })}
     }

@@ -2,7 +2,7 @@
 //! the public roots (a source behind an internal CA), an HTTP proxy (ThreatConnect's
 //! `tc_proxy_*` job args). Native only.
 
-use threatconnect::http::split_api_url;
+use threatconnect::http::{encode_component, split_api_url};
 use threatconnect::native::{system_clock, NativeTransport};
 use threatconnect::{Client, Credentials};
 use rustls_pki_types::pem::PemObject;
@@ -56,8 +56,8 @@ pub fn agent(ca_pem: Option<&[u8]>, proxy: Option<&Proxy>) -> Result<ureq::Agent
     }
     if let Some(p) = proxy {
         let auth = match (&p.user, &p.password) {
-            (Some(u), Some(pw)) => format!("{}:{}@", pct(u), pct(pw)),
-            (Some(u), None) => format!("{}@", pct(u)),
+            (Some(u), Some(pw)) => format!("{}:{}@", encode_component(u), encode_component(pw)),
+            (Some(u), None) => format!("{}@", encode_component(u)),
             _ => String::new(),
         };
         let proxy = ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port)).map_err(|_| format!("the proxy {}:{} is not usable", p.host, p.port))?;
@@ -78,12 +78,6 @@ pub fn agent(ca_pem: Option<&[u8]>, proxy: Option<&Proxy>) -> Result<ureq::Agent
         }
     }
     Ok(b.build())
-}
-
-fn pct(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 /// The certificates of a PEM bundle; an error when it holds none (a wrong file).
@@ -131,6 +125,5 @@ mod tests {
         assert!(pem_certificates(b"not a certificate").is_err());
         assert!(read_ca("/nonexistent/ca.pem").unwrap_err().contains("/nonexistent/ca.pem"));
         assert_eq!(read_ca(" -----BEGIN CERTIFICATE-----\nx").unwrap(), b"-----BEGIN CERTIFICATE-----\nx");
-        assert_eq!(pct("a b@c:d"), "a%20b%40c%3Ad");
     }
 }

@@ -105,15 +105,8 @@ pub mod v2 {
 pub mod v3 {
     use super::*;
     use crate::item::{self, nested, Collection, Mode};
+    use crate::tql::{has_group, has_indicator};
 
-    /// `hasIndicator(id=N)`: the items associated with indicator `id`.
-    pub fn has_indicator(id: i64) -> String {
-        format!("hasIndicator(id={id})")
-    }
-    /// `hasGroup(id=N)`: the items associated with group `id`.
-    pub fn has_group(id: i64) -> String {
-        format!("hasGroup(id={id})")
-    }
     /// Groups associated with indicator `id`: `/v3/groups?tql=hasIndicator(id=N)` with its count.
     pub fn groups_of_indicator(id: i64, result_start: u32, result_limit: u32) -> HttpRequest {
         Collection::Groups.search(&has_indicator(id), result_start, result_limit, true)

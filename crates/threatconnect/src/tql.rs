@@ -15,6 +15,16 @@ pub fn quote(s: &str) -> String {
     out
 }
 
+/// `hasIndicator(id=N)`: the items associated with indicator `id`.
+pub fn has_indicator(id: i64) -> String {
+    format!("hasIndicator(id={id})")
+}
+
+/// `hasGroup(id=N)`: the items associated with group `id`.
+pub fn has_group(id: i64) -> String {
+    format!("hasGroup(id={id})")
+}
+
 /// `field in ("a","b",...)` queries for every value, each list at most `max_chars`
 /// long (so URLs stay well under server limits); values in the order given.
 pub fn in_chunks<'a>(field: &str, values: impl IntoIterator<Item = &'a String>, max_chars: usize) -> Vec<String> {

@@ -5,7 +5,7 @@ use super::records::{DOMAIN, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE};
 use crate::json::{self as sj, text};
 use crate::package::SharePackage;
 use crate::snapshot::{snapshot_report, PublishOptions, Withheld};
-use threatconnect::associations::v3::has_group;
+use threatconnect::tql::has_group;
 use threatconnect::{Client, Collection, GroupKey, GroupType, Transport};
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -1,0 +1,9 @@
+//! The app's integration tests, one binary: the tree against docs/architecture.md, the
+//! install.json package, the pages' policy, the suite's own rules and a Space element's state
+//! against the sandbox.
+
+mod architecture;
+mod element_state;
+mod install_json;
+mod page_policy;
+mod suite_rules;
