@@ -260,3 +260,177 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
     }
     Ok(jobs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_data::*;
+    use crate::{associations, snapshot, Association, Endpoint};
+
+    /// A group with `n` associated Address indicators, each with a Description attribute and a tag.
+    fn big_package(n: usize, with_attribute: bool) -> SharePackage {
+        let inds: Vec<Value> = (0..n)
+            .map(|i| {
+                let mut v = json!({
+                    "id": 100_000 + i, "type": "Address",
+                    "summary": format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256),
+                    "rating": 2.0, "confidence": 50, "lastModified": "2026-01-01T00:00:00Z",
+                });
+                if with_attribute {
+                    v["attributes"] = json!({"data": [attr(i as u64, "Description",
+                        &format!("Scanner node {i} observed brute-forcing SSH on the perimeter; part of the botnet tracked in this incident."), true, &[])]});
+                    v["tags"] = tags(&["Botnet"]);
+                }
+                v
+            })
+            .collect();
+        snapshot(&group(), &associated_groups(), &inds, &opts()).unwrap()
+    }
+
+    fn parse(job: &BatchJob) -> Value {
+        serde_json::from_slice(&job.payload).expect("job payload is JSON")
+    }
+
+    /// Every job under the limits, every indicator exactly once, every groupXid
+    /// resolvable inside its own job, every group in some job.
+    fn check_jobs(pkg: &SharePackage, jobs: &[BatchJob], limits: BatchLimits) {
+        let mut seen = BTreeSet::new();
+        let mut groups_seen = BTreeSet::new();
+        let mut links = BTreeSet::new();
+        for (k, job) in jobs.iter().enumerate() {
+            assert_eq!(job.index, k);
+            assert!(job.payload.len() <= limits.max_bytes, "job {k}: {} bytes", job.payload.len());
+            assert!(job.indicator_count <= limits.max_indicators);
+            let v = parse(job);
+            let groups: BTreeSet<&str> = v["group"].as_array().unwrap().iter().map(|g| g["xid"].as_str().unwrap()).collect();
+            assert_eq!(groups.len(), job.group_count, "no group twice in one job");
+            groups_seen.extend(groups.iter().map(|s| s.to_string()));
+            for g in v["group"].as_array().unwrap() {
+                for o in g.get("associatedGroupXid").and_then(Value::as_array).into_iter().flatten() {
+                    assert!(groups.contains(o.as_str().unwrap()), "job {k}: associatedGroupXid points outside the job");
+                    links.insert(Association::group_group(g["xid"].as_str().unwrap(), o.as_str().unwrap()));
+                }
+            }
+            let inds = v["indicator"].as_array().unwrap();
+            assert_eq!(inds.len(), job.indicator_count);
+            for i in inds {
+                assert!(seen.insert(i["xid"].as_str().unwrap().to_string()), "indicator twice");
+                for g in i["associatedGroups"].as_array().unwrap() {
+                    assert!(groups.contains(g["groupXid"].as_str().unwrap()), "job {k}: unresolvable groupXid");
+                }
+            }
+        }
+        assert_eq!(seen.len(), pkg.batch.indicator.len());
+        assert_eq!(groups_seen.len(), pkg.batch.group.len());
+        let want: BTreeSet<Association> = associations(pkg).into_iter().filter(|a| matches!(a.other, Endpoint::Group { .. })).collect();
+        assert_eq!(links, want, "every group-group link made, in some job");
+    }
+
+    #[test]
+    fn ten_thousand_indicators_split_by_bytes_into_a_handful_of_jobs() {
+        let pkg = big_package(10_000, true);
+        assert_eq!(pkg.batch.indicator.len(), 10_000);
+        let total = pkg.batch.indicator.iter().map(|i| serde_json::to_vec(i).unwrap().len()).sum::<usize>();
+        assert!(total > MAX_BATCH_BYTES, "the test needs a body over one upload ({total} bytes)");
+        let jobs = split_batches(&pkg).unwrap();
+        assert!(jobs.len() >= 2 && jobs.len() <= 5, "{} jobs", jobs.len());
+        check_jobs(&pkg, &jobs, BatchLimits::default());
+        // Jobs are full up to the byte limit except the last.
+        for j in &jobs[..jobs.len() - 1] {
+            assert!(j.payload.len() > MAX_BATCH_BYTES - 2_000, "{}", j.payload.len());
+        }
+        // Job 0 holds every group with its group-group links; later jobs repeat only
+        // the published group (what their indicators reference), without the links.
+        let first = parse(&jobs[0]);
+        assert_eq!(first["group"].as_array().unwrap().len(), 3);
+        assert!(first["group"][0].get("associatedGroupXid").is_some());
+        let second = parse(&jobs[1]);
+        assert_eq!(second["group"].as_array().unwrap().len(), 1);
+        let repeated = &second["group"][0];
+        assert_eq!(repeated["xid"], json!(pkg.header.group.xid));
+        assert!(repeated.get("associatedGroupXid").is_none());
+        let mut original = pkg.batch.group[0].clone();
+        original.as_object_mut().unwrap().remove("associatedGroupXid");
+        assert_eq!(*repeated, original, "a repeated group carries the same attributes, tags and labels");
+        // Deterministic.
+        assert_eq!(split_batches(&pkg).unwrap(), jobs);
+    }
+
+    #[test]
+    fn the_indicator_limit_splits_jobs_too() {
+        // ThreatConnect's 25,000-indicator limit, with the byte limit lifted so that it is the one that bites.
+        let pkg = big_package(60_000, false);
+        let limits = BatchLimits { max_bytes: 100_000_000, max_indicators: MAX_BATCH_INDICATORS };
+        let jobs = split_batches_with(&pkg, limits).unwrap();
+        assert_eq!(jobs.iter().map(|j| j.indicator_count).collect::<Vec<_>>(), vec![25_000, 25_000, 10_000]);
+        check_jobs(&pkg, &jobs, limits);
+        // And at the real limits the bytes bite first but both hold.
+        let jobs = split_batches(&pkg).unwrap();
+        assert!(jobs.iter().all(|j| j.indicator_count <= MAX_BATCH_INDICATORS));
+        check_jobs(&pkg, &jobs, BatchLimits::default());
+    }
+
+    #[test]
+    fn small_packages_are_one_job_and_oversized_items_are_refused() {
+        let pkg = package();
+        let jobs = split_batches(&pkg).unwrap();
+        assert_eq!(jobs.len(), 1);
+        let v = parse(&jobs[0]);
+        assert_eq!(v["group"], json!(pkg.batch.group));
+        assert_eq!(v["indicator"], json!(pkg.batch.indicator));
+        assert_eq!(v["association"], json!([]));
+
+        let mut inds = associated_indicators();
+        inds[0]["attributes"]["data"][0]["value"] = json!("x".repeat(MAX_BATCH_BYTES));
+        let big = snapshot(&group(), &[], &inds, &opts()).unwrap();
+        match split_batches(&big) {
+            Err(ShareError::ItemTooLarge { what, size, limit }) => {
+                assert!(what.contains("badguy.com"));
+                assert!(size > limit);
+                assert_eq!(limit, MAX_BATCH_BYTES);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn tight_limits_keep_every_reference_resolvable() {
+        // Small limits force group-only overflow jobs and groups repeated for indicators
+        // (badguy.com references both the published group and the Adversary). The Email
+        // group is made big so the groups overflow a job an indicator still fits in.
+        let mut groups = associated_groups();
+        groups[1]["body"] = json!("Please visit bad.com. ".repeat(100));
+        let pkg = snapshot(&group(), &groups, &associated_indicators(), &opts()).unwrap();
+        let (mut ok, mut spilled) = (0, 0);
+        for max_bytes in (1_000..8_000).step_by(25) {
+            for max_indicators in 1..4 {
+                let limits = BatchLimits { max_bytes, max_indicators };
+                match split_batches_with(&pkg, limits) {
+                    Ok(jobs) => {
+                        ok += 1;
+                        if parse(&jobs[0])["group"].as_array().unwrap().len() < pkg.batch.group.len() {
+                            spilled += 1;
+                        }
+                        check_jobs(&pkg, &jobs, limits);
+                        assert_eq!(split_batches_with(&pkg, limits).unwrap(), jobs);
+                    }
+                    Err(ShareError::ItemTooLarge { size, limit, .. }) => assert!(size > limit),
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        assert!(ok > 20, "{ok}");
+        assert!(spilled > 0, "the groups never overflowed one job: the limits are not tight enough");
+    }
+
+    #[test]
+    fn batch_settings_replace_metadata() {
+        let s = batch_settings("Target Org");
+        assert_eq!(s["owner"], "Target Org");
+        assert_eq!(s["version"], "V2");
+        assert_eq!(s["action"], "Create");
+        for k in ["attributeWriteType", "tagWriteType", "securityLabelWriteType"] {
+            assert_eq!(s[k], "Replace", "{k}");
+        }
+    }
+}

@@ -30,6 +30,8 @@ mod package;
 mod plan;
 pub mod schedule;
 mod snapshot;
+#[cfg(test)]
+mod test_data;
 mod verify;
 
 pub use jobs::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};

@@ -255,3 +255,127 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
         differences: diffs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_data::*;
+    use crate::{plan, prepare_import, TargetState};
+    use serde_json::json;
+
+    /// The package as imported into a target that has every attribute type (with the origin attribute).
+    fn imported() -> SharePackage {
+        let pkg = package();
+        let p = plan(&pkg, &TargetState { owner: "Target Org".into(), attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]), ..Default::default() });
+        prepare_import(&pkg, &p).package
+    }
+
+    #[test]
+    fn verify_a_complete_import() {
+        let pkg = imported();
+        let r = verify(&pkg, &perfect_read_back(&pkg));
+        assert_eq!(r.differences, vec![]);
+        assert!(r.is_complete());
+        assert_eq!((r.expected_groups, r.found_groups), (3, 3));
+        assert_eq!((r.expected_indicators, r.found_indicators), (6, 6));
+        assert_eq!((r.expected_associations, r.found_associations), (10, 10));
+    }
+
+    #[test]
+    fn verify_finds_every_kind_of_difference() {
+        let pkg = imported();
+        let mut rb = perfect_read_back(&pkg);
+        let top = pkg.header.group.xid.clone();
+        // Indicator missing: drop the URL (and the group's link to it).
+        rb.indicators.retain(|i| i["type"] != "URL");
+        for g in rb.groups.iter_mut() {
+            g["associatedIndicators"]["data"].as_array_mut().unwrap().retain(|i| i["type"] != "URL");
+        }
+        // Group: one tag lost, one extra tag, a label lost, an extra attribute, the origin attribute lost.
+        {
+            let g = &mut rb.groups[0];
+            g["tags"]["data"].as_array_mut().unwrap().retain(|t| t["name"] != "Company ABC");
+            g["tags"]["data"].as_array_mut().unwrap().push(json!({"name": "Local Tag"}));
+            g["securityLabels"]["data"] = json!([]);
+            let attrs = g["attributes"]["data"].as_array_mut().unwrap();
+            attrs.retain(|a| !a["value"].as_str().unwrap().starts_with("Pivot share:"));
+            attrs.push(json!({"type": "Description", "value": "written in the target"}));
+        }
+        // Association Host badguy.com - Adversary lost (on both sides), an extra one Email - Host.
+        let adversary = pkg.batch.group.iter().find(|g| g["type"] == "Adversary").unwrap()["xid"].as_str().unwrap().to_string();
+        let email_id = rb.groups.iter().find(|g| g["type"] == "Email").unwrap()["id"].clone();
+        let adversary_id = rb.groups.iter().find(|g| g["xid"] == adversary.as_str()).unwrap()["id"].clone();
+        for i in rb.indicators.iter_mut() {
+            if i["summary"] == "badguy.com" {
+                i["associatedGroups"]["data"].as_array_mut().unwrap().retain(|g| g["id"] != adversary_id);
+                i["associatedGroups"]["data"].as_array_mut().unwrap().push(json!({"id": email_id}));
+            }
+        }
+        for g in rb.groups.iter_mut() {
+            if g["xid"] == adversary.as_str() {
+                g["associatedIndicators"]["data"] = json!([]);
+            }
+        }
+        let r = verify(&pkg, &rb);
+        assert!(!r.is_complete());
+        assert_eq!(r.found_indicators, 5);
+        assert_eq!(r.found_groups, 3);
+        let d: BTreeMap<String, usize> = r.differences.iter().fold(BTreeMap::new(), |mut m, d| {
+            let k = serde_json::to_value(d).unwrap()["kind"].as_str().unwrap().to_string();
+            *m.entry(k).or_insert(0) += 1;
+            m
+        });
+        let want: BTreeMap<String, usize> = [
+            ("missingIndicator", 1),
+            ("missingTag", 1),
+            ("extraTag", 1),
+            ("missingLabel", 1),
+            ("missingAttribute", 1),
+            ("extraAttribute", 1),
+            // URL - top group, and badguy.com - Adversary.
+            ("missingAssociation", 2),
+            ("extraAssociation", 1),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(d, want, "{:#?}", r.differences);
+        assert!(r.differences.contains(&Difference::MissingTag { item: "Incident Ransomware Attack at Company ABC".into(), tag: "Company ABC".into() }));
+        assert!(r.differences.contains(&Difference::ExtraTag { item: "Incident Ransomware Attack at Company ABC".into(), tag: "Local Tag".into() }));
+        assert!(r.differences.iter().any(|d| matches!(d, Difference::MissingAttribute { value, .. } if value.starts_with("Pivot share:"))));
+        assert!(r.differences.iter().any(|d| matches!(d, Difference::MissingIndicator { indicator_type, .. } if indicator_type == "URL")));
+        assert!(r.differences.iter().any(|d| matches!(d, Difference::ExtraAssociation { association } if association.contains("badguy.com"))));
+        assert_eq!(r.found_associations, r.expected_associations - 2);
+
+        // An association the plan removed, still in the target.
+        let mut rb = perfect_read_back(&pkg);
+        rb.groups[0]["associatedIndicators"]["data"].as_array_mut().unwrap().push(json!({"type": "Host", "summary": "old.example"}));
+        let r = verify(&pkg, &rb);
+        assert!(r.is_complete(), "an item outside the package is not this package's business: {:?}", r.differences);
+        rb.dissociated = vec![Association::group_indicator(&top, "Host", "OLD.example")];
+        let r = verify(&pkg, &rb);
+        assert_eq!(r.differences.len(), 1);
+        assert!(matches!(&r.differences[0], Difference::StillAssociated { association } if association.contains("old.example")));
+
+        // A group missing entirely.
+        let mut rb = perfect_read_back(&pkg);
+        rb.groups.retain(|g| g["type"] != "Email");
+        let r = verify(&pkg, &rb);
+        assert!(r.differences.contains(&Difference::MissingGroup {
+            xid: pkg.batch.group.iter().find(|g| g["type"] == "Email").unwrap()["xid"].as_str().unwrap().into(),
+            name: "Your order".into()
+        }));
+    }
+
+    #[test]
+    fn differences_read_as_words_for_the_report() {
+        let cases = [
+            (Difference::MissingIndicator { indicator_type: "Host".into(), summary: "a.test".into() }, "Host a.test is missing"),
+            (Difference::ExtraTag { item: "Host a.test".into(), tag: "APT".into() }, "Host a.test has the extra tag APT"),
+            (Difference::StillAssociated { association: "x - y".into() }, "still associated, should have been removed: x - y"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(d.to_string(), want);
+        }
+    }
+}

@@ -30,7 +30,7 @@ pub struct PublishedRecord {
 }
 
 /// Reads the group, its associated groups and its indicators (three requests,
-/// concurrently; lists follow `next` at `resultLimit=10000`) and builds the package.
+/// concurrently; every page of a list read at `resultLimit=10000`) and builds the package.
 /// The owner is the group's (`opts.owner`, when given, must name the same owner). Writes nothing.
 pub async fn snapshot_group<T: Transport>(
     client: &Client<T>,

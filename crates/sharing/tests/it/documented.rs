@@ -1,25 +1,21 @@
 //! What Cross-Intel Sharing relies on from ThreatConnect, checked against ThreatConnect's
-//! documented examples (`tests/fixtures/share/threatconnect-contract.json`, quoted from the
-//! developer docs and from the TQL keyword lists tcex generates), not only against the
-//! sandbox: the batch job settings, removing an association by id with `mode: delete`,
+//! documented examples (`tests/fixtures/share/threatconnect-contract.json` at the repository's
+//! root, quoted from the developer docs and from the TQL keyword lists tcex generates), not only
+//! against the sandbox: the batch job settings, removing an association by id with `mode: delete`,
 //! reading a group by its xid, and every TQL keyword a publish and an import send.
 
-#![cfg(feature = "native")]
-
-use pivot::share::exec;
-use pivot::share::{batch_settings, link_settings, BatchLimits};
-use pivot::tc::v3::{self, Mode};
-use pivot::tc::GroupType;
+use crate::util::{client, iopts, opts, pair, OWNER};
+use pivot_testing::run;
 use serde_json::{json, Value};
+use sharing::exec;
+use sharing::{batch_settings, link_settings, BatchLimits};
 use std::collections::BTreeSet;
-
-mod support;
-use support::share::{client, iopts, opts, pair, OWNER};
-use support::{clear_requests, requests, run};
+use threatconnect::item::nested;
+use threatconnect::{search, tql, Collection, GroupType, Mode};
 
 fn contract() -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/share/threatconnect-contract.json");
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let path = pivot_testing::fixtures().join("share/threatconnect-contract.json");
+    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 /// Both job settings use only documented fields, each with a documented value; the import
@@ -51,7 +47,7 @@ fn batch_job_settings_are_documented_fields_and_values() {
 #[test]
 fn removing_an_association_is_the_documented_body() {
     let c = contract();
-    let body = v3::nested("associatedGroups", vec![json!({"id": 12345})], Mode::Delete);
+    let body = nested("associatedGroups", vec![json!({"id": 12345})], Mode::Delete);
     assert_eq!(body, c["removeAssociation"]["body"]);
 }
 
@@ -99,22 +95,22 @@ fn a_publish_and_imports_send_only_documented_requests() {
     let c = contract();
     let keywords = |k: &str| -> BTreeSet<String> { c["tqlKeywords"][k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
     let (ind_kw, grp_kw) = (keywords("indicators"), keywords("groups"));
-    let (src, tgt) = pair("documented");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let small = exec::ImportOptions { limits: BatchLimits { max_bytes: 6_000, max_indicators: 10 }, ..iopts() };
     let v1 = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap().0;
     assert!(run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap().is_complete());
     // Republished without one indicator: the import dissociates it.
     let gone = v1.batch.indicator[0]["summary"].as_str().unwrap();
-    let id = run(s.json(v3::search(v3::Collection::Indicators, &format!("summary = {}", v3::tql_string(gone)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
-    run(s.json(v3::update(v3::Collection::Groups, 9, &v3::nested("associatedIndicators", vec![json!({"id": id})], Mode::Delete)))).unwrap();
+    let id = run(s.json(search::v3::search(Collection::Indicators, &format!("summary = {}", tql::quote(gone)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    run(s.v3_update_group_as_sent(9, &nested("associatedIndicators", vec![json!({"id": id})], Mode::Delete), None)).unwrap();
     let v2 = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap().0;
     let r = run(exec::import(&t, &v2.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap();
     assert!(r.is_complete() && r.dissociated == 1, "{r:#?}");
 
     let mut seen = BTreeSet::new();
     let (mut by_xid, mut dissociations) = (0, 0);
-    for (side, log) in [("source", requests(&src)), ("target", requests(&tgt))] {
+    for (side, log) in [("source", src.requests()), ("target", tgt.requests())] {
         for req in log {
             let (method, path) = (req["method"].as_str().unwrap(), req["path"].as_str().unwrap());
             let query: Vec<(String, String)> = url::form_urlencoded::parse(req["query"].as_str().unwrap_or("").as_bytes()).into_owned().collect();
@@ -143,7 +139,6 @@ fn a_publish_and_imports_send_only_documented_requests() {
     assert!(by_xid >= 3 * 2, "groups read by xid: {by_xid}");
     assert_eq!(dissociations, 1);
     assert!(seen.contains("hasGroup") && seen.contains("summary"), "{seen:?}");
-    clear_requests(&tgt);
 }
 
 #[test]

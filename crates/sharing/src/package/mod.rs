@@ -560,22 +560,4 @@ fn check_labels(item: &Value, p: &str) -> Result<(), ShareError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xid_ignores_type_spelling_and_host_case_but_not_owner() {
-        let a = derive_xid("src-1", "Org", ItemKind::Indicator, "Host", "Bad.COM");
-        assert_eq!(a, derive_xid("src-1", "Org", ItemKind::Indicator, "hosts", "bad.com "));
-        assert_ne!(a, derive_xid("src-1", "Other Org", ItemKind::Indicator, "Host", "bad.com"));
-        assert_ne!(a, derive_xid("src-2", "Org", ItemKind::Indicator, "Host", "bad.com"));
-        assert!(a.starts_with("pivot:") && a.len() == 6 + 32);
-        // URL paths are case-sensitive: different xids.
-        assert_ne!(
-            derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/A"),
-            derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/a")
-        );
-        // A group and an indicator never share an xid.
-        assert_ne!(derive_xid("s", "o", ItemKind::Group, "Incident", "5"), derive_xid("s", "o", ItemKind::Indicator, "Incident", "5"));
-    }
-}
+mod tests;

@@ -762,3 +762,6 @@ impl Prepared {
 pub fn jobs_for(pkg: &SharePackage, plan: &ImportPlan) -> Result<Vec<(BatchJob, bool)>, super::ShareError> {
     prepare_import(pkg, plan).jobs(BatchLimits::default())
 }
+
+#[cfg(test)]
+mod tests;

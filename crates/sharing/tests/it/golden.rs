@@ -1,23 +1,21 @@
-//! Golden packages: Incident 9 of the demo sandbox (instance id `golden-source`)
-//! published as version 1 (`tests/fixtures/share/incident-9.v1.json`, by an earlier
-//! Pivot) and as version 2 (`incident-9.v2.json`, which adds every group's source id).
-//! Their xids and content hashes are pinned: any change to the xid or hash formula, or
-//! to what a snapshot of the same group contains, fails here instead of silently
-//! duplicating items on the next re-import. The pinned literals below were computed
-//! with Python's hashlib and json from the formulas in docs/sharing.md §2 and §3, not
-//! with this code.
+//! Golden packages: Incident 9 of the demo sandbox (instance id `golden-source`) published as
+//! version 1 (`tests/fixtures/share/incident-9.v1.json` at the repository's root, by an earlier
+//! Pivot) and as version 2 (`incident-9.v2.json`, which adds every group's source id). Their
+//! xids and content hashes are pinned: any change to the xid or hash formula, or to what a
+//! snapshot of the same group contains, fails here instead of silently duplicating items on the
+//! next re-import. The pinned literals below were computed with Python's hashlib and json from
+//! the formulas in docs/sharing.md §2 and §3, not with this code.
 
-#![cfg(feature = "native")]
-
-use pivot::share::exec;
-use pivot::share::{content_hash, derive_xid, validate, ItemKind, PublishOptions};
-use pivot::tc::GroupType;
+use crate::util::client;
+use pivot_testing::{run, Sandbox, Seed};
 use serde_json::Value;
+use sharing::exec;
+use sharing::{content_hash, derive_xid, validate, ItemKind, PublishOptions};
+use threatconnect::time::rfc3339;
+use threatconnect::GroupType;
 
-mod support;
-
-const GOLDEN: &str = "tests/fixtures/share/incident-9.v1.json";
-const GOLDEN_V2: &str = "tests/fixtures/share/incident-9.v2.json";
+const GOLDEN: &str = "share/incident-9.v1.json";
+const GOLDEN_V2: &str = "share/incident-9.v2.json";
 /// sha256 of the canonical covered JSON (docs/sharing.md §3), by Python.
 const CONTENT_HASH: &str = "sha256:b66a6ec03976e8b4979b40ba980e7b403ecf508b652e0367fc966c3c934fb988";
 const CONTENT_HASH_V2: &str = "sha256:59797682e875398eb8afb2056f2c31e40c5a8a70e7b67979d680bd514c69e766";
@@ -30,8 +28,10 @@ const ADDRESS_XID: (&str, &str) = ("203.0.113.135", "pivot:0d041f1254c6abac243d5
 /// Every group xid in the package (the other two groups' source ids are not in a v1 file).
 const GROUP_XIDS: [&str; 3] = [GROUP_XID, "pivot:3d2ec02dede1974f05b9f9a5ca6f700d", "pivot:552032caa4b844e50f20b2a8126c2cb4"];
 
+/// A golden file of the repository's `tests/fixtures`: its bytes and its JSON.
 fn golden_file(path: &str) -> (Vec<u8>, Value) {
-    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let path = pivot_testing::fixtures().join(path);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let json = serde_json::from_slice(&bytes).unwrap();
     (bytes, json)
 }
@@ -86,17 +86,16 @@ fn the_golden_v2_package_keeps_its_xids_and_content_hash_and_proves_every_xid() 
 #[test]
 fn publishing_the_seeded_group_again_gives_the_golden_package() {
     let (_, json) = golden_file(GOLDEN_V2);
-    let src = support::start("golden", "demo", "golden-id", "golden-secret");
-    let client = support::hmac_client(&src);
+    let src = Sandbox::builder(Seed::Demo).access_id("golden-id").secret_key("golden-secret").start();
     let opts = PublishOptions {
         instance_id: "golden-source".into(),
         owner: String::new(),
         api_url: None,
-        published_at: exec::rfc3339(0),
+        published_at: rfc3339(0),
         security_labels_allowed: vec!["TLP:AMBER".into(), "TLP:GREEN".into(), "TLP:WHITE".into()],
         exclude_unlabeled: false,
     };
-    let (pkg, _) = support::run(exec::snapshot_group(&client, GroupType::Incident, 9, &opts)).unwrap();
+    let (pkg, _) = run(exec::snapshot_group(&client(&src), GroupType::Incident, 9, &opts)).unwrap();
     assert_eq!(pkg.header.content_hash, CONTENT_HASH_V2);
     let body: Value = serde_json::from_slice(&pkg.to_bytes()).unwrap();
     assert_eq!(body["batch"], json["batch"]);

@@ -1,32 +1,28 @@
-//! Sharing you can trust, against real sandboxes: packages that overlap give one result in
-//! any import order; an import leaves alone what another source brought and keeps the
-//! labels no package put there; an interrupted run of a changed package is cleaned up by
-//! the next; a batch job left running is awaited by its id, never submitted twice.
+//! Sharing you can trust, against sandboxes: packages that overlap give one result in any
+//! import order; an import leaves alone what another source brought and keeps the labels no
+//! package put there; an interrupted run of a changed package is cleaned up by the next; a
+//! batch job left running is awaited by its id, never submitted twice; Community and Source
+//! owners as source and as target.
 
-#![cfg(feature = "native")]
-
-use pivot::share::exec::{self, ImportOptions};
-use pivot::share::{associations, derive_xid, validate, BatchLimits, ItemKind, PublishOptions, SharePackage, Trust};
-use pivot::tc::native::NativeTransport;
-use pivot::tc::v3::{self, Collection};
-use pivot::tc::{Client, GroupType, HttpRequest};
+use crate::util::{client, group_by_xid, iopts, opts, pair, source, target, C, INSTANCE, OWNER};
+use pivot_testing::run;
 use serde_json::{json, Value};
-
-mod support;
-use support::share::{client, group_by_xid, iopts, opts, pair, source, target, INSTANCE, OWNER};
-use support::{faults, requests, run};
-
-type C = Client<NativeTransport>;
+use sharing::exec::{self, ImportOptions};
+use sharing::{associations, derive_xid, validate, BatchLimits, Endpoint, ItemKind, PublishOptions, SharePackage, Trust};
+use threatconnect::datastore::Domain;
+use threatconnect::item::{self, nested};
+use threatconnect::native::system_clock;
+use threatconnect::{indicators, search, tql, Collection, GroupType, HttpRequest, IndicatorKey, Mode, MAX_RESULT_LIMIT};
 
 fn put(c: &C, coll: Collection, id: i64, body: Value) {
-    run(c.json(v3::update(coll, id, &body))).unwrap_or_else(|e| panic!("PUT {coll:?} {id}: {e}"));
+    run(c.json(item::v3::update(coll, id, &body))).unwrap_or_else(|e| panic!("PUT {coll:?} {id}: {e}"));
 }
 
 /// Replace an item's tags, labels and add one attribute: what an analyst does in the source.
 fn edit(c: &C, coll: Collection, id: i64, tag: &str, label: &str, note: &str) {
-    let mut body = v3::nested("tags", vec![json!({"name": tag})], v3::Mode::Replace);
-    body["securityLabels"] = v3::nested("securityLabels", vec![json!({"name": label})], v3::Mode::Replace)["securityLabels"].clone();
-    body["attributes"] = v3::nested("attributes", vec![json!({"type": "Description", "value": note})], v3::Mode::Append)["attributes"].clone();
+    let mut body = nested("tags", vec![json!({"name": tag})], Mode::Replace);
+    body["securityLabels"] = nested("securityLabels", vec![json!({"name": label})], Mode::Replace)["securityLabels"].clone();
+    body["attributes"] = nested("attributes", vec![json!({"type": "Description", "value": note})], Mode::Append)["attributes"].clone();
     put(c, coll, id, body);
 }
 
@@ -39,16 +35,16 @@ fn import(c: &C, pkg: &SharePackage, o: &ImportOptions) -> exec::ImportReport {
     run(exec::import(c, &pkg.to_bytes(), OWNER, &|_, _, _| {}, o)).unwrap_or_else(|e| panic!("import {}: {e}", pkg.header.group.name))
 }
 
+/// Every item of the collection in the target owner, with `fields`, every page.
 fn all(c: &C, coll: Collection, fields: &[&str]) -> Vec<Value> {
-    let path = match coll {
-        Collection::Groups => "/v3/groups",
-        _ => "/v3/indicators",
-    };
-    let mut r = HttpRequest::get(path).query("resultLimit", "10000").owner(Some(OWNER));
-    for f in fields {
-        r = r.query("fields", *f);
-    }
-    run(c.json(r)).unwrap()["data"].as_array().cloned().unwrap_or_default()
+    let first = fields.iter().fold(HttpRequest::get(coll.path()).query("resultLimit", MAX_RESULT_LIMIT.to_string()).owner(Some(OWNER)), |r, f| r.query("fields", *f));
+    run(c.v3_pager_as_sent(first).collect_all()).unwrap_or_else(|e| panic!("{coll:?}: {e}"))
+}
+
+/// The first indicator of `owner` (any owner: `None`) with this summary, with `fields`.
+fn indicator_by_summary(c: &C, summary: &str, fields: &[&str], owner: Option<&str>) -> Value {
+    let found = run(c.v3_search_as_sent(Collection::Indicators, &format!("summary = {}", tql::quote(summary)), fields, owner)).unwrap();
+    found.into_iter().next().unwrap_or_else(|| panic!("no indicator {summary}"))
 }
 
 /// Everything in the target owner, with ids and creation and change dates dropped and every
@@ -103,10 +99,10 @@ fn find<'a>(snap: &'a Value, kind: &str, key: &str, val: &str) -> &'a Value {
 /// one origin attribute, and the shared items have the latest package's.
 #[test]
 fn overlapping_packages_give_one_result_in_every_import_order() {
-    let src = source("orders");
+    let src = source();
     let s = client(&src);
     // Malware 11 and the indicator join every published group.
-    let ind = run(s.json(v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
+    let ind = run(s.json(search::v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
     let (ind_id, ind_summary) = (ind["id"].as_i64().unwrap(), ind["summary"].as_str().unwrap().to_string());
     for g in [8, 9, 10] {
         put(&s, Collection::Groups, g, json!({"associatedGroups": {"data": [{"id": 11}], "mode": "append"},
@@ -134,11 +130,10 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
     let snaps: Vec<Value> = std::thread::scope(|scope| {
         let handles: Vec<_> = orders
             .iter()
-            .enumerate()
-            .map(|(n, order)| {
+            .map(|order| {
                 let pkgs = &pkgs;
                 scope.spawn(move || {
-                    let tgt = target(&format!("order{n}"));
+                    let tgt = target();
                     let t = client(&tgt);
                     for &i in order {
                         let r = import(&t, &pkgs[i], &iopts());
@@ -183,8 +178,8 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
             let g = find(snap, "groups", "xid", &a.group_xid);
             let linked = serde_json::to_string(&g["associatedGroups"]).unwrap() + &serde_json::to_string(&g["associatedIndicators"]).unwrap();
             match &a.other {
-                pivot::share::Endpoint::Group { xid } => assert!(linked.contains(xid.as_str()) || find(snap, "groups", "xid", xid)["associatedGroups"].to_string().contains(&a.group_xid), "{a}"),
-                pivot::share::Endpoint::Indicator { .. } => assert!(!g["associatedIndicators"]["data"].as_array().unwrap().is_empty(), "{a}"),
+                Endpoint::Group { xid } => assert!(linked.contains(xid.as_str()) || find(snap, "groups", "xid", xid)["associatedGroups"].to_string().contains(&a.group_xid), "{a}"),
+                Endpoint::Indicator { .. } => assert!(!g["associatedIndicators"]["data"].as_array().unwrap().is_empty(), "{a}"),
             }
         }
     }
@@ -195,14 +190,14 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
 /// overwritten, not linked, named in the plan with the reason; the operator may allow it.
 #[test]
 fn an_item_another_source_brought_is_left_alone_unless_allowed() {
-    let (src, tgt) = pair("othersource");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let ours = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
     // The same intelligence from another instance (its own xids), changed there.
-    let theirs_src = source("othersource-b");
+    let theirs_src = source();
     let b = client(&theirs_src);
     let shared = ours.batch.indicator[0]["summary"].as_str().unwrap().to_string();
-    let id = run(b.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    let id = indicator_by_summary(&b, &shared, &[], None)["id"].as_i64().unwrap();
     edit(&b, Collection::Indicators, id, "from-instance-b", "TLP:GREEN", "instance b says");
     let theirs = run(exec::publish(&b, GroupType::Incident, 9, &PublishOptions { instance_id: "instance-b".into(), ..opts() })).unwrap().0;
     import(&t, &theirs, &iopts());
@@ -214,35 +209,33 @@ fn an_item_another_source_brought_is_left_alone_unless_allowed() {
     assert!(note.reason.contains("instance-b"), "{}", note.reason);
     assert!(r.plan.warnings.iter().any(|w| w.contains("left alone") && w.contains("instance-b")), "{:?}", r.plan.warnings);
     assert!(r.is_complete(), "{:#?}", r.verification);
-    let read = run(t.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false).owner(Some(OWNER)).query("fields", "tags").query("fields", "associatedGroups"))).unwrap();
-    let item = &read["data"][0];
-    assert_eq!(names(item, "tags"), ["from-instance-b"], "instance b's item is as instance b left it");
+    let item = indicator_by_summary(&t, &shared, &["tags", "associatedGroups"], Some(OWNER));
+    assert_eq!(names(&item, "tags"), ["from-instance-b"], "instance b's item is as instance b left it");
     assert!(!item["associatedGroups"].to_string().contains(&ours.header.group.xid), "and not linked to our group");
 
     // Allowed: overwritten with ours.
     let allow = ImportOptions { trust: Trust { allow_other_sources: true, ..Trust::default() }, ..iopts() };
     let r = import(&t, &ours, &allow);
     assert!(r.plan.refused.is_empty() && r.is_complete(), "{:?} {:#?}", r.plan.refused, r.verification);
-    let read = run(t.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(&shared)), 0, 1, false).owner(Some(OWNER)).query("fields", "tags"))).unwrap();
-    let want: Vec<String> = ours.batch.indicator[0]["tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
-    let mut want = want;
+    let item = indicator_by_summary(&t, &shared, &["tags"], Some(OWNER));
+    let mut want: Vec<String> = ours.batch.indicator[0]["tag"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
     want.sort();
-    assert_eq!(names(&read["data"][0], "tags"), want);
+    assert_eq!(names(&item, "tags"), want);
 }
 
 /// A package whose own published group another source's package brought is refused as a whole.
 #[test]
 fn a_package_whose_own_group_another_source_brought_writes_nothing() {
-    let (src, tgt) = pair("owngroup");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let ours = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
     // Another instance's import record claiming our group's xid (as a forged or colliding package would leave).
     let rec = json!({"sourceXid": "pivot:someone-else", "targetOwner": OWNER, "contentHash": "sha256:0", "complete": true,
         "sourceInstance": "instance-b", "sourceOwner": OWNER, "publishedAt": "2026-01-01T00:00:00Z",
         "associations": [{"groupXid": ours.header.group.xid, "other": {"kind": "Group", "xid": "pivot:x"}}]});
-    run(t.json(pivot::tc::v2::datastore("organization", exec::IMPORTS_TYPE, "forged", pivot::tc::Method::Post, Some(&rec)))).unwrap();
+    run(t.datastore_put(Domain::Organization, exec::IMPORTS_TYPE, "forged", &rec)).unwrap();
     // The group exists in the target (instance b created it).
-    run(t.json(HttpRequest::post("/v3/groups").json(&json!({"type": "Incident", "name": "theirs", "xid": ours.header.group.xid, "ownerName": OWNER})))).unwrap();
+    run(t.json(item::v3::create(Collection::Groups, None, &json!({"type": "Incident", "name": "theirs", "xid": ours.header.group.xid, "ownerName": OWNER})))).unwrap();
     match run(exec::import(&t, &ours.to_bytes(), OWNER, &|_, _, _| {}, &iopts())) {
         Err(e) => assert!(e.to_string().contains("own group is left alone") && e.to_string().contains("instance-b"), "{e}"),
         Ok(r) => panic!("imported: {:?}", r.plan.refused),
@@ -255,7 +248,7 @@ fn a_package_whose_own_group_another_source_brought_writes_nothing() {
 /// the package; the operator may opt in to replace them all.
 #[test]
 fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
-    let (src, tgt) = pair("keeplabels");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let pkg = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
     let ind = &pkg.batch.indicator[0];
@@ -263,11 +256,11 @@ fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
     let package_labels: Vec<String> = ind["securityLabel"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
     assert!(!package_labels.iter().any(|l| l == "TLP:RED"));
     // The target's own intelligence on the same indicator, marked TLP:RED.
-    let created = run(t.json(HttpRequest::post("/v3/indicators").json(&json!({"type": ty, "summary": summary, "ownerName": OWNER,
+    let created = run(t.json(item::v3::create(Collection::Indicators, None, &json!({"type": ty, "summary": summary, "ownerName": OWNER,
         "securityLabels": {"data": [{"name": "TLP:RED"}]}, "tags": {"data": [{"name": "internal"}]}})))).unwrap();
     let id = created["data"]["id"].as_i64().unwrap();
     let labels_of = || {
-        let v = run(t.json(HttpRequest::get(format!("/v3/indicators/{id}")).query("fields", "securityLabels").query("fields", "tags"))).unwrap();
+        let v = run(t.json(indicators::v3::get(&IndicatorKey::Id(id), None, None, false))).unwrap();
         (names(&v["data"], "securityLabels"), names(&v["data"], "tags"))
     };
 
@@ -302,14 +295,12 @@ fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
 /// first write, names the previous version's links and its own).
 #[test]
 fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added_or_left() {
-    let (src, tgt) = pair("intent");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
-    let top_links = |xid: &str| {
-        group_by_xid(&t, OWNER, xid, &["associatedIndicators"]).unwrap()["associatedIndicators"].to_string()
-    };
+    let top_links = |xid: &str| group_by_xid(&t, OWNER, xid, &["associatedIndicators"]).unwrap()["associatedIndicators"].to_string();
     let unlink = |summary: &str| {
-        let id = run(s.json(v3::search(Collection::Indicators, &format!("summary = {}", v3::tql_string(summary)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+        let id = indicator_by_summary(&s, summary, &[], None)["id"].as_i64().unwrap();
         put(&s, Collection::Groups, 9, json!({"associatedIndicators": {"data": [{"id": id}], "mode": "delete"}}));
     };
     // Version 1, imported completely.
@@ -324,11 +315,11 @@ fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added_o
     // the last job's status cannot be read, so A is not yet dissociated and nothing is complete.
     unlink(&a);
     let v2 = publish(&s, GroupType::Incident, 9, "2026-05-02T00:00:00Z");
-    let v2_jobs = pivot::share::jobs_for(&v2, &pivot::share::plan(&v2, &pivot::share::TargetState { owner: OWNER.into(), ..Default::default() })).unwrap().len();
+    let v2_jobs = sharing::jobs_for(&v2, &sharing::plan(&v2, &sharing::TargetState { owner: OWNER.into(), ..Default::default() })).unwrap().len();
     let last = r1.jobs.len() + v2_jobs;
-    faults(&tgt, json!({"rules": [{"method": "GET", "pathPrefix": format!("/api/v2/batch/{last}"), "status": 500, "times": 20}]}));
+    tgt.faults(json!({"rules": [{"method": "GET", "pathPrefix": format!("/api/v2/batch/{last}"), "status": 500, "times": 20}]}));
     assert!(run(exec::import(&t, &v2.to_bytes(), OWNER, &|_, _, _| {}, &ImportOptions { limits: small, max_polls: 2, ..iopts() })).is_err());
-    faults(&tgt, json!({"rules": []}));
+    tgt.faults(json!({"rules": []}));
     let intent = run(exec::import_record(&t, OWNER, INSTANCE, &v1.header.group.xid)).unwrap().unwrap();
     assert!(!intent.complete && intent.content_hash == v2.header.content_hash);
     assert!(top_links(&v1.header.group.xid).contains(&a), "the interruption came before the dissociation");
@@ -349,7 +340,7 @@ fn a_changed_package_after_an_interrupted_run_removes_the_links_that_run_added_o
 /// for that job by its id and submits only the jobs that never ran.
 #[test]
 fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
-    let (src, tgt) = pair("resume");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let pkg = publish(&s, GroupType::Incident, 9, "2026-05-01T00:00:00Z");
     let small = BatchLimits { max_bytes: 6_000, max_indicators: 10 };
@@ -361,7 +352,7 @@ fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
     assert_eq!(rec.pending_jobs.len(), 1, "{:?}", rec.pending_jobs);
     let pending = rec.pending_jobs[0].clone();
     assert_eq!(pending.index, 0);
-    let creates_before = requests(&tgt).iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
+    let creates_before = tgt.requests().iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
     assert_eq!(creates_before, 1);
 
     let r = import(&t, &pkg, &ImportOptions { limits: small, ..iopts() });
@@ -369,7 +360,7 @@ fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
     assert!(r.jobs.len() > 1);
     assert_eq!((r.jobs[0].batch_id, r.jobs[0].resumed), (pending.batch_id, true), "{:?}", r.jobs[0]);
     assert!(r.jobs[1..].iter().all(|j| !j.resumed));
-    let creates = requests(&tgt).iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
+    let creates = tgt.requests().iter().filter(|r| r["method"] == "POST" && r["path"] == "/api/v2/batch").count();
     assert_eq!(creates - creates_before, r.jobs.len() - 1, "every job but the resumed one submitted once");
     let rec = run(exec::import_record(&t, OWNER, INSTANCE, &pkg.header.group.xid)).unwrap().unwrap();
     assert!(rec.complete);
@@ -383,7 +374,7 @@ fn a_batch_job_left_running_is_awaited_by_id_never_submitted_again() {
 /// written, saying why.
 #[test]
 fn community_and_source_owners_as_source_and_as_target() {
-    let (src, tgt) = pair("owners");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     // Group 20 of the demo seed belongs to the Source "Threat Feed".
     let feed = run(exec::publish(&s, GroupType::Threat, 20, &opts())).unwrap().0;
@@ -397,7 +388,7 @@ fn community_and_source_owners_as_source_and_as_target() {
     let in_community = group_by_xid(&t, COMMUNITY, &incident.header.group.xid, &[]).expect("in the Community");
     assert_eq!(in_community["ownerName"], COMMUNITY);
     let popts = exec::PullOptions {
-        now: pivot::tc::native::system_clock(),
+        now: system_clock(),
         run_id: "t".into(),
         source_instance_id: INSTANCE.into(),
         also_source_owners: vec!["Threat Feed".into()],
@@ -411,10 +402,10 @@ fn community_and_source_owners_as_source_and_as_target() {
     assert!(run(exec::import_record(&t, OWNER, INSTANCE, &feed.header.group.xid)).unwrap().is_none());
 
     // Into the Source of the target: refused, nothing written.
-    support::clear_requests(&tgt);
+    tgt.clear_requests();
     let e = run(exec::import(&t, &incident.to_bytes(), "Threat Feed", &|_, _, _| {}, &iopts())).unwrap_err();
     assert!(e.to_string().contains("\"Threat Feed\" (Source) is read-only"), "{e}");
-    assert_eq!(support::writes(&tgt), Vec::<String>::new());
+    assert_eq!(tgt.writes(), Vec::<String>::new());
     let e = run(exec::import(&t, &incident.to_bytes(), "No Such Owner", &|_, _, _| {}, &iopts())).unwrap_err();
     assert!(e.to_string().contains("not one this API user belongs to"), "{e}");
 }

@@ -1,37 +1,27 @@
-//! The I/O side of sharing (`pivot::share::exec`) against two sandboxes: a source
-//! (`--seed demo`) and a target (`--seed empty`), each on its own port with its own
-//! credentials and a temporary database.
-//!
-//! The sandbox is built from the current source first (tests/support).
+//! The I/O side of sharing (`sharing::exec`) against two sandboxes: a source (demo seed) and a
+//! target (empty seed), each with its own credentials and database: publish, import, re-import,
+//! pull, skip, the lease, unpublish; missing attribute types and labels; refused packages;
+//! imports interrupted at each stage of a batch job; a 10,001-indicator group; forged packages.
 
-#![cfg(feature = "native")]
-
-use pivot::share::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, Step};
-use pivot::share::{derive_xid, validate, BatchLimits, ItemKind, PublishOptions, SharePackage, ShareError};
-use pivot::tc::native::{system_clock, NativeTransport};
-use pivot::tc::v3::{self, Collection};
-use pivot::tc::{Client, GroupType};
+use crate::util::{client, group_by_xid, iopts, opts, pair, C, OWNER};
+use pivot_testing::run;
 use serde_json::{json, Value};
+use sharing::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, Step};
+use sharing::{derive_xid, validate, BatchBody, BatchLimits, ItemKind, PublishOptions, ShareError, SharePackage, MAX_PACKAGE_BYTES};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use threatconnect::datastore::Domain;
+use threatconnect::item::nested;
+use threatconnect::native::system_clock;
+use threatconnect::{batch, search, tags, tql, BatchStatus, Collection, GroupKey, GroupType, Mode};
 
-mod support;
-use support::share::{client, group_by_xid, iopts, opts, pair, OWNER};
-use support::{clear_requests, faults, requests, run, writes};
-
-/// All items of a v3 search in the target owner (with fields).
-fn search(c: &Client<NativeTransport>, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {
-    let mut r = v3::search(coll, tql, 0, 10_000, false).owner(Some(OWNER));
-    for f in fields {
-        r = r.query("fields", *f);
-    }
-    let v = run(c.json(r)).unwrap();
-    assert!(v.get("next").is_none(), "more than one page");
-    v["data"].as_array().cloned().unwrap_or_default()
+/// All items of a v3 search in the target owner (with fields), every page.
+fn search(c: &C, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {
+    run(c.v3_search_as_sent(coll, tql, fields, Some(OWNER))).unwrap_or_else(|e| panic!("{tql}: {e}"))
 }
 
 /// Target state: group xids -> count, and (type, summary) -> count, for the package's items.
-fn target_counts(c: &Client<NativeTransport>, pkg: &SharePackage) -> (BTreeMap<String, usize>, BTreeMap<(String, String), usize>) {
+fn target_counts(c: &C, pkg: &SharePackage) -> (BTreeMap<String, usize>, BTreeMap<(String, String), usize>) {
     let mut groups = BTreeMap::new();
     for g in &pkg.batch.group {
         let x = g["xid"].as_str().unwrap();
@@ -48,7 +38,7 @@ fn target_counts(c: &Client<NativeTransport>, pkg: &SharePackage) -> (BTreeMap<S
 }
 
 /// Every package group exactly once, every package indicator exactly once under the published group.
-fn assert_no_duplicates_nothing_missing(c: &Client<NativeTransport>, pkg: &SharePackage, except: &[&str]) {
+fn assert_no_duplicates_nothing_missing(c: &C, pkg: &SharePackage, except: &[&str]) {
     let (groups, inds) = target_counts(c, pkg);
     for (x, n) in &groups {
         assert_eq!(*n, 1, "group {x} found {n} times");
@@ -60,9 +50,14 @@ fn assert_no_duplicates_nothing_missing(c: &Client<NativeTransport>, pkg: &Share
     assert_eq!(inds.len(), want, "indicators under the published group");
 }
 
+/// A pull of everything published in the source, as run `run_id`.
+fn pull_opts(run_id: &str) -> PullOptions {
+    PullOptions { now: system_clock(), run_id: run_id.into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() }
+}
+
 #[test]
 fn publish_import_reimport_republish_pull_and_skip() {
-    let (src, tgt) = pair("flow");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
 
     // Publish: the package is stored in the source's datastore and returned.
@@ -116,25 +111,22 @@ fn publish_import_reimport_republish_pull_and_skip() {
 
     // The imported hash is recorded: a pull skips the unchanged package, reading only the
     // heads from the source (the package itself is never downloaded).
-    let popts = PullOptions { now: system_clock(), run_id: "test-a".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
-    clear_requests(&src);
+    let popts = pull_opts("test-a");
+    src.clear_requests();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
-    let source_reads: Vec<String> = requests(&src).iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
+    let source_reads: Vec<String> = src.requests().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
     assert_eq!(source_reads, ["/api/v2/exchange/db/organization/pivot-share-heads/_search"], "an unchanged package is not downloaded");
 
     // A change in the source (a new tag on one indicator, one indicator no longer
     // associated) does not travel until the group is published again.
-    let inds = {
-        let r = v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1000, false).query("fields", "associatedGroups");
-        run(s.json(r)).unwrap()["data"].as_array().cloned().unwrap()
-    };
+    let inds = run(s.v3_search_as_sent(Collection::Indicators, "hasGroup(id=9)", &["associatedGroups"], None)).unwrap();
     // One that is only associated with group 9, so it leaves the package entirely.
     let only9 = |i: &&Value| i["associatedGroups"]["data"].as_array().is_some_and(|a| a.len() == 1);
     let mut it = inds.iter().filter(only9);
     let (tagged, dropped) = (it.next().unwrap(), it.next().unwrap());
-    run(s.json(v3::tags(Collection::Indicators, tagged["id"].as_i64().unwrap(), &["Shared Later"], pivot::tc::v3::Mode::Append))).unwrap();
-    run(s.json(v3::update(Collection::Groups, 9, &v3::nested("associatedIndicators", vec![json!({"id": dropped["id"]})], v3::Mode::Delete)))).unwrap();
+    run(s.json(tags::v3::apply(Collection::Indicators, tagged["id"].as_i64().unwrap(), &["Shared Later"], Mode::Append))).unwrap();
+    run(s.v3_update_group_as_sent(9, &nested("associatedIndicators", vec![json!({"id": dropped["id"]})], Mode::Delete), None)).unwrap();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_skipped, 1, "not republished yet: nothing changes");
 
@@ -142,10 +134,10 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_ne!(pkg2.header.content_hash, pkg.header.content_hash);
     assert_eq!(pkg2.batch.indicator.len(), 36);
     let log: RefCell<Vec<String>> = RefCell::new(vec![]);
-    clear_requests(&src);
+    src.clear_requests();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|l, m| log.borrow_mut().push(format!("{} {m}", l.as_str())))).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_imported, sum.packages_failed), (1, 1, 0), "{sum:#?}");
-    let fetched = requests(&src).iter().filter(|r| r["path"] == "/api/v2/exchange/db/organization/pivot-share/9").count();
+    let fetched = src.requests().iter().filter(|r| r["path"] == "/api/v2/exchange/db/organization/pivot-share/9").count();
     assert_eq!(fetched, 1, "a changed package is downloaded once");
     assert_eq!(sum.items_updated, 3 + 36);
     let report = sum.packages[0].report.as_ref().unwrap();
@@ -156,10 +148,10 @@ fn publish_import_reimport_republish_pull_and_skip() {
     // The change arrived: the tag is there, the dropped indicator is no longer
     // associated with the group but still exists in the target.
     let tsum = tagged["summary"].as_str().unwrap();
-    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(tsum)), &["tags"]);
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", tql::quote(tsum)), &["tags"]);
     assert!(found[0]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Shared Later"), "{found:?}");
     let dsum = dropped["summary"].as_str().unwrap();
-    let still = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(dsum)), &["associatedGroups"]);
+    let still = search(&t, Collection::Indicators, &format!("summary = {}", tql::quote(dsum)), &["associatedGroups"]);
     assert_eq!(still.len(), 1, "the item stays");
     let top_id = group_by_xid(&t, OWNER, &pkg.header.group.xid, &[]).unwrap()["id"].clone();
     assert!(!still[0]["associatedGroups"]["data"].as_array().unwrap().iter().any(|g| g["id"] == top_id), "association removed");
@@ -196,12 +188,11 @@ fn publish_import_reimport_republish_pull_and_skip() {
 
 /// Writes a published record by hand (as someone with access to the source's datastore
 /// could): the package record, and its head without the file.
-fn put_published(s: &Client<NativeTransport>, id: &str, rec: &Value) {
-    let ds = |t: &str, body: &Value| pivot::tc::v2::datastore("organization", t, id, pivot::tc::Method::Post, Some(body));
-    run(s.json(ds(exec::PUBLISHED_TYPE, rec))).unwrap();
+fn put_published(s: &C, id: &str, rec: &Value) {
+    run(s.datastore_put(Domain::Organization, exec::PUBLISHED_TYPE, id, rec)).unwrap();
     let mut head = rec.clone();
     head.as_object_mut().unwrap().remove("package");
-    run(s.json(ds(exec::HEADS_TYPE, &head))).unwrap();
+    run(s.datastore_put(Domain::Organization, exec::HEADS_TYPE, id, &head)).unwrap();
 }
 
 /// The package with `f` applied to its body and the hash recomputed (a publisher
@@ -215,7 +206,7 @@ fn altered(pkg: &SharePackage, f: impl FnOnce(&mut SharePackage)) -> SharePackag
 
 #[test]
 fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
-    let (src, tgt) = pair("attrtype");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let custom = altered(&pkg, |p| {
@@ -223,19 +214,19 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
     });
     let summary = custom.batch.indicator[0]["summary"].as_str().unwrap().to_string();
 
-    clear_requests(&tgt);
+    tgt.clear_requests();
     let dry = ImportOptions { dry_run: true, ..iopts() };
     let r = run(exec::import(&t, &custom.to_bytes(), OWNER, &|_, _, _| {}, &dry)).unwrap();
     assert!(r.dry_run && r.jobs.is_empty() && !r.recorded);
     assert_eq!(r.plan.missing_attribute_types.len(), 1);
     assert_eq!((r.plan.missing_attribute_types[0].name.as_str(), r.plan.missing_attribute_types[0].attributes), ("Pivot Custom Score", 1));
     assert!(r.plan.warnings.iter().any(|w| w.contains("Pivot Custom Score") && w.contains("dropped")), "{:?}", r.plan.warnings);
-    assert_eq!(writes(&tgt), Vec::<String>::new(), "a dry run writes nothing");
+    assert_eq!(tgt.writes(), Vec::<String>::new(), "a dry run writes nothing");
     assert!(run(exec::import_record(&t, OWNER, &custom.header.source.instance_id, &custom.header.group.xid)).unwrap().is_none());
 
     let r = run(exec::import(&t, &custom.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
     assert!(r.is_complete(), "the import is complete without the dropped attribute: {:#?}", r.verification);
-    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(&summary)), &["attributes"]);
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", tql::quote(&summary)), &["attributes"]);
     let types: Vec<&str> = found[0]["attributes"]["data"].as_array().unwrap().iter().map(|a| a["type"].as_str().unwrap()).collect();
     assert!(!types.contains(&"Pivot Custom Score"), "{types:?}");
     assert_no_duplicates_nothing_missing(&t, &custom, &[]);
@@ -243,7 +234,7 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
 
 #[test]
 fn security_labels_missing_in_the_target_are_created_then_applied() {
-    let (src, tgt) = pair("labels");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     // A label the source has and the target does not (a source-specific marking).
@@ -263,7 +254,7 @@ fn security_labels_missing_in_the_target_are_created_then_applied() {
     let r = run(exec::import(&t, &marked.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
     assert_eq!(r.labels_created, vec!["ACME:PARTNERS".to_string()]);
     assert!(r.is_complete(), "{:#?}", r.verification);
-    let found = search(&t, Collection::Indicators, &format!("summary = {}", v3::tql_string(&summary)), &["securityLabels"]);
+    let found = search(&t, Collection::Indicators, &format!("summary = {}", tql::quote(&summary)), &["securityLabels"]);
     let labels: Vec<&str> = found[0]["securityLabels"]["data"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert!(labels.contains(&"ACME:PARTNERS"), "{labels:?}");
 
@@ -274,7 +265,7 @@ fn security_labels_missing_in_the_target_are_created_then_applied() {
 
 #[test]
 fn bad_packages_are_refused_before_anything_is_written() {
-    let (src, tgt) = pair("bad");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let good = String::from_utf8(pkg.to_bytes()).unwrap();
@@ -289,9 +280,9 @@ fn bad_packages_are_refused_before_anything_is_written() {
         ("wrong format", wrong_format.to_string().into_bytes()),
         ("bad hash", tampered.into_bytes()),
         ("malformed JSON", good.as_bytes()[..good.len() / 2].to_vec()),
-        ("over-size", vec![b' '; pivot::share::MAX_PACKAGE_BYTES + 1]),
+        ("over-size", vec![b' '; MAX_PACKAGE_BYTES + 1]),
     ];
-    clear_requests(&tgt);
+    tgt.clear_requests();
     for (what, bytes) in cases {
         let e = run(exec::import(&t, &bytes, OWNER, &|_, _, _| {}, &iopts())).unwrap_err();
         let ExecError::Package(pe) = &e else { panic!("{what}: {e:?}") };
@@ -305,7 +296,7 @@ fn bad_packages_are_refused_before_anything_is_written() {
         }
         assert!(e.to_string().starts_with("package refused"), "{what}: {e}");
     }
-    assert_eq!(requests(&tgt).len(), 0, "nothing at all was sent to the target");
+    assert_eq!(tgt.requests().len(), 0, "nothing at all was sent to the target");
 }
 
 /// Imports the package with an interruption (a sandbox fault), then again without:
@@ -321,21 +312,21 @@ fn interrupted(
     bad: &[&str],
     job_after: (i64, &str),
 ) {
-    let (src, tgt) = pair(name);
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (base, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
     let pkg = pkg_of(&base);
     let o = ImportOptions { limits, ..iopts() };
-    faults(&tgt, json!({"rules": [rule]}));
+    tgt.faults(json!({"rules": [rule]}));
     let e = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &o));
     assert!(e.is_err(), "{name}: the fault interrupts the import: {e:?}");
-    faults(&tgt, json!({"rules": []}));
+    tgt.faults(json!({"rules": []}));
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let st = run(t.json(pivot::tc::v2::batch_status(job_after.0))).unwrap();
-    assert_eq!(st["data"]["batchStatus"]["status"], job_after.1, "{name}: batch job {} after the interruption", job_after.0);
+    let st = run(t.v2_one(batch::v2::status(job_after.0), "batchStatus", BatchStatus::read)).unwrap();
+    assert_eq!(st.status, job_after.1, "{name}: batch job {} after the interruption", job_after.0);
     let intent = run(exec::import_record(&t, OWNER, &pkg.header.source.instance_id, &pkg.header.group.xid)).unwrap().expect("the intent is recorded");
     assert!(!intent.complete, "{name}: not recorded as complete");
-    assert_eq!(intent.associations, pivot::share::associations(&pkg), "{name}: the intent names every link the run may leave");
+    assert_eq!(intent.associations, sharing::associations(&pkg), "{name}: the intent names every link the run may leave");
 
     let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &o)).unwrap();
     assert!(r.recorded);
@@ -401,19 +392,19 @@ fn interrupted_while_fetching_errors() {
 
 #[test]
 fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
-    let (src, tgt) = pair("big");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
-    clear_requests(&src);
+    src.clear_requests();
     let (pkg, _) = run(exec::publish(&s, GroupType::Campaign, 1, &opts())).unwrap();
     assert_eq!(pkg.batch.indicator.len(), 10_001);
-    let src_reqs = requests(&src);
-    // group, associated groups, indicators (2 pages of 10,000), the datastore record.
+    let src_reqs = src.requests();
+    // group, associated groups, indicators (2 pages of 10,000), the package and head records.
     assert!(src_reqs.len() <= 6, "{} source requests", src_reqs.len());
 
-    clear_requests(&tgt);
+    tgt.clear_requests();
     let r = run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
     assert!(r.is_complete(), "{:#?}", r.verification.as_ref().map(|v| v.differences.iter().take(5).collect::<Vec<_>>()));
-    let reqs = requests(&tgt);
+    let reqs = tgt.requests();
     let count = |m: &str, f: &dyn Fn(&str) -> bool| reqs.iter().filter(|x| x["method"] == m && f(x["path"].as_str().unwrap())).count();
     let creates = count("POST", &|p| p == "/api/v2/batch");
     let uploads = count("POST", &|p| p.starts_with("/api/v2/batch/"));
@@ -425,13 +416,13 @@ fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
     assert!(reqs.len() < 200, "{} target requests", reqs.len());
     eprintln!("10,001 indicators: {} source requests, {} target requests, {creates} batch jobs", src_reqs.len(), reqs.len());
     let top = &group_by_xid(&t, OWNER, &pkg.header.group.xid, &[]).unwrap();
-    let counted = run(t.json(v3::search(Collection::Indicators, &format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
+    let counted = run(t.json(search::v3::search(Collection::Indicators, &format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
     assert_eq!(counted["count"].as_u64(), Some(10_001), "every indicator associated once");
 }
 
 #[test]
 fn pull_reports_a_refused_package_and_goes_on() {
-    let (src, tgt) = pair("pullbad");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
     let (p10, _) = run(exec::publish(&s, GroupType::IntrusionSet, 10, &opts())).unwrap();
@@ -441,12 +432,12 @@ fn pull_reports_a_refused_package_and_goes_on() {
     let rec = json!({"groupId": 10, "groupType": "Intrusion Set", "groupName": "x", "groupXid": p10.header.group.xid,
         "contentHash": p10.header.content_hash, "sourceOwner": OWNER, "package": bad.to_string()});
     put_published(&s, "10", &rec);
-    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    let popts = pull_opts("t");
     let dry = PullOptions { dry_run: true, ..popts.clone() };
-    clear_requests(&tgt);
+    tgt.clear_requests();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &dry, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_planned, sum.packages_failed), (2, 1, 1), "{sum:#?}");
-    assert_eq!(writes(&tgt), Vec::<String>::new(), "a dry-run pull writes nothing");
+    assert_eq!(tgt.writes(), Vec::<String>::new(), "a dry-run pull writes nothing");
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_imported, sum.packages_failed), (1, 1), "{sum:#?}");
     let failed = sum.packages.iter().find(|p| p.outcome == Outcome::Failed).unwrap();
@@ -460,20 +451,20 @@ fn pull_reports_a_refused_package_and_goes_on() {
 /// An import under a lease that another run has taken over stops before its first write.
 #[test]
 fn an_import_whose_lease_was_taken_over_writes_nothing() {
-    let (src, tgt) = pair("leaselost");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (pkg, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
     let mine = run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)).unwrap();
     // Another run writes the record (as after run-a's lease lapsed and run-b took it).
     let theirs = json!({"runId": "run-b", "owner": OWNER, "expiresAt": system_clock() + 60});
-    run(t.json(pivot::tc::v2::datastore("organization", exec::LEASE_TYPE, &mine.record_id, pivot::tc::Method::Post, Some(&theirs)))).unwrap();
-    clear_requests(&tgt);
+    run(t.datastore_put(Domain::Organization, exec::LEASE_TYPE, &mine.record_id, &theirs)).unwrap();
+    tgt.clear_requests();
     let opts = ImportOptions { lease: Some(mine), ..iopts() };
     match run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &opts)) {
         Err(ExecError::LeaseLost { holder, .. }) => assert_eq!(holder, "run-b"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(writes(&tgt), Vec::<String>::new(), "nothing written after the lease was lost");
+    assert_eq!(tgt.writes(), Vec::<String>::new(), "nothing written after the lease was lost");
 }
 
 /// The same content as if published by another instance or owner, every xid derived again
@@ -498,7 +489,7 @@ fn reissue(pkg: &SharePackage, instance: &str, owner: &str) -> SharePackage {
     }
     let body: Value = serde_json::from_str(&text).unwrap();
     let list = |k: &str| body[k].as_array().cloned().unwrap_or_default();
-    p.batch = pivot::share::BatchBody { group: list("group"), indicator: list("indicator"), association: list("association") };
+    p.batch = BatchBody { group: list("group"), indicator: list("indicator"), association: list("association") };
     p.header.source.instance_id = instance.into();
     p.header.source.owner = owner.into();
     p.header.content_hash = p.compute_hash();
@@ -509,7 +500,7 @@ fn reissue(pkg: &SharePackage, instance: &str, owner: &str) -> SharePackage {
 /// package itself claims (source instance, owner) and that it is the package its record names.
 #[test]
 fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
-    let (src, tgt) = pair("forged");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (genuine, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
     // Forgeries that are self-consistent (their content hash recomputed), stored as records.
@@ -524,7 +515,7 @@ fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
     store("102", &other_owner, &other_owner.header.content_hash, OWNER); // the record lies about the owner
     store("103", &genuine, "sha256:0000000000000000000000000000000000000000000000000000000000000000", OWNER); // a record that is not its package
 
-    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    let popts = pull_opts("t");
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_imported, sum.packages_failed), (4, 1, 3), "{sum:#?}");
     let message = |id: u64| sum.packages.iter().find(|p| p.group_id == id).unwrap().message.clone();
@@ -540,15 +531,15 @@ fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
 /// A group published from a Community of the source is accepted when that owner is listed.
 #[test]
 fn pull_accepts_a_listed_community_of_the_source() {
-    let (src, tgt) = pair("community");
+    let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     // Group 19 is the demo seed's Community group (labelled TLP:RED: allowed to leave here).
-    let kind = run(s.json(v3::group(19, false))).unwrap()["data"]["type"].as_str().unwrap().to_string();
+    let kind = run(s.v3_group_as_sent(&GroupKey::Id(19), &[], None)).unwrap()["type"].as_str().unwrap().to_string();
     let mut with_red = opts();
     with_red.security_labels_allowed.push("TLP:RED".into());
     let (pkg, _) = run(exec::publish(&s, GroupType::from_name(&kind).unwrap(), 19, &with_red)).unwrap();
     assert_eq!(pkg.header.source.owner, "Common Community");
-    let popts = PullOptions { now: system_clock(), run_id: "t".into(), source_instance_id: "source-sandbox".into(), import: iopts(), ..Default::default() };
+    let popts = pull_opts("t");
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!(sum.packages_failed, 1, "not listed: refused");
     let listed = PullOptions { also_source_owners: vec!["Common Community".into()], ..popts };
