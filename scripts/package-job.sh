@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 TARGET=x86_64-unknown-linux-musl
-major=$(sed -n 's/^version = "\([0-9]*\)\..*"/\1/p' Cargo.toml | head -1)
+# The Job ships the pivot-share binary: its package's major version names the zip.
+major=$(sed -n 's/^version = "\([0-9]*\)\..*"/\1/p' crates/pivot-share/Cargo.toml | head -1)
 name="PivotShare_v$major"
 out="${CARGO_TARGET_DIR:-target}"
 dir=target/package/$name
@@ -15,7 +16,7 @@ dir=target/package/$name
 rustup target list --installed | grep -qx "$TARGET" || { echo "package-job: the $TARGET target is missing: scripts/setup.sh package" >&2; exit 1; }
 command -v musl-gcc >/dev/null || { echo "package-job: musl-gcc is missing (Debian's musl-tools): scripts/setup.sh package" >&2; exit 1; }
 
-cargo build --quiet --release --locked --target "$TARGET" --no-default-features --features native --bin pivot-share
+cargo build --quiet --release --locked --target "$TARGET" -p pivot-share --bin pivot-share
 rm -rf "$dir" "target/package/$name.zip"
 mkdir -p "$dir/bin"
 cp "$out/$TARGET/release/pivot-share" "$dir/bin/pivot-share"

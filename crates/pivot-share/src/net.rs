@@ -67,14 +67,17 @@ pub fn agent(ca_pem: Option<&[u8]>, proxy: Option<&Proxy>) -> Result<ureq::Agent
         if let (Some(u), Some(pw)) = (&p.user, &p.password) {
             use base64::Engine as _;
             let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{pw}")));
-            b = b.middleware(move |req: ureq::Request, next: ureq::MiddlewareNext| {
+            // The closure's type is ureq's `Middleware` (its error, `ureq::Error`, is ureq's own).
+            #[allow(clippy::result_large_err)]
+            let add_header = move |req: ureq::Request, next: ureq::MiddlewareNext| {
                 // Never inside an https tunnel: there the header would reach the API server.
                 if req.url().starts_with("http://") {
                     next.handle(req.set("Proxy-Authorization", &basic))
                 } else {
                     next.handle(req)
                 }
-            });
+            };
+            b = b.middleware(add_header);
         }
     }
     Ok(b.build())

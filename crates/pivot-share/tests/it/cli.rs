@@ -1,45 +1,38 @@
-//! The `pivot-share` command against two sandboxes (source `--seed demo`, target
-//! `--seed empty`, each with its own port, credentials and temporary database) and
-//! a local SMTP sink: publish, import (dry run and real), pull --once, republish
-//! after a change, skip when unchanged, refused packages, notifications, exit codes.
-//!
-//! The sandbox is built from the current source first (tests/support).
+//! The `pivot-share` command against two sandboxes in this process (source seeded `demo`,
+//! target `empty`, each with its own port, credentials and temporary database) and a local
+//! SMTP sink: publish, import (dry run and real), pull --once, republish after a change,
+//! skip when unchanged, refused packages, notifications, exit codes; the pull lease with
+//! real processes (SIGKILL, SIGTERM, two pulls at once).
 
-#![cfg(feature = "native")]
-
+use crate::util::{self, code, hmac_client, json_line, stderr, stdout, text_part, TempDir, OWNER};
 use base64::Engine as _;
-use pivot::tc::native::NativeTransport;
+use pivot_testing::{run, Sandbox};
 use serde_json::{json, Value};
+use sharing::exec;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-mod share_support;
-mod support;
-use support::{clear_requests, requests, Sandbox, writes};
+use threatconnect::datastore::Domain;
+use threatconnect::native::system_clock;
+use threatconnect::{search, tags, tql, Collection, HttpRequest, Mode};
 
 // Distinctive secrets: they must never show up in any output.
 const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
 const TARGET_SECRET: &str = "tgt-SECRET-41be02";
 
-fn start(name: &str, seed: &str) -> Sandbox {
-    if seed == "demo" {
-        support::start(name, seed, "source-id", SOURCE_SECRET)
-    } else {
-        support::start(name, seed, "target-id", TARGET_SECRET)
-    }
+/// A source (demo) and a target (empty) with this module's secrets.
+fn pair() -> (Sandbox, Sandbox) {
+    util::pair(SOURCE_SECRET, TARGET_SECRET)
 }
 
 /// The command with both sides configured through the environment (secrets only there
 /// or in a file), plus `args`.
 fn command(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Command {
-    let mut c = support::pivot_share(src, tgt);
-    c.args(args)
-        .env("PIVOT_INSTANCE_ID", "source-sandbox")
-        .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox");
+    let mut c = util::pivot_share(src, tgt);
+    c.args(args).env("PIVOT_INSTANCE_ID", util::INSTANCE).env("PIVOT_SOURCE_INSTANCE_ID", util::INSTANCE);
     c
 }
 
@@ -54,136 +47,124 @@ fn cmd(src: &Sandbox, tgt: &Sandbox, args: &[&str]) -> Output {
     out
 }
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
+/// A path as the command's argument.
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Under cargo's target/tmp, one folder for this binary's files (each run overwrites them).
-fn tmp(name: &str) -> PathBuf {
-    let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pivot-share-cli-files");
-    std::fs::create_dir_all(&d).unwrap();
-    d.join(name)
-}
-
-fn json_line(o: &Output) -> Value {
-    serde_json::from_str(stdout(o).lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+/// Tags group `id` of `sb` (appended), as a change in the source.
+fn tag_group(sb: &Sandbox, id: i64, tag: &str) {
+    run(hmac_client(sb).json(tags::v3::apply(Collection::Groups, id, &[tag], Mode::Append))).unwrap();
 }
 
 #[test]
 fn publish_import_pull_republish_and_skip() {
-    let src = start("flow", "demo");
-    let tgt = start("flow", "empty");
-    let file = tmp("incident-9.json");
+    let (src, tgt) = pair();
+    let dir = TempDir::new("flow");
+    let file = dir.join("incident-9.json");
 
     // publish: the package file and the source datastore record.
-    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", arg(&file)]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("37 indicator(s)"), "{}", stdout(&o));
-    let pkg = pivot::share::validate(&std::fs::read(&file).unwrap()).expect("the written file is a valid package");
+    let pkg = sharing::validate(&std::fs::read(&file).unwrap()).expect("the written file is a valid package");
     let o = cmd(&src, &tgt, &["list", "--json"]);
     let listed = json_line(&o);
     assert_eq!(listed[0]["contentHash"], json!(pkg.header.content_hash));
 
-    // import --dry-run: the plan, nothing written.
-    clear_requests(&tgt);
-    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run"]);
+    // import --dry-run: the plan (exec::report_lines), nothing written.
+    tgt.clear_requests();
+    let o = cmd(&src, &tgt, &["import", arg(&file), "--target-owner", OWNER, "--dry-run"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("groups:     3 to create, 0 to overwrite") && out.contains("indicators: 37 to create"), "{out}");
-    assert!(!out.contains("batch job 0"), "{out}");
-    assert_eq!(writes(&tgt), Vec::<String>::new());
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("Plan for {} into Demo Org (content hash {})", pkg.header.group.name, pkg.header.content_hash), "{out}");
+    assert!(lines.contains(&"Groups: 3 to create, 0 to overwrite") && lines.contains(&"Indicators: 37 to create, 0 to overwrite"), "{out}");
+    assert!(!out.contains("Batch job 0") && !lines.contains(&"Import complete"), "a dry run runs no job: {out}");
+    assert_eq!(tgt.writes(), Vec::<String>::new());
 
     // import: plan, progress, batch job, verification.
-    let o = cmd(&src, &tgt, &["import", "--package", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    let o = cmd(&src, &tgt, &["import", "--package", arg(&file), "--target-owner", OWNER]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("batch job 0") && out.contains("0 difference(s)") && out.contains("import complete"), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("Import of {} into Demo Org (content hash {})", pkg.header.group.name, pkg.header.content_hash), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("Batch job 0 (id ") && l.contains("3 groups, 37 indicators")), "{out}");
+    // Nothing missing when read back (the old "0 difference(s)"), and complete.
+    assert!(lines.iter().any(|l| l.starts_with("Verified by reading the owner back: 3 groups, 37 indicators, ") && l.ends_with(", all present")), "{out}");
+    assert!(lines.contains(&"Import complete"), "{out}");
     assert!(stderr(&o).contains("[batch jobs] 1/1"), "progress on stderr: {}", stderr(&o));
 
     // pull --once: the package imported by file is recorded, so it is skipped.
-    let pull = ["pull", "--once", "--json", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
+    let pull = ["pull", "--once", "--json", "--source-org", OWNER, "--target-owner", OWNER];
     let o = cmd(&src, &tgt, &pull);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let s = json_line(&o);
     assert_eq!((s["packagesSeen"].as_u64(), s["packagesSkipped"].as_u64()), (Some(1), Some(1)), "{s}");
 
     // A change in the source, republished with the command: the next pull brings it.
-    let src_client = pivot::tc::Client::new(
-        NativeTransport::new(&src.origin),
-        "/api",
-        pivot::tc::Credentials::hmac(src.id, src.key),
-        Box::new(pivot::tc::native::system_clock),
-    );
-    futures::executor::block_on(src_client.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &["Republished"], pivot::tc::v3::Mode::Append))).unwrap();
+    tag_group(&src, 9, "Republished");
     let o = cmd(&src, &tgt, &["publish", "--group-type", "incident", "--group-id", "9"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = cmd(&src, &tgt, &pull);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let s = json_line(&o);
     assert_eq!((s["packagesImported"].as_u64(), s["itemsUpdated"].as_u64(), s["itemsFailed"].as_u64()), (Some(1), Some(40), Some(0)), "{s}");
-    let g = support::share::group_by_xid(&support::hmac_client(&tgt), "Demo Org", &pkg.header.group.xid, &["tags"]).expect("the group is in the target");
+    let g = util::group_by_xid(&hmac_client(&tgt), OWNER, &pkg.header.group.xid, &["tags"]).expect("the group is in the target");
     assert!(g["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "Republished"), "{g}");
 
-    // Unchanged: skipped (text summary this time), exit 0.
-    let o = cmd(&src, &tgt, &["pull", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    // Unchanged: skipped (text summary this time, exec::summary_lines), exit 0.
+    let o = cmd(&src, &tgt, &["pull", "--source-org", OWNER, "--target-owner", OWNER]);
     assert_eq!(code(&o), 0);
-    assert!(stdout(&o).contains("packages seen 1, imported 0, skipped 1, failed 0"), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("pivot-share pull: packages seen 1, imported 0, skipped 1, failed 0;"), "{}", stdout(&o));
 
     // pull --dry-run after a further change: planned, nothing written.
-    futures::executor::block_on(src_client.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &["Later"], pivot::tc::v3::Mode::Append))).unwrap();
+    tag_group(&src, 9, "Later");
     cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
-    clear_requests(&tgt);
-    let o = cmd(&src, &tgt, &["pull", "--once", "--dry-run", "--json", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    tgt.clear_requests();
+    let o = cmd(&src, &tgt, &["pull", "--once", "--dry-run", "--json", "--source-org", OWNER, "--target-owner", OWNER]);
     assert_eq!(code(&o), 0);
     assert_eq!(json_line(&o)["packagesPlanned"].as_u64(), Some(1));
-    assert_eq!(writes(&tgt), Vec::<String>::new());
+    assert_eq!(tgt.writes(), Vec::<String>::new());
 }
 
 /// pivot-share's own HTTP agent (`net.rs`, the one every command and the Job use) follows no
 /// redirect: one could take the request, and its credentials, to another host.
 #[test]
 fn a_redirect_from_the_source_is_not_followed() {
-    let src = start("redirect", "demo");
-    let tgt = start("redirect", "empty");
-    let elsewhere = start("redirect-elsewhere", "demo");
-    support::faults(&src, json!({"rules": [{"pathPrefix": "/api/", "redirect": format!("{}/api/v3/groups/9", elsewhere.origin)}]}));
-    clear_requests(&src);
-    clear_requests(&elsewhere);
-    let file = tmp("redirected.json");
-    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    let (src, tgt) = pair();
+    let elsewhere = util::source(SOURCE_SECRET);
+    src.faults(json!({"rules": [{"pathPrefix": "/api/", "redirect": format!("{}/api/v3/groups/9", elsewhere.origin())}]}));
+    src.clear_requests();
+    elsewhere.clear_requests();
+    let dir = TempDir::new("redirect");
+    let file = dir.join("redirected.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", arg(&file)]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("302"), "the refusal names the redirect: {}", stderr(&o));
-    assert!(!requests(&src).is_empty(), "the source was asked");
-    assert_eq!(requests(&elsewhere).len(), 0, "the redirect's Location was requested");
+    assert!(!src.requests().is_empty(), "the source was asked");
+    assert_eq!(elsewhere.requests().len(), 0, "the redirect's Location was requested");
     assert!(!file.exists(), "no package written");
 }
 
 #[test]
 fn refused_package_writes_nothing_and_exits_1() {
-    let src = start("bad", "demo");
-    let tgt = start("bad", "empty");
-    let file = tmp("to-tamper.json");
-    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    let (src, tgt) = pair();
+    let dir = TempDir::new("refused");
+    let file = dir.join("to-tamper.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", arg(&file)]);
     assert_eq!(code(&o), 0);
     let text = std::fs::read_to_string(&file).unwrap().replacen("Finance workstation", "Finance w0rkstation", 1);
     std::fs::write(&file, text).unwrap();
-    clear_requests(&tgt);
-    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    tgt.clear_requests();
+    let o = cmd(&src, &tgt, &["import", arg(&file), "--target-owner", OWNER]);
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("package refused: content hash does not match"), "{}", stderr(&o));
     std::fs::write(&file, "{\"format\":\"pivot-share\",\"version\":").unwrap();
-    let o = cmd(&src, &tgt, &["import", file.to_str().unwrap(), "--target-owner", "Demo Org"]);
+    let o = cmd(&src, &tgt, &["import", arg(&file), "--target-owner", OWNER]);
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("not valid JSON at line 1"), "{}", stderr(&o));
-    assert_eq!(requests(&tgt).len(), 0, "nothing sent to the target");
+    assert_eq!(tgt.requests().len(), 0, "nothing sent to the target");
 }
 
 /// A minimal SMTP server: accepts connections, records every message it is given.
@@ -234,37 +215,6 @@ fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, got)
 }
 
-/// The mail's first text/plain part, decoded (lettre chooses 7bit, quoted-printable or
-/// base64 by the content; quoted-printable is decoded here by RFC 2045 section 6.7, soft
-/// line breaks `=\r\n` and `=XX` escapes).
-fn text_part(msg: &str) -> String {
-    let start = msg.find("Content-Type: text/plain").expect("a text/plain part");
-    let part = &msg[start..];
-    let (headers, rest) = part.split_once("\r\n\r\n").expect("headers end");
-    let body = rest.split("\r\n--").next().unwrap_or(rest);
-    if headers.contains("Content-Transfer-Encoding: base64") {
-        let b64: String = body.split("\r\n").collect();
-        return String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
-    }
-    if !headers.contains("Content-Transfer-Encoding: quoted-printable") {
-        return body.to_string();
-    }
-    let b = body.replace("=\r\n", "").into_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'=' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).expect("=XX"));
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
 fn attachment(msg: &str) -> String {
     let start = msg.find("filename=\"pivot-share.log\"").expect("an attachment");
     let body = &msg[start..];
@@ -274,28 +224,28 @@ fn attachment(msg: &str) -> String {
 
 #[test]
 fn pull_notifies_by_email_with_the_log_and_exit_codes() {
-    let src = start("mail", "demo");
-    let tgt = start("mail", "empty");
+    let (src, tgt) = pair();
     let (port, got) = smtp_sink();
     let port = port.to_string();
-    let secret_file = tmp("source.key");
+    let dir = TempDir::new("notify");
+    let secret_file = dir.join("source.key");
     std::fs::write(&secret_file, format!("{SOURCE_SECRET}\n")).unwrap();
     let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
     // Success, --notify-on always, with the log attached; the source secret from a file.
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
-        .args(["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--log-level", "info"])
+    let o = util::bin()
+        .args(["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--log-level", "info"])
         .args(["--notify-email", "soc@example.org", "--notify-on", "always", "--attach-log", "--smtp-port", &port])
         .arg("--source-secret-file")
         .arg(&secret_file)
         .env_clear()
-        .env("PIVOT_SOURCE_API_URL", format!("{}/api", src.origin))
-        .env("PIVOT_SOURCE_ACCESS_ID", src.id)
-        .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
-        .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
-        .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
-        .env("PIVOT_SOURCE_INSTANCE_ID", "source-sandbox")
+        .env("PIVOT_SOURCE_API_URL", src.api_url())
+        .env("PIVOT_SOURCE_ACCESS_ID", src.access_id())
+        .env("PIVOT_TARGET_API_URL", tgt.api_url())
+        .env("PIVOT_TARGET_ACCESS_ID", tgt.access_id())
+        .env("PIVOT_TARGET_SECRET_KEY", tgt.secret_key())
+        .env("PIVOT_SOURCE_INSTANCE_ID", util::INSTANCE)
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
@@ -314,7 +264,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
     // A failure (a damaged package in the source datastore): exit 1, mail on failure.
     let rec = json!({"groupId": 99, "groupXid": "pivot:x", "contentHash": "sha256:00", "sourceOwner": "Demo Org", "package": "{not json"});
     put_published(&src, "99", &rec);
-    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--notify-email", "soc@example.org", "--smtp-port", &port]);
+    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--notify-email", "soc@example.org", "--smtp-port", &port]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("skipped 1, failed 1"), "{}", stdout(&o));
     {
@@ -324,14 +274,14 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
         assert!(!mails[1].contains("pivot-share.log"), "no log without --attach-log");
     }
     // --notify-on success does not send on failure.
-    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--notify-email", "soc@example.org", "--notify-on", "success", "--smtp-port", &port]);
+    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--notify-email", "soc@example.org", "--notify-on", "success", "--smtp-port", &port]);
     assert_eq!(code(&o), 1);
     assert_eq!(got.lock().unwrap().len(), 2);
 
     // A run while another holds the lease on this owner: refused, exit 1.
-    let lease = json!({"runId": "someone-else", "expiresAt": pivot::tc::native::system_clock() + 600});
+    let lease = json!({"runId": "someone-else", "expiresAt": system_clock() + 600});
     lease_record(&tgt, Some(&lease));
-    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"]);
+    let o = cmd(&src, &tgt, &PULL);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("another pull into this owner is running") && stdout(&o).contains("someone-else"), "{}", stdout(&o));
 }
@@ -340,7 +290,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
 fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
     // No sandbox needed: arguments are checked before anything is sent.
     let run = |args: &[&str], env: &[(&str, &str)]| -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_pivot-share"));
+        let mut c = util::bin();
         c.args(args).env_clear();
         for (k, v) in env {
             c.env(k, v);
@@ -423,7 +373,7 @@ fn bad_arguments_exit_2_without_panicking_or_echoing_secrets() {
 #[test]
 fn scheduled_pull_waits_for_its_time_and_runs_until_stopped() {
     // No sandbox needed: the scheduled form sleeps until the next run time first.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+    let mut child = util::bin()
         .args(["pull", "--weekly", "sunday", "03:15", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--source-instance-id", "src"])
         .env_clear()
         .env("PIVOT_SOURCE_API_URL", "http://127.0.0.1:9/api")
@@ -456,7 +406,7 @@ fn assert_no_raw_controls(what: &str, text: &str) {
 
 /// The environment of `cmd` with nothing listening: for what is refused before any request.
 fn offline(args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+    let o = util::bin()
         .args(args)
         .env_clear()
         .env("PIVOT_TARGET_API_URL", "http://127.0.0.1:9/api")
@@ -472,9 +422,10 @@ fn offline(args: &[&str]) -> Output {
 #[test]
 fn a_refused_package_names_its_values_escaped() {
     // The `format` of a hostile file is echoed in the refusal: U+202E shown, not obeyed.
-    let file = tmp("hostile-format.json");
+    let dir = TempDir::new("hostile-format");
+    let file = dir.join("hostile-format.json");
     std::fs::write(&file, "{\"format\":\"stix\u{202E}txt.exe\u{85}\",\"version\":1}").unwrap();
-    let o = offline(&["import", file.to_str().unwrap()]);
+    let o = offline(&["import", arg(&file)]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let err = stderr(&o);
     assert_no_raw_controls("the refusal", &err);
@@ -492,9 +443,10 @@ fn a_refused_package_names_its_values_escaped() {
 fn a_package_file_over_the_limit_is_refused_by_its_size_before_reading() {
     // 1 GiB, sparse: refused by its size, which the message names (read up to the
     // limit, the message could only name 64 MiB + 1).
-    let file = tmp("huge-package.json");
+    let dir = TempDir::new("huge-package");
+    let file = dir.join("huge-package.json");
     std::fs::File::create(&file).unwrap().set_len(1 << 30).unwrap();
-    let o = offline(&["import", file.to_str().unwrap()]);
+    let o = offline(&["import", arg(&file)]);
     let _ = std::fs::remove_file(&file);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert_eq!(
@@ -507,66 +459,99 @@ fn a_package_file_over_the_limit_is_refused_by_its_size_before_reading() {
     );
 }
 
+/// An attribute in v3 shape, with these security labels.
+fn attr(id: u64, t: &str, v: &str, labels: &[&str]) -> Value {
+    json!({"id": id, "dateAdded": "2021-11-09T13:32:37Z", "lastModified": "2021-11-09T13:32:37Z", "type": t, "value": v,
+        "pinned": false, "default": false, "securityLabels": {"data": labels.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()}})
+}
+
+/// A package of a source's Incident named `name`, with an attribute of type `attribute_type`
+/// (besides a Description), and one Host (the sharing core's `snapshot`, as `publish` makes it).
+fn package_named(name: &str, attribute_type: &str) -> sharing::SharePackage {
+    let group = json!({
+        "id": 42, "ownerId": 1, "ownerName": "Source Org", "dateAdded": "2024-08-04T10:00:00Z", "type": "Incident",
+        "name": name, "status": "New", "eventDate": "2024-08-04T00:00:00Z", "lastModified": "2024-08-05T09:00:00Z",
+        "attributes": {"data": [attr(1, "Description", "A ransomware attack.", &["TLP:AMBER"]), attr(9, attribute_type, "x", &[])]},
+        "tags": {"data": [{"id": 100, "name": "Ransomware"}]},
+        "securityLabels": {"data": [{"name": "TLP:AMBER"}]},
+    });
+    let host = json!({
+        "id": 3, "ownerId": 1, "ownerName": "Source Org", "type": "Host", "summary": "badguy.com", "hostName": "badguy.com",
+        "rating": 3.0, "confidence": 74, "privateFlag": false, "active": true, "dnsActive": true, "whoisActive": false,
+        "lastModified": "2021-11-02T14:58:55Z", "tags": {"data": []}, "securityLabels": {"data": [{"name": "TLP:GREEN"}]},
+        "attributes": {"data": [attr(1003, "Description", "badguy.com seen in the incident", &[])]},
+    });
+    let opts = sharing::PublishOptions {
+        instance_id: "source-instance-1".into(),
+        owner: "Source Org".into(),
+        api_url: Some("http://localhost:8443/api".into()),
+        published_at: "2026-11-25T14:20:33Z".into(),
+        security_labels_allowed: vec!["TLP:WHITE".into(), "TLP:GREEN".into(), "TLP:AMBER".into()],
+        exclude_unlabeled: false,
+    };
+    sharing::snapshot(&group, &[], &[host], &opts).expect("snapshot")
+}
+
 #[test]
 fn import_shows_names_from_the_package_escaped_and_json_keeps_them() {
-    let tgt = start("escape-import", "empty");
-    let mut group = share_support::group();
-    group["name"] = json!("Invoice\u{202E}fdp.exe\nFAKE: import complete");
-    group["attributes"]["data"].as_array_mut().unwrap().push(share_support::attr(9, "Evil\u{2066}Type\u{1B}[2J", "x", false, &[]));
-    let pkg = pivot::share::snapshot(&group, &share_support::associated_groups(), &share_support::associated_indicators(), &share_support::opts()).unwrap();
-    let file = tmp("escape-import.json");
+    let tgt = util::target(TARGET_SECRET);
+    // A name that tries to forge the renderer's own last line (and to reverse what follows).
+    let name = "Invoice\u{202E}fdp.exe\nImport complete";
+    let pkg = package_named(name, "Evil\u{2066}Type\u{1B}[2J");
+    let dir = TempDir::new("escape-import");
+    let file = dir.join("escape-import.json");
     std::fs::write(&file, pkg.to_bytes()).unwrap();
-    let run = |extra: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
-            .args(["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run"])
+    let import = |extra: &[&str]| {
+        let o = util::bin()
+            .args(["import", arg(&file), "--target-owner", OWNER, "--dry-run"])
             .args(extra)
             .env_clear()
-            .env("PIVOT_TARGET_API_URL", format!("{}/api", tgt.origin))
-            .env("PIVOT_TARGET_ACCESS_ID", tgt.id)
-            .env("PIVOT_TARGET_SECRET_KEY", tgt.key)
+            .env("PIVOT_TARGET_API_URL", tgt.api_url())
+            .env("PIVOT_TARGET_ACCESS_ID", tgt.access_id())
+            .env("PIVOT_TARGET_SECRET_KEY", tgt.secret_key())
             .output()
             .unwrap();
         assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
         o
     };
 
-    let o = run(&[]);
+    let o = import(&[]);
     let out = stdout(&o);
     assert_no_raw_controls("the plan", &out);
     let first = out.lines().next().unwrap();
-    assert_eq!(first, format!("plan for Invoice\\u{{202E}}fdp.exe\\u{{000A}}FAKE: import complete into Demo Org ({})", pkg.header.content_hash));
-    assert!(out.contains("\n  missing attribute type \"Evil\\u{2066}Type\\u{001B}[2J\": 1 attribute(s) dropped\n"), "{out}");
-    assert!(!out.lines().any(|l| l.starts_with("FAKE")), "a name cannot start a line of its own: {out}");
+    assert_eq!(first, format!("Plan for Invoice\\u{{202E}}fdp.exe\\u{{000A}}Import complete into Demo Org (content hash {})", pkg.header.content_hash));
+    assert!(out.lines().any(|l| l == "Attribute type \"Evil\\u{2066}Type\\u{001B}[2J\" does not exist here: 1 attribute not imported"), "{out}");
+    // A dry run never completes an import: a line that says so could only be forged by the name.
+    assert!(!out.lines().any(|l| l.starts_with("Import complete")), "a name cannot start a line of its own: {out}");
 
     // --json: the same values once parsed, with no raw control character in the text.
-    let o = run(&["--json"]);
+    let o = import(&["--json"]);
     let text = stdout(&o);
     assert_no_raw_controls("the JSON report", &text);
     let v = json_line(&o);
-    assert_eq!(v["groupName"], json!("Invoice\u{202E}fdp.exe\nFAKE: import complete"));
+    assert_eq!(v["groupName"], json!(name));
 }
 
 /// A published record written by hand into the source's datastore (as another publisher
 /// could leave it): the package record and its head (the same fields, no file).
-fn put_published(src: &Sandbox, id: &str, rec: &serde_json::Value) {
-    let source = support::hmac_client(src);
+fn put_published(src: &Sandbox, id: &str, rec: &Value) {
+    let source = hmac_client(src);
     let mut head = rec.clone();
     head.as_object_mut().unwrap().remove("package");
-    for (t, body) in [(pivot::share::exec::PUBLISHED_TYPE, rec), (pivot::share::exec::HEADS_TYPE, &head)] {
-        futures::executor::block_on(source.json(pivot::tc::v2::datastore("organization", t, id, pivot::tc::Method::Post, Some(body)))).unwrap();
+    for (t, body) in [(exec::PUBLISHED_TYPE, rec), (exec::HEADS_TYPE, &head)] {
+        run(source.datastore_put(Domain::Organization, t, id, body)).unwrap();
     }
 }
 
 #[test]
 fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
-    let src = start("escape-pull", "demo");
-    let tgt = start("escape-pull", "empty");
+    let (src, tgt) = pair();
     let (port, got) = smtp_sink();
     // A record in the source's datastore, as another publisher could leave it.
     let rec = json!({"groupId": 77, "groupType": "Incident", "groupName": "Op\u{1B}[2J\u{202E}Night", "groupXid": "pivot:y",
         "contentHash": "sha256:01", "sourceOwner": "Other\u{202E}Org\nOK: nothing failed", "package": "{}"});
     put_published(&src, "77", &rec);
-    let pull = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--log-level", "info"];
+    let pull = ["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--log-level", "info"];
     let port = port.to_string();
     // The owner names the mail's subject: escaped there too, never stripped.
     let mut with_mail = pull.to_vec();
@@ -625,13 +610,12 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
 
 /// The pull lease record of "Demo Org" in the target's datastore; `set` writes it first.
 fn lease_record(tgt: &Sandbox, set: Option<&Value>) -> Option<Value> {
-    let c = support::hmac_client(tgt);
-    let id = pivot::share::exec::lease_record_id("Demo Org");
-    let ds = |method, body| pivot::tc::v2::datastore("organization", pivot::share::exec::LEASE_TYPE, &id, method, body);
+    let c = hmac_client(tgt);
+    let id = exec::lease_record_id(OWNER);
     if let Some(v) = set {
-        support::run(c.json(ds(pivot::tc::Method::Post, Some(v)))).unwrap();
+        run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, v)).unwrap();
     }
-    support::run(c.json(ds(pivot::tc::Method::Get, None))).ok().and_then(|v| v.get("_source").cloned())
+    run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id)).unwrap_or_else(|e| panic!("read the lease record: {e}"))
 }
 
 const PULL: [&str; 6] = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
@@ -643,7 +627,7 @@ fn pull_json(o: &Output) -> Value {
 /// Waits (at most 20 s) until the target's request log shows `method path`.
 fn wait_for_request(tgt: &Sandbox, method: &str, path: &str) {
     let until = Instant::now() + Duration::from_secs(20);
-    while !support::requests(tgt).iter().any(|r| r["method"] == method && r["path"] == path) {
+    while !tgt.requests().iter().any(|r| r["method"] == method && r["path"] == path) {
         assert!(Instant::now() < until, "no {method} {path} in 20 s");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -657,11 +641,11 @@ fn publish_9(src: &Sandbox, tgt: &Sandbox) {
 
 #[test]
 fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_lease() {
-    let (src, tgt) = (start("kill", "demo"), start("kill", "empty"));
+    let (src, tgt) = pair();
     publish_9(&src, &tgt);
     // The target holds the upload 5 s before handling it: the run is killed in the middle of it.
-    support::faults(&tgt, json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
-    clear_requests(&tgt);
+    tgt.faults(json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
+    tgt.clear_requests();
     let mut args = PULL.to_vec();
     args.extend(["--lease", "4"]);
     let mut child = command(&src, &tgt, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -672,7 +656,7 @@ fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_l
     let killed = Instant::now();
     let left = lease_record(&tgt, None).expect("the killed run's lease is left behind");
     assert!(left["runId"].as_str().unwrap().contains(&format!("pid {}", child.id())), "{left}");
-    support::faults(&tgt, json!({"rules": []}));
+    tgt.clear_faults();
 
     // The next run, with default settings: refused while the dead run's lease lasts, saying until when...
     let o = cmd(&src, &tgt, &PULL);
@@ -692,7 +676,7 @@ fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_l
     assert_eq!(summary["packagesImported"], 1, "{summary}");
     assert!(summary["packages"][0]["message"].as_str().unwrap().contains("verified"), "{summary}");
     // Converged: one group per xid (no duplicate from the interrupted job), the lease released.
-    let groups = support::run(support::hmac_client(&tgt).json(pivot::tc::v3::search(pivot::tc::v3::Collection::Groups, "typeName = \"Incident\"", 0, 100, false))).unwrap();
+    let groups = run(hmac_client(&tgt).json(search::v3::search(Collection::Groups, "typeName = \"Incident\"", 0, 100, false))).unwrap();
     assert_eq!(groups["data"].as_array().unwrap().len(), 1, "{groups}");
     assert_eq!(lease_record(&tgt, None), None);
     let o = cmd(&src, &tgt, &args);
@@ -701,10 +685,10 @@ fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_l
 
 #[test]
 fn sigterm_releases_the_lease_so_the_next_run_goes_ahead_at_once() {
-    let (src, tgt) = (start("term", "demo"), start("term", "empty"));
+    let (src, tgt) = pair();
     publish_9(&src, &tgt);
-    support::faults(&tgt, json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
-    clear_requests(&tgt);
+    tgt.faults(json!({"rules": [{"method": "POST", "pathPrefix": "/api/v2/batch/", "delayMs": 5000}]}));
+    tgt.clear_requests();
     let child = command(&src, &tgt, &PULL).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     wait_for_request(&tgt, "POST", "/api/v2/batch");
     assert!(lease_record(&tgt, None).is_some(), "the run holds its lease");
@@ -714,24 +698,23 @@ fn sigterm_releases_the_lease_so_the_next_run_goes_ahead_at_once() {
     assert_eq!(out.status.code(), Some(128 + 15), "{}", stderr(&out));
     assert!(stderr(&out).contains("pull lease released"), "{}", stderr(&out));
     assert_eq!(lease_record(&tgt, None), None, "released, not left to lapse");
-    support::faults(&tgt, json!({"rules": []}));
+    tgt.clear_faults();
     let o = cmd(&src, &tgt, &PULL);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
 
 #[test]
 fn two_pulls_started_together_never_both_import() {
-    let (src, tgt) = (start("race", "demo"), start("race", "empty"));
+    let (src, tgt) = pair();
     // Every datastore request of the target waits 20..220 ms before it is handled: two runs
     // reading "free" at the same moment land their writes in either order.
-    support::faults(&tgt, json!({"rules": [{"pathPrefix": "/api/v2/exchange/db/", "delayMs": 20, "jitterMs": 200}]}));
-    let source = support::hmac_client(&src);
+    tgt.faults(json!({"rules": [{"pathPrefix": "/api/v2/exchange/db/", "delayMs": 20, "jitterMs": 200}]}));
     let mut args = PULL.to_vec();
     args.push("--json");
     for round in 0..20 {
         // A change each round, so there is always something to import.
         let tag = format!("round {round}");
-        support::run(source.json(pivot::tc::v3::tags(pivot::tc::v3::Collection::Groups, 9, &[&tag], pivot::tc::v3::Mode::Append))).unwrap();
+        tag_group(&src, 9, &tag);
         publish_9(&src, &tgt);
         let (a, b) = (command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
                       command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
@@ -756,17 +739,17 @@ fn two_pulls_started_together_never_both_import() {
 /// own copy of a shared indicator is planned as kept, unless `--replace-target-labels`.
 #[test]
 fn the_trust_options_reach_import_and_pull() {
-    let src = start("trustflags", "demo");
-    let tgt = start("trustflags", "empty");
-    let file = tmp("trust.json");
-    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", file.to_str().unwrap()]);
+    let (src, tgt) = pair();
+    let dir = TempDir::new("trust");
+    let file = dir.join("trust.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", arg(&file)]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let pkg: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let ind = &pkg["batch"]["indicator"][0];
     let body = json!({"type": ind["type"], "summary": ind["summary"], "ownerName": "Demo Org", "securityLabels": {"data": [{"name": "TLP:RED"}]}});
-    futures::executor::block_on(support::hmac_client(&tgt).json(pivot::tc::HttpRequest::post("/v3/indicators").json(&body))).unwrap();
+    run(hmac_client(&tgt).json(HttpRequest::post("/v3/indicators").json(&body))).unwrap();
     let kept = |extra: &[&str]| {
-        let mut args = vec!["import", file.to_str().unwrap(), "--target-owner", "Demo Org", "--dry-run", "--json"];
+        let mut args = vec!["import", arg(&file), "--target-owner", OWNER, "--dry-run", "--json"];
         args.extend(extra);
         let o = cmd(&src, &tgt, &args);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -776,18 +759,17 @@ fn the_trust_options_reach_import_and_pull() {
     assert_eq!(kept(&["--replace-target-labels"]), Vec::<Value>::new());
     // The pull: imports keeping it, or replacing it when told.
     let labels = || {
-        let r = futures::executor::block_on(support::hmac_client(&tgt).json(
-            pivot::tc::v3::search(pivot::tc::v3::Collection::Indicators, &format!("summary = {}", pivot::tc::v3::tql_string(ind["summary"].as_str().unwrap())), 0, 1, false)
-                .owner(Some("Demo Org"))
+        let r = run(hmac_client(&tgt).json(
+            search::v3::search(Collection::Indicators, &format!("summary = {}", tql::quote(ind["summary"].as_str().unwrap())), 0, 1, false)
+                .owner(Some(OWNER))
                 .query("fields", "securityLabels"),
         ))
         .unwrap();
         r["data"][0]["securityLabels"].to_string()
     };
-    let pull = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
-    assert_eq!(code(&cmd(&src, &tgt, &pull)), 0);
+    assert_eq!(code(&cmd(&src, &tgt, &PULL)), 0);
     assert!(labels().contains("TLP:RED"));
-    let mut replace = pull.to_vec();
+    let mut replace = PULL.to_vec();
     replace.push("--replace-target-labels");
     // Republished (a new hash), so the pull imports again, this time replacing.
     let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--labels", "TLP:WHITE,TLP:GREEN"]);

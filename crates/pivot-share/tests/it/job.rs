@@ -1,8 +1,8 @@
 //! The Cross-Intel Sharing Job app as ThreatConnect runs it: `scripts/package-job.sh`
-//! builds `target/package/PivotShare_v1.zip`, the test unzips it into a temporary folder
-//! and runs its `run.py` with `python3` the way tcex's app test harness launches an app:
-//! the inputs (job arguments and params) JSON-encoded with sorted keys, AES-CBC encrypted
-//! with a 16-letter key and a zero IV into `tc_in_path/.test_app_params.json`,
+//! builds `target/package/PivotShare_v1.zip`, the test unzips it into a folder under
+//! cargo's target/tmp and runs its `run.py` with `python3` the way tcex's app test harness
+//! launches an app: the inputs (job arguments and params) JSON-encoded with sorted keys,
+//! AES-CBC encrypted with a 16-letter key and a zero IV into `tc_in_path/.test_app_params.json`,
 //! `TC_APP_PARAM_FILE` / `TC_APP_PARAM_KEY` in the environment, no arguments
 //! (tcex-app-testing `tcex_app_testing/test_case/aux_.py` `create_config`,
 //! `test_case/test_case_playbook.py` `run_profile`, `subprocess.Popen(['python', 'run.py'])`).
@@ -11,52 +11,54 @@
 //! Against two sandboxes (source `demo`, target `empty`): exit code, `message.tc`, the log
 //! (no secret in it), the target's state read back through the API, the job's token
 //! renewed; a wrong Source Secret Key exits 1 naming it; a run while another holds the
-//! pull lease exits 0, "Skipped".
+//! pull lease exits 0, "Skipped". The runner's own refusals, the proxy ThreatConnect names
+//! and a source behind an internal CA run the debug binary (or `run.py` alone) instead.
 
-#![cfg(feature = "native")]
-
-#[path = "support/skip.rs"]
-mod skip;
-mod support;
-
+use crate::util::{self, code, hmac_client, TempDir, INSTANCE, OWNER};
+use pivot_testing::{node_server, root, run, skip, Sandbox};
 use serde_json::{json, Value};
+use sharing::exec;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use threatconnect::datastore::Domain;
+use threatconnect::native::system_clock;
+use threatconnect::time::rfc3339;
+use threatconnect::{search, Collection};
 
 const SOURCE_SECRET: &str = "src-JOB-SECRET-5d21e8";
 const TARGET_SECRET: &str = "tgt-JOB-SECRET-90ac17";
 /// A 16-letter key, as tcex's harness makes (`random.choice(string.ascii_lowercase)`).
 const PARAM_KEY: &str = "qhzkwmtrpxvaelon";
 
-/// Under cargo's target/tmp and named without a process id: each run replaces the last
-/// run's files instead of leaving folders in /tmp.
-fn temp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pivot-share-job-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// The unpacked Job app: its folder, removed with the `TempDir`.
+struct App {
+    _dir: TempDir,
+    path: PathBuf,
 }
 
 /// `make package-job`'s script, then the zip unpacked as ThreatConnect would (Python's
 /// zipfile, which does not restore permissions). `None` when the musl toolchain is missing.
-fn unpacked_package() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// The zip is named by this package's major version, as the script names it.
+fn unpacked_package() -> Option<App> {
+    let root = root();
     let missing_target = !Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "x86_64-unknown-linux-musl"));
     let missing_gcc = !Command::new("sh").args(["-c", "command -v musl-gcc"]).output().is_ok_and(|o| o.status.success());
     if missing_target || missing_gcc {
-        skip::skip("the job package needs the x86_64-unknown-linux-musl target and musl-gcc: run scripts/setup.sh test");
+        skip("the job package needs the x86_64-unknown-linux-musl target and musl-gcc: run scripts/setup.sh test");
         return None;
     }
-    let out = Command::new("scripts/package-job.sh").current_dir(root).output().expect("run scripts/package-job.sh");
+    let out = Command::new("scripts/package-job.sh").current_dir(&root).output().expect("run scripts/package-job.sh");
     assert!(out.status.success(), "package-job failed: {}", String::from_utf8_lossy(&out.stderr));
-    let zip = root.join("target/package/PivotShare_v1.zip");
-    let dir = temp("app");
-    let st = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&zip).arg(&dir).status().expect("python3");
+    let name = format!("PivotShare_v{}", env!("CARGO_PKG_VERSION_MAJOR"));
+    let zip = root.join(format!("target/package/{name}.zip"));
+    let dir = TempDir::new("job-app");
+    let st = Command::new("python3").args(["-m", "zipfile", "-e"]).arg(&zip).arg(dir.path()).status().expect("python3");
     assert!(st.success());
-    Some(dir.join("PivotShare_v1"))
+    let path = dir.join(&name);
+    Some(App { _dir: dir, path })
 }
 
 /// True when the ELF file has no PT_INTERP program header: nothing to load it, so it
@@ -73,13 +75,14 @@ fn elf_is_static(path: &Path) -> bool {
     (0..phnum).all(|i| u32::from_le_bytes(b[phoff + i * phentsize..phoff + i * phentsize + 4].try_into().unwrap()) != 3)
 }
 
+/// One run's folders (`tc_in_path`, `tc_out_path`, `tc_log_path`, `tc_temp_path`), removed when dropped.
 struct JobDirs {
-    root: PathBuf,
+    root: TempDir,
 }
 
 impl JobDirs {
     fn new(name: &str) -> Self {
-        let root = temp(name);
+        let root = TempDir::new(&format!("job-{name}"));
         for d in ["in", "out", "log", "temp"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
@@ -130,16 +133,15 @@ fn run_with(mut command: Command, dirs: &JobDirs, inputs: &Value) -> (Output, Pa
     (out, file)
 }
 
-fn token_for(tgt: &support::Sandbox) -> String {
-    let c = support::hmac_client(tgt);
-    let r = support::run(c.json(pivot::tc::HttpRequest::post("/v3/token/api"))).expect("a token from the sandbox");
-    r["data"].as_str().expect("token").to_string()
+/// A token of the target's API user, as ThreatConnect gives a job one (`POST /v3/token/api` over HTTP).
+fn token_for(tgt: &Sandbox) -> String {
+    run(hmac_client(tgt).api_token()).expect("a token from the sandbox")
 }
 
-fn inputs(src: &support::Sandbox, tgt: &support::Sandbox, dirs: &JobDirs, token: &str, expires: u64) -> Value {
+fn inputs(src: &Sandbox, tgt: &Sandbox, dirs: &JobDirs, token: &str, expires: u64) -> Value {
     json!({
         // ThreatConnect's job arguments (tcex's names).
-        "tc_api_path": format!("{}/api", tgt.origin),
+        "tc_api_path": tgt.api_url(),
         "tc_token": token,
         "tc_token_expires": expires,
         "tc_in_path": dirs.path("in"),
@@ -150,27 +152,23 @@ fn inputs(src: &support::Sandbox, tgt: &support::Sandbox, dirs: &JobDirs, token:
         "tc_proxy_tc": false,
         "tc_proxy_external": false,
         // The params, by their install.json names.
-        "target_owner": "Demo Org",
-        "source_api_url": format!("{}/api", src.origin),
-        "source_org": "Demo Org",
+        "target_owner": OWNER,
+        "source_api_url": src.api_url(),
+        "source_org": OWNER,
         "source_owners": "",
-        "source_instance_id": "source-sandbox",
-        "source_access_id": src.id,
-        "source_secret_key": src.key,
+        "source_instance_id": INSTANCE,
+        "source_access_id": src.access_id(),
+        "source_secret_key": src.secret_key(),
         "logging_level": "info",
         "replace_labels": false,
     })
 }
 
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn publish_9(src: &support::Sandbox, tgt: &support::Sandbox, file: &Path) -> Value {
-    let o = support::pivot_share(src, tgt)
+fn publish_9(src: &Sandbox, tgt: &Sandbox, file: &Path) -> Value {
+    let o = util::pivot_share(src, tgt)
         .args(["publish", "--group-type", "Incident", "--group-id", "9", "--out"])
         .arg(file)
-        .env("PIVOT_INSTANCE_ID", "source-sandbox")
+        .env("PIVOT_INSTANCE_ID", INSTANCE)
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
@@ -180,6 +178,7 @@ fn publish_9(src: &support::Sandbox, tgt: &support::Sandbox, file: &Path) -> Val
 #[test]
 fn the_job_package_runs_as_threatconnect_runs_it() {
     let Some(app) = unpacked_package() else { return };
+    let app = app.path.as_path();
     // What the zip holds: the Job app's install.json, the runner, a static x86_64 binary.
     let ij: Value = serde_json::from_slice(&std::fs::read(app.join("install.json")).unwrap()).unwrap();
     assert_eq!((ij["runtimeLevel"].as_str(), ij["programLanguage"].as_str(), ij["programMain"].as_str()), (Some("Organization"), Some("PYTHON"), Some("run")));
@@ -190,30 +189,30 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o644)).unwrap();
 
-    let src = support::start("job", "demo", "source-id", SOURCE_SECRET);
-    let tgt = support::start("job", "empty", "target-id", TARGET_SECRET);
+    let (src, tgt) = util::pair(SOURCE_SECRET, TARGET_SECRET);
     // A group name written to fool whoever reads the Job's log: a right-to-left override
     // and a line break followed by a forged log line.
     let hostile = "Invoice\u{202E}fdp.exe\n2026-01-01T00:00:00Z ERROR forged line";
     let body = json!({"name": hostile});
-    support::run(support::hmac_client(&src).json(pivot::tc::v3::update(pivot::tc::v3::Collection::Groups, 9, &body))).unwrap();
-    let pkg = publish_9(&src, &tgt, &temp("pkg").join("incident-9.json"));
+    run(hmac_client(&src).v3_update_group_as_sent(9, &body, None)).unwrap();
+    let pkg_dir = TempDir::new("job-pkg");
+    let pkg = publish_9(&src, &tgt, &pkg_dir.join("incident-9.json"));
     assert_eq!(pkg["group"]["name"], hostile);
     let token = token_for(&tgt);
-    support::clear_requests(&tgt);
+    tgt.clear_requests();
 
     // 1. A first run: imported. The token expires within tcex's renewal window (600 s), so
     //    the job renews it before its first request.
     let dirs = JobDirs::new("run1");
-    let expires = pivot::tc::native::system_clock() + 120;
-    let (o, params_file) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token, expires));
+    let expires = system_clock() + 120;
+    let (o, params_file) = run_job(app, &dirs, &inputs(&src, &tgt, &dirs, &token, expires));
     let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(code(&o), 0, "{stdout}{stderr}");
     assert!(bin.metadata().unwrap().permissions().mode() & 0o111 == 0o111, "the runner made the binary executable");
     assert!(!params_file.exists(), "the params file (it holds secrets) is deleted once read, as tcex does");
     let msg = dirs.message();
     assert!(msg.ends_with('\n') && msg.lines().count() == 1 && msg.trim_end().chars().count() <= 255, "{msg:?}");
-    // 3 groups and 37 indicators in incident 9's package (tests/pivot_share_cli.rs counts the same).
+    // 3 groups and 37 indicators in incident 9's package (the cli module counts the same).
     assert_eq!(msg.trim_end(), "Pulled 1 published group(s) from Demo Org into Demo Org: 1 group(s) imported, 0 unchanged; 40 item(s) created, 0 updated.");
     let log = dirs.log();
     assert!(log.contains(" INFO ") && log.contains("imported and verified"), "{log}");
@@ -229,41 +228,41 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
             assert!(!text.contains(secret), "a secret in the job's {what}");
         }
     }
-    let paths: Vec<String> = support::requests(&tgt).iter().map(|r| format!("{} {}", r["method"], r["path"])).collect();
-    assert!(paths.iter().any(|p| p == "\"GET\" \"/api/appAuth\""), "the token was renewed: {paths:?}");
+    let paths: Vec<String> = tgt.requests().iter().map(|r| format!("{} {}", r["method"].as_str().unwrap_or(""), r["path"].as_str().unwrap_or(""))).collect();
+    assert!(paths.iter().any(|p| p == "GET /api/appAuth"), "the token was renewed: {paths:?}");
     // The target's state, read back through the API.
-    let c = support::hmac_client(&tgt);
-    let g = support::share::group_by_xid(&c, "Demo Org", pkg["group"]["xid"].as_str().unwrap(), &[]).expect("the group is in the target");
+    let c = hmac_client(&tgt);
+    let g = util::group_by_xid(&c, OWNER, pkg["group"]["xid"].as_str().unwrap(), &[]).expect("the group is in the target");
     assert_eq!(g["name"], pkg["group"]["name"]);
-    let n = support::run(c.json(pivot::tc::v3::search(pivot::tc::v3::Collection::Indicators, "typeName != \"x\"", 0, 1, true).owner(Some("Demo Org")))).unwrap();
+    let n = run(c.json(search::v3::search(Collection::Indicators, "typeName != \"x\"", 0, 1, true).owner(Some(OWNER)))).unwrap();
     assert_eq!(n["count"].as_u64(), Some(37), "{n}");
 
     // 2. The same again: nothing new, success.
     let dirs = JobDirs::new("run2");
-    let (o, _) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600));
+    let (o, _) = run_job(app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), system_clock() + 3600));
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dirs.message().contains("0 group(s) imported, 1 unchanged"), "{}", dirs.message());
 
     // 3. A wrong Source Secret Key: exit 1, the message names it; the log does not hold it.
     let dirs = JobDirs::new("run3");
-    let mut bad = inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600);
+    let mut bad = inputs(&src, &tgt, &dirs, &token_for(&tgt), system_clock() + 3600);
     bad["source_secret_key"] = json!("not-the-JOB-key-0000");
-    let (o, _) = run_job(&app, &dirs, &bad);
+    let (o, _) = run_job(app, &dirs, &bad);
     assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
     let msg = dirs.message();
     assert!(msg.starts_with("Failed: the source ") && msg.contains("refused the credentials") && msg.contains("Source Secret Key"), "{msg}");
     assert!(!dirs.log().contains("not-the-JOB-key-0000") && !msg.contains("not-the-JOB-key-0000"));
 
     // 4. Another run holds the pull lease on the target owner: exit 0, skipped, until when.
-    let until = pivot::tc::native::system_clock() + 600;
+    let until = system_clock() + 600;
     let lease = json!({"runId": "pivot-share@other-host pid 7", "expiresAt": until});
-    let id = pivot::share::exec::lease_record_id("Demo Org");
-    support::run(c.json(pivot::tc::v2::datastore("organization", pivot::share::exec::LEASE_TYPE, &id, pivot::tc::Method::Post, Some(&lease)))).unwrap();
+    let id = exec::lease_record_id(OWNER);
+    run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, &lease)).unwrap();
     let dirs = JobDirs::new("run4");
-    let (o, _) = run_job(&app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600));
+    let (o, _) = run_job(app, &dirs, &inputs(&src, &tgt, &dirs, &token_for(&tgt), system_clock() + 3600));
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     let msg = dirs.message();
-    let until = pivot::share::exec::rfc3339(until);
+    let until = rfc3339(until);
     assert!(msg.starts_with("Skipped: ") && msg.contains("pivot-share@other-host pid 7") && msg.contains(&format!("until {until}")), "{msg}");
 }
 
@@ -271,7 +270,7 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
 fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
     // No package needed: the debug binary in job mode, argv as older ThreatConnect versions pass it.
     let dirs = JobDirs::new("badcfg");
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+    let o = util::bin()
         .args(["--tc_api_path", "http://127.0.0.1:9/api", "--tc_token", "T", "--tc_out_path", &dirs.path("out"), "--tc_log_path", &dirs.path("log")])
         .args(["--target_owner", "Demo Org", "--source_api_url", "http://127.0.0.1:9/api", "--replace_labels"])
         .env_clear()
@@ -283,7 +282,7 @@ fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
     // A params file that does not decrypt with the key: 1, said plainly.
     let file = dirs.root.join("in/params");
     std::fs::write(&file, b"0123456789abcdef").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_pivot-share"))
+    let o = util::bin()
         .current_dir(dirs.root.join("out"))
         .env_clear()
         .env("TC_APP_PARAM_FILE", &file)
@@ -299,8 +298,8 @@ fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
 /// binary are each reported in message.tc with exit 1.
 #[test]
 fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
-    let app = temp("runner");
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("job/run.py"), app.join("run.py")).unwrap();
+    let app = TempDir::new("job-runner");
+    std::fs::copy(root().join("job/run.py"), app.join("run.py")).unwrap();
     let out = app.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let run = |forced_noexec: bool| {
@@ -308,7 +307,7 @@ fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
             "import sys; sys.argv = ['run.py', '--tc_out_path', {out:?}]; import run; {} run.main()",
             if forced_noexec { "run.noexec = lambda path: True;" } else { "" }
         );
-        let o = Command::new("python3").args(["-c", &script]).current_dir(&app).env_clear().output().expect("python3");
+        let o = Command::new("python3").args(["-c", &script]).current_dir(app.path()).env_clear().output().expect("python3");
         (code(&o), std::fs::read_to_string(out.join("message.tc")).unwrap_or_default())
     };
     let (c, msg) = run(false);
@@ -320,15 +319,18 @@ fn the_runner_reports_a_noexec_folder_and_a_missing_binary() {
     assert_eq!(c, 1);
     assert!(msg.contains("mounted noexec") && msg.len() <= 256, "{msg}");
     // The check itself, on the test's own folder (exec allowed, or nothing here would run).
-    let o = Command::new("python3").args(["-c", "import run, sys; sys.exit(1 if run.noexec('.') else 0)"]).current_dir(&app).output().unwrap();
+    let o = Command::new("python3").args(["-c", "import run, sys; sys.exit(1 if run.noexec('.') else 0)"]).current_dir(app.path()).output().unwrap();
     assert_eq!(code(&o), 0, "an exec folder is not reported noexec");
 }
+
+/// What the proxy saw: each request's target (host:port) and `Proxy-Authorization`.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 /// An HTTP proxy on loopback: records each request's target (host:port) and
 /// `Proxy-Authorization`, then relays it: a CONNECT as a tunnel, an absolute-form request
 /// (`GET http://host:port/path`, how ureq sends plain HTTP through a proxy) rewritten to
 /// origin form with the proxy's header dropped. One request per connection (`Connection: close`).
-fn http_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+fn http_proxy() -> (u16, Seen) {
     use std::io::{BufRead, BufReader, Write};
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
@@ -401,22 +403,21 @@ fn http_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>
 #[test]
 fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
     use base64::Engine as _;
-    let src = support::start("proxy", "demo", "source-id", SOURCE_SECRET);
-    let tgt = support::start("proxy", "empty", "target-id", TARGET_SECRET);
+    let (src, tgt) = util::pair(SOURCE_SECRET, TARGET_SECRET);
     let (port, seen) = http_proxy();
     let dirs = JobDirs::new("proxy");
-    let mut i = inputs(&src, &tgt, &dirs, &token_for(&tgt), pivot::tc::native::system_clock() + 3600);
+    let mut i = inputs(&src, &tgt, &dirs, &token_for(&tgt), system_clock() + 3600);
     i["tc_proxy_host"] = json!("127.0.0.1");
     i["tc_proxy_port"] = json!(port);
     i["tc_proxy_username"] = json!("proxy-user");
     i["tc_proxy_password"] = json!("proxy-PASS-6e1f");
     i["tc_proxy_external"] = json!(true);
-    let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+    let (o, _) = run_with(util::bin(), &dirs, &i);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dirs.message().starts_with("Pulled 0 published group(s)"), "{}", dirs.message());
     let seen = seen.lock().unwrap().clone();
-    let src_host = src.origin.trim_start_matches("http://").to_string();
-    let tgt_host = tgt.origin.trim_start_matches("http://").to_string();
+    let src_host = src.origin().trim_start_matches("http://").to_string();
+    let tgt_host = tgt.origin().trim_start_matches("http://").to_string();
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("proxy-user:proxy-PASS-6e1f"));
     assert!(!seen.is_empty() && seen.iter().all(|(t, a)| *t == src_host && *a == basic), "{seen:?}");
     assert!(!seen.iter().any(|(t, _)| *t == tgt_host), "tc_proxy_tc is off: this ThreatConnect directly");
@@ -429,28 +430,26 @@ fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
 /// fails naming the source.
 #[test]
 fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = support::start("ca", "demo", "source-id", SOURCE_SECRET);
-    let tgt = support::start("ca", "empty", "target-id", TARGET_SECRET);
-    let upstream = src.origin.rsplit(':').next().unwrap().to_string();
-    let front = match support::node_server("tls-front.mjs", &[&upstream]) {
+    let (src, tgt) = util::pair(SOURCE_SECRET, TARGET_SECRET);
+    let upstream = src.port().to_string();
+    let front = match node_server("tls-front.mjs", &[&upstream]) {
         Ok(f) => f,
         Err(e) => {
-            skip::skip(&e);
+            skip(&e);
             return;
         }
     };
     let port = front.port;
-    let ca = std::fs::read_to_string(root.join("tests/fixtures/tls/ca.pem")).unwrap();
+    let ca = std::fs::read_to_string(pivot_testing::fixtures().join("tls/ca.pem")).unwrap();
 
     let token = token_for(&tgt);
     // Each run with its own folders; the source over HTTPS, with `bundle` as Source CA Bundle.
     let run = |name: &str, bundle: &str| {
         let dirs = JobDirs::new(name);
-        let mut i = inputs(&src, &tgt, &dirs, &token, pivot::tc::native::system_clock() + 3600);
+        let mut i = inputs(&src, &tgt, &dirs, &token, system_clock() + 3600);
         i["source_api_url"] = json!(format!("https://localhost:{port}/api"));
         i["source_ca_bundle"] = json!(bundle);
-        let (o, _) = run_with(Command::new(env!("CARGO_BIN_EXE_pivot-share")), &dirs, &i);
+        let (o, _) = run_with(util::bin(), &dirs, &i);
         (code(&o), dirs.message(), dirs.log())
     };
     let (c, msg, log) = run("ca-ok", &ca);

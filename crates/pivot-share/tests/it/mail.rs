@@ -1,33 +1,23 @@
 //! `pivot-share pull`'s notification through a real SMTP server on loopback that requires
-//! TLS and authentication (npm `smtp-server`, run by `tests/smtp-server.mjs` with the test
-//! certificate in `tests/fixtures/tls`): STARTTLS and implicit TLS, AUTH, `--smtp-ca-file`;
-//! a server the CA bundle does not vouch for, a wrong password and a relay without TLS are
-//! refused, and the password never shows in the output.
+//! TLS and authentication (npm `smtp-server`, run by `tests/smtp-server.mjs` of the
+//! repository with the test certificate in `tests/fixtures/tls`): STARTTLS and implicit TLS,
+//! AUTH, `--smtp-ca-file`; a server the CA bundle does not vouch for, a wrong password and a
+//! relay without TLS are refused, and the password never shows in the output.
 
-#![cfg(feature = "native")]
-
-#[path = "support/skip.rs"]
-mod skip;
-mod support;
-
+use crate::util::{self, TempDir, INSTANCE, OWNER};
+use pivot_testing::{node_server, skip, NodeServer, Sandbox};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const SMTP_USER: &str = "pivot-notify";
 const SMTP_PASSWORD: &str = "smtp-PASSWORD-3b9d1c";
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// The server and the folder it writes each accepted message to (removed when dropped,
+/// after the server: fields drop in order).
 struct Smtp {
-    _server: support::NodeServer,
+    _server: NodeServer,
     port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    dir: TempDir,
 }
 
 impl Smtp {
@@ -35,7 +25,7 @@ impl Smtp {
     fn received(&self) -> Vec<Value> {
         let mut out = vec![];
         for n in 1.. {
-            match std::fs::read(self.dir.join(format!("{n}.json"))) {
+            match std::fs::read(self.dir.join(&format!("{n}.json"))) {
                 Ok(b) => out.push(serde_json::from_slice(&b).unwrap()),
                 Err(_) => return out,
             }
@@ -46,25 +36,23 @@ impl Smtp {
 
 /// The server, or `None` (a loud skip; a failure under CI=true) without node or the package.
 fn smtp(mode: &str) -> Option<Smtp> {
-    if !Path::new(ROOT).join("node_modules/smtp-server/package.json").is_file() {
-        skip::skip("npm's smtp-server is not installed: run scripts/setup.sh test");
+    if !pivot_testing::root().join("node_modules/smtp-server/package.json").is_file() {
+        skip("npm's smtp-server is not installed: run scripts/setup.sh test");
         return None;
     }
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pivot-smtp-{mode}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    match support::node_server("smtp-server.mjs", &[mode, dir.to_str().unwrap(), SMTP_USER, SMTP_PASSWORD]) {
+    let dir = TempDir::new(&format!("smtp-{mode}"));
+    match node_server("smtp-server.mjs", &[mode, dir.path().to_str().unwrap(), SMTP_USER, SMTP_PASSWORD]) {
         Ok(server) => Some(Smtp { port: server.port, _server: server, dir }),
         Err(e) => {
-            skip::skip(&e);
+            skip(&e);
             None
         }
     }
 }
 
-fn pull(src: &support::Sandbox, tgt: &support::Sandbox, smtp: &[&str], password: &str) -> Output {
-    let o = support::pivot_share(src, tgt)
-        .args(["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org", "--source-instance-id", "source-sandbox"])
+fn pull(src: &Sandbox, tgt: &Sandbox, smtp: &[&str], password: &str) -> Output {
+    let o = util::pivot_share(src, tgt)
+        .args(["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--source-instance-id", INSTANCE])
         .args(["--notify-email", "soc@example.org", "--notify-on", "always", "--smtp-from", "pivot@example.org", "--attach-log", "--log-level", "info"])
         .args(smtp)
         .env("PIVOT_SMTP_USER", SMTP_USER)
@@ -78,14 +66,13 @@ fn pull(src: &support::Sandbox, tgt: &support::Sandbox, smtp: &[&str], password:
 }
 
 fn ca() -> String {
-    format!("{ROOT}/tests/fixtures/tls/ca.pem")
+    pivot_testing::fixtures().join("tls/ca.pem").to_str().expect("a UTF-8 path").to_string()
 }
 
 #[test]
 fn starttls_and_auth_deliver_the_summary_with_the_log() {
     let Some(server) = smtp("starttls") else { return };
-    let src = support::start("smtp", "demo", "source-id", "src-SMTP-secret-1");
-    let tgt = support::start("smtp", "empty", "target-id", "tgt-SMTP-secret-2");
+    let (src, tgt) = util::pair("src-SMTP-secret-1", "tgt-SMTP-secret-2");
     let port = server.port.to_string();
     let o = pull(&src, &tgt, &["--smtp-host", "localhost", "--smtp-port", &port, "--smtp-tls", "starttls", "--smtp-ca-file", &ca()], SMTP_PASSWORD);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
@@ -96,7 +83,7 @@ fn starttls_and_auth_deliver_the_summary_with_the_log() {
     assert_eq!((m["from"].as_str(), m["to"][0].as_str()), (Some("pivot@example.org"), Some("soc@example.org")));
     let data = m["data"].as_str().unwrap();
     assert!(data.contains("Subject: pivot-share pull into Demo Org: success\r\n"), "{data}");
-    assert!(data.contains("packages seen 0, imported 0, skipped 0, failed 0"), "{data}");
+    assert!(util::text_part(data).starts_with("pivot-share pull: packages seen 0, imported 0, skipped 0, failed 0;"), "{data}");
     assert!(data.contains("Content-Type: multipart/mixed;") && data.contains("filename=\"pivot-share.log\""), "{data}");
     assert!(!data.contains(SMTP_PASSWORD) && !data.contains("src-SMTP-secret-1"));
 
@@ -116,8 +103,7 @@ fn starttls_and_auth_deliver_the_summary_with_the_log() {
 #[test]
 fn implicit_tls_delivers() {
     let Some(server) = smtp("tls") else { return };
-    let src = support::start("smtps", "demo", "source-id", "src-SMTP-secret-3");
-    let tgt = support::start("smtps", "empty", "target-id", "tgt-SMTP-secret-4");
+    let (src, tgt) = util::pair("src-SMTP-secret-3", "tgt-SMTP-secret-4");
     let port = server.port.to_string();
     let o = pull(&src, &tgt, &["--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-tls", "tls", "--smtp-ca-file", &ca()], SMTP_PASSWORD);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
