@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use threatconnect::datastore::Domain;
 use threatconnect::native::system_clock;
-use threatconnect::{search, tags, tql, Collection, HttpRequest, Mode};
+use threatconnect::{tags, tql, Collection, HttpRequest, Mode};
 
 // Distinctive secrets: they must never show up in any output.
 const SOURCE_SECRET: &str = "src-SECRET-7f3a9c";
@@ -676,7 +676,7 @@ fn a_pull_killed_during_a_batch_upload_is_recovered_by_the_next_run_within_its_l
     assert_eq!(summary["packagesImported"], 1, "{summary}");
     assert!(summary["packages"][0]["message"].as_str().unwrap().contains("verified"), "{summary}");
     // Converged: one group per xid (no duplicate from the interrupted job), the lease released.
-    let groups = run(hmac_client(&tgt).json(search::v3::search(Collection::Groups, "typeName = \"Incident\"", 0, 100, false))).unwrap();
+    let groups = run(hmac_client(&tgt).json(Collection::Groups.search("typeName = \"Incident\"", 0, 100, false))).unwrap();
     assert_eq!(groups["data"].as_array().unwrap().len(), 1, "{groups}");
     assert_eq!(lease_record(&tgt, None), None);
     let o = cmd(&src, &tgt, &args);
@@ -760,7 +760,7 @@ fn the_trust_options_reach_import_and_pull() {
     // The pull: imports keeping it, or replacing it when told.
     let labels = || {
         let r = run(hmac_client(&tgt).json(
-            search::v3::search(Collection::Indicators, &format!("summary = {}", tql::quote(ind["summary"].as_str().unwrap())), 0, 1, false)
+            Collection::Indicators.search(&format!("summary = {}", tql::quote(ind["summary"].as_str().unwrap())), 0, 1, false)
                 .owner(Some(OWNER))
                 .query("fields", "securityLabels"),
         ))

@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 use threatconnect::datastore::Domain;
 use threatconnect::native::system_clock;
 use threatconnect::time::rfc3339;
-use threatconnect::{search, Collection};
+use threatconnect::{Collection};
 
 const SOURCE_SECRET: &str = "src-JOB-SECRET-5d21e8";
 const TARGET_SECRET: &str = "tgt-JOB-SECRET-90ac17";
@@ -234,7 +234,7 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     let c = hmac_client(&tgt);
     let g = util::group_by_xid(&c, OWNER, pkg["group"]["xid"].as_str().unwrap(), &[]).expect("the group is in the target");
     assert_eq!(g["name"], pkg["group"]["name"]);
-    let n = run(c.json(search::v3::search(Collection::Indicators, "typeName != \"x\"", 0, 1, true).owner(Some(OWNER)))).unwrap();
+    let n = run(c.json(Collection::Indicators.search("typeName != \"x\"", 0, 1, true).owner(Some(OWNER)))).unwrap();
     assert_eq!(n["count"].as_u64(), Some(37), "{n}");
 
     // 2. The same again: nothing new, success.

@@ -11,7 +11,7 @@ use sharing::exec;
 use sharing::{batch_settings, link_settings, BatchLimits};
 use std::collections::BTreeSet;
 use threatconnect::item::nested;
-use threatconnect::{search, tql, Collection, GroupType, Mode};
+use threatconnect::{tql, Collection, GroupType, Mode};
 
 fn contract() -> Value {
     let path = pivot_testing::fixtures().join("share/threatconnect-contract.json");
@@ -102,7 +102,7 @@ fn a_publish_and_imports_send_only_documented_requests() {
     assert!(run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap().is_complete());
     // Republished without one indicator: the import dissociates it.
     let gone = v1.batch.indicator[0]["summary"].as_str().unwrap();
-    let id = run(s.json(search::v3::search(Collection::Indicators, &format!("summary = {}", tql::quote(gone)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    let id = run(s.json(Collection::Indicators.search(&format!("summary = {}", tql::quote(gone)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
     run(s.v3_update_group_as_sent(9, &nested("associatedIndicators", vec![json!({"id": id})], Mode::Delete), None)).unwrap();
     let v2 = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap().0;
     let r = run(exec::import(&t, &v2.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap();

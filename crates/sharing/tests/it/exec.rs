@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use threatconnect::datastore::Domain;
 use threatconnect::item::nested;
 use threatconnect::native::system_clock;
-use threatconnect::{batch, search, tags, tql, BatchStatus, Collection, GroupKey, GroupType, Mode};
+use threatconnect::{batch, tags, tql, BatchStatus, Collection, GroupKey, GroupType, Mode};
 
 /// All items of a v3 search in the target owner (with fields), every page.
 fn search(c: &C, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {
@@ -416,7 +416,7 @@ fn ten_thousand_indicator_group_in_a_handful_of_batch_jobs() {
     assert!(reqs.len() < 200, "{} target requests", reqs.len());
     eprintln!("10,001 indicators: {} source requests, {} target requests, {creates} batch jobs", src_reqs.len(), reqs.len());
     let top = &group_by_xid(&t, OWNER, &pkg.header.group.xid, &[]).unwrap();
-    let counted = run(t.json(search::v3::search(Collection::Indicators, &format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
+    let counted = run(t.json(Collection::Indicators.search(&format!("hasGroup(id={})", top["id"]), 0, 1, true).owner(Some(OWNER)))).unwrap();
     assert_eq!(counted["count"].as_u64(), Some(10_001), "every indicator associated once");
 }
 

@@ -12,7 +12,7 @@ use sharing::{associations, derive_xid, validate, BatchLimits, Endpoint, ItemKin
 use threatconnect::datastore::Domain;
 use threatconnect::item::{self, nested};
 use threatconnect::native::system_clock;
-use threatconnect::{indicators, search, tql, Collection, GroupType, HttpRequest, IndicatorKey, Mode, MAX_RESULT_LIMIT};
+use threatconnect::{indicators, tql, Collection, GroupType, HttpRequest, IndicatorKey, Mode, MAX_RESULT_LIMIT};
 
 fn put(c: &C, coll: Collection, id: i64, body: Value) {
     run(c.json(item::v3::update(coll, id, &body))).unwrap_or_else(|e| panic!("PUT {coll:?} {id}: {e}"));
@@ -102,7 +102,7 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
     let src = source();
     let s = client(&src);
     // Malware 11 and the indicator join every published group.
-    let ind = run(s.json(search::v3::search(Collection::Indicators, "hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
+    let ind = run(s.json(Collection::Indicators.search("hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
     let (ind_id, ind_summary) = (ind["id"].as_i64().unwrap(), ind["summary"].as_str().unwrap().to_string());
     for g in [8, 9, 10] {
         put(&s, Collection::Groups, g, json!({"associatedGroups": {"data": [{"id": 11}], "mode": "append"},
