@@ -30,7 +30,7 @@ setup-test:
 setup-package:
 	scripts/setup.sh package
 
-# A test that cannot run fails under CI=true instead of printing SKIPPED (tests/support/skip.rs).
+# A test that cannot run fails under CI=true instead of printing SKIPPED (crates/testing/src/skip.rs).
 test-native test-browser test-e2e: export CI := true
 
 test-native:
@@ -55,7 +55,7 @@ package: setup-dev
 
 ## package-job: the Cross-Intel Sharing Job app, target/package/PivotShare_v$(MAJOR).zip
 ## (job/install.json, job/run.py, a static x86_64-unknown-linux-musl bin/pivot-share).
-## tests/share_job.rs builds it the same way (scripts/package-job.sh) and runs it.
+## crates/pivot-share/tests/it/job.rs builds it the same way (scripts/package-job.sh) and runs it.
 package-job: setup-package
 	scripts/package-job.sh
 

@@ -2,7 +2,7 @@
 // release `pivot-share` between two release sandboxes: wall time, API requests and
 // peak memory (maximum resident set, from the kernel's rusage of the child) of publish
 // (source), import and re-import (target), and a pull that finds the package unchanged.
-// The import's peak memory must stay under PEAK_LIMIT_MB (stated in docs/sharing.md).
+// The import's peak memory must stay under PEAK_LIMIT_MB (stated in docs/performance.md).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { statSync } from "node:fs";

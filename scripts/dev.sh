@@ -52,7 +52,7 @@ if [ -n "$SELECTED_ITEM" ]; then
     query+="&tcType=$(urlencode "$SELECTED_TYPE")&tcSelectedItem=$(urlencode "$SELECTED_ITEM")"
     [ -n "$owner" ] && query+="&tcSelectedItemOwner=$(urlencode "$owner")"
 fi
-# shareInstanceId: a stable name for this instance, so Publish works (see docs/sharing.md).
+# shareInstanceId: a stable name for this instance, so Publish works (see docs/sharing-format.md).
 query+="&defaultOwner=$(urlencode "${owner:-}")&allowWriteBack=true&shareInstanceId=$(urlencode "${PIVOT_DEV_INSTANCE_ID:-dev-sandbox}")"
 
 echo

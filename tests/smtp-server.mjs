@@ -1,4 +1,4 @@
-// A real SMTP server on loopback for tests/smtp_notify.rs (npm smtp-server, the one
+// A real SMTP server on loopback for crates/pivot-share/tests/it/mail.rs (npm smtp-server, the one
 // nodemailer's authors maintain): TLS required (implicit TLS, or STARTTLS before
 // anything else), AUTH PLAIN/LOGIN required, the test certificate from
 // tests/fixtures/tls (signed by the test CA there).

@@ -1,5 +1,5 @@
 // HTTPS in front of a local HTTP server, with the test certificate in tests/fixtures/tls
-// (signed by the test CA there), for tests/share_job.rs: a source API "behind an internal CA".
+// (signed by the test CA there), for crates/pivot-share/tests/it/job.rs: a source API "behind an internal CA".
 //
 //   node tests/tls-front.mjs UPSTREAM_PORT
 //

@@ -213,7 +213,7 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<(String, usize, usize)>);
     let shown = RwSignal::new(None::<Result<(bool, Vec<String>), String>>);
-    // The operator's opt-ins of the trust rules (docs/sharing.md §6), both off by default.
+    // The operator's opt-ins of the trust rules (docs/sharing-operations.md, "Trust rules"), both off by default.
     let trust = RwSignal::new(sharing::Trust::default());
     // The file (by its bytes' digest), owner and opt-ins the plan was shown for: Import is
     // enabled only for exactly those, and changing any of them takes it back.

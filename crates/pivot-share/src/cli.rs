@@ -19,7 +19,7 @@ EXIT CODES
   0  everything imported, skipped or planned (publish: stored)
   1  something failed (see the summary)
   2  bad arguments
-Inside a ThreatConnect Job (docs/sharing.md, \"As a ThreatConnect Job\"): 0 success or skipped,
+Inside a ThreatConnect Job (docs/sharing-operations.md, \"As a ThreatConnect Job\"): 0 success or skipped,
 3 partial failure, 1 failure.";
 
 #[derive(Parser, Debug)]
@@ -137,7 +137,7 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// How an import treats items it did not bring (docs/sharing.md §6, trust rules).
+/// How an import treats items it did not bring (docs/sharing-operations.md, "Trust rules").
 #[derive(Args, Debug, Clone, Copy)]
 pub struct TrustArgs {
     /// Also overwrite items that a package from another source instance brought (left alone otherwise)

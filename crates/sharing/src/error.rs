@@ -25,7 +25,7 @@ pub enum ShareError {
     DuplicateXid { path: String, xid: String },
     /// A `groupXid` / `associatedGroupXid` names a group that is not in the package.
     DanglingReference { path: String, xid: String },
-    /// An xid is not the one its item's identity gives (docs/sharing.md §2).
+    /// An xid is not the one its item's identity gives (docs/sharing-format.md, "xids").
     XidMismatch { path: String, declared: String, computed: String },
     /// The input to `snapshot` (v3 JSON) lacks something it needs.
     InvalidInput { path: String, message: String },

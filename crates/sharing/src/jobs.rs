@@ -36,7 +36,7 @@ pub struct BatchJob {
 
 /// The job settings for `POST /v2/batch` (ThreatConnect v2 Batch): create-or-update
 /// by xid, and attributes, tags and security labels of every shared item
-/// *replaced* by the package's (see docs/sharing.md, overwrite semantics).
+/// *replaced* by the package's (docs/sharing-operations.md, the overwrite warning).
 pub fn batch_settings(target_owner: &str) -> Value {
     json!({
         "version": "V2",

@@ -14,7 +14,7 @@
 //!   lapses [`PullOptions::lease_secs`](super::PullOptions) after the last renewal, and the next
 //!   run takes it. Nothing is deleted by hand.
 //!
-//! What remains (docs/sharing.md §7): a run paused longer than its settle wait between its read
+//! What remains (docs/sharing-operations.md, "The pull"): a run paused longer than its settle wait between its read
 //! and its write (a stopped VM), or whose renewal lands after its lease lapsed and another run
 //! took it, can overwrite the other's record; both then find out at their next check and the one
 //! whose id the record does not name stops before writing.

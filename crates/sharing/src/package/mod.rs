@@ -486,7 +486,7 @@ fn read_group_ids(root: &Value, groups: &[Value], group: &GroupRef) -> Result<BT
     Ok(out)
 }
 
-/// Every xid the file lets us recompute (docs/sharing.md §2) must be the one the
+/// Every xid the file lets us recompute (docs/sharing-format.md, "xids") must be the one the
 /// formula gives: the published group's (its id is in the header), every indicator's
 /// (type and summary), and from version 2 on every group's (`groupIds`). A package
 /// cannot name another item than the one it carries, nor claim another source's items.

@@ -134,7 +134,7 @@ pub struct TargetState {
     pub trust: Trust,
 }
 
-/// How an import treats target items it did not bring (docs/sharing.md §6, trust rules).
+/// How an import treats target items it did not bring (docs/sharing-operations.md, "Trust rules").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Trust {
     /// Also overwrite items a package from another source instance brought (refused by default).
@@ -415,7 +415,7 @@ enum Fate {
 }
 
 /// What happens to one package item, given what the target holds and which other
-/// packages brought it (docs/sharing.md §6, trust rules):
+/// packages brought it (docs/sharing-operations.md, "Trust rules"):
 /// - not in the target: created;
 /// - brought by a package from another source instance: refused (unless allowed);
 /// - another package's published group, or in a package published later: linked only;

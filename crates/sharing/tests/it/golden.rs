@@ -4,7 +4,7 @@
 //! xids and content hashes are pinned: any change to the xid or hash formula, or to what a
 //! snapshot of the same group contains, fails here instead of silently duplicating items on the
 //! next re-import. The pinned literals below were computed with Python's hashlib and json from
-//! the formulas in docs/sharing.md §2 and §3, not with this code.
+//! the formulas in docs/sharing-format.md ("xids", "Content hash"), not with this code.
 
 use crate::util::client;
 use pivot_testing::{run, Sandbox, Seed};
@@ -16,13 +16,13 @@ use threatconnect::GroupType;
 
 const GOLDEN: &str = "share/incident-9.v1.json";
 const GOLDEN_V2: &str = "share/incident-9.v2.json";
-/// sha256 of the canonical covered JSON (docs/sharing.md §3), by Python.
+/// sha256 of the canonical covered JSON (docs/sharing-format.md, "Content hash"), by Python.
 const CONTENT_HASH: &str = "sha256:b66a6ec03976e8b4979b40ba980e7b403ecf508b652e0367fc966c3c934fb988";
 const CONTENT_HASH_V2: &str = "sha256:59797682e875398eb8afb2056f2c31e40c5a8a70e7b67979d680bd514c69e766";
 /// Version 2's `groupIds`: (xid, source id), the xids by Python from the ids.
 const GROUP_IDS: [(&str, u64); 3] =
     [("pivot:3d2ec02dede1974f05b9f9a5ca6f700d", 8), ("pivot:552032caa4b844e50f20b2a8126c2cb4", 10), ("pivot:fe1250c6ecd13b16cefb8e5992fea44c", 9)];
-/// The published group's and one indicator's xid (docs/sharing.md §2), by Python.
+/// The published group's and one indicator's xid (docs/sharing-format.md, "xids"), by Python.
 const GROUP_XID: &str = "pivot:fe1250c6ecd13b16cefb8e5992fea44c";
 const ADDRESS_XID: (&str, &str) = ("203.0.113.135", "pivot:0d041f1254c6abac243d501b782adcdb");
 /// Every group xid in the package (the other two groups' source ids are not in a v1 file).

@@ -45,7 +45,7 @@ fn panels_search_and_awkward_values_over_hmac() {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].indicator_type, IndicatorType::Custom("Hashtag".into()));
 
-    // Paging through next links gets every item once.
+    // Paging with small pages (each request the pager's own, advanced by resultStart) gets every item once.
     let small_pages = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 1, Indicator::read).collect_all()).unwrap();
     assert_eq!(small_pages.iter().map(|i| i.id).collect::<Vec<_>>(), urls.iter().map(|i| i.id).collect::<Vec<_>>());
 
