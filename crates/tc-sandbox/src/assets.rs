@@ -8,14 +8,10 @@
 //!   `PUT|DELETE .../{type}/{assetId}`: one type, answered as `adversary{Type}` with the value in
 //!   the type's own field (`handle`, `phoneNumber`, `url`), as the documented writes are.
 
-use crate::server::{App, Req, Resp};
+use crate::app::{App, Req, Resp};
 use crate::util::{bad, not_found, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
-
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS adversary_assets (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL);
-";
 
 /// (branch, type, entity, value field). The Handle and URL type names are documented; PhoneNumber
 /// follows the same pattern (no documented example names it).

@@ -14,16 +14,12 @@
 //!   `POST|DELETE .../actions/{action}/indicators/{type}/{value}`: the documented file
 //!   actions and the indicator types each relates to the file.
 
+use crate::app::{App, Req, Resp};
 use crate::model::{self, GROUP_TYPES};
 use crate::render::{find_ind, ind_v2, query_inds, Ind, Owner};
-use crate::server::{App, Req, Resp};
 use crate::util::{bad, not_found, ApiErr, Res};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
-
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS named_links (kind TEXT NOT NULL, name TEXT NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(kind, name, a, b)) WITHOUT ROWID;
-";
 
 /// Pairs of indicator types an association relates.
 type TypePairs = &'static [(&'static str, &'static str)];
@@ -157,136 +153,4 @@ fn links(app: &App, conn: &Connection, req: &Req, i: &Ind, owner: &Owner, kind: 
         }
         _ => Err(ApiErr::new(405, "Method not allowed")),
     }
-}
-
-// ---- file occurrences ------------------------------------------------------------
-
-/// File occurrences of a File indicator (docs/rest_api/v2/indicators/file_specific_retrieve.rst,
-/// create.rst, update.rst; docs/rest_api/v3/indicators/fileOccurrences.rst): fileName, path,
-/// date (stored as the instant it names, answered in UTC).
-pub const OCCURRENCES_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS file_occurrences (id INTEGER PRIMARY KEY, ind INTEGER NOT NULL, file_name TEXT, path TEXT, date INTEGER);
-CREATE INDEX IF NOT EXISTS file_occ_ind ON file_occurrences(ind);
-";
-
-fn occurrence_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
-    let mut m = serde_json::Map::new();
-    m.insert("id".into(), json!(r.get::<_, i64>(0)?));
-    if let Some(n) = r.get::<_, Option<String>>(1)? {
-        m.insert("fileName".into(), json!(n));
-    }
-    if let Some(p) = r.get::<_, Option<String>>(2)? {
-        m.insert("path".into(), json!(p));
-    }
-    if let Some(d) = r.get::<_, Option<i64>>(3)? {
-        m.insert("date".into(), json!(crate::util::iso(d)));
-    }
-    Ok(Value::Object(m))
-}
-
-/// The occurrences of indicator `ind`, oldest first.
-pub fn occurrences(conn: &Connection, ind: i64) -> Res<Vec<Value>> {
-    let mut st = conn.prepare("SELECT id, file_name, path, date FROM file_occurrences WHERE ind = ?1 ORDER BY id")?;
-    let rows = st.query_map([ind], occurrence_json)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// The documented fields of a written occurrence: (fileName, path, date); at least one is required.
-type OccFields = (Option<Option<String>>, Option<Option<String>>, Option<Option<i64>>);
-
-fn occurrence_fields(body: &Value) -> Res<OccFields> {
-    if !body.is_object() {
-        return Err(bad("The request body must be a JSON object"));
-    }
-    let text = |k: &str| -> Res<Option<Option<String>>> {
-        match body.get(k) {
-            None => Ok(None),
-            Some(Value::Null) => Ok(Some(None)),
-            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-            Some(_) => Err(bad(format!("{} must be a string", k))),
-        }
-    };
-    let (name, path) = (text("fileName")?, text("path")?);
-    let date = match text("date")? {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(d)) => Some(Some(crate::render::parse_date(&d).ok_or_else(|| bad(format!("Invalid date: {}", d)))?)),
-    };
-    if name.is_none() && path.is_none() && date.is_none() {
-        return Err(bad("At least one of fileName, path or date is required"));
-    }
-    Ok((name, path, date))
-}
-
-/// Adds an occurrence to indicator `ind`; returns its id.
-pub fn add_occurrence(conn: &Connection, ind: i64, body: &Value) -> Res<i64> {
-    let (n, p, d) = occurrence_fields(body)?;
-    conn.execute("INSERT INTO file_occurrences(ind, file_name, path, date) VALUES (?1, ?2, ?3, ?4)", params![ind, n.flatten(), p.flatten(), d.flatten()])?;
-    Ok(conn.last_insert_rowid())
-}
-
-fn one_occurrence(conn: &Connection, ind: i64, id: &str) -> Res<Value> {
-    let id: i64 = id.parse().map_err(|_| not_found(format!("File occurrence not found: {}", id)))?;
-    use rusqlite::OptionalExtension;
-    conn.query_row("SELECT id, file_name, path, date FROM file_occurrences WHERE ind = ?1 AND id = ?2", [ind, id], occurrence_json)
-        .optional()?
-        .ok_or_else(|| not_found(format!("File occurrence not found: {}", id)))
-}
-
-/// v3 `fileOccurrences` in a write body: `{"data": [{fileName, path, date}]}`, each added.
-pub fn write_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
-    let Some(fo) = body.get("fileOccurrences") else { return Ok(()) };
-    if i.itype != "File" {
-        return Err(bad("File occurrences apply to File indicators only"));
-    }
-    let data = fo.get("data").and_then(Value::as_array).ok_or_else(|| bad("fileOccurrences must be {\"data\": [...]}"))?;
-    for o in data {
-        add_occurrence(conn, i.id, o)?;
-    }
-    Ok(())
-}
-
-/// `{file}/fileOccurrences[/{id}]`: GET, POST, PUT, DELETE. `None` when `rest` is not that.
-pub fn occurrences_route(conn: &Connection, req: &Req, i: &Ind, rest: &[&str]) -> Option<Res<Resp>> {
-    if rest.first() != Some(&"fileOccurrences") {
-        return None;
-    }
-    Some((|| {
-        if i.itype != "File" {
-            return Err(bad("File occurrences apply to File indicators only"));
-        }
-        let one = |v: Value| ok(json!({"fileOccurrence": v}));
-        match (req.method.as_str(), &rest[1..]) {
-            ("GET", []) => {
-                let all = occurrences(conn, i.id)?;
-                Ok(ok(json!({"resultCount": all.len(), "fileOccurrence": all})))
-            }
-            ("GET", [id]) => Ok(one(one_occurrence(conn, i.id, id)?)),
-            ("POST", []) => {
-                let id = add_occurrence(conn, i.id, &req.json()?)?;
-                Ok(one(one_occurrence(conn, i.id, &id.to_string())?))
-            }
-            ("PUT", [id]) => {
-                let cur = one_occurrence(conn, i.id, id)?;
-                let (n, p, d) = occurrence_fields(&req.json()?)?;
-                let oid = cur["id"].as_i64().unwrap_or(0);
-                if let Some(n) = n {
-                    conn.execute("UPDATE file_occurrences SET file_name = ?1 WHERE id = ?2", params![n, oid])?;
-                }
-                if let Some(p) = p {
-                    conn.execute("UPDATE file_occurrences SET path = ?1 WHERE id = ?2", params![p, oid])?;
-                }
-                if let Some(d) = d {
-                    conn.execute("UPDATE file_occurrences SET date = ?1 WHERE id = ?2", params![d, oid])?;
-                }
-                Ok(one(one_occurrence(conn, i.id, id)?))
-            }
-            ("DELETE", [id]) => {
-                one_occurrence(conn, i.id, id)?;
-                conn.execute("DELETE FROM file_occurrences WHERE ind = ?1 AND id = ?2", params![i.id, id.parse::<i64>().unwrap_or(0)])?;
-                Ok(Resp::json(200, json!({"status": "Success"})))
-            }
-            _ => Err(ApiErr::new(405, "Method not allowed")),
-        }
-    })())
 }

@@ -1,6 +1,6 @@
 //! HMAC and TC-Token authentication, token issuance and renewal.
 
-use crate::server::{App, Req};
+use crate::app::{App, Req};
 use crate::util::{now_s, ApiErr, Res};
 use base64::Engine;
 use hmac::{Hmac, Mac};

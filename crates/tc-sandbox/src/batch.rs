@@ -1,8 +1,8 @@
 //! Batch (v2): job settings, data upload, asynchronous processing (Created, Queued, Running, Completed), errors.
 
+use crate::app::{App, Req, Resp};
 use crate::model;
 use crate::render::*;
-use crate::server::{App, Req, Resp};
 use crate::util::{bad, int, items, not_found, now_ms, num, s, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -465,7 +465,7 @@ fn group_item(conn: &Connection, owner: &Owner, st: &Settings, g: &Value, xids: 
 fn ind_item(conn: &Connection, owner: &Owner, st: &Settings, i: &Value, xids: &HashMap<String, i64>, refs: &mut HashMap<String, i64>) -> Res<()> {
     let tname = i.get("type").and_then(|t| t.as_str()).ok_or_else(|| bad("An indicator needs a type"))?;
     let t = model::ind_type(tname).ok_or_else(|| bad(format!("Invalid indicator type: {}", tname)))?;
-    let v = crate::v3::body_values(t, i)?;
+    let v = crate::updates::body_values(t, i)?;
     let summary = model::join_summary(t, &v);
     let mut found = None;
     // Files merge by any of their hashes; other multi-value types (Registry Key:

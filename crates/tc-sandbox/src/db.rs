@@ -61,6 +61,32 @@ CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires INTEGER NOT N
 CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT NULL, updated INTEGER NOT NULL);
 "#;
 
+/// Victims, their assets and groups and indicators, and tasks (`victims.rs`).
+pub const VICTIMS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
+";
+
+/// Named indicator-to-indicator associations and file actions (`assoc.rs`).
+pub const NAMED_LINKS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS named_links (kind TEXT NOT NULL, name TEXT NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(kind, name, a, b)) WITHOUT ROWID;
+";
+
+/// Adversary assets (`assets.rs`).
+pub const ADVERSARY_ASSETS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS adversary_assets (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL);
+";
+
+/// File occurrences of a File indicator (`occurrences.rs`): fileName, path, date (stored as the
+/// instant it names, answered in UTC).
+pub const FILE_OCCURRENCES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS file_occurrences (id INTEGER PRIMARY KEY, ind INTEGER NOT NULL, file_name TEXT, path TEXT, date INTEGER);
+CREATE INDEX IF NOT EXISTS file_occ_ind ON file_occurrences(ind);
+";
+
 const TABLES: &[&str] = &[
     "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
     "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "space_state", "space_files", "space_jobs", "batch",
@@ -78,10 +104,10 @@ pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite:
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(crate::victims::SCHEMA)?;
-    conn.execute_batch(crate::assoc::SCHEMA)?;
-    conn.execute_batch(crate::assets::SCHEMA)?;
-    conn.execute_batch(crate::assoc::OCCURRENCES_SCHEMA)?;
+    conn.execute_batch(VICTIMS_SCHEMA)?;
+    conn.execute_batch(NAMED_LINKS_SCHEMA)?;
+    conn.execute_batch(ADVERSARY_ASSETS_SCHEMA)?;
+    conn.execute_batch(FILE_OCCURRENCES_SCHEMA)?;
     let seeded: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key='seed'", [], |r| r.get(0)).ok();
     if reset || seeded.is_none() {

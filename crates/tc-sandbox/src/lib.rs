@@ -17,19 +17,23 @@
 //! ```
 #![deny(missing_docs)]
 
+mod app;
 mod assets;
 mod assoc;
 mod auth;
 mod batch;
 mod db;
 mod faults;
+mod group_files;
 mod http;
 mod model;
+mod occurrences;
 mod options;
 mod render;
 mod server;
 mod spaces;
 mod tql;
+mod updates;
 mod util;
 mod v2;
 mod v3;
@@ -49,7 +53,7 @@ use tokio::sync::watch;
 /// Dropping it (or [`Server::stop`]) stops both and joins their threads, so the database is
 /// closed when it returns and a new `Server` can open the same file at once.
 pub struct Server {
-    app: server::App,
+    app: app::App,
     port: u16,
     runtime: tokio::runtime::Handle,
     stop: Option<watch::Sender<bool>>,
@@ -131,7 +135,7 @@ impl Server {
             let _in_runtime = runtime.enter();
             tokio::net::TcpListener::from_std(listener).map_err(StartError::Serve)?
         };
-        let app = server::AppInner::new(options.clone(), conn, port);
+        let app = app::AppInner::new(options.clone(), conn, port);
         let worker = batch::start_worker(app.clone()).map_err(StartError::Serve)?;
         let (stop, stopped) = watch::channel(false);
         let handle = runtime.handle().clone();

@@ -355,6 +355,29 @@ pub fn false_positives(conn: &Connection, ind: i64) -> Res<(i64, Option<i64>, bo
         .query_row([ind], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))?)
 }
 
+/// A row of `file_occurrences` (id, file_name, path, date) as the v2 and v3 answers show it.
+pub fn occurrence_json(r: &rusqlite::Row) -> rusqlite::Result<Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("id".into(), json!(r.get::<_, i64>(0)?));
+    if let Some(n) = r.get::<_, Option<String>>(1)? {
+        m.insert("fileName".into(), json!(n));
+    }
+    if let Some(p) = r.get::<_, Option<String>>(2)? {
+        m.insert("path".into(), json!(p));
+    }
+    if let Some(d) = r.get::<_, Option<i64>>(3)? {
+        m.insert("date".into(), json!(iso(d)));
+    }
+    Ok(Value::Object(m))
+}
+
+/// The occurrences of indicator `ind`, oldest first.
+pub fn occurrences(conn: &Connection, ind: i64) -> Res<Vec<Value>> {
+    let mut st = conn.prepare("SELECT id, file_name, path, date FROM file_occurrences WHERE ind = ?1 ORDER BY id")?;
+    let rows = st.query_map([ind], occurrence_json)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 // ---------- rendering ----------
 
 pub fn web_link(base: &str, kind: &str, id: i64) -> String {
@@ -522,7 +545,7 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         m.insert("dnsResolution".into(), json!({"data": out}));
     }
     if f.has("fileOccurrences") && i.itype == "File" {
-        let all = crate::assoc::occurrences(conn, i.id)?;
+        let all = occurrences(conn, i.id)?;
         m.insert("fileOccurrences".into(), json!({"data": all, "count": all.len()}));
     }
     if f.has("whoIs") {

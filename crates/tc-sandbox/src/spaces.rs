@@ -5,7 +5,7 @@
 //! `commitFile`, `deleteFile`, `retrieveJob`, `commitJob`). Each element's state, files
 //! and job are rows of the database, so a write shows in a later read.
 
-use crate::server::{App, Req, Resp};
+use crate::app::{App, Req, Resp};
 use crate::util::{bad, not_found, ApiErr, Res};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};

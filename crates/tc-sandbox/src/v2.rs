@@ -1,8 +1,8 @@
 //! API v2: indicators, groups, associations, metadata, owners, types, datastore; batch is in batch.rs.
 
+use crate::app::{App, Req, Resp};
 use crate::model::{self, GroupType, IndType};
 use crate::render::*;
-use crate::server::{App, Req, Resp};
 use crate::util::{bad, int, iso, not_found, now_s, num, s, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -385,7 +385,7 @@ fn create_indicator(app: &App, req: &Req, t: &'static IndType) -> Res<Resp> {
     let conn = app.db();
     let owner = resolve_owner(&conn, req.param("owner"))?;
     owner.writable()?;
-    let v = crate::v3::body_values(t, &body)?;
+    let v = crate::updates::body_values(t, &body)?;
     let id = create_ind(
         &conn,
         &NewInd { owner: &owner, t, v, rating: body.get("rating").and_then(num), confidence: body.get("confidence").and_then(int), description: body.get("description").and_then(s), xid: None },
@@ -442,7 +442,7 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
     if let Some(r) = crate::assoc::indicator_route(app, &conn, req, &i, &i.owner, rest) {
         return r;
     }
-    if let Some(r) = crate::assoc::occurrences_route(&conn, req, &i, rest) {
+    if let Some(r) = crate::occurrences::route(&conn, req, &i, rest) {
         return r;
     }
     if let Some(r) = crate::victims::indicator_victims(app, &conn, req, i.id, &i.owner, rest) {
@@ -457,7 +457,7 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
         }
         ("PUT", []) => {
             let body = req.json()?;
-            crate::v3::update_indicator(&conn, &i, &body)?;
+            crate::updates::update_indicator(&conn, &i, &body)?;
             touch(&conn, "i", i.id)?;
             let i = load_ind(&conn, i.id)?.ok_or_else(|| not_found("gone"))?;
             Ok(ok_data(json!({ t.entity: ind_v2(&conn, &i, true, true, false, &app.base())? })))
@@ -542,7 +542,7 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
         }
         ("PUT", []) => {
             let body = req.json()?;
-            crate::v3::update_group(&conn, &g, &body)?;
+            crate::updates::update_group(&conn, &g, &body)?;
             touch(&conn, "g", g.id)?;
             let g = load_group(&conn, g.id)?.ok_or_else(|| not_found("gone"))?;
             Ok(ok_data(json!({ t.entity: group_v2(&g, true, &app.base()) })))
@@ -563,10 +563,10 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
             let data = data.ok_or_else(|| not_found(format!("Signature {} has no fileText", g.id)))?;
             Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "text/plain".into())] })
         }
-        ("GET", ["download"]) if carries_file(t) => download_file(&conn, &g),
+        ("GET", ["download"]) if carries_file(t) => crate::group_files::download_file(&conn, &g),
         ("POST" | "PUT", ["upload"]) if carries_file(t) => {
-            octet_stream(req)?;
-            store_file(&conn, &g, &req.body)?;
+            crate::group_files::octet_stream(req)?;
+            crate::group_files::store_file(&conn, &g, &req.body)?;
             Ok(ok_plain())
         }
         ("GET", ["victims"]) => crate::victims::victims_of_group(app, &conn, req, g.id),
@@ -578,34 +578,6 @@ fn group_item(app: &App, req: &Req, t: &'static GroupType, id: &str, rest: &[&st
 /// Document and Report groups hold a file (`.../download`, `.../upload`).
 fn carries_file(t: &GroupType) -> bool {
     matches!(t.name, "Document" | "Report")
-}
-
-/// A Document's or Report's file (v2 and v3 `.../download`).
-pub(crate) fn download_file(conn: &Connection, g: &Group) -> Res<Resp> {
-    let data: Option<Vec<u8>> = conn.query_row("SELECT data FROM group_files WHERE grp = ?1", [g.id], |r| r.get(0)).optional()?;
-    let data = data.ok_or_else(|| not_found(format!("No file has been uploaded to {} {}", g.gtype, g.id)))?;
-    Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), "application/octet-stream".into())] })
-}
-
-/// "The Content-Type header must be set to application/octet-stream for this query to work properly."
-pub(crate) fn octet_stream(req: &Req) -> Res<()> {
-    let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
-    if media.as_deref() != Some("application/octet-stream") {
-        return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
-    }
-    Ok(())
-}
-
-/// Stores (or replaces) a group's file and sets its `fileSize`, in one transaction.
-pub(crate) fn store_file(conn: &Connection, g: &Group, data: &[u8]) -> Res<()> {
-    let mut extra = g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
-    extra["fileSize"] = json!(data.len());
-    let tx = conn.unchecked_transaction()?;
-    tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![g.id, data, now_s()])?;
-    tx.execute("UPDATE groups_ SET extra = ?1 WHERE id = ?2", params![extra.to_string(), g.id])?;
-    touch(&tx, "g", g.id)?;
-    tx.commit()?;
-    Ok(())
 }
 
 /// Sub-resources shared by indicators and groups: attributes, tags, securityLabels, associations.

@@ -15,20 +15,12 @@
 //! - `GET|POST /v2/tasks`, `GET|PUT|DELETE /v2/tasks/{id}`: name, status (default "Not Started"),
 //!   dueDate, escalated, reminded, overdue, assignee (`[{userName}]`), owner.
 
+use crate::app::{App, Req, Resp};
 use crate::model::{self, GroupType};
 use crate::render::{group_v2, load_group, parse_date, resolve_owner, Owner};
-use crate::server::{App, Req, Resp};
 use crate::util::{bad, iso, not_found, now_s, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
-
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
-";
 
 const VICTIM_FIELDS: [&str; 6] = ["name", "description", "org", "suborg", "workLocation", "nationality"];
 

@@ -1,0 +1,229 @@
+//! Writes to an indicator or group from a JSON body, shared by v3 (POST and PUT), v2 (PUT) and
+//! batch: the value fields of an indicator body, and the updates with v3's nested tags,
+//! securityLabels, attributes, associatedGroups, associatedIndicators and fileOccurrences
+//! (`{"data": [...], "mode": "append|delete|replace"}`).
+
+use crate::model;
+use crate::occurrences;
+use crate::render::*;
+use crate::util::{bad, int, not_found, now_s, num, s, Res};
+use rusqlite::{params, Connection};
+use serde_json::Value;
+
+/// Value fields of a v3/v2 indicator body: summary, or the typed fields (ip, hostName, md5...).
+pub fn body_values(t: &'static model::IndType, body: &Value) -> Res<[Option<String>; 3]> {
+    let mut v: [Option<String>; 3] = [None, None, None];
+    for (k, name) in t.fields.iter().enumerate() {
+        if let Some(x) = body.get(*name).and_then(s) {
+            v[k] = Some(x);
+        }
+    }
+    for (k, alt) in ["value1", "value2", "value3"].iter().enumerate() {
+        if v[k].is_none() {
+            if let Some(x) = body.get(*alt).and_then(s) {
+                v[k] = Some(x);
+            }
+        }
+    }
+    if v.iter().all(|x| x.is_none()) {
+        if let Some(sm) = body.get("summary").and_then(s) {
+            v = model::split_summary(t, &sm);
+        }
+    }
+    if v.iter().all(|x| x.is_none()) {
+        return Err(bad(format!("Please enter a valid {}: the indicator value is missing", t.name)));
+    }
+    Ok(v)
+}
+
+/// A nested `{"data": [...], "mode": "append|delete|replace"}` object.
+fn nested(body: &Value, key: &str) -> Res<Option<(Vec<Value>, String)>> {
+    let Some(v) = body.get(key) else { return Ok(None) };
+    if v.is_null() {
+        return Ok(None);
+    }
+    let data = match v.get("data") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(o @ Value::Object(_)) => vec![o.clone()],
+        None if v.is_array() => v.as_array().cloned().unwrap_or_default(),
+        _ => return Err(bad(format!("{} must be an object with a data array", key))),
+    };
+    let mode = v.get("mode").and_then(|m| m.as_str()).unwrap_or("append").to_ascii_lowercase();
+    if !matches!(mode.as_str(), "append" | "delete" | "replace") {
+        return Err(bad(format!("Invalid mode for {}: {}", key, mode)));
+    }
+    Ok(Some((data, mode)))
+}
+
+fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Value) -> Res<()> {
+    if let Some((data, mode)) = nested(body, "tags")? {
+        if mode == "replace" {
+            conn.execute("DELETE FROM item_tags WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+        }
+        for t in data {
+            let name = t.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A tag needs a name"))?;
+            if mode == "delete" {
+                remove_tag(conn, kind, id, name)?;
+            } else {
+                add_tag(conn, kind, id, name)?;
+            }
+        }
+    }
+    if let Some((data, mode)) = nested(body, "securityLabels")? {
+        if mode == "replace" {
+            conn.execute("DELETE FROM item_labels WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+        }
+        for l in data {
+            let name = l.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A security label needs a name"))?;
+            if mode == "delete" {
+                remove_label(conn, kind, id, name)?;
+            } else {
+                add_label(conn, kind, id, name)?;
+            }
+        }
+    }
+    if let Some((data, mode)) = nested(body, "attributes")? {
+        if mode == "replace" {
+            for a in attrs_of(conn, kind, id)? {
+                delete_attr(conn, kind, id, a.id)?;
+            }
+        }
+        for a in data {
+            if mode == "delete" {
+                if let Some(aid) = a.get("id").and_then(int) {
+                    delete_attr(conn, kind, id, aid)?;
+                } else {
+                    let t = a.get("type").and_then(|x| x.as_str()).unwrap_or("");
+                    let v = a.get("value").and_then(|x| x.as_str()).unwrap_or("");
+                    conn.execute("DELETE FROM attributes WHERE kind = ?1 AND item = ?2 AND type = ?3 AND value = ?4", params![kind, id, t, v])?;
+                }
+                continue;
+            }
+            let t = a.get("type").and_then(|x| x.as_str()).ok_or_else(|| bad("An attribute needs a type"))?;
+            let v = a.get("value").and_then(s).ok_or_else(|| bad("An attribute needs a value"))?;
+            let aid = add_attr(conn, kind, id, t, &v, a.get("source").and_then(|x| x.as_str()), true)?;
+            if let Some((labels, _)) = nested(&a, "securityLabels")? {
+                for l in labels {
+                    if let Some(n) = l.get("name").and_then(|n| n.as_str()) {
+                        add_label(conn, "a", aid, n)?;
+                    }
+                }
+            }
+        }
+    }
+    if let Some((data, mode)) = nested(body, "associatedGroups")? {
+        if mode == "replace" {
+            if kind == "i" {
+                conn.execute("DELETE FROM ig WHERE ind = ?1", [id])?;
+            } else {
+                conn.execute("DELETE FROM gg WHERE a = ?1 OR b = ?1", [id])?;
+            }
+        }
+        for g in data {
+            let gid = g.get("id").and_then(int).ok_or_else(|| bad("An associated group needs an id"))?;
+            let other = load_group(conn, gid)?.ok_or_else(|| not_found(format!("Group not found: {}", gid)))?;
+            match (kind, mode.as_str()) {
+                ("i", "delete") => {
+                    unlink_ig(conn, id, other.id)?;
+                }
+                ("i", _) => link_ig(conn, id, other.id)?,
+                (_, "delete") => {
+                    unlink_pair(conn, "gg", id, other.id)?;
+                }
+                _ => link_pair(conn, "gg", id, other.id)?,
+            }
+        }
+    }
+    if let Some((data, mode)) = nested(body, "associatedIndicators")? {
+        if mode == "replace" {
+            if kind == "g" {
+                conn.execute("DELETE FROM ig WHERE grp = ?1", [id])?;
+            } else {
+                conn.execute("DELETE FROM ii WHERE a = ?1 OR b = ?1", [id])?;
+            }
+        }
+        for x in data {
+            let other = if let Some(oid) = x.get("id").and_then(int) {
+                load_ind(conn, oid)?.ok_or_else(|| not_found(format!("Indicator not found: {}", oid)))?
+            } else {
+                let sm = x.get("summary").and_then(|v| v.as_str()).ok_or_else(|| bad("An associated indicator needs an id or a summary"))?;
+                let t = x.get("type").and_then(|v| v.as_str()).and_then(model::ind_type);
+                find_ind(conn, owner.id, t, sm)?.ok_or_else(|| not_found(format!("Indicator not found: {}", sm)))?
+            };
+            match (kind, mode.as_str()) {
+                ("g", "delete") => {
+                    unlink_ig(conn, other.id, id)?;
+                }
+                ("g", _) => link_ig(conn, other.id, id)?,
+                (_, "delete") => {
+                    unlink_pair(conn, "ii", id, other.id)?;
+                }
+                _ => {
+                    let me: String = conn.query_row("SELECT type FROM indicators WHERE id = ?1", [id], |r| r.get(0))?;
+                    if me == other.itype {
+                        return Err(bad("Association cannot be applied to the indicator types."));
+                    }
+                    link_pair(conn, "ii", id, other.id)?
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
+    if !body.is_object() {
+        return Err(bad("The request body must be a JSON object"));
+    }
+    let rating = body.get("rating").and_then(num);
+    let confidence = body.get("confidence").and_then(int);
+    check_rating(rating, confidence)?;
+    if body.get("rating").is_some() {
+        conn.execute("UPDATE indicators SET rating = ?1 WHERE id = ?2", params![rating, i.id])?;
+    }
+    if body.get("confidence").is_some() {
+        conn.execute("UPDATE indicators SET confidence = ?1 WHERE id = ?2", params![confidence, i.id])?;
+    }
+    if let Some(d) = body.get("description") {
+        conn.execute("UPDATE indicators SET description = ?1 WHERE id = ?2", params![s(d), i.id])?;
+    }
+    for (k, col) in [("active", "active"), ("privateFlag", "private_flag"), ("dnsActive", "dns_active"), ("whoisActive", "whois_active")] {
+        if let Some(b) = body.get(k) {
+            let v = b.as_bool().or_else(|| b.as_str().map(|x| x.eq_ignore_ascii_case("true"))).ok_or_else(|| bad(format!("{} must be a boolean", k)))?;
+            conn.execute(&format!("UPDATE indicators SET {} = ?1 WHERE id = ?2", col), params![v as i64, i.id])?;
+        }
+    }
+    occurrences::write_v3(conn, i, body)?;
+    if let Some(n) = body.get("observations").and_then(int) {
+        if !(0..=1_000_000).contains(&n) {
+            return Err(bad("observations must be between 0 and 1000000"));
+        }
+        if n > 0 {
+            conn.execute("INSERT INTO observations(ind, count, date, mine) VALUES (?1, ?2, ?3, 1)", params![i.id, n, now_s()])?;
+        }
+    }
+    if body.get("falsePositive").and_then(|b| b.as_bool()) == Some(true) || body.get("falsePositives").and_then(|b| b.as_bool()) == Some(true) {
+        conn.execute("INSERT INTO false_positives(ind, date, mine) VALUES (?1, ?2, 1)", params![i.id, now_s()])?;
+    }
+    apply_common(conn, "i", i.id, &i.owner, body)
+}
+
+pub fn update_group(conn: &Connection, g: &Group, body: &Value) -> Res<()> {
+    if !body.is_object() {
+        return Err(bad("The request body must be a JSON object"));
+    }
+    if let Some(n) = body.get("name").and_then(|n| n.as_str()) {
+        if n.trim().is_empty() {
+            return Err(bad("Group name must not be empty"));
+        }
+        conn.execute("UPDATE groups_ SET name = ?1 WHERE id = ?2", params![n, g.id])?;
+    }
+    if let Some(d) = body.get("eventDate").and_then(|d| d.as_str()) {
+        let ts = parse_date(d).ok_or_else(|| bad(format!("Invalid eventDate: {}", d)))?;
+        conn.execute("UPDATE groups_ SET event_date = ?1 WHERE id = ?2", params![ts, g.id])?;
+    }
+    if let Some(st) = body.get("status").and_then(|d| d.as_str()) {
+        conn.execute("UPDATE groups_ SET status = ?1 WHERE id = ?2", params![st, g.id])?;
+    }
+    apply_common(conn, "g", g.id, &g.owner, body)
+}
