@@ -264,7 +264,7 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_data::*;
+    use crate::test_util::*;
     use crate::{associations, snapshot, Association, Endpoint};
 
     /// A group with `n` associated Address indicators, each with a Description attribute and a tag.

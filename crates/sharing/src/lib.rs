@@ -31,7 +31,7 @@ mod plan;
 pub mod schedule;
 mod snapshot;
 #[cfg(test)]
-mod test_data;
+mod test_util;
 mod verify;
 
 pub use jobs::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};

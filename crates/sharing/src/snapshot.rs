@@ -360,7 +360,7 @@ pub fn snapshot_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_data::*;
+    use crate::test_util::*;
 
     #[test]
     fn snapshot_of_a_realistic_group_maps_onto_a_v2_batch_input() {

@@ -259,7 +259,7 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_data::*;
+    use crate::test_util::*;
     use crate::{plan, prepare_import, TargetState};
     use serde_json::json;
 

@@ -1,9 +1,9 @@
 //! The package's unit tests: xids, a file's round trip, validation of every kind of bad or
 //! forged file, version 1 files, and no input that makes [`validate`] panic. The package's
-//! test data is `crate::test_data`'s snapshot; the pinned golden files are in `tests/it/golden.rs`.
+//! test data is `crate::test_util`'s snapshot; the pinned golden files are in `tests/it/golden.rs`.
 
 use super::*;
-use crate::test_data::*;
+use crate::test_util::*;
 use crate::{associations, Association};
 
 #[test]

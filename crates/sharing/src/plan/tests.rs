@@ -3,7 +3,7 @@
 //! package makes.
 
 use super::*;
-use crate::test_data::*;
+use crate::test_util::*;
 use crate::snapshot;
 
 /// A package whose Address carries an attribute of a custom type.
