@@ -60,7 +60,9 @@ pub enum PageAction {
 /// so the page's way back reopens it.
 pub fn publish_import_href(action: &PageAction, back: Option<&SelectedItem>) -> String {
     let (name, item) = match action {
-        PageAction::Publish { kind, id } => ("publish", Some(SelectedItem::Group { kind: *kind, id: *id, owner: back.and_then(|b| b.owner().map(str::to_owned)) })),
+        PageAction::Publish { kind, id } => {
+            ("publish", Some(SelectedItem::Group { kind: *kind, id: *id, owner: back.and_then(|b| b.owner().map(str::to_owned)) }))
+        }
         PageAction::Import => ("import", back.cloned()),
     };
     let rest = item.as_ref().map(to_fragment).unwrap_or_default().replacen('#', "&", 1);
@@ -78,7 +80,10 @@ pub fn parse_publish_import_fragment(fragment: &str) -> Result<(PageAction, Opti
             Some(SelectedItem::Group { kind, id, .. }) => Ok((PageAction::Publish { kind: *kind, id: *id }, back.clone())),
             _ => Err("The address names no group to publish. Open the group in Pivot and choose Publish there.".into()),
         },
-        _ => Err(format!("The address asks for \"{}\", which the publish and import page does not know. Open it from Pivot's panels.", first.chars().take(40).collect::<String>())),
+        _ => Err(format!(
+            "The address asks for \"{}\", which the publish and import page does not know. Open it from Pivot's panels.",
+            first.chars().take(40).collect::<String>()
+        )),
     }
 }
 

@@ -12,11 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 fn mount_app_with(query: &str) -> web_sys::HtmlElement {
     let window = web_sys::window().unwrap();
     let path = window.location().pathname().unwrap();
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{query}")))
-        .unwrap();
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{query}"))).unwrap();
     // Each test is its own launch: forget the one a previous test stored.
     window.session_storage().unwrap().unwrap().clear().unwrap();
     let document = window.document().unwrap();
@@ -36,9 +32,8 @@ fn text_of(root: &web_sys::HtmlElement, selector: &str) -> String {
 
 #[wasm_bindgen_test]
 fn shows_the_item_it_was_opened_on() {
-    let root = mount_app_with(
-        "?tcSpaceElementId=7&tcToken=T&tcApiPath=%2Fapi&tcType=host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org",
-    );
+    let root =
+        mount_app_with("?tcSpaceElementId=7&tcToken=T&tcApiPath=%2Fapi&tcType=host&tcSelectedItem=bad.example.com&tcSelectedItemOwner=Demo+Org");
     assert_eq!(text_of(&root, "[data-field=type]"), "Host");
     // Shown defanged; the copy button gives the raw value.
     assert_eq!(text_of(&root, "[data-field=value]"), "bad[.]example[.]com");
@@ -70,9 +65,7 @@ fn a_context_type_without_a_panel_says_not_supported_yet() {
 fn hostile_values_are_rendered_as_text() {
     let payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>";
     let encoded: String = payload.bytes().map(|b| format!("%{b:02X}")).collect();
-    let root = mount_app_with(&format!(
-        "?tcToken=T&tcApiPath=%2Fapi&tcType=Mutex&tcSelectedItem={encoded}&tcSelectedItemOwner={encoded}"
-    ));
+    let root = mount_app_with(&format!("?tcToken=T&tcApiPath=%2Fapi&tcType=Mutex&tcSelectedItem={encoded}&tcSelectedItemOwner={encoded}"));
     assert_eq!(text_of(&root, "[data-field=value]"), payload);
     assert_eq!(text_of(&root, "[data-field=owner]"), payload);
     assert!(root.query_selector("img, script").unwrap().is_none(), "{}", root.inner_html());

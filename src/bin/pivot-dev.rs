@@ -46,11 +46,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let page = block_on(client.search_indicators_expanded(&query, 0, 50, &["associatedGroups"]))
                 .map_err(|e| format!("could not search {api}: {e}"))?;
             // The item with the most associated groups makes the richest first view.
-            page.items
-                .iter()
-                .max_by_key(|i| i.associated_groups.len())
-                .map(|i| i.summary.clone())
-                .ok_or_else(|| format!("no {kind} indicator found"))
+            page.items.iter().max_by_key(|i| i.associated_groups.len()).map(|i| i.summary.clone()).ok_or_else(|| format!("no {kind} indicator found"))
         }
         _ => Err("usage: pivot-dev token|demo-item --api-path URL [--type TYPE]".into()),
     }

@@ -230,7 +230,10 @@ mod tests {
         assert_eq!(s.filter("whois"), "");
         assert!(s.is_collapsed(INDICATORS));
         assert!(!s.is_collapsed("whois") && !s.is_collapsed("__proto__") && !s.is_collapsed(GROUPS));
-        assert_eq!(s.to_state(), json!({"v": 1, "filters": {"associated-indicators": "<img src=x onerror=alert(1)>"}, "collapsed": ["associated-indicators"]}));
+        assert_eq!(
+            s.to_state(),
+            json!({"v": 1, "filters": {"associated-indicators": "<img src=x onerror=alert(1)>"}, "collapsed": ["associated-indicators"]})
+        );
 
         // Exactly the limit is kept; control characters (a newline, U+009B) are not.
         let at_limit = "é".repeat(MAX_FILTER);
@@ -253,7 +256,14 @@ mod tests {
         assert_eq!(Settings::from_answer(&answer(versioned.clone())), Settings::default());
         versioned["v"] = json!("1");
         assert_eq!(Settings::from_answer(&answer(versioned)), Settings::default());
-        for body in [&b"not json"[..], b"", b"[]", b"null", br#"{"status":"Success","data":{"state":[1,2]}}"#, br#"{"state":{"v":1,"filters":{"associated-groups":"x"}}}"#] {
+        for body in [
+            &b"not json"[..],
+            b"",
+            b"[]",
+            b"null",
+            br#"{"status":"Success","data":{"state":[1,2]}}"#,
+            br#"{"state":{"v":1,"filters":{"associated-groups":"x"}}}"#,
+        ] {
             assert_eq!(Settings::from_answer(body), Settings::default(), "{}", String::from_utf8_lossy(body));
         }
         // Deeply nested JSON: refused by the parser, no stack overflow.

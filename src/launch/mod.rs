@@ -17,17 +17,7 @@ use threatconnect::{GroupType, IndicatorType};
 pub use origin::{pin_api_origin, ParsedUrl, BUILD_API_ORIGINS};
 
 /// Context types ThreatConnect can open an app on but Pivot has no panel for yet.
-const UNSUPPORTED_CONTEXT_TYPES: [&str; 9] = [
-    "Tag",
-    "Victim",
-    "VictimAsset",
-    "Task",
-    "Track",
-    "Case",
-    "Artifact",
-    "Workflow",
-    "SecurityLabel",
-];
+const UNSUPPORTED_CONTEXT_TYPES: [&str; 9] = ["Tag", "Victim", "VictimAsset", "Task", "Track", "Case", "Artifact", "Workflow", "SecurityLabel"];
 
 /// Everything Pivot knows from the query string it was opened with.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,10 +41,7 @@ pub struct ApiToken {
 
 impl fmt::Debug for ApiToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiToken")
-            .field("token", &"<redacted>")
-            .field("expires", &self.expires)
-            .finish()
+        f.debug_struct("ApiToken").field("token", &"<redacted>").field("expires", &self.expires).finish()
     }
 }
 
@@ -81,9 +68,7 @@ impl SelectedItem {
 
     pub fn owner(&self) -> Option<&str> {
         match self {
-            Self::Indicator { owner, .. } | Self::Group { owner, .. } | Self::Unsupported { owner, .. } => {
-                owner.as_deref()
-            }
+            Self::Indicator { owner, .. } | Self::Group { owner, .. } | Self::Unsupported { owner, .. } => owner.as_deref(),
         }
     }
 }
@@ -325,15 +310,7 @@ pub fn spaces_type_name(type_name: &str) -> String {
         .collect()
 }
 
-const TC_PARAMS: [&str; 7] = [
-    "tcSpaceElementId",
-    "tcToken",
-    "tcTokenExpires",
-    "tcApiPath",
-    "tcType",
-    "tcSelectedItem",
-    "tcSelectedItemOwner",
-];
+const TC_PARAMS: [&str; 7] = ["tcSpaceElementId", "tcToken", "tcTokenExpires", "tcApiPath", "tcType", "tcSelectedItem", "tcSelectedItemOwner"];
 
 /// Read the query string ThreatConnect opened the app with.
 pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
@@ -353,9 +330,8 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
         Some(v) => v,
         None => return Err(error("tcToken", "is missing", "the API token ThreatConnect passes to Spaces apps")),
     };
-    let expires = take_nonblank(&mut pairs, "tcTokenExpires")
-        .map(|v| parse_u64("tcTokenExpires", &v, "the token's expiry in epoch seconds"))
-        .transpose()?;
+    let expires =
+        take_nonblank(&mut pairs, "tcTokenExpires").map(|v| parse_u64("tcTokenExpires", &v, "the token's expiry in epoch seconds")).transpose()?;
 
     let kind = take_nonblank(&mut pairs, "tcType");
     let item = take_nonblank(&mut pairs, "tcSelectedItem");
@@ -366,7 +342,11 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
             return Err(error("tcType", "is missing while tcSelectedItem is set", "the type of the selected item, such as Host or Incident"))
         }
         (Some(kind), None) => {
-            return Err(error("tcSelectedItem", format!("is missing for the {} the app was opened on", shorten(&kind)), "the selected item's value or id"))
+            return Err(error(
+                "tcSelectedItem",
+                format!("is missing for the {} the app was opened on", shorten(&kind)),
+                "the selected item's value or id",
+            ))
         }
         (Some(kind), Some(value)) => Some(match parse_context_type(&kind) {
             ContextType::Indicator(kind) => SelectedItem::Indicator { kind, summary: value, owner },
@@ -398,7 +378,8 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
 mod tests {
     use super::*;
 
-    const BASE: &str = "tcSpaceElementId=42&tcToken=API%3A5%3Aabc%2Bdef%3D&tcTokenExpires=1700000000&tcApiPath=https%3A%2F%2Fapp.threatconnect.com%2Fapi";
+    const BASE: &str =
+        "tcSpaceElementId=42&tcToken=API%3A5%3Aabc%2Bdef%3D&tcTokenExpires=1700000000&tcApiPath=https%3A%2F%2Fapp.threatconnect.com%2Fapi";
 
     fn space(query: &str) -> Context {
         match parse_launch(query) {
@@ -430,11 +411,7 @@ mod tests {
         assert_eq!(c.token.expires, Some(1_700_000_000));
         assert_eq!(
             c.selected,
-            Some(SelectedItem::Indicator {
-                kind: IndicatorType::Host,
-                summary: "bad.example.com".into(),
-                owner: Some("Demo Org".into())
-            })
+            Some(SelectedItem::Indicator { kind: IndicatorType::Host, summary: "bad.example.com".into(), owner: Some("Demo Org".into()) })
         );
         assert_eq!(c.params.default_owner.as_deref(), Some("Common Community"));
         assert!(c.params.allow_write_back);
@@ -479,7 +456,10 @@ mod tests {
     fn a_renewed_token_replaces_the_old_one_in_the_kept_launch() {
         let query = "?tcSpaceElementId=42&tcToken=API%3A5%3Aold%2Bx%3D&tcTokenExpires=1700000000&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b";
         let renewed = with_token(query, "API:5:new+y/=", Some(1700003600));
-        assert_eq!(renewed, "tcSpaceElementId=42&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b&tcToken=API%3A5%3Anew%2By%2F%3D&tcTokenExpires=1700003600");
+        assert_eq!(
+            renewed,
+            "tcSpaceElementId=42&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b&tcToken=API%3A5%3Anew%2By%2F%3D&tcTokenExpires=1700003600"
+        );
         let Launch::Space(c) = parse_launch(&renewed).unwrap() else { panic!("a launch") };
         assert_eq!((c.token.token.as_str(), c.token.expires), ("API:5:new+y/=", Some(1700003600)));
         assert_eq!(c.api_path, "/api");

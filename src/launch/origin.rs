@@ -26,9 +26,7 @@ pub struct ParsedUrl {
 
 /// An address of this computer: `localhost`, 127.0.0.0/8 or `[::1]` (as `URL.hostname` spells them).
 fn is_loopback(hostname: &str) -> bool {
-    hostname.eq_ignore_ascii_case("localhost")
-        || hostname == "[::1]"
-        || hostname.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    hostname.eq_ignore_ascii_case("localhost") || hostname == "[::1]" || hostname.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The API origin is pinned: `tcApiPath`, as the browser's URL parser resolved it, must be on
@@ -36,10 +34,15 @@ fn is_loopback(hostname: &str) -> bool {
 /// on an origin fixed when the package was built, over https (http only on loopback). Returns
 /// the absolute API URL to use. Whatever the query string says, it cannot widen that list.
 pub fn pin_api_origin(api: &ParsedUrl, page_origin: &str, build_origins: &str) -> Result<String, ContextError> {
-    const EXPECTED: &str = "the API of the ThreatConnect instance that serves Pivot (this page's origin, or an API origin set when the package was built)";
+    const EXPECTED: &str =
+        "the API of the ThreatConnect instance that serves Pivot (this page's origin, or an API origin set when the package was built)";
     let secure = api.protocol == "https:" || (api.protocol == "http:" && is_loopback(&api.hostname));
     if !secure {
-        return Err(error("tcApiPath", format!("names {} over {}, which is not https", shorten(&api.origin), api.protocol.trim_end_matches(':')), EXPECTED));
+        return Err(error(
+            "tcApiPath",
+            format!("names {} over {}, which is not https", shorten(&api.origin), api.protocol.trim_end_matches(':')),
+            EXPECTED,
+        ));
     }
     let mut allowed = std::iter::once(page_origin).chain(build_origins.split_ascii_whitespace());
     if !allowed.any(|o| o.eq_ignore_ascii_case(&api.origin)) {

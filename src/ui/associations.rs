@@ -48,11 +48,7 @@ impl Assoc {
             value: i.summary.clone(),
             shown: defang(&i.indicator_type, &i.summary),
             owner: i.owner.name.clone(),
-            target: Some(SelectedItem::Indicator {
-                kind: i.indicator_type.clone(),
-                summary: i.summary.clone(),
-                owner: Some(i.owner.name.clone()),
-            }),
+            target: Some(SelectedItem::Indicator { kind: i.indicator_type.clone(), summary: i.summary.clone(), owner: Some(i.owner.name.clone()) }),
             is_group: false,
         }
     }
@@ -64,9 +60,9 @@ impl Assoc {
             value: g.name.clone(),
             shown: g.name.clone(),
             owner: g.owner.name.clone(),
-            target: g.group_type().and_then(|kind| {
-                u64::try_from(g.id).ok().map(|id| SelectedItem::Group { kind, id, owner: Some(g.owner.name.clone()) })
-            }),
+            target: g
+                .group_type()
+                .and_then(|kind| u64::try_from(g.id).ok().map(|id| SelectedItem::Group { kind, id, owner: Some(g.owner.name.clone()) })),
             is_group: true,
         }
     }
@@ -101,9 +97,10 @@ async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, start: u3
     let tql = query.with_filter(&filter);
     let rows = |items: Vec<Assoc>, p_count, p_next| Page { items, result_count: p_count, next: p_next };
     match query.collection {
-        Collection::Groups => {
-            client.search(Collection::Groups, &tql, start, limit, true, Group::read).await.map(|p| rows(p.items.iter().map(Assoc::from_group).collect(), p.result_count, p.next))
-        }
+        Collection::Groups => client
+            .search(Collection::Groups, &tql, start, limit, true, Group::read)
+            .await
+            .map(|p| rows(p.items.iter().map(Assoc::from_group).collect(), p.result_count, p.next)),
         _ => client
             .search(Collection::Indicators, &tql, start, limit, true, Indicator::read)
             .await
@@ -117,22 +114,23 @@ async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String) -> Result<
     let client = api.with_value(|a| a.client.clone());
     let tql = query.with_filter(&filter);
     Ok(match query.collection {
-        Collection::Groups => client.search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, Group::read).collect_all().await?.iter().map(Assoc::from_group).collect(),
-        _ => client.search_all(Collection::Indicators, &tql, MAX_RESULT_LIMIT, Indicator::read).collect_all().await?.iter().map(Assoc::from_indicator).collect(),
+        Collection::Groups => {
+            client.search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, Group::read).collect_all().await?.iter().map(Assoc::from_group).collect()
+        }
+        _ => client
+            .search_all(Collection::Indicators, &tql, MAX_RESULT_LIMIT, Indicator::read)
+            .collect_all()
+            .await?
+            .iter()
+            .map(Assoc::from_indicator)
+            .collect(),
     })
 }
 
 fn csv_of(items: &[Assoc], raw: bool) -> Csv {
     to_csv(
         &["type", "value", "owner", "id"],
-        items.iter().map(|a| {
-            vec![
-                a.type_label.clone(),
-                if raw { a.value.clone() } else { a.shown.clone() },
-                a.owner.clone(),
-                a.id.to_string(),
-            ]
-        }),
+        items.iter().map(|a| vec![a.type_label.clone(), if raw { a.value.clone() } else { a.shown.clone() }, a.owner.clone(), a.id.to_string()]),
     )
 }
 
@@ -140,9 +138,7 @@ fn csv_of(items: &[Assoc], raw: bool) -> Csv {
 /// (type or value, case-insensitive): what the list shows without a server query.
 fn matching(all: Vec<Assoc>, filter: &str) -> Vec<Assoc> {
     let needle = lowercase(filter.trim());
-    all.into_iter()
-        .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
-        .collect()
+    all.into_iter().filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle)).collect()
 }
 
 /// An association list: the first page comes with the panel; the filter and

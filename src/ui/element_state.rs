@@ -118,7 +118,11 @@ fn save_later() {
     };
     set_timeout(
         move || {
-            let Some(Some((client, element, settings))) = kept(|k| (k.edits == edit).then(|| (k.client.clone(), k.element, k.store.settings.clone()))) else { return };
+            let Some(Some((client, element, settings))) =
+                kept(|k| (k.edits == edit).then(|| (k.client.clone(), k.element, k.store.settings.clone())))
+            else {
+                return;
+            };
             // Not write-back: only how this app instance looks. A failed save is not worth an alert.
             leptos::task::spawn_local(async move {
                 let _ = element_state::save(&client, element, &settings).await;

@@ -9,16 +9,16 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource};
-use super::launch::session_storage;
+use super::associations::Assoc;
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
-use super::associations::Assoc;
+use super::launch::session_storage;
 use super::notices::ErrorNotice;
-use pivot_text::escape::escape_controls;
 use crate::launch::{Context, SelectedItem};
 use crate::search::search_tql;
-use threatconnect::{Collection, Group, Indicator};
 use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
+use pivot_text::escape::escape_controls;
+use threatconnect::{Collection, Group, Indicator};
 
 fn history() -> Option<web_sys::History> {
     web_sys::window()?.history().ok()
@@ -39,7 +39,9 @@ fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
 /// How an item reads in the breadcrumb.
 pub fn item_label(item: &SelectedItem) -> String {
     match item {
-        SelectedItem::Indicator { kind, summary, .. } => format!("{}: {}", kind.type_name(), escape_controls(&pivot_text::defang::defang(kind, summary))),
+        SelectedItem::Indicator { kind, summary, .. } => {
+            format!("{}: {}", kind.type_name(), escape_controls(&pivot_text::defang::defang(kind, summary)))
+        }
         SelectedItem::Group { kind, id, .. } => format!("{} #{id}", kind.type_name()),
         SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {}", escape_controls(value)),
     }

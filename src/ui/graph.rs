@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use super::api::ApiHandle;
 use super::associations::{assoc_query, Assoc};
-use pivot_text::escape::escape_controls;
 use crate::graph_layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
 use crate::launch::SelectedItem;
+use pivot_text::escape::escape_controls;
 use threatconnect::{Collection, Error, Group, Indicator};
 
 /// A CSS class per type: `node-host`, `node-incident`...

@@ -6,24 +6,43 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::writeback::{WriteBack, Writable};
-use super::graph::RelationGraph;
-use super::indicator::PanelSkeleton;
 use super::associations::{assoc_query, Assoc, AssociationList};
 use super::download::download_bytes;
+use super::graph::RelationGraph;
+use super::indicator::PanelSkeleton;
 use super::metadata::{AttributeList, Facts, LabelList, TagList};
 use super::notices::ErrorNotice;
-use pivot_text::values::{document_file_name, present, safe_http_link};
+use super::writeback::{Writable, WriteBack};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
+use pivot_text::values::{document_file_name, present, safe_http_link};
 use threatconnect::writes::Via;
 use threatconnect::{load_group_panel, ApiVersion, Collection, GroupPanel as Panel, GroupType, ItemRef, Owner};
 
 /// Each group type's own fields, as v3 and v2 name them.
 const TYPE_FIELDS: [&str; 22] = [
-    "eventDate", "status", "firstSeen", "lastSeen", "publishDate", "fileName", "fileSize", "fileType",
-    "subject", "from", "to", "header", "body", "score", "escalationDate", "reminderDate", "dueDate",
-    "malware", "password", "signatureDate", "fileText", "documentType",
+    "eventDate",
+    "status",
+    "firstSeen",
+    "lastSeen",
+    "publishDate",
+    "fileName",
+    "fileSize",
+    "fileType",
+    "subject",
+    "from",
+    "to",
+    "header",
+    "body",
+    "score",
+    "escalationDate",
+    "reminderDate",
+    "dueDate",
+    "malware",
+    "password",
+    "signatureDate",
+    "fileText",
+    "documentType",
 ];
 
 #[component]

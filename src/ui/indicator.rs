@@ -7,17 +7,17 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::graph::RelationGraph;
 use super::associations::{assoc_query, group_by_type, Assoc, AssociationList};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
+use super::graph::RelationGraph;
 use super::metadata::{AttributeList, Facts, LabelList, TagList};
 use super::notices::{ErrorNotice, Skeleton};
-use super::writeback::{WriteBack, Writable};
+use super::writeback::{Writable, WriteBack};
+use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
 use pivot_text::values::{all_scalars, present, rating_stars, safe_http_link, whole};
-use crate::launch::SelectedItem;
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
 use threatconnect::{load_indicator_panel, ApiVersion, Collection, DnsResolution, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
@@ -52,7 +52,11 @@ pub fn IndicatorPanel(
     let write_outcome = RwSignal::new(None::<Result<String, String>>);
     let state = move || match (core.get(), other_owners.get()) {
         (Some(Ok(p)), Some(o)) => {
-            if p.warnings.is_empty() && !matches!(o, Some(Err(_))) { "complete" } else { "partial" }
+            if p.warnings.is_empty() && !matches!(o, Some(Err(_))) {
+                "complete"
+            } else {
+                "partial"
+            }
         }
         (Some(Err(_)), _) => "error",
         _ => "loading",

@@ -9,12 +9,12 @@ use leptos::prelude::*;
 use super::api::{connect, current_fragment, owners_resource, ApiHandle, ApiResource, Loaded};
 use super::download::download_bytes;
 use super::writeback::confirm;
+use crate::launch::Launch;
+use crate::trail::{panels_href, parse_publish_import_fragment, PageAction};
 use sharing::exec::{self, ImportOptions, Step};
 use sharing::{check_package_size, PublishOptions};
-use crate::launch::Launch;
 use threatconnect::time::rfc3339;
 use threatconnect::{GroupType, Owner};
-use crate::trail::{panels_href, parse_publish_import_fragment, PageAction};
 
 /// The publish and import page: what its address asks (publish a group, import a
 /// package), on the launch the panels kept for this tab.
@@ -104,11 +104,7 @@ pub fn PublishCard(api: ApiHandle, kind: GroupType, id: u64) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match exec::publish(&client, kind, id, &opts).await {
                 Ok((pkg, withheld)) => {
-                    let counts = format!(
-                        "Published {} groups and {} indicators.",
-                        pkg.batch.group.len(),
-                        pkg.batch.indicator.len()
-                    );
+                    let counts = format!("Published {} groups and {} indicators.", pkg.batch.group.len(), pkg.batch.indicator.len());
                     let kept = if withheld.groups + withheld.indicators + withheld.attributes > 0 {
                         format!(
                             " Kept home by their labels: {} groups, {} indicators, {} attributes.",

@@ -40,11 +40,7 @@ impl Writable {
 
 /// Whether the owner accepts writes: Sources are read-only feeds.
 pub fn owner_writable(owners: &[Owner], name: &str) -> bool {
-    owners
-        .iter()
-        .find(|o| o.name == name)
-        .map(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source")))
-        .unwrap_or(false)
+    owners.iter().find(|o| o.name == name).map(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source"))).unwrap_or(false)
 }
 
 /// Destructive actions ask first (the browser's own dialog: keyboard-reachable, never HTML).

@@ -83,7 +83,8 @@ fn code_only(text: &str) -> String {
                 i += 1;
             }
             i += 2;
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && !b.get(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || *p == '_') {
+        } else if c == 'r' && (next == Some('"') || next == Some('#')) && !b.get(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || *p == '_')
+        {
             // A raw string: r"...", r#"..."#.
             let mut j = i + 1;
             let mut hashes = 0;
@@ -248,7 +249,8 @@ fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
             // `use crate::{a, b::c}` (one level of braces).
             let inner = group.split('}').next().unwrap_or("");
             for item in inner.split(',') {
-                let segs: Vec<String> = item.trim().split("::").map(|s| s.trim().trim_matches(|c: char| !ident(c)).to_string()).filter(|s| !s.is_empty()).collect();
+                let segs: Vec<String> =
+                    item.trim().split("::").map(|s| s.trim().trim_matches(|c: char| !ident(c)).to_string()).filter(|s| !s.is_empty()).collect();
                 if !segs.is_empty() {
                     out.push(segs);
                 }
@@ -283,7 +285,8 @@ fn module_deps(code: &BTreeMap<String, String>, reexports: &BTreeMap<String, Str
             }
         };
         for segs in paths_after(&body, "crate") {
-            add(longest(&known, &segs).or_else(|| reexports.get(&segs[0]).and_then(|m| longest(&known, &m.split("::").map(str::to_string).collect::<Vec<_>>()))));
+            add(longest(&known, &segs)
+                .or_else(|| reexports.get(&segs[0]).and_then(|m| longest(&known, &m.split("::").map(str::to_string).collect::<Vec<_>>()))));
         }
         let parent = &here[..here.len() - 1];
         for segs in paths_after(&body, "super") {
@@ -443,7 +446,8 @@ fn no_view_executor_or_command_builds_a_request() {
     let mut found = Vec::new();
     for c in &crates {
         for (module, text) in modules(c) {
-            let watched = (c.name == "pivot" && module.starts_with("ui")) || (c.name == "sharing" && module.starts_with("exec")) || c.name == "pivot-share";
+            let watched =
+                (c.name == "pivot" && module.starts_with("ui")) || (c.name == "sharing" && module.starts_with("exec")) || c.name == "pivot-share";
             if !watched {
                 continue;
             }

@@ -3,8 +3,8 @@
 //! (`install.json`) and the Cross-Intel Sharing Job app's (`job/install.json`).
 
 use pivot::launch::spaces_type_name;
-use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use serde_json::{json, Value};
+use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 
 const REQUIRED: [(&str, &str); 7] = [
     ("allowOnDemand", "boolean"),
@@ -15,15 +15,11 @@ const REQUIRED: [(&str, &str); 7] = [
     ("programVersion", "string"),
     ("runtimeLevel", "string"),
 ];
-const OPTIONAL: [&str; 8] = [
-    "runtimeContext", "programIcon", "listDelimiter", "minServerVersion",
-    "languageVersion", "apiUserTokenParam", "note", "features",
-];
+const OPTIONAL: [&str; 8] =
+    ["runtimeContext", "programIcon", "listDelimiter", "minServerVersion", "languageVersion", "apiUserTokenParam", "note", "features"];
 const PARAM_TYPES: [&str; 7] = ["Boolean", "Choice", "EditChoice", "KeyValueList", "MultiChoice", "String", "StringMixed"];
-const PARAM_FIELDS: [&str; 12] = [
-    "name", "label", "type", "encrypt", "hidden", "allowMultiple", "default",
-    "required", "sequence", "validValues", "note", "viewRows",
-];
+const PARAM_FIELDS: [&str; 12] =
+    ["name", "label", "type", "encrypt", "hidden", "allowMultiple", "default", "required", "sequence", "validValues", "note", "viewRows"];
 
 fn json_type(v: &Value) -> &'static str {
     match v {
@@ -208,7 +204,9 @@ fn declares_the_params_pivot_reads() {
 #[test]
 fn the_rules_catch_broken_configurations() {
     let mutations: [(&str, fn(&mut Value)); 9] = [
-        ("displayName is required", |c| { c.as_object_mut().unwrap().remove("displayName"); }),
+        ("displayName is required", |c| {
+            c.as_object_mut().unwrap().remove("displayName");
+        }),
         ("differs from Cargo.toml", |c| c["programVersion"] = json!("9.9.9")),
         ("is not semver", |c| c["programVersion"] = json!("1.0")),
         ("programLanguage must be NONE", |c| c["programLanguage"] = json!("PYTHON")),

@@ -86,7 +86,15 @@ fn a_package_pins_exactly_the_origins_it_was_built_with() {
     assert!(ok);
     assert!(pages.iter().all(|p| p.iter().any(|d| d == "connect-src 'self'")));
     // Only origins: https (http on loopback), no path, no wildcard, nothing that ends the directive.
-    for bad in ["http://api.tc.example", "https://api.tc.example/api", "https://*.tc.example", "*", "'unsafe-inline'", "https://a.example;script-src", "data:"] {
+    for bad in [
+        "http://api.tc.example",
+        "https://api.tc.example/api",
+        "https://*.tc.example",
+        "*",
+        "'unsafe-inline'",
+        "https://a.example;script-src",
+        "data:",
+    ] {
         let (ok, err, pages) = pin(bad);
         assert!(!ok, "{bad} was accepted");
         assert!(err.contains("is not an origin"), "{bad}: {err}");

@@ -265,7 +265,9 @@ pub fn refuse_secret_flags(argv: &[String]) -> Result<(), Usage> {
             )));
         }
         if name == "smtp-password" {
-            return Err(Usage("--smtp-password: passwords are not taken on the command line; use PIVOT_SMTP_PASSWORD or --smtp-password-file".into()));
+            return Err(Usage(
+                "--smtp-password: passwords are not taken on the command line; use PIVOT_SMTP_PASSWORD or --smtp-password-file".into(),
+            ));
         }
     }
     Ok(())

@@ -36,7 +36,14 @@ fn say_json(json: &str) {
 
 /// One side's API user from its flags and environment (the Secret Key from the
 /// environment or a file only).
-fn api_user(url: &Option<String>, access_id: &Option<String>, secret_file: &Option<String>, ca_file: &Option<String>, side: &str, command: &str) -> Result<ApiUser, Usage> {
+fn api_user(
+    url: &Option<String>,
+    access_id: &Option<String>,
+    secret_file: &Option<String>,
+    ca_file: &Option<String>,
+    side: &str,
+    command: &str,
+) -> Result<ApiUser, Usage> {
     let upper = side.to_ascii_uppercase();
     let url = need(url, &format!("{side}-api-url"), &format!("PIVOT_{upper}_API_URL"), command)?;
     let lower = url.to_ascii_lowercase();
@@ -165,7 +172,9 @@ fn cmd_publish(args: &PublishArgs) -> Result<ExitCode, Usage> {
         if withheld.groups + withheld.indicators + withheld.attributes > 0 {
             say!(
                 "  stayed home (security labels): {} group(s), {} indicator(s), {} attribute(s)",
-                withheld.groups, withheld.indicators, withheld.attributes
+                withheld.groups,
+                withheld.indicators,
+                withheld.attributes
             );
             for i in withheld.items.iter().take(20) {
                 say!("    {i}");
@@ -201,15 +210,7 @@ fn cmd_list(args: &ListArgs) -> Result<ExitCode, Usage> {
         // Tab-separated: each field escaped on its own (a tab in a name cannot shift the columns).
         for r in &list {
             let e = |t: &str| escape_controls(t).into_owned();
-            println!(
-                "{}\t{}\t{}\t{}\t{}\t{} bytes",
-                r.group_id,
-                e(&r.group_type),
-                e(&r.group_name),
-                e(&r.published_at),
-                e(&r.content_hash),
-                r.size
-            );
+            println!("{}\t{}\t{}\t{}\t{}\t{} bytes", r.group_id, e(&r.group_type), e(&r.group_name), e(&r.published_at), e(&r.content_hash), r.size);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -305,7 +306,11 @@ fn cmd_pull(args: &PullArgs) -> Result<ExitCode, Usage> {
         None => Level::Warn,
     };
     let lease_secs = match given(&args.lease) {
-        Some(t) => t.parse::<u64>().ok().filter(|t| (2..=86_400).contains(t)).ok_or_else(|| Usage(format!("--lease: {t:?} is not a number of seconds from 2 to 86400")))?,
+        Some(t) => t
+            .parse::<u64>()
+            .ok()
+            .filter(|t| (2..=86_400).contains(t))
+            .ok_or_else(|| Usage(format!("--lease: {t:?} is not a number of seconds from 2 to 86400")))?,
         None => exec::DEFAULT_LEASE_SECS,
     };
     let owner = need(&args.target.target_owner, "target-owner", "PIVOT_TARGET_OWNER", "pull")?;

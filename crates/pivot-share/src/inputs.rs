@@ -134,10 +134,11 @@ mod tests {
 
     #[test]
     fn argv_and_types() {
-        let argv: Vec<String> = ["--tc_api_path", "https://tc/api", "--replace_labels", "--target_owner", "Acme Org", "--tc_proxy_tc", "false", "--x=1"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let argv: Vec<String> =
+            ["--tc_api_path", "https://tc/api", "--replace_labels", "--target_owner", "Acme Org", "--tc_proxy_tc", "false", "--x=1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let m = Inputs(parse_argv(&argv, &["replace_labels", "tc_proxy_tc"]).unwrap());
         assert_eq!(m.text("tc_api_path").as_deref(), Some("https://tc/api"));
         assert!(m.flag("replace_labels"));

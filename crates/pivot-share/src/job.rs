@@ -19,14 +19,14 @@ use crate::net::{self, ApiUser, Proxy};
 use crate::pull::{host_name, monotonic_ms, pull_once, run_async, watch_lease};
 use pivot_text::escape::escape_controls;
 use sharing::exec::{ExecError, ImportOptions, Level, PullOptions, PullSummary};
-use threatconnect::native::system_clock;
-use threatconnect::time::rfc3339;
-use threatconnect::{Credentials, Error as TcError, SecretKey};
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use threatconnect::native::system_clock;
+use threatconnect::time::rfc3339;
+use threatconnect::{Credentials, Error as TcError, SecretKey};
 
 /// Boolean inputs: on argv a bare flag means true.
 const BOOLEANS: &[&str] = &["replace_labels", "tc_proxy_tc", "tc_proxy_external", "tc_verify", "tc_log_to_api", "tc_log_curl"];
@@ -161,7 +161,10 @@ fn required(inputs: &Inputs, name: &str, label: &str) -> Result<String, Outcome>
 
 fn proxy(inputs: &Inputs) -> Result<Option<Proxy>, Outcome> {
     let Some(host) = inputs.text("tc_proxy_host") else { return Ok(None) };
-    let port = inputs.text("tc_proxy_port").and_then(|p| p.parse::<u16>().ok()).ok_or_else(|| Outcome(1, "Failed: tc_proxy_host is set without a valid tc_proxy_port.".into()))?;
+    let port = inputs
+        .text("tc_proxy_port")
+        .and_then(|p| p.parse::<u16>().ok())
+        .ok_or_else(|| Outcome(1, "Failed: tc_proxy_host is set without a valid tc_proxy_port.".into()))?;
     Ok(Some(Proxy { host, port, user: inputs.text("tc_proxy_username"), password: inputs.text("tc_proxy_password") }))
 }
 
@@ -197,11 +200,13 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
     let api_path = inputs.text("tc_api_path").ok_or_else(|| Outcome(1, "Failed: ThreatConnect passed no tc_api_path.".into()))?;
     let proxy = proxy(inputs)?;
     let ca = match inputs.text("source_ca_bundle") {
-        Some(v) => Some(net::read_ca(&v).and_then(|pem| net::tls_config(&pem).map(|_| pem)).map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?),
+        Some(v) => Some(
+            net::read_ca(&v).and_then(|pem| net::tls_config(&pem).map(|_| pem)).map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?,
+        ),
         None => None,
     };
-    let source_agent = net::agent(ca.as_deref(), proxy.as_ref().filter(|_| inputs.flag("tc_proxy_external")))
-        .map_err(|e| Outcome(1, format!("Failed: {e}.")))?;
+    let source_agent =
+        net::agent(ca.as_deref(), proxy.as_ref().filter(|_| inputs.flag("tc_proxy_external"))).map_err(|e| Outcome(1, format!("Failed: {e}.")))?;
     let target_agent = net::agent(None, proxy.as_ref().filter(|_| inputs.flag("tc_proxy_tc"))).map_err(|e| Outcome(1, format!("Failed: {e}.")))?;
     // This ThreatConnect: the job's token (renewed ahead of expiry), else the job's API user.
     let target_creds = match (inputs.text("tc_token"), inputs.text("tc_api_access_id").or_else(|| inputs.text("api_access_id"))) {
@@ -292,8 +297,19 @@ fn outcome(job: &Job, result: Result<PullSummary, ExecError>) -> Outcome {
             if s.packages_failed == 0 {
                 Outcome(0, format!("Pulled {} published group(s) from {} into {}: {counts}.", s.packages_seen, job.source_org, job.owner))
             } else {
-                let first = s.packages.iter().find(|p| matches!(p.outcome, sharing::exec::Outcome::Failed)).map(|p| format!(" First: {} {}: {}", p.group_type, p.group_name, p.message)).unwrap_or_default();
-                Outcome(3, format!("Partial failure: {} of {} published group(s) failed (see the log); {counts}.{first}", s.packages_failed, s.packages_seen))
+                let first = s
+                    .packages
+                    .iter()
+                    .find(|p| matches!(p.outcome, sharing::exec::Outcome::Failed))
+                    .map(|p| format!(" First: {} {}: {}", p.group_type, p.group_name, p.message))
+                    .unwrap_or_default();
+                Outcome(
+                    3,
+                    format!(
+                        "Partial failure: {} of {} published group(s) failed (see the log); {counts}.{first}",
+                        s.packages_failed, s.packages_seen
+                    ),
+                )
             }
         }
         Err(ExecError::Locked { holder, expires_at }) => Outcome(

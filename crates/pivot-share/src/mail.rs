@@ -139,7 +139,8 @@ pub fn message(n: &Notify, subject: &str, body: &str, log: Option<&str>) -> Resu
     let m = match log {
         None => b.singlepart(text),
         Some(log) => {
-            let body = Body::new_with_encoding(log.replace('\r', ""), ContentTransferEncoding::Base64).map_err(|_| "the log cannot be attached".to_string())?;
+            let body = Body::new_with_encoding(log.replace('\r', ""), ContentTransferEncoding::Base64)
+                .map_err(|_| "the log cannot be attached".to_string())?;
             let file = Attachment::new("pivot-share.log".into()).body(body, ContentType::TEXT_PLAIN);
             b.multipart(MultiPart::mixed().singlepart(text).singlepart(file))
         }

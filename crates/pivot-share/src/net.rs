@@ -2,13 +2,13 @@
 //! the public roots (a source behind an internal CA), an HTTP proxy (ThreatConnect's
 //! `tc_proxy_*` job args). Native only.
 
-use threatconnect::http::{encode_component, split_api_url};
-use threatconnect::native::{system_clock, NativeTransport};
-use threatconnect::{Client, Credentials};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use threatconnect::http::{encode_component, split_api_url};
+use threatconnect::native::{system_clock, NativeTransport};
+use threatconnect::{Client, Credentials};
 
 /// One side's API access, resolved: cheap to clone into the heartbeat and signal threads.
 /// A token renewed by any client made from it is seen by all the others (ThreatConnect
@@ -60,7 +60,8 @@ pub fn agent(ca_pem: Option<&[u8]>, proxy: Option<&Proxy>) -> Result<ureq::Agent
             (Some(u), None) => format!("{}@", encode_component(u)),
             _ => String::new(),
         };
-        let proxy = ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port)).map_err(|_| format!("the proxy {}:{} is not usable", p.host, p.port))?;
+        let proxy =
+            ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port)).map_err(|_| format!("the proxy {}:{} is not usable", p.host, p.port))?;
         b = b.proxy(proxy);
         // ureq sends the proxy's credentials in its CONNECT (https) only; a plain http request
         // goes to the proxy in absolute form and needs the header itself.

@@ -76,4 +76,3 @@ pub fn pull_once(
     let on_lease = |held: Option<&exec::Lease>| *lease.lock().unwrap_or_else(|p| p.into_inner()) = held.cloned();
     run_async(exec::pull_watched(&source.client(), source_org, &target.client(), owner, opts, log, &on_lease))
 }
-

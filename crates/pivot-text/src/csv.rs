@@ -72,10 +72,7 @@ mod tests {
     fn every_cell_is_quoted() {
         let csv = to_csv(
             &["type", "value"],
-            [
-                vec!["Host".to_owned(), "a.test".to_owned()],
-                vec!["URL".to_owned(), "http://x.test/?a=1,b=\"2\"".to_owned()],
-            ],
+            [vec!["Host".to_owned(), "a.test".to_owned()], vec!["URL".to_owned(), "http://x.test/?a=1,b=\"2\"".to_owned()]],
         );
         assert_eq!(csv.text, "\"type\",\"value\"\r\n\"Host\",\"a.test\"\r\n\"URL\",\"http://x.test/?a=1,b=\"\"2\"\"\"\r\n");
         assert_eq!(csv.escaped_cells, 0);

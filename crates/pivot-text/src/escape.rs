@@ -196,7 +196,8 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_left_alone_and_borrowed() {
-        for s in ["bad.example.com", "HKLM\\Software\\Run", "C:\\users\\x", "a\\u0041", "Ωmega ✓ 日本", "ZWNJ\u{200C}ZWJ\u{200D}", "€ 100 ‰", ""] {
+        for s in ["bad.example.com", "HKLM\\Software\\Run", "C:\\users\\x", "a\\u0041", "Ωmega ✓ 日本", "ZWNJ\u{200C}ZWJ\u{200D}", "€ 100 ‰", ""]
+        {
             assert!(matches!(escape_controls(s), Cow::Borrowed(b) if b == s), "{s:?}");
         }
     }

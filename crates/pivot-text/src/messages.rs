@@ -25,7 +25,11 @@ pub fn copied_values_status(values: usize, escaped: usize) -> String {
 
 /// The status after "Copy value" (one value).
 pub fn copied_value_status(escaped: bool) -> String {
-    if escaped { "Copied (control characters shown as \\u{…} escapes)".to_owned() } else { "Copied".to_owned() }
+    if escaped {
+        "Copied (control characters shown as \\u{…} escapes)".to_owned()
+    } else {
+        "Copied".to_owned()
+    }
 }
 
 /// The status after a CSV export: rows written, and values with escapes.
@@ -105,7 +109,10 @@ mod tests {
     fn confirm_questions_escape_and_cut_names() {
         assert_eq!(remove_tag_question("Ransomware"), "Remove the tag \"Ransomware\"?");
         assert_eq!(remove_tag_question("APT\u{202E}evil"), "Remove the tag \"APT\\u{202E}evil\"?");
-        assert_eq!(remove_label_question("TLP:RED\n\nOK to remove everything"), "Remove the security label \"TLP:RED\\u{000A}\\u{000A}OK to remove everything\"?");
+        assert_eq!(
+            remove_label_question("TLP:RED\n\nOK to remove everything"),
+            "Remove the security label \"TLP:RED\\u{000A}\\u{000A}OK to remove everything\"?"
+        );
         let long = "n".repeat(500);
         assert_eq!(remove_tag_question(&long), format!("Remove the tag \"{}…\"?", "n".repeat(79)));
         assert_eq!(dissociate_question("Incident", "Op\u{2066}X"), "Dissociate from Incident: Op\\u{2066}X? The group itself stays.");

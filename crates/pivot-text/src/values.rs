@@ -34,16 +34,12 @@ pub fn label_of(key: &str) -> String {
 
 /// The named fields of `raw` that are present, in the order given.
 pub fn present(raw: &Value, keys: &[&str]) -> Vec<(String, String)> {
-    keys.iter()
-        .filter_map(|k| raw.get(*k).and_then(scalar_text).map(|v| (label_of(k), v)))
-        .collect()
+    keys.iter().filter_map(|k| raw.get(*k).and_then(scalar_text).map(|v| (label_of(k), v))).collect()
 }
 
 /// Every scalar field of an object (nested objects and lists are skipped).
 pub fn all_scalars(raw: &Value) -> Vec<(String, String)> {
-    raw.as_object()
-        .map(|o| o.iter().filter_map(|(k, v)| scalar_text(v).map(|t| (label_of(k), t))).collect())
-        .unwrap_or_default()
+    raw.as_object().map(|o| o.iter().filter_map(|(k, v)| scalar_text(v).map(|t| (label_of(k), t))).collect()).unwrap_or_default()
 }
 
 /// `{"data": [...]}` (v3 expanded field) or a bare list.
@@ -58,8 +54,7 @@ pub fn data_list(v: &Value) -> Vec<Value> {
 /// `webLink`s only when they are http(s); anything else (`javascript:`...) is not a link.
 pub fn safe_http_link(url: &str) -> Option<String> {
     let lower = url.trim_start().to_ascii_lowercase();
-    let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+    let ok = (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(|c| c.is_control() || c.is_whitespace());
     ok.then(|| url.to_owned())
 }
 
@@ -85,7 +80,11 @@ pub fn rating_stars(rating: f64) -> String {
 
 /// A 0-100 figure (confidence, ThreatAssess score) as a whole number.
 pub fn whole(n: f64) -> String {
-    if n.is_finite() { (n.round() as i64).to_string() } else { "?".to_owned() }
+    if n.is_finite() {
+        (n.round() as i64).to_string()
+    } else {
+        "?".to_owned()
+    }
 }
 
 /// A Document's or Report's `fileName` as the download is named (and its button
@@ -114,7 +113,9 @@ mod tests {
     fn links_only_http() {
         assert!(safe_http_link("https://app.tc/auth/indicators/details/host.xhtml?host=a").is_some());
         assert!(safe_http_link("HTTP://x.test").is_some());
-        for bad in ["javascript:alert(1)", " javascript:alert(1)", "data:text/html,x", "//evil.test", "http://x.test/a b", "vbscript:x", "https\t://x"] {
+        for bad in
+            ["javascript:alert(1)", " javascript:alert(1)", "data:text/html,x", "//evil.test", "http://x.test/a b", "vbscript:x", "https\t://x"]
+        {
             assert_eq!(safe_http_link(bad), None, "{bad}");
         }
     }

@@ -49,10 +49,9 @@ impl fmt::Display for ShareError {
             Self::MalformedJson { line, column, message } => {
                 write!(f, "package refused: not valid JSON at line {line}, column {column}: {message}")
             }
-            Self::WrongFormat { found } => write!(
-                f,
-                "package refused: this is not a Pivot share package (format is {found}, expected \"pivot-share\")"
-            ),
+            Self::WrongFormat { found } => {
+                write!(f, "package refused: this is not a Pivot share package (format is {found}, expected \"pivot-share\")")
+            }
             Self::UnsupportedVersion { found } => write!(
                 f,
                 "package refused: share package version {found} is not supported by this Pivot (it reads versions {} to {})",
@@ -69,10 +68,7 @@ impl fmt::Display for ShareError {
                  the file was changed or damaged after publishing"
             ),
             Self::DuplicateXid { path, xid } => write!(f, "package refused: xid {xid} appears twice (again at `{path}`)"),
-            Self::DanglingReference { path, xid } => write!(
-                f,
-                "package refused: `{path}` refers to xid {xid}, which is not in the package"
-            ),
+            Self::DanglingReference { path, xid } => write!(f, "package refused: `{path}` refers to xid {xid}, which is not in the package"),
             Self::XidMismatch { path, declared, computed } => write!(
                 f,
                 "package refused: `{path}` is {declared}, but the item it describes has the xid {computed}; \
@@ -80,15 +76,12 @@ impl fmt::Display for ShareError {
             ),
             Self::InvalidInput { path, message } => write!(f, "cannot snapshot: {path}: {message}"),
             Self::InvalidOptions { message } => write!(f, "cannot snapshot: {message}"),
-            Self::GroupWithheld { labels } => write!(
-                f,
-                "cannot publish: the group itself carries security label(s) {} that are not chosen to leave",
-                labels.join(", ")
-            ),
-            Self::ItemTooLarge { what, size, limit } => write!(
-                f,
-                "cannot split into batch jobs: {what} alone needs {size} bytes, over the batch upload limit of {limit} bytes"
-            ),
+            Self::GroupWithheld { labels } => {
+                write!(f, "cannot publish: the group itself carries security label(s) {} that are not chosen to leave", labels.join(", "))
+            }
+            Self::ItemTooLarge { what, size, limit } => {
+                write!(f, "cannot split into batch jobs: {what} alone needs {size} bytes, over the batch upload limit of {limit} bytes")
+            }
         }
     }
 }

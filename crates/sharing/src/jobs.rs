@@ -231,10 +231,7 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
             }
             let alone = cur.bytes + need(&cur);
             if alone > max {
-                let what = format!(
-                    "indicator {} (with the groups it references)",
-                    ind.get("summary").and_then(Value::as_str).unwrap_or("?")
-                );
+                let what = format!("indicator {} (with the groups it references)", ind.get("summary").and_then(Value::as_str).unwrap_or("?"));
                 return Err(too_large(what, alone));
             }
         }

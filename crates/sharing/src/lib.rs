@@ -23,8 +23,8 @@
 //! `docs/sharing-operations.md`.
 
 mod error;
-mod jobs;
 pub mod exec;
+mod jobs;
 mod json;
 mod package;
 mod plan;
@@ -34,16 +34,16 @@ mod snapshot;
 mod test_util;
 mod verify;
 
-pub use jobs::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
 pub use error::ShareError;
+pub use jobs::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
 pub use json::canonical_json;
 pub use package::{
-    check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind,
-    SharePackage, Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
+    check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage,
+    Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
 };
 pub use plan::{
-    associations, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord,
-    ItemNote, MissingAttributeType, PlanItem, Prepared, TargetState, Trust, ORIGIN_ATTRIBUTE_TYPE,
+    associations, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, ItemNote,
+    MissingAttributeType, PlanItem, Prepared, TargetState, Trust, ORIGIN_ATTRIBUTE_TYPE,
 };
 pub use snapshot::{snapshot, snapshot_report, PublishOptions, Withheld};
 pub use verify::{verify, Difference, TargetReadBack, VerificationReport};

@@ -87,12 +87,9 @@ pub fn next_run(now: u64, s: Schedule) -> u64 {
     match s {
         Schedule::Once => now,
         Schedule::Daily(h, m) => (0..=1).map(|k| at(today + k, h, m)).find(|t| *t > now).unwrap_or(now),
-        Schedule::Weekly(wd, h, m) => (0..=7)
-            .map(|k| today + k)
-            .filter(|d| ((d + 4).rem_euclid(7)) as u32 == wd)
-            .map(|d| at(d, h, m))
-            .find(|t| *t > now)
-            .unwrap_or(now),
+        Schedule::Weekly(wd, h, m) => {
+            (0..=7).map(|k| today + k).filter(|d| ((d + 4).rem_euclid(7)) as u32 == wd).map(|d| at(d, h, m)).find(|t| *t > now).unwrap_or(now)
+        }
         Schedule::Monthly(day, h, m) => {
             let (mut y, mut mo, _) = civil_from_days(today);
             for _ in 0..3 {

@@ -2,10 +2,10 @@
 
 use super::error::ShareError;
 use super::json::{self, canonical_json, list, text};
-use threatconnect::time::is_rfc3339;
 use super::package::{canonical_type, content_hash, derive_xid, BatchBody, GroupRef, Header, ItemKind, SharePackage, Source, VERSION};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use threatconnect::time::is_rfc3339;
 
 /// What the publisher chose.
 #[derive(Clone, Debug, PartialEq)]
@@ -169,7 +169,9 @@ pub fn snapshot_report(
     opts: &PublishOptions,
 ) -> Result<(SharePackage, Withheld), ShareError> {
     if opts.instance_id.trim().is_empty() {
-        return Err(ShareError::InvalidOptions { message: "the source instance id is empty (configure one: it names the instance in every xid)".into() });
+        return Err(ShareError::InvalidOptions {
+            message: "the source instance id is empty (configure one: it names the instance in every xid)".into(),
+        });
     }
     if opts.owner.trim().is_empty() {
         return Err(ShareError::InvalidOptions { message: "the source owner is empty".into() });
@@ -179,10 +181,8 @@ pub fn snapshot_report(
             message: format!("publishedAt {:?} is not an RFC 3339 date-time such as 2026-11-25T14:20:33Z", opts.published_at),
         });
     }
-    let filter = Filter {
-        allowed: opts.security_labels_allowed.iter().map(|s| s.trim().to_lowercase()).collect(),
-        exclude_unlabeled: opts.exclude_unlabeled,
-    };
+    let filter =
+        Filter { allowed: opts.security_labels_allowed.iter().map(|s| s.trim().to_lowercase()).collect(), exclude_unlabeled: opts.exclude_unlabeled };
     let (inst, owner) = (opts.instance_id.trim(), opts.owner.trim());
     let mut withheld = Withheld::default();
 
@@ -446,7 +446,20 @@ mod tests {
             assert!(!body.contains(volatile), "{volatile} leaked into the batch body");
         }
         // Only names the v2 Batch fixtures use for indicators.
-        let allowed = ["xid", "type", "summary", "description", "rating", "confidence", "dnsActive", "whoisActive", "attribute", "tag", "securityLabel", "associatedGroups"];
+        let allowed = [
+            "xid",
+            "type",
+            "summary",
+            "description",
+            "rating",
+            "confidence",
+            "dnsActive",
+            "whoisActive",
+            "attribute",
+            "tag",
+            "securityLabel",
+            "associatedGroups",
+        ];
         for i in inds {
             for k in i.as_object().unwrap().keys() {
                 assert!(allowed.contains(&k.as_str()), "unexpected indicator field {k}");

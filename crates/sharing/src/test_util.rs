@@ -174,12 +174,8 @@ pub fn perfect_read_back(pkg: &SharePackage) -> TargetReadBack {
         .iter()
         .enumerate()
         .map(|(n, i)| {
-            let gs: Vec<Value> = i["associatedGroups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|g| json!({"id": id_of(g["groupXid"].as_str().unwrap())}))
-                .collect();
+            let gs: Vec<Value> =
+                i["associatedGroups"].as_array().unwrap().iter().map(|g| json!({"id": id_of(g["groupXid"].as_str().unwrap())})).collect();
             json!({
                 "id": 9000 + n, "type": i["type"], "summary": i["summary"], "ownerName": "Target Org",
                 "attributes": data(i, "attribute"), "tags": data(i, "tag"), "securityLabels": data(i, "securityLabel"),

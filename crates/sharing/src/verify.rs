@@ -25,20 +25,59 @@ pub struct TargetReadBack {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Difference {
-    MissingGroup { xid: String, name: String },
-    MissingIndicator { #[serde(rename = "type")] indicator_type: String, summary: String },
-    NameMismatch { item: String, expected: String, found: String },
-    MissingTag { item: String, tag: String },
-    ExtraTag { item: String, tag: String },
-    MissingLabel { item: String, label: String },
-    ExtraLabel { item: String, label: String },
-    MissingAttribute { item: String, #[serde(rename = "type")] attribute_type: String, value: String },
-    ExtraAttribute { item: String, #[serde(rename = "type")] attribute_type: String, value: String },
-    MissingAssociation { association: String },
+    MissingGroup {
+        xid: String,
+        name: String,
+    },
+    MissingIndicator {
+        #[serde(rename = "type")]
+        indicator_type: String,
+        summary: String,
+    },
+    NameMismatch {
+        item: String,
+        expected: String,
+        found: String,
+    },
+    MissingTag {
+        item: String,
+        tag: String,
+    },
+    ExtraTag {
+        item: String,
+        tag: String,
+    },
+    MissingLabel {
+        item: String,
+        label: String,
+    },
+    ExtraLabel {
+        item: String,
+        label: String,
+    },
+    MissingAttribute {
+        item: String,
+        #[serde(rename = "type")]
+        attribute_type: String,
+        value: String,
+    },
+    ExtraAttribute {
+        item: String,
+        #[serde(rename = "type")]
+        attribute_type: String,
+        value: String,
+    },
+    MissingAssociation {
+        association: String,
+    },
     /// Between two items of the package, but not in it (e.g. left from an earlier version).
-    ExtraAssociation { association: String },
+    ExtraAssociation {
+        association: String,
+    },
     /// Planned for removal (gone from the package since the previous import) but still there.
-    StillAssociated { association: String },
+    StillAssociated {
+        association: String,
+    },
 }
 
 /// In words, for the import report an analyst reads.
@@ -146,13 +185,9 @@ fn compare(item: &str, expected: &Value, found: &Value, diffs: &mut Vec<Differen
 pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationReport {
     let mut diffs = Vec::new();
     let by_xid: BTreeMap<&str, &Value> = read_back.groups.iter().filter_map(|g| Some((text(g, "xid")?, g))).collect();
-    let id_to_xid: BTreeMap<u64, &str> =
-        read_back.groups.iter().filter_map(|g| Some((json::id(g, "id")?, text(g, "xid")?))).collect();
-    let by_key: BTreeMap<(String, String), &Value> = read_back
-        .indicators
-        .iter()
-        .filter_map(|i| Some((indicator_key(text(i, "type")?, text(i, "summary")?), i)))
-        .collect();
+    let id_to_xid: BTreeMap<u64, &str> = read_back.groups.iter().filter_map(|g| Some((json::id(g, "id")?, text(g, "xid")?))).collect();
+    let by_key: BTreeMap<(String, String), &Value> =
+        read_back.indicators.iter().filter_map(|i| Some((indicator_key(text(i, "type")?, text(i, "summary")?), i))).collect();
 
     let pkg_groups: BTreeSet<&str> = pkg.batch.group.iter().filter_map(|g| text(g, "xid")).collect();
     let mut pkg_inds: BTreeSet<(String, String)> = BTreeSet::new();
@@ -221,9 +256,7 @@ pub fn verify(pkg: &SharePackage, read_back: &TargetReadBack) -> VerificationRep
         pkg_groups.contains(a.group_xid.as_str())
             && match &a.other {
                 super::plan::Endpoint::Group { xid } => pkg_groups.contains(xid.as_str()),
-                super::plan::Endpoint::Indicator { indicator_type, summary } => {
-                    pkg_inds.contains(&(indicator_type.clone(), summary.clone()))
-                }
+                super::plan::Endpoint::Indicator { indicator_type, summary } => pkg_inds.contains(&(indicator_type.clone(), summary.clone())),
             }
     };
     for a in &read_back.dissociated {
@@ -266,7 +299,14 @@ mod tests {
     /// The package as imported into a target that has every attribute type (with the origin attribute).
     fn imported() -> SharePackage {
         let pkg = package();
-        let p = plan(&pkg, &TargetState { owner: "Target Org".into(), attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]), ..Default::default() });
+        let p = plan(
+            &pkg,
+            &TargetState {
+                owner: "Target Org".into(),
+                attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]),
+                ..Default::default()
+            },
+        );
         prepare_import(&pkg, &p).package
     }
 
@@ -340,7 +380,9 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         assert_eq!(d, want, "{:#?}", r.differences);
-        assert!(r.differences.contains(&Difference::MissingTag { item: "Incident Ransomware Attack at Company ABC".into(), tag: "Company ABC".into() }));
+        assert!(r
+            .differences
+            .contains(&Difference::MissingTag { item: "Incident Ransomware Attack at Company ABC".into(), tag: "Company ABC".into() }));
         assert!(r.differences.contains(&Difference::ExtraTag { item: "Incident Ransomware Attack at Company ABC".into(), tag: "Local Tag".into() }));
         assert!(r.differences.iter().any(|d| matches!(d, Difference::MissingAttribute { value, .. } if value.starts_with("Pivot share:"))));
         assert!(r.differences.iter().any(|d| matches!(d, Difference::MissingIndicator { indicator_type, .. } if indicator_type == "URL")));

@@ -60,7 +60,9 @@ pub fn route(app: &App, conn: &Connection, req: &Req, adversary: i64, rest: &[&s
     let t = TYPES.iter().find(|t| t.0 == rest[0]).ok_or_else(|| not_found(format!("Unknown adversary asset type: {}", rest[0])))?;
     let one = |id: &str| -> Res<(i64, String)> {
         let id: i64 = id.parse().map_err(|_| not_found(format!("Adversary asset not found: {}", id)))?;
-        let v: Option<String> = conn.query_row("SELECT value FROM adversary_assets WHERE id = ?1 AND grp = ?2 AND type = ?3", params![id, adversary, t.1], |r| r.get(0)).optional()?;
+        let v: Option<String> = conn
+            .query_row("SELECT value FROM adversary_assets WHERE id = ?1 AND grp = ?2 AND type = ?3", params![id, adversary, t.1], |r| r.get(0))
+            .optional()?;
         Ok((id, v.ok_or_else(|| not_found(format!("Adversary asset not found: {}", id)))?))
     };
     match (m, &rest[1..]) {

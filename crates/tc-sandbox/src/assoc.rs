@@ -54,7 +54,8 @@ fn ok(data: Value) -> Resp {
 /// Every association type: one per group type (as the documented `Adversary` example), the
 /// indicator associations (custom: configured on the instance) and the file actions.
 fn all_types() -> Vec<Value> {
-    let mut out: Vec<Value> = GROUP_TYPES.iter().map(|g| json!({"name": g.name, "custom": "false", "fileAction": "false", "apiBranch": g.branch})).collect();
+    let mut out: Vec<Value> =
+        GROUP_TYPES.iter().map(|g| json!({"name": g.name, "custom": "false", "fileAction": "false", "apiBranch": g.branch})).collect();
     out.extend(ASSOCIATIONS.iter().map(|(n, b, _)| json!({"name": n, "custom": "true", "fileAction": "false", "apiBranch": b})));
     out.extend(FILE_ACTIONS.iter().map(|(n, b, _)| json!({"name": n, "custom": "false", "fileAction": "true", "apiBranch": b})));
     out
@@ -66,7 +67,10 @@ pub fn association_types(name: Option<&str>) -> Res<Resp> {
     match name {
         None => Ok(ok(json!({"resultCount": all.len(), "associationType": all}))),
         Some(n) => {
-            let t = all.into_iter().find(|t| t["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n))).ok_or_else(|| not_found(format!("Association type not found: {}", n)))?;
+            let t = all
+                .into_iter()
+                .find(|t| t["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n)))
+                .ok_or_else(|| not_found(format!("Association type not found: {}", n)))?;
             Ok(ok(json!({"associationType": t})))
         }
     }

@@ -40,8 +40,7 @@ pub fn authenticate(app: &App, req: &Req) -> Res<Kind> {
     if let Some(token) = auth.strip_prefix("TC-Token ") {
         let token = token.trim();
         let conn = app.db();
-        let exp: Option<i64> =
-            conn.query_row("SELECT expires FROM tokens WHERE token=?1", [token], |r| r.get(0)).optional()?;
+        let exp: Option<i64> = conn.query_row("SELECT expires FROM tokens WHERE token=?1", [token], |r| r.get(0)).optional()?;
         return match exp {
             Some(e) if e > now_s() => Ok(Kind::Token),
             Some(_) => Err(unauth("The token has expired")),
@@ -95,8 +94,7 @@ pub fn issue(app: &App, conn: &Connection) -> Res<(String, i64)> {
 /// Renewal: accepts a token still valid or expired within the last hour. The old token keeps its own expiry.
 pub fn renew(app: &App, expired: &str) -> Res<(String, i64)> {
     let conn = app.db();
-    let exp: Option<i64> =
-        conn.query_row("SELECT expires FROM tokens WHERE token=?1", [expired], |r| r.get(0)).optional()?;
+    let exp: Option<i64> = conn.query_row("SELECT expires FROM tokens WHERE token=?1", [expired], |r| r.get(0)).optional()?;
     match exp {
         Some(e) if e > now_s() - 3600 => issue(app, &conn),
         Some(_) => Err(unauth("The token expired more than an hour ago and cannot be renewed")),

@@ -97,11 +97,9 @@ fn status(app: &App, id: &str) -> Res<Resp> {
     let id = job_id(id)?;
     let conn = app.db();
     let row: Option<(String, String, i64, i64, i64, i64)> = conn
-        .query_row(
-            "SELECT settings, status, error_count, success_count, unprocess_count, updated FROM batch WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
+        .query_row("SELECT settings, status, error_count, success_count, unprocess_count, updated FROM batch WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })
         .optional()?;
     let (settings, st, e, sc, u, updated) = row.ok_or_else(|| not_found(format!("Batch job not found: {}", id)))?;
     let settings: Value = serde_json::from_str(&settings).unwrap_or(json!({}));
@@ -415,8 +413,19 @@ fn apply_meta(conn: &Connection, kind: &str, id: i64, st: &Settings, item: &Valu
 }
 
 const GROUP_KNOWN: &[&str] = &[
-    "name", "type", "xid", "attribute", "tag", "securityLabel", "eventDate", "status", "associatedIndicators", "associatedGroupXid",
-    "id", "owner", "ownerName",
+    "name",
+    "type",
+    "xid",
+    "attribute",
+    "tag",
+    "securityLabel",
+    "eventDate",
+    "status",
+    "associatedIndicators",
+    "associatedGroupXid",
+    "id",
+    "owner",
+    "ownerName",
 ];
 
 fn group_item(conn: &Connection, owner: &Owner, st: &Settings, g: &Value, xids: &mut HashMap<String, i64>) -> Res<()> {
@@ -427,7 +436,11 @@ fn group_item(conn: &Connection, owner: &Owner, st: &Settings, g: &Value, xids: 
     let existing: Option<i64> = match &xid {
         Some(x) => conn.query_row("SELECT id FROM groups_ WHERE owner_id = ?1 AND xid = ?2", params![owner.id, x], |r| r.get(0)).optional()?,
         None => conn
-            .query_row("SELECT id FROM groups_ WHERE owner_id = ?1 AND type = ?2 AND name = ?3 AND xid IS NULL", params![owner.id, t.name, name], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM groups_ WHERE owner_id = ?1 AND type = ?2 AND name = ?3 AND xid IS NULL",
+                params![owner.id, t.name, name],
+                |r| r.get(0),
+            )
             .optional()?,
     };
     if st.delete {
@@ -496,10 +509,17 @@ fn ind_item(conn: &Connection, owner: &Owner, st: &Settings, i: &Value, xids: &H
             }
             let summary = model::join_summary(t, &merged);
             let clash: Option<i64> = conn
-                .query_row("SELECT id FROM indicators WHERE owner_id = ?1 AND type = 'File' AND summary = ?2 AND id != ?3", params![owner.id, summary, x.id], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM indicators WHERE owner_id = ?1 AND type = 'File' AND summary = ?2 AND id != ?3",
+                    params![owner.id, summary, x.id],
+                    |r| r.get(0),
+                )
                 .optional()?;
             if clash.is_none() {
-                conn.execute("UPDATE indicators SET v1 = ?1, v2 = ?2, v3 = ?3, summary = ?4 WHERE id = ?5", params![merged[0], merged[1], merged[2], summary, x.id])?;
+                conn.execute(
+                    "UPDATE indicators SET v1 = ?1, v2 = ?2, v3 = ?3, summary = ?4 WHERE id = ?5",
+                    params![merged[0], merged[1], merged[2], summary, x.id],
+                )?;
             }
             conn.execute(
                 "UPDATE indicators SET rating = COALESCE(?1, rating), confidence = COALESCE(?2, confidence), last_modified = ?3 WHERE id = ?4",

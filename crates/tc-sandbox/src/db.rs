@@ -88,9 +88,39 @@ CREATE INDEX IF NOT EXISTS file_occ_ind ON file_occurrences(ind);
 ";
 
 const TABLES: &[&str] = &[
-    "meta", "owners", "indicators", "groups_", "ig", "gg", "ii", "tags", "item_tags", "labels", "item_labels",
-    "attribute_types", "attributes", "observations", "false_positives", "dns", "whois", "datastore", "space_state", "space_files", "space_jobs", "batch",
-    "published", "tokens", "group_files", "victims", "victim_assets", "victim_groups", "tasks", "named_links", "file_occurrences", "adversary_assets", "victim_indicators",
+    "meta",
+    "owners",
+    "indicators",
+    "groups_",
+    "ig",
+    "gg",
+    "ii",
+    "tags",
+    "item_tags",
+    "labels",
+    "item_labels",
+    "attribute_types",
+    "attributes",
+    "observations",
+    "false_positives",
+    "dns",
+    "whois",
+    "datastore",
+    "space_state",
+    "space_files",
+    "space_jobs",
+    "batch",
+    "published",
+    "tokens",
+    "group_files",
+    "victims",
+    "victim_assets",
+    "victim_groups",
+    "tasks",
+    "named_links",
+    "file_occurrences",
+    "adversary_assets",
+    "victim_indicators",
 ];
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.
@@ -108,8 +138,7 @@ pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite:
     conn.execute_batch(NAMED_LINKS_SCHEMA)?;
     conn.execute_batch(ADVERSARY_ASSETS_SCHEMA)?;
     conn.execute_batch(FILE_OCCURRENCES_SCHEMA)?;
-    let seeded: Option<String> =
-        conn.query_row("SELECT value FROM meta WHERE key='seed'", [], |r| r.get(0)).ok();
+    let seeded: Option<String> = conn.query_row("SELECT value FROM meta WHERE key='seed'", [], |r| r.get(0)).ok();
     if reset || seeded.is_none() {
         let tx = conn.transaction()?;
         for t in TABLES {
@@ -272,15 +301,11 @@ impl<'a> Seeder<'a> {
         Ok(())
     }
     fn tag(&mut self, kind: &str, item: i64, tag: i64) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO item_tags(kind, item, tag) VALUES (?1, ?2, ?3)")?
-            .execute(params![kind, item, tag])?;
+        self.tx.prepare_cached("INSERT OR IGNORE INTO item_tags(kind, item, tag) VALUES (?1, ?2, ?3)")?.execute(params![kind, item, tag])?;
         Ok(())
     }
     fn label(&mut self, kind: &str, item: i64, label: i64) -> rusqlite::Result<()> {
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO item_labels(kind, item, label) VALUES (?1, ?2, ?3)")?
-            .execute(params![kind, item, label])?;
+        self.tx.prepare_cached("INSERT OR IGNORE INTO item_labels(kind, item, label) VALUES (?1, ?2, ?3)")?.execute(params![kind, item, label])?;
         Ok(())
     }
     fn attr(&mut self, kind: &str, item: i64, t: &str, value: &str) -> rusqlite::Result<i64> {
@@ -296,16 +321,17 @@ impl<'a> Seeder<'a> {
     }
     fn obs(&mut self, ind: i64, count: i64, mine: bool) -> rusqlite::Result<()> {
         let d = self.date();
-        self.tx
-            .prepare_cached("INSERT INTO observations(ind, count, date, mine) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![ind, count, d, mine as i64])?;
+        self.tx.prepare_cached("INSERT INTO observations(ind, count, date, mine) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
+            ind,
+            count,
+            d,
+            mine as i64
+        ])?;
         Ok(())
     }
     fn fp(&mut self, ind: i64, mine: bool) -> rusqlite::Result<()> {
         let d = self.date();
-        self.tx
-            .prepare_cached("INSERT INTO false_positives(ind, date, mine) VALUES (?1, ?2, ?3)")?
-            .execute(params![ind, d, mine as i64])?;
+        self.tx.prepare_cached("INSERT INTO false_positives(ind, date, mine) VALUES (?1, ?2, ?3)")?.execute(params![ind, d, mine as i64])?;
         Ok(())
     }
     fn dns(&mut self, host: i64, addr: i64) -> rusqlite::Result<()> {
@@ -331,18 +357,25 @@ impl<'a> Seeder<'a> {
 }
 
 const TAGS: &[&str] = &[
-    "APT Demo Bear", "Phishing", "Ransomware", "C2", "Targeted Attack", "Nation State", HOSTILE_IMG, HOSTILE_SCRIPT,
-    "Malicious Host", "Botnet", "Credential Theft", "Exfiltration",
+    "APT Demo Bear",
+    "Phishing",
+    "Ransomware",
+    "C2",
+    "Targeted Attack",
+    "Nation State",
+    HOSTILE_IMG,
+    HOSTILE_SCRIPT,
+    "Malicious Host",
+    "Botnet",
+    "Credential Theft",
+    "Exfiltration",
 ];
 
 fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
     let mut s = Seeder { tx, rng: Rng(0x5EED_0001), next_ind: 11, next_attr: 1 };
     for (i, t) in TAGS.iter().enumerate() {
         let desc = if *t == HOSTILE_IMG { Some(HOSTILE_SCRIPT) } else { None };
-        tx.execute(
-            "INSERT INTO tags(id, name, description, last_used) VALUES (?1, ?2, ?3, ?4)",
-            params![i as i64 + 1, t, desc, BASE_TS - 86_400],
-        )?;
+        tx.execute("INSERT INTO tags(id, name, description, last_used) VALUES (?1, ?2, ?3, ?4)", params![i as i64 + 1, t, desc, BASE_TS - 86_400])?;
     }
     // Well-known indicators.
     s.ind(Some(RICH_HOST), 1, "Host", [Some("bad.example.com"), None, None], Some("Command and control host used by APT Demo Bear."))?;
@@ -354,8 +387,14 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
     s.ind(Some(7), 2, "Host", [Some("bad.example.com"), None, None], Some("Community copy of bad.example.com."))?;
     s.ind(Some(8), 3, "Host", [Some("bad.example.com"), None, None], Some("Feed copy of bad.example.com."))?;
     s.ind(
-        Some(9), 1, "File",
-        [Some("F5A2496CF66CB8CFFE66CB1B27D7DEDE"), Some("A52B6986D68CDFAC53AA740566CBEADE4452124E"), Some("25BDABD23E349F5E5EA7890795B06D15D842BDE1D43135C361E755F748CA05D0")],
+        Some(9),
+        1,
+        "File",
+        [
+            Some("F5A2496CF66CB8CFFE66CB1B27D7DEDE"),
+            Some("A52B6986D68CDFAC53AA740566CBEADE4452124E"),
+            Some("25BDABD23E349F5E5EA7890795B06D15D842BDE1D43135C361E755F748CA05D0"),
+        ],
         Some("Dropper."),
     )?;
     s.ind(Some(10), 1, "Hashtag", [Some("#demobear"), None, None], Some("Custom indicator type."))?;
@@ -363,14 +402,30 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
     // Groups: 1 big campaign, 2..=17 one per type, 18 hostile, 19 community, 20 source.
     s.group(BIG_GROUP, 1, "Campaign", "Operation Hivemind", None)?;
     let names = [
-        "APT Demo Bear", "Spearphishing Attachment", "Operation Demo Winter", "Block C2 at the proxy", "Demo Bear Dossier",
-        "Invoice overdue (phish)", "Proxy alert 4411", "Finance workstation compromise", "Demo Bear Intrusion Set", "DemoLoader",
-        "Q1 Threat Report", "DemoLoader YARA", "Initial Access", "Demo Bear Threat", "Cobalt Strike", "CVE-2026-0001",
+        "APT Demo Bear",
+        "Spearphishing Attachment",
+        "Operation Demo Winter",
+        "Block C2 at the proxy",
+        "Demo Bear Dossier",
+        "Invoice overdue (phish)",
+        "Proxy alert 4411",
+        "Finance workstation compromise",
+        "Demo Bear Intrusion Set",
+        "DemoLoader",
+        "Q1 Threat Report",
+        "DemoLoader YARA",
+        "Initial Access",
+        "Demo Bear Threat",
+        "Cobalt Strike",
+        "CVE-2026-0001",
     ];
     for (i, gt) in GROUP_TYPES.iter().enumerate() {
         let extra = match gt.name {
             "Document" => Some(format!(r#"{{"fileName":"dossier.pdf","fileSize":{},"documentType":"PDF"}}"#, DEMO_DOCUMENT_SIZE)),
-            "Email" => Some(format!(r#"{{"from":"phisher@evil.example.net","to":"cfo@victim.example","subject":"Invoice overdue","body":{:?},"header":"Received: from evil.example.net"}}"#, HOSTILE_IMG)),
+            "Email" => Some(format!(
+                r#"{{"from":"phisher@evil.example.net","to":"cfo@victim.example","subject":"Invoice overdue","body":{:?},"header":"Received: from evil.example.net"}}"#,
+                HOSTILE_IMG
+            )),
             "Signature" => Some(r#"{"fileName":"demoloader.yar","fileType":"YARA","fileText":"rule DemoLoader { condition: true }"}"#.to_string()),
             "Report" => Some(r#"{"fileName":"q1.pdf","publishDate":"2026-01-15T13:00:00Z"}"#.to_string()),
             _ => None,
@@ -456,7 +511,13 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
     }
     let mut others = vec![];
     for k in 0..40i64 {
-        others.push(s.ind(None, 1, "EmailAddress", [Some(&format!("{}.{}@mail{}.example", words[(k % 10) as usize], k, k % 4)), None, None], None)?);
+        others.push(s.ind(
+            None,
+            1,
+            "EmailAddress",
+            [Some(&format!("{}.{}@mail{}.example", words[(k % 10) as usize], k, k % 4)), None, None],
+            None,
+        )?);
     }
     for _ in 0..60 {
         let (m, h1, h2) = (s.rng.hex(32).to_uppercase(), s.rng.hex(40).to_uppercase(), s.rng.hex(64).to_uppercase());
@@ -473,7 +534,9 @@ fn seed_demo(tx: &Connection) -> rusqlite::Result<()> {
         others.push(s.ind(None, 1, "CIDR", [Some(&format!("10.{}.0.0/16", k)), None, None], None)?);
         others.push(s.ind(None, 1, "Mutex", [Some(&format!("Global\\DemoBear_{:04}", k)), None, None], None)?);
         others.push(s.ind(
-            None, 1, "Registry Key",
+            None,
+            1,
+            "Registry Key",
             [Some(&format!("HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run{}", k)), Some("updater"), Some("REG_SZ")],
             None,
         )?);

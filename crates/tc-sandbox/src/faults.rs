@@ -4,7 +4,10 @@ use crate::util::Rng;
 use serde_json::{json, Value};
 
 pub enum FaultAction {
-    Status { status: u16, retry_after: Option<u64> },
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
     /// "truncated" | "malformed" | "slow", with the delay for "slow".
     Body(String, u64),
     /// 302 Found to this location (a client must not follow it).
@@ -144,9 +147,10 @@ impl Faults {
 
     /// The fault for this request, if a rule matches (first matching rule wins).
     pub fn take(&mut self, method: &str, path: &str) -> Option<FaultAction> {
-        let idx = self.rules.iter().position(|r| {
-            r.method.as_deref().map(|m| m == method).unwrap_or(true) && path.starts_with(&r.prefix) && r.times != Some(0)
-        })?;
+        let idx = self
+            .rules
+            .iter()
+            .position(|r| r.method.as_deref().map(|m| m == method).unwrap_or(true) && path.starts_with(&r.prefix) && r.times != Some(0))?;
         let hit = match self.rules[idx].probability {
             Some(p) => self.rng.unit() < p,
             None => true,

@@ -46,7 +46,10 @@ fn occurrence_fields(body: &Value) -> Res<OccFields> {
 /// Adds an occurrence to indicator `ind`; returns its id.
 pub fn add_occurrence(conn: &Connection, ind: i64, body: &Value) -> Res<i64> {
     let (n, p, d) = occurrence_fields(body)?;
-    conn.execute("INSERT INTO file_occurrences(ind, file_name, path, date) VALUES (?1, ?2, ?3, ?4)", params![ind, n.flatten(), p.flatten(), d.flatten()])?;
+    conn.execute(
+        "INSERT INTO file_occurrences(ind, file_name, path, date) VALUES (?1, ?2, ?3, ?4)",
+        params![ind, n.flatten(), p.flatten(), d.flatten()],
+    )?;
     Ok(conn.last_insert_rowid())
 }
 

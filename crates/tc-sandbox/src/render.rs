@@ -41,10 +41,7 @@ pub fn owner_by_id(conn: &Connection, id: i64) -> Res<Option<Owner>> {
 pub fn resolve_owner(conn: &Connection, name: Option<&str>) -> Res<Owner> {
     let all = owners(conn)?;
     match name {
-        None | Some("") => all
-            .into_iter()
-            .find(|o| o.otype == "Organization")
-            .ok_or_else(|| ApiErr::new(500, "No organization owner")),
+        None | Some("") => all.into_iter().find(|o| o.otype == "Organization").ok_or_else(|| ApiErr::new(500, "No organization owner")),
         Some(n) => all
             .into_iter()
             .find(|o| o.name.eq_ignore_ascii_case(n) || o.id.to_string() == n)
@@ -250,7 +247,13 @@ pub fn labels_of(conn: &Connection, kind: &str, item: i64) -> Res<Vec<Label>> {
 }
 
 pub fn label_row(r: &Row) -> rusqlite::Result<Label> {
-    Ok(Label { id: r.get(0)?, name: r.get(1)?, description: r.get::<_, Option<String>>(2)?.unwrap_or_default(), color: r.get::<_, Option<String>>(3)?.unwrap_or_default(), date_added: r.get::<_, Option<i64>>(4)?.unwrap_or(0) })
+    Ok(Label {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        color: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        date_added: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+    })
 }
 
 pub fn all_labels(conn: &Connection) -> Res<Vec<Label>> {
@@ -537,9 +540,8 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         let xs = query_inds(conn, sql, &[json!(i.id)])?;
         let mut out = vec![];
         for x in &xs {
-            let date: i64 = conn
-                .query_row("SELECT date FROM dns WHERE (host=?1 AND addr=?2) OR (host=?2 AND addr=?1)", [i.id, x.id], |r| r.get(0))
-                .unwrap_or(0);
+            let date: i64 =
+                conn.query_row("SELECT date FROM dns WHERE (host=?1 AND addr=?2) OR (host=?2 AND addr=?1)", [i.id, x.id], |r| r.get(0)).unwrap_or(0);
             out.push(json!({"resolutionDate": iso(date), "summary": x.summary, other: {"data": [ind_v3(conn, x, &Fields(vec![]), base)?]}}));
         }
         m.insert("dnsResolution".into(), json!({"data": out}));
@@ -623,7 +625,14 @@ pub fn group_v3(conn: &Connection, g: &Group, f: &Fields, base: &str) -> Res<Val
 
 fn v2_link_ind(base: &str, i: &Ind) -> String {
     let t = i.itype.to_ascii_lowercase().replace(' ', "");
-    format!("{}/auth/indicators/details/{}.xhtml?{}={}&owner={}", base, t, t, crate::util::pct_encode(&i.summary), crate::util::pct_encode(&i.owner.name))
+    format!(
+        "{}/auth/indicators/details/{}.xhtml?{}={}&owner={}",
+        base,
+        t,
+        t,
+        crate::util::pct_encode(&i.summary),
+        crate::util::pct_encode(&i.owner.name)
+    )
 }
 
 /// v2 list entry (ownerName, summary) or single item (owner object, typed fields).
@@ -884,7 +893,16 @@ pub fn delete_ind(conn: &Connection, id: i64) -> Res<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn create_group(conn: &Connection, owner: &Owner, gtype: &str, name: &str, xid: Option<&str>, event_date: Option<i64>, status: Option<&str>, extra: Option<String>) -> Res<i64> {
+pub fn create_group(
+    conn: &Connection,
+    owner: &Owner,
+    gtype: &str,
+    name: &str,
+    xid: Option<&str>,
+    event_date: Option<i64>,
+    status: Option<&str>,
+    extra: Option<String>,
+) -> Res<i64> {
     owner.writable()?;
     let t = model::group_type(gtype).ok_or_else(|| bad(format!("Invalid group type: {}", gtype)))?;
     if name.trim().is_empty() || name.chars().count() > 500 {

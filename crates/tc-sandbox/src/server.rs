@@ -47,9 +47,7 @@ pub async fn handle(app: App, rq: Request) -> Response {
 /// answers 500 with an error body and never takes the server down.
 async fn blocking(app: &App, req: &Arc<Req>, v3: bool, f: fn(&App, &Req) -> Resp) -> Resp {
     let (app, req) = (app.clone(), req.clone());
-    tokio::task::spawn_blocking(move || f(&app, &req))
-        .await
-        .unwrap_or_else(|_| Resp::err(v3, &ApiErr::new(500, "Internal server error")))
+    tokio::task::spawn_blocking(move || f(&app, &req)).await.unwrap_or_else(|_| Resp::err(v3, &ApiErr::new(500, "Internal server error")))
 }
 
 fn response(r: Resp) -> Response {
@@ -137,11 +135,16 @@ fn dispatch(app: &App, req: &Req, v3: bool) -> Resp {
             return Resp::err(false, &ApiErr::new(405, "Method not allowed"));
         }
         let Some(tok) = req.param("expiredToken") else {
-            return Resp::json(401, json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": "expiredToken is required", "status": "Failure"}));
+            return Resp::json(
+                401,
+                json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": "expiredToken is required", "status": "Failure"}),
+            );
         };
         return match auth::renew(app, tok) {
             Ok((t, exp)) => Resp::json(200, json!({"success": true, "apiToken": t, "apiTokenExpires": exp, "message": null})),
-            Err(e) => Resp::json(e.status, json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": e.message, "status": "Failure"})),
+            Err(e) => {
+                Resp::json(e.status, json!({"success": false, "apiToken": null, "apiTokenExpires": null, "message": e.message, "status": "Failure"}))
+            }
         };
     }
     let kind = match auth::authenticate(app, req) {

@@ -50,13 +50,17 @@ pub fn route(app: &App, req: &Req, element: &str, rest: &[&str]) -> Res<Resp> {
         }
         ("GET", ["file"]) => {
             let mut st = conn.prepare("SELECT name, length(data), content_type FROM space_files WHERE element = ?1 ORDER BY name")?;
-            let rows = st.query_map([element], |r| Ok(json!({"name": r.get::<_, String>(0)?, "size": r.get::<_, i64>(1)?, "contentType": r.get::<_, String>(2)?})))?;
+            let rows = st.query_map([element], |r| {
+                Ok(json!({"name": r.get::<_, String>(0)?, "size": r.get::<_, i64>(1)?, "contentType": r.get::<_, String>(2)?}))
+            })?;
             let files: Vec<Value> = rows.collect::<Result<_, _>>()?;
             Ok(ok(json!({"resultCount": files.len(), "file": files})))
         }
         ("GET", ["file", name]) => {
             let f: Option<(Vec<u8>, String)> = conn
-                .query_row("SELECT data, content_type FROM space_files WHERE element = ?1 AND name = ?2", params![element, name], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT data, content_type FROM space_files WHERE element = ?1 AND name = ?2", params![element, name], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()?;
             let (data, ct) = f.ok_or_else(|| not_found(format!("No file {} for space element {}", name, element)))?;
             Ok(Resp { status: 200, body: data, headers: vec![("Content-Type".into(), ct)] })
@@ -66,7 +70,10 @@ pub fn route(app: &App, req: &Req, element: &str, rest: &[&str]) -> Res<Resp> {
                 return Err(bad("A file needs a name"));
             }
             let ct = req.header("Content-Type").unwrap_or("application/octet-stream").to_string();
-            conn.execute("INSERT OR REPLACE INTO space_files(element, name, data, content_type) VALUES (?1, ?2, ?3, ?4)", params![element, name, req.body, ct])?;
+            conn.execute(
+                "INSERT OR REPLACE INTO space_files(element, name, data, content_type) VALUES (?1, ?2, ?3, ?4)",
+                params![element, name, req.body, ct],
+            )?;
             Ok(Resp::json(200, json!({"status": "Success"})))
         }
         ("DELETE", ["file", name]) => {

@@ -192,10 +192,19 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
-                    ("hasgroup", Target::Indicators) => format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql),
-                    ("hasgroup", Target::Groups) => format!("{} IN (SELECT gg.a FROM gg JOIN groups_ g ON g.id = gg.b JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql),
-                    ("hasindicator", Target::Indicators) => format!("{} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql),
-                    _ => format!("{} IN (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql),
+                    ("hasgroup", Target::Indicators) => {
+                        format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
+                    }
+                    ("hasgroup", Target::Groups) => {
+                        format!("{} IN (SELECT gg.a FROM gg JOIN groups_ g ON g.id = gg.b JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
+                    }
+                    ("hasindicator", Target::Indicators) => {
+                        format!("{} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql)
+                    }
+                    _ => format!(
+                        "{} IN (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {})",
+                        me, sql
+                    ),
                 })
             }
             Some(Tok::Ident(_)) => {
@@ -382,13 +391,7 @@ impl<'a> P<'a> {
             "rating" if ind => ("i.rating".to_string(), true),
             "confidence" if ind => ("i.confidence".to_string(), true),
             "description" if ind => ("i.description".to_string(), false),
-            _ => {
-                return Err(ApiErr::tql(format!(
-                    "Invalid TQL: unknown field '{}' for {}",
-                    field,
-                    if ind { "indicators" } else { "groups" }
-                )))
-            }
+            _ => return Err(ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, if ind { "indicators" } else { "groups" }))),
         };
         Ok(r)
     }

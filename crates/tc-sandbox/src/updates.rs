@@ -189,7 +189,8 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
     }
     for (k, col) in [("active", "active"), ("privateFlag", "private_flag"), ("dnsActive", "dns_active"), ("whoisActive", "whois_active")] {
         if let Some(b) = body.get(k) {
-            let v = b.as_bool().or_else(|| b.as_str().map(|x| x.eq_ignore_ascii_case("true"))).ok_or_else(|| bad(format!("{} must be a boolean", k)))?;
+            let v =
+                b.as_bool().or_else(|| b.as_str().map(|x| x.eq_ignore_ascii_case("true"))).ok_or_else(|| bad(format!("{} must be a boolean", k)))?;
             conn.execute(&format!("UPDATE indicators SET {} = ?1 WHERE id = ?2", col), params![v as i64, i.id])?;
         }
     }

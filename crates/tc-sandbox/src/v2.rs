@@ -133,7 +133,10 @@ fn all_security_labels(app: &App) -> Res<Resp> {
 
 fn security_label_by_name(app: &App, name: &str) -> Res<Resp> {
     let conn = app.db();
-    let l = all_labels(&conn)?.into_iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| not_found(format!("Security label not found: {}", name)))?;
+    let l = all_labels(&conn)?
+        .into_iter()
+        .find(|l| l.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| not_found(format!("Security label not found: {}", name)))?;
     Ok(ok_data(json!({"securityLabel": label_v2(&l)})))
 }
 
@@ -213,8 +216,11 @@ fn bulk(app: &App, req: &Req, format: Option<&str>) -> Res<Resp> {
     let owner = resolve_owner(&conn, req.param("owner"))?;
     let enabled = owner.otype != "Organization";
     let Some(format) = format else {
-        return Ok(Resp::json(200, json!({"bulkStatus": {"name": owner.name, "csvEnabled": enabled, "jsonEnabled": enabled,
-            "nextRun": iso((now_s() / 86_400 + 1) * 86_400), "lastRun": iso(now_s()), "status": "Complete"}})));
+        return Ok(Resp::json(
+            200,
+            json!({"bulkStatus": {"name": owner.name, "csvEnabled": enabled, "jsonEnabled": enabled,
+            "nextRun": iso((now_s() / 86_400 + 1) * 86_400), "lastRun": iso(now_s()), "status": "Complete"}}),
+        ));
     };
     if !matches!(format, "json" | "csv") {
         return Err(not_found(format!("Unknown bulk format: {}", format)));
@@ -388,7 +394,15 @@ fn create_indicator(app: &App, req: &Req, t: &'static IndType) -> Res<Resp> {
     let v = crate::updates::body_values(t, &body)?;
     let id = create_ind(
         &conn,
-        &NewInd { owner: &owner, t, v, rating: body.get("rating").and_then(num), confidence: body.get("confidence").and_then(int), description: body.get("description").and_then(s), xid: None },
+        &NewInd {
+            owner: &owner,
+            t,
+            v,
+            rating: body.get("rating").and_then(num),
+            confidence: body.get("confidence").and_then(int),
+            description: body.get("description").and_then(s),
+            xid: None,
+        },
     )?;
     let i = load_ind(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
     Ok(created(json!({ t.entity: ind_v2(&conn, &i, true, true, false, &app.base())? })))
@@ -403,14 +417,21 @@ fn create_group_v2(app: &App, req: &Req, t: &'static GroupType) -> Res<Resp> {
     // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType and
     // fileText, all required; fileText is the signature itself, served by `.../download` as text/plain.
     let signature = if t.name == "Signature" {
-        let text = |k: &str| body.get(k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(str::to_string).ok_or_else(|| bad(format!("{} is required for a Signature", k)));
+        let text = |k: &str| {
+            body.get(k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| bad(format!("{} is required for a Signature", k)))
+        };
         Some((text("fileName")?, text("fileType")?, text("fileText")?))
     } else {
         None
     };
     let extra = signature.as_ref().map(|(n, ty, _)| json!({"fileName": n, "fileType": ty}).to_string());
     let tx = conn.unchecked_transaction()?;
-    let id = create_group(&tx, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), extra)?;
+    let id =
+        create_group(&tx, &owner, t.name, name, body.get("xid").and_then(|x| x.as_str()), ed, body.get("status").and_then(|x| x.as_str()), extra)?;
     if let Some((_, _, text)) = &signature {
         tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![id, text.as_bytes(), now_s()])?;
     }
@@ -427,7 +448,9 @@ fn indicator_item(app: &App, req: &Req, t: &'static IndType, value: &str, rest: 
         let mut st = conn.prepare(
             "SELECT DISTINCT o.id, o.name, o.type FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE i.type = ?1 AND (i.summary = ?2 OR i.v1 = ?2 OR i.v2 = ?2 OR i.v3 = ?2 OR i.v1 = upper(?2)) ORDER BY o.id",
         )?;
-        let rows = st.query_map(params![t.name, value], |r| Ok(json!({"id": r.get::<_, i64>(0)?, "name": r.get::<_, String>(1)?, "type": r.get::<_, String>(2)?})))?;
+        let rows = st.query_map(params![t.name, value], |r| {
+            Ok(json!({"id": r.get::<_, i64>(0)?, "name": r.get::<_, String>(1)?, "type": r.get::<_, String>(2)?}))
+        })?;
         let os: Vec<Value> = rows.collect::<Result<_, _>>()?;
         if os.is_empty() {
             return Err(not_found(format!("Indicator not found: {}", value)));
@@ -648,7 +671,10 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
             Ok(ok_data(json!({"resultCount": ts.len(), "tag": ts})))
         }
         ("GET", ["tags", name]) => {
-            let t = tags_of(conn, kind, id)?.into_iter().find(|t| t.name.eq_ignore_ascii_case(name)).ok_or_else(|| not_found(format!("Tag not applied: {}", name)))?;
+            let t = tags_of(conn, kind, id)?
+                .into_iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| not_found(format!("Tag not applied: {}", name)))?;
             Ok(ok_data(json!({"tag": tag_v2(&t, &base, &owner.name)})))
         }
         ("POST", ["tags", name]) => {
@@ -667,7 +693,10 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
             Ok(ok_data(json!({"resultCount": ls.len(), "securityLabel": ls})))
         }
         ("GET", ["securityLabels", name]) => {
-            let l = labels_of(conn, kind, id)?.into_iter().find(|l| l.name.eq_ignore_ascii_case(name)).ok_or_else(|| not_found(format!("Security label not applied: {}", name)))?;
+            let l = labels_of(conn, kind, id)?
+                .into_iter()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| not_found(format!("Security label not applied: {}", name)))?;
             Ok(ok_data(json!({"securityLabel": label_v2(&l)})))
         }
         ("POST", ["securityLabels", name]) => {
@@ -689,7 +718,8 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
             match (m, tail.get(1)) {
                 ("GET", None) => {
                     let (start, limit) = page(req)?;
-                    let (join, me) = if kind == "i" { ("JOIN ig x ON x.grp = g.id WHERE x.ind = ?1", id) } else { ("JOIN gg x ON x.b = g.id WHERE x.a = ?1", id) };
+                    let (join, me) =
+                        if kind == "i" { ("JOIN ig x ON x.grp = g.id WHERE x.ind = ?1", id) } else { ("JOIN gg x ON x.b = g.id WHERE x.a = ?1", id) };
                     let mut args = vec![json!(me)];
                     let mut cond = join.to_string();
                     if let Some(gt) = gt {
@@ -704,7 +734,8 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
                 (_, Some(gid)) => {
                     let gt = gt.ok_or_else(|| not_found("Group type missing"))?;
                     let gid: i64 = gid.parse().map_err(|_| not_found(format!("Group not found: {}", gid)))?;
-                    let g = load_group(conn, gid)?.filter(|g| g.gtype == gt.name).ok_or_else(|| not_found(format!("{} not found: {}", gt.name, gid)))?;
+                    let g =
+                        load_group(conn, gid)?.filter(|g| g.gtype == gt.name).ok_or_else(|| not_found(format!("{} not found: {}", gt.name, gid)))?;
                     let linked: bool = if kind == "i" {
                         conn.query_row("SELECT COUNT(*) FROM ig WHERE ind = ?1 AND grp = ?2", [id, gid], |r| r.get::<_, i64>(0))? > 0
                     } else {
@@ -753,7 +784,11 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
                         cond = format!("{} AND i.type = ?2", cond);
                     }
                     let total: i64 = {
-                        let from = if kind == "g" { "FROM ig x JOIN indicators i ON i.id = x.ind WHERE x.grp = ?1" } else { "FROM ii x JOIN indicators i ON i.id = x.b WHERE x.a = ?1" };
+                        let from = if kind == "g" {
+                            "FROM ig x JOIN indicators i ON i.id = x.ind WHERE x.grp = ?1"
+                        } else {
+                            "FROM ii x JOIN indicators i ON i.id = x.b WHERE x.a = ?1"
+                        };
                         let sql = format!("SELECT COUNT(*) {}{}", from, if it.is_some() { " AND i.type = ?2" } else { "" });
                         conn.prepare(&sql)?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?
                     };
@@ -839,15 +874,24 @@ fn datastore(app: &App, req: &Req, domain: &str, dtype: &str, key: &str) -> Res<
         }
         let total = hits.len();
         let hits: Vec<Value> = hits.into_iter().skip(from).take(size).collect();
-        return Ok(Resp::json(200, json!({"took": 1, "timed_out": false, "_shards": {"total": 1, "successful": 1, "failed": 0},
-            "hits": {"total": total, "max_score": if total > 0 { json!(1.0) } else { Value::Null }, "hits": hits}})));
+        return Ok(Resp::json(
+            200,
+            json!({"took": 1, "timed_out": false, "_shards": {"total": 1, "successful": 1, "failed": 0},
+            "hits": {"total": total, "max_score": if total > 0 { json!(1.0) } else { Value::Null }, "hits": hits}}),
+        ));
     }
-    let existing: Option<(String, i64)> =
-        conn.query_row("SELECT body, version FROM datastore WHERE domain = ?1 AND type = ?2 AND id = ?3", params![domain, dtype, key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let existing: Option<(String, i64)> = conn
+        .query_row("SELECT body, version FROM datastore WHERE domain = ?1 AND type = ?2 AND id = ?3", params![domain, dtype, key], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
     match method.as_str() {
         "GET" => match existing {
-            Some((b, v)) => Ok(Resp::json(200, json!({"_index": index, "_type": dtype, "_id": key, "_version": v, "found": true,
-                "_source": serde_json::from_str::<Value>(&b).unwrap_or(Value::Null)}))),
+            Some((b, v)) => Ok(Resp::json(
+                200,
+                json!({"_index": index, "_type": dtype, "_id": key, "_version": v, "found": true,
+                "_source": serde_json::from_str::<Value>(&b).unwrap_or(Value::Null)}),
+            )),
             None => Ok(Resp::json(404, json!({"_index": index, "_type": dtype, "_id": key, "found": false}))),
         },
         "POST" | "PUT" => {
@@ -856,7 +900,9 @@ fn datastore(app: &App, req: &Req, domain: &str, dtype: &str, key: &str) -> Res<
                 return Err(bad("A datastore record must be a JSON object"));
             }
             let (newbody, version, result) = match (&existing, method.as_str()) {
-                (None, "PUT") => return Ok(Resp::json(404, json!({"_index": index, "_type": dtype, "_id": key, "found": false, "error": "document missing"}))),
+                (None, "PUT") => {
+                    return Ok(Resp::json(404, json!({"_index": index, "_type": dtype, "_id": key, "found": false, "error": "document missing"})))
+                }
                 (None, _) => (body, 1, "created"),
                 (Some((old, v)), "PUT") => {
                     // Partial update: {"doc": {...}} or the fields themselves are merged into the record.
@@ -876,14 +922,20 @@ fn datastore(app: &App, req: &Req, domain: &str, dtype: &str, key: &str) -> Res<
                 params![domain, dtype, key, newbody.to_string(), version],
             )?;
             let status = if result == "created" { 201 } else { 200 };
-            Ok(Resp::json(status, json!({"_index": index, "_type": dtype, "_id": key, "_version": version, "result": result,
-                "_shards": {"total": 1, "successful": 1, "failed": 0}})))
+            Ok(Resp::json(
+                status,
+                json!({"_index": index, "_type": dtype, "_id": key, "_version": version, "result": result,
+                "_shards": {"total": 1, "successful": 1, "failed": 0}}),
+            ))
         }
         "DELETE" => {
             let n = conn.execute("DELETE FROM datastore WHERE domain = ?1 AND type = ?2 AND id = ?3", params![domain, dtype, key])?;
             let found = n > 0;
-            Ok(Resp::json(if found { 200 } else { 404 }, json!({"_index": index, "_type": dtype, "_id": key, "found": found,
-                "result": if found { "deleted" } else { "not_found" }})))
+            Ok(Resp::json(
+                if found { 200 } else { 404 },
+                json!({"_index": index, "_type": dtype, "_id": key, "found": found,
+                "result": if found { "deleted" } else { "not_found" }}),
+            ))
         }
         other => Err(bad(format!("Invalid DB-Method: {}", other))),
     }
@@ -960,12 +1012,23 @@ fn owner_metrics(app: &App, id: Option<&str>) -> Res<Resp> {
             "totalFalsePositive": count("SELECT COUNT(*) FROM false_positives f JOIN indicators i ON i.id = f.ind WHERE i.owner_id = ?1")?,
             "averageIndicatorRating": conn.query_row("SELECT COALESCE(AVG(rating), 0) FROM indicators WHERE owner_id = ?1 AND rating IS NOT NULL", [o.id], |r| r.get::<_, f64>(0))?,
             "averageIndicatorConfidence": conn.query_row("SELECT COALESCE(AVG(confidence), 0) FROM indicators WHERE owner_id = ?1 AND confidence IS NOT NULL", [o.id], |r| r.get::<_, f64>(0))?});
-        for (key, t) in [("totalHost", "Host"), ("totalAddress", "Address"), ("totalEmailAddress", "EmailAddress"), ("totalFile", "File"), ("totalUrl", "URL")] {
-            m[key] = json!(conn.query_row("SELECT COUNT(*) FROM indicators WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
+        for (key, t) in
+            [("totalHost", "Host"), ("totalAddress", "Address"), ("totalEmailAddress", "EmailAddress"), ("totalFile", "File"), ("totalUrl", "URL")]
+        {
+            m[key] =
+                json!(conn.query_row("SELECT COUNT(*) FROM indicators WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
         }
-        for (key, t) in [("totalThreat", "Threat"), ("totalIncident", "Incident"), ("totalEmail", "Email"), ("totalCampaign", "Campaign"),
-            ("totalAdversary", "Adversary"), ("totalSignature", "Signature"), ("totalDocument", "Document")] {
-            m[key] = json!(conn.query_row("SELECT COUNT(*) FROM groups_ WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
+        for (key, t) in [
+            ("totalThreat", "Threat"),
+            ("totalIncident", "Incident"),
+            ("totalEmail", "Email"),
+            ("totalCampaign", "Campaign"),
+            ("totalAdversary", "Adversary"),
+            ("totalSignature", "Signature"),
+            ("totalDocument", "Document"),
+        ] {
+            m[key] =
+                json!(conn.query_row("SELECT COUNT(*) FROM groups_ WHERE owner_id = ?1 AND type = ?2", params![o.id, t], |r| r.get::<_, i64>(0))?);
         }
         if id.is_none() {
             m["ownerId"] = json!(o.id);
@@ -988,7 +1051,9 @@ fn observed(app: &App, req: &Req) -> Res<Resp> {
         "SELECT i.summary, SUM(b.count), MAX(b.date), SUM(CASE WHEN b.mine = 1 THEN b.count ELSE 0 END), MAX(CASE WHEN b.mine = 1 THEN b.date END)
          FROM observations b JOIN indicators i ON i.id = b.ind WHERE b.date >= ?1 GROUP BY i.id ORDER BY MAX(b.date) DESC, i.id",
     )?;
-    let rows = st.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<i64>>(4)?)))?;
+    let rows = st.query_map([since], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, Option<i64>>(4)?))
+    })?;
     let mut out = vec![];
     for row in rows {
         let (summary, count, last, mine, mine_last) = row?;

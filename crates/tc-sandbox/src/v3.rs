@@ -123,9 +123,7 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
     };
-    let total: i64 = conn
-        .prepare(&format!("{}{}", count_sql, cond))?
-        .query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
+    let total: i64 = conn.prepare(&format!("{}{}", count_sql, cond))?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
     let mut args2 = args.clone();
     args2.push(json!(p.limit));
     args2.push(json!(p.start));
@@ -274,7 +272,8 @@ fn group_file(app: &App, req: &Req, key: &str, what: &str) -> Res<Resp> {
             crate::group_files::store_file(&conn, &g, &req.body)?;
             if let Some(name) = req.param("filename") {
                 let g = load_group(&conn, g.id)?.ok_or_else(|| not_found("Group vanished"))?;
-                let mut extra = g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
+                let mut extra =
+                    g.extra.as_deref().and_then(|e| serde_json::from_str::<Value>(e).ok()).filter(Value::is_object).unwrap_or_else(|| json!({}));
                 extra["fileName"] = json!(name);
                 conn.execute("UPDATE groups_ SET extra = ?1 WHERE id = ?2", params![extra.to_string(), g.id])?;
             }
@@ -362,7 +361,16 @@ fn create_group_v3(app: &App, req: &Req) -> Res<Resp> {
     let owner = body_owner(&conn, req, &body)?;
     let tx = conn.unchecked_transaction()?;
     let event_date = body.get("eventDate").and_then(|d| d.as_str()).and_then(parse_date);
-    let id = create_group(&tx, &owner, tname, name, body.get("xid").and_then(|x| x.as_str()), event_date, body.get("status").and_then(|x| x.as_str()), None)?;
+    let id = create_group(
+        &tx,
+        &owner,
+        tname,
+        name,
+        body.get("xid").and_then(|x| x.as_str()),
+        event_date,
+        body.get("status").and_then(|x| x.as_str()),
+        None,
+    )?;
     let g = load_group(&tx, id)?.ok_or_else(|| ApiErr::new(500, "created group not found"))?;
     update_group(&tx, &g, &body)?;
     tx.commit()?;
@@ -439,7 +447,8 @@ fn labels(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
 /// (Cross-Intel Sharing creates the labels a package uses that the target lacks).
 fn create_label(app: &App, req: &Req) -> Res<Resp> {
     let body = req.json()?;
-    let name = body.get("name").and_then(|n| n.as_str()).map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| bad("Security label name is required"))?;
+    let name =
+        body.get("name").and_then(|n| n.as_str()).map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| bad("Security label name is required"))?;
     let conn = app.db();
     if all_labels(&conn)?.iter().any(|l| l.name.eq_ignore_ascii_case(name)) {
         return Err(ApiErr::new(409, format!("Security label already exists: {name}")));
@@ -463,7 +472,10 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
     })?;
     let all: Vec<Value> = rows.collect::<Result<_, _>>()?;
     if let Some(id) = id {
-        let a = all.iter().find(|a| a["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id)).ok_or_else(|| not_found(format!("Attribute type not found: {}", id)))?;
+        let a = all
+            .iter()
+            .find(|a| a["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id))
+            .ok_or_else(|| not_found(format!("Attribute type not found: {}", id)))?;
         return Ok(ok(a.clone()));
     }
     paged_vec(app, req, all)

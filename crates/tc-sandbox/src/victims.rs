@@ -65,7 +65,8 @@ fn text_fields(body: &Value, names: &[&str], into: &mut Map<String, Value>) -> R
 }
 
 fn paged(req: &Req, key: &str, all: Vec<Value>) -> Res<Resp> {
-    let start: usize = req.param("resultStart").map(|v| v.parse().map_err(|_| bad("resultStart must be a non-negative number"))).transpose()?.unwrap_or(0);
+    let start: usize =
+        req.param("resultStart").map(|v| v.parse().map_err(|_| bad("resultStart must be a non-negative number"))).transpose()?.unwrap_or(0);
     let limit: usize = req.param("resultLimit").map(|v| v.parse().map_err(|_| bad("resultLimit must be a number"))).transpose()?.unwrap_or(100);
     if !(1..=10_000).contains(&limit) {
         return Err(bad("resultLimit must be between 1 and 10000"));
@@ -90,7 +91,8 @@ fn victim_json(app: &App, id: i64, fields: &str) -> Value {
 }
 
 fn load_victim(conn: &Connection, id: i64) -> Res<(Owner, String)> {
-    let row: Option<(i64, String)> = conn.query_row("SELECT owner_id, fields FROM victims WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let row: Option<(i64, String)> =
+        conn.query_row("SELECT owner_id, fields FROM victims WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     let (owner_id, fields) = row.ok_or_else(|| not_found(format!("Victim not found: {}", id)))?;
     let owner = crate::render::owners(conn)?.into_iter().find(|o| o.id == owner_id).ok_or_else(|| ApiErr::new(500, "victim owner missing"))?;
     Ok((owner, fields))
@@ -259,7 +261,8 @@ fn group_kind(branch: &str) -> Res<&'static GroupType> {
 }
 
 fn groups_of_victim(app: &App, conn: &Connection, req: &Req, victim: i64, t: Option<&'static GroupType>) -> Res<Resp> {
-    let ids: Vec<i64> = conn.prepare("SELECT grp FROM victim_groups WHERE victim = ?1 ORDER BY grp")?.query_map([victim], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let ids: Vec<i64> =
+        conn.prepare("SELECT grp FROM victim_groups WHERE victim = ?1 ORDER BY grp")?.query_map([victim], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut all = vec![];
     for gid in ids {
         if let Some(g) = load_group(conn, gid)?.filter(|g| t.is_none_or(|t| g.gtype == t.name)) {
@@ -290,7 +293,8 @@ pub fn indicator_victims(app: &App, conn: &Connection, req: &Req, ind: i64, owne
         };
         match (req.method.as_str(), tail) {
             ("GET", []) => {
-                let mut st = conn.prepare("SELECT v.id, v.fields FROM victims v JOIN victim_indicators vi ON vi.victim = v.id WHERE vi.ind = ?1 ORDER BY v.id")?;
+                let mut st = conn
+                    .prepare("SELECT v.id, v.fields FROM victims v JOIN victim_indicators vi ON vi.victim = v.id WHERE vi.ind = ?1 ORDER BY v.id")?;
                 let rows = st.query_map([ind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
                 let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
                 paged(req, "victim", all)
@@ -400,7 +404,9 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
         }
         (m, [id]) => {
             let id = id_of(id, "Task")?;
-            let row: Option<(i64, i64, String)> = conn.query_row("SELECT owner_id, date_added, fields FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            let row: Option<(i64, i64, String)> = conn
+                .query_row("SELECT owner_id, date_added, fields FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
             let (owner_id, added, fields) = row.ok_or_else(|| not_found(format!("Task not found: {}", id)))?;
             let owner = crate::render::owners(&conn)?.into_iter().find(|o| o.id == owner_id).ok_or_else(|| ApiErr::new(500, "task owner missing"))?;
             match m {
@@ -583,8 +589,9 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
     let conn = app.db();
     let load = |aid: &str| -> Res<(i64, i64, String, String, Owner)> {
         let aid = id_of(aid, "Victim asset")?;
-        let row: Option<(i64, String, String)> =
-            conn.query_row("SELECT victim, type, fields FROM victim_assets WHERE id = ?1", [aid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+        let row: Option<(i64, String, String)> = conn
+            .query_row("SELECT victim, type, fields FROM victim_assets WHERE id = ?1", [aid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
         let (victim, t, f) = row.ok_or_else(|| not_found(format!("Victim asset not found: {}", aid)))?;
         let (owner, _) = load_victim(&conn, victim)?;
         Ok((aid, victim, t, f, owner))
@@ -592,7 +599,10 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
     match (req.method.as_str(), rest) {
         ("GET", []) => {
             let owner = resolve_owner(&conn, req.param("owner"))?;
-            let ids: Vec<i64> = conn.prepare("SELECT id FROM victims WHERE owner_id = ?1 ORDER BY id")?.query_map([owner.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM victims WHERE owner_id = ?1 ORDER BY id")?
+                .query_map([owner.id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             let mut all = vec![];
             for v in ids {
                 all.extend(assets_of(app, &conn, v)?);

@@ -114,15 +114,18 @@ impl<T: Transport> Client<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::{line, run, Scripted};
     use crate::http::HttpResponse;
+    use crate::test_util::{line, run, Scripted};
 
     #[test]
     fn request_shapes() {
         assert_eq!(line(&v2::list(4, None)), "GET /v2/groups/adversaries/4/adversaryAssets");
         assert_eq!(line(&v2::list(4, Some("handles"))), "GET /v2/groups/adversaries/4/adversaryAssets/handles");
         assert_eq!(line(&v2::one(Method::Delete, 4, "urls", 9, None)), "DELETE /v2/groups/adversaries/4/adversaryAssets/urls/9");
-        assert_eq!(line(&v2::create(4, "phoneNumbers", &serde_json::json!({"phoneNumber": "1"}))), "POST /v2/groups/adversaries/4/adversaryAssets/phoneNumbers");
+        assert_eq!(
+            line(&v2::create(4, "phoneNumbers", &serde_json::json!({"phoneNumber": "1"}))),
+            "POST /v2/groups/adversaries/4/adversaryAssets/phoneNumbers"
+        );
     }
 
     #[test]

@@ -184,7 +184,10 @@ mod tests {
         let inc = ItemRef::group(GroupType::Incident, 54321);
         assert_eq!(line(&v2::link(&threat(), &inc)), "POST /v2/groups/threats/12345/groups/incidents/54321");
         assert_eq!(line(&v2::unlink(&threat(), &inc)), "DELETE /v2/groups/threats/12345/groups/incidents/54321");
-        assert_eq!(line(&v2::link(&ItemRef::Task(12345), &ItemRef::indicator(&IndicatorType::Address, "0.0.0.0").unwrap())), "POST /v2/tasks/12345/indicators/addresses/0.0.0.0");
+        assert_eq!(
+            line(&v2::link(&ItemRef::Task(12345), &ItemRef::indicator(&IndicatorType::Address, "0.0.0.0").unwrap())),
+            "POST /v2/tasks/12345/indicators/addresses/0.0.0.0"
+        );
         assert_eq!(line(&v2::unlink(&threat(), &ItemRef::Victim(54321))), "DELETE /v2/groups/threats/12345/victims/54321");
         assert_eq!(line(&v2::link(&url(), &inc)), "POST /v2/indicators/urls/http%3A%2F%2Fbad.example%2Fa%3Fb%3Dc%23d%25e%2Bf/groups/incidents/54321");
         assert_eq!(line(&v2::item(&host(), &ItemRef::Victim(3))), "GET /v2/indicators/hosts/bad.example/victims/3");
@@ -193,15 +196,24 @@ mod tests {
     #[test]
     fn named_associations_and_types() {
         let asn = ItemRef::indicator(&IndicatorType::Asn, "ASN12345").unwrap();
-        assert_eq!(line(&v2::named(&asn, "asnToCidr", &ListOptions::default())), "GET /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators");
+        assert_eq!(
+            line(&v2::named(&asn, "asnToCidr", &ListOptions::default())),
+            "GET /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators"
+        );
         let cidr = ItemRef::indicator(&IndicatorType::Cidr, "10.0.0.0/8").unwrap();
-        assert_eq!(line(&v2::link_named(Method::Post, &asn, "asnToCidr", &cidr)), "POST /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators/cidrBlocks/10.0.0.0%2F8");
+        assert_eq!(
+            line(&v2::link_named(Method::Post, &asn, "asnToCidr", &cidr)),
+            "POST /v2/indicators/asns/ASN12345/associations/asnToCidr/indicators/cidrBlocks/10.0.0.0%2F8"
+        );
         assert_eq!(line(&v2::types(Some("Adversary To Victim"))), "GET /v2/types/associationTypes/Adversary%20To%20Victim");
     }
 
     #[test]
     fn v3_association_reads_and_writes() {
-        assert_eq!(line(&v3::groups_of_indicator(3, 100, 100)), "GET /v3/groups?tql=hasIndicator%28id%3D3%29&resultStart=100&resultLimit=100&count=true");
+        assert_eq!(
+            line(&v3::groups_of_indicator(3, 100, 100)),
+            "GET /v3/groups?tql=hasIndicator%28id%3D3%29&resultStart=100&resultLimit=100&count=true"
+        );
         assert_eq!(line(&v3::indicators_of_group(12, 0, 50)), "GET /v3/indicators?tql=hasGroup%28id%3D12%29&resultStart=0&resultLimit=50&count=true");
         assert_eq!(line(&v3::groups_of_group(12, 0, 50)), "GET /v3/groups?tql=hasGroup%28id%3D12%29&resultStart=0&resultLimit=50&count=true");
         let r = v3::groups(Collection::Indicators, 4, &[12], Mode::Delete);

@@ -140,7 +140,10 @@ mod tests {
         assert_eq!(line(&v2::delete(&threat(), 54321)), "DELETE /v2/groups/threats/12345/attributes/54321");
         assert_eq!(line(&v2::security_labels(&ItemRef::Task(12345), 54321)), "GET /v2/tasks/12345/attributes/54321/securityLabels");
         assert_eq!(line(&v2::add_security_label(&threat(), 1, "TLP:AMBER")), "POST /v2/groups/threats/12345/attributes/1/securityLabels/TLP%3AAMBER");
-        assert_eq!(line(&v2::remove_security_label(&threat(), 1, "TLP:AMBER")), "DELETE /v2/groups/threats/12345/attributes/1/securityLabels/TLP%3AAMBER");
+        assert_eq!(
+            line(&v2::remove_security_label(&threat(), 1, "TLP:AMBER")),
+            "DELETE /v2/groups/threats/12345/attributes/1/securityLabels/TLP%3AAMBER"
+        );
     }
 
     #[test]

@@ -63,15 +63,11 @@ pub enum Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Token { expires, .. } => {
-                f.debug_struct("Token").field("token", &"hidden").field("expires", expires).finish()
-            }
+            Credentials::Token { expires, .. } => f.debug_struct("Token").field("token", &"hidden").field("expires", expires).finish(),
             #[cfg(feature = "hmac-auth")]
-            Credentials::Hmac { access_id, secret_key } => f
-                .debug_struct("Hmac")
-                .field("access_id", access_id)
-                .field("secret_key", secret_key)
-                .finish(),
+            Credentials::Hmac { access_id, secret_key } => {
+                f.debug_struct("Hmac").field("access_id", access_id).field("secret_key", secret_key).finish()
+            }
         }
     }
 }
@@ -115,10 +111,7 @@ impl Credentials {
             #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => {
                 let sig = hmac_signature(secret_key, &signing_string(path_and_query, method, timestamp));
-                vec![
-                    ("Timestamp".into(), timestamp.to_string()),
-                    ("Authorization".into(), format!("TC {access_id}:{sig}")),
-                ]
+                vec![("Timestamp".into(), timestamp.to_string()), ("Authorization".into(), format!("TC {access_id}:{sig}"))]
             }
         }
     }
@@ -133,12 +126,17 @@ mod tests {
     #[test]
     fn hmac_known_answers() {
         let cases = [
-            ("secret", "/api/v2/indicators/hosts/example.com?Owner=Common%20Community:GET:1513703787",
-             "qcQ78w1LcTYOSn2A4hYtkwvNsBnti4Ed+ZpIzM7oSjE="),
+            (
+                "secret",
+                "/api/v2/indicators/hosts/example.com?Owner=Common%20Community:GET:1513703787",
+                "qcQ78w1LcTYOSn2A4hYtkwvNsBnti4Ed+ZpIzM7oSjE=",
+            ),
             ("abc123", "/api/v2/owners:GET:1700000000", "2xQ72GVB3y9PrxmVbqNnko53ax26fsu2fYnsvFws5xg="),
-            ("s3cr3t+/=",
-             "/api/v3/indicators/http%3A%2F%2Fbad.example%2Fa%3Fb%3Dc?owner=Demo%20Org&fields=tags:GET:1700000123",
-             "mZq0GVkB197bVuFXNVipHQ6LqJQrZswD0iho4kflKtw="),
+            (
+                "s3cr3t+/=",
+                "/api/v3/indicators/http%3A%2F%2Fbad.example%2Fa%3Fb%3Dc?owner=Demo%20Org&fields=tags:GET:1700000123",
+                "mZq0GVkB197bVuFXNVipHQ6LqJQrZswD0iho4kflKtw=",
+            ),
         ];
         for (key, msg, want) in cases {
             assert_eq!(hmac_signature(&SecretKey::new(key), msg), want, "{msg}");

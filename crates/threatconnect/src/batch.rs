@@ -188,12 +188,12 @@ pub mod v2 {
     }
 
     /// `GET /v2/batch/{id}`.
-        pub fn status(batch_id: i64) -> HttpRequest {
+    pub fn status(batch_id: i64) -> HttpRequest {
         HttpRequest::get(ApiPath::lit("/v2/batch").id(batch_id).build())
     }
 
     /// `GET /v2/batch/{id}/errors`.
-        pub fn errors(batch_id: i64) -> HttpRequest {
+    pub fn errors(batch_id: i64) -> HttpRequest {
         HttpRequest::get(ApiPath::lit("/v2/batch").id(batch_id).seg("errors").build())
     }
 }
@@ -248,11 +248,7 @@ impl<T: Transport> Client<T> {
                 break s;
             }
             if attempt >= max_polls {
-                return Err(Error::Http {
-                    status: 202,
-                    code: None,
-                    message: format!("batch {id} still {} after {max_polls} checks", s.status),
-                });
+                return Err(Error::Http { status: 202, code: None, message: format!("batch {id} still {} after {max_polls} checks", s.status) });
             }
             self.transport().sleep(poll_delay_ms(attempt)).await;
             attempt += 1;
@@ -341,7 +337,10 @@ mod tests {
         let r = v2::create(&c);
         assert_eq!(line(&r), "POST /v2/batch");
         // action and attributeWriteType are separate fields (the JS SDK overwrote one with the other).
-        assert_eq!(body(&r), json!({"version": "V2", "owner": "Example Org", "haltOnError": false, "action": "Create", "attributeWriteType": "Append", "tagWriteType": "Replace"}));
+        assert_eq!(
+            body(&r),
+            json!({"version": "V2", "owner": "Example Org", "haltOnError": false, "action": "Create", "attributeWriteType": "Append", "tagWriteType": "Replace"})
+        );
         // The documented batch inputs (tests/fixtures/threatconnect-batch) are accepted as upload bodies.
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/threatconnect-batch");
         let entries: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().collect();
@@ -382,8 +381,12 @@ mod tests {
                 (Method::Post, "/api/v2/batch") => r#"{"status":"Success","data":{"batchId":"77"}}"#,
                 (Method::Post, "/api/v2/batch/77") => r#"{"status":"Queued"}"#,
                 (Method::Get, "/api/v2/batch/77") if n < 5 => r#"{"status":"Success","data":{"batchStatus":{"id":77,"status":"Running"}}}"#,
-                (Method::Get, "/api/v2/batch/77") => r#"{"status":"Success","data":{"batchStatus":{"id":77,"status":"Completed","errorCount":1,"successCount":2}}}"#,
-                (Method::Get, "/api/v2/batch/77/errors") => r#"{"status":"Success","data":{"batchError":[{"errorCode":"0x1001","errorMessage":"Invalid host"}]}}"#,
+                (Method::Get, "/api/v2/batch/77") => {
+                    r#"{"status":"Success","data":{"batchStatus":{"id":77,"status":"Completed","errorCount":1,"successCount":2}}}"#
+                }
+                (Method::Get, "/api/v2/batch/77/errors") => {
+                    r#"{"status":"Success","data":{"batchError":[{"errorCode":"0x1001","errorMessage":"Invalid host"}]}}"#
+                }
                 other => panic!("unexpected {other:?}"),
             };
             ok(b)

@@ -37,20 +37,19 @@ impl BrowserTransport {
     }
 
     async fn fetch(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        struct AbortOnDrop(Option<AbortController>);
 
-struct AbortOnDrop(Option<AbortController>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.take() {
-            c.abort();
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                if let Some(c) = self.0.take() {
+                    c.abort();
+                }
+            }
         }
-    }
-}
 
-fn js_err(e: JsValue) -> TransportError {
-    TransportError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
-}
+        fn js_err(e: JsValue) -> TransportError {
+            TransportError::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+        }
 
         let url = format!("{}{}", self.origin, req.path_and_query());
         let controller = AbortController::new().map_err(js_err)?;
@@ -74,11 +73,7 @@ fn js_err(e: JsValue) -> TransportError {
             Ok(r) => r,
             Err(e) => {
                 guard.0 = None;
-                return Err(if controller.signal().aborted() {
-                    TransportError::Aborted
-                } else {
-                    TransportError::Network(e.to_string())
-                });
+                return Err(if controller.signal().aborted() { TransportError::Aborted } else { TransportError::Network(e.to_string()) });
             }
         };
         // gloo-net: a non-2xx answer is not an error; the client reads the status.
@@ -119,10 +114,5 @@ pub fn browser_clock() -> u64 {
 /// The client a Spaces app uses: `tcApiPath` and the token from the query string.
 pub fn spaces_client(tc_api_path: &str, token: &str, token_expires: Option<u64>) -> Client<BrowserTransport> {
     let (origin, api_path) = split_api_url(tc_api_path);
-    Client::new(
-        BrowserTransport::new(&origin),
-        &api_path,
-        Credentials::token(token, token_expires),
-        Box::new(browser_clock),
-    )
+    Client::new(BrowserTransport::new(&origin), &api_path, Credentials::token(token, token_expires), Box::new(browser_clock))
 }

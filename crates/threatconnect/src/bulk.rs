@@ -172,7 +172,8 @@ mod tests {
 
     #[test]
     fn csv_reports_quote_as_csv_writes() {
-        let rows = BulkCsvRow::parse_report("Type,Value,Rating,Confidence\r\nHost,\"a,b.example\",3.0,null\nURL,\"http://x/\"\"q\"\"\",,50\n").unwrap();
+        let rows =
+            BulkCsvRow::parse_report("Type,Value,Rating,Confidence\r\nHost,\"a,b.example\",3.0,null\nURL,\"http://x/\"\"q\"\"\",,50\n").unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].value.as_str(), rows[0].rating, rows[0].confidence), ("a,b.example", Some(3.0), None));
         assert_eq!((rows[1].value.as_str(), rows[1].rating, rows[1].confidence), ("http://x/\"q\"", None, Some(50.0)));

@@ -140,7 +140,11 @@ impl<'a> Obj<'a> {
     /// A list under the v3 name or, failing that, the v2 `includes=` name
     /// (`tags`/`tag`, `attributes`/`attribute`, `securityLabels`/`securityLabel`).
     pub fn list_either<T>(&self, key: &str, v2_key: &str, f: fn(&Value, &str, &str) -> R<T>) -> R<Vec<T>> {
-        if self.get(key).is_some() { self.list(key, f) } else { self.list(v2_key, f) }
+        if self.get(key).is_some() {
+            self.list(key, f)
+        } else {
+            self.list(v2_key, f)
+        }
     }
 
     pub fn list<T>(&self, key: &str, f: fn(&Value, &str, &str) -> R<T>) -> R<Vec<T>> {
@@ -149,11 +153,7 @@ impl<'a> Obj<'a> {
             Some(d) if v.is_object() => (d, format!("{}.data", self.p(key))),
             _ => (v, self.p(key)),
         };
-        one_or_many(items)
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| f(item, &format!("{base}[{i}]"), ""))
-            .collect()
+        one_or_many(items).into_iter().enumerate().map(|(i, item)| f(item, &format!("{base}[{i}]"), "")).collect()
     }
 }
 
@@ -387,7 +387,8 @@ mod tests {
 
     #[test]
     fn v2_documented_misnamed_entity_still_decodes() {
-        let b = json!({"status":"Success","data":{"resultCount":1,"task":[{"id":"54321","name":"New Incident","type":"Incident","ownerName":"Org"}]}});
+        let b =
+            json!({"status":"Success","data":{"resultCount":1,"task":[{"id":"54321","name":"New Incident","type":"Incident","ownerName":"Org"}]}});
         let p = v2_list(&b, "group", Group::read).unwrap();
         assert_eq!(p.items[0].id, 54321);
     }

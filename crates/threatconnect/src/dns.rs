@@ -98,6 +98,9 @@ mod tests {
         // GET /v2/indicators/addresses/192.168.0.1/dnsResolutions: the hosts themselves.
         let d = decode::v2_list(&documented("v2__indicators__address_specific_retrieve__1").1, ENTITY, DnsResolution::read).unwrap();
         let r = &d.items[0].resolved[0];
-        assert_eq!((r.id, r.summary.as_str(), r.indicator_type.clone(), r.rating, r.confidence), (123456, "example.com", IndicatorType::Host, Some(5.0), Some(85.0)));
+        assert_eq!(
+            (r.id, r.summary.as_str(), r.indicator_type.clone(), r.rating, r.confidence),
+            (123456, "example.com", IndicatorType::Host, Some(5.0), Some(85.0))
+        );
     }
 }

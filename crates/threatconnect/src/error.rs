@@ -89,14 +89,12 @@ impl fmt::Display for Error {
             Error::Decode { path, message } => {
                 write!(f, "ThreatConnect sent data Pivot could not read (at {path}: {message}).")
             }
-            Error::SessionExpired => f.write_str(
-                "Your ThreatConnect session has expired. Reload the Space (or the page) to sign in again.",
-            ),
+            Error::SessionExpired => f.write_str("Your ThreatConnect session has expired. Reload the Space (or the page) to sign in again."),
             Error::Auth(m) => write!(f, "ThreatConnect refused the credentials: {m}"),
             Error::Config(m) => write!(f, "Pivot is not configured correctly: {m}"),
-            Error::UnsafePath { segment } if segment.is_empty() => f.write_str(
-                "Pivot did not send this request: it would need an empty value in the request path, which names a different resource.",
-            ),
+            Error::UnsafePath { segment } if segment.is_empty() => {
+                f.write_str("Pivot did not send this request: it would need an empty value in the request path, which names a different resource.")
+            }
             Error::UnsafePath { segment } => write!(
                 f,
                 "Pivot did not send this request: the value \"{segment}\" would be read as a step in the request path and name a \

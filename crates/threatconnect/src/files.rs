@@ -138,9 +138,15 @@ mod tests {
         assert_eq!(line(&v2::occurrence(&file, 3, None)), "GET /v2/indicators/files/AAAA/fileOccurrences/3");
         assert_eq!(line(&v2::update_occurrence(&file, 3, &json!({"path": "C:"}))), "PUT /v2/indicators/files/AAAA/fileOccurrences/3");
         assert_eq!(line(&v2::action_indicators(&file, "drop", &ListOptions::default())), "GET /v2/indicators/files/AAAA/actions/drop/indicators");
-        assert_eq!(line(&v2::link_action(Method::Post, &file, "traffic", &host())), "POST /v2/indicators/files/AAAA/actions/traffic/indicators/hosts/bad.example");
+        assert_eq!(
+            line(&v2::link_action(Method::Post, &file, "traffic", &host())),
+            "POST /v2/indicators/files/AAAA/actions/traffic/indicators/hosts/bad.example"
+        );
         assert_eq!(line(&v3::occurrences(7)), "GET /v3/indicators/7?fields=fileOccurrences");
         let r = v3::add_occurrences(7, vec![json!({"fileName": "a.exe"})]);
-        assert_eq!((line(&r), body(&r)), ("PUT /v3/indicators/7?fields=fileOccurrences".into(), json!({"fileOccurrences": {"data": [{"fileName": "a.exe"}]}})));
+        assert_eq!(
+            (line(&r), body(&r)),
+            ("PUT /v3/indicators/7?fields=fileOccurrences".into(), json!({"fileOccurrences": {"data": [{"fileName": "a.exe"}]}}))
+        );
     }
 }

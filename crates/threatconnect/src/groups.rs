@@ -3,7 +3,6 @@
 
 use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
-use std::future::Future;
 use crate::decode::{Obj, Page, R};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest, Method};
@@ -14,6 +13,7 @@ use crate::security_labels::SecurityLabel;
 use crate::tags::Tag;
 use crate::types::GroupType;
 use serde_json::{json, Value};
+use std::future::Future;
 
 /// The v2 entity key of group lists.
 pub(crate) const ENTITY: &str = "group";
@@ -265,7 +265,10 @@ mod tests {
 
     #[test]
     fn v3_reads() {
-        assert_eq!(line(&v3::get(12, true)), "GET /v3/groups/12?fields=associatedGroups&fields=associatedIndicators&fields=attributes&fields=tags&fields=securityLabels");
+        assert_eq!(
+            line(&v3::get(12, true)),
+            "GET /v3/groups/12?fields=associatedGroups&fields=associatedIndicators&fields=attributes&fields=tags&fields=securityLabels"
+        );
         assert_eq!(line(&v3::get(12, false)), "GET /v3/groups/12?fields=attributes&fields=tags&fields=securityLabels");
         let r = v3::get_by(&GroupKey::Xid("src:incident/9".into()), &["tags"], Some("Demo Org"));
         assert_eq!(line(&r), "GET /v3/groups/src%3Aincident%2F9?owner=Demo%20Org&fields=tags");

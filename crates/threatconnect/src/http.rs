@@ -83,10 +83,7 @@ impl HttpResponse {
     }
     /// Header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     /// A 2xx status.
     pub fn is_success(&self) -> bool {
@@ -225,16 +222,14 @@ fn percent_decode(s: &str, plus_is_space: bool) -> String {
     while i < b.len() {
         match b[i] {
             b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
@@ -335,8 +330,7 @@ mod tests {
 
     #[test]
     fn path_and_query_is_what_is_sent() {
-        let r = HttpRequest::get(ApiPath::lit("/api/v2/indicators/hosts").seg("example.com").build())
-            .query("Owner", "Common Community");
+        let r = HttpRequest::get(ApiPath::lit("/api/v2/indicators/hosts").seg("example.com").build()).query("Owner", "Common Community");
         assert_eq!(r.path_and_query(), "/api/v2/indicators/hosts/example.com?Owner=Common%20Community");
         let r = HttpRequest::get("/api/v2/owners");
         assert_eq!(r.path_and_query(), "/api/v2/owners");

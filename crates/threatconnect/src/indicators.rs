@@ -3,8 +3,6 @@
 
 use crate::attributes::Attribute;
 use crate::client::{Client, Transport};
-use futures::FutureExt;
-use std::future::Future;
 use crate::decode::{as_string, Obj, Page, R};
 use crate::error::Error;
 use crate::groups::Group;
@@ -15,7 +13,9 @@ use crate::paging::ListOptions;
 use crate::security_labels::SecurityLabel;
 use crate::tags::Tag;
 use crate::types::IndicatorType;
+use futures::FutureExt;
 use serde_json::Value;
+use std::future::Future;
 
 /// The v2 entity key of indicator lists (a single item answers under its type's key).
 pub(crate) const ENTITY: &str = "indicator";
@@ -77,10 +77,8 @@ pub struct Indicator {
 }
 
 /// v2 single items carry their value in type-specific fields.
-const SUMMARY_FIELDS: [&str; 13] = [
-    "summary", "ip", "hostName", "address", "text", "AS Number", "Block", "Mutex", "Key Name",
-    "User Agent String", "value1", "name", "indicator",
-];
+const SUMMARY_FIELDS: [&str; 13] =
+    ["summary", "ip", "hostName", "address", "text", "AS Number", "Block", "Mutex", "Key Name", "User Agent String", "value1", "name", "indicator"];
 
 /// The indicator type named by a v2 entity key (`host`, `cidrBlock`, `emailAddress`...).
 fn indicator_type_from_entity(key: &str) -> Option<IndicatorType> {
@@ -121,11 +119,7 @@ impl Indicator {
             // Title Case, unlike every field of the API itself (lowerCamelCase):
             // `dnsActive: "false"` or `threatAssessRating: "3.00"` is never a value.
             // [`IndicatorTypeDef::value_of`] reads the labels exactly when the type is known.
-            summary = o
-                .m
-                .iter()
-                .find(|(k, v)| v.is_string() && k.starts_with(|c: char| c.is_ascii_uppercase()))
-                .and_then(|(_, v)| as_string(v));
+            summary = o.m.iter().find(|(k, v)| v.is_string() && k.starts_with(|c: char| c.is_ascii_uppercase())).and_then(|(_, v)| as_string(v));
         }
         let summary = summary.ok_or_else(|| Error::decode(&o.p("summary"), "missing"))?;
         Ok(Indicator {
@@ -150,9 +144,7 @@ impl Indicator {
             observation_count: o.opt_i64("observationCount").or_else(|| o.opt_i64("observations")),
             last_observed: o.opt_text("lastObserved"),
             false_positive_count: o.opt_i64("falsePositiveCount").or_else(|| o.opt_i64("falsePositives")),
-            false_positive_last_reported: o
-                .opt_text("falsePositiveLastReported")
-                .or_else(|| o.opt_text("lastFalsePositive")),
+            false_positive_last_reported: o.opt_text("falsePositiveLastReported").or_else(|| o.opt_text("lastFalsePositive")),
             tags: o.list_either("tags", "tag", Tag::read)?,
             security_labels: o.list_either("securityLabels", "securityLabel", SecurityLabel::read)?,
             attributes: o.list_either("attributes", "attribute", Attribute::read)?,
@@ -300,10 +292,7 @@ mod tests {
     #[test]
     fn missing_identity_fails_with_path() {
         let v = json!({"id": 1, "summary": "x", "type": "Host"});
-        assert_eq!(
-            Indicator::read(&v, "data", "").unwrap_err(),
-            Error::decode("data.ownerName", "missing")
-        );
+        assert_eq!(Indicator::read(&v, "data", "").unwrap_err(), Error::decode("data.ownerName", "missing"));
     }
 
     #[test]
@@ -324,7 +313,10 @@ mod tests {
 
     #[test]
     fn indicator_paths_encode_values_as_one_segment() {
-        assert_eq!(line(&crate::item::v2::get(&url(), None)), "GET /v2/indicators/urls/http%3A%2F%2Fbad.example%2Fa%3Fb%3Dc%23d%25e%2Bf?includeAdditional=true");
+        assert_eq!(
+            line(&crate::item::v2::get(&url(), None)),
+            "GET /v2/indicators/urls/http%3A%2F%2Fbad.example%2Fa%3Fb%3Dc%23d%25e%2Bf?includeAdditional=true"
+        );
         let custom = ItemRef::custom_indicator("hashtags", "#evil");
         assert_eq!(line(&crate::item::v2::get(&custom, None)), "GET /v2/indicators/hashtags/%23evil?includeAdditional=true");
         assert!(ItemRef::indicator(&IndicatorType::Custom("Hashtag".into()), "x").is_none(), "custom types need their apiBranch");
@@ -350,7 +342,12 @@ mod tests {
             owner: Some("Common Community".into()),
             result_start: Some(0),
             result_limit: Some(500),
-            filters: vec![Filter::new("summary", Op::StartsWith, "bad"), Filter::new("rating", Op::Gt, "3"), Filter::new("confidence", Op::Lt, "50"), Filter::new("tag", Op::Eq, "APT 1")],
+            filters: vec![
+                Filter::new("summary", Op::StartsWith, "bad"),
+                Filter::new("rating", Op::Gt, "3"),
+                Filter::new("confidence", Op::Lt, "50"),
+                Filter::new("tag", Op::Eq, "APT 1"),
+            ],
             or_params: true,
             modified_since: Some("2024-01-01T00:00:00Z".into()),
             include_additional: true,
@@ -421,7 +418,10 @@ mod tests {
         assert_eq!((i.rating, i.confidence), (None, None), "the owner gave no rating or confidence");
         assert_eq!((i.observation_count, i.last_observed.as_deref()), (Some(5), Some("2016-07-13T17:50:25-05:00")));
         assert_eq!((i.false_positive_count, i.false_positive_last_reported.as_deref()), (Some(1), Some("2017-07-13T17:50:25-05:00")));
-        assert_eq!(i.web_link.as_deref(), Some("https://app.threatconnect.com/auth/indicators/details/host.xhtml?host=example.com&owner=Example%20Organization"));
+        assert_eq!(
+            i.web_link.as_deref(),
+            Some("https://app.threatconnect.com/auth/indicators/details/host.xhtml?host=example.com&owner=Example%20Organization")
+        );
         assert_eq!((i.active, i.private_flag), (Some(true), Some(false)));
         assert_eq!(i.date_added.as_deref(), Some("2017-06-21T17:50:25-05:00"));
     }

@@ -220,7 +220,10 @@ mod tests {
     fn nested_writes() {
         assert_eq!(nested("tags", vec![json!({"name": "a"})], Mode::Delete), json!({"tags": {"data": [{"name": "a"}], "mode": "delete"}}));
         assert_eq!(Collection::Groups.item(4).build(), "/v3/groups/4");
-        assert_eq!(Collection::Groups.search("name contains \"x\"", 20, 10, false).path_and_query(), "/v3/groups?tql=name%20contains%20%22x%22&resultStart=20&resultLimit=10");
+        assert_eq!(
+            Collection::Groups.search("name contains \"x\"", 20, 10, false).path_and_query(),
+            "/v3/groups?tql=name%20contains%20%22x%22&resultStart=20&resultLimit=10"
+        );
         assert_eq!(Collection::Indicators.search("a", 0, 1, true).path_and_query(), "/v3/indicators?tql=a&resultStart=0&resultLimit=1&count=true");
     }
 }

@@ -107,9 +107,9 @@ mod test_util;
 pub use adversary_assets::AdversaryAsset;
 pub use associations::AssociationType;
 pub use attributes::Attribute;
+pub use auth::Credentials;
 #[cfg(feature = "hmac-auth")]
 pub use auth::SecretKey;
-pub use auth::Credentials;
 pub use batch::{BatchConfig, BatchError, BatchOutcome, BatchStatus, BatchStep};
 pub use bulk::{BulkCsvRow, BulkStatus};
 pub use client::{Client, Transport};

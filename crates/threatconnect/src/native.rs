@@ -58,16 +58,9 @@ impl NativeTransport {
             }
         };
         let status = resp.status();
-        let headers = resp
-            .headers_names()
-            .into_iter()
-            .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_string())))
-            .collect();
+        let headers = resp.headers_names().into_iter().filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_string()))).collect();
         let mut body = Vec::new();
-        resp.into_reader()
-            .take(MAX_BODY)
-            .read_to_end(&mut body)
-            .map_err(|e| TransportError::Network(e.to_string()))?;
+        resp.into_reader().take(MAX_BODY).read_to_end(&mut body).map_err(|e| TransportError::Network(e.to_string()))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
@@ -95,8 +88,5 @@ impl Transport for NativeTransport {
 
 /// Epoch seconds from the system clock.
 pub fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }

@@ -187,7 +187,8 @@ mod tests {
     fn observed_as_documented() {
         // GET /v2/indicators/observed?dateObserved=2022-04-05
         let p = decode::v2_list(&documented("v2__indicators__retrieve__11").1, "indicator", Observed::read).unwrap();
-        let got: Vec<(&str, i64, Option<&str>)> = p.items.iter().map(|o| (o.summary.as_str(), o.observation_count, o.last_observed.as_deref())).collect();
+        let got: Vec<(&str, i64, Option<&str>)> =
+            p.items.iter().map(|o| (o.summary.as_str(), o.observation_count, o.last_observed.as_deref())).collect();
         assert_eq!(got, vec![("192.168.0.1", 12, Some("2022-04-05T07:44:13Z")), ("example.com", 2, Some("2022-04-04T21:17:06Z"))]);
         assert_eq!(p.result_count, Some(2));
     }

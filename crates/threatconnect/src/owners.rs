@@ -2,12 +2,12 @@
 //! the credentials belong to.
 
 use crate::client::{Client, Transport};
-use futures::FutureExt;
-use std::future::Future;
 use crate::decode::{Obj, R};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest};
+use futures::FutureExt;
 use serde_json::Value;
+use std::future::Future;
 
 /// The v2 entity key of owners.
 pub(crate) const ENTITY: &str = "owner";
@@ -212,7 +212,8 @@ mod tests {
         assert_eq!((o.id, o.name.as_str(), o.kind.as_deref()), (1, "Example Organization", Some("Organization")));
         // GET /v2/owners/mine/members: no resultCount in the documented answer.
         let m = decode::v2_list(&documented("v2__owners__retrieve__5").1, USER, User::read).unwrap();
-        let got: Vec<(&str, Option<&str>, Option<&str>)> = m.items.iter().map(|u| (u.user_name.as_str(), u.first_name.as_deref(), u.last_name.as_deref())).collect();
+        let got: Vec<(&str, Option<&str>, Option<&str>)> =
+            m.items.iter().map(|u| (u.user_name.as_str(), u.first_name.as_deref(), u.last_name.as_deref())).collect();
         assert_eq!(got, vec![("12345678901234567890", Some("Jane"), Some("Doe")), ("12345678901234567891", Some("John"), Some("Doe"))]);
     }
 }

@@ -304,7 +304,8 @@ mod tests {
 &modifiedSince=2024-01-01T00%3A00%3A00Z&includeAdditional=true&includes=tags"
         );
         // `>=` and `<=` (the JavaScript SDK's GE and LE), percent-encoded like the others.
-        let ge = ListOptions { filters: vec![Filter::new("rating", Op::Geq, "3"), Filter::new("confidence", Op::Leq, "50")], ..ListOptions::default() };
+        let ge =
+            ListOptions { filters: vec![Filter::new("rating", Op::Geq, "3"), Filter::new("confidence", Op::Leq, "50")], ..ListOptions::default() };
         assert_eq!(ge.apply(HttpRequest::get("/v2/indicators")).path_and_query(), "/v2/indicators?filters=rating%3E%3D3%2Cconfidence%3C%3D50");
     }
 
@@ -319,19 +320,26 @@ mod tests {
             let c = Scripted::client(move |r| {
                 let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
                 let item = |id: &str| format!(r#"{{"id":{id},"ownerName":"O","type":"Host","summary":"h{id}.com"}}"#);
-                HttpResponse::new(200, match start.as_str() {
-                    "0" => format!(r#"{{"data":[{},{}],"next":"{link}","status":"Success"}}"#, item("1"), item("2")),
-                    "2" => format!(r#"{{"data":[{}],"next":"{link}","status":"Success"}}"#, item("3")),
-                    _ => r#"{"data":[],"next":"again","status":"Success"}"#.to_string(),
-                })
+                HttpResponse::new(
+                    200,
+                    match start.as_str() {
+                        "0" => format!(r#"{{"data":[{},{}],"next":"{link}","status":"Success"}}"#, item("1"), item("2")),
+                        "2" => format!(r#"{{"data":[{}],"next":"{link}","status":"Success"}}"#, item("3")),
+                        _ => r#"{"data":[],"next":"again","status":"Success"}"#.to_string(),
+                    },
+                )
             });
             let all = run(c.search_all(crate::Collection::Indicators, "typeName in (\"Host\")", 2, crate::Indicator::read).collect_all()).unwrap();
             assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 2, 3], "{link}");
-            assert_eq!(c.transport().lines(), [
-                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=0&resultLimit=2&count=true",
-                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2&resultLimit=2&count=true",
-                "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=3&resultLimit=2&count=true",
-            ], "{link}: an empty page ends the list even with a link");
+            assert_eq!(
+                c.transport().lines(),
+                [
+                    "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=0&resultLimit=2&count=true",
+                    "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=2&resultLimit=2&count=true",
+                    "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=3&resultLimit=2&count=true",
+                ],
+                "{link}: an empty page ends the list even with a link"
+            );
         }
     }
 
@@ -339,7 +347,9 @@ mod tests {
     fn without_a_next_link_a_v3_list_ends() {
         use crate::test_util::{run, Scripted};
         use crate::HttpResponse;
-        let c = Scripted::client(|_| HttpResponse::new(200, r#"{"data":[{"id":1,"ownerName":"O","type":"Host","summary":"a.com"}],"count":1,"status":"Success"}"#));
+        let c = Scripted::client(|_| {
+            HttpResponse::new(200, r#"{"data":[{"id":1,"ownerName":"O","type":"Host","summary":"a.com"}],"count":1,"status":"Success"}"#)
+        });
         let mut pager = c.search_all(crate::Collection::Indicators, "x", 1, crate::Indicator::read);
         assert_eq!(run(pager.next_page()).unwrap().unwrap().len(), 1);
         assert_eq!(pager.result_count(), Some(1));
@@ -353,8 +363,14 @@ mod tests {
             let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
             let item = |id: u32| format!(r#"{{"id":{id},"ownerName":"O","type":"Host","summary":"h{id}.com"}}"#);
             match start.as_str() {
-                "0" => ok(&format!(r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName%20in%20(%22Host%22)&resultStart=1&resultLimit=1","status":"Success"}}"#, item(1))),
-                "1" => ok(&format!(r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName+in+(%22Host%22)&resultStart=2&resultLimit=1","status":"Success"}}"#, item(2))),
+                "0" => ok(&format!(
+                    r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName%20in%20(%22Host%22)&resultStart=1&resultLimit=1","status":"Success"}}"#,
+                    item(1)
+                )),
+                "1" => ok(&format!(
+                    r#"{{"data":[{}],"next":"https://app.threatconnect.com/api/v3/indicators?tql=typeName+in+(%22Host%22)&resultStart=2&resultLimit=1","status":"Success"}}"#,
+                    item(2)
+                )),
                 _ => ok(&format!(r#"{{"data":[{}],"status":"Success"}}"#, item(3))),
             }
         });

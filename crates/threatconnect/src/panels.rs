@@ -2,6 +2,7 @@
 //! the same time), v2 when v3 is not there (404/400), with every v2 request
 //! issued at once.
 
+use crate::associations;
 use crate::client::{Client, Transport};
 use crate::decode::{self, Page, Reader};
 use crate::dns::{self, DnsResolution};
@@ -13,7 +14,6 @@ use crate::item::{self, ItemRef};
 use crate::owners::Owner;
 use crate::paging::ListOptions;
 use crate::types::{GroupType, IndicatorType, IndicatorTypeDef};
-use crate::associations;
 use futures::future::{join, join3, join_all};
 use serde_json::Value;
 
@@ -144,15 +144,7 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
                 None => {}
             }
             let dns_resolutions = warn(dns::of_v3_indicator(&indicator.raw), &mut warnings).unwrap_or_default();
-            Ok(IndicatorPanel {
-                indicator,
-                more_groups,
-                group_count,
-                dns_resolutions,
-                v2_item: None,
-                source: ApiVersion::V3,
-                warnings,
-            })
+            Ok(IndicatorPanel { indicator, more_groups, group_count, dns_resolutions, v2_item: None, source: ApiVersion::V3, warnings })
         }
         Err(e) if v3_unavailable(&e) => fall_back(client, load_indicator_panel_v2(client, r)).await,
         Err(e) => Err(e),
@@ -170,9 +162,10 @@ pub async fn v2_indicator<T: Transport>(client: &Client<T>, r: &IndicatorRef) ->
         return Ok((item, None));
     }
     let types = client.indicator_types().await?;
-    let def = types.into_iter().find(|d| d.is(&r.indicator_type)).ok_or_else(|| {
-        Error::Config(format!("ThreatConnect lists no indicator type {} in /v2/types/indicatorTypes", r.indicator_type))
-    })?;
+    let def = types
+        .into_iter()
+        .find(|d| d.is(&r.indicator_type))
+        .ok_or_else(|| Error::Config(format!("ThreatConnect lists no indicator type {} in /v2/types/indicatorTypes", r.indicator_type)))?;
     Ok((ItemRef::custom_indicator(&def.api_branch, &r.summary), Some(def)))
 }
 
@@ -244,15 +237,7 @@ pub async fn load_indicator_panel_v2<T: Transport>(client: &Client<T>, r: &Indic
     indicator.associated_indicators = list_or_warn(next(), indicators::ENTITY, Indicator::read, &mut warnings);
     // A host's answer is `dnsResolution` entries, an address's the hosts themselves.
     let dns_resolutions = if dns { list_or_warn(next(), dns::ENTITY, DnsResolution::read, &mut warnings) } else { Vec::new() };
-    Ok(IndicatorPanel {
-        indicator,
-        more_groups: None,
-        group_count: None,
-        dns_resolutions,
-        v2_item: Some(item),
-        source: ApiVersion::V2,
-        warnings,
-    })
+    Ok(IndicatorPanel { indicator, more_groups: None, group_count: None, dns_resolutions, v2_item: Some(item), source: ApiVersion::V2, warnings })
 }
 
 /// The singular entity key of a v2 branch (`hosts` -> `host`, `addresses` -> `address`).
@@ -340,9 +325,16 @@ mod tests {
 
     #[test]
     fn branch_to_entity() {
-        for (b, e) in [("hosts", "host"), ("addresses", "address"), ("emailAddresses", "emailAddress"), ("mutexes", "mutex"),
-            ("cidrBlocks", "cidrBlock"), ("urls", "url"), ("incidents", "incident"), ("malware", "malware"),
-            ] {
+        for (b, e) in [
+            ("hosts", "host"),
+            ("addresses", "address"),
+            ("emailAddresses", "emailAddress"),
+            ("mutexes", "mutex"),
+            ("cidrBlocks", "cidrBlock"),
+            ("urls", "url"),
+            ("incidents", "incident"),
+            ("malware", "malware"),
+        ] {
             assert_eq!(entity_of_branch(b), e);
         }
     }
@@ -356,8 +348,12 @@ mod tests {
             }
             let body = match p {
                 // `includes=` embeds tags (one object, not a list) and attributes; counts come with includeAdditional.
-                "/api/v2/indicators/hosts/bad.example" => r#"{"status":"Success","data":{"host":{"id":7,"owner":{"id":1,"name":"Org","type":"Organization"},"hostName":"bad.example","rating":"4.00","observationCount":"5","tag":{"name":"APT"},"attribute":[{"id":3,"type":"Description","value":"d"}]}}}"#,
-                "/api/v2/indicators/hosts/bad.example/groups" => r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":"9","name":"Op X","type":"Incident","ownerName":"Org"}]}}"#,
+                "/api/v2/indicators/hosts/bad.example" => {
+                    r#"{"status":"Success","data":{"host":{"id":7,"owner":{"id":1,"name":"Org","type":"Organization"},"hostName":"bad.example","rating":"4.00","observationCount":"5","tag":{"name":"APT"},"attribute":[{"id":3,"type":"Description","value":"d"}]}}}"#
+                }
+                "/api/v2/indicators/hosts/bad.example/groups" => {
+                    r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":"9","name":"Op X","type":"Incident","ownerName":"Org"}]}}"#
+                }
                 "/api/v2/indicators/hosts/bad.example/indicators" => r#"{"status":"Failure","message":"nope"}"#,
                 _ => r#"{"status":"Success","data":{"resultCount":0}}"#,
             };
@@ -385,8 +381,12 @@ mod tests {
     fn group_panel_uses_v3_with_association_pages() {
         let t = Scripted::new(|r, _| {
             let body = match (r.path.as_str(), r.query.first().map(|q| q.1.as_str())) {
-                ("/api/v3/groups/12", _) => r#"{"data":{"id":12,"ownerName":"Src","type":"Adversary","name":"Bad Guy","tags":{"data":[{"name":"T"}]}},"status":"Success"}"#,
-                ("/api/v3/indicators", Some("hasGroup(id=12)")) => r#"{"data":[{"id":3,"ownerName":"O","type":"Host","summary":"a.com"}],"count":150,"next":"https://x/api/v3/indicators?resultStart=100","status":"Success"}"#,
+                ("/api/v3/groups/12", _) => {
+                    r#"{"data":{"id":12,"ownerName":"Src","type":"Adversary","name":"Bad Guy","tags":{"data":[{"name":"T"}]}},"status":"Success"}"#
+                }
+                ("/api/v3/indicators", Some("hasGroup(id=12)")) => {
+                    r#"{"data":[{"id":3,"ownerName":"O","type":"Host","summary":"a.com"}],"count":150,"next":"https://x/api/v3/indicators?resultStart=100","status":"Success"}"#
+                }
                 ("/api/v3/groups", Some("hasGroup(id=12)")) => r#"{"data":[],"count":0,"status":"Success"}"#,
                 other => panic!("unexpected {other:?}"),
             };

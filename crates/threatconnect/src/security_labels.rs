@@ -131,6 +131,9 @@ mod tests {
     #[test]
     fn documented_label_decodes() {
         let l = decode::v3_one(&documented("v3__security_labels__retrieve__2").1, SecurityLabel::read).unwrap();
-        assert_eq!((l.id, l.name.as_str(), l.color.as_deref(), l.date_added.as_deref()), (Some(3), "TLP:AMBER", Some("FFC000"), Some("2016-08-31T00:00:00Z")));
+        assert_eq!(
+            (l.id, l.name.as_str(), l.color.as_deref(), l.date_added.as_deref()),
+            (Some(3), "TLP:AMBER", Some("FFC000"), Some("2016-08-31T00:00:00Z"))
+        );
     }
 }

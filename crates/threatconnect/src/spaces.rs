@@ -3,11 +3,11 @@
 //! reads and writes them.
 
 use crate::client::{Client, Transport};
-use std::future::Future;
 use crate::decode;
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest};
 use serde_json::Value;
+use std::future::Future;
 
 /// v2 request builders.
 pub mod v2 {

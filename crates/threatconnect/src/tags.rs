@@ -30,7 +30,13 @@ impl Tag {
     /// Reads one tag.
     pub fn read(v: &Value, path: &str, _entity: &str) -> R<Tag> {
         let o = Obj::new(v, path)?;
-        Ok(Tag { name: o.text("name")?, id: o.opt_i64("id"), description: o.opt_text("description"), web_link: o.opt_text("webLink"), raw: v.clone() })
+        Ok(Tag {
+            name: o.text("name")?,
+            id: o.opt_i64("id"),
+            description: o.opt_text("description"),
+            web_link: o.opt_text("webLink"),
+            raw: v.clone(),
+        })
     }
 }
 

@@ -104,8 +104,18 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
     let _weekday = it.next()?;
     let day: u64 = it.next()?.parse().ok()?;
     let month = match it.next()? {
-        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
-        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
         _ => return None,
     };
     let year: i64 = it.next()?.parse().ok()?;
@@ -152,7 +162,8 @@ mod tests {
         assert!(!is_rfc3339("2026-11-25 14:20:33"));
         assert!(!is_rfc3339("2026-11-25T14:20:33+0100"));
         // Non-ASCII input never panics (slicing stays on char boundaries).
-        for s in ["2026-11-25T14:20:33Zé", "2026-11-25T14:20:33.5é", "2026-11-25T14:20:33.é", "éééééééééééééééééééé", "2026-11-25T14:2é:33Z"] {
+        for s in ["2026-11-25T14:20:33Zé", "2026-11-25T14:20:33.5é", "2026-11-25T14:20:33.é", "éééééééééééééééééééé", "2026-11-25T14:2é:33Z"]
+        {
             assert!(!is_rfc3339(s), "{s}");
         }
     }

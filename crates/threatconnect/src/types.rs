@@ -111,10 +111,7 @@ pub const GROUP_TYPES: [GroupType; 16] = [
 /// Compare type names the way ThreatConnect's sources disagree on them:
 /// case, spaces and underscores are ignored ("Registry Key" = "RegistryKey" = "registrykey").
 fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 impl IndicatorType {
@@ -157,9 +154,7 @@ impl IndicatorType {
     /// v2 branch), case-insensitively.
     pub fn from_base_name(name: &str) -> Option<Self> {
         let folded = fold(name);
-        BASE_INDICATOR_TYPES.iter().find(|t| {
-            fold(t.type_name()) == folded || t.v2_branch().map(fold).as_deref() == Some(folded.as_str())
-        }).cloned()
+        BASE_INDICATOR_TYPES.iter().find(|t| fold(t.type_name()) == folded || t.v2_branch().map(fold).as_deref() == Some(folded.as_str())).cloned()
     }
 }
 
@@ -211,10 +206,7 @@ impl GroupType {
     /// A group type by any of its spellings, case-insensitively.
     pub fn from_name(name: &str) -> Option<Self> {
         let folded = fold(name);
-        GROUP_TYPES
-            .iter()
-            .copied()
-            .find(|t| fold(t.type_name()) == folded || fold(t.v2_branch()) == folded)
+        GROUP_TYPES.iter().copied().find(|t| fold(t.type_name()) == folded || fold(t.v2_branch()) == folded)
     }
 }
 
@@ -281,7 +273,6 @@ impl IndicatorTypeDef {
     }
 }
 
-
 /// The v2 entity key of the indicator type list.
 const ENTITY: &str = "indicatorType";
 
@@ -342,7 +333,10 @@ mod tests {
             {"name": "Hashtag", "custom": "true", "apiBranch": "hashtags", "apiEntity": "hashtag", "value1Label": "Hashtag"}]}});
         let p = crate::decode::v2_list(&b, ENTITY, IndicatorTypeDef::read).unwrap();
         assert_eq!(p.items[0].indicator_type(), IndicatorType::Host);
-        assert_eq!((p.items[1].indicator_type(), p.items[1].api_branch.as_str(), p.items[1].custom), (IndicatorType::Custom("Hashtag".into()), "hashtags", true));
+        assert_eq!(
+            (p.items[1].indicator_type(), p.items[1].api_branch.as_str(), p.items[1].custom),
+            (IndicatorType::Custom("Hashtag".into()), "hashtags", true)
+        );
         assert_eq!(p.items[1].raw["value1Label"], "Hashtag");
         assert_eq!(v2::indicator_types().path_and_query(), "/v2/types/indicatorTypes?includeAdditional=true");
     }

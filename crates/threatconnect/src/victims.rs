@@ -32,13 +32,7 @@ impl Victim {
     /// Reads one victim.
     pub fn read(v: &Value, path: &str, _entity: &str) -> R<Victim> {
         let o = Obj::new(v, path)?;
-        Ok(Victim {
-            id: o.id("id")?,
-            name: o.text("name")?,
-            org: o.opt_text("org"),
-            web_link: o.opt_text("webLink"),
-            raw: v.clone(),
-        })
+        Ok(Victim { id: o.id("id")?, name: o.text("name")?, org: o.opt_text("org"), web_link: o.opt_text("webLink"), raw: v.clone() })
     }
 }
 

@@ -9,13 +9,13 @@
 //! value cannot be one segment.
 
 use crate::client::{Client, Transport};
-use std::future::Future;
 use crate::error::Error;
 use crate::http::HttpRequest;
 use crate::item::{self, Collection, ItemRef, Mode};
 use crate::types::GroupType;
 use crate::{associations, attributes, observations, security_labels, tags};
 use serde_json::{json, Value};
+use std::future::Future;
 
 /// How writes reach the item.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,11 +129,23 @@ mod tests {
         let rating = json!({"rating": 3, "confidence": 50});
         let via = Via::V3(Collection::Indicators, 4);
         let lines: Vec<String> = every_write(&rating).into_iter().map(|w| line(&request(&via, w))).collect();
-        assert_eq!(lines, [
-            "PUT /v3/indicators/4", "PUT /v3/indicators/4", "PUT /v3/indicators/4", "PUT /v3/indicators/4", "PUT /v3/indicators/4",
-            "PUT /v3/indicatorAttributes/10", "PUT /v3/indicators/4", "PUT /v3/indicators/4", "PUT /v3/indicators/4", "PUT /v3/indicators/4",
-            "PUT /v3/indicators/4", "PUT /v3/indicators/4",
-        ]);
+        assert_eq!(
+            lines,
+            [
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicatorAttributes/10",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+                "PUT /v3/indicators/4",
+            ]
+        );
         // The tag `..` leaves this item, not the owner: its name is in the body.
         assert_eq!(body(&request(&via, Write::Tag("..", Mode::Delete))), json!({"tags": {"data": [{"name": ".."}], "mode": "delete"}}));
         assert_eq!(body(&request(&via, Write::FalsePositive)), json!({"falsePositive": true}));
@@ -151,13 +163,23 @@ mod tests {
         let via = Via::V2(ItemRef::indicator(&IndicatorType::Host, "bad.example").unwrap());
         let lines: Vec<String> = every_write(&rating).into_iter().map(|w| line(&request(&via, w))).collect();
         let h = "/v2/indicators/hosts/bad.example";
-        assert_eq!(lines, [
-            format!("POST {h}/tags/.."), format!("DELETE {h}/tags/.."),
-            format!("POST {h}/securityLabels/TLP%3ARED"), format!("DELETE {h}/securityLabels/TLP%3ARED"),
-            format!("POST {h}/attributes"), format!("PUT {h}/attributes/10"), format!("DELETE {h}/attributes/10"),
-            format!("PUT {h}"), format!("POST {h}/falsePositive"), format!("POST {h}/observations"),
-            format!("POST {h}/groups/incidents/9"), format!("DELETE {h}/groups/incidents/9"),
-        ]);
+        assert_eq!(
+            lines,
+            [
+                format!("POST {h}/tags/.."),
+                format!("DELETE {h}/tags/.."),
+                format!("POST {h}/securityLabels/TLP%3ARED"),
+                format!("DELETE {h}/securityLabels/TLP%3ARED"),
+                format!("POST {h}/attributes"),
+                format!("PUT {h}/attributes/10"),
+                format!("DELETE {h}/attributes/10"),
+                format!("PUT {h}"),
+                format!("POST {h}/falsePositive"),
+                format!("POST {h}/observations"),
+                format!("POST {h}/groups/incidents/9"),
+                format!("DELETE {h}/groups/incidents/9"),
+            ]
+        );
         // A name that cannot be one segment is in the path here: the client refuses to send it.
         assert_eq!(request(&via, Write::Tag("..", Mode::Delete)).unsafe_segment(), Some(".."));
         // Prepared in its owner.

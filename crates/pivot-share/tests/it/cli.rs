@@ -91,7 +91,10 @@ fn publish_import_pull_republish_and_skip() {
     assert_eq!(lines[0], format!("Import of {} into Demo Org (content hash {})", pkg.header.group.name, pkg.header.content_hash), "{out}");
     assert!(lines.iter().any(|l| l.starts_with("Batch job 0 (id ") && l.contains("3 groups, 37 indicators")), "{out}");
     // Nothing missing when read back (the old "0 difference(s)"), and complete.
-    assert!(lines.iter().any(|l| l.starts_with("Verified by reading the owner back: 3 groups, 37 indicators, ") && l.ends_with(", all present")), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("Verified by reading the owner back: 3 groups, 37 indicators, ") && l.ends_with(", all present")),
+        "{out}"
+    );
     assert!(lines.contains(&"Import complete"), "{out}");
     assert!(stderr(&o).contains("[batch jobs] 1/1"), "progress on stderr: {}", stderr(&o));
 
@@ -264,7 +267,11 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
     // A failure (a damaged package in the source datastore): exit 1, mail on failure.
     let rec = json!({"groupId": 99, "groupXid": "pivot:x", "contentHash": "sha256:00", "sourceOwner": "Demo Org", "package": "{not json"});
     put_published(&src, "99", &rec);
-    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--notify-email", "soc@example.org", "--smtp-port", &port]);
+    let o = cmd(
+        &src,
+        &tgt,
+        &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--notify-email", "soc@example.org", "--smtp-port", &port],
+    );
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("skipped 1, failed 1"), "{}", stdout(&o));
     {
@@ -274,7 +281,24 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
         assert!(!mails[1].contains("pivot-share.log"), "no log without --attach-log");
     }
     // --notify-on success does not send on failure.
-    let o = cmd(&src, &tgt, &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--notify-email", "soc@example.org", "--notify-on", "success", "--smtp-port", &port]);
+    let o = cmd(
+        &src,
+        &tgt,
+        &[
+            "pull",
+            "--once",
+            "--source-org",
+            OWNER,
+            "--target-owner",
+            OWNER,
+            "--notify-email",
+            "soc@example.org",
+            "--notify-on",
+            "success",
+            "--smtp-port",
+            &port,
+        ],
+    );
     assert_eq!(code(&o), 1);
     assert_eq!(got.lock().unwrap().len(), 2);
 
@@ -519,7 +543,10 @@ fn import_shows_names_from_the_package_escaped_and_json_keeps_them() {
     let out = stdout(&o);
     assert_no_raw_controls("the plan", &out);
     let first = out.lines().next().unwrap();
-    assert_eq!(first, format!("Plan for Invoice\\u{{202E}}fdp.exe\\u{{000A}}Import complete into Demo Org (content hash {})", pkg.header.content_hash));
+    assert_eq!(
+        first,
+        format!("Plan for Invoice\\u{{202E}}fdp.exe\\u{{000A}}Import complete into Demo Org (content hash {})", pkg.header.content_hash)
+    );
     assert!(out.lines().any(|l| l == "Attribute type \"Evil\\u{2066}Type\\u{001B}[2J\" does not exist here: 1 attribute not imported"), "{out}");
     // A dry run never completes an import: a line that says so could only be forged by the name.
     assert!(!out.lines().any(|l| l.starts_with("Import complete")), "a name cannot start a line of its own: {out}");
@@ -716,8 +743,10 @@ fn two_pulls_started_together_never_both_import() {
         let tag = format!("round {round}");
         tag_group(&src, 9, &tag);
         publish_9(&src, &tgt);
-        let (a, b) = (command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
-                      command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+        let (a, b) = (
+            command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+            command(&src, &tgt, &args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+        );
         let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
         let (mut imported, mut refused, mut skipped) = (0, 0, 0);
         for o in &outs {
@@ -760,7 +789,8 @@ fn the_trust_options_reach_import_and_pull() {
     // The pull: imports keeping it, or replacing it when told.
     let labels = || {
         let r = run(hmac_client(&tgt).json(
-            Collection::Indicators.search(&format!("summary = {}", tql::quote(ind["summary"].as_str().unwrap())), 0, 1, false)
+            Collection::Indicators
+                .search(&format!("summary = {}", tql::quote(ind["summary"].as_str().unwrap())), 0, 1, false)
                 .owner(Some(OWNER))
                 .query("fields", "securityLabels"),
         ))

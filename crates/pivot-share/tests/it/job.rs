@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 use threatconnect::datastore::Domain;
 use threatconnect::native::system_clock;
 use threatconnect::time::rfc3339;
-use threatconnect::{Collection};
+use threatconnect::Collection;
 
 const SOURCE_SECRET: &str = "src-JOB-SECRET-5d21e8";
 const TARGET_SECRET: &str = "tgt-JOB-SECRET-90ac17";
@@ -181,7 +181,10 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     let app = app.path.as_path();
     // What the zip holds: the Job app's install.json, the runner, a static x86_64 binary.
     let ij: Value = serde_json::from_slice(&std::fs::read(app.join("install.json")).unwrap()).unwrap();
-    assert_eq!((ij["runtimeLevel"].as_str(), ij["programLanguage"].as_str(), ij["programMain"].as_str()), (Some("Organization"), Some("PYTHON"), Some("run")));
+    assert_eq!(
+        (ij["runtimeLevel"].as_str(), ij["programLanguage"].as_str(), ij["programMain"].as_str()),
+        (Some("Organization"), Some("PYTHON"), Some("run"))
+    );
     assert!(app.join("run.py").is_file() && app.join("README.md").is_file());
     let bin = app.join("bin/pivot-share");
     assert!(elf_is_static(&bin), "bin/pivot-share must be statically linked (it has a PT_INTERP)");
@@ -213,22 +216,32 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
     let msg = dirs.message();
     assert!(msg.ends_with('\n') && msg.lines().count() == 1 && msg.trim_end().chars().count() <= 255, "{msg:?}");
     // 3 groups and 37 indicators in incident 9's package (the cli module counts the same).
-    assert_eq!(msg.trim_end(), "Pulled 1 published group(s) from Demo Org into Demo Org: 1 group(s) imported, 0 unchanged; 40 item(s) created, 0 updated.");
+    assert_eq!(
+        msg.trim_end(),
+        "Pulled 1 published group(s) from Demo Org into Demo Org: 1 group(s) imported, 0 unchanged; 40 item(s) created, 0 updated."
+    );
     let log = dirs.log();
     assert!(log.contains(" INFO ") && log.contains("imported and verified"), "{log}");
     // Progress as log lines: batch jobs submitted and done.
     assert!(log.contains("(group 9): batch jobs 0/1") && log.contains("(group 9): batch jobs 1/1"), "{log}");
     // The hostile name reaches the log and the terminal only as visible escapes.
     for (what, text) in [("log", log.as_str()), ("stderr", &stderr)] {
-        assert!(text.contains("Invoice\\u{202E}fdp.exe\\u{000A}2026-01-01T00:00:00Z ERROR forged line"), "the group's name, escaped, in the {what}: {text}");
-        assert!(!text.contains('\u{202E}') && !text.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z ERROR")), "a raw control character in the {what}");
+        assert!(
+            text.contains("Invoice\\u{202E}fdp.exe\\u{000A}2026-01-01T00:00:00Z ERROR forged line"),
+            "the group's name, escaped, in the {what}: {text}"
+        );
+        assert!(
+            !text.contains('\u{202E}') && !text.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z ERROR")),
+            "a raw control character in the {what}"
+        );
     }
     for secret in [SOURCE_SECRET, TARGET_SECRET, token.as_str()] {
         for (what, text) in [("log", log.as_str()), ("stdout", &stdout), ("stderr", &stderr), ("message.tc", &msg)] {
             assert!(!text.contains(secret), "a secret in the job's {what}");
         }
     }
-    let paths: Vec<String> = tgt.requests().iter().map(|r| format!("{} {}", r["method"].as_str().unwrap_or(""), r["path"].as_str().unwrap_or(""))).collect();
+    let paths: Vec<String> =
+        tgt.requests().iter().map(|r| format!("{} {}", r["method"].as_str().unwrap_or(""), r["path"].as_str().unwrap_or(""))).collect();
     assert!(paths.iter().any(|p| p == "GET /api/appAuth"), "the token was renewed: {paths:?}");
     // The target's state, read back through the API.
     let c = hmac_client(&tgt);
@@ -353,7 +366,10 @@ fn http_proxy() -> (u16, Seen) {
                     }
                     head.push(line);
                 }
-                let auth = head.iter().find_map(|h| h.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("proxy-authorization")).map(|(_, v)| v.trim().to_string())).unwrap_or_default();
+                let auth = head
+                    .iter()
+                    .find_map(|h| h.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("proxy-authorization")).map(|(_, v)| v.trim().to_string()))
+                    .unwrap_or_default();
                 let mut parts = head[0].splitn(3, ' ');
                 let (method, uri, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                 let (target, first) = if method == "CONNECT" {

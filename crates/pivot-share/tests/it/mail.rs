@@ -53,7 +53,17 @@ fn smtp(mode: &str) -> Option<Smtp> {
 fn pull(src: &Sandbox, tgt: &Sandbox, smtp: &[&str], password: &str) -> Output {
     let o = util::pivot_share(src, tgt)
         .args(["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER, "--source-instance-id", INSTANCE])
-        .args(["--notify-email", "soc@example.org", "--notify-on", "always", "--smtp-from", "pivot@example.org", "--attach-log", "--log-level", "info"])
+        .args([
+            "--notify-email",
+            "soc@example.org",
+            "--notify-on",
+            "always",
+            "--smtp-from",
+            "pivot@example.org",
+            "--attach-log",
+            "--log-level",
+            "info",
+        ])
         .args(smtp)
         .env("PIVOT_SMTP_USER", SMTP_USER)
         .env("PIVOT_SMTP_PASSWORD", password)
@@ -88,7 +98,8 @@ fn starttls_and_auth_deliver_the_summary_with_the_log() {
     assert!(!data.contains(SMTP_PASSWORD) && !data.contains("src-SMTP-secret-1"));
 
     // A wrong password: the server refuses AUTH, the run says so and exits 1.
-    let o = pull(&src, &tgt, &["--smtp-host", "localhost", "--smtp-port", &port, "--smtp-tls", "starttls", "--smtp-ca-file", &ca()], "wrong-PASSWORD-77");
+    let o =
+        pull(&src, &tgt, &["--smtp-host", "localhost", "--smtp-port", &port, "--smtp-tls", "starttls", "--smtp-ca-file", &ca()], "wrong-PASSWORD-77");
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("could not send the notification"), "{}", String::from_utf8_lossy(&o.stderr));
     // The certificate checked against the public roots only: the test CA is not one of them.

@@ -30,11 +30,9 @@ impl fmt::Display for ExecError {
                 "another pull into this owner is running (lease held by {holder} until {}); not starting a second one",
                 rfc3339(*expires_at)
             ),
-            Self::LeaseLost { holder, expires_at } => write!(
-                f,
-                "this run's pull lease was lost (now held by {holder} until {}); stopped before writing more",
-                rfc3339(*expires_at)
-            ),
+            Self::LeaseLost { holder, expires_at } => {
+                write!(f, "this run's pull lease was lost (now held by {holder} until {}); stopped before writing more", rfc3339(*expires_at))
+            }
             Self::Invalid(m) => f.write_str(m),
         }
     }
@@ -61,7 +59,10 @@ mod tests {
     #[test]
     fn errors_name_the_lease_and_its_expiry() {
         let e = ExecError::Locked { holder: "run-1@host".into(), expires_at: 1_764_080_433 };
-        assert_eq!(e.to_string(), "another pull into this owner is running (lease held by run-1@host until 2025-11-25T14:20:33Z); not starting a second one");
+        assert_eq!(
+            e.to_string(),
+            "another pull into this owner is running (lease held by run-1@host until 2025-11-25T14:20:33Z); not starting a second one"
+        );
         let e = ExecError::LeaseLost { holder: "run-2@host".into(), expires_at: 0 };
         assert!(e.to_string().contains("until 1970-01-01T00:00:00Z"), "{e}");
     }

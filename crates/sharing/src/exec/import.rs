@@ -1,23 +1,23 @@
 //! The target side: import a package (read, plan, batch jobs, dissociate, verify, record) and its import records.
 
+use super::error::ExecError;
 use super::lease::Lease;
 use super::read::{read_items, Fields};
-use super::error::ExecError;
 use super::records::{DOMAIN, IMPORTS_TYPE};
 use crate::jobs::{batch_settings, link_settings, BatchLimits};
 use crate::json::text;
 use crate::package::{file_digest, validate, SharePackage};
 use crate::plan::{
-    associations, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, PendingJob,
-    TargetState, Trust,
+    associations, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, PendingJob, TargetState,
+    Trust,
 };
 use crate::verify::{verify, TargetReadBack, VerificationReport};
-use threatconnect::time::rfc3339;
-use threatconnect::item::nested;
-use threatconnect::{BatchStep, Client, Error as TcError, Mode, Transport};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use threatconnect::item::nested;
+use threatconnect::time::rfc3339;
+use threatconnect::{BatchStep, Client, Error as TcError, Mode, Transport};
 
 /// The steps of an import, for a progress bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -168,7 +168,8 @@ pub fn import_record_id(target_owner: &str, source_instance: &str, group_xid: &s
 /// Every import record of `target_owner`, by record id.
 pub async fn import_records<T: Transport>(client: &Client<T>, target_owner: &str) -> Result<BTreeMap<String, ImportRecord>, ExecError> {
     let owner = target_owner.trim();
-    Ok(client.datastore_all(DOMAIN, IMPORTS_TYPE, 100)
+    Ok(client
+        .datastore_all(DOMAIN, IMPORTS_TYPE, 100)
         .await?
         .into_iter()
         .filter(|(_, v)| text(v, "targetOwner").is_some_and(|o| o.eq_ignore_ascii_case(owner)))
@@ -399,11 +400,7 @@ pub async fn import_package<T: Transport>(
             success_count: out.status.success_count,
             error_count: out.status.error_count,
             unprocess_count: out.status.unprocess_count,
-            errors: out
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.error_code.as_deref().unwrap_or("error"), e.error_message))
-                .collect(),
+            errors: out.errors.iter().map(|e| format!("{}: {}", e.error_code.as_deref().unwrap_or("error"), e.error_message)).collect(),
         });
         progress(Step::Batch, index + 1, total);
     }
@@ -439,7 +436,8 @@ fn check_writable(owners: &[Value], owner: &str) -> Result<(), ExecError> {
         let seen: Vec<&str> = owners.iter().filter_map(|o| text(o, "name")).collect();
         return Err(ExecError::Invalid(format!("the target owner \"{owner}\" is not one this API user belongs to (it sees: {})", seen.join(", "))));
     };
-    let read_only: Vec<&str> = ["permGroup", "permIndicator"].into_iter().filter(|k| o.get(*k).and_then(Value::as_str).is_some_and(|p| p != "FULL")).collect();
+    let read_only: Vec<&str> =
+        ["permGroup", "permIndicator"].into_iter().filter(|k| o.get(*k).and_then(Value::as_str).is_some_and(|p| p != "FULL")).collect();
     if !read_only.is_empty() {
         let kind = text(o, "type").unwrap_or("owner");
         return Err(ExecError::Invalid(format!(
@@ -507,11 +505,8 @@ async fn dissociate<T: Transport>(
     opts: &ImportOptions,
     progress: &dyn Fn(Step, usize, usize),
 ) -> Result<usize, ExecError> {
-    let group_ids: BTreeMap<&str, i64> = state
-        .groups
-        .iter()
-        .filter_map(|g| Some((text(g, "xid")?, threatconnect::decode::as_i64(g.get("id")?)?)))
-        .collect();
+    let group_ids: BTreeMap<&str, i64> =
+        state.groups.iter().filter_map(|g| Some((text(g, "xid")?, threatconnect::decode::as_i64(g.get("id")?)?))).collect();
     let ind_ids: BTreeMap<(String, String), i64> = state
         .indicators
         .iter()
@@ -521,7 +516,10 @@ async fn dissociate<T: Transport>(
     let mut per_group: BTreeMap<i64, (Vec<i64>, Vec<i64>)> = BTreeMap::new();
     let mut n = 0;
     for a in removed {
-        let Some(gid) = group_ids.get(a.group_xid.as_str()) else { n += 1; continue }; // group gone: link gone
+        let Some(gid) = group_ids.get(a.group_xid.as_str()) else {
+            n += 1;
+            continue;
+        }; // group gone: link gone
         match &a.other {
             Endpoint::Group { xid } => match group_ids.get(xid.as_str()) {
                 Some(o) => per_group.entry(*gid).or_default().1.push(*o),
@@ -540,10 +538,16 @@ async fn dissociate<T: Transport>(
         .map(|(gid, (inds, groups))| async move {
             let mut body = serde_json::Map::new();
             if !inds.is_empty() {
-                body.insert("associatedIndicators".into(), nested("associatedIndicators", inds.iter().map(|i| json!({"id": i})).collect(), Mode::Delete)["associatedIndicators"].clone());
+                body.insert(
+                    "associatedIndicators".into(),
+                    nested("associatedIndicators", inds.iter().map(|i| json!({"id": i})).collect(), Mode::Delete)["associatedIndicators"].clone(),
+                );
             }
             if !groups.is_empty() {
-                body.insert("associatedGroups".into(), nested("associatedGroups", groups.iter().map(|g| json!({"id": g})).collect(), Mode::Delete)["associatedGroups"].clone());
+                body.insert(
+                    "associatedGroups".into(),
+                    nested("associatedGroups", groups.iter().map(|g| json!({"id": g})).collect(), Mode::Delete)["associatedGroups"].clone(),
+                );
             }
             let count = inds.len() + groups.len();
             let r = client.v3_update_group_as_sent(gid, &Value::Object(body), Some(owner)).await;

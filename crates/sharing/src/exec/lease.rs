@@ -20,12 +20,12 @@
 //! whose id the record does not name stops before writing.
 
 use super::error::ExecError;
-use crate::json::text;
 use super::records::DOMAIN;
-use threatconnect::time::rfc3339;
-use threatconnect::{Client, Transport};
+use crate::json::text;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use threatconnect::time::rfc3339;
+use threatconnect::{Client, Transport};
 
 /// Datastore type of pull leases (target instance).
 pub const LEASE_TYPE: &str = "pivot-share-lease";

@@ -27,12 +27,11 @@ mod read;
 mod records;
 mod report;
 
-pub use import::{import, import_package, import_record, import_record_id, import_records, ImportOptions, ImportReport, JobReport, Step};
 pub use crate::plan::ImportRecord;
+pub use error::ExecError;
+pub use import::{import, import_package, import_record, import_record_id, import_records, ImportOptions, ImportReport, JobReport, Step};
 pub use lease::{lease_record_id, Lease, DEFAULT_LEASE_SECS, LEASE_TYPE};
 pub use publish::{list_published, publish, published_package, snapshot_group, store_published, unpublish, PublishedRecord};
 pub use pull::{pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
-pub use error::ExecError;
 pub use records::{DOMAIN, HEADS_TYPE, IMPORTS_TYPE, PUBLISHED_TYPE, TQL_CHUNK_CHARS};
 pub use report::{plan_lines, report_lines, summary_lines, LISTED};
-

@@ -5,10 +5,10 @@ use super::records::{DOMAIN, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE};
 use crate::json::{self as sj, text};
 use crate::package::SharePackage;
 use crate::snapshot::{snapshot_report, PublishOptions, Withheld};
-use threatconnect::tql::has_group;
-use threatconnect::{Client, Collection, GroupKey, GroupType, Transport};
 use serde::Serialize;
 use serde_json::{json, Value};
+use threatconnect::tql::has_group;
+use threatconnect::{Client, Collection, GroupKey, GroupType, Transport};
 
 /// A published package as listed from the source's datastore: its head record (the
 /// header's fields, without the package file).

@@ -1,17 +1,17 @@
 //! The scheduled pull (skip what is already imported, import the rest) and its summary, built on the import.
 
+use super::error::ExecError;
 use super::import::{import_package, import_record_id, ImportOptions, ImportReport, Step};
-use crate::plan::ImportRecord;
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
 use super::publish::{list_published, published_package, PublishedRecord};
-use super::error::ExecError;
+use super::records::DOMAIN;
 use super::records::IMPORTS_TYPE;
 use crate::package::validate;
+use crate::plan::ImportRecord;
 use crate::verify::Difference;
-use super::records::DOMAIN;
-use threatconnect::{Client, Transport};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use threatconnect::{Client, Transport};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -221,10 +221,16 @@ async fn pull_locked<S: Transport, T: Transport>(
         };
         let what = format!("{} {} (group {})", rec.group_type, rec.group_name, rec.group_id);
         let accepted = |owner: &str| {
-            std::iter::once(source_org).chain(opts.also_source_owners.iter().map(String::as_str)).any(|o| !o.trim().is_empty() && o.trim().eq_ignore_ascii_case(owner.trim()))
+            std::iter::once(source_org)
+                .chain(opts.also_source_owners.iter().map(String::as_str))
+                .any(|o| !o.trim().is_empty() && o.trim().eq_ignore_ascii_case(owner.trim()))
         };
         if !accepted(&rec.source_owner) {
-            o.message = format!("published by \"{}\", not by the configured source organization \"{}\" or its listed owners", rec.source_owner, source_org.trim());
+            o.message = format!(
+                "published by \"{}\", not by the configured source organization \"{}\" or its listed owners",
+                rec.source_owner,
+                source_org.trim()
+            );
             log(Level::Error, &format!("{what}: {}", o.message));
             summary.add(o);
             continue;
@@ -278,10 +284,8 @@ async fn pull_locked<S: Transport, T: Transport>(
                 o.differences = r.verification.as_ref().map_or(0, |v| v.differences.len());
                 if r.dry_run {
                     o.outcome = Outcome::Planned;
-                    o.message = format!(
-                        "would create {} and overwrite {} item(s) in {} batch job(s)",
-                        o.items_created, o.items_updated, r.plan.batch_jobs
-                    );
+                    o.message =
+                        format!("would create {} and overwrite {} item(s) in {} batch job(s)", o.items_created, o.items_updated, r.plan.batch_jobs);
                 } else if r.is_complete() {
                     o.outcome = Outcome::Imported;
                     o.message = format!("imported and verified ({} batch job(s))", r.jobs.len());
@@ -310,9 +314,7 @@ async fn pull_locked<S: Transport, T: Transport>(
 fn missing_items(r: &ImportReport) -> usize {
     r.verification
         .as_ref()
-        .map(|v| {
-            v.differences.iter().filter(|d| matches!(d, Difference::MissingGroup { .. } | Difference::MissingIndicator { .. })).count()
-        })
+        .map(|v| v.differences.iter().filter(|d| matches!(d, Difference::MissingGroup { .. } | Difference::MissingIndicator { .. })).count())
         .unwrap_or(0)
 }
 
@@ -325,13 +327,20 @@ fn check_origin(pkg: &crate::SharePackage, rec: &PublishedRecord, opts: &PullOpt
         return Err("no source instance id is configured, so no package can be checked".into());
     }
     if h.source.instance_id != opts.source_instance_id.trim() {
-        return Err(format!("the package says it comes from instance \"{}\", not the configured \"{}\"", h.source.instance_id, opts.source_instance_id.trim()));
+        return Err(format!(
+            "the package says it comes from instance \"{}\", not the configured \"{}\"",
+            h.source.instance_id,
+            opts.source_instance_id.trim()
+        ));
     }
     if !accepted(&h.source.owner) {
         return Err(format!("the package says it comes from owner \"{}\", which is not an accepted source owner", h.source.owner));
     }
     if h.group.xid != rec.group_xid || h.content_hash != rec.content_hash {
-        return Err(format!("the package (group {}, {}) is not the one its record describes (group {}, {})", h.group.xid, h.content_hash, rec.group_xid, rec.content_hash));
+        return Err(format!(
+            "the package (group {}, {}) is not the one its record describes (group {}, {})",
+            h.group.xid, h.content_hash, rec.group_xid, rec.content_hash
+        ));
     }
     Ok(())
 }

@@ -3,9 +3,9 @@
 
 use super::records::{ITEM_FIELDS, TQL_CHUNK_CHARS};
 use crate::json::text;
+use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeSet;
-use serde_json::Value;
 use threatconnect::{tql, Client, Collection, Error as TcError, GroupKey, Transport};
 
 /// Runs futures in waves of `n` at a time (all of a wave concurrently), keeping order.

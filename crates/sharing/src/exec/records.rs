@@ -17,4 +17,3 @@ pub const TQL_CHUNK_CHARS: usize = 3_000;
 
 /// What a published or read item carries along (v3 `fields=`).
 pub(crate) const ITEM_FIELDS: [&str; 4] = ["attributes", "tags", "securityLabels", "associatedGroups"];
-

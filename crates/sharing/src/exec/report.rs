@@ -44,11 +44,7 @@ pub fn plan_lines(plan: &ImportPlan) -> Vec<String> {
         lines.push(format!("Security labels to create: {}", p.labels_to_create.join(", ")));
     }
     for m in &p.missing_attribute_types {
-        lines.push(format!(
-            "Attribute type \"{}\" does not exist here: {} not imported",
-            m.name,
-            plural(m.attributes, "attribute", "attributes")
-        ));
+        lines.push(format!("Attribute type \"{}\" does not exist here: {} not imported", m.name, plural(m.attributes, "attribute", "attributes")));
     }
     listed(&mut lines, "Associations no longer in the package, to remove", &p.associations_to_remove, ToString::to_string);
     listed(&mut lines, "Linked only, their content decided by another package", &p.linked_only, note);
@@ -64,7 +60,13 @@ pub fn plan_lines(plan: &ImportPlan) -> Vec<String> {
 /// An import: its group and target, the plan, and when it ran, its batch jobs, the
 /// verification and whether it is complete.
 pub fn report_lines(r: &ImportReport) -> Vec<String> {
-    let mut lines = vec![format!("{} {} into {} (content hash {})", if r.dry_run { "Plan for" } else { "Import of" }, r.group_name, r.plan.target_owner, r.content_hash)];
+    let mut lines = vec![format!(
+        "{} {} into {} (content hash {})",
+        if r.dry_run { "Plan for" } else { "Import of" },
+        r.group_name,
+        r.plan.target_owner,
+        r.content_hash
+    )];
     lines.extend(plan_lines(&r.plan));
     if !r.dry_run {
         for j in &r.jobs {
@@ -108,7 +110,11 @@ pub fn report_lines(r: &ImportReport) -> Vec<String> {
             }
             None => lines.push("Not verified".into()),
         }
-        lines.push(if r.is_complete() { "Import complete".into() } else { format!("Import incomplete: {}; run it again to converge", r.failure_message()) });
+        lines.push(if r.is_complete() {
+            "Import complete".into()
+        } else {
+            format!("Import incomplete: {}; run it again to converge", r.failure_message())
+        });
     }
     lines.extend(r.warnings.iter().map(|w| format!("Warning: {w}")));
     lines.into_iter().map(|l| escape_controls(&l).into_owned()).collect()
@@ -183,15 +189,18 @@ mod tests {
     #[test]
     fn a_plan_reads_the_same_wherever_it_is_shown() {
         let lines = report_lines(&report(true));
-        assert_eq!(lines, [
-            "Plan for Invoice\\u{202E}fdp.exe\\u{000A}FAKE: Import complete into Demo Org (content hash abc)",
-            "Groups: 1 to create, 0 to overwrite",
-            "Indicators: 37 to create, 0 to overwrite",
-            "Batch jobs: 1",
-            "Security labels to create: TLP:AMBER",
-            "Attribute type \"Evil\\u{2066}Type\" does not exist here: 1 attribute not imported",
-            "Warning: one warning",
-        ]);
+        assert_eq!(
+            lines,
+            [
+                "Plan for Invoice\\u{202E}fdp.exe\\u{000A}FAKE: Import complete into Demo Org (content hash abc)",
+                "Groups: 1 to create, 0 to overwrite",
+                "Indicators: 37 to create, 0 to overwrite",
+                "Batch jobs: 1",
+                "Security labels to create: TLP:AMBER",
+                "Attribute type \"Evil\\u{2066}Type\" does not exist here: 1 attribute not imported",
+                "Warning: one warning",
+            ]
+        );
         // A hostile name cannot forge a line of its own.
         assert!(lines.iter().all(|l| !l.contains('\n') && !l.contains('\u{202E}')));
     }
@@ -199,11 +208,32 @@ mod tests {
     #[test]
     fn an_import_that_ran_says_its_jobs_verification_and_outcome() {
         let mut r = report(false);
-        r.jobs.push(JobReport { index: 0, batch_id: 12, bytes: 3000, groups: 1, indicators: 37, status: "Completed".into(), success_count: 38, ..JobReport::default() });
-        r.verification = Some(VerificationReport { expected_groups: 1, found_groups: 1, expected_indicators: 37, found_indicators: 37, ..VerificationReport::default() });
+        r.jobs.push(JobReport {
+            index: 0,
+            batch_id: 12,
+            bytes: 3000,
+            groups: 1,
+            indicators: 37,
+            status: "Completed".into(),
+            success_count: 38,
+            ..JobReport::default()
+        });
+        r.verification = Some(VerificationReport {
+            expected_groups: 1,
+            found_groups: 1,
+            expected_indicators: 37,
+            found_indicators: 37,
+            ..VerificationReport::default()
+        });
         let lines = report_lines(&r);
-        assert!(lines.contains(&"Batch job 0 (id 12): 1 group, 37 indicators, 3000 bytes: Completed, 38 succeeded, 0 errors".to_string()), "{lines:#?}");
-        assert!(lines.contains(&"Verified by reading the owner back: 1 groups, 37 indicators, 0 associations, all present".to_string()), "{lines:#?}");
+        assert!(
+            lines.contains(&"Batch job 0 (id 12): 1 group, 37 indicators, 3000 bytes: Completed, 38 succeeded, 0 errors".to_string()),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.contains(&"Verified by reading the owner back: 1 groups, 37 indicators, 0 associations, all present".to_string()),
+            "{lines:#?}"
+        );
         assert_eq!(lines.last().map(String::as_str), Some("Import complete"));
         r.verification.as_mut().unwrap().differences.push(Difference::MissingGroup { xid: "x".into(), name: "g".into() });
         let lines = report_lines(&r);

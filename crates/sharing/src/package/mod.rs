@@ -3,11 +3,11 @@
 
 use super::error::ShareError;
 use super::json::canonical_json;
-use threatconnect::time::is_rfc3339;
-use threatconnect::{GroupType, IndicatorType};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use threatconnect::time::is_rfc3339;
+use threatconnect::{GroupType, IndicatorType};
 
 /// The `format` field of every package.
 pub const FORMAT: &str = "pivot-share";
@@ -307,11 +307,8 @@ fn opt_array<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a [Value], S
 /// last the content hash. Nothing is written anywhere before this passes.
 pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
     check_package_size(bytes.len() as u64)?;
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| ShareError::MalformedJson {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    let root: Value =
+        serde_json::from_slice(bytes).map_err(|e| ShareError::MalformedJson { line: e.line(), column: e.column(), message: e.to_string() })?;
     if !root.is_object() {
         return Err(ShareError::WrongFormat { found: "a JSON document that is not an object".into() });
     }
@@ -360,11 +357,9 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
     }
     let mut security_labels_allowed = Vec::new();
     for (i, l) in array(&root, "securityLabelsAllowed", "")?.iter().enumerate() {
-        security_labels_allowed
-            .push(l.as_str().ok_or_else(|| invalid(&format!("securityLabelsAllowed[{i}]"), "a string"))?.to_string());
+        security_labels_allowed.push(l.as_str().ok_or_else(|| invalid(&format!("securityLabelsAllowed[{i}]"), "a string"))?.to_string());
     }
-    let exclude_unlabeled =
-        field(&root, "excludeUnlabeled", "")?.as_bool().ok_or_else(|| invalid("excludeUnlabeled", "true or false"))?;
+    let exclude_unlabeled = field(&root, "excludeUnlabeled", "")?.as_bool().ok_or_else(|| invalid("excludeUnlabeled", "true or false"))?;
 
     let b = field(&root, "batch", "")?;
     if !b.is_object() {

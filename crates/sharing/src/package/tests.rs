@@ -14,10 +14,7 @@ fn xid_ignores_type_spelling_and_host_case_but_not_owner() {
     assert_ne!(a, derive_xid("src-2", "Org", ItemKind::Indicator, "Host", "bad.com"));
     assert!(a.starts_with("pivot:") && a.len() == 6 + 32);
     // URL paths are case-sensitive: different xids.
-    assert_ne!(
-        derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/A"),
-        derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/a")
-    );
+    assert_ne!(derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/A"), derive_xid("s", "o", ItemKind::Indicator, "URL", "http://x/a"));
     // A group and an indicator never share an xid.
     assert_ne!(derive_xid("s", "o", ItemKind::Group, "Incident", "5"), derive_xid("s", "o", ItemKind::Indicator, "Incident", "5"));
 }
@@ -66,10 +63,7 @@ fn validation_refuses_each_kind_of_bad_package() {
     assert!(matches!(validate(&edit(&pkg, |v| v["version"] = json!(0))), Err(ShareError::UnsupportedVersion { .. })));
 
     // Content changed after publishing: a tag added to the group.
-    let e = validate(&edit(&pkg, |v| {
-        v["batch"]["group"][0]["tag"].as_array_mut().unwrap().push(json!({"name": "Injected"}))
-    }))
-    .unwrap_err();
+    let e = validate(&edit(&pkg, |v| v["batch"]["group"][0]["tag"].as_array_mut().unwrap().push(json!({"name": "Injected"})))).unwrap_err();
     assert!(matches!(&e, ShareError::BadHash { declared, computed } if *declared == pkg.header.content_hash && *computed != pkg.header.content_hash));
     // Hash field itself malformed.
     assert!(matches!(
@@ -198,13 +192,17 @@ fn a_package_proves_every_xid_it_claims() {
     ));
     // A group by its xid, an indicator by its summary (ThreatConnect's batch `ref_1`/`ref_2`).
     let ind = pkg.batch.indicator[0]["summary"].as_str().unwrap().to_string();
-    let ok = validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind}]))).expect("refs inside the package resolve");
+    let ok =
+        validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind}]))).expect("refs inside the package resolve");
     assert!(associations(&ok).contains(&Association::group_indicator(&other, pkg.batch.indicator[0]["type"].as_str().unwrap(), &ind)));
     let ind_xid = pkg.batch.indicator[0]["xid"].as_str().unwrap().to_string();
-    assert!(matches!(
-        validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind_xid}]))),
-        Err(ShareError::DanglingReference { path, .. }) if path == "batch.association[0].ref_2"
-    ), "an indicator is named by its summary, not its xid");
+    assert!(
+        matches!(
+            validate(&forge(&pkg, |v| v["batch"]["association"] = json!([{"ref_1": other, "ref_2": ind_xid}]))),
+            Err(ShareError::DanglingReference { path, .. }) if path == "batch.association[0].ref_2"
+        ),
+        "an indicator is named by its summary, not its xid"
+    );
 }
 
 /// Version 1 files (no source ids for the associated groups) still validate; the xids

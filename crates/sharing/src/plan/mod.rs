@@ -2,11 +2,11 @@
 
 use super::jobs::{split_batches_with, BatchJob, BatchLimits};
 use super::json::{list, text};
-use threatconnect::time::rfc3339_instant;
 use super::package::{canonical_type, indicator_identity, BatchBody, ItemKind, SharePackage};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use threatconnect::time::rfc3339_instant;
 
 /// The attribute type recording where an imported group came from. "Source" is a
 /// standard ThreatConnect attribute type, present in every instance (a custom type
@@ -17,7 +17,9 @@ pub const ORIGIN_ATTRIBUTE_TYPE: &str = "Source";
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind")]
 pub enum Endpoint {
-    Group { xid: String },
+    Group {
+        xid: String,
+    },
     /// `indicator_type` is the canonical v3 type name, `summary` the normalized identity.
     Indicator {
         #[serde(rename = "type")]
@@ -42,10 +44,7 @@ impl Association {
     }
     pub fn group_indicator(group_xid: &str, indicator_type: &str, summary: &str) -> Self {
         let t = canonical_type(ItemKind::Indicator, indicator_type);
-        Self {
-            group_xid: group_xid.to_string(),
-            other: Endpoint::Indicator { summary: indicator_identity(&t, summary), indicator_type: t },
-        }
+        Self { group_xid: group_xid.to_string(), other: Endpoint::Indicator { summary: indicator_identity(&t, summary), indicator_type: t } }
     }
 }
 
@@ -178,8 +177,7 @@ impl ImportRecord {
     /// then simply imported again).
     pub fn from_json(v: &Value) -> Self {
         let s = |k: &str| text(v, k).unwrap_or_default().to_string();
-        let labels: Vec<(Endpoint, BTreeSet<String>)> =
-            v.get("labels").and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_default();
+        let labels: Vec<(Endpoint, BTreeSet<String>)> = v.get("labels").and_then(|l| serde_json::from_value(l.clone()).ok()).unwrap_or_default();
         Self {
             content_hash: s("contentHash"),
             complete: v.get("complete").and_then(Value::as_bool).unwrap_or(false),
@@ -226,7 +224,8 @@ impl ImportRecord {
 
     /// Every item the package brought: its published group and both ends of its associations.
     pub fn items(&self) -> BTreeSet<Endpoint> {
-        let mut out: BTreeSet<Endpoint> = self.associations.iter().flat_map(|a| [Endpoint::Group { xid: a.group_xid.clone() }, a.other.clone()]).collect();
+        let mut out: BTreeSet<Endpoint> =
+            self.associations.iter().flat_map(|a| [Endpoint::Group { xid: a.group_xid.clone() }, a.other.clone()]).collect();
         out.insert(Endpoint::Group { xid: self.group_xid.clone() });
         out
     }
@@ -448,13 +447,8 @@ fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Opt
     let mut kept_labels = Vec::new();
     if !target.trust.replace_target_labels {
         let key = endpoint(item);
-        let put: BTreeSet<String> = carriers
-            .iter()
-            .filter_map(|r| r.labels.get(&key))
-            .chain(target.previous_labels.get(&key))
-            .flatten()
-            .map(|l| l.to_lowercase())
-            .collect();
+        let put: BTreeSet<String> =
+            carriers.iter().filter_map(|r| r.labels.get(&key)).chain(target.previous_labels.get(&key)).flatten().map(|l| l.to_lowercase()).collect();
         for (k, name) in label_names(existing, "securityLabels") {
             if !put.contains(&k) {
                 kept_labels.push(name);
@@ -467,11 +461,8 @@ fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Opt
 /// Build the dry-run plan. Pure: everything it needs was read beforehand into `target`.
 pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
     let target_groups: BTreeMap<&str, &Value> = target.groups.iter().filter_map(|g| Some((text(g, "xid")?, g))).collect();
-    let target_inds: BTreeMap<(String, String), &Value> = target
-        .indicators
-        .iter()
-        .filter_map(|i| Some((indicator_key(text(i, "type")?, text(i, "summary")?), i)))
-        .collect();
+    let target_inds: BTreeMap<(String, String), &Value> =
+        target.indicators.iter().filter_map(|i| Some((indicator_key(text(i, "type")?, text(i, "summary")?), i))).collect();
     let mut carriers: BTreeMap<Endpoint, Vec<&ImportRecord>> = BTreeMap::new();
     for r in &target.others {
         for e in r.items() {
@@ -511,10 +502,8 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         }
     }
 
-    let have_labels: BTreeSet<String> =
-        target.security_labels.iter().filter_map(|l| text(l, "name")).map(str::to_lowercase).collect();
-    let labels_to_create: Vec<String> =
-        labels_used(pkg).into_iter().filter(|l| !have_labels.contains(&l.to_lowercase())).collect();
+    let have_labels: BTreeSet<String> = target.security_labels.iter().filter_map(|l| text(l, "name")).map(str::to_lowercase).collect();
+    let labels_to_create: Vec<String> = labels_used(pkg).into_iter().filter(|l| !have_labels.contains(&l.to_lowercase())).collect();
 
     let mut warnings = Vec::new();
     let mut missing_attribute_types = Vec::new();
@@ -536,9 +525,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
                 ));
             }
         }
-        None => warnings.push(
-            "the target's attribute types were not read: attributes of types missing in the target will fail in the batch".into(),
-        ),
+        None => warnings.push("the target's attribute types were not read: attributes of types missing in the target will fail in the batch".into()),
     }
     let overwritten = groups_to_overwrite.len() + indicators_to_overwrite.len();
     if overwritten > 0 {
@@ -661,8 +648,7 @@ fn filter_links(item: &mut Value, keep: &dyn Fn(&str) -> bool) -> bool {
 pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
     let drop: BTreeSet<&str> = plan.missing_attribute_types.iter().map(|m| m.name.as_str()).collect();
     let refused: BTreeSet<&str> = plan.refused.iter().map(|n| n.item.xid.as_str()).collect();
-    let linked: BTreeMap<&str, Option<&str>> =
-        plan.linked_only.iter().map(|n| (n.item.xid.as_str(), n.target_name.as_deref())).collect();
+    let linked: BTreeMap<&str, Option<&str>> = plan.linked_only.iter().map(|n| (n.item.xid.as_str(), n.target_name.as_deref())).collect();
     let kept: BTreeMap<&str, &[String]> = plan.labels_kept.iter().map(|n| (n.item.xid.as_str(), n.labels.as_slice())).collect();
 
     let mut out = pkg.clone();
@@ -710,22 +696,26 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
             let mut links = identity_only(item, None);
             if filter_links(item, &|x| !linked.contains_key(x)) {
                 filter_links(&mut links, &|x| linked.contains_key(x));
-                if kind == 0 { append.batch.group.push(links) } else { append.batch.indicator.push(links) }
+                if kind == 0 {
+                    append.batch.group.push(links)
+                } else {
+                    append.batch.indicator.push(links)
+                }
             }
         }
     }
     for item in out.batch.group.iter().chain(out.batch.indicator.iter()) {
         if linked.contains_key(xid_of(item)) {
-            if item.get("summary").is_some() { append.batch.indicator.push(item.clone()) } else { append.batch.group.push(item.clone()) }
+            if item.get("summary").is_some() {
+                append.batch.indicator.push(item.clone())
+            } else {
+                append.batch.group.push(item.clone())
+            }
         }
     }
     // Top-level associations: with Replace unless they touch a linked-only item.
-    let (to_append, to_replace): (Vec<Value>, Vec<Value>) = out
-        .batch
-        .association
-        .iter()
-        .cloned()
-        .partition(|a| refs(a).iter().any(|x| linked.contains_key(x.as_str())));
+    let (to_append, to_replace): (Vec<Value>, Vec<Value>) =
+        out.batch.association.iter().cloned().partition(|a| refs(a).iter().any(|x| linked.contains_key(x.as_str())));
     replace.batch.association = to_replace;
     append.batch.association = to_append;
     Prepared { package: out, replace: Some(replace), append }

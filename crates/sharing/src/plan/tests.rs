@@ -3,8 +3,8 @@
 //! package makes.
 
 use super::*;
-use crate::test_util::*;
 use crate::snapshot;
+use crate::test_util::*;
 
 /// A package whose Address carries an attribute of a custom type.
 fn package_with_custom_attribute() -> SharePackage {

@@ -81,8 +81,7 @@ fn tql_keywords(tql: &str) -> Vec<String> {
         }
     }
     flush(&mut word, &mut out);
-    const WORDS: [&str; 14] =
-        ["in", "not", "and", "or", "contains", "startswith", "endswith", "like", "true", "false", "null", "is", "IN", "NOT"];
+    const WORDS: [&str; 14] = ["in", "not", "and", "or", "contains", "startswith", "endswith", "like", "true", "false", "null", "is", "IN", "NOT"];
     out.retain(|w| !WORDS.iter().any(|k| k.eq_ignore_ascii_case(w)));
     out
 }
@@ -93,7 +92,8 @@ fn tql_keywords(tql: &str) -> Vec<String> {
 #[test]
 fn a_publish_and_imports_send_only_documented_requests() {
     let c = contract();
-    let keywords = |k: &str| -> BTreeSet<String> { c["tqlKeywords"][k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
+    let keywords =
+        |k: &str| -> BTreeSet<String> { c["tqlKeywords"][k].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect() };
     let (ind_kw, grp_kw) = (keywords("indicators"), keywords("groups"));
     let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
@@ -102,7 +102,9 @@ fn a_publish_and_imports_send_only_documented_requests() {
     assert!(run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap().is_complete());
     // Republished without one indicator: the import dissociates it.
     let gone = v1.batch.indicator[0]["summary"].as_str().unwrap();
-    let id = run(s.json(Collection::Indicators.search(&format!("summary = {}", tql::quote(gone)), 0, 1, false))).unwrap()["data"][0]["id"].as_i64().unwrap();
+    let id = run(s.json(Collection::Indicators.search(&format!("summary = {}", tql::quote(gone)), 0, 1, false))).unwrap()["data"][0]["id"]
+        .as_i64()
+        .unwrap();
     run(s.v3_update_group_as_sent(9, &nested("associatedIndicators", vec![json!({"id": id})], Mode::Delete), None)).unwrap();
     let v2 = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap().0;
     let r = run(exec::import(&t, &v2.to_bytes(), OWNER, &|_, _, _| {}, &small)).unwrap();
@@ -126,7 +128,12 @@ fn a_publish_and_imports_send_only_documented_requests() {
             }
             if let Some(key) = path.strip_prefix("/api/v3/groups/").filter(|k| !k.contains('/')) {
                 if method == "GET" && key.parse::<u64>().is_err() {
-                    assert_eq!(param("owner").as_deref(), Some(OWNER), "{side}: GET {path}: a group by xid needs the owner ({})", c["groupByXid"]["source"]);
+                    assert_eq!(
+                        param("owner").as_deref(),
+                        Some(OWNER),
+                        "{side}: GET {path}: a group by xid needs the owner ({})",
+                        c["groupByXid"]["source"]
+                    );
                     by_xid += 1;
                 }
                 if method == "PUT" && side == "target" {

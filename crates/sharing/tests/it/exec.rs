@@ -77,7 +77,11 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert!(matches!(run(exec::publish(&s, GroupType::Incident, 9, &other)), Err(ExecError::Invalid(_))));
     let spelled = PublishOptions { owner: "demo org".into(), ..opts() };
     let again = run(exec::snapshot_group(&s, GroupType::Incident, 9, &spelled)).unwrap().0;
-    assert_eq!((again.header.source.owner.as_str(), again.header.content_hash.as_str()), (OWNER, pkg.header.content_hash.as_str()), "ThreatConnect's spelling of the owner");
+    assert_eq!(
+        (again.header.source.owner.as_str(), again.header.content_hash.as_str()),
+        (OWNER, pkg.header.content_hash.as_str()),
+        "ThreatConnect's spelling of the owner"
+    );
 
     // Import by file (bytes), with progress.
     let steps: RefCell<Vec<(Step, usize, usize)>> = RefCell::new(vec![]);
@@ -98,7 +102,8 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
     // The imported group records where it came from.
     let top: Vec<Value> = group_by_xid(&t, OWNER, &pkg.header.group.xid, &["attributes"]).into_iter().collect();
-    let origin: Vec<&Value> = top[0]["attributes"]["data"].as_array().unwrap().iter().filter(|a| a["value"].as_str().unwrap().starts_with("Pivot share: ")).collect();
+    let origin: Vec<&Value> =
+        top[0]["attributes"]["data"].as_array().unwrap().iter().filter(|a| a["value"].as_str().unwrap().starts_with("Pivot share: ")).collect();
     assert_eq!(origin.len(), 1);
     assert!(origin[0]["value"].as_str().unwrap().contains("group Incident 9"));
 
@@ -304,14 +309,7 @@ fn bad_packages_are_refused_before_anything_is_written() {
 /// intent (what it may link), never a complete import.
 /// `job_after`: the status the interrupted run left the faulted batch job in (checked
 /// once the sandbox had time to finish it), to show where the interruption hit.
-fn interrupted(
-    name: &str,
-    rule: Value,
-    limits: BatchLimits,
-    pkg_of: impl Fn(&SharePackage) -> SharePackage,
-    bad: &[&str],
-    job_after: (i64, &str),
-) {
+fn interrupted(name: &str, rule: Value, limits: BatchLimits, pkg_of: impl Fn(&SharePackage) -> SharePackage, bad: &[&str], job_after: (i64, &str)) {
     let (src, tgt) = pair();
     let (s, t) = (client(&src), client(&tgt));
     let (base, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
@@ -352,19 +350,40 @@ fn small_jobs() -> BatchLimits {
 #[test]
 fn interrupted_after_the_batch_job_is_created() {
     // Job 2's upload is refused: the job exists, empty; jobs 1 done; 3.. never ran.
-    interrupted("created", json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "status": 503, "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Created"));
+    interrupted(
+        "created",
+        json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "status": 503, "times": 1}),
+        small_jobs(),
+        |p| p.clone(),
+        &[],
+        (2, "Created"),
+    );
 }
 
 #[test]
 fn interrupted_during_the_upload() {
     // The upload of job 2 arrives but its answer is cut off.
-    interrupted("upload", json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "body": "truncated", "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Completed"));
+    interrupted(
+        "upload",
+        json!({"method": "POST", "pathPrefix": "/api/v2/batch/2", "body": "truncated", "times": 1}),
+        small_jobs(),
+        |p| p.clone(),
+        &[],
+        (2, "Completed"),
+    );
 }
 
 #[test]
 fn interrupted_while_the_job_runs() {
     // Checking job 2's status fails (not retried: 404); the job goes on in the server.
-    interrupted("running", json!({"method": "GET", "pathPrefix": "/api/v2/batch/2", "status": 404, "times": 1}), small_jobs(), |p| p.clone(), &[], (2, "Completed"));
+    interrupted(
+        "running",
+        json!({"method": "GET", "pathPrefix": "/api/v2/batch/2", "status": 404, "times": 1}),
+        small_jobs(),
+        |p| p.clone(),
+        &[],
+        (2, "Completed"),
+    );
 }
 
 #[test]

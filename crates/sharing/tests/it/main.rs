@@ -11,12 +11,12 @@
 //!
 //! Run one kind: `cargo test -p sharing --test it -- trust::`.
 
-/// The pinned golden packages (`tests/fixtures/share/incident-9.v1.json`, `v2.json`): their xids and content hashes, and a publish of the seeded group that gives them again.
-mod golden;
 /// What sharing relies on from ThreatConnect, against its documented examples (`tests/fixtures/share/threatconnect-contract.json`) and the requests a publish and imports send.
 mod documented;
 /// The executor against a source and a target sandbox: publish, import, re-import, pull, skip, the lease, refused and forged packages, interruptions, 10,001 indicators.
 mod exec;
+/// The pinned golden packages (`tests/fixtures/share/incident-9.v1.json`, `v2.json`): their xids and content hashes, and a publish of the seeded group that gives them again.
+mod golden;
 /// The trust rules: overlapping packages in every order, other sources' items, kept labels, interrupted runs, jobs left running, Community and Source owners.
 mod trust;
 /// What the sandbox tests share: the source/target pair, their clients, the options, a group by xid.

@@ -37,7 +37,9 @@ fn import(c: &C, pkg: &SharePackage, o: &ImportOptions) -> exec::ImportReport {
 
 /// Every item of the collection in the target owner, with `fields`, every page.
 fn all(c: &C, coll: Collection, fields: &[&str]) -> Vec<Value> {
-    let first = fields.iter().fold(HttpRequest::get(coll.path()).query("resultLimit", MAX_RESULT_LIMIT.to_string()).owner(Some(OWNER)), |r, f| r.query("fields", *f));
+    let first = fields
+        .iter()
+        .fold(HttpRequest::get(coll.path()).query("resultLimit", MAX_RESULT_LIMIT.to_string()).owner(Some(OWNER)), |r, f| r.query("fields", *f));
     run(c.v3_pager_as_sent(first).collect_all()).unwrap_or_else(|e| panic!("{coll:?}: {e}"))
 }
 
@@ -105,8 +107,13 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
     let ind = run(s.json(Collection::Indicators.search("hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
     let (ind_id, ind_summary) = (ind["id"].as_i64().unwrap(), ind["summary"].as_str().unwrap().to_string());
     for g in [8, 9, 10] {
-        put(&s, Collection::Groups, g, json!({"associatedGroups": {"data": [{"id": 11}], "mode": "append"},
-            "associatedIndicators": {"data": [{"id": ind_id}], "mode": "append"}}));
+        put(
+            &s,
+            Collection::Groups,
+            g,
+            json!({"associatedGroups": {"data": [{"id": 11}], "mode": "append"},
+            "associatedIndicators": {"data": [{"id": ind_id}], "mode": "append"}}),
+        );
     }
     // Each package sees the shared items (and the groups it carries) as they were then.
     let mut pkgs = Vec::new();
@@ -178,7 +185,10 @@ fn overlapping_packages_give_one_result_in_every_import_order() {
             let g = find(snap, "groups", "xid", &a.group_xid);
             let linked = serde_json::to_string(&g["associatedGroups"]).unwrap() + &serde_json::to_string(&g["associatedIndicators"]).unwrap();
             match &a.other {
-                Endpoint::Group { xid } => assert!(linked.contains(xid.as_str()) || find(snap, "groups", "xid", xid)["associatedGroups"].to_string().contains(&a.group_xid), "{a}"),
+                Endpoint::Group { xid } => assert!(
+                    linked.contains(xid.as_str()) || find(snap, "groups", "xid", xid)["associatedGroups"].to_string().contains(&a.group_xid),
+                    "{a}"
+                ),
                 Endpoint::Indicator { .. } => assert!(!g["associatedIndicators"]["data"].as_array().unwrap().is_empty(), "{a}"),
             }
         }
@@ -235,7 +245,12 @@ fn a_package_whose_own_group_another_source_brought_writes_nothing() {
         "associations": [{"groupXid": ours.header.group.xid, "other": {"kind": "Group", "xid": "pivot:x"}}]});
     run(t.datastore_put(Domain::Organization, exec::IMPORTS_TYPE, "forged", &rec)).unwrap();
     // The group exists in the target (instance b created it).
-    run(t.json(item::v3::create(Collection::Groups, None, &json!({"type": "Incident", "name": "theirs", "xid": ours.header.group.xid, "ownerName": OWNER})))).unwrap();
+    run(t.json(item::v3::create(
+        Collection::Groups,
+        None,
+        &json!({"type": "Incident", "name": "theirs", "xid": ours.header.group.xid, "ownerName": OWNER}),
+    )))
+    .unwrap();
     match run(exec::import(&t, &ours.to_bytes(), OWNER, &|_, _, _| {}, &iopts())) {
         Err(e) => assert!(e.to_string().contains("own group is left alone") && e.to_string().contains("instance-b"), "{e}"),
         Ok(r) => panic!("imported: {:?}", r.plan.refused),
@@ -256,8 +271,13 @@ fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
     let package_labels: Vec<String> = ind["securityLabel"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect();
     assert!(!package_labels.iter().any(|l| l == "TLP:RED"));
     // The target's own intelligence on the same indicator, marked TLP:RED.
-    let created = run(t.json(item::v3::create(Collection::Indicators, None, &json!({"type": ty, "summary": summary, "ownerName": OWNER,
-        "securityLabels": {"data": [{"name": "TLP:RED"}]}, "tags": {"data": [{"name": "internal"}]}})))).unwrap();
+    let created = run(t.json(item::v3::create(
+        Collection::Indicators,
+        None,
+        &json!({"type": ty, "summary": summary, "ownerName": OWNER,
+        "securityLabels": {"data": [{"name": "TLP:RED"}]}, "tags": {"data": [{"name": "internal"}]}}),
+    )))
+    .unwrap();
     let id = created["data"]["id"].as_i64().unwrap();
     let labels_of = || {
         let v = run(t.json(indicators::v3::get(&IndicatorKey::Id(id), None, None, false))).unwrap();

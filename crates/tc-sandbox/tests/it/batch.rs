@@ -88,7 +88,9 @@ fn batch_job_to_completion_with_xid_upsert() {
     let res = sb.get(&format!("/api/v2/batch/{}/results?code=0x1005", id)).json();
     assert!(res.as_array().unwrap().is_empty());
     // What the job wrote.
-    let h = sb.get("/api/v3/indicators/badguyz.com?fields=tags&fields=associatedGroups&fields=attributes&fields=associatedIndicators&fields=securityLabels").json();
+    let h = sb
+        .get("/api/v3/indicators/badguyz.com?fields=tags&fields=associatedGroups&fields=attributes&fields=associatedIndicators&fields=securityLabels")
+        .json();
     let d = &h["data"];
     assert_eq!(d["rating"], 3.0);
     assert_eq!(d["tags"]["data"][0]["name"], "Ransomware");
@@ -96,7 +98,12 @@ fn batch_job_to_completion_with_xid_upsert() {
     assert_eq!(d["attributes"]["data"].as_array().unwrap().len(), 1);
     assert_eq!(d["attributes"]["data"][0]["securityLabels"]["data"][0]["name"], "TLP:AMBER");
     assert_eq!(d["associatedIndicators"]["data"][0]["summary"], "http://www.badguyz.com");
-    let g = sb.get(&format!("/api/v3/groups?tql={}&fields=associatedGroups&fields=associatedIndicators", enc("name = \"Ransomware Attack at Company ABC\""))).json();
+    let g = sb
+        .get(&format!(
+            "/api/v3/groups?tql={}&fields=associatedGroups&fields=associatedIndicators",
+            enc("name = \"Ransomware Attack at Company ABC\"")
+        ))
+        .json();
     assert_eq!(g["data"][0]["associatedGroups"]["data"][0]["name"], "Leaked Credentials at Company ABC");
     let inds: Vec<&str> = g["data"][0]["associatedIndicators"]["data"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
     assert!(inds.contains(&"badguyz.com") && inds.contains(&"http://www.badguyz.com"));
@@ -130,7 +137,11 @@ fn batch_job_to_completion_with_xid_upsert() {
     assert_eq!(h["data"]["attributes"]["data"].as_array().unwrap().len(), 2);
     assert_eq!(h["data"]["tags"]["data"][0]["name"], "Other");
     assert_eq!(h["data"]["tags"]["data"].as_array().unwrap().len(), 1);
-    run_job(&sb, &json!({"version": "V2", "owner": "Demo Org", "haltOnError": false, "action": "Create", "attributeWriteType": "Static", "tagWriteType": "Append"}), &one);
+    run_job(
+        &sb,
+        &json!({"version": "V2", "owner": "Demo Org", "haltOnError": false, "action": "Create", "attributeWriteType": "Static", "tagWriteType": "Append"}),
+        &one,
+    );
     let h = sb.get("/api/v3/indicators/badguyz.com?fields=attributes").json();
     assert_eq!(h["data"]["attributes"]["data"].as_array().unwrap().len(), 2);
 
@@ -141,7 +152,11 @@ fn batch_job_to_completion_with_xid_upsert() {
     assert_eq!(st3["data"]["batchStatus"]["errorCount"], 0);
     assert_eq!(sb.get(&format!("/api/v2/batch/{}/errors", _id3)).status, 404);
     // File hashes merge into a superset.
-    run_job(&sb, &settings, &json!({"indicator": [{"summary": "905ad8176a569a36421bf54c04ba7f95 : 25bdabd23e349f5e5ea7890795b06d15d842bde1d43135c361e755f748ca05d0", "type": "File"}]}));
+    run_job(
+        &sb,
+        &settings,
+        &json!({"indicator": [{"summary": "905ad8176a569a36421bf54c04ba7f95 : 25bdabd23e349f5e5ea7890795b06d15d842bde1d43135c361e755f748ca05d0", "type": "File"}]}),
+    );
     let f = sb.get("/api/v3/indicators/905AD8176A569A36421BF54C04BA7F95").json();
     assert_eq!(f["data"]["sha1"], "A52B6986D68CDFAC53AA740566CBEADE4452124E");
     assert_eq!(f["data"]["sha256"], "25BDABD23E349F5E5EA7890795B06D15D842BDE1D43135C361E755F748CA05D0");

@@ -131,7 +131,7 @@ fn missing_groups_and_wrong_types_are_404() {
     for target in [
         "/api/v2/groups/documents/999999/download",
         "/api/v2/groups/documents/not-a-number/download",
-        "/api/v2/groups/reports/6/download", // 6 is a Document, not a Report
+        "/api/v2/groups/reports/6/download",    // 6 is a Document, not a Report
         "/api/v2/groups/documents/12/download", // and 12 a Report
     ] {
         assert_v2_failure(&sb.get(target), 404);

@@ -48,7 +48,9 @@ fn each_status_fault() {
     assert_eq!(control(&sb, "DELETE", "/_sandbox/faults", None).status, 200);
     assert_eq!(sb.get("/api/v2/owners").status, 200);
     // Bad configurations are refused with an error body.
-    for bad in [json!({"rules": [{"status": 418}]}), json!({"rules": [{"body": "weird"}]}), json!({"rules": "x"}), json!([1]), json!({"latencyMs": "slow"})] {
+    for bad in
+        [json!({"rules": [{"status": 418}]}), json!({"rules": [{"body": "weird"}]}), json!({"rules": "x"}), json!([1]), json!({"latencyMs": "slow"})]
+    {
         let r = control(&sb, "POST", "/_sandbox/faults", Some(&bad));
         assert_eq!(r.status, 400, "{}", bad);
         assert_eq!(r.json()["status"], "Failure");

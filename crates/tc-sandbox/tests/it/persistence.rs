@@ -7,7 +7,12 @@ use serde_json::json;
 #[test]
 fn state_survives_restart_and_reset_reseeds() {
     let mut sb = Sandbox::builder(Seed::Demo).token_ttl(600).start();
-    let r = tcp_signed(&sb, "POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "persist.example", "tags": {"data": [{"name": "Kept"}]}})));
+    let r = tcp_signed(
+        &sb,
+        "POST",
+        "/api/v3/indicators",
+        Some(&json!({"type": "Host", "hostName": "persist.example", "tags": {"data": [{"name": "Kept"}]}})),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["data"]["id"].as_i64().unwrap();
     assert_eq!(tcp_signed(&sb, "PUT", "/api/v3/indicators/1", Some(&json!({"rating": 1}))).status, 200);

@@ -146,7 +146,9 @@ fn v2_writes() {
     assert_eq!(sb.signed("DELETE", &assoc, None).status, 200);
     assert_eq!(sb.get(&assoc).status, 404);
     assert_eq!(sb.signed("POST", &format!("{}/indicators/hosts/bad.example.com", base), None).status, 200);
-    assert!(list(&sb.get("/api/v2/indicators/hosts/bad.example.com/indicators/addresses").json(), "address").iter().any(|a| a["ip"] == "192.0.2.250"));
+    assert!(list(&sb.get("/api/v2/indicators/hosts/bad.example.com/indicators/addresses").json(), "address")
+        .iter()
+        .any(|a| a["ip"] == "192.0.2.250"));
     assert_eq!(sb.signed("POST", "/api/v2/groups/adversaries/2/groups/incidents/18", None).status, 200);
     assert!(list(&sb.get("/api/v2/groups/incidents/18/groups").json(), "group").iter().any(|g| g["id"] == 2));
     assert_eq!(sb.signed("POST", "/api/v2/groups/adversaries/2/groups/incidents/99999", None).status, 404);
@@ -156,7 +158,11 @@ fn v2_writes() {
     let gid = r.json()["data"]["incident"]["id"].as_i64().unwrap();
     let r = sb.signed("PUT", &format!("/api/v2/groups/incidents/{}", gid), Some(&json!({"name": "renamed"})));
     assert_eq!(r.json()["data"]["incident"]["name"], "renamed");
-    let r = sb.signed("POST", &format!("/api/v2/groups/incidents/{}/publish", gid), Some(&json!({"securityLabelList": ["TLP:GREEN"], "excludeUnlabeled": false})));
+    let r = sb.signed(
+        "POST",
+        &format!("/api/v2/groups/incidents/{}/publish", gid),
+        Some(&json!({"securityLabelList": ["TLP:GREEN"], "excludeUnlabeled": false})),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), json!({"status": "Success"}));
     assert_eq!(sb.signed("DELETE", &format!("/api/v2/groups/incidents/{}", gid), None).status, 200);
@@ -224,7 +230,11 @@ fn filters_two_character_operators_booleans_event_dates_and_modified_since() {
     assert_eq!(sb.get(&format!("/api/v2/indicators/hosts?filters={}", enc("active=maybe"))).status, 400);
 
     // A group's eventDate given with an offset is kept (as the instant it names), and filters.
-    let r = sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Offset incident", "eventDate": "2021-03-04T22:30:00-06:00", "ownerName": "Demo Org"})));
+    let r = sb.signed(
+        "POST",
+        "/api/v3/groups",
+        Some(&json!({"type": "Incident", "name": "Offset incident", "eventDate": "2021-03-04T22:30:00-06:00", "ownerName": "Demo Org"})),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["data"]["id"].as_i64().unwrap();
     let g = sb.get(&format!("/api/v3/groups/{id}")).json();

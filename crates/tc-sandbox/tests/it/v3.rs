@@ -212,7 +212,11 @@ fn v3_writes_with_modes() {
         "securityLabels": {"data": [{"name": "TLP:GREEN"}], "mode": "delete"},
         "associatedGroups": {"data": [{"id": 3}], "mode": "append"},
         "associatedIndicators": {"data": [{"id": 2}]}});
-    let r = sb.signed("PUT", &format!("/api/v3/indicators/{}?fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators", id), Some(&upd));
+    let r = sb.signed(
+        "PUT",
+        &format!("/api/v3/indicators/{}?fields=tags&fields=securityLabels&fields=associatedGroups&fields=associatedIndicators", id),
+        Some(&upd),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json()["data"].clone();
     assert_eq!(d["rating"], 2.0);
@@ -228,15 +232,22 @@ fn v3_writes_with_modes() {
     assert_eq!(r.json()["errCode"], "0x1001");
     // Bad input: invalid rating, unknown label, bad mode, bad JSON.
     assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"rating": 9}))).status, 400);
-    assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"securityLabels": {"data": [{"name": "TLP:PURPLE"}]}}))).status, 404);
+    assert_eq!(
+        sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"securityLabels": {"data": [{"name": "TLP:PURPLE"}]}}))).status,
+        404
+    );
     assert_eq!(sb.signed("PUT", &format!("/api/v3/indicators/{}", id), Some(&json!({"tags": {"data": [], "mode": "explode"}}))).status, 400);
     let h = sb.hmac_headers("PUT", &format!("/api/v3/indicators/{}", id));
     let r = sb.raw("PUT", &format!("/api/v3/indicators/{}", id), &h, b"{not json");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["status"], "Error");
     // Groups: create, update, delete.
-    let r = sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Incident", "name": "Test incident", "eventDate": "2026-01-02T00:00:00Z",
-        "associatedIndicators": {"data": [{"id": id}]}, "tags": {"data": [{"name": "Alpha"}]}})));
+    let r = sb.signed(
+        "POST",
+        "/api/v3/groups",
+        Some(&json!({"type": "Incident", "name": "Test incident", "eventDate": "2026-01-02T00:00:00Z",
+        "associatedIndicators": {"data": [{"id": id}]}, "tags": {"data": [{"name": "Alpha"}]}})),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     let gid = r.json()["data"]["id"].as_i64().unwrap();
     let r = sb.signed("PUT", &format!("/api/v3/groups/{}?fields=associatedIndicators", gid), Some(&json!({"name": "Renamed"})));

@@ -267,7 +267,11 @@ impl<T: Transport> Client<T> {
                     let expires = body.get("apiTokenExpires").and_then(crate::decode::as_i64).map(|e| {
                         // Some instances send milliseconds.
                         let e = e.max(0) as u64;
-                        if e > 100_000_000_000 { e / 1000 } else { e }
+                        if e > 100_000_000_000 {
+                            e / 1000
+                        } else {
+                            e
+                        }
                     });
                     *self.credentials.borrow_mut() = Credentials::Token { token: t.to_string(), expires };
                     if let Some(f) = &*self.on_renewed.borrow() {

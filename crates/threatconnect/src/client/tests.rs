@@ -48,11 +48,7 @@ fn a_401_renews_once_and_retries_the_original() {
     let c = token_client(t, None, 1000);
     let i = run(c.v3_one(HttpRequest::get("/v3/indicators/3"), Indicator::read)).unwrap();
     assert_eq!(i.summary, "badguy.com");
-    assert_eq!(c.transport().lines(), vec![
-        "GET /api/v3/indicators/3",
-        "GET /api/appAuth?expiredToken=old",
-        "GET /api/v3/indicators/3",
-    ]);
+    assert_eq!(c.transport().lines(), vec!["GET /api/v3/indicators/3", "GET /api/appAuth?expiredToken=old", "GET /api/v3/indicators/3",]);
     assert_eq!(c.credentials(), Credentials::token("new", Some(99999)));
 }
 

@@ -5,10 +5,10 @@
 //!
 //! Run: `cargo test -p threatconnect --test it conformance`
 
-use threatconnect::decode::{self, as_i64, as_string, Reader};
-use threatconnect::*;
 use serde_json::Value;
 use std::path::PathBuf;
+use threatconnect::decode::{self, as_i64, as_string, Reader};
+use threatconnect::*;
 
 /// Which typed model an answer is read with.
 #[derive(Clone, Copy, Debug)]
@@ -156,10 +156,7 @@ const ROUTES: &[(&str, Shape)] = &[
 ];
 
 /// Files without a request line, matched by the documentation page they come from.
-const SOURCES: &[(&str, Shape)] = &[
-    ("v2/groups/publish.rst", V2Ok),
-    ("tc_exchange_administration.rst", V3Token),
-];
+const SOURCES: &[(&str, Shape)] = &[("v2/groups/publish.rst", V2Ok), ("tc_exchange_administration.rst", V3Token)];
 
 fn seg_match(pat: &[&str], segs: &[&str]) -> bool {
     match pat.first() {
@@ -215,7 +212,13 @@ fn identities(model: Model, v: &Value, path: &str, entity: &str) -> Result<Ident
     Ok(match model {
         M::Indicator => {
             let i = read(Indicator::read, v, path, entity)?;
-            Identity { id: Some(i.id), summary: Some(i.summary), type_name: Some(i.indicator_type.type_name().to_string()), owner: Some(i.owner.name), ..Default::default() }
+            Identity {
+                id: Some(i.id),
+                summary: Some(i.summary),
+                type_name: Some(i.indicator_type.type_name().to_string()),
+                owner: Some(i.owner.name),
+                ..Default::default()
+            }
         }
         M::Group => {
             let g = read(Group::read, v, path, entity)?;
@@ -395,7 +398,11 @@ fn check(shape: Shape, body: &Value, ids: &[Identity]) -> Vec<String> {
         V2Ok => return Vec::new(),
         V3Token => {
             let want = body["data"].as_str().map(str::to_string);
-            return if ids.len() == 1 && ids[0].name == want { Vec::new() } else { vec![format!("token is {:?}, fixture says {want:?}", ids.first().map(|i| &i.name))] };
+            return if ids.len() == 1 && ids[0].name == want {
+                Vec::new()
+            } else {
+                vec![format!("token is {:?}, fixture says {want:?}", ids.first().map(|i| &i.name))]
+            };
         }
         _ => {}
     }
@@ -408,7 +415,13 @@ fn check(shape: Shape, body: &Value, ids: &[Identity]) -> Vec<String> {
         let want = |problems: &mut Vec<String>, what: &str, fixture: Option<String>, decoded: &Option<String>, folded: bool| {
             if let Some(f) = fixture {
                 let ok = match decoded {
-                    Some(d) => if folded { fold(d) == fold(&f) } else { *d == f },
+                    Some(d) => {
+                        if folded {
+                            fold(d) == fold(&f)
+                        } else {
+                            *d == f
+                        }
+                    }
                     None => false,
                 };
                 if !ok {
@@ -461,10 +474,7 @@ fn fixtures_dir() -> PathBuf {
 fn every_documented_response_decodes_with_its_typed_model() {
     let dir = fixtures_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read the fixtures folder {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
     assert!(!files.is_empty(), "no *.json fixture in {}", dir.display());
 

@@ -18,9 +18,24 @@ fn arb_json() -> impl Strategy<Value = Value> {
     ];
     leaf.prop_recursive(4, 64, 6, |inner| {
         let keys = prop_oneof![
-            Just("id"), Just("data"), Just("status"), Just("type"), Just("summary"), Just("name"), Just("owner"),
-            Just("ownerName"), Just("tags"), Just("attributes"), Just("associatedGroups"), Just("associatedIndicators"),
-            Just("securityLabels"), Just("resultCount"), Just("next"), Just("host"), Just("indicator"), Just("value"),
+            Just("id"),
+            Just("data"),
+            Just("status"),
+            Just("type"),
+            Just("summary"),
+            Just("name"),
+            Just("owner"),
+            Just("ownerName"),
+            Just("tags"),
+            Just("attributes"),
+            Just("associatedGroups"),
+            Just("associatedIndicators"),
+            Just("securityLabels"),
+            Just("resultCount"),
+            Just("next"),
+            Just("host"),
+            Just("indicator"),
+            Just("value"),
         ]
         .prop_map(str::to_string);
         prop_oneof![

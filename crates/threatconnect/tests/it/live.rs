@@ -49,14 +49,34 @@ fn who_owners_members_metrics_types_labels_tags() {
     let amber = run(c.security_label("TLP:AMBER")).unwrap();
     // v2 labels have a name, a description and a date (no colour, as documented).
     assert_eq!(amber.name, "TLP:AMBER");
-    assert!(amber.description.as_deref().unwrap().starts_with("This security label is used for information that requires support"), "{:?}", amber.description);
+    assert!(
+        amber.description.as_deref().unwrap().starts_with("This security label is used for information that requires support"),
+        "{:?}",
+        amber.description
+    );
     assert_eq!(run(c.security_label("TLP:NOPE")).unwrap_err().status(), Some(404));
 
     let tag = run(c.tag("APT Demo Bear")).unwrap();
     assert_eq!(tag.name, "APT Demo Bear");
     // Tag lookups: a tag put on a new host and a new incident is found under both.
-    let h = run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": "tagged.example", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Indicator::read)).unwrap();
-    let g = run(c.v3_one(item::v3::create(Collection::Groups, None, &json!({"type": "Incident", "name": "Tagged incident", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}})), Group::read)).unwrap();
+    let h = run(c.v3_one(
+        item::v3::create(
+            Collection::Indicators,
+            None,
+            &json!({"type": "Host", "hostName": "tagged.example", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}}),
+        ),
+        Indicator::read,
+    ))
+    .unwrap();
+    let g = run(c.v3_one(
+        item::v3::create(
+            Collection::Groups,
+            None,
+            &json!({"type": "Incident", "name": "Tagged incident", "ownerName": "Demo Org", "tags": {"data": [{"name": "Live Tag"}]}}),
+        ),
+        Group::read,
+    ))
+    .unwrap();
     let inds = run(c.tagged_indicators("Live Tag", None, &ListOptions::default())).unwrap();
     assert_eq!((inds.result_count, inds.items.iter().map(|i| i.id).collect::<Vec<_>>()), (Some(1), vec![h.id]));
     assert_eq!(run(c.tagged_indicators("Live Tag", Some("hosts"), &ListOptions::default())).unwrap().items[0].summary, "tagged.example");
@@ -72,7 +92,11 @@ fn who_owners_members_metrics_types_labels_tags() {
     let all = run(c.owner_metrics(None)).unwrap();
     assert_eq!(all.len(), 3, "one entry per owner");
     assert_eq!(all[0].total_indicator, m.total_indicator);
-    run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": "counted.example", "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+    run(c.v3_one(
+        item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": "counted.example", "ownerName": "Demo Org"})),
+        Indicator::read,
+    ))
+    .unwrap();
     let after = &run(c.owner_metrics(Some(1))).unwrap()[0];
     assert_eq!(after.total_indicator.unwrap(), m.total_indicator.unwrap() + 1);
     assert_eq!(after.raw["totalHost"].as_i64().unwrap(), m.raw["totalHost"].as_i64().unwrap() + 1);
@@ -92,25 +116,44 @@ fn observations_with_offsets_observed_dns_and_paging() {
     assert_eq!((n.count, n.last_observed.as_deref()), (15 + 3, Some("2031-01-01T20:00:00Z")), "the seed's 15 and these 3");
     run(c.add_observation(&item, 1, Some("2031-01-02T01:30:00-06:00"))).unwrap();
     let observed = run(c.observed(Some("2031-01-01"))).unwrap();
-    assert_eq!(observed.iter().map(|o| (o.summary.as_str(), o.observation_count, o.last_observed.as_deref())).collect::<Vec<_>>(),
-        [("bad.example.com", 4, Some("2031-01-02T07:30:00Z"))]);
+    assert_eq!(
+        observed.iter().map(|o| (o.summary.as_str(), o.observation_count, o.last_observed.as_deref())).collect::<Vec<_>>(),
+        [("bad.example.com", 4, Some("2031-01-02T07:30:00Z"))]
+    );
 
     // DNS: the seed's host resolved to 203.0.113.66, and back.
     let dns = run(c.dns_resolutions(&item, None)).unwrap();
-    assert!(dns.iter().any(|d| d.resolution_date.is_some() && d.resolved.iter().any(|a| a.summary == "203.0.113.66" && a.indicator_type == IndicatorType::Address)));
+    assert!(
+        dns.iter()
+            .any(|d| d.resolution_date.is_some()
+                && d.resolved.iter().any(|a| a.summary == "203.0.113.66" && a.indicator_type == IndicatorType::Address))
+    );
     let back = run(c.dns_resolutions(&ItemRef::indicator(&IndicatorType::Address, "203.0.113.66").unwrap(), None)).unwrap();
     assert!(back.iter().any(|d| d.resolved.iter().any(|h| h.summary == "bad.example.com")));
 
     // The v2 pager over a filtered list, two per page: every match once, as a direct count says.
     for (name, rating) in [("p1.example", 1.0), ("p3.example", 3.0), ("p4.example", 4.0), ("p5.example", 5.0), ("p5b.example", 5.0)] {
-        run(c.v3_one(item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})), Indicator::read)).unwrap();
+        run(c.v3_one(
+            item::v3::create(Collection::Indicators, None, &json!({"type": "Host", "hostName": name, "rating": rating, "ownerName": "Demo Org"})),
+            Indicator::read,
+        ))
+        .unwrap();
     }
-    let opts = ListOptions { result_limit: Some(2), filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Geq, "3")], ..Default::default() };
-    let mut names: Vec<String> = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "host", Indicator::read).collect_all()).unwrap().into_iter().map(|i| i.summary).collect();
+    let opts = ListOptions {
+        result_limit: Some(2),
+        filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Geq, "3")],
+        ..Default::default()
+    };
+    let mut names: Vec<String> = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "host", Indicator::read).collect_all())
+        .unwrap()
+        .into_iter()
+        .map(|i| i.summary)
+        .collect();
     names.sort();
     assert_eq!(names, ["p3.example", "p4.example", "p5.example", "p5b.example"]);
     let leq = ListOptions { filters: vec![Filter::new("summary", Op::StartsWith, "p"), Filter::new("rating", Op::Leq, "3")], ..Default::default() };
-    let mut low: Vec<String> = run(c.v2_list(indicators::v2::list(Some("hosts"), &leq), "host", Indicator::read)).unwrap().items.into_iter().map(|i| i.summary).collect();
+    let mut low: Vec<String> =
+        run(c.v2_list(indicators::v2::list(Some("hosts"), &leq), "host", Indicator::read)).unwrap().items.into_iter().map(|i| i.summary).collect();
     low.sort();
     assert_eq!(low, ["p1.example", "p3.example"]);
     // modifiedSince: a date after every write of this test leaves nothing.
@@ -152,14 +195,21 @@ fn version_1_batch_file_is_a_json_array_of_indicators() {
 fn victims_their_assets_and_groups_then_tasks() {
     let (_sb, c) = start();
     // The documented create example (docs/rest_api/v2/victims/create.rst).
-    let created = run(c.create_victim(Some("Demo Org"), &json!({"name": "Example Victim", "description": "This victim got hacked.", "org": "Test Org",
-        "suborg": "HR Department", "workLocation": "Washington D.C.", "nationality": "American"}))).unwrap();
+    let created = run(c.create_victim(
+        Some("Demo Org"),
+        &json!({"name": "Example Victim", "description": "This victim got hacked.", "org": "Test Org",
+        "suborg": "HR Department", "workLocation": "Washington D.C.", "nationality": "American"}),
+    ))
+    .unwrap();
     assert_eq!((created.name.as_str(), created.org.as_deref()), ("Example Victim", Some("Test Org")));
     assert_eq!(created.raw["workLocation"], "Washington D.C.");
     assert!(created.web_link.as_deref().unwrap().ends_with(&format!("/auth/victim/victim.xhtml?victim={}", created.id)), "{:?}", created.web_link);
     let id = created.id;
     let updated = run(c.update_victim(id, &json!({"org": "Psych", "suborg": "Super Sniffer Department"}))).unwrap();
-    assert_eq!((updated.name.as_str(), updated.org.as_deref(), updated.raw["suborg"].as_str()), ("Example Victim", Some("Psych"), Some("Super Sniffer Department")));
+    assert_eq!(
+        (updated.name.as_str(), updated.org.as_deref(), updated.raw["suborg"].as_str()),
+        ("Example Victim", Some("Psych"), Some("Super Sniffer Department"))
+    );
     let read = run(c.victim(id)).unwrap();
     assert_eq!((read.org.as_deref(), read.raw["nationality"].as_str()), (Some("Psych"), Some("American")), "the update shows in a later read");
     let page = run(c.victims(&ListOptions::default())).unwrap();
@@ -169,7 +219,10 @@ fn victims_their_assets_and_groups_then_tasks() {
 
     // Assets: the documented network account, then an email address; written answers come as `victim{Type}`.
     let account = run(c.create_victim_asset(id, "networkAccounts", &json!({"account": "John Doe", "network": "Active Directory"}))).unwrap();
-    assert_eq!((account.asset_type.as_str(), account.name.as_deref(), account.raw["network"].as_str()), ("NetworkAccount", Some("John Doe"), Some("Active Directory")));
+    assert_eq!(
+        (account.asset_type.as_str(), account.name.as_deref(), account.raw["network"].as_str()),
+        ("NetworkAccount", Some("John Doe"), Some("Active Directory"))
+    );
     let email = run(c.create_victim_asset(id, "emailAddresses", &json!({"address": "bad@badguys.com", "addressType": "work"}))).unwrap();
     assert_eq!((email.asset_type.as_str(), email.name.as_deref()), ("EmailAddress", Some("bad@badguys.com")));
     let moved = run(c.update_victim_asset(id, "emailAddresses", email.id, &json!({"address": "nobody@gmail.com"}))).unwrap();
@@ -193,10 +246,16 @@ fn victims_their_assets_and_groups_then_tasks() {
     assert_eq!(run(c.associated_victims(&incident)).unwrap(), vec![]);
 
     // Tasks: the documented create example's fields (docs/rest_api/v2/tasks/create.rst).
-    let task = run(c.create_task(Some("Demo Org"), &json!({"name": "Test Task", "dueDate": "2017-07-13T13:36:53-04:00",
-        "assignee": [{"userName": "analyst@demo.example"}]}))).unwrap();
-    assert_eq!((task.name.as_str(), task.owner.name.as_str(), task.status.as_deref(), task.due_date.as_deref()),
-        ("Test Task", "Demo Org", Some("Not Started"), Some("2017-07-13T13:36:53-04:00")));
+    let task = run(c.create_task(
+        Some("Demo Org"),
+        &json!({"name": "Test Task", "dueDate": "2017-07-13T13:36:53-04:00",
+        "assignee": [{"userName": "analyst@demo.example"}]}),
+    ))
+    .unwrap();
+    assert_eq!(
+        (task.name.as_str(), task.owner.name.as_str(), task.status.as_deref(), task.due_date.as_deref()),
+        ("Test Task", "Demo Org", Some("Not Started"), Some("2017-07-13T13:36:53-04:00"))
+    );
     assert_eq!((task.raw["escalated"].as_bool(), task.raw["assignee"][0]["userName"].as_str()), (Some(false), Some("analyst@demo.example")));
     let done = run(c.update_task(task.id, &json!({"status": "Completed"}))).unwrap();
     assert_eq!((done.name.as_str(), done.status.as_deref()), ("Test Task", Some("Completed")));
@@ -218,7 +277,10 @@ fn association_types_and_named_associations() {
     let (_sb, c) = start();
     // The documented example (docs/rest_api/v2/associations/associations.rst).
     let adversary = run(c.association_type("Adversary")).unwrap();
-    assert_eq!((adversary.name.as_str(), adversary.custom, adversary.file_action, adversary.api_branch.as_deref()), ("Adversary", false, false, Some("adversaries")));
+    assert_eq!(
+        (adversary.name.as_str(), adversary.custom, adversary.file_action, adversary.api_branch.as_deref()),
+        ("Adversary", false, false, Some("adversaries"))
+    );
     assert_eq!(adversary.raw["custom"], "false", "the documented string is kept");
     assert_eq!(run(c.association_type("No Such Association")).unwrap_err().status(), Some(404));
     // The documented table of indicator-to-indicator associations and file actions (indicator_to_indicator_assoc.rst).
@@ -239,15 +301,19 @@ fn association_types_and_named_associations() {
     assert!(run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap().items.is_empty());
     run(c.associate_named(&asn_ref, "asnToCidr", &cidr_ref)).unwrap();
     let page = run(c.named_associated_indicators(&asn_ref, "asnToCidr", &ListOptions::default())).unwrap();
-    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
-        (Some(1), vec![(cidr.id, "192.168.0.0/24", IndicatorType::Cidr)]));
+    assert_eq!(
+        (page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(cidr.id, "192.168.0.0/24", IndicatorType::Cidr)])
+    );
     // Seen from the other end, and not under another association.
-    let back: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "asnToCidr", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    let back: Vec<i64> =
+        run(c.named_associated_indicators(&cidr_ref, "asnToCidr", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
     assert_eq!(back, [asn.id]);
     assert!(run(c.named_associated_indicators(&asn_ref, "asnToAddress", &ListOptions::default())).unwrap().items.is_empty());
     // The documented create: POST /v2/indicators/addresses/192.168.0.1/associations/cidrToAddress/indicators/cidrBlocks/192.168.0.0%2F24
     run(c.associate_named(&addr_ref, "cidrToAddress", &cidr_ref)).unwrap();
-    let of_cidr: Vec<i64> = run(c.named_associated_indicators(&cidr_ref, "cidrToAddress", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
+    let of_cidr: Vec<i64> =
+        run(c.named_associated_indicators(&cidr_ref, "cidrToAddress", &ListOptions::default())).unwrap().items.iter().map(|i| i.id).collect();
     assert_eq!(of_cidr, [addr.id]);
     // Types outside the documented pairs are refused; an unknown association is 404.
     assert_eq!(run(c.associate_named(&asn_ref, "asnToCidr", &addr_ref)).unwrap_err().status(), Some(400));
@@ -264,24 +330,45 @@ fn file_occurrences_v2_and_v3_and_file_actions() {
     let file = create_ind(&c, json!({"type": "File", "md5": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}));
     let f = ItemRef::indicator(&IndicatorType::File, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
     assert!(run(c.file_occurrences(&f)).unwrap().is_empty());
-    let occ = run(c.create_file_occurrence(&f, &json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2017-07-13T00:00:00-05:00"}))).unwrap();
+    let occ = run(
+        c.create_file_occurrence(&f, &json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2017-07-13T00:00:00-05:00"}))
+    )
+    .unwrap();
     // The documented answer: the date in UTC.
-    assert_eq!((occ.file_name.as_deref(), occ.path.as_deref(), occ.date.as_deref()), (Some("win999301.dll"), Some("C:\\\\Windows\\System"), Some("2017-07-13T05:00:00Z")));
+    assert_eq!(
+        (occ.file_name.as_deref(), occ.path.as_deref(), occ.date.as_deref()),
+        (Some("win999301.dll"), Some("C:\\\\Windows\\System"), Some("2017-07-13T05:00:00Z"))
+    );
     let listed = run(c.file_occurrences(&f)).unwrap();
     assert_eq!(listed.iter().map(|o| (o.id, o.file_name.as_deref())).collect::<Vec<_>>(), [(occ.id, Some("win999301.dll"))]);
     // The documented update (update.rst), read back one by id.
-    let upd = run(c.update_file_occurrence(&f, occ.id, &json!({"fileName": "newFileName.exe", "path": "C:\\\\Windows\\User32", "date": "2017-07-14T05:00:00Z"}))).unwrap();
+    let upd = run(c.update_file_occurrence(
+        &f,
+        occ.id,
+        &json!({"fileName": "newFileName.exe", "path": "C:\\\\Windows\\User32", "date": "2017-07-14T05:00:00Z"}),
+    ))
+    .unwrap();
     assert_eq!((upd.id, upd.file_name.as_deref(), upd.path.as_deref()), (occ.id, Some("newFileName.exe"), Some("C:\\\\Windows\\User32")));
     let one = run(c.file_occurrence(&f, occ.id)).unwrap();
-    assert_eq!((one.file_name.as_deref(), one.date.as_deref()), (Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), "the update shows in a later read");
+    assert_eq!(
+        (one.file_name.as_deref(), one.date.as_deref()),
+        (Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")),
+        "the update shows in a later read"
+    );
     assert_eq!(run(c.file_occurrence(&f, occ.id + 1000)).unwrap_err().status(), Some(404));
     assert_eq!(run(c.create_file_occurrence(&f, &json!({}))).unwrap_err().status(), Some(400), "at least one field, as documented");
     assert_eq!(run(c.file_occurrences(&host("bad.example.com"))).unwrap_err().status(), Some(400), "files only");
 
     // v3: the documented PUT /v3/indicators/{id}?fields=fileOccurrences adds one; both show in a v3 read and in v2.
-    let all = run(c.v3_add_file_occurrences(file.id, vec![json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2022-06-14T10:00:00Z"})])).unwrap();
-    assert_eq!(all.iter().map(|o| (o.file_name.as_deref(), o.date.as_deref())).collect::<Vec<_>>(),
-        [(Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), (Some("win999301.dll"), Some("2022-06-14T10:00:00Z"))]);
+    let all = run(c.v3_add_file_occurrences(
+        file.id,
+        vec![json!({"fileName": "win999301.dll", "path": "C:\\\\Windows\\System", "date": "2022-06-14T10:00:00Z"})],
+    ))
+    .unwrap();
+    assert_eq!(
+        all.iter().map(|o| (o.file_name.as_deref(), o.date.as_deref())).collect::<Vec<_>>(),
+        [(Some("newFileName.exe"), Some("2017-07-14T05:00:00Z")), (Some("win999301.dll"), Some("2022-06-14T10:00:00Z"))]
+    );
     assert_eq!(run(c.v3_file_occurrences(file.id)).unwrap(), all);
     assert_eq!(run(c.file_occurrences(&f)).unwrap().len(), 2);
 
@@ -292,8 +379,10 @@ fn file_occurrences_v2_and_v3_and_file_actions() {
     let m = ItemRef::indicator(&IndicatorType::Mutex, "50F163F13C2FF8FDB5262A672EB39B19").unwrap();
     run(c.add_file_action(&src, "mutex", &m)).unwrap();
     let page = run(c.file_action_indicators(&src, "mutex", &ListOptions::default())).unwrap();
-    assert_eq!((page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
-        (Some(1), vec![(mutex.id, "50F163F13C2FF8FDB5262A672EB39B19", IndicatorType::Mutex)]));
+    assert_eq!(
+        (page.result_count, page.items.iter().map(|i| (i.id, i.summary.as_str(), i.indicator_type.clone())).collect::<Vec<_>>()),
+        (Some(1), vec![(mutex.id, "50F163F13C2FF8FDB5262A672EB39B19", IndicatorType::Mutex)])
+    );
     assert!(run(c.file_action_indicators(&src, "drop", &ListOptions::default())).unwrap().items.is_empty());
     // File Traffic relates addresses, hosts and URLs, not mutexes (the documented table).
     assert_eq!(run(c.add_file_action(&src, "traffic", &m)).unwrap_err().status(), Some(400));
@@ -310,17 +399,31 @@ fn adversary_assets_by_type_and_all() {
     assert!(run(c.adversary_assets(adv, None)).unwrap().is_empty());
     // The documented create (docs/rest_api/v2/groups/create.rst): answered as adversaryHandle.
     let handle = run(c.create_adversary_asset(adv, "handles", &json!({"handle": "Pierre Despereaux"}))).unwrap();
-    assert_eq!((handle.asset_type.as_str(), handle.value.as_deref(), handle.raw["handle"].as_str()), ("Handle", Some("Pierre Despereaux"), Some("Pierre Despereaux")));
+    assert_eq!(
+        (handle.asset_type.as_str(), handle.value.as_deref(), handle.raw["handle"].as_str()),
+        ("Handle", Some("Pierre Despereaux"), Some("Pierre Despereaux"))
+    );
     assert!(handle.web_link.as_deref().unwrap().ends_with("/auth/adversary/adversary.xhtml?adversary=2"), "{:?}", handle.web_link);
     // The documented list's values (retrieve.rst), then the documented URL update (update.rst).
     let url = run(c.create_adversary_asset(adv, "urls", &json!({"url": "http://facebook.com/therealbadguy"}))).unwrap();
     let phone = run(c.create_adversary_asset(adv, "phoneNumbers", &json!({"phoneNumber": "555-0100"}))).unwrap();
-    let all: Vec<(i64, String, Option<String>)> = run(c.adversary_assets(adv, None)).unwrap().into_iter().map(|a| (a.id, a.asset_type, a.value)).collect();
-    assert_eq!(all, [(handle.id, "Handle".to_string(), Some("Pierre Despereaux".to_string())), (url.id, "URL".into(), Some("http://facebook.com/therealbadguy".into())),
-        (phone.id, "PhoneNumber".into(), Some("555-0100".into()))]);
+    let all: Vec<(i64, String, Option<String>)> =
+        run(c.adversary_assets(adv, None)).unwrap().into_iter().map(|a| (a.id, a.asset_type, a.value)).collect();
+    assert_eq!(
+        all,
+        [
+            (handle.id, "Handle".to_string(), Some("Pierre Despereaux".to_string())),
+            (url.id, "URL".into(), Some("http://facebook.com/therealbadguy".into())),
+            (phone.id, "PhoneNumber".into(), Some("555-0100".into()))
+        ]
+    );
     let moved = run(c.update_adversary_asset(adv, "urls", url.id, &json!({"url": "https://newsite.com/"}))).unwrap();
     assert_eq!((moved.id, moved.asset_type.as_str(), moved.value.as_deref()), (url.id, "URL", Some("https://newsite.com/")));
-    assert_eq!(run(c.adversary_asset(adv, "urls", url.id)).unwrap().value.as_deref(), Some("https://newsite.com/"), "the update shows in a later read");
+    assert_eq!(
+        run(c.adversary_asset(adv, "urls", url.id)).unwrap().value.as_deref(),
+        Some("https://newsite.com/"),
+        "the update shows in a later read"
+    );
     let urls: Vec<i64> = run(c.adversary_assets(adv, Some("urls"))).unwrap().into_iter().map(|a| a.id).collect();
     assert_eq!(urls, [url.id]);
     // Errors: an asset of another type or adversary, a missing value, an undocumented type (refused before sending).
@@ -359,17 +462,25 @@ fn v3_victims_and_victim_assets() {
     // The documented create (docs/rest_api/v3/victims/create.rst), with its email asset.
     let v = run(c.v3_create_victim(None, &json!({"name": "John Doe", "nationality": "American", "org": "Company ABC", "suborg": "HR Department",
         "workLocation": "Washington, D.C.", "assets": {"data": [{"address": "jdoe@companyabc.com", "addressType": "Corporate email", "type": "EmailAddress"}]}}))).unwrap();
-    assert_eq!((v.name.as_str(), v.org.as_deref(), v.raw["suborg"].as_str(), v.raw["workLocation"].as_str(), v.raw["ownerName"].as_str()),
-        ("John Doe", Some("Company ABC"), Some("HR Department"), Some("Washington, D.C."), Some("Demo Org")));
+    assert_eq!(
+        (v.name.as_str(), v.org.as_deref(), v.raw["suborg"].as_str(), v.raw["workLocation"].as_str(), v.raw["ownerName"].as_str()),
+        ("John Doe", Some("Company ABC"), Some("HR Department"), Some("Washington, D.C."), Some("Demo Org"))
+    );
     assert!(v.web_link.as_deref().unwrap().ends_with(&format!("/auth/victim/victim.xhtml?victim={}", v.id)));
     let assets = v.assets().unwrap();
-    assert_eq!(assets.iter().map(|a| (a.asset_type.as_str(), a.name.as_deref(), a.raw["addressType"].as_str(), a.raw["victimId"].as_i64())).collect::<Vec<_>>(),
-        [("EmailAddress", Some("jdoe@companyabc.com"), Some("Corporate email"), Some(v.id))]);
+    assert_eq!(
+        assets
+            .iter()
+            .map(|a| (a.asset_type.as_str(), a.name.as_deref(), a.raw["addressType"].as_str(), a.raw["victimId"].as_i64()))
+            .collect::<Vec<_>>(),
+        [("EmailAddress", Some("jdoe@companyabc.com"), Some("Corporate email"), Some(v.id))]
+    );
     // The documented asset create (victim_assets/create.rst): a Phone.
     let phone = run(c.v3_create_victim_asset(&json!({"phone": "0123456789", "type": "Phone", "victimId": v.id}))).unwrap();
     assert_eq!((phone.asset_type.as_str(), phone.name.as_deref(), phone.raw["victimId"].as_i64()), ("Phone", Some("0123456789"), Some(v.id)));
     // The documented victim update (victims/update.rst): a WebSite asset added, the name changed, the rest kept.
-    let upd = run(c.v3_update_victim(v.id, &json!({"assets": {"data": [{"website": "evilll.com", "type": "WebSite"}]}, "name": "Jane Doe"}))).unwrap();
+    let upd =
+        run(c.v3_update_victim(v.id, &json!({"assets": {"data": [{"website": "evilll.com", "type": "WebSite"}]}, "name": "Jane Doe"}))).unwrap();
     assert_eq!((upd.name.as_str(), upd.raw["nationality"].as_str()), ("Jane Doe", Some("American")));
     let site = upd.assets().unwrap().into_iter().find(|a| a.asset_type == "WebSite").unwrap();
     assert_eq!(site.name.as_deref(), Some("evilll.com"));
@@ -380,7 +491,14 @@ fn v3_victims_and_victim_assets() {
     // A later read with fields=assets, the lists, and the same rows through v2.
     let read = run(c.v3_victim(v.id, true)).unwrap();
     let kinds: Vec<(String, Option<String>)> = read.assets().unwrap().into_iter().map(|a| (a.asset_type, a.name)).collect();
-    assert_eq!(kinds, [("EmailAddress".to_string(), Some("jdoe@companyabc.com".to_string())), ("Phone".into(), Some("0123456789".into())), ("WebSite".into(), Some("hackerwebsite.com".into()))]);
+    assert_eq!(
+        kinds,
+        [
+            ("EmailAddress".to_string(), Some("jdoe@companyabc.com".to_string())),
+            ("Phone".into(), Some("0123456789".into())),
+            ("WebSite".into(), Some("hackerwebsite.com".into()))
+        ]
+    );
     assert!(run(c.v3_victim(v.id, false)).unwrap().assets().unwrap().is_empty(), "no assets unless asked for");
     let all = run(c.v3_victims(false)).unwrap();
     assert_eq!(all.items.iter().map(|x| (x.id, x.name.as_str())).collect::<Vec<_>>(), [(v.id, "Jane Doe")]);
@@ -399,11 +517,28 @@ fn signature_download_is_its_file_text() {
     let (_sb, c) = start();
     // A Signature's documented fields (docs/rest_api/v2/groups/group_fields.rst): fileName, fileType, fileText.
     let rule = "rule bad_guy {\n  strings: $a = \"evil\"\n  condition: $a\n}\n";
-    let sig = run(c.v2_one(groups::v2::create(GroupType::Signature, Some("Demo Org"), &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule})),
-        "group", Group::read)).unwrap();
+    let sig = run(c.v2_one(
+        groups::v2::create(
+            GroupType::Signature,
+            Some("Demo Org"),
+            &json!({"name": "Bad Guy Rule", "fileName": "bad_guy.yara", "fileType": "YARA", "fileText": rule}),
+        ),
+        "group",
+        Group::read,
+    ))
+    .unwrap();
     assert_eq!((sig.name.as_str(), sig.raw["fileName"].as_str(), sig.raw["fileType"].as_str()), ("Bad Guy Rule", Some("bad_guy.yara"), Some("YARA")));
     assert_eq!(run(c.download_signature(sig.id)).unwrap(), rule, "the download is the fileText written");
-    assert_eq!(run(c.v2_one(groups::v2::create(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})), "group", Group::read)).unwrap_err().status(), Some(400));
+    assert_eq!(
+        run(c.v2_one(
+            groups::v2::create(GroupType::Signature, Some("Demo Org"), &json!({"name": "No text", "fileName": "x.yara", "fileType": "YARA"})),
+            "group",
+            Group::read
+        ))
+        .unwrap_err()
+        .status(),
+        Some(400)
+    );
     assert_eq!(run(c.download_signature(sig.id + 1000)).unwrap_err().status(), Some(404));
     // The seed's Signature group 13 has no fileText.
     assert_eq!(run(c.download_signature(13)).unwrap_err().status(), Some(404));
@@ -417,7 +552,10 @@ fn bulk_reports_status_json_and_csv() {
     let rows = BulkCsvRow::parse_report(doc).unwrap();
     assert_eq!(rows.len(), 5);
     assert_eq!(rows[0], BulkCsvRow { indicator_type: "Host".into(), value: "example.com".into(), rating: None, confidence: None });
-    assert_eq!(rows[4], BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) });
+    assert_eq!(
+        rows[4],
+        BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) }
+    );
 
     // Reports are published for Communities and Sources; the Organization's are disabled.
     let st = run(c.bulk_status(Some("Common Community"))).unwrap();
@@ -436,8 +574,11 @@ fn bulk_reports_status_json_and_csv() {
 
     // What the report should hold, read another way: the owner's v2 indicator list, page by page.
     let opts = ListOptions { owner: Some("Common Community".into()), result_limit: Some(50), ..Default::default() };
-    let mut want: Vec<(String, String)> = run(c.v2_pager(indicators::v2::list(None, &opts), "indicator", Indicator::read).collect_all()).unwrap()
-        .into_iter().map(|i| (i.indicator_type.type_name().to_string(), i.summary)).collect();
+    let mut want: Vec<(String, String)> = run(c.v2_pager(indicators::v2::list(None, &opts), "indicator", Indicator::read).collect_all())
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.indicator_type.type_name().to_string(), i.summary))
+        .collect();
     want.sort();
     assert!(want.len() >= 3, "{want:?}");
     let json_report = run(c.bulk_json(Some("Common Community"), true)).unwrap();
@@ -453,7 +594,12 @@ fn bulk_reports_status_json_and_csv() {
     let mut got: Vec<(String, String)> = csv.iter().map(|r| (r.indicator_type.clone(), r.value.clone())).collect();
     got.sort();
     assert_eq!(got, want);
-    assert!(csv.contains(&BulkCsvRow { indicator_type: "EmailAddress".into(), value: "spearphisher@example.com".into(), rating: Some(3.0), confidence: Some(62.0) }));
+    assert!(csv.contains(&BulkCsvRow {
+        indicator_type: "EmailAddress".into(),
+        value: "spearphisher@example.com".into(),
+        rating: Some(3.0),
+        confidence: Some(62.0)
+    }));
     assert!(csv.iter().any(|r| r.value == "http://evil.example/a,b" && r.rating.is_none()), "a quoted value keeps its comma");
 }
 
@@ -477,10 +623,18 @@ fn v3_writes_with_fields_and_document_files() {
     assert!(g.attributes.iter().any(|a| a.value == "written with fields=attributes"), "{:?}", g.attributes);
 
     // A Document: the documented answer to an upload, a second POST refused, PUT replaces.
-    let doc = run(c.v3_one(item::v3::create(Collection::Groups, Some("Demo Org"), &json!({"type": "Document", "name": "Dropper notes", "fileName": "notes.txt"})), Group::read)).unwrap();
+    let doc = run(c.v3_one(
+        item::v3::create(Collection::Groups, Some("Demo Org"), &json!({"type": "Document", "name": "Dropper notes", "fileName": "notes.txt"})),
+        Group::read,
+    ))
+    .unwrap();
     assert_eq!(run(c.v3_upload(doc.id, b"first version".to_vec(), None, false)).unwrap(), "Upload successful");
     assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"first version");
-    assert_eq!(run(c.v3_upload(doc.id, b"second".to_vec(), None, false)).unwrap_err().status(), Some(400), "a file exists: POST needs updateIfExists");
+    assert_eq!(
+        run(c.v3_upload(doc.id, b"second".to_vec(), None, false)).unwrap_err().status(),
+        Some(400),
+        "a file exists: POST needs updateIfExists"
+    );
     assert_eq!(run(c.v3_upload(doc.id, b"second version".to_vec(), Some("notes-v2.txt"), true)).unwrap(), "Upload successful");
     assert_eq!(run(c.v3_download(doc.id)).unwrap(), b"second version");
     // The same file through v2, and the file name the upload set.

@@ -2,12 +2,12 @@
 //! requests really overlap in time (measured on the server), non-2xx answers
 //! are responses, timeouts and refused connections are transport errors.
 
-use threatconnect::native::{system_clock, NativeTransport};
-use threatconnect::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use threatconnect::native::{system_clock, NativeTransport};
+use threatconnect::*;
 
 #[derive(Clone, Debug)]
 struct Seen {
@@ -68,8 +68,12 @@ fn tc_route(target: &str) -> (u16, String) {
         return (404, r#"{"status":"Error","errCode":"0x1004","message":"Not Found"}"#.into());
     }
     let body = match path {
-        "/api/v2/indicators/addresses/10.0.0.1" => r#"{"status":"Success","data":{"address":{"id":"42","ownerName":"Org","ip":"10.0.0.1","threatAssessRating":"2.50","observationCount":"3"}}}"#,
-        "/api/v2/indicators/addresses/10.0.0.1/groups" => r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":9,"name":"Op X","type":"Incident","ownerName":"Org"}]}}"#,
+        "/api/v2/indicators/addresses/10.0.0.1" => {
+            r#"{"status":"Success","data":{"address":{"id":"42","ownerName":"Org","ip":"10.0.0.1","threatAssessRating":"2.50","observationCount":"3"}}}"#
+        }
+        "/api/v2/indicators/addresses/10.0.0.1/groups" => {
+            r#"{"status":"Success","data":{"resultCount":1,"group":[{"id":9,"name":"Op X","type":"Incident","ownerName":"Org"}]}}"#
+        }
         _ => r#"{"status":"Success","data":{"resultCount":0}}"#,
     };
     (200, body.into())

@@ -10,8 +10,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use threatconnect::{indicators, item, security_labels, tags};
 use threatconnect::{
-    Client, Collection, Credentials, Error, GroupType, HttpRequest, HttpResponse, Indicator, IndicatorKey, IndicatorType, ItemRef, Mode,
-    Transport, TransportError,
+    Client, Collection, Credentials, Error, GroupType, HttpRequest, HttpResponse, Indicator, IndicatorKey, IndicatorType, ItemRef, Mode, Transport,
+    TransportError,
 };
 
 /// The segments a browser would request for `path` below `https://tc.example/api`, decoded.
@@ -21,13 +21,7 @@ fn parsed_segments(path: &str) -> Vec<String> {
 }
 
 fn values() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just(String::new()),
-        Just(".".to_string()),
-        Just("..".to_string()),
-        "[./%?#\\\\ +2eEfF;:@a]{0,8}",
-        any::<String>(),
-    ]
+    prop_oneof![Just(String::new()), Just(".".to_string()), Just("..".to_string()), "[./%?#\\\\ +2eEfF;:@a]{0,8}", any::<String>(),]
 }
 
 /// What must be refused: a value that no encoding keeps as its own segment.
@@ -152,8 +146,9 @@ impl Transport for Paged {
     async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.sent.borrow_mut().push(req.path_and_query());
         let start: usize = req.query.iter().find(|(k, _)| k == "resultStart").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let items: Vec<serde_json::Value> =
-            (start..(start + 2).min(4)).map(|i| serde_json::json!({"id": i, "ownerName": "O", "type": "Host", "summary": format!("h{i}.example")})).collect();
+        let items: Vec<serde_json::Value> = (start..(start + 2).min(4))
+            .map(|i| serde_json::json!({"id": i, "ownerName": "O", "type": "Host", "summary": format!("h{i}.example")}))
+            .collect();
         Ok(HttpResponse::new(200, serde_json::json!({"status": "Success", "data": items, "next": *self.link}).to_string()))
     }
     async fn sleep(&self, _ms: u32) {}

@@ -35,8 +35,11 @@ fn panels_search_and_awkward_values_over_hmac() {
     let urls = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 50, Indicator::read).collect_all()).unwrap();
     assert!(urls.len() >= 2);
     for u in &urls {
-        let again = run(c.v3_one(indicators::v3::get(&IndicatorKey::Summary(u.summary.clone()), Some(&IndicatorType::Url), Some(&u.owner.name), false), Indicator::read))
-            .unwrap_or_else(|e| panic!("{}: {e}", u.summary));
+        let again = run(c.v3_one(
+            indicators::v3::get(&IndicatorKey::Summary(u.summary.clone()), Some(&IndicatorType::Url), Some(&u.owner.name), false),
+            Indicator::read,
+        ))
+        .unwrap_or_else(|e| panic!("{}: {e}", u.summary));
         assert_eq!(again.id, u.id, "{}", u.summary);
     }
 

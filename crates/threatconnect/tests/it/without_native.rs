@@ -3,5 +3,7 @@
 
 #[test]
 fn the_sandbox_and_socket_tests_need_native_and_hmac_auth() {
-    pivot_testing::skip("live, native_transport and sandbox need `--features native,hmac-auth` (cargo test -p threatconnect --features native,hmac-auth)");
+    pivot_testing::skip(
+        "live, native_transport and sandbox need `--features native,hmac-auth` (cargo test -p threatconnect --features native,hmac-auth)",
+    );
 }
