@@ -76,9 +76,8 @@ fn hostile_values_are_rendered_as_text() {
 /// that outlives its timeout is aborted as a timeout.
 mod transport {
     use super::*;
-    use pivot::tc::browser::BrowserTransport;
-    use pivot::tc::request::HttpRequest;
-    use pivot::tc::{Error, Transport, TransportError};
+    use threatconnect::browser::{spaces_client, BrowserTransport};
+    use threatconnect::{Error, HttpRequest, Transport, TransportError};
 
     fn origin() -> String {
         web_sys::window().unwrap().location().origin().unwrap()
@@ -92,7 +91,7 @@ mod transport {
 
     #[wasm_bindgen_test]
     async fn the_client_turns_a_404_into_an_http_error() {
-        let client = pivot::tc::browser::spaces_client(&format!("{}/api", origin()), "T", None);
+        let client = spaces_client(&format!("{}/api", origin()), "T", None);
         let err = client.json(HttpRequest::get("/v3/nothing")).await.unwrap_err();
         assert!(matches!(err, Error::Http { status: 404, .. }), "{err:?}");
     }

@@ -109,10 +109,13 @@ fn error(param: &str, problem: impl Into<String>, expected: &str) -> ContextErro
 }
 
 /// The outcome of reading the query string.
+// Made once per page load: boxing the context would save nothing worth the indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Launch {
     /// Opened with no Spaces parameters at all: show the start screen.
     NoContext,
+    /// Opened by ThreatConnect: the context it passed.
     Space(Context),
 }
 

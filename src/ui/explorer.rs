@@ -231,7 +231,7 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
                     Some(Some(Ok(rows))) if rows.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
                     Some(Some(Ok(rows))) => view! {
                         <ul class="assoc-list">
-                            {rows.iter().cloned().map(|a| {
+                            {rows.iter().map(|a| {
                                 let target = a.target.clone();
                                 view! {
                                     <li class="assoc-row">

@@ -310,12 +310,9 @@ fn module_deps(code: &BTreeMap<String, String>, reexports: &BTreeMap<String, Str
 
 /// Modules in circles (strongly connected components of more than one module).
 fn circles(deps: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
-    fn visit(
-        v: &str,
-        deps: &BTreeMap<String, BTreeSet<String>>,
-        state: &mut (usize, BTreeMap<String, (usize, usize)>, Vec<String>, BTreeSet<String>),
-        out: &mut Vec<Vec<String>>,
-    ) {
+    /// Tarjan's walk: next index, (index, lowlink) per module, the stack, what is on it.
+    type Walk = (usize, BTreeMap<String, (usize, usize)>, Vec<String>, BTreeSet<String>);
+    fn visit(v: &str, deps: &BTreeMap<String, BTreeSet<String>>, state: &mut Walk, out: &mut Vec<Vec<String>>) {
         let index = state.0;
         state.0 += 1;
         state.1.insert(v.to_string(), (index, index));

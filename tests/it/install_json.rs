@@ -201,9 +201,12 @@ fn declares_the_params_pivot_reads() {
     assert_eq!(config["programMain"], "ui/index.html");
 }
 
+/// A broken configuration: the problem the rules must name, and how to break it.
+type Mutation = (&'static str, fn(&mut Value));
+
 #[test]
 fn the_rules_catch_broken_configurations() {
-    let mutations: [(&str, fn(&mut Value)); 9] = [
+    let mutations: [Mutation; 9] = [
         ("displayName is required", |c| {
             c.as_object_mut().unwrap().remove("displayName");
         }),
@@ -267,7 +270,7 @@ fn job_declares_what_the_sharing_job_reads() {
 
 #[test]
 fn the_rules_catch_broken_job_configurations() {
-    let mutations: [(&str, fn(&mut Value)); 7] = [
+    let mutations: [Mutation; 7] = [
         ("programLanguage must be PYTHON or JAVA", |c| c["programLanguage"] = json!("NONE")),
         ("runtimeLevel must be Organization", |c| c["runtimeLevel"] = json!("SpaceOrganization")),
         ("runtimeContext is for Spaces apps", |c| c["runtimeContext"] = json!(["Host"])),
