@@ -12,14 +12,34 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test package package-job bench setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
+.PHONY: dev test lint package package-job bench setup-native setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
 	scripts/dev.sh
 
-## test: set up what is missing and run every test (native, browser, end-to-end).
-test: setup-test test-native test-browser package test-secret test-e2e
+## test: set up what is missing and run every test: formatting and lints, native, browser,
+## end-to-end. The browser tools (trunk, wasm-bindgen, Chromium) install in the background while
+## the lints and native tests run, which need none of them (their log: target/setup-test.log).
+test: setup-native
+	@mkdir -p target
+	@setsid scripts/setup.sh test >target/setup-test.log 2>&1 & setup=$$!; \
+	trap 'kill -- -$$setup 2>/dev/null || true' EXIT; \
+	echo "setup: installing what the browser tests need in the background (target/setup-test.log)"; \
+	$(MAKE) --no-print-directory lint test-native; \
+	wait $$setup || { cat target/setup-test.log; exit 1; }; \
+	trap - EXIT; cat target/setup-test.log
+	$(MAKE) --no-print-directory test-browser package test-secret test-e2e
+
+## lint: formatting and clippy (warnings are errors), native and wasm.
+lint: setup-native
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets $(NATIVE) -- -D warnings
+	cargo clippy -p pivot --target wasm32-unknown-unknown --lib --bins --test browser -- -D warnings
+	cargo clippy -p threatconnect -p pivot-text -p sharing --target wasm32-unknown-unknown --lib --features threatconnect/browser -- -D warnings
+
+setup-native:
+	scripts/setup.sh native
 
 setup-dev:
 	scripts/setup.sh dev
@@ -33,7 +53,7 @@ setup-package:
 # A test that cannot run fails under CI=true instead of printing SKIPPED (crates/testing/src/skip.rs).
 test-native test-browser test-e2e: export CI := true
 
-test-native:
+test-native: setup-native
 	cargo test --workspace $(NATIVE)
 
 # Component tests in headless Chromium (wasm-bindgen-test; runner in .cargo/config.toml).
@@ -82,5 +102,5 @@ bench: package setup-test
 	cargo build -q $(NATIVE) --bin pivot-dev
 	node scripts/bench-size.mjs
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-timing.mjs
-	cargo build -q --release $(NATIVE) --bin pivot-share
+	cargo build -q --release -p pivot-share --bin pivot-share
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-share.mjs

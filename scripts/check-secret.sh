@@ -31,7 +31,7 @@ printf 'x%sx' "$secret" >> "$(find "$out/planted" -name '*.wasm' | head -1)"
 if [ -n "$(found "$out/planted")" ]; then passed=$((passed + 1)); echo "secret-check: ok the search finds a planted secret"
 else failed=$((failed + 1)); echo "secret-check: FAIL the search missed a planted secret"; fi
 # And the wasm cannot even be built with HMAC signing (crates/threatconnect/src/auth.rs refuses it).
-if cargo check -q --target wasm32-unknown-unknown --lib --features hmac-auth >"$out/hmac-wasm.log" 2>&1; then
+if cargo check -q -p threatconnect --target wasm32-unknown-unknown --lib --features hmac-auth >"$out/hmac-wasm.log" 2>&1; then
     failed=$((failed + 1)); echo "secret-check: FAIL a wasm build with hmac-auth compiled"
 elif grep -q "hmac-auth feature (Secret Key signing) must never be compiled into the wasm" "$out/hmac-wasm.log"; then
     passed=$((passed + 1)); echo "secret-check: ok a wasm build with hmac-auth is refused"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Pivot needs, only when missing or at the wrong version.
+#   scripts/setup.sh native the wasm32 target, rustfmt and clippy, the npm packages and what the
+#                           Job test needs (musl, below): everything `make lint test-native` uses
 #   scripts/setup.sh dev    wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (npm binaryen)
 #   scripts/setup.sh test   the above, plus Chromium + ChromeDriver, the npm test packages
 #                           (smtp-server for the mail test) and what `package` needs
@@ -30,6 +32,14 @@ ensure_rust_target() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "adding the wasm32-unknown-unknown target"
         rustup target add wasm32-unknown-unknown
+    fi
+}
+
+ensure_lints() {
+    # rustup's minimal profile leaves them out.
+    if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+        say "adding rustfmt and clippy"
+        rustup component add rustfmt clippy
     fi
 }
 
@@ -96,12 +106,11 @@ ensure_chromium() {
 
 ensure_rust_target
 ensure_npm
-ensure_trunk
-ensure_wasm_bindgen
 case "$what" in
-    dev) ;;
-    package) ensure_musl ;;
-    test) ensure_chromium; ensure_musl ;;
-    *) die "usage: scripts/setup.sh dev|test|package" ;;
+    native) ensure_lints; ensure_musl ;;
+    dev) ensure_trunk; ensure_wasm_bindgen ;;
+    package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
+    test) ensure_lints; ensure_musl; ensure_trunk; ensure_wasm_bindgen; ensure_chromium ;;
+    *) die "usage: scripts/setup.sh native|dev|test|package" ;;
 esac
 say "ready ($what)"
