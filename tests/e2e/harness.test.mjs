@@ -24,7 +24,8 @@ test("a package zip older than any of its sources is refused", () => {
 
 test("the sandbox the tests start is built from its current source", () => {
   const bin = builtBin("tc-sandbox", ["--package", "tc-sandbox"]);
-  const sources = [join(ROOT, "tests", "sandbox", "Cargo.toml"), ...readdirSync(join(ROOT, "tests", "sandbox", "src")).map((f) => join(ROOT, "tests", "sandbox", "src", f))];
+  const crate = join(ROOT, "crates", "tc-sandbox");
+  const sources = [join(crate, "Cargo.toml"), ...readdirSync(join(crate, "src"), { recursive: true }).map((f) => join(crate, "src", f))];
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   assert.ok(statSync(bin).mtimeMs >= newest, `${bin} is older than the sandbox's source`);
 });
