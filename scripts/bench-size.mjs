@@ -14,7 +14,10 @@ function pageFiles(page) {
   const files = [page];
   const html = readFileSync(join(dir, page), "utf8");
   const all = readdirSync(dir, { recursive: true }).filter((f) => f !== page && !f.endsWith("/"));
-  for (const f of all) if (html.includes(`./${f}"`) || html.includes(`"${f}"`)) files.push(f);
+  // Attribute values, quoted or not (the release build minifies index.html).
+  const refs = [...html.matchAll(/\s(?:src|href|data-[a-z-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g)]
+    .map((m) => (m[1] ?? m[2] ?? m[3]).replace(/^\.\//, ""));
+  for (const f of all) if (refs.includes(f)) files.push(f);
   for (const js of files.filter((f) => f.endsWith(".js"))) {
     const text = readFileSync(join(dir, js), "utf8");
     for (const f of all) if (f.endsWith(".wasm") && !files.includes(f) && text.includes(f)) files.push(f);
