@@ -383,6 +383,8 @@ pub async fn import_package<T: Transport>(
             (Err(e @ TcError::Http { status: 202, .. }), Some(batch_id)) => {
                 intent.pending_jobs.retain(|p| p.index != index);
                 intent.pending_jobs.push(PendingJob { index, batch_id, digest });
+                // Like every import-record write: only while the lease is still this run's.
+                hold_lease(client, opts).await?;
                 client.datastore_put(DOMAIN, IMPORTS_TYPE, &record_id, &intent.to_json(owner, pkg, &opts.imported_at)).await?;
                 return Err(e.into());
             }

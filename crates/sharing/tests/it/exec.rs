@@ -3,17 +3,20 @@
 //! pull, skip, the lease, unpublish; missing attribute types and labels; refused packages;
 //! imports interrupted at each stage of a batch job; a 10,001-indicator group; forged packages.
 
-use crate::util::{client, group_by_xid, iopts, opts, pair, C, OWNER};
+use crate::util::{client, group_by_xid, iopts, opts, pair, C, INSTANCE, OWNER};
 use pivot_testing::run;
 use serde_json::{json, Value};
 use sharing::exec::{self, ExecError, ImportOptions, Outcome, PullOptions, Step};
 use sharing::{derive_xid, validate, BatchBody, BatchLimits, ItemKind, PublishOptions, ShareError, SharePackage, MAX_PACKAGE_BYTES};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use threatconnect::datastore::Domain;
 use threatconnect::item::nested;
-use threatconnect::native::system_clock;
-use threatconnect::{batch, tags, tql, BatchStatus, Collection, GroupKey, GroupType, Mode};
+use threatconnect::native::{system_clock, NativeTransport};
+use threatconnect::{
+    batch, tags, tql, BatchStatus, Client, Collection, Credentials, GroupKey, GroupType, HttpRequest, HttpResponse, Method, Mode, Transport,
+    TransportError,
+};
 
 /// All items of a v3 search in the target owner (with fields), every page.
 fn search(c: &C, coll: Collection, tql: &str, fields: &[&str]) -> Vec<Value> {
@@ -484,6 +487,56 @@ fn an_import_whose_lease_was_taken_over_writes_nothing() {
         other => panic!("{other:?}"),
     }
     assert_eq!(tgt.writes(), Vec::<String>::new(), "nothing written after the lease was lost");
+}
+
+/// Lets another run take the lease as soon as a batch job is created, as when this run's lease
+/// lapsed while it waited for the job.
+struct TakenOverDuringTheBatch {
+    inner: NativeTransport,
+    other_run: C,
+    record_id: String,
+    taken: Cell<bool>,
+}
+
+impl Transport for TakenOverDuringTheBatch {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let creates_a_job = req.method == Method::Post && req.path.ends_with("/v2/batch");
+        let answer = self.inner.send(req).await;
+        if creates_a_job && !self.taken.replace(true) {
+            let theirs = json!({"runId": "run-b", "owner": OWNER, "expiresAt": system_clock() + 60});
+            self.other_run.datastore_put(Domain::Organization, exec::LEASE_TYPE, &self.record_id, &theirs).await.unwrap();
+        }
+        answer
+    }
+    async fn sleep(&self, ms: u32) {
+        self.inner.sleep(ms).await
+    }
+}
+
+/// An import whose lease is taken over while its batch job runs, and which stops with the job
+/// still running, leaves the import record to the run that holds the lease now.
+#[test]
+fn an_import_whose_lease_is_taken_over_during_a_batch_job_leaves_the_record_alone() {
+    let (src, tgt) = pair();
+    let s = client(&src);
+    let (pkg, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let mine = run(exec::lease::acquire(&client(&tgt), OWNER, "run-a", 60, 0, &|| 0)).unwrap();
+    let transport = TakenOverDuringTheBatch {
+        inner: NativeTransport::new(&tgt.origin()),
+        other_run: client(&tgt),
+        record_id: mine.record_id.clone(),
+        taken: Cell::new(false),
+    };
+    let t = Client::new(transport, "/api", Credentials::hmac(tgt.access_id(), tgt.secret_key()), Box::new(system_clock));
+    // One status check: the job is still queued then (the sandbox shows each stage for 250 ms).
+    let opts = ImportOptions { lease: Some(mine), max_polls: 0, ..iopts() };
+    match run(exec::import(&t, &pkg.to_bytes(), OWNER, &|_, _, _| {}, &opts)) {
+        Err(ExecError::LeaseLost { holder, .. }) => assert_eq!(holder, "run-b"),
+        other => panic!("{other:?}"),
+    }
+    // The record is still what this run wrote before the job: no pending job of a run that lost its lease.
+    let rec = run(exec::import_record(&client(&tgt), OWNER, INSTANCE, &pkg.header.group.xid)).unwrap().unwrap();
+    assert!(rec.pending_jobs.is_empty(), "{:?}", rec.pending_jobs);
 }
 
 /// The same content as if published by another instance or owner, every xid derived again
