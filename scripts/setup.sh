@@ -60,7 +60,7 @@ ensure_trunk() {
     if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
         # --locked: without it 0.21.14 fails to compile (lightningcss/cssparser drift).
         # trunk's release profile is fat LTO with one codegen unit, which a build tool does
-        # not need: without them the install took 336 s instead of 399 s on 2 cores (2026-11-30).
+        # not need: without them the install takes 336 s instead of 399 s on 2 cores.
         say "installing trunk $TRUNK_VERSION (about 6 minutes on 2 cores, once)"
         CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
             cargo install trunk --version "$TRUNK_VERSION" --locked

@@ -132,7 +132,7 @@ test("opens on an indicator with every section, in one round trip", async () => 
   // Nothing waits for the core: every request left before the core's answer
   // came back. (On a busy 2-core runner the other-owners request has twice
   // left some 20-60 ms after the first answer instead of with the others;
-  // the cause, browser or proxy, is not found yet: see the note on issue 5.)
+  // the cause, browser or proxy, is not found yet.)
   assert.ok(reqs.every((r) => r.startMs <= core[0].endMs), "a request waited for the core: " + JSON.stringify(reqs));
   assert.deepEqual(page.errors, []);
 });
