@@ -1,8 +1,8 @@
 //! Helper servers written in Node (`tests/smtp-server.mjs`, `tests/tls-front.mjs`).
 
 use std::io::{BufRead, BufReader};
-use std::thread;
 use std::process::{Child, Command, Stdio};
+use std::thread;
 
 /// A Node script of the repository's `tests/` folder that prints `listening on PORT` once
 /// ready and stops when its standard input closes; killed when dropped.
