@@ -8,6 +8,10 @@ out=target/secret-check
 rm -rf "$out"
 secret="pivot-dummy-secret-$(date +%s)-$$"
 export TC_API_ACCESS_ID=pivot-dummy-access TC_API_SECRET_KEY="$secret" TC_API_PATH=http://127.0.0.1:9/api
+# The package's own build settings (`make package` without API_ORIGINS), so cargo reuses what it
+# compiled unless something reads an environment variable at compile time (env!, option_env!:
+# cargo tracks those and compiles again): a secret read that way is in the output searched below.
+export PIVOT_API_ORIGINS=
 
 trunk build --dist "$out/dev" >/dev/null 2>&1 || { echo "secret-check: dev build failed"; trunk build --dist "$out/dev"; exit 1; }
 trunk build --release --cargo-profile wasm-release --dist "$out/release" >/dev/null 2>&1 \
