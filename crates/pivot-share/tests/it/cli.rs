@@ -730,15 +730,25 @@ fn sigterm_releases_the_lease_so_the_next_run_goes_ahead_at_once() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
 
+/// Twenty races of two pulls started together, in two sandbox pairs side by side (each race waits
+/// on its processes and the datastore's delays far more than it computes).
 #[test]
 fn two_pulls_started_together_never_both_import() {
+    std::thread::scope(|s| {
+        for races in [0..10, 10..20] {
+            s.spawn(move || two_pulls_race(races));
+        }
+    });
+}
+
+fn two_pulls_race(rounds: std::ops::Range<u32>) {
     let (src, tgt) = pair();
     // Every datastore request of the target waits 20..220 ms before it is handled: two runs
     // reading "free" at the same moment land their writes in either order.
     tgt.faults(json!({"rules": [{"pathPrefix": "/api/v2/exchange/db/", "delayMs": 20, "jitterMs": 200}]}));
     let mut args = PULL.to_vec();
     args.push("--json");
-    for round in 0..20 {
+    for round in rounds {
         // A change each round, so there is always something to import.
         let tag = format!("round {round}");
         tag_group(&src, 9, &tag);
