@@ -247,15 +247,35 @@ pub fn normalize_api_path(raw: &str) -> Result<String, ContextError> {
     }
 }
 
-/// The launch query without `tcToken` and `tcTokenExpires`, other pairs as they were
-/// (for an address that must not show the token).
+/// Whether a query key, as written in the address, may name the token. [`parse_launch`]
+/// reads keys decoded (`tc%54oken` is `tcToken`), so the key is decoded here too, and more
+/// than [`parse_launch`] would: decoded again while that changes it (a few rounds), then
+/// compared without case and with everything but letters and digits left out (blanks,
+/// zero-width and other invisible characters, punctuation). Any key that then holds `token`
+/// counts: removing a harmless param from the address costs nothing, leaving a token there
+/// costs the session.
+pub fn is_token_key(raw_key: &str) -> bool {
+    let mut key = raw_key.to_owned();
+    for _ in 0..4 {
+        let decoded = threatconnect::http::decode_component(&key);
+        if decoded == key {
+            break;
+        }
+        key = decoded;
+    }
+    let folded: String = key.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    folded.contains("token")
+}
+
+/// The launch query without `tcToken` and `tcTokenExpires` in any spelling ([`is_token_key`]),
+/// other pairs as they were (for an address that must not show the token).
 pub fn without_token(query: &str) -> String {
     query
         .trim_start_matches('?')
         .split('&')
         .filter(|pair| {
             let key = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && key != "tcToken" && key != "tcTokenExpires"
+            !pair.is_empty() && !is_token_key(key)
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -368,6 +388,10 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
         None => false,
     };
 
+    // A pair whose key looks like the token's but is not it (`TCTOKEN`, `tcToken%20`) is not
+    // kept as a param either: nothing shows or forwards it.
+    pairs.retain(|(name, _)| !is_token_key(name));
+
     Ok(Launch::Space(Context {
         space_element_id,
         api_path,
@@ -469,6 +493,46 @@ mod tests {
         assert_eq!(without_token(query), "tcSpaceElementId=42&tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b");
         assert_eq!(without_token("?tcToken=secret"), "");
         assert_eq!(with_token("", "t", None), "tcToken=t");
+    }
+
+    /// Every spelling of the token's key that the launch reads as `tcToken` (percent-encoded
+    /// letters, either hex case), and look-alikes it does not read (case, blanks, invisible
+    /// characters, double encoding), leave the address; the other pairs stay as written.
+    #[test]
+    fn the_token_leaves_the_address_in_any_spelling() {
+        const REST: &str = "tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=a+b";
+        for key in [
+            "tcToken",
+            "tc%54oken",
+            "tc%54%6Fken",
+            "%74%63%54%6f%6b%65%6e",
+            "tcTok%65n",
+            "TCTOKEN",
+            "tctoken",
+            "tcToken%20",
+            "+tcToken",
+            "tc%E2%80%8BToken",
+            "tc%2554oken",
+            "tcTokenExpires",
+            "tcToken%45xpires",
+            "tcTo%E2%84%AAen",
+        ] {
+            for query in [format!("?{key}=SECRET&{REST}"), format!("{REST}&{key}=SECRET"), format!("{REST}&{key}")] {
+                let kept = without_token(&query);
+                assert_eq!(kept, REST, "{query}");
+                assert!(!kept.contains("SECRET"), "{query}");
+            }
+        }
+        // What the launch reads as the token is what the address loses.
+        let q = format!("tc%54oken=SECRET&{REST}");
+        assert_eq!(space(&q).token.token, "SECRET");
+        assert_eq!(parse_launch(&without_token(&q)).unwrap_err().param, "tcToken");
+        // Keys that merely look like the token are not kept as params either.
+        let c = space(&format!("{BASE}&TCTOKEN=SECRET&tcToken%20=SECRET&theme=dark"));
+        assert_eq!(c.params.other, vec![("theme".to_owned(), "dark".to_owned())]);
+        assert!(!format!("{c:?}").contains("SECRET"));
+        // Other keys stay, byte for byte.
+        assert_eq!(without_token("a%20b=1&tcSpaceElementId=4&x=%E2%80%8B"), "a%20b=1&tcSpaceElementId=4&x=%E2%80%8B");
     }
 
     #[test]
@@ -578,6 +642,25 @@ mod tests {
             ) {
                 let q = format!("tcApiPath={api}&tcToken=tok&tcType={t}&tcSelectedItem={item}&tcTokenExpires={exp}");
                 let _ = parse_launch(&q);
+            }
+
+            /// Any spelling of `tcToken` with some letters percent-encoded (either hex case):
+            /// the launch reads the token from it, and the address without the token has none.
+            #[test]
+            fn an_encoded_token_key_never_stays_in_the_address(mask in proptest::collection::vec(0u8..3, 7), value in "[A-Za-z0-9]{1,20}") {
+                let key: String = "tcToken"
+                    .bytes()
+                    .zip(mask)
+                    .map(|(b, m)| match m {
+                        0 => (b as char).to_string(),
+                        1 => format!("%{b:02X}"),
+                        _ => format!("%{b:02x}"),
+                    })
+                    .collect();
+                let query = format!("tcApiPath=%2Fapi&{key}={value}&tcType=Host&tcSelectedItem=x");
+                let Ok(Launch::Space(c)) = parse_launch(&query) else { panic!("{query}: a launch") };
+                prop_assert_eq!(&c.token.token, &value);
+                prop_assert_eq!(without_token(&query), "tcApiPath=%2Fapi&tcType=Host&tcSelectedItem=x");
             }
 
             #[test]

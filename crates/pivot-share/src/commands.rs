@@ -46,10 +46,8 @@ fn api_user(
 ) -> Result<ApiUser, Usage> {
     let upper = side.to_ascii_uppercase();
     let url = need(url, &format!("{side}-api-url"), &format!("PIVOT_{upper}_API_URL"), command)?;
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return Err(Usage(format!("--{side}-api-url must start with http:// or https://")));
-    }
+    // Checked first: no secret file is read for a URL the credentials may not go to.
+    net::check_api_url(&url).map_err(|e| Usage(format!("--{side}-api-url (PIVOT_{upper}_API_URL) {e}")))?;
     let access_id = need(access_id, &format!("{side}-access-id"), &format!("PIVOT_{upper}_ACCESS_ID"), command)?;
     let env = format!("PIVOT_{upper}_SECRET_KEY");
     let secret = match given(secret_file) {
@@ -67,7 +65,8 @@ fn api_user(
         None => None,
     };
     let agent = net::agent(ca.as_deref(), None).map_err(|e| Usage(format!("--{side}-ca-file: {e}")))?;
-    Ok(ApiUser::new(&url, Credentials::Hmac { access_id, secret_key: SecretKey::new(secret) }, agent))
+    ApiUser::new(&url, Credentials::Hmac { access_id, secret_key: SecretKey::new(secret) }, agent)
+        .map_err(|e| Usage(format!("--{side}-api-url (PIVOT_{upper}_API_URL) {e}")))
 }
 
 fn source_user(a: &cli::SourceArgs, command: &str) -> Result<ApiUser, Usage> {

@@ -5,7 +5,8 @@
 //! - **the encrypted params file** (newer versions, and tcex's app test harness): the path in
 //!   `TC_APP_PARAM_FILE`, the key in `TC_APP_PARAM_KEY`; the file is JSON encrypted with
 //!   AES-CBC, the key's bytes as the AES key (16, 24 or 32 bytes), a zero IV, PKCS#7 padding.
-//!   Read, then deleted, as tcex does.
+//!   Deleted once read, whatever follows (a wrong key, a file that is not JSON); the two
+//!   variables leave the process's environment before anything else runs ([`take_env`]).
 //!
 //! Values from the file win over argv (tcex updates its inputs in that order). Followed:
 //! tcex `tcex/input/input.py` (`_load_file_params`, `contents`), tcex-util `aes_operation.py`
@@ -17,10 +18,55 @@ use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
 use serde_json::{Map, Value};
 
 /// Every input by name: strings, booleans, numbers, lists as ThreatConnect sent them.
-#[derive(Debug, Default, Clone)]
+/// `Debug` shows values only for [`SHOWN`] names (see [`Inputs::shown`]).
+#[derive(Default, Clone)]
 pub struct Inputs(pub Map<String, Value>);
 
+/// The inputs whose values may be written out (the log, `Debug`): ThreatConnect's job
+/// arguments and the params that say where and how the Job runs. Any other input (the
+/// Secret Key, the token, a proxy password, the CA bundle, an argument a later
+/// ThreatConnect adds) shows as `<set>`: an allow-list, so a new secret input stays out
+/// without anyone remembering to add it.
+pub const SHOWN: &[&str] = &[
+    "tc_api_path",
+    "tc_token_expires",
+    "tc_api_access_id",
+    "api_access_id",
+    "tc_in_path",
+    "tc_out_path",
+    "tc_log_path",
+    "tc_temp_path",
+    "tc_log_file",
+    "tc_log_level",
+    "tc_log_to_api",
+    "tc_log_curl",
+    "tc_verify",
+    "tc_proxy_host",
+    "tc_proxy_port",
+    "tc_proxy_tc",
+    "tc_proxy_external",
+    "target_owner",
+    "source_api_url",
+    "source_org",
+    "source_owners",
+    "source_instance_id",
+    "source_access_id",
+    "logging_level",
+    "replace_labels",
+];
+
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Inputs").field(&self.shown()).finish()
+    }
+}
+
 impl Inputs {
+    /// Every input as `name=value` when its name is in [`SHOWN`], else `name=<set>`.
+    pub fn shown(&self) -> Vec<String> {
+        self.0.iter().map(|(k, v)| if SHOWN.contains(&k.as_str()) { format!("{k}={v}") } else { format!("{k}=<set>") }).collect()
+    }
+
     /// A text input, trimmed; numbers as text; `None` when absent or empty.
     pub fn text(&self, name: &str) -> Option<String> {
         match self.0.get(name)? {
@@ -65,16 +111,28 @@ pub fn decrypt_aes_cbc(key: &[u8], data: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The params file's inputs; the file is deleted once decrypted (it holds secrets).
+/// The params file's inputs. The file is deleted as soon as it is read, before it is
+/// decrypted: it holds the job's secrets, nothing reads it twice, and a file that fails
+/// (a wrong key, not JSON) must not stay behind either.
 pub fn read_params_file(path: &str, key: &str) -> Result<Map<String, Value>, String> {
-    let data = std::fs::read(path).map_err(|e| format!("cannot read the params file TC_APP_PARAM_FILE ({e})"))?;
-    let plain = decrypt_aes_cbc(key.as_bytes(), &data)?;
-    let map = match serde_json::from_slice::<Value>(&plain) {
-        Ok(Value::Object(m)) => m,
-        _ => return Err("the params file, decrypted, is not a JSON object".into()),
-    };
+    let data = std::fs::read(path);
     let _ = std::fs::remove_file(path);
-    Ok(map)
+    let data = data.map_err(|e| format!("cannot read the params file TC_APP_PARAM_FILE ({e})"))?;
+    let plain = decrypt_aes_cbc(key.as_bytes(), &data)?;
+    match serde_json::from_slice::<Value>(&plain) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err("the params file, decrypted, is not a JSON object".into()),
+    }
+}
+
+/// The environment variable `name`, then removed from the process's environment, so no
+/// later reader (a library, a child process) finds it. Call it before any thread starts:
+/// changing the environment while another thread reads it (a C library's `getenv`, the
+/// resolver) is a data race that Rust's own lock does not cover.
+pub fn take_env(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok();
+    std::env::remove_var(name);
+    value
 }
 
 /// `--name value` pairs; a flag followed by another flag (or nothing) is `true`, as is a
@@ -111,7 +169,11 @@ pub fn load(argv: &[String], param_file: Option<String>, param_key: Option<Strin
     let mut inputs = parse_argv(argv, booleans)?;
     match (param_file.filter(|f| !f.is_empty()), param_key.filter(|k| !k.is_empty())) {
         (Some(file), Some(key)) => inputs.extend(read_params_file(&file, &key)?),
-        (Some(_), None) => return Err("TC_APP_PARAM_FILE is set but TC_APP_PARAM_KEY is not".into()),
+        (Some(file), None) => {
+            // Unreadable without the key, and still holding secrets: gone as well.
+            let _ = std::fs::remove_file(file);
+            return Err("TC_APP_PARAM_FILE is set but TC_APP_PARAM_KEY is not".into());
+        }
         _ => {}
     }
     Ok(Inputs(inputs))
@@ -130,6 +192,64 @@ mod tests {
         assert!(decrypt_aes_cbc(b"ajfmuyodhscwegeb", ct).is_err(), "a wrong key fails the padding check");
         assert!(decrypt_aes_cbc(b"short", ct).unwrap_err().contains("16, 24 or 32"));
         assert!(decrypt_aes_cbc(b"ajfmuyodhscwegea", &ct[..15]).is_err());
+    }
+
+    /// A file under cargo's target/tmp (never /tmp) with these bytes.
+    fn params_file(name: &str, bytes: &[u8]) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/tmp").join(format!("pivot-share-unit-{name}"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+
+    /// Whatever happens after reading (no key, a wrong key, a key of a bad length, not
+    /// JSON once decrypted), the params file is gone.
+    #[test]
+    fn the_params_file_is_removed_whatever_happens() {
+        const KEY: &str = "ajfmuyodhscwegea";
+        // tcex's vector: "blah" encrypted with KEY (decrypts, is not a JSON object).
+        let blah = b"0\x8e`\x8d%\x9f\x8c\xdf\x004\xc1\x1a\x82\xbd\x89\n";
+        for (name, bytes, key, error) in [
+            ("wrong-key", &b"0123456789abcdef"[..], KEY, "does not decrypt"),
+            ("short-key", &b"0123456789abcdef"[..], "short", "16, 24 or 32"),
+            ("not-json", &blah[..], KEY, "not a JSON object"),
+        ] {
+            let f = params_file(name, bytes);
+            let e = read_params_file(&f, key).unwrap_err();
+            assert!(e.contains(error), "{name}: {e}");
+            assert!(!std::path::Path::new(&f).exists(), "{name}: the params file is still there");
+        }
+        let f = params_file("no-key", b"0123456789abcdef");
+        assert!(load(&[], Some(f.clone()), None, &[]).unwrap_err().contains("TC_APP_PARAM_KEY is not"));
+        assert!(!std::path::Path::new(&f).exists(), "no key: the params file is still there");
+    }
+
+    #[test]
+    fn take_env_leaves_nothing_behind() {
+        // A name of this test's own: other tests read TC_APP_PARAM_FILE.
+        std::env::set_var("PIVOT_SHARE_UNIT_TAKE_ENV", "k3y");
+        assert_eq!(take_env("PIVOT_SHARE_UNIT_TAKE_ENV").as_deref(), Some("k3y"));
+        assert!(std::env::var_os("PIVOT_SHARE_UNIT_TAKE_ENV").is_none());
+        assert_eq!(take_env("PIVOT_SHARE_UNIT_TAKE_ENV"), None);
+    }
+
+    /// Only allow-listed inputs show their values; every other one, whatever its name, is `<set>`.
+    #[test]
+    fn debug_and_the_log_show_only_allowed_values() {
+        const S: &str = "PLANTED-input-secret";
+        let i = Inputs(
+            serde_json::from_value(serde_json::json!({
+                "source_secret_key": S, "tc_token": S, "tc_api_secret_key": S, "tc_proxy_password": S,
+                "source_ca_bundle": S, "some_future_secret": S, "tc_proxy_username": S,
+                "target_owner": "Demo Org", "tc_token_expires": 1700000000,
+            }))
+            .unwrap(),
+        );
+        for shown in [format!("{i:?}"), i.shown().join(", ")] {
+            assert!(!shown.contains(S), "{shown}");
+            assert!(shown.contains("source_secret_key=<set>") && shown.contains("some_future_secret=<set>"), "{shown}");
+            assert!(shown.contains("target_owner=") && shown.contains("Demo Org") && shown.contains("tc_token_expires=1700000000"), "{shown}");
+        }
     }
 
     #[test]

@@ -30,7 +30,8 @@ use threatconnect::{Credentials, Error as TcError, SecretKey};
 
 /// Boolean inputs: on argv a bare flag means true.
 const BOOLEANS: &[&str] = &["replace_labels", "tc_proxy_tc", "tc_proxy_external", "tc_verify", "tc_log_to_api", "tc_log_curl"];
-/// Inputs never written anywhere.
+/// The secret inputs, whose values [`redact`] also takes out of any message (defence in
+/// depth: what the log shows of the inputs is [`inputs::SHOWN`]'s allow-list).
 const SECRETS: &[&str] = &["source_secret_key", "tc_token", "tc_api_secret_key", "api_secret_key", "tc_proxy_password"];
 /// The longest exit message ThreatConnect shows.
 pub const MESSAGE_MAX: usize = 255;
@@ -106,8 +107,12 @@ struct Outcome(u8, String);
 
 /// Runs the Job: its inputs, the pull, `message.tc`, the log and the exit code.
 pub fn main(argv: &[String]) -> ExitCode {
+    // The params file's name and key leave the environment first, so nothing later (a
+    // library, a child process) can read the key. Safe to change the environment here:
+    // `main` calls this before anything else, and no thread has started yet.
+    let (param_file, param_key) = (inputs::take_env("TC_APP_PARAM_FILE"), inputs::take_env("TC_APP_PARAM_KEY"));
     let argv = if argv.first().is_some_and(|a| a == "job") { &argv[1..] } else { argv };
-    let inputs = inputs::load(argv, std::env::var("TC_APP_PARAM_FILE").ok(), std::env::var("TC_APP_PARAM_KEY").ok(), BOOLEANS);
+    let inputs = inputs::load(argv, param_file, param_key, BOOLEANS);
     let inputs = match inputs {
         Ok(i) => i,
         Err(e) => {
@@ -189,10 +194,6 @@ struct Job {
 fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
     let owner = required(inputs, "target_owner", "Target Owner")?;
     let source_url = required(inputs, "source_api_url", "Source API URL")?;
-    let lower = source_url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return Err(Outcome(1, format!("Failed: the Source API URL {source_url:?} must start with https://.")));
-    }
     let source_org = required(inputs, "source_org", "Source Organization")?;
     let source_instance_id = required(inputs, "source_instance_id", "Source Instance Id")?;
     let access_id = required(inputs, "source_access_id", "Source Access ID")?;
@@ -201,7 +202,9 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
     let proxy = proxy(inputs)?;
     let ca = match inputs.text("source_ca_bundle") {
         Some(v) => Some(
-            net::read_ca(&v).and_then(|pem| net::tls_config(&pem).map(|_| pem)).map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?,
+            net::ca_pem_text(&v)
+                .and_then(|pem| net::tls_config(&pem).map(|_| pem))
+                .map_err(|e| Outcome(1, format!("Failed: Source CA Bundle: {e}.")))?,
         ),
         None => None,
     };
@@ -217,9 +220,13 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
         },
         (None, None) => return Err(Outcome(1, "Failed: ThreatConnect passed no credentials (tc_token or tc_api_access_id).".into())),
     };
+    let source = ApiUser::new(&source_url, Credentials::Hmac { access_id: access_id.clone(), secret_key: SecretKey::new(secret) }, source_agent)
+        .map_err(|e| Outcome(1, format!("Failed: the Source API URL (source_api_url) {e}.")))?;
+    let target = ApiUser::new(&api_path, target_creds, target_agent)
+        .map_err(|e| Outcome(1, format!("Failed: ThreatConnect's API path (tc_api_path) {e}.")))?;
     let job = Job {
-        source: ApiUser::new(&source_url, Credentials::Hmac { access_id: access_id.clone(), secret_key: SecretKey::new(secret) }, source_agent),
-        target: ApiUser::new(&api_path, target_creds, target_agent),
+        source,
+        target,
         source_url,
         source_org,
         owner,
@@ -227,14 +234,8 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
         also_source_owners: inputs.list("source_owners"),
         replace_labels: inputs.flag("replace_labels"),
     };
-    // What the job was given, secrets left out.
-    let shown: Vec<String> = inputs
-        .0
-        .iter()
-        .filter(|(k, _)| !SECRETS.contains(&k.as_str()))
-        .map(|(k, v)| if k == "source_ca_bundle" { format!("{k}=(given)") } else { format!("{k}={v}") })
-        .collect();
-    log.line(Level::Debug, &format!("job inputs: {}", shown.join(", ")));
+    // What the job was given: values of the allow-listed inputs only.
+    log.line(Level::Debug, &format!("job inputs: {}", inputs.shown().join(", ")));
     log.line(
         Level::Info,
         &format!(

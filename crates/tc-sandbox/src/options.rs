@@ -21,8 +21,9 @@ impl Seed {
     }
 }
 
-/// Everything `tc-sandbox` takes on its command line, with the same defaults.
-#[derive(Clone, Debug)]
+/// Everything `tc-sandbox` takes on its command line, with the same defaults. `Debug`
+/// never shows the secret key.
+#[derive(Clone)]
 pub struct Options {
     /// `--listen IP:PORT`: loopback only (`localhost:PORT` is accepted); port 0 picks a free port.
     pub listen: String,
@@ -46,6 +47,24 @@ pub struct Options {
     pub fault_seed: u64,
     /// `--help` or `-h` was given: the caller prints [`USAGE`] and exits 0 (parsing stops there).
     pub help: bool,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("listen", &self.listen)
+            .field("access_id", &self.access_id)
+            .field("secret_key", &"<redacted>")
+            .field("db", &self.db)
+            .field("seed", &self.seed)
+            .field("reset", &self.reset)
+            .field("token_ttl", &self.token_ttl)
+            .field("latency_ms", &self.latency_ms)
+            .field("jitter_ms", &self.jitter_ms)
+            .field("fault_seed", &self.fault_seed)
+            .field("help", &self.help)
+            .finish()
+    }
 }
 
 impl Default for Options {
@@ -139,5 +158,12 @@ mod tests {
         assert_eq!(parse(&["--db"]).unwrap_err(), "missing value for --db");
         assert_eq!(parse(&["--jitter-ms", "x"]).unwrap_err(), "--jitter-ms needs a number, got \"x\"");
         assert_eq!(parse(&["--bogus", "1"]).unwrap_err(), format!("unknown flag --bogus\n{USAGE}"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret_key() {
+        let o = parse(&["--access-id", "id-1", "--secret-key", "PLANTED-sandbox-secret"]).unwrap();
+        let d = format!("{o:?}");
+        assert!(!d.contains("PLANTED-sandbox-secret") && d.contains("<redacted>") && d.contains("id-1"), "{d}");
     }
 }

@@ -36,7 +36,7 @@ impl SecretKey {
 #[cfg(feature = "hmac-auth")]
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretKey(hidden)")
+        f.write_str("SecretKey(<redacted>)")
     }
 }
 
@@ -63,7 +63,7 @@ pub enum Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Token { expires, .. } => f.debug_struct("Token").field("token", &"hidden").field("expires", expires).finish(),
+            Credentials::Token { expires, .. } => f.debug_struct("Token").field("token", &crate::http::REDACTED).field("expires", expires).finish(),
             #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => {
                 f.debug_struct("Hmac").field("access_id", access_id).field("secret_key", secret_key).finish()

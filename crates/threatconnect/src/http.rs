@@ -47,26 +47,65 @@ pub struct HttpRequest {
     pub body: Option<Vec<u8>>,
 }
 
-/// Debug output never shows credentials (logs, panics, test failures).
+/// What `Debug` writes for a value it does not show.
+pub const REDACTED: &str = "<redacted>";
+
+/// Query keys whose values `Debug` shows: the ones the builders send, none of which
+/// carries a credential. Any other key (`expiredToken`, a `token` someone adds later)
+/// shows as `<redacted>`: an allow-list, so a new secret is hidden without anyone
+/// remembering to add it.
+const SHOWN_QUERY_KEYS: &[&str] = &[
+    "Owner",
+    "owner",
+    "fields",
+    "includeAdditional",
+    "includes",
+    "resultLimit",
+    "resultStart",
+    "count",
+    "createActivityLog",
+    "runNow",
+    "dateObserved",
+    "modifiedSince",
+    "filename",
+    "tql",
+    "filters",
+    "orParams",
+];
+
+/// Header names whose values `Debug` shows (compared case-insensitively); any other
+/// (`Authorization`, `Cookie`, `Set-Cookie`, a proxy's) shows as `<redacted>`.
+const SHOWN_HEADERS: &[&str] = &["Content-Type", "Content-Length", "Accept", "Timestamp", "Retry-After", "Date"];
+
+/// Headers as `Debug` shows them: every name, values only for [`SHOWN_HEADERS`].
+fn shown_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let shown = SHOWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(k));
+            (k.as_str(), if shown { v.as_str() } else { REDACTED })
+        })
+        .collect()
+}
+
+/// `Debug` never shows a credential (logs, panics, test failures): query values only for
+/// [`SHOWN_QUERY_KEYS`], header values only for [`SHOWN_HEADERS`], the body by its length.
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| if k.eq_ignore_ascii_case("Authorization") { (k.as_str(), "hidden") } else { (k.as_str(), v.as_str()) })
-            .collect();
+        let query: Vec<(&str, &str)> =
+            self.query.iter().map(|(k, v)| (k.as_str(), if SHOWN_QUERY_KEYS.contains(&k.as_str()) { v.as_str() } else { REDACTED })).collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("query", &self.query)
-            .field("headers", &headers)
+            .field("query", &query)
+            .field("headers", &shown_headers(&self.headers))
             .field("body_len", &self.body.as_ref().map(Vec::len))
             .finish()
     }
 }
 
 /// A response as the transport received it, whatever its status.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpResponse {
     /// The HTTP status.
     pub status: u16,
@@ -74,6 +113,18 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body as received.
     pub body: Vec<u8>,
+}
+
+/// `Debug` shows the status, the headers as [`HttpRequest`]'s do and the body's length,
+/// never the body: the token endpoints answer with a token in it.
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &shown_headers(&self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -341,11 +392,48 @@ mod tests {
         assert_eq!(r.path_and_query(), "/v2/whatever/a%2Fb?x=1%202");
     }
 
+    /// Every place a request or a response can hold a credential, each with a planted
+    /// secret: the renewal query, any other query key outside the allow-list, the
+    /// credential headers, the token endpoints' bodies.
     #[test]
-    fn debug_hides_the_authorization_header() {
-        let r = HttpRequest::get("/x").header("Authorization", "TC-Token secret-token");
-        let d = format!("{r:?}");
-        assert!(!d.contains("secret-token") && d.contains("hidden"), "{d}");
+    fn debug_never_shows_a_credential() {
+        const S: &str = "PLANTED-s3cret-91f0";
+        let requests = [
+            HttpRequest::get("/api/appAuth").query("expiredToken", S),
+            HttpRequest::get("/x").query("token", S).query("owner", "Demo Org"),
+            HttpRequest::get("/x").query("apiKey", S),
+            HttpRequest::get("/x").header("Authorization", format!("TC-Token {S}")),
+            HttpRequest::get("/x").header("authorization", format!("TC id:{S}")),
+            HttpRequest::get("/x").header("Cookie", format!("JSESSIONID={S}")),
+            HttpRequest::get("/x").header("Proxy-Authorization", format!("Basic {S}")),
+            HttpRequest::post("/v3/token/api").json(&serde_json::json!({"secret": S})),
+        ];
+        for r in &requests {
+            let d = format!("{r:?}");
+            assert!(!d.contains(S), "{d}");
+            assert!(d.contains(REDACTED) || d.contains("body_len: Some("), "{d}");
+        }
+        // What the allow-list shows stays readable.
+        let d = format!("{:?}", requests[1]);
+        assert!(d.contains("Demo Org") && d.contains("\"token\", \"<redacted>\""), "{d}");
+        let responses = [
+            // appAuth's answer (renewal) and v3's token endpoint.
+            HttpResponse::new(200, format!(r#"{{"success":true,"apiToken":"{S}","apiTokenExpires":1700000000}}"#)),
+            HttpResponse::new(200, format!(r#"{{"status":"Success","data":"{S}"}}"#)),
+            HttpResponse {
+                status: 200,
+                headers: vec![("Set-Cookie".into(), format!("session={S}")), ("Content-Type".into(), "application/json".into())],
+                body: Vec::new(),
+            },
+        ];
+        for r in &responses {
+            let d = format!("{r:?}");
+            assert!(!d.contains(S) && d.contains("status: 200") && d.contains("body_len"), "{d}");
+        }
+        let d = format!("{:?}", responses[0]);
+        assert!(d.contains(&format!("body_len: {}", responses[0].body.len())), "{d}");
+        let d = format!("{:?}", responses[2]);
+        assert!(d.contains("application/json") && d.contains(REDACTED), "{d}");
     }
 
     #[test]

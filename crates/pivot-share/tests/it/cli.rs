@@ -419,6 +419,28 @@ fn scheduled_pull_waits_for_its_time_and_runs_until_stopped() {
     let _ = child.wait();
 }
 
+/// The credentials go over https, or over http to this machine only: an http source or
+/// target elsewhere is refused before any request (and before the secret file is read).
+/// `0.0.0.0` reaches the sandboxes on Linux but is not loopback: were it accepted, the
+/// command would run against them.
+#[test]
+fn http_other_than_loopback_is_refused() {
+    let (src, tgt) = pair();
+    for (var, side, url) in [
+        ("PIVOT_SOURCE_API_URL", "source", format!("http://0.0.0.0:{}/api", src.port())),
+        ("PIVOT_TARGET_API_URL", "target", format!("http://0.0.0.0:{}/api", tgt.port())),
+        ("PIVOT_SOURCE_API_URL", "source", format!("http://127.0.0.1@0.0.0.0:{}/api", src.port())),
+    ] {
+        src.clear_requests();
+        tgt.clear_requests();
+        let o = command(&src, &tgt, &["pull", "--once", "--source-org", OWNER, "--target-owner", OWNER]).env(var, &url).output().unwrap();
+        assert_eq!(code(&o), 2, "{url}: {}", stderr(&o));
+        let want = format!("--{side}-api-url ({var}) must");
+        assert!(stderr(&o).contains(&want), "{url}: {}", stderr(&o));
+        assert!(src.requests().is_empty() && tgt.requests().is_empty(), "{url}: a request was sent");
+    }
+}
+
 /// Control characters a package or the API can carry; none may reach the terminal, the log or the mail raw.
 const RAW_CONTROLS: [char; 6] = ['\u{202E}', '\u{1B}', '\u{2066}', '\u{7F}', '\u{85}', '\u{200B}'];
 

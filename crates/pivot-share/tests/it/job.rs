@@ -304,6 +304,70 @@ fn bad_configuration_exits_1_with_the_reason_in_message_tc() {
         .unwrap();
     assert_eq!(code(&o), 1);
     assert_eq!(dirs.message(), "Failed: the params file does not decrypt with TC_APP_PARAM_KEY\n");
+    assert!(!file.exists(), "a params file that does not decrypt is removed all the same");
+    // One that decrypts to something other than a JSON object: removed too.
+    let mut c = util::bin();
+    c.current_dir(dirs.root.join("out"));
+    let (o, file) = run_with(c, &dirs, &json!(["not", "an", "object"]));
+    assert_eq!(code(&o), 1);
+    assert!(!file.exists(), "a params file that is not a JSON object is removed all the same");
+}
+
+/// In a Job the Source CA Bundle is the PEM text: a file name is not read (a real CA file
+/// would let the pull reach the source, a run that fails differently), and the message is
+/// the same whether the file exists or not.
+#[test]
+fn the_job_ca_bundle_is_pem_text_never_a_file() {
+    let fixture = pivot_testing::fixtures().join("tls/ca.pem");
+    let mut messages = vec![];
+    for (name, path) in [("ca-path", fixture.to_string_lossy().into_owned()), ("ca-none", "/nonexistent/ca.pem".to_string())] {
+        let dirs = JobDirs::new(name);
+        let inputs = json!({
+            "tc_api_path": "http://127.0.0.1:9/api", "tc_token": "T", "tc_out_path": dirs.path("out"), "tc_log_path": dirs.path("log"),
+            "target_owner": OWNER, "source_api_url": "https://127.0.0.1:9/api", "source_org": OWNER, "source_instance_id": INSTANCE,
+            "source_access_id": "a", "source_secret_key": SOURCE_SECRET, "source_ca_bundle": path,
+        });
+        let (o, _) = run_with(util::bin(), &dirs, &inputs);
+        assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+        let msg = dirs.message();
+        assert!(msg.starts_with("Failed: Source CA Bundle: it must be the PEM text"), "{msg}");
+        assert!(!msg.contains("ca.pem") && !dirs.log().contains("ca.pem"), "the path is not echoed: {msg}");
+        messages.push(msg);
+    }
+    assert_eq!(messages[0], messages[1], "nothing tells an existing file from a missing one");
+}
+
+/// The source and this ThreatConnect over https, or over http to this machine only.
+/// `0.0.0.0` reaches the sandboxes on Linux but is not loopback: were it accepted, the
+/// job would pull from them. Refused before any request.
+#[test]
+fn the_job_refuses_http_other_than_loopback() {
+    let (src, tgt) = util::pair(SOURCE_SECRET, TARGET_SECRET);
+    let token = token_for(&tgt);
+    for (name, key, url, want) in [
+        (
+            "http-source",
+            "source_api_url",
+            format!("http://0.0.0.0:{}/api", src.port()),
+            "Failed: the Source API URL (source_api_url) must use https://",
+        ),
+        (
+            "http-target",
+            "tc_api_path",
+            format!("http://0.0.0.0:{}/api", tgt.port()),
+            "Failed: ThreatConnect's API path (tc_api_path) must use https://",
+        ),
+    ] {
+        src.clear_requests();
+        tgt.clear_requests();
+        let dirs = JobDirs::new(name);
+        let mut i = inputs(&src, &tgt, &dirs, &token, system_clock() + 3600);
+        i[key] = json!(url);
+        let (o, _) = run_with(util::bin(), &dirs, &i);
+        assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(dirs.message().starts_with(want), "{}", dirs.message());
+        assert!(src.requests().is_empty() && tgt.requests().is_empty(), "{name}: a request was sent");
+    }
 }
 
 /// The runner's own refusals, from `job/run.py` as committed (no package needed): a
@@ -428,6 +492,8 @@ fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
     i["tc_proxy_username"] = json!("proxy-user");
     i["tc_proxy_password"] = json!("proxy-PASS-6e1f");
     i["tc_proxy_external"] = json!(true);
+    // At debug level the log lists the inputs: values of the allow-listed ones only.
+    i["logging_level"] = json!("debug");
     let (o, _) = run_with(util::bin(), &dirs, &i);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dirs.message().starts_with("Pulled 0 published group(s)"), "{}", dirs.message());
@@ -438,6 +504,12 @@ fn the_job_reaches_the_source_through_the_proxy_threatconnect_names() {
     assert!(!seen.is_empty() && seen.iter().all(|(t, a)| *t == src_host && *a == basic), "{seen:?}");
     assert!(!seen.iter().any(|(t, _)| *t == tgt_host), "tc_proxy_tc is off: this ThreatConnect directly");
     assert!(!dirs.log().contains("proxy-PASS-6e1f") && !String::from_utf8_lossy(&o.stderr).contains("proxy-PASS-6e1f"));
+    let log = dirs.log();
+    let listed = log.lines().find(|l| l.contains("job inputs: ")).unwrap_or_else(|| panic!("the inputs are listed at debug level: {log}"));
+    for set in ["source_secret_key=<set>", "tc_token=<set>", "tc_proxy_password=<set>", "tc_proxy_username=<set>"] {
+        assert!(listed.contains(set), "{set}: {listed}");
+    }
+    assert!(listed.contains(&format!("tc_proxy_port={port}")) && !listed.contains(SOURCE_SECRET), "{listed}");
 }
 
 /// A source behind an internal CA: its API over HTTPS with a certificate the public roots do

@@ -251,8 +251,10 @@ impl<T: Transport> Client<T> {
         }
         for base in bases {
             let req = HttpRequest::get(format!("{base}/appAuth")).query("expiredToken", expired);
-            // A renewal that could not reach ThreatConnect says so (the session may still be fine).
-            let resp = self.transport.send(req).await.map_err(Error::from)?;
+            // A renewal that could not reach ThreatConnect says so (the session may still be fine),
+            // without the token: a transport's message can quote the URL, and this one's query
+            // holds it.
+            let resp = self.transport.send(req).await.map_err(|e| Error::from(without_secret(e, expired)))?;
             if resp.status == 404 {
                 continue;
             }
@@ -323,6 +325,17 @@ impl<T: Transport> Client<T> {
     /// One page of a v3 list (see [`decode::v3_list`]).
     pub async fn v3_list<M>(&self, req: HttpRequest, read: Reader<M>) -> Result<Page<M>, Error> {
         decode::v3_list(&self.json(req).await?, read)
+    }
+}
+
+/// `e` with `secret` (as sent, percent-encoded, and raw) replaced by `<redacted>`.
+fn without_secret(e: TransportError, secret: &str) -> TransportError {
+    match e {
+        TransportError::Network(m) if !secret.is_empty() => {
+            let m = m.replace(&crate::http::encode_component(secret), crate::http::REDACTED).replace(secret, crate::http::REDACTED);
+            TransportError::Network(m)
+        }
+        other => other,
     }
 }
 

@@ -153,6 +153,27 @@ fn a_renewal_that_cannot_reach_threatconnect_says_so() {
     assert_eq!(e, Error::Network("offline".into()));
 }
 
+/// A transport's message may quote the URL it failed on (ureq's does): the renewal's
+/// query holds the expiring token, which must not reach the error, its text or its `Debug`.
+#[test]
+fn a_failed_renewal_does_not_quote_the_token() {
+    const TOKEN: &str = "API:5:PLANTED+tok/en=";
+    let t = Scripted::new(|r, _| {
+        if r.path.ends_with("/appAuth") {
+            let url = format!("http://tc.example{}", r.path_and_query());
+            return Err(TransportError::Network(format!("{url}: Connection Failed: token {TOKEN}")));
+        }
+        Ok(HttpResponse::new(401, ""))
+    });
+    let c = t.token_client(TOKEN, None, 1000);
+    let e = run(c.json(HttpRequest::get("/v2/owners"))).unwrap_err();
+    let encoded = crate::http::encode_component(TOKEN);
+    for shown in [e.to_string(), format!("{e:?}")] {
+        assert!(!shown.contains(TOKEN) && !shown.contains(&encoded), "{shown}");
+        assert!(shown.contains("expiredToken=<redacted>: Connection Failed"), "{shown}");
+    }
+}
+
 #[test]
 fn gets_are_retried_with_backoff_and_retry_after() {
     let t = Scripted::new(|_, n| match n {
