@@ -134,6 +134,9 @@ pub fn summary_lines(s: &PullSummary) -> Vec<String> {
         s.items_updated,
         s.items_failed
     )];
+    if let Some(why) = &s.lease_replaced {
+        lines.push(format!("  the pull lease record was invalid ({why}): taken over"));
+    }
     for p in &s.packages {
         let outcome = format!("{:?}", p.outcome).to_lowercase();
         lines.push(format!("  {outcome}: {} {} (group {}): {}", p.group_type, p.group_name, p.group_id, p.message));
