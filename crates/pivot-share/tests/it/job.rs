@@ -513,7 +513,11 @@ fn the_job_takes_over_an_invalid_lease_and_fails_on_one_held_too_long() {
             util::lease_json(OWNER, "forged", now, 253_402_300_799),
             "`expiresAt` 9999-12-31T23:59:59Z is further ahead than a lease can be",
         ),
-        ("taken-later", util::lease_json(OWNER, "forged", now + 86_400, now + 86_500), "is in the future"),
+        (
+            "taken-later",
+            util::lease_json(OWNER, "forged", now + 86_400, now + 86_500),
+            &format!("`takenAt` {} is in the future", rfc3339(now + 86_400)),
+        ),
         (
             "wrong-type",
             json!({"runId": "forged", "owner": OWNER, "takenAt": now, "renewedAt": "x", "expiresAt": (now + 100).to_string()}),

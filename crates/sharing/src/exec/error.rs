@@ -41,8 +41,8 @@ impl fmt::Display for ExecError {
             }
             Self::LeaseStuck { record, holder, taken_at } => write!(
                 f,
-                "the pull lease on this owner has been held by {holder} since {} (more than {} lease lengths): that run looks hung; \
-                 stop it, or delete the target datastore record {record} if no run is alive",
+                "the pull lease record {record} of the target datastore has been held by {holder} since {} (more than {} lease lengths): \
+                 that run looks hung; stop it, or delete the record if no run is alive",
                 rfc3339(*taken_at),
                 super::lease::MAX_HELD_PERIODS
             ),
@@ -84,8 +84,8 @@ mod tests {
         let e = ExecError::LeaseStuck { record: "pivot-share-lease/owner-1".into(), holder: "run-3@host".into(), taken_at: 1_764_080_433 };
         assert_eq!(
             e.to_string(),
-            "the pull lease on this owner has been held by run-3@host since 2025-11-25T14:20:33Z (more than 24 lease lengths): \
-             that run looks hung; stop it, or delete the target datastore record pivot-share-lease/owner-1 if no run is alive"
+            "the pull lease record pivot-share-lease/owner-1 of the target datastore has been held by run-3@host since 2025-11-25T14:20:33Z \
+             (more than 24 lease lengths): that run looks hung; stop it, or delete the record if no run is alive"
         );
     }
 }
