@@ -665,3 +665,38 @@ fn renewals_keep_taken_at_and_release_deletes_only_a_live_lease_of_its_own() {
     assert_eq!(run(exec::lease::release(&t, &mine)).unwrap(), exec::Released::Deleted);
     assert_eq!(get(), None);
 }
+
+/// Writes `record` into the lease record while the run waits to read its own lease back, as
+/// a writer of the target's datastore could.
+struct OverwrittenWhileSettling {
+    inner: NativeTransport,
+    other: C,
+    record: Value,
+}
+
+impl Transport for OverwrittenWhileSettling {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.inner.send(req).await
+    }
+    async fn sleep(&self, ms: u32) {
+        self.other.datastore_put(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER), &self.record).await.unwrap();
+        self.inner.sleep(ms).await
+    }
+}
+
+/// A lease record overwritten with something that is no lease while the run takes it: the run
+/// does not start, naming the record and what is wrong with it (never "another run holds it").
+#[test]
+fn a_lease_overwritten_with_an_invalid_record_while_taken_fails_naming_it() {
+    let tgt = crate::util::target();
+    let record = json!({"runId": "forged", "owner": OWNER, "takenAt": 0, "renewedAt": "x", "expiresAt": 253_402_300_799u64});
+    let transport = OverwrittenWhileSettling { inner: NativeTransport::new(&tgt.origin()), other: client(&tgt), record };
+    let t = Client::new(transport, "/api", Credentials::hmac(tgt.access_id(), tgt.secret_key()), Box::new(system_clock));
+    match run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)) {
+        Err(ExecError::LeaseInvalid { record, reason }) => {
+            assert_eq!(record, format!("pivot-share-lease/{}", exec::lease_record_id(OWNER)));
+            assert!(reason.starts_with("`expiresAt` 9999-12-31T23:59:59Z is further ahead than a lease can be"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

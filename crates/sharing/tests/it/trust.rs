@@ -449,8 +449,10 @@ fn a_verified_pull_outranks_a_file_that_claims_a_later_date() {
     put(&s, Collection::Groups, 8, json!({"associatedIndicators": {"data": [{"id": ind_id}], "mode": "append"}}));
     let now = system_clock();
     edit(&s, Collection::Indicators, ind_id, "as-pulled", "TLP:GREEN", "pulled");
+    edit(&s, Collection::Groups, 8, "event-as-pulled", "TLP:GREEN", "pulled");
     let pulled = publish(&s, GroupType::Incident, 9, &rfc3339(now - 3600));
     edit(&s, Collection::Indicators, ind_id, "as-filed", "TLP:GREEN", "filed");
+    edit(&s, Collection::Groups, 8, "event-as-filed", "TLP:GREEN", "filed");
     let filed = run(exec::snapshot_group(&s, GroupType::Event, 8, &PublishOptions { published_at: rfc3339(now - 60), ..opts() })).unwrap().0;
     assert_eq!(filed.header.source.instance_id, pulled.header.source.instance_id);
     assert!(filed.batch.indicator.iter().any(|i| i["summary"] == summary.as_str()));
@@ -466,6 +468,9 @@ fn a_verified_pull_outranks_a_file_that_claims_a_later_date() {
         run(exec::pull(&s, OWNER, t, OWNER, &o, &|_, _| {})).unwrap()
     };
     let tags_of = |t: &C| names(&indicator_by_summary(t, &summary, &["tags"], Some(OWNER)), "tags");
+    // Event 8: the file's published group, and an associated group of the pulled package.
+    let event_tags = |t: &C| names(&group_by_xid(t, OWNER, &filed.header.group.xid, &["tags"]).expect("Event 8"), "tags");
+    assert!(pulled.batch.group.iter().any(|g| g["xid"] == filed.header.group.xid.as_str()));
 
     // The pull, then the file: the file only links the pulled indicator.
     let tgt = target();
@@ -479,6 +484,7 @@ fn a_verified_pull_outranks_a_file_that_claims_a_later_date() {
     assert!(r.plan.linked_only.iter().any(|n| n.item.xid == filed.header.group.xid), "{:?}", r.plan.linked_only);
     assert!(r.is_complete(), "{:#?}", r.verification);
     assert_eq!(tags_of(&t), ["as-pulled"]);
+    assert_eq!(event_tags(&t), ["event-as-pulled"]);
     // The pulled package itself, as a file (its date moved later): refused as a whole.
     let mut again = pulled.clone();
     again.header.published_at = rfc3339(now);
@@ -495,9 +501,11 @@ fn a_verified_pull_outranks_a_file_that_claims_a_later_date() {
     import(&t, &pulled, &iopts());
     import(&t, &filed, &iopts());
     assert_eq!(tags_of(&t), ["as-filed"], "between files the later date decides");
+    assert_eq!(event_tags(&t), ["event-as-filed"]);
     let sum = pull(&t);
     assert_eq!((sum.packages_imported, sum.packages_skipped), (1, 0));
     assert_eq!(tags_of(&t), ["as-pulled"]);
+    assert_eq!(event_tags(&t), ["event-as-pulled"], "the file's own group too");
 
     // A file claiming this source's instance and a date in the future: refused before any request.
     let mut future = filed.clone();
