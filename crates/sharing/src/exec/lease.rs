@@ -193,7 +193,12 @@ pub async fn acquire<T: Transport>(
             Err(why) => lease.replaced = Some(why),
             Ok(h) if h.expires_at > now && h.run_id != run_id => {
                 if now.saturating_sub(h.taken_at) > MAX_HELD_PERIODS.saturating_mul(secs) {
-                    return Err(ExecError::LeaseStuck { record: lease_record_name(target_owner), holder: h.run_id, taken_at: h.taken_at });
+                    return Err(ExecError::LeaseStuck {
+                        record: lease_record_name(target_owner),
+                        holder: h.run_id,
+                        taken_at: h.taken_at,
+                        periods: MAX_HELD_PERIODS,
+                    });
                 }
                 return Err(ExecError::Locked { holder: h.run_id, expires_at: h.expires_at });
             }
