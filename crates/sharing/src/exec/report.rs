@@ -279,4 +279,14 @@ mod tests {
         assert_eq!(lines[1], "  planned: Incident Op\\u{001B}[2J (group 9): planned");
         assert_eq!(lines[2], "    Groups: 1 to create, 0 to overwrite");
     }
+
+    #[test]
+    fn a_pull_that_took_over_an_invalid_lease_record_says_so() {
+        let s = PullSummary { lease_replaced: Some("`takenAt` is missing\u{202E}".into()), ..PullSummary::default() };
+        let lines = summary_lines(&s);
+        assert_eq!(lines[1], "  the pull lease record was invalid (`takenAt` is missing\\u{202E}): taken over");
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["leaseReplaced"], "`takenAt` is missing\u{202E}");
+        assert!(serde_json::to_value(PullSummary::default()).unwrap().get("leaseReplaced").is_none());
+    }
 }
