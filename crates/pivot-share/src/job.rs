@@ -11,8 +11,10 @@
 //! - Results as ThreatConnect shows them: `message.tc` in `tc_out_path` (one line, control
 //!   characters escaped, at most 255 characters: tcex `exit/exit.py` `_message_tc`), the log
 //!   in `tc_log_path/app.log` (and on stderr), and the exit code: 0 success (also a run
-//!   skipped because another holds the pull lease), 3 partial failure (some packages
-//!   failed), 1 failure (nothing ran: bad configuration, credentials refused, no answer).
+//!   skipped because another run holds a valid pull lease), 3 partial failure (some packages
+//!   failed), 1 failure (nothing ran: bad configuration, credentials refused, no answer, a
+//!   pull lease held for more than `MAX_HELD_PERIODS` lease lengths). An invalid lease
+//!   record is taken over and named in the message.
 
 use crate::inputs::{self, Inputs};
 use crate::net::{self, ApiUser, Proxy};
@@ -295,8 +297,10 @@ fn outcome(job: &Job, result: Result<PullSummary, ExecError>) -> Outcome {
                 "{} group(s) imported, {} unchanged; {} item(s) created, {} updated",
                 s.packages_imported, s.packages_skipped, s.items_created, s.items_updated
             );
+            // An invalid lease record taken over is said before the details that may be cut.
+            let replaced = s.lease_replaced.as_ref().map(|why| format!(" Took over an invalid pull lease record ({why}).")).unwrap_or_default();
             if s.packages_failed == 0 {
-                Outcome(0, format!("Pulled {} published group(s) from {} into {}: {counts}.", s.packages_seen, job.source_org, job.owner))
+                Outcome(0, format!("Pulled {} published group(s) from {} into {}: {counts}.{replaced}", s.packages_seen, job.source_org, job.owner))
             } else {
                 let first = s
                     .packages
@@ -307,7 +311,7 @@ fn outcome(job: &Job, result: Result<PullSummary, ExecError>) -> Outcome {
                 Outcome(
                     3,
                     format!(
-                        "Partial failure: {} of {} published group(s) failed (see the log); {counts}.{first}",
+                        "Partial failure: {} of {} published group(s) failed (see the log); {counts}.{replaced}{first}",
                         s.packages_failed, s.packages_seen
                     ),
                 )

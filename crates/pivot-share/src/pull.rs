@@ -36,7 +36,8 @@ pub fn watch_lease(target: &ApiUser, lease_secs: u64) -> std::sync::Arc<std::syn
                     let held = stop.lock().unwrap_or_else(|p| p.into_inner());
                     if let Some(lease) = held.as_ref() {
                         match run_async(exec::lease::release(&user.client(), lease)) {
-                            Ok(()) => eprintln!("pivot-share: stopped by signal {signal}; pull lease released"),
+                            Ok(exec::Released::Deleted) => eprintln!("pivot-share: stopped by signal {signal}; pull lease released"),
+                            Ok(_) => eprintln!("pivot-share: stopped by signal {signal}; the pull lease was no longer this run's: left as it is"),
                             Err(e) => eprintln!("pivot-share: stopped by signal {signal}; the pull lease lapses by itself ({e})"),
                         }
                     }
@@ -54,13 +55,15 @@ pub fn run_async<F: std::future::Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
 }
 
-/// The host name, for the run id another run is told when it finds the lease held.
+/// The host name, for the run id another run is told when it finds the lease held: printable
+/// ASCII only (anything else as `?`, at most 64 characters), as a lease record's run id must be.
 pub fn host_name() -> String {
-    std::env::var("HOSTNAME")
+    let name = std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
-        .unwrap_or_else(|| "host".into())
+        .unwrap_or_else(|| "host".into());
+    name.chars().take(64).map(|c| if c.is_ascii_graphic() { c } else { '?' }).collect()
 }
 
 /// One pull: the lease watched (heartbeat, release on SIGINT/SIGTERM), `log` told everything.

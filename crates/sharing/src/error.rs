@@ -35,6 +35,8 @@ pub enum ShareError {
     GroupWithheld { labels: Vec<String> },
     /// One item alone is bigger than a batch upload may be.
     ItemTooLarge { what: String, size: usize, limit: usize },
+    /// `publishedAt` lies later than the importer's clock plus the allowed skew (`latest`).
+    PublishedInTheFuture { published_at: String, latest: String },
 }
 
 impl fmt::Display for ShareError {
@@ -82,6 +84,12 @@ impl fmt::Display for ShareError {
             Self::ItemTooLarge { what, size, limit } => {
                 write!(f, "cannot split into batch jobs: {what} alone needs {size} bytes, over the batch upload limit of {limit} bytes")
             }
+            Self::PublishedInTheFuture { published_at, latest } => write!(
+                f,
+                "package refused: `publishedAt` {published_at} is in the future (the latest accepted now is {latest}, this clock plus {} s of skew); \
+                 a package cannot claim a publication that has not happened",
+                super::CLOCK_SKEW_SECS
+            ),
         }
     }
 }

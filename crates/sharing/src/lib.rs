@@ -42,8 +42,8 @@ pub use package::{
     Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
 };
 pub use plan::{
-    associations, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, ItemNote,
-    MissingAttributeType, PlanItem, Prepared, TargetState, Trust, ORIGIN_ATTRIBUTE_TYPE,
+    associations, check_published_at, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan,
+    ImportRecord, ItemNote, MissingAttributeType, PlanItem, Prepared, TargetState, Trust, CLOCK_SKEW_SECS, ORIGIN_ATTRIBUTE_TYPE,
 };
 pub use snapshot::{snapshot, snapshot_report, PublishOptions, Withheld};
 pub use verify::{verify, Difference, TargetReadBack, VerificationReport};

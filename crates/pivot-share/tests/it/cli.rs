@@ -98,8 +98,13 @@ fn publish_import_pull_republish_and_skip() {
     assert!(lines.contains(&"Import complete"), "{out}");
     assert!(stderr(&o).contains("[batch jobs] 1/1"), "progress on stderr: {}", stderr(&o));
 
-    // pull --once: the package imported by file is recorded, so it is skipped.
+    // pull --once: a file is only what it claims, so the pull imports the package again, as
+    // verified (all overwrites); the next pull skips it.
     let pull = ["pull", "--once", "--json", "--source-org", OWNER, "--target-owner", OWNER];
+    let o = cmd(&src, &tgt, &pull);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let s = json_line(&o);
+    assert_eq!((s["packagesSeen"].as_u64(), s["packagesImported"].as_u64(), s["itemsCreated"].as_u64()), (Some(1), Some(1), Some(0)), "{s}");
     let o = cmd(&src, &tgt, &pull);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let s = json_line(&o);
@@ -303,7 +308,7 @@ fn pull_notifies_by_email_with_the_log_and_exit_codes() {
     assert_eq!(got.lock().unwrap().len(), 2);
 
     // A run while another holds the lease on this owner: refused, exit 1.
-    let lease = json!({"runId": "someone-else", "expiresAt": system_clock() + 600});
+    let lease = util::lease_json(OWNER, "someone-else", system_clock(), system_clock() + 600);
     lease_record(&tgt, Some(&lease));
     let o = cmd(&src, &tgt, &PULL);
     assert_eq!(code(&o), 1);
@@ -838,4 +843,37 @@ fn the_trust_options_reach_import_and_pull() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(code(&cmd(&src, &tgt, &replace)), 0);
     assert!(!labels().contains("TLP:RED"), "{}", labels());
+}
+
+/// A package claiming a `publishedAt` in the future (9999-12-31, which would outrank every real
+/// publication) is refused, naming it: from the configured source by the pull (the package
+/// fails, exit 1, nothing imported) and from a file by the import (exit 1, nothing written).
+#[test]
+fn a_package_published_in_the_future_is_refused_by_pull_and_import() {
+    let (src, tgt) = pair();
+    let dir = TempDir::new("future");
+    let file = dir.join("incident-9.json");
+    let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--out", arg(&file)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // publishedAt is not hashed: the record in the source's datastore, changed by hand.
+    let source = hmac_client(&src);
+    let mut rec = run(source.datastore_get(Domain::Organization, exec::PUBLISHED_TYPE, "9")).unwrap().expect("published");
+    let mut pkg: Value = serde_json::from_str(rec["package"].as_str().unwrap()).unwrap();
+    pkg["publishedAt"] = json!("9999-12-31T23:59:59Z");
+    rec["package"] = json!(pkg.to_string());
+    rec["publishedAt"] = json!("9999-12-31T23:59:59Z");
+    put_published(&src, "9", &rec);
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let refused = "refused: package refused: `publishedAt` 9999-12-31T23:59:59Z is in the future";
+    assert!(stdout(&o).lines().any(|l| l.starts_with("  failed: Incident ") && l.contains(refused)), "{}", stdout(&o));
+    let groups = run(hmac_client(&tgt).json(Collection::Groups.search("typeName = \"Incident\"", 0, 100, false))).unwrap();
+    assert_eq!(groups["data"].as_array().map_or(0, Vec::len), 0, "nothing imported: {groups}");
+
+    std::fs::write(&file, pkg.to_string()).unwrap();
+    tgt.clear_requests();
+    let o = cmd(&src, &tgt, &["import", arg(&file), "--target-owner", OWNER]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("import failed: package refused: `publishedAt` 9999-12-31T23:59:59Z is in the future"), "{}", stderr(&o));
+    assert_eq!(tgt.requests().len(), 0, "refused before any request: {:?}", tgt.requests());
 }

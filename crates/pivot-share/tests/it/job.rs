@@ -268,7 +268,7 @@ fn the_job_package_runs_as_threatconnect_runs_it() {
 
     // 4. Another run holds the pull lease on the target owner: exit 0, skipped, until when.
     let until = system_clock() + 600;
-    let lease = json!({"runId": "pivot-share@other-host pid 7", "expiresAt": until});
+    let lease = util::lease_json(OWNER, "pivot-share@other-host pid 7", system_clock(), until);
     let id = exec::lease_record_id(OWNER);
     run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, &lease)).unwrap();
     let dirs = JobDirs::new("run4");
@@ -550,4 +550,89 @@ fn a_source_behind_an_internal_ca_needs_the_ca_bundle() {
     let (c, msg, _) = run("ca-bad", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
     assert_eq!(c, 1);
     assert!(msg.starts_with("Failed: Source CA Bundle: "), "{msg}");
+}
+
+/// Lease records written by hand into the target's datastore, as anyone who can write it
+/// could: the Job (the debug binary in job mode, with the params file) never skips silently.
+/// An invalid record (a lease that would never lapse, one taken in the future, a wrong type, a
+/// missing field, a field no lease has; the datastore stores objects only) is named and taken over, and the pull imports; a valid lease
+/// taken more than `MAX_HELD_PERIODS` lease lengths ago fails the run with exit 1 naming the
+/// record, which is left as it is; a live lease of "Demo Org" holds off a Job configured for
+/// "demo org" (one owner, one lease).
+#[test]
+fn the_job_takes_over_an_invalid_lease_and_fails_on_one_held_too_long() {
+    let (src, tgt) = util::pair(SOURCE_SECRET, TARGET_SECRET);
+    let pkg_dir = TempDir::new("job-lease-pkg");
+    publish_9(&src, &tgt, &pkg_dir.join("incident-9.json"));
+    let c = hmac_client(&tgt);
+    let token = token_for(&tgt);
+    let id = exec::lease_record_id(OWNER);
+    let record_name = format!("{}/{id}", exec::LEASE_TYPE);
+    let put = |v: &Value| run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, v)).unwrap();
+    let get = || run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id)).unwrap();
+    let job = |name: &str, owner: &str| {
+        let dirs = JobDirs::new(name);
+        let mut i = inputs(&src, &tgt, &dirs, &token, system_clock() + 3600);
+        i["target_owner"] = json!(owner);
+        let (o, _) = run_with(util::bin(), &dirs, &i);
+        (code(&o), dirs.message(), dirs.log())
+    };
+
+    let now = system_clock();
+    let invalid: [(&str, Value, &str); 5] = [
+        (
+            "far-future",
+            util::lease_json(OWNER, "forged", now, 253_402_300_799),
+            "`expiresAt` 9999-12-31T23:59:59Z is further ahead than a lease can be",
+        ),
+        (
+            "taken-later",
+            util::lease_json(OWNER, "forged", now + 86_400, now + 86_500),
+            &format!("`takenAt` {} is in the future", rfc3339(now + 86_400)),
+        ),
+        (
+            "wrong-type",
+            json!({"runId": "forged", "owner": OWNER, "takenAt": now, "renewedAt": "x", "expiresAt": (now + 100).to_string()}),
+            "`expiresAt` is a string, not whole epoch seconds",
+        ),
+        ("missing-field", json!({"runId": "forged", "owner": OWNER, "renewedAt": "x", "expiresAt": now + 100}), "`takenAt` is missing"),
+        (
+            "extra-field",
+            json!({"runId": "forged", "owner": OWNER, "takenAt": now, "renewedAt": "x", "expiresAt": now + 100, "pinned": true}),
+            "unexpected field `pinned`",
+        ),
+    ];
+    for (n, (name, record, why)) in invalid.iter().enumerate() {
+        put(record);
+        let (code, msg, log) = job(name, OWNER);
+        assert_eq!(code, 0, "{name}: {msg}\n{log}");
+        assert!(msg.contains(&format!(" Took over an invalid pull lease record ({why}")), "{name}: {msg}");
+        assert!(log.contains(&format!("WARN the pull lease record {record_name} was invalid ({why}")), "{name}: {log}");
+        // The first run imports; the record was taken over and released, not left to block.
+        let want = if n == 0 { "1 group(s) imported, 0 unchanged" } else { "0 group(s) imported, 1 unchanged" };
+        assert!(msg.starts_with("Pulled 1 published group(s)") && msg.contains(want), "{name}: {msg}");
+        assert_eq!(get(), None, "{name}: released at the end");
+    }
+
+    // Valid, live, but taken 25 lease lengths ago: exit 1, naming the holder and the record.
+    let taken = now - 25 * exec::DEFAULT_LEASE_SECS;
+    let stuck = util::lease_json(OWNER, "pivot-share@hung-host pid 9", taken, now + 200);
+    put(&stuck);
+    let (code, msg, _) = job("stuck", OWNER);
+    assert_eq!(code, 1, "{msg}");
+    assert!(
+        msg.starts_with("Failed: ")
+            && msg.contains(&format!("held by pivot-share@hung-host pid 9 since {}", rfc3339(taken)))
+            && msg.contains(&record_name),
+        "{msg}"
+    );
+    assert_eq!(get(), Some(stuck), "a hung run's lease is reported, not taken over");
+
+    // Valid and live, taken by a run on "Demo Org": a Job for "demo org" is skipped by it.
+    let live = util::lease_json(OWNER, "pivot-share@other-host pid 8", now, now + 250);
+    put(&live);
+    let (code, msg, _) = job("case", "demo org");
+    assert_eq!(code, 0, "{msg}");
+    assert!(msg.starts_with("Skipped: another run (pivot-share@other-host pid 8) holds the pull lease on demo org"), "{msg}");
+    assert_eq!(get(), Some(live));
 }

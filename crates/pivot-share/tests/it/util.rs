@@ -65,6 +65,12 @@ pub fn group_by_xid(c: &Client<NativeTransport>, owner: &str, xid: &str, fields:
     }
 }
 
+/// A valid pull lease record of `owner` (every field a run writes), as another run leaves it.
+pub fn lease_json(owner: &str, run_id: &str, taken_at: u64, expires_at: u64) -> Value {
+    serde_json::json!({"runId": run_id, "owner": owner, "takenAt": taken_at,
+        "renewedAt": threatconnect::time::rfc3339(taken_at), "expiresAt": expires_at})
+}
+
 /// The exit code (a process killed by a signal has none).
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")

@@ -16,6 +16,12 @@ pub enum ExecError {
     Locked { holder: String, expires_at: u64 },
     /// This run's lease was taken over or lapsed: it stopped before writing more.
     LeaseLost { holder: String, expires_at: u64 },
+    /// Another run has held the pull lease for more than `periods` lease lengths (by its
+    /// `takenAt`): hung, or a record kept alive by hand. `record` is type/id.
+    LeaseStuck { record: String, holder: String, taken_at: u64, periods: u64 },
+    /// The lease record was overwritten, while this run took it, by something that is no
+    /// valid lease (`record` is type/id, `reason` what is wrong with it).
+    LeaseInvalid { record: String, reason: String },
     /// Bad input to an exec function (wrong group type...).
     Invalid(String),
 }
@@ -32,6 +38,16 @@ impl fmt::Display for ExecError {
             ),
             Self::LeaseLost { holder, expires_at } => {
                 write!(f, "this run's pull lease was lost (now held by {holder} until {}); stopped before writing more", rfc3339(*expires_at))
+            }
+            Self::LeaseStuck { record, holder, taken_at, periods } => write!(
+                f,
+                "the pull lease record {record} of the target datastore has been held by {holder} since {} (more than {} lease lengths): \
+                 that run looks hung; stop it, or delete the record if no run is alive",
+                rfc3339(*taken_at),
+                periods
+            ),
+            Self::LeaseInvalid { record, reason } => {
+                write!(f, "the pull lease record {record} in the target datastore was overwritten with an invalid record ({reason}); not starting")
             }
             Self::Invalid(m) => f.write_str(m),
         }
@@ -65,5 +81,12 @@ mod tests {
         );
         let e = ExecError::LeaseLost { holder: "run-2@host".into(), expires_at: 0 };
         assert!(e.to_string().contains("until 1970-01-01T00:00:00Z"), "{e}");
+        let e =
+            ExecError::LeaseStuck { record: "pivot-share-lease/owner-1".into(), holder: "run-3@host".into(), taken_at: 1_764_080_433, periods: 24 };
+        assert_eq!(
+            e.to_string(),
+            "the pull lease record pivot-share-lease/owner-1 of the target datastore has been held by run-3@host since 2025-11-25T14:20:33Z \
+             (more than 24 lease lengths): that run looks hung; stop it, or delete the record if no run is alive"
+        );
     }
 }

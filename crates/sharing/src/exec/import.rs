@@ -8,8 +8,8 @@ use crate::jobs::{batch_settings, link_settings, BatchLimits};
 use crate::json::text;
 use crate::package::{file_digest, validate, SharePackage};
 use crate::plan::{
-    associations, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord, PendingJob, TargetState,
-    Trust,
+    associations, check_published_at, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord,
+    PendingJob, TargetState, Trust,
 };
 use crate::verify::{verify, TargetReadBack, VerificationReport};
 use serde::Serialize;
@@ -242,6 +242,8 @@ pub async fn import_package<T: Transport>(
     if owner.is_empty() {
         return Err(ExecError::Invalid("the target owner is empty".into()));
     }
+    // Before any request: a date in the future would outrank every real publication.
+    check_published_at(pkg, client.now())?;
     let h = &pkg.header;
     let conc = opts.concurrency.max(1);
     let current = associations(pkg);
@@ -269,6 +271,13 @@ pub async fn import_package<T: Transport>(
         Err(e) => owner_warning = Some(format!("could not read the owners this API user may write to ({e}); the batch jobs will say")),
     }
     let (previous, others, (groups, indicators)) = items?;
+    if let Some(p) = previous.as_ref().filter(|p| p.source_verified && !opts.source_verified) {
+        return Err(ExecError::Invalid(format!(
+            "nothing imported: {owner} holds this package (instance \"{}\", group {}) from a verified pull, published {}; \
+             a file claiming the same source and group does not replace it",
+            h.source.instance_id, h.group.xid, p.published_at
+        )));
+    }
     let state = TargetState {
         owner: owner.to_string(),
         groups,
@@ -279,6 +288,7 @@ pub async fn import_package<T: Transport>(
         previous_labels: previous.as_ref().map(|r| r.labels.clone()).unwrap_or_default(),
         others,
         trust: opts.trust,
+        source_verified: opts.source_verified,
     };
     progress(Step::Plan, 0, 1);
     let mut the_plan = plan(pkg, &state);
@@ -320,6 +330,7 @@ pub async fn import_package<T: Transport>(
     // same package left running.
     let made = associations(&prepared.package);
     let mut record = ImportRecord::of(pkg);
+    record.source_verified = opts.source_verified;
     record.labels = written_labels(pkg, &report.plan);
     let mut intent = record.clone();
     intent.associations = state.previous_associations.union(&made).cloned().collect();

@@ -11,7 +11,7 @@
 //! - target, [`IMPORTS_TYPE`], id = [`import_record_id`] (target owner, source instance,
 //!   source group xid): content hash, completeness, what the import brought (associations,
 //!   labels) and batch jobs left running;
-//! - target, [`LEASE_TYPE`], id = [`lease_record_id`] (per target owner): the pull lease (run id, expiry).
+//! - target, [`LEASE_TYPE`], id = [`lease_record_id`] (per target owner, case-folded): the pull lease (run id, taken, expiry).
 //!
 //! One file per concern, so each is found by name: `records.rs` (the records' types and
 //! domain), `error.rs`, `read.rs` (reads in waves, the owner's items), `publish.rs`,
@@ -30,7 +30,7 @@ mod report;
 pub use crate::plan::ImportRecord;
 pub use error::ExecError;
 pub use import::{import, import_package, import_record, import_record_id, import_records, ImportOptions, ImportReport, JobReport, Step};
-pub use lease::{lease_record_id, Lease, DEFAULT_LEASE_SECS, LEASE_TYPE};
+pub use lease::{lease_record_id, lease_record_name, Lease, Released, DEFAULT_LEASE_SECS, LEASE_TYPE, MAX_HELD_PERIODS};
 pub use publish::{list_published, publish, published_package, snapshot_group, store_published, unpublish, PublishedRecord};
 pub use pull::{pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
 pub use records::{DOMAIN, HEADS_TYPE, IMPORTS_TYPE, PUBLISHED_TYPE, TQL_CHUNK_CHARS};

@@ -7,6 +7,7 @@ use super::publish::{list_published, published_package, PublishedRecord};
 use super::records::DOMAIN;
 use super::records::IMPORTS_TYPE;
 use crate::package::validate;
+use crate::plan::check_published_at;
 use crate::plan::ImportRecord;
 use crate::verify::Difference;
 use serde::Serialize;
@@ -124,6 +125,9 @@ pub struct PullSummary {
     pub items_created: usize,
     pub items_updated: usize,
     pub items_failed: usize,
+    /// The run found an invalid lease record and took the lease over: what was wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_replaced: Option<String>,
     pub packages: Vec<PackageOutcome>,
 }
 
@@ -178,16 +182,25 @@ pub async fn pull_watched<S: Transport, T: Transport>(
         return pull_locked(source, source_org, target, target_owner, opts, log).await;
     }
     let held = lease::acquire(target, target_owner, &opts.run_id, opts.lease_secs, opts.settle_ms, &opts.elapsed_ms).await?;
+    if let Some(why) = &held.replaced {
+        log(Level::Warn, &format!("the pull lease record {} was invalid ({why}): taken over as if free", lease::lease_record_name(target_owner)));
+    }
     log(Level::Info, &format!("pull lease on {} taken as {} for {} s", held.target_owner, held.run_id, held.secs));
     let mut leased = opts.clone();
     leased.import.lease = Some(held.clone());
     on_lease(Some(&held));
     let result = pull_locked(source, source_org, target, target_owner, &leased, log).await;
     on_lease(None);
-    if let Err(e) = lease::release(target, &held).await {
-        log(Level::Warn, &format!("could not release the pull lease (it lapses by itself): {e}"));
+    match lease::release(target, &held).await {
+        Ok(lease::Released::Deleted) => {}
+        Ok(lease::Released::NotOurs) => log(Level::Warn, "the pull lease was no longer this run's at the end: left as it is"),
+        Ok(lease::Released::Lapsed) => log(Level::Warn, "the pull lease had lapsed at the end of the run: left to lapse, not deleted"),
+        Err(e) => log(Level::Warn, &format!("could not release the pull lease (it lapses by itself): {e}")),
     }
-    result
+    result.map(|mut s| {
+        s.lease_replaced = held.replaced.clone();
+        s
+    })
 }
 
 async fn pull_locked<S: Transport, T: Transport>(
@@ -236,7 +249,8 @@ async fn pull_locked<S: Transport, T: Transport>(
             continue;
         }
         if let Some(prev) = imports.get(&import_record_id(owner, &opts.source_instance_id, &rec.group_xid)) {
-            if prev.complete && prev.content_hash == rec.content_hash && !rec.content_hash.is_empty() {
+            // A file import of the same content is no reason to skip: the pull records it as verified.
+            if prev.complete && prev.source_verified && prev.content_hash == rec.content_hash && !rec.content_hash.is_empty() {
                 o.outcome = Outcome::Skipped;
                 o.message = "unchanged since the last complete import".into();
                 log(Level::Info, &format!("{what}: skipped, {}", o.message));
@@ -260,7 +274,7 @@ async fn pull_locked<S: Transport, T: Transport>(
             }
         };
         // What the package itself claims decides, not the record's own fields.
-        if let Err(why) = check_origin(&pkg, &rec, opts, &accepted) {
+        if let Err(why) = check_origin(&pkg, &rec, opts, &accepted).and_then(|()| check_published_at(&pkg, target.now()).map_err(|e| e.to_string())) {
             o.message = format!("refused: {why}");
             log(Level::Error, &format!("{what}: {}", o.message));
             summary.add(o);

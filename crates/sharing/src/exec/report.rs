@@ -134,6 +134,9 @@ pub fn summary_lines(s: &PullSummary) -> Vec<String> {
         s.items_updated,
         s.items_failed
     )];
+    if let Some(why) = &s.lease_replaced {
+        lines.push(format!("  the pull lease record was invalid ({why}): taken over"));
+    }
     for p in &s.packages {
         let outcome = format!("{:?}", p.outcome).to_lowercase();
         lines.push(format!("  {outcome}: {} {} (group {}): {}", p.group_type, p.group_name, p.group_id, p.message));
@@ -275,5 +278,15 @@ mod tests {
         let lines = summary_lines(&s);
         assert_eq!(lines[1], "  planned: Incident Op\\u{001B}[2J (group 9): planned");
         assert_eq!(lines[2], "    Groups: 1 to create, 0 to overwrite");
+    }
+
+    #[test]
+    fn a_pull_that_took_over_an_invalid_lease_record_says_so() {
+        let s = PullSummary { lease_replaced: Some("`takenAt` is missing\u{202E}".into()), ..PullSummary::default() };
+        let lines = summary_lines(&s);
+        assert_eq!(lines[1], "  the pull lease record was invalid (`takenAt` is missing\\u{202E}): taken over");
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["leaseReplaced"], "`takenAt` is missing\u{202E}");
+        assert!(serde_json::to_value(PullSummary::default()).unwrap().get("leaseReplaced").is_none());
     }
 }

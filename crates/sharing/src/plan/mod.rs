@@ -6,12 +6,29 @@ use super::package::{canonical_type, indicator_identity, BatchBody, ItemKind, Sh
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use threatconnect::time::rfc3339_instant;
+use threatconnect::time::{rfc3339, rfc3339_instant};
 
 /// The attribute type recording where an imported group came from. "Source" is a
 /// standard ThreatConnect attribute type, present in every instance (a custom type
 /// would have to be created in each target first).
 pub const ORIGIN_ATTRIBUTE_TYPE: &str = "Source";
+
+/// How far the clocks of the machines sharing takes part in may differ (5 minutes): a
+/// package's `publishedAt` may lie this far ahead of the importer's clock, and a pull lease's
+/// `takenAt` and `expiresAt` this far beyond what the reading run's clock allows.
+pub const CLOCK_SKEW_SECS: u64 = 300;
+
+/// A package may not claim to be published later than `now` (epoch seconds, the importer's
+/// clock) plus [`CLOCK_SKEW_SECS`]: a date in the future would outrank every real
+/// publication for as long as it stays in the future (trust rule 5).
+pub fn check_published_at(pkg: &SharePackage, now: u64) -> Result<(), super::ShareError> {
+    let latest = now.saturating_add(CLOCK_SKEW_SECS);
+    let at = &pkg.header.published_at;
+    match rfc3339_instant(at) {
+        Some((secs, nanos)) if secs < latest as i64 || (secs == latest as i64 && nanos == 0) => Ok(()),
+        _ => Err(super::ShareError::PublishedInTheFuture { published_at: at.clone(), latest: rfc3339(latest) }),
+    }
+}
 
 /// The far end of an association with a group.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -131,6 +148,9 @@ pub struct TargetState {
     pub others: Vec<ImportRecord>,
     /// The operator's choices for items that other sources or the target itself own.
     pub trust: Trust,
+    /// The package comes from a verified pull (its source checked against the operator's
+    /// configuration), not from a file: it outranks every file import's record (rule 3).
+    pub source_verified: bool,
 }
 
 /// How an import treats target items it did not bring (docs/sharing-operations.md, "Trust rules").
@@ -154,6 +174,8 @@ pub struct ImportRecord {
     /// The package's published group.
     pub group_xid: String,
     pub published_at: String,
+    /// Imported by a verified pull (`sourceVerified`), not from a file.
+    pub source_verified: bool,
     /// Security labels the import put on items (the package's, on the items it wrote).
     pub labels: BTreeMap<Endpoint, BTreeSet<String>>,
     /// Batch jobs still running when the import stopped waiting: the next run of the same
@@ -190,6 +212,7 @@ impl ImportRecord {
             source_owner: s("sourceOwner"),
             group_xid: s("sourceXid"),
             published_at: s("publishedAt"),
+            source_verified: v.get("sourceVerified").and_then(Value::as_bool).unwrap_or(false),
             labels: labels.into_iter().collect(),
             pending_jobs: v.get("pendingJobs").and_then(|p| serde_json::from_value(p.clone()).ok()).unwrap_or_default(),
         }
@@ -203,6 +226,7 @@ impl ImportRecord {
             "complete": self.complete, "importedAt": imported_at,
             "sourceInstance": self.source_instance, "sourceOwner": self.source_owner,
             "sourceGroupId": h.group.id, "groupName": h.group.name, "publishedAt": self.published_at,
+            "sourceVerified": self.source_verified,
             "associations": self.associations.iter().collect::<Vec<_>>(),
             "labels": self.labels.iter().collect::<Vec<_>>(),
             "pendingJobs": self.pending_jobs,
@@ -230,10 +254,11 @@ impl ImportRecord {
         out
     }
 
-    /// Which of two packages' metadata an item in both keeps: the later `publishedAt`,
-    /// then the higher content hash (so every order of imports ends the same).
-    fn rank(&self) -> (Option<(i64, u32)>, &str) {
-        (rfc3339_instant(&self.published_at), &self.content_hash)
+    /// Which of two packages' metadata an item in both keeps: a verified pull's over a
+    /// file's, then the later `publishedAt`, then the higher content hash (so every order of
+    /// imports ends the same, and no date a file claims outranks a verified pull).
+    fn rank(&self) -> (bool, Option<(i64, u32)>, &str) {
+        (self.source_verified, rfc3339_instant(&self.published_at), &self.content_hash)
     }
 }
 
@@ -417,7 +442,9 @@ enum Fate {
 /// packages brought it (docs/sharing-operations.md, "Trust rules"):
 /// - not in the target: created;
 /// - brought by a package from another source instance: refused (unless allowed);
-/// - another package's published group, or in a package published later: linked only;
+/// - brought by a verified pull while this package comes from a file: linked only;
+/// - another package's published group (unless that package came from a file and this one
+///   from a verified pull), or in a package that ranks higher ([`ImportRecord::rank`]): linked only;
 /// - otherwise overwritten, keeping the security labels no package put there.
 fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Option<&Value>, carriers: &[&ImportRecord]) -> Fate {
     let Some(existing) = existing else { return Fate::Create };
@@ -431,12 +458,25 @@ fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Opt
             ));
         }
     }
+    // What a verified pull brought is not a file's to decide, not even the file's own group:
+    // a file can claim any source and any date.
+    if !target.source_verified {
+        if let Some(r) = carriers.iter().find(|r| r.source_verified) {
+            return Fate::LinkOnly(format!(
+                "brought by a verified pull (the package of group {} published {}, {}), which a file does not outrank",
+                r.group_xid, r.published_at, r.content_hash
+            ));
+        }
+    }
     let is_own_group = item.kind == ItemKind::Group && item.xid == h.group.xid;
     if !is_own_group {
-        if let Some(r) = carriers.iter().find(|r| item.kind == ItemKind::Group && r.group_xid == item.xid) {
+        // A file's published group does not make a verified pull's package link it only.
+        if let Some(r) =
+            carriers.iter().find(|r| item.kind == ItemKind::Group && r.group_xid == item.xid && r.source_verified >= target.source_verified)
+        {
             return Fate::LinkOnly(format!("the published group of its own package ({}); that package decides its content", r.content_hash));
         }
-        let mine = (rfc3339_instant(&h.published_at), h.content_hash.as_str());
+        let mine = (target.source_verified, rfc3339_instant(&h.published_at), h.content_hash.as_str());
         if let Some(r) = carriers.iter().filter(|r| r.source_instance.trim() == instance).find(|r| r.rank() > mine) {
             return Fate::LinkOnly(format!(
                 "also in the package of group {} published {} ({}), which takes precedence",
@@ -560,7 +600,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         refused,
         linked_only,
         labels_kept,
-        source_verified: false,
+        source_verified: target.source_verified,
         unverified_xids: pkg.unverified_xids().len(),
         batch_jobs: 0,
         warnings,

@@ -96,3 +96,82 @@ fn associations_cover_indicator_and_group_links() {
     let back: BTreeSet<Association> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, a);
 }
+
+/// Another package of the same source instance that brought the Host badguy.com, published
+/// `at`, by a verified pull or from a file.
+fn other_record(at: &str, verified: bool) -> ImportRecord {
+    ImportRecord {
+        content_hash: "sha256:other".into(),
+        complete: true,
+        associations: [Association::group_indicator("pivot:other-group", "Host", "badguy.com")].into_iter().collect(),
+        source_instance: "source-instance-1".into(),
+        source_owner: "Source Org".into(),
+        group_xid: "pivot:other-group".into(),
+        published_at: at.into(),
+        source_verified: verified,
+        ..Default::default()
+    }
+}
+
+/// The fate of the Host badguy.com (already in the target) when `record` brought it and this
+/// package (published 2026-11-25T14:20:33Z) is imported verified or not.
+fn host_is_linked_only(record: ImportRecord, verified: bool) -> bool {
+    let target = TargetState {
+        owner: "T".into(),
+        indicators: vec![json!({"id": 8, "type": "Host", "summary": "badguy.com"})],
+        others: vec![record],
+        source_verified: verified,
+        ..Default::default()
+    };
+    let p = plan(&package(), &target);
+    assert_eq!(p.source_verified, verified);
+    let linked = p.linked_only.iter().any(|n| n.item.label == "badguy.com");
+    let overwritten = p.indicators_to_overwrite.iter().any(|i| i.label == "badguy.com");
+    assert!(linked != overwritten, "one fate: {p:?}");
+    linked
+}
+
+#[test]
+fn a_verified_pull_outranks_a_file_whatever_its_date() {
+    // Both from files, or both pulled: the later publishedAt decides, as before.
+    assert!(host_is_linked_only(other_record("2026-12-01T00:00:00Z", false), false));
+    assert!(!host_is_linked_only(other_record("2026-01-01T00:00:00Z", false), false));
+    assert!(host_is_linked_only(other_record("2026-12-01T00:00:00Z", true), true));
+    // A file claiming a later date does not take the item from a verified pull...
+    assert!(host_is_linked_only(other_record("2026-01-01T00:00:00Z", true), false));
+    // ...and a verified pull takes it from a file that claims a later date.
+    assert!(!host_is_linked_only(other_record("2026-12-01T00:00:00Z", false), true));
+    // The plan says why.
+    let target = TargetState {
+        owner: "T".into(),
+        indicators: vec![json!({"id": 8, "type": "Host", "summary": "badguy.com"})],
+        others: vec![other_record("2026-01-01T00:00:00Z", true)],
+        ..Default::default()
+    };
+    let p = plan(&package(), &target);
+    assert!(p.linked_only[0].reason.contains("brought by a verified pull"), "{}", p.linked_only[0].reason);
+    // Recorded and read back.
+    let mut r = ImportRecord::of(&package());
+    r.source_verified = true;
+    assert!(ImportRecord::from_json(&r.to_json("T", &package(), "2026-11-25T15:00:00Z")).source_verified);
+    assert!(!ImportRecord::from_json(&json!({"contentHash": "sha256:x"})).source_verified, "a record without the flag is a file's");
+}
+
+#[test]
+fn a_package_published_in_the_future_is_refused() {
+    let mut pkg = package();
+    // 2026-11-25T14:20:33Z is 1_795_616_433 (date -d 2026-11-25T14:20:33Z +%s).
+    let published = 1_795_616_433u64;
+    assert_eq!(check_published_at(&pkg, published), Ok(()));
+    assert_eq!(check_published_at(&pkg, published - 300), Ok(()), "up to the skew ahead");
+    let e = check_published_at(&pkg, published - 301).unwrap_err();
+    assert_eq!(e, crate::ShareError::PublishedInTheFuture { published_at: "2026-11-25T14:20:33Z".into(), latest: "2026-11-25T14:20:32Z".into() });
+    assert!(e.to_string().contains("`publishedAt` 2026-11-25T14:20:33Z is in the future"), "{e}");
+    pkg.header.published_at = "9999-12-31T23:59:59Z".into();
+    assert!(check_published_at(&pkg, published).is_err());
+    // Offsets apply: 14:25:33+00:05 is 14:20:33Z.
+    pkg.header.published_at = "2026-11-25T14:25:33+00:05".into();
+    assert_eq!(check_published_at(&pkg, published - 300), Ok(()));
+    pkg.header.published_at = "2026-11-25T14:20:33.5Z".into();
+    assert!(check_published_at(&pkg, published - 300).is_err(), "half a second past the skew");
+}

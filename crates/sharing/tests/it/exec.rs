@@ -117,9 +117,13 @@ fn publish_import_reimport_republish_pull_and_skip() {
     assert_eq!((r2.plan.groups_to_overwrite.len(), r2.plan.indicators_to_overwrite.len()), (3, 37));
     assert_no_duplicates_nothing_missing(&t, &pkg, &[]);
 
-    // The imported hash is recorded: a pull skips the unchanged package, reading only the
-    // heads from the source (the package itself is never downloaded).
+    // A file's record is no reason to skip: the first pull imports the package again, as
+    // verified (a file is only what it claims)...
     let popts = pull_opts("test-a");
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 0, 1, 0), "{sum:#?}");
+    // ...then the pulled hash is recorded: a pull skips the unchanged package, reading only the
+    // heads from the source (the package itself is never downloaded).
     src.clear_requests();
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_seen, sum.packages_skipped, sum.packages_imported, sum.packages_failed), (1, 1, 0, 0), "{sum:#?}");
@@ -174,6 +178,11 @@ fn publish_import_reimport_republish_pull_and_skip() {
     let other = run(exec::lease::acquire(&t, OWNER, "other-run", 2, 0, &|| 0)).unwrap();
     assert_eq!(other.record_id, exec::lease_record_id(OWNER));
     match run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})) {
+        Err(ExecError::Locked { holder, .. }) => assert_eq!(holder, "other-run"),
+        other => panic!("{other:?}"),
+    }
+    // One owner in another spelling is the same lease (ThreatConnect matches owners case-insensitively).
+    match run(exec::lease::acquire(&t, " demo ORG", "case-run", 60, 0, &|| 0)) {
         Err(ExecError::Locked { holder, .. }) => assert_eq!(holder, "other-run"),
         other => panic!("{other:?}"),
     }
@@ -478,7 +487,8 @@ fn an_import_whose_lease_was_taken_over_writes_nothing() {
     let (pkg, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
     let mine = run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)).unwrap();
     // Another run writes the record (as after run-a's lease lapsed and run-b took it).
-    let theirs = json!({"runId": "run-b", "owner": OWNER, "expiresAt": system_clock() + 60});
+    let theirs =
+        json!({"runId": "run-b", "owner": OWNER, "takenAt": system_clock(), "renewedAt": "2026-01-01T00:00:00Z", "expiresAt": system_clock() + 60});
     run(t.datastore_put(Domain::Organization, exec::LEASE_TYPE, &mine.record_id, &theirs)).unwrap();
     tgt.clear_requests();
     let opts = ImportOptions { lease: Some(mine), ..iopts() };
@@ -503,7 +513,7 @@ impl Transport for TakenOverDuringTheBatch {
         let creates_a_job = req.method == Method::Post && req.path.ends_with("/v2/batch");
         let answer = self.inner.send(req).await;
         if creates_a_job && !self.taken.replace(true) {
-            let theirs = json!({"runId": "run-b", "owner": OWNER, "expiresAt": system_clock() + 60});
+            let theirs = json!({"runId": "run-b", "owner": OWNER, "takenAt": system_clock(), "renewedAt": "2026-01-01T00:00:00Z", "expiresAt": system_clock() + 60});
             self.other_run.datastore_put(Domain::Organization, exec::LEASE_TYPE, &self.record_id, &theirs).await.unwrap();
         }
         answer
@@ -617,4 +627,76 @@ fn pull_accepts_a_listed_community_of_the_source() {
     let listed = PullOptions { also_source_owners: vec!["Common Community".into()], ..popts };
     let sum = run(exec::pull(&s, OWNER, &t, OWNER, &listed, &|_, _| {})).unwrap();
     assert_eq!((sum.packages_imported, sum.packages_failed), (1, 0), "{sum:#?}");
+}
+
+/// The lease record as a run keeps it: `takenAt` is written once and survives every renewal;
+/// release deletes the record only while it still names this run and is live: one another
+/// run wrote, or this run's own once lapsed (another run may be taking it), is left alone.
+#[test]
+fn renewals_keep_taken_at_and_release_deletes_only_a_live_lease_of_its_own() {
+    let tgt = crate::util::target();
+    let t = client(&tgt);
+    let get = || run(t.datastore_get(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER))).unwrap();
+    let put = |v: &Value| run(t.datastore_put(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER), v)).unwrap();
+    let mine = run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)).unwrap();
+    let taken = get().unwrap()["takenAt"].clone();
+    assert_eq!(taken, json!(mine.taken_at));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    run(exec::lease::hold(&t, &mine)).unwrap();
+    let renewed = get().unwrap();
+    assert_eq!(renewed["takenAt"], taken, "renewed, not taken again: {renewed}");
+    assert!(renewed["expiresAt"].as_u64().unwrap() > mine.taken_at + 60, "extended: {renewed}");
+
+    // Another run's record: left alone.
+    let now = system_clock();
+    let theirs = json!({"runId": "run-b", "owner": OWNER, "takenAt": now, "renewedAt": "2026-01-01T00:00:00Z", "expiresAt": now + 60});
+    put(&theirs);
+    assert_eq!(run(exec::lease::release(&t, &mine)).unwrap(), exec::Released::NotOurs);
+    assert_eq!(get(), Some(theirs));
+    // This run's own, lapsed: left alone too.
+    let lapsed = json!({"runId": "run-a", "owner": OWNER, "takenAt": now - 100, "renewedAt": "2026-01-01T00:00:00Z", "expiresAt": now - 1});
+    put(&lapsed);
+    assert_eq!(run(exec::lease::release(&t, &mine)).unwrap(), exec::Released::Lapsed);
+    assert_eq!(get(), Some(lapsed));
+    assert!(matches!(run(exec::lease::hold(&t, &mine)), Err(ExecError::LeaseLost { .. })), "a lapsed lease is not renewed");
+    // This run's own and live: deleted.
+    let live = json!({"runId": "run-a", "owner": OWNER, "takenAt": now, "renewedAt": "2026-01-01T00:00:00Z", "expiresAt": now + 60});
+    put(&live);
+    assert_eq!(run(exec::lease::release(&t, &mine)).unwrap(), exec::Released::Deleted);
+    assert_eq!(get(), None);
+}
+
+/// Writes `record` into the lease record while the run waits to read its own lease back, as
+/// a writer of the target's datastore could.
+struct OverwrittenWhileSettling {
+    inner: NativeTransport,
+    other: C,
+    record: Value,
+}
+
+impl Transport for OverwrittenWhileSettling {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.inner.send(req).await
+    }
+    async fn sleep(&self, ms: u32) {
+        self.other.datastore_put(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER), &self.record).await.unwrap();
+        self.inner.sleep(ms).await
+    }
+}
+
+/// A lease record overwritten with something that is no lease while the run takes it: the run
+/// does not start, naming the record and what is wrong with it (never "another run holds it").
+#[test]
+fn a_lease_overwritten_with_an_invalid_record_while_taken_fails_naming_it() {
+    let tgt = crate::util::target();
+    let record = json!({"runId": "forged", "owner": OWNER, "takenAt": 0, "renewedAt": "x", "expiresAt": 253_402_300_799u64});
+    let transport = OverwrittenWhileSettling { inner: NativeTransport::new(&tgt.origin()), other: client(&tgt), record };
+    let t = Client::new(transport, "/api", Credentials::hmac(tgt.access_id(), tgt.secret_key()), Box::new(system_clock));
+    match run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)) {
+        Err(ExecError::LeaseInvalid { record, reason }) => {
+            assert_eq!(record, format!("pivot-share-lease/{}", exec::lease_record_id(OWNER)));
+            assert!(reason.starts_with("`expiresAt` 9999-12-31T23:59:59Z is further ahead than a lease can be"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -8,10 +8,11 @@ use crate::util::{client, group_by_xid, iopts, opts, pair, source, target, C, IN
 use pivot_testing::run;
 use serde_json::{json, Value};
 use sharing::exec::{self, ImportOptions};
-use sharing::{associations, derive_xid, validate, BatchLimits, Endpoint, ItemKind, PublishOptions, SharePackage, Trust};
+use sharing::{associations, derive_xid, validate, BatchLimits, Endpoint, ItemKind, PublishOptions, ShareError, SharePackage, Trust};
 use threatconnect::datastore::Domain;
 use threatconnect::item::{self, nested};
 use threatconnect::native::system_clock;
+use threatconnect::time::rfc3339;
 use threatconnect::{indicators, tql, Collection, GroupType, HttpRequest, IndicatorKey, Mode, MAX_RESULT_LIMIT};
 
 fn put(c: &C, coll: Collection, id: i64, body: Value) {
@@ -415,8 +416,11 @@ fn community_and_source_owners_as_source_and_as_target() {
         import: iopts(),
         ..Default::default()
     };
+    // Both imported: the Threat Feed's package is new, and the file import is no reason to skip.
     let sum = run(exec::pull(&s, OWNER, &t, COMMUNITY, &popts, &|_, _| {})).unwrap();
-    assert_eq!((sum.packages_imported, sum.packages_skipped, sum.packages_failed), (1, 1, 0), "{sum:#?}");
+    assert_eq!((sum.packages_imported, sum.packages_skipped, sum.packages_failed), (2, 0, 0), "{sum:#?}");
+    let sum = run(exec::pull(&s, OWNER, &t, COMMUNITY, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_skipped, sum.packages_failed), (0, 2, 0), "{sum:#?}");
     assert!(run(exec::import_record(&t, COMMUNITY, INSTANCE, &feed.header.group.xid)).unwrap().unwrap().complete);
     // The organization of the target has none of it: records and leases are per owner.
     assert!(run(exec::import_record(&t, OWNER, INSTANCE, &feed.header.group.xid)).unwrap().is_none());
@@ -428,4 +432,89 @@ fn community_and_source_owners_as_source_and_as_target() {
     assert_eq!(tgt.writes(), Vec::<String>::new());
     let e = run(exec::import(&t, &incident.to_bytes(), "No Such Owner", &|_, _, _| {}, &iopts())).unwrap_err();
     assert!(e.to_string().contains("not one this API user belongs to"), "{e}");
+}
+
+/// A package from a verified pull outranks a file import's record for the same items, whatever
+/// `publishedAt` the file claims: Incident 9 is pulled from the configured source; a file of
+/// Event 8 claims the same source instance, carries Incident 9's indicator changed, and says it
+/// was published later (plausibly: a minute ago). In either order the indicator ends with the
+/// pulled content; a file of the pulled package itself cannot replace it; and a file import of
+/// the pulled package's very content does not make the pull skip it as already imported.
+#[test]
+fn a_verified_pull_outranks_a_file_that_claims_a_later_date() {
+    let src = source();
+    let s = client(&src);
+    let ind = run(s.json(Collection::Indicators.search("hasGroup(id=9)", 0, 1, false))).unwrap()["data"][0].clone();
+    let (ind_id, summary) = (ind["id"].as_i64().unwrap(), ind["summary"].as_str().unwrap().to_string());
+    put(&s, Collection::Groups, 8, json!({"associatedIndicators": {"data": [{"id": ind_id}], "mode": "append"}}));
+    let now = system_clock();
+    edit(&s, Collection::Indicators, ind_id, "as-pulled", "TLP:GREEN", "pulled");
+    edit(&s, Collection::Groups, 8, "event-as-pulled", "TLP:GREEN", "pulled");
+    let pulled = publish(&s, GroupType::Incident, 9, &rfc3339(now - 3600));
+    edit(&s, Collection::Indicators, ind_id, "as-filed", "TLP:GREEN", "filed");
+    edit(&s, Collection::Groups, 8, "event-as-filed", "TLP:GREEN", "filed");
+    let filed = run(exec::snapshot_group(&s, GroupType::Event, 8, &PublishOptions { published_at: rfc3339(now - 60), ..opts() })).unwrap().0;
+    assert_eq!(filed.header.source.instance_id, pulled.header.source.instance_id);
+    assert!(filed.batch.indicator.iter().any(|i| i["summary"] == summary.as_str()));
+
+    let pull = |t: &C| {
+        let o = exec::PullOptions {
+            now: system_clock(),
+            run_id: "pull".into(),
+            source_instance_id: INSTANCE.into(),
+            import: iopts(),
+            ..Default::default()
+        };
+        run(exec::pull(&s, OWNER, t, OWNER, &o, &|_, _| {})).unwrap()
+    };
+    let tags_of = |t: &C| names(&indicator_by_summary(t, &summary, &["tags"], Some(OWNER)), "tags");
+    // Event 8: the file's published group, and an associated group of the pulled package.
+    let event_tags = |t: &C| names(&group_by_xid(t, OWNER, &filed.header.group.xid, &["tags"]).expect("Event 8"), "tags");
+    assert!(pulled.batch.group.iter().any(|g| g["xid"] == filed.header.group.xid.as_str()));
+
+    // The pull, then the file: the file only links the pulled indicator.
+    let tgt = target();
+    let t = client(&tgt);
+    assert_eq!(pull(&t).packages_imported, 1);
+    assert_eq!(tags_of(&t), ["as-pulled"]);
+    let r = import(&t, &filed, &iopts());
+    let note = r.plan.linked_only.iter().find(|n| n.item.label.eq_ignore_ascii_case(&summary)).expect("the indicator is linked only");
+    assert!(note.reason.contains("brought by a verified pull"), "{}", note.reason);
+    // Even the file's own group: the pulled package brought Event 8 (associated with Incident 9).
+    assert!(r.plan.linked_only.iter().any(|n| n.item.xid == filed.header.group.xid), "{:?}", r.plan.linked_only);
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    assert_eq!(tags_of(&t), ["as-pulled"]);
+    assert_eq!(event_tags(&t), ["event-as-pulled"]);
+    // The pulled package itself, as a file (its date moved later): refused as a whole.
+    let mut again = pulled.clone();
+    again.header.published_at = rfc3339(now);
+    match run(exec::import(&t, &again.to_bytes(), OWNER, &|_, _, _| {}, &iopts())) {
+        Err(e) => assert!(e.to_string().contains("from a verified pull"), "{e}"),
+        Ok(r) => panic!("imported over the pull: {:?}", r.plan),
+    }
+    assert_eq!(tags_of(&t), ["as-pulled"]);
+
+    // The files first (the pulled package's own content among them), then the pull: the pull
+    // imports again (a file's record is no reason to skip) and its content wins.
+    let tgt = target();
+    let t = client(&tgt);
+    import(&t, &pulled, &iopts());
+    import(&t, &filed, &iopts());
+    assert_eq!(tags_of(&t), ["as-filed"], "between files the later date decides");
+    assert_eq!(event_tags(&t), ["event-as-filed"]);
+    let sum = pull(&t);
+    assert_eq!((sum.packages_imported, sum.packages_skipped), (1, 0));
+    assert_eq!(tags_of(&t), ["as-pulled"]);
+    assert_eq!(event_tags(&t), ["event-as-pulled"], "the file's own group too");
+
+    // A file claiming this source's instance and a date in the future: refused before any request.
+    let mut future = filed.clone();
+    future.header.published_at = "9999-12-31T23:59:59Z".into();
+    let tgt = target();
+    tgt.clear_requests();
+    match run(exec::import(&client(&tgt), &future.to_bytes(), OWNER, &|_, _, _| {}, &iopts())) {
+        Err(exec::ExecError::Package(ShareError::PublishedInTheFuture { published_at, .. })) => assert_eq!(published_at, "9999-12-31T23:59:59Z"),
+        other => panic!("{other:?}"),
+    }
+    assert!(tgt.requests().is_empty(), "{:?}", tgt.requests());
 }
