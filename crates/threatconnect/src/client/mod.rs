@@ -332,11 +332,30 @@ impl<T: Transport> Client<T> {
 fn without_secret(e: TransportError, secret: &str) -> TransportError {
     match e {
         TransportError::Network(m) if !secret.is_empty() => {
-            let m = m.replace(&crate::http::encode_component(secret), crate::http::REDACTED).replace(secret, crate::http::REDACTED);
+            let m = replace_all(&replace_all(&m, &crate::http::encode_component(secret)), secret);
             TransportError::Network(m)
         }
         other => other,
     }
+}
+
+/// `text` with every `needle` replaced by `<redacted>`. A plain byte scan rather than
+/// `str::replace`, whose substring search costs the first load 0.3 KB gzip.
+fn replace_all(text: &str, needle: &str) -> String {
+    let (t, n) = (text.as_bytes(), needle.as_bytes());
+    let mut out = Vec::with_capacity(t.len());
+    let mut i = 0;
+    while i < t.len() {
+        if !n.is_empty() && t[i..].starts_with(n) {
+            out.extend_from_slice(crate::http::REDACTED.as_bytes());
+            i += n.len();
+        } else {
+            out.push(t[i]);
+            i += 1;
+        }
+    }
+    // Only whole UTF-8 needles are cut out, so what is left is still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

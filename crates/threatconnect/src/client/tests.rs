@@ -153,6 +153,16 @@ fn a_renewal_that_cannot_reach_threatconnect_says_so() {
     assert_eq!(e, Error::Network("offline".into()));
 }
 
+#[test]
+fn replace_all_cuts_out_every_whole_needle() {
+    // Expected strings written by hand: adjacent, overlapping-prefix and multibyte neighbours.
+    assert_eq!(replace_all("a=tok&b=toktok", "tok"), "a=<redacted>&b=<redacted><redacted>");
+    assert_eq!(replace_all("ttok", "tok"), "t<redacted>");
+    assert_eq!(replace_all("é=tök€", "tök"), "é=<redacted>€");
+    assert_eq!(replace_all("nothing here", "tok"), "nothing here");
+    assert_eq!(replace_all("", "tok"), "");
+}
+
 /// A transport's message may quote the URL it failed on (ureq's does): the renewal's
 /// query holds the expiring token, which must not reach the error, its text or its `Debug`.
 #[test]
