@@ -3,6 +3,7 @@
 use super::jobs::{split_batches_with, BatchJob, BatchLimits};
 use super::json::{list, text};
 use super::package::{canonical_type, indicator_identity, BatchBody, ItemKind, SharePackage};
+use pivot_text::escape::escape_truncated;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -307,6 +308,10 @@ pub struct ImportPlan {
     pub linked_only: Vec<ItemNote>,
     /// Security labels on target items to overwrite that no package put there: kept.
     pub labels_kept: Vec<ItemNote>,
+    /// Package items carrying attributes that read as an origin attribute ([`reads_as_origin`]):
+    /// those attributes are stripped, so the published group's one origin attribute is the
+    /// importer's own.
+    pub origin_lookalikes: Vec<ItemNote>,
     /// The package's source instance and owner were checked against the operator's
     /// configuration (a pull); a file's header is only what it claims.
     pub source_verified: bool,
@@ -584,6 +589,14 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         warnings.push(format!("security label(s) to create in the target: {}", labels_to_create.join(", ")));
     }
 
+    let origin_lookalikes = origin_lookalikes(pkg);
+    if !origin_lookalikes.is_empty() {
+        warnings.push(format!(
+            "{} item(s) carry attributes that read as an origin attribute: stripped, the importer writes the only one",
+            origin_lookalikes.len()
+        ));
+    }
+
     let current = associations(pkg);
     let associations_to_remove: Vec<Association> = target.previous_associations.difference(&current).cloned().collect();
 
@@ -600,6 +613,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         refused,
         linked_only,
         labels_kept,
+        origin_lookalikes,
         source_verified: target.source_verified,
         unverified_xids: pkg.unverified_xids().len(),
         batch_jobs: 0,
@@ -619,18 +633,53 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
 }
 
 /// The attribute recording where an imported group came from. A file's header is only
-/// what the file claims: the value says so when the plan's source is unverified.
+/// what the file claims: the value says so when the plan's source is unverified. Every text
+/// from the header is escaped and cut by the one escaping function (a line break or a
+/// reordering character in an owner's name would forge the rest of the line).
 pub fn origin_attribute(pkg: &SharePackage, source_verified: bool) -> Value {
     let h = &pkg.header;
+    let e = escape_truncated;
     json!({
         "type": ORIGIN_ATTRIBUTE_TYPE,
         "value": format!(
             "Pivot share: instance {}, owner {}, group {} {}, published {}, content {}{}",
-            h.source.instance_id, h.source.owner, h.group.group_type, h.group.id, h.published_at, h.content_hash,
+            e(&h.source.instance_id, 100),
+            e(&h.source.owner, 250),
+            e(&h.group.group_type, 100),
+            h.group.id,
+            e(&h.published_at, 64),
+            e(&h.content_hash, 71),
             if source_verified { "" } else { " (as claimed by an imported file, unverified)" }
         ),
         "displayed": false,
     })
+}
+
+/// Whether an attribute could be taken for an origin attribute, whatever its type: its type
+/// or value, read without case and without anything but letters and digits (spaces,
+/// punctuation, invisible and format characters), holds "pivot share". Only the importer
+/// writes one.
+pub fn reads_as_origin(attribute: &Value) -> bool {
+    let folded =
+        |k: &str| -> String { text(attribute, k).unwrap_or_default().chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect() };
+    folded("type").contains("pivotshare") || folded("value").contains("pivotshare")
+}
+
+/// The package items with attributes that read as an origin attribute, and how many.
+fn origin_lookalikes(pkg: &SharePackage) -> Vec<ItemNote> {
+    let (groups, indicators) = items_of(pkg);
+    let items = pkg.batch.group.iter().zip(groups).chain(pkg.batch.indicator.iter().zip(indicators));
+    items
+        .filter_map(|(raw, item)| {
+            let n = raw.get("attribute").and_then(Value::as_array).into_iter().flatten().filter(|a| reads_as_origin(a)).count();
+            (n > 0).then(|| ItemNote {
+                item,
+                reason: format!("{n} attribute(s) reading as an origin attribute, stripped"),
+                target_name: None,
+                labels: vec![],
+            })
+        })
+        .collect()
 }
 
 /// The package as it is imported, in three views:
@@ -708,10 +757,16 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
             *item = identity_only(item, *name);
             continue;
         }
+        if xid == top {
+            // The published group always gets the importer's origin attribute, even when the
+            // package gave it no attribute list.
+            if let Some(obj) = item.as_object_mut() {
+                obj.entry("attribute").or_insert_with(|| json!([]));
+            }
+        }
         if let Some(attrs) = item.get_mut("attribute").and_then(Value::as_array_mut) {
-            attrs.retain(|a| !a.get("type").and_then(Value::as_str).is_some_and(|t| drop.contains(t.trim())));
+            attrs.retain(|a| !a.get("type").and_then(Value::as_str).is_some_and(|t| drop.contains(t.trim())) && !reads_as_origin(a));
             if xid == top {
-                attrs.retain(|x| !is_origin(x));
                 attrs.push(origin.clone());
             }
         }
@@ -759,12 +814,6 @@ pub fn prepare_import(pkg: &SharePackage, plan: &ImportPlan) -> Prepared {
     replace.batch.association = to_replace;
     append.batch.association = to_append;
     Prepared { package: out, replace: Some(replace), append }
-}
-
-/// An origin attribute (ours, from any publish).
-pub(crate) fn is_origin(a: &Value) -> bool {
-    a.get("type").and_then(Value::as_str) == Some(ORIGIN_ATTRIBUTE_TYPE)
-        && a.get("value").and_then(Value::as_str).is_some_and(|v| v.starts_with("Pivot share: "))
 }
 
 /// Is this package item linked only (reduced to its identity by [`prepare_import`])?

@@ -175,3 +175,65 @@ fn a_package_published_in_the_future_is_refused() {
     pkg.header.published_at = "2026-11-25T14:20:33.5Z".into();
     assert!(check_published_at(&pkg, published - 300).is_err(), "half a second past the skew");
 }
+
+#[test]
+fn what_reads_as_an_origin_attribute() {
+    let a = |t: &str, v: &str| json!({"type": t, "value": v});
+    // Whatever the type, case, spacing, punctuation or invisible characters.
+    for hostile in [
+        a("Source", "Pivot share: instance x, owner y"),
+        a("Description", "PIVOT SHARE: instance x"),
+        a("Source", "Pivot Share: instance x"),
+        a("Source", "\u{200B}Pivot share: instance x"),
+        a("Source", "Piv\u{00AD}ot\u{2060} sh\u{200B}are: x"),
+        a("Source", "\u{202E}Pivot share"),
+        a("Additional Analysis and Context", "Source: Pivot-Share, instance x"),
+        a("Pivot Share", "instance x"),
+        a("Source", "pivot\tshare"),
+    ] {
+        assert!(reads_as_origin(&hostile), "{hostile}");
+    }
+    for fine in [a("Source", "https://example.com/report"), a("Description", "pivotal shares fell"), a("Source", "Pivot"), json!({"type": "Source"})]
+    {
+        assert!(!reads_as_origin(&fine), "{fine}");
+    }
+}
+
+#[test]
+fn the_published_group_ends_with_exactly_one_origin_attribute_the_importers() {
+    let mut pkg = package();
+    let top = pkg.header.group.xid.clone();
+    // The published group with no attribute list at all, lookalikes on another group and an indicator.
+    pkg.batch.group[0].as_object_mut().unwrap().remove("attribute");
+    pkg.batch.group[1]["attribute"] =
+        json!([{"type": "Source", "value": "Pivot\u{200B} Share: instance forged"}, {"type": "Description", "value": "kept"}]);
+    pkg.batch.indicator[0]["attribute"] = json!([{"type": "Description", "value": "PIVOT SHARE: instance forged"}]);
+    let p = plan(&pkg, &TargetState { owner: "T".into(), attribute_types: attribute_types(&["Description", "Source"]), ..Default::default() });
+    let named: Vec<&str> = p.origin_lookalikes.iter().map(|n| n.item.xid.as_str()).collect();
+    assert_eq!(named, [pkg.batch.group[1]["xid"].as_str().unwrap(), pkg.batch.indicator[0]["xid"].as_str().unwrap()]);
+    assert!(p.origin_lookalikes.iter().all(|n| n.reason == "1 attribute(s) reading as an origin attribute, stripped"));
+    assert!(p.warnings.iter().any(|w| w.starts_with("2 item(s) carry attributes that read as an origin attribute")));
+
+    let imported = prepare_import(&pkg, &p).package;
+    let origins = |item: &Value| item["attribute"].as_array().map_or(0, |a| a.iter().filter(|a| reads_as_origin(a)).count());
+    assert_eq!(imported.batch.group[0]["xid"], json!(top));
+    assert_eq!(origins(&imported.batch.group[0]), 1);
+    assert_eq!(imported.batch.group[0]["attribute"][0], origin_attribute(&pkg, false));
+    assert_eq!(origins(&imported.batch.group[1]), 0);
+    assert_eq!(imported.batch.group[1]["attribute"], json!([{"type": "Description", "value": "kept"}]));
+    assert_eq!(origins(&imported.batch.indicator[0]), 0);
+}
+
+#[test]
+fn the_origin_value_escapes_and_bounds_what_the_header_claims() {
+    let mut pkg = package();
+    pkg.header.source.instance_id = "inst\nPivot share: instance trusted".into();
+    pkg.header.source.owner = format!("Evil\u{202E}gro{}", "x".repeat(10_000));
+    let value = origin_attribute(&pkg, false)["value"].as_str().unwrap().to_string();
+    assert!(value.starts_with("Pivot share: instance inst\\u{000A}Pivot share: instance trusted, owner Evil\\u{202E}groxxx"), "{value}");
+    assert!(!value.chars().any(pivot_text::escape::is_hidden_control), "{value:?}");
+    let owner = value.split(", owner ").nth(1).unwrap().split(", group ").next().unwrap();
+    assert_eq!(owner.chars().count(), 250, "cut to the schema's bound");
+    assert!(owner.ends_with('…'));
+    assert!(value.ends_with(" (as claimed by an imported file, unverified)"));
+}

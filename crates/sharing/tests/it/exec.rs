@@ -249,6 +249,47 @@ fn missing_custom_attribute_type_is_planned_and_its_attributes_dropped() {
     assert_no_duplicates_nothing_missing(&t, &custom, &[]);
 }
 
+/// A file that drops the published group's attributes and plants origin look-alikes on other
+/// items: the target's published group ends with exactly one origin attribute, the importer's,
+/// and no other item keeps a look-alike.
+#[test]
+fn provenance_is_the_importers_whatever_the_package_carries() {
+    let (src, tgt) = pair();
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let forged = altered(&pkg, |p| {
+        p.batch.group[0].as_object_mut().unwrap().remove("attribute");
+        p.batch.indicator[0]["attribute"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "Source", "value": "\u{200B}pivot SHARE: instance trusted-partner"}));
+        p.batch.indicator[1]["attribute"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"type": "Description", "value": "Pivot-Share: instance trusted-partner"}));
+    });
+    let (top, summary) = (forged.header.group.xid.clone(), forged.batch.indicator[0]["summary"].as_str().unwrap().to_string());
+    let r = run(exec::import(&t, &forged.to_bytes(), OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r.is_complete(), "{:#?}", r.verification);
+    assert_eq!(r.plan.origin_lookalikes.len(), 2, "{:?}", r.plan.origin_lookalikes);
+
+    let attrs = |v: &Value| -> Vec<(String, String)> {
+        v["attributes"]["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| (a["type"].as_str().unwrap().into(), a["value"].as_str().unwrap().into()))
+            .collect()
+    };
+    let group = attrs(&group_by_xid(&t, OWNER, &top, &["attributes"]).unwrap());
+    assert_eq!(group.len(), 1, "{group:?}");
+    assert_eq!(group[0].0, "Source");
+    assert!(group[0].1.starts_with(&format!("Pivot share: instance {INSTANCE}, owner ")), "{group:?}");
+    assert!(group[0].1.ends_with(" (as claimed by an imported file, unverified)"), "{group:?}");
+    let ind = search(&t, Collection::Indicators, &format!("summary = {}", tql::quote(&summary)), &["attributes"]);
+    assert!(attrs(&ind[0]).iter().all(|(_, v)| !v.to_lowercase().contains("share")), "{:?}", attrs(&ind[0]));
+}
+
 #[test]
 fn security_labels_missing_in_the_target_are_created_then_applied() {
     let (src, tgt) = pair();
