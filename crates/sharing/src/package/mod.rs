@@ -303,7 +303,7 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
             None | Some(Value::Null) => return Err(missing("group.id")),
             Some(v) => v.as_u64().ok_or_else(|| invalid("group.id", "a non-negative integer"))?,
         },
-        group_type: g.req_str("type", schema::TYPE_NAME)?,
+        group_type: schema::group_type(&g)?,
         name: g.req_str("name", schema::NAME)?,
         xid: g.req_str("xid", schema::XID)?,
     };

@@ -34,7 +34,8 @@ pub(crate) enum Read {
     Model,
 }
 
-/// A string's bounds, in characters; `line`: no control characters (no line breaks).
+/// A string's bounds, in characters; `line`: no control characters (no line breaks), for
+/// the format's own tokens (xids, dates, the hash, colours).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Text {
     pub max: usize,
@@ -49,20 +50,22 @@ const fn text(max: usize) -> Text {
     Text { max, line: false }
 }
 
-pub(crate) const INSTANCE_ID: Text = line(100);
-pub(crate) const OWNER: Text = line(250);
-pub(crate) const API_URL: Text = line(2_048);
+// Names and values from the source may hold any character (what shows them escapes them);
+// only the format's own tokens are one line.
+pub(crate) const INSTANCE_ID: Text = text(100);
+pub(crate) const OWNER: Text = text(250);
+pub(crate) const API_URL: Text = text(2_048);
 pub(crate) const XID: Text = line(64);
 pub(crate) const CONTENT_HASH: Text = line(71);
-pub(crate) const TYPE_NAME: Text = line(100);
-pub(crate) const NAME: Text = line(1_000);
-pub(crate) const SUMMARY: Text = line(8_192);
+pub(crate) const TYPE_NAME: Text = text(100);
+pub(crate) const NAME: Text = text(1_000);
+pub(crate) const SUMMARY: Text = text(8_192);
 pub(crate) const DATE: Text = line(64);
 pub(crate) const DESCRIPTION: Text = text(65_536);
 pub(crate) const ATTRIBUTE_VALUE: Text = text(65_536);
-pub(crate) const ATTRIBUTE_SOURCE: Text = line(2_048);
-pub(crate) const TAG_NAME: Text = line(250);
-pub(crate) const LABEL_NAME: Text = line(100);
+pub(crate) const ATTRIBUTE_SOURCE: Text = text(2_048);
+pub(crate) const TAG_NAME: Text = text(250);
+pub(crate) const LABEL_NAME: Text = text(100);
 pub(crate) const LABEL_COLOR: Text = line(6);
 pub(crate) const LABEL_DESCRIPTION: Text = text(2_000);
 const LONG_TEXT: Text = text(1_048_576);
@@ -96,10 +99,10 @@ enum Field {
 /// The fields a group of each type may carry beside the common ones (v2 Batch names).
 fn group_fields(group_type: &str) -> &'static [(&'static str, Field)] {
     const FILE_NAME: Field = Field::Str(NAME);
-    const SHORT: Field = Field::Str(line(100));
-    const LINE: Field = Field::Str(line(1_000));
+    const SHORT: Field = Field::Str(text(100));
+    const LINE: Field = Field::Str(text(1_000));
     const LONG: Field = Field::Str(LONG_TEXT);
-    const ADDRESSES: Field = Field::Str(line(10_000));
+    const ADDRESSES: Field = Field::Str(text(10_000));
     match group_type {
         "Event" | "Incident" => &[("eventDate", Field::Date), ("status", SHORT)],
         "Campaign" => &[("firstSeen", Field::Date)],
@@ -381,6 +384,16 @@ impl Metadata {
     }
 }
 
+/// A group's `type`: one of ThreatConnect's group types, spelled as v3 spells it.
+pub(crate) fn group_type(o: &Obj) -> Result<String, ShareError> {
+    let t = o.req_str("type", TYPE_NAME)?;
+    if !GROUP_TYPES.iter().any(|g| g.type_name() == t) {
+        let names: Vec<&str> = GROUP_TYPES.iter().map(|g| g.type_name()).collect();
+        return Err(invalid(&o.at("type"), &format!("one of the group types {}", names.join(", "))));
+    }
+    Ok(t)
+}
+
 /// A group of `batch.group`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchGroup {
@@ -397,11 +410,8 @@ pub struct BatchGroup {
 impl BatchGroup {
     pub(crate) fn read(v: &Value, path: &str, read: Read) -> Result<Self, ShareError> {
         // The type first: its fields are part of this level's allow-list.
-        let group_type = Obj::new(v, path, &[], Read::Model, "an object")?.req_str("type", TYPE_NAME)?;
-        if read == Read::File && !GROUP_TYPES.iter().any(|g| g.type_name() == group_type) {
-            let names: Vec<&str> = GROUP_TYPES.iter().map(|g| g.type_name()).collect();
-            return Err(invalid(&key_path(path, "type"), &format!("one of the group types {}", names.join(", "))));
-        }
+        let first = Obj::new(v, path, &[], Read::Model, "an object")?;
+        let group_type = if read == Read::File { group_type(&first)? } else { first.req_str("type", TYPE_NAME)? };
         let per_type = group_fields(&group_type);
         let allowed: Vec<&str> = GROUP_KEYS.iter().copied().chain(per_type.iter().map(|(k, _)| *k)).collect();
         let o = Obj::new(v, path, &allowed, read, "an object")?;
