@@ -19,6 +19,12 @@ pub enum ShareError {
     MissingField { path: String },
     /// A field is present with the wrong shape.
     InvalidField { path: String, expected: String },
+    /// A key the package format does not list at that level (docs/sharing-format.md, "Schema").
+    UnknownKey { path: String },
+    /// A string longer than the format allows there (in characters).
+    TooLong { path: String, length: usize, limit: usize },
+    /// An array with more elements than the format allows there.
+    TooMany { path: String, count: usize, limit: usize },
     /// The content hash declared in the header does not match the content.
     BadHash { declared: String, computed: String },
     /// Two items of the package carry the same xid.
@@ -64,6 +70,13 @@ impl fmt::Display for ShareError {
             Self::InvalidField { path, expected } => {
                 write!(f, "package refused: field `{path}` is invalid: expected {expected}")
             }
+            Self::UnknownKey { path } => {
+                write!(f, "package refused: `{path}` is not a field of the share package format (docs/sharing-format.md lists every field it allows)")
+            }
+            Self::TooLong { path, length, limit } => {
+                write!(f, "package refused: field `{path}` is {length} characters long, over the limit of {limit}")
+            }
+            Self::TooMany { path, count, limit } => write!(f, "package refused: `{path}` has {count} elements, over the limit of {limit}"),
             Self::BadHash { declared, computed } => write!(
                 f,
                 "package refused: content hash does not match (header says {declared}, content hashes to {computed}); \

@@ -2,7 +2,7 @@
 
 use super::error::ShareError;
 use super::json::canonical_json;
-use super::package::SharePackage;
+use super::package::{BatchAssociation, BatchGroup, BatchIndicator, Read, SharePackage};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -116,24 +116,38 @@ impl Open {
 pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec<BatchJob>, ShareError> {
     let max = limits.max_bytes;
     let max_ind = limits.max_indicators.max(1);
+    // Every item written again from the schema's types: what a job carries is what the
+    // format allows, never a key the model was given beside it.
+    let groups: Vec<BatchGroup> =
+        pkg.batch.group.iter().enumerate().map(|(i, g)| BatchGroup::read(g, &format!("batch.group[{i}]"), Read::Model)).collect::<Result<_, _>>()?;
+    let indicators: Vec<BatchIndicator> = pkg
+        .batch
+        .indicator
+        .iter()
+        .enumerate()
+        .map(|(i, v)| BatchIndicator::read(v, &format!("batch.indicator[{i}]"), Read::Model))
+        .collect::<Result<_, _>>()?;
+    let associations: Vec<BatchAssociation> = pkg
+        .batch
+        .association
+        .iter()
+        .enumerate()
+        .map(|(i, a)| BatchAssociation::read(a, &format!("batch.association[{i}]"), Read::Model))
+        .collect::<Result<_, _>>()?;
     let mut full: Vec<(String, String)> = Vec::new(); // (xid, canonical) full groups
     let mut repeat: std::collections::BTreeMap<String, String> = Default::default();
-    for g in &pkg.batch.group {
-        let xid = g.get("xid").and_then(Value::as_str).unwrap_or_default().to_string();
-        let c = canonical_json(g);
-        let mut r = g.clone();
-        if let Some(o) = r.as_object_mut() {
-            o.remove("associatedGroupXid");
-        }
-        repeat.insert(xid.clone(), canonical_json(&r));
-        full.push((xid, c));
+    for g in &groups {
+        let c = canonical_json(&g.to_value());
+        let r = BatchGroup { associated_group_xid: None, ..g.clone() };
+        repeat.insert(g.xid.clone(), canonical_json(&r.to_value()));
+        full.push((g.xid.clone(), c));
     }
     let too_large = |what: String, size: usize| ShareError::ItemTooLarge { what, size, limit: max };
 
     let mut jobs = Vec::new();
     let mut cur = Open::new();
-    for a in &pkg.batch.association {
-        let c = canonical_json(a);
+    for a in &associations {
+        let c = canonical_json(&a.to_value());
         let add = Open::cost(cur.assoc_json.len(), c.len());
         if cur.bytes + add > max {
             if cur.is_empty() {
@@ -151,13 +165,10 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
     // lists its links to groups placed before it, and those are repeated in its job.
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     if spill {
-        for g in &pkg.batch.group {
-            let x = g.get("xid").and_then(Value::as_str).unwrap_or_default();
-            for o in g.get("associatedGroupXid").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(o) = o.as_str() {
-                    pairs.insert((x.to_string(), o.to_string()));
-                    pairs.insert((o.to_string(), x.to_string()));
-                }
+        for g in &groups {
+            for o in g.associated_group_xid.iter().flatten() {
+                pairs.insert((g.xid.clone(), o.clone()));
+                pairs.insert((o.clone(), g.xid.clone()));
             }
         }
     }
@@ -166,14 +177,8 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
         let mut partners: Vec<String> = Vec::new();
         if spill {
             partners = placed.iter().filter(|p| pairs.contains(&(xid.clone(), (*p).clone()))).cloned().collect();
-            let mut g = pkg.batch.group[pos].clone();
-            if let Some(o) = g.as_object_mut() {
-                o.remove("associatedGroupXid");
-                if !partners.is_empty() {
-                    o.insert("associatedGroupXid".into(), json!(partners));
-                }
-            }
-            c = canonical_json(&g);
+            let g = BatchGroup { associated_group_xid: (!partners.is_empty()).then(|| partners.clone()), ..groups[pos].clone() };
+            c = canonical_json(&g.to_value());
         }
         let need = |o: &Open| -> usize {
             let mut n = o.group_json.len();
@@ -207,13 +212,9 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
         cur.groups.insert(xid.clone());
         placed.push(xid);
     }
-    for ind in &pkg.batch.indicator {
-        let c = canonical_json(ind);
-        let refs: BTreeSet<String> = ind
-            .get("associatedGroups")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|g| g.get("groupXid").and_then(Value::as_str)).map(str::to_string).collect())
-            .unwrap_or_default();
+    for ind in &indicators {
+        let c = canonical_json(&ind.to_value());
+        let refs: BTreeSet<String> = ind.associated_groups.iter().flatten().cloned().collect();
         let need = |o: &Open| -> usize {
             let mut n = o.group_json.len();
             let mut add = 0;
@@ -231,7 +232,7 @@ pub fn split_batches_with(pkg: &SharePackage, limits: BatchLimits) -> Result<Vec
             }
             let alone = cur.bytes + need(&cur);
             if alone > max {
-                let what = format!("indicator {} (with the groups it references)", ind.get("summary").and_then(Value::as_str).unwrap_or("?"));
+                let what = format!("indicator {} (with the groups it references)", ind.summary);
                 return Err(too_large(what, alone));
             }
         }
@@ -428,6 +429,112 @@ mod tests {
         assert_eq!(s["action"], "Create");
         for k in ["attributeWriteType", "tagWriteType", "securityLabelWriteType"] {
             assert_eq!(s[k], "Replace", "{k}");
+        }
+    }
+
+    /// Every key of a batch job against the format's allow-list (docs/sharing-format.md,
+    /// "Schema"), written out here rather than taken from the code under test.
+    fn only_schema_keys(v: &Value, level: &str, at: &str) {
+        const GROUP: &[&str] = &[
+            "xid",
+            "type",
+            "name",
+            "attribute",
+            "tag",
+            "securityLabel",
+            "associatedGroupXid",
+            "eventDate",
+            "status",
+            "firstSeen",
+            "fileName",
+            "malware",
+            "password",
+            "subject",
+            "header",
+            "body",
+            "to",
+            "from",
+            "publishDate",
+            "fileType",
+            "fileText",
+        ];
+        const INDICATOR: &[&str] = &[
+            "xid",
+            "type",
+            "summary",
+            "description",
+            "rating",
+            "confidence",
+            "dnsActive",
+            "whoisActive",
+            "attribute",
+            "tag",
+            "securityLabel",
+            "associatedGroups",
+        ];
+        let allowed: &[&str] = match level {
+            "job" => &["association", "group", "indicator"],
+            "group" => GROUP,
+            "indicator" => INDICATOR,
+            "attribute" => &["type", "value", "displayed", "source", "securityLabel"],
+            "tag" => &["name"],
+            "securityLabel" => &["name", "color", "description"],
+            "associatedGroups" => &["groupXid"],
+            "association" => &["ref_1", "ref_2"],
+            _ => panic!("{level}"),
+        };
+        for (k, x) in v.as_object().unwrap_or_else(|| panic!("{at} is not an object")) {
+            assert!(allowed.contains(&k.as_str()), "{at}.{k}: not a key of the format");
+            let nested = match (level, k.as_str()) {
+                ("job", l) => Some(l),
+                (_, "attribute" | "tag" | "securityLabel" | "associatedGroups") => Some(k.as_str()),
+                _ => None,
+            };
+            if let Some(l) = nested {
+                for (i, e) in x.as_array().unwrap().iter().enumerate() {
+                    only_schema_keys(e, l, &format!("{at}.{k}[{i}]"));
+                }
+            }
+        }
+    }
+
+    /// The jobs are written from the schema's types: a package in memory carrying keys the
+    /// format does not allow (links to target items by id, extra keys at every level) gives
+    /// the very same jobs as the package without them.
+    #[test]
+    fn batch_jobs_carry_only_the_schemas_keys_whatever_the_package_holds() {
+        let mut clean = package();
+        let top = clean.header.group.xid.clone();
+        let summary = clean.batch.indicator[0]["summary"].clone();
+        clean.batch.association = vec![json!({"ref_1": top, "ref_2": summary})];
+        clean.batch.group[0]["attribute"][0]["securityLabel"] = json!([{"name": "TLP:AMBER"}]);
+        let mut hostile = clean.clone();
+        let g = &mut hostile.batch.group[0];
+        g["associatedIndicators"] = json!([{"summary": "own.example", "type": "Host"}]);
+        g["associatedGroups"] = json!([{"id": 7}]);
+        g["id"] = json!(7);
+        g["attribute"][0]["owner"] = json!("Target Org");
+        g["attribute"][0]["securityLabel"][0]["id"] = json!(3);
+        g["securityLabel"][0]["owner"] = json!("System");
+        g["tag"][0]["id"] = json!(11);
+        let i = &mut hostile.batch.indicator[0];
+        i["id"] = json!(8);
+        i["associatedIndicators"] = json!([{"summary": "own.example"}]);
+        i["associatedGroups"][0]["id"] = json!(7);
+        hostile.batch.association[0]["id_2"] = json!(7);
+        hostile.batch.association[0]["type_2"] = json!("Incident");
+        hostile.batch.association.push(json!({"id_1": 7, "id_2": 8, "ref_1": top, "ref_2": summary}));
+        assert_ne!(hostile.batch, clean.batch);
+
+        for limits in [BatchLimits::default(), BatchLimits { max_bytes: 3_000, max_indicators: 2 }] {
+            let jobs = split_batches_with(&hostile, limits).unwrap();
+            assert!(limits == BatchLimits::default() || jobs.len() > 2, "small limits spill the groups: {}", jobs.len());
+            for (k, job) in jobs.iter().enumerate() {
+                only_schema_keys(&parse(job), "job", &format!("job {k}"));
+            }
+            let mut expected_clean = clean.clone();
+            expected_clean.batch.association.push(json!({"ref_1": top, "ref_2": summary}));
+            assert_eq!(jobs, split_batches_with(&expected_clean, limits).unwrap(), "the same jobs, byte for byte");
         }
     }
 }

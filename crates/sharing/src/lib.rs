@@ -38,8 +38,9 @@ pub use error::ShareError;
 pub use jobs::{batch_settings, link_settings, split_batches, split_batches_with, BatchJob, BatchLimits, MAX_BATCH_BYTES, MAX_BATCH_INDICATORS};
 pub use json::canonical_json;
 pub use package::{
-    check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, SharePackage,
-    Source, FORMAT, MAX_PACKAGE_BYTES, OLDEST_VERSION, VERSION,
+    check_package_size, content_hash, derive_xid, file_digest, indicator_identity, validate, BatchBody, GroupRef, Header, ItemKind, Label,
+    SharePackage, Source, FORMAT, MAX_ASSOCIATIONS, MAX_ATTRIBUTES, MAX_GROUPS, MAX_INDICATORS, MAX_LABELS, MAX_PACKAGE_BYTES, MAX_TAGS,
+    OLDEST_VERSION, VERSION,
 };
 pub use plan::{
     associations, check_published_at, jobs_for, origin_attribute, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan,

@@ -339,28 +339,43 @@ pub fn snapshot_report(
     allowed.dedup();
     let group_ids: BTreeMap<String, u64> = groups.iter().map(|(id, (xid, _))| (xid.clone(), *id)).collect();
     let hash = content_hash(VERSION, &source, &group, &group_ids, &batch.to_value());
-    Ok((
-        SharePackage {
-            header: Header {
-                version: VERSION,
-                source,
-                group,
-                published_at: opts.published_at.clone(),
-                content_hash: hash,
-                security_labels_allowed: allowed,
-                exclude_unlabeled: opts.exclude_unlabeled,
-            },
-            batch,
-            group_ids,
+    let package = SharePackage {
+        header: Header {
+            version: VERSION,
+            source,
+            group,
+            published_at: opts.published_at.clone(),
+            content_hash: hash,
+            security_labels_allowed: allowed,
+            exclude_unlabeled: opts.exclude_unlabeled,
         },
-        withheld,
-    ))
+        batch,
+        group_ids,
+    };
+    // What the importer would refuse is refused here, where the publisher can see why
+    // (a value past the format's bounds, docs/sharing-format.md "Schema").
+    super::package::validate(&package.to_bytes())?;
+    Ok((package, withheld))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_util::*;
+
+    /// What an import would refuse, publishing refuses, naming the value: a tag past the
+    /// format's 250 characters (docs/sharing-format.md, "Schema").
+    #[test]
+    fn a_group_past_the_formats_bounds_is_refused_at_publish() {
+        let mut g = group();
+        g["tags"] = tags(&[&"t".repeat(251)]);
+        match snapshot(&g, &associated_groups(), &associated_indicators(), &opts()) {
+            Err(ShareError::TooLong { path, length: 251, limit: 250 }) => assert!(path.contains("tag"), "{path}"),
+            other => panic!("{other:?}"),
+        }
+        g["tags"] = tags(&[&"t".repeat(250)]);
+        assert!(snapshot(&g, &associated_groups(), &associated_indicators(), &opts()).is_ok());
+    }
 
     #[test]
     fn snapshot_of_a_realistic_group_maps_onto_a_v2_batch_input() {

@@ -6,7 +6,7 @@ use super::read::{read_items, Fields};
 use super::records::{DOMAIN, IMPORTS_TYPE};
 use crate::jobs::{batch_settings, link_settings, BatchLimits};
 use crate::json::text;
-use crate::package::{file_digest, validate, SharePackage};
+use crate::package::{file_digest, label_definitions, validate, SharePackage};
 use crate::plan::{
     associations, check_published_at, indicator_key, package_labels, plan, prepare_import, Association, Endpoint, ImportPlan, ImportRecord,
     PendingJob, TargetState, Trust,
@@ -346,7 +346,7 @@ pub async fn import_package<T: Transport>(
     // Security labels the target lacks (the batch only names them).
     if !report.plan.labels_to_create.is_empty() {
         hold_lease(client, opts).await?;
-        let defs = label_definitions(pkg);
+        let defs = label_definitions(pkg)?;
         let n = report.plan.labels_to_create.len();
         progress(Step::CreateLabels, 0, n);
         let futs: Vec<_> = report
@@ -354,7 +354,8 @@ pub async fn import_package<T: Transport>(
             .labels_to_create
             .iter()
             .map(|name| {
-                let body = defs.get(name).cloned().unwrap_or_else(|| json!({"name": name}));
+                // Name, colour and description only, whatever else the package said of the label.
+                let body = defs.get(name).map(|l| l.create_body()).unwrap_or_else(|| json!({"name": name}));
                 async move { (name.clone(), client.v3_create_security_label(&body).await) }
             })
             .collect();
@@ -486,25 +487,6 @@ async fn hold_lease<T: Transport>(client: &Client<T>, opts: &ImportOptions) -> R
         Some(lease) => super::lease::hold(client, lease).await,
         None => Ok(()),
     }
-}
-
-/// name -> `{name, color, description}` as the package describes the labels.
-fn label_definitions(pkg: &SharePackage) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    let mut add = |v: &Value| {
-        for l in v.get("securityLabel").and_then(Value::as_array).into_iter().flatten() {
-            if let Some(n) = text(l, "name") {
-                out.entry(n.to_string()).or_insert_with(|| l.clone());
-            }
-        }
-    };
-    for item in pkg.batch.group.iter().chain(pkg.batch.indicator.iter()) {
-        add(item);
-        for a in item.get("attribute").and_then(Value::as_array).into_iter().flatten() {
-            add(a);
-        }
-    }
-    out
 }
 
 /// Removes associations in the target (one `PUT /v3/groups/{id}` per group with

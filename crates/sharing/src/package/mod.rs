@@ -9,6 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use threatconnect::time::is_rfc3339;
 use threatconnect::{GroupType, IndicatorType};
 
+mod schema;
+use schema::{invalid, key_path, missing, Obj, BATCH_KEYS, HEADER_GROUP_KEYS, SOURCE_KEYS, TOP_KEYS};
+pub(crate) use schema::{BatchAssociation, BatchGroup, BatchIndicator, Read};
+pub use schema::{Label, MAX_ASSOCIATIONS, MAX_ATTRIBUTES, MAX_GROUPS, MAX_INDICATORS, MAX_LABELS, MAX_TAGS};
+
 /// The `format` field of every package.
 pub const FORMAT: &str = "pivot-share";
 /// The package format version this build writes. Version 2 adds `groupIds` (every
@@ -255,56 +260,14 @@ impl SharePackage {
 
 // ---------------------------------------------------------------- validation
 
-fn missing(path: &str) -> ShareError {
-    ShareError::MissingField { path: path.to_string() }
-}
-
-fn invalid(path: &str, expected: &str) -> ShareError {
-    ShareError::InvalidField { path: path.to_string(), expected: expected.to_string() }
-}
-
-fn field<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a Value, ShareError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Err(missing(&join(path, key))),
-        Some(v) => Ok(v),
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-fn string<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a str, ShareError> {
-    let p = join(path, key);
-    match field(obj, key, path)? {
-        Value::String(s) if !s.trim().is_empty() => Ok(s),
-        Value::String(_) => Err(invalid(&p, "a non-empty string")),
-        _ => Err(invalid(&p, "a string")),
-    }
-}
-
-fn array<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a Vec<Value>, ShareError> {
-    field(obj, key, path)?.as_array().ok_or_else(|| invalid(&join(path, key), "an array"))
-}
-
-/// Optional array: absent or null is empty.
-fn opt_array<'a>(obj: &'a Value, key: &str, path: &str) -> Result<&'a [Value], ShareError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(invalid(&join(path, key), "an array")),
-    }
-}
-
 /// Read a package file from outside. Checks, in order: size (at most
-/// [`MAX_PACKAGE_BYTES`]), JSON syntax, `format`, `version`, header fields,
-/// batch structure (every item's required fields, xids unique, every group
-/// reference resolvable inside the package, the published group present), and
-/// last the content hash. Nothing is written anywhere before this passes.
+/// [`MAX_PACKAGE_BYTES`]), JSON syntax, `format`, `version`, then the whole file against
+/// the schema (docs/sharing-format.md, "Schema": every key at every level allowed by name,
+/// its type and bounds; any other key is [`ShareError::UnknownKey`] with its path), xids
+/// unique, every group reference and association resolvable inside the package, the
+/// published group present, every xid the file lets us recompute, and last the content
+/// hash. The model keeps only what the schema reads; nothing is written anywhere before
+/// this passes.
 pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
     check_package_size(bytes.len() as u64)?;
     let root: Value =
@@ -314,165 +277,156 @@ pub fn validate(bytes: &[u8]) -> Result<SharePackage, ShareError> {
     }
     match root.get("format") {
         Some(Value::String(s)) if s == FORMAT => {}
-        Some(other) => return Err(ShareError::WrongFormat { found: canonical_json(other) }),
+        Some(other) => return Err(ShareError::WrongFormat { found: bounded(&canonical_json(other)) }),
         None => return Err(ShareError::WrongFormat { found: "absent".into() }),
     }
     let version = match root.get("version") {
         Some(Value::Number(n)) if n.as_u64().is_some_and(|v| (OLDEST_VERSION..=VERSION).contains(&v)) => n.as_u64().unwrap_or(VERSION),
-        Some(other) => return Err(ShareError::UnsupportedVersion { found: canonical_json(other) }),
+        Some(other) => return Err(ShareError::UnsupportedVersion { found: bounded(&canonical_json(other)) }),
         None => return Err(missing("version")),
     };
+    // Version 1 has no `groupIds`.
+    let top_keys = if version >= 2 { &TOP_KEYS[..] } else { &TOP_KEYS[..TOP_KEYS.len() - 1] };
+    let top = Obj::new(&root, "", top_keys, Read::File, "an object")?;
 
-    let src = field(&root, "source", "")?;
-    if !src.is_object() {
-        return Err(invalid("source", "an object"));
-    }
+    let src =
+        Obj::new(top.get("source").filter(|v| !v.is_null()).ok_or_else(|| missing("source"))?, "source", &SOURCE_KEYS, Read::File, "an object")?;
     let source = Source {
-        instance_id: string(src, "instanceId", "source")?.to_string(),
-        owner: string(src, "owner", "source")?.to_string(),
-        api_url: match src.get("apiUrl") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(invalid("source.apiUrl", "a string")),
-        },
+        instance_id: src.req_str("instanceId", schema::INSTANCE_ID)?,
+        owner: src.req_str("owner", schema::OWNER)?,
+        api_url: src.opt_str("apiUrl", schema::API_URL)?,
     };
-    let g = field(&root, "group", "")?;
-    if !g.is_object() {
-        return Err(invalid("group", "an object"));
-    }
+    let g =
+        Obj::new(top.get("group").filter(|v| !v.is_null()).ok_or_else(|| missing("group"))?, "group", &HEADER_GROUP_KEYS, Read::File, "an object")?;
     let group = GroupRef {
-        id: field(g, "id", "group")?.as_u64().ok_or_else(|| invalid("group.id", "a non-negative integer"))?,
-        group_type: string(g, "type", "group")?.to_string(),
-        name: string(g, "name", "group")?.to_string(),
-        xid: string(g, "xid", "group")?.to_string(),
+        id: match g.get("id") {
+            None | Some(Value::Null) => return Err(missing("group.id")),
+            Some(v) => v.as_u64().ok_or_else(|| invalid("group.id", "a non-negative integer"))?,
+        },
+        group_type: schema::group_type(&g)?,
+        name: g.req_str("name", schema::NAME)?,
+        xid: g.req_str("xid", schema::XID)?,
     };
-    let published_at = string(&root, "publishedAt", "")?;
-    if !is_rfc3339(published_at) {
+    let published_at = top.req_str("publishedAt", schema::DATE)?;
+    if !is_rfc3339(&published_at) {
         return Err(invalid("publishedAt", "an RFC 3339 date-time such as 2026-11-25T14:20:33Z"));
     }
-    let declared = string(&root, "contentHash", "")?;
+    let declared = top.req_str("contentHash", schema::CONTENT_HASH)?;
     let hex_part = declared.strip_prefix("sha256:").unwrap_or("");
     if hex_part.len() != 64 || !hex_part.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
         return Err(invalid("contentHash", "\"sha256:\" followed by 64 lowercase hex digits"));
     }
     let mut security_labels_allowed = Vec::new();
-    for (i, l) in array(&root, "securityLabelsAllowed", "")?.iter().enumerate() {
-        security_labels_allowed.push(l.as_str().ok_or_else(|| invalid(&format!("securityLabelsAllowed[{i}]"), "a string"))?.to_string());
+    for (i, l) in top.req_array("securityLabelsAllowed", MAX_LABELS)?.iter().enumerate() {
+        let p = format!("securityLabelsAllowed[{i}]");
+        let name = l.as_str().ok_or_else(|| invalid(&p, "a string"))?;
+        schema::check_str(name, &p, schema::LABEL_NAME, Read::File)?;
+        security_labels_allowed.push(name.to_string());
     }
-    let exclude_unlabeled = field(&root, "excludeUnlabeled", "")?.as_bool().ok_or_else(|| invalid("excludeUnlabeled", "true or false"))?;
+    let exclude_unlabeled = match top.get("excludeUnlabeled") {
+        None | Some(Value::Null) => return Err(missing("excludeUnlabeled")),
+        Some(v) => v.as_bool().ok_or_else(|| invalid("excludeUnlabeled", "true or false"))?,
+    };
 
-    let b = field(&root, "batch", "")?;
-    if !b.is_object() {
-        return Err(invalid("batch", "an object"));
-    }
-    let groups = array(b, "group", "batch")?;
-    let indicators = array(b, "indicator", "batch")?;
-    let association = opt_array(b, "association", "batch")?;
+    let b = Obj::new(top.get("batch").filter(|v| !v.is_null()).ok_or_else(|| missing("batch"))?, "batch", &BATCH_KEYS, Read::File, "an object")?;
+    let group_values = b.req_array("group", MAX_GROUPS)?;
+    let indicator_values = b.req_array("indicator", MAX_INDICATORS)?;
+    let association_values = b.opt_array("association", MAX_ASSOCIATIONS)?.unwrap_or_default();
 
+    let mut groups = Vec::with_capacity(group_values.len());
     let mut group_xids = BTreeSet::new();
-    for (i, g) in groups.iter().enumerate() {
-        let p = format!("batch.group[{i}]");
-        if !g.is_object() {
-            return Err(invalid(&p, "an object"));
+    for (i, v) in group_values.iter().enumerate() {
+        let g = BatchGroup::read(v, &format!("batch.group[{i}]"), Read::File)?;
+        if !group_xids.insert(g.xid.clone()) {
+            return Err(ShareError::DuplicateXid { path: format!("batch.group[{i}].xid"), xid: g.xid });
         }
-        let xid = string(g, "xid", &p)?;
-        string(g, "type", &p)?;
-        string(g, "name", &p)?;
-        check_metadata(g, &p)?;
-        if !group_xids.insert(xid.to_string()) {
-            return Err(ShareError::DuplicateXid { path: format!("{p}.xid"), xid: xid.into() });
-        }
+        groups.push(g);
     }
     for (i, g) in groups.iter().enumerate() {
-        for (j, x) in opt_array(g, "associatedGroupXid", &format!("batch.group[{i}]"))?.iter().enumerate() {
-            let p = format!("batch.group[{i}].associatedGroupXid[{j}]");
-            let x = x.as_str().ok_or_else(|| invalid(&p, "a string"))?;
+        for (j, x) in g.associated_group_xid.iter().flatten().enumerate() {
             if !group_xids.contains(x) {
-                return Err(ShareError::DanglingReference { path: p, xid: x.into() });
+                return Err(ShareError::DanglingReference { path: format!("batch.group[{i}].associatedGroupXid[{j}]"), xid: x.clone() });
             }
         }
     }
+    let mut indicators = Vec::with_capacity(indicator_values.len());
     let mut indicator_xids = BTreeSet::new();
-    for (i, ind) in indicators.iter().enumerate() {
+    for (i, v) in indicator_values.iter().enumerate() {
         let p = format!("batch.indicator[{i}]");
-        if !ind.is_object() {
-            return Err(invalid(&p, "an object"));
+        let ind = BatchIndicator::read(v, &p, Read::File)?;
+        if group_xids.contains(&ind.xid) || !indicator_xids.insert(ind.xid.clone()) {
+            return Err(ShareError::DuplicateXid { path: format!("{p}.xid"), xid: ind.xid });
         }
-        string(ind, "type", &p)?;
-        string(ind, "summary", &p)?;
-        let xid = string(ind, "xid", &p)?;
-        if group_xids.contains(xid) || !indicator_xids.insert(xid.to_string()) {
-            return Err(ShareError::DuplicateXid { path: format!("{p}.xid"), xid: xid.into() });
-        }
-        check_metadata(ind, &p)?;
-        for (j, a) in opt_array(ind, "associatedGroups", &p)?.iter().enumerate() {
-            let ap = format!("{p}.associatedGroups[{j}]");
-            if !a.is_object() {
-                return Err(invalid(&ap, "an object {\"groupXid\": ...}"));
-            }
-            let x = string(a, "groupXid", &ap)?;
+        for (j, x) in ind.associated_groups.iter().flatten().enumerate() {
             if !group_xids.contains(x) {
-                return Err(ShareError::DanglingReference { path: format!("{ap}.groupXid"), xid: x.into() });
+                return Err(ShareError::DanglingReference { path: format!("{p}.associatedGroups[{j}].groupXid"), xid: x.clone() });
             }
         }
+        indicators.push(ind);
     }
     // Top-level associations name two items of the package: a group by its xid, an
     // indicator by its summary (as ThreatConnect's batch documents `ref_1`/`ref_2`).
-    let summaries: BTreeSet<&str> = indicators.iter().filter_map(|i| i.get("summary").and_then(Value::as_str)).collect();
-    for (i, a) in association.iter().enumerate() {
+    let summaries: BTreeSet<&str> = indicators.iter().map(|i| i.summary.as_str()).collect();
+    let mut associations = Vec::with_capacity(association_values.len());
+    for (i, v) in association_values.iter().enumerate() {
         let p = format!("batch.association[{i}]");
-        if !a.is_object() {
-            return Err(invalid(&p, "an object"));
-        }
-        for r in ["ref_1", "ref_2"] {
-            let x = string(a, r, &p)?;
-            if !group_xids.contains(x) && !summaries.contains(x) {
-                return Err(ShareError::DanglingReference { path: format!("{p}.{r}"), xid: x.into() });
+        let a = BatchAssociation::read(v, &p, Read::File)?;
+        for (r, x) in [("ref_1", &a.ref_1), ("ref_2", &a.ref_2)] {
+            if !group_xids.contains(x) && !summaries.contains(x.as_str()) {
+                return Err(ShareError::DanglingReference { path: format!("{p}.{r}"), xid: x.clone() });
             }
         }
+        associations.push(a);
     }
     if !group_xids.contains(&group.xid) {
         return Err(ShareError::DanglingReference { path: "group.xid".into(), xid: group.xid.clone() });
     }
-    let group_ids = if version >= 2 { read_group_ids(&root, groups, &group)? } else { BTreeMap::new() };
-    check_xids(&source, &group, &group_ids, groups, indicators)?;
+    let group_ids = if version >= 2 { read_group_ids(&top, &groups, &group)? } else { BTreeMap::new() };
+    check_xids(&source, &group, &group_ids, &groups, &indicators)?;
 
-    let batch = BatchBody { group: groups.clone(), indicator: indicators.clone(), association: association.to_vec() };
+    // The model holds what the schema read, written again from its types.
+    let batch = BatchBody {
+        group: groups.iter().map(BatchGroup::to_value).collect(),
+        indicator: indicators.iter().map(BatchIndicator::to_value).collect(),
+        association: associations.iter().map(BatchAssociation::to_value).collect(),
+    };
     let computed = content_hash(version, &source, &group, &group_ids, &batch.to_value());
     if computed != declared {
-        return Err(ShareError::BadHash { declared: declared.to_string(), computed });
+        return Err(ShareError::BadHash { declared, computed });
     }
     Ok(SharePackage {
-        header: Header {
-            version,
-            source,
-            group,
-            published_at: published_at.to_string(),
-            content_hash: computed,
-            security_labels_allowed,
-            exclude_unlabeled,
-        },
+        header: Header { version, source, group, published_at, content_hash: computed, security_labels_allowed, exclude_unlabeled },
         batch,
         group_ids,
     })
 }
 
+/// A value quoted in an error, cut to 100 characters.
+fn bounded(s: &str) -> String {
+    if s.chars().count() <= 100 {
+        return s.to_string();
+    }
+    format!("{}…", s.chars().take(100).collect::<String>())
+}
+
 /// Version 2's `groupIds`: exactly the batch's group xids, each with a numeric source
 /// id; the published group's is the header's.
-fn read_group_ids(root: &Value, groups: &[Value], group: &GroupRef) -> Result<BTreeMap<String, u64>, ShareError> {
-    let obj = field(root, "groupIds", "")?.as_object().ok_or_else(|| invalid("groupIds", "an object {xid: source group id}"))?;
+fn read_group_ids(top: &Obj, groups: &[BatchGroup], group: &GroupRef) -> Result<BTreeMap<String, u64>, ShareError> {
+    let obj = match top.get("groupIds") {
+        None | Some(Value::Null) => return Err(missing("groupIds")),
+        Some(v) => v.as_object().ok_or_else(|| invalid("groupIds", "an object {xid: source group id}"))?,
+    };
     let mut out = BTreeMap::new();
     for (x, id) in obj {
-        let id = id.as_u64().ok_or_else(|| invalid(&format!("groupIds.{x}"), "a non-negative integer"))?;
-        if !groups.iter().any(|g| g.get("xid").and_then(Value::as_str) == Some(x.as_str())) {
-            return Err(ShareError::DanglingReference { path: format!("groupIds.{x}"), xid: x.clone() });
+        if !groups.iter().any(|g| g.xid == *x) {
+            return Err(ShareError::DanglingReference { path: key_path("groupIds", x), xid: bounded(x) });
         }
+        let id = id.as_u64().ok_or_else(|| invalid(&key_path("groupIds", x), "a non-negative integer"))?;
         out.insert(x.clone(), id);
     }
     for (i, g) in groups.iter().enumerate() {
-        let x = g.get("xid").and_then(Value::as_str).unwrap_or_default();
-        if !out.contains_key(x) {
-            return Err(missing(&format!("groupIds.{x} (for batch.group[{i}])")));
+        if !out.contains_key(&g.xid) {
+            return Err(missing(&format!("groupIds.{} (for batch.group[{i}])", g.xid)));
         }
     }
     if out.get(&group.xid) != Some(&group.id) {
@@ -489,8 +443,8 @@ fn check_xids(
     source: &Source,
     group: &GroupRef,
     group_ids: &BTreeMap<String, u64>,
-    groups: &[Value],
-    indicators: &[Value],
+    groups: &[BatchGroup],
+    indicators: &[BatchIndicator],
 ) -> Result<(), ShareError> {
     let (inst, owner) = (source.instance_id.as_str(), source.owner.as_str());
     let mismatch = |path: String, declared: &str, computed: String| ShareError::XidMismatch { path, declared: declared.into(), computed };
@@ -499,59 +453,38 @@ fn check_xids(
         return Err(mismatch("group.xid".into(), &group.xid, top));
     }
     for (i, g) in groups.iter().enumerate() {
-        let (Some(x), Some(t)) = (g.get("xid").and_then(Value::as_str), g.get("type").and_then(Value::as_str)) else { continue };
-        let Some(id) = group_ids.get(x).copied().or((x == group.xid).then_some(group.id)) else { continue };
-        let computed = derive_xid(inst, owner, ItemKind::Group, t, &id.to_string());
-        if computed != x {
-            return Err(mismatch(format!("batch.group[{i}].xid"), x, computed));
+        let Some(id) = group_ids.get(&g.xid).copied().or((g.xid == group.xid).then_some(group.id)) else { continue };
+        let computed = derive_xid(inst, owner, ItemKind::Group, &g.group_type, &id.to_string());
+        if computed != g.xid {
+            return Err(mismatch(format!("batch.group[{i}].xid"), &g.xid, computed));
         }
     }
     for (i, ind) in indicators.iter().enumerate() {
-        let (Some(x), Some(t), Some(sm)) =
-            (ind.get("xid").and_then(Value::as_str), ind.get("type").and_then(Value::as_str), ind.get("summary").and_then(Value::as_str))
-        else {
-            continue;
-        };
-        let computed = derive_xid(inst, owner, ItemKind::Indicator, t, sm);
-        if computed != x {
-            return Err(mismatch(format!("batch.indicator[{i}].xid"), x, computed));
+        let computed = derive_xid(inst, owner, ItemKind::Indicator, &ind.indicator_type, &ind.summary);
+        if computed != ind.xid {
+            return Err(mismatch(format!("batch.indicator[{i}].xid"), &ind.xid, computed));
         }
     }
     Ok(())
 }
 
-/// `attribute`, `tag`, `securityLabel` of one item (and labels of its attributes).
-fn check_metadata(item: &Value, p: &str) -> Result<(), ShareError> {
-    for (j, a) in opt_array(item, "attribute", p)?.iter().enumerate() {
-        let ap = format!("{p}.attribute[{j}]");
-        if !a.is_object() {
-            return Err(invalid(&ap, "an object"));
+/// name -> the label as the package first describes it (on an item or an attribute), read
+/// through the schema: what an import creates in a target that lacks it.
+pub(crate) fn label_definitions(pkg: &SharePackage) -> Result<BTreeMap<String, Label>, ShareError> {
+    let mut out = BTreeMap::new();
+    let groups = pkg.batch.group.iter().enumerate().map(|(i, g)| BatchGroup::read(g, &format!("batch.group[{i}]"), Read::Model).map(|g| g.metadata));
+    let indicators = pkg
+        .batch
+        .indicator
+        .iter()
+        .enumerate()
+        .map(|(i, v)| BatchIndicator::read(v, &format!("batch.indicator[{i}]"), Read::Model).map(|i| i.metadata));
+    for metadata in groups.chain(indicators) {
+        for l in metadata?.labels() {
+            out.entry(l.name.clone()).or_insert_with(|| l.clone());
         }
-        string(a, "type", &ap)?;
-        if !field(a, "value", &ap)?.is_string() {
-            return Err(invalid(&format!("{ap}.value"), "a string"));
-        }
-        check_labels(a, &ap)?;
     }
-    for (j, t) in opt_array(item, "tag", p)?.iter().enumerate() {
-        let tp = format!("{p}.tag[{j}]");
-        if !t.is_object() {
-            return Err(invalid(&tp, "an object {\"name\": ...}"));
-        }
-        string(t, "name", &tp)?;
-    }
-    check_labels(item, p)
-}
-
-fn check_labels(item: &Value, p: &str) -> Result<(), ShareError> {
-    for (j, l) in opt_array(item, "securityLabel", p)?.iter().enumerate() {
-        let lp = format!("{p}.securityLabel[{j}]");
-        if !l.is_object() {
-            return Err(invalid(&lp, "an object {\"name\": ...}"));
-        }
-        string(l, "name", &lp)?;
-    }
-    Ok(())
+    Ok(out)
 }
 
 #[cfg(test)]

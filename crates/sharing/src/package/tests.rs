@@ -249,3 +249,162 @@ fn no_input_makes_validate_panic() {
         assert!(validate(odd).is_err());
     }
 }
+
+/// The path of the refusal of a forged file (its hash recomputed, so only the schema can refuse it).
+fn refused(pkg: &SharePackage, f: impl FnOnce(&mut Value)) -> ShareError {
+    match validate(&forge(pkg, f)) {
+        Ok(_) => panic!("a key or value outside the schema was accepted"),
+        Err(e) => e,
+    }
+}
+
+fn unknown(pkg: &SharePackage, at: &str, f: impl FnOnce(&mut Value)) {
+    assert_eq!(refused(pkg, f), ShareError::UnknownKey { path: at.into() }, "expected {at} refused as a key outside the schema");
+}
+
+fn index_of(pkg: &SharePackage, group_type: &str) -> usize {
+    pkg.batch.group.iter().position(|g| g["type"] == group_type).unwrap()
+}
+
+/// Hand-written hostile packages: a key outside the schema at each level, and the batch
+/// format's keys that name items of the target, are refused naming their path.
+#[test]
+fn a_key_outside_the_schema_is_refused_at_every_level_by_its_path() {
+    let pkg = package();
+    let top = pkg.header.group.xid.clone();
+    let summary = pkg.batch.indicator[0]["summary"].clone();
+    unknown(&pkg, "extra", |v| v["extra"] = json!(1));
+    unknown(&pkg, "source.url", |v| v["source"]["url"] = json!("https://elsewhere"));
+    unknown(&pkg, "group.owner", |v| v["group"]["owner"] = json!("Target Org"));
+    unknown(&pkg, "batch.victim", |v| v["batch"]["victim"] = json!([]));
+    // Links to the target's own items.
+    unknown(&pkg, "batch.group[0].associatedIndicators", |v| v["batch"]["group"][0]["associatedIndicators"] = json!([{"summary": "own.example"}]));
+    unknown(&pkg, "batch.group[0].associatedGroups", |v| v["batch"]["group"][0]["associatedGroups"] = json!([{"id": 7}]));
+    unknown(&pkg, "batch.group[0].id", |v| v["batch"]["group"][0]["id"] = json!(7));
+    unknown(&pkg, "batch.indicator[0].associatedIndicators", |v| v["batch"]["indicator"][0]["associatedIndicators"] = json!([]));
+    unknown(&pkg, "batch.indicator[0].associatedGroups[0].id", |v| v["batch"]["indicator"][0]["associatedGroups"][0]["id"] = json!(7));
+    unknown(&pkg, "batch.association[0].id_2", |v| v["batch"]["association"] = json!([{"ref_1": top, "ref_2": summary, "id_2": 7}]));
+    unknown(&pkg, "batch.association[0].id_1", |v| v["batch"]["association"] = json!([{"id_1": 7, "id_2": 8}]));
+    unknown(&pkg, "batch.association[0].type_2", |v| v["batch"]["association"] = json!([{"ref_1": top, "ref_2": summary, "type_2": "Host"}]));
+    // Nested extra keys in attributes, their labels, tags and labels.
+    unknown(&pkg, "batch.group[0].attribute[0].owner", |v| v["batch"]["group"][0]["attribute"][0]["owner"] = json!("x"));
+    unknown(&pkg, "batch.group[0].attribute[0].securityLabel[0].id", |v| {
+        v["batch"]["group"][0]["attribute"][0]["securityLabel"] = json!([{"name": "TLP:AMBER", "id": 3}])
+    });
+    unknown(&pkg, "batch.indicator[0].tag[0].id", |v| v["batch"]["indicator"][0]["tag"] = json!([{"name": "t", "id": 3}]));
+    unknown(&pkg, "batch.group[0].securityLabel[0].owner", |v| v["batch"]["group"][0]["securityLabel"][0]["owner"] = json!("System"));
+    // Another type's field, and a Host's fields on another indicator type.
+    let adversary = index_of(&pkg, "Adversary");
+    unknown(&pkg, &format!("batch.group[{adversary}].eventDate"), |v| v["batch"]["group"][adversary]["eventDate"] = json!("2026-01-01T00:00:00Z"));
+    let not_host = pkg.batch.indicator.iter().position(|i| i["type"] != "Host").unwrap();
+    unknown(&pkg, &format!("batch.indicator[{not_host}].dnsActive"), |v| v["batch"]["indicator"][not_host]["dnsActive"] = json!(true));
+    // Version 1 has no groupIds.
+    unknown(&pkg, "groupIds", |v| v["version"] = json!(1));
+    // A hostile key's name is quoted, escaped and cut in the path, never printed raw.
+    let e = refused(&pkg, |v| v["batch"]["group"][0][format!("a\n\u{202e}{}", "b".repeat(500))] = json!(1));
+    let ShareError::UnknownKey { path } = &e else { panic!("{e:?}") };
+    assert!(path.starts_with(r#"batch.group[0]["a\u{a}\u{202e}bbb"#) && path.ends_with("…\"]") && path.chars().count() < 150, "{path}");
+    assert!(!e.to_string().contains(['\n', '\u{202e}']), "{e}");
+}
+
+/// Strings over their length, arrays over their count, values outside their type or set.
+#[test]
+fn values_outside_their_bounds_are_refused_by_their_path() {
+    let pkg = package();
+    let too_long = |at: &str, length: usize, limit: usize, f: &dyn Fn(&mut Value)| {
+        assert_eq!(refused(&pkg, f), ShareError::TooLong { path: at.into(), length, limit }, "{at}");
+    };
+    too_long("batch.group[0].name", 1_001, 1_000, &|v| v["batch"]["group"][0]["name"] = json!("n".repeat(1_001)));
+    too_long("batch.indicator[0].tag[0].name", 251, 250, &|v| v["batch"]["indicator"][0]["tag"] = json!([{"name": "é".repeat(251)}]));
+    too_long("batch.indicator[1].summary", 8_193, 8_192, &|v| v["batch"]["indicator"][1]["summary"] = json!("s".repeat(8_193)));
+    too_long("batch.group[0].attribute[0].value", 65_537, 65_536, &|v| v["batch"]["group"][0]["attribute"][0]["value"] = json!("v".repeat(65_537)));
+    too_long("source.owner", 251, 250, &|v| v["source"]["owner"] = json!("o".repeat(251)));
+    too_long("batch.group[0].securityLabel[0].description", 2_001, 2_000, &|v| {
+        v["batch"]["group"][0]["securityLabel"][0]["description"] = json!("d".repeat(2_001))
+    });
+    // Characters, not bytes: 250 two-byte characters fit.
+    validate(&forge(&pkg, |v| v["batch"]["group"][0]["tag"] = json!([{"name": "é".repeat(250)}]))).expect("250 characters is the tag limit");
+
+    let too_many = |at: &str, count: usize, limit: usize, f: &dyn Fn(&mut Value)| {
+        assert_eq!(refused(&pkg, f), ShareError::TooMany { path: at.into(), count, limit }, "{at}");
+    };
+    too_many("batch.group[0].tag", 1_001, 1_000, &|v| v["batch"]["group"][0]["tag"] = json!(vec![json!({"name": "t"}); 1_001]));
+    too_many("batch.indicator[0].securityLabel", 101, 100, &|v| v["batch"]["indicator"][0]["securityLabel"] = json!(vec![json!({"name": "L"}); 101]));
+    too_many("batch.group[0].attribute", 1_001, 1_000, &|v| {
+        v["batch"]["group"][0]["attribute"] = json!(vec![json!({"type": "T", "value": ""}); 1_001])
+    });
+    too_many("securityLabelsAllowed", 101, 100, &|v| v["securityLabelsAllowed"] = json!(vec!["TLP:WHITE"; 101]));
+    too_many("batch.indicator", 100_001, 100_000, &|v| v["batch"]["indicator"] = json!(vec![json!({}); 100_001]));
+    too_many("batch.group", 10_001, 10_000, &|v| v["batch"]["group"] = json!(vec![json!({}); 10_001]));
+    too_many("batch.association", 100_001, 100_000, &|v| v["batch"]["association"] = json!(vec![json!({}); 100_001]));
+
+    let invalid_at = |at: &str, f: &dyn Fn(&mut Value)| match refused(&pkg, f) {
+        ShareError::InvalidField { path, .. } => assert_eq!(path, at),
+        other => panic!("{at}: {other:?}"),
+    };
+    invalid_at("batch.group[0].type", &|v| v["batch"]["group"][0]["type"] = json!("Incidents"));
+    invalid_at("group.type", &|v| v["group"]["type"] = json!("incident"));
+    invalid_at("batch.indicator[0].type", &|v| v["batch"]["indicator"][0]["type"] = json!("host"));
+    invalid_at("batch.group[0].securityLabel[0].color", &|v| v["batch"]["group"][0]["securityLabel"][0]["color"] = json!("red; x"));
+    invalid_at("batch.indicator[0].rating", &|v| v["batch"]["indicator"][0]["rating"] = json!(7));
+    invalid_at("batch.indicator[0].confidence", &|v| v["batch"]["indicator"][0]["confidence"] = json!(101));
+    invalid_at("batch.indicator[0].description", &|v| v["batch"]["indicator"][0]["description"] = Value::Null);
+    invalid_at("batch.group[0].eventDate", &|v| v["batch"]["group"][0]["eventDate"] = json!("yesterday"));
+    invalid_at("batch.group[0].associatedGroupXid[0]", &|v| v["batch"]["group"][0]["associatedGroupXid"][0] = json!("pivot:\nforged"));
+}
+
+/// A version 1 file cannot prove its associated groups' xids, but they must still be xids:
+/// never another integration's identifier of an item in the target.
+#[test]
+fn a_version_1_group_xid_must_be_an_xid() {
+    let pkg = package();
+    let other = pkg.batch.group[1]["xid"].as_str().unwrap().to_string();
+    let foreign = "00000000-0000-0000-0000-000000000000:0001";
+    let v1 = |xid: &str| {
+        let mut text = serde_json::to_string(&pkg.to_value()).unwrap();
+        text = text.replace(&other, xid);
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v["version"] = json!(1);
+        v.as_object_mut().unwrap().remove("groupIds");
+        let mut p = pkg.clone();
+        p.header.version = 1;
+        p.group_ids.clear();
+        v["contentHash"] = json!(content_hash(1, &p.header.source, &p.header.group, &p.group_ids, &v["batch"]));
+        serde_json::to_vec(&v).unwrap()
+    };
+    validate(&v1("pivot:0123456789abcdef0123456789abcdef")).expect("an unverified but well-formed xid still reads");
+    match validate(&v1(foreign)) {
+        Err(ShareError::InvalidField { path, .. }) => assert_eq!(path, "batch.group[1].xid"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The labels an import creates are read through the schema: name, colour and description,
+/// whatever else the package (in memory) said of them.
+#[test]
+fn a_label_is_created_with_its_name_colour_and_description_only() {
+    let mut pkg = package();
+    pkg.batch.indicator[0]["securityLabel"] = json!([{
+        "name": "ACME:PARTNERS", "color": "0000ff", "description": "Partners only",
+        "owner": "Target Org", "id": 5, "dateAdded": "2020-01-01T00:00:00Z", "securityLabels": [{"name": "x"}]
+    }]);
+    let defs = label_definitions(&pkg).unwrap();
+    assert_eq!(defs["ACME:PARTNERS"].create_body(), json!({"name": "ACME:PARTNERS", "color": "0000ff", "description": "Partners only"}));
+    assert_eq!(
+        defs["TLP:AMBER"].create_body().as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["color", "description", "name"],
+        "labels of attributes and items alike"
+    );
+}
+
+/// The package `validate` returns holds what the schema read, and the golden-shaped
+/// package reads back unchanged (nothing of a valid file is lost on the way).
+#[test]
+fn the_model_is_what_the_schema_read() {
+    let pkg = package();
+    let back = validate(&pkg.to_bytes()).unwrap();
+    assert_eq!(back.batch, pkg.batch);
+    for g in &back.batch.group {
+        assert_eq!(BatchGroup::read(g, "g", Read::File).unwrap().to_value(), *g);
+    }
+}

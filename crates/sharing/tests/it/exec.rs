@@ -441,14 +441,15 @@ fn interrupted_while_the_job_runs() {
 
 #[test]
 fn interrupted_while_fetching_errors() {
-    // A package with one invalid indicator (rating 9), so the job has errors to fetch;
-    // fetching them fails past the client's retries.
+    // A package with one indicator the target refuses (of a custom type it lacks), so the
+    // job has errors to fetch; fetching them fails past the client's retries.
     let bad = "203.0.113.250";
     let with_bad = move |p: &SharePackage| {
         altered(p, |q| {
             let gx = q.header.group.xid.clone();
-            let xid = derive_xid(&q.header.source.instance_id, &q.header.source.owner, ItemKind::Indicator, "Address", bad);
-            q.batch.indicator.push(json!({"xid": xid, "type": "Address", "summary": bad, "rating": 9,
+            let t = "Pivot Unknown Type";
+            let xid = derive_xid(&q.header.source.instance_id, &q.header.source.owner, ItemKind::Indicator, t, bad);
+            q.batch.indicator.push(json!({"xid": xid, "type": t, "summary": bad,
                 "attribute": [], "tag": [], "securityLabel": [], "associatedGroups": [{"groupXid": gx}]}));
         })
     };
@@ -740,4 +741,143 @@ fn a_lease_overwritten_with_an_invalid_record_while_taken_fails_naming_it() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A request as sent: method, path, body.
+type Sent = (Method, String, Option<Vec<u8>>);
+
+/// Keeps the body of every request it sends (the batch uploads and label creations among them).
+struct Recording {
+    inner: NativeTransport,
+    sent: RefCell<Vec<Sent>>,
+}
+
+impl Transport for Recording {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.borrow_mut().push((req.method, req.path.clone(), req.body.clone()));
+        self.inner.send(req).await
+    }
+    async fn sleep(&self, ms: u32) {
+        self.inner.sleep(ms).await
+    }
+}
+
+/// The keys of an uploaded batch file, level by level, against the format's allow-list
+/// (docs/sharing-format.md, "Schema"), written out here rather than taken from the code.
+fn sent_keys_allowed(v: &Value, level: &str, at: &str) {
+    let allowed: &[&str] = match level {
+        "file" => &["association", "group", "indicator"],
+        "group" => &[
+            "xid",
+            "type",
+            "name",
+            "attribute",
+            "tag",
+            "securityLabel",
+            "associatedGroupXid",
+            "eventDate",
+            "status",
+            "firstSeen",
+            "fileName",
+            "malware",
+            "password",
+            "subject",
+            "header",
+            "body",
+            "to",
+            "from",
+            "publishDate",
+            "fileType",
+            "fileText",
+        ],
+        "indicator" => &[
+            "xid",
+            "type",
+            "summary",
+            "description",
+            "rating",
+            "confidence",
+            "dnsActive",
+            "whoisActive",
+            "attribute",
+            "tag",
+            "securityLabel",
+            "associatedGroups",
+        ],
+        "attribute" => &["type", "value", "displayed", "source", "securityLabel"],
+        "tag" => &["name"],
+        "securityLabel" => &["name", "color", "description"],
+        "associatedGroups" => &["groupXid"],
+        "association" => &["ref_1", "ref_2"],
+        _ => panic!("{level}"),
+    };
+    for (k, x) in v.as_object().unwrap_or_else(|| panic!("{at} is not an object")) {
+        assert!(allowed.contains(&k.as_str()), "{at}.{k} was sent to the Batch API");
+        let nested = if level == "file" || matches!(k.as_str(), "attribute" | "tag" | "securityLabel" | "associatedGroups") { Some(k) } else { None };
+        for (i, e) in nested.and_then(|_| x.as_array()).into_iter().flatten().enumerate() {
+            sent_keys_allowed(e, nested.unwrap(), &format!("{at}.{k}[{i}]"));
+        }
+    }
+}
+
+/// A package that reached the executor with keys the format does not allow (as if a reader
+/// had let them through) cannot link the target's own items nor send those keys: the batch
+/// files and the new label are written from the schema. Against the sandbox, whose batch
+/// does honour `id_2` and a group's `associatedIndicators`.
+#[test]
+fn an_import_sends_only_the_formats_keys_whatever_the_package_carried() {
+    let (src, tgt) = pair();
+    let (s, t) = (client(&src), client(&tgt));
+    let (pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    // The target's own items, which no package may reach.
+    let own_group =
+        run(t.json(HttpRequest::post("/v3/groups").json(&json!({"type": "Incident", "name": "Target's own incident", "ownerName": OWNER})))).unwrap()
+            ["data"]["id"]
+            .as_i64()
+            .unwrap();
+    run(t.json(HttpRequest::post("/v3/indicators").json(&json!({"type": "Host", "summary": "own.example", "ownerName": OWNER})))).unwrap();
+
+    let mut hostile = pkg.clone();
+    let top = hostile.header.group.xid.clone();
+    let summary = hostile.batch.indicator[0]["summary"].clone();
+    hostile.batch.group[0]["associatedIndicators"] = json!([{"summary": "own.example", "type": "Host"}]);
+    hostile.batch.group[0]["associatedGroups"] = json!([{"id": own_group}]);
+    hostile.batch.association.push(json!({"ref_1": top, "ref_2": summary, "id_2": own_group}));
+    hostile.batch.indicator[0]["securityLabel"].as_array_mut().unwrap().push(
+        json!({"name": "ACME:PARTNERS", "color": "0000ff", "description": "Partners only", "owner": "Target Org", "id": 99, "dateAdded": "2020-01-01T00:00:00Z"}),
+    );
+
+    let recording = Recording { inner: NativeTransport::new(&tgt.origin()), sent: RefCell::new(vec![]) };
+    let rt = Client::new(recording, "/api", Credentials::hmac(tgt.access_id(), tgt.secret_key()), Box::new(system_clock));
+    let r = run(exec::import_package(&rt, &hostile, OWNER, &|_, _, _| {}, &iopts())).unwrap();
+    assert!(r.is_complete(), "{:#?} {:?}", r.verification, r.jobs);
+    assert_eq!(r.labels_created, ["ACME:PARTNERS"]);
+
+    let (mut uploads, mut labels) = (0, 0);
+    for (method, path, body) in rt_sent(&rt) {
+        let batch_file = path.strip_prefix("/api/v2/batch/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+        if method == Method::Post && batch_file {
+            let file: Value = serde_json::from_slice(body.as_deref().unwrap()).unwrap();
+            sent_keys_allowed(&file, "file", &format!("upload {uploads}"));
+            uploads += 1;
+        }
+        if method == Method::Post && path.starts_with("/api/v3/") && path.ends_with("securityLabels") {
+            let body: Value = serde_json::from_slice(body.as_deref().unwrap()).unwrap();
+            assert_eq!(body, json!({"name": "ACME:PARTNERS", "color": "0000ff", "description": "Partners only"}));
+            labels += 1;
+        }
+    }
+    assert!(uploads >= 1 && labels == 1, "{uploads} upload(s), {labels} label creation(s)");
+
+    // Nothing of the target's own was linked to the shared group.
+    let own = run(t.v3_group_as_sent(&GroupKey::Id(own_group), &["associatedGroups"], Some(OWNER))).unwrap();
+    assert_eq!(own["associatedGroups"]["data"].as_array().map_or(0, Vec::len), 0, "{own}");
+    let shared = group_by_xid(&t, OWNER, &top, &["associatedIndicators"]).unwrap();
+    let linked: Vec<&str> = shared["associatedIndicators"]["data"].as_array().unwrap().iter().filter_map(|i| i["summary"].as_str()).collect();
+    assert!(!linked.contains(&"own.example"), "{linked:?}");
+    assert!(linked.contains(&summary.as_str().unwrap()), "{linked:?}");
+}
+
+fn rt_sent(c: &Client<Recording>) -> Vec<Sent> {
+    c.transport().sent.borrow().clone()
 }
