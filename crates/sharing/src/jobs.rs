@@ -378,8 +378,10 @@ mod tests {
         assert_eq!(v["indicator"], json!(pkg.batch.indicator));
         assert_eq!(v["association"], json!([]));
 
+        // An item over a job's size within the format's bounds: many attributes near their longest.
         let mut inds = associated_indicators();
-        inds[0]["attributes"]["data"][0]["value"] = json!("x".repeat(MAX_BATCH_BYTES));
+        let long = attr(900, "Description", &"x".repeat(60_000), false, &[]);
+        inds[0]["attributes"]["data"] = json!(vec![long; MAX_BATCH_BYTES / 60_000 + 2]);
         let big = snapshot(&group(), &[], &inds, &opts()).unwrap();
         match split_batches(&big) {
             Err(ShareError::ItemTooLarge { what, size, limit }) => {
