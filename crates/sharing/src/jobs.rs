@@ -434,72 +434,6 @@ mod tests {
         }
     }
 
-    /// Every key of a batch job against the format's allow-list (docs/sharing-format.md,
-    /// "Schema"), written out here rather than taken from the code under test.
-    fn only_schema_keys(v: &Value, level: &str, at: &str) {
-        const GROUP: &[&str] = &[
-            "xid",
-            "type",
-            "name",
-            "attribute",
-            "tag",
-            "securityLabel",
-            "associatedGroupXid",
-            "eventDate",
-            "status",
-            "firstSeen",
-            "fileName",
-            "malware",
-            "password",
-            "subject",
-            "header",
-            "body",
-            "to",
-            "from",
-            "publishDate",
-            "fileType",
-            "fileText",
-        ];
-        const INDICATOR: &[&str] = &[
-            "xid",
-            "type",
-            "summary",
-            "description",
-            "rating",
-            "confidence",
-            "dnsActive",
-            "whoisActive",
-            "attribute",
-            "tag",
-            "securityLabel",
-            "associatedGroups",
-        ];
-        let allowed: &[&str] = match level {
-            "job" => &["association", "group", "indicator"],
-            "group" => GROUP,
-            "indicator" => INDICATOR,
-            "attribute" => &["type", "value", "displayed", "source", "securityLabel"],
-            "tag" => &["name"],
-            "securityLabel" => &["name", "color", "description"],
-            "associatedGroups" => &["groupXid"],
-            "association" => &["ref_1", "ref_2"],
-            _ => panic!("{level}"),
-        };
-        for (k, x) in v.as_object().unwrap_or_else(|| panic!("{at} is not an object")) {
-            assert!(allowed.contains(&k.as_str()), "{at}.{k}: not a key of the format");
-            let nested = match (level, k.as_str()) {
-                ("job", l) => Some(l),
-                (_, "attribute" | "tag" | "securityLabel" | "associatedGroups") => Some(k.as_str()),
-                _ => None,
-            };
-            if let Some(l) = nested {
-                for (i, e) in x.as_array().unwrap().iter().enumerate() {
-                    only_schema_keys(e, l, &format!("{at}.{k}[{i}]"));
-                }
-            }
-        }
-    }
-
     /// The jobs are written from the schema's types: a package in memory carrying keys the
     /// format does not allow (links to target items by id, extra keys at every level) gives
     /// the very same jobs as the package without them.
@@ -532,7 +466,7 @@ mod tests {
             let jobs = split_batches_with(&hostile, limits).unwrap();
             assert!(limits == BatchLimits::default() || jobs.len() > 2, "small limits spill the groups: {}", jobs.len());
             for (k, job) in jobs.iter().enumerate() {
-                only_schema_keys(&parse(job), "job", &format!("job {k}"));
+                pivot_testing::assert_batch_keys(&parse(job), "file", &format!("job {k}"));
             }
             let mut expected_clean = clean.clone();
             expected_clean.batch.association.push(json!({"ref_1": top, "ref_2": summary}));

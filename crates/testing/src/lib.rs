@@ -314,3 +314,29 @@ impl Drop for Sandbox {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Asserts that a batch file (`level` "file") or one of its parts carries only the keys of the
+/// share package format's allow-list, `tests/fixtures/share/batch-keys.json`, at every level;
+/// `at` names where `v` is, for the message.
+pub fn assert_batch_keys(v: &serde_json::Value, level: &str, at: &str) {
+    let allow: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("share/batch-keys.json")).expect("batch-keys.json")).expect("batch-keys.json is JSON");
+    let allowed = |level: &str| -> Vec<String> {
+        allow[level]
+            .as_array()
+            .unwrap_or_else(|| panic!("batch-keys.json has no level {level}"))
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    };
+    let keys = allowed(level);
+    for (k, x) in v.as_object().unwrap_or_else(|| panic!("{at} is not an object")) {
+        assert!(keys.contains(k), "{at}.{k}: not a key of the format");
+        let nested = level == "file" || matches!(k.as_str(), "attribute" | "tag" | "securityLabel" | "associatedGroups");
+        if nested {
+            for (i, e) in x.as_array().unwrap_or_else(|| panic!("{at}.{k} is not an array")).iter().enumerate() {
+                assert_batch_keys(e, k, &format!("{at}.{k}[{i}]"));
+            }
+        }
+    }
+}

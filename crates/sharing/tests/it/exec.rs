@@ -762,64 +762,6 @@ impl Transport for Recording {
     }
 }
 
-/// The keys of an uploaded batch file, level by level, against the format's allow-list
-/// (docs/sharing-format.md, "Schema"), written out here rather than taken from the code.
-fn sent_keys_allowed(v: &Value, level: &str, at: &str) {
-    let allowed: &[&str] = match level {
-        "file" => &["association", "group", "indicator"],
-        "group" => &[
-            "xid",
-            "type",
-            "name",
-            "attribute",
-            "tag",
-            "securityLabel",
-            "associatedGroupXid",
-            "eventDate",
-            "status",
-            "firstSeen",
-            "fileName",
-            "malware",
-            "password",
-            "subject",
-            "header",
-            "body",
-            "to",
-            "from",
-            "publishDate",
-            "fileType",
-            "fileText",
-        ],
-        "indicator" => &[
-            "xid",
-            "type",
-            "summary",
-            "description",
-            "rating",
-            "confidence",
-            "dnsActive",
-            "whoisActive",
-            "attribute",
-            "tag",
-            "securityLabel",
-            "associatedGroups",
-        ],
-        "attribute" => &["type", "value", "displayed", "source", "securityLabel"],
-        "tag" => &["name"],
-        "securityLabel" => &["name", "color", "description"],
-        "associatedGroups" => &["groupXid"],
-        "association" => &["ref_1", "ref_2"],
-        _ => panic!("{level}"),
-    };
-    for (k, x) in v.as_object().unwrap_or_else(|| panic!("{at} is not an object")) {
-        assert!(allowed.contains(&k.as_str()), "{at}.{k} was sent to the Batch API");
-        let nested = if level == "file" || matches!(k.as_str(), "attribute" | "tag" | "securityLabel" | "associatedGroups") { Some(k) } else { None };
-        for (i, e) in nested.and_then(|_| x.as_array()).into_iter().flatten().enumerate() {
-            sent_keys_allowed(e, nested.unwrap(), &format!("{at}.{k}[{i}]"));
-        }
-    }
-}
-
 /// A package that reached the executor with keys the format does not allow (as if a reader
 /// had let them through) cannot link the target's own items nor send those keys: the batch
 /// files and the new label are written from the schema. Against the sandbox, whose batch
@@ -858,7 +800,7 @@ fn an_import_sends_only_the_formats_keys_whatever_the_package_carried() {
         let batch_file = path.strip_prefix("/api/v2/batch/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
         if method == Method::Post && batch_file {
             let file: Value = serde_json::from_slice(body.as_deref().unwrap()).unwrap();
-            sent_keys_allowed(&file, "file", &format!("upload {uploads}"));
+            pivot_testing::assert_batch_keys(&file, "file", &format!("upload {uploads}"));
             uploads += 1;
         }
         if method == Method::Post && path.starts_with("/api/v3/") && path.ends_with("securityLabels") {
