@@ -188,6 +188,10 @@ pub struct PullArgs {
     /// Communities/Sources of the source whose published groups are accepted too (A,B)
     #[arg(long, env = "PIVOT_SOURCE_OWNERS", value_name = "LIST")]
     pub source_owners: Option<String>,
+    /// Also import version 1 packages (refused otherwise: their associated groups' xids cannot
+    /// be checked; the groups they name that the target holds are linked only). The command only
+    #[arg(long)]
+    pub accept_version_1: bool,
     /// Run once and exit (the default; PIVOT_SCHEDULE="daily 02:30" etc. otherwise)
     #[arg(long)]
     pub once: bool,

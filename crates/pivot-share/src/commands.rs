@@ -355,6 +355,7 @@ fn cmd_pull(args: &PullArgs) -> Result<ExitCode, Usage> {
             run_id: format!("pivot-share@{host} pid {} at {}", std::process::id(), rfc3339(now)),
             source_instance_id: source_instance_id.clone(),
             also_source_owners: also_source_owners.clone(),
+            accept_version_1: args.accept_version_1,
             import: ImportOptions { imported_at: rfc3339(now), trust: args.trust.into(), ..Default::default() },
             ..Default::default()
         };

@@ -660,6 +660,30 @@ fn pull_escapes_names_from_the_source_in_its_summary_log_and_mail() {
     assert!(out.lines().any(|l| l.split('\t').collect::<Vec<_>>()[..3] == ["77", "Incident", "Op\\u{001B}[2J\\u{202E}Night"]), "{out}");
 }
 
+/// The real command refuses a version 1 package from the source unless told to accept one.
+#[test]
+fn pull_refuses_a_version_1_package_unless_accepted() {
+    let (src, tgt) = pair();
+    publish_9(&src, &tgt);
+    let source = hmac_client(&src);
+    let text = run(exec::published_package(&source, 9)).unwrap().expect("published");
+    let mut v1 = sharing::validate(text.as_bytes()).unwrap();
+    v1.header.version = 1;
+    v1.group_ids.clear();
+    v1.header.content_hash = v1.compute_hash();
+    let rec = json!({"groupId": 9, "groupType": "Incident", "groupName": v1.header.group.name, "groupXid": v1.header.group.xid,
+        "contentHash": v1.header.content_hash, "sourceOwner": OWNER, "package": String::from_utf8(v1.to_bytes()).unwrap()});
+    put_published(&src, "9", &rec);
+
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("a version 1 package") && stdout(&o).contains("--accept-version-1"), "{}", stdout(&o));
+    let mut accepting = PULL.to_vec();
+    accepting.push("--accept-version-1");
+    let o = cmd(&src, &tgt, &accepting);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
 // ---- the pull lease, with real processes ----------------------------------
 
 /// The pull lease record of "Demo Org" in the target's datastore; `set` writes it first.

@@ -63,6 +63,9 @@ pub struct PullOptions {
     /// Owners of the source besides its organization (Communities, Sources) whose published
     /// groups are accepted too.
     pub also_source_owners: Vec<String>,
+    /// Also import version 1 packages (refused by default: their associated groups' xids
+    /// cannot be checked; imported, existing groups they name are linked only).
+    pub accept_version_1: bool,
     pub import: ImportOptions,
 }
 
@@ -76,6 +79,7 @@ impl Default for PullOptions {
             elapsed_ms: || 0,
             run_id: "pivot-share".into(),
             source_instance_id: String::new(),
+            accept_version_1: false,
             also_source_owners: Vec::new(),
             import: ImportOptions::default(),
         }
@@ -345,6 +349,13 @@ fn check_origin(pkg: &crate::SharePackage, rec: &PublishedRecord, opts: &PullOpt
             "the package says it comes from instance \"{}\", not the configured \"{}\"",
             h.source.instance_id,
             opts.source_instance_id.trim()
+        ));
+    }
+    if h.version < 2 && !opts.accept_version_1 {
+        return Err(format!(
+            "a version {} package: the xids of its associated groups cannot be checked against the source; \
+             `pivot-share pull --accept-version-1` imports it anyway (the command only), its groups already in the target linked only",
+            h.version
         ));
     }
     if !accepted(&h.source.owner) {

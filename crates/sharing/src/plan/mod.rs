@@ -447,11 +447,19 @@ enum Fate {
 /// packages brought it (docs/sharing-operations.md, "Trust rules"):
 /// - not in the target: created;
 /// - brought by a package from another source instance: refused (unless allowed);
+/// - a version 1 package's associated group (its xid unverifiable): linked only;
 /// - brought by a verified pull while this package comes from a file: linked only;
 /// - another package's published group (unless that package came from a file and this one
 ///   from a verified pull), or in a package that ranks higher ([`ImportRecord::rank`]): linked only;
 /// - otherwise overwritten, keeping the security labels no package put there.
-fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Option<&Value>, carriers: &[&ImportRecord]) -> Fate {
+fn fate(
+    pkg: &SharePackage,
+    target: &TargetState,
+    item: &PlanItem,
+    existing: Option<&Value>,
+    carriers: &[&ImportRecord],
+    unverified: &BTreeSet<&str>,
+) -> Fate {
     let Some(existing) = existing else { return Fate::Create };
     let h = &pkg.header;
     let instance = h.source.instance_id.trim();
@@ -462,6 +470,11 @@ fn fate(pkg: &SharePackage, target: &TargetState, item: &PlanItem, existing: Opt
                 r.source_instance, r.source_owner
             ));
         }
+    }
+    // A version 1 package can name any xid for its associated groups: it creates them, never
+    // rewrites one the target already holds (another integration's, or another package's).
+    if item.kind == ItemKind::Group && unverified.contains(item.xid.as_str()) {
+        return Fate::LinkOnly("a version 1 package's group, whose xid cannot be checked: linked, never overwritten".into());
     }
     // What a verified pull brought is not a file's to decide, not even the file's own group:
     // a file can claim any source and any date.
@@ -515,6 +528,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         }
     }
     let (groups, indicators) = items_of(pkg);
+    let unverified: BTreeSet<&str> = pkg.unverified_xids().into_iter().collect();
     let (mut groups_to_create, mut groups_to_overwrite, mut indicators_to_create, mut indicators_to_overwrite) = (vec![], vec![], vec![], vec![]);
     let (mut refused, mut linked_only, mut labels_kept) = (vec![], vec![], vec![]);
     for item in groups.into_iter().chain(indicators) {
@@ -529,7 +543,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
             reason,
             labels: vec![],
         };
-        match (fate(pkg, target, &item, existing, who), item.kind) {
+        match (fate(pkg, target, &item, existing, who, &unverified), item.kind) {
             (Fate::Refused(why), _) => refused.push(note(why)),
             (Fate::LinkOnly(why), _) => linked_only.push(note(why)),
             (Fate::Create, ItemKind::Group) => groups_to_create.push(item),

@@ -652,6 +652,53 @@ fn pull_refuses_packages_that_claim_another_origin_or_another_record() {
     assert_eq!(sum.packages_imported, 0, "{sum:#?}");
 }
 
+/// A version 1 package cannot prove its associated groups' xids: the pull refuses it unless the
+/// operator accepts version 1, and imported (pulled so, or from a file) it creates the groups it
+/// names but never rewrites one the target holds, here another integration's group.
+#[test]
+fn version_1_packages_are_refused_by_the_pull_and_never_rewrite_a_group() {
+    let (src, tgt) = pair();
+    let (s, t) = (client(&src), client(&tgt));
+    let (genuine, _) = run(exec::publish(&s, GroupType::Incident, 9, &opts())).unwrap();
+    let mut v1 = genuine.clone();
+    v1.header.version = 1;
+    v1.group_ids.clear();
+    v1.header.content_hash = v1.compute_hash();
+    let v1 = validate(&v1.to_bytes()).expect("a version 1 package");
+    let other = v1.batch.group.iter().find(|g| g["xid"] != json!(v1.header.group.xid)).expect("an associated group");
+    let (adv_xid, adv_name, adv_type) =
+        (other["xid"].as_str().unwrap().to_string(), other["name"].as_str().unwrap().to_string(), other["type"].clone());
+    // Another integration's group in the target, with the xid the package names.
+    let made = tgt.signed(
+        "POST",
+        &format!("/api/v3/groups?owner={}", OWNER.replace(' ', "%20")),
+        Some(&json!({"type": adv_type, "name": "Theirs", "xid": adv_xid})),
+    );
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let rec = json!({"groupId": 9, "groupType": "Incident", "groupName": "v1", "groupXid": v1.header.group.xid,
+        "contentHash": v1.header.content_hash, "sourceOwner": OWNER, "package": String::from_utf8(v1.to_bytes()).unwrap()});
+    put_published(&s, "9", &rec);
+
+    let popts = pull_opts("t");
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &popts, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_failed), (0, 1), "{sum:#?}");
+    assert!(sum.packages[0].message.contains("a version 1 package") && sum.packages[0].message.contains("--accept-version-1"), "{sum:#?}");
+    assert!(group_by_xid(&t, OWNER, &v1.header.group.xid, &[]).is_none(), "nothing imported");
+
+    // From a file (a dry run): the group is linked only, and the plan says why.
+    let r = run(exec::import(&t, &v1.to_bytes(), OWNER, &|_, _, _| {}, &ImportOptions { dry_run: true, ..iopts() })).unwrap();
+    let note = r.plan.linked_only.iter().find(|n| n.item.xid == adv_xid).expect("linked only");
+    assert!(note.reason.contains("version 1"), "{}", note.reason);
+
+    let accepting = PullOptions { accept_version_1: true, ..popts };
+    let sum = run(exec::pull(&s, OWNER, &t, OWNER, &accepting, &|_, _| {})).unwrap();
+    assert_eq!((sum.packages_imported, sum.packages_failed), (1, 0), "{sum:#?}");
+    let theirs = group_by_xid(&t, OWNER, &adv_xid, &["tags", "attributes"]).unwrap();
+    assert_eq!(theirs["name"], "Theirs", "not renamed to {adv_name}");
+    assert_eq!(theirs["tags"]["data"].as_array().map_or(0, Vec::len), 0, "no tag written: {theirs}");
+    assert!(group_by_xid(&t, OWNER, &v1.header.group.xid, &[]).is_some(), "the published group was created");
+}
+
 /// A group published from a Community of the source is accepted when that owner is listed.
 #[test]
 fn pull_accepts_a_listed_community_of_the_source() {
