@@ -287,6 +287,9 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                 <label><input type="checkbox" class="import-allow-other-sources"
                     on:change=move |ev| { planned.set(None); trust.update(|t| t.allow_other_sources = event_target_checked(&ev)); } />
                     " Also overwrite items that another source's packages brought"</label>
+                <label><input type="checkbox" class="import-adopt-existing"
+                    on:change=move |ev| { planned.set(None); trust.update(|t| t.adopt_existing = event_target_checked(&ev)); } />
+                    " Also overwrite items this owner holds that no share import brought"</label>
                 <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
                 <button class="import-run" disabled=move || planned.get().is_none() on:click=move |_| run(false)>"Import"</button>
             </fieldset>

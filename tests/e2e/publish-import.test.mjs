@@ -198,7 +198,7 @@ test("a tampered package is refused before anything is written", async () => {
   assert.deepEqual((await target.sandbox.requests()).data.filter((r) => r.path.startsWith("/api/")), [], "nothing was sent");
 });
 
-test("the import's opt-ins: the owner's own labels stay unless replacing them is chosen, and the plan is shown for that choice", async () => {
+test("the import's opt-ins: the owner's own items are only linked unless adopted, their labels stay unless replacing them is chosen, and the plan is shown for each choice", async () => {
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
   const ind = pkg.batch.indicator.find((i) => !(i.securityLabel ?? []).some((l) => l.name === "TLP:RED"));
   const owner = "Common Community";
@@ -219,6 +219,14 @@ test("the import's opt-ins: the owner's own labels stay unless replacing them is
   await dst.selectOption(".import-owner", owner);
   await dst.click(".import-plan");
   await dst.waitForSelector(".import-report[data-dry-run=true]");
+  assert.match(await dst.textContent(".import-report"), /already in the target, brought by no share import: linked/);
+  assert.doesNotMatch(await dst.textContent(".import-report"), /Kept:/);
+  // Adopting the owner's own items takes the plan back; the new plan overwrites it, keeping its label.
+  await dst.check(".import-adopt-existing");
+  assert.equal(await dst.isEnabled(".import-run"), false, "the plan was shown without this choice");
+  await dst.click(".import-plan");
+  await dst.waitForSelector(".import-report[data-dry-run=true]");
+  assert.match(await dst.textContent(".import-report"), /Adopted, already in the target and brought by no share import: overwritten: 1/);
   assert.match(await dst.textContent(".import-report"), /Kept: .*keeps TLP:RED/);
   // Choosing to replace them takes the plan back; the new plan keeps nothing.
   await dst.check(".import-replace-labels");

@@ -252,6 +252,7 @@ fn job_declares_what_the_sharing_job_reads() {
         ("source_secret_key", "Source Secret Key", "String", true),
         ("logging_level", "Logging Level", "Choice", false),
         ("replace_labels", "Replace security labels already on target items", "Boolean", false),
+        ("adopt_existing", "Overwrite items that no share import brought", "Boolean", false),
         ("source_ca_bundle", "Source CA Bundle (PEM)", "String", false),
     ] {
         let p = find(name);
@@ -260,6 +261,7 @@ fn job_declares_what_the_sharing_job_reads() {
     assert_eq!(find("source_secret_key")["encrypt"], json!(true));
     assert_eq!(find("target_owner")["validValues"], json!(["${OWNERS}"]));
     assert_eq!(find("replace_labels")["default"], json!(false), "replacing labels is opt-in");
+    assert_eq!(find("adopt_existing")["default"], json!(false), "adopting existing items is opt-in");
     // Every param is read by job mode under the same name.
     let job_rs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pivot-share/src/job.rs")).unwrap();
     for p in params {

@@ -146,11 +146,15 @@ pub struct TrustArgs {
     /// Replace security labels on target items that no package put there (kept otherwise)
     #[arg(long, env = "PIVOT_REPLACE_TARGET_LABELS")]
     pub replace_target_labels: bool,
+    /// Also overwrite target items that no share import brought: the target's own or another
+    /// integration's (linked only otherwise)
+    #[arg(long, env = "PIVOT_ADOPT_EXISTING")]
+    pub adopt_existing: bool,
 }
 
 impl From<TrustArgs> for sharing::Trust {
     fn from(t: TrustArgs) -> Self {
-        Self { allow_other_sources: t.allow_other_sources, replace_target_labels: t.replace_target_labels }
+        Self { allow_other_sources: t.allow_other_sources, replace_target_labels: t.replace_target_labels, adopt_existing: t.adopt_existing }
     }
 }
 

@@ -31,7 +31,7 @@ use threatconnect::time::rfc3339;
 use threatconnect::{Credentials, Error as TcError, SecretKey};
 
 /// Boolean inputs: on argv a bare flag means true.
-const BOOLEANS: &[&str] = &["replace_labels", "tc_proxy_tc", "tc_proxy_external", "tc_verify", "tc_log_to_api", "tc_log_curl"];
+const BOOLEANS: &[&str] = &["replace_labels", "adopt_existing", "tc_proxy_tc", "tc_proxy_external", "tc_verify", "tc_log_to_api", "tc_log_curl"];
 /// The secret inputs, whose values [`redact`] also takes out of any message (defence in
 /// depth: what the log shows of the inputs is [`inputs::SHOWN`]'s allow-list).
 const SECRETS: &[&str] = &["source_secret_key", "tc_token", "tc_api_secret_key", "api_secret_key", "tc_proxy_password"];
@@ -191,6 +191,7 @@ struct Job {
     source_instance_id: String,
     also_source_owners: Vec<String>,
     replace_labels: bool,
+    adopt_existing: bool,
 }
 
 fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
@@ -235,6 +236,7 @@ fn configure(inputs: &Inputs, log: &Log) -> Result<Job, Outcome> {
         source_instance_id,
         also_source_owners: inputs.list("source_owners"),
         replace_labels: inputs.flag("replace_labels"),
+        adopt_existing: inputs.flag("adopt_existing"),
     };
     // What the job was given: values of the allow-listed inputs only.
     log.line(Level::Debug, &format!("job inputs: {}", inputs.shown().join(", ")));
@@ -271,6 +273,9 @@ fn pull(job: &Job, log: &Log) -> Outcome {
     if job.replace_labels {
         log.line(Level::Info, "security labels already on target items are replaced by the packages' (replace_labels)");
     }
+    if job.adopt_existing {
+        log.line(Level::Info, "items already in the target that no share import brought are overwritten (adopt_existing)");
+    }
     let now = system_clock();
     let opts = PullOptions {
         now,
@@ -280,7 +285,7 @@ fn pull(job: &Job, log: &Log) -> Outcome {
         also_source_owners: job.also_source_owners.clone(),
         import: ImportOptions {
             imported_at: rfc3339(now),
-            trust: sharing::Trust { replace_target_labels: job.replace_labels, ..Default::default() },
+            trust: sharing::Trust { replace_target_labels: job.replace_labels, adopt_existing: job.adopt_existing, ..Default::default() },
             ..Default::default()
         },
         ..Default::default()

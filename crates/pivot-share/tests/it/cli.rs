@@ -838,16 +838,23 @@ fn the_trust_options_reach_import_and_pull() {
     let ind = &pkg["batch"]["indicator"][0];
     let body = json!({"type": ind["type"], "summary": ind["summary"], "ownerName": "Demo Org", "securityLabels": {"data": [{"name": "TLP:RED"}]}});
     run(hmac_client(&tgt).json(HttpRequest::post("/v3/indicators").json(&body))).unwrap();
-    let kept = |extra: &[&str]| {
+    let plan = |extra: &[&str]| {
         let mut args = vec!["import", arg(&file), "--target-owner", OWNER, "--dry-run", "--json"];
         args.extend(extra);
         let o = cmd(&src, &tgt, &args);
         assert_eq!(code(&o), 0, "{}", stderr(&o));
-        json_line(&o)["plan"]["labels_kept"].as_array().unwrap().iter().map(|n| n["labels"].clone()).collect::<Vec<_>>()
+        json_line(&o)["plan"].clone()
     };
-    assert_eq!(kept(&[]), [json!(["TLP:RED"])]);
-    assert_eq!(kept(&["--replace-target-labels"]), Vec::<Value>::new());
-    // The pull: imports keeping it, or replacing it when told.
+    let kept = |p: &Value| p["labels_kept"].as_array().unwrap().iter().map(|n| n["labels"].clone()).collect::<Vec<_>>();
+    let count = |p: &Value, k: &str| p[k].as_array().unwrap().len();
+    // The target's own indicator: brought by no share import, so linked only unless adopted.
+    let own = plan(&[]);
+    assert_eq!((count(&own, "linked_only"), count(&own, "adopted"), kept(&own).len()), (1, 0, 0), "{own}");
+    let adopted = plan(&["--adopt-existing"]);
+    assert_eq!((count(&adopted, "linked_only"), count(&adopted, "adopted")), (0, 1), "{adopted}");
+    assert_eq!(kept(&adopted), [json!(["TLP:RED"])]);
+    assert_eq!(kept(&plan(&["--adopt-existing", "--replace-target-labels"])), Vec::<Value>::new());
+    // The pull: adopts it keeping the label, or replacing it when told.
     let labels = || {
         let r = run(hmac_client(&tgt).json(
             Collection::Indicators
@@ -858,9 +865,11 @@ fn the_trust_options_reach_import_and_pull() {
         .unwrap();
         r["data"][0]["securityLabels"].to_string()
     };
-    assert_eq!(code(&cmd(&src, &tgt, &PULL)), 0);
+    let mut adopt = PULL.to_vec();
+    adopt.push("--adopt-existing");
+    assert_eq!(code(&cmd(&src, &tgt, &adopt)), 0);
     assert!(labels().contains("TLP:RED"));
-    let mut replace = PULL.to_vec();
+    let mut replace = adopt.clone();
     replace.push("--replace-target-labels");
     // Republished (a new hash), so the pull imports again, this time replacing.
     let o = cmd(&src, &tgt, &["publish", "--group-type", "Incident", "--group-id", "9", "--labels", "TLP:WHITE,TLP:GREEN"]);

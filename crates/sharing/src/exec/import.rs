@@ -287,6 +287,7 @@ pub async fn import_package<T: Transport>(
         previous_associations: previous.as_ref().map(|r| r.associations.clone()).unwrap_or_default(),
         previous_labels: previous.as_ref().map(|r| r.labels.clone()).unwrap_or_default(),
         others,
+        previous_items: previous.as_ref().map(ImportRecord::items).unwrap_or_default(),
         trust: opts.trust,
         source_verified: opts.source_verified,
     };

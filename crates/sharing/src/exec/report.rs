@@ -49,6 +49,7 @@ pub fn plan_lines(plan: &ImportPlan) -> Vec<String> {
     listed(&mut lines, "Associations no longer in the package, to remove", &p.associations_to_remove, ToString::to_string);
     listed(&mut lines, "Linked only, their content decided by another package", &p.linked_only, note);
     listed(&mut lines, "Left alone, brought by another source's package", &p.refused, note);
+    listed(&mut lines, "Adopted, already in the target and brought by no share import: overwritten", &p.adopted, note);
     listed(&mut lines, "Attributes reading as an origin attribute, stripped (the importer writes the only one)", &p.origin_lookalikes, note);
     lines.extend(p.labels_kept.iter().take(LISTED).map(|n| format!("Kept: {n}")));
     if p.labels_kept.len() > LISTED {
@@ -252,6 +253,20 @@ mod tests {
         let lines = plan_lines(&p);
         let at = lines.iter().position(|l| l == "Linked only, their content decided by another package: 25").unwrap();
         assert_eq!(lines[at + LISTED + 1], "  … and 5 more");
+    }
+
+    #[test]
+    fn adopted_items_are_listed() {
+        let mut p = plan();
+        p.adopted = vec![ItemNote {
+            item: item("theirs.example"),
+            reason: "already in the target, brought by no share import: overwritten (adopt existing items)".into(),
+            target_name: None,
+            labels: vec![],
+        }];
+        let lines = plan_lines(&p);
+        let at = lines.iter().position(|l| l == "Adopted, already in the target and brought by no share import: overwritten: 1").unwrap();
+        assert_eq!(lines[at + 1], "  Host theirs.example: already in the target, brought by no share import: overwritten (adopt existing items)");
     }
 
     #[test]

@@ -147,6 +147,8 @@ pub struct TargetState {
     pub previous_labels: BTreeMap<Endpoint, BTreeSet<String>>,
     /// The import records of every *other* package in this owner: who brought which item.
     pub others: Vec<ImportRecord>,
+    /// What the previous import of this package brought ([`ImportRecord::items`]).
+    pub previous_items: BTreeSet<Endpoint>,
     /// The operator's choices for items that other sources or the target itself own.
     pub trust: Trust,
     /// The package comes from a verified pull (its source checked against the operator's
@@ -159,6 +161,9 @@ pub struct TargetState {
 pub struct Trust {
     /// Also overwrite items a package from another source instance brought (refused by default).
     pub allow_other_sources: bool,
+    /// Also overwrite target items that no share import brought: the target's own, or another
+    /// integration's (linked only by default).
+    pub adopt_existing: bool,
     /// Replace security labels on target items that no package put there (kept by default).
     pub replace_target_labels: bool,
 }
@@ -308,6 +313,9 @@ pub struct ImportPlan {
     pub linked_only: Vec<ItemNote>,
     /// Security labels on target items to overwrite that no package put there: kept.
     pub labels_kept: Vec<ItemNote>,
+    /// Items already in the target that no share import brought, overwritten because the
+    /// operator adopts existing items ([`Trust::adopt_existing`]); without that they are linked only.
+    pub adopted: Vec<ItemNote>,
     /// Package items carrying attributes that read as an origin attribute ([`reads_as_origin`]):
     /// those attributes are stripped, so the published group's one origin attribute is the
     /// importer's own.
@@ -446,6 +454,8 @@ enum Fate {
 /// What happens to one package item, given what the target holds and which other
 /// packages brought it (docs/sharing-operations.md, "Trust rules"):
 /// - not in the target: created;
+/// - in the target but brought by no share import (the target's own, another integration's):
+///   linked only, unless the operator adopts existing items;
 /// - brought by a package from another source instance: refused (unless allowed);
 /// - a version 1 package's associated group (its xid unverifiable): linked only;
 /// - brought by a verified pull while this package comes from a file: linked only;
@@ -475,6 +485,12 @@ fn fate(
     // rewrites one the target already holds (another integration's, or another package's).
     if item.kind == ItemKind::Group && unverified.contains(item.xid.as_str()) {
         return Fate::LinkOnly("a version 1 package's group, whose xid cannot be checked: linked, never overwritten".into());
+    }
+    // What no share import brought is the target's own, or another integration's.
+    if carriers.is_empty() && !target.previous_items.contains(&endpoint(item)) && !target.trust.adopt_existing {
+        return Fate::LinkOnly(
+            "already in the target, brought by no share import: linked, its content left as it is (adopt existing items to overwrite it)".into(),
+        );
     }
     // What a verified pull brought is not a file's to decide, not even the file's own group:
     // a file can claim any source and any date.
@@ -530,7 +546,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
     let (groups, indicators) = items_of(pkg);
     let unverified: BTreeSet<&str> = pkg.unverified_xids().into_iter().collect();
     let (mut groups_to_create, mut groups_to_overwrite, mut indicators_to_create, mut indicators_to_overwrite) = (vec![], vec![], vec![], vec![]);
-    let (mut refused, mut linked_only, mut labels_kept) = (vec![], vec![], vec![]);
+    let (mut refused, mut linked_only, mut labels_kept, mut adopted) = (vec![], vec![], vec![], vec![]);
     for item in groups.into_iter().chain(indicators) {
         let existing = match item.kind {
             ItemKind::Group => target_groups.get(item.xid.as_str()).copied(),
@@ -549,6 +565,9 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
             (Fate::Create, ItemKind::Group) => groups_to_create.push(item),
             (Fate::Create, ItemKind::Indicator) => indicators_to_create.push(item),
             (Fate::Overwrite { kept_labels }, kind) => {
+                if who.is_empty() && !target.previous_items.contains(&endpoint(&item)) {
+                    adopted.push(note("already in the target, brought by no share import: overwritten (adopt existing items)".into()));
+                }
                 if !kept_labels.is_empty() {
                     let reason = format!("keeps {}: no package put them there", kept_labels.join(", "));
                     labels_kept.push(ItemNote { labels: kept_labels, ..note(reason) });
@@ -627,6 +646,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         refused,
         linked_only,
         labels_kept,
+        adopted,
         origin_lookalikes,
         source_verified: target.source_verified,
         unverified_xids: pkg.unverified_xids().len(),

@@ -29,10 +29,13 @@ fn plan_lists_creates_overwrites_labels_missing_types_and_removed_associations()
         indicators: vec![json!({"id": 8, "type": "Host", "summary": "BadGuy.com"})],
         security_labels: vec![label("TLP:WHITE"), label("tlp:green")],
         attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]),
+        // The previous import of this package brought them.
+        previous_items: ImportRecord { group_xid: top.clone(), associations: previous.clone(), ..Default::default() }.items(),
         previous_associations: previous,
         ..Default::default()
     };
     let p = plan(&pkg, &target);
+    assert!(p.adopted.is_empty() && p.linked_only.is_empty(), "{:?} {:?}", p.adopted, p.linked_only);
     assert_eq!(p.target_owner, "Target Org");
     assert_eq!(p.content_hash, pkg.header.content_hash);
     assert_eq!(p.groups_to_overwrite.len(), 1);
@@ -236,4 +239,36 @@ fn the_origin_value_escapes_and_bounds_what_the_header_claims() {
     assert_eq!(owner.chars().count(), 250, "cut to the schema's bound");
     assert!(owner.ends_with('…'));
     assert!(value.ends_with(" (as claimed by an imported file, unverified)"));
+}
+
+/// Items the target holds that no share import brought (its own copy of an indicator, another
+/// integration's group) are only linked; the operator may adopt them, and the plan names them.
+#[test]
+fn items_no_share_import_brought_are_linked_only_unless_adopted() {
+    let pkg = package();
+    let top = pkg.header.group.xid.clone();
+    let target = TargetState {
+        owner: "T".into(),
+        groups: vec![json!({"id": 7, "xid": top, "type": "Incident", "name": "Their incident"})],
+        indicators: vec![json!({"id": 8, "type": "Host", "summary": "BadGuy.com"})],
+        attribute_types: attribute_types(&["Description", "Source", "Additional Analysis and Context"]),
+        ..Default::default()
+    };
+    let p = plan(&pkg, &target);
+    assert!(p.groups_to_overwrite.is_empty() && p.indicators_to_overwrite.is_empty() && p.adopted.is_empty());
+    let linked: Vec<(&str, &str)> = p.linked_only.iter().map(|n| (n.item.label.as_str(), n.reason.as_str())).collect();
+    let why = "already in the target, brought by no share import: linked, its content left as it is (adopt existing items to overwrite it)";
+    assert_eq!(linked, [("Ransomware Attack at Company ABC", why), ("badguy.com", why)]);
+    // Linked only: the target's name stays, nothing of the package's content is written.
+    let prepared = prepare_import(&pkg, &p);
+    let group = &prepared.package.batch.group[0];
+    assert_eq!(group["name"], "Their incident");
+    assert!(group.get("attribute").is_none() && group.get("tag").is_none(), "{group}");
+
+    let adopting = TargetState { trust: Trust { adopt_existing: true, ..Trust::default() }, ..target };
+    let p = plan(&pkg, &adopting);
+    assert!(p.linked_only.is_empty(), "{:?}", p.linked_only);
+    assert_eq!((p.groups_to_overwrite.len(), p.indicators_to_overwrite.len()), (1, 1));
+    let adopted: Vec<&str> = p.adopted.iter().map(|n| n.item.label.as_str()).collect();
+    assert_eq!(adopted, ["Ransomware Attack at Company ABC", "badguy.com"]);
 }

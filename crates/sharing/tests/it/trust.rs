@@ -285,8 +285,11 @@ fn labels_no_package_put_on_a_target_item_are_kept_unless_replaced() {
         (names(&v["data"], "securityLabels"), names(&v["data"], "tags"))
     };
 
-    let r = import(&t, &pkg, &iopts());
+    // No share import brought it: adopted by choice (linked only otherwise).
+    let adopt = ImportOptions { trust: Trust { adopt_existing: true, ..Trust::default() }, ..iopts() };
+    let r = import(&t, &pkg, &adopt);
     assert!(r.is_complete(), "{:#?}", r.verification);
+    assert!(r.plan.adopted.iter().any(|n| n.item.label.eq_ignore_ascii_case(summary)), "{:?}", r.plan.adopted);
     let kept = r.plan.labels_kept.iter().find(|n| n.item.label.eq_ignore_ascii_case(summary)).expect("TLP:RED planned as kept");
     assert_eq!(kept.labels, ["TLP:RED"]);
     let (labels, tags) = labels_of();
