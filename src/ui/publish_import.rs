@@ -267,7 +267,7 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
     view! {
         <section class="card share" data-screen="import">
             <h1>"Import a shared package"</h1>
-            <p>"Brings a group published on another ThreatConnect instance, with everything attached, into an owner here. In that owner the attributes, tags and labels of shared items are replaced by the package's: it must receive data by no other means."</p>
+            <p>"Brings a group published on another ThreatConnect instance, with everything attached, into an owner here. Items that share imports brought take the package's attributes, tags and labels; items the owner already holds otherwise are only linked, unless you adopt them below."</p>
             <fieldset class="import-form" disabled=move || busy.get()>
                 <label>"Package file "<input type="file" class="import-file" accept=".json,application/json" node_ref=file
                     on:change=move |_| planned.set(None) /></label>
@@ -281,17 +281,19 @@ pub fn ImportScreen(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>) -> 
                         }}
                     </select>
                 </label>
-                <label><input type="checkbox" class="import-replace-labels"
+                <div><label><input type="checkbox" class="import-replace-labels"
                     on:change=move |ev| { planned.set(None); trust.update(|t| t.replace_target_labels = event_target_checked(&ev)); } />
-                    " Replace security labels this owner put on its own copies of shared items"</label>
-                <label><input type="checkbox" class="import-allow-other-sources"
+                    " Replace security labels this owner put on its own copies of shared items"</label></div>
+                <div><label><input type="checkbox" class="import-allow-other-sources"
                     on:change=move |ev| { planned.set(None); trust.update(|t| t.allow_other_sources = event_target_checked(&ev)); } />
-                    " Also overwrite items that another source's packages brought"</label>
-                <label><input type="checkbox" class="import-adopt-existing"
+                    " Also overwrite items that another source's packages brought"</label></div>
+                <div><label><input type="checkbox" class="import-adopt-existing"
                     on:change=move |ev| { planned.set(None); trust.update(|t| t.adopt_existing = event_target_checked(&ev)); } />
-                    " Also overwrite items this owner holds that no share import brought"</label>
-                <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
-                <button class="import-run" disabled=move || planned.get().is_none() on:click=move |_| run(false)>"Import"</button>
+                    " Also overwrite items this owner holds that no share import brought"</label></div>
+                <div>
+                    <button class="import-plan" on:click=move |_| run(true)>"Show the plan"</button>
+                    <button class="import-run" disabled=move || planned.get().is_none() on:click=move |_| run(false)>"Import"</button>
+                </div>
             </fieldset>
             {move || progress.get().map(|(label, done, total)| view! {
                 <div class="import-progress" role="status">
