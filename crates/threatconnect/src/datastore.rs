@@ -146,11 +146,13 @@ mod tests {
         assert_eq!(sent[0].response_limit, 4096);
         assert_eq!(sent[1].response_limit, crate::http::DEFAULT_RESPONSE_LIMIT);
         drop(sent);
-        // Full pages and no total, for ever.
+        // Full pages and no total, up to 1,500 records (so that a search without the cap would end).
         let c = Scripted::client(|r| {
             let q: Value = serde_json::from_slice(r.body.as_deref().unwrap()).unwrap();
             assert_eq!(r.response_limit, 2048);
-            HttpResponse::new(200, json!({"hits": {"hits": [{"_id": q["from"].to_string(), "_source": {}}]}}).to_string())
+            let hits: Vec<Value> =
+                q["from"].as_u64().filter(|f| *f < 1_500).map(|f| json!({"_id": f.to_string(), "_source": {}})).into_iter().collect();
+            HttpResponse::new(200, json!({"hits": {"hits": hits}}).to_string())
         });
         assert_eq!(run(c.datastore_all(Domain::Organization, "t", 1, 2048)), Err(Error::TooManyPages { pages: MAX_PAGES }));
         assert_eq!(c.transport().sent.borrow().len(), MAX_PAGES as usize);

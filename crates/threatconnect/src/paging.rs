@@ -442,19 +442,21 @@ mod tests {
 
     #[test]
     fn a_list_without_end_stops_at_the_page_cap() {
-        // Every page full and saying more follow, for ever.
+        // Every page full and saying more follow, up to 1,500 pages (so that a pager without
+        // the cap would end, with every item).
         let c = Scripted::client(|r| {
-            let start = r.query.iter().find(|(k, _)| k == "resultStart").map(|(_, v)| v.clone()).unwrap_or_default();
+            let start: u32 = r.query.iter().find(|(k, _)| k == "resultStart").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let next = if start + 1 < 1_500 { r#","next":"more""# } else { "" };
             crate::HttpResponse::new(
                 200,
-                format!(r#"{{"data":[{{"id":{start},"ownerName":"O","type":"Host","summary":"h.com"}}],"next":"more","status":"Success"}}"#),
+                format!(r#"{{"data":[{{"id":{start},"ownerName":"O","type":"Host","summary":"h.com"}}]{next},"status":"Success"}}"#),
             )
         });
         let e = run(c.search_all(crate::Collection::Indicators, "x", 1, Indicator::read).collect_all()).unwrap_err();
         assert_eq!(e, Error::TooManyPages { pages: 1_000 });
         assert_eq!(c.transport().sent.borrow().len(), 1_000);
         // A v2 list whose every page is full: the same cap.
-        let c = v2_list_server(usize::MAX, 10_000).token_client("old", None, 0);
+        let c = v2_list_server(1_500, 10_000).token_client("old", None, 0);
         let opts = ListOptions { result_limit: Some(1), ..Default::default() };
         let e = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "indicator", Indicator::read).collect_all()).unwrap_err();
         assert_eq!(e, Error::TooManyPages { pages: 1_000 });
