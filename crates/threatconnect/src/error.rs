@@ -149,7 +149,9 @@ pub(crate) fn size_in_words(bytes: u64) -> String {
     if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
-        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+        // Tenths by integers: float formatting would add its code to the wasm.
+        let tenths = (bytes.saturating_mul(10) + MIB / 2) / MIB;
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
     } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
