@@ -95,7 +95,8 @@ clean:
 ## bench: first-load bytes of the release build (raw, gzip -9, brotli), panel timing
 ## in headless Chromium against a release sandbox with 50 ms API latency, and
 ## sharing the 10,001-indicator group between two release sandboxes (time, requests, peak memory
-## under a stated limit, a pull that finds the package unchanged).
+## under a stated limit, a pull that finds the package unchanged), and a pull refusing a 1 GiB
+## package record unread (peak memory under 100 MB).
 bench: package setup-test
 	cargo build -q --release -p tc-sandbox --bin tc-sandbox
 	cargo build -q $(NATIVE) --bin pivot-dev
@@ -103,3 +104,4 @@ bench: package setup-test
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-timing.mjs
 	cargo build -q --release -p pivot-share --bin pivot-share
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-share.mjs
+	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-bounded.mjs

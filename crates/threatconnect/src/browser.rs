@@ -78,9 +78,21 @@ impl BrowserTransport {
         };
         // gloo-net: a non-2xx answer is not an error; the client reads the status.
         let status = resp.status();
-        let headers = resp.headers().entries().collect();
+        let headers: Vec<(String, String)> = resp.headers().entries().collect();
+        // Refused unread when the answer says it is over the limit (dropping the guard
+        // aborts the download). A body without `Content-Length` (chunked) is read whole by
+        // `fetch` before its length is checked: counting it while it streams would need
+        // `ReadableStream` code in the first load. See docs/security.md.
+        let limit = req.response_limit;
+        let declared = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Length")).and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(TransportError::TooLarge { limit });
+        }
         let body = resp.binary().await.map_err(|e| TransportError::Network(e.to_string()))?;
         guard.0 = None;
+        if body.len() as u64 > limit {
+            return Err(TransportError::TooLarge { limit });
+        }
         Ok(HttpResponse { status, headers, body })
     }
 }

@@ -126,7 +126,7 @@ pub mod v2 {
     }
     /// `GET /v2/indicators/bulk/{json|csv}`: an owner's bulk download.
     pub fn download(format: &str, owner: Option<&str>) -> HttpRequest {
-        HttpRequest::get(ApiPath::lit("/v2/indicators/bulk").seg(format).build()).owner(owner)
+        HttpRequest::get(ApiPath::lit("/v2/indicators/bulk").seg(format).build()).owner(owner).response_limit(crate::http::DOWNLOAD_RESPONSE_LIMIT)
     }
     /// `GET /v2/indicators/bulk/{json|csv}?owner=&runNow=true`: the report recreated now.
     pub fn download_now(format: &str, owner: Option<&str>) -> HttpRequest {

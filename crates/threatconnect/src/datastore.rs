@@ -4,6 +4,7 @@
 use crate::client::{Client, Transport};
 use crate::error::Error;
 use crate::http::{ApiPath, HttpRequest, Method};
+use crate::paging::MAX_PAGES;
 use serde_json::{json, Value};
 
 /// Whose store a record lives in.
@@ -44,9 +45,11 @@ pub mod v2 {
 }
 
 impl<T: Transport> Client<T> {
-    /// A record's `_source`, or `None` when there is none (404, or `found: false`).
-    pub async fn datastore_get(&self, domain: Domain, type_name: &str, id: &str) -> Result<Option<Value>, Error> {
-        match self.json(v2::request(domain, type_name, id, Method::Get, None)).await {
+    /// A record's `_source`, or `None` when there is none (404, or `found: false`). An
+    /// answer over `limit` bytes (the record with the datastore's wrapping) is refused
+    /// unparsed ([`Error::TooLarge`]): each record type has its own size.
+    pub async fn datastore_get(&self, domain: Domain, type_name: &str, id: &str, limit: u64) -> Result<Option<Value>, Error> {
+        match self.json(v2::request(domain, type_name, id, Method::Get, None).response_limit(limit)).await {
             Ok(v) if v.get("found").and_then(Value::as_bool) == Some(false) => Ok(None),
             Ok(v) => Ok(v.get("_source").cloned()),
             Err(e) if e.is_not_found() => Ok(None),
@@ -68,12 +71,15 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Every record of a type as `(id, _source)`, `page` a search (`from`/`size`).
-    pub async fn datastore_all(&self, domain: Domain, type_name: &str, page: usize) -> Result<Vec<(String, Value)>, Error> {
+    /// Every record of a type as `(id, _source)`, `page` a search (`from`/`size`) whose
+    /// answer is at most `page_limit` bytes. After [`MAX_PAGES`] full pages,
+    /// [`Error::TooManyPages`]: never a part of the records taken for all of them.
+    pub async fn datastore_all(&self, domain: Domain, type_name: &str, page: usize, page_limit: u64) -> Result<Vec<(String, Value)>, Error> {
         let mut out = Vec::new();
-        loop {
+        let page = page.max(1);
+        for _ in 0..MAX_PAGES {
             let q = json!({"from": out.len(), "size": page, "query": {"match_all": {}}});
-            let body = match self.json(v2::request(domain, type_name, "_search", Method::Get, Some(&q))).await {
+            let body = match self.json(v2::request(domain, type_name, "_search", Method::Get, Some(&q)).response_limit(page_limit)).await {
                 Ok(b) => b,
                 // No record of the type was ever written (Elasticsearch: no such index).
                 Err(e) if e.is_not_found() => return Ok(out),
@@ -90,6 +96,7 @@ impl<T: Transport> Client<T> {
                 return Ok(out);
             }
         }
+        Err(Error::TooManyPages { pages: MAX_PAGES })
     }
 }
 
@@ -115,7 +122,7 @@ mod tests {
             let hits: Vec<Value> = (from..(from + 2).min(3)).map(|i| json!({"_id": i.to_string(), "_source": {"n": i}})).collect();
             HttpResponse::new(200, json!({"hits": {"total": {"value": 3}, "hits": hits}}).to_string())
         });
-        let all = run(c.datastore_all(Domain::Organization, "t", 2)).unwrap();
+        let all = run(c.datastore_all(Domain::Organization, "t", 2, 1024)).unwrap();
         assert_eq!(all.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["0", "1", "2"]);
         assert_eq!(c.transport().sent.borrow().len(), 2);
     }
@@ -123,10 +130,31 @@ mod tests {
     #[test]
     fn a_missing_record_or_type_is_none_not_an_error() {
         let c = Scripted::client(|_| HttpResponse::new(404, r#"{"status":"Failure","message":"no such index"}"#));
-        assert_eq!(run(c.datastore_get(Domain::Organization, "t", "1")).unwrap(), None);
+        assert_eq!(run(c.datastore_get(Domain::Organization, "t", "1", 1024)).unwrap(), None);
         assert!(!run(c.datastore_delete(Domain::Organization, "t", "1")).unwrap());
-        assert!(run(c.datastore_all(Domain::Organization, "t", 10)).unwrap().is_empty());
+        assert!(run(c.datastore_all(Domain::Organization, "t", 10, 1024)).unwrap().is_empty());
         let c = Scripted::client(|_| HttpResponse::new(200, r#"{"found": false}"#));
-        assert_eq!(run(c.datastore_get(Domain::Organization, "t", "1")).unwrap(), None);
+        assert_eq!(run(c.datastore_get(Domain::Organization, "t", "1", 1024)).unwrap(), None);
+    }
+
+    #[test]
+    fn reads_carry_their_limit_and_searches_stop_at_the_page_cap() {
+        let c = Scripted::client(|_| HttpResponse::new(200, r#"{"found": false}"#));
+        run(c.datastore_get(Domain::Organization, "t", "1", 4096)).unwrap();
+        run(c.datastore_delete(Domain::Organization, "t", "1")).unwrap();
+        let sent = c.transport().sent.borrow();
+        assert_eq!(sent[0].response_limit, 4096);
+        assert_eq!(sent[1].response_limit, crate::http::DEFAULT_RESPONSE_LIMIT);
+        drop(sent);
+        // Full pages and no total, up to 1,500 records (so that a search without the cap would end).
+        let c = Scripted::client(|r| {
+            let q: Value = serde_json::from_slice(r.body.as_deref().unwrap()).unwrap();
+            assert_eq!(r.response_limit, 2048);
+            let hits: Vec<Value> =
+                q["from"].as_u64().filter(|f| *f < 1_500).map(|f| json!({"_id": f.to_string(), "_source": {}})).into_iter().collect();
+            HttpResponse::new(200, json!({"hits": {"hits": hits}}).to_string())
+        });
+        assert_eq!(run(c.datastore_all(Domain::Organization, "t", 1, 2048)), Err(Error::TooManyPages { pages: MAX_PAGES }));
+        assert_eq!(c.transport().sent.borrow().len(), MAX_PAGES as usize);
     }
 }

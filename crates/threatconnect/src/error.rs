@@ -41,6 +41,18 @@ pub enum Error {
         /// The value, decoded.
         segment: String,
     },
+    /// The answer's body was larger than the request reads ([`crate::HttpRequest::response_limit`]):
+    /// refused while it arrived, never parsed or cut short.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A list went on past the most pages Pivot reads ([`crate::paging::MAX_PAGES`]): refused
+    /// rather than read without end or used in part.
+    TooManyPages {
+        /// The pages read.
+        pages: u32,
+    },
 }
 
 impl Error {
@@ -100,6 +112,15 @@ impl fmt::Display for Error {
                 "Pivot did not send this request: the value \"{segment}\" would be read as a step in the request path and name a \
                  different resource. ThreatConnect's v2 API has no other way to address it; on an instance with API v3, Pivot uses the item's id."
             ),
+            Error::TooLarge { limit } => write!(
+                f,
+                "ThreatConnect sent an answer larger than Pivot reads for this request (more than {}); Pivot refused it unread.",
+                size_in_words(*limit)
+            ),
+            Error::TooManyPages { pages } => write!(
+                f,
+                "ThreatConnect kept sending more pages of a list after {pages} pages; Pivot stopped and used none of it. Narrow the request or use larger pages."
+            ),
         }
     }
 }
@@ -115,6 +136,27 @@ pub enum TransportError {
     Timeout,
     /// Cancelled by the caller (a dropped future).
     Aborted,
+    /// The body was (or said it would be) larger than the request's response limit.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
+/// `64 MiB`, `80.1 MiB`, `1 KiB`, `512 bytes`: a limit as an analyst reads it.
+pub(crate) fn size_in_words(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        // Tenths by integers: float formatting would add its code to the wasm.
+        let tenths = (bytes.saturating_mul(10) + MIB / 2) / MIB;
+        format!("{}.{} MiB", tenths / 10, tenths % 10)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 impl From<TransportError> for Error {
@@ -123,6 +165,7 @@ impl From<TransportError> for Error {
             TransportError::Network(m) => Error::Network(m),
             TransportError::Timeout => Error::Timeout,
             TransportError::Aborted => Error::Aborted,
+            TransportError::TooLarge { limit } => Error::TooLarge { limit },
         }
     }
 }
@@ -161,6 +204,18 @@ mod tests {
         let e = http_error(502, b"<html>bad gateway</html>");
         assert_eq!(e, Error::Http { status: 502, code: None, message: String::new() });
         assert_eq!(http_error(503, b"API offline").to_string(), "ThreatConnect had a server error (HTTP 503): API offline");
+    }
+
+    #[test]
+    fn limits_read_in_words() {
+        assert_eq!(
+            Error::TooLarge { limit: 64 * 1024 * 1024 }.to_string(),
+            "ThreatConnect sent an answer larger than Pivot reads for this request (more than 64 MiB); Pivot refused it unread."
+        );
+        assert_eq!(size_in_words(80 * 1024 * 1024 + 65_536), "80.1 MiB");
+        assert_eq!(size_in_words(2048), "2 KiB");
+        assert_eq!(size_in_words(1000), "1000 bytes");
+        assert!(Error::TooManyPages { pages: 1000 }.to_string().contains("after 1000 pages"));
     }
 
     #[test]

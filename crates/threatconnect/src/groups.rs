@@ -138,7 +138,7 @@ pub mod v2 {
 
     /// `GET /v2/groups/{documents|reports|signatures}/{id}/download`.
     pub fn download(group_type: GroupType, id: i64) -> HttpRequest {
-        HttpRequest::get(ItemRef::group(group_type, id).sub("download").build())
+        HttpRequest::get(ItemRef::group(group_type, id).sub("download").build()).response_limit(crate::http::DOWNLOAD_RESPONSE_LIMIT)
     }
 
     /// `POST /v2/groups/documents/{id}/upload` (PUT replaces an existing file): the
@@ -184,7 +184,7 @@ pub mod v3 {
 
     /// `GET /v3/groups/{id}/download`: a Document's or Report's file.
     pub fn download(id: i64) -> HttpRequest {
-        HttpRequest::get(Collection::Groups.item(id).seg("download").build())
+        HttpRequest::get(Collection::Groups.item(id).seg("download").build()).response_limit(crate::http::DOWNLOAD_RESPONSE_LIMIT)
     }
 }
 

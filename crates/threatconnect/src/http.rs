@@ -45,7 +45,19 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body, when there is one.
     pub body: Option<Vec<u8>>,
+    /// The largest answer body read, in bytes: the transport counts the body while it
+    /// arrives and refuses a larger one ([`crate::Error::TooLarge`]) before anything parses it.
+    pub response_limit: u64,
 }
+
+/// The response limit of a request that sets none ([`HttpRequest::response_limit`]), sized by
+/// the largest ordinary answer: a v3 list page of [`crate::paging::MAX_RESULT_LIMIT`] (10,000)
+/// items with their fields (attributes, tags, associations, labels), up to about 6.5 KiB
+/// each. Datastore records, file downloads and bulk reports set their own.
+pub const DEFAULT_RESPONSE_LIMIT: u64 = 64 * 1024 * 1024;
+/// The response limit of a download (a Document's or Report's file, an owner's bulk
+/// report): files and whole-owner reports are larger than any list page, but not unbounded.
+pub const DOWNLOAD_RESPONSE_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// What `Debug` writes for a value it does not show.
 pub const REDACTED: &str = "<redacted>";
@@ -100,6 +112,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("query", &query)
             .field("headers", &shown_headers(&self.headers))
             .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("response_limit", &self.response_limit)
             .finish()
     }
 }
@@ -145,7 +158,13 @@ impl HttpResponse {
 impl HttpRequest {
     /// A request without query, headers or body.
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        HttpRequest { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None }
+        HttpRequest { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None, response_limit: DEFAULT_RESPONSE_LIMIT }
+    }
+    /// Reads at most `bytes` of the answer's body: a larger answer is refused
+    /// ([`crate::Error::TooLarge`]), never cut short.
+    pub fn response_limit(mut self, bytes: u64) -> Self {
+        self.response_limit = bytes;
+        self
     }
     /// A `GET`.
     pub fn get(path: impl Into<String>) -> Self {

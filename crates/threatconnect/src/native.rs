@@ -16,9 +16,6 @@ pub struct NativeTransport {
     agent: ureq::Agent,
 }
 
-/// The largest answer read (bulk downloads can be large, but not unbounded).
-const MAX_BODY: u64 = 256 * 1024 * 1024;
-
 impl NativeTransport {
     /// Sends to `origin` with a 60-second timeout, following no redirect.
     pub fn new(origin: &str) -> Self {
@@ -59,10 +56,25 @@ impl NativeTransport {
         };
         let status = resp.status();
         let headers = resp.headers_names().into_iter().filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_string()))).collect();
-        let mut body = Vec::new();
-        resp.into_reader().take(MAX_BODY).read_to_end(&mut body).map_err(|e| TransportError::Network(e.to_string()))?;
+        let body = read_body(resp, req.response_limit)?;
         Ok(HttpResponse { status, headers, body })
     }
+}
+
+/// The body, counted while it arrives: refused unread when its `Content-Length` is over
+/// `limit`, and as soon as byte `limit + 1` arrives otherwise (chunked, or until the
+/// connection closes). ureq reads no further than a `Content-Length` it was given.
+fn read_body(resp: ureq::Response, limit: u64) -> Result<Vec<u8>, TransportError> {
+    let too_large = TransportError::TooLarge { limit };
+    if resp.header("Content-Length").and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    resp.into_reader().take(limit.saturating_add(1)).read_to_end(&mut body).map_err(|e| TransportError::Network(e.to_string()))?;
+    if body.len() as u64 > limit {
+        return Err(too_large);
+    }
+    Ok(body)
 }
 
 impl Transport for NativeTransport {

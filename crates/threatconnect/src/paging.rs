@@ -19,6 +19,11 @@ pub const DEFAULT_RESULT_LIMIT: u32 = 100;
 /// The largest `resultLimit` ThreatConnect accepts (10,000; 500 in older releases): the
 /// page size of every "read it all" in Pivot.
 pub const MAX_RESULT_LIMIT: u32 = 10_000;
+/// The most pages read of one list (10 million items at [`MAX_RESULT_LIMIT`], 100,000 at
+/// [`DEFAULT_RESULT_LIMIT`]). A server that keeps saying more follow past it gets
+/// [`Error::TooManyPages`], not a list cut short: a caller acting on part of a list
+/// (what to pull, what was imported) would act wrongly without knowing it.
+pub const MAX_PAGES: u32 = 1_000;
 
 /// A v2 filter operator (`filters=summary^bad,rating>3`). The documentation lists
 /// `=`, `<`, `>`, `^`; the JavaScript SDK also names `>=` and `<=`.
@@ -143,18 +148,21 @@ struct Cursor {
     start: u32,
     limit: u32,
     total: Option<i64>,
+    /// Pages received.
+    pages: u32,
 }
 
 impl Cursor {
     fn new(request: HttpRequest, key: Option<&'static str>) -> Self {
         let start = query_u32(&request, "resultStart").unwrap_or(0);
         let limit = query_u32(&request, "resultLimit").unwrap_or(DEFAULT_RESULT_LIMIT).clamp(1, MAX_RESULT_LIMIT);
-        Cursor { next: Some(request), key, start, limit, total: None }
+        Cursor { next: Some(request), key, start, limit, total: None, pages: 0 }
     }
 
     /// A page of `got` items arrived, with its total and whether ThreatConnect said more follow
     /// (v3 `next`): the next page starts right after it, or the list is complete.
     fn advance(&mut self, sent: HttpRequest, result_count: Option<i64>, more: bool, got: usize) {
+        self.pages = self.pages.saturating_add(1);
         if self.total.is_none() {
             self.total = result_count;
         }
@@ -243,9 +251,13 @@ impl<T: Transport, M> Pager<'_, T, M> {
         self.cursor.total
     }
 
-    /// The next page, or `None` after the last one (or after an error).
+    /// The next page, or `None` after the last one (or after an error). Past
+    /// [`MAX_PAGES`] pages, [`Error::TooManyPages`] instead of another request.
     pub async fn next_page(&mut self) -> Option<Result<Vec<M>, Error>> {
         let request = self.cursor.next.take()?;
+        if self.cursor.pages >= MAX_PAGES {
+            return Some(Err(Error::TooManyPages { pages: self.cursor.pages }));
+        }
         let page = match self.client.json(request.clone()).await.and_then(|body| (self.items)(body, self.cursor.key, self.read)) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
@@ -426,6 +438,29 @@ mod tests {
         // missing `resultStart` after it (src/tc's pager rebuilt the whole query from the options:
         // `?resultStart=0&resultLimit=10000`); ThreatConnect reads parameters by name.
         assert_eq!(c.transport().lines(), vec!["GET /api/v2/indicators?resultLimit=10000&resultStart=0"], "the documented maximum");
+    }
+
+    #[test]
+    fn a_list_without_end_stops_at_the_page_cap() {
+        // Every page full and saying more follow, up to 1,500 pages (so that a pager without
+        // the cap would end, with every item).
+        let c = Scripted::client(|r| {
+            let start: u32 = r.query.iter().find(|(k, _)| k == "resultStart").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let next = if start + 1 < 1_500 { r#","next":"more""# } else { "" };
+            crate::HttpResponse::new(
+                200,
+                format!(r#"{{"data":[{{"id":{start},"ownerName":"O","type":"Host","summary":"h.com"}}]{next},"status":"Success"}}"#),
+            )
+        });
+        let e = run(c.search_all(crate::Collection::Indicators, "x", 1, Indicator::read).collect_all()).unwrap_err();
+        assert_eq!(e, Error::TooManyPages { pages: 1_000 });
+        assert_eq!(c.transport().sent.borrow().len(), 1_000);
+        // A v2 list whose every page is full: the same cap.
+        let c = v2_list_server(1_500, 10_000).token_client("old", None, 0);
+        let opts = ListOptions { result_limit: Some(1), ..Default::default() };
+        let e = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "indicator", Indicator::read).collect_all()).unwrap_err();
+        assert_eq!(e, Error::TooManyPages { pages: 1_000 });
+        assert_eq!(c.transport().sent.borrow().len(), 1_000);
     }
 
     proptest::proptest! {

@@ -693,7 +693,8 @@ fn lease_record(tgt: &Sandbox, set: Option<&Value>) -> Option<Value> {
     if let Some(v) = set {
         run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, v)).unwrap();
     }
-    run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id)).unwrap_or_else(|e| panic!("read the lease record: {e}"))
+    run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id, exec::SMALL_RECORD_BYTES))
+        .unwrap_or_else(|e| panic!("read the lease record: {e}"))
 }
 
 const PULL: [&str; 6] = ["pull", "--once", "--source-org", "Demo Org", "--target-owner", "Demo Org"];
@@ -890,7 +891,7 @@ fn a_package_published_in_the_future_is_refused_by_pull_and_import() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // publishedAt is not hashed: the record in the source's datastore, changed by hand.
     let source = hmac_client(&src);
-    let mut rec = run(source.datastore_get(Domain::Organization, exec::PUBLISHED_TYPE, "9")).unwrap().expect("published");
+    let mut rec = run(source.datastore_get(Domain::Organization, exec::PUBLISHED_TYPE, "9", exec::IMPORT_RECORD_BYTES)).unwrap().expect("published");
     let mut pkg: Value = serde_json::from_str(rec["package"].as_str().unwrap()).unwrap();
     pkg["publishedAt"] = json!("9999-12-31T23:59:59Z");
     rec["package"] = json!(pkg.to_string());
@@ -909,4 +910,122 @@ fn a_package_published_in_the_future_is_refused_by_pull_and_import() {
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("import failed: package refused: `publishedAt` 9999-12-31T23:59:59Z is in the future"), "{}", stderr(&o));
     assert_eq!(tgt.requests().len(), 0, "refused before any request: {:?}", tgt.requests());
+}
+
+// ---- bounded reading, with the real command --------------------------------
+
+/// Records written by hand larger than their purpose allows are refused while they arrive,
+/// before anything parses them, and the run says so: a head record (what a pull lists) over
+/// 1 MiB in the source fails the pull, and so does a lease record over 1 MiB in the target;
+/// nothing is imported either time.
+#[test]
+fn a_head_or_lease_record_over_its_limit_fails_the_pull_unread() {
+    let (src, tgt) = pair();
+    publish_9(&src, &tgt);
+    let source = hmac_client(&src);
+    let pad = "x".repeat(exec::SMALL_RECORD_BYTES as usize);
+    let head = run(source.datastore_get(Domain::Organization, exec::HEADS_TYPE, "9", exec::SMALL_RECORD_BYTES)).unwrap().expect("a head");
+    let mut forged = head.clone();
+    forged["groupName"] = json!(pad);
+    run(source.datastore_put(Domain::Organization, exec::HEADS_TYPE, "9", &forged)).unwrap();
+    let refused = "ThreatConnect sent an answer larger than Pivot reads for this request (more than 1 MiB); Pivot refused it unread.";
+    let imported = || {
+        let groups = run(hmac_client(&tgt).json(Collection::Groups.search("typeName = \"Incident\"", 0, 100, false))).unwrap();
+        groups["data"].as_array().map_or(0, Vec::len)
+    };
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(format!("{}{}", stdout(&o), stderr(&o)).contains(refused), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(imported(), 0);
+
+    run(source.datastore_put(Domain::Organization, exec::HEADS_TYPE, "9", &head)).unwrap();
+    let lease_id = exec::lease_record_id(OWNER);
+    run(hmac_client(&tgt).datastore_put(Domain::Organization, exec::LEASE_TYPE, &lease_id, &json!({"runId": pad}))).unwrap();
+    let o = cmd(&src, &tgt, &PULL);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(format!("{}{}", stdout(&o), stderr(&o)).contains(refused), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(imported(), 0);
+}
+
+/// A source standing in for ThreatConnect that lists `head` as its one published package
+/// and answers the package record's read with a body of `size` bytes, streamed in chunks
+/// (no `Content-Length`) and never held whole. Every other request: 404.
+pub fn oversized_record_source(head: Value, size: u64) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let head = head.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                let mut len = 0usize;
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let _ = std::io::Read::read_exact(&mut reader, &mut vec![0; len]);
+                let answer = |status: u16, body: String| {
+                    format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let heads = format!("/api/v2/exchange/db/organization/{}/_search", exec::HEADS_TYPE);
+                let package = format!("/api/v2/exchange/db/organization/{}/9", exec::PUBLISHED_TYPE);
+                if path == heads {
+                    let body = json!({"hits": {"total": 1, "hits": [{"_id": "9", "_source": head}]}});
+                    let _ = stream.write_all(answer(200, body.to_string()).as_bytes());
+                } else if path == package {
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                    let start = br#"{"found":true,"_id":"9","_source":{"package":""#;
+                    let chunk = vec![b'x'; 1 << 20];
+                    let mut sent = 0u64;
+                    let mut piece: &[u8] = start;
+                    while sent < size {
+                        let ok = stream
+                            .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                            .and_then(|_| stream.write_all(piece))
+                            .and_then(|_| stream.write_all(b"\r\n"));
+                        if ok.is_err() {
+                            return;
+                        }
+                        sent += piece.len() as u64;
+                        piece = &chunk[..chunk.len().min((size - sent) as usize)];
+                    }
+                    let _ = stream.write_all(b"3\r\n\"}}\r\n0\r\n\r\n");
+                } else {
+                    let _ = stream.write_all(answer(404, r#"{"status":"Failure","message":"Not Found"}"#.into()).as_bytes());
+                }
+            });
+        }
+    });
+    origin
+}
+
+/// A published package record larger than publishing stores is refused while it streams:
+/// the package fails by name, nothing is imported, and the rest of the run goes on.
+#[test]
+fn a_package_record_over_its_limit_fails_the_package_unread() {
+    let (src, tgt) = pair();
+    publish_9(&src, &tgt);
+    let head = run(hmac_client(&src).datastore_get(Domain::Organization, exec::HEADS_TYPE, "9", exec::SMALL_RECORD_BYTES)).unwrap().expect("a head");
+    let origin = oversized_record_source(head, exec::PUBLISHED_RECORD_BYTES + exec::RECORD_WRAPPING_BYTES + 1024 * 1024);
+    let o = command(&src, &tgt, &PULL).env("PIVOT_SOURCE_API_URL", format!("{origin}/api")).output().expect("run pivot-share");
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(code(&o), 1, "{out}");
+    // 80 MiB and the datastore's wrapping, 64 KiB.
+    let refused = "failed: Incident Finance workstation compromise (group 9): could not fetch the package: ThreatConnect sent an answer \
+                   larger than Pivot reads for this request (more than 80.1 MiB); Pivot refused it unread.";
+    assert!(stdout(&o).contains(refused), "{out}");
+    let groups = run(hmac_client(&tgt).json(Collection::Groups.search("typeName = \"Incident\"", 0, 100, false))).unwrap();
+    assert_eq!(groups["data"].as_array().map_or(0, Vec::len), 0, "nothing imported: {groups}");
 }

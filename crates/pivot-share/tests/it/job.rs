@@ -569,7 +569,7 @@ fn the_job_takes_over_an_invalid_lease_and_fails_on_one_held_too_long() {
     let id = exec::lease_record_id(OWNER);
     let record_name = format!("{}/{id}", exec::LEASE_TYPE);
     let put = |v: &Value| run(c.datastore_put(Domain::Organization, exec::LEASE_TYPE, &id, v)).unwrap();
-    let get = || run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id)).unwrap();
+    let get = || run(c.datastore_get(Domain::Organization, exec::LEASE_TYPE, &id, exec::SMALL_RECORD_BYTES)).unwrap();
     let job = |name: &str, owner: &str| {
         let dirs = JobDirs::new(name);
         let mut i = inputs(&src, &tgt, &dirs, &token, system_clock() + 3600);

@@ -3,7 +3,7 @@
 use super::error::ExecError;
 use super::lease::Lease;
 use super::read::{read_items, Fields};
-use super::records::{DOMAIN, IMPORTS_TYPE};
+use super::records::{DOMAIN, IMPORTS_PAGE_BYTES, IMPORTS_TYPE, IMPORT_RECORD_BYTES};
 use crate::jobs::{batch_settings, link_settings, BatchLimits};
 use crate::json::text;
 use crate::package::{file_digest, label_definitions, validate, SharePackage};
@@ -169,7 +169,7 @@ pub fn import_record_id(target_owner: &str, source_instance: &str, group_xid: &s
 pub async fn import_records<T: Transport>(client: &Client<T>, target_owner: &str) -> Result<BTreeMap<String, ImportRecord>, ExecError> {
     let owner = target_owner.trim();
     Ok(client
-        .datastore_all(DOMAIN, IMPORTS_TYPE, 100)
+        .datastore_all(DOMAIN, IMPORTS_TYPE, 100, IMPORTS_PAGE_BYTES)
         .await?
         .into_iter()
         .filter(|(_, v)| text(v, "targetOwner").is_some_and(|o| o.eq_ignore_ascii_case(owner)))
@@ -185,7 +185,7 @@ pub async fn import_record<T: Transport>(
     group_xid: &str,
 ) -> Result<Option<ImportRecord>, ExecError> {
     let id = import_record_id(target_owner, source_instance, group_xid);
-    Ok(client.datastore_get(DOMAIN, IMPORTS_TYPE, &id).await?.map(|v| ImportRecord::from_json(&v)))
+    Ok(client.datastore_get(DOMAIN, IMPORTS_TYPE, &id, IMPORT_RECORD_BYTES).await?.map(|v| ImportRecord::from_json(&v)))
 }
 
 /// Group xids and indicator summaries an association set touches.

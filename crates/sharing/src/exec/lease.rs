@@ -39,7 +39,7 @@
 //! runs that find it, naming the record.
 
 use super::error::ExecError;
-use super::records::DOMAIN;
+use super::records::{DOMAIN, SMALL_RECORD_BYTES};
 use crate::plan::CLOCK_SKEW_SECS;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -187,7 +187,7 @@ pub async fn acquire<T: Transport>(
         replaced: None,
     };
     let started = elapsed_ms();
-    if let Some(found) = client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id).await? {
+    if let Some(found) = client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id, SMALL_RECORD_BYTES).await? {
         let now = client.now();
         match check_record(&found, target_owner, now, secs) {
             Err(why) => lease.replaced = Some(why),
@@ -211,7 +211,7 @@ pub async fn acquire<T: Transport>(
     // and a write have had time to complete again: wait twice what ours took.
     let took = elapsed_ms().saturating_sub(started);
     client.transport().sleep(settle_ms.max(2 * took + 100).min(60_000) as u32).await;
-    match client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id).await? {
+    match client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id, SMALL_RECORD_BYTES).await? {
         Some(r) => match check_record(&r, target_owner, client.now(), secs) {
             Ok(h) if h.run_id == run_id => Ok(lease),
             Ok(h) => Err(ExecError::Locked { holder: h.run_id, expires_at: h.expires_at }),
@@ -226,7 +226,7 @@ pub async fn acquire<T: Transport>(
 /// `Err(LeaseLost)` means: stop now, write nothing more.
 pub async fn hold<T: Transport>(client: &Client<T>, lease: &Lease) -> Result<(), ExecError> {
     let now = client.now();
-    match client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id).await? {
+    match client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id, SMALL_RECORD_BYTES).await? {
         Some(r) => match check_record(&r, &lease.target_owner, now, lease.secs) {
             Ok(h) if h.run_id == lease.run_id && h.expires_at > now => {}
             Ok(h) => return Err(ExecError::LeaseLost { holder: h.run_id, expires_at: h.expires_at }),
@@ -253,7 +253,7 @@ pub enum Released {
 /// Gives the lease up if it is still this run's and live (at the end of a run, or on
 /// SIGINT/SIGTERM): read again and compared just before the delete.
 pub async fn release<T: Transport>(client: &Client<T>, lease: &Lease) -> Result<Released, ExecError> {
-    let Some(r) = client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id).await? else { return Ok(Released::NotOurs) };
+    let Some(r) = client.datastore_get(DOMAIN, LEASE_TYPE, &lease.record_id, SMALL_RECORD_BYTES).await? else { return Ok(Released::NotOurs) };
     let now = client.now();
     match check_record(&r, &lease.target_owner, now, lease.secs) {
         Ok(h) if h.run_id == lease.run_id && h.expires_at > now => {

@@ -33,5 +33,8 @@ pub use import::{import, import_package, import_record, import_record_id, import
 pub use lease::{lease_record_id, lease_record_name, Lease, Released, DEFAULT_LEASE_SECS, LEASE_TYPE, MAX_HELD_PERIODS};
 pub use publish::{list_published, publish, published_package, snapshot_group, store_published, unpublish, PublishedRecord};
 pub use pull::{pull, pull_watched, Level, Outcome, PackageOutcome, PullOptions, PullSummary};
-pub use records::{DOMAIN, HEADS_TYPE, IMPORTS_TYPE, PUBLISHED_TYPE, TQL_CHUNK_CHARS};
+pub use records::{
+    DOMAIN, HEADS_PAGE, HEADS_TYPE, IMPORTS_PAGE_BYTES, IMPORTS_TYPE, IMPORT_RECORD_BYTES, PUBLISHED_RECORD_BYTES, PUBLISHED_TYPE,
+    RECORD_WRAPPING_BYTES, SMALL_RECORD_BYTES, TQL_CHUNK_CHARS,
+};
 pub use report::{plan_lines, report_lines, summary_lines, LISTED};

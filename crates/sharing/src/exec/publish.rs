@@ -1,7 +1,9 @@
 //! The source side: snapshot a group, store it as its `pivot-share` datastore record, unpublish, list.
 
 use super::error::ExecError;
-use super::records::{DOMAIN, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_TYPE};
+use super::records::{
+    DOMAIN, HEADS_PAGE, HEADS_TYPE, ITEM_FIELDS, PUBLISHED_RECORD_BYTES, PUBLISHED_TYPE, RECORD_WRAPPING_BYTES, SMALL_RECORD_BYTES,
+};
 use crate::json::{self as sj, text};
 use crate::package::SharePackage;
 use crate::snapshot::{snapshot_report, PublishOptions, Withheld};
@@ -81,14 +83,24 @@ pub async fn store_published<T: Transport>(client: &Client<T>, pkg: &SharePackag
     let id = h.group.id.to_string();
     let mut record = head.clone();
     record["package"] = json!(String::from_utf8_lossy(&bytes));
+    // A record a pull would refuse to read is not stored: publish and pull use one limit.
+    let stored = serde_json::to_vec(&record).map(|v| v.len() as u64).unwrap_or(u64::MAX);
+    if stored > PUBLISHED_RECORD_BYTES {
+        return Err(ExecError::Invalid(format!(
+            "this package is too large to publish: stored as a datastore record it takes {stored} bytes, more than the {PUBLISHED_RECORD_BYTES} a pull reads"
+        )));
+    }
     client.datastore_put(DOMAIN, PUBLISHED_TYPE, &id, &record).await?;
     client.datastore_put(DOMAIN, HEADS_TYPE, &id, &head).await?;
     Ok(())
 }
 
-/// The package file of a published group, as stored (`None`: not published). Validate it before use.
+/// The package file of a published group, as stored (`None`: not published). Validate it
+/// before use. A record larger than publishing stores ([`PUBLISHED_RECORD_BYTES`]) is
+/// refused while it arrives, before it is parsed.
 pub async fn published_package<T: Transport>(client: &Client<T>, group_id: u64) -> Result<Option<String>, ExecError> {
-    let rec = client.datastore_get(DOMAIN, PUBLISHED_TYPE, &group_id.to_string()).await?;
+    let limit = PUBLISHED_RECORD_BYTES + RECORD_WRAPPING_BYTES;
+    let rec = client.datastore_get(DOMAIN, PUBLISHED_TYPE, &group_id.to_string(), limit).await?;
     Ok(rec.and_then(|r| r.get("package").and_then(Value::as_str).map(str::to_string)))
 }
 
@@ -118,7 +130,7 @@ pub async fn unpublish<T: Transport>(client: &Client<T>, group_id: u64) -> Resul
 /// Every published package of the source's organization datastore, from the head records
 /// (a few hundred bytes each: listing never downloads a package).
 pub async fn list_published<T: Transport>(client: &Client<T>) -> Result<Vec<PublishedRecord>, ExecError> {
-    let records = client.datastore_all(DOMAIN, HEADS_TYPE, 100).await?;
+    let records = client.datastore_all(DOMAIN, HEADS_TYPE, HEADS_PAGE, SMALL_RECORD_BYTES).await?;
     Ok(records
         .into_iter()
         .map(|(id, s)| {

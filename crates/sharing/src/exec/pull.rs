@@ -5,7 +5,7 @@ use super::import::{import_package, import_record_id, ImportOptions, ImportRepor
 use super::lease::{self, DEFAULT_LEASE_SECS, MIN_SETTLE_MS};
 use super::publish::{list_published, published_package, PublishedRecord};
 use super::records::DOMAIN;
-use super::records::IMPORTS_TYPE;
+use super::records::{IMPORTS_PAGE_BYTES, IMPORTS_TYPE};
 use crate::package::validate;
 use crate::plan::check_published_at;
 use crate::plan::ImportRecord;
@@ -216,7 +216,8 @@ async fn pull_locked<S: Transport, T: Transport>(
     log: &dyn Fn(Level, &str),
 ) -> Result<PullSummary, ExecError> {
     let owner = target_owner.trim();
-    let (published, imports) = futures::future::join(list_published(source), target.datastore_all(DOMAIN, IMPORTS_TYPE, 100)).await;
+    let (published, imports) =
+        futures::future::join(list_published(source), target.datastore_all(DOMAIN, IMPORTS_TYPE, 100, IMPORTS_PAGE_BYTES)).await;
     let published = published?;
     let imports: BTreeMap<String, ImportRecord> = imports?.into_iter().map(|(id, v)| (id, ImportRecord::from_json(&v))).collect();
     let mut summary = PullSummary { dry_run: opts.dry_run, packages_seen: published.len(), ..Default::default() };

@@ -725,7 +725,7 @@ fn pull_accepts_a_listed_community_of_the_source() {
 fn renewals_keep_taken_at_and_release_deletes_only_a_live_lease_of_its_own() {
     let tgt = crate::util::target();
     let t = client(&tgt);
-    let get = || run(t.datastore_get(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER))).unwrap();
+    let get = || run(t.datastore_get(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER), exec::SMALL_RECORD_BYTES)).unwrap();
     let put = |v: &Value| run(t.datastore_put(Domain::Organization, exec::LEASE_TYPE, &exec::lease_record_id(OWNER), v)).unwrap();
     let mine = run(exec::lease::acquire(&t, OWNER, "run-a", 60, 0, &|| 0)).unwrap();
     let taken = get().unwrap()["takenAt"].clone();
@@ -869,4 +869,29 @@ fn an_import_sends_only_the_formats_keys_whatever_the_package_carried() {
 
 fn rt_sent(c: &Client<Recording>) -> Vec<Sent> {
     c.transport().sent.borrow().clone()
+}
+
+/// Publishing refuses a package whose stored record (the file as one JSON string) would be
+/// larger than a pull reads, before writing anything, so every package published can be
+/// read: a file of backslashes is under the package limit, but twice that once escaped. A
+/// large ordinary package is stored and read back whole.
+#[test]
+fn publish_refuses_a_record_larger_than_a_pull_reads() {
+    let src = crate::util::source();
+    let s = client(&src);
+    let (mut pkg, _) = run(exec::snapshot_group(&s, GroupType::Incident, 9, &opts())).unwrap();
+    pkg.header.group.name = "\\".repeat(30 << 20);
+    assert!(pkg.to_bytes().len() < MAX_PACKAGE_BYTES);
+    src.clear_requests();
+    let e = run(exec::store_published(&s, &pkg)).unwrap_err();
+    assert!(
+        matches!(&e, ExecError::Invalid(m) if m.contains("too large to publish") && m.contains(&exec::PUBLISHED_RECORD_BYTES.to_string())),
+        "{e}"
+    );
+    assert_eq!(src.requests().len(), 0, "nothing written");
+
+    pkg.header.group.name = "x".repeat(12 << 20);
+    run(exec::store_published(&s, &pkg)).unwrap();
+    let stored = run(exec::published_package(&s, pkg.header.group.id)).unwrap().expect("published");
+    assert_eq!(stored.as_bytes(), pkg.to_bytes());
 }

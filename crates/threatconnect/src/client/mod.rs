@@ -186,6 +186,8 @@ impl<T: Transport> Client<T> {
             let outcome = match &result {
                 Ok(resp) => Outcome::Status(resp.status, resp.header("Retry-After")),
                 Err(TransportError::Aborted) => return Err(Error::Aborted),
+                // Asking again would bring the same answer.
+                Err(TransportError::TooLarge { limit }) => return Err(Error::TooLarge { limit: *limit }),
                 Err(_) => Outcome::NoAnswer,
             };
             let now = (self.clock)();

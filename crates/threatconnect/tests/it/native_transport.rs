@@ -175,3 +175,106 @@ fn native_transport_statuses_timeouts_and_refusals() {
     let r = futures::executor::block_on(t.send(HttpRequest::get("/api/v2/owners")));
     assert!(matches!(r, Err(TransportError::Network(_))), "{r:?}");
 }
+
+/// How a streaming answer says where its body ends.
+#[derive(Clone, Copy)]
+enum Framing {
+    /// `Transfer-Encoding: chunked`, no `Content-Length`.
+    Chunked,
+    /// Neither: the body ends when the connection closes.
+    UntilClose,
+    /// A `Content-Length` of this many bytes, whatever is then sent.
+    Declared(u64),
+}
+
+/// A server answering every request with a 200 whose body streams `total` bytes, 64 KiB
+/// at a time, framed as `framing` says; it stops when the client hangs up. Returns the
+/// origin and the bytes it managed to write.
+fn stream_body(framing: Framing, total: u64) -> (String, Arc<Mutex<u64>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let written = Arc::new(Mutex::new(0u64));
+    let count = written.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                        break;
+                    }
+                }
+                let head = match framing {
+                    Framing::Chunked => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_string(),
+                    Framing::UntilClose => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".to_string(),
+                    Framing::Declared(n) => {
+                        format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n")
+                    }
+                };
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0u64;
+                while sent < total {
+                    let piece: &[u8] = &chunk[..chunk.len().min((total - sent) as usize)];
+                    let ok = match framing {
+                        Framing::Chunked => stream
+                            .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                            .and_then(|_| stream.write_all(piece))
+                            .and_then(|_| stream.write_all(b"\r\n")),
+                        _ => stream.write_all(piece),
+                    };
+                    if ok.is_err() {
+                        break;
+                    }
+                    sent += piece.len() as u64;
+                    *count.lock().unwrap() = sent;
+                }
+                if matches!(framing, Framing::Chunked) {
+                    let _ = stream.write_all(b"0\r\n\r\n");
+                }
+            });
+        }
+    });
+    (origin, written)
+}
+
+/// A body over the request's limit is refused with [`TransportError::TooLarge`], never cut
+/// short: counted while it streams (chunked, or until the connection closes), and refused
+/// unread when its `Content-Length` says so. A `Content-Length` under the limit followed by
+/// more bytes reads no further than it says.
+#[test]
+fn a_body_over_the_response_limit_is_refused_while_it_streams() {
+    const LIMIT: u64 = 1024 * 1024;
+    const FAR_OVER: u64 = 32 * 1024 * 1024;
+    let send =
+        |origin: &str, limit: u64| futures::executor::block_on(NativeTransport::new(origin).send(HttpRequest::get("/api/x").response_limit(limit)));
+    for framing in [Framing::Chunked, Framing::UntilClose] {
+        let (origin, written) = stream_body(framing, FAR_OVER);
+        assert_eq!(send(&origin, LIMIT), Err(TransportError::TooLarge { limit: LIMIT }));
+        // The client hung up long before the end (the server's socket buffers hold a few MiB at most).
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(*written.lock().unwrap() < FAR_OVER / 2, "{} bytes written", written.lock().unwrap());
+        // One byte over is over; exactly the limit is read whole.
+        let (origin, _) = stream_body(framing, LIMIT + 1);
+        assert_eq!(send(&origin, LIMIT), Err(TransportError::TooLarge { limit: LIMIT }));
+        let (origin, _) = stream_body(framing, LIMIT);
+        assert_eq!(send(&origin, LIMIT).unwrap().body.len() as u64, LIMIT);
+    }
+    // Says 1 GiB and sends nothing: refused on what it says, before reading (a read would
+    // end early, a network error).
+    let (origin, _) = stream_body(Framing::Declared(1 << 30), 0);
+    assert_eq!(send(&origin, LIMIT), Err(TransportError::TooLarge { limit: LIMIT }));
+    // Says less than it sends: only what it says is read.
+    let (origin, _) = stream_body(Framing::Declared(100), FAR_OVER);
+    assert_eq!(send(&origin, LIMIT).unwrap().body.len(), 100);
+    // Through the client: the analyst's error, and no second try of an answer that would be as large.
+    let (origin, _) = stream_body(Framing::Chunked, FAR_OVER);
+    let e = futures::executor::block_on(client(&origin).json(HttpRequest::get("/v2/owners").response_limit(LIMIT))).unwrap_err();
+    assert_eq!(e, Error::TooLarge { limit: LIMIT });
+    assert!(e.to_string().contains("more than 1 MiB"), "{e}");
+}
