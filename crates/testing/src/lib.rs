@@ -340,3 +340,24 @@ pub fn assert_batch_keys(v: &serde_json::Value, level: &str, at: &str) {
         }
     }
 }
+
+/// Reads one HTTP/1.1 request from a test server's connection: its target (path and query) and
+/// its body (`Content-Length` bytes). `None` when the connection ends before a request line.
+pub fn read_http_request(reader: &mut impl std::io::BufRead) -> Option<(String, Vec<u8>)> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok().filter(|n| *n > 0)?;
+    let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+    let mut len = 0usize;
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+            break;
+        }
+        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; len];
+    let _ = reader.read_exact(&mut body);
+    Some((target, body))
+}

@@ -959,20 +959,7 @@ pub fn oversized_record_source(head: Value, size: u64) -> String {
             let head = head.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                let _ = reader.read_line(&mut line);
-                let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
-                let mut len = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let _ = std::io::Read::read_exact(&mut reader, &mut vec![0; len]);
+                let path = pivot_testing::read_http_request(&mut reader).map(|(target, _)| target).unwrap_or_default();
                 let answer = |status: u16, body: String| {
                     format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -2,7 +2,7 @@
 //! requests really overlap in time (measured on the server), non-2xx answers
 //! are responses, timeouts and refused connections are transport errors.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,23 +29,7 @@ fn serve(delay: Duration, route: fn(&str) -> (u16, String)) -> (String, Arc<Mute
             std::thread::spawn(move || {
                 let start = Instant::now();
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    return;
-                }
-                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
-                let mut len = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; len];
-                let _ = reader.read_exact(&mut body);
+                let Some((target, _)) = pivot_testing::read_http_request(&mut reader) else { return };
                 std::thread::sleep(delay);
                 let (status, body) = route(&target);
                 let resp = format!(
