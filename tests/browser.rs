@@ -76,7 +76,7 @@ fn hostile_values_are_rendered_as_text() {
 /// that outlives its timeout is aborted as a timeout.
 mod transport {
     use super::*;
-    use threatconnect::browser::{spaces_client, BrowserTransport};
+    use threatconnect::browser::{read_counted, spaces_client, BrowserTransport};
     use threatconnect::{Error, HttpRequest, Transport, TransportError};
 
     fn origin() -> String {
@@ -94,6 +94,24 @@ mod transport {
         let client = spaces_client(&format!("{}/api", origin()), "T", None);
         let err = client.json(HttpRequest::get("/v3/nothing")).await.unwrap_err();
         assert!(matches!(err, Error::Http { status: 404, .. }), "{err:?}");
+    }
+
+    /// A stream of `n` zero bytes, as the browser delivers a body.
+    fn stream_of(n: u32) -> web_sys::ReadableStream {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::new_with_length(n));
+        web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap().stream()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_body_is_counted_while_it_streams_and_refused_past_its_limit() {
+        const MIB: u32 = 1 << 20;
+        assert_eq!(read_counted(&stream_of(3 * MIB), u64::from(MIB)).await.unwrap_err(), TransportError::TooLarge { limit: u64::from(MIB) });
+        assert_eq!(read_counted(&stream_of(MIB), u64::from(MIB)).await.unwrap().len(), MIB as usize, "exactly the limit is read whole");
+        assert_eq!(read_counted(&stream_of(MIB + 1), u64::from(MIB)).await.unwrap_err(), TransportError::TooLarge { limit: u64::from(MIB) });
+        // Through fetch: the test server's page over a 10-byte limit.
+        let t = BrowserTransport::new(&origin());
+        let err = t.send(HttpRequest::get("/").response_limit(10)).await.unwrap_err();
+        assert_eq!(err, TransportError::TooLarge { limit: 10 });
     }
 
     #[wasm_bindgen_test]

@@ -79,21 +79,43 @@ impl BrowserTransport {
         // gloo-net: a non-2xx answer is not an error; the client reads the status.
         let status = resp.status();
         let headers: Vec<(String, String)> = resp.headers().entries().collect();
-        // Refused unread when the answer says it is over the limit (dropping the guard
-        // aborts the download). A body without `Content-Length` (chunked) is read whole by
-        // `fetch` before its length is checked: counting it while it streams would need
-        // `ReadableStream` code in the first load. See docs/security.md.
+        // Refused unread when the answer says it is over the limit, and otherwise counted
+        // chunk by chunk as it streams: refused at the first chunk past the limit (returning
+        // drops the guard, which aborts the download).
         let limit = req.response_limit;
         let declared = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Content-Length")).and_then(|(_, v)| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(TransportError::TooLarge { limit });
         }
-        let body = resp.binary().await.map_err(|e| TransportError::Network(e.to_string()))?;
+        let body = match resp.body() {
+            Some(stream) => read_counted(&stream, limit).await?,
+            None => Vec::new(),
+        };
         guard.0 = None;
-        if body.len() as u64 > limit {
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+/// A body read from its stream, counted as it arrives: [`TransportError::TooLarge`] at the
+/// first chunk that takes it past `limit` bytes (the stream is cancelled; what came is dropped).
+pub async fn read_counted(stream: &web_sys::ReadableStream, limit: u64) -> Result<Vec<u8>, TransportError> {
+    use wasm_bindgen::JsCast;
+    let failed = |e: JsValue| TransportError::Network(e.as_string().unwrap_or_else(|| "the answer's body could not be read".into()));
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(failed)?;
+        if js_sys::Reflect::get(&chunk, &"done".into()).map_err(failed)?.is_truthy() {
+            return Ok(body);
+        }
+        let value: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into()).map_err(failed)?.unchecked_into();
+        let start = body.len();
+        if start as u64 + u64::from(value.length()) > limit {
+            let _ = reader.cancel();
             return Err(TransportError::TooLarge { limit });
         }
-        Ok(HttpResponse { status, headers, body })
+        body.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut body[start..]);
     }
 }
 
