@@ -649,7 +649,7 @@ pub fn plan(pkg: &SharePackage, target: &TargetState) -> ImportPlan {
         adopted,
         origin_lookalikes,
         source_verified: target.source_verified,
-        unverified_xids: pkg.unverified_xids().len(),
+        unverified_xids: unverified.len(),
         batch_jobs: 0,
         warnings,
     };
