@@ -201,3 +201,48 @@ fn a_wrong_broker_token_fails_clearly() {
     assert!(log.contains(&format!("failed to connect to message broker host 127.0.0.1 on port {}", broker.port)), "{log}");
     assert!(!log.contains("WRONG-TOKEN"), "{log}");
 }
+
+/// True when the ELF file has no PT_INTERP program header: nothing to load it, so it runs
+/// on a host whatever its libc.
+fn elf_is_static(path: &std::path::Path) -> bool {
+    let b = std::fs::read(path).expect("the binary");
+    assert_eq!(&b[..4], b"\x7fELF", "an ELF file");
+    assert_eq!(u16::from_le_bytes([b[18], b[19]]), 62, "x86_64 (EM_X86_64)");
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes")) as usize;
+    let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(32), u16_at(54), u16_at(56));
+    assert!(phnum > 0);
+    (0..phnum).all(|i| u32::from_le_bytes(b[phoff + i * phentsize..phoff + i * phentsize + 4].try_into().expect("4 bytes")) != 3)
+}
+
+/// The package as ThreatConnect installs it: its install.json valid for tcex's own
+/// `InstallJsonModel` with the features tcex's packager writes for an ApiService App
+/// (`updated_features`), a static service binary, the runner, the UI and its gzip twins.
+#[test]
+fn the_package_is_what_threatconnect_installs() {
+    let Some(app) = package() else { return };
+    let ij: Value = serde_json::from_slice(&std::fs::read(app.join("install.json")).expect("install.json")).expect("JSON");
+    assert_eq!(ij["runtimeLevel"], "ApiService");
+    assert_eq!(ij["displayPath"], "pivot");
+    assert_eq!(ij["programMain"], "run");
+    assert!(app.join("run.py").is_file() && app.join("README.md").is_file() && app.join("ui/index.html").is_file());
+    assert!(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz").is_file());
+    assert!(elf_is_static(&app.join("bin/pivot-service")), "bin/pivot-service is linked dynamically");
+
+    let root = pivot_testing::root();
+    let python = root.join("target/tcex-venv/bin/python");
+    if !python.is_file() {
+        pivot_testing::skip("tcex's install.json model needs target/tcex-venv (tcex from PyPI): scripts/setup.sh makes it");
+        return;
+    }
+    let script = root.join("scripts/validate-install-json.py");
+    let out = if script.is_file() {
+        std::process::Command::new(&python).arg(&script).arg("--features").arg(app.join("install.json")).output()
+    } else {
+        // The same check as that script, inline: InstallJsonModel, then the packager's features.
+        let check = "import json,sys\nfrom tcex.app.config.model.install_json_model import InstallJsonModel\nm = InstallJsonModel(**json.load(open(sys.argv[1])))\nassert sorted(m.features) == m.updated_features, (m.features, m.updated_features)\nprint('ok')";
+        std::process::Command::new(&python).args(["-c", check]).arg(app.join("install.json")).output()
+    }
+    .expect("run tcex's model");
+    assert!(out.status.success(), "tcex refuses the install.json: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
