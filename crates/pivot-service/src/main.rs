@@ -8,6 +8,7 @@ mod http;
 #[allow(dead_code)]
 mod inputs;
 mod log;
+mod mqtt;
 mod service;
 
 use std::process::ExitCode;

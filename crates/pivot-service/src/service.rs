@@ -6,21 +6,26 @@
 use crate::config::{Broker, Config, KvStore};
 use crate::http::{self, Request, Response};
 use crate::log::{self, Level};
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use crate::mqtt::{self, Connection, Incoming};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// RunService requests handled at once; more are answered 503 at once (tcex queues them
 /// behind 5 threads, which can hold ThreatConnect's front until it times out).
 const MAX_ACTIVE: usize = 16;
-/// The largest command accepted from the broker (a RunService carries headers, not bodies).
-const MAX_PACKET: usize = 1 << 20;
+/// What the threads hand the connection's loop to send.
+enum Out {
+    Publish(String, Vec<u8>),
+    /// Unsubscribe, disconnect, stop.
+    Shutdown,
+}
 
 struct State {
     cfg: Config,
-    client: Client,
+    out: Mutex<Sender<Out>>,
     last_heartbeat: Mutex<Instant>,
     requests: AtomicU64,
     responses: AtomicU64,
@@ -61,20 +66,11 @@ pub fn tls_config(ca: &std::path::Path, cert: Option<&std::path::Path>, key: Opt
     }
 }
 
-fn mqtt_options(b: &Broker) -> Result<MqttOptions, String> {
-    // tcex: client_id '', clean_session True, username '' and the token as password.
-    let mut o = MqttOptions::new("", b.host.clone(), b.port);
-    o.set_clean_session(true);
-    o.set_keep_alive(b.keep_alive);
-    o.set_max_packet_size(MAX_PACKET, MAX_PACKET);
-    if let Some(token) = &b.token {
-        o.set_credentials("", token.clone());
+fn broker_tls(b: &Broker) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
+    match &b.cacert_file {
+        Some(ca) => Ok(Some(Arc::new(tls_config(ca, b.cert_file.as_deref(), b.key_file.as_deref())?))),
+        None => Ok(None),
     }
-    if let Some(ca) = &b.cacert_file {
-        let cfg = tls_config(ca, b.cert_file.as_deref(), b.key_file.as_deref())?;
-        o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(cfg))));
-    }
-    Ok(o)
 }
 
 /// A connection to the key-value store as tcex makes it: TLS on `tc_kvstore_tls_port` with
@@ -114,11 +110,11 @@ impl KindName for redis::RedisError {
 
 /// Runs until Shutdown (`Ok(0)`), missed heartbeats (`Ok(1)`) or a broker never reached.
 pub fn run(cfg: Config) -> Result<i32, String> {
-    let opts = mqtt_options(&cfg.broker)?;
-    let (client, mut connection) = Client::new(opts, 256);
+    let tls = broker_tls(&cfg.broker)?;
+    let (tx, rx) = channel();
     let state = Arc::new(State {
         cfg,
-        client,
+        out: Mutex::new(tx),
         last_heartbeat: Mutex::new(Instant::now()),
         requests: AtomicU64::new(0),
         responses: AtomicU64::new(0),
@@ -129,47 +125,46 @@ pub fn run(cfg: Config) -> Result<i32, String> {
     });
     let broker = state.cfg.broker.clone();
     let started = Instant::now();
-    let mut connected = false;
-    let mut ready = false;
+    let mut connected_once = false;
     let mut backoff = Duration::from_millis(250);
-    let mut stopping: Option<Instant> = None;
-    for event in connection.iter() {
-        // After Shutdown the loop runs on until the acknowledgement and the disconnect are
-        // written (the connection then ends with an error), 5 s at most.
-        if state.shutting_down.load(Ordering::SeqCst) && stopping.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(5) {
-            break;
-        }
-        match event {
-            Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                log::at(Level::Info, &format!("connected to the broker {}:{}", broker.host, broker.port));
-                connected = true;
-                backoff = Duration::from_millis(250);
-                // A clean session: the subscription again after every reconnect.
-                if state.client.try_subscribe(&broker.server_topic, QoS::AtMostOnce).is_err() {
-                    log::at(Level::Error, "cannot subscribe to the server topic");
+    loop {
+        let attempt = Connection::open(&broker.host, broker.port, tls.clone(), broker.token.as_deref(), broker.keep_alive, Duration::from_secs(10).min(broker.conn_timeout));
+        let mut conn = match attempt {
+            Ok(c) => c,
+            Err(e) => {
+                if !connected_once && started.elapsed() > broker.conn_timeout {
+                    return Err(format!("failed to connect to message broker host {} on port {} ({e})", broker.host, broker.port));
                 }
-                if !ready {
-                    ready = true;
-                    publish(&state, json!({"command": "Ready"}));
-                    log::at(Level::Info, "service ready");
-                    *lock(&state.last_heartbeat) = Instant::now();
-                    let s = state.clone();
-                    std::thread::spawn(move || heartbeat_monitor(s));
+                if state.shutting_down.load(Ordering::SeqCst) {
+                    break;
                 }
+                log::at(Level::Warning, &format!("broker connection: {e}; retrying in {} ms", backoff.as_millis()));
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(15));
+                continue;
             }
-            Ok(Event::Incoming(Packet::Publish(p))) if p.topic == broker.server_topic => on_command(&state, &p.payload),
-            Ok(_) => {}
+        };
+        log::at(Level::Info, &format!("connected to the broker {}:{}", broker.host, broker.port));
+        backoff = Duration::from_millis(250);
+        // A clean session: the subscription again on every connection.
+        let session = conn.subscribe(&broker.server_topic).and_then(|_| {
+            if !connected_once {
+                connected_once = true;
+                publish(&state, json!({"command": "Ready"}));
+                log::at(Level::Info, "service ready");
+                *lock(&state.last_heartbeat) = Instant::now();
+                let s = state.clone();
+                std::thread::spawn(move || heartbeat_monitor(s));
+            }
+            session(&state, &mut conn, &rx)
+        });
+        match session {
+            Ok(()) => break,
             Err(e) => {
                 if state.shutting_down.load(Ordering::SeqCst) {
                     break;
                 }
-                if !connected && started.elapsed() > broker.conn_timeout {
-                    return Err(format!("failed to connect to message broker host {} on port {} ({e})", broker.host, broker.port));
-                }
-                log::at(Level::Warning, &format!("broker connection: {e}; retrying in {} ms", backoff.as_millis()));
-                connected = false;
-                std::thread::sleep(backoff);
-                backoff = (backoff * 2).min(Duration::from_secs(15));
+                log::at(Level::Warning, &format!("broker connection lost: {e}; reconnecting"));
             }
         }
     }
@@ -181,14 +176,41 @@ pub fn run(cfg: Config) -> Result<i32, String> {
     Ok(state.exit_code.load(Ordering::SeqCst))
 }
 
+/// One connection's life: what the threads queued goes out, commands come in. `Ok` after
+/// Shutdown (acknowledged, unsubscribed, disconnected), `Err` when the connection is lost
+/// (what was queued meanwhile goes out on the next one).
+fn session(state: &Arc<State>, conn: &mut Connection, rx: &Receiver<Out>) -> Result<(), String> {
+    let server_topic = state.cfg.broker.server_topic.clone();
+    loop {
+        while let Ok(out) = rx.try_recv() {
+            match out {
+                Out::Publish(topic, payload) => conn.send(&mqtt::publish_packet(&topic, &payload))?,
+                Out::Shutdown => {
+                    let _ = conn.unsubscribe(&server_topic);
+                    let _ = conn.send(&mqtt::DISCONNECT);
+                    return Ok(());
+                }
+            }
+        }
+        match conn.poll()? {
+            Some(Incoming::Publish { topic, payload, .. }) if topic == server_topic => on_command(state, &payload),
+            _ => {}
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn publish(state: &State, message: Value) {
-    if state.client.try_publish(&state.cfg.broker.client_topic, QoS::AtMostOnce, false, message.to_string().into_bytes()).is_err() {
-        log::at(Level::Error, "cannot queue a message for the client topic");
+fn publish_to(state: &State, topic: &str, message: Value) {
+    if lock(&state.out).send(Out::Publish(topic.to_string(), message.to_string().into_bytes())).is_err() {
+        log::at(Level::Error, "cannot queue a message for the broker");
     }
+}
+
+fn publish(state: &State, message: Value) {
+    publish_to(state, &state.cfg.broker.client_topic, message);
 }
 
 /// tcex's `heartbeat_monitor`: no Heartbeat within `tc_svc_hb_timeout_seconds`, a
@@ -202,7 +224,7 @@ fn heartbeat_monitor(state: Arc<State>) {
         let since = lock(&state.last_heartbeat).elapsed();
         if since > state.cfg.broker.hb_timeout {
             let check = json!({"command": "BrokerCheck", "date": format!("{:?}", std::time::SystemTime::now()), "heartbeat_watchdog": since.as_secs()});
-            let _ = state.client.try_publish(&state.cfg.broker.server_topic, QoS::AtMostOnce, false, check.to_string().into_bytes());
+            publish_to(&state, &state.cfg.broker.server_topic, check);
             log::at(Level::Error, "missed heartbeat commands: shutting the service down");
             state.exit_code.store(1, Ordering::SeqCst);
             shutdown(&state, "Missed heartbeat commands.");
@@ -214,9 +236,8 @@ fn heartbeat_monitor(state: Arc<State>) {
 fn shutdown(state: &State, reason: &str) {
     log::at(Level::Info, &format!("shutdown: {}", pivot_text::escape::escape_controls(reason)));
     publish(state, json!({"command": "Acknowledged", "type": "Shutdown"}));
-    let _ = state.client.try_unsubscribe(&state.cfg.broker.server_topic);
     state.shutting_down.store(true, Ordering::SeqCst);
-    let _ = state.client.try_disconnect();
+    let _ = lock(&state.out).send(Out::Shutdown);
 }
 
 fn on_command(state: &Arc<State>, payload: &[u8]) {

@@ -7,7 +7,7 @@
 //! body from Redis (`response.body`).
 
 use pivot_testing::root;
-use rumqttc::{Client, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
+use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -76,11 +76,14 @@ fn mosquitto_bin() -> &'static str {
     }
 }
 
-/// mosquitto on one port: plain and anonymous, or TLS (the test CA's server certificate)
-/// with the broker token as the password of the empty user name, as ThreatConnect's broker.
+/// mosquitto on one port, plain and anonymous; with a token, a TLS front before it
+/// ([`token_gate`]) is the broker's address.
 pub struct Broker {
+    /// The address the service and ThreatConnect's client use.
     pub port: u16,
     pub token: Option<String>,
+    /// mosquitto's own port (behind the front when there is one).
+    inner_port: u16,
     conf: PathBuf,
     proc: Option<Proc>,
     _dir: TempDir,
@@ -89,29 +92,15 @@ pub struct Broker {
 impl Broker {
     pub fn start(name: &str, token: Option<&str>) -> Broker {
         let dir = TempDir::new(&format!("{name}-mosquitto"));
-        let port = free_port();
-        let mut conf = format!("listener {port} 127.0.0.1\npersistence false\nuser root\n");
-        match token {
-            None => conf.push_str("allow_anonymous true\n"),
-            Some(token) => {
-                for f in ["server.pem", "server.key"] {
-                    std::fs::copy(tls_fixture(f), dir.join(f)).expect("copy the TLS fixture");
-                }
-                let pw = dir.join("passwords");
-                std::fs::write(&pw, "").expect("password file");
-                let st = Command::new("mosquitto_passwd").arg("-b").arg(&pw).arg("").arg(token).status().expect("mosquitto_passwd");
-                assert!(st.success());
-                conf.push_str(&format!(
-                    "allow_anonymous false\npassword_file {}\ncertfile {}\nkeyfile {}\n",
-                    pw.display(),
-                    dir.join("server.pem").display(),
-                    dir.join("server.key").display()
-                ));
-            }
-        }
+        let inner_port = free_port();
+        let conf = format!("listener {inner_port} 127.0.0.1\npersistence false\nuser root\nallow_anonymous true\n");
         let path = dir.join("mosquitto.conf");
         std::fs::write(&path, conf).expect("mosquitto.conf");
-        let mut b = Broker { port, token: token.map(str::to_string), conf: path, proc: None, _dir: dir };
+        let port = match token {
+            Some(t) => token_gate(t, inner_port),
+            None => inner_port,
+        };
+        let mut b = Broker { port, token: token.map(str::to_string), inner_port, conf: path, proc: None, _dir: dir };
         b.restart();
         b
     }
@@ -123,7 +112,134 @@ impl Broker {
     pub fn restart(&mut self) {
         let child = Command::new(mosquitto_bin()).arg("-c").arg(&self.conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start mosquitto (scripts/setup.sh native installs it)");
         self.proc = Some(Proc(child));
-        wait_for_port(self.port);
+        wait_for_port(self.inner_port);
+    }
+}
+
+/// The broker's TLS and token check, as ThreatConnect's broker does them: TLS with the test
+/// CA's server certificate, and a CONNECT only with an empty user name and the token as
+/// password (tcex: `username_pw_set('', password=token)`); anything else gets CONNACK 5
+/// (not authorized). Then the connection is passed to mosquitto unchanged. It is a front
+/// because mosquitto's password file cannot hold an empty user name. Returns its port.
+fn token_gate(token: &str, inner_port: u16) -> u16 {
+    let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(tls_fixture("server.pem")).expect("server.pem").as_slice()).collect::<Result<_, _>>().expect("pem");
+    let key = rustls_pemfile::private_key(&mut std::fs::read(tls_fixture("server.key")).expect("server.key").as_slice()).expect("pem").expect("a key");
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("tls versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server certificate"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let token = token.to_string();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let (config, token) = (config.clone(), token.clone());
+            std::thread::spawn(move || {
+                let Ok(conn) = rustls::ServerConnection::new(config) else { return };
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let Some(connect) = read_packet(&mut tls) else { return };
+                if connect_credentials(&connect) != Some((String::new(), token.into_bytes())) {
+                    let _ = std::io::Write::write_all(&mut tls, &[0x20, 0x02, 0x00, 0x05]);
+                    let _ = std::io::Write::flush(&mut tls);
+                    return;
+                }
+                let Ok(mut inner) = std::net::TcpStream::connect(("127.0.0.1", inner_port)) else { return };
+                if std::io::Write::write_all(&mut inner, &connect).is_err() {
+                    return;
+                }
+                pipe(tls, inner);
+            });
+        }
+    });
+    port
+}
+
+/// One MQTT packet (fixed header, remaining length, body) as bytes.
+fn read_packet(r: &mut impl std::io::Read) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; 1];
+    r.read_exact(&mut out).ok()?;
+    let (mut len, mut shift) = (0usize, 0);
+    loop {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b).ok()?;
+        out.push(b[0]);
+        len |= ((b[0] & 0x7f) as usize) << shift;
+        shift += 7;
+        if b[0] & 0x80 == 0 || shift > 21 {
+            break;
+        }
+    }
+    let start = out.len();
+    out.resize(start + len, 0);
+    r.read_exact(&mut out[start..]).ok()?;
+    Some(out)
+}
+
+/// The user name and password of an MQTT 3.1.1 CONNECT, when both flags are set.
+fn connect_credentials(p: &[u8]) -> Option<(String, Vec<u8>)> {
+    if p.first()? >> 4 != 1 {
+        return None;
+    }
+    let mut i = 1;
+    while p.get(i)? & 0x80 != 0 {
+        i += 1;
+    }
+    i += 1;
+    let field = |i: &mut usize| -> Option<Vec<u8>> {
+        let n = u16::from_be_bytes([*p.get(*i)?, *p.get(*i + 1)?]) as usize;
+        let v = p.get(*i + 2..*i + 2 + n)?.to_vec();
+        *i += 2 + n;
+        Some(v)
+    };
+    let _protocol = field(&mut i)?;
+    let flags = *p.get(i + 1)?;
+    i += 4; // level, flags, keep-alive
+    let _client_id = field(&mut i)?;
+    if flags & 0x04 != 0 {
+        field(&mut i)?;
+        field(&mut i)?;
+    }
+    if flags & 0xc0 != 0xc0 {
+        return None;
+    }
+    let user = String::from_utf8(field(&mut i)?).ok()?;
+    Some((user, field(&mut i)?))
+}
+
+/// Both ways until either side closes (one thread: the TLS stream cannot be split).
+fn pipe(mut tls: rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream>, mut inner: std::net::TcpStream) {
+    use std::io::{ErrorKind, Read, Write};
+    let tick = Some(Duration::from_millis(5));
+    if tls.sock.set_read_timeout(tick).is_err() || inner.set_read_timeout(tick).is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    let idle = |e: &std::io::Error| matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if inner.write_all(&buf[..n]).is_err() {
+                    return;
+                }
+            }
+            Err(e) if idle(&e) => {}
+            Err(_) => return,
+        }
+        match inner.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                if tls.write_all(&buf[..n]).and_then(|_| tls.flush()).is_err() {
+                    return;
+                }
+            }
+            Err(e) if idle(&e) => {}
+            Err(_) => return,
+        }
     }
 }
 
@@ -171,21 +287,9 @@ impl Redis {
     }
 }
 
-fn rustls_ca_config() -> rustls::ClientConfig {
-    let pem = std::fs::read(tls_fixture("ca.pem")).expect("ca.pem");
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(c.expect("pem")).expect("ca");
-    }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("tls versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}
-
-/// ThreatConnect: its MQTT client on the broker (subscribed to the client topic) and its
-/// key-value store connection.
+/// ThreatConnect: its MQTT client on the broker (subscribed to the client topic), inside
+/// the platform (mosquitto's own port, behind the token front), and its key-value store
+/// connection.
 pub struct ThreatConnect {
     pub mqtt: Client,
     messages: Receiver<Value>,
@@ -197,13 +301,9 @@ pub struct ThreatConnect {
 
 impl ThreatConnect {
     pub fn connect(broker: &Broker, redis: &Redis) -> ThreatConnect {
-        let mut o = MqttOptions::new(format!("tc-core-{}", broker.port), "127.0.0.1", broker.port);
+        let mut o = MqttOptions::new(format!("tc-core-{}", broker.port), "127.0.0.1", broker.inner_port);
         o.set_keep_alive(Duration::from_secs(5));
         o.set_max_packet_size(4 << 20, 4 << 20);
-        if let Some(t) = &broker.token {
-            o.set_credentials("", t.clone());
-            o.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(Arc::new(rustls_ca_config()))));
-        }
         let (mqtt, mut connection) = Client::new(o, 64);
         let (tx, rx) = channel();
         let (subscribed_tx, subscribed_rx) = channel();

@@ -27,7 +27,7 @@ fn serves_files_and_forwards_only_what_it_may() {
 
     // The UI's files: index.html for the app's root and any page path, never cached.
     let index = std::fs::read(app.join("ui/index.html")).expect("index.html");
-    for path in ["/", "/indicator/Host/bad.example.com"] {
+    for path in ["/", "/indicator/Host"] {
         let r = tc.request("GET", path, &[("type", "Host"), ("value", "bad.example.com")], &[], b"", "TOKEN-A");
         assert_eq!(r.status, 200, "{path}");
         assert_eq!(r.body, index, "{path}");
@@ -119,6 +119,8 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert!(hb["metric"]["Responses"].as_u64().unwrap_or(0) >= 20, "{hb}");
     tc.publish(json!({"command": "LoggingChange", "level": "DEBUG"}));
     tc.publish(json!({"command": "BrokerCheck"}));
+    tc.publish(json!({"command": "Heartbeat", "metric": {}}));
+    tc.wait_for(10, |m| m["command"] == "Heartbeat").expect("heartbeat answered");
 
     // The broker goes away and comes back: the service reconnects and subscribes again.
     broker.stop();
@@ -142,6 +144,9 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert_eq!(svc.exit_within(10), Some(0), "{}", svc.log());
     let log = svc.log();
     assert!(log.contains("logging level now Debug"), "{log}");
+    // Debug lines only after the change.
+    let (before, after) = log.split_once("logging level now Debug").unwrap_or_default();
+    assert!(!before.contains("Debug: command received") && after.contains("Debug: command received: heartbeat"), "{log}");
     for secret in [token_a.as_str(), token_b.as_str(), "JOB-TOKEN-NEVER-USED", "analyst-session"] {
         assert!(!log.contains(secret), "a secret in the log: {log}");
     }
