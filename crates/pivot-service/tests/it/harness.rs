@@ -296,6 +296,8 @@ pub struct ThreatConnect {
     /// Messages seen on the server topic (the service's BrokerCheck goes there).
     pub server_seen: Arc<Mutex<Vec<Value>>>,
     pub kv: redis::Connection,
+    /// Leave out the Content-Length header (the body is still in Redis).
+    pub no_content_length: bool,
     next: u64,
 }
 
@@ -337,7 +339,7 @@ impl ThreatConnect {
         });
         subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
         subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
-        ThreatConnect { mqtt, messages: rx, server_seen, kv: redis.client(), next: 0 }
+        ThreatConnect { mqtt, messages: rx, server_seen, kv: redis.client(), no_content_length: false, next: 0 }
     }
 
     pub fn publish(&self, message: Value) {
@@ -367,7 +369,7 @@ impl ThreatConnect {
         }
         let mut hs: Vec<Value> = headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
         hs.push(json!({"name": "Host", "value": "tc.example"}));
-        if !body.is_empty() {
+        if !body.is_empty() && !self.no_content_length {
             hs.push(json!({"name": "Content-Length", "value": body.len().to_string()}));
         }
         self.publish(json!({
