@@ -67,8 +67,27 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("broker", &format_args!("{}:{} tls={} token={}", self.broker.host, self.broker.port, self.broker.cacert_file.is_some(), if self.broker.token.is_some() { "<set>" } else { "<none>" }))
-            .field("kv", &format_args!("{}:{} tls={} user={} pass={}", self.kv.host, if self.kv.tls { self.kv.tls_port } else { self.kv.port }, self.kv.tls, self.kv.user.is_some(), if self.kv.pass.is_some() { "<set>" } else { "<none>" }))
+            .field(
+                "broker",
+                &format_args!(
+                    "{}:{} tls={} token={}",
+                    self.broker.host,
+                    self.broker.port,
+                    self.broker.cacert_file.is_some(),
+                    if self.broker.token.is_some() { "<set>" } else { "<none>" }
+                ),
+            )
+            .field(
+                "kv",
+                &format_args!(
+                    "{}:{} tls={} user={} pass={}",
+                    self.kv.host,
+                    if self.kv.tls { self.kv.tls_port } else { self.kv.port },
+                    self.kv.tls,
+                    self.kv.user.is_some(),
+                    if self.kv.pass.is_some() { "<set>" } else { "<none>" }
+                ),
+            )
             .field("api_path", &self.api_path.as_str())
             .field("allow_write_back", &self.allow_write_back)
             .finish()
@@ -95,7 +114,12 @@ impl Config {
     pub fn from_inputs(inputs: &Inputs, ui_dir: PathBuf) -> Result<Config, String> {
         let api = required(inputs, "tc_api_path")?;
         let api_path = url::Url::parse(api.trim_end_matches('/')).map_err(|e| format!("tc_api_path is not a URL ({e})"))?;
-        if !matches!(api_path.scheme(), "https" | "http") || api_path.host_str().is_none() || !api_path.username().is_empty() || api_path.password().is_some() || api_path.query().is_some() {
+        if !matches!(api_path.scheme(), "https" | "http")
+            || api_path.host_str().is_none()
+            || !api_path.username().is_empty()
+            || api_path.password().is_some()
+            || api_path.query().is_some()
+        {
             return Err("tc_api_path must be an http(s) URL without credentials or query".into());
         }
         let file = |name: &str| inputs.text(name).map(PathBuf::from);
@@ -107,7 +131,13 @@ impl Config {
         Ok(Config {
             broker: Broker {
                 host: required(inputs, "tc_svc_broker_host")?,
-                port: number(inputs, "tc_svc_broker_port", 0).and_then(|p: u16| if p == 0 { Err("the service argument tc_svc_broker_port is missing".to_string()) } else { Ok(p) })?,
+                port: number(inputs, "tc_svc_broker_port", 0).and_then(|p: u16| {
+                    if p == 0 {
+                        Err("the service argument tc_svc_broker_port is missing".to_string())
+                    } else {
+                        Ok(p)
+                    }
+                })?,
                 token: inputs.text("tc_svc_broker_token"),
                 cacert_file: file("tc_svc_broker_cacert_file"),
                 cert_file: file("tc_svc_broker_cert_file"),
@@ -152,7 +182,9 @@ mod tests {
         let Value::Object(m) = json!({
             "tc_api_path": "https://tc.example/api", "tc_svc_broker_host": "broker", "tc_svc_broker_port": "8883",
             "tc_svc_server_topic": "svc-server", "tc_svc_client_topic": "svc-client",
-        }) else { unreachable!() };
+        }) else {
+            unreachable!()
+        };
         m
     }
 
@@ -170,10 +202,17 @@ mod tests {
     fn every_argument_is_read_and_secrets_stay_out_of_debug() {
         let mut m = base();
         for (k, v) in [
-            ("tc_svc_broker_token", json!("broker-secret")), ("tc_svc_broker_cacert_file", json!("/ca.pem")),
-            ("tc_kvstore_host", json!("kv")), ("tc_kvstore_port", json!(7000)), ("tc_kvstore_pass", json!("kv-secret")),
-            ("tc_kvstore_user", json!("svc")), ("tc_kvstore_tls_enabled", json!("true")), ("tc_kvstore_tls_port", json!("7001")),
-            ("tc_playbook_kvstore_id", json!("3")), ("tc_svc_hb_timeout_seconds", json!("7")), ("allowWriteBack", json!(true)),
+            ("tc_svc_broker_token", json!("broker-secret")),
+            ("tc_svc_broker_cacert_file", json!("/ca.pem")),
+            ("tc_kvstore_host", json!("kv")),
+            ("tc_kvstore_port", json!(7000)),
+            ("tc_kvstore_pass", json!("kv-secret")),
+            ("tc_kvstore_user", json!("svc")),
+            ("tc_kvstore_tls_enabled", json!("true")),
+            ("tc_kvstore_tls_port", json!("7001")),
+            ("tc_playbook_kvstore_id", json!("3")),
+            ("tc_svc_hb_timeout_seconds", json!("7")),
+            ("allowWriteBack", json!(true)),
         ] {
             m.insert(k.into(), v);
         }

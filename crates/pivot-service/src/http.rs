@@ -44,7 +44,11 @@ impl Response {
     fn new(status: u16, content_type: &str, body: Vec<u8>) -> Response {
         Response {
             status,
-            headers: vec![("Content-Type".into(), content_type.into()), ("X-Content-Type-Options".into(), "nosniff".into()), ("Referrer-Policy".into(), "no-referrer".into())],
+            headers: vec![
+                ("Content-Type".into(), content_type.into()),
+                ("X-Content-Type-Options".into(), "nosniff".into()),
+                ("Referrer-Policy".into(), "no-referrer".into()),
+            ],
             body,
         }
     }
@@ -198,7 +202,11 @@ pub fn same_origin(req: &Request, api_origin: &str) -> Result<(), &'static str> 
         return Err("the request does not come from Pivot's page (its request header is missing)");
     }
     if let Some(site) = req.header("sec-fetch-site") {
-        return if site.eq_ignore_ascii_case("same-origin") { Ok(()) } else { Err("a cross-site request may not call ThreatConnect's API through Pivot") };
+        return if site.eq_ignore_ascii_case("same-origin") {
+            Ok(())
+        } else {
+            Err("a cross-site request may not call ThreatConnect's API through Pivot")
+        };
     }
     let origin = req.header("origin").ok_or("the request names neither Sec-Fetch-Site nor Origin")?;
     let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
@@ -247,7 +255,8 @@ pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
 fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) -> Response {
     let base = cfg.api_path.as_str().trim_end_matches('/');
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0).build();
-    let mut call = agent.request(&req.method, &format!("{base}{rest}")).set("Authorization", &format!("TC-Token {token}")).set("Accept", "application/json");
+    let mut call =
+        agent.request(&req.method, &format!("{base}{rest}")).set("Authorization", &format!("TC-Token {token}")).set("Accept", "application/json");
     for (name, value) in &req.query {
         call = call.query(name, value);
     }
@@ -337,10 +346,8 @@ fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
     let mut chosen = None;
     for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
         let alt = PathBuf::from(format!("{}.{ext}", path.display()));
-        if alt.is_file() {
-            if accepts(req, coding) && chosen.is_none() {
-                chosen = Some((coding, alt));
-            }
+        if alt.is_file() && accepts(req, coding) && chosen.is_none() {
+            chosen = Some((coding, alt));
         }
     }
     let has_variants = ["br", "gz"].iter().any(|e| PathBuf::from(format!("{}.{e}", path.display())).is_file());
@@ -383,7 +390,10 @@ mod tests {
         assert_eq!(target("/api/v3/indicators/12"), Target::Api("/v3/indicators/12".into()));
         assert_eq!(target("/api/v2/indicators/hosts/example.com/groups"), Target::Api("/v2/indicators/hosts/example.com/groups".into()));
         // A URL indicator's value is one encoded segment, as the v2 API expects it.
-        assert_eq!(target("/api/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx"), Target::Api("/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx".into()));
+        assert_eq!(
+            target("/api/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx"),
+            Target::Api("/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx".into())
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ mod service;
 use std::process::ExitCode;
 
 /// The Boolean inputs (a bare flag on argv is `true`).
-const BOOLEANS: &[&str] = &["tc_kvstore_tls_enabled", "allowWriteBack", "tc_verify", "tc_log_to_api", "tc_log_curl", "tc_proxy_tc", "tc_proxy_external"];
+const BOOLEANS: &[&str] =
+    &["tc_kvstore_tls_enabled", "allowWriteBack", "tc_verify", "tc_log_to_api", "tc_log_curl", "tc_proxy_tc", "tc_proxy_external"];
 
 fn main() -> ExitCode {
     // The params file and its key leave the environment before any thread starts.

@@ -189,7 +189,14 @@ fn idle(e: &std::io::Error) -> bool {
 
 impl Connection {
     /// TCP (then TLS when `tls` is given), CONNECT, and the broker's CONNACK within `timeout`.
-    pub fn open(host: &str, port: u16, tls: Option<Arc<rustls::ClientConfig>>, token: Option<&str>, keep_alive: Duration, timeout: Duration) -> Result<Connection, String> {
+    pub fn open(
+        host: &str,
+        port: u16,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        token: Option<&str>,
+        keep_alive: Duration,
+        timeout: Duration,
+    ) -> Result<Connection, String> {
         use std::net::ToSocketAddrs;
         let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host} ({})", e.kind()))?.collect();
         let tcp = addrs.iter().find_map(|a| TcpStream::connect_timeout(a, timeout).ok()).ok_or_else(|| format!("cannot connect to {host}:{port}"))?;

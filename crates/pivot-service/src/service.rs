@@ -55,11 +55,15 @@ pub fn tls_config(ca: &std::path::Path, cert: Option<&std::path::Path>, key: Opt
         .with_root_certificates(roots);
     match (cert, key) {
         (Some(cert), Some(key)) => {
-            let certs = rustls_pemfile::certs(&mut std::fs::read(cert).map_err(|e| format!("cannot read {} ({})", cert.display(), e.kind()))?.as_slice()).collect::<Result<Vec<_>, _>>().map_err(|_| "the client certificate is not PEM".to_string())?;
-            let key = rustls_pemfile::private_key(&mut std::fs::read(key).map_err(|e| format!("cannot read {} ({})", key.display(), e.kind()))?.as_slice())
-                .ok()
-                .flatten()
-                .ok_or("the client key is not a PEM private key")?;
+            let certs =
+                rustls_pemfile::certs(&mut std::fs::read(cert).map_err(|e| format!("cannot read {} ({})", cert.display(), e.kind()))?.as_slice())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| "the client certificate is not PEM".to_string())?;
+            let key =
+                rustls_pemfile::private_key(&mut std::fs::read(key).map_err(|e| format!("cannot read {} ({})", key.display(), e.kind()))?.as_slice())
+                    .ok()
+                    .flatten()
+                    .ok_or("the client key is not a PEM private key")?;
             builder.with_client_auth_cert(certs, key).map_err(|e| e.to_string())
         }
         _ => Ok(builder.with_no_client_auth()),
@@ -78,7 +82,10 @@ fn broker_tls(b: &Broker) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
 pub fn kv_connect(kv: &KvStore) -> Result<redis::Connection, String> {
     let redis_info = redis::RedisConnectionInfo { db: kv.db, username: kv.user.clone(), password: kv.pass.clone(), ..Default::default() };
     let client = if kv.tls {
-        let info = redis::ConnectionInfo { addr: redis::ConnectionAddr::TcpTls { host: kv.host.clone(), port: kv.tls_port, insecure: false, tls_params: None }, redis: redis_info };
+        let info = redis::ConnectionInfo {
+            addr: redis::ConnectionAddr::TcpTls { host: kv.host.clone(), port: kv.tls_port, insecure: false, tls_params: None },
+            redis: redis_info,
+        };
         let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("cannot read {} ({})", p.display(), e.kind()));
         let root_cert = kv.cacert_file.as_deref().map(read).transpose()?;
         let client_tls = match (&kv.cert_file, &kv.key_file) {
@@ -90,8 +97,11 @@ pub fn kv_connect(kv: &KvStore) -> Result<redis::Connection, String> {
         redis::Client::open(redis::ConnectionInfo { addr: redis::ConnectionAddr::Tcp(kv.host.clone(), kv.port), redis: redis_info })
     }
     .map_err(|e| format!("the key-value store settings are wrong ({})", e.kind_name()))?;
-    let con = client.get_connection_with_timeout(Duration::from_secs(10)).map_err(|e| format!("cannot reach the key-value store ({})", e.kind_name()))?;
-    con.set_read_timeout(Some(Duration::from_secs(30))).and_then(|_| con.set_write_timeout(Some(Duration::from_secs(30)))).map_err(|e| format!("key-value store: {}", e.kind_name()))?;
+    let con =
+        client.get_connection_with_timeout(Duration::from_secs(10)).map_err(|e| format!("cannot reach the key-value store ({})", e.kind_name()))?;
+    con.set_read_timeout(Some(Duration::from_secs(30)))
+        .and_then(|_| con.set_write_timeout(Some(Duration::from_secs(30))))
+        .map_err(|e| format!("key-value store: {}", e.kind_name()))?;
     Ok(con)
 }
 
@@ -128,7 +138,14 @@ pub fn run(cfg: Config) -> Result<i32, String> {
     let mut connected_once = false;
     let mut backoff = Duration::from_millis(250);
     loop {
-        let attempt = Connection::open(&broker.host, broker.port, tls.clone(), broker.token.as_deref(), broker.keep_alive, Duration::from_secs(10).min(broker.conn_timeout));
+        let attempt = Connection::open(
+            &broker.host,
+            broker.port,
+            tls.clone(),
+            broker.token.as_deref(),
+            broker.keep_alive,
+            Duration::from_secs(10).min(broker.conn_timeout),
+        );
         let mut conn = match attempt {
             Ok(c) => c,
             Err(e) => {
@@ -223,7 +240,8 @@ fn heartbeat_monitor(state: Arc<State>) {
         }
         let since = lock(&state.last_heartbeat).elapsed();
         if since > state.cfg.broker.hb_timeout {
-            let check = json!({"command": "BrokerCheck", "date": format!("{:?}", std::time::SystemTime::now()), "heartbeat_watchdog": since.as_secs()});
+            let check =
+                json!({"command": "BrokerCheck", "date": format!("{:?}", std::time::SystemTime::now()), "heartbeat_watchdog": since.as_secs()});
             publish_to(&state, &state.cfg.broker.server_topic, check);
             log::at(Level::Error, "missed heartbeat commands: shutting the service down");
             state.exit_code.store(1, Ordering::SeqCst);
@@ -294,7 +312,9 @@ fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     };
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), text(p.get("value"))))).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), text(p.get("value"))))).collect())
+        .unwrap_or_default()
 }
 
 /// One RunService: the body from the store, the answer's body to the store, status and
@@ -345,7 +365,11 @@ fn run_service(state: &State, key: &str, m: &Value) {
             }
         }
     }
-    let response = if response.body.is_empty() || written { response } else { Response::error(503, "the Pivot service cannot reach ThreatConnect's key-value store") };
+    let response = if response.body.is_empty() || written {
+        response
+    } else {
+        Response::error(503, "the Pivot service cannot reach ThreatConnect's key-value store")
+    };
     answer(state, key, response, written);
 }
 

@@ -65,10 +65,15 @@ impl Api {
                             headers.push((n.trim().to_string(), v.trim().to_string()));
                         }
                     }
-                    let len = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
+                    let len =
+                        headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
                     let mut body = vec![0; len];
                     let _ = reader.read_exact(&mut body);
-                    sn.lock().unwrap_or_else(|e| e.into_inner()).push(Seen { method: method.clone(), target: target.clone(), headers: headers.clone() });
+                    sn.lock().unwrap_or_else(|e| e.into_inner()).push(Seen {
+                        method: method.clone(),
+                        target: target.clone(),
+                        headers: headers.clone(),
+                    });
                     let r = sb.handle(Request { method, target, headers, body });
                     let mut out = format!("HTTP/1.1 {} X\r\nConnection: close\r\nContent-Length: {}\r\n", r.status, r.body.len());
                     for (n, v) in &r.headers {

@@ -110,7 +110,13 @@ impl Broker {
     }
 
     pub fn restart(&mut self) {
-        let child = Command::new(mosquitto_bin()).arg("-c").arg(&self.conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start mosquitto (scripts/setup.sh native installs it)");
+        let child = Command::new(mosquitto_bin())
+            .arg("-c")
+            .arg(&self.conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto (scripts/setup.sh native installs it)");
         self.proc = Some(Proc(child));
         wait_for_port(self.inner_port);
     }
@@ -122,8 +128,10 @@ impl Broker {
 /// (not authorized). Then the connection is passed to mosquitto unchanged. It is a front
 /// because mosquitto's password file cannot hold an empty user name. Returns its port.
 fn token_gate(token: &str, inner_port: u16) -> u16 {
-    let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(tls_fixture("server.pem")).expect("server.pem").as_slice()).collect::<Result<_, _>>().expect("pem");
-    let key = rustls_pemfile::private_key(&mut std::fs::read(tls_fixture("server.key")).expect("server.key").as_slice()).expect("pem").expect("a key");
+    let certs: Vec<_> =
+        rustls_pemfile::certs(&mut std::fs::read(tls_fixture("server.pem")).expect("server.pem").as_slice()).collect::<Result<_, _>>().expect("pem");
+    let key =
+        rustls_pemfile::private_key(&mut std::fs::read(tls_fixture("server.key")).expect("server.key").as_slice()).expect("pem").expect("a key");
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -262,7 +270,12 @@ impl Redis {
                 std::fs::copy(tls_fixture(f), dir.join(f)).expect("copy the TLS fixture");
             }
             c.args(["--port", "0", "--tls-port", &port.to_string(), "--tls-auth-clients", "no"]);
-            c.arg("--tls-cert-file").arg(dir.join("server.pem")).arg("--tls-key-file").arg(dir.join("server.key")).arg("--tls-ca-cert-file").arg(dir.join("ca.pem"));
+            c.arg("--tls-cert-file")
+                .arg(dir.join("server.pem"))
+                .arg("--tls-key-file")
+                .arg(dir.join("server.key"))
+                .arg("--tls-ca-cert-file")
+                .arg(dir.join("ca.pem"));
             c.args(["--user", "default", "off", "--user", u, "on", &format!(">{p}"), "~*", "&*", "+@all"]);
         } else {
             c.args(["--port", &port.to_string()]);
@@ -274,11 +287,18 @@ impl Redis {
 
     /// ThreatConnect's own connection to the store.
     pub fn client(&self) -> redis::Connection {
-        let info = redis::RedisConnectionInfo { username: self.user.as_ref().map(|u| u.0.clone()), password: self.user.as_ref().map(|u| u.1.clone()), ..Default::default() };
+        let info = redis::RedisConnectionInfo {
+            username: self.user.as_ref().map(|u| u.0.clone()),
+            password: self.user.as_ref().map(|u| u.1.clone()),
+            ..Default::default()
+        };
         let client = if self.user.is_some() {
             let addr = redis::ConnectionAddr::TcpTls { host: "127.0.0.1".into(), port: self.port, insecure: false, tls_params: None };
             let ca = std::fs::read(tls_fixture("ca.pem")).expect("ca.pem");
-            redis::Client::build_with_tls(redis::ConnectionInfo { addr, redis: info }, redis::TlsCertificates { client_tls: None, root_cert: Some(ca) })
+            redis::Client::build_with_tls(
+                redis::ConnectionInfo { addr, redis: info },
+                redis::TlsCertificates { client_tls: None, root_cert: Some(ca) },
+            )
         } else {
             redis::Client::open(redis::ConnectionInfo { addr: redis::ConnectionAddr::Tcp("127.0.0.1".into(), self.port), redis: info })
         }
@@ -390,8 +410,17 @@ impl ThreatConnect {
             .wait_for(30, |m| m["command"] == "Acknowledged" && m["type"] == "RunService" && m["requestKey"] == key.as_str())
             .unwrap_or_else(|| panic!("no answer to {method} {path}"));
         let status: u16 = ack["statusCode"].as_str().and_then(|s| s.parse().ok()).expect("statusCode as text, as tcex sends it");
-        let headers = ack["headers"].as_array().expect("headers").iter().map(|h| (h["name"].as_str().unwrap_or("").to_ascii_lowercase(), h["value"].as_str().unwrap_or("").to_string())).collect();
-        let body: Option<Vec<u8>> = redis::cmd("HGET").arg(&key).arg(ack["bodyVariable"].as_str().unwrap_or("response.body")).query(&mut self.kv).expect("HGET response.body");
+        let headers = ack["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap_or("").to_ascii_lowercase(), h["value"].as_str().unwrap_or("").to_string()))
+            .collect();
+        let body: Option<Vec<u8>> = redis::cmd("HGET")
+            .arg(&key)
+            .arg(ack["bodyVariable"].as_str().unwrap_or("response.body"))
+            .query(&mut self.kv)
+            .expect("HGET response.body");
         Answer { status, headers, body: body.unwrap_or_default() }
     }
 }
@@ -415,7 +444,8 @@ impl Answer {
 /// A small built UI, shaped as trunk builds Pivot's (hashed names, a wasm module).
 pub fn test_ui(dir: &Path) {
     std::fs::create_dir_all(dir).expect("ui dir");
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>Pivot</title><script type=module src=\"./pivot-0123456789abcdef.js\"></script>").expect("index.html");
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>Pivot</title><script type=module src=\"./pivot-0123456789abcdef.js\"></script>")
+        .expect("index.html");
     std::fs::write(dir.join("pivot-0123456789abcdef.js"), "export default function init() {}\n".repeat(40)).expect("js");
     // The wasm magic and version, then filler: enough bytes for gzip to pay.
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
@@ -430,7 +460,10 @@ pub fn package() -> Option<&'static Path> {
     static APP: OnceLock<Option<PathBuf>> = OnceLock::new();
     APP.get_or_init(|| {
         let root = root();
-        let have_target = Command::new("rustup").args(["target", "list", "--installed"]).output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "x86_64-unknown-linux-musl"));
+        let have_target = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "x86_64-unknown-linux-musl"));
         let have_gcc = Command::new("sh").args(["-c", "command -v musl-gcc"]).output().is_ok_and(|o| o.status.success());
         if !have_target || !have_gcc {
             pivot_testing::skip("the service package needs the x86_64-unknown-linux-musl target and musl-gcc: run scripts/setup.sh native");
@@ -439,7 +472,11 @@ pub fn package() -> Option<&'static Path> {
         let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pivot-service-it-package");
         let _ = std::fs::remove_dir_all(&base);
         test_ui(&base.join("ui"));
-        let out = Command::new("scripts/package-service.sh").current_dir(&root).env("PIVOT_SERVICE_UI", base.join("ui")).output().expect("run scripts/package-service.sh");
+        let out = Command::new("scripts/package-service.sh")
+            .current_dir(&root)
+            .env("PIVOT_SERVICE_UI", base.join("ui"))
+            .output()
+            .expect("run scripts/package-service.sh");
         assert!(out.status.success(), "package-service failed: {}", String::from_utf8_lossy(&out.stderr));
         let name = format!("PivotService_v{}", env!("CARGO_PKG_VERSION_MAJOR"));
         let zip = root.join(format!("target/package/{name}.zip"));

@@ -54,7 +54,11 @@ fn serves_files_and_forwards_only_what_it_may() {
     let token_a = api.sandbox.token();
     let token_b = api.sandbox.token();
     assert_ne!(token_a, token_b);
-    let with_extras: Vec<(&str, &str)> = FROM_PIVOT.iter().copied().chain([("Cookie", "JSESSIONID=analyst-session"), ("Authorization", "Bearer other-credential"), ("X-Forwarded-For", "10.0.0.1")]).collect();
+    let with_extras: Vec<(&str, &str)> = FROM_PIVOT
+        .iter()
+        .copied()
+        .chain([("Cookie", "JSESSIONID=analyst-session"), ("Authorization", "Bearer other-credential"), ("X-Forwarded-For", "10.0.0.1")])
+        .collect();
     let r = tc.request("GET", "/api/v3/indicators/1", &[("fields", "tags")], &with_extras, b"", &token_a);
     let direct = api.sandbox.with_token("GET", "/api/v3/indicators/1?fields=tags", &token_a, None);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
@@ -95,7 +99,14 @@ fn serves_files_and_forwards_only_what_it_may() {
         assert_ne!(r.body, index, "{path}");
     }
     // Cross-site, or without Pivot's header: refused.
-    let r = tc.request("GET", "/api/v3/indicators/1", &[], &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")], b"", &token_a);
+    let r = tc.request(
+        "GET",
+        "/api/v3/indicators/1",
+        &[],
+        &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")],
+        b"",
+        &token_a,
+    );
     assert_eq!(r.status, 403);
     assert_eq!(tc.request("GET", "/api/v3/indicators/1", &[], &[("Sec-Fetch-Site", "same-origin")], b"", &token_a).status, 403);
     // A write with write-back off; a body over the limit (refused unread).
@@ -113,7 +124,11 @@ fn serves_files_and_forwards_only_what_it_may() {
     api.down.store(true, std::sync::atomic::Ordering::SeqCst);
     let r = tc.request("GET", "/api/v3/indicators/1", &[], FROM_PIVOT, b"", &token_a);
     assert_eq!(r.status, 502);
-    assert!(r.json()["message"].as_str().unwrap_or("").contains(&format!("cannot reach ThreatConnect's API at http://127.0.0.1:{}", api.port)), "{:?}", r.json());
+    assert!(
+        r.json()["message"].as_str().unwrap_or("").contains(&format!("cannot reach ThreatConnect's API at http://127.0.0.1:{}", api.port)),
+        "{:?}",
+        r.json()
+    );
     api.down.store(false, std::sync::atomic::Ordering::SeqCst);
 
     // Heartbeat: answered with the metrics; LoggingChange taken.
@@ -177,7 +192,14 @@ fn tls_broker_token_and_redis_password() {
     let r = tc.request("GET", "/api/v3/indicators/1", &[], FROM_PIVOT, b"", &token);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let tag = json!({"name": "pivot-service-tag"}).to_string();
-    let r = tc.request("POST", "/api/v2/indicators/hosts/bad.example.com/tags/pivot-service-tag", &[], &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin"), ("Content-Type", "application/json")], tag.as_bytes(), &token);
+    let r = tc.request(
+        "POST",
+        "/api/v2/indicators/hosts/bad.example.com/tags/pivot-service-tag",
+        &[],
+        &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin"), ("Content-Type", "application/json")],
+        tag.as_bytes(),
+        &token,
+    );
     assert!(r.status < 300, "{} {}", r.status, String::from_utf8_lossy(&r.body));
     let seen = api.take_seen();
     assert_eq!(seen.last().map(|s| s.method.as_str()), Some("POST"));
