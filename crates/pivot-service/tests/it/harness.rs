@@ -323,7 +323,9 @@ pub struct ThreatConnect {
 
 impl ThreatConnect {
     pub fn connect(broker: &Broker, redis: &Redis) -> ThreatConnect {
-        let mut o = MqttOptions::new(format!("tc-core-{}", broker.port), "127.0.0.1", broker.inner_port);
+        static CLIENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = CLIENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut o = MqttOptions::new(format!("tc-core-{}-{id}", broker.port), "127.0.0.1", broker.inner_port);
         o.set_keep_alive(Duration::from_secs(5));
         o.set_max_packet_size(4 << 20, 4 << 20);
         let (mqtt, mut connection) = Client::new(o, 64);
@@ -382,7 +384,8 @@ impl ThreatConnect {
     /// One browser request through ThreatConnect's front: `RunService` with the request's
     /// token, the body in Redis; the answer's status, headers (lower-case names) and body.
     pub fn request(&mut self, method: &str, path: &str, query: &[(&str, &str)], headers: &[(&str, &str)], body: &[u8], token: &str) -> Answer {
-        self.next += 1;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        self.next = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let key = format!("req-{}-{}", std::process::id(), self.next);
         if !body.is_empty() {
             redis::cmd("HSET").arg(&key).arg("request.body").arg(body).query::<i64>(&mut self.kv).expect("HSET request.body");
@@ -578,4 +581,94 @@ pub fn service_args(broker: &Broker, redis: &Redis, api_path: &str, extra: Value
         o.extend(e);
     }
     a
+}
+
+/// ThreatConnect's `/api/services/` front for a browser: HTTP on a free port, each request
+/// under `/api/services/pivot/v1` turned into a `RunService` with `token` (the analyst's
+/// session's, in ThreatConnect), the answer written back. Returns its port.
+pub fn front(broker: &Broker, redis: &Redis, token: &str) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let tc = Arc::new(Mutex::new(ThreatConnect::connect(broker, redis)));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let token = token.to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (tc, token) = (tc.clone(), token.clone());
+            std::thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else { return };
+                let mut reader = BufReader::new(read_half);
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let (method, target) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
+                let mut headers = Vec::new();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                    if let Some((n, v)) = h.trim_end().split_once(':') {
+                        headers.push((n.trim().to_string(), v.trim().to_string()));
+                    }
+                }
+                let len = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
+                let mut body = vec![0; len];
+                let _ = reader.read_exact(&mut body);
+                let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                let answer = match path.strip_prefix("/api/services/pivot/v1") {
+                    Some(rest) => {
+                        let query: Vec<(String, String)> = query
+                            .split('&')
+                            .filter(|p| !p.is_empty())
+                            .map(|p| p.split_once('=').unwrap_or((p, "")))
+                            .map(|(n, v)| (form_decode(n), form_decode(v)))
+                            .collect();
+                        let q: Vec<(&str, &str)> = query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                        let h: Vec<(&str, &str)> = headers
+                            .iter()
+                            .filter(|(n, _)| !n.eq_ignore_ascii_case("content-length"))
+                            .map(|(n, v)| (n.as_str(), v.as_str()))
+                            .collect();
+                        let rest = if rest.is_empty() { "/" } else { rest };
+                        tc.lock().unwrap_or_else(|e| e.into_inner()).request(&method, rest, &q, &h, &body, &token)
+                    }
+                    None => Answer { status: 404, headers: vec![], body: b"not a service path".to_vec() },
+                };
+                let mut out = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", answer.status);
+                for (n, v) in &answer.headers {
+                    if n != "content-length" {
+                        out.push_str(&format!("{n}: {v}\r\n"));
+                    }
+                }
+                out.push_str(&format!("Content-Length: {}\r\n\r\n", answer.body.len()));
+                let mut stream = stream;
+                let _ = stream.write_all(out.as_bytes()).and_then(|_| stream.write_all(&answer.body));
+            });
+        }
+    });
+    port
+}
+
+/// `+` as a space, then `%XX` (a test's own decoding of a browser's query).
+fn form_decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

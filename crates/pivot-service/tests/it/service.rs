@@ -157,6 +157,38 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert!(answered, "no heartbeat answer after the broker came back: {}", svc.log());
     assert_eq!(tc.request("GET", "/api/v3/indicators/1", &[], FROM_PIVOT, b"", &token_b).status, 200);
 
+    // A browser through ThreatConnect's front: the page, the module, an API call.
+    api.take_seen();
+    let port = crate::harness::front(&broker, &redis, &token_a);
+    let base = format!("http://127.0.0.1:{port}/api/services/pivot/v1");
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
+    let page = agent.get(&format!("{base}/?type=Host&value=bad.example.com&owner=Demo+Org")).call().expect("the page");
+    assert_eq!(page.content_type(), "text/html");
+    // Raw HTTP: ureq would undo the gzip itself.
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the front");
+    std::io::Write::write_all(
+        &mut raw,
+        format!("GET /api/services/pivot/v1{wasm_path} HTTP/1.1\r\nHost: tc.example\r\nAccept-Encoding: gzip\r\n\r\n").as_bytes(),
+    )
+    .expect("write");
+    let mut module = Vec::new();
+    std::io::Read::read_to_end(&mut raw, &mut module).expect("read");
+    let head = String::from_utf8_lossy(&module[..module.windows(4).position(|w| w == b"\r\n\r\n").expect("a head")]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200") && head.contains("content-type: application/wasm") && head.contains("content-encoding: gzip"), "{head}");
+    let call = agent
+        .get(&format!("{base}/api/v3/indicators/1"))
+        .set("X-Pivot-Request", "1")
+        .set("Sec-Fetch-Site", "same-origin")
+        .call()
+        .expect("the API call");
+    let v: Value = serde_json::from_reader(call.into_reader()).expect("JSON");
+    assert_eq!(v["data"]["summary"], "bad.example.com");
+    assert_eq!(api.take_seen()[0].header("authorization"), Some(format!("TC-Token {token_a}").as_str()));
+    match agent.get(&format!("{base}/api/v3/indicators/1")).set("X-Pivot-Request", "1").set("Sec-Fetch-Site", "cross-site").call() {
+        Err(ureq::Error::Status(403, _)) => {}
+        other => panic!("a cross-site call through the front was not refused: {other:?}"),
+    }
+
     // Shutdown: acknowledged, then the process ends with 0.
     tc.publish(json!({"command": "Shutdown", "reason": "Service disabled by user."}));
     tc.wait_for(10, |m| m["command"] == "Acknowledged" && m["type"] == "Shutdown").expect("shutdown acknowledged");
