@@ -364,6 +364,11 @@ fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
     if let Some(c) = coding {
         r.headers.push(("Content-Encoding".into(), c.into()));
     }
+    if name.ends_with(".html") {
+        // Framed only by ThreatConnect's own pages: a page on another site cannot put Pivot
+        // (and its write-back buttons) under the analyst's pointer.
+        r.headers.push(("Content-Security-Policy".into(), "frame-ancestors 'self'".into()));
+    }
     if has_variants {
         r.headers.push(("Vary".into(), "Accept-Encoding".into()));
     }

@@ -33,6 +33,7 @@ fn serves_files_and_forwards_only_what_it_may() {
         assert_eq!(r.body, index, "{path}");
         assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
         assert_eq!(r.header("cache-control"), Some("no-cache"));
+        assert_eq!(r.header("content-security-policy"), Some("frame-ancestors 'self'"));
     }
     // The wasm module: its type, cached for good (hashed name), gzip when accepted.
     let wasm_path = "/pivot-0123456789abcdef_bg.wasm";
