@@ -27,6 +27,8 @@ pub struct Api {
     pub port: u16,
     pub seen: Arc<Mutex<Vec<Seen>>>,
     pub down: Arc<AtomicBool>,
+    /// Answer every request with a body one byte over the service's 32 MiB limit.
+    pub huge: Arc<AtomicBool>,
 }
 
 impl Api {
@@ -36,7 +38,8 @@ impl Api {
         let port = listener.local_addr().expect("addr").port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let down = Arc::new(AtomicBool::new(false));
-        let (sb, sn, dn) = (sandbox.clone(), seen.clone(), down.clone());
+        let huge = Arc::new(AtomicBool::new(false));
+        let (sb, sn, dn, hg) = (sandbox.clone(), seen.clone(), down.clone(), huge.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -44,7 +47,7 @@ impl Api {
                     drop(stream);
                     continue;
                 }
-                let (sb, sn) = (sb.clone(), sn.clone());
+                let (sb, sn, hg) = (sb.clone(), sn.clone(), hg.clone());
                 std::thread::spawn(move || {
                     let Ok(clone) = stream.try_clone() else { return };
                     let mut reader = BufReader::new(clone);
@@ -74,7 +77,11 @@ impl Api {
                         target: target.clone(),
                         headers: headers.clone(),
                     });
-                    let r = sb.handle(Request { method, target, headers, body });
+                    let r = if hg.load(Ordering::SeqCst) {
+                        pivot_testing::Response { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: vec![b' '; (32 << 20) + 1] }
+                    } else {
+                        sb.handle(Request { method, target, headers, body })
+                    };
                     let mut out = format!("HTTP/1.1 {} X\r\nConnection: close\r\nContent-Length: {}\r\n", r.status, r.body.len());
                     for (n, v) in &r.headers {
                         if !n.eq_ignore_ascii_case("content-length") && !n.eq_ignore_ascii_case("connection") {
@@ -87,7 +94,7 @@ impl Api {
                 });
             }
         });
-        Api { sandbox, port, seen, down }
+        Api { sandbox, port, seen, down, huge }
     }
 
     /// `tc_api_path` for the service.

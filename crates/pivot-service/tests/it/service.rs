@@ -131,12 +131,18 @@ fn serves_files_and_forwards_only_what_it_may() {
         r.json()
     );
     api.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    // An answer over 32 MiB: not passed on.
+    api.huge.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = tc.request("GET", "/api/v3/indicators", &[], FROM_PIVOT, b"", &token_a);
+    assert_eq!(r.status, 502);
+    assert!(r.json()["message"].as_str().unwrap_or("").contains("larger than the service passes on"), "{:?}", r.json());
+    api.huge.store(false, std::sync::atomic::Ordering::SeqCst);
 
     // Heartbeat: answered with the metrics; LoggingChange taken.
     tc.publish(json!({"command": "Heartbeat", "metric": {}, "memoryPercent": 0, "cpuPercent": 0}));
     let hb = tc.wait_for(10, |m| m["command"] == "Heartbeat").expect("heartbeat answered");
-    assert!(hb["metric"]["Requests"].as_u64().unwrap_or(0) >= 24, "{hb}");
-    assert!(hb["metric"]["Responses"].as_u64().unwrap_or(0) >= 24, "{hb}");
+    assert!(hb["metric"]["Requests"].as_u64().unwrap_or(0) >= 25, "{hb}");
+    assert!(hb["metric"]["Responses"].as_u64().unwrap_or(0) >= 25, "{hb}");
     tc.publish(json!({"command": "LoggingChange", "level": "DEBUG"}));
     tc.publish(json!({"command": "BrokerCheck"}));
     tc.publish(json!({"command": "Heartbeat", "metric": {}}));
