@@ -78,7 +78,11 @@ impl Api {
                         headers: headers.clone(),
                     });
                     let r = if hg.load(Ordering::SeqCst) {
-                        pivot_testing::Response { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body: vec![b' '; (32 << 20) + 1] }
+                        pivot_testing::Response {
+                            status: 200,
+                            headers: vec![("Content-Type".into(), "application/json".into())],
+                            body: vec![b' '; (32 << 20) + 1],
+                        }
                     } else {
                         sb.handle(Request { method, target, headers, body })
                     };
