@@ -12,7 +12,7 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test lint package package-job bench setup-native setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
+.PHONY: dev test lint package package-job package-service bench setup-native setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
@@ -77,6 +77,13 @@ package: setup-dev
 ## crates/pivot-share/tests/it/job.rs builds it the same way (scripts/package-job.sh) and runs it.
 package-job: setup-package
 	scripts/package-job.sh
+
+## package-service: Pivot as a ThreatConnect API Service, target/package/PivotService_v1.zip
+## (service/install.json, service/run.py, the packaged UI, a static x86_64-unknown-linux-musl
+## bin/pivot-service). crates/pivot-service/tests/it builds it the same way and runs it
+## against a real mosquitto and redis-server.
+package-service: package setup-package
+	scripts/package-service.sh
 
 # Builds a dev and a release UI with a dummy secret in the environment and
 # proves it appears in no file of either output.

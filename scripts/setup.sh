@@ -8,6 +8,8 @@
 #   scripts/setup.sh package  the above dev tools, plus the x86_64-unknown-linux-musl target and
 #                           Debian's musl-tools (musl-gcc compiles ring's C for the static
 #                           pivot-share of the Job package, `make package-job`)
+#   native and test also install Debian's mosquitto and redis-server (the API Service's tests
+#   run the service against a real MQTT broker and key-value store; neither is left running)
 # Every step checks the installed version first, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,13 +109,28 @@ ensure_chromium() {
     [ "$browser" = "$driver" ] || die "chromium $browser and chromedriver $driver differ: apt-get install --only-upgrade chromium chromium-driver"
 }
 
+# The API Service's tests (crates/pivot-service/tests/it) start their own mosquitto (2.x, for
+# its password files and TLS listener options) and redis-server (6+, for ACL users).
+ensure_service_tools() {
+    if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ] || ! command -v redis-server >/dev/null; then
+        say "installing Debian's mosquitto and redis-server (the API Service's tests)"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto redis-server
+    fi
+    local m r
+    m=$({ /usr/sbin/mosquitto -h 2>/dev/null || mosquitto -h 2>/dev/null || true; } | grep -oE 'version [0-9]+' | grep -oE '[0-9]+' | head -1)
+    r=$(redis-server --version | grep -oE 'v=[0-9]+' | grep -oE '[0-9]+' | head -1)
+    [ "${m:-0}" -ge 2 ] || die "mosquitto 2 or later is needed (found ${m:-none})"
+    [ "${r:-0}" -ge 6 ] || die "redis-server 6 or later is needed (found ${r:-none})"
+}
+
 ensure_rust_target
 ensure_npm
 case "$what" in
-    native) ensure_lints; ensure_musl ;;
+    native) ensure_lints; ensure_musl; ensure_service_tools ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_trunk; ensure_wasm_bindgen; ensure_chromium ;;
+    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_trunk; ensure_wasm_bindgen; ensure_chromium ;;
     *) die "usage: scripts/setup.sh native|dev|test|package" ;;
 esac
 say "ready ($what)"

@@ -1,0 +1,238 @@
+//! The service's configuration from the inputs ThreatConnect starts it with: every argument
+//! of tcex's API-service input model (`AppApiServiceModel` = `CommonModel` +
+//! `PlaybookCommonModel` + `ServiceModel`, tcex 5.0.0 `tcex/input/model/`) that changes what
+//! this program does, plus the app's own params (install.json `allowWriteBack`).
+
+use crate::inputs::Inputs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The MQTT broker (`tc_svc_broker_*`, `tc_svc_*_topic`, `tc_svc_hb_timeout_seconds`).
+#[derive(Clone)]
+pub struct Broker {
+    pub host: String,
+    pub port: u16,
+    /// `tc_svc_broker_token`: the MQTT password, with an empty user name (as tcex's
+    /// `username_pw_set('', password=token)`).
+    pub token: Option<String>,
+    /// `tc_svc_broker_cacert_file`: when set, the broker is reached over TLS verified
+    /// against this CA only (tcex: `tls_set(ca_certs=..., cert_reqs=CERT_REQUIRED)`).
+    pub cacert_file: Option<PathBuf>,
+    /// `tc_svc_broker_cert_file` / `tc_svc_broker_key_file`: a client certificate, used
+    /// with TLS (tcex hands them to the key-value store's TLS; here to both).
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    /// `tc_svc_broker_conn_timeout`: how long the first connection may take.
+    pub conn_timeout: Duration,
+    /// `tc_svc_broker_timeout`: the MQTT keep-alive.
+    pub keep_alive: Duration,
+    pub server_topic: String,
+    pub client_topic: String,
+    /// `tc_svc_hb_timeout_seconds`: with no Heartbeat for this long, the service checks the
+    /// broker and shuts down (tcex's `heartbeat_monitor`).
+    pub hb_timeout: Duration,
+}
+
+/// The key-value store (`tc_kvstore_*`, `tc_playbook_kvstore_id`).
+#[derive(Clone)]
+pub struct KvStore {
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub pass: Option<String>,
+    pub tls: bool,
+    pub tls_port: u16,
+    /// The database: tcex uses `tc_playbook_kvstore_id` over TLS and 0 without (kept).
+    pub db: i64,
+    pub cacert_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub broker: Broker,
+    pub kv: KvStore,
+    /// `tc_api_path`: ThreatConnect's API (e.g. `https://tc.example/api`).
+    pub api_path: url::Url,
+    /// The app param `allowWriteBack`: POST, PUT and DELETE are forwarded only when on.
+    pub allow_write_back: bool,
+    /// `tc_log_level`, changed later by LoggingChange.
+    pub log_level: String,
+    /// The packaged UI (`ui/` beside `bin/`).
+    pub ui_dir: PathBuf,
+}
+
+/// Keeps a secret out of `Debug` and logs.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "broker",
+                &format_args!(
+                    "{}:{} tls={} token={}",
+                    self.broker.host,
+                    self.broker.port,
+                    self.broker.cacert_file.is_some(),
+                    if self.broker.token.is_some() { "<set>" } else { "<none>" }
+                ),
+            )
+            .field(
+                "kv",
+                &format_args!(
+                    "{}:{} tls={} user={} pass={}",
+                    self.kv.host,
+                    if self.kv.tls { self.kv.tls_port } else { self.kv.port },
+                    self.kv.tls,
+                    self.kv.user.is_some(),
+                    if self.kv.pass.is_some() { "<set>" } else { "<none>" }
+                ),
+            )
+            .field("api_path", &self.api_path.as_str())
+            .field("allow_write_back", &self.allow_write_back)
+            .finish()
+    }
+}
+
+fn required(inputs: &Inputs, name: &str) -> Result<String, String> {
+    inputs.text(name).ok_or_else(|| format!("the service argument {name} is missing"))
+}
+
+fn number<T: std::str::FromStr>(inputs: &Inputs, name: &str, default: T) -> Result<T, String> {
+    match inputs.text(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| format!("the service argument {name} is not a number ({:?})", pivot_text::escape::escape_controls(&v))),
+    }
+}
+
+fn seconds(inputs: &Inputs, name: &str, default: u64) -> Result<Duration, String> {
+    Ok(Duration::from_secs(number::<u64>(inputs, name, default)?.max(1)))
+}
+
+impl Config {
+    /// The configuration, or what is missing or wrong (never a secret's value).
+    pub fn from_inputs(inputs: &Inputs, ui_dir: PathBuf) -> Result<Config, String> {
+        let api = required(inputs, "tc_api_path")?;
+        let api_path = url::Url::parse(api.trim_end_matches('/')).map_err(|e| format!("tc_api_path is not a URL ({e})"))?;
+        if !matches!(api_path.scheme(), "https" | "http")
+            || api_path.host_str().is_none()
+            || !api_path.username().is_empty()
+            || api_path.password().is_some()
+            || api_path.query().is_some()
+        {
+            return Err("tc_api_path must be an http(s) URL without credentials or query".into());
+        }
+        let file = |name: &str| inputs.text(name).map(PathBuf::from);
+        let kv_type = inputs.text("tc_kvstore_type").unwrap_or_else(|| "Redis".into());
+        if kv_type != "Redis" {
+            return Err(format!("tc_kvstore_type {:?} is not supported (Redis only)", pivot_text::escape::escape_controls(&kv_type)));
+        }
+        let tls = inputs.flag("tc_kvstore_tls_enabled");
+        Ok(Config {
+            broker: Broker {
+                host: required(inputs, "tc_svc_broker_host")?,
+                port: number(inputs, "tc_svc_broker_port", 0).and_then(|p: u16| {
+                    if p == 0 {
+                        Err("the service argument tc_svc_broker_port is missing".to_string())
+                    } else {
+                        Ok(p)
+                    }
+                })?,
+                token: inputs.text("tc_svc_broker_token"),
+                cacert_file: file("tc_svc_broker_cacert_file"),
+                cert_file: file("tc_svc_broker_cert_file"),
+                key_file: file("tc_svc_broker_key_file"),
+                conn_timeout: seconds(inputs, "tc_svc_broker_conn_timeout", 60)?,
+                keep_alive: seconds(inputs, "tc_svc_broker_timeout", 60)?.max(Duration::from_secs(5)),
+                server_topic: required(inputs, "tc_svc_server_topic")?,
+                client_topic: required(inputs, "tc_svc_client_topic")?,
+                hb_timeout: seconds(inputs, "tc_svc_hb_timeout_seconds", 20)?,
+            },
+            kv: KvStore {
+                host: inputs.text("tc_kvstore_host").unwrap_or_else(|| "localhost".into()),
+                port: number(inputs, "tc_kvstore_port", 6379)?,
+                user: inputs.text("tc_kvstore_user"),
+                pass: inputs.text("tc_kvstore_pass"),
+                tls,
+                tls_port: number(inputs, "tc_kvstore_tls_port", 6379)?,
+                db: if tls { number(inputs, "tc_playbook_kvstore_id", 0)? } else { 0 },
+                cacert_file: file("tc_svc_broker_cacert_file"),
+                cert_file: file("tc_svc_broker_cert_file"),
+                key_file: file("tc_svc_broker_key_file"),
+            },
+            api_path,
+            allow_write_back: inputs.flag("allowWriteBack"),
+            log_level: inputs.text("tc_log_level").unwrap_or_else(|| "info".into()).to_ascii_lowercase(),
+            ui_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn inputs(v: Value) -> Inputs {
+        let Value::Object(m) = v else { unreachable!() };
+        Inputs(m)
+    }
+
+    fn base() -> Map<String, Value> {
+        let Value::Object(m) = json!({
+            "tc_api_path": "https://tc.example/api", "tc_svc_broker_host": "broker", "tc_svc_broker_port": "8883",
+            "tc_svc_server_topic": "svc-server", "tc_svc_client_topic": "svc-client",
+        }) else {
+            unreachable!()
+        };
+        m
+    }
+
+    #[test]
+    fn defaults_are_tcex_defaults() {
+        let c = Config::from_inputs(&Inputs(base()), "ui".into()).expect("config");
+        assert_eq!(c.broker.port, 8883);
+        assert_eq!(c.broker.hb_timeout, Duration::from_secs(20));
+        assert_eq!(c.broker.conn_timeout, Duration::from_secs(60));
+        assert_eq!((c.kv.host.as_str(), c.kv.port, c.kv.tls, c.kv.db), ("localhost", 6379, false, 0));
+        assert!(!c.allow_write_back);
+    }
+
+    #[test]
+    fn every_argument_is_read_and_secrets_stay_out_of_debug() {
+        let mut m = base();
+        for (k, v) in [
+            ("tc_svc_broker_token", json!("broker-secret")),
+            ("tc_svc_broker_cacert_file", json!("/ca.pem")),
+            ("tc_kvstore_host", json!("kv")),
+            ("tc_kvstore_port", json!(7000)),
+            ("tc_kvstore_pass", json!("kv-secret")),
+            ("tc_kvstore_user", json!("svc")),
+            ("tc_kvstore_tls_enabled", json!("true")),
+            ("tc_kvstore_tls_port", json!("7001")),
+            ("tc_playbook_kvstore_id", json!("3")),
+            ("tc_svc_hb_timeout_seconds", json!("7")),
+            ("allowWriteBack", json!(true)),
+        ] {
+            m.insert(k.into(), v);
+        }
+        let c = Config::from_inputs(&Inputs(m), "ui".into()).expect("config");
+        assert_eq!(c.broker.token.as_deref(), Some("broker-secret"));
+        assert_eq!(c.kv.pass.as_deref(), Some("kv-secret"));
+        assert_eq!((c.kv.tls, c.kv.tls_port, c.kv.db, c.kv.user.as_deref()), (true, 7001, 3, Some("svc")));
+        assert_eq!(c.broker.hb_timeout, Duration::from_secs(7));
+        assert!(c.allow_write_back);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("broker-secret") && !shown.contains("kv-secret"), "{shown}");
+    }
+
+    #[test]
+    fn missing_or_bad_arguments_are_named() {
+        let mut m = base();
+        m.remove("tc_svc_server_topic");
+        assert!(Config::from_inputs(&Inputs(m), "ui".into()).err().unwrap_or_default().contains("tc_svc_server_topic"));
+        let mut m = base();
+        m.insert("tc_api_path".into(), json!("https://user:pw@tc.example/api"));
+        assert!(Config::from_inputs(&inputs(Value::Object(m)), "ui".into()).is_err());
+    }
+}

@@ -1,0 +1,509 @@
+//! One request ThreatConnect forwarded (a `RunService` command) and its answer: the UI's
+//! files, or an API call passed to ThreatConnect's API with that request's token.
+//!
+//! Paths are as the browser sent them after `/api/services/<displayPath>/v<major>` (raw,
+//! percent-encoded: tcex 2.0.29's harness passes `urlparse(self.path).path`); query params
+//! arrive decoded, one `{name, value}` each, and are encoded again here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The largest request body forwarded to the API (Pivot's writes are small JSON bodies).
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+/// The largest API answer passed back (Pivot's largest page, 10,000 items of a list, fits).
+pub const MAX_RESPONSE_BODY: usize = 32 << 20;
+/// The header every API call from the UI carries: a cross-site page cannot send it without
+/// a CORS preflight, which the service never grants.
+pub const PIVOT_HEADER: &str = "x-pivot-request";
+
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The token ThreatConnect minted for this request (`apiToken`); never logged.
+    pub api_token: Option<String>,
+}
+
+impl Request {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn new(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers: vec![
+                ("Content-Type".into(), content_type.into()),
+                ("X-Content-Type-Options".into(), "nosniff".into()),
+                ("Referrer-Policy".into(), "no-referrer".into()),
+            ],
+            body,
+        }
+    }
+
+    /// An error the UI shows as it shows the API's own (ThreatConnect's v3 error shape).
+    pub fn error(status: u16, message: &str) -> Response {
+        let body = serde_json::json!({ "status": "Error", "message": message });
+        let mut r = Response::new(status, "application/json", body.to_string().into_bytes());
+        r.headers.push(("Cache-Control".into(), "no-store".into()));
+        r
+    }
+}
+
+/// The reason phrase ThreatConnect's front gets as `status`.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+/// What a path names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An API call: the part after `/api` (`/v3/indicators/1`), raw, to append to `tc_api_path`.
+    Api(String),
+    /// A path that looks like the API but may not be forwarded: never a file, never index.html.
+    Refused(&'static str),
+    /// A UI file (relative, decoded, checked) or, for a page path, index.html.
+    Ui(Vec<String>),
+}
+
+/// Decodes `%XX` once; `None` for a malformed escape or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The path decoded until it no longer changes (at most a few rounds), backslashes as
+/// slashes, lower case: only to recognise anything that is meant as the API.
+fn looks_like_api(raw: &str) -> bool {
+    let mut s = raw.to_string();
+    for _ in 0..4 {
+        match percent_decode(&s) {
+            Some(d) if d != s => s = d,
+            _ => break,
+        }
+    }
+    let s = s.replace('\\', "/").to_ascii_lowercase();
+    let s = s.trim_start_matches(['/', '.']);
+    s == "api" || s.starts_with("api/") || s.starts_with("api?") || s.starts_with("api;")
+}
+
+/// A raw segment as data: decoded once, no double encoding, no backslash, no control
+/// character, no `.` or `..` even after its encoded slashes are decoded.
+fn segment_ok(raw: &str) -> bool {
+    if raw.is_empty() || raw == "." || raw == ".." {
+        return false;
+    }
+    let Some(d) = percent_decode(raw) else { return false };
+    !d.contains('%') && !d.contains('\\') && !d.chars().any(char::is_control) && d.split('/').all(|p| p != "." && p != "..")
+}
+
+/// Judges a request path.
+pub fn target(raw: &str) -> Target {
+    if looks_like_api(raw) {
+        return match api_rest(raw) {
+            Ok(rest) => Target::Api(rest),
+            Err(why) => Target::Refused(why),
+        };
+    }
+    match ui_file(raw) {
+        Some(parts) => Target::Ui(parts),
+        None => Target::Refused("this path names no file of the app"),
+    }
+}
+
+/// `/api/v2/...` or `/api/v3/...`, every segment plain data, printable ASCII only.
+fn api_rest(raw: &str) -> Result<String, &'static str> {
+    if !raw.bytes().all(|b| (0x21..0x7f).contains(&b)) || raw.contains(['\\', '?', '#']) {
+        return Err("the API path holds a character the service does not forward");
+    }
+    let rest = raw.strip_prefix("/api").ok_or("only /api/v2 and /api/v3 are forwarded")?;
+    let mut segments = rest.strip_prefix('/').ok_or("only /api/v2 and /api/v3 are forwarded")?.split('/');
+    if !matches!(segments.next(), Some("v2" | "v3")) {
+        return Err("only /api/v2 and /api/v3 are forwarded");
+    }
+    let mut any = false;
+    for s in segments {
+        if !segment_ok(s) {
+            return Err("the API path tries to leave /api/v2 or /api/v3");
+        }
+        any = true;
+    }
+    if !any {
+        return Err("only /api/v2 and /api/v3 are forwarded");
+    }
+    Ok(rest.to_string())
+}
+
+/// The decoded parts of a UI path (`/` is index.html); `None` when a part could name a file
+/// outside the UI or a hidden one.
+fn ui_file(raw: &str) -> Option<Vec<String>> {
+    let path = raw.strip_prefix('/').unwrap_or(raw);
+    let mut parts = Vec::new();
+    for s in path.split('/') {
+        if s.is_empty() {
+            continue;
+        }
+        let d = percent_decode(s)?;
+        if d.starts_with('.') || d.contains(['/', '\\', '%']) || d.chars().any(char::is_control) || !segment_ok(s) {
+            return None;
+        }
+        parts.push(d);
+    }
+    Some(parts)
+}
+
+/// A forwarded call must come from Pivot's own page: the custom header (which a cross-site
+/// page cannot send without a preflight) and `Sec-Fetch-Site: same-origin`, or, from a
+/// browser that sends no `Sec-Fetch-Site`, an `Origin` naming the host it asked.
+pub fn same_origin(req: &Request, api_origin: &str) -> Result<(), &'static str> {
+    if req.header(PIVOT_HEADER).is_none_or(str::is_empty) {
+        return Err("the request does not come from Pivot's page (its request header is missing)");
+    }
+    if let Some(site) = req.header("sec-fetch-site") {
+        return if site.eq_ignore_ascii_case("same-origin") {
+            Ok(())
+        } else {
+            Err("a cross-site request may not call ThreatConnect's API through Pivot")
+        };
+    }
+    let origin = req.header("origin").ok_or("the request names neither Sec-Fetch-Site nor Origin")?;
+    let authority = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let host = req.header("host").or_else(|| req.header("x-forwarded-host"));
+    match authority {
+        Some(a) if Some(a) == host.map(|h| h.trim()) || origin.eq_ignore_ascii_case(api_origin) => Ok(()),
+        _ => Err("a cross-site request may not call ThreatConnect's API through Pivot"),
+    }
+}
+
+/// GET and HEAD always; the writes Pivot makes (POST, PUT, DELETE) with `allowWriteBack`.
+pub fn method_allowed(method: &str, allow_write_back: bool) -> Result<(), (u16, &'static str)> {
+    match method {
+        "GET" | "HEAD" => Ok(()),
+        "POST" | "PUT" | "DELETE" if allow_write_back => Ok(()),
+        "POST" | "PUT" | "DELETE" => Err((403, "write-back is off for this service (its allowWriteBack param)")),
+        _ => Err((405, "this method is not forwarded")),
+    }
+}
+
+/// The answer to `req` (its body already read within [`MAX_REQUEST_BODY`]).
+pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
+    match target(&req.path) {
+        Target::Refused(why) => Response::error(if looks_like_api(&req.path) { 400 } else { 404 }, why),
+        Target::Ui(parts) => serve_ui(&cfg.ui_dir, &parts, req),
+        Target::Api(rest) => {
+            let api_origin = cfg.api_path.origin().ascii_serialization();
+            if let Err(why) = same_origin(req, &api_origin) {
+                return Response::error(403, why);
+            }
+            if let Err((status, why)) = method_allowed(&req.method, cfg.allow_write_back) {
+                return Response::error(status, why);
+            }
+            if req.body.len() > MAX_REQUEST_BODY {
+                return Response::error(413, "the request body is larger than the service forwards");
+            }
+            let Some(token) = req.api_token.as_deref().filter(|t| !t.is_empty()) else {
+                return Response::error(401, "ThreatConnect passed no API token with this request");
+            };
+            forward(cfg, &rest, req, token)
+        }
+    }
+}
+
+/// The API call with only this request's token.
+fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) -> Response {
+    let base = cfg.api_path.as_str().trim_end_matches('/');
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0).build();
+    let mut call =
+        agent.request(&req.method, &format!("{base}{rest}")).set("Authorization", &format!("TC-Token {token}")).set("Accept", "application/json");
+    for (name, value) in &req.query {
+        call = call.query(name, value);
+    }
+    // DB-Method is how the v2 datastore says what a POST does; nothing else passes.
+    if let Some(m) = req.header("db-method") {
+        call = call.set("DB-Method", m);
+    }
+    let result = if req.body.is_empty() && matches!(req.method.as_str(), "GET" | "HEAD" | "DELETE") {
+        call.call()
+    } else {
+        call = call.set("Content-Type", req.header("content-type").unwrap_or("application/json"));
+        call.send_bytes(&req.body)
+    };
+    let answer = match result {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(ureq::Error::Transport(t)) => {
+            let origin = cfg.api_path.origin().ascii_serialization();
+            return Response::error(502, &format!("The Pivot service cannot reach ThreatConnect's API at {origin} ({}). Ask your administrator to check the service's network access.", t.kind()));
+        }
+    };
+    let status = answer.status();
+    let content_type = answer.header("content-type").unwrap_or("application/json").to_string();
+    let mut body = Vec::new();
+    use std::io::Read;
+    if let Err(e) = answer.into_reader().take(MAX_RESPONSE_BODY as u64 + 1).read_to_end(&mut body) {
+        return Response::error(502, &format!("ThreatConnect's API answer broke off ({})", e.kind()));
+    }
+    if body.len() > MAX_RESPONSE_BODY {
+        return Response::error(502, "ThreatConnect's API answer is larger than the service passes on");
+    }
+    let mut r = Response::new(status, &content_type, body);
+    r.headers.push(("Cache-Control".into(), "no-store".into()));
+    r
+}
+
+/// The content type by extension (`application/wasm` for the module: browsers compile it
+/// streaming only with that type).
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// trunk names built files `<name>-<16 hex digits>[_bg].<ext>`: their content never changes.
+pub fn is_hashed(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, h)| h.len() >= 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn accepts(req: &Request, coding: &str) -> bool {
+    req.header("accept-encoding").is_some_and(|v| {
+        v.split(',').any(|c| {
+            let mut it = c.split(';');
+            let name = it.next().unwrap_or("").trim();
+            let q_zero = it.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case(coding) && !q_zero
+        })
+    })
+}
+
+fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
+    if !matches!(req.method.as_str(), "GET" | "HEAD") {
+        return Response::error(405, "the app's files are read-only");
+    }
+    let mut path: PathBuf = dir.to_path_buf();
+    parts.iter().for_each(|p| path.push(p));
+    let name = parts.last().cloned().unwrap_or_default();
+    let (path, name) = if path.is_file() {
+        (path, name)
+    } else if name.contains('.') {
+        return Response::error(404, "this file is not part of the app");
+    } else {
+        // A page path: the app's page (its own address carries the item).
+        (dir.join("index.html"), "index.html".to_string())
+    };
+    let mut chosen = None;
+    for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
+        let alt = PathBuf::from(format!("{}.{ext}", path.display()));
+        if alt.is_file() && accepts(req, coding) && chosen.is_none() {
+            chosen = Some((coding, alt));
+        }
+    }
+    let has_variants = ["br", "gz"].iter().any(|e| PathBuf::from(format!("{}.{e}", path.display())).is_file());
+    let (file, coding) = match chosen {
+        Some((c, f)) => (f, Some(c)),
+        None => (path, None),
+    };
+    let body = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(_) => return Response::error(500, "the app's files are incomplete: reinstall the service"),
+    };
+    let mut r = Response::new(200, content_type(&name), if req.method == "HEAD" { Vec::new() } else { body });
+    r.headers.push(("Cache-Control".into(), if is_hashed(&name) { "public, max-age=31536000, immutable" } else { "no-cache" }.into()));
+    if let Some(c) = coding {
+        r.headers.push(("Content-Encoding".into(), c.into()));
+    }
+    if name.ends_with(".html") {
+        // Framed only by ThreatConnect's own pages: a page on another site cannot put Pivot
+        // (and its write-back buttons) under the analyst's pointer.
+        r.headers.push(("Content-Security-Policy".into(), "frame-ancestors 'self'".into()));
+    }
+    if has_variants {
+        r.headers.push(("Vary".into(), "Accept-Encoding".into()));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: "GET".into(),
+            path: "/api/v3/indicators".into(),
+            query: vec![],
+            headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+            body: vec![],
+            api_token: Some("t".into()),
+        }
+    }
+
+    #[test]
+    fn api_paths_inside_v2_and_v3_are_forwarded_raw() {
+        assert_eq!(target("/api/v3/indicators/12"), Target::Api("/v3/indicators/12".into()));
+        assert_eq!(target("/api/v2/indicators/hosts/example.com/groups"), Target::Api("/v2/indicators/hosts/example.com/groups".into()));
+        // A URL indicator's value is one encoded segment, as the v2 API expects it.
+        assert_eq!(
+            target("/api/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx"),
+            Target::Api("/v2/indicators/urls/http%3A%2F%2Fa.example%2Fx".into())
+        );
+    }
+
+    #[test]
+    fn paths_leaving_the_api_are_refused_never_served() {
+        for p in [
+            "/api/v3/../../admin",
+            "/api/v3/%2e%2e/%2e%2e/admin",
+            "/api/v3/%2E%2E%2Fadmin",
+            "/api/v3/indicators%2F..%2F..%2Fadmin",
+            "/api/v3/%252e%252e/admin",
+            "/api/v3/%25252e%25252e/admin",
+            "/api/v3/..\\..\\admin",
+            "/api/v3/%5c..%5cadmin",
+            "/api/v3//evil.example/x",
+            "/api/v3/./indicators",
+            "/api/v4/indicators",
+            "/api/services/other/v1/x",
+            "/api/auth/login",
+            "/api",
+            "/api/",
+            "/api/v3",
+            "/API/v3/indicators",
+            "/%61pi/v3/indicators",
+            "//api/v3/indicators",
+            "\\api\\v3\\indicators",
+            "/api/v3/ind icators",
+            "/api/v3/x%00y",
+        ] {
+            assert!(matches!(target(p), Target::Refused(_)), "{p} was not refused: {:?}", target(p));
+        }
+    }
+
+    #[test]
+    fn ui_paths_stay_inside_the_ui() {
+        assert_eq!(target("/"), Target::Ui(vec![]));
+        assert_eq!(target("/pivot-0123456789abcdef_bg.wasm"), Target::Ui(vec!["pivot-0123456789abcdef_bg.wasm".into()]));
+        for p in ["/../install.json", "/%2e%2e/install.json", "/.hidden", "/a%2Fb", "/..%5cx", "/x%2500"] {
+            assert!(matches!(target(p), Target::Refused(_)), "{p}: {:?}", target(p));
+        }
+    }
+
+    #[test]
+    fn a_forwarded_call_needs_the_header_and_the_same_origin() {
+        let origin = "https://tc.example";
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin")]), origin).is_ok());
+        assert!(same_origin(&req(&[("Sec-Fetch-Site", "same-origin")]), origin).is_err());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "cross-site")]), origin).is_err());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-site")]), origin).is_err());
+        // Sec-Fetch-Site wins over a matching Origin.
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://tc.example")]), origin).is_err());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Origin", "https://tc.example"), ("Host", "tc.example")]), origin).is_ok());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Origin", "https://tc.example")]), origin).is_ok());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Origin", "https://evil.example"), ("Host", "tc.example")]), origin).is_err());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Origin", "null"), ("Host", "tc.example")]), origin).is_err());
+        assert!(same_origin(&req(&[("X-Pivot-Request", "1"), ("Host", "tc.example")]), origin).is_err());
+    }
+
+    #[test]
+    fn writes_only_with_write_back() {
+        assert!(method_allowed("GET", false).is_ok());
+        assert_eq!(method_allowed("POST", false).map_err(|e| e.0), Err(403));
+        assert_eq!(method_allowed("DELETE", false).map_err(|e| e.0), Err(403));
+        assert!(method_allowed("PUT", true).is_ok());
+        assert_eq!(method_allowed("PATCH", true).map_err(|e| e.0), Err(405));
+        assert_eq!(method_allowed("TRACE", true).map_err(|e| e.0), Err(405));
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_refused_before_any_call() {
+        let dir = std::env::temp_dir();
+        let inputs = crate::inputs::Inputs(
+            serde_json::json!({"tc_api_path": "http://127.0.0.1:9/api", "tc_svc_broker_host": "h", "tc_svc_broker_port": 1, "tc_svc_server_topic": "s", "tc_svc_client_topic": "c", "allowWriteBack": true})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let cfg = crate::config::Config::from_inputs(&inputs, dir).expect("config");
+        let mut r = req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin")]);
+        r.method = "POST".into();
+        r.body = vec![b'x'; MAX_REQUEST_BODY + 1];
+        assert_eq!(handle(&cfg, &r).status, 413);
+        r.body.truncate(MAX_REQUEST_BODY);
+        // At the limit it is forwarded: port 9 on 127.0.0.1 refuses, so the answer says the API is unreachable.
+        let answer = handle(&cfg, &r);
+        assert_eq!(answer.status, 502);
+        assert!(String::from_utf8_lossy(&answer.body).contains("cannot reach ThreatConnect's API at http://127.0.0.1:9"));
+    }
+
+    #[test]
+    fn types_and_caching() {
+        assert_eq!(content_type("pivot-0123456789abcdef_bg.wasm"), "application/wasm");
+        assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+        assert!(content_type("pivot-0123456789abcdef.js").starts_with("text/javascript"));
+        assert!(is_hashed("pivot-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed("style-89abcdef01234567.css"));
+        assert!(!is_hashed("index.html"));
+        assert!(!is_hashed("publish-import.html"));
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        let mut r = req(&[("Accept-Encoding", "gzip, deflate, br;q=0")]);
+        assert!(accepts(&r, "gzip"));
+        assert!(!accepts(&r, "br"));
+        r.headers = vec![("accept-encoding".into(), "BR".into())];
+        assert!(accepts(&r, "br"));
+    }
+}
