@@ -152,11 +152,17 @@ impl ApiErr {
     }
 }
 
+/// A database error never reaches the client: its text (table names, SQL) goes to the sandbox's
+/// stderr and the answer is ThreatConnect's opaque 500.
 impl From<rusqlite::Error> for ApiErr {
     fn from(e: rusqlite::Error) -> Self {
-        ApiErr::new(500, format!("Internal error: {}", e))
+        eprintln!("tc-sandbox: internal error: {}", e);
+        ApiErr::new(500, INTERNAL_ERROR)
     }
 }
+
+/// The message of every 500 the sandbox answers for its own failure.
+pub const INTERNAL_ERROR: &str = "An unexpected error occurred. Please contact your system administrator.";
 
 pub type Res<T> = Result<T, ApiErr>;
 
