@@ -85,7 +85,9 @@ fn multipart(req: &Req) -> Res<Vec<(String, Vec<u8>)>> {
         let name = head
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .and_then(|l| l.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.trim() == "name").map(|(_, v)| v.trim_matches('"').to_string()))
+            .and_then(|l| {
+                l.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.trim() == "name").map(|(_, v)| v.trim_matches('"').to_string())
+            })
             .ok_or_else(|| bad("multipart part without a name"))?;
         parts.push((name, body[head_end + 4..data_end.max(head_end + 4)].to_vec()));
         at = next + delim.len();

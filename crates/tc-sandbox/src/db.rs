@@ -733,22 +733,33 @@ mod tests {
             // The old schema reuses the largest id once its row is gone: what the migration ends.
             old.execute("DELETE FROM indicators WHERE id = 7", []).unwrap();
             for v in ["c.example", "x.example"] {
-                old.execute("INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', ?1, ?1, 0, 0)", [v]).unwrap();
+                old.execute("INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', ?1, ?1, 0, 0)", [v])
+                    .unwrap();
             }
             assert_eq!(old.last_insert_rowid(), 7, "id 7 handed out a second time");
         }
         let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
         let sql: String = conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'indicators'", [], |r| r.get(0)).unwrap();
         assert!(sql.contains("AUTOINCREMENT"), "{sql}");
-        let kept: Vec<(i64, String)> =
-            conn.prepare("SELECT id, summary FROM indicators ORDER BY id").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let kept: Vec<(i64, String)> = conn
+            .prepare("SELECT id, summary FROM indicators ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(kept, [(5, "a.example".to_string()), (6, "c.example".to_string()), (7, "x.example".to_string())]);
-        let index: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ind_owner_type_summary'", [], |r| r.get(0)).unwrap();
+        let index: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ind_owner_type_summary'", [], |r| r.get(0)).unwrap();
         assert_eq!(index, 1, "the unique index is made again on the migrated table");
         let owners: i64 = conn.query_row("SELECT COUNT(*) FROM owners", [], |r| r.get(0)).unwrap();
         assert_eq!(owners, 3, "not re-seeded");
         conn.execute("DELETE FROM indicators WHERE id = 7", []).unwrap();
-        conn.execute("INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', 'd.example', 'd.example', 0, 0)", []).unwrap();
+        conn.execute(
+            "INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', 'd.example', 'd.example', 0, 0)",
+            [],
+        )
+        .unwrap();
         assert_eq!(conn.last_insert_rowid(), 8);
         drop(conn);
         // A second open finds nothing to migrate.

@@ -14,6 +14,19 @@ use serde_json::{json, Value};
 pub enum Target {
     Indicators,
     Groups,
+    /// `/v3/tags`, over `tags t` (keywords of tcex's `TagFilter`, tcex/api/tc/v3/tags/tag_filter.py).
+    Tags,
+    /// `/v3/securityLabels`, over `labels l` (tcex's `SecurityLabelFilter`).
+    Labels,
+}
+
+/// How a keyword's values compare.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Number,
+    /// Seconds since the epoch in the database; ISO 8601 dates in the query.
+    Date,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -192,6 +205,13 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
+                    (_, Target::Tags | Target::Labels) => {
+                        let (link, key, me) = if saved == Target::Tags { ("item_tags", "tag", "t.id") } else { ("item_labels", "label", "l.id") };
+                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        format!(
+                            "{me} IN (SELECT x.{key} FROM {link} x JOIN {table} {alias} ON {alias}.id = x.item AND x.kind = '{kind}' JOIN owners o ON o.id = {alias}.owner_id WHERE {sql})"
+                        )
+                    }
                     ("hasgroup", Target::Indicators) => {
                         format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
                     }
@@ -238,6 +258,7 @@ impl<'a> P<'a> {
                 "STARTSWITH" => "STARTSWITH",
                 "ENDSWITH" => "ENDSWITH",
                 "IN" => "IN",
+                "LIKE" => "LIKE",
                 "NOT" => {
                     let next = match self.t.get(self.i + 1) {
                         Some(Tok::Ident(n)) => n.to_ascii_uppercase(),
@@ -247,7 +268,9 @@ impl<'a> P<'a> {
                         "IN" => "NOT IN",
                         "CONTAINS" => "NOT CONTAINS",
                         "STARTSWITH" => "NOT STARTSWITH",
-                        _ => return self.err("expected IN, CONTAINS or STARTSWITH after NOT"),
+                        "ENDSWITH" => "NOT ENDSWITH",
+                        "LIKE" => "NOT LIKE",
+                        _ => return self.err("expected IN, LIKE, CONTAINS, STARTSWITH or ENDSWITH after NOT"),
                     };
                     self.i += 1;
                     o
@@ -277,7 +300,8 @@ impl<'a> P<'a> {
         }
     }
     fn comparison_on(&mut self, field: &str) -> Res<String> {
-        let (col, numeric) = self.column(field)?;
+        let (col, kind) = self.column(field)?;
+        let numeric = kind != Kind::Text;
         let op = self.op()?;
         let values = if op == "IN" || op == "NOT IN" {
             if self.peek() != Some(&Tok::LParen) {
@@ -299,7 +323,13 @@ impl<'a> P<'a> {
         };
         let mut values2 = vec![];
         for v in values {
-            if numeric {
+            if kind == Kind::Date {
+                let d = crate::util::s(&v).and_then(|d| crate::render::parse_date(&d));
+                match d {
+                    Some(n) => values2.push(json!(n)),
+                    None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a date (ISO 8601)", field))),
+                }
+            } else if numeric {
                 match crate::util::num(&v) {
                     Some(n) => values2.push(if n.fract() == 0.0 { json!(n as i64) } else { json!(n) }),
                     None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a number", field))),
@@ -344,6 +374,13 @@ impl<'a> P<'a> {
                     let a = ph(p, v0);
                     format!("(length({c}) >= length({a}) AND substr(lower({c}), length({c}) - length({a}) + 1) = lower({a}))", c = col, a = a)
                 }
+                "NOT ENDSWITH" => {
+                    let a = ph(p, v0);
+                    format!("NOT (length({c}) >= length({a}) AND substr(lower({c}), length({c}) - length({a}) + 1) = lower({a}))", c = col, a = a)
+                }
+                // TQL's LIKE takes SQL's wildcards, % and _, case-insensitively.
+                "LIKE" => format!("{} LIKE {}", col, ph(p, v0)),
+                "NOT LIKE" => format!("{} NOT LIKE {}", col, ph(p, v0)),
                 _ => {
                     let list: Vec<String> = values2.iter().map(|v| ph(p, v.clone())).collect();
                     format!("{} {} ({})", col, if op == "IN" { "IN" } else { "NOT IN" }, list.join(", "))
@@ -377,23 +414,58 @@ impl<'a> P<'a> {
         };
         Ok(c)
     }
-    fn column(&self, field: &str) -> Res<(String, bool)> {
-        let ind = self.target == Target::Indicators;
-        let a = if ind { "i" } else { "g" };
+    fn column(&self, field: &str) -> Res<(String, Kind)> {
         let f = field.to_ascii_lowercase();
-        let r = match f.as_str() {
-            "id" => (format!("{}.id", a), true),
-            "typename" | "type" => (format!("{}.type", a), false),
-            "summary" | "name" | "value" => (if ind { "i.summary".to_string() } else { "g.name".to_string() }, false),
-            "ownername" | "owner" => ("o.name".to_string(), false),
-            "ownerid" => (format!("{}.owner_id", a), true),
-            "tag" => ("@tag".to_string(), false),
-            "rating" if ind => ("i.rating".to_string(), true),
-            "confidence" if ind => ("i.confidence".to_string(), true),
-            "description" if ind => ("i.description".to_string(), false),
-            _ => return Err(ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, if ind { "indicators" } else { "groups" }))),
+        let c = |col: &str, k: Kind| Some((col.to_string(), k));
+        let r = match self.target {
+            Target::Tags => match f.as_str() {
+                "id" => c("t.id", Kind::Number),
+                "name" | "summary" => c("t.name", Kind::Text),
+                "description" => c("t.description", Kind::Text),
+                "lastused" => c("t.last_used", Kind::Date),
+                // Tags are the instance's; the sandbox shows them in its organization.
+                "owner" | "ownername" => c("'Demo Org'", Kind::Text),
+                // ATT&CK technique tags are named "T1234 - Name" (or "T1234.001 - Name").
+                "techniqueid" => {
+                    c("(CASE WHEN t.name GLOB 'T[0-9][0-9][0-9][0-9]*' THEN rtrim(substr(t.name, 1, instr(t.name || ' ', ' ') - 1)) END)", Kind::Text)
+                }
+                _ => None,
+            },
+            Target::Labels => match f.as_str() {
+                "id" => c("l.id", Kind::Number),
+                "name" | "summary" => c("l.name", Kind::Text),
+                "description" => c("l.description", Kind::Text),
+                "color" => c("l.color", Kind::Text),
+                "dateadded" => c("l.date_added", Kind::Date),
+                "owner" | "ownername" => c("'Demo Org'", Kind::Text),
+                _ => None,
+            },
+            Target::Indicators | Target::Groups => {
+                let ind = self.target == Target::Indicators;
+                let a = if ind { "i" } else { "g" };
+                match f.as_str() {
+                    "id" => Some((format!("{}.id", a), Kind::Number)),
+                    "typename" | "type" => Some((format!("{}.type", a), Kind::Text)),
+                    "summary" | "name" | "value" => c(if ind { "i.summary" } else { "g.name" }, Kind::Text),
+                    "ownername" | "owner" => c("o.name", Kind::Text),
+                    "ownerid" => Some((format!("{}.owner_id", a), Kind::Number)),
+                    "tag" => c("@tag", Kind::Text),
+                    "dateadded" => Some((format!("{}.date_added", a), Kind::Date)),
+                    "lastmodified" => Some((format!("{}.last_modified", a), Kind::Date)),
+                    "rating" if ind => c("i.rating", Kind::Number),
+                    "confidence" if ind => c("i.confidence", Kind::Number),
+                    "description" if ind => c("i.description", Kind::Text),
+                    _ => None,
+                }
+            }
         };
-        Ok(r)
+        let what = match self.target {
+            Target::Indicators => "indicators",
+            Target::Groups => "groups",
+            Target::Tags => "tags",
+            Target::Labels => "security labels",
+        };
+        r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))
     }
 }
 

@@ -122,6 +122,8 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
     let (count_sql, alias) = match target {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
+        // Tags and labels are listed by `tags` and `labels`.
+        Target::Tags | Target::Labels => return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     };
     let total: i64 = conn.prepare(&format!("{}{}", count_sql, cond))?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
     let mut args2 = args.clone();
@@ -136,7 +138,7 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
                 data.push(ind_v3(&conn, &i, &f, &base)?);
             }
         }
-        Target::Groups => {
+        _ => {
             for g in query_groups(&conn, &tail, &args2)? {
                 data.push(group_v3(&conn, &g, &f, &base)?);
             }
@@ -333,24 +335,49 @@ fn create_indicator(app: &App, req: &Req) -> Res<Resp> {
     owner.writable()?;
     let v = body_values(t, &body)?;
     let tx = conn.unchecked_transaction()?;
-    let id = create_ind(
-        &tx,
-        &NewInd {
-            owner: &owner,
-            t,
-            v,
-            rating: body.get("rating").and_then(num),
-            confidence: body.get("confidence").and_then(int),
-            description: body.get("description").and_then(s),
-            xid: body.get("xid").and_then(s),
-        },
-    )?;
+    let new = NewInd {
+        owner: &owner,
+        t,
+        v,
+        rating: body.get("rating").and_then(num),
+        confidence: body.get("confidence").and_then(int),
+        description: body.get("description").and_then(s),
+        xid: body.get("xid").and_then(s),
+    };
+    // Creating an indicator the owner already holds updates it with the body (ThreatConnect's v3
+    // create is an upsert on owner, type and value; tcex's v3 tests create the same indicator again
+    // and expect success): the answer is the same 201 with the item as it now is.
+    let id = match create_ind(&tx, &new) {
+        Err(e) if e.status == 409 => {
+            // The body's fields and nested data are applied below, as to a new indicator.
+            let id = existing_ind(&tx, &new)?.ok_or(e)?;
+            touch(&tx, "i", id)?;
+            id
+        }
+        other => other?,
+    };
     let i = load_ind(&tx, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
     update_indicator(&tx, &i, &body)?;
     tx.commit()?;
     let i = load_ind(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
     let data = ind_v3(&conn, &i, &fields(req), &app.base())?;
     Ok(Resp::json(201, json!({"data": data, "message": "Created", "status": "Success"})))
+}
+
+/// The id of the indicator `n` names in its owner, if there is one.
+fn existing_ind(conn: &Connection, n: &NewInd) -> Res<Option<i64>> {
+    let mut v = n.v.clone();
+    if n.t.name == "File" {
+        for x in v.iter_mut().flatten() {
+            *x = x.to_ascii_uppercase();
+        }
+    }
+    let summary = model::join_summary(n.t, &v);
+    Ok(conn
+        .query_row("SELECT id FROM indicators WHERE owner_id = ?1 AND type = ?2 AND summary = ?3", params![n.owner.id, n.t.name, summary], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 fn create_group_v3(app: &App, req: &Req) -> Res<Resp> {
@@ -393,35 +420,25 @@ fn tags(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let t = all.iter().find(|t| t.id.to_string() == id).ok_or_else(|| not_found(format!("Tag not found: {}", id)))?;
         return Ok(ok(render(t)));
     }
-    let filter = req.param("tql").unwrap_or("").to_string();
-    let needle = tql_name_filter(&filter)?;
-    let items: Vec<Value> = all.iter().filter(|t| needle.as_ref().map(|n| n(&t.name)).unwrap_or(true)).map(render).collect();
+    let keep = tql_ids(&conn, req, Target::Tags)?;
+    let items: Vec<Value> = all.iter().filter(|t| keep.as_ref().is_none_or(|k| k.contains(&t.id))).map(render).collect();
     paged_vec(app, req, items)
 }
 
-/// Tags, labels, attribute types accept a small TQL subset: name = / contains / startswith "x".
-#[allow(clippy::type_complexity)]
-fn tql_name_filter(tql_s: &str) -> Res<Option<Box<dyn Fn(&str) -> bool>>> {
-    if tql_s.trim().is_empty() {
+/// The ids a `tql` parameter selects among the tags (`t`) or security labels (`l`), or None
+/// without one. Compiled by the same TQL parser as indicators and groups, to SQL over the real
+/// tables, so an unknown keyword is TQL's 400 and never a database error.
+fn tql_ids(conn: &Connection, req: &Req, target: Target) -> Res<Option<std::collections::HashSet<i64>>> {
+    let q = req.param("tql").unwrap_or("");
+    if q.trim().is_empty() {
         return Ok(None);
     }
-    let (cond, args) = tql::compile(tql_s, Target::Groups)?;
-    // Evaluate with an in-memory SQLite so the same parser applies.
-    let mem = Connection::open_in_memory()?;
-    mem.execute_batch("CREATE TABLE g (id INTEGER, name TEXT, type TEXT, owner_id INTEGER, xid TEXT);")?;
-    let sql = format!("SELECT COUNT(*) FROM g, (SELECT 'Demo Org' AS name) o WHERE {}", cond);
-    mem.prepare(&sql).map_err(|e| ApiErr::tql(format!("Invalid TQL for this endpoint: {}", e)))?;
-    let sql2 = sql.clone();
-    Ok(Some(Box::new(move |name: &str| {
-        let Ok(m) = Connection::open_in_memory() else { return false };
-        if m.execute_batch("CREATE TABLE g (id INTEGER, name TEXT, type TEXT, owner_id INTEGER, xid TEXT);").is_err() {
-            return false;
-        }
-        if m.execute("INSERT INTO g(id, name) VALUES (0, ?1)", [name]).is_err() {
-            return false;
-        }
-        m.query_row(&sql2, rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get::<_, i64>(0)).map(|n| n > 0).unwrap_or(false)
-    })))
+    let (cond, args) = tql::compile(q, target)?;
+    let from = if target == Target::Tags { "tags t" } else { "labels l" };
+    let alias = if target == Target::Tags { "t" } else { "l" };
+    let mut st = conn.prepare(&format!("SELECT {alias}.id FROM {from} WHERE {cond}"))?;
+    let ids = st.query_map(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get::<_, i64>(0))?.collect::<Result<_, _>>()?;
+    Ok(Some(ids))
 }
 
 fn paged_vec(app: &App, req: &Req, items: Vec<Value>) -> Res<Resp> {
@@ -438,8 +455,8 @@ fn labels(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let l = all.iter().find(|l| l.id.to_string() == id).ok_or_else(|| not_found(format!("Security label not found: {}", id)))?;
         return Ok(ok(label_v3(l)));
     }
-    let needle = tql_name_filter(req.param("tql").unwrap_or(""))?;
-    let items = all.iter().filter(|l| needle.as_ref().map(|n| n(&l.name)).unwrap_or(true)).map(label_v3).collect();
+    let keep = tql_ids(&conn, req, Target::Labels)?;
+    let items = all.iter().filter(|l| keep.as_ref().is_none_or(|k| k.contains(&l.id))).map(label_v3).collect();
     paged_vec(app, req, items)
 }
 

@@ -580,6 +580,24 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             tx.commit()?;
             Ok(ok3(200, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Updated")))
         }
+        // `DELETE /v3/victims/{id}` (v3 Victims page; tcex's `Victim.delete`): the victim, its
+        // assets and its associations, answered as every v3 delete is.
+        ("DELETE", [id]) => {
+            let id = id_of(id, "Victim")?;
+            let (owner, _) = load_victim(&conn, id)?;
+            owner.writable()?;
+            let tx = conn.unchecked_transaction()?;
+            for sql in [
+                "DELETE FROM victims WHERE id = ?1",
+                "DELETE FROM victim_assets WHERE victim = ?1",
+                "DELETE FROM victim_groups WHERE victim = ?1",
+                "DELETE FROM victim_indicators WHERE victim = ?1",
+            ] {
+                tx.execute(sql, [id])?;
+            }
+            tx.commit()?;
+            Ok(Resp::json(200, json!({"message": "Deleted", "status": "Success"})))
+        }
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }
 }
