@@ -14,6 +14,7 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
     let seg: Vec<&str> = seg.iter().map(|s| s.as_str()).collect();
     let m = req.method.as_str();
     match (m, seg.as_slice()) {
+        ("OPTIONS", [collection, "fields"]) => fields_of(collection),
         ("GET", ["indicators"]) => list(app, req, Target::Indicators),
         ("GET", ["groups"]) => list(app, req, Target::Groups),
         ("POST", ["indicators"]) => create_indicator(app, req),
@@ -36,6 +37,55 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["security", "owners", id]) => owners_v3(app, req, Some(id)),
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }
+}
+
+/// `OPTIONS /v3/{collection}/fields`: the names `fields=` takes on that collection (v3
+/// "Additional Fields"; tcex expands `fields=_all_` through it: tcex/api/tc/v3/object_abc.py).
+/// Indicators answer the documented list (tests/fixtures/threatconnect-docs/
+/// v3__additional_fields__1.json), every other collection the fields the sandbox fills in.
+fn fields_of(collection: &str) -> Res<Resp> {
+    const INDICATORS: &[(&str, &str)] = &[
+        ("associatedArtifacts", "Includes artifacts with a relationship to the indicator"),
+        ("associatedCases", "Includes cases with a relationship to the indicator"),
+        ("associatedGroups", "Includes groups related to the indicator"),
+        ("associatedIndicators", "Includes indicators related to the indicator"),
+        ("associationName", "Includes the name of the association if this indicator is part of an association with another indicator"),
+        ("attributes", "Includes attributes related to the indicator"),
+        ("customAssociations", "Includes indicators with custom associations to the indicator"),
+        ("dnsResolution", "Includes DNS resolution data related to the Host indicators"),
+        ("enrichment", "Includes Enrichment data related to the indicator"),
+        ("externalDates", "Includes the external dates of the indicator"),
+        ("falsePositives", "Includes false positive data related to the indicator"),
+        ("fileActions", "Includes file actions related to the File indicators"),
+        ("fileOccurrences", "Includes file occurrences related to the File indicators"),
+        ("genericCustomIndicatorValues", "Includes the values of custom indicators as value1, value2 and value3"),
+        ("geoLocation", "Includes GeoLocation information related to the Host and Address indicators"),
+        ("investigationLinks", "Includes the investigation links of the indicator type"),
+        ("observations", "Includes observation data related to the indicator"),
+        ("securityLabels", "Includes security labels applied to the indicator"),
+        ("sightings", "Includes sightings data related to the indicator"),
+        ("tags", "Includes tags related to the indicator"),
+        ("threatAssess", "Includes Threat Assess data related to the indicator"),
+        ("trackedUsers", "Includes tracked users related to the indicator"),
+        ("whoIs", "Includes WhoIs information related to the Host indicators"),
+    ];
+    const GROUPS: &[(&str, &str)] = &[
+        ("associatedGroups", "Includes groups related to the group"),
+        ("associatedIndicators", "Includes indicators related to the group"),
+        ("attributes", "Includes attributes related to the group"),
+        ("securityLabels", "Includes security labels applied to the group"),
+        ("tags", "Includes tags related to the group"),
+    ];
+    const VICTIMS: &[(&str, &str)] = &[("assets", "Includes the assets of the victim")];
+    let list = match collection {
+        "indicators" => INDICATORS,
+        "groups" => GROUPS,
+        "victims" => VICTIMS,
+        "tags" | "securityLabels" | "attributeTypes" | "indicatorAttributes" | "groupAttributes" | "victimAssets" => &[],
+        _ => return Err(not_found(format!("No v3 endpoint OPTIONS /v3/{}/fields", collection))),
+    };
+    let data: Vec<Value> = list.iter().map(|(n, d)| json!({"name": n, "description": d, "includedByDefault": false})).collect();
+    Ok(Resp::json(200, json!({"data": data, "count": data.len(), "status": "Success"})))
 }
 
 fn ok(data: Value) -> Resp {

@@ -241,6 +241,15 @@ fn statuses_and_shapes_tcex_asserts() {
     let now = sb.get("/api/v3/indicators/1?fields=tags").json();
     assert_eq!(now["data"]["rating"], 1.0);
     assert!(now["data"]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "again"), "{now}");
+    // OPTIONS /v3/indicators/fields: the documented list (tcex expands fields=_all_ through it).
+    let doc: Value = serde_json::from_slice(&std::fs::read(pivot_testing::fixtures().join("threatconnect-docs/v3__additional_fields__1.json")).unwrap()).unwrap();
+    let r = sb.signed("OPTIONS", "/api/v3/indicators/fields", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let names = |v: &Value| -> Vec<String> { v["data"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(names(&r.json()), names(&doc["response"]));
+    let g = sb.signed("OPTIONS", "/api/v3/groups/fields", None).json();
+    assert!(names(&g).contains(&"associatedIndicators".to_string()), "{g}");
+    assert_eq!(sb.signed("OPTIONS", "/api/v3/nothing/fields", None).status, 404);
     // DELETE /v3/victims/{id}.
     let v = sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "Leaving"}))).json();
     let id = v["data"]["id"].as_i64().unwrap();
