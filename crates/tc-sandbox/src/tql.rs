@@ -18,6 +18,9 @@ pub enum Target {
     Tags,
     /// `/v3/securityLabels`, over `labels l` (tcex's `SecurityLabelFilter`).
     Labels,
+    /// `/v3/indicatorAttributes` and `/v3/groupAttributes`, over `attributes a` (tcex's
+    /// `IndicatorAttributeFilter` and `GroupAttributeFilter`).
+    Attributes,
 }
 
 /// How a keyword's values compare.
@@ -205,6 +208,12 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
+                    (_, Target::Attributes) => {
+                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        format!(
+                            "(a.kind = '{kind}' AND a.item IN (SELECT {alias}.id FROM {table} {alias} JOIN owners o ON o.id = {alias}.owner_id WHERE {sql}))"
+                        )
+                    }
                     (_, Target::Tags | Target::Labels) => {
                         let (link, key, me) = if saved == Target::Tags { ("item_tags", "tag", "t.id") } else { ("item_labels", "label", "l.id") };
                         let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
@@ -440,6 +449,17 @@ impl<'a> P<'a> {
                 "owner" | "ownername" => c("'Demo Org'", Kind::Text),
                 _ => None,
             },
+            Target::Attributes => match f.as_str() {
+                "id" => c("a.id", Kind::Number),
+                "indicatorid" | "groupid" | "victimid" => c("a.item", Kind::Number),
+                "type" | "typename" => c("a.type", Kind::Text),
+                "value" | "text" => c("a.value", Kind::Text),
+                "source" => c("a.source", Kind::Text),
+                "dateadded" => c("a.date_added", Kind::Date),
+                "lastmodified" => c("a.last_modified", Kind::Date),
+                "displayed" => c("a.displayed", Kind::Number),
+                _ => None,
+            },
             Target::Indicators | Target::Groups => {
                 let ind = self.target == Target::Indicators;
                 let a = if ind { "i" } else { "g" };
@@ -464,6 +484,7 @@ impl<'a> P<'a> {
             Target::Groups => "groups",
             Target::Tags => "tags",
             Target::Labels => "security labels",
+            Target::Attributes => "attributes",
         };
         r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))
     }

@@ -31,6 +31,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["attributeTypes", id]) => attribute_types(app, req, Some(id)),
         ("PUT", ["indicatorAttributes", id]) => update_attribute(app, req, "i", id),
         ("PUT", ["groupAttributes", id]) => update_attribute(app, req, "g", id),
+        (_, ["indicatorAttributes", rest @ ..]) => attributes(app, req, "i", rest),
+        (_, ["groupAttributes", rest @ ..]) => attributes(app, req, "g", rest),
         (_, ["victims", rest @ ..]) => crate::victims::route_v3(app, req, rest),
         (_, ["victimAssets", rest @ ..]) => crate::victims::assets_v3(app, req, rest),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
@@ -173,7 +175,7 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
         // Tags and labels are listed by `tags` and `labels`.
-        Target::Tags | Target::Labels => return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
+        Target::Tags | Target::Labels | Target::Attributes => return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     };
     let total: i64 = conn.prepare(&format!("{}{}", count_sql, cond))?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
     let mut args2 = args.clone();
@@ -267,6 +269,75 @@ fn one_indicator(app: &App, req: &Req, key: &str) -> Res<Resp> {
         }
         _ => Err(ApiErr::new(405, "Method not allowed")),
     }
+}
+
+/// `/v3/indicatorAttributes` and `/v3/groupAttributes` (v3 "Indicator Attributes" and "Group
+/// Attributes"; tcex lists an item's attributes through them with `tql=hasIndicator(id = N)`):
+/// GET (a TQL list, one), POST (`indicatorId`/`groupId`, `type`, `value`), DELETE; PUT below.
+fn attributes(app: &App, req: &Req, kind: &str, rest: &[&str]) -> Res<Resp> {
+    let conn = app.db();
+    let item_of = |aid: i64| -> Res<(i64, Owner)> {
+        let item: Option<i64> = conn.query_row("SELECT item FROM attributes WHERE id = ?1 AND kind = ?2", params![aid, kind], |r| r.get(0)).optional()?;
+        let item = item.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
+        owner_of(&conn, kind, item).map(|o| (item, o))
+    };
+    let one = |aid: i64| -> Res<Value> {
+        let (item, _) = item_of(aid)?;
+        let a = attr_by_id(&conn, kind, item, aid)?.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
+        let mut v = attr_v3(&conn, &a, fields(req).has("securityLabels"))?;
+        v[if kind == "i" { "indicatorId" } else { "groupId" }] = json!(item);
+        Ok(v)
+    };
+    match (req.method.as_str(), rest) {
+        ("GET", []) => {
+            let (cond, args) = tql::compile(req.param("tql").unwrap_or(""), Target::Attributes)?;
+            let mut st = conn.prepare(&format!("SELECT a.id FROM attributes a WHERE a.kind = '{kind}' AND ({cond}) ORDER BY a.id"))?;
+            let ids: Vec<i64> = st.query_map(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let p = page(req)?;
+            let data = ids.iter().skip(p.start as usize).take(p.limit as usize).map(|&id| one(id)).collect::<Res<Vec<_>>>()?;
+            Ok(envelope(app, req, &p, ids.len() as i64, data))
+        }
+        ("GET", [id]) => Ok(ok(one(id.parse().map_err(|_| not_found(format!("Attribute not found: {id}")))?)?)),
+        ("POST", []) => {
+            let body = req.json()?;
+            let key = if kind == "i" { "indicatorId" } else { "groupId" };
+            let item = body.get(key).and_then(int).ok_or_else(|| bad(format!("{key} is required")))?;
+            owner_of(&conn, kind, item)?.writable()?;
+            let t = body.get("type").and_then(|x| x.as_str()).ok_or_else(|| bad("An attribute needs a type"))?;
+            let v = body.get("value").and_then(s).ok_or_else(|| bad("An attribute needs a value"))?;
+            let tx = conn.unchecked_transaction()?;
+            let aid = add_attr(&tx, kind, item, t, &v, body.get("source").and_then(|x| x.as_str()), true)?;
+            for (k, col) in [("default", "dflt"), ("pinned", "pinned")] {
+                if body.get(k).and_then(Value::as_bool) == Some(true) {
+                    tx.execute(&format!("UPDATE attributes SET {col} = 1 WHERE id = ?1"), [aid])?;
+                }
+            }
+            if let Some(ls) = body.get("securityLabels").and_then(|l| l.get("data")).and_then(Value::as_array) {
+                for l in ls {
+                    if let Some(n) = l.get("name").and_then(Value::as_str) {
+                        add_label(&tx, "a", aid, n)?;
+                    }
+                }
+            }
+            touch(&tx, kind, item)?;
+            tx.commit()?;
+            Ok(Resp::json(201, json!({"data": one(aid)?, "message": "Created", "status": "Success"})))
+        }
+        ("DELETE", [id]) => {
+            let aid: i64 = id.parse().map_err(|_| not_found(format!("Attribute not found: {id}")))?;
+            let (item, owner) = item_of(aid)?;
+            owner.writable()?;
+            delete_attr(&conn, kind, item, aid)?;
+            Ok(Resp::json(200, json!({"message": "Deleted", "status": "Success"})))
+        }
+        _ => Err(ApiErr::new(405, "Method not allowed")),
+    }
+}
+
+/// The owner of indicator (`i`) or group (`g`) `item`.
+fn owner_of(conn: &Connection, kind: &str, item: i64) -> Res<Owner> {
+    let o = if kind == "i" { load_ind(conn, item)?.map(|i| i.owner) } else { load_group(conn, item)?.map(|g| g.owner) };
+    o.ok_or_else(|| not_found(format!("{} not found: {item}", if kind == "i" { "Indicator" } else { "Group" })))
 }
 
 /// `PUT /v3/indicatorAttributes/{id}` (`groupAttributes` for groups): a new value for one attribute.
