@@ -479,8 +479,25 @@ fn apply_meta(conn: &Connection, kind: &str, id: i64, st: &Settings, item: &Valu
     }
     for l in items(item.get("securityLabel")) {
         let n = l.get("name").and_then(|n| n.as_str()).or_else(|| l.as_str()).ok_or_else(|| bad("A security label needs a name"))?;
+        ensure_label(conn, n, &l)?;
         add_label(conn, kind, id, n)?;
     }
+    Ok(())
+}
+
+/// A batch file's security label that the instance lacks is made with the file's description and
+/// color (tcex's batch `security_label(name, description, color)` sends new labels so, and its
+/// tests expect the job to succeed: tests/api/tc/v2/batch/test_indicator_interface_1.py).
+fn ensure_label(conn: &Connection, name: &str, l: &Value) -> Res<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(bad("A security label name must be 1 to 50 characters"));
+    }
+    let text = |k: &str| l.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    conn.execute(
+        "INSERT INTO labels (name, description, color, date_added) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE name = ?1)",
+        params![name, text("description"), text("color"), crate::util::now_s()],
+    )?;
     Ok(())
 }
 

@@ -121,10 +121,12 @@ const TABLES: &[&str] = &[
     "file_occurrences",
     "adversary_assets",
     "victim_indicators",
+    "custom_metrics",
+    "custom_metric_data",
 ];
 
 /// Every schema, in the order `open` applies them.
-const SCHEMAS: &[&str] = &[SCHEMA, VICTIMS_SCHEMA, NAMED_LINKS_SCHEMA, ADVERSARY_ASSETS_SCHEMA, FILE_OCCURRENCES_SCHEMA];
+const SCHEMAS: &[&str] = &[SCHEMA, VICTIMS_SCHEMA, NAMED_LINKS_SCHEMA, ADVERSARY_ASSETS_SCHEMA, FILE_OCCURRENCES_SCHEMA, crate::metrics::SCHEMA];
 
 /// Ids are never reused: ThreatConnect never gives a deleted item's id to a new one, so a client
 /// holding an old id cannot touch a new item. SQLite reuses the largest rowid after its row is

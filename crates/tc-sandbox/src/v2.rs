@@ -58,7 +58,10 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         (_, ["victims", rest @ ..]) => crate::victims::route(app, req, rest),
         (_, ["tasks", rest @ ..]) => crate::victims::tasks(app, req, rest),
         (_, ["batch", ..]) => crate::batch::route(app, req, &seg[1..]),
+        (_, ["customMetrics", rest @ ..]) => crate::metrics::route(app, req, rest),
         ("POST", ["exchange", "db", domain, dtype, key]) => datastore(app, req, domain, dtype, key),
+        // No record id: a search of the type (tcex's `DataStore.get()` without a rid).
+        ("POST", ["exchange", "db", domain, dtype]) => datastore(app, req, domain, dtype, "_search"),
         (_, ["exchange", "spaces", element, rest @ ..]) => crate::spaces::route(app, req, element, rest),
         _ => Err(not_found(format!("No v2 endpoint {} {}", req.method, req.path))),
     }

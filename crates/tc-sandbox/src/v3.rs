@@ -277,7 +277,8 @@ fn one_indicator(app: &App, req: &Req, key: &str) -> Res<Resp> {
 fn attributes(app: &App, req: &Req, kind: &str, rest: &[&str]) -> Res<Resp> {
     let conn = app.db();
     let item_of = |aid: i64| -> Res<(i64, Owner)> {
-        let item: Option<i64> = conn.query_row("SELECT item FROM attributes WHERE id = ?1 AND kind = ?2", params![aid, kind], |r| r.get(0)).optional()?;
+        let item: Option<i64> =
+            conn.query_row("SELECT item FROM attributes WHERE id = ?1 AND kind = ?2", params![aid, kind], |r| r.get(0)).optional()?;
         let item = item.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
         owner_of(&conn, kind, item).map(|o| (item, o))
     };

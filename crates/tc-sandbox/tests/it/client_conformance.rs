@@ -242,7 +242,8 @@ fn statuses_and_shapes_tcex_asserts() {
     assert_eq!(now["data"]["rating"], 1.0);
     assert!(now["data"]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "again"), "{now}");
     // OPTIONS /v3/indicators/fields: the documented list (tcex expands fields=_all_ through it).
-    let doc: Value = serde_json::from_slice(&std::fs::read(pivot_testing::fixtures().join("threatconnect-docs/v3__additional_fields__1.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(pivot_testing::fixtures().join("threatconnect-docs/v3__additional_fields__1.json")).unwrap()).unwrap();
     let r = sb.signed("OPTIONS", "/api/v3/indicators/fields", None);
     assert_eq!(r.status, 200, "{}", r.text());
     let names = |v: &Value| -> Vec<String> { v["data"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect() };
