@@ -18,6 +18,8 @@ pub enum Target {
     Tags,
     /// `/v3/securityLabels`, over `labels l` (tcex's `SecurityLabelFilter`).
     Labels,
+    /// `/v3/security/users`, over `users u` (tcex's `UserFilter`).
+    Users,
     /// `/v3/indicatorAttributes` and `/v3/groupAttributes`, over `attributes a` (tcex's
     /// `IndicatorAttributeFilter` and `GroupAttributeFilter`).
     Attributes,
@@ -208,6 +210,7 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
+                    (_, Target::Users) => return self.err("users take no hasGroup or hasIndicator"),
                     (_, Target::Attributes) => {
                         let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
                         format!(
@@ -436,10 +439,10 @@ impl<'a> P<'a> {
                 "lastused" => c("t.last_used", Kind::Date),
                 // Tags are the instance's; the sandbox shows them in its organization.
                 "owner" | "ownername" => c("'Demo Org'", Kind::Text),
-                // ATT&CK technique tags are named "T1234 - Name" (or "T1234.001 - Name").
-                "techniqueid" => {
-                    c("(CASE WHEN t.name GLOB 'T[0-9][0-9][0-9][0-9]*' THEN rtrim(substr(t.name, 1, instr(t.name || ' ', ' ') - 1)) END)", Kind::Text)
-                }
+                // ThreatConnect's ATT&CK tags are system tags carrying a techniqueId (tcex's MitreTags
+                // lists them with `techniqueId NE "null"`: tcex/api/tc/v3/tags/mitre_tags.py). The
+                // sandbox has none: the keyword is accepted and no tag has a technique id.
+                "techniqueid" => c("NULL", Kind::Text),
                 _ => None,
             },
             Target::Labels => match f.as_str() {
@@ -449,6 +452,16 @@ impl<'a> P<'a> {
                 "color" => c("l.color", Kind::Text),
                 "dateadded" => c("l.date_added", Kind::Date),
                 "owner" | "ownername" => c("'Demo Org'", Kind::Text),
+                _ => None,
+            },
+            Target::Users => match f.as_str() {
+                "id" => c("u.id", Kind::Number),
+                "username" => c("u.user_name", Kind::Text),
+                "firstname" => c("u.first_name", Kind::Text),
+                "lastname" => c("u.last_name", Kind::Text),
+                "pseudonym" => c("u.pseudonym", Kind::Text),
+                "systemrole" => c("u.system_role", Kind::Text),
+                "disabled" | "locked" => c("0", Kind::Number),
                 _ => None,
             },
             Target::Attributes => match f.as_str() {
@@ -487,6 +500,7 @@ impl<'a> P<'a> {
             Target::Tags => "tags",
             Target::Labels => "security labels",
             Target::Attributes => "attributes",
+            Target::Users => "users",
         };
         r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))
     }

@@ -35,6 +35,8 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         (_, ["groupAttributes", rest @ ..]) => attributes(app, req, "g", rest),
         (_, ["victims", rest @ ..]) => crate::victims::route_v3(app, req, rest),
         (_, ["victimAssets", rest @ ..]) => crate::victims::assets_v3(app, req, rest),
+        ("GET", ["security", "users"]) => users_v3(app, req, None),
+        ("GET", ["security", "users", id]) => users_v3(app, req, Some(id)),
         ("GET", ["security", "owners"]) => owners_v3(app, req, None),
         ("GET", ["security", "owners", id]) => owners_v3(app, req, Some(id)),
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
@@ -175,7 +177,9 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
         // Tags and labels are listed by `tags` and `labels`.
-        Target::Tags | Target::Labels | Target::Attributes => return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
+        Target::Tags | Target::Labels | Target::Attributes | Target::Users => {
+            return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path)))
+        }
     };
     let total: i64 = conn.prepare(&format!("{}{}", count_sql, cond))?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
     let mut args2 = args.clone();
@@ -618,6 +622,44 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         return Ok(ok(a.clone()));
     }
     paged_vec(app, req, all)
+}
+
+/// `GET /v3/security/users[/{id}]` (v3 "Users"; tcex's `Users` and `User`): the sandbox's two
+/// users, the API user first (the `createdBy` of what it makes), with TQL over their fields.
+fn users_v3(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
+    let users = [
+        (3, app.cfg.access_id.as_str(), "Pivot", "Developer", "pivotAPI", "Api User"),
+        (4, "analyst@demo.example", "Dana", "Analyst", "dana", "User"),
+    ];
+    let render = |u: &(i64, &str, &str, &str, &str, &str)| {
+        json!({"id": u.0, "userName": u.1, "firstName": u.2, "lastName": u.3, "pseudonym": u.4, "systemRole": u.5,
+               "owner": "Demo Org", "disabled": false, "locked": false})
+    };
+    if let Some(id) = id {
+        let u = users.iter().find(|u| u.0.to_string() == id).ok_or_else(|| not_found(format!("User not found: {id}")))?;
+        return Ok(ok(render(u)));
+    }
+    let (cond, mut args) = tql::compile(req.param("tql").unwrap_or(""), Target::Users)?;
+    let mut rows = vec![];
+    for u in users.iter() {
+        let base = args.len();
+        rows.push(format!(
+            "SELECT ?{} AS id, ?{} AS user_name, ?{} AS first_name, ?{} AS last_name, ?{} AS pseudonym, ?{} AS system_role",
+            base + 1,
+            base + 2,
+            base + 3,
+            base + 4,
+            base + 5,
+            base + 6
+        ));
+        args.extend([json!(u.0), json!(u.1), json!(u.2), json!(u.3), json!(u.4), json!(u.5)]);
+    }
+    let conn = app.db();
+    let sql = format!("WITH users AS ({}) SELECT u.id FROM users u WHERE {cond}", rows.join(" UNION ALL "));
+    let ids: Vec<i64> =
+        conn.prepare(&sql)?.query_map(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let items = users.iter().filter(|u| ids.contains(&u.0)).map(render).collect();
+    paged_vec(app, req, items)
 }
 
 fn owners_v3(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
