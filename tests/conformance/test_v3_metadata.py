@@ -53,15 +53,15 @@ def test_users_get_all_by_id_and_tql(v3):
 def test_tags_and_security_labels_by_tql(v3, session):
     ind = v3.indicator(type='Host', host_name='tagged.conformance.example')
     ind.stage_tag({'name': 'other-tag'})
-    ind.stage_tag({'name': 'conformance-tag'})
+    ind.stage_tag({'name': 'zq-like-target'})
     ind.stage_security_label({'name': 'TLP:RED'})
     ind.create()
     tags = Tags(session=session)
     tags.filter.has_indicator.id(TqlOperator.EQ, ind.model.id)
-    assert sorted(t.model.name for t in tags) == ['conformance-tag', 'other-tag']
+    assert sorted(t.model.name for t in tags) == ['other-tag', 'zq-like-target']
     tags = Tags(session=session)
-    tags.filter.name(TqlOperator.LIKE, '%conformance%')
-    assert [t.model.name for t in tags] == ['conformance-tag']
+    tags.filter.name(TqlOperator.LIKE, 'zq-%-target')
+    assert [t.model.name for t in tags] == ['zq-like-target']
     labels = SecurityLabels(session=session)
     labels.filter.has_indicator.id(TqlOperator.EQ, ind.model.id)
     assert [s.model.name for s in labels] == ['TLP:RED']

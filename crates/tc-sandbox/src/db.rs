@@ -125,8 +125,14 @@ const TABLES: &[&str] = &[
     "custom_metric_data",
 ];
 
+/// Custom metrics and their values (`metrics.rs`).
+pub const METRICS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS custom_metrics (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS custom_metric_data (metric INTEGER NOT NULL, key TEXT NOT NULL, period INTEGER NOT NULL, value REAL NOT NULL, weight REAL NOT NULL);
+";
+
 /// Every schema, in the order `open` applies them.
-const SCHEMAS: &[&str] = &[SCHEMA, VICTIMS_SCHEMA, NAMED_LINKS_SCHEMA, ADVERSARY_ASSETS_SCHEMA, FILE_OCCURRENCES_SCHEMA, crate::metrics::SCHEMA];
+const SCHEMAS: &[&str] = &[SCHEMA, VICTIMS_SCHEMA, NAMED_LINKS_SCHEMA, ADVERSARY_ASSETS_SCHEMA, FILE_OCCURRENCES_SCHEMA, METRICS_SCHEMA];
 
 /// Ids are never reused: ThreatConnect never gives a deleted item's id to a new one, so a client
 /// holding an old id cannot touch a new item. SQLite reuses the largest rowid after its row is

@@ -7,11 +7,6 @@ use crate::util::{bad, not_found, num, ApiErr, Res};
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS custom_metrics (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS custom_metric_data (metric INTEGER NOT NULL, key TEXT NOT NULL, period INTEGER NOT NULL, value REAL NOT NULL, weight REAL NOT NULL);
-";
-
 const DATA_TYPES: &[&str] = &["Sum", "Average", "Count", "First", "Last", "Min", "Max"];
 const INTERVALS: &[&str] = &["Hourly", "Daily", "Weekly", "Monthly", "Yearly"];
 /// ThreatConnect refuses tcex's 500-character metric name (tests/api/tc/v2/metric/test_metric.py,
@@ -70,7 +65,7 @@ pub fn route(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
                 return Err(bad("A keyed metric's value needs a name (its key)"));
             }
             let at = match body.get("date").and_then(Value::as_str) {
-                Some(d) => crate::render::parse_date(d).ok_or_else(|| bad(format!("Invalid date: {d}")))?,
+                Some(d) => crate::util::parse_date(d).ok_or_else(|| bad(format!("Invalid date: {d}")))?,
                 None => crate::util::now_s(),
             };
             let period = period_start(at, cfg["interval"].as_str().unwrap_or("Daily"));
@@ -118,7 +113,7 @@ fn period_start(at: i64, interval: &str) -> i64 {
         "Monthly" | "Yearly" => {
             let iso = crate::util::iso(at);
             let (y, m) = (&iso[0..4], if interval == "Monthly" { &iso[5..7] } else { "01" });
-            crate::render::parse_date(&format!("{y}-{m}-01")).unwrap_or(day)
+            crate::util::parse_date(&format!("{y}-{m}-01")).unwrap_or(day)
         }
         _ => day,
     }
@@ -148,7 +143,7 @@ fn aggregate(data_type: &str, rows: &[(f64, f64)]) -> f64 {
 mod tests {
     #[test]
     fn periods_and_aggregates() {
-        let at = crate::render::parse_date("2008-12-12T12:12:12Z").unwrap();
+        let at = crate::util::parse_date("2008-12-12T12:12:12Z").unwrap();
         let iso = |i: &str| crate::util::iso(super::period_start(at, i));
         assert_eq!(iso("Daily"), "2008-12-12T00:00:00Z");
         assert_eq!(iso("Hourly"), "2008-12-12T12:00:00Z");

@@ -338,7 +338,7 @@ impl<'a> P<'a> {
             if kind == Kind::Date {
                 // ISO 8601, or with a space for the T as tcex writes dates (it turns `"1 day ago"` into
                 // "2026-12-06 02:26:23": tcex/api/tc/v3/groups/group_filter.py, date_added).
-                let d = crate::util::s(&v).and_then(|d| crate::render::parse_date(&d.trim().replacen(' ', "T", 1)));
+                let d = crate::util::s(&v).and_then(|d| crate::util::parse_date(&d.trim().replacen(' ', "T", 1)));
                 match d {
                     Some(n) => values2.push(json!(n)),
                     None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a date (ISO 8601)", field))),
