@@ -171,8 +171,16 @@ fn no_internal_error_text_in_any_answer() {
         "/api/v3/security/owners",
         "/api/v3/security/owners/x",
     ];
-    let queries =
-        ["", "?tql=%22%20%3B%20DROP", "?tql=nosuchfield%20%3D%201", "?tql=name%20like%20%27%25", "?resultStart=x", "?fields=__x__&owner=Nobody"];
+    // A valid query too, so each route's database query runs (`id = 1` is a keyword of every collection).
+    let queries = [
+        "",
+        "?tql=id%20%3D%201",
+        "?tql=%22%20%3B%20DROP",
+        "?tql=nosuchfield%20%3D%201",
+        "?tql=name%20like%20%27%25",
+        "?resultStart=x",
+        "?fields=__x__&owner=Nobody",
+    ];
     let bodies: [&[u8]; 4] = [b"", b"{", b"[{\"type\":1,\"id\":\"x\"}]", b"{\"type\":\"Host\",\"hostName\":\"\",\"id\":\"'\",\"tags\":{\"data\":5}}"];
     let mut n = 0;
     for route in routes {
