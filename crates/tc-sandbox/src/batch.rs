@@ -99,7 +99,7 @@ fn insert_job(conn: &Connection, body: &Value) -> Res<i64> {
     if !body.is_object() {
         return Err(bad("Batch settings must be a JSON object"));
     }
-    let owner = resolve_owner(&conn, body.get("owner").and_then(|o| o.as_str()))?;
+    let owner = resolve_owner(conn, body.get("owner").and_then(|o| o.as_str()))?;
     owner.writable()?;
     let action = body.get("action").and_then(|a| a.as_str()).unwrap_or("Create");
     if !matches!(action, "Create" | "Delete") {
