@@ -35,13 +35,18 @@ def test_victim_assets(v3):
     assert assets == ['victim@example.com']
 
 
-@pytest.mark.xfail(reason='victim TQL (name =) is not implemented: the victims list takes owner only')
 def test_victim_get_by_name(v3):
+    # test_victim_get_by_name / test_victim_delete_by_name
     v = v3.victim(name='MyVictim-06')
     v.create()
     victims = v3.victims()
     victims.filter.name(TqlOperator.EQ, 'MyVictim-06')
     assert [x.model.id for x in victims] == [v.model.id]
+    for x in victims:
+        x.delete()
+    victims = v3.victims()
+    victims.filter.name(TqlOperator.EQ, 'MyVictim-06')
+    assert list(victims) == []
 
 
 @pytest.mark.xfail(reason='victim attributes, tags and security labels (/v3/victimAttributes, staged tags and labels) are not implemented')

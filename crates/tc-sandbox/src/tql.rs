@@ -18,6 +18,8 @@ pub enum Target {
     Tags,
     /// `/v3/securityLabels`, over `labels l` (tcex's `SecurityLabelFilter`).
     Labels,
+    /// `/v3/victims`, over `victims v` (tcex's `VictimFilter`; the fields are stored as JSON).
+    Victims,
     /// `/v3/security/users`, over `users u` (tcex's `UserFilter`).
     Users,
     /// `/v3/indicatorAttributes` and `/v3/groupAttributes`, over `attributes a` (tcex's
@@ -210,7 +212,7 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
-                    (_, Target::Users) => return self.err("users take no hasGroup or hasIndicator"),
+                    (_, Target::Users | Target::Victims) => return self.err("hasGroup and hasIndicator are not supported on this collection"),
                     (_, Target::Attributes) => {
                         let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
                         format!(
@@ -454,6 +456,18 @@ impl<'a> P<'a> {
                 "owner" | "ownername" => c("'Demo Org'", Kind::Text),
                 _ => None,
             },
+            Target::Victims => match f.as_str() {
+                "id" => c("v.id", Kind::Number),
+                "name" | "summary" => c("json_extract(v.fields, '$.name')", Kind::Text),
+                "description" => c("json_extract(v.fields, '$.description')", Kind::Text),
+                "organization" | "org" => c("json_extract(v.fields, '$.org')", Kind::Text),
+                "suborganization" | "suborg" => c("json_extract(v.fields, '$.suborg')", Kind::Text),
+                "worklocation" => c("json_extract(v.fields, '$.workLocation')", Kind::Text),
+                "nationality" => c("json_extract(v.fields, '$.nationality')", Kind::Text),
+                "ownerid" => c("v.owner_id", Kind::Number),
+                "ownername" | "owner" => c("(SELECT name FROM owners WHERE id = v.owner_id)", Kind::Text),
+                _ => None,
+            },
             Target::Users => match f.as_str() {
                 "id" => c("u.id", Kind::Number),
                 "username" => c("u.user_name", Kind::Text),
@@ -501,6 +515,7 @@ impl<'a> P<'a> {
             Target::Labels => "security labels",
             Target::Attributes => "attributes",
             Target::Users => "users",
+            Target::Victims => "victims",
         };
         r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))
     }

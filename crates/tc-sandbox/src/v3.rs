@@ -176,8 +176,8 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
     let (count_sql, alias) = match target {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
-        // Tags and labels are listed by `tags` and `labels`.
-        Target::Tags | Target::Labels | Target::Attributes | Target::Users => {
+        // The other collections are listed by their own handlers.
+        Target::Tags | Target::Labels | Target::Attributes | Target::Users | Target::Victims => {
             return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path)))
         }
     };

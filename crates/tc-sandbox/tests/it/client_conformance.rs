@@ -271,6 +271,12 @@ fn statuses_and_shapes_tcex_asserts() {
     let r = sb.signed("DELETE", &format!("/api/v3/victims/{id}"), None);
     assert_eq!((r.status, r.json()["message"].clone()), (200, json!("Deleted")), "{}", r.text());
     assert_eq!(sb.get(&format!("/api/v3/victims/{id}")).status, 404);
+    // Victims by TQL (tcex's victims.filter.name).
+    sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "Staying", "org": "Acme"})));
+    let found = sb.get(&format!("/api/v3/victims?tql={}", enc("name = \"Staying\" and organization = \"Acme\""))).json();
+    assert_eq!(found["data"].as_array().map(|a| a.len()), Some(1), "{found}");
+    assert_eq!(found["data"][0]["name"], "Staying");
+    assert_eq!(sb.get(&format!("/api/v3/victims?tql={}", enc("nosuch = 1"))).status, 400);
     assert_eq!(sb.signed("DELETE", &format!("/api/v3/victims/{id}"), None).status, 404);
 }
 
