@@ -138,9 +138,10 @@ def test_indicator_attributes_collection(v3):
     assert [a.model.value for a in col] == ['listed']
 
 
-@pytest.mark.xfail(reason='/v3/indicators/deleted is not implemented')
-def test_deleted_indicators(v3, session):
-    ind, _ = create(v3)
+def test_deleted_indicators(v3):
+    # test_indicator_snippets.py, test_indicator_deleted: Indicators.deleted(deleted_since, type, owner).
+    ind, data = create(v3)
     ind.delete()
-    r = session.get('/v3/indicators/deleted')
-    assert r.ok and any(d.get('id') == ind.model.id for d in r.json()['data'])
+    found = list(v3.indicators().deleted(deleted_since='1 day ago', type_='Address', owner='Demo Org'))
+    assert [(i.model.id, i.model.summary) for i in found if i.model.id == ind.model.id] == [(ind.model.id, data['ip'])]
+    assert list(v3.indicators().deleted(deleted_since='1 day ago', type_='Host', owner='Demo Org')) == []

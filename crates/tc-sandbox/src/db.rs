@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS batch (
 CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY AUTOINCREMENT, group_id INTEGER NOT NULL, date INTEGER NOT NULL, labels TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted_indicators (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL, date_deleted INTEGER NOT NULL);
 "#;
 
 /// Victims, their assets and groups and indicators, and tasks (`victims.rs`).
@@ -122,6 +123,7 @@ const TABLES: &[&str] = &[
     "adversary_assets",
     "victim_indicators",
     "custom_metrics",
+    "deleted_indicators",
     "custom_metric_data",
 ];
 

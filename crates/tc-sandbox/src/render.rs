@@ -880,6 +880,11 @@ pub fn create_ind(conn: &Connection, n: &NewInd) -> Res<i64> {
 }
 
 pub fn delete_ind(conn: &Connection, id: i64) -> Res<()> {
+    // Remembered for `GET /v3/indicators/deleted`.
+    conn.execute(
+        "INSERT OR REPLACE INTO deleted_indicators(id, owner_id, type, summary, date_deleted) SELECT id, owner_id, type, summary, ?2 FROM indicators WHERE id = ?1",
+        params![id, now_s()],
+    )?;
     conn.execute("DELETE FROM indicators WHERE id = ?1", [id])?;
     conn.execute("DELETE FROM ig WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM ii WHERE a = ?1 OR b = ?1", [id])?;

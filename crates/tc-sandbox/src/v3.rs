@@ -18,6 +18,7 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("GET", ["indicators"]) => list(app, req, Target::Indicators),
         ("GET", ["groups"]) => list(app, req, Target::Groups),
         ("POST", ["indicators"]) => create_indicator(app, req),
+        ("GET", ["indicators", "deleted"]) => deleted_indicators(app, req),
         ("POST", ["groups"]) => create_group_v3(app, req),
         (_, ["indicators", key]) => one_indicator(app, req, key),
         (_, ["groups", key]) => one_group(app, req, key),
@@ -488,6 +489,35 @@ fn create_indicator(app: &App, req: &Req) -> Res<Resp> {
     let i = load_ind(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
     let data = ind_v3(&conn, &i, &fields(req), &app.base())?;
     Ok(Resp::json(201, json!({"data": data, "message": "Created", "status": "Success"})))
+}
+
+/// `GET /v3/indicators/deleted?deletedSince=&owner=&type=` (tcex's `Indicators.deleted`,
+/// tcex/api/tc/v3/indicators/indicator.py): the indicators deleted since then, newest last, each
+/// with its id, owner, type, summary and `dateDeleted`.
+fn deleted_indicators(app: &App, req: &Req) -> Res<Resp> {
+    let conn = app.db();
+    let since = match req.param("deletedSince").filter(|s| !s.is_empty()) {
+        Some(d) => crate::util::parse_date(&d.replacen(' ', "T", 1)).ok_or_else(|| bad(format!("Invalid deletedSince: {d}")))?,
+        None => 0,
+    };
+    let owner = match req.param("owner") {
+        Some(o) => Some(resolve_owner(&conn, Some(o))?),
+        None => None,
+    };
+    let itype = match req.param("type") {
+        Some(t) => Some(model::ind_type(t).ok_or_else(|| bad(format!("Invalid indicator type: {t}")))?.name),
+        None => None,
+    };
+    let mut st = conn.prepare(
+        "SELECT d.id, d.owner_id, o.name, d.type, d.summary, d.date_deleted FROM deleted_indicators d JOIN owners o ON o.id = d.owner_id
+         WHERE d.date_deleted >= ?1 AND (?2 IS NULL OR d.owner_id = ?2) AND (?3 IS NULL OR d.type = ?3) ORDER BY d.date_deleted, d.id",
+    )?;
+    let rows = st.query_map(params![since, owner.map(|o| o.id), itype], |r| {
+        Ok(json!({"id": r.get::<_, i64>(0)?, "ownerId": r.get::<_, i64>(1)?, "ownerName": r.get::<_, String>(2)?,
+                  "type": r.get::<_, String>(3)?, "summary": r.get::<_, String>(4)?, "dateDeleted": crate::util::iso(r.get(5)?)}))
+    })?;
+    let items: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    paged_vec(app, req, items)
 }
 
 /// The id of the indicator `n` names in its owner, if there is one.

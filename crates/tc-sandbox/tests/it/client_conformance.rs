@@ -265,6 +265,14 @@ fn statuses_and_shapes_tcex_asserts() {
     let g = sb.signed("OPTIONS", "/api/v3/groups/fields", None).json();
     assert!(names(&g).contains(&"associatedIndicators".to_string()), "{g}");
     assert_eq!(sb.signed("OPTIONS", "/api/v3/nothing/fields", None).status, 404);
+    // GET /v3/indicators/deleted: what was deleted, by date, owner and type.
+    let gone =
+        sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "gone.example"}))).json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{gone}"), None).status, 200);
+    let d = sb.get("/api/v3/indicators/deleted?deletedSince=2000-01-01T00:00:00Z&owner=Demo%20Org&type=Host").json();
+    assert_eq!((d["data"][0]["id"].as_i64(), d["data"][0]["summary"].as_str()), (Some(gone), Some("gone.example")), "{d}");
+    assert_eq!(sb.get("/api/v3/indicators/deleted?deletedSince=2999-01-01T00:00:00Z").json()["data"], json!([]));
+    assert_eq!(sb.get("/api/v3/indicators/deleted?type=Address").json()["data"], json!([]));
     // DELETE /v3/victims/{id}.
     let v = sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "Leaving"}))).json();
     let id = v["data"]["id"].as_i64().unwrap();
