@@ -16,9 +16,11 @@ pub fn download_file(conn: &Connection, g: &Group) -> Res<Resp> {
 }
 
 /// "The Content-Type header must be set to application/octet-stream for this query to work properly."
+/// Another media type is refused; none at all is taken as octet-stream, as ThreatConnect does (tcex's
+/// document and report uploads without one succeed against its lab instance).
 pub fn octet_stream(req: &Req) -> Res<()> {
     let media = req.header("Content-Type").and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
-    if media.as_deref() != Some("application/octet-stream") {
+    if media.as_deref().is_some_and(|m| m != "application/octet-stream") {
         return Err(ApiErr::new(415, "The Content-Type header must be set to application/octet-stream to upload a file"));
     }
     Ok(())
