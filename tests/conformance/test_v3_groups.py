@@ -100,7 +100,8 @@ def test_document_upload_and_download(v3):
     assert doc.download() == content
 
 
-@pytest.mark.xfail(reason='GET /v3/groups/{id}/pdf is not implemented')
 def test_document_download_pdf(v3):
+    # test_document_download_pdf: the group as a PDF (bytes).
     doc = create(v3, type_='Report', file_name='report.pdf')
-    assert doc.pdf()
+    pdf = doc.pdf()
+    assert pdf.startswith(b'%PDF-') and pdf.rstrip().endswith(b'%%EOF')

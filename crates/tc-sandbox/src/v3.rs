@@ -23,6 +23,15 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         (_, ["indicators", key]) => one_indicator(app, req, key),
         (_, ["groups", key]) => one_group(app, req, key),
         (_, ["groups", key, what @ ("upload" | "download")]) => group_file(app, req, key, what),
+        ("GET", ["groups", key, "pdf"]) => {
+            let conn = app.db();
+            let g = group_by_key(&conn, req, key)?;
+            Ok(Resp {
+                status: 200,
+                body: crate::group_files::group_pdf(&g.gtype, g.id, &g.name),
+                headers: vec![("Content-Type".into(), "application/pdf".into())],
+            })
+        }
         ("GET", ["tags"]) => tags(app, req, None),
         ("GET", ["tags", id]) => tags(app, req, Some(id)),
         ("GET", ["securityLabels"]) => labels(app, req, None),
