@@ -168,6 +168,8 @@ fn no_internal_error_text_in_any_answer() {
         "/api/v3/security/users",
         "/api/v3/security/users/x",
         "/api/v3/indicators/fields",
+        "/api/v3/indicators/deleted",
+        "/api/v3/groups/9/pdf",
         "/api/v3/security/owners",
         "/api/v3/security/owners/x",
     ];
