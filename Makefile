@@ -12,7 +12,7 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test lint package package-job package-service bench setup-native setup-dev setup-test setup-package test-native test-browser test-e2e test-secret clean
+.PHONY: dev test lint package package-job package-service bench conformance setup-native setup-dev setup-test setup-package setup-tcex test-native test-browser test-e2e test-secret test-conformance clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
@@ -29,7 +29,7 @@ test: setup-native
 	$(MAKE) --no-print-directory lint test-native; \
 	wait $$setup || { cat target/setup-test.log; exit 1; }; \
 	trap - EXIT; cat target/setup-test.log
-	$(MAKE) --no-print-directory test-browser package test-secret test-e2e
+	$(MAKE) --no-print-directory test-browser package test-secret test-e2e test-conformance
 
 ## lint: formatting and clippy (warnings are errors) on every crate, the UI included: Leptos and
 ## the browser transport compile natively too, so one pass over the host target lints them.
@@ -48,6 +48,9 @@ setup-test:
 
 setup-package:
 	scripts/setup.sh package
+
+setup-tcex:
+	scripts/setup.sh tcex
 
 # A test that cannot run fails under CI=true instead of printing SKIPPED (crates/testing/src/skip.rs).
 test-native test-browser test-e2e: export CI := true
@@ -95,6 +98,19 @@ test-e2e: package
 	cargo build -q -p tc-sandbox --bin tc-sandbox
 	cargo build -q $(NATIVE) --bin pivot-dev
 	node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
+
+## conformance: ThreatConnect's own SDK, tcex (PyPI, in target/tcex-venv), drives the sandbox
+## through its own client objects and asserts what tcex's test suite asserts against a real
+## instance (tests/conformance/, docs/conformance.md); prints a table per area with every failure
+## classified. test-conformance is make test's fast subset: one case per endpoint and method.
+TCEX_PY := target/tcex-venv/bin/python
+conformance: setup-tcex
+	cargo build -q -p tc-sandbox --bin tc-sandbox
+	cd tests/conformance && PYTHONDONTWRITEBYTECODE=1 ../../$(TCEX_PY) -m pytest
+
+test-conformance: setup-tcex
+	cargo build -q -p tc-sandbox --bin tc-sandbox
+	cd tests/conformance && PYTHONDONTWRITEBYTECODE=1 ../../$(TCEX_PY) -m pytest -m fast
 
 clean:
 	rm -rf dist target/package target/secret-check target/screenshots

@@ -8,6 +8,9 @@
 #   scripts/setup.sh package  the above dev tools, plus the x86_64-unknown-linux-musl target and
 #                           Debian's musl-tools (musl-gcc compiles ring's C for the static
 #                           pivot-share of the Job package, `make package-job`)
+#   scripts/setup.sh tcex   the Python virtual environment target/tcex-venv with ThreatConnect's
+#                           SDK tcex and pytest (tests/conformance/requirements.txt): the
+#                           conformance tests and scripts/validate-install-json.py (also in `test`)
 #   native and test also install Debian's mosquitto and redis-server (the API Service's tests
 #   run the service against a real MQTT broker and key-value store; neither is left running)
 # Every step checks the installed version first, so a second run is quick.
@@ -124,13 +127,40 @@ ensure_service_tools() {
     [ "${r:-0}" -ge 6 ] || die "redis-server 6 or later is needed (found ${r:-none})"
 }
 
+# One project-owned Python environment for everything that needs tcex. Rebuilt only when it is
+# missing, its requirements file changed since it was made, or its tcex is not the pinned one.
+TCEX_VENV=target/tcex-venv
+TCEX_REQUIREMENTS=tests/conformance/requirements.txt
+ensure_tcex() {
+    command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or later"
+    local want have
+    want=$(sed -n 's/^tcex==//p' "$TCEX_REQUIREMENTS")
+    [ -n "$want" ] || die "$TCEX_REQUIREMENTS pins no tcex version"
+    have=$("$TCEX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("tcex"))' 2>/dev/null || true)
+    if [ "$have" != "$want" ] || ! cmp -s "$TCEX_REQUIREMENTS" "$TCEX_VENV/.pivot-installed-requirements"; then
+        say "making $TCEX_VENV with tcex $want and pytest from PyPI (about 90 MB, 1 to 3 minutes, once)"
+        rm -rf "$TCEX_VENV"
+        python3 -m venv "$TCEX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
+        "$TCEX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$TCEX_REQUIREMENTS"
+        cp "$TCEX_REQUIREMENTS" "$TCEX_VENV/.pivot-installed-requirements"
+    fi
+    have=$("$TCEX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("tcex"))')
+    [ "$have" = "$want" ] || die "$TCEX_VENV has tcex $have, not $want"
+}
+
+if [ "$what" = tcex ]; then
+    ensure_tcex
+    say "ready (tcex)"
+    exit 0
+fi
+
 ensure_rust_target
 ensure_npm
 case "$what" in
     native) ensure_lints; ensure_musl; ensure_service_tools ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_trunk; ensure_wasm_bindgen; ensure_chromium ;;
-    *) die "usage: scripts/setup.sh native|dev|test|package" ;;
+    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_tcex ;;
+    *) die "usage: scripts/setup.sh native|dev|test|package|tcex" ;;
 esac
 say "ready ($what)"

@@ -17,6 +17,7 @@ const STAGE_MS: i64 = 250;
 pub fn route(app: &App, req: &Req, seg: &[&str]) -> Res<Resp> {
     match (req.method.as_str(), seg) {
         ("POST", []) => create_job(app, req),
+        ("POST", ["createAndUpload"]) => create_and_upload(app, req),
         ("POST", [id]) => upload(app, req, id),
         ("GET", [id]) => status(app, id),
         ("GET", [id, "errors"]) => errors(app, req, id, false),
@@ -27,11 +28,78 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Res<Resp> {
 
 fn create_job(app: &App, req: &Req) -> Res<Resp> {
     let body = req.json()?;
+    let conn = app.db();
+    let id = insert_job(&conn, &body)?;
+    Ok(Resp::json(201, json!({"status": "Success", "data": {"batchId": id}})))
+}
+
+/// `POST /v2/batch/createAndUpload`: the job's settings and its data in one multipart/form-data
+/// request, parts `config` (the settings of `POST /v2/batch`) and `content` (the batch file), as
+/// tcex's `Batch.submit_create_and_upload` sends them (tcex/api/tc/v2/batch/batch.py). The answer
+/// is the new job's status, `data.batchStatus` with its `id`, which tcex then polls.
+fn create_and_upload(app: &App, req: &Req) -> Res<Resp> {
+    let parts = multipart(req)?;
+    let part = |name: &str| parts.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
+    let config = part("config").ok_or_else(|| bad("createAndUpload needs a config part (the batch settings)"))?;
+    let content = part("content").ok_or_else(|| bad("createAndUpload needs a content part (the batch data)"))?;
+    let settings: Value = serde_json::from_slice(config).map_err(|e| bad(format!("The config part is not valid JSON: {}", e)))?;
+    let id = {
+        let conn = app.db();
+        let tx = conn.unchecked_transaction()?;
+        let id = insert_job(&tx, &settings)?;
+        store_data(&tx, id, content)?;
+        tx.commit()?;
+        id
+    };
+    let mut r = status(app, &id.to_string())?;
+    r.status = 201;
+    Ok(r)
+}
+
+/// The named parts of a multipart/form-data body (RFC 7578), by the boundary of its Content-Type.
+fn multipart(req: &Req) -> Res<Vec<(String, Vec<u8>)>> {
+    let ct = req.header("Content-Type").unwrap_or("");
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(bad("createAndUpload needs a multipart/form-data body"));
+    }
+    let boundary = ct
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+        .ok_or_else(|| bad("multipart/form-data without a boundary"))?;
+    let delim = format!("--{}", boundary).into_bytes();
+    let body = &req.body;
+    let find = |from: usize, pat: &[u8]| body.get(from..).and_then(|b| b.windows(pat.len()).position(|w| w == pat)).map(|p| p + from);
+    let mut parts = vec![];
+    let mut at = find(0, &delim).ok_or_else(|| bad("multipart body without its boundary"))? + delim.len();
+    loop {
+        if body.get(at..at + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        let head_end = find(at, b"\r\n\r\n").ok_or_else(|| bad("multipart part without headers"))?;
+        let head = String::from_utf8_lossy(&body[at..head_end]).to_string();
+        let next = find(head_end + 4, &delim).ok_or_else(|| bad("multipart body not closed by its boundary"))?;
+        let data_end = if next >= 2 && &body[next - 2..next] == b"\r\n" { next - 2 } else { next };
+        let name = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .and_then(|l| {
+                l.split(';').filter_map(|p| p.trim().split_once('=')).find(|(k, _)| k.trim() == "name").map(|(_, v)| v.trim_matches('"').to_string())
+            })
+            .ok_or_else(|| bad("multipart part without a name"))?;
+        parts.push((name, body[head_end + 4..data_end.max(head_end + 4)].to_vec()));
+        at = next + delim.len();
+    }
+}
+
+/// A new job in state Created from its settings (`POST /v2/batch`'s body).
+fn insert_job(conn: &Connection, body: &Value) -> Res<i64> {
     if !body.is_object() {
         return Err(bad("Batch settings must be a JSON object"));
     }
-    let conn = app.db();
-    let owner = resolve_owner(&conn, body.get("owner").and_then(|o| o.as_str()))?;
+    let owner = resolve_owner(conn, body.get("owner").and_then(|o| o.as_str()))?;
     owner.writable()?;
     let action = body.get("action").and_then(|a| a.as_str()).unwrap_or("Create");
     if !matches!(action, "Create" | "Delete") {
@@ -49,8 +117,7 @@ fn create_job(app: &App, req: &Req) -> Res<Resp> {
         "INSERT INTO batch(owner_id, settings, status, created, updated) VALUES (?1, ?2, 'Created', ?3, ?3)",
         params![owner.id, body.to_string(), now],
     )?;
-    let id = conn.last_insert_rowid();
-    Ok(Resp::json(201, json!({"status": "Success", "data": {"batchId": id}})))
+    Ok(conn.last_insert_rowid())
 }
 
 fn job_id(id: &str) -> Res<i64> {
@@ -67,12 +134,18 @@ fn batch_indicators(v: &Value) -> Vec<Value> {
 
 fn upload(app: &App, req: &Req, id: &str) -> Res<Resp> {
     let id = job_id(id)?;
-    if req.body.len() > MAX_UPLOAD {
+    let conn = app.db();
+    store_data(&conn, id, &req.body)
+}
+
+/// The batch file of job `id` (still Created), which queues it; answers 202 `Queued`.
+fn store_data(conn: &Connection, id: i64, data: &[u8]) -> Res<Resp> {
+    if data.len() > MAX_UPLOAD {
         // As documented: {status: "Invalid", description: "File size greater than allowable limit of 2000000"}.
-        let msg = format!("File size greater than allowable limit of {} (file too large: {} bytes)", MAX_UPLOAD, req.body.len());
+        let msg = format!("File size greater than allowable limit of {} (file too large: {} bytes)", MAX_UPLOAD, data.len());
         return Ok(Resp::json(400, json!({"status": "Invalid", "description": msg, "message": msg})));
     }
-    let v: Value = serde_json::from_slice(&req.body).map_err(|e| bad(format!("Batch file is not valid JSON: {}", e)))?;
+    let v: Value = serde_json::from_slice(data).map_err(|e| bad(format!("Batch file is not valid JSON: {}", e)))?;
     // The version 1 batch file is a JSON array of indicators (V1 Batch API page;
     // ThreatConnect's own JavaScript SDK uploads it); version 2 an object.
     if !v.is_object() && !v.is_array() {
@@ -82,14 +155,13 @@ fn upload(app: &App, req: &Req, id: &str) -> Res<Resp> {
     if n_ind > 25_000 {
         return Err(bad("A batch job accepts at most 25,000 indicators"));
     }
-    let conn = app.db();
     let st: Option<String> = conn.query_row("SELECT status FROM batch WHERE id = ?1", [id], |r| r.get(0)).optional()?;
     match st.as_deref() {
         None => return Err(not_found(format!("Batch job not found: {}", id))),
         Some("Created") => {}
         Some(other) => return Err(bad(format!("Batch job {} already has data (status {})", id, other))),
     }
-    conn.execute("UPDATE batch SET data = ?1, status = 'Queued', updated = ?2 WHERE id = ?3", params![req.body, now_ms(), id])?;
+    conn.execute("UPDATE batch SET data = ?1, status = 'Queued', updated = ?2 WHERE id = ?3", params![data, now_ms(), id])?;
     Ok(Resp::json(202, json!({"status": "Queued"})))
 }
 
@@ -407,8 +479,25 @@ fn apply_meta(conn: &Connection, kind: &str, id: i64, st: &Settings, item: &Valu
     }
     for l in items(item.get("securityLabel")) {
         let n = l.get("name").and_then(|n| n.as_str()).or_else(|| l.as_str()).ok_or_else(|| bad("A security label needs a name"))?;
+        ensure_label(conn, n, &l)?;
         add_label(conn, kind, id, n)?;
     }
+    Ok(())
+}
+
+/// A batch file's security label that the instance lacks is made with the file's description and
+/// color (tcex's batch `security_label(name, description, color)` sends new labels so, and its
+/// tests expect the job to succeed: tests/api/tc/v2/batch/test_indicator_interface_1.py).
+fn ensure_label(conn: &Connection, name: &str, l: &Value) -> Res<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(bad("A security label name must be 1 to 50 characters"));
+    }
+    let text = |k: &str| l.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    conn.execute(
+        "INSERT INTO labels (name, description, color, date_added) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM labels WHERE name = ?1)",
+        params![name, text("description"), text("color"), crate::util::now_s()],
+    )?;
     Ok(())
 }
 

@@ -2,16 +2,16 @@
 
 use crate::model::{GROUP_TYPES, IND_TYPES};
 use crate::util::Rng;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 pub const SCHEMA: &str = r#"
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 PRAGMA foreign_keys=OFF;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS owners (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS owners (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS indicators (
-  id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL,
   v1 TEXT, v2 TEXT, v3 TEXT, rating REAL, confidence INTEGER, description TEXT,
   date_added INTEGER NOT NULL, last_modified INTEGER NOT NULL, private_flag INTEGER NOT NULL DEFAULT 0,
   active INTEGER NOT NULL DEFAULT 1, dns_active INTEGER NOT NULL DEFAULT 0, whois_active INTEGER NOT NULL DEFAULT 0,
@@ -22,7 +22,7 @@ CREATE INDEX IF NOT EXISTS ind_v1 ON indicators(v1);
 CREATE INDEX IF NOT EXISTS ind_v2 ON indicators(v2);
 CREATE INDEX IF NOT EXISTS ind_v3 ON indicators(v3);
 CREATE TABLE IF NOT EXISTS groups_ (
-  id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
   date_added INTEGER NOT NULL, last_modified INTEGER NOT NULL, xid TEXT, event_date INTEGER, status TEXT,
   extra TEXT, published INTEGER);
 CREATE INDEX IF NOT EXISTS grp_xid ON groups_(owner_id, xid);
@@ -30,20 +30,20 @@ CREATE TABLE IF NOT EXISTS ig (ind INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMA
 CREATE INDEX IF NOT EXISTS ig_grp ON ig(grp, ind);
 CREATE TABLE IF NOT EXISTS gg (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ii (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY(a, b)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, last_used INTEGER);
+CREATE TABLE IF NOT EXISTS tags (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, last_used INTEGER);
 CREATE TABLE IF NOT EXISTS item_tags (kind TEXT NOT NULL, item INTEGER NOT NULL, tag INTEGER NOT NULL, PRIMARY KEY(kind, item, tag)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS item_tags_tag ON item_tags(tag);
-CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, color TEXT, date_added INTEGER);
+CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, color TEXT, date_added INTEGER);
 CREATE TABLE IF NOT EXISTS item_labels (kind TEXT NOT NULL, item INTEGER NOT NULL, label INTEGER NOT NULL, PRIMARY KEY(kind, item, label)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS attribute_types (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, max_size INTEGER, allow_markdown INTEGER);
+CREATE TABLE IF NOT EXISTS attribute_types (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, max_size INTEGER, allow_markdown INTEGER);
 CREATE TABLE IF NOT EXISTS attributes (
-  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, item INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, item INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL,
   source TEXT, date_added INTEGER NOT NULL, last_modified INTEGER NOT NULL, displayed INTEGER NOT NULL DEFAULT 1,
   pinned INTEGER NOT NULL DEFAULT 0, dflt INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS attr_item ON attributes(kind, item);
-CREATE TABLE IF NOT EXISTS observations (id INTEGER PRIMARY KEY, ind INTEGER NOT NULL, count INTEGER NOT NULL, date INTEGER NOT NULL, mine INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS observations (id INTEGER PRIMARY KEY AUTOINCREMENT, ind INTEGER NOT NULL, count INTEGER NOT NULL, date INTEGER NOT NULL, mine INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS obs_ind ON observations(ind);
-CREATE TABLE IF NOT EXISTS false_positives (id INTEGER PRIMARY KEY, ind INTEGER NOT NULL, date INTEGER NOT NULL, mine INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS false_positives (id INTEGER PRIMARY KEY AUTOINCREMENT, ind INTEGER NOT NULL, date INTEGER NOT NULL, mine INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS fp_ind ON false_positives(ind);
 CREATE TABLE IF NOT EXISTS dns (host INTEGER NOT NULL, addr INTEGER NOT NULL, date INTEGER NOT NULL, PRIMARY KEY(host, addr)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dns_addr ON dns(addr);
@@ -53,21 +53,22 @@ CREATE TABLE IF NOT EXISTS space_files (element TEXT NOT NULL, name TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS space_jobs (element TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datastore (domain TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY(domain, type, id));
 CREATE TABLE IF NOT EXISTS batch (
-  id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL, data BLOB,
+  id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL, data BLOB,
   error_count INTEGER NOT NULL DEFAULT 0, success_count INTEGER NOT NULL DEFAULT 0, unprocess_count INTEGER NOT NULL DEFAULT 0,
   errors TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL, updated INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, date INTEGER NOT NULL, labels TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY AUTOINCREMENT, group_id INTEGER NOT NULL, date INTEGER NOT NULL, labels TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, expires INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS group_files (grp INTEGER PRIMARY KEY, data BLOB NOT NULL, updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted_indicators (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, type TEXT NOT NULL, summary TEXT NOT NULL, date_deleted INTEGER NOT NULL);
 "#;
 
 /// Victims, their assets and groups and indicators, and tasks (`victims.rs`).
 pub const VICTIMS_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY AUTOINCREMENT, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
 
 /// Named indicator-to-indicator associations and file actions (`assoc.rs`).
@@ -77,13 +78,13 @@ CREATE TABLE IF NOT EXISTS named_links (kind TEXT NOT NULL, name TEXT NOT NULL, 
 
 /// Adversary assets (`assets.rs`).
 pub const ADVERSARY_ASSETS_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS adversary_assets (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS adversary_assets (id INTEGER PRIMARY KEY AUTOINCREMENT, grp INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL);
 ";
 
 /// File occurrences of a File indicator (`occurrences.rs`): fileName, path, date (stored as the
 /// instant it names, answered in UTC).
 pub const FILE_OCCURRENCES_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS file_occurrences (id INTEGER PRIMARY KEY, ind INTEGER NOT NULL, file_name TEXT, path TEXT, date INTEGER);
+CREATE TABLE IF NOT EXISTS file_occurrences (id INTEGER PRIMARY KEY AUTOINCREMENT, ind INTEGER NOT NULL, file_name TEXT, path TEXT, date INTEGER);
 CREATE INDEX IF NOT EXISTS file_occ_ind ON file_occurrences(ind);
 ";
 
@@ -121,7 +122,68 @@ const TABLES: &[&str] = &[
     "file_occurrences",
     "adversary_assets",
     "victim_indicators",
+    "custom_metrics",
+    "deleted_indicators",
+    "custom_metric_data",
 ];
+
+/// Custom metrics and their values (`metrics.rs`).
+pub const METRICS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS custom_metrics (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS custom_metric_data (metric INTEGER NOT NULL, key TEXT NOT NULL, period INTEGER NOT NULL, value REAL NOT NULL, weight REAL NOT NULL);
+";
+
+/// Every schema, in the order `open` applies them.
+const SCHEMAS: &[&str] = &[SCHEMA, VICTIMS_SCHEMA, NAMED_LINKS_SCHEMA, ADVERSARY_ASSETS_SCHEMA, FILE_OCCURRENCES_SCHEMA, METRICS_SCHEMA];
+
+/// Ids are never reused: ThreatConnect never gives a deleted item's id to a new one, so a client
+/// holding an old id cannot touch a new item. SQLite reuses the largest rowid after its row is
+/// deleted unless the table is AUTOINCREMENT (sqlite.org/autoinc.html), which every table with
+/// an `id` key is. A database made before that is migrated in place when opened: each such table
+/// is copied into its AUTOINCREMENT form, rows and ids kept (the counter starts past the largest
+/// id present, so only ids deleted before the migration could come back).
+fn migrate_autoincrement(conn: &mut Connection) -> rusqlite::Result<()> {
+    let wanted: Vec<(String, String)> = SCHEMAS
+        .iter()
+        .flat_map(|s| s.split(';'))
+        .map(str::trim)
+        .filter(|st| st.starts_with("CREATE TABLE") && st.contains("AUTOINCREMENT"))
+        .filter_map(|st| {
+            let name = st.trim_start_matches("CREATE TABLE IF NOT EXISTS ").split([' ', '(']).next()?.to_string();
+            Some((name, st.to_string()))
+        })
+        .collect();
+    let tx = conn.transaction()?;
+    let mut migrated = false;
+    for (name, create) in wanted {
+        let sql: Option<String> =
+            tx.query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [&name], |r| r.get(0)).optional()?;
+        if sql.is_none_or(|s| s.contains("AUTOINCREMENT")) {
+            continue;
+        }
+        let cols = |t: &str| -> rusqlite::Result<Vec<String>> {
+            let mut st = tx.prepare(&format!("PRAGMA table_info({})", t))?;
+            let v = st.query_map([], |r| r.get::<_, String>(1))?.collect();
+            v
+        };
+        let old = cols(&name)?;
+        tx.execute_batch(&format!("ALTER TABLE {name} RENAME TO {name}__before_autoincrement; {create};"))?;
+        let keep: Vec<String> = cols(&name)?.into_iter().filter(|c| old.contains(c)).collect();
+        let keep = keep.join(", ");
+        tx.execute_batch(&format!(
+            "INSERT INTO {name} ({keep}) SELECT {keep} FROM {name}__before_autoincrement; DROP TABLE {name}__before_autoincrement;"
+        ))?;
+        migrated = true;
+    }
+    tx.commit()?;
+    if migrated {
+        // The indexes went with the old tables: made again on the new ones.
+        for s in SCHEMAS {
+            conn.execute_batch(s)?;
+        }
+    }
+    Ok(())
+}
 
 /// Opens (creating when absent) and seeds when the database has never been seeded or `reset` is set.
 pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite::Result<Connection> {
@@ -133,11 +195,10 @@ pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite:
     }
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(VICTIMS_SCHEMA)?;
-    conn.execute_batch(NAMED_LINKS_SCHEMA)?;
-    conn.execute_batch(ADVERSARY_ASSETS_SCHEMA)?;
-    conn.execute_batch(FILE_OCCURRENCES_SCHEMA)?;
+    for s in SCHEMAS {
+        conn.execute_batch(s)?;
+    }
+    migrate_autoincrement(&mut conn)?;
     let seeded: Option<String> = conn.query_row("SELECT value FROM meta WHERE key='seed'", [], |r| r.get(0)).ok();
     if reset || seeded.is_none() {
         let tx = conn.transaction()?;
@@ -654,6 +715,69 @@ mod tests {
         assert!(b.starts_with(b"%PDF-1.4\n"));
         assert!(b.ends_with(b"\n%%EOF\n"));
         assert_eq!(b, super::demo_document_bytes(), "deterministic");
+    }
+
+    /// A database made when ids were plain rowids (the schema without AUTOINCREMENT) is migrated
+    /// when opened: its rows, ids and indexes kept, and a deleted id never handed out again.
+    #[test]
+    fn an_older_database_is_migrated_to_ids_never_reused() {
+        use rusqlite::Connection;
+        let dir = std::env::temp_dir().join(format!("tc-sandbox-migrate-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let old = Connection::open(&path).unwrap();
+            for s in super::SCHEMAS {
+                old.execute_batch(&s.replace(" AUTOINCREMENT", "")).unwrap();
+            }
+            super::seed_base(&old).unwrap();
+            old.execute("INSERT INTO meta(key, value) VALUES('seed', 'empty')", []).unwrap();
+            for (id, v) in [(5, "a.example"), (7, "b.example")] {
+                old.execute(
+                    "INSERT INTO indicators(id, owner_id, type, summary, v1, date_added, last_modified) VALUES (?1, 1, 'Host', ?2, ?2, 0, 0)",
+                    rusqlite::params![id, v],
+                )
+                .unwrap();
+            }
+            // The old schema reuses the largest id once its row is gone: what the migration ends.
+            old.execute("DELETE FROM indicators WHERE id = 7", []).unwrap();
+            for v in ["c.example", "x.example"] {
+                old.execute("INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', ?1, ?1, 0, 0)", [v])
+                    .unwrap();
+            }
+            assert_eq!(old.last_insert_rowid(), 7, "id 7 handed out a second time");
+        }
+        let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+        let sql: String = conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'indicators'", [], |r| r.get(0)).unwrap();
+        assert!(sql.contains("AUTOINCREMENT"), "{sql}");
+        let kept: Vec<(i64, String)> = conn
+            .prepare("SELECT id, summary FROM indicators ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(kept, [(5, "a.example".to_string()), (6, "c.example".to_string()), (7, "x.example".to_string())]);
+        let index: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ind_owner_type_summary'", [], |r| r.get(0)).unwrap();
+        assert_eq!(index, 1, "the unique index is made again on the migrated table");
+        let owners: i64 = conn.query_row("SELECT COUNT(*) FROM owners", [], |r| r.get(0)).unwrap();
+        assert_eq!(owners, 3, "not re-seeded");
+        conn.execute("DELETE FROM indicators WHERE id = 7", []).unwrap();
+        conn.execute(
+            "INSERT INTO indicators(owner_id, type, summary, v1, date_added, last_modified) VALUES (1, 'Host', 'd.example', 'd.example', 0, 0)",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 8);
+        drop(conn);
+        // A second open finds nothing to migrate.
+        let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM indicators", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 3);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub const IND_TYPES: &[IndType] = &[
     IndType { name: "Registry Key", branch: "registryKeys", entity: "registryKey", fields: &["Key Name", "Value Name", "Value Type"], custom: false },
     IndType { name: "User Agent", branch: "userAgents", entity: "userAgent", fields: &["User Agent String"], custom: false },
     IndType { name: "Hashtag", branch: "hashtags", entity: "hashtag", fields: &["Hashtag"], custom: true },
+    // A custom type every ThreatConnect instance has (tcex's v2 threat-intelligence tests use it
+    // by name: tests/api/tc/v2/threat_intelligence/test_email_subject_interface.py).
+    IndType { name: "Email Subject", branch: "emailSubjects", entity: "emailSubject", fields: &["Subject"], custom: true },
 ];
 
 pub struct GroupType {

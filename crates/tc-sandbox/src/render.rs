@@ -880,6 +880,11 @@ pub fn create_ind(conn: &Connection, n: &NewInd) -> Res<i64> {
 }
 
 pub fn delete_ind(conn: &Connection, id: i64) -> Res<()> {
+    // Remembered for `GET /v3/indicators/deleted`.
+    conn.execute(
+        "INSERT OR REPLACE INTO deleted_indicators(id, owner_id, type, summary, date_deleted) SELECT id, owner_id, type, summary, ?2 FROM indicators WHERE id = ?1",
+        params![id, now_s()],
+    )?;
     conn.execute("DELETE FROM indicators WHERE id = ?1", [id])?;
     conn.execute("DELETE FROM ig WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM ii WHERE a = ?1 OR b = ?1", [id])?;
@@ -927,63 +932,7 @@ pub fn delete_group(conn: &Connection, id: i64) -> Res<()> {
     Ok(())
 }
 
-/// Parses "2026-01-02", "2026-01-02T03:04:05Z" (and fractional / offset-less variants) to epoch seconds.
-pub fn parse_date(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (date, time) = match s.split_once('T') {
-        Some((d, t)) => (d, t),
-        None => (s, "00:00:00"),
-    };
-    let mut dp = date.split('-');
-    let y: i64 = dp.next()?.parse().ok()?;
-    let mo: i64 = dp.next()?.parse().ok()?;
-    let d: i64 = dp.next()?.parse().ok()?;
-    if !(1..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // ISO 8601 offsets: `Z`, `+hh:mm`, `-hh:mm`, `+hhmm`, `+hh` (the SDK's examples send `-06:00`).
-    let (time, offset) = match time.find(['Z', 'z', '+', '-']) {
-        Some(k) => (&time[..k], parse_offset(&time[k..])?),
-        None => (time, 0),
-    };
-    let time = time.split('.').next().unwrap_or("0");
-    let mut tp = time.split(':');
-    let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
-    let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
-    let se: i64 = tp.next().unwrap_or("0").parse().ok()?;
-    if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..61).contains(&se) {
-        return None;
-    }
-    // days_from_civil
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = if mo > 2 { mo - 3 } else { mo + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
-}
-
-/// Seconds east of UTC in `Z`, `+05:30`, `-0600`, `+01`.
-fn parse_offset(s: &str) -> Option<i64> {
-    let sign = match s.as_bytes().first()? {
-        b'Z' | b'z' if s.len() == 1 => return Some(0),
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
-    if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let h: i64 = digits[..2].parse().ok()?;
-    let m: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
-    if h > 23 || m > 59 || (s.len() == 6 && s.as_bytes()[3] != b':') {
-        return None;
-    }
-    Some(sign * (h * 3600 + m * 60))
-}
+pub use crate::util::parse_date;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,26 @@ use serde_json::{json, Value};
 pub enum Target {
     Indicators,
     Groups,
+    /// `/v3/tags`, over `tags t` (keywords of tcex's `TagFilter`, tcex/api/tc/v3/tags/tag_filter.py).
+    Tags,
+    /// `/v3/securityLabels`, over `labels l` (tcex's `SecurityLabelFilter`).
+    Labels,
+    /// `/v3/victims`, over `victims v` (tcex's `VictimFilter`; the fields are stored as JSON).
+    Victims,
+    /// `/v3/security/users`, over `users u` (tcex's `UserFilter`).
+    Users,
+    /// `/v3/indicatorAttributes` and `/v3/groupAttributes`, over `attributes a` (tcex's
+    /// `IndicatorAttributeFilter` and `GroupAttributeFilter`).
+    Attributes,
+}
+
+/// How a keyword's values compare.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Number,
+    /// Seconds since the epoch in the database; ISO 8601 dates in the query.
+    Date,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -192,6 +212,20 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
+                    (_, Target::Users | Target::Victims) => return self.err("hasGroup and hasIndicator are not supported on this collection"),
+                    (_, Target::Attributes) => {
+                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        format!(
+                            "(a.kind = '{kind}' AND a.item IN (SELECT {alias}.id FROM {table} {alias} JOIN owners o ON o.id = {alias}.owner_id WHERE {sql}))"
+                        )
+                    }
+                    (_, Target::Tags | Target::Labels) => {
+                        let (link, key, me) = if saved == Target::Tags { ("item_tags", "tag", "t.id") } else { ("item_labels", "label", "l.id") };
+                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        format!(
+                            "{me} IN (SELECT x.{key} FROM {link} x JOIN {table} {alias} ON {alias}.id = x.item AND x.kind = '{kind}' JOIN owners o ON o.id = {alias}.owner_id WHERE {sql})"
+                        )
+                    }
                     ("hasgroup", Target::Indicators) => {
                         format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
                     }
@@ -238,6 +272,7 @@ impl<'a> P<'a> {
                 "STARTSWITH" => "STARTSWITH",
                 "ENDSWITH" => "ENDSWITH",
                 "IN" => "IN",
+                "LIKE" => "LIKE",
                 "NOT" => {
                     let next = match self.t.get(self.i + 1) {
                         Some(Tok::Ident(n)) => n.to_ascii_uppercase(),
@@ -247,7 +282,9 @@ impl<'a> P<'a> {
                         "IN" => "NOT IN",
                         "CONTAINS" => "NOT CONTAINS",
                         "STARTSWITH" => "NOT STARTSWITH",
-                        _ => return self.err("expected IN, CONTAINS or STARTSWITH after NOT"),
+                        "ENDSWITH" => "NOT ENDSWITH",
+                        "LIKE" => "NOT LIKE",
+                        _ => return self.err("expected IN, LIKE, CONTAINS, STARTSWITH or ENDSWITH after NOT"),
                     };
                     self.i += 1;
                     o
@@ -277,7 +314,8 @@ impl<'a> P<'a> {
         }
     }
     fn comparison_on(&mut self, field: &str) -> Res<String> {
-        let (col, numeric) = self.column(field)?;
+        let (col, kind) = self.column(field)?;
+        let numeric = kind != Kind::Text;
         let op = self.op()?;
         let values = if op == "IN" || op == "NOT IN" {
             if self.peek() != Some(&Tok::LParen) {
@@ -299,7 +337,15 @@ impl<'a> P<'a> {
         };
         let mut values2 = vec![];
         for v in values {
-            if numeric {
+            if kind == Kind::Date {
+                // ISO 8601, or with a space for the T as tcex writes dates (it turns `"1 day ago"` into
+                // "2026-12-06 02:26:23": tcex/api/tc/v3/groups/group_filter.py, date_added).
+                let d = crate::util::s(&v).and_then(|d| crate::util::parse_date(&d.trim().replacen(' ', "T", 1)));
+                match d {
+                    Some(n) => values2.push(json!(n)),
+                    None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a date (ISO 8601)", field))),
+                }
+            } else if numeric {
                 match crate::util::num(&v) {
                     Some(n) => values2.push(if n.fract() == 0.0 { json!(n as i64) } else { json!(n) }),
                     None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a number", field))),
@@ -344,6 +390,13 @@ impl<'a> P<'a> {
                     let a = ph(p, v0);
                     format!("(length({c}) >= length({a}) AND substr(lower({c}), length({c}) - length({a}) + 1) = lower({a}))", c = col, a = a)
                 }
+                "NOT ENDSWITH" => {
+                    let a = ph(p, v0);
+                    format!("NOT (length({c}) >= length({a}) AND substr(lower({c}), length({c}) - length({a}) + 1) = lower({a}))", c = col, a = a)
+                }
+                // TQL's LIKE takes SQL's wildcards, % and _, case-insensitively.
+                "LIKE" => format!("{} LIKE {}", col, ph(p, v0)),
+                "NOT LIKE" => format!("{} NOT LIKE {}", col, ph(p, v0)),
                 _ => {
                     let list: Vec<String> = values2.iter().map(|v| ph(p, v.clone())).collect();
                     format!("{} {} ({})", col, if op == "IN" { "IN" } else { "NOT IN" }, list.join(", "))
@@ -377,23 +430,94 @@ impl<'a> P<'a> {
         };
         Ok(c)
     }
-    fn column(&self, field: &str) -> Res<(String, bool)> {
-        let ind = self.target == Target::Indicators;
-        let a = if ind { "i" } else { "g" };
+    fn column(&self, field: &str) -> Res<(String, Kind)> {
         let f = field.to_ascii_lowercase();
-        let r = match f.as_str() {
-            "id" => (format!("{}.id", a), true),
-            "typename" | "type" => (format!("{}.type", a), false),
-            "summary" | "name" | "value" => (if ind { "i.summary".to_string() } else { "g.name".to_string() }, false),
-            "ownername" | "owner" => ("o.name".to_string(), false),
-            "ownerid" => (format!("{}.owner_id", a), true),
-            "tag" => ("@tag".to_string(), false),
-            "rating" if ind => ("i.rating".to_string(), true),
-            "confidence" if ind => ("i.confidence".to_string(), true),
-            "description" if ind => ("i.description".to_string(), false),
-            _ => return Err(ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, if ind { "indicators" } else { "groups" }))),
+        let c = |col: &str, k: Kind| Some((col.to_string(), k));
+        let r = match self.target {
+            Target::Tags => match f.as_str() {
+                "id" => c("t.id", Kind::Number),
+                "name" | "summary" => c("t.name", Kind::Text),
+                "description" => c("t.description", Kind::Text),
+                "lastused" => c("t.last_used", Kind::Date),
+                // Tags are the instance's; the sandbox shows them in its organization.
+                "owner" | "ownername" => c("'Demo Org'", Kind::Text),
+                // ThreatConnect's ATT&CK tags are system tags carrying a techniqueId (tcex's MitreTags
+                // lists them with `techniqueId NE "null"`: tcex/api/tc/v3/tags/mitre_tags.py). The
+                // sandbox has none: the keyword is accepted and no tag has a technique id.
+                "techniqueid" => c("NULL", Kind::Text),
+                _ => None,
+            },
+            Target::Labels => match f.as_str() {
+                "id" => c("l.id", Kind::Number),
+                "name" | "summary" => c("l.name", Kind::Text),
+                "description" => c("l.description", Kind::Text),
+                "color" => c("l.color", Kind::Text),
+                "dateadded" => c("l.date_added", Kind::Date),
+                "owner" | "ownername" => c("'Demo Org'", Kind::Text),
+                _ => None,
+            },
+            Target::Victims => match f.as_str() {
+                "id" => c("v.id", Kind::Number),
+                "name" | "summary" => c("json_extract(v.fields, '$.name')", Kind::Text),
+                "description" => c("json_extract(v.fields, '$.description')", Kind::Text),
+                "organization" | "org" => c("json_extract(v.fields, '$.org')", Kind::Text),
+                "suborganization" | "suborg" => c("json_extract(v.fields, '$.suborg')", Kind::Text),
+                "worklocation" => c("json_extract(v.fields, '$.workLocation')", Kind::Text),
+                "nationality" => c("json_extract(v.fields, '$.nationality')", Kind::Text),
+                "ownerid" => c("v.owner_id", Kind::Number),
+                "ownername" | "owner" => c("(SELECT name FROM owners WHERE id = v.owner_id)", Kind::Text),
+                _ => None,
+            },
+            Target::Users => match f.as_str() {
+                "id" => c("u.id", Kind::Number),
+                "username" => c("u.user_name", Kind::Text),
+                "firstname" => c("u.first_name", Kind::Text),
+                "lastname" => c("u.last_name", Kind::Text),
+                "pseudonym" => c("u.pseudonym", Kind::Text),
+                "systemrole" => c("u.system_role", Kind::Text),
+                "disabled" | "locked" => c("0", Kind::Number),
+                _ => None,
+            },
+            Target::Attributes => match f.as_str() {
+                "id" => c("a.id", Kind::Number),
+                "indicatorid" | "groupid" | "victimid" => c("a.item", Kind::Number),
+                "type" | "typename" => c("a.type", Kind::Text),
+                "value" | "text" => c("a.value", Kind::Text),
+                "source" => c("a.source", Kind::Text),
+                "dateadded" => c("a.date_added", Kind::Date),
+                "lastmodified" => c("a.last_modified", Kind::Date),
+                "displayed" => c("a.displayed", Kind::Number),
+                _ => None,
+            },
+            Target::Indicators | Target::Groups => {
+                let ind = self.target == Target::Indicators;
+                let a = if ind { "i" } else { "g" };
+                match f.as_str() {
+                    "id" => Some((format!("{}.id", a), Kind::Number)),
+                    "typename" | "type" => Some((format!("{}.type", a), Kind::Text)),
+                    "summary" | "name" | "value" => c(if ind { "i.summary" } else { "g.name" }, Kind::Text),
+                    "ownername" | "owner" => c("o.name", Kind::Text),
+                    "ownerid" => Some((format!("{}.owner_id", a), Kind::Number)),
+                    "tag" => c("@tag", Kind::Text),
+                    "dateadded" => Some((format!("{}.date_added", a), Kind::Date)),
+                    "lastmodified" => Some((format!("{}.last_modified", a), Kind::Date)),
+                    "rating" if ind => c("i.rating", Kind::Number),
+                    "confidence" if ind => c("i.confidence", Kind::Number),
+                    "description" if ind => c("i.description", Kind::Text),
+                    _ => None,
+                }
+            }
         };
-        Ok(r)
+        let what = match self.target {
+            Target::Indicators => "indicators",
+            Target::Groups => "groups",
+            Target::Tags => "tags",
+            Target::Labels => "security labels",
+            Target::Attributes => "attributes",
+            Target::Users => "users",
+            Target::Victims => "victims",
+        };
+        r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))
     }
 }
 

@@ -152,11 +152,17 @@ impl ApiErr {
     }
 }
 
+/// A database error never reaches the client: its text (table names, SQL) goes to the sandbox's
+/// stderr and the answer is ThreatConnect's opaque 500.
 impl From<rusqlite::Error> for ApiErr {
     fn from(e: rusqlite::Error) -> Self {
-        ApiErr::new(500, format!("Internal error: {}", e))
+        eprintln!("tc-sandbox: internal error: {}", e);
+        ApiErr::new(500, INTERNAL_ERROR)
     }
 }
+
+/// The message of every 500 the sandbox answers for its own failure.
+pub const INTERNAL_ERROR: &str = "An unexpected error occurred. Please contact your system administrator.";
 
 pub type Res<T> = Result<T, ApiErr>;
 
@@ -216,6 +222,64 @@ pub fn items(v: Option<&Value>) -> Vec<Value> {
         Some(Value::Null) | None => vec![],
         Some(o) => vec![o.clone()],
     }
+}
+
+/// Parses "2026-01-02", "2026-01-02T03:04:05Z" (and fractional / offset-less variants) to epoch seconds.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (s, "00:00:00"),
+    };
+    let mut dp = date.split('-');
+    let y: i64 = dp.next()?.parse().ok()?;
+    let mo: i64 = dp.next()?.parse().ok()?;
+    let d: i64 = dp.next()?.parse().ok()?;
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // ISO 8601 offsets: `Z`, `+hh:mm`, `-hh:mm`, `+hhmm`, `+hh` (the SDK's examples send `-06:00`).
+    let (time, offset) = match time.find(['Z', 'z', '+', '-']) {
+        Some(k) => (&time[..k], parse_offset(&time[k..])?),
+        None => (time, 0),
+    };
+    let time = time.split('.').next().unwrap_or("0");
+    let mut tp = time.split(':');
+    let h: i64 = tp.next().unwrap_or("0").parse().ok()?;
+    let mi: i64 = tp.next().unwrap_or("0").parse().ok()?;
+    let se: i64 = tp.next().unwrap_or("0").parse().ok()?;
+    if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..61).contains(&se) {
+        return None;
+    }
+    // days_from_civil
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = if mo > 2 { mo - 3 } else { mo + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Seconds east of UTC in `Z`, `+05:30`, `-0600`, `+01`.
+fn parse_offset(s: &str) -> Option<i64> {
+    let sign = match s.as_bytes().first()? {
+        b'Z' | b'z' if s.len() == 1 => return Some(0),
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i64 = digits[..2].parse().ok()?;
+    let m: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    if h > 23 || m > 59 || (s.len() == 6 && s.as_bytes()[3] != b':') {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60))
 }
 
 #[cfg(test)]

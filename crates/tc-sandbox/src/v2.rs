@@ -13,6 +13,9 @@ fn ok_data(data: Value) -> Resp {
 fn ok_plain() -> Resp {
     Resp::json(200, json!({"status": "Success"}))
 }
+fn created_plain() -> Resp {
+    Resp::json(201, json!({"status": "Success"}))
+}
 fn created(data: Value) -> Resp {
     Resp::json(201, json!({"status": "Success", "data": data}))
 }
@@ -55,7 +58,10 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         (_, ["victims", rest @ ..]) => crate::victims::route(app, req, rest),
         (_, ["tasks", rest @ ..]) => crate::victims::tasks(app, req, rest),
         (_, ["batch", ..]) => crate::batch::route(app, req, &seg[1..]),
+        (_, ["customMetrics", rest @ ..]) => crate::metrics::route(app, req, rest),
         ("POST", ["exchange", "db", domain, dtype, key]) => datastore(app, req, domain, dtype, key),
+        // No record id: a search of the type (tcex's `DataStore.get()` without a rid).
+        ("POST", ["exchange", "db", domain, dtype]) => datastore(app, req, domain, dtype, "_search"),
         (_, ["exchange", "spaces", element, rest @ ..]) => crate::spaces::route(app, req, element, rest),
         _ => Err(not_found(format!("No v2 endpoint {} {}", req.method, req.path))),
     }
@@ -655,7 +661,7 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
                 }
                 ("POST", ["securityLabels", name]) => {
                     add_label(conn, "a", aid, name)?;
-                    Ok(ok_plain())
+                    Ok(created_plain())
                 }
                 ("DELETE", ["securityLabels", name]) => {
                     if !remove_label(conn, "a", aid, name)? {
@@ -677,10 +683,13 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
                 .ok_or_else(|| not_found(format!("Tag not applied: {}", name)))?;
             Ok(ok_data(json!({"tag": tag_v2(&t, &base, &owner.name)})))
         }
+        // ThreatConnect answers 201 Created to adding a tag or a security label (v2
+        // "Tag a Resource" / "Apply a Security Label"; tcex's v2 ti tests assert it:
+        // tests/api/tc/v2/threat_intelligence/ti_helper.py).
         ("POST", ["tags", name]) => {
             add_tag(conn, kind, id, name)?;
             touch(conn, kind, id)?;
-            Ok(ok_plain())
+            Ok(created_plain())
         }
         ("DELETE", ["tags", name]) => {
             if !remove_tag(conn, kind, id, name)? {
@@ -701,7 +710,7 @@ fn item_common(app: &App, conn: &Connection, req: &Req, kind: &str, id: i64, own
         }
         ("POST", ["securityLabels", name]) => {
             add_label(conn, kind, id, name)?;
-            Ok(ok_plain())
+            Ok(created_plain())
         }
         ("DELETE", ["securityLabels", name]) => {
             if !remove_label(conn, kind, id, name)? {
@@ -900,10 +909,9 @@ fn datastore(app: &App, req: &Req, domain: &str, dtype: &str, key: &str) -> Res<
                 return Err(bad("A datastore record must be a JSON object"));
             }
             let (newbody, version, result) = match (&existing, method.as_str()) {
-                (None, "PUT") => {
-                    return Ok(Resp::json(404, json!({"_index": index, "_type": dtype, "_id": key, "found": false, "error": "document missing"})))
-                }
-                (None, _) => (body, 1, "created"),
+                // PUT indexes the record whether or not it exists, as Elasticsearch's PUT does
+                // (tcex's DataStore.put: tests/api/tc/v2/datastore/test_datastore_put.py).
+                (None, _) => (body.get("doc").cloned().filter(Value::is_object).unwrap_or(body), 1, "created"),
                 (Some((old, v)), "PUT") => {
                     // Partial update: {"doc": {...}} or the fields themselves are merged into the record.
                     let mut merged: Value = serde_json::from_str(old).unwrap_or(json!({}));
@@ -931,10 +939,14 @@ fn datastore(app: &App, req: &Req, domain: &str, dtype: &str, key: &str) -> Res<
         "DELETE" => {
             let n = conn.execute("DELETE FROM datastore WHERE domain = ?1 AND type = ?2 AND id = ?3", params![domain, dtype, key])?;
             let found = n > 0;
+            // Elasticsearch's delete answer, _shards included (tcex's DataStore.delete callers read
+            // `_shards.successful`: tests/api/tc/v2/datastore/test_datastore_delete.py).
+            let version = existing.as_ref().map(|(_, v)| v + 1).unwrap_or(1);
             Ok(Resp::json(
                 if found { 200 } else { 404 },
-                json!({"_index": index, "_type": dtype, "_id": key, "found": found,
-                "result": if found { "deleted" } else { "not_found" }}),
+                json!({"_index": index, "_type": dtype, "_id": key, "_version": version, "found": found,
+                "result": if found { "deleted" } else { "not_found" },
+                "_shards": {"total": 1, "successful": 1, "failed": 0}}),
             ))
         }
         other => Err(bad(format!("Invalid DB-Method: {}", other))),

@@ -541,8 +541,16 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
     match (req.method.as_str(), rest) {
         ("GET", []) => {
             let owner = resolve_owner(&conn, req.param("owner"))?;
+            // TQL over the victims' fields (tcex's `victims.filter.name(...)`: tests/api/tc/v3/victims/).
+            let (cond, mut args) = crate::tql::compile(req.param("tql").unwrap_or(""), crate::tql::Target::Victims)?;
+            args.push(json!(owner.id));
+            let sql = format!("SELECT v.id FROM victims v WHERE ({cond}) AND v.owner_id = ?{}", args.len());
+            let keep: Vec<i64> = conn
+                .prepare(&sql)?
+                .query_map(rusqlite::params_from_iter(crate::render::to_params(&args).iter()), |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             let mut all = vec![];
-            for (id, f) in owner_victims(&conn, &owner)? {
+            for (id, f) in owner_victims(&conn, &owner)?.into_iter().filter(|(id, _)| keep.contains(id)) {
                 all.push(victim_v3(app, &conn, req, id, &owner, &f)?);
             }
             Ok(ok3(200, json!(all), None))
@@ -579,6 +587,24 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             write_assets_v3(&tx, id, &body)?;
             tx.commit()?;
             Ok(ok3(200, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Updated")))
+        }
+        // `DELETE /v3/victims/{id}` (v3 Victims page; tcex's `Victim.delete`): the victim, its
+        // assets and its associations, answered as every v3 delete is.
+        ("DELETE", [id]) => {
+            let id = id_of(id, "Victim")?;
+            let (owner, _) = load_victim(&conn, id)?;
+            owner.writable()?;
+            let tx = conn.unchecked_transaction()?;
+            for sql in [
+                "DELETE FROM victims WHERE id = ?1",
+                "DELETE FROM victim_assets WHERE victim = ?1",
+                "DELETE FROM victim_groups WHERE victim = ?1",
+                "DELETE FROM victim_indicators WHERE victim = ?1",
+            ] {
+                tx.execute(sql, [id])?;
+            }
+            tx.commit()?;
+            Ok(Resp::json(200, json!({"message": "Deleted", "status": "Success"})))
         }
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }

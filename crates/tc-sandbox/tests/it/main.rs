@@ -19,6 +19,8 @@ mod common;
 mod auth;
 /// Batch jobs: stages, xid upserts, write types, errors and results, limits.
 mod batch;
+/// What tcex relies on: the one-request batch, ids never reused, no internal error text, statuses, TQL keywords.
+mod client_conformance;
 /// A cheap request answered while heavy database requests run (over TCP).
 mod concurrency;
 /// Field names of ThreatConnect's documented examples (tests/fixtures/threatconnect-docs).

@@ -50,7 +50,7 @@ fn v2_reads() {
     let types = sb.get("/api/v2/types/indicatorTypes").json();
     let it = list(&types, "indicatorType");
     assert!(it.iter().any(|t| t["name"] == "Hashtag" && t["apiBranch"] == "hashtags" && t["apiEntity"] == "hashtag" && t["custom"] == "true"));
-    assert_eq!(it.len(), 11);
+    assert_eq!(it.len(), 12);
     // Groups.
     let g = sb.get("/api/v2/groups/adversaries/2?includes=tags").json();
     assert_eq!(g["data"]["adversary"]["name"], "APT Demo Bear");
@@ -105,13 +105,13 @@ fn v2_writes() {
     let r = sb.signed("PUT", base, Some(&json!({"rating": 5, "confidence": 90})));
     assert_eq!(r.json()["data"]["address"]["rating"], 5.0);
     // Tags.
-    assert_eq!(sb.signed("POST", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 201);
     let t = sb.get(&format!("{}/tags", base)).json();
     assert_eq!(list(&t, "tag")[0]["name"], "Nation State");
     assert_eq!(sb.signed("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 200);
     assert_eq!(sb.signed("DELETE", &format!("{}/tags/{}", base, enc("Nation State")), None).status, 404);
     // Labels.
-    assert_eq!(sb.signed("POST", &format!("{}/securityLabels/{}", base, enc("TLP:RED")), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/securityLabels/{}", base, enc("TLP:RED")), None).status, 201);
     assert_eq!(sb.signed("POST", &format!("{}/securityLabels/{}", base, enc("TLP:NOPE")), None).status, 404);
     assert_eq!(list(&sb.get(&format!("{}/securityLabels", base)).json(), "securityLabel")[0]["name"], "TLP:RED");
     // Attributes (+ a label on the attribute).
@@ -119,7 +119,7 @@ fn v2_writes() {
     assert_eq!(r.status, 201, "{}", r.text());
     let aid = r.json()["data"]["attribute"]["id"].as_i64().unwrap();
     assert_eq!(sb.signed("POST", &format!("{}/attributes", base), Some(&json!({"type": "No Such Type", "value": "x"}))).status, 400);
-    assert_eq!(sb.signed("POST", &format!("{}/attributes/{}/securityLabels/{}", base, aid, enc("TLP:GREEN")), None).status, 200);
+    assert_eq!(sb.signed("POST", &format!("{}/attributes/{}/securityLabels/{}", base, aid, enc("TLP:GREEN")), None).status, 201);
     let r = sb.signed("PUT", &format!("{}/attributes/{}", base, aid), Some(&json!({"value": "changed"})));
     assert_eq!(r.json()["data"]["attribute"]["value"], "changed");
     let a = sb.get(&format!("{}/attributes?includes=labels", base)).json();

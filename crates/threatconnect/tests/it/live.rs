@@ -39,9 +39,12 @@ fn who_owners_members_metrics_types_labels_tags() {
     let members: Vec<String> = run(c.my_members()).unwrap().into_iter().map(|u| u.user_name).collect();
     assert_eq!(members, [ID, "analyst@demo.example"]);
 
-    // Indicator types: base types and the seed's custom Hashtag, with its branch.
+    // Indicator types: base types, the seed's custom Hashtag and Email Subject (a custom type every
+    // instance has), with their branches.
     let types = run(c.indicator_types()).unwrap();
-    assert_eq!(types.len(), 11);
+    assert_eq!(types.len(), 12);
+    let subject = types.iter().find(|t| t.is(&IndicatorType::Custom("Email Subject".into()))).unwrap();
+    assert_eq!((subject.api_branch.as_str(), subject.api_entity.as_str(), subject.custom), ("emailSubjects", "emailSubject", true));
     let hashtag = types.iter().find(|t| t.is(&IndicatorType::Custom("hashtag".into()))).unwrap();
     assert_eq!((hashtag.api_branch.as_str(), hashtag.api_entity.as_str(), hashtag.custom), ("hashtags", "hashtag", true));
     assert_eq!(hashtag.value_labels(), ["Hashtag"]);

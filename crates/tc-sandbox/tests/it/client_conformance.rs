@@ -1,0 +1,431 @@
+//! What ThreatConnect's own client, tcex, relies on (its test suite, `tests/api/tc/` of
+//! ThreatConnect-Inc/tcex, run against a real instance), class by class: the one-request batch,
+//! ids never reused, no internal error text in any answer, the statuses and shapes tcex asserts,
+//! the TQL keywords tcex generates for tags and security labels. The same behaviour is driven
+//! through tcex itself by tests/conformance/ (`make conformance`).
+use crate::common::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// A multipart/form-data body as Python's requests builds it from `files=((name, text), ...)`
+/// (tcex's `Batch.submit_create_and_upload`): each part named and given its name as file name.
+fn multipart(boundary: &str, parts: &[(&str, String)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (name, text) in parts {
+        b.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n\r\n").as_bytes());
+        b.extend_from_slice(text.as_bytes());
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    b
+}
+
+fn create_and_upload(sb: &Sandbox, body: &[u8], content_type: &str) -> Response {
+    let path = "/api/v2/batch/createAndUpload?includeAdditional=true";
+    let mut h = sb.hmac_headers("POST", path);
+    h.push(("Content-Type", content_type.to_string()));
+    sb.raw("POST", path, &h, body)
+}
+
+#[test]
+fn create_and_upload_runs_a_batch_in_one_request() {
+    let sb = Sandbox::start(Seed::Empty);
+    let settings = json!({"action": "Create", "attributeWriteType": "Replace", "haltOnError": false, "owner": "Demo Org", "version": "V2"});
+    let content = json!({"indicator": [{"summary": "one-request.example", "type": "Host", "xid": "host-1", "tag": [{"name": "Batch"}]}],
+        "group": [{"name": "One request", "type": "Incident", "xid": "incident-1"}]});
+    let body = multipart("c0ffee", &[("config", settings.to_string()), ("content", content.to_string())]);
+    let r = create_and_upload(&sb, &body, "multipart/form-data; boundary=c0ffee");
+    assert_eq!(r.status, 201, "{}", r.text());
+    let bs = &r.json()["data"]["batchStatus"];
+    let id = bs["id"].as_i64().unwrap_or_else(|| panic!("no batchStatus.id: {}", r.text()));
+    assert!(matches!(bs["status"].as_str(), Some("Queued" | "Running" | "Completed")), "{bs}");
+    let t = Instant::now();
+    let done = loop {
+        let j = sb.get(&format!("/api/v2/batch/{id}")).json();
+        if j["data"]["batchStatus"]["status"] == "Completed" {
+            break j;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "never completed: {j}");
+        std::thread::sleep(Duration::from_millis(40));
+    };
+    assert_eq!(done["data"]["batchStatus"]["successCount"], 2, "{done}");
+    let found = sb.get("/api/v3/indicators?tql=summary%20%3D%20%22one-request.example%22&fields=tags").json();
+    assert_eq!(found["data"][0]["tags"]["data"][0]["name"], "Batch", "{found}");
+    // Malformed: not multipart, no boundary, a part missing, settings not JSON.
+    for (body, ct, want) in [
+        (content.to_string().into_bytes(), "application/json", "multipart/form-data"),
+        (body.clone(), "multipart/form-data", "boundary"),
+        (multipart("b", &[("config", settings.to_string())]), "multipart/form-data; boundary=b", "content part"),
+        (multipart("b", &[("config", "{".into()), ("content", "{}".into())]), "multipart/form-data; boundary=b", "config part"),
+        (b"--b\r\nno end".to_vec(), "multipart/form-data; boundary=b", "multipart"),
+    ] {
+        let r = create_and_upload(&sb, &body, ct);
+        assert_eq!(r.status, 400, "{}", r.text());
+        assert!(r.json()["message"].as_str().unwrap_or("").contains(want), "{}", r.text());
+    }
+}
+
+/// ThreatConnect never gives a deleted item's id to a new item: a client holding an old id must
+/// not reach a new item with it.
+#[test]
+fn ids_of_deleted_items_are_never_reused() {
+    let sb = Sandbox::start(Seed::Empty);
+    let cases: [(&str, Value, &str); 4] = [
+        ("/api/v3/indicators", json!({"type": "Host", "hostName": "first.example"}), "hostName"),
+        ("/api/v3/groups", json!({"type": "Incident", "name": "first"}), "name"),
+        ("/api/v3/victims", json!({"name": "first"}), "name"),
+        ("/api/v3/securityLabels", json!({"name": "first"}), "name"),
+    ];
+    for (path, body, key) in cases {
+        let first = sb.signed("POST", path, Some(&body));
+        assert_eq!(first.status, 201, "{path}: {}", first.text());
+        let old = first.json()["data"]["id"].as_i64().unwrap();
+        if path != "/api/v3/securityLabels" {
+            let d = sb.signed("DELETE", &format!("{path}/{old}"), None);
+            assert_eq!(d.status, 200, "{path}: {}", d.text());
+        } else {
+            // No label delete endpoint: the row goes the way a reset of labels would.
+            continue;
+        }
+        let mut again = body.clone();
+        again[key] = json!(format!("second-{}", body[key].as_str().unwrap()));
+        if key == "hostName" {
+            again[key] = json!("second.example");
+        }
+        let second = sb.signed("POST", path, Some(&again));
+        assert_eq!(second.status, 201, "{path}: {}", second.text());
+        let new = second.json()["data"]["id"].as_i64().unwrap();
+        assert!(new > old, "{path}: id {old} handed out again as {new}");
+        assert_eq!(sb.get(&format!("{path}/{old}")).status, 404, "{path}: the old id names nothing");
+    }
+}
+
+/// No answer, to any route and method with malformed input, carries database or panic text.
+#[test]
+fn no_internal_error_text_in_any_answer() {
+    let sb = Sandbox::start(Seed::Demo);
+    let leaks =
+        ["sqlite", "no such table", "no such column", "syntax error", "rusqlite", "panicked", "constraint failed", "unwrap()", "internal error:"];
+    let routes = [
+        "/api/v2/owners",
+        "/api/v2/owners/mine",
+        "/api/v2/owners/1",
+        "/api/v2/owners/x/metrics",
+        "/api/v2/whoami",
+        "/api/v2/types/indicatorTypes",
+        "/api/v2/types/associationTypes",
+        "/api/v2/tags",
+        "/api/v2/tags/x",
+        "/api/v2/tags/x/indicators",
+        "/api/v2/tags/x/groups/adversaries",
+        "/api/v2/securityLabels",
+        "/api/v2/securityLabels/x",
+        "/api/v2/indicators",
+        "/api/v2/indicators/hosts",
+        "/api/v2/indicators/hosts/bad.example.com",
+        "/api/v2/indicators/hosts/bad.example.com/tags/x",
+        "/api/v2/indicators/hosts/bad.example.com/attributes",
+        "/api/v2/indicators/hosts/bad.example.com/attributes/x",
+        "/api/v2/indicators/hosts/bad.example.com/groups/adversaries/x",
+        "/api/v2/indicators/bulk/json",
+        "/api/v2/indicators/observed",
+        "/api/v2/groups",
+        "/api/v2/groups/incidents",
+        "/api/v2/groups/incidents/x",
+        "/api/v2/groups/incidents/9/attributes",
+        "/api/v2/groups/incidents/9/securityLabels/x",
+        "/api/v2/victims",
+        "/api/v2/victims/x",
+        "/api/v2/victims/1/victimAssets/x",
+        "/api/v2/tasks",
+        "/api/v2/tasks/x",
+        "/api/v2/batch",
+        "/api/v2/batch/x",
+        "/api/v2/batch/createAndUpload",
+        "/api/v2/batch/1/errors",
+        "/api/v2/exchange/db/local/t/x",
+        "/api/v2/exchange/db/x/t/_search",
+        "/api/v3/indicators",
+        "/api/v3/indicators/x",
+        "/api/v3/indicators/1",
+        "/api/v3/groups",
+        "/api/v3/groups/x",
+        "/api/v3/groups/9/upload",
+        "/api/v3/tags",
+        "/api/v3/tags/x",
+        "/api/v3/securityLabels",
+        "/api/v3/securityLabels/x",
+        "/api/v3/attributeTypes",
+        "/api/v3/indicatorAttributes/x",
+        "/api/v3/groupAttributes/x",
+        "/api/v3/victims",
+        "/api/v3/victims/x",
+        "/api/v3/victimAssets",
+        "/api/v3/victimAssets/x",
+        "/api/v2/customMetrics",
+        "/api/v2/customMetrics/x/data",
+        "/api/v2/customMetrics/1/data",
+        "/api/v3/security/users",
+        "/api/v3/security/users/x",
+        "/api/v3/indicators/fields",
+        "/api/v3/indicators/deleted",
+        "/api/v3/groups/9/pdf",
+        "/api/v3/security/owners",
+        "/api/v3/security/owners/x",
+    ];
+    // A valid query too, so each route's database query runs (`id = 1` is a keyword of every collection).
+    let queries = [
+        "",
+        "?tql=id%20%3D%201",
+        "?tql=%22%20%3B%20DROP",
+        "?tql=nosuchfield%20%3D%201",
+        "?tql=name%20like%20%27%25",
+        "?resultStart=x",
+        "?fields=__x__&owner=Nobody",
+    ];
+    let bodies: [&[u8]; 4] = [b"", b"{", b"[{\"type\":1,\"id\":\"x\"}]", b"{\"type\":\"Host\",\"hostName\":\"\",\"id\":\"'\",\"tags\":{\"data\":5}}"];
+    let mut n = 0;
+    for route in routes {
+        for q in queries {
+            for method in ["GET", "POST", "PUT", "DELETE", "OPTIONS"] {
+                for body in if matches!(method, "GET" | "OPTIONS") { &bodies[..1] } else { &bodies[..] } {
+                    let target = format!("{route}{q}");
+                    let mut h = sb.hmac_headers(method, &target);
+                    h.push(("Content-Type", "application/json".into()));
+                    h.push(("DB-Method", "GET".into()));
+                    let r = sb.raw(method, &target, &h, body);
+                    n += 1;
+                    let text = r.text().to_ascii_lowercase();
+                    let head: String = text.chars().take(300).collect();
+                    for leak in leaks {
+                        assert!(!text.contains(leak), "{method} {target} ({}) -> {}: {leak:?} in {head}", String::from_utf8_lossy(body), r.status);
+                    }
+                    assert_ne!(r.status, 500, "{method} {target} -> 500: {head}");
+                }
+            }
+        }
+    }
+    assert!(n > 6_000, "{n} requests");
+}
+
+/// The statuses and shapes tcex's tests assert on answers the sandbox used to give differently.
+#[test]
+fn statuses_and_shapes_tcex_asserts() {
+    let sb = Sandbox::start(Seed::Demo);
+    // v2 tags and labels: 201 Created (tests/api/tc/v2/threat_intelligence/ti_helper.py).
+    let base = "/api/v2/indicators/hosts/bad.example.com";
+    let r = sb.signed("POST", &format!("{base}/tags/{}", enc("tcex tag")), None);
+    assert_eq!((r.status, r.json()["status"].clone()), (201, json!("Success")), "{}", r.text());
+    let r = sb.signed("POST", &format!("{base}/securityLabels/{}", enc("TLP:GREEN")), None);
+    assert_eq!((r.status, r.json()["status"].clone()), (201, json!("Success")), "{}", r.text());
+    // Email Subject, a type tcex's v2 tests use by name.
+    let types = sb.get("/api/v2/types/indicatorTypes").json();
+    let es: Vec<&Value> = types["data"]["indicatorType"].as_array().unwrap().iter().filter(|t| t["name"] == "Email Subject").collect();
+    assert_eq!(es.len(), 1, "{types}");
+    assert_eq!(
+        (es[0]["apiBranch"].as_str(), es[0]["apiEntity"].as_str(), es[0]["custom"].as_str()),
+        (Some("emailSubjects"), Some("emailSubject"), Some("true"))
+    );
+    let r = sb.signed("POST", "/api/v2/indicators/emailSubjects", Some(&json!({"Subject": "Invoice overdue"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    // Datastore: a PUT creates; a delete answers with _shards (tests/api/tc/v2/datastore/).
+    let ds = |method: &str, key: &str, body: Option<Value>| {
+        let path = format!("/api/v2/exchange/db/local/pytest/{key}");
+        let mut h = sb.hmac_headers("POST", &path);
+        h.push(("DB-Method", method.to_string()));
+        h.push(("Content-Type", "application/json".to_string()));
+        sb.raw("POST", &path, &h, &body.map(|b| b.to_string().into_bytes()).unwrap_or_default())
+    };
+    let r = ds("PUT", "one", Some(json!({"one": 1})));
+    assert_eq!((r.status, r.json()["result"].clone(), r.json()["_shards"]["successful"].clone()), (201, json!("created"), json!(1)), "{}", r.text());
+    assert_eq!(ds("GET", "one", None).json()["_source"], json!({"one": 1}));
+    let r = ds("DELETE", "one", None);
+    let j = r.json();
+    assert_eq!(
+        (r.status, j["_id"].clone(), j["result"].clone(), j["_shards"]["successful"].clone()),
+        (200, json!("one"), json!("deleted"), json!(1)),
+        "{j}"
+    );
+    // v3: creating an indicator the owner holds updates it.
+    let r = sb.signed(
+        "POST",
+        "/api/v3/indicators",
+        Some(&json!({"type": "Host", "hostName": "bad.example.com", "rating": 1, "tags": {"data": [{"name": "again"}]}})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["data"]["id"], 1, "the existing indicator");
+    let now = sb.get("/api/v3/indicators/1?fields=tags").json();
+    assert_eq!(now["data"]["rating"], 1.0);
+    assert!(now["data"]["tags"]["data"].as_array().unwrap().iter().any(|t| t["name"] == "again"), "{now}");
+    // OPTIONS /v3/indicators/fields: the documented list (tcex expands fields=_all_ through it).
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(pivot_testing::fixtures().join("threatconnect-docs/v3__additional_fields__1.json")).unwrap()).unwrap();
+    let r = sb.signed("OPTIONS", "/api/v3/indicators/fields", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let names = |v: &Value| -> Vec<String> { v["data"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(names(&r.json()), names(&doc["response"]));
+    let g = sb.signed("OPTIONS", "/api/v3/groups/fields", None).json();
+    assert!(names(&g).contains(&"associatedIndicators".to_string()), "{g}");
+    assert_eq!(sb.signed("OPTIONS", "/api/v3/nothing/fields", None).status, 404);
+    // GET /v3/indicators/deleted: what was deleted, by date, owner and type.
+    let gone =
+        sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "gone.example"}))).json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{gone}"), None).status, 200);
+    let d = sb.get("/api/v3/indicators/deleted?deletedSince=2000-01-01T00:00:00Z&owner=Demo%20Org&type=Host").json();
+    assert_eq!((d["data"][0]["id"].as_i64(), d["data"][0]["summary"].as_str()), (Some(gone), Some("gone.example")), "{d}");
+    assert_eq!(sb.get("/api/v3/indicators/deleted?deletedSince=2999-01-01T00:00:00Z").json()["data"], json!([]));
+    assert_eq!(sb.get("/api/v3/indicators/deleted?type=Address").json()["data"], json!([]));
+    // DELETE /v3/victims/{id}.
+    let v = sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "Leaving"}))).json();
+    let id = v["data"]["id"].as_i64().unwrap();
+    let r = sb.signed("DELETE", &format!("/api/v3/victims/{id}"), None);
+    assert_eq!((r.status, r.json()["message"].clone()), (200, json!("Deleted")), "{}", r.text());
+    assert_eq!(sb.get(&format!("/api/v3/victims/{id}")).status, 404);
+    // Victims by TQL (tcex's victims.filter.name).
+    sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "Staying", "org": "Acme"})));
+    let found = sb.get(&format!("/api/v3/victims?tql={}", enc("name = \"Staying\" and organization = \"Acme\""))).json();
+    assert_eq!(found["data"].as_array().map(|a| a.len()), Some(1), "{found}");
+    assert_eq!(found["data"][0]["name"], "Staying");
+    assert_eq!(sb.get(&format!("/api/v3/victims?tql={}", enc("nosuch = 1"))).status, 400);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/victims/{id}"), None).status, 404);
+}
+
+/// Every keyword tcex's generated TagFilter and SecurityLabelFilter (and the group and indicator
+/// date keywords, `like`) send is answered: a result, or TQL's 400 in ThreatConnect's error shape.
+#[test]
+fn tql_keywords_tcex_generates() {
+    let sb = Sandbox::start(Seed::Demo);
+    sb.signed(
+        "PUT",
+        "/api/v3/indicators/1",
+        Some(&json!({"tags": {"data": [{"name": "T1566 - Phishing"}, {"name": "T1566.001 - Spearphishing Attachment"}]}})),
+    );
+    let q = |path: &str, tql: &str| sb.get(&format!("{path}?tql={}", enc(tql)));
+    let names =
+        |r: &Response| -> Vec<String> { r.json()["data"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect() };
+    // techniqueId: accepted; the sandbox has no ATT&CK system tags, so none has one.
+    let r = q("/api/v3/tags", "techniqueId NE \"null\"");
+    assert_eq!((r.status, names(&r).len()), (200, 0), "{}", r.text());
+    let r = q("/api/v3/tags", "name like \"%Phish%\"");
+    assert_eq!(names(&r), ["Phishing", "T1566 - Phishing", "T1566.001 - Spearphishing Attachment"], "{}", r.text());
+    let r = q("/api/v3/tags", "hasIndicator(id = 1) and name startswith \"T1566\"");
+    assert_eq!(names(&r).len(), 2, "{}", r.text());
+    let r = q("/api/v3/tags", "id = 2");
+    assert_eq!(names(&r), ["Phishing"]);
+    let r = q("/api/v3/securityLabels", "name in (\"TLP:RED\", \"TLP:GREEN\") and color != \"FFFFFF\"");
+    assert_eq!(names(&r), ["TLP:GREEN", "TLP:RED"], "{}", r.text());
+    let r = q("/api/v3/securityLabels", "hasGroup(id = 5)");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!names(&r).is_empty());
+    // Dates: lastModified and dateAdded on groups and indicators.
+    let r = q("/api/v3/groups", "lastModified > \"2000-01-01\" and typeName = \"Incident\"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(!r.json()["data"].as_array().unwrap().is_empty());
+    assert_eq!(q("/api/v3/groups", "lastModified > \"2999-01-01\"").json()["data"], json!([]));
+    assert_eq!(q("/api/v3/indicators", "summary not like \"%.%\" and typeName = \"Host\"").status, 200);
+    // Every keyword of tcex's TagFilter and SecurityLabelFilter: answered, or refused as TQL.
+    let tag_keywords = [
+        "associatedCase",
+        "associatedGroup",
+        "associatedIndicator",
+        "associatedVictim",
+        "caseId",
+        "description",
+        "financialRisk",
+        "financialRiskScore",
+        "financialRiskValue",
+        "id",
+        "lastUsed",
+        "name",
+        "owner",
+        "ownerName",
+        "securityCoverage",
+        "summary",
+        "techniqueId",
+    ];
+    let label_keywords = ["color", "dateAdded", "description", "id", "name", "owner", "ownerName", "summary", "victimId"];
+    for (path, keywords) in [("/api/v3/tags", &tag_keywords[..]), ("/api/v3/securityLabels", &label_keywords[..])] {
+        for k in keywords {
+            let r = q(path, &format!("{k} = \"2026-01-01\""));
+            let j = r.json();
+            match r.status {
+                200 => assert!(j["data"].is_array(), "{path} {k}: {j}"),
+                400 => {
+                    assert_eq!(j["status"], "Error", "{path} {k}: {j}");
+                    assert!(j["message"].as_str().unwrap().starts_with("Invalid TQL"), "{path} {k}: {j}");
+                }
+                s => panic!("{path} {k}: {s} {j}"),
+            }
+        }
+    }
+}
+
+/// The endpoints tcex's modules call that the sandbox lacked: custom metrics, the attribute
+/// collections, users, a datastore search without a record id, a batch file's new label.
+#[test]
+fn endpoints_tcex_calls() {
+    let sb = Sandbox::start(Seed::Demo);
+    // /v2/customMetrics (tcex/api/tc/v2/metric/metric.py).
+    let r = sb.signed(
+        "POST",
+        "/api/v2/customMetrics",
+        Some(&json!({"name": "m", "dataType": "Average", "interval": "Daily", "keyedValues": false, "description": "d"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["data"]["customMetricConfig"]["id"].as_i64().unwrap();
+    let list = sb.get("/api/v2/customMetrics?resultLimit=50&resultStart=0").json();
+    assert_eq!(list["data"]["customMetricConfig"][0]["name"], "m");
+    let path = format!("/api/v2/customMetrics/{id}/data");
+    let r = sb.signed("POST", &format!("{path}?returnValue=true"), Some(&json!({"value": 42, "date": "2008-12-12T12:12:12Z", "weight": 4})));
+    assert_eq!((r.status, r.json()["date"].clone(), r.json()["value"].clone()), (200, json!("2008-12-12T00:00:00Z"), json!(42.0)), "{}", r.text());
+    let r = sb.signed("POST", &path, Some(&json!({"value": 2, "date": "2008-12-12T13:00:00Z", "weight": 1})));
+    assert_eq!(r.status, 204);
+    let r = sb.signed("POST", &format!("{path}?returnValue=true"), Some(&json!({"value": 0, "date": "2008-12-12T14:00:00Z", "weight": 0})));
+    assert_eq!(r.json()["value"], json!((42.0 * 4.0 + 2.0) / 5.0), "weighted average of the day");
+    assert_eq!(
+        sb.signed("POST", "/api/v2/customMetrics", Some(&json!({"name": "x".repeat(500), "dataType": "Sum", "interval": "Daily"}))).status,
+        400
+    );
+    assert_eq!(sb.signed("POST", "/api/v2/customMetrics", Some(&json!({"name": "m", "dataType": "Sum", "interval": "Daily"}))).status, 409);
+    // /v3/indicatorAttributes: list by hasIndicator (how tcex lists an indicator's attributes), create, get, delete.
+    let r = sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": 1, "type": "Source", "value": "via collection"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let aid = r.json()["data"]["id"].as_i64().unwrap();
+    let listed = sb.get(&format!("/api/v3/indicatorAttributes?tql={}", enc("hasIndicator(id = 1)"))).json();
+    let values: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|a| a["value"].as_str().unwrap()).collect();
+    let direct = sb.get("/api/v3/indicators/1?fields=attributes").json();
+    assert_eq!(values.len(), direct["data"]["attributes"]["data"].as_array().unwrap().len());
+    assert!(values.contains(&"via collection"));
+    assert_eq!(sb.get(&format!("/api/v3/indicatorAttributes/{aid}")).json()["data"]["indicatorId"], 1);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicatorAttributes/{aid}"), None).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/indicatorAttributes/{aid}")).status, 404);
+    assert_eq!(sb.get(&format!("/api/v3/groupAttributes?tql={}", enc("groupId = 2"))).json()["data"][0]["groupId"], 2);
+    // /v3/security/users with TQL.
+    let u = sb.get("/api/v3/security/users").json();
+    assert_eq!(u["data"][0]["userName"], sb.access_id());
+    let u = sb.get(&format!("/api/v3/security/users?tql={}", enc("firstName = \"Dana\"")));
+    assert_eq!(u.json()["data"].as_array().unwrap().len(), 1, "{}", u.text());
+    assert_eq!(sb.get(&format!("/api/v3/security/users?tql={}", enc("jobRole = \"x\""))).status, 400);
+    // TQL dates as tcex writes them.
+    let r = sb.get(&format!("/api/v3/groups?tql={}&resultLimit=1", enc("dateAdded > \"2000-01-01 00:00:00\"")));
+    assert_eq!(r.status, 200, "{}", r.text());
+    // A datastore get without a record id searches the type.
+    let mut h = sb.hmac_headers("POST", "/api/v2/exchange/db/local/none/");
+    h.push(("DB-Method", "GET".into()));
+    let r = sb.raw("POST", "/api/v2/exchange/db/local/none/", &h, b"");
+    assert_eq!((r.status, r.json()["hits"]["total"].clone()), (200, json!(0)), "{}", r.text());
+    // A batch file's security label the instance lacks is made.
+    let settings = json!({"action": "Create", "owner": "Demo Org"});
+    let content = json!({"indicator": [{"summary": "198.51.100.250", "type": "Address", "xid": "x-1",
+        "securityLabel": [{"name": "PYTEST1", "description": "Pytest Label Description", "color": "ffc0cb"}]}]});
+    let body = multipart("b", &[("config", settings.to_string()), ("content", content.to_string())]);
+    let id = create_and_upload(&sb, &body, "multipart/form-data; boundary=b").json()["data"]["batchStatus"]["id"].as_i64().unwrap();
+    let t = Instant::now();
+    while sb.get(&format!("/api/v2/batch/{id}")).json()["data"]["batchStatus"]["status"] != "Completed" {
+        assert!(t.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    assert_eq!(sb.get(&format!("/api/v2/batch/{id}")).json()["data"]["batchStatus"]["successCount"], 1);
+    let l = sb.get(&format!("/api/v3/securityLabels?tql={}", enc("name = \"PYTEST1\""))).json();
+    assert_eq!((l["data"][0]["color"].clone(), l["data"][0]["description"].clone()), (json!("ffc0cb"), json!("Pytest Label Description")), "{l}");
+}
