@@ -16,7 +16,9 @@ use crate::launch::SelectedItem;
 use pivot_text::csv::{to_csv, Csv};
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
+use pivot_text::lists::{count_of, range_of};
 use pivot_text::messages::{exported_status, values_for_clipboard};
+use pivot_text::refang::refang;
 use threatconnect::tql::{has_group, has_indicator};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, MAX_RESULT_LIMIT};
 
@@ -78,6 +80,7 @@ pub struct AssocQuery {
 
 impl AssocQuery {
     /// The TQL with the filter box's text: summaries for indicators, names for groups.
+    /// `filter` is what the box searches for (already refanged).
     pub fn with_filter(&self, filter: &str) -> String {
         let filter = filter.trim();
         if filter.is_empty() {
@@ -136,15 +139,38 @@ fn csv_of(items: &[Assoc], raw: bool) -> Csv {
 
 /// The entries of a list loaded with the panel that match the filter box
 /// (type or value, case-insensitive): what the list shows without a server query.
-fn matching(all: Vec<Assoc>, filter: &str) -> Vec<Assoc> {
-    let needle = lowercase(filter.trim());
+fn matching(all: Vec<Assoc>, needle: &str) -> Vec<Assoc> {
+    let needle = lowercase(needle);
     all.into_iter().filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle)).collect()
+}
+
+thread_local! {
+    /// The page each list was on, per item and section, for this tab: Back returns to it.
+    static PAGES: std::cell::RefCell<Vec<((u64, String), u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many lists remember their page (the most recent).
+const KEPT_PAGES: usize = 50;
+
+fn kept_page(key: &(u64, String)) -> u32 {
+    PAGES.with(|p| p.borrow().iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n))
+}
+
+fn keep_page(key: (u64, String), page: u32) {
+    PAGES.with(|p| {
+        let mut p = p.borrow_mut();
+        p.retain(|(k, _)| *k != key);
+        p.insert(0, (key, page));
+        p.truncate(KEPT_PAGES);
+    });
 }
 
 /// An association list: the first page comes with the panel; the filter and
 /// the pages beyond are asked of the server (TQL), one request each, so a
-/// 10,000-entry list costs no more than a 100-entry one. Without a query
-/// (the v2 fallback) it filters and pages what the panel loaded.
+/// 10,000-entry list costs no more than a 100-entry one. When the panel did not
+/// say how many there are and it embedded a full page (an indicator's embedded
+/// associations stop at [`PAGE`]), the first page is asked again with its total. Without a query (the v2
+/// fallback) it filters and pages what the panel loaded.
 #[component]
 pub fn AssociationList(
     api: ApiHandle,
@@ -157,38 +183,69 @@ pub fn AssociationList(
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let collapsed = RwSignal::new(false);
-    let page = RwSignal::new(0u32);
-    // The Space element keeps this section's filter and collapse (when there is an element).
+    let page_key = (element_state::current_item(), section.clone());
+    let page = RwSignal::new(kept_page(&page_key));
+    // The Space element keeps this section's filter on this item, and its collapse (when there is an element).
     let kept = element_state::register(&section, filter, collapsed, page);
-    let first = StoredValue::new(first);
     let server = query.is_some();
+    // ThreatConnect embeds at most a page of associations: fewer is the whole list.
+    let total = total.or_else(|| (server && first.len() < PAGE as usize).then_some(first.len() as i64));
+    let first = StoredValue::new(first);
     let query = StoredValue::new(query);
     let whole_list_error = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
+    Effect::new(move |_| keep_page(page_key.clone(), page.get()));
+    // What the filter box searches for: its text refanged (`bad[.]example` finds `bad.example`).
+    let needle = Memo::new(move |_| refang(&filter.get()));
 
-    // Server pages beyond the first, or a filtered first page.
-    let fetched = ApiResource::new(move || {
-        let (f, p) = (filter.get(), page.get());
+    // The whole list's first page with its total, when the panel did not say it.
+    let head = ApiResource::new(move || {
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if p > 0 || !f.trim().is_empty() => Some(loaded(fetch_page(api, q, f, p * PAGE, PAGE).await)),
+                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), 0, PAGE).await)),
+                _ => None,
+            }
+        }
+    });
+    let whole = move || {
+        total.or_else(|| match head.get() {
+            Some(Some(Ok(p))) => p.result_count,
+            _ if !server => Some(first.with_value(Vec::len) as i64),
+            _ => None,
+        })
+    };
+    // Server pages beyond the first, or a filtered first page.
+    let fetched = ApiResource::new(move || {
+        let (f, p) = (needle.get(), page.get());
+        let q = query.get_value();
+        async move {
+            match q {
+                Some(q) if p > 0 || !f.is_empty() => Some(loaded(fetch_page(api, q, f, p * PAGE, PAGE).await)),
                 _ => None,
             }
         }
     });
 
     let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
-        let (f, p) = (filter.get(), page.get());
-        if server && (p > 0 || !f.trim().is_empty()) {
-            return match fetched.get() {
-                Some(Some(Ok(pg))) => Some(Ok(Rc::new((pg.items.clone(), pg.result_count)))),
-                Some(Some(Err(e))) => Some(Err(e)),
-                _ => None,
-            };
+        let (f, p) = (needle.get(), page.get());
+        let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
+            Some(Some(Ok(pg))) => Some(Ok(Rc::new((pg.items.clone(), pg.result_count)))),
+            Some(Some(Err(e))) => Some(Err(e)),
+            _ => None,
+        };
+        if server && (p > 0 || !f.is_empty()) {
+            return from(fetched.get());
+        }
+        if server && total.is_none() {
+            // The panel's rows until the first page with its total arrives (count "…" meanwhile).
+            if let Some(r) = from(head.get()) {
+                return Some(r);
+            }
+            return Some(Ok(Rc::new((first.get_value(), None))));
         }
         let matching = matching(first.get_value(), &f);
-        let count = if server && f.trim().is_empty() { total.or(Some(matching.len() as i64)) } else { Some(matching.len() as i64) };
+        let count = if server { total } else { Some(matching.len() as i64) };
         let start = (p * PAGE) as usize;
         let shown = if server { matching } else { matching.into_iter().skip(start).take(PAGE as usize).collect() };
         Some(Ok(Rc::new((shown, count))))
@@ -201,7 +258,7 @@ pub fn AssociationList(
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         whole_list_error.set(None);
         copied.set(None);
-        let f = filter.get_untracked();
+        let f = needle.get_untracked();
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
@@ -234,17 +291,29 @@ pub fn AssociationList(
         }));
     };
 
-    let count_text = move || match rows() {
-        Some(Ok(r)) => match r.1 {
-            Some(n) => format!("{n}"),
-            None => format!("{}", r.0.len()),
-        },
-        _ => "…".to_owned(),
+    // The number of entries the list has now (the filter's matches when filtered).
+    let count = move || match rows() {
+        Some(Ok(r)) => r.1,
+        _ => None,
     };
-    let pages = move || match rows() {
-        Some(Ok(r)) => r.1.map(|n| (n.max(0) as u32).div_ceil(PAGE)).unwrap_or(1).max(1),
-        _ => 1,
+    let count_text = move || match count() {
+        Some(n) => count_of(n, whole(), !needle.get().is_empty()),
+        None => "…".to_owned(),
     };
+    let data_count = move || count().map_or_else(|| "…".to_owned(), |n| n.to_string());
+    let pages = Signal::derive(move || count().map_or(1, |n| (n.max(0) as u32).div_ceil(PAGE)).max(1));
+    let range = Signal::derive(move || match (rows(), count()) {
+        (Some(Ok(r)), Some(n)) => range_of(u64::from(page.get() * PAGE), r.0.len() as u64, n),
+        _ => String::new(),
+    });
+    let clear = move |_| {
+        page.set(0);
+        filter.set(String::new());
+        if let Some(l) = kept {
+            element_state::change(Field::Filter(l.item, l.section), "", false)
+        }
+    };
+    let label = StoredValue::new(format!("{title} pages"));
 
     view! {
         <section class="assoc" data-section=section.clone() data-collapsed=move || if collapsed.get() { "true" } else { "false" }>
@@ -254,15 +323,15 @@ pub fn AssociationList(
                     on:click=move |_| {
                         let c = !collapsed.get_untracked();
                         collapsed.set(c);
-                        if let Some(s) = kept { element_state::change(Field::Collapsed(s), "", c) }
+                        if let Some(l) = kept { element_state::change(Field::Collapsed(l.section), "", c) }
                     }></button>
-                <h3>{title.clone()}" "<span class="count" data-count=count_text>{count_text}</span></h3>
+                <h3>{title.clone()}" "<span class="count" data-count=data_count>{count_text}</span></h3>
                 <input class="filter" type="search" placeholder="Filter" aria-label=format!("Filter {title}") prop:value=move || filter.get()
                     on:input=move |ev| {
                         let text = event_target_value(&ev);
                         page.set(0);
                         filter.set(text.clone());
-                        if let Some(s) = kept { element_state::change(Field::Filter(s), &text, false) }
+                        if let Some(l) = kept { element_state::change(Field::Filter(l.item, l.section), &text, false) }
                     } />
                 <button class="export" disabled=move || exporting.get() on:click=move |_| export(false)>"Export CSV"</button>
                 <button class="export-raw" disabled=move || exporting.get() on:click=move |_| export(true)>"Export raw"</button>
@@ -270,10 +339,16 @@ pub fn AssociationList(
                     title="Every value the filter matches, raw, one per line">"Copy values"</button>
                 <CopyOutcomeNote outcome=copied />
             </header>
+            // A kept or typed filter is never silent: what it searched for, and a way out.
+            {move || (!needle.get().is_empty()).then(|| view! {
+                <p class="filtered" role="status">"Filtered by ‘"<span class="filtered-by">{escape_controls(&needle.get()).into_owned()}</span>"’ · "
+                    <button class="clear-filter" on:click=clear>"Clear"</button></p>
+            })}
+            <Pager page pages range label />
             {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {
                 None => view! { <Skeleton lines=4 /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| fetched.refetch()) /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| { fetched.refetch(); head.refetch() }) /> }.into_any(),
                 Some(Ok(r)) if r.0.is_empty() => view! { <p class="empty">"None"</p> }.into_any(),
                 Some(Ok(r)) => view! {
                     <ul class="assoc-list">
@@ -281,14 +356,39 @@ pub fn AssociationList(
                     </ul>
                 }.into_any(),
             }}
-            <Show when=move || { pages() > 1 }>
-                <nav class="pager" aria-label=format!("{title} pages")>
-                    <button disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                    <span class="page-of">{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                    <button disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-                </nav>
-            </Show>
+            <Pager page pages range label bottom=true />
         </section>
+    }
+}
+
+/// Previous and next with the page's range ("101–200 of 2,000"); above and below a list longer than a page.
+#[component]
+fn Pager(
+    page: RwSignal<u32>,
+    pages: Signal<u32>,
+    range: Signal<String>,
+    label: StoredValue<String>,
+    #[prop(optional)] bottom: bool,
+) -> impl IntoView {
+    let go = move |p: u32| {
+        page.set(p);
+        // From the bottom pager, the new page is read from its top.
+        if bottom {
+            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) {
+                if let Some(list) = el.closest(".assoc").ok().flatten() {
+                    list.scroll_into_view();
+                }
+            }
+        }
+    };
+    view! {
+        <Show when=move || { pages.get() > 1 }>
+            <nav class=if bottom { "pager pager-bottom" } else { "pager" } aria-label=label.get_value()>
+                <button class="prev" disabled=move || page.get() == 0 on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+                <span class="page-of" data-page=move || page.get() + 1>{move || range.get()}</span>
+                <button class="next" disabled=move || { page.get() + 1 >= pages.get() } on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+            </nav>
+        </Show>
     }
 }
 

@@ -18,6 +18,8 @@ use crate::launch::{Context, SelectedItem};
 use crate::search::search_tql;
 use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
 use pivot_text::escape::escape_controls;
+use pivot_text::lists::count_of;
+use pivot_text::refang::refang;
 use threatconnect::{Collection, Group, Indicator};
 
 fn history() -> Option<web_sys::History> {
@@ -91,6 +93,9 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     let owners = owners_resource(api);
 
     let visit = Callback::new(move |item: SelectedItem| {
+        if let Some(p) = trail.with_untracked(|t| t.as_ref().map(Trail::position)) {
+            keep_scroll(p);
+        }
         let mut position = 0;
         trail.update(|t| match t {
             Some(t) => {
@@ -109,6 +114,12 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     let popstate = window_event_listener(leptos::ev::popstate, move |ev: web_sys::PopStateEvent| {
         let from_url = from_fragment(&current_fragment());
         let position = ev.state().as_f64().map(|p| p as usize);
+        if let Some(p) = trail.with_untracked(|t| t.as_ref().map(Trail::position)) {
+            keep_scroll(p);
+        }
+        if let Some(p) = position {
+            restore_scroll(p);
+        }
         trail.update(|t| {
             let Some(t) = t else {
                 *t = from_url.clone().map(Trail::new);
@@ -162,7 +173,11 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 <a class="nav-import" href=move || publish_import_href(&PageAction::Import, current.get().as_ref())>"Import package"</a>
             })}
         </nav>
-        {move || match current.get() {
+        {move || {
+            let item = current.get();
+            // Its lists keep their filters and pages under this item, never another's.
+            if let Some(i) = &item { super::element_state::set_item(i) }
+            match item {
             None => view! {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
@@ -180,41 +195,78 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     <p>{format!("Pivot has no panel for {type_name} items yet. It works on indicators and groups.")}</p>
                 </section>
             }.into_any(),
-        }}
+        }}}
     }
 }
 
+thread_local! {
+    /// How far down each step of the trail was scrolled, by trail position, for Back and Forward.
+    static SCROLLS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn keep_scroll(position: usize) {
+    let y = web_sys::window().and_then(|w| w.scroll_y().ok()).unwrap_or(0.0);
+    SCROLLS.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() <= position {
+            s.resize(position + 1, 0.0);
+        }
+        s[position] = y;
+    });
+}
+
+/// Back or Forward to `position`: once the panel has drawn its lists (they arrive from the
+/// API), it scrolls to where the analyst left it; tries for up to three seconds.
+fn restore_scroll(position: usize) {
+    let Some(y) = SCROLLS.with(|s| s.borrow().get(position).copied()).filter(|y| *y > 0.0) else { return };
+    fn attempt(y: f64, left: u32) {
+        let Some(w) = web_sys::window() else { return };
+        w.scroll_to_with_x_and_y(0.0, y);
+        if left > 0 && w.scroll_y().map_or(false, |now| (now - y).abs() > 2.0) {
+            set_timeout(move || attempt(y, left - 1), std::time::Duration::from_millis(100));
+        }
+    }
+    set_timeout(move || attempt(y, 30), std::time::Duration::from_millis(50));
+}
+
+/// Results shown at first, and with "Show all" (the count always says how many there are).
 const SEARCH_RESULTS: u32 = 20;
+const SEARCH_ALL: u32 = 500;
 
 #[component]
 fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let asked = RwSignal::new(None::<String>);
+    // What is searched for (refanged), and how many of each collection to show.
+    let asked = RwSignal::new(None::<(String, u32)>);
     let results = ApiResource::new(move || {
         let q = asked.get();
         let client = api.with_value(|a| a.client.clone());
         let owner = api.with_value(|a| a.default_owner.clone());
         async move {
-            let q = q?;
+            let (q, limit) = q?;
             let (ind, grp) = search_tql(&q, owner.as_deref());
-            // Both searches leave together.
+            // Both searches leave together, each with its total.
             let (i, g) = futures::future::join(
-                client.search(Collection::Indicators, &ind, 0, SEARCH_RESULTS, false, Indicator::read),
-                client.search(Collection::Groups, &grp, 0, SEARCH_RESULTS, false, Group::read),
+                client.search(Collection::Indicators, &ind, 0, limit, true, Indicator::read),
+                client.search(Collection::Groups, &grp, 0, limit, true, Group::read),
             )
             .await;
             Some(loaded(i.and_then(|i| {
+                let g = g?;
                 let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
-                rows.extend(g?.items.iter().map(Assoc::from_group));
-                Ok(rows)
+                rows.extend(g.items.iter().map(Assoc::from_group));
+                let of = |shown: usize, n: Option<i64>| count_of(shown as i64, n.filter(|n| *n > shown as i64), true);
+                let counts = format!("Indicators {} · groups {}", of(i.items.len(), i.result_count), of(g.items.len(), g.result_count));
+                let more = i.result_count.is_some_and(|n| n > i.items.len() as i64) || g.result_count.is_some_and(|n| n > g.items.len() as i64);
+                Ok((rows, counts, more && limit < SEARCH_ALL))
             })))
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let t = text.get_untracked().trim().to_owned();
+        let t = refang(&text.get_untracked());
         if !t.is_empty() {
-            asked.set(Some(t));
+            asked.set(Some((t, SEARCH_RESULTS)));
         }
     };
     view! {
@@ -223,28 +275,35 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
                 on:input=move |ev| text.set(event_target_value(&ev)) />
             <button class="search-go" type="submit">"Search"</button>
         </form>
-        {move || asked.get().is_some().then(|| view! {
+        {move || asked.get().map(|(q, _)| view! {
             <div class="search-results" data-section="search-results">
+                // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`.
+                <p class="searched-for">"Results for ‘"<span class="searched">{escape_controls(&q).into_owned()}</span>"’"</p>
                 {move || match results.get() {
                     None | Some(None) => view! { <p class="empty">"Searching…"</p> }.into_any(),
                     Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| results.refetch()) /> }.into_any(),
-                    Some(Some(Ok(rows))) if rows.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
-                    Some(Some(Ok(rows))) => view! {
+                    Some(Some(Ok(r))) if r.0.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
+                    Some(Some(Ok(r))) => {
+                        let q = q.clone();
+                        view! {
+                        <p class="search-count">{r.1.clone()}
+                            {r.2.then(|| view! { " · "<button class="show-all" on:click=move |_| asked.set(Some((q.clone(), SEARCH_ALL)))>"Show all"</button> })}
+                        </p>
                         <ul class="assoc-list">
-                            {rows.iter().map(|a| {
+                            {r.0.iter().map(|a| {
                                 let target = a.target.clone();
                                 view! {
                                     <li class="assoc-row">
                                         <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{a.type_label.clone()}</span>
                                         <button class="pivot-link search-hit" disabled=target.is_none() on:click=move |_| {
                                             if let Some(t) = target.clone() { asked.set(None); on_pivot.run(t); }
-                                        }>{a.shown.clone()}</button>
+                                        }>{escape_controls(&a.shown).into_owned()}</button>
                                         <span class="assoc-owner">{a.owner.clone()}</span>
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any(),
+                    }.into_any() }
                 }}
             </div>
         })}
