@@ -16,10 +16,12 @@ use crate::launch::SelectedItem;
 use pivot_text::csv::{to_csv, Csv};
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
-use pivot_text::lists::{count_of, range_of};
-use pivot_text::messages::{exported_status, values_for_clipboard};
+use pivot_text::lists::{count_of, range_of, thousands};
+use pivot_text::messages::{exported_status, value_for_clipboard, values_for_clipboard};
+use pivot_text::values::safe_http_link;
 use pivot_text::refang::refang;
 use threatconnect::tql::{has_group, has_indicator};
+use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, MAX_RESULT_LIMIT};
 
 /// Rows per page of an association list (and per server page).
@@ -40,6 +42,9 @@ pub struct Assoc {
     /// Where a click pivots to; `None` for a type Pivot has no panel for.
     pub target: Option<SelectedItem>,
     pub is_group: bool,
+    /// The item's page in ThreatConnect (`webLink`, http(s) only): where a middle-click or a
+    /// new tab goes. It comes from the API, so never carries this tab's token.
+    pub link: Option<String>,
 }
 
 impl Assoc {
@@ -52,6 +57,7 @@ impl Assoc {
             owner: i.owner.name.clone(),
             target: Some(SelectedItem::Indicator { kind: i.indicator_type.clone(), summary: i.summary.clone(), owner: Some(i.owner.name.clone()) }),
             is_group: false,
+            link: i.web_link.as_deref().and_then(safe_http_link),
         }
     }
 
@@ -66,6 +72,7 @@ impl Assoc {
                 .group_type()
                 .and_then(|kind| u64::try_from(g.id).ok().map(|id| SelectedItem::Group { kind, id, owner: Some(g.owner.name.clone()) })),
             is_group: true,
+            link: g.web_link.as_deref().and_then(safe_http_link),
         }
     }
 }
@@ -80,24 +87,28 @@ pub struct AssocQuery {
 
 impl AssocQuery {
     /// The TQL with the filter box's text: summaries for indicators, names for groups.
-    /// `filter` is what the box searches for (already refanged).
-    pub fn with_filter(&self, filter: &str) -> String {
+    /// `filter` is what the box searches for (already refanged); `kind` a type chip's type name.
+    pub fn with_filter(&self, filter: &str, kind: Option<&str>) -> String {
         let filter = filter.trim();
-        if filter.is_empty() {
-            return self.tql.clone();
-        }
         let field = match self.collection {
             Collection::Groups => "name",
             _ => "summary",
         };
-        format!("{} and {field} contains {}", self.tql, tql::quote(filter))
+        let mut out = self.tql.clone();
+        if !filter.is_empty() {
+            out = format!("{out} and {field} contains {}", tql::quote(filter));
+        }
+        if let Some(kind) = kind {
+            out = format!("{out} and typeName = {}", tql::quote(kind));
+        }
+        out
     }
 }
 
 /// One page of the list (with its total).
-async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, start: u32, limit: u32) -> Result<Page<Assoc>, Error> {
+async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>, start: u32, limit: u32) -> Result<Page<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
-    let tql = query.with_filter(&filter);
+    let tql = query.with_filter(&filter, kind.as_deref());
     let rows = |items: Vec<Assoc>, p_count, p_next| Page { items, result_count: p_count, next: p_next };
     match query.collection {
         Collection::Groups => client
@@ -113,9 +124,9 @@ async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, start: u3
 
 /// Every association the filter matches, for an export: the client's pager, in the
 /// largest pages ThreatConnect serves.
-async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String) -> Result<Vec<Assoc>, Error> {
+async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>) -> Result<Vec<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
-    let tql = query.with_filter(&filter);
+    let tql = query.with_filter(&filter, kind.as_deref());
     Ok(match query.collection {
         Collection::Groups => {
             client.search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, Group::read).collect_all().await?.iter().map(Assoc::from_group).collect()
@@ -138,10 +149,38 @@ fn csv_of(items: &[Assoc], raw: bool) -> Csv {
 }
 
 /// The entries of a list loaded with the panel that match the filter box
-/// (type or value, case-insensitive): what the list shows without a server query.
-fn matching(all: Vec<Assoc>, needle: &str) -> Vec<Assoc> {
+/// (type or value, case-insensitive) and the type chip: what the list shows without a server query.
+fn matching(all: Vec<Assoc>, needle: &str, kind: Option<&str>) -> Vec<Assoc> {
     let needle = lowercase(needle);
-    all.into_iter().filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle)).collect()
+    all.into_iter()
+        .filter(|a| kind.is_none_or(|k| a.type_label == k))
+        .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
+        .collect()
+}
+
+/// How many of each type, for the chips: counted in `rows` when they are the whole list,
+/// else asked of ThreatConnect, one count per type of the collection (they arrive after the first page).
+async fn type_counts(api: ApiHandle, query: AssocQuery) -> Vec<(String, i64)> {
+    let client = api.with_value(|a| a.client.clone());
+    let groups = matches!(query.collection, Collection::Groups);
+    let names: Vec<String> = if groups {
+        GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    } else {
+        BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    };
+    let counts = futures::future::join_all(names.iter().map(|t| {
+        let tql = query.with_filter("", Some(t));
+        let client = client.clone();
+        async move {
+            if groups {
+                client.search(Collection::Groups, &tql, 0, 1, true, Group::read).await.map(|p| p.result_count)
+            } else {
+                client.search(Collection::Indicators, &tql, 0, 1, true, Indicator::read).await.map(|p| p.result_count)
+            }
+        }
+    }))
+    .await;
+    names.into_iter().zip(counts).filter_map(|(t, n)| Some((t, n.ok()??))).filter(|(_, n)| *n > 0).collect()
 }
 
 thread_local! {
@@ -197,13 +236,15 @@ pub fn AssociationList(
     Effect::new(move |_| keep_page(page_key.clone(), page.get()));
     // What the filter box searches for: its text refanged (`bad[.]example` finds `bad.example`).
     let needle = Memo::new(move |_| refang(&filter.get()));
+    // The type chip pressed: only that type is listed.
+    let kind = RwSignal::new(None::<String>);
 
     // The whole list's first page with its total, when the panel did not say it.
     let head = ApiResource::new(move || {
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), 0, PAGE).await)),
+                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), None, 0, PAGE).await)),
                 _ => None,
             }
         }
@@ -217,24 +258,47 @@ pub fn AssociationList(
     };
     // Server pages beyond the first, or a filtered first page.
     let fetched = ApiResource::new(move || {
-        let (f, p) = (needle.get(), page.get());
+        let (f, p, k) = (needle.get(), page.get(), kind.get());
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if p > 0 || !f.is_empty() => Some(loaded(fetch_page(api, q, f, p * PAGE, PAGE).await)),
+                Some(q) if p > 0 || !f.is_empty() || k.is_some() => Some(loaded(fetch_page(api, q, f, k, p * PAGE, PAGE).await)),
                 _ => None,
             }
         }
     });
+    // Per-type counts: of the rows when they are the whole list, else asked of ThreatConnect.
+    let counted = ApiResource::new(move || {
+        let (q, n) = (query.get_value(), whole());
+        async move {
+            match (q, n) {
+                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q).await),
+                _ => None,
+            }
+        }
+    });
+    let chips = move || -> Vec<(String, i64)> {
+        if let Some(Some(c)) = counted.get() {
+            return c;
+        }
+        match (whole(), head.get()) {
+            (Some(n), Some(Some(Ok(p)))) if n <= i64::from(PAGE) => group_by_type(&p.items),
+            (Some(n), _) if n <= i64::from(PAGE) || !server => first.with_value(|f| group_by_type(f)),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|(t, n)| (t, n as i64))
+        .collect()
+    };
 
     let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
-        let (f, p) = (needle.get(), page.get());
+        let (f, p, k) = (needle.get(), page.get(), kind.get());
         let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
             Some(Some(Ok(pg))) => Some(Ok(Rc::new((pg.items.clone(), pg.result_count)))),
             Some(Some(Err(e))) => Some(Err(e)),
             _ => None,
         };
-        if server && (p > 0 || !f.is_empty()) {
+        if server && (p > 0 || !f.is_empty() || k.is_some()) {
             return from(fetched.get());
         }
         if server && total.is_none() {
@@ -244,7 +308,7 @@ pub fn AssociationList(
             }
             return Some(Ok(Rc::new((first.get_value(), None))));
         }
-        let matching = matching(first.get_value(), &f);
+        let matching = matching(first.get_value(), &f, k.as_deref());
         let count = if server { total } else { Some(matching.len() as i64) };
         let start = (p * PAGE) as usize;
         let shown = if server { matching } else { matching.into_iter().skip(start).take(PAGE as usize).collect() };
@@ -258,19 +322,19 @@ pub fn AssociationList(
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         whole_list_error.set(None);
         copied.set(None);
-        let f = needle.get_untracked();
+        let (f, k) = (needle.get_untracked(), kind.get_untracked());
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
                 leptos::task::spawn_local(async move {
-                    match fetch_all(api, q, f).await {
+                    match fetch_all(api, q, f, k).await {
                         Ok(items) => deliver(items),
                         Err(e) => whole_list_error.set(Some(e.to_string())),
                     }
                     exporting.set(false);
                 });
             }
-            None => deliver(matching(first.get_value(), &f)),
+            None => deliver(matching(first.get_value(), &f, k.as_deref())),
         }
     };
     let export = move |raw: bool| {
@@ -297,7 +361,7 @@ pub fn AssociationList(
         _ => None,
     };
     let count_text = move || match count() {
-        Some(n) => count_of(n, whole(), !needle.get().is_empty()),
+        Some(n) => count_of(n, whole(), !needle.get().is_empty() || kind.get().is_some()),
         None => "…".to_owned(),
     };
     let data_count = move || count().map_or_else(|| "…".to_owned(), |n| n.to_string());
@@ -344,6 +408,18 @@ pub fn AssociationList(
                 <p class="filtered" role="status">"Filtered by ‘"<span class="filtered-by">{escape_controls(&needle.get()).into_owned()}</span>"’ · "
                     <button class="clear-filter" on:click=clear>"Clear"</button></p>
             })}
+            // Type chips with their counts; pressing one lists only that type.
+            <p class="type-chips">
+                {move || chips().into_iter().map(|(t, n)| {
+                    let pressed = { let t = t.clone(); move || kind.get().as_deref() == Some(t.as_str()) };
+                    let t2 = t.clone();
+                    view! {
+                        <button class="chip type-chip" aria-pressed=move || if pressed() { "true" } else { "false" }
+                            on:click=move |_| { page.set(0); kind.update(|k| *k = if k.as_deref() == Some(t2.as_str()) { None } else { Some(t2.clone()) }) }>
+                            {t}" "<span class="type-count">{thousands(n)}</span></button>
+                    }
+                }).collect_view()}
+            </p>
             <Pager page pages range label />
             {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {
@@ -396,20 +472,37 @@ fn title_slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
+/// A row: its type, its value as a real link (a click pivots here; a middle-click or a new
+/// tab opens the item in ThreatConnect), its owner, and a copy of its raw value.
 #[component]
 fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let kind_class = if a.is_group { "type-badge group" } else { "type-badge indicator" };
     let value = escape_controls(&a.shown).into_owned();
+    let copied: CopyOutcome = RwSignal::new(None);
+    let raw = a.value.clone();
     view! {
         <li class="assoc-row">
             <span class=kind_class>{a.type_label.clone()}</span>
-            {match a.target.clone() {
-                Some(target) => view! {
-                    <button class="pivot-link" title=a.value.clone() on:click=move |_| on_pivot.run(target.clone())>{value}</button>
+            {match (a.target.clone(), a.link.clone()) {
+                (Some(target), Some(href)) => view! {
+                    <a class="pivot-link" href=href target="_blank" rel="noopener noreferrer" title=escape_controls(&a.value).into_owned()
+                        on:click=move |ev: leptos::ev::MouseEvent| {
+                            // A plain click pivots in Pivot; with a modifier the browser opens the link.
+                            if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                                ev.prevent_default();
+                                on_pivot.run(target.clone());
+                            }
+                        }>{value}</a>
                 }.into_any(),
-                None => view! { <span class="assoc-value">{value}</span> }.into_any(),
+                (Some(target), None) => view! {
+                    <button class="pivot-link" title=escape_controls(&a.value).into_owned() on:click=move |_| on_pivot.run(target.clone())>{value}</button>
+                }.into_any(),
+                (None, _) => view! { <span class="assoc-value">{value}</span> }.into_any(),
             }}
             <span class="assoc-owner">{a.owner}</span>
+            <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
+                on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"⧉"</button>
+            <CopyOutcomeNote outcome=copied />
         </li>
     }
 }

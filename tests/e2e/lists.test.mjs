@@ -161,6 +161,32 @@ test("an address with 2,000 groups pages through them all with true totals, page
   assert.deepEqual(page.errors, []);
 });
 
+test("type chips count every type of the whole list and toggle a type filter", async () => {
+  const page = await open("Address", "198.51.100.7");
+  await settled(page);
+  // The seed's 2,000 groups cycle through the 16 group types: 125 of each, counted by ThreatConnect
+  // (the first page alone would say 100 in all).
+  await page.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 16, GROUPS);
+  const chips = await page.locator(`${GROUPS} .type-chip`).allTextContents();
+  assert.ok(chips.every((c) => / 125$/.test(c)), JSON.stringify(chips));
+  assert.ok(chips.some((c) => c === "Incident 125") && chips.some((c) => c === "Attack Pattern 125"), JSON.stringify(chips));
+  await page.click(`${GROUPS} .type-chip:has-text("Incident")`);
+  assert.equal(await page.getAttribute(`${GROUPS} .type-chip:has-text("Incident")`, "aria-pressed"), "true");
+  assert.deepEqual(await countOf(page, GROUPS, "2000"), ["125 of 2,000", "125"]);
+  assert.equal(await page.textContent(`${GROUPS} .page-of`), "1–100 of 125");
+  assert.deepEqual([...new Set(await page.locator(`${GROUPS} .type-badge`).allTextContents())], ["Incident"]);
+  await page.click(`${GROUPS} .type-chip:has-text("Incident")`);
+  assert.deepEqual(await countOf(page, GROUPS, "125"), ["2,000", "2000"]);
+
+  // The big campaign: 10,000 addresses and one host, counted per type by ThreatConnect.
+  const campaign = await open("Campaign", 1);
+  await settled(campaign);
+  await campaign.waitForSelector(`${INDICATORS} .type-chip`);
+  await campaign.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 2, INDICATORS);
+  assert.deepEqual(await campaign.locator(`${INDICATORS} .type-chip`).allTextContents(), ["Address 10,000", "Host 1"]);
+  assert.deepEqual([...page.errors, ...campaign.errors], []);
+});
+
 test("an indicator's associated indicators show their true count", async () => {
   const page = await open("Host", "bad.example.com");
   await settled(page);
