@@ -139,6 +139,9 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
         });
     });
     on_cleanup(move || popstate.remove());
+    let show_keys = RwSignal::new(false);
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| shortcut(&ev, show_keys));
+    on_cleanup(move || keys.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
@@ -168,11 +171,26 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 })}
             </ol>
             <SearchBox api on_pivot=visit />
+            <button class="keys-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| show_keys.update(|s| *s = !*s)>"?"</button>
             // Import writes: offered only when the app's allowWriteBack is on.
             {api.with_value(|a| a.allow_write_back).then(|| view! {
                 <a class="nav-import" href=move || publish_import_href(&PageAction::Import, current.get().as_ref())>"Import package"</a>
             })}
         </nav>
+        <Show when=move || show_keys.get()>
+            <section class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+                <h2>"Keyboard"</h2>
+                <dl>
+                    <dt><kbd>"/"</kbd></dt><dd>"Search"</dd>
+                    <dt><kbd>"↓"</kbd>" "<kbd>"↑"</kbd></dt><dd>"Next or previous entry of the results or a list"</dd>
+                    <dt><kbd>"Enter"</kbd></dt><dd>"Pivot to the entry"</dd>
+                    <dt><kbd>"Esc"</kbd></dt><dd>"Clear the search or filter; close this"</dd>
+                    <dt><kbd>"Alt"</kbd>" "<kbd>"←"</kbd>" "<kbd>"→"</kbd></dt><dd>"Back, forward"</dd>
+                    <dt><kbd>"?"</kbd></dt><dd>"These shortcuts"</dd>
+                </dl>
+                <button class="keys-close" on:click=move |_| show_keys.set(false)>"Close"</button>
+            </section>
+        </Show>
         {move || {
             let item = current.get();
             // Its lists keep their filters and pages under this item, never another's.
@@ -196,6 +214,71 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 </section>
             }.into_any(),
         }}}
+    }
+}
+
+/// The keyboard: `/` search, `?` the shortcuts, Escape clears or closes, Alt+arrows back and
+/// forward, up and down arrows move between the entries of the results or a list.
+fn shortcut(ev: &web_sys::KeyboardEvent, show_keys: RwSignal<bool>) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let active = doc.active_element();
+    let typing = active.as_ref().is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    let focus = |e: Option<web_sys::Element>| {
+        if let Some(e) = e.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = e.focus();
+        }
+    };
+    let key = ev.key();
+    if ev.alt_key() && (key == "ArrowLeft" || key == "ArrowRight") {
+        ev.prevent_default();
+        if let Some(h) = history() {
+            let _ = if key == "ArrowLeft" { h.back() } else { h.forward() };
+        }
+        return;
+    }
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    match key.as_str() {
+        "/" if !typing => {
+            ev.prevent_default();
+            focus(doc.query_selector(".search-input").ok().flatten());
+        }
+        "?" if !typing => show_keys.update(|s| *s = !*s),
+        "Escape" if show_keys.get_untracked() => show_keys.set(false),
+        "Escape" => {
+            // The search box clears itself and its results; a list filter clears (the browser empties it).
+            if active.is_some_and(|e| e.class_list().contains("search-input")) {
+                if let Some(b) = doc.query_selector(".search-clear").ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    b.click();
+                }
+            }
+        }
+        "ArrowDown" | "ArrowUp" => {
+            let Some(active) = active else { return };
+            // Within the results or a list: from its box or an entry to the next or previous entry.
+            let Some(scope) = active.closest(".search-results, .assoc, .search").ok().flatten() else { return };
+            let scope = if scope.class_list().contains("search") { doc.query_selector(".search-results").ok().flatten() } else { Some(scope) };
+            let Some(scope) = scope else { return };
+            let links = scope.get_elements_by_class_name("pivot-link");
+            let n = links.length();
+            if n == 0 {
+                return;
+            }
+            let at = (0..n).find(|i| links.item(*i).as_ref() == Some(&active));
+            let next = match (at, key.as_str()) {
+                (None, "ArrowDown") => Some(0),
+                (Some(i), "ArrowDown") => Some((i + 1).min(n - 1)),
+                (Some(i), _) => i.checked_sub(1),
+                (None, _) => None,
+            };
+            if let Some(i) = next {
+                ev.prevent_default();
+                focus(links.item(i));
+            }
+        }
+        _ => {}
     }
 }
 
@@ -271,9 +354,11 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
     };
     view! {
         <form class="search" role="search" on:submit=submit>
-            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups"
-                on:input=move |ev| text.set(event_target_value(&ev)) />
+            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups (/)"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
             <button class="search-go" type="submit">"Search"</button>
+            <button class="search-clear" type="button" hidden=move || asked.get().is_none() aria-label="Clear the search"
+                on:click=move |_| { asked.set(None); text.set(String::new()) }>"×"</button>
         </form>
         {move || asked.get().map(|(q, _)| view! {
             <div class="search-results" data-section="search-results">

@@ -187,6 +187,40 @@ test("type chips count every type of the whole list and toggle a type filter", a
   assert.deepEqual([...page.errors, ...campaign.errors], []);
 });
 
+test("rows are real links to the item in ThreatConnect: a plain click pivots, a modified click opens a tab; no address, title or copy carries the token", async () => {
+  const page = await open("Host", "bad.example.com", {}, { permissions: ["clipboard-read", "clipboard-write"] });
+  await settled(page);
+  const link = page.locator(`${GROUPS} a.pivot-link`).first();
+  const href = await link.getAttribute("href");
+  assert.match(href, /^https?:\/\/[^/]+\/#\/details\/groups\/\d+\/overview$/, "the group's webLink");
+  assert.equal(await link.getAttribute("target"), "_blank");
+  const before = await value(page);
+  const [tab] = await Promise.all([page.context().waitForEvent("page"), link.click({ modifiers: ["Control"] })]);
+  await tab.waitForLoadState("domcontentloaded").catch(() => {});
+  assert.equal(tab.url(), href, "the new tab opens ThreatConnect's page of the item");
+  await tab.close();
+  assert.equal(await value(page), before, "a modified click leaves this view as it is");
+
+  // Every address, title and copied value of every list: the token is in none of them.
+  const attrs = await page.evaluate(() => [...document.querySelectorAll("main [href], main [title], main [src]")]
+    .flatMap((e) => ["href", "title", "src"].map((a) => e.getAttribute(a)).filter(Boolean)));
+  assert.ok(attrs.length > 5, JSON.stringify(attrs));
+  for (const a of attrs) assert.ok(!a.includes(token.token), `the token is in ${a}`);
+  const raw = await page.getAttribute(`${INDICATORS} .pivot-link >> nth=0`, "title");
+  await page.click(`${INDICATORS} .copy-row >> nth=0`);
+  await page.waitForSelector(`${INDICATORS} .assoc-row .copied`);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, raw, "the raw value of that row");
+  assert.ok(!copied.includes(token.token));
+  assert.ok(!page.url().includes(token.token));
+
+  // A plain click pivots in Pivot.
+  const name = await link.textContent();
+  await link.click();
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, name);
+  assert.deepEqual(page.errors, []);
+});
+
 test("an indicator's associated indicators show their true count", async () => {
   const page = await open("Host", "bad.example.com");
   await settled(page);
@@ -251,5 +285,55 @@ test("hostile text in a filter, a search or a kept state stays text", async () =
   await page.waitForFunction(() => !/Searching/.test(document.querySelector(".search-results").textContent));
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.equal(await page.locator("main img, main script").count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("the keyboard: / searches, arrows and Enter walk results and lists, Escape clears, Alt+arrows go back and forward, ? shows the keys", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const start = await value(page);
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "search-input");
+  await page.keyboard.type("bad[.]example");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".search-hit");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelectorAll(".search-hit")[0]), true);
+  const hits = await page.locator(".search-hit").count();
+  if (hits > 1) {
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowUp");
+  }
+  const target = await page.evaluate(() => document.activeElement.textContent);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, target);
+  assert.equal(await page.locator(".search-results").count(), 0, "the results close on a pivot");
+
+  // Escape clears the search box and its results.
+  await page.keyboard.press("/");
+  await page.keyboard.type("phisher");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".search-results");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector(".search-results"));
+  assert.equal(await page.inputValue(".search-input"), "");
+
+  // Down from a list's filter box enters the list.
+  await settled(page);
+  await page.focus(`${GROUPS} .filter`);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate((sel) => document.activeElement === document.querySelector(sel + " .pivot-link"), GROUPS), true);
+
+  await page.keyboard.press("Alt+ArrowLeft");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, start);
+  await page.keyboard.press("Alt+ArrowRight");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, target);
+
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("?");
+  await page.waitForSelector(".shortcuts");
+  assert.match(await page.textContent(".shortcuts"), /Search/);
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector(".shortcuts"));
   assert.deepEqual(page.errors, []);
 });
