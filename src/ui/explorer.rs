@@ -73,6 +73,23 @@ pub fn Explorer(context: Context) -> impl IntoView {
 }
 
 const TRAIL_KEY: &str = "pivot.trail";
+/// The items this tab pivoted to, the most recent first (address fragments, one a line).
+const RECENT_KEY: &str = "pivot.recent";
+const RECENT: usize = 10;
+
+fn recent_items() -> Vec<SelectedItem> {
+    let text = session_storage().and_then(|s| s.get_item(RECENT_KEY).ok().flatten()).unwrap_or_default();
+    text.lines().filter_map(from_fragment).take(RECENT).collect()
+}
+
+fn remember_recent(item: &SelectedItem) {
+    let Some(s) = session_storage() else { return };
+    let mut items = recent_items();
+    items.retain(|i| i != item);
+    items.insert(0, item.clone());
+    items.truncate(RECENT);
+    let _ = s.set_item(RECENT_KEY, &items.iter().map(to_fragment).collect::<Vec<_>>().join("\n"));
+}
 
 fn stored_trail() -> Option<Trail> {
     Trail::decode(&session_storage()?.get_item(TRAIL_KEY).ok().flatten()?)
@@ -193,6 +210,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
         </Show>
         {move || {
             let item = current.get();
+            if let Some(i) = &item { remember_recent(i) }
             // Its lists keep their filters and pages under this item, never another's.
             if let Some(i) = &item { super::element_state::set_item(i) }
             match item {
@@ -200,6 +218,18 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
                     <p>"Find an indicator or group by value, name or id, then pivot from it."</p>
+                    {
+                        let recent = recent_items();
+                        (!recent.is_empty()).then(|| view! {
+                            <h2>"Recent in this tab"</h2>
+                            <ul class="recent">
+                                {recent.into_iter().map(|item| {
+                                    let label = item_label(&item);
+                                    view! { <li><button class="pivot-link recent-item" on:click=move |_| visit.run(item.clone())>{label}</button></li> }
+                                }).collect_view()}
+                            </ul>
+                        })
+                    }
                 </section>
             }.into_any(),
             Some(item @ SelectedItem::Indicator { .. }) => match indicator_ref(&item) {

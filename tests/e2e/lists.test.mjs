@@ -329,11 +329,30 @@ test("the keyboard: / searches, arrows and Enter walk results and lists, Escape 
   await page.keyboard.press("Alt+ArrowRight");
   await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, target);
 
-  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press("?");
   await page.waitForSelector(".shortcuts");
   assert.match(await page.textContent(".shortcuts"), /Search/);
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => !document.querySelector(".shortcuts"));
+  assert.deepEqual(page.errors, []);
+});
+
+test("the landing page lists this tab's recent pivots", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const campaign = await value(page);
+  await page.click(`${INDICATORS} .pivot-link >> nth=0`);
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent !== v, campaign);
+  await settled(page);
+  // The Space opened again in this tab, with no item.
+  await page.goto(appUrl + spacesQuery({ tcSpaceElementId: String(nextElement++), tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api` }));
+  await page.waitForSelector("[data-screen=search] .recent-item");
+  const recent = await page.locator(".recent-item").allTextContents();
+  assert.equal(recent.length, 2, JSON.stringify(recent));
+  assert.match(recent[0], /^Address: 100\[\.\]64\[\.\]/);
+  assert.equal(recent[1], "Campaign #1");
+  await page.click(".recent-item >> nth=1");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, campaign);
   assert.deepEqual(page.errors, []);
 });
