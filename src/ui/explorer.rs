@@ -277,12 +277,10 @@ fn shortcut(ev: &web_sys::KeyboardEvent, show_keys: RwSignal<bool>) {
         }
         "?" if !typing => show_keys.update(|s| *s = !*s),
         "Escape" if show_keys.get_untracked() => show_keys.set(false),
-        "Escape" => {
-            // The search box clears itself and its results; a list filter clears (the browser empties it).
-            if active.is_some_and(|e| e.class_list().contains("search-input")) {
-                if let Some(b) = doc.query_selector(".search-clear").ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
-                    b.click();
-                }
+        // The search box clears itself and its results; a list filter clears (the browser empties it).
+        "Escape" if active.as_ref().is_some_and(|e| e.class_list().contains("search-input")) => {
+            if let Some(b) = doc.query_selector(".search-clear").ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                b.click();
             }
         }
         "ArrowDown" | "ArrowUp" => {
@@ -335,7 +333,7 @@ fn restore_scroll(position: usize) {
     fn attempt(y: f64, left: u32) {
         let Some(w) = web_sys::window() else { return };
         w.scroll_to_with_x_and_y(0.0, y);
-        if left > 0 && w.scroll_y().map_or(false, |now| (now - y).abs() > 2.0) {
+        if left > 0 && w.scroll_y().is_ok_and(|now| (now - y).abs() > 2.0) {
             set_timeout(move || attempt(y, left - 1), std::time::Duration::from_millis(100));
         }
     }
