@@ -291,10 +291,27 @@ pub fn AssociationList(
         .collect()
     };
 
+    // ThreatConnect counts only a query's first page: later pages keep the count it gave.
+    let counts_seen = StoredValue::new(Vec::<((String, Option<String>), i64)>::new());
     let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
         let (f, p, k) = (needle.get(), page.get(), kind.get());
+        let key = (f.clone(), k.clone());
         let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
-            Some(Some(Ok(pg))) => Some(Ok(Rc::new((pg.items.clone(), pg.result_count)))),
+            Some(Some(Ok(pg))) => {
+                let count = match pg.result_count {
+                    Some(n) => {
+                        counts_seen.update_value(|c| {
+                            c.retain(|(q, _)| *q != key);
+                            c.push((key.clone(), n));
+                        });
+                        Some(n)
+                    }
+                    None => counts_seen
+                        .with_value(|c| c.iter().find(|(q, _)| *q == key).map(|(_, n)| *n))
+                        .or(if key.0.is_empty() && key.1.is_none() { total } else { None }),
+                };
+                Some(Ok(Rc::new((pg.items.clone(), count))))
+            }
             Some(Some(Err(e))) => Some(Err(e)),
             _ => None,
         };
