@@ -45,6 +45,10 @@ pub struct Assoc {
     /// The item's page in ThreatConnect (`webLink`, http(s) only): where a middle-click or a
     /// new tab goes. It comes from the API, so never carries this tab's token.
     pub link: Option<String>,
+    /// Threat rating (0–5) and confidence (0–100), indicators only; when it last changed.
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+    pub modified: Option<String>,
 }
 
 impl Assoc {
@@ -58,6 +62,9 @@ impl Assoc {
             target: Some(SelectedItem::Indicator { kind: i.indicator_type.clone(), summary: i.summary.clone(), owner: Some(i.owner.name.clone()) }),
             is_group: false,
             link: i.web_link.as_deref().and_then(safe_http_link),
+            rating: i.rating,
+            confidence: i.confidence,
+            modified: i.last_modified.clone(),
         }
     }
 
@@ -73,6 +80,9 @@ impl Assoc {
                 .and_then(|kind| u64::try_from(g.id).ok().map(|id| SelectedItem::Group { kind, id, owner: Some(g.owner.name.clone()) })),
             is_group: true,
             link: g.web_link.as_deref().and_then(safe_http_link),
+            rating: None,
+            confidence: None,
+            modified: g.last_modified.clone(),
         }
     }
 }
@@ -516,6 +526,12 @@ fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
                 }.into_any(),
                 (None, _) => view! { <span class="assoc-value">{value}</span> }.into_any(),
             }}
+            {a.rating.filter(|r| *r > 0.0).map(|r| view! { <span class="assoc-rating" title="Threat rating">{format!("{r}/5")}</span> })}
+            {a.confidence.filter(|c| *c > 0.0).map(|c| view! { <span class="assoc-confidence" title="Confidence">{format!("{c}%")}</span> })}
+            {a.modified.map(|m| {
+                let day = m.get(..10).unwrap_or(&m).to_owned();
+                view! { <span class="assoc-modified" title=format!("Last modified {}", escape_controls(&m))>{escape_controls(&day).into_owned()}</span> }
+            })}
             <span class="assoc-owner">{a.owner}</span>
             <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
                 on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"⧉"</button>

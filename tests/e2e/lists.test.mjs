@@ -201,6 +201,9 @@ test("rows are real links to the item in ThreatConnect: a plain click pivots, a 
   await tab.close();
   assert.equal(await value(page), before, "a modified click leaves this view as it is");
 
+  // Each row says when the item last changed (the full timestamp in its title).
+  assert.match(await page.textContent(`${GROUPS} .assoc-modified`), /^\d{4}-\d\d-\d\d$/);
+  assert.match(await page.getAttribute(`${GROUPS} .assoc-modified`, "title"), /^Last modified \d{4}-\d\d-\d\dT/);
   // Every address, title and copied value of every list: the token is in none of them.
   const attrs = await page.evaluate(() => [...document.querySelectorAll("main [href], main [title], main [src]")]
     .flatMap((e) => ["href", "title", "src"].map((a) => e.getAttribute(a)).filter(Boolean)));
