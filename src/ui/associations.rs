@@ -316,9 +316,13 @@ pub fn AssociationList(
                         });
                         Some(n)
                     }
-                    None => counts_seen
-                        .with_value(|c| c.iter().find(|(q, _)| *q == key).map(|(_, n)| *n))
-                        .or(if key.0.is_empty() && key.1.is_none() { total } else { None }),
+                    None => counts_seen.with_value(|c| c.iter().find(|(q, _)| *q == key).map(|(_, n)| *n)).or_else(|| {
+                        if key.0.is_empty() && key.1.is_none() {
+                            whole()
+                        } else {
+                            None
+                        }
+                    }),
                 };
                 Some(Ok(Rc::new((pg.items.clone(), count))))
             }
