@@ -266,13 +266,16 @@ pub fn AssociationList(
             _ => None,
         })
     };
-    // Server pages beyond the first, or a filtered first page.
+    // Server pages beyond the first, or a filtered first page, with what they were asked for:
+    // while the next one loads, the last one is not shown as if it were it.
     let fetched = ApiResource::new(move || {
         let (f, p, k) = (needle.get(), page.get(), kind.get());
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if p > 0 || !f.is_empty() || k.is_some() => Some(loaded(fetch_page(api, q, f, k, p * PAGE, PAGE).await)),
+                Some(q) if p > 0 || !f.is_empty() || k.is_some() => {
+                    Some(((p, f.clone(), k.clone()), loaded(fetch_page(api, q, f, k, p * PAGE, PAGE).await)))
+                }
                 _ => None,
             }
         }
@@ -330,7 +333,8 @@ pub fn AssociationList(
             _ => None,
         };
         if server && (p > 0 || !f.is_empty() || k.is_some()) {
-            return from(fetched.get());
+            let asked = (p, f.clone(), k.clone());
+            return from(fetched.get().map(|r| r.and_then(|(was, page)| (was == asked).then_some(page))));
         }
         if server && total.is_none() {
             // The panel's rows until the first page with its total arrives (count "…" meanwhile).
@@ -530,8 +534,8 @@ fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
                 }.into_any(),
                 (None, _) => view! { <span class="assoc-value">{value}</span> }.into_any(),
             }}
-            {a.rating.filter(|r| *r > 0.0).map(|r| view! { <span class="assoc-rating" title="Threat rating">{format!("{r}/5")}</span> })}
-            {a.confidence.filter(|c| *c > 0.0).map(|c| view! { <span class="assoc-confidence" title="Confidence">{format!("{c}%")}</span> })}
+            {a.rating.filter(|r| *r > 0.0).map(|r| view! { <span class="assoc-rating" title="Threat rating">{format!("{}/5", (r + 0.5) as i64)}</span> })}
+            {a.confidence.filter(|c| *c > 0.0).map(|c| view! { <span class="assoc-confidence" title="Confidence">{format!("{}%", (c + 0.5) as i64)}</span> })}
             {a.modified.map(|m| {
                 let day = m.get(..10).unwrap_or(&m).to_owned();
                 view! { <span class="assoc-modified" title=format!("Last modified {}", escape_controls(&m))>{escape_controls(&day).into_owned()}</span> }

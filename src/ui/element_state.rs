@@ -67,7 +67,7 @@ pub fn start(api: ApiHandle, element: Option<u64>) {
         let saved = element_state::load(&client, element).await;
         let Some((unsaved, lists)) = kept(|k| (k.store.arrive(saved), k.lists.clone())) else { return };
         for list in lists {
-            apply(list);
+            apply(list, false);
         }
         if unsaved {
             save_later();
@@ -75,19 +75,23 @@ pub fn start(api: ApiHandle, element: Option<u64>) {
     });
 }
 
-/// What is kept for `list`'s section, except what the analyst changed meanwhile.
-fn apply(list: List) {
+/// What is kept for `list`'s section; on arrival of the saved state (`fresh` false), except
+/// what the analyst changed meanwhile in the list on screen. A list drawn anew (`fresh`, as
+/// Back draws an item again) takes all of it, the analyst's changes included.
+fn apply(list: List, fresh: bool) {
     let Some((filter, collapsed)) = kept(|k| {
         let s = &k.store;
         (
-            (!s.is_touched(Field::Filter(list.item, list.section))).then(|| s.settings.filter(list.item, list.section).to_owned()),
-            (!s.is_touched(Field::Collapsed(list.section))).then(|| s.settings.is_collapsed(list.section)),
+            (fresh || !s.is_touched(Field::Filter(list.item, list.section))).then(|| s.settings.filter(list.item, list.section).to_owned()),
+            (fresh || !s.is_touched(Field::Collapsed(list.section))).then(|| s.settings.is_collapsed(list.section)),
         )
     }) else {
         return;
     };
     if let Some(f) = filter.filter(|f| list.filter.try_get_untracked().is_some_and(|now| now != *f)) {
-        list.page.try_set(0);
+        if !fresh {
+            list.page.try_set(0);
+        }
         list.filter.try_set(f);
     }
     if let Some(c) = collapsed {
@@ -106,7 +110,7 @@ pub fn register(section: &str, filter: RwSignal<String>, collapsed: RwSignal<boo
         k.store.arrived
     })?;
     if arrived {
-        apply(list);
+        apply(list, true);
     }
     Some(list)
 }

@@ -355,6 +355,7 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
         let owner = api.with_value(|a| a.default_owner.clone());
         async move {
             let (q, limit) = q?;
+            let asked = (q.clone(), limit);
             let (ind, grp) = search_tql(&q, owner.as_deref());
             // Both searches leave together, each with its total.
             let (i, g) = futures::future::join(
@@ -362,15 +363,18 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
                 client.search(Collection::Groups, &grp, 0, limit, true, Group::read),
             )
             .await;
-            Some(loaded(i.and_then(|i| {
-                let g = g?;
-                let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
-                rows.extend(g.items.iter().map(Assoc::from_group));
-                let of = |shown: usize, n: Option<i64>| count_of(shown as i64, n.filter(|n| *n > shown as i64), true);
-                let counts = format!("Indicators {} · groups {}", of(i.items.len(), i.result_count), of(g.items.len(), g.result_count));
-                let more = i.result_count.is_some_and(|n| n > i.items.len() as i64) || g.result_count.is_some_and(|n| n > g.items.len() as i64);
-                Ok((rows, counts, more && limit < SEARCH_ALL))
-            })))
+            Some((
+                asked,
+                loaded(i.and_then(|i| {
+                    let g = g?;
+                    let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
+                    rows.extend(g.items.iter().map(Assoc::from_group));
+                    let of = |shown: usize, n: Option<i64>| count_of(shown as i64, n.filter(|n| *n > shown as i64), true);
+                    let counts = format!("Indicators {} · groups {}", of(i.items.len(), i.result_count), of(g.items.len(), g.result_count));
+                    let more = i.result_count.is_some_and(|n| n > i.items.len() as i64) || g.result_count.is_some_and(|n| n > g.items.len() as i64);
+                    Ok((rows, counts, more && limit < SEARCH_ALL))
+                })),
+            ))
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -392,7 +396,8 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
             <div class="search-results" data-section="search-results">
                 // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`.
                 <p class="searched-for">"Results for ‘"<span class="searched">{escape_controls(&q).into_owned()}</span>"’"</p>
-                {move || match results.get() {
+                // Only the answer to what is asked now (the last one stays until the next arrives).
+                {move || match results.get().map(|r| r.filter(|(was, _)| Some(was) == asked.get().as_ref()).map(|(_, r)| r)) {
                     None | Some(None) => view! { <p class="empty">"Searching…"</p> }.into_any(),
                     Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| results.refetch()) /> }.into_any(),
                     Some(Some(Ok(r))) if r.0.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
