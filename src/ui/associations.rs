@@ -245,7 +245,7 @@ pub fn AssociationList(
     let exporting = RwSignal::new(false);
     Effect::new(move |_| keep_page(page_key.clone(), page.get()));
     // What the filter box searches for: its text refanged (`bad[.]example` finds `bad.example`).
-    let needle = Memo::new(move |_| refang(&filter.get()));
+    let needle = move || refang(&filter.get());
     // The type chip pressed: only that type is listed.
     let kind = RwSignal::new(None::<String>);
 
@@ -269,7 +269,7 @@ pub fn AssociationList(
     // Server pages beyond the first, or a filtered first page, with what they were asked for:
     // while the next one loads, the last one is not shown as if it were it.
     let fetched = ApiResource::new(move || {
-        let (f, p, k) = (needle.get(), page.get(), kind.get());
+        let (f, p, k) = (needle(), page.get(), kind.get());
         let q = query.get_value();
         async move {
             match q {
@@ -307,7 +307,7 @@ pub fn AssociationList(
     // ThreatConnect counts only a query's first page: later pages keep the count it gave.
     let counts_seen = StoredValue::new(Vec::<((String, Option<String>), i64)>::new());
     let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
-        let (f, p, k) = (needle.get(), page.get(), kind.get());
+        let (f, p, k) = (needle(), page.get(), kind.get());
         let key = (f.clone(), k.clone());
         let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
             Some(Some(Ok(pg))) => {
@@ -357,7 +357,7 @@ pub fn AssociationList(
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         whole_list_error.set(None);
         copied.set(None);
-        let (f, k) = (needle.get_untracked(), kind.get_untracked());
+        let (f, k) = (untrack(needle), kind.get_untracked());
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
@@ -396,15 +396,15 @@ pub fn AssociationList(
         _ => None,
     };
     let count_text = move || match count() {
-        Some(n) => count_of(n, whole(), !needle.get().is_empty() || kind.get().is_some()),
+        Some(n) => count_of(n, whole(), !needle().is_empty() || kind.get().is_some()),
         None => "…".to_owned(),
     };
     let data_count = move || count().map_or_else(|| "…".to_owned(), |n| n.to_string());
-    let pages = Signal::derive(move || count().map_or(1, |n| (n.max(0) as u32).div_ceil(PAGE)).max(1));
-    let range = Signal::derive(move || match (rows(), count()) {
+    let pages = move || count().map_or(1, |n| (n.max(0) as u32).div_ceil(PAGE)).max(1);
+    let range = move || match (rows(), count()) {
         (Some(Ok(r)), Some(n)) => range_of(u64::from(page.get() * PAGE), r.0.len() as u64, n),
         _ => String::new(),
-    });
+    };
     let clear = move |_| {
         page.set(0);
         filter.set(String::new());
@@ -439,8 +439,8 @@ pub fn AssociationList(
                 <CopyOutcomeNote outcome=copied />
             </header>
             // A kept or typed filter is never silent: what it searched for, and a way out.
-            {move || (!needle.get().is_empty()).then(|| view! {
-                <p class="filtered" role="status">"Filtered by ‘"<span class="filtered-by">{escape_controls(&needle.get()).into_owned()}</span>"’ · "
+            {move || (!needle().is_empty()).then(|| view! {
+                <p class="filtered" role="status">"Filtered by ‘"<span class="filtered-by">{escape_controls(&needle()).into_owned()}</span>"’ · "
                     <button class="clear-filter" on:click=clear>"Clear"</button></p>
             })}
             // Type chips with their counts; pressing one lists only that type.
@@ -455,7 +455,7 @@ pub fn AssociationList(
                     }
                 }).collect_view()}
             </p>
-            <Pager page pages range label />
+            {pager(page, pages, range, label, false)}
             {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {
                 None => view! { <Skeleton lines=4 /> }.into_any(),
@@ -467,19 +467,18 @@ pub fn AssociationList(
                     </ul>
                 }.into_any(),
             }}
-            <Pager page pages range label bottom=true />
+            {pager(page, pages, range, label, true)}
         </section>
     }
 }
 
 /// Previous and next with the page's range ("101–200 of 2,000"); above and below a list longer than a page.
-#[component]
-fn Pager(
+fn pager(
     page: RwSignal<u32>,
-    pages: Signal<u32>,
-    range: Signal<String>,
+    pages: impl Fn() -> u32 + Copy + Send + Sync + 'static,
+    range: impl Fn() -> String + Copy + Send + Sync + 'static,
     label: StoredValue<String>,
-    #[prop(optional)] bottom: bool,
+    bottom: bool,
 ) -> impl IntoView {
     let go = move |p: u32| {
         page.set(p);
@@ -493,11 +492,11 @@ fn Pager(
         }
     };
     view! {
-        <Show when=move || { pages.get() > 1 }>
+        <Show when=move || { pages() > 1 }>
             <nav class=if bottom { "pager pager-bottom" } else { "pager" } aria-label=label.get_value()>
                 <button class="prev" disabled=move || page.get() == 0 on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
-                <span class="page-of" data-page=move || page.get() + 1>{move || range.get()}</span>
-                <button class="next" disabled=move || { page.get() + 1 >= pages.get() } on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+                <span class="page-of" data-page=move || page.get() + 1>{move || range()}</span>
+                <button class="next" disabled=move || { page.get() + 1 >= pages() } on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
             </nav>
         </Show>
     }

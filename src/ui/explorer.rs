@@ -198,12 +198,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
             <section class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
                 <h2>"Keyboard"</h2>
                 <dl>
-                    <dt><kbd>"/"</kbd></dt><dd>"Search"</dd>
-                    <dt><kbd>"↓"</kbd>" "<kbd>"↑"</kbd></dt><dd>"Next or previous entry of the results or a list"</dd>
-                    <dt><kbd>"Enter"</kbd></dt><dd>"Pivot to the entry"</dd>
-                    <dt><kbd>"Esc"</kbd></dt><dd>"Clear the search or filter; close this"</dd>
-                    <dt><kbd>"Alt"</kbd>" "<kbd>"←"</kbd>" "<kbd>"→"</kbd></dt><dd>"Back, forward"</dd>
-                    <dt><kbd>"?"</kbd></dt><dd>"These shortcuts"</dd>
+                    {SHORTCUTS.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
                 </dl>
                 <button class="keys-close" on:click=move |_| show_keys.set(false)>"Close"</button>
             </section>
@@ -246,6 +241,16 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
         }}}
     }
 }
+
+/// What the `?` box lists.
+const SHORTCUTS: [(&str, &str); 6] = [
+    ("/", "Search"),
+    ("↓ ↑", "Next or previous entry of the results or a list"),
+    ("Enter", "Pivot to the entry"),
+    ("Esc", "Clear the search or filter; close this"),
+    ("Alt ← →", "Back, forward"),
+    ("?", "These shortcuts"),
+];
 
 /// The keyboard: `/` search, `?` the shortcuts, Escape clears or closes, Alt+arrows back and
 /// forward, up and down arrows move between the entries of the results or a list.
