@@ -541,7 +541,7 @@ fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
             })}
             <span class="assoc-owner">{a.owner}</span>
             <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
-                on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"⧉"</button>
+                on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"Copy"</button>
             <CopyOutcomeNote outcome=copied />
         </li>
     }

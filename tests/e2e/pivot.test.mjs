@@ -199,6 +199,8 @@ test("a Space element opens as the analyst left it: a list's filter and collapse
   await page.click(`${GROUPS} .collapse`);
   assert.equal(await page.getAttribute(`${GROUPS} .collapse`, "aria-expanded"), "false");
   assert.equal(await page.locator(`${GROUPS} .assoc-list:visible, ${GROUPS} .empty:visible`).count(), 0, "a collapsed section hides its list");
+  // The filtered page replaces the list once it arrives (not the last page shown as if it were it).
+  await page.waitForSelector(`${INDICATORS} .assoc-list`);
   assert.equal(await page.locator(`${INDICATORS} .assoc-list:visible`).count(), 1);
   await savedState(element, campaignState({ "associated-indicators": "100.64.7." }, ["associated-groups"]));
   const writes = await stateWrites(element);
