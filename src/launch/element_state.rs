@@ -1,47 +1,76 @@
-//! Per-Space-element settings: each association list's last filter and which
-//! sections are collapsed, kept in ThreatConnect's Spaces element state
+//! Per-Space-element settings: each association list's last filter, kept per
+//! item (the item it was typed on, never another), and which sections are
+//! collapsed, in ThreatConnect's Spaces element state
 //! (`/v2/exchange/spaces/{tcSpaceElementId}/state`) so a Space opens as the
 //! analyst left it.
+//!
+//! Filters are kept for the [`MAX_ITEMS`] most recently filtered items, each
+//! named by [`item_key`] (a hash of its type, value or id, and owner: the
+//! element's state carries no indicator value), so what is saved stays under
+//! [`MAX_ANSWER`] bytes whatever is typed.
 //!
 //! What comes back from that state is hostile input like any other API value:
 //! anyone who can write the element's state can put anything there. So the
 //! answer is size-capped before it is parsed, only the sections Pivot has are
-//! read (unknown keys are ignored), and a filter must be short plain text.
-//! Nothing of it is ever put into the page as HTML.
+//! read (unknown keys are ignored), item keys must be 16 hex digits, and a filter
+//! must be short plain text. Nothing of it is ever put into the page as HTML.
 //!
 //! Saving is not write-back: it changes no intelligence, only how this app
 //! instance looks, so it happens whether or not `allowWriteBack` is on.
 
 use serde_json::{Map, Value};
 
+use super::SelectedItem;
 use threatconnect::{Client, Transport};
 
 /// The sections whose state is kept (the association lists' `data-section`).
 pub const SECTIONS: [&str; 2] = ["associated-groups", "associated-indicators"];
 
-/// A state answer larger than this is ignored unread (what Pivot saves is a few hundred bytes).
-pub const MAX_ANSWER: usize = 8 * 1024;
+/// How many items keep their filters: the most recently filtered ones.
+pub const MAX_ITEMS: usize = 20;
 
 /// A saved filter longer than this (in characters) is ignored; a longer typed one is not saved.
 pub const MAX_FILTER: usize = 200;
 
-/// The settings format; any other version is ignored.
-const VERSION: u64 = 1;
+/// A state answer larger than this is ignored unread. What Pivot saves is never larger:
+/// [`MAX_ITEMS`] items of two [`MAX_FILTER`]-character filters of 4-byte characters
+/// (`settings_at_their_largest_fit_the_answer_cap` checks it).
+pub const MAX_ANSWER: usize = 40 * 1024;
+
+/// The settings format; any other version is ignored (version 1, filters per element
+/// rather than per item, keeps only its collapsed sections).
+const VERSION: u64 = 2;
 
 /// The known section of that name (the `&'static` one, so nothing else can be kept).
 pub fn section(name: &str) -> Option<&'static str> {
     SECTIONS.iter().copied().find(|s| *s == name)
 }
 
-/// What is kept for one Space element: one slot per section of [`SECTIONS`].
+/// The key an item's kept filters go under: FNV-1a (64 bits) of its address fragment
+/// (type, value or id, owner), so two items never share a filter.
+pub fn item_key(item: &SelectedItem) -> u64 {
+    crate::trail::to_fragment(item).bytes().fold(0xcbf2_9ce4_8422_2325, |h: u64, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn key_text(key: u64) -> String {
+    format!("{key:016x}")
+}
+
+fn parse_key(text: &str) -> Option<u64> {
+    (text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then(|| u64::from_str_radix(text, 16).ok()).flatten()
+}
+
+/// What is kept for one Space element: per item, one filter per section of [`SECTIONS`];
+/// per element, which sections are collapsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
-    filters: [String; SECTIONS.len()],
+    /// The most recently filtered item first, at most [`MAX_ITEMS`], none with only empty filters.
+    items: Vec<(u64, [String; SECTIONS.len()])>,
     collapsed: [bool; SECTIONS.len()],
 }
 
 fn usable_filter(text: &str) -> bool {
-    text.chars().count() <= MAX_FILTER && !text.chars().any(char::is_control)
+    !text.trim().is_empty() && text.chars().count() <= MAX_FILTER && !text.chars().any(char::is_control)
 }
 
 fn slot(section: &str) -> Option<usize> {
@@ -59,17 +88,36 @@ impl Settings {
         v.get("data").and_then(|d| d.get("state")).map(Settings::from_state).unwrap_or_default()
     }
 
-    /// From the element's state object: only known sections, only valid values.
+    /// From the element's state object: only known sections, valid item keys, valid values.
     pub fn from_state(state: &Value) -> Settings {
         let mut out = Settings::default();
-        if state.get("v").and_then(Value::as_u64) != Some(VERSION) {
+        let version = state.get("v").and_then(Value::as_u64);
+        if version != Some(VERSION) && version != Some(1) {
             return out;
         }
         for (i, s) in SECTIONS.iter().enumerate() {
-            if let Some(text) = state.get("filters").and_then(|f| f.get(s)).and_then(Value::as_str) {
-                out.set_filter(s, text);
-            }
             out.collapsed[i] = state.get("collapsed").and_then(Value::as_array).is_some_and(|l| l.iter().any(|v| v.as_str() == Some(s)));
+        }
+        if version != Some(VERSION) {
+            return out;
+        }
+        for entry in state.get("items").and_then(Value::as_array).into_iter().flatten() {
+            if out.items.len() == MAX_ITEMS {
+                break;
+            }
+            let Some(key) = entry.get("item").and_then(Value::as_str).and_then(parse_key) else { continue };
+            if out.items.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let mut filters: [String; SECTIONS.len()] = Default::default();
+            for (i, s) in SECTIONS.iter().enumerate() {
+                if let Some(text) = entry.get("filters").and_then(|f| f.get(s)).and_then(Value::as_str).filter(|t| usable_filter(t)) {
+                    filters[i] = text.to_owned();
+                }
+            }
+            if filters.iter().any(|f| !f.is_empty()) {
+                out.items.push((key, filters));
+            }
         }
         out
     }
@@ -77,33 +125,54 @@ impl Settings {
     /// The state object saved for the element. (Built by hand: `json!` and a collected
     /// `Map` would bring a serializer and a sort into the panels' wasm.)
     pub fn to_state(&self) -> Value {
-        let mut filters = Map::new();
-        let mut collapsed = Vec::new();
-        for (i, s) in SECTIONS.iter().enumerate() {
-            if !self.filters[i].is_empty() {
-                filters.insert((*s).to_owned(), Value::from(self.filters[i].as_str()));
+        let mut items = Vec::new();
+        for (key, list) in &self.items {
+            let mut filters = Map::new();
+            for (i, s) in SECTIONS.iter().enumerate() {
+                if !list[i].is_empty() {
+                    filters.insert((*s).to_owned(), Value::from(list[i].as_str()));
+                }
             }
-            if self.collapsed[i] {
-                collapsed.push(Value::from(*s));
-            }
+            let mut entry = Map::new();
+            entry.insert("item".into(), Value::from(key_text(*key)));
+            entry.insert("filters".into(), Value::Object(filters));
+            items.push(Value::Object(entry));
         }
+        let collapsed = SECTIONS.iter().enumerate().filter(|(i, _)| self.collapsed[*i]).map(|(_, s)| Value::from(*s)).collect();
         let mut state = Map::new();
         state.insert("v".into(), Value::from(VERSION));
-        state.insert("filters".into(), Value::Object(filters));
+        state.insert("items".into(), Value::Array(items));
         state.insert("collapsed".into(), Value::Array(collapsed));
         Value::Object(state)
     }
 
-    /// The section's kept filter ("" when none).
-    pub fn filter(&self, section: &str) -> &str {
-        slot(section).map(|i| self.filters[i].as_str()).unwrap_or("")
+    /// The section's kept filter on `item` ("" when none).
+    pub fn filter(&self, item: u64, section: &str) -> &str {
+        match (self.items.iter().find(|(k, _)| *k == item), slot(section)) {
+            (Some((_, filters)), Some(i)) => filters[i].as_str(),
+            _ => "",
+        }
     }
 
-    /// Keeps `text` as the section's filter; an empty, overlong or control-character filter keeps none.
-    pub fn set_filter(&mut self, section: &str, text: &str) {
-        if let Some(i) = slot(section) {
-            self.filters[i] = if !text.trim().is_empty() && usable_filter(text) { text.to_owned() } else { String::new() };
+    /// Keeps `text` as the section's filter on `item`, which becomes the most recent
+    /// (the least recent beyond [`MAX_ITEMS`] is forgotten); an empty, overlong or
+    /// control-character filter keeps none.
+    pub fn set_filter(&mut self, item: u64, section: &str, text: &str) {
+        let Some(i) = slot(section) else { return };
+        let mut filters = match self.items.iter().position(|(k, _)| *k == item) {
+            Some(at) => self.items.remove(at).1,
+            None => Default::default(),
+        };
+        filters[i] = if usable_filter(text) { text.to_owned() } else { String::new() };
+        if filters.iter().any(|f| !f.is_empty()) {
+            self.items.insert(0, (item, filters));
+            self.items.truncate(MAX_ITEMS);
         }
+    }
+
+    /// The items with a kept filter, the most recent first.
+    pub fn items(&self) -> impl Iterator<Item = u64> + '_ {
+        self.items.iter().map(|(k, _)| *k)
     }
 
     pub fn is_collapsed(&self, section: &str) -> bool {
@@ -117,10 +186,11 @@ impl Settings {
     }
 }
 
-/// One setting the analyst can change.
+/// One setting the analyst can change: a section's filter on an item ([`item_key`]),
+/// or whether a section is collapsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
-    Filter(&'static str),
+    Filter(u64, &'static str),
     Collapsed(&'static str),
 }
 
@@ -138,7 +208,7 @@ impl Store {
     /// The analyst changed a setting.
     pub fn change(&mut self, field: Field, filter: &str, collapsed: bool) {
         match field {
-            Field::Filter(s) => self.settings.set_filter(s, filter),
+            Field::Filter(item, s) => self.settings.set_filter(item, s, filter),
             Field::Collapsed(s) => self.settings.set_collapsed(s, collapsed),
         }
         if !self.touched.contains(&field) {
@@ -146,15 +216,15 @@ impl Store {
         }
     }
 
-    /// The saved state arrived: it fills every field the analyst has not changed.
+    /// The saved state arrived: it fills every field the analyst has not changed
+    /// (what was changed meanwhile is the most recent).
     /// True when something the analyst changed meanwhile is still to be saved.
     pub fn arrive(&mut self, saved: Settings) -> bool {
-        for s in SECTIONS {
-            if !self.is_touched(Field::Filter(s)) {
-                self.settings.set_filter(s, saved.filter(s));
-            }
-            if !self.is_touched(Field::Collapsed(s)) {
-                self.settings.set_collapsed(s, saved.is_collapsed(s));
+        let mine = std::mem::replace(&mut self.settings, saved);
+        for field in &self.touched {
+            match *field {
+                Field::Filter(item, s) => self.settings.set_filter(item, s, mine.filter(item, s)),
+                Field::Collapsed(s) => self.settings.set_collapsed(s, mine.is_collapsed(s)),
             }
         }
         self.arrived = true;
@@ -181,6 +251,7 @@ pub async fn save<T: Transport>(client: &Client<T>, element_id: u64, settings: &
 mod tests {
     use super::*;
     use serde_json::json;
+    use threatconnect::{GroupType, IndicatorType};
 
     const GROUPS: &str = "associated-groups";
     const INDICATORS: &str = "associated-indicators";
@@ -189,81 +260,154 @@ mod tests {
         serde_json::to_vec(&json!({"status": "Success", "data": {"state": state}})).unwrap()
     }
 
-    fn settings(filters: &[(&'static str, &str)], collapsed: &[&'static str]) -> Settings {
-        let mut s = Settings::default();
-        for (section, text) in filters {
-            s.set_filter(section, text);
-        }
-        for section in collapsed {
-            s.set_collapsed(section, true);
-        }
-        s
+    fn host(value: &str) -> u64 {
+        item_key(&SelectedItem::Indicator { kind: IndicatorType::Host, summary: value.into(), owner: Some("Demo Org".into()) })
+    }
+
+    fn campaign() -> u64 {
+        item_key(&SelectedItem::Group { kind: GroupType::Campaign, id: 1, owner: Some("Demo Org".into()) })
     }
 
     #[test]
-    fn saved_state_reads_back_as_written() {
-        let s = settings(&[(INDICATORS, "100.64.7.")], &[GROUPS]);
+    fn item_keys_tell_items_apart_and_are_fnv1a_of_the_fragment() {
+        // FNV-1a 64 of "#type=Incident&id=9", computed independently (Python: the published algorithm).
+        let incident = SelectedItem::Group { kind: GroupType::Incident, id: 9, owner: None };
+        assert_eq!(crate::trail::to_fragment(&incident), "#type=Incident&id=9");
+        assert_eq!(key_text(item_key(&incident)), "ce46aef2b5d6a148");
+        let keys = [host("a.test"), host("b.test"), campaign(), item_key(&SelectedItem::Group { kind: GroupType::Campaign, id: 1, owner: None })];
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn saved_state_reads_back_as_written_per_item() {
+        let mut s = Settings::default();
+        s.set_filter(campaign(), INDICATORS, "100.64.7.");
+        s.set_filter(host("a.test"), GROUPS, "APT");
+        s.set_collapsed(GROUPS, true);
         let state = s.to_state();
-        assert_eq!(state, json!({"v": 1, "filters": {"associated-indicators": "100.64.7."}, "collapsed": ["associated-groups"]}));
+        assert_eq!(
+            state,
+            json!({"v": 2, "items": [
+                {"item": key_text(host("a.test")), "filters": {"associated-groups": "APT"}},
+                {"item": key_text(campaign()), "filters": {"associated-indicators": "100.64.7."}}
+            ], "collapsed": ["associated-groups"]})
+        );
         let back = Settings::from_answer(&answer(state));
-        assert_eq!((back.filter(INDICATORS), back.filter(GROUPS)), ("100.64.7.", ""));
+        assert_eq!(back, s);
+        assert_eq!((back.filter(campaign(), INDICATORS), back.filter(campaign(), GROUPS)), ("100.64.7.", ""));
+        // The filter belongs to the item it was typed on: another item has none.
+        assert_eq!(back.filter(host("b.test"), INDICATORS), "");
+        assert_eq!(back.filter(host("a.test"), INDICATORS), "");
         assert_eq!((back.is_collapsed(GROUPS), back.is_collapsed(INDICATORS)), (true, false));
     }
 
     #[test]
-    fn hostile_state_keeps_only_known_sections_and_plain_short_filters() {
+    fn only_the_most_recent_items_are_kept_and_a_cleared_item_is_dropped() {
+        let mut s = Settings::default();
+        for n in 0..MAX_ITEMS + 5 {
+            s.set_filter(host(&format!("h{n}.test")), INDICATORS, "x");
+        }
+        let kept: Vec<u64> = s.items().collect();
+        let want: Vec<u64> = (5..MAX_ITEMS + 5).rev().map(|n| host(&format!("h{n}.test"))).collect();
+        assert_eq!(kept, want);
+        // Filtering an older item again makes it the most recent.
+        s.set_filter(host("h7.test"), GROUPS, "y");
+        assert_eq!(s.items().next(), Some(host("h7.test")));
+        assert_eq!(s.filter(host("h7.test"), INDICATORS), "x");
+        // Clearing both filters forgets the item.
+        s.set_filter(host("h7.test"), GROUPS, "");
+        s.set_filter(host("h7.test"), INDICATORS, " ");
+        assert!(!s.items().any(|k| k == host("h7.test")));
+        assert_eq!(s.items().count(), MAX_ITEMS - 1);
+    }
+
+    #[test]
+    fn settings_at_their_largest_fit_the_answer_cap() {
+        let mut s = Settings::default();
+        let widest = "\u{10FFFF}".repeat(MAX_FILTER);
+        for n in 0..MAX_ITEMS {
+            s.set_filter(host(&n.to_string()), INDICATORS, &widest);
+            s.set_filter(host(&n.to_string()), GROUPS, &widest);
+        }
+        s.set_collapsed(GROUPS, true);
+        s.set_collapsed(INDICATORS, true);
+        let body = answer(s.to_state());
+        assert!(body.len() <= MAX_ANSWER, "{} bytes", body.len());
+        assert_eq!(Settings::from_answer(&body), s);
+    }
+
+    #[test]
+    fn hostile_state_keeps_only_known_sections_valid_keys_and_plain_short_filters() {
         let long = "x".repeat(MAX_FILTER + 1);
+        let c = key_text(campaign());
         let state = json!({
-            "v": 1,
-            "filters": {
-                "associated-indicators": "<img src=x onerror=alert(1)>",
-                "associated-groups": long,
-                "__proto__": "a", "whois": "b", "constructor": {"toString": 1}
-            },
+            "v": 2,
+            "items": [
+                {"item": c, "filters": {
+                    "associated-indicators": "<img src=x onerror=alert(1)>",
+                    "associated-groups": long,
+                    "__proto__": "a", "whois": "b", "constructor": {"toString": 1}
+                }},
+                {"item": c, "filters": {"associated-groups": "a duplicate is ignored"}},
+                {"item": "CE46AEF2B5D6A148", "filters": {"associated-groups": "upper-case key"}},
+                {"item": "../../x", "filters": {"associated-groups": "bad key"}},
+                {"item": 42, "filters": {"associated-groups": "number key"}},
+                {"filters": {"associated-groups": "no key"}},
+                "text", null, [1, 2]
+            ],
             "collapsed": ["associated-indicators", 42, {"a": 1}, "whois", "__proto__", null],
             "html": "<script>alert(1)</script>"
         });
         let s = Settings::from_state(&state);
         // HTML is only text here (the view sets it as an input's value, never as markup).
-        assert_eq!(s.filter(INDICATORS), "<img src=x onerror=alert(1)>");
-        assert_eq!(s.filter(GROUPS), "", "a filter over {MAX_FILTER} characters is dropped");
-        assert_eq!(s.filter("whois"), "");
+        assert_eq!(s.filter(campaign(), INDICATORS), "<img src=x onerror=alert(1)>");
+        assert_eq!(s.filter(campaign(), GROUPS), "", "a filter over {MAX_FILTER} characters is dropped");
+        assert_eq!(s.filter(campaign(), "whois"), "");
+        assert_eq!(s.items().collect::<Vec<_>>(), vec![campaign()]);
         assert!(s.is_collapsed(INDICATORS));
         assert!(!s.is_collapsed("whois") && !s.is_collapsed("__proto__") && !s.is_collapsed(GROUPS));
-        assert_eq!(
-            s.to_state(),
-            json!({"v": 1, "filters": {"associated-indicators": "<img src=x onerror=alert(1)>"}, "collapsed": ["associated-indicators"]})
-        );
+
+        // More items than kept: only the first MAX_ITEMS are read.
+        let many: Vec<Value> = (0..MAX_ITEMS as u64 + 10).map(|n| json!({"item": key_text(n), "filters": {GROUPS: "g"}})).collect();
+        assert_eq!(Settings::from_state(&json!({"v": 2, "items": many})).items().count(), MAX_ITEMS);
 
         // Exactly the limit is kept; control characters (a newline, U+009B) are not.
         let at_limit = "é".repeat(MAX_FILTER);
-        assert_eq!(Settings::from_state(&json!({"v": 1, "filters": {GROUPS: at_limit}})).filter(GROUPS), at_limit);
+        let one = |f: &str| json!({"v": 2, "items": [{"item": c, "filters": {GROUPS: f}}]});
+        assert_eq!(Settings::from_state(&one(&at_limit)).filter(campaign(), GROUPS), at_limit);
         for bad in ["a\nb", "a\u{9b}b", "\u{1b}[31m"] {
-            assert_eq!(Settings::from_state(&json!({"v": 1, "filters": {GROUPS: bad}})).filter(GROUPS), "", "{bad:?}");
+            assert_eq!(Settings::from_state(&one(bad)).filter(campaign(), GROUPS), "", "{bad:?}");
         }
     }
 
     #[test]
     fn malformed_oversized_or_other_version_reads_as_nothing() {
-        let valid = json!({"v": 1, "filters": {INDICATORS: "evil"}, "collapsed": [GROUPS]});
-        assert_eq!(Settings::from_answer(&answer(valid.clone())), settings(&[(INDICATORS, "evil")], &[GROUPS]));
+        let c = key_text(campaign());
+        let valid = json!({"v": 2, "items": [{"item": c, "filters": {INDICATORS: "evil"}}], "collapsed": [GROUPS]});
+        let mut want = Settings::default();
+        want.set_filter(campaign(), INDICATORS, "evil");
+        want.set_collapsed(GROUPS, true);
+        assert_eq!(Settings::from_answer(&answer(valid.clone())), want);
         // The same settings padded over the cap: not parsed at all.
         let mut padded = valid.clone();
         padded["padding"] = Value::from("y".repeat(MAX_ANSWER));
         assert_eq!(Settings::from_answer(&answer(padded)), Settings::default());
         let mut versioned = valid.clone();
-        versioned["v"] = json!(2);
+        versioned["v"] = json!(3);
         assert_eq!(Settings::from_answer(&answer(versioned.clone())), Settings::default());
-        versioned["v"] = json!("1");
+        versioned["v"] = json!("2");
         assert_eq!(Settings::from_answer(&answer(versioned)), Settings::default());
-        for body in [
-            &b"not json"[..],
-            b"",
-            b"[]",
-            b"null",
-            br#"{"status":"Success","data":{"state":[1,2]}}"#,
-            br#"{"state":{"v":1,"filters":{"associated-groups":"x"}}}"#,
-        ] {
+        // The per-element format before: its filter followed the analyst to every item, so
+        // only its collapsed sections are kept.
+        let old = json!({"v": 1, "filters": {INDICATORS: "100.64.7."}, "collapsed": [GROUPS]});
+        let mut collapsed_only = Settings::default();
+        collapsed_only.set_collapsed(GROUPS, true);
+        assert_eq!(Settings::from_answer(&answer(old)), collapsed_only);
+        for body in [&b"not json"[..], b"", b"[]", b"null", br#"{"status":"Success","data":{"state":[1,2]}}"#, br#"{"state":{"v":2,"items":[]}}"#] {
             assert_eq!(Settings::from_answer(body), Settings::default(), "{}", String::from_utf8_lossy(body));
         }
         // Deeply nested JSON: refused by the parser, no stack overflow.
@@ -273,13 +417,24 @@ mod tests {
 
     #[test]
     fn what_the_analyst_changed_before_the_state_arrived_wins_field_by_field() {
+        let (c, h) = (campaign(), host("a.test"));
+        let mut saved = Settings::default();
+        saved.set_filter(c, INDICATORS, "saved");
+        saved.set_filter(c, GROUPS, "saved-groups");
+        saved.set_filter(h, GROUPS, "saved-host");
+        saved.set_collapsed(GROUPS, true);
+        saved.set_collapsed(INDICATORS, true);
+
         let mut store = Store::default();
-        store.change(Field::Filter(INDICATORS), "typed", false);
+        store.change(Field::Filter(c, INDICATORS), "typed", false);
         assert!(!store.arrived);
-        let saved = settings(&[(INDICATORS, "saved"), (GROUPS, "saved-groups")], &[GROUPS, INDICATORS]);
         assert!(store.arrive(saved.clone()), "the typed filter is still to be saved");
         assert!(store.arrived);
-        assert_eq!(store.settings, settings(&[(INDICATORS, "typed"), (GROUPS, "saved-groups")], &[GROUPS, INDICATORS]));
+        assert_eq!(store.settings.filter(c, INDICATORS), "typed");
+        assert_eq!(store.settings.filter(c, GROUPS), "saved-groups");
+        assert_eq!(store.settings.filter(h, GROUPS), "saved-host");
+        assert_eq!(store.settings.items().next(), Some(c), "what was typed is the most recent");
+        assert!(store.settings.is_collapsed(GROUPS) && store.settings.is_collapsed(INDICATORS));
 
         // Untouched: the saved state as it is, nothing to save.
         let mut quiet = Store::default();
@@ -289,9 +444,9 @@ mod tests {
         // A section expanded before arrival stays expanded; clearing a filter keeps none.
         let mut s = Store::default();
         s.change(Field::Collapsed(GROUPS), "", false);
-        s.change(Field::Filter(GROUPS), "", false);
+        s.change(Field::Filter(c, GROUPS), "", false);
         s.arrive(saved);
         assert!(!s.settings.is_collapsed(GROUPS) && s.settings.is_collapsed(INDICATORS));
-        assert_eq!((s.settings.filter(GROUPS), s.settings.filter(INDICATORS)), ("", "saved"));
+        assert_eq!((s.settings.filter(c, GROUPS), s.settings.filter(c, INDICATORS)), ("", "saved"));
     }
 }

@@ -16,8 +16,12 @@ use crate::launch::SelectedItem;
 use pivot_text::csv::{to_csv, Csv};
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
-use pivot_text::messages::{exported_status, values_for_clipboard};
+use pivot_text::lists::{count_of, range_of, thousands};
+use pivot_text::messages::{exported_status, value_for_clipboard, values_for_clipboard};
+use pivot_text::refang::refang;
+use pivot_text::values::safe_http_link;
 use threatconnect::tql::{has_group, has_indicator};
+use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, MAX_RESULT_LIMIT};
 
 /// Rows per page of an association list (and per server page).
@@ -38,6 +42,13 @@ pub struct Assoc {
     /// Where a click pivots to; `None` for a type Pivot has no panel for.
     pub target: Option<SelectedItem>,
     pub is_group: bool,
+    /// The item's page in ThreatConnect (`webLink`, http(s) only): where a middle-click or a
+    /// new tab goes. It comes from the API, so never carries this tab's token.
+    pub link: Option<String>,
+    /// Threat rating (0–5) and confidence (0–100), indicators only; when it last changed.
+    pub rating: Option<f64>,
+    pub confidence: Option<f64>,
+    pub modified: Option<String>,
 }
 
 impl Assoc {
@@ -50,6 +61,10 @@ impl Assoc {
             owner: i.owner.name.clone(),
             target: Some(SelectedItem::Indicator { kind: i.indicator_type.clone(), summary: i.summary.clone(), owner: Some(i.owner.name.clone()) }),
             is_group: false,
+            link: i.web_link.as_deref().and_then(safe_http_link),
+            rating: i.rating,
+            confidence: i.confidence,
+            modified: i.last_modified.clone(),
         }
     }
 
@@ -64,6 +79,10 @@ impl Assoc {
                 .group_type()
                 .and_then(|kind| u64::try_from(g.id).ok().map(|id| SelectedItem::Group { kind, id, owner: Some(g.owner.name.clone()) })),
             is_group: true,
+            link: g.web_link.as_deref().and_then(safe_http_link),
+            rating: None,
+            confidence: None,
+            modified: g.last_modified.clone(),
         }
     }
 }
@@ -78,23 +97,28 @@ pub struct AssocQuery {
 
 impl AssocQuery {
     /// The TQL with the filter box's text: summaries for indicators, names for groups.
-    pub fn with_filter(&self, filter: &str) -> String {
+    /// `filter` is what the box searches for (already refanged); `kind` a type chip's type name.
+    pub fn with_filter(&self, filter: &str, kind: Option<&str>) -> String {
         let filter = filter.trim();
-        if filter.is_empty() {
-            return self.tql.clone();
-        }
         let field = match self.collection {
             Collection::Groups => "name",
             _ => "summary",
         };
-        format!("{} and {field} contains {}", self.tql, tql::quote(filter))
+        let mut out = self.tql.clone();
+        if !filter.is_empty() {
+            out = format!("{out} and {field} contains {}", tql::quote(filter));
+        }
+        if let Some(kind) = kind {
+            out = format!("{out} and typeName = {}", tql::quote(kind));
+        }
+        out
     }
 }
 
 /// One page of the list (with its total).
-async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, start: u32, limit: u32) -> Result<Page<Assoc>, Error> {
+async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>, start: u32, limit: u32) -> Result<Page<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
-    let tql = query.with_filter(&filter);
+    let tql = query.with_filter(&filter, kind.as_deref());
     let rows = |items: Vec<Assoc>, p_count, p_next| Page { items, result_count: p_count, next: p_next };
     match query.collection {
         Collection::Groups => client
@@ -110,9 +134,9 @@ async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, start: u3
 
 /// Every association the filter matches, for an export: the client's pager, in the
 /// largest pages ThreatConnect serves.
-async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String) -> Result<Vec<Assoc>, Error> {
+async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>) -> Result<Vec<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
-    let tql = query.with_filter(&filter);
+    let tql = query.with_filter(&filter, kind.as_deref());
     Ok(match query.collection {
         Collection::Groups => {
             client.search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, Group::read).collect_all().await?.iter().map(Assoc::from_group).collect()
@@ -135,16 +159,67 @@ fn csv_of(items: &[Assoc], raw: bool) -> Csv {
 }
 
 /// The entries of a list loaded with the panel that match the filter box
-/// (type or value, case-insensitive): what the list shows without a server query.
-fn matching(all: Vec<Assoc>, filter: &str) -> Vec<Assoc> {
-    let needle = lowercase(filter.trim());
-    all.into_iter().filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle)).collect()
+/// (type or value, case-insensitive) and the type chip: what the list shows without a server query.
+fn matching(all: Vec<Assoc>, needle: &str, kind: Option<&str>) -> Vec<Assoc> {
+    let needle = lowercase(needle);
+    all.into_iter()
+        .filter(|a| kind.is_none_or(|k| a.type_label == k))
+        .filter(|a| needle.is_empty() || lowercase(&a.value).contains(&needle) || lowercase(&a.type_label).contains(&needle))
+        .collect()
+}
+
+/// How many of each type, for the chips: counted in `rows` when they are the whole list,
+/// else asked of ThreatConnect, one count per type of the collection (they arrive after the first page).
+async fn type_counts(api: ApiHandle, query: AssocQuery) -> Vec<(String, i64)> {
+    let client = api.with_value(|a| a.client.clone());
+    let groups = matches!(query.collection, Collection::Groups);
+    let names: Vec<String> = if groups {
+        GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    } else {
+        BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    };
+    let counts = futures::future::join_all(names.iter().map(|t| {
+        let tql = query.with_filter("", Some(t));
+        let client = client.clone();
+        async move {
+            if groups {
+                client.search(Collection::Groups, &tql, 0, 1, true, Group::read).await.map(|p| p.result_count)
+            } else {
+                client.search(Collection::Indicators, &tql, 0, 1, true, Indicator::read).await.map(|p| p.result_count)
+            }
+        }
+    }))
+    .await;
+    names.into_iter().zip(counts).filter_map(|(t, n)| Some((t, n.ok()??))).filter(|(_, n)| *n > 0).collect()
+}
+
+thread_local! {
+    /// The page each list was on, per item and section, for this tab: Back returns to it.
+    static PAGES: std::cell::RefCell<Vec<((u64, String), u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many lists remember their page (the most recent).
+const KEPT_PAGES: usize = 50;
+
+fn kept_page(key: &(u64, String)) -> u32 {
+    PAGES.with(|p| p.borrow().iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n))
+}
+
+fn keep_page(key: (u64, String), page: u32) {
+    PAGES.with(|p| {
+        let mut p = p.borrow_mut();
+        p.retain(|(k, _)| *k != key);
+        p.insert(0, (key, page));
+        p.truncate(KEPT_PAGES);
+    });
 }
 
 /// An association list: the first page comes with the panel; the filter and
 /// the pages beyond are asked of the server (TQL), one request each, so a
-/// 10,000-entry list costs no more than a 100-entry one. Without a query
-/// (the v2 fallback) it filters and pages what the panel loaded.
+/// 10,000-entry list costs no more than a 100-entry one. When the panel did not
+/// say how many there are and it embedded a full page (an indicator's embedded
+/// associations stop at [`PAGE`]), the first page is asked again with its total. Without a query (the v2
+/// fallback) it filters and pages what the panel loaded.
 #[component]
 pub fn AssociationList(
     api: ApiHandle,
@@ -157,38 +232,119 @@ pub fn AssociationList(
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let collapsed = RwSignal::new(false);
-    let page = RwSignal::new(0u32);
-    // The Space element keeps this section's filter and collapse (when there is an element).
+    let page_key = (element_state::current_item(), section.clone());
+    let page = RwSignal::new(kept_page(&page_key));
+    // The Space element keeps this section's filter on this item, and its collapse (when there is an element).
     let kept = element_state::register(&section, filter, collapsed, page);
-    let first = StoredValue::new(first);
     let server = query.is_some();
+    // ThreatConnect embeds at most a page of associations: fewer is the whole list.
+    let total = total.or_else(|| (server && first.len() < PAGE as usize).then_some(first.len() as i64));
+    let first = StoredValue::new(first);
     let query = StoredValue::new(query);
     let whole_list_error = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
+    Effect::new(move |_| keep_page(page_key.clone(), page.get()));
+    // What the filter box searches for: its text refanged (`bad[.]example` finds `bad.example`).
+    let needle = move || refang(&filter.get());
+    // The type chip pressed: only that type is listed.
+    let kind = RwSignal::new(None::<String>);
 
-    // Server pages beyond the first, or a filtered first page.
-    let fetched = ApiResource::new(move || {
-        let (f, p) = (filter.get(), page.get());
+    // The whole list's first page with its total, when the panel did not say it.
+    let head = ApiResource::new(move || {
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if p > 0 || !f.trim().is_empty() => Some(loaded(fetch_page(api, q, f, p * PAGE, PAGE).await)),
+                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), None, 0, PAGE).await)),
                 _ => None,
             }
         }
     });
-
-    let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
-        let (f, p) = (filter.get(), page.get());
-        if server && (p > 0 || !f.trim().is_empty()) {
-            return match fetched.get() {
-                Some(Some(Ok(pg))) => Some(Ok(Rc::new((pg.items.clone(), pg.result_count)))),
-                Some(Some(Err(e))) => Some(Err(e)),
+    let whole = move || {
+        total.or_else(|| match head.get() {
+            Some(Some(Ok(p))) => p.result_count,
+            _ if !server => Some(first.with_value(Vec::len) as i64),
+            _ => None,
+        })
+    };
+    // Server pages beyond the first, or a filtered first page, with what they were asked for:
+    // while the next one loads, the last one is not shown as if it were it.
+    let fetched = ApiResource::new(move || {
+        let (f, p, k) = (needle(), page.get(), kind.get());
+        let q = query.get_value();
+        async move {
+            match q {
+                Some(q) if p > 0 || !f.is_empty() || k.is_some() => {
+                    Some(((p, f.clone(), k.clone()), loaded(fetch_page(api, q, f, k, p * PAGE, PAGE).await)))
+                }
                 _ => None,
-            };
+            }
         }
-        let matching = matching(first.get_value(), &f);
-        let count = if server && f.trim().is_empty() { total.or(Some(matching.len() as i64)) } else { Some(matching.len() as i64) };
+    });
+    // Per-type counts: of the rows when they are the whole list, else asked of ThreatConnect.
+    let counted = ApiResource::new(move || {
+        let (q, n) = (query.get_value(), whole());
+        async move {
+            match (q, n) {
+                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q).await),
+                _ => None,
+            }
+        }
+    });
+    let chips = move || -> Vec<(String, i64)> {
+        if let Some(Some(c)) = counted.get() {
+            return c;
+        }
+        match (whole(), head.get()) {
+            (Some(n), Some(Some(Ok(p)))) if n <= i64::from(PAGE) => group_by_type(&p.items),
+            (Some(n), _) if n <= i64::from(PAGE) || !server => first.with_value(|f| group_by_type(f)),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|(t, n)| (t, n as i64))
+        .collect()
+    };
+
+    // ThreatConnect counts only a query's first page: later pages keep the count it gave.
+    let counts_seen = StoredValue::new(Vec::<((String, Option<String>), i64)>::new());
+    let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
+        let (f, p, k) = (needle(), page.get(), kind.get());
+        let key = (f.clone(), k.clone());
+        let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
+            Some(Some(Ok(pg))) => {
+                let count = match pg.result_count {
+                    Some(n) => {
+                        counts_seen.update_value(|c| {
+                            c.retain(|(q, _)| *q != key);
+                            c.push((key.clone(), n));
+                        });
+                        Some(n)
+                    }
+                    None => counts_seen.with_value(|c| c.iter().find(|(q, _)| *q == key).map(|(_, n)| *n)).or_else(|| {
+                        if key.0.is_empty() && key.1.is_none() {
+                            whole()
+                        } else {
+                            None
+                        }
+                    }),
+                };
+                Some(Ok(Rc::new((pg.items.clone(), count))))
+            }
+            Some(Some(Err(e))) => Some(Err(e)),
+            _ => None,
+        };
+        if server && (p > 0 || !f.is_empty() || k.is_some()) {
+            let asked = (p, f.clone(), k.clone());
+            return from(fetched.get().map(|r| r.and_then(|(was, page)| (was == asked).then_some(page))));
+        }
+        if server && total.is_none() {
+            // The panel's rows until the first page with its total arrives (count "…" meanwhile).
+            if let Some(r) = from(head.get()) {
+                return Some(r);
+            }
+            return Some(Ok(Rc::new((first.get_value(), None))));
+        }
+        let matching = matching(first.get_value(), &f, k.as_deref());
+        let count = if server { total } else { Some(matching.len() as i64) };
         let start = (p * PAGE) as usize;
         let shown = if server { matching } else { matching.into_iter().skip(start).take(PAGE as usize).collect() };
         Some(Ok(Rc::new((shown, count))))
@@ -201,19 +357,19 @@ pub fn AssociationList(
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         whole_list_error.set(None);
         copied.set(None);
-        let f = filter.get_untracked();
+        let (f, k) = (untrack(needle), kind.get_untracked());
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
                 leptos::task::spawn_local(async move {
-                    match fetch_all(api, q, f).await {
+                    match fetch_all(api, q, f, k).await {
                         Ok(items) => deliver(items),
                         Err(e) => whole_list_error.set(Some(e.to_string())),
                     }
                     exporting.set(false);
                 });
             }
-            None => deliver(matching(first.get_value(), &f)),
+            None => deliver(matching(first.get_value(), &f, k.as_deref())),
         }
     };
     let export = move |raw: bool| {
@@ -234,17 +390,29 @@ pub fn AssociationList(
         }));
     };
 
-    let count_text = move || match rows() {
-        Some(Ok(r)) => match r.1 {
-            Some(n) => format!("{n}"),
-            None => format!("{}", r.0.len()),
-        },
-        _ => "…".to_owned(),
+    // The number of entries the list has now (the filter's matches when filtered).
+    let count = move || match rows() {
+        Some(Ok(r)) => r.1,
+        _ => None,
     };
-    let pages = move || match rows() {
-        Some(Ok(r)) => r.1.map(|n| (n.max(0) as u32).div_ceil(PAGE)).unwrap_or(1).max(1),
-        _ => 1,
+    let count_text = move || match count() {
+        Some(n) => count_of(n, whole(), !needle().is_empty() || kind.get().is_some()),
+        None => "…".to_owned(),
     };
+    let data_count = move || count().map_or_else(|| "…".to_owned(), |n| n.to_string());
+    let pages = move || count().map_or(1, |n| (n.max(0) as u32).div_ceil(PAGE)).max(1);
+    let range = move || match (rows(), count()) {
+        (Some(Ok(r)), Some(n)) => range_of(u64::from(page.get() * PAGE), r.0.len() as u64, n),
+        _ => String::new(),
+    };
+    let clear = move |_| {
+        page.set(0);
+        filter.set(String::new());
+        if let Some(l) = kept {
+            element_state::change(Field::Filter(l.item, l.section), "", false)
+        }
+    };
+    let label = StoredValue::new(format!("{title} pages"));
 
     view! {
         <section class="assoc" data-section=section.clone() data-collapsed=move || if collapsed.get() { "true" } else { "false" }>
@@ -254,15 +422,15 @@ pub fn AssociationList(
                     on:click=move |_| {
                         let c = !collapsed.get_untracked();
                         collapsed.set(c);
-                        if let Some(s) = kept { element_state::change(Field::Collapsed(s), "", c) }
+                        if let Some(l) = kept { element_state::change(Field::Collapsed(l.section), "", c) }
                     }></button>
-                <h3>{title.clone()}" "<span class="count" data-count=count_text>{count_text}</span></h3>
+                <h3>{title.clone()}" "<span class="count" data-count=data_count>{count_text}</span></h3>
                 <input class="filter" type="search" placeholder="Filter" aria-label=format!("Filter {title}") prop:value=move || filter.get()
                     on:input=move |ev| {
                         let text = event_target_value(&ev);
                         page.set(0);
                         filter.set(text.clone());
-                        if let Some(s) = kept { element_state::change(Field::Filter(s), &text, false) }
+                        if let Some(l) = kept { element_state::change(Field::Filter(l.item, l.section), &text, false) }
                     } />
                 <button class="export" disabled=move || exporting.get() on:click=move |_| export(false)>"Export CSV"</button>
                 <button class="export-raw" disabled=move || exporting.get() on:click=move |_| export(true)>"Export raw"</button>
@@ -270,10 +438,28 @@ pub fn AssociationList(
                     title="Every value the filter matches, raw, one per line">"Copy values"</button>
                 <CopyOutcomeNote outcome=copied />
             </header>
+            // A kept or typed filter is never silent: what it searched for, and a way out.
+            {move || (!needle().is_empty()).then(|| view! {
+                <p class="filtered" role="status">"Filtered by ‘"<span class="filtered-by">{escape_controls(&needle()).into_owned()}</span>"’ · "
+                    <button class="clear-filter" on:click=clear>"Clear"</button></p>
+            })}
+            // Type chips with their counts; pressing one lists only that type.
+            <p class="type-chips">
+                {move || chips().into_iter().map(|(t, n)| {
+                    let pressed = { let t = t.clone(); move || kind.get().as_deref() == Some(t.as_str()) };
+                    let t2 = t.clone();
+                    view! {
+                        <button class="chip type-chip" aria-pressed=move || if pressed() { "true" } else { "false" }
+                            on:click=move |_| { page.set(0); kind.update(|k| *k = if k.as_deref() == Some(t2.as_str()) { None } else { Some(t2.clone()) }) }>
+                            {t}" "<span class="type-count">{thousands(n)}</span></button>
+                    }
+                }).collect_view()}
+            </p>
+            {pager(page, pages, range, label, false)}
             {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}
             {move || match rows() {
                 None => view! { <Skeleton lines=4 /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| fetched.refetch()) /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| { fetched.refetch(); head.refetch() }) /> }.into_any(),
                 Some(Ok(r)) if r.0.is_empty() => view! { <p class="empty">"None"</p> }.into_any(),
                 Some(Ok(r)) => view! {
                     <ul class="assoc-list">
@@ -281,14 +467,38 @@ pub fn AssociationList(
                     </ul>
                 }.into_any(),
             }}
-            <Show when=move || { pages() > 1 }>
-                <nav class="pager" aria-label=format!("{title} pages")>
-                    <button disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                    <span class="page-of">{move || format!("Page {} of {}", page.get() + 1, pages())}</span>
-                    <button disabled=move || { page.get() + 1 >= pages() } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-                </nav>
-            </Show>
+            {pager(page, pages, range, label, true)}
         </section>
+    }
+}
+
+/// Previous and next with the page's range ("101–200 of 2,000"); above and below a list longer than a page.
+fn pager(
+    page: RwSignal<u32>,
+    pages: impl Fn() -> u32 + Copy + Send + Sync + 'static,
+    range: impl Fn() -> String + Copy + Send + Sync + 'static,
+    label: StoredValue<String>,
+    bottom: bool,
+) -> impl IntoView {
+    let go = move |p: u32| {
+        page.set(p);
+        // From the bottom pager, the new page is read from its top.
+        if bottom {
+            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()) {
+                if let Some(list) = el.closest(".assoc").ok().flatten() {
+                    list.scroll_into_view();
+                }
+            }
+        }
+    };
+    view! {
+        <Show when=move || { pages() > 1 }>
+            <nav class=if bottom { "pager pager-bottom" } else { "pager" } aria-label=label.get_value()>
+                <button class="prev" disabled=move || page.get() == 0 on:click=move |_| go(page.get_untracked().saturating_sub(1))>"Previous"</button>
+                <span class="page-of" data-page=move || page.get() + 1>{move || range()}</span>
+                <button class="next" disabled=move || { page.get() + 1 >= pages() } on:click=move |_| go(page.get_untracked() + 1)>"Next"</button>
+            </nav>
+        </Show>
     }
 }
 
@@ -296,20 +506,43 @@ fn title_slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
+/// A row: its type, its value as a real link (a click pivots here; a middle-click or a new
+/// tab opens the item in ThreatConnect), its owner, and a copy of its raw value.
 #[component]
 fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let kind_class = if a.is_group { "type-badge group" } else { "type-badge indicator" };
     let value = escape_controls(&a.shown).into_owned();
+    let copied: CopyOutcome = RwSignal::new(None);
+    let raw = a.value.clone();
     view! {
         <li class="assoc-row">
             <span class=kind_class>{a.type_label.clone()}</span>
-            {match a.target.clone() {
-                Some(target) => view! {
-                    <button class="pivot-link" title=a.value.clone() on:click=move |_| on_pivot.run(target.clone())>{value}</button>
+            {match (a.target.clone(), a.link.clone()) {
+                (Some(target), Some(href)) => view! {
+                    <a class="pivot-link" href=href target="_blank" rel="noopener noreferrer" title=escape_controls(&a.value).into_owned()
+                        on:click=move |ev: leptos::ev::MouseEvent| {
+                            // A plain click pivots in Pivot; with a modifier the browser opens the link.
+                            if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                                ev.prevent_default();
+                                on_pivot.run(target.clone());
+                            }
+                        }>{value}</a>
                 }.into_any(),
-                None => view! { <span class="assoc-value">{value}</span> }.into_any(),
+                (Some(target), None) => view! {
+                    <button class="pivot-link" title=escape_controls(&a.value).into_owned() on:click=move |_| on_pivot.run(target.clone())>{value}</button>
+                }.into_any(),
+                (None, _) => view! { <span class="assoc-value">{value}</span> }.into_any(),
             }}
+            {a.rating.filter(|r| *r > 0.0).map(|r| view! { <span class="assoc-rating" title="Threat rating">{format!("{}/5", (r + 0.5) as i64)}</span> })}
+            {a.confidence.filter(|c| *c > 0.0).map(|c| view! { <span class="assoc-confidence" title="Confidence">{format!("{}%", (c + 0.5) as i64)}</span> })}
+            {a.modified.map(|m| {
+                let day = m.get(..10).unwrap_or(&m).to_owned();
+                view! { <span class="assoc-modified" title=format!("Last modified {}", escape_controls(&m))>{escape_controls(&day).into_owned()}</span> }
+            })}
             <span class="assoc-owner">{a.owner}</span>
+            <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
+                on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"Copy"</button>
+            <CopyOutcomeNote outcome=copied />
         </li>
     }
 }

@@ -7,7 +7,7 @@
 //! when the state arrives rather than through an effect per list: the same
 //! behaviour for a few KB less wasm.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -27,10 +27,12 @@ struct Kept {
     lists: Vec<List>,
 }
 
-/// A list on screen whose filter and collapse are kept.
+/// A list on screen whose filter (on its item) and collapse are kept.
 #[derive(Clone, Copy)]
 pub struct List {
     pub section: &'static str,
+    /// The item it lists the associations of ([`element_state::item_key`]).
+    pub item: u64,
     pub filter: RwSignal<String>,
     pub collapsed: RwSignal<bool>,
     pub page: RwSignal<u32>,
@@ -38,6 +40,18 @@ pub struct List {
 
 thread_local! {
     static KEPT: RefCell<Option<Kept>> = const { RefCell::new(None) };
+    /// The item whose panel is being drawn: its lists keep their filters under it.
+    static ITEM: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The explorer is about to draw `item`'s panel: the lists drawn next belong to it.
+pub fn set_item(item: &crate::launch::SelectedItem) {
+    ITEM.with(|i| i.set(element_state::item_key(item)));
+}
+
+/// The item whose panel is being drawn.
+pub fn current_item() -> u64 {
+    ITEM.with(Cell::get)
 }
 
 fn kept<R>(f: impl FnOnce(&mut Kept) -> R) -> Option<R> {
@@ -53,7 +67,7 @@ pub fn start(api: ApiHandle, element: Option<u64>) {
         let saved = element_state::load(&client, element).await;
         let Some((unsaved, lists)) = kept(|k| (k.store.arrive(saved), k.lists.clone())) else { return };
         for list in lists {
-            apply(list);
+            apply(list, false);
         }
         if unsaved {
             save_later();
@@ -61,19 +75,23 @@ pub fn start(api: ApiHandle, element: Option<u64>) {
     });
 }
 
-/// What is kept for `list`'s section, except what the analyst changed meanwhile.
-fn apply(list: List) {
+/// What is kept for `list`'s section; on arrival of the saved state (`fresh` false), except
+/// what the analyst changed meanwhile in the list on screen. A list drawn anew (`fresh`, as
+/// Back draws an item again) takes all of it, the analyst's changes included.
+fn apply(list: List, fresh: bool) {
     let Some((filter, collapsed)) = kept(|k| {
         let s = &k.store;
         (
-            (!s.is_touched(Field::Filter(list.section))).then(|| s.settings.filter(list.section).to_owned()),
-            (!s.is_touched(Field::Collapsed(list.section))).then(|| s.settings.is_collapsed(list.section)),
+            (fresh || !s.is_touched(Field::Filter(list.item, list.section))).then(|| s.settings.filter(list.item, list.section).to_owned()),
+            (fresh || !s.is_touched(Field::Collapsed(list.section))).then(|| s.settings.is_collapsed(list.section)),
         )
     }) else {
         return;
     };
     if let Some(f) = filter.filter(|f| list.filter.try_get_untracked().is_some_and(|now| now != *f)) {
-        list.page.try_set(0);
+        if !fresh {
+            list.page.try_set(0);
+        }
         list.filter.try_set(f);
     }
     if let Some(c) = collapsed {
@@ -82,19 +100,19 @@ fn apply(list: List) {
 }
 
 /// A list is drawn: it starts with what is kept (once arrived) and is told when the state arrives.
-/// The kept section, or None when nothing is kept (no Space element, or a section that is not kept).
-pub fn register(section: &str, filter: RwSignal<String>, collapsed: RwSignal<bool>, page: RwSignal<u32>) -> Option<&'static str> {
+/// The kept list, or None when nothing is kept (no Space element, or a section that is not kept).
+pub fn register(section: &str, filter: RwSignal<String>, collapsed: RwSignal<bool>, page: RwSignal<u32>) -> Option<List> {
     let section = element_state::section(section)?;
-    let list = List { section, filter, collapsed, page };
+    let list = List { section, item: current_item(), filter, collapsed, page };
     let arrived = kept(|k| {
         k.lists.retain(|l| !l.filter.is_disposed());
         k.lists.push(list);
         k.store.arrived
     })?;
     if arrived {
-        apply(list);
+        apply(list, true);
     }
-    Some(section)
+    Some(list)
 }
 
 /// The analyst changed a setting: kept now, saved once the changes pause

@@ -18,6 +18,8 @@ use crate::launch::{Context, SelectedItem};
 use crate::search::search_tql;
 use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
 use pivot_text::escape::escape_controls;
+use pivot_text::lists::count_of;
+use pivot_text::refang::refang;
 use threatconnect::{Collection, Group, Indicator};
 
 fn history() -> Option<web_sys::History> {
@@ -71,6 +73,23 @@ pub fn Explorer(context: Context) -> impl IntoView {
 }
 
 const TRAIL_KEY: &str = "pivot.trail";
+/// The items this tab pivoted to, the most recent first (address fragments, one a line).
+const RECENT_KEY: &str = "pivot.recent";
+const RECENT: usize = 10;
+
+fn recent_items() -> Vec<SelectedItem> {
+    let text = session_storage().and_then(|s| s.get_item(RECENT_KEY).ok().flatten()).unwrap_or_default();
+    text.lines().filter_map(from_fragment).take(RECENT).collect()
+}
+
+fn remember_recent(item: &SelectedItem) {
+    let Some(s) = session_storage() else { return };
+    let mut items = recent_items();
+    items.retain(|i| i != item);
+    items.insert(0, item.clone());
+    items.truncate(RECENT);
+    let _ = s.set_item(RECENT_KEY, &items.iter().map(to_fragment).collect::<Vec<_>>().join("\n"));
+}
 
 fn stored_trail() -> Option<Trail> {
     Trail::decode(&session_storage()?.get_item(TRAIL_KEY).ok().flatten()?)
@@ -91,6 +110,9 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     let owners = owners_resource(api);
 
     let visit = Callback::new(move |item: SelectedItem| {
+        if let Some(p) = trail.with_untracked(|t| t.as_ref().map(Trail::position)) {
+            keep_scroll(p);
+        }
         let mut position = 0;
         trail.update(|t| match t {
             Some(t) => {
@@ -109,6 +131,12 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     let popstate = window_event_listener(leptos::ev::popstate, move |ev: web_sys::PopStateEvent| {
         let from_url = from_fragment(&current_fragment());
         let position = ev.state().as_f64().map(|p| p as usize);
+        if let Some(p) = trail.with_untracked(|t| t.as_ref().map(Trail::position)) {
+            keep_scroll(p);
+        }
+        if let Some(p) = position {
+            restore_scroll(p);
+        }
         trail.update(|t| {
             let Some(t) = t else {
                 *t = from_url.clone().map(Trail::new);
@@ -128,6 +156,9 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
         });
     });
     on_cleanup(move || popstate.remove());
+    let show_keys = RwSignal::new(false);
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| shortcut(&ev, show_keys));
+    on_cleanup(move || keys.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
@@ -157,16 +188,43 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 })}
             </ol>
             <SearchBox api on_pivot=visit />
+            <button class="keys-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| show_keys.update(|s| *s = !*s)>"?"</button>
             // Import writes: offered only when the app's allowWriteBack is on.
             {api.with_value(|a| a.allow_write_back).then(|| view! {
                 <a class="nav-import" href=move || publish_import_href(&PageAction::Import, current.get().as_ref())>"Import package"</a>
             })}
         </nav>
-        {move || match current.get() {
+        <Show when=move || show_keys.get()>
+            <section class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+                <h2>"Keyboard"</h2>
+                <dl>
+                    {SHORTCUTS.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                </dl>
+                <button class="keys-close" on:click=move |_| show_keys.set(false)>"Close"</button>
+            </section>
+        </Show>
+        {move || {
+            let item = current.get();
+            if let Some(i) = &item { remember_recent(i) }
+            // Its lists keep their filters and pages under this item, never another's.
+            if let Some(i) = &item { super::element_state::set_item(i) }
+            match item {
             None => view! {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
                     <p>"Find an indicator or group by value, name or id, then pivot from it."</p>
+                    {
+                        let recent = recent_items();
+                        (!recent.is_empty()).then(|| view! {
+                            <h2>"Recent in this tab"</h2>
+                            <ul class="recent">
+                                {recent.into_iter().map(|item| {
+                                    let label = item_label(&item);
+                                    view! { <li><button class="pivot-link recent-item" on:click=move |_| visit.run(item.clone())>{label}</button></li> }
+                                }).collect_view()}
+                            </ul>
+                        })
+                    }
                 </section>
             }.into_any(),
             Some(item @ SelectedItem::Indicator { .. }) => match indicator_ref(&item) {
@@ -180,71 +238,195 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     <p>{format!("Pivot has no panel for {type_name} items yet. It works on indicators and groups.")}</p>
                 </section>
             }.into_any(),
-        }}
+        }}}
     }
 }
 
+/// What the `?` box lists.
+const SHORTCUTS: [(&str, &str); 6] = [
+    ("/", "Search"),
+    ("↓ ↑", "Next or previous entry of the results or a list"),
+    ("Enter", "Pivot to the entry"),
+    ("Esc", "Clear the search or filter; close this"),
+    ("Alt ← →", "Back, forward"),
+    ("?", "These shortcuts"),
+];
+
+/// The keyboard: `/` search, `?` the shortcuts, Escape clears or closes, Alt+arrows back and
+/// forward, up and down arrows move between the entries of the results or a list.
+fn shortcut(ev: &web_sys::KeyboardEvent, show_keys: RwSignal<bool>) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let active = doc.active_element();
+    let typing = active.as_ref().is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    let focus = |e: Option<web_sys::Element>| {
+        if let Some(e) = e.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = e.focus();
+        }
+    };
+    let key = ev.key();
+    if ev.alt_key() && (key == "ArrowLeft" || key == "ArrowRight") {
+        ev.prevent_default();
+        if let Some(h) = history() {
+            let _ = if key == "ArrowLeft" { h.back() } else { h.forward() };
+        }
+        return;
+    }
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    match key.as_str() {
+        "/" if !typing => {
+            ev.prevent_default();
+            focus(doc.query_selector(".search-input").ok().flatten());
+        }
+        "?" if !typing => show_keys.update(|s| *s = !*s),
+        "Escape" if show_keys.get_untracked() => show_keys.set(false),
+        // The search box clears itself and its results; a list filter clears (the browser empties it).
+        "Escape" if active.as_ref().is_some_and(|e| e.class_list().contains("search-input")) => {
+            if let Some(b) = doc.query_selector(".search-clear").ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                b.click();
+            }
+        }
+        "ArrowDown" | "ArrowUp" => {
+            let Some(active) = active else { return };
+            // Within the results or a list: from its box or an entry to the next or previous entry.
+            let Some(scope) = active.closest(".search-results, .assoc, .search").ok().flatten() else { return };
+            let scope = if scope.class_list().contains("search") { doc.query_selector(".search-results").ok().flatten() } else { Some(scope) };
+            let Some(scope) = scope else { return };
+            let links = scope.get_elements_by_class_name("pivot-link");
+            let n = links.length();
+            if n == 0 {
+                return;
+            }
+            let at = (0..n).find(|i| links.item(*i).as_ref() == Some(&active));
+            let next = match (at, key.as_str()) {
+                (None, "ArrowDown") => Some(0),
+                (Some(i), "ArrowDown") => Some((i + 1).min(n - 1)),
+                (Some(i), _) => i.checked_sub(1),
+                (None, _) => None,
+            };
+            if let Some(i) = next {
+                ev.prevent_default();
+                focus(links.item(i));
+            }
+        }
+        _ => {}
+    }
+}
+
+thread_local! {
+    /// How far down each step of the trail was scrolled, by trail position, for Back and Forward.
+    static SCROLLS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn keep_scroll(position: usize) {
+    let y = web_sys::window().and_then(|w| w.scroll_y().ok()).unwrap_or(0.0);
+    SCROLLS.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() <= position {
+            s.resize(position + 1, 0.0);
+        }
+        s[position] = y;
+    });
+}
+
+/// Back or Forward to `position`: once the panel has drawn its lists (they arrive from the
+/// API), it scrolls to where the analyst left it; tries for up to three seconds.
+fn restore_scroll(position: usize) {
+    let Some(y) = SCROLLS.with(|s| s.borrow().get(position).copied()).filter(|y| *y > 0.0) else { return };
+    fn attempt(y: f64, left: u32) {
+        let Some(w) = web_sys::window() else { return };
+        w.scroll_to_with_x_and_y(0.0, y);
+        if left > 0 && w.scroll_y().is_ok_and(|now| (now - y).abs() > 2.0) {
+            set_timeout(move || attempt(y, left - 1), std::time::Duration::from_millis(100));
+        }
+    }
+    set_timeout(move || attempt(y, 30), std::time::Duration::from_millis(50));
+}
+
+/// Results shown at first, and with "Show all" (the count always says how many there are).
 const SEARCH_RESULTS: u32 = 20;
+const SEARCH_ALL: u32 = 500;
 
 #[component]
 fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let asked = RwSignal::new(None::<String>);
+    // What is searched for (refanged), and how many of each collection to show.
+    let asked = RwSignal::new(None::<(String, u32)>);
     let results = ApiResource::new(move || {
         let q = asked.get();
         let client = api.with_value(|a| a.client.clone());
         let owner = api.with_value(|a| a.default_owner.clone());
         async move {
-            let q = q?;
+            let (q, limit) = q?;
+            let asked = (q.clone(), limit);
             let (ind, grp) = search_tql(&q, owner.as_deref());
-            // Both searches leave together.
+            // Both searches leave together, each with its total.
             let (i, g) = futures::future::join(
-                client.search(Collection::Indicators, &ind, 0, SEARCH_RESULTS, false, Indicator::read),
-                client.search(Collection::Groups, &grp, 0, SEARCH_RESULTS, false, Group::read),
+                client.search(Collection::Indicators, &ind, 0, limit, true, Indicator::read),
+                client.search(Collection::Groups, &grp, 0, limit, true, Group::read),
             )
             .await;
-            Some(loaded(i.and_then(|i| {
-                let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
-                rows.extend(g?.items.iter().map(Assoc::from_group));
-                Ok(rows)
-            })))
+            Some((
+                asked,
+                loaded(i.and_then(|i| {
+                    let g = g?;
+                    let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
+                    rows.extend(g.items.iter().map(Assoc::from_group));
+                    let of = |shown: usize, n: Option<i64>| count_of(shown as i64, n.filter(|n| *n > shown as i64), true);
+                    let counts = format!("Indicators {} · groups {}", of(i.items.len(), i.result_count), of(g.items.len(), g.result_count));
+                    let more = i.result_count.is_some_and(|n| n > i.items.len() as i64) || g.result_count.is_some_and(|n| n > g.items.len() as i64);
+                    Ok((rows, counts, more && limit < SEARCH_ALL))
+                })),
+            ))
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let t = text.get_untracked().trim().to_owned();
+        let t = refang(&text.get_untracked());
         if !t.is_empty() {
-            asked.set(Some(t));
+            asked.set(Some((t, SEARCH_RESULTS)));
         }
     };
     view! {
         <form class="search" role="search" on:submit=submit>
-            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups"
-                on:input=move |ev| text.set(event_target_value(&ev)) />
+            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups (/)"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
             <button class="search-go" type="submit">"Search"</button>
+            <button class="search-clear" type="button" hidden=move || asked.get().is_none() aria-label="Clear the search"
+                on:click=move |_| { asked.set(None); text.set(String::new()) }>"×"</button>
         </form>
-        {move || asked.get().is_some().then(|| view! {
+        {move || asked.get().map(|(q, _)| view! {
             <div class="search-results" data-section="search-results">
-                {move || match results.get() {
+                // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`.
+                <p class="searched-for">"Results for ‘"<span class="searched">{escape_controls(&q).into_owned()}</span>"’"</p>
+                // Only the answer to what is asked now (the last one stays until the next arrives).
+                {move || match results.get().map(|r| r.filter(|(was, _)| Some(was) == asked.get().as_ref()).map(|(_, r)| r)) {
                     None | Some(None) => view! { <p class="empty">"Searching…"</p> }.into_any(),
                     Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| results.refetch()) /> }.into_any(),
-                    Some(Some(Ok(rows))) if rows.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
-                    Some(Some(Ok(rows))) => view! {
+                    Some(Some(Ok(r))) if r.0.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
+                    Some(Some(Ok(r))) => {
+                        let q = q.clone();
+                        view! {
+                        <p class="search-count">{r.1.clone()}
+                            {r.2.then(|| view! { " · "<button class="show-all" on:click=move |_| asked.set(Some((q.clone(), SEARCH_ALL)))>"Show all"</button> })}
+                        </p>
                         <ul class="assoc-list">
-                            {rows.iter().map(|a| {
+                            {r.0.iter().map(|a| {
                                 let target = a.target.clone();
                                 view! {
                                     <li class="assoc-row">
                                         <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{a.type_label.clone()}</span>
                                         <button class="pivot-link search-hit" disabled=target.is_none() on:click=move |_| {
                                             if let Some(t) = target.clone() { asked.set(None); on_pivot.run(t); }
-                                        }>{a.shown.clone()}</button>
+                                        }>{escape_controls(&a.shown).into_owned()}</button>
                                         <span class="assoc-owner">{a.owner.clone()}</span>
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
-                    }.into_any(),
+                    }.into_any() }
                 }}
             </div>
         })}

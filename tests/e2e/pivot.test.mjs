@@ -154,7 +154,7 @@ test("a 10,000-entry association list pages and filters on the server", async ()
   assert.equal(await page.locator(`${list} .assoc-row`).count(), 100, "the first page only");
   const first = await page.textContent(`${list} .assoc-row`);
   await page.click(`${list} .pager button:has-text("Next")`);
-  await page.waitForFunction(([sel, before]) => document.querySelector(sel + " .page-of")?.textContent.startsWith("Page 2") && document.querySelector(sel + " .assoc-row")?.textContent !== before, [list, first]);
+  await page.waitForFunction(([sel, before]) => document.querySelector(sel + " .page-of")?.dataset.page === "2" && document.querySelector(sel + " .assoc-row")?.textContent !== before, [list, first]);
   await page.fill(`${list} .filter`, "100.64.7.");
   await page.waitForFunction((sel) => { const c = document.querySelector(sel + " .count")?.dataset.count; return c && c !== "10001" && c !== "…"; }, list);
   const filtered = Number(await page.getAttribute(`${list} .count`, "data-count"));
@@ -166,6 +166,15 @@ test("a 10,000-entry association list pages and filters on the server", async ()
 const INDICATORS = "[data-section=associated-indicators]";
 const GROUPS = "[data-section=associated-groups]";
 const statePath = (element) => `/v2/exchange/spaces/${element}/state`;
+/** The key an item's kept filters go under: FNV-1a (64 bits) of its address fragment, 16 hex digits. */
+function itemKey(fragment) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of new TextEncoder().encode(fragment)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, "0");
+}
+const CAMPAIGN = itemKey("#type=Campaign&id=1&owner=Demo%20Org");
+/** The saved state with `filters` kept on the big campaign. */
+const campaignState = (filters, collapsed) => ({ v: 2, items: Object.keys(filters).length ? [{ item: CAMPAIGN, filters }] : [], collapsed });
 const stateWrites = async (element) => (await apiRequests()).filter((r) => r.method !== "GET" && r.path === `/api${statePath(element)}`);
 
 /** Waits until the element's saved state (read from the sandbox directly) equals `want`. */
@@ -190,8 +199,10 @@ test("a Space element opens as the analyst left it: a list's filter and collapse
   await page.click(`${GROUPS} .collapse`);
   assert.equal(await page.getAttribute(`${GROUPS} .collapse`, "aria-expanded"), "false");
   assert.equal(await page.locator(`${GROUPS} .assoc-list:visible, ${GROUPS} .empty:visible`).count(), 0, "a collapsed section hides its list");
+  // The filtered page replaces the list once it arrives (not the last page shown as if it were it).
+  await page.waitForSelector(`${INDICATORS} .assoc-list`);
   assert.equal(await page.locator(`${INDICATORS} .assoc-list:visible`).count(), 1);
-  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"] });
+  await savedState(element, campaignState({ "associated-indicators": "100.64.7." }, ["associated-groups"]));
   const writes = await stateWrites(element);
   assert.ok(writes.length >= 1 && writes.length <= 2, `debounced: ${writes.length} saves for 10 changes`);
 
@@ -204,7 +215,7 @@ test("a Space element opens as the analyst left it: a list's filter and collapse
   assert.equal(await again.getAttribute(`${GROUPS} .collapse`, "aria-expanded"), "false");
   // Expanding it again is kept too.
   await again.click(`${GROUPS} .collapse`);
-  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: [] });
+  await savedState(element, campaignState({ "associated-indicators": "100.64.7." }, []));
   assert.deepEqual(again.errors, []);
 });
 
@@ -220,8 +231,8 @@ test("without a Space element nothing is read or written", async () => {
 
 test("a Space element's hostile or oversized state is ignored: no crash, nothing run, nothing unknown applied", async () => {
   // Written straight into the sandbox, as anyone able to write the element's state could.
-  const hostile = { v: 1, filters: { "associated-indicators": "<img src=x onerror=window.pwned=1>", "associated-groups": "x".repeat(5000),
-    "__proto__": "a", "constructor": { toString: 1 } }, collapsed: ["associated-indicators", 42, { a: 1 }, "whois", "__proto__"], html: "<script>window.pwned=2</script>" };
+  const hostile = { v: 2, items: [{ item: CAMPAIGN, filters: { "associated-indicators": "<img src=x onerror=window.pwned=1>", "associated-groups": "x".repeat(5000),
+    "__proto__": "a", "constructor": { toString: 1 } } }, { item: "<script>", filters: { "associated-groups": "bad key" } }], collapsed: ["associated-indicators", 42, { a: 1 }, "whois", "__proto__"], html: "<script>window.pwned=2</script>" };
   assert.equal((await api("POST", statePath("502"), hostile)).status, 200);
   const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: "502" });
   await settled(page);
@@ -234,10 +245,10 @@ test("a Space element's hostile or oversized state is ignored: no crash, nothing
   assert.equal(await page.locator("img").count(), 0);
 
   // Over the size cap: ignored entirely, even its valid parts.
-  const oversized = { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"], padding: "y".repeat(20000) };
+  const oversized = { ...campaignState({ "associated-indicators": "100.64.7." }, ["associated-groups"]), padding: "y".repeat(50000) };
   assert.equal((await api("POST", statePath("503"), oversized)).status, 200);
   // Another version of the format: ignored.
-  assert.equal((await api("POST", statePath("504"), { v: 2, filters: { "associated-indicators": "100.64.7." } })).status, 200);
+  assert.equal((await api("POST", statePath("504"), { ...campaignState({ "associated-indicators": "100.64.7." }, []), v: 3 })).status, 200);
   for (const element of ["503", "504"]) {
     const p = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element });
     await settled(p);
@@ -253,7 +264,7 @@ test("a Space element's hostile or oversized state is ignored: no crash, nothing
 
 test("the panel does not wait for the Space element's state, and what the analyst typed meanwhile wins", async () => {
   const element = "505";
-  await api("POST", statePath(element), { v: 1, filters: { "associated-indicators": "100.64.7." }, collapsed: ["associated-groups"] });
+  await api("POST", statePath(element), campaignState({ "associated-indicators": "100.64.7." }, ["associated-groups"]));
   await sandbox.faults({ rules: [{ method: "GET", pathPrefix: `/api${statePath(element)}`, delayMs: 4000 }] });
   const page = await open("Campaign", 1, "Demo Org", { tcSpaceElementId: element });
   await settled(page);
@@ -270,7 +281,7 @@ test("the panel does not wait for the Space element's state, and what the analys
   assert.equal(await stateAnswered(), true);
   assert.equal(await page.inputValue(`${INDICATORS} .filter`), "100.64.8.");
   assert.equal(await page.inputValue(`${GROUPS} .filter`), long);
-  await savedState(element, { v: 1, filters: { "associated-indicators": "100.64.8." }, collapsed: ["associated-groups"] });
+  await savedState(element, campaignState({ "associated-indicators": "100.64.8." }, ["associated-groups"]));
   assert.deepEqual(page.errors, []);
 });
 

@@ -16,15 +16,22 @@ fn live_settings_saved_and_read_back_per_element() {
     let c = Client::new(NativeTransport::new(&sb.origin()), "/api", Credentials::hmac(sb.access_id(), sb.secret_key()), Box::new(system_clock));
     assert_eq!(run(element_state::load(&c, 41)), Settings::default(), "nothing saved yet");
     let mut s = Settings::default();
-    s.set_filter(INDICATORS, "100.64.7.");
-    s.set_filter(GROUPS, "APT");
+    s.set_filter(7, INDICATORS, "100.64.7.");
+    s.set_filter(7, GROUPS, "APT");
     s.set_collapsed(GROUPS, true);
     assert!(run(element_state::save(&c, 41, &s)));
     assert_eq!(run(element_state::load(&c, 41)), s);
     // As stored by the sandbox, read with the documented-shape call.
-    assert_eq!(run(c.space_state("41")).unwrap(), json!({"v": 1, "filters": {INDICATORS: "100.64.7.", GROUPS: "APT"}, "collapsed": [GROUPS]}));
+    assert_eq!(
+        run(c.space_state("41")).unwrap(),
+        json!({"v": 2, "items": [{"item": "0000000000000007", "filters": {INDICATORS: "100.64.7.", GROUPS: "APT"}}], "collapsed": [GROUPS]})
+    );
     assert_eq!(run(element_state::load(&c, 42)), Settings::default(), "per element");
     // Someone else's oversized state (under the sandbox's own 64 KB limit): read as none.
-    run(c.save_space_state("43", &json!({"v": 1, "filters": {INDICATORS: "x"}, "pad": "y".repeat(MAX_ANSWER)}))).unwrap();
+    run(c.save_space_state(
+        "43",
+        &json!({"v": 2, "items": [{"item": "0000000000000007", "filters": {INDICATORS: "x"}}], "pad": "y".repeat(MAX_ANSWER)}),
+    ))
+    .unwrap();
     assert_eq!(run(element_state::load(&c, 43)), Settings::default());
 }

@@ -1,0 +1,366 @@
+// Association lists and search that never mislead, in headless Chromium against the sandbox:
+// a kept filter stays on its item and says so, every list pages with true totals, defanged
+// text finds what it stands for. Seeded ids: crates/tc-sandbox/README.md.
+import { test, before, after, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { SCREENSHOTS, packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+
+const PREFIX = "/appsvc/pivot/";
+const DONE = "article[data-state=complete], article[data-state=partial], article[data-state=error]";
+const INDICATORS = "[data-section=associated-indicators]";
+const GROUPS = "[data-section=associated-groups]";
+let sandbox, site, browser, appUrl, token;
+
+before(async () => {
+  const pkg = packageZip();
+  sandbox = await startSandbox();
+  site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
+  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
+  token = mintToken(`${sandbox.base}/api`);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+  await sandbox?.stop();
+});
+
+afterEach(() => assertNoCspViolations());
+beforeEach(async () => {
+  await sandbox.faults(null);
+  await sandbox.clearRequests();
+});
+
+let nextElement = 700;
+
+async function open(type, item, extra = {}, contextOptions = {}) {
+  const page = await newPage(browser, contextOptions);
+  const params = { tcSpaceElementId: String(nextElement++), tcToken: token.token, tcTokenExpires: token.expires,
+    tcApiPath: `${site.origin}/api`, allowWriteBack: "false", ...extra };
+  if (type) Object.assign(params, { tcType: type, tcSelectedItem: String(item), tcSelectedItemOwner: "Demo Org" });
+  await page.goto(appUrl + spacesQuery(params));
+  return page;
+}
+
+async function settled(page) {
+  await page.waitForSelector(DONE, { timeout: 20000 });
+  assert.equal(await page.getAttribute("article", "data-state"), "complete");
+}
+
+const statePath = (element) => `/v2/exchange/spaces/${element}/state`;
+async function savedState(element) {
+  const r = await fetch(`${sandbox.base}/api${statePath(element)}`, { headers: { authorization: `TC-Token ${token.token}` } });
+  return (await r.json())?.data?.state;
+}
+async function waitForState(element, check) {
+  let got;
+  for (let i = 0; i < 100; i++) {
+    got = await savedState(element);
+    if (got && check(got)) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail("the element's saved state: " + JSON.stringify(got));
+}
+
+/** The list's count once known (not "…"): [shown text, data-count]. */
+async function countOf(page, list, not) {
+  await page.waitForFunction(([sel, not]) => { const c = document.querySelector(sel + " .count")?.dataset.count; return c && c !== "…" && c !== not; }, [list, not ?? ""]);
+  return [await page.textContent(`${list} .count`), await page.getAttribute(`${list} .count`, "data-count")];
+}
+
+const value = (page) => page.textContent("[data-field=value]");
+
+test("a kept filter stays on the item it was typed on, says so, and clears in one click", async () => {
+  const element = String(nextElement++);
+  const page = await open("Campaign", 1, { tcSpaceElementId: element });
+  await settled(page);
+  assert.deepEqual(await countOf(page, INDICATORS), ["10,001", "10001"]);
+  assert.equal(await page.locator(`${INDICATORS} .filtered`).count(), 0, "no filter, no note");
+  await page.fill(`${INDICATORS} .filter`, "100.64.7.");
+  const [shown, n] = await countOf(page, INDICATORS, "10001");
+  assert.ok(Number(n) > 0 && Number(n) < 10001, n);
+  assert.equal(shown, `${Number(n).toLocaleString("en-US")} of 10,001`);
+  assert.equal(await page.textContent(`${INDICATORS} .filtered-by`), "100.64.7.");
+  const saved = await waitForState(element, (s) => s.items?.length === 1);
+  assert.equal(saved.v, 2);
+  assert.match(saved.items[0].item, /^[0-9a-f]{16}$/, "the item is named by a hash, not its value");
+  assert.deepEqual(saved.items[0].filters, { "associated-indicators": "100.64.7." });
+
+  // Pivot to an address of the list: its lists are not filtered by what was typed on the campaign.
+  await page.click(`${INDICATORS} .pivot-link >> nth=0`);
+  await page.waitForFunction(() => /100\[\.\]64\[\.\]7\[\.\]/.test(document.querySelector("[data-field=value]")?.textContent ?? ""));
+  await settled(page);
+  for (const list of [GROUPS, INDICATORS]) {
+    if (await page.locator(list).count() === 0) continue;
+    assert.equal(await page.inputValue(`${list} .filter`), "", list);
+    assert.equal(await page.locator(`${list} .filtered`).count(), 0, list);
+  }
+  assert.ok(Number((await countOf(page, GROUPS))[1]) >= 1, "the campaign is listed: nothing filters it away");
+
+  // Back: the campaign's filter is still its own.
+  await page.goBack();
+  await page.waitForFunction((sel) => document.querySelector(sel + " .filter")?.value === "100.64.7.", INDICATORS);
+  assert.equal((await countOf(page, INDICATORS, "10001"))[1], n);
+
+  // Another item opened in the same Space element: no filter there either.
+  const host = await open("Host", "bad.example.com", { tcSpaceElementId: element });
+  await settled(host);
+  await host.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.includes("/exchange/spaces/") && e.responseEnd > 0));
+  await host.waitForTimeout(200);
+  assert.equal(await host.inputValue(`${INDICATORS} .filter`), "");
+  assert.equal(await host.locator(".filtered").count(), 0);
+
+  // One click clears it, and the element forgets it.
+  await page.click(`${INDICATORS} .clear-filter`);
+  assert.deepEqual(await countOf(page, INDICATORS), ["10,001", "10001"]);
+  assert.equal(await page.inputValue(`${INDICATORS} .filter`), "");
+  assert.equal(await page.locator(`${INDICATORS} .filtered`).count(), 0);
+  await waitForState(element, (s) => s.items?.length === 0);
+  assert.deepEqual([...page.errors, ...host.errors], []);
+});
+
+test("an address with 2,000 groups pages through them all with true totals, pager above and below, kept on Back", async () => {
+  const page = await open("Address", "198.51.100.7", {}, { viewport: { width: 420, height: 800 } });
+  await settled(page);
+  // The panel embeds 100: the list asks for its true total.
+  assert.deepEqual(await countOf(page, GROUPS), ["2,000", "2000"]);
+  const pagers = page.locator(`${GROUPS} .pager`);
+  assert.equal(await pagers.count(), 2, "a pager above and below the list");
+  assert.deepEqual(await pagers.locator(".page-of").allTextContents(), ["1–100 of 2,000", "1–100 of 2,000"]);
+  assert.equal(await page.locator(`${GROUPS} .assoc-row`).count(), 100);
+  const first = await page.textContent(`${GROUPS} .assoc-row`);
+  await screenshot(page, "lists-2000-groups-420");
+  // The list's own top as an analyst sees it in a 420 px Space column.
+  await page.evaluate((sel) => document.querySelector(sel).scrollIntoView(), GROUPS);
+  await page.screenshot({ path: join(SCREENSHOTS, "lists-2000-groups-420-view.png") });
+  const width = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(width[0] <= width[1], `no horizontal scroll at 420 px: ${width}`);
+
+  // From the bottom pager: page 2, read from its top.
+  await page.click(`${GROUPS} .pager-bottom .next`);
+  await page.waitForFunction(([sel, before]) => document.querySelector(sel + " .page-of")?.textContent === "101–200 of 2,000"
+    && document.querySelector(sel + " .assoc-row")?.textContent !== before, [GROUPS, first]);
+  assert.deepEqual(await pagers.locator(".page-of").allTextContents(), ["101–200 of 2,000", "101–200 of 2,000"]);
+  await page.click(`${GROUPS} .pager .next >> nth=0`);
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS);
+  const third = await page.textContent(`${GROUPS} .assoc-row`);
+  // Every request asked the server for its page with its total (no list capped by the panel).
+  const reqs = (await sandbox.requests()).data.filter((r) => r.path === "/api/v3/groups");
+  assert.ok(reqs.length >= 3, JSON.stringify(reqs.map((r) => r.query)));
+
+  // Pivot from a row far down page 3, then Back: page 3, scrolled where it was.
+  const row = page.locator(`${GROUPS} .assoc-row .pivot-link >> nth=60`);
+  await row.scrollIntoViewIfNeeded();
+  const y = await page.evaluate(() => window.scrollY);
+  assert.ok(y > 500, `scrolled down: ${y}`);
+  await row.click();
+  await page.waitForFunction(() => !document.querySelector("[data-section=associated-groups] .page-of")?.textContent.startsWith("201"));
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS);
+  assert.equal(await page.textContent(`${GROUPS} .assoc-row`), third);
+  await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 5, y, { timeout: 5000 });
+  assert.deepEqual(page.errors, []);
+});
+
+test("type chips count every type of the whole list and toggle a type filter", async () => {
+  const page = await open("Address", "198.51.100.7");
+  await settled(page);
+  // The seed's 2,000 groups cycle through the 16 group types: 125 of each, counted by ThreatConnect
+  // (the first page alone would say 100 in all).
+  await page.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 16, GROUPS);
+  const chips = await page.locator(`${GROUPS} .type-chip`).allTextContents();
+  assert.ok(chips.every((c) => / 125$/.test(c)), JSON.stringify(chips));
+  assert.ok(chips.some((c) => c === "Incident 125") && chips.some((c) => c === "Attack Pattern 125"), JSON.stringify(chips));
+  await page.click(`${GROUPS} .type-chip:has-text("Incident")`);
+  assert.equal(await page.getAttribute(`${GROUPS} .type-chip:has-text("Incident")`, "aria-pressed"), "true");
+  assert.deepEqual(await countOf(page, GROUPS, "2000"), ["125 of 2,000", "125"]);
+  assert.equal(await page.textContent(`${GROUPS} .page-of`), "1–100 of 125");
+  assert.deepEqual([...new Set(await page.locator(`${GROUPS} .type-badge`).allTextContents())], ["Incident"]);
+  await page.click(`${GROUPS} .type-chip:has-text("Incident")`);
+  assert.deepEqual(await countOf(page, GROUPS, "125"), ["2,000", "2000"]);
+
+  // The big campaign: 10,000 addresses and one host, counted per type by ThreatConnect.
+  const campaign = await open("Campaign", 1);
+  await settled(campaign);
+  await campaign.waitForSelector(`${INDICATORS} .type-chip`);
+  await campaign.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 2, INDICATORS);
+  assert.deepEqual(await campaign.locator(`${INDICATORS} .type-chip`).allTextContents(), ["Address 10,000", "Host 1"]);
+  assert.deepEqual([...page.errors, ...campaign.errors], []);
+});
+
+test("rows are real links to the item in ThreatConnect: a plain click pivots, a modified click opens a tab; no address, title or copy carries the token", async () => {
+  const page = await open("Host", "bad.example.com", {}, { permissions: ["clipboard-read", "clipboard-write"] });
+  await settled(page);
+  const link = page.locator(`${GROUPS} a.pivot-link`).first();
+  const href = await link.getAttribute("href");
+  assert.match(href, /^https?:\/\/[^/]+\/#\/details\/groups\/\d+\/overview$/, "the group's webLink");
+  assert.equal(await link.getAttribute("target"), "_blank");
+  const before = await value(page);
+  const [tab] = await Promise.all([page.context().waitForEvent("page"), link.click({ modifiers: ["Control"] })]);
+  await tab.waitForLoadState("domcontentloaded").catch(() => {});
+  assert.equal(tab.url(), href, "the new tab opens ThreatConnect's page of the item");
+  await tab.close();
+  assert.equal(await value(page), before, "a modified click leaves this view as it is");
+
+  // Each row says when the item last changed (the full timestamp in its title).
+  assert.match(await page.textContent(`${GROUPS} .assoc-modified`), /^\d{4}-\d\d-\d\d$/);
+  assert.match(await page.getAttribute(`${GROUPS} .assoc-modified`, "title"), /^Last modified \d{4}-\d\d-\d\dT/);
+  // Every address, title and copied value of every list: the token is in none of them.
+  const attrs = await page.evaluate(() => [...document.querySelectorAll("main [href], main [title], main [src]")]
+    .flatMap((e) => ["href", "title", "src"].map((a) => e.getAttribute(a)).filter(Boolean)));
+  assert.ok(attrs.length > 5, JSON.stringify(attrs));
+  for (const a of attrs) assert.ok(!a.includes(token.token), `the token is in ${a}`);
+  const raw = await page.getAttribute(`${INDICATORS} .pivot-link >> nth=0`, "title");
+  await page.click(`${INDICATORS} .copy-row >> nth=0`);
+  await page.waitForSelector(`${INDICATORS} .assoc-row .copied`);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, raw, "the raw value of that row");
+  assert.ok(!copied.includes(token.token));
+  assert.ok(!page.url().includes(token.token));
+
+  // A plain click pivots in Pivot.
+  const name = await link.textContent();
+  await link.click();
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, name);
+  assert.deepEqual(page.errors, []);
+});
+
+test("an indicator's associated indicators show their true count", async () => {
+  const page = await open("Host", "bad.example.com");
+  await settled(page);
+  const [shown, n] = await countOf(page, INDICATORS);
+  assert.equal(Number(n), await page.locator(`${INDICATORS} .assoc-row`).count(), "fewer than a page: all of them, counted");
+  assert.equal(shown, n);
+  assert.equal(await page.locator(`${INDICATORS} .pager`).count(), 0);
+});
+
+test("defanged text in a search box or a list filter finds the value, and says what it searched for", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const search = async (text) => {
+    await page.fill(".search-input", text);
+    await page.click(".search-go");
+    await page.waitForFunction(() => { const r = document.querySelector(".search-results"); return r && !/Searching/.test(r.textContent); });
+  };
+  await search("bad[.]example[.]com");
+  assert.equal(await page.textContent(".searched"), "bad.example.com");
+  assert.ok((await page.locator(".search-hit").allTextContents()).includes("bad[.]example[.]com"));
+  await search("hxxps[://]evil[.]example[.]net");
+  assert.equal(await page.textContent(".searched"), "https://evil.example.net");
+  assert.ok((await page.locator(".search-hit").allTextContents()).some((t) => t.startsWith("hxxps[://]evil[.]example[.]net/")));
+
+  // What Pivot itself shows, pasted into a list filter.
+  await page.fill(`${INDICATORS} .filter`, "100.64.7.");
+  const [, plain] = await countOf(page, INDICATORS, "10001");
+  await page.fill(`${INDICATORS} .filter`, "100[.]64[.]7[.]");
+  assert.equal(await page.textContent(`${INDICATORS} .filtered-by`), "100.64.7.");
+  assert.equal((await countOf(page, INDICATORS, "10001"))[1], plain);
+  for (const row of await page.locator(`${INDICATORS} .assoc-row .pivot-link`).allTextContents()) assert.match(row, /^100\[\.\]64\[\.\]7\[\.\]/);
+  assert.deepEqual(page.errors, []);
+});
+
+test("search says how many it found and shows all on request", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  await page.fill(".search-input", "100.64.7.");
+  await page.click(".search-go");
+  await page.waitForSelector(".search-count");
+  // 100.64.7.0 … 100.64.7.255, the big campaign's (and nothing else in the seed contains it).
+  assert.equal(await page.textContent(".search-count"), "Indicators 20 of 256 · groups 0 · Show all");
+  assert.equal(await page.locator(".search-hit").count(), 20);
+  await page.click(".show-all");
+  await page.waitForFunction(() => document.querySelectorAll(".search-hit").length === 256);
+  assert.equal(await page.textContent(".search-count"), "Indicators 256 · groups 0");
+  assert.deepEqual(page.errors, []);
+});
+
+test("hostile text in a filter, a search or a kept state stays text", async () => {
+  const element = String(nextElement++);
+  const page = await open("Campaign", 1, { tcSpaceElementId: element });
+  await settled(page);
+  const hostile = "<img src=x onerror=window.pwned=1>\u202Etxt";
+  await page.fill(`${INDICATORS} .filter`, hostile);
+  await page.waitForSelector(`${INDICATORS} .filtered-by`);
+  assert.equal(await page.textContent(`${INDICATORS} .filtered-by`), "<img src=x onerror=window.pwned=1>\\u{202E}txt");
+  await page.fill(".search-input", "<script>window.pwned=2</script>");
+  await page.click(".search-go");
+  await page.waitForSelector(".searched");
+  assert.equal(await page.textContent(".searched"), "<script>window.pwned=2</script>");
+  await page.waitForFunction(() => !/Searching/.test(document.querySelector(".search-results").textContent));
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.equal(await page.locator("main img, main script").count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("the keyboard: / searches, arrows and Enter walk results and lists, Escape clears, Alt+arrows go back and forward, ? shows the keys", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const start = await value(page);
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "search-input");
+  await page.keyboard.type("bad[.]example");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".search-hit");
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelectorAll(".search-hit")[0]), true);
+  const hits = await page.locator(".search-hit").count();
+  if (hits > 1) {
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowUp");
+  }
+  const target = await page.evaluate(() => document.activeElement.textContent);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, target);
+  assert.equal(await page.locator(".search-results").count(), 0, "the results close on a pivot");
+
+  // Escape clears the search box and its results.
+  await page.keyboard.press("/");
+  await page.keyboard.type("phisher");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".search-results");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector(".search-results"));
+  assert.equal(await page.inputValue(".search-input"), "");
+
+  // Down from a list's filter box enters the list.
+  await settled(page);
+  await page.focus(`${GROUPS} .filter`);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate((sel) => document.activeElement === document.querySelector(sel + " .pivot-link"), GROUPS), true);
+
+  await page.keyboard.press("Alt+ArrowLeft");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, start);
+  await page.keyboard.press("Alt+ArrowRight");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, target);
+
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press("?");
+  await page.waitForSelector(".shortcuts");
+  assert.match(await page.textContent(".shortcuts"), /Search/);
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector(".shortcuts"));
+  assert.deepEqual(page.errors, []);
+});
+
+test("the landing page lists this tab's recent pivots", async () => {
+  const page = await open("Campaign", 1);
+  await settled(page);
+  const campaign = await value(page);
+  await page.click(`${INDICATORS} .pivot-link >> nth=0`);
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent !== v, campaign);
+  await settled(page);
+  const second = await value(page);
+  // The Space opened again in this tab, with no item.
+  await page.goto(appUrl + spacesQuery({ tcSpaceElementId: String(nextElement++), tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api` }));
+  await page.waitForSelector("[data-screen=search] .recent-item");
+  const recent = await page.locator(".recent-item").allTextContents();
+  assert.equal(recent.length, 2, JSON.stringify(recent));
+  assert.ok(recent[0].endsWith(`: ${second}`), JSON.stringify(recent));
+  assert.equal(recent[1], "Campaign #1");
+  await page.click(".recent-item >> nth=1");
+  await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, campaign);
+  assert.deepEqual(page.errors, []);
+});
