@@ -8,6 +8,7 @@
 //! - [`escape`]: control and reordering characters as `\u{202E}` escapes (the one function
 //!   for every way out);
 //! - [`defang`]: indicator values shown so nobody clicks or resolves them;
+//! - [`refang`]: defanged text typed or pasted, back to the value it stands for;
 //! - [`csv`]: lists as CSV, every cell quoted, formulas neutralised;
 //! - [`values`]: how API values read (scalars, labels, http(s)-only links, TLP, ratings);
 //! - [`messages`]: statuses after copy and export, confirm questions.
@@ -17,4 +18,5 @@ pub mod csv;
 pub mod defang;
 pub mod escape;
 pub mod messages;
+pub mod refang;
 pub mod values;
