@@ -8,6 +8,9 @@
 #   scripts/setup.sh package  the above dev tools, plus the x86_64-unknown-linux-musl target and
 #                           Debian's musl-tools (musl-gcc compiles ring's C for the static
 #                           pivot-share of the Job package, `make package-job`)
+#   scripts/setup.sh stix   the Python virtual environment target/stix-venv with OASIS's
+#                           stix2-validator (tests/stix/requirements.txt): the STIX export's
+#                           test (also in `native` and `test`)
 # Every step checks the installed version first, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,13 +110,41 @@ ensure_chromium() {
     [ "$browser" = "$driver" ] || die "chromium $browser and chromedriver $driver differ: apt-get install --only-upgrade chromium chromium-driver"
 }
 
+# OASIS's stix2-validator in a project-owned Python environment, the judge of the STIX bundles
+# the triage tests write (crates/triage/tests/it/validator.rs). Rebuilt only when missing or
+# when its requirements file changed since it was made.
+STIX_VENV=target/stix-venv
+STIX_REQUIREMENTS=tests/stix/requirements.txt
+ensure_stix_validator() {
+    command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or later"
+    local want have
+    want=$(sed -n 's/^stix2-validator==//p' "$STIX_REQUIREMENTS")
+    [ -n "$want" ] || die "$STIX_REQUIREMENTS pins no stix2-validator version"
+    have=$("$STIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("stix2-validator"))' 2>/dev/null || true)
+    if [ "$have" != "$want" ] || ! cmp -s "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"; then
+        say "making $STIX_VENV with stix2-validator $want from PyPI (about 30 MB, under a minute, once)"
+        rm -rf "$STIX_VENV"
+        python3 -m venv "$STIX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
+        "$STIX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$STIX_REQUIREMENTS"
+        cp "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"
+    fi
+    "$STIX_VENV/bin/stix2_validator" --version >/dev/null 2>&1 || [ -x "$STIX_VENV/bin/stix2_validator" ] \
+        || die "$STIX_VENV has no stix2_validator"
+}
+
+if [ "$what" = stix ]; then
+    ensure_stix_validator
+    say "ready (stix)"
+    exit 0
+fi
+
 ensure_rust_target
 ensure_npm
 case "$what" in
-    native) ensure_lints; ensure_musl ;;
+    native) ensure_lints; ensure_musl; ensure_stix_validator ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_trunk; ensure_wasm_bindgen; ensure_chromium ;;
-    *) die "usage: scripts/setup.sh native|dev|test|package" ;;
+    test) ensure_lints; ensure_musl; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_stix_validator ;;
+    *) die "usage: scripts/setup.sh native|dev|test|package|stix" ;;
 esac
 say "ready ($what)"

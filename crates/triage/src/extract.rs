@@ -173,14 +173,17 @@ impl Extractor {
 
 /// Where tokens end: white space and the punctuation prose and exports put around values.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_control()
-        || matches!(c, '"' | '\'' | '<' | '>' | ',' | ';' | '|' | '`' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}')
+    c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | ',' | ';' | '|' | '`' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}')
 }
 
 /// One token's type and normalised value, if it is an indicator.
 pub fn classify(token: &str) -> Option<(IndicatorType, String)> {
     let t = token.trim_matches(|c: char| matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '*'));
+    // Single quotes end a value only when they also start it (`'evil.example'`): URLs hold them.
+    let t = match t.strip_prefix('\'') {
+        Some(inner) => inner.trim_end_matches(|c: char| matches!(c, '.' | ',' | '!' | '?')).strip_suffix('\'').unwrap_or(inner),
+        None => t,
+    };
     let t = t.trim_end_matches(|c: char| matches!(c, '.' | ',' | '!' | '?' | ')' | ']' | '}'));
     if t.is_empty() {
         return None;
@@ -447,6 +450,8 @@ mod tests {
             ("src=10.1.2.3", Some((T::Address, "10.1.2.3"))),
             ("host:Evil.Example", Some((T::Host, "evil.example"))),
             ("(203.0.113.5)", Some((T::Address, "203.0.113.5"))),
+            ("'evil.example'.", Some((T::Host, "evil.example"))),
+            ("http://a.example/?q='x'", Some((T::Url, "http://a.example/?q='x'"))),
             ("[2001:db8::]", Some((T::Address, "2001:db8::"))),
             ("http://[2001:DB8::1]:443/a", Some((T::Url, "http://[2001:db8::1]:443/a"))),
             ("https://user@x.example:8443", Some((T::Url, "https://user@x.example:8443"))),
