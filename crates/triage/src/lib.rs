@@ -5,10 +5,12 @@
 //!   with the search box's list, normalised and de-duplicated;
 //! - [`lookup`]: the lookup across owners planned (TQL `summary in (...)` chunks) and its
 //!   answers merged into one row per value;
+//! - [`compare`]: every owner's copy of one indicator side by side, differences flagged;
 //! - [`stix`]: indicators, their observables, associated groups, TLP and security labels as
 //!   a STIX 2.1 bundle with deterministic ids.
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod extract;
 pub mod lookup;
 pub mod stix;

@@ -104,6 +104,62 @@ impl Row {
     }
 }
 
+/// A column the table sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// The value, alphabetically.
+    Value,
+    /// The type's name.
+    Type,
+    /// Known first, then by how many owners hold it.
+    Owners,
+    /// The best rating.
+    Rating,
+    /// The best confidence.
+    Confidence,
+    /// False positives.
+    FalsePositives,
+    /// The latest observation.
+    LastObserved,
+}
+
+/// The rows (by index) sorted by `column`, ties in the paste's order; `descending` reverses
+/// the column's order only (an unrated value stays below every rated one).
+pub fn sort(rows: &[Row], column: Column, descending: bool) -> Vec<usize> {
+    use std::cmp::Ordering;
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    let opt = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => {
+            let o = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    let dir = |o: Ordering| if descending { o.reverse() } else { o };
+    idx.sort_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
+        match column {
+            Column::Value => dir(x.value.to_lowercase().cmp(&y.value.to_lowercase())),
+            Column::Type => dir(x.indicator_type.type_name().cmp(y.indicator_type.type_name())),
+            Column::Owners => dir(x.copies.len().cmp(&y.copies.len())),
+            Column::Rating => opt(x.best_rating(), y.best_rating()),
+            Column::Confidence => opt(x.best_confidence(), y.best_confidence()),
+            Column::FalsePositives => dir(x.false_positives().cmp(&y.false_positives())),
+            Column::LastObserved => {
+                let t = |r: &Row| r.last_observed().and_then(threatconnect::time::rfc3339_instant).map(|(s, n)| s as f64 + f64::from(n) / 1e9);
+                opt(t(x), t(y))
+            }
+        }
+    });
+    idx
+}
+
 /// The keys under which a found copy answers for pasted values: its summary normalised
 /// as the paste's values are, and for a file each of its hashes.
 fn keys_of(found: &Indicator) -> Vec<(IndicatorType, String)> {
@@ -182,6 +238,21 @@ mod tests {
             assert!(encode_component(&grown).len() > TQL_ENCODED_BYTES);
         }
         assert!(qs.len() < 60, "{} queries", qs.len());
+    }
+
+    #[test]
+    fn sorting_keeps_unrated_values_last_either_way() {
+        let x = Extractor::default().extract("a.example b.example c.example");
+        let found = [
+            ind(1, "Host", "a.example", "O", serde_json::json!({"rating": 2})),
+            ind(2, "Host", "c.example", "O", serde_json::json!({"rating": 4})),
+            ind(3, "Host", "c.example", "P", serde_json::json!({})),
+        ];
+        let r = rows(&x.values, &found);
+        assert_eq!(sort(&r, Column::Rating, false), [0, 2, 1]);
+        assert_eq!(sort(&r, Column::Rating, true), [2, 0, 1]);
+        assert_eq!(sort(&r, Column::Owners, true), [2, 0, 1]);
+        assert_eq!(sort(&r, Column::Value, true), [2, 1, 0]);
     }
 
     #[test]
