@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(get("Rating"), ("Rating", vec!["5".to_owned(), "5".to_owned()], false));
         assert_eq!(get("Confidence"), ("Confidence", vec!["90".to_owned(), "40.50".to_owned()], true));
         assert_eq!(get("Tags"), ("Tags", vec!["APT, C2".to_owned(), "apt, c2".to_owned()], false));
-        assert_eq!(get("Security labels").2, true);
+        assert!(get("Security labels").2);
         assert_eq!(get("False positives"), ("False positives", vec!["0".to_owned(), "2".to_owned()], true));
         assert_eq!(get("Description"), ("Description", vec![String::new(), String::new()], false));
         assert_eq!(c.len(), FIELDS.len());

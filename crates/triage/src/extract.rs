@@ -181,10 +181,10 @@ pub fn classify(token: &str) -> Option<(IndicatorType, String)> {
     let t = token.trim_matches(|c: char| matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '*'));
     // Single quotes end a value only when they also start it (`'evil.example'`): URLs hold them.
     let t = match t.strip_prefix('\'') {
-        Some(inner) => inner.trim_end_matches(|c: char| matches!(c, '.' | ',' | '!' | '?')).strip_suffix('\'').unwrap_or(inner),
+        Some(inner) => inner.trim_end_matches(['.', ',', '!', '?']).strip_suffix('\'').unwrap_or(inner),
         None => t,
     };
-    let t = t.trim_end_matches(|c: char| matches!(c, '.' | ',' | '!' | '?' | ')' | ']' | '}'));
+    let t = t.trim_end_matches(['.', ',', '!', '?', ')', ']', '}']);
     if t.is_empty() {
         return None;
     }

@@ -5,9 +5,9 @@
 //!   [`TQL_ENCODED_BYTES`] long, [`CONCURRENCY`] queries at a time; each query pages on with
 //!   the one pager ([`threatconnect::MAX_RESULT_LIMIT`] a page). 10,000 host names of about
 //!   25 characters make about 50 queries.
-//! - **v2** (no v3 on the instance): v2 has no TQL and no `in` filter, so one
-//!   `GET /v2/indicators/{branch}/{value}/owners` per value, [`CONCURRENCY`] at a time; the
-//!   page says so before it starts a lookup of more than [`V2_CONFIRM_ABOVE`] values.
+//! - **v2** (an instance without v3): v2 has no TQL and no `in` filter, so a bulk lookup
+//!   would be one request per value and owner. The page does not send those: it shows the
+//!   extracted values and says that a bulk lookup needs v3.
 //!
 //! What comes back is merged into one [`Row`] per value: every owner's copy of it.
 
@@ -24,8 +24,6 @@ pub const TQL_ENCODED_BYTES: usize = 6_000;
 /// Lookup requests in flight at once: enough to hide latency, few enough not to crowd
 /// the instance (a browser allows six connections per origin; the page keeps two free).
 pub const CONCURRENCY: usize = 4;
-/// v2 lookups of more values than this are confirmed first (one request per value).
-pub const V2_CONFIRM_ABOVE: usize = 500;
 
 /// The TQL queries that look every value up, each within [`TQL_ENCODED_BYTES`] encoded; a
 /// value longer than that on its own gets a query of its own. Values in the order given.
