@@ -167,6 +167,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 <section class="notice" data-screen="search">
                     <h1>"Search"</h1>
                     <p>"Find an indicator or group by value, name or id, then pivot from it."</p>
+                    <p><a class="nav-triage" href="triage.html">"Triage a pasted report: which of its indicators does any owner know?"</a></p>
                 </section>
             }.into_any(),
             Some(item @ SelectedItem::Indicator { .. }) => match indicator_ref(&item) {

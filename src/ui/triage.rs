@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
-use super::api::{connect, ApiHandle};
+use super::api::{connect, current_fragment, ApiHandle};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::download::download;
 use crate::launch::{Launch, SelectedItem};
-use crate::trail::panels_href;
+use crate::trail::{from_fragment, panels_href};
 use futures::StreamExt;
 use pivot_text::csv::to_csv;
 use pivot_text::defang::defang;
@@ -137,9 +137,19 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
     let copied: CopyOutcome = RwSignal::new(None);
     let omitted = RwSignal::new(Vec::<String>::new());
 
-    let start = move |_| {
-        let Some(area) = text.get() else { return };
-        let pasted = area.value();
+    // Opened on an indicator (`triage.html#type=Host&value=…`): that value, looked up at once,
+    // with its owners' copies compared.
+    let opened = match from_fragment(&current_fragment()) {
+        Some(SelectedItem::Indicator { kind, summary, .. }) => Some(match kind {
+            threatconnect::IndicatorType::Mutex
+            | threatconnect::IndicatorType::RegistryKey
+            | threatconnect::IndicatorType::UserAgent
+            | threatconnect::IndicatorType::Custom(_) => format!("{}: {summary}", kind.type_name()),
+            _ => summary,
+        }),
+        _ => None,
+    };
+    let run = move |pasted: String, compare_first: bool| {
         error.set(None);
         selected.set(BTreeSet::new());
         compared.set(None);
@@ -156,7 +166,11 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                 return Err("This ThreatConnect instance has no v3 API: a bulk lookup needs its TQL search. The values above are extracted; open them one by one from the panels.".to_owned());
             }
             let found = look_up(api, queries, progress).await?;
-            table.set(rows(&x.values, &found));
+            let table_rows = rows(&x.values, &found);
+            if compare_first && table_rows.first().is_some_and(Row::known) {
+                compared.set(Some(0));
+            }
+            table.set(table_rows);
             Ok(())
         });
         abort.set_value(Some(handle));
@@ -169,6 +183,14 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             busy.set(false);
         });
     };
+    let start = move |_| {
+        if let Some(area) = text.get() {
+            run(area.value(), false);
+        }
+    };
+    if let Some(value) = opened.clone() {
+        run(value, true);
+    }
     let cancel = move |_| {
         abort.with_value(|h| {
             if let Some(h) = h {
@@ -243,7 +265,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
         <section class="card triage" data-screen="triage">
             <h1>"Triage a pasted report"</h1>
             <p>{format!("Paste an email, a vendor report or a SIEM export: Pivot finds up to {MAX_VALUES} indicators in it (defanged ones too), and looks them all up across every owner you can read.")}</p>
-            <textarea class="triage-paste" rows="8" node_ref=text aria-label="Text to triage" spellcheck="false"></textarea>
+            <textarea class="triage-paste" rows="8" node_ref=text aria-label="Text to triage" spellcheck="false" prop:value=opened.unwrap_or_default()></textarea>
             <div class="item-actions">
                 <button class="triage-run" disabled=move || busy.get() on:click=start>"Look up"</button>
                 <button class="triage-cancel" disabled=move || !busy.get() on:click=cancel>"Cancel"</button>

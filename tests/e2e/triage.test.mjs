@@ -45,7 +45,8 @@ async function openTriage() {
   await page.waitForSelector("[data-screen=search]");
   // The panels never load the triage wasm.
   assert.deepEqual(loaded.filter((p) => /triage/.test(p)), []);
-  await page.goto(`${appUrl}triage.html`);
+  // The search screen's link opens the page; the tab's kept launch, never a token in the address.
+  await page.click(".nav-triage");
   await page.waitForSelector("[data-screen=triage]");
   assert.ok(!page.url().includes("tcToken"), page.url());
   return page;
@@ -151,6 +152,14 @@ test("the three owners' copies compared, exported as STIX 2.1 the validator acce
     assert.fail(`stix2-validator reports errors:\n${e.stdout}`);
   }
   assert.ok(!report.includes("[X]"), report);
+});
+
+test("opened on an indicator: its owners' copies compared at once", async () => {
+  const page = await openTriage();
+  await page.goto(`${appUrl}triage.html#type=Host&value=${HOST}`);
+  await page.waitForSelector("[data-screen=compare-owners]");
+  assert.equal(await page.inputValue(".triage-paste"), HOST);
+  assert.deepEqual(await page.locator(".compare-owner").allTextContents(), ["Common Community", "Demo Org", "Threat Feed"]);
 });
 
 test("cancel stops the lookup and says so", async () => {
