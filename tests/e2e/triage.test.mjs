@@ -25,7 +25,7 @@ before(async () => {
   // A hostile tag name on the community's copy of the host (through the API, not Pivot).
   const r = await fetch(`${sandbox.base}/api/v2/indicators/hosts/${HOST}/tags/${encodeURIComponent(HOSTILE_TAG)}?owner=Common%20Community`,
     { method: "POST", headers: { authorization: `TC-Token ${token.token}` } });
-  assert.equal(r.status, 201, await r.text());
+  assert.ok(r.ok, await r.text());
 });
 
 after(async () => {
@@ -52,17 +52,20 @@ async function openTriage() {
   return page;
 }
 
-/** Known host names of the seed, read from the API directly. */
-async function seededHosts(n) {
-  const tql = encodeURIComponent(`typeName = "Host" and ownerName = "Demo Org"`);
-  const r = await fetch(`${sandbox.base}/api/v3/indicators?tql=${tql}&resultLimit=${n}`, { headers: { authorization: `TC-Token ${token.token}` } });
+/** Known hosts and addresses of the seed, read from the API directly. */
+async function seededValues(n) {
+  const tql = encodeURIComponent(`typeName in ("Host", "Address") and ownerName = "Demo Org"`);
+  const r = await fetch(`${sandbox.base}/api/v3/indicators?tql=${tql}&resultStart=0&resultLimit=${n}`, { headers: { authorization: `TC-Token ${token.token}` } });
   return (await r.json()).data.map((i) => i.summary);
 }
 
 const defangHost = (h) => h.replaceAll(".", "[.]");
 
+/** Puts text in the paste box as a paste does (its value; the page reads it on Look up). */
+const paste = (page, text) => page.locator(".triage-paste").evaluate((el, v) => { el.value = v; }, text);
+
 test("a 10,000-value paste: extracted, de-duplicated, looked up across owners in under 5 s", async () => {
-  const known = (await seededHosts(301)).filter((h) => h !== HOST).slice(0, 300);
+  const known = (await seededValues(301)).filter((h) => h !== HOST).slice(0, 300);
   assert.equal(known.length, 300);
   const lines = ["From the analyst team", "Subject: weekly IOCs (see below), defanged where it matters.", ""];
   known.forEach((h, i) => lines.push(i % 2 ? `C2 seen at ${defangHost(h)} yesterday.` : h));
@@ -74,9 +77,8 @@ test("a 10,000-value paste: extracted, de-duplicated, looked up across owners in
   lines.push(`and ${defangHost(HOST)}.`);
   // Repeats in other spellings, and prose with nothing in it.
   lines.push(known[0].toUpperCase(), defangHost(known[1]), "Version 1.2.3 of the tool, e.g. the installer.");
-  const paste = lines.join("\n");
   const page = await openTriage();
-  await page.fill(".triage-paste", paste);
+  await paste(page, lines.join("\n"));
   await sandbox.clearRequests();
   const started = Date.now();
   await page.click(".triage-run");
@@ -106,7 +108,7 @@ test("a 10,000-value paste: extracted, de-duplicated, looked up across owners in
 
 test("the three owners' copies compared, exported as STIX 2.1 the validator accepts; hostile text inert", async () => {
   const page = await openTriage();
-  await page.fill(".triage-paste", `Seen: ${defangHost(HOST)} <script>window.__pwned=1</script> ${HOSTILE_TAG}\nhxxps://bad[.]example[.]com/x`);
+  await paste(page, `Seen: ${defangHost(HOST)} <script>window.__pwned=1</script> ${HOSTILE_TAG}\nhxxps://bad[.]example[.]com/x`);
   await page.click(".triage-run");
   await page.waitForSelector(".triage-compare");
   await page.waitForFunction(() => !document.querySelector(".triage-run").disabled);
@@ -156,6 +158,8 @@ test("the three owners' copies compared, exported as STIX 2.1 the validator acce
 
 test("opened on an indicator: its owners' copies compared at once", async () => {
   const page = await openTriage();
+  // A new document in the same tab (a fragment change alone would not load the page again).
+  await page.goto("about:blank");
   await page.goto(`${appUrl}triage.html#type=Host&value=${HOST}`);
   await page.waitForSelector("[data-screen=compare-owners]");
   assert.equal(await page.inputValue(".triage-paste"), HOST);
@@ -168,7 +172,7 @@ test("cancel stops the lookup and says so", async () => {
   await sandbox.faults({ latencyMs: 2000 });
   const lines = [];
   for (let i = 0; i < 3000; i++) lines.push(`c${i}.cancel.test`);
-  await page.fill(".triage-paste", lines.join("\n"));
+  await paste(page, lines.join("\n"));
   await page.click(".triage-run");
   await page.waitForSelector(".triage-progress");
   await page.click(".triage-cancel");
