@@ -95,7 +95,7 @@ fn schemes(text: &str) -> String {
     'scan: while i < text.len() {
         let rest = &text[i..];
         // Only at the start of a word: `xhxxp://` is left alone.
-        let at_word_start = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
+        let at_word_start = out.chars().last().is_none_or(|c| !c.is_ascii_alphanumeric());
         if at_word_start {
             for (form, plain) in FORMS {
                 if rest.len() >= form.len() && rest.is_char_boundary(form.len()) && rest[..form.len()].eq_ignore_ascii_case(form) {
