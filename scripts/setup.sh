@@ -122,7 +122,7 @@ ensure_stix_validator() {
     [ -n "$want" ] || die "$STIX_REQUIREMENTS pins no stix2-validator version"
     have=$("$STIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("stix2-validator"))' 2>/dev/null || true)
     if [ "$have" != "$want" ] || ! cmp -s "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"; then
-        say "making $STIX_VENV with stix2-validator $want from PyPI (about 30 MB, under a minute, once)"
+        say "making $STIX_VENV with stix2-validator $want from PyPI (about 50 MB installed, under a minute, once)"
         rm -rf "$STIX_VENV"
         python3 -m venv "$STIX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
         "$STIX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$STIX_REQUIREMENTS"
