@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pins the API origins of a package: `scripts/api-origins.sh UI_DIR "ORIGIN ..."` writes the
 # origins (besides the page's own, 'self') into the Content-Security-Policy `connect-src` of
-# UI_DIR/index.html and UI_DIR/publish-import.html. `make package API_ORIGINS=...` also compiles the
+# UI_DIR/index.html, UI_DIR/publish-import.html and UI_DIR/triage.html. `make package API_ORIGINS=...` also compiles the
 # same list into the wasm (PIVOT_API_ORIGINS), which refuses any other tcApiPath.
 # An origin is https://host[:port], or http:// on this computer's loopback; nothing else.
 # `scripts/api-origins.sh --check "ORIGIN ..."` only checks them (before a long build).
@@ -19,7 +19,7 @@ for o in $origins; do
     [[ "$o" =~ ^https://.*:0*443$ || "$o" =~ ^http://.*:0*80$ ]] && die "\"$o\": leave out the default port (${o%:*})"
 done
 [ "$dir" = --check ] && exit 0
-for page in index.html publish-import.html; do
+for page in index.html publish-import.html triage.html; do
     f="$dir/$page"
     [ -f "$f" ] || die "$f is missing"
     grep -q "connect-src 'self';" "$f" || die "$f has no \"connect-src 'self';\" to pin"

@@ -50,3 +50,6 @@ console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${first.gzip <= BUDGET_GZIP ? "w
 console.log("");
 console.log("the publish and import page (publish-import.html), loaded only when an analyst publishes or imports");
 measure("publish-import.html");
+console.log("");
+console.log("the triage page (triage.html), loaded only when an analyst triages a paste or compares owners");
+measure("triage.html");

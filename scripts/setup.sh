@@ -13,6 +13,9 @@
 #                           conformance tests and scripts/validate-install-json.py (also in `test`)
 #   native and test also install Debian's mosquitto and redis-server (the API Service's tests
 #   run the service against a real MQTT broker and key-value store; neither is left running)
+#   scripts/setup.sh stix   the Python virtual environment target/stix-venv with OASIS's
+#                           stix2-validator (tests/stix/requirements.txt): the STIX export's
+#                           test (also in `native` and `test`)
 # Every step checks the installed version first, so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -154,13 +157,40 @@ if [ "$what" = tcex ]; then
     exit 0
 fi
 
+# OASIS's stix2-validator in a project-owned Python environment, the judge of the STIX bundles
+# the triage tests write (crates/triage/tests/it/validator.rs). Rebuilt only when missing or
+# when its requirements file changed since it was made.
+STIX_VENV=target/stix-venv
+STIX_REQUIREMENTS=tests/stix/requirements.txt
+ensure_stix_validator() {
+    command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or later"
+    local want have
+    want=$(sed -n 's/^stix2-validator==//p' "$STIX_REQUIREMENTS")
+    [ -n "$want" ] || die "$STIX_REQUIREMENTS pins no stix2-validator version"
+    have=$("$STIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("stix2-validator"))' 2>/dev/null || true)
+    if [ "$have" != "$want" ] || ! cmp -s "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"; then
+        say "making $STIX_VENV with stix2-validator $want from PyPI (about 50 MB installed, under a minute, once)"
+        rm -rf "$STIX_VENV"
+        python3 -m venv "$STIX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
+        "$STIX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$STIX_REQUIREMENTS"
+        cp "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"
+    fi
+    [ -x "$STIX_VENV/bin/stix2_validator" ] || die "$STIX_VENV has no stix2_validator"
+}
+
+if [ "$what" = stix ]; then
+    ensure_stix_validator
+    say "ready (stix)"
+    exit 0
+fi
+
 ensure_rust_target
 ensure_npm
 case "$what" in
-    native) ensure_lints; ensure_musl; ensure_service_tools ;;
+    native) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_tcex ;;
-    *) die "usage: scripts/setup.sh native|dev|test|package|tcex" ;;
+    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_tcex ;;
+    *) die "usage: scripts/setup.sh native|dev|test|package|tcex|stix" ;;
 esac
 say "ready ($what)"

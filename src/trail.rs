@@ -69,6 +69,15 @@ pub fn publish_import_href(action: &PageAction, back: Option<&SelectedItem>) -> 
     format!("publish-import.html#action={name}{rest}")
 }
 
+/// The triage page (`triage.html`): with an indicator, it looks that value up and opens
+/// every owner's copy side by side; without, it starts with an empty paste box.
+pub fn triage_href(item: Option<&SelectedItem>) -> String {
+    match item {
+        Some(i @ SelectedItem::Indicator { .. }) => format!("triage.html{}", to_fragment(i)),
+        _ => "triage.html".to_owned(),
+    }
+}
+
 /// The action and way back `publish_import_href` wrote. `Err` names what is wrong.
 pub fn parse_publish_import_fragment(fragment: &str) -> Result<(PageAction, Option<SelectedItem>), String> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
@@ -188,6 +197,17 @@ impl Trail {
 mod tests {
     use super::*;
     use threatconnect::{GroupType, IndicatorType};
+
+    #[test]
+    fn the_triage_page_is_given_an_indicator_only() {
+        let ind = SelectedItem::Indicator { kind: IndicatorType::Host, summary: "bad.example.com".into(), owner: None };
+        let href = triage_href(Some(&ind));
+        assert_eq!(href, "triage.html#type=Host&value=bad.example.com");
+        assert_eq!(from_fragment(href.strip_prefix("triage.html").unwrap()), Some(ind));
+        let group = SelectedItem::Group { kind: GroupType::Incident, id: 9, owner: None };
+        assert_eq!(triage_href(Some(&group)), "triage.html");
+        assert_eq!(triage_href(None), "triage.html");
+    }
 
     #[test]
     fn page_addresses_round_trip_and_refuse_what_they_do_not_know() {

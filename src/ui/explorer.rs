@@ -225,6 +225,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                             </ul>
                         })
                     }
+                    <p><a class="nav-triage" href="triage.html">"Triage a pasted report: which of its indicators does any owner know?"</a></p>
                 </section>
             }.into_any(),
             Some(item @ SelectedItem::Indicator { .. }) => match indicator_ref(&item) {

@@ -16,6 +16,7 @@ mod notices;
 mod publish_import;
 pub mod screens;
 mod timing;
+mod triage;
 mod writeback;
 
 use leptos::prelude::*;
@@ -33,6 +34,12 @@ pub fn start() {
 /// does not carry it.
 pub fn start_publish_import() {
     mount(publish_import::PublishImportApp);
+}
+
+/// Start the triage page (`triage.html`): its own wasm, loaded only when an analyst
+/// triages a paste or compares owners, so the panels' first load does not carry it.
+pub fn start_triage() {
+    mount(triage::TriageApp);
 }
 
 /// Install the panic screen, then mount over the boot message.
