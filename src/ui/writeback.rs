@@ -102,12 +102,12 @@ pub fn WriteBack(
         {move || match writable() {
             None => ().into_any(),
             Some(false) => view! {
-                <section class="card writeback" data-section="writeback">
+                <section class="card writeback" data-section="writeback" data-tab="details">
                     <p class="empty">"This owner is read-only: nothing can be written back to it."</p>
                 </section>
             }.into_any(),
             Some(true) => view! {
-                <section class="card writeback" data-section="writeback" aria-busy=move || busy.get().to_string()>
+                <section class="card writeback" data-section="writeback" data-tab="details" aria-busy=move || busy.get().to_string()>
                     <h2>"Write back"</h2>
                     {move || outcome.get().map(|o| match o {
                         Ok(done) => view! { <p class="writeback-ok" role="status">{done}</p> }.into_any(),

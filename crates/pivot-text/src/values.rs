@@ -175,6 +175,31 @@ pub fn type_display(type_name: &str) -> &str {
     }
 }
 
+/// The indicator type a free-text value (a WHOIS field) has the shape of: `EmailAddress`
+/// (one `@`, a dotted domain), `Address` (dotted IPv4), `Host` (dotted labels of letters,
+/// digits and hyphens ending in a letter label); `None` for anything else (names, dates).
+pub fn indicator_shape(v: &str) -> Option<&'static str> {
+    let host = |h: &str| {
+        let labels: Vec<&str> = h.split('.').collect();
+        labels.len() >= 2
+            && labels.iter().all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+            && labels.last().is_some_and(|l| l.len() >= 2 && l.bytes().all(|c| c.is_ascii_alphabetic()))
+    };
+    let v = v.trim();
+    if v.is_empty() || v.len() > 254 {
+        return None;
+    }
+    if let Some((local, domain)) = v.split_once('@') {
+        let local_ok = !local.is_empty() && local.bytes().all(|c| c.is_ascii_graphic() && c != b'@' && c != b'<' && c != b'>');
+        return (local_ok && host(domain)).then_some("EmailAddress");
+    }
+    let octets: Vec<&str> = v.split('.').collect();
+    if octets.len() == 4 && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|c| c.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255)) {
+        return Some("Address");
+    }
+    host(v).then_some("Host")
+}
+
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
@@ -349,6 +374,16 @@ mod tests {
         assert_eq!(hash_label("sha256"), "SHA256");
         assert_eq!(type_display("EmailAddress"), "Email Address");
         assert_eq!(type_display("Registry Key"), "Registry Key");
+    }
+
+    #[test]
+    fn indicator_shapes_of_whois_values() {
+        assert_eq!(indicator_shape("abuse@registrar.example"), Some("EmailAddress"));
+        assert_eq!(indicator_shape("ns1.bad.example.com"), Some("Host"));
+        assert_eq!(indicator_shape(" 203.0.113.66 "), Some("Address"));
+        for not in ["Example Registrar, Inc.", "2020-01-01", "1.2.3", "256.1.1.1", "a@b", "<x>@evil.example", "evil.example.com/path", "x..y.com", "", "REDACTED"] {
+            assert_eq!(indicator_shape(not), None, "{not}");
+        }
     }
 
     #[test]
