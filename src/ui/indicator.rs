@@ -17,7 +17,7 @@ use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
-use pivot_text::values::{all_scalars, confidence_words, hash_label, indicator_shape, rating_words, safe_http_link, thousands, type_display, whole};
+use pivot_text::values::{all_scalars, label_of, confidence_words, hash_label, indicator_shape, rating_words, safe_http_link, thousands, type_display, whole};
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
 use threatconnect::{load_indicator_panel, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
@@ -220,7 +220,7 @@ fn IndicatorBody(
 
     let network = matches!(i.indicator_type, IndicatorType::Host | IndicatorType::Address);
     let dns = panel.dns_resolutions.clone();
-    let whois = i.raw.get("whoIs").map(all_scalars).unwrap_or_default();
+    let whois = i.raw.get("whoIs").map(whois_rows).unwrap_or_default();
 
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
@@ -328,3 +328,14 @@ fn IndicatorBody(
 
 /// Associations a narrow panel's overview shows of each kind.
 const PREVIEW: usize = 5;
+
+/// WHOIS as label/value rows: every scalar, and each entry of a list of names (name servers).
+fn whois_rows(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut rows = all_scalars(v);
+    if let Some(o) = v.as_object() {
+        for (k, list) in o.iter().filter_map(|(k, v)| Some((k, v.as_array()?))) {
+            rows.extend(list.iter().filter_map(|x| x.as_str()).map(|x| (label_of(k), x.to_owned())));
+        }
+    }
+    rows
+}

@@ -116,7 +116,7 @@ test("opens on an indicator with every section, in one round trip", async () => 
   assert.match(await text(page, "[data-section=tags]"), /C2/);
   assert.equal(await page.getAttribute("[data-section=labels] li", "class"), "chip label tlp-amber");
   assert.match(await text(page, "[data-section=attributes]"), /Description/);
-  assert.match(await text(page, "[data-section=dns]"), /203\.0\.113\.66/);
+  assert.match(await text(page, "[data-section=dns]"), /203\[\.\]0\[\.\]113\[\.\]66/);
   assert.match(await text(page, "[data-section=whois]"), /Registrar/);
   assert.match(await text(page, "[data-section=owners]"), /Common Community/);
   assert.ok(Number(await page.getAttribute("[data-section=associated-groups] .count", "data-count")) >= 1);
@@ -374,9 +374,9 @@ test("without v3 the panel comes from v2 with its requests sent together", async
 /** A page's errors other than the v3 attempt's 404 on an instance without v3. */
 const errorsBesidesV3Missing = (page) => page.errors.filter((e) => !/status of 404/.test(e));
 
-/** The facts card as label -> value. */
+/** The facts card and the header's verdict as label -> value. */
 async function facts(page) {
-  return page.$$eval("[data-section=facts] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])));
+  return page.$$eval("[data-section=facts] dt, [data-section=verdict] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])));
 }
 
 test("on the v2 fallback, a host's and an address's DNS resolutions are shown", async () => {
@@ -385,11 +385,11 @@ test("on the v2 fallback, a host's and an address's DNS resolutions are shown", 
   const host = await open("Host", HOST);
   await settled(host);
   assert.equal(await host.getAttribute("article", "data-api"), "v2");
-  assert.match(await text(host, "[data-section=dns]"), /203\.0\.113\.66/);
+  assert.match(await text(host, "[data-section=dns]"), /203\[\.\]0\[\.\]113\[\.\]66/);
   const address = await open("Address", "203.0.113.66");
   await settled(address);
   assert.equal(await address.getAttribute("article", "data-api"), "v2");
-  assert.match(await text(address, "[data-section=dns]"), /bad\.example\.com/);
+  assert.match(await text(address, "[data-section=dns]"), /bad\[\.\]example\[\.\]com/);
   assert.deepEqual([errorsBesidesV3Missing(host), errorsBesidesV3Missing(address)], [[], []]);
 });
 
@@ -434,16 +434,16 @@ test("the owner's own rating and confidence are shown, not ThreatAssess's, on v3
     await settled(a);
     assert.equal(await a.getAttribute("article", "data-api"), v3 ? "v3" : "v2");
     const fa = await facts(a);
-    assert.equal(fa.Rating, "★★★★☆", JSON.stringify(fa));
+    assert.equal(fa.Rating, "4/5 High", JSON.stringify(fa));
     assert.equal(fa.Confidence, undefined, `no confidence of the owner's own: ${JSON.stringify(fa)}`);
-    assert.ok(fa["ThreatAssess rating"], JSON.stringify(fa));
+    assert.ok(fa.ThreatAssess, JSON.stringify(fa));
     // Write-back is pre-filled with the owner's own values.
     assert.equal(await a.inputValue("[data-section=writeback] .wb-confidence"), "0");
     const b = await open("Host", "confident-only.example");
     await settled(b);
     const fb = await facts(b);
     assert.equal(fb.Rating, undefined, `no rating of the owner's own: ${JSON.stringify(fb)}`);
-    assert.equal(fb.Confidence, "80%", JSON.stringify(fb));
+    assert.equal(fb.Confidence, "80% Probable", JSON.stringify(fb));
     assert.equal(await b.inputValue("[data-section=writeback] .wb-rating"), "0");
     assert.deepEqual([errorsBesidesV3Missing(a), errorsBesidesV3Missing(b)], [[], []]);
   }
@@ -548,7 +548,7 @@ test("every write-back action, each failing once first", async () => {
   const shows = ([s, r, want]) => new RegExp(r).test(document.querySelector(s)?.textContent ?? "") === want;
   const has = (sel, re) => [sel, re, true];
   const hasNot = (sel, re) => [sel, re, false];
-  const facts = async () => text(page, "[data-section=facts]");
+  const facts = async () => text(page, "[data-section=verdict]");
   const count = async (label) => Number((await facts()).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
   let attrId = null;
   const attr = () => `${wb} .wb-attribute[data-attr-id="${attrId}"]`;
@@ -572,15 +572,15 @@ test("every write-back action, each failing once first", async () => {
     { name: "edit attribute", method: "PUT", path: "/api/v3/indicatorAttributes/", click: () => `${attr()} .wb-attr-save`, done: has("[data-section=attributes]", "e2e note edited"),
       fill: async () => { await page.click(`${attr()} .wb-attr-edit-start`); await page.fill(`${attr()} .wb-attr-edit`, "e2e note edited"); } },
     { name: "delete attribute", method: "PUT", path: v3item, click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
-    { name: "rating and confidence", method: "PUT", path: v3item, click: () => `${wb} .wb-save-rating`, done: has("[data-section=facts]", "Confidence\\s*70%"),
+    { name: "rating and confidence", method: "PUT", path: v3item, click: () => `${wb} .wb-save-rating`, done: has("[data-section=verdict]", "Confidence\\s*70%"),
       fill: async () => { await page.selectOption(`${wb} .wb-rating`, "3"); await page.fill(`${wb} .wb-confidence`, "70"); } },
   ];
   // The counters' steps need the counts before them.
   const fp = await count("False positives");
   const obs = await count("Observations");
   steps.push(
-    { name: "false positive", method: "PUT", path: v3item, click: () => `${wb} .wb-false-positive`, done: has("[data-section=facts]", `False positives\\s*${fp + 1}`) },
-    { name: "observation", method: "PUT", path: v3item, click: () => `${wb} .wb-observation`, done: has("[data-section=facts]", `Observations\\s*${obs + 1}`) },
+    { name: "false positive", method: "PUT", path: v3item, click: () => `${wb} .wb-false-positive`, done: has("[data-section=verdict]", `False positives\\s*${fp + 1}`) },
+    { name: "observation", method: "PUT", path: v3item, click: () => `${wb} .wb-observation`, done: has("[data-section=verdict]", `Observations\\s*${obs + 1}`) },
     { name: "associate", method: "PUT", path: v3item, click: () => `${wb} .wb-associate`, done: has("[data-section=associated-groups]", "Finance workstation compromise"),
       fill: async () => { await page.selectOption(`${wb} .wb-assoc-type`, "Incident"); await page.fill(`${wb} .wb-assoc-id`, "9"); } },
     { name: "dissociate", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`,
@@ -617,7 +617,7 @@ test("every write-back action, each failing once first", async () => {
     await page.waitForFunction(shows, step.done);
     await step.after?.();
   }
-  assert.match(await facts(), /Rating\s*★★★☆☆/);
+  assert.match(await facts(), /Rating\s*3\/5 Moderate/);
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
 });
 
