@@ -12,7 +12,7 @@ use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
 use super::metadata::{focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText};
 use super::notices::{is_not_found, ErrorNotice};
-use super::writeback::{Writable, WriteBack};
+use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
 use pivot_text::escape::escape_controls;
@@ -63,7 +63,7 @@ pub fn GroupPanel(
             loaded(panel)
         }
     });
-    let write_outcome = RwSignal::new(None::<Result<String, String>>);
+    let write_outcome = RwSignal::new(None::<Outcome>);
     let state = move || match core.get() {
         Some(Ok(p)) if p.warnings.is_empty() => "complete",
         Some(Ok(_)) => "partial",
@@ -142,7 +142,7 @@ fn GroupBody(
     panel: Rc<Panel>,
     kind: GroupType,
     owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Result<String, String>>>,
+    write_outcome: RwSignal<Option<Outcome>>,
     tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,

@@ -12,7 +12,7 @@ use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
 use super::metadata::{focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText};
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
-use super::writeback::{Writable, WriteBack};
+use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
@@ -49,7 +49,7 @@ pub fn IndicatorPanel(
         }
     });
 
-    let write_outcome = RwSignal::new(None::<Result<String, String>>);
+    let write_outcome = RwSignal::new(None::<Outcome>);
     let state = move || match (core.get(), other_owners.get()) {
         (Some(Ok(p)), Some(o)) => {
             if p.warnings.is_empty() && !matches!(o, Some(Err(_))) {
@@ -202,7 +202,7 @@ fn IndicatorBody(
     api: ApiHandle,
     panel: Rc<Panel>,
     owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Result<String, String>>>,
+    write_outcome: RwSignal<Option<Outcome>>,
     tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,

@@ -302,6 +302,49 @@ test("keyboard: a skip link to the associations, the graph is one Tab stop with 
   assert.deepEqual(page.errors, []);
 });
 
+test("edits: removal offers Undo in the page, a refused write keeps the input with the error beside it, pick-lists for types and groups", async () => {
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "edits.example", ownerName: "Demo Org", tags: { data: [{ name: "undo-me" }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const page = await open("Host", "edits.example");
+  const dialogs = [];
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await settled(page);
+  const wb = "[data-section=writeback]";
+  // Removal: no browser dialog, then Undo puts it back.
+  await page.click(`${wb} [aria-label="Remove tag undo-me"]`);
+  await page.waitForFunction(() => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === "Removed tag undo-me");
+  await page.waitForFunction(() => !document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
+  await page.click(`${wb} .wb-undo`);
+  await page.waitForFunction(() => document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
+  assert.deepEqual(dialogs, []);
+  // Refused: what was typed stays, the server's words beside the field.
+  await sandbox.faults({ rules: [{ method: "PUT", pathPrefix: `/api/v3/indicators/${made.json.data.id}`, status: 500, times: 1 }] });
+  await page.fill(`${wb} .wb-tag`, "kept-tag");
+  await page.click(`${wb} .wb-add-tag`);
+  await page.waitForSelector(`${wb} [data-wb=tags] .writeback-error`);
+  assert.equal(await page.inputValue(`${wb} .wb-tag`), "kept-tag");
+  await sandbox.faults(null);
+  // The attribute type box starts empty and offers the instance's types.
+  assert.equal(await page.inputValue(`${wb} .wb-attr-type`), "");
+  await page.focus(`${wb} .wb-attr-type`);
+  await page.waitForFunction(() => document.querySelectorAll("#wb-attr-types option").length > 0);
+  const types = await page.$$eval("#wb-attr-types option", (os) => os.map((o) => o.value));
+  const fromApi = (await api("GET", "/v3/attributeTypes?resultLimit=10000")).json.data.map((t) => t.name);
+  assert.deepEqual([...types].sort(), [...new Set(fromApi)].sort());
+  // A group by name.
+  await page.selectOption(`${wb} .wb-assoc-type`, "Incident");
+  await page.fill(`${wb} .wb-assoc-id`, "finance workstation");
+  await page.click(`${wb} .wb-associate`);
+  await page.click(`${wb} .wb-associate-found >> text=Incident: Finance workstation compromise`);
+  await page.waitForFunction(() => document.querySelector("[data-section=associated-groups]")?.textContent.includes("Finance workstation compromise"));
+  assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+
+  // Write-back off: no control at all.
+  const off = await open("Host", "edits.example", { writeBack: "false" });
+  await settled(off);
+  assert.equal(await off.locator("[data-section=writeback], .wb-undo, .removable").count(), 0);
+});
+
 test("hostile seeds stay inert in the header, the tabs and the overview", async () => {
   for (const [type, item] of [["URL", "javascript:alert(1)"], ["Incident", 18]]) {
     const page = await open(type, item, { width: 420 });
