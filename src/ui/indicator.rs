@@ -121,10 +121,13 @@ pub fn IndicatorPanel(
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
                 Some(Ok(p)) => view! { <IndicatorBody api panel=p owners write_outcome tab on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
             }}
-            <section class="card" data-section="owners" data-tab="details">
-                <h2>"In other owners"</h2>
-                {others}
-            </section>
+            // Not when the not-found notice already lists them.
+            {move || (!matches!(core.get(), Some(Err(e)) if is_not_found(&e))).then(|| view! {
+                <section class="card" data-section="owners" data-tab="details">
+                    <h2>"In other owners"</h2>
+                    {others}
+                </section>
+            })}
         </article>
     }
 }

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use super::associations::Assoc;
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
-use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class};
+use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class, type_display};
 use threatconnect::{Attribute, SecurityLabel, Tag};
 
 /// Seconds since the epoch, by the browser's clock (for "6 mo ago").
@@ -90,9 +90,19 @@ pub fn SkipToAssociations(tab: RwSignal<&'static str>) -> impl IntoView {
     }
 }
 
+thread_local! {
+    /// Item panels shown in this page so far: the first is the launch's, not a pivot.
+    static PANELS_SHOWN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// After a pivot the clicked control is gone and focus would fall to the page:
 /// it lands on the new item's title instead (only when nothing else holds it).
+/// Not on the launch's own panel: a Space with several Pivot elements must not
+/// have them take the focus from each other.
 pub fn focus_title_after_pivot() {
+    if PANELS_SHOWN.with(|n| n.replace(n.get() + 1)) == 0 {
+        return;
+    }
     request_animation_frame(|| {
         let idle = document().active_element().is_none_or(|e| e.tag_name() == "BODY");
         if idle {
@@ -121,7 +131,7 @@ pub fn AssocPreview(rows: Vec<Assoc>, count: Option<i64>, tab: RwSignal<&'static
                             let target = a.target.clone();
                             view! {
                                 <li class="assoc-row">
-                                    <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{a.type_label.clone()}</span>
+                                    <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{type_display(&a.type_label).to_owned()}</span>
                                     {match target {
                                         Some(t) => view! { <button class="pivot-link" on:click=move |_| on_pivot.run(t.clone())>{shown}</button> }.into_any(),
                                         None => view! { <span class="assoc-value">{shown}</span> }.into_any(),
