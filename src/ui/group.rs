@@ -10,7 +10,9 @@ use super::associations::{assoc_query, Assoc, AssociationList};
 use super::download::download_bytes;
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
-use super::metadata::{focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText};
+use super::metadata::{
+    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+};
 use super::notices::{is_not_found, ErrorNotice};
 use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;

@@ -10,14 +10,18 @@ use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, group_by_type, Assoc, AssociationList};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
-use super::metadata::{focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText};
+use super::metadata::{
+    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+};
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
 use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
-use pivot_text::values::{all_scalars, label_of, confidence_words, hash_label, indicator_shape, rating_words, safe_http_link, thousands, type_display, whole};
+use pivot_text::values::{
+    all_scalars, confidence_words, hash_label, indicator_shape, label_of, rating_words, safe_http_link, thousands, type_display, whole,
+};
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
 use threatconnect::{load_indicator_panel, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
@@ -88,7 +92,8 @@ pub fn IndicatorPanel(
                                 view! { <li><button class="chip pivot-link" on:click=move |_| on_pivot.run(item.clone())>{o.name}</button></li> }
                             }).collect_view()}
                         </ul>
-                    }.into_any()
+                    }
+                    .into_any()
                 }
             }
         }
@@ -159,7 +164,10 @@ fn IndicatorVerdict(panel: Rc<Panel>) -> impl IntoView {
         ("Observations", i.observation_count, i.last_observed.clone()),
     ];
     let hashes: Vec<(String, String)> = if i.indicator_type == IndicatorType::File {
-        ["md5", "sha1", "sha256"].iter().filter_map(|k| i.raw.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(|v| (hash_label(k), v.to_owned()))).collect()
+        ["md5", "sha1", "sha256"]
+            .iter()
+            .filter_map(|k| i.raw.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(|v| (hash_label(k), v.to_owned())))
+            .collect()
     } else {
         Vec::new()
     };

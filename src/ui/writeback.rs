@@ -108,14 +108,20 @@ pub fn WriteBack(
     // A refusal, beside the field it came from.
     let error_at = move |row: &'static str| {
         move || {
-            outcome.get().filter(|o| o.row == row).and_then(|o| o.result.err()).map(|e| view! { <p class="section-error writeback-error" role="alert">{e}</p> })
+            outcome
+                .get()
+                .filter(|o| o.row == row)
+                .and_then(|o| o.result.err())
+                .map(|e| view! { <p class="section-error writeback-error" role="alert">{e}</p> })
         }
     };
     let undo = move |u: Undo| match u {
         Undo::Tag(n) => run(Write::Tag(&n, Mode::Append), format!("Put back tag {}", dialog_name(&n)), None, "tags"),
         Undo::Label(n) => run(Write::Label(&n, Mode::Append), format!("Put back label {}", dialog_name(&n)), None, "labels"),
         Undo::Attribute(t, v) => run(Write::AddAttribute(&t, &v), format!("Put back {} attribute", dialog_name(&t)), None, "attributes"),
-        Undo::Group(kind, id) => run(Write::Group(kind, id, Mode::Append), format!("Associated again with {} {id}", kind.type_name()), None, "associations"),
+        Undo::Group(kind, id) => {
+            run(Write::Group(kind, id, Mode::Append), format!("Associated again with {} {id}", kind.type_name()), None, "associations")
+        }
     };
 
     let writable = move || match owners.get() {

@@ -194,7 +194,9 @@ pub fn indicator_shape(v: &str) -> Option<&'static str> {
         return (local_ok && host(domain)).then_some("EmailAddress");
     }
     let octets: Vec<&str> = v.split('.').collect();
-    if octets.len() == 4 && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|c| c.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255)) {
+    if octets.len() == 4
+        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|c| c.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255))
+    {
         return Some("Address");
     }
     host(v).then_some("Host")
@@ -381,7 +383,18 @@ mod tests {
         assert_eq!(indicator_shape("abuse@registrar.example"), Some("EmailAddress"));
         assert_eq!(indicator_shape("ns1.bad.example.com"), Some("Host"));
         assert_eq!(indicator_shape(" 203.0.113.66 "), Some("Address"));
-        for not in ["Example Registrar, Inc.", "2020-01-01", "1.2.3", "256.1.1.1", "a@b", "<x>@evil.example", "evil.example.com/path", "x..y.com", "", "REDACTED"] {
+        for not in [
+            "Example Registrar, Inc.",
+            "2020-01-01",
+            "1.2.3",
+            "256.1.1.1",
+            "a@b",
+            "<x>@evil.example",
+            "evil.example.com/path",
+            "x..y.com",
+            "",
+            "REDACTED",
+        ] {
             assert_eq!(indicator_shape(not), None, "{not}");
         }
     }
