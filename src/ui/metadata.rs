@@ -72,10 +72,12 @@ pub fn ItemTabs(tab: RwSignal<&'static str>, count: Option<i64>) -> impl IntoVie
     }
 }
 
-/// Focus an element of the page by id (after a tab switch or a pivot).
+/// Focus an element of the page by id (after a tab switch or a pivot): HTML or SVG
+/// (a graph node), by the element's own `focus`.
 pub fn focus_id(id: &str) {
-    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = el.focus();
+    let Some(el) = document().get_element_by_id(id) else { return };
+    if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+        let _ = focus.call0(&el);
     }
 }
 
