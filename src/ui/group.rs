@@ -163,7 +163,7 @@ fn GroupBody(
     }
     let groups: Vec<Assoc> = g.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = panel.indicators.iter().map(Assoc::from_indicator).collect();
-    let count = panel.indicator_count.zip(panel.group_count).map(|(a, b)| a + b).or(panel.indicator_count);
+    let count = Some(panel.indicator_count.unwrap_or(indicators.len() as i64) + panel.group_count.unwrap_or(groups.len() as i64));
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = g.id;

@@ -236,7 +236,8 @@ fn IndicatorBody(
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
     let by_type = group_by_type(&groups);
-    let count = panel.group_count.map(|g| g + i.associated_indicators.len() as i64);
+    // Both kinds: the server's total of groups (or those loaded), and the indicators loaded.
+    let count = Some(panel.group_count.unwrap_or(groups.len() as i64) + indicators.len() as i64);
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = i.id;
