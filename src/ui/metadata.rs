@@ -76,7 +76,7 @@ pub fn ItemTabs(tab: RwSignal<&'static str>, count: Option<i64>) -> impl IntoVie
 /// (a graph node), by the element's own `focus`.
 pub fn focus_id(id: &str) {
     let Some(el) = document().get_element_by_id(id) else { return };
-    if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+    if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
         let _ = focus.call0(&el);
     }
 }

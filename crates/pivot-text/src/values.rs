@@ -126,7 +126,7 @@ pub fn thousands(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -154,7 +154,7 @@ pub fn size_text(bytes: u64) -> String {
         unit += 1;
         tenths = 10;
     }
-    if tenths < 100 && tenths % 10 != 0 {
+    if tenths < 100 && !tenths.is_multiple_of(10) {
         format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     } else {
         format!("{} {}", (tenths + 5) / 10, UNITS[unit])
