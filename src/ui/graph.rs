@@ -156,7 +156,7 @@ pub fn RelationGraph(
                     }
                 }).collect_view()}
             </svg>
-            {(hidden > 0).then(|| view! { <p class="graph-more">{format!("{hidden} more associations are in the lists below.")}</p> })}
+            {(hidden > 0).then(|| view! { <p class="graph-more">{format!("{hidden} more associations are in the lists.")}</p> })}
             {move || expanded.get().and_then(|(_, r)| r.err()).map(|e| view! { <p class="section-error" role="alert">{e}</p> })}
             <p class="graph-legend">
                 <span class="legend legend-indicator">"Indicator"</span>

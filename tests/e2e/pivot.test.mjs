@@ -313,7 +313,7 @@ test("search finds an item and pivots to it", async () => {
   const hit = page.locator(".search-hit", { hasText: "phisher[@]evil[.]example[.]net" });
   await hit.waitFor();
   await hit.click();
-  await page.waitForFunction(() => document.querySelector("[data-field=type]")?.textContent === "EmailAddress");
+  await page.waitForFunction(() => document.querySelector("[data-field=type]")?.textContent === "Email Address");
   await settled(page);
   assert.equal(await text(page, "[data-field=value]"), "phisher[@]evil[.]example[.]net");
 });
