@@ -713,6 +713,7 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   await page.waitForSelector(`${wb} .writeback-ok`);
   await quiet();
   await page.waitForSelector(DONE);
+  await page.fill(`${wb} .wb-attr-type`, "Description");
   await page.fill(`${wb} .wb-attr-value`, "a mutex named dot-dot");
   await page.click(`${wb} .wb-add-attr`);
   await page.waitForFunction(() => /Added Description attribute/.test(document.querySelector("[data-section=writeback] .writeback-ok")?.textContent));
