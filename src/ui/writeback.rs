@@ -142,10 +142,8 @@ pub fn WriteBack(
         let client = api.with_value(|a| a.client.clone());
         leptos::task::spawn_local(async move {
             if let Ok(list) = client.v3_attribute_types_as_sent().await {
-                let mut names: Vec<String> = list.iter().filter_map(|t| t.get("name")?.as_str().map(|n| escape_controls(n).into_owned())).collect();
-                names.sort();
-                names.dedup();
-                attr_types.set(names);
+                // In the API's order (a sort would add its code to the first load for a pick-list).
+                attr_types.set(list.iter().filter_map(|t| t.get("name")?.as_str().map(|n| escape_controls(n).into_owned())).collect());
             }
         });
     };
