@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::api::ApiHandle;
 use super::associations::{assoc_query, Assoc};
+use super::metadata::focus_id;
 use crate::graph_layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
@@ -46,6 +47,8 @@ async fn neighbours_of(api: ApiHandle, a: Assoc) -> Result<Vec<Assoc>, Error> {
 #[component]
 pub fn RelationGraph(
     api: ApiHandle,
+    /// The item as the page shows it: defanged and escaped (a U+202E in an
+    /// adversary's value must not reorder the picture's label or its name).
     center_label: String,
     center_is_group: bool,
     groups: Vec<Assoc>,
@@ -69,6 +72,8 @@ pub fn RelationGraph(
     // Which node is expanded, and what it showed.
     let expanded = RwSignal::new(None::<(usize, Result<Vec<Assoc>, String>)>);
     let loading = RwSignal::new(None::<usize>);
+    // The node that holds the picture's one Tab stop.
+    let current = RwSignal::new(0usize);
     let nodes = StoredValue::new(nodes);
 
     let expand = move |k: usize| {
@@ -97,12 +102,12 @@ pub fn RelationGraph(
                     Some(list.into_iter().zip(spots).map(|(a, p)| {
                         let class = node_class(&a);
                         let label = short(&escape_controls(&a.shown));
-                        let full = format!("{}: {}", a.type_label, a.value);
+                        let full = format!("{}: {}", a.type_label, escape_controls(&a.shown));
                         let aria = full.clone();
                         let target = a.target.clone();
                         view! {
                             <line class="edge edge-far" x1=at.0 y1=at.1 x2=p.0 y2=p.1></line>
-                            <g class="node-far" tabindex="0" role="button" aria-label=aria
+                            <g class="node-far" tabindex="-1" role="button" aria-label=aria
                                 on:click=move |_| if let Some(t) = target.clone() { on_pivot.run(t) }>
                                 <title>{full}</title>
                                 <circle class=class cx=p.0 cy=p.1 r="9"></circle>
@@ -113,22 +118,37 @@ pub fn RelationGraph(
                 })}
                 <circle class=center_class cx=CENTER.0 cy=CENTER.1 r="22"></circle>
                 <text class="node-label node-label-center" x=CENTER.0 y=CENTER.1 + 38>{short(&center_label)}</text>
+                // One Tab stop: the current node has tabindex 0, the others -1; arrows move
+                // between them, Enter pivots, + (or Space) shows one more hop.
                 {nodes.get_value().into_iter().zip(points.clone()).enumerate().map(|(k, (a, p))| {
                     let class = node_class(&a);
                     let label = short(&escape_controls(&a.shown));
-                    let full = format!("{}: {}", a.type_label, a.value);
-                        let aria = full.clone();
+                    let full = format!("{}: {}", a.type_label, escape_controls(&a.shown));
+                    let aria = full.clone();
                     let target = a.target.clone();
                     let keyboard_target = a.target.clone();
+                    let count = points.len();
                     view! {
-                        <g class="graph-node" tabindex="0" role="button" aria-label=aria data-node=a.id
+                        <g class="graph-node" id=format!("graph-node-{k}") tabindex=move || if current.get() == k { "0" } else { "-1" } role="button" aria-label=aria data-node=a.id
                             on:click=move |_| if let Some(t) = target.clone() { on_pivot.run(t) }
-                            on:keydown=move |ev| if ev.key() == "Enter" { if let Some(t) = keyboard_target.clone() { on_pivot.run(t) } }>
+                            on:keydown=move |ev| {
+                                let step = match ev.key().as_str() {
+                                    "ArrowRight" | "ArrowDown" => 1,
+                                    "ArrowLeft" | "ArrowUp" => count - 1,
+                                    "Enter" => { if let Some(t) = keyboard_target.clone() { on_pivot.run(t) } return; }
+                                    "+" | " " => { ev.prevent_default(); expand(k); return; }
+                                    _ => return,
+                                };
+                                ev.prevent_default();
+                                let next = (k + step) % count;
+                                current.set(next);
+                                focus_id(&format!("graph-node-{next}"));
+                            }>
                             <title>{full}</title>
                             <circle class=class cx=p.0 cy=p.1 r="14"></circle>
                             <text class="node-label" x=p.0 y=p.1 + 28>{label}</text>
                         </g>
-                        <g class="expand" tabindex="0" role="button" aria-label="Show one more hop"
+                        <g class="expand" role="button" aria-label="Show one more hop"
                             on:click=move |_| expand(k)>
                             <circle class="expand-handle" cx=p.0 + 14 cy=p.1 - 14 r="7"></circle>
                             <text class="expand-sign" x=p.0 + 14 y=p.1 - 10>{move || if loading.get() == Some(k) { "…" } else { "+" }}</text>
@@ -136,12 +156,12 @@ pub fn RelationGraph(
                     }
                 }).collect_view()}
             </svg>
-            {(hidden > 0).then(|| view! { <p class="graph-more">{format!("{hidden} more associations are in the lists below.")}</p> })}
+            {(hidden > 0).then(|| view! { <p class="graph-more">{format!("{hidden} more associations are in the lists.")}</p> })}
             {move || expanded.get().and_then(|(_, r)| r.err()).map(|e| view! { <p class="section-error" role="alert">{e}</p> })}
             <p class="graph-legend">
                 <span class="legend legend-indicator">"Indicator"</span>
                 <span class="legend legend-group">"Group"</span>
-                " Click a node to pivot; + shows its own associations."
+                " Click a node to pivot; + shows its own associations. Keyboard: arrows move, Enter pivots, + expands."
             </p>
         </div>
     }

@@ -10,12 +10,15 @@ use super::associations::{assoc_query, Assoc, AssociationList};
 use super::download::download_bytes;
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
-use super::metadata::{AttributeList, Facts, LabelList, TagList};
-use super::notices::ErrorNotice;
-use super::writeback::{Writable, WriteBack};
+use super::metadata::{
+    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+};
+use super::notices::{is_not_found, ErrorNotice};
+use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
-use pivot_text::values::{document_file_name, present, safe_http_link};
+use pivot_text::escape::escape_controls;
+use pivot_text::values::{document_file_name, present, safe_http_link, size_text};
 use threatconnect::writes::Via;
 use threatconnect::{load_group_panel, ApiVersion, Collection, GroupPanel as Panel, GroupType, ItemRef, Owner};
 
@@ -62,38 +65,78 @@ pub fn GroupPanel(
             loaded(panel)
         }
     });
-    let write_outcome = RwSignal::new(None::<Result<String, String>>);
+    let write_outcome = RwSignal::new(None::<Outcome>);
     let state = move || match core.get() {
         Some(Ok(p)) if p.warnings.is_empty() => "complete",
         Some(Ok(_)) => "partial",
         Some(Err(_)) => "error",
         None => "loading",
     };
+    let tab = RwSignal::new("overview");
     super::timing::mark_when_complete(state);
+    focus_title_after_pivot();
     view! {
-        <article class="panel group-panel" data-state=state data-api=move || match core.get() {
+        <article class="panel group-panel" data-state=state data-tab=move || tab.get() data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
             _ => "",
         }>
             <section class="card item-header" data-screen="item">
+                <SkipToAssociations tab />
                 <p class="item-type" data-field="type">{kind.type_name()}</p>
-                <h1 class="item-value" data-field="value">{move || match core.get() {
-                    Some(Ok(p)) => p.group.name.clone(),
+                <h1 class="item-value" id="item-title" tabindex="-1" data-field="value">{move || match core.get() {
+                    Some(Ok(p)) => escape_controls(&p.group.name).into_owned(),
                     _ => format!("#{id}"),
                 }}</h1>
                 <p class="item-owner">"Owner: "<span data-field="owner">{move || match core.get() {
                     Some(Ok(p)) => p.group.owner.name.clone(),
                     _ => owner.clone().unwrap_or_else(|| "…".into()),
                 }}</span></p>
+                {move || core.get().and_then(Result::ok).map(|p| view! { <GroupVerdict api panel=p kind /> })}
             </section>
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
+                Some(Err(e)) if is_not_found(&e) => view! {
+                    <section class="notice not-found" data-section="not-found" role="status">
+                        <h2>"Not found"</h2>
+                        <p>{format!("There is no {} #{id} you can see: it may have been deleted, or it is in an owner you have no access to.", kind.type_name())}</p>
+                    </section>
+                }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <GroupBody api panel=p kind owners write_outcome on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <GroupBody api panel=p kind owners write_outcome tab on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
             }}
         </article>
     }
 }
+
+/// The verdict, first: labels (TLP), the dates that matter, open and download.
+#[component]
+fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, kind: GroupType) -> impl IntoView {
+    let g = &panel.group;
+    let link = g.web_link.as_deref().and_then(safe_http_link);
+    // Escaped: the name goes to the browser as the download's file name. A Document
+    // or Report offers its file only when it has one (a `fileSize`): a Report
+    // without a file would answer the download with 404.
+    let has_file = g.raw.get("fileSize").and_then(serde_json::Value::as_u64).is_some_and(|n| n > 0);
+    let file_name = document_file_name(&g.raw).filter(|_| has_file && (kind == GroupType::Document || kind == GroupType::Report));
+    let id = g.id;
+    let labels = g.security_labels.clone();
+    let key_fields: Vec<(String, String)> = present(&g.raw, &KEY_FIELDS);
+    view! {
+        {(!labels.is_empty()).then(|| view! { <LabelList labels /> })}
+        {(!key_fields.is_empty()).then(|| view! {
+            <dl class="verdict" data-section="verdict">
+                {key_fields.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd><TimeText value=v /></dd></div> }).collect_view()}
+            </dl>
+        })}
+        <div class="item-actions">
+            {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
+            {file_name.map(|file_name| view! { <DocumentDownload api kind id file_name /> })}
+        </div>
+    }
+}
+
+/// The group fields that say where it stands, in the header as well as the details.
+const KEY_FIELDS: [&str; 4] = ["eventDate", "status", "firstSeen", "lastSeen"];
 
 #[component]
 fn GroupBody(
@@ -101,14 +144,18 @@ fn GroupBody(
     panel: Rc<Panel>,
     kind: GroupType,
     owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Result<String, String>>>,
+    write_outcome: RwSignal<Option<Outcome>>,
+    tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let g = &panel.group;
-    let link = g.web_link.as_deref().and_then(safe_http_link);
     let mut facts = vec![("Owner".to_owned(), g.owner.name.clone())];
-    facts.extend(present(&g.raw, &TYPE_FIELDS));
+    facts.extend(present(&g.raw, &TYPE_FIELDS).into_iter().map(|(k, v)| {
+        // Bytes as KB or MB.
+        let v = if k == "File size" { v.parse::<u64>().map(size_text).unwrap_or(v) } else { v };
+        (k, v)
+    }));
     for (label, v) in [("Date added", &g.date_added), ("Last modified", &g.last_modified)] {
         if let Some(v) = v {
             facts.push((label.into(), v.clone()));
@@ -116,12 +163,17 @@ fn GroupBody(
     }
     let groups: Vec<Assoc> = g.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = panel.indicators.iter().map(Assoc::from_indicator).collect();
+    let count = Some(panel.indicator_count.unwrap_or(indicators.len() as i64) + panel.group_count.unwrap_or(groups.len() as i64));
+    let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = g.id;
     let publish_id = u64::try_from(g.id).unwrap_or_default();
-    // Escaped: the name goes to the browser as the download's file name.
-    let file_name = document_file_name(&g.raw);
-    let downloadable = kind == GroupType::Document || kind == GroupType::Report;
+    let mut empty = Vec::new();
+    for (none, name) in [(g.tags.is_empty(), "tags"), (g.security_labels.is_empty(), "security labels"), (g.attributes.is_empty(), "attributes")] {
+        if none {
+            empty.push(name);
+        }
+    }
     let writable = Writable {
         via: if from_v3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
         owner: g.owner.name.clone(),
@@ -132,35 +184,38 @@ fn GroupBody(
         rating: None,
         confidence: None,
     };
+    let description = g.description.clone();
+    let tags = g.tags.clone();
     view! {
-        <section class="card item-extra">
-            <div class="item-actions">
-                {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
-                {(downloadable && file_name.is_some()).then(|| view! { <DocumentDownload api kind id file_name=file_name.clone().unwrap_or_default() /> })}
-            </div>
-            {g.description.clone().map(|d| view! { <p class="description">{d}</p> })}
-        </section>
+        <ItemTabs tab count />
         {panel.warnings.iter().cloned().map(|w| view! { <ErrorNotice error=Rc::new(w) retry=on_changed /> }).collect_view()}
-        <section class="card" data-section="facts"><Facts facts /></section>
-        <section class="card"><h2>"Tags"</h2><TagList tags=g.tags.clone() /></section>
-        <section class="card"><h2>"Security labels"</h2><LabelList labels=g.security_labels.clone() /></section>
-        <section class="card"><h2>"Attributes"</h2><AttributeList attributes=g.attributes.clone() /></section>
-        <section class="card">
-            <h2>"Relationships"</h2>
-            <RelationGraph api center_label=g.name.clone() center_is_group=true groups=groups.clone() indicators=indicators.clone()
-                total=panel.indicator_count.zip(panel.group_count).map(|(a, b)| a + b).or(panel.indicator_count) on_pivot />
-        </section>
-        <section class="card">
-            <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=panel.indicator_count
-                query=from_v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
-            <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
+        {(description.is_some() || !tags.is_empty()).then(|| view! {
+            <section class="card item-extra" data-tab="overview">
+                {description.map(|d| view! { <p class="description">{d}</p> })}
+                {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2><TagList tags /> })}
+            </section>
+        })}
+        <AssocPreview rows=preview count tab on_pivot />
+        // Groups first: a handful of groups says more than the first page of 10,000 indicators.
+        <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
+            <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
+            <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=panel.indicator_count
+                query=from_v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
         </section>
+        <section class="card" data-tab="graph">
+            <h2>"Relationships"</h2>
+            <RelationGraph api center_label=escape_controls(&g.name).into_owned() center_is_group=true groups indicators
+                total=count on_pivot />
+        </section>
+        <section class="card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
+        {(!g.attributes.is_empty()).then(|| view! { <section class="card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=g.attributes.clone() /></section> })}
+        <EmptyLine names=empty />
         <WriteBack api target=writable owners outcome=write_outcome on_changed />
         {api.with_value(|a| a.allow_write_back).then(|| {
             let back = SelectedItem::Group { kind, id: publish_id, owner: Some(g.owner.name.clone()) };
             view! {
-                <section class="card share" data-section="publish">
+                <section class="card share" data-section="publish" data-tab="details">
                     <h2>"Cross-Intel Sharing"</h2>
                     <p>"Publish this group with everything attached, for other ThreatConnect instances to import."</p>
                     <a class="share-open" href=publish_import_href(&PageAction::Publish { kind, id: publish_id }, Some(&back))>"Publish…"</a>
@@ -169,6 +224,9 @@ fn GroupBody(
         })}
     }
 }
+
+/// Associations a narrow panel's overview shows of each kind.
+const PREVIEW: usize = 5;
 
 /// A document's file comes through the API (it needs the token), then is
 /// handed to the browser as a download.

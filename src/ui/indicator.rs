@@ -10,17 +10,21 @@ use super::api::{loaded, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, group_by_type, Assoc, AssociationList};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
-use super::metadata::{AttributeList, Facts, LabelList, TagList};
-use super::notices::{ErrorNotice, Skeleton};
-use super::writeback::{Writable, WriteBack};
+use super::metadata::{
+    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+};
+use super::notices::{is_not_found, ErrorNotice, Skeleton};
+use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
-use pivot_text::values::{all_scalars, present, rating_stars, safe_http_link, whole};
+use pivot_text::values::{
+    all_scalars, confidence_words, hash_label, indicator_shape, label_of, rating_words, safe_http_link, thousands, type_display, whole,
+};
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
-use threatconnect::{load_indicator_panel, ApiVersion, Collection, DnsResolution, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
+use threatconnect::{load_indicator_panel, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
 
 #[component]
 pub fn IndicatorPanel(
@@ -49,7 +53,7 @@ pub fn IndicatorPanel(
         }
     });
 
-    let write_outcome = RwSignal::new(None::<Result<String, String>>);
+    let write_outcome = RwSignal::new(None::<Outcome>);
     let state = move || match (core.get(), other_owners.get()) {
         (Some(Ok(p)), Some(o)) => {
             if p.warnings.is_empty() && !matches!(o, Some(Err(_))) {
@@ -61,55 +65,138 @@ pub fn IndicatorPanel(
         (Some(Err(_)), _) => "error",
         _ => "loading",
     };
-
+    let tab = RwSignal::new("overview");
     super::timing::mark_when_complete(state);
+    focus_title_after_pivot();
+    let shown = target.with_value(|t| escape_controls(&defang(&t.indicator_type, &t.summary)).into_owned());
+    let owner_named = move || target.with_value(|t| t.owner.clone()).unwrap_or_else(|| "your organization".into());
+    // The other owners of the value: pivots, on the details and when the item is not in this owner.
+    let others = move || -> AnyView {
+        match other_owners.get() {
+            None => view! { <Skeleton lines=1 /> }.into_any(),
+            Some(None) => view! { <p class="empty">"Not available for this type"</p> }.into_any(),
+            Some(Some(Err(e))) if is_not_found(&e) => view! { <p class="empty">"Not in any owner you can see"</p> }.into_any(),
+            Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| other_owners.refetch()) /> }.into_any(),
+            Some(Some(Ok(list))) => {
+                let here = target.with_value(|t| t.owner.clone());
+                let summary = target.with_value(|t| t.summary.clone());
+                let kind = target.with_value(|t| t.indicator_type.clone());
+                let others: Vec<Owner> = list.iter().filter(|o| Some(&o.name) != here.as_ref()).cloned().collect();
+                if others.is_empty() {
+                    view! { <p class="empty">"Only in this owner"</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="chips">
+                            {others.into_iter().map(|o| {
+                                let item = SelectedItem::Indicator { kind: kind.clone(), summary: summary.clone(), owner: Some(o.name.clone()) };
+                                view! { <li><button class="chip pivot-link" on:click=move |_| on_pivot.run(item.clone())>{o.name}</button></li> }
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }
+            }
+        }
+    };
     view! {
-        <article class="panel indicator-panel" data-state=state data-api=move || match core.get() {
+        <article class="panel indicator-panel" data-state=state data-tab=move || tab.get() data-api=move || match core.get() {
             Some(Ok(p)) => if p.source == ApiVersion::V3 { "v3" } else { "v2" },
             _ => "",
         }>
             <section class="card item-header" data-screen="item">
-                <p class="item-type" data-field="type">{target.with_value(|t| t.indicator_type.type_name().to_owned())}</p>
-                <h1 class="item-value" data-field="value" title="Defanged: Copy value gives the raw value">
-                    {target.with_value(|t| escape_controls(&defang(&t.indicator_type, &t.summary)).into_owned())}
-                </h1>
+                <SkipToAssociations tab />
+                <p class="item-type" data-field="type">{target.with_value(|t| type_display(t.indicator_type.type_name()).to_owned())}</p>
+                <h1 class="item-value" id="item-title" tabindex="-1" data-field="value" title="Defanged: Copy value gives the raw value">{shown}</h1>
                 <p class="item-owner">"Owner: "<span data-field="owner">{move || match core.get() {
                     Some(Ok(p)) => p.indicator.owner.name.clone(),
-                    _ => target.with_value(|t| t.owner.clone()).unwrap_or_else(|| "your organization".into()),
+                    _ => owner_named(),
                 }}</span></p>
+                {move || core.get().and_then(Result::ok).map(|p| view! { <IndicatorVerdict panel=p /> })}
             </section>
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
+                // Not in this owner: say so, and where else the value is (no red error, no retry).
+                Some(Err(e)) if is_not_found(&e) => view! {
+                    <section class="notice not-found" data-section="not-found" role="status">
+                        <h2>{format!("Not in {}", owner_named())}</h2>
+                        <p>{format!("{} is not in {}, or you cannot see it there. Owners holding the same value:", target.with_value(|t| type_display(t.indicator_type.type_name()).to_owned()), owner_named())}</p>
+                        {others()}
+                    </section>
+                }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners write_outcome on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners write_outcome tab on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
             }}
-            <section class="card" data-section="owners">
-                <h2>"In other owners"</h2>
-                {move || match other_owners.get() {
-                    None => view! { <Skeleton lines=1 /> }.into_any(),
-                    Some(None) => view! { <p class="empty">"Not available for this type"</p> }.into_any(),
-                    Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| other_owners.refetch()) /> }.into_any(),
-                    Some(Some(Ok(list))) => {
-                        let here = target.with_value(|t| t.owner.clone());
-                        let summary = target.with_value(|t| t.summary.clone());
-                        let kind = target.with_value(|t| t.indicator_type.clone());
-                        let others: Vec<Owner> = list.iter().filter(|o| Some(&o.name) != here.as_ref()).cloned().collect();
-                        if others.is_empty() {
-                            view! { <p class="empty">"Only in this owner"</p> }.into_any()
-                        } else {
-                            view! {
-                                <ul class="chips">
-                                    {others.into_iter().map(|o| {
-                                        let item = SelectedItem::Indicator { kind: kind.clone(), summary: summary.clone(), owner: Some(o.name.clone()) };
-                                        view! { <li><button class="chip pivot-link" on:click=move |_| on_pivot.run(item.clone())>{o.name}</button></li> }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }
-                    }
-                }}
-            </section>
+            // Not when the not-found notice already lists them.
+            {move || (!matches!(core.get(), Some(Err(e)) if is_not_found(&e))).then(|| view! {
+                <section class="card" data-section="owners" data-tab="details">
+                    <h2>"In other owners"</h2>
+                    {others}
+                </section>
+            })}
         </article>
+    }
+}
+
+/// The verdict, first: TLP and other labels, the owner's rating and confidence in
+/// ThreatConnect's words, ThreatAssess, false positives, observations, and the
+/// value's copy and open actions (a file: one copy per hash).
+#[component]
+fn IndicatorVerdict(panel: Rc<Panel>) -> impl IntoView {
+    let i = &panel.indicator;
+    let copied: CopyOutcome = RwSignal::new(None);
+    let raw_value = i.summary.clone();
+    let link = i.web_link.as_deref().and_then(safe_http_link);
+    let mut verdict: Vec<(&str, String)> = Vec::new();
+    if let Some(r) = i.rating {
+        verdict.push(("Rating", rating_words(r)));
+    }
+    if let Some(c) = i.confidence {
+        verdict.push(("Confidence", confidence_words(c)));
+    }
+    match (i.threat_assess_score, i.threat_assess_rating) {
+        (Some(s), Some(r)) => verdict.push(("ThreatAssess", format!("{} · {}", whole(s), rating_words(r)))),
+        (Some(s), None) => verdict.push(("ThreatAssess", whole(s))),
+        (None, Some(r)) => verdict.push(("ThreatAssess", rating_words(r))),
+        (None, None) => {}
+    }
+    let counted = [
+        ("False positives", i.false_positive_count, i.false_positive_last_reported.clone()),
+        ("Observations", i.observation_count, i.last_observed.clone()),
+    ];
+    let hashes: Vec<(String, String)> = if i.indicator_type == IndicatorType::File {
+        ["md5", "sha1", "sha256"]
+            .iter()
+            .filter_map(|k| i.raw.get(*k).and_then(|v| v.as_str()).filter(|v| !v.is_empty()).map(|v| (hash_label(k), v.to_owned())))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let is_file = !hashes.is_empty();
+    let labels = i.security_labels.clone();
+    view! {
+        {(!labels.is_empty()).then(|| view! { <LabelList labels /> })}
+        <dl class="verdict" data-section="verdict">
+            {verdict.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
+            {counted.into_iter().map(|(k, n, last)| view! {
+                <div><dt>{k}</dt><dd>{n.unwrap_or(0).to_string()}{last.map(|l| view! { " · last " <TimeText value=l /> })}</dd></div>
+            }).collect_view()}
+        </dl>
+        {is_file.then(|| view! {
+            <dl class="facts hashes" data-section="hashes">
+                {hashes.into_iter().map(|(k, v)| {
+                    let label = format!("Copy {k}");
+                    let shown = escape_controls(&v).into_owned();
+                    view! { <dt>{k.clone()}</dt><dd><code class="hash">{shown}</code>" "
+                        <button class="copy-hash" aria-label=label on:click=move |_| { let (text, status) = value_for_clipboard(&v); copy_and_report(text, status, copied) }>"Copy"</button></dd> }
+                }).collect_view()}
+            </dl>
+        })}
+        <div class="item-actions">
+            // The raw value (what is shown is defanged), control characters as `\u{…}` escapes.
+            {(!is_file).then(|| view! { <button class="copy" on:click=move |_| { let (text, status) = value_for_clipboard(&raw_value); copy_and_report(text, status, copied) }>"Copy value"</button> })}
+            <CopyOutcomeNote outcome=copied />
+            {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
+        </div>
     }
 }
 
@@ -126,27 +213,13 @@ fn IndicatorBody(
     api: ApiHandle,
     panel: Rc<Panel>,
     owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Result<String, String>>>,
+    write_outcome: RwSignal<Option<Outcome>>,
+    tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let i = &panel.indicator;
-    let raw_value = i.summary.clone();
-    let copied: CopyOutcome = RwSignal::new(None);
-    let link = i.web_link.as_deref().and_then(safe_http_link);
     let mut facts = vec![("Owner".to_owned(), i.owner.name.clone())];
-    if let Some(r) = i.rating {
-        facts.push(("Rating".into(), rating_stars(r)));
-    }
-    if let Some(c) = i.confidence {
-        facts.push(("Confidence".into(), format!("{}%", whole(c))));
-    }
-    if let Some(s) = i.threat_assess_score {
-        facts.push(("ThreatAssess score".into(), whole(s)));
-    }
-    if let Some(r) = i.threat_assess_rating {
-        facts.push(("ThreatAssess rating".into(), rating_stars(r)));
-    }
     for (label, v) in [("Date added", &i.date_added), ("Last modified", &i.last_modified)] {
         if let Some(v) = v {
             facts.push((label.into(), v.clone()));
@@ -155,20 +228,32 @@ fn IndicatorBody(
     if let Some(a) = i.active {
         facts.push(("Active".into(), if a { "Yes" } else { "No" }.into()));
     }
-    facts.push(("Observations".into(), observed(i.observation_count, i.last_observed.as_deref())));
-    facts.push(("False positives".into(), observed(i.false_positive_count, i.false_positive_last_reported.as_deref())));
 
-    let hashes = if i.indicator_type == IndicatorType::File { present(&i.raw, &["md5", "sha1", "sha256"]) } else { Vec::new() };
-    let dns = dns_rows(&panel.dns_resolutions);
-    let whois = i.raw.get("whoIs").map(all_scalars).unwrap_or_default();
     let network = matches!(i.indicator_type, IndicatorType::Host | IndicatorType::Address);
+    let dns = panel.dns_resolutions.clone();
+    let whois = i.raw.get("whoIs").map(whois_rows).unwrap_or_default();
 
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
     let by_type = group_by_type(&groups);
+    // Both kinds: the server's total of groups (or those loaded), and the indicators loaded.
+    let count = Some(panel.group_count.unwrap_or(groups.len() as i64) + indicators.len() as i64);
+    let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = i.id;
     let warnings = panel.warnings.clone();
+    let mut empty = Vec::new();
+    for (none, name) in [
+        (i.tags.is_empty(), "tags"),
+        (i.security_labels.is_empty(), "security labels"),
+        (i.attributes.is_empty(), "attributes"),
+        (network && dns.is_empty(), "DNS resolutions"),
+        (network && whois.is_empty(), "WHOIS"),
+    ] {
+        if none {
+            empty.push(name);
+        }
+    }
     // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
     let via = if from_v3 { Some(Via::V3(Collection::Indicators, id)) } else { panel.v2_item.clone().map(Via::V2) };
     let writable = via.map(|via| Writable {
@@ -181,67 +266,88 @@ fn IndicatorBody(
         rating: i.rating,
         confidence: i.confidence,
     });
+    let shown_value = escape_controls(&defang(&i.indicator_type, &i.summary)).into_owned();
+    let description = i.description.clone();
+    let tags = i.tags.clone();
 
     view! {
-        <section class="card item-extra">
-            <div class="item-actions">
-                // The raw value (what is shown is defanged), control characters as `\u{…}` escapes.
-                <button class="copy" on:click=move |_| { let (text, status) = value_for_clipboard(&raw_value); copy_and_report(text, status, copied) }>"Copy value"</button>
-                <CopyOutcomeNote outcome=copied />
-                {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
-            </div>
-            {i.description.clone().map(|d| view! { <p class="description">{d}</p> })}
-        </section>
+        <ItemTabs tab count />
         {warnings.into_iter().map(|w| view! { <ErrorNotice error=Rc::new(w) retry=on_changed /> }).collect_view()}
-        <section class="card" data-section="facts"><Facts facts /></section>
-        {(!hashes.is_empty()).then(|| view! { <section class="card"><h2>"File hashes"</h2><Facts facts=hashes section="hashes" /></section> })}
-        <section class="card"><h2>"Tags"</h2><TagList tags=i.tags.clone() /></section>
-        <section class="card"><h2>"Security labels"</h2><LabelList labels=i.security_labels.clone() /></section>
-        <section class="card"><h2>"Attributes"</h2><AttributeList attributes=i.attributes.clone() /></section>
-        {network.then(|| view! {
-            <section class="card" data-section="dns">
-                <h2>"DNS resolutions"</h2>
-                {if dns.is_empty() { view! { <p class="empty">"None recorded"</p> }.into_any() } else { view! { <Facts facts=dns /> }.into_any() }}
-            </section>
-            <section class="card" data-section="whois">
-                <h2>"WHOIS"</h2>
-                {if whois.is_empty() { view! { <p class="empty">"None recorded"</p> }.into_any() } else { view! { <Facts facts=whois /> }.into_any() }}
+        {(description.is_some() || !tags.is_empty()).then(|| view! {
+            <section class="card item-extra" data-tab="overview">
+                {description.map(|d| view! { <p class="description">{d}</p> })}
+                {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2><TagList tags /> })}
             </section>
         })}
-        <section class="card">
-            <h2>"Relationships"</h2>
-            <RelationGraph api center_label=i.summary.clone() center_is_group=false groups=groups.clone() indicators=indicators.clone()
-                total=panel.group_count.map(|g| g + i.associated_indicators.len() as i64) on_pivot />
-        </section>
-        <section class="card">
+        <AssocPreview rows=preview count tab on_pivot />
+        <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
             <p class="group-types">
-                {by_type.into_iter().map(|(t, n)| view! { <span class="chip">{t}" "{n}</span> }).collect_view()}
+                {by_type.into_iter().map(|(t, n)| view! { <span class="chip">{t}" "{thousands(n as i64)}</span> }).collect_view()}
             </p>
-            <AssociationList api title="Associated groups" section="associated-groups" first=groups total=panel.group_count
+            <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
-            <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators total=None
+            <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=None
                 query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>
+        <section class="card" data-tab="graph">
+            <h2>"Relationships"</h2>
+            <RelationGraph api center_label=shown_value center_is_group=false groups indicators
+                total=count on_pivot />
+        </section>
+        <section class="card" data-section="facts-card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
+        {(!i.attributes.is_empty()).then(|| view! { <section class="card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=i.attributes.clone() /></section> })}
+        {(network && !dns.is_empty()).then(|| view! {
+            <section class="card" data-section="dns" data-tab="details">
+                <h2>"DNS resolutions"</h2>
+                <dl class="facts">
+                    {dns.into_iter().map(|r| {
+                        let when = r.resolution_date.clone().or_else(|| r.resolved.first().and_then(|i| i.date_added.clone())).unwrap_or_default();
+                        view! {
+                            <dt><TimeText value=when /></dt>
+                            <dd>{r.resolved.iter().map(|x| {
+                                let item = SelectedItem::Indicator { kind: x.indicator_type.clone(), summary: x.summary.clone(), owner: Some(x.owner.name.clone()) };
+                                let shown = escape_controls(&defang(&x.indicator_type, &x.summary)).into_owned();
+                                view! { <button class="pivot-link value" on:click=move |_| on_pivot.run(item.clone())>{shown}</button>" " }
+                            }).collect_view()}</dd>
+                        }
+                    }).collect_view()}
+                </dl>
+            </section>
+        })}
+        {(network && !whois.is_empty()).then(|| view! {
+            <section class="card" data-section="whois" data-tab="details">
+                <h2>"WHOIS"</h2>
+                <dl class="facts">
+                    {whois.into_iter().map(|(k, v)| {
+                        let kind = indicator_shape(&v).and_then(IndicatorType::from_base_name);
+                        view! { <dt>{k}</dt><dd>{match kind {
+                            // Addresses, host names and email addresses in WHOIS are pivots (in the default owner).
+                            Some(kind) => {
+                                let shown = escape_controls(&defang(&kind, &v)).into_owned();
+                                let item = SelectedItem::Indicator { kind, summary: v, owner: None };
+                                view! { <button class="pivot-link value" on:click=move |_| on_pivot.run(item.clone())>{shown}</button> }.into_any()
+                            }
+                            None => view! { <TimeText value=v /> }.into_any(),
+                        }}</dd> }
+                    }).collect_view()}
+                </dl>
+            </section>
+        })}
+        <EmptyLine names=empty />
         {writable.map(|target| view! { <WriteBack api target owners outcome=write_outcome on_changed /> })}
     }
 }
 
-fn observed(count: Option<i64>, last: Option<&str>) -> String {
-    match (count, last) {
-        (Some(n), Some(l)) => format!("{n} (last {l})"),
-        (Some(n), None) => n.to_string(),
-        (None, _) => "0".to_owned(),
-    }
-}
+/// Associations a narrow panel's overview shows of each kind.
+const PREVIEW: usize = 5;
 
-/// One line per DNS resolution: when, and what it resolved to (addresses of a host, or the host of an address).
-fn dns_rows(list: &[DnsResolution]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|r| {
-            let when = r.resolution_date.clone().or_else(|| r.resolved.first().and_then(|i| i.date_added.clone())).unwrap_or_default();
-            let names: Vec<&str> = r.resolved.iter().map(|i| i.summary.as_str()).collect();
-            (when, names.join(", "))
-        })
-        .filter(|(w, a)| !w.is_empty() || !a.is_empty())
-        .collect()
+/// WHOIS as label/value rows: every scalar, and each entry of a list of names (name servers).
+fn whois_rows(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut rows = all_scalars(v);
+    if let Some(o) = v.as_object() {
+        for (k, list) in o.iter().filter_map(|(k, v)| Some((k, v.as_array()?))) {
+            rows.extend(list.iter().filter_map(|x| x.as_str()).map(|x| (label_of(k), x.to_owned())));
+        }
+    }
+    rows
 }

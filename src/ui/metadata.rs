@@ -1,30 +1,160 @@
-//! An item's facts, tags, security labels and attributes, shown as text.
+//! An item's facts, tags, security labels and attributes, shown as text; and the
+//! layout every item panel shares: the tabs of a narrow (Space column) panel, the
+//! first associations on its overview, the skip link, the focus after a pivot.
 
 use leptos::prelude::*;
-use pivot_text::values::tlp_class;
+use wasm_bindgen::JsCast;
+
+use super::associations::Assoc;
+use crate::launch::SelectedItem;
+use pivot_text::escape::escape_controls;
+use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class, type_display};
 use threatconnect::{Attribute, SecurityLabel, Tag};
 
-/// A definition list of label/value pairs.
+/// Seconds since the epoch, by the browser's clock (for "6 mo ago").
+pub fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+/// An API time as people read it, the API's own value in the tooltip; other text as is.
+#[component]
+pub fn TimeText(#[prop(into)] value: String) -> impl IntoView {
+    match parse_time(&value) {
+        Some(_) => view! { <time datetime=value.clone() title=value.clone()>{date_text(&value, now_secs())}</time> }.into_any(),
+        None => value.into_any(),
+    }
+}
+
+/// A definition list of label/value pairs (API times read as dates).
 #[component]
 pub fn Facts(facts: Vec<(String, String)>, #[prop(optional, into)] section: String) -> impl IntoView {
     view! {
         <dl class="facts" data-section=section>
-            {facts.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+            {facts.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd><TimeText value=v /></dd> }).collect_view()}
         </dl>
     }
 }
 
+/// Tags, each a link to the tag's page in ThreatConnect (every item with that tag).
 #[component]
 pub fn TagList(tags: Vec<Tag>) -> impl IntoView {
-    if tags.is_empty() {
-        return view! { <p class="empty">"No tags"</p> }.into_any();
-    }
     view! {
         <ul class="chips" data-section="tags">
-            {tags.into_iter().map(|t| view! { <li class="chip tag">{t.name}</li> }).collect_view()}
+            {tags.into_iter().map(|t| {
+                let href = t.web_link.as_deref().and_then(safe_http_link);
+                view! { <li class="chip tag">{match href {
+                    Some(href) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{t.name}</a> }.into_any(),
+                    None => t.name.into_any(),
+                }}</li> }
+            }).collect_view()}
         </ul>
     }
-    .into_any()
+}
+
+/// The parts of an item panel; below about 600 px each is a tab, on wider screens
+/// they follow each other (the stylesheet decides, from the panel's `data-tab`).
+pub const TABS: [(&str, &str); 4] = [("overview", "Overview"), ("associations", "Associations"), ("graph", "Graph"), ("details", "Details")];
+
+/// The tab bar of a narrow panel; `count` is the number of associations, when known.
+#[component]
+pub fn ItemTabs(tab: RwSignal<&'static str>, count: Option<i64>) -> impl IntoView {
+    view! {
+        <div class="item-tabs" role="tablist" aria-label="Parts of this item">
+            {TABS.iter().map(|&(key, label)| {
+                let text = match (key, count) {
+                    ("associations", Some(n)) => format!("{label} ({})", thousands(n)),
+                    _ => label.to_owned(),
+                };
+                view! { <button role="tab" class="item-tab" data-tab-key=key aria-selected=move || (tab.get() == key).to_string()
+                    on:click=move |_| tab.set(key)>{text}</button> }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Focus an element of the page by id (after a tab switch or a pivot): HTML or SVG
+/// (a graph node), by the element's own `focus`.
+pub fn focus_id(id: &str) {
+    let Some(el) = document().get_element_by_id(id) else { return };
+    if let Ok(focus) = js_sys::Reflect::get(&el, &"focus".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = focus.call0(&el);
+    }
+}
+
+/// The skip link to the associations (the first stop of the panel for the keyboard).
+#[component]
+pub fn SkipToAssociations(tab: RwSignal<&'static str>) -> impl IntoView {
+    view! {
+        <button class="skip-link" on:click=move |_| {
+            tab.set("associations");
+            focus_id("associations");
+        }>"Skip to associations"</button>
+    }
+}
+
+thread_local! {
+    /// Item panels shown in this page so far: the first is the launch's, not a pivot.
+    static PANELS_SHOWN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// After a pivot the clicked control is gone and focus would fall to the page:
+/// it lands on the new item's title instead (only when nothing else holds it).
+/// Not on the launch's own panel: a Space with several Pivot elements must not
+/// have them take the focus from each other.
+pub fn focus_title_after_pivot() {
+    if PANELS_SHOWN.with(|n| n.replace(n.get() + 1)) == 0 {
+        return;
+    }
+    request_animation_frame(|| {
+        let idle = document().active_element().is_none_or(|e| e.tag_name() == "BODY");
+        if idle {
+            focus_id("item-title");
+        }
+    });
+}
+
+/// The first few associations, on a narrow panel's overview, and the way to all of them.
+#[component]
+pub fn AssocPreview(rows: Vec<Assoc>, count: Option<i64>, tab: RwSignal<&'static str>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
+    let all = match count {
+        Some(n) => format!("All {} associations", thousands(n)),
+        None => "All associations".to_owned(),
+    };
+    view! {
+        <section class="card assoc-preview" data-tab="overview" data-section="assoc-preview">
+            <h2>"Associations"</h2>
+            {if rows.is_empty() {
+                view! { <p class="empty">"None"</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="assoc-list">
+                        {rows.into_iter().map(|a| {
+                            let shown = escape_controls(&a.shown).into_owned();
+                            let target = a.target.clone();
+                            view! {
+                                <li class="assoc-row">
+                                    <span class=if a.is_group { "type-badge group" } else { "type-badge indicator" }>{type_display(&a.type_label).to_owned()}</span>
+                                    {match target {
+                                        Some(t) => view! { <button class="pivot-link" on:click=move |_| on_pivot.run(t.clone())>{shown}</button> }.into_any(),
+                                        None => view! { <span class="assoc-value">{shown}</span> }.into_any(),
+                                    }}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <button class="preview-all" on:click=move |_| tab.set("associations")>{all}</button>
+        </section>
+    }
+}
+
+/// Sections with nothing in them, named on one line rather than a box each.
+#[component]
+pub fn EmptyLine(names: Vec<&'static str>) -> impl IntoView {
+    (!names.is_empty()).then(|| {
+        view! { <p class="card empty empty-line" data-tab="details" data-section="empty">{format!("No {}", names.join(" · no "))}</p> }
+    })
 }
 
 #[component]

@@ -28,3 +28,8 @@ pub fn Skeleton(#[prop(default = 3)] lines: usize) -> impl IntoView {
         </div>
     }
 }
+
+/// The item is not there (in this owner, or at all): said in words, not as an error.
+pub fn is_not_found(e: &Error) -> bool {
+    matches!(e, Error::Http { status: 404, .. })
+}

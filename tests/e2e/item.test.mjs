@@ -1,0 +1,365 @@
+// An item panel as an analyst reads it, in headless Chromium against the sandbox:
+// the verdict first, values people read, pivots from everything, the layout of a
+// Space column (tabs below 600 px) and the keyboard inside the page. Seeded ids:
+// crates/tc-sandbox/README.md.
+import { test, before, after, beforeEach, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+
+const PREFIX = "/appsvc/pivot/";
+const HOST = "bad.example.com";
+const DONE = "article[data-state=complete], article[data-state=partial], article[data-state=error]";
+let sandbox, site, browser, appUrl, token;
+
+before(async () => {
+  const pkg = packageZip();
+  sandbox = await startSandbox();
+  site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
+  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
+  token = mintToken(`${sandbox.base}/api`);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+  await sandbox?.stop();
+});
+
+afterEach(() => assertNoCspViolations());
+beforeEach(() => sandbox.faults(null));
+
+let nextElement = 500;
+
+/** Open Pivot as a Space would, on `type`/`item` in `owner`. */
+async function open(type, item, { owner = "Demo Org", width = 1000, height = 800, writeBack = "true", permissions } = {}) {
+  const page = await newPage(browser, { viewport: { width, height }, ...(permissions ? { permissions } : {}) });
+  const params = {
+    tcSpaceElementId: String(nextElement++), tcToken: token.token, tcTokenExpires: token.expires,
+    tcApiPath: `${site.origin}/api`, allowWriteBack: writeBack, tcType: type, tcSelectedItem: String(item),
+  };
+  if (owner) params.tcSelectedItemOwner = owner;
+  await page.goto(appUrl + spacesQuery(params));
+  return page;
+}
+
+async function settled(page, state = "complete") {
+  await page.waitForSelector(DONE, { timeout: 20000 });
+  const got = await page.getAttribute("article", "data-state");
+  assert.equal(got, state, `panel state ${got}; page says: ${(await page.textContent("main")).slice(0, 600)}`);
+}
+
+/** The sandbox's API directly (not through Pivot), with the launch's token. */
+async function api(method, path, body) {
+  const r = await fetch(`${sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
+    headers: { authorization: `TC-Token ${token.token}`, "content-type": "application/json" } });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
+/** ThreatConnect's documented names for its threat and confidence ratings (written here, not taken from Pivot). */
+const RATING = { 0: "Unknown", 1: "Suspicious", 2: "Low", 3: "Moderate", 4: "High", 5: "Critical" };
+function confidenceWord(c) {
+  if (c === 0) return "Unassessed";
+  if (c <= 25) return "Improbable";
+  if (c <= 49) return "Doubtful";
+  if (c <= 69) return "Possible";
+  if (c <= 89) return "Probable";
+  return "Confirmed";
+}
+
+/** The header's verdict as label -> value. */
+const verdict = (page) => page.$$eval("[data-section=verdict] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ""])));
+
+/** A date as Pivot shows it: "3 Jun 2025 20:32 UTC · 6 mo ago", from the ISO value. */
+function readable(iso) {
+  const d = new Date(iso);
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())} UTC · `;
+}
+
+test("the verdict comes first: labels, rating and confidence in words, ThreatAssess, false positives, observations, copy and open", async () => {
+  // An item with a known rating and confidence, so the expected words are ours.
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "verdict.example", rating: 3, confidence: 72, ownerName: "Demo Org",
+    securityLabels: { data: [{ name: "TLP:AMBER" }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const page = await open("Host", "verdict.example");
+  await settled(page);
+  const header = page.locator(".item-header");
+  const v = await verdict(page);
+  assert.equal(v.Rating, `3/5 ${RATING[3]}`);
+  assert.equal(v.Confidence, `72% ${confidenceWord(72)}`);
+  assert.ok(v.ThreatAssess, JSON.stringify(v));
+  assert.match(v["False positives"], /^\d+/);
+  assert.match(v.Observations, /^\d+/);
+  assert.equal(await header.locator("[data-section=labels] li").first().getAttribute("class"), "chip label tlp-amber");
+  assert.equal(await header.locator("button.copy").count(), 1, "copy is in the header");
+  assert.match(await header.locator("a.weblink").getAttribute("href"), /^https?:\/\//);
+  // No tags, attributes, DNS or WHOIS: one line, not a box each.
+  assert.match(await page.textContent("[data-section=empty]"), /^No tags · no attributes · no DNS resolutions · no WHOIS$/);
+  assert.equal(await page.locator("[data-section=tags]").count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test("values people read: dates with the ISO value in a tooltip, sizes, hash and type names, monospace only for values", async () => {
+  const page = await open("Host", HOST);
+  await settled(page);
+  const read = (await api("GET", "/v3/indicators/1")).json.data;
+  const added = page.locator("[data-section=facts] time").first();
+  assert.equal(await added.getAttribute("title"), read.dateAdded);
+  assert.ok((await added.textContent()).startsWith(readable(read.dateAdded)), await added.textContent());
+  assert.match(await added.textContent(), / · (\d+ (min|h|d|mo|y) ago|just now)$/);
+  // Monospace for the value, not for the facts.
+  const fonts = await page.evaluate(() => ({
+    value: getComputedStyle(document.querySelector("h1.item-value")).fontFamily,
+    fact: getComputedStyle(document.querySelector("[data-section=facts] dd")).fontFamily,
+  }));
+  assert.match(fonts.value, /mono|Menlo|Consolas/i);
+  assert.doesNotMatch(fonts.fact, /mono|Menlo|Consolas/i);
+
+  const email = await open("EmailAddress", "phisher@evil.example.net");
+  await settled(email);
+  assert.equal(await email.textContent("[data-field=type]"), "Email Address");
+
+  const doc = await open("Document", 6);
+  await settled(doc);
+  const facts = await doc.$$eval("[data-section=facts] dt", (dts) => Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])));
+  assert.equal(facts["File size"], "20 KB", "20,480 bytes");
+  assert.deepEqual([...page.errors, ...email.errors, ...doc.errors], []);
+});
+
+test("a file: one copy button per hash, each copying that hash", async () => {
+  const read = (await api("GET", "/v3/indicators/9")).json.data;
+  const page = await open("File", "F5A2496CF66CB8CFFE66CB1B27D7DEDE", { permissions: ["clipboard-read", "clipboard-write"] });
+  await settled(page);
+  const labels = await page.locator("[data-section=hashes] dt").allTextContents();
+  assert.deepEqual(labels, ["MD5", "SHA1", "SHA256"]);
+  assert.equal(await page.locator(".item-header button.copy").count(), 0, "no 'MD5 : SHA1 : SHA256' copy");
+  for (const [label, key] of [["MD5", "md5"], ["SHA1", "sha1"], ["SHA256", "sha256"]]) {
+    await page.click(`[aria-label="Copy ${label}"]`);
+    await page.waitForFunction((want) => navigator.clipboard.readText().then((t) => t === want), read[key]);
+  }
+  assert.deepEqual(page.errors, []);
+});
+
+test("pivots from tags, DNS resolutions, WHOIS values and other owners; no download without a file", async () => {
+  // Tags open the tag in ThreatConnect where the API gives its page (v2 does), http(s) only, never the token.
+  await sandbox.faults({ v3: false });
+  const v2 = await open("Host", HOST);
+  await settled(v2);
+  const tagLinks = await v2.locator("[data-section=tags] a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  await sandbox.faults(null);
+  const page = await open("Host", HOST);
+  await settled(page);
+  assert.ok(tagLinks.length >= 1);
+  for (const href of tagLinks) {
+    assert.match(href, /^https?:\/\//);
+    assert.ok(!href.includes(token.token) && !href.includes("tcToken"), href);
+  }
+  // WHOIS: the domain and the name servers are pivots.
+  assert.ok((await page.locator("[data-section=whois] .pivot-link").allTextContents()).includes("ns1[.]bad[.]example[.]com"));
+  // DNS: the address it resolved to is a pivot.
+  await page.click("[data-section=dns] .pivot-link >> text=203[.]0[.]113[.]66");
+  await page.waitForFunction(() => document.querySelector("[data-field=value]")?.textContent === "203[.]0[.]113[.]66");
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector("[data-field=value]")?.textContent === "bad[.]example[.]com");
+  await settled(page);
+  // Other owners' copies are pivots.
+  await page.click("[data-section=owners] .pivot-link >> text=Common Community");
+  await page.waitForFunction(() => document.querySelector("[data-field=owner]")?.textContent === "Common Community");
+  await settled(page);
+
+  const report = await open("Report", 12);
+  await settled(report);
+  assert.equal(await report.locator("button.download").count(), 0, "a Report without a file offers no download");
+  const doc = await open("Document", 6);
+  await settled(doc);
+  assert.equal(await doc.textContent(".item-header button.download"), "Download dossier.pdf");
+  assert.deepEqual([...page.errors, ...report.errors, ...doc.errors], []);
+});
+
+test("an item not in the selected owner says so and offers the owners that hold it", async () => {
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "community-only.example", ownerName: "Common Community" });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const page = await open("Host", "community-only.example");
+  await page.waitForSelector("[data-section=not-found] .pivot-link");
+  const notice = await page.textContent("[data-section=not-found]");
+  assert.match(notice, /Not in Demo Org/);
+  assert.doesNotMatch(notice, /HTTP 404|Retry/);
+  assert.equal(await page.locator(".section-error, button.retry").count(), 0, "no red error and no retry");
+  await page.click("[data-section=not-found] .pivot-link >> text=Common Community");
+  await page.waitForFunction(() => document.querySelector("[data-field=owner]")?.textContent === "Common Community");
+  await settled(page);
+  // Nowhere at all: said in words too.
+  const nowhere = await open("Host", "nowhere-at-all.example");
+  await nowhere.waitForSelector("[data-section=not-found] .empty");
+  assert.match(await nowhere.textContent("[data-section=not-found]"), /Not in any owner you can see/);
+  assert.deepEqual([...page.errors, ...nowhere.errors].filter((e) => !/status of 404/.test(e)), []);
+});
+
+test("the graph's centre label and its accessible names are defanged and escaped: a U+202E does not reorder them", async () => {
+  const value = "evil\u202Etxt.exe";
+  const made = await api("POST", "/v3/indicators", { type: "Mutex", value1: value, ownerName: "Demo Org" });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const group = await api("POST", "/v3/groups", { type: "Adversary", name: "g\u202Ex", ownerName: "Demo Org",
+    associatedIndicators: { data: [{ id: made.json.data.id }, { id: 1 }] } });
+  assert.equal(group.status, 201, JSON.stringify(group.json));
+  const page = await open("Adversary", group.json.data.id);
+  await settled(page);
+  const graph = await page.evaluate(() => ({
+    center: document.querySelector(".node-label-center").textContent,
+    name: document.querySelector(".graph svg").getAttribute("aria-label"),
+    nodes: [...document.querySelectorAll(".graph-node")].map((g) => g.getAttribute("aria-label")),
+  }));
+  assert.equal(graph.center, "g\\u{202E}x");
+  assert.ok(graph.name.startsWith("g\\u{202E}x and "), graph.name);
+  assert.ok(graph.nodes.includes("Mutex: evil\\u{202E}txt.exe"), JSON.stringify(graph.nodes));
+  assert.ok(graph.nodes.includes("Host: bad[.]example[.]com"), JSON.stringify(graph.nodes));
+  assert.ok(!JSON.stringify(graph).includes("\u202E"), "no raw U+202E");
+  assert.deepEqual(page.errors, []);
+});
+
+/** Nothing wider than the frame, and the widest offender when there is. */
+async function sideways(page) {
+  return page.evaluate(() => {
+    let widest = "";
+    for (const el of document.querySelectorAll("main *")) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > innerWidth + 1 && !el.closest("svg")) widest = `${el.tagName}.${el.className} right=${r.right}`;
+    }
+    return { scroll: document.documentElement.scrollWidth, inner: innerWidth, widest };
+  });
+}
+
+test("layout: a host, a file, an incident and the big campaign at 420, 900 and 1400 px", async () => {
+  for (const [name, type, item] of [["host", "Host", HOST], ["file", "File", "F5A2496CF66CB8CFFE66CB1B27D7DEDE"], ["incident", "Incident", 9], ["campaign", "Campaign", 1]]) {
+    const page = await open(type, item, { width: 420, height: 900 });
+    await settled(page);
+    for (const width of [420, 900, 1400]) {
+      await page.setViewportSize({ width, height: 900 });
+      const { scroll, inner, widest } = await sideways(page);
+      assert.ok(scroll <= inner, `${name} at ${width} px: the page is ${scroll} px wide`);
+      assert.equal(widest, "", `${name} at ${width} px: an element reaches past the frame`);
+      await screenshot(page, `item-${name}-${width}px`);
+      const tabs = await page.locator(".item-tabs").isVisible();
+      if (width === 420) {
+        // The opening view: the verdict header and the first association rows, without a click.
+        assert.ok(tabs, `${name}: tabs below 600 px`);
+        const seen = await page.evaluate(() => {
+          const inView = (el) => { const r = el?.getBoundingClientRect(); return !!r && r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
+          return { header: inView(document.querySelector(".item-header h1")), actions: inView(document.querySelector(".item-header .item-actions")),
+            row: inView(document.querySelector(".assoc-preview .assoc-row")) };
+        });
+        assert.deepEqual(seen, { header: true, actions: true, row: true }, `${name} at 420 px`);
+        assert.match(await page.textContent(".item-tab[data-tab-key=associations]"), /^Associations \([\d,]+\)$/);
+        assert.equal(await page.locator("[data-section=facts]").isVisible(), false, "details wait behind their tab");
+        await page.click(".item-tab[data-tab-key=details]");
+        assert.ok(await page.locator("[data-section=facts]").isVisible());
+        assert.equal(await page.locator(".assoc-preview").isVisible(), false);
+        await screenshot(page, `item-${name}-420px-details`);
+        await page.click(".item-tab[data-tab-key=overview]");
+      } else {
+        assert.ok(!tabs, `${name}: no tabs at ${width} px`);
+        // Associations before the secondary details.
+        const order = await page.evaluate(() => [document.querySelector("#associations"), document.querySelector("[data-section=facts]")].map((e) => e.getBoundingClientRect().top));
+        assert.ok(order[0] < order[1], `${name} at ${width} px: associations at ${order[0]}, details at ${order[1]}`);
+      }
+    }
+    if (name === "campaign") {
+      // Groups before the large indicator list.
+      const [g, i] = await page.evaluate(() => ["associated-groups", "associated-indicators"].map((s) => document.querySelector(`[data-section=${s}]`).getBoundingClientRect().top));
+      assert.ok(g < i, "groups come before the 10,001 indicators");
+    }
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("keyboard: a skip link to the associations, the graph is one Tab stop with arrows inside, focus on the title after a pivot", async () => {
+  const page = await open("Incident", 9);
+  await settled(page);
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press("Tab");
+  let focused = await page.evaluate(() => document.activeElement.className);
+  // The trail's controls come first; the skip link is the panel's first stop.
+  for (let i = 0; i < 8 && focused !== "skip-link"; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => document.activeElement.className);
+  }
+  assert.equal(focused, "skip-link");
+  assert.ok(await page.locator(".skip-link").isVisible(), "visible while focused");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "associations");
+
+  const stops = await page.locator(".graph [tabindex='0']").count();
+  assert.equal(stops, 1, "the graph is one Tab stop");
+  const first = page.locator(".graph-node").first();
+  await first.focus();
+  await page.keyboard.press("ArrowRight");
+  const now = await page.evaluate(() => ({ id: document.activeElement.id, zero: [...document.querySelectorAll(".graph [tabindex='0']")].map((e) => e.id) }));
+  assert.deepEqual(now, { id: "graph-node-1", zero: ["graph-node-1"] });
+  const label = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((l) => !document.querySelector("[data-field=value]")?.textContent.startsWith("Finance"), label);
+  await settled(page);
+  await page.waitForFunction(() => document.activeElement?.id === "item-title");
+  assert.deepEqual(page.errors, []);
+});
+
+test("edits: removal offers Undo in the page, a refused write keeps the input with the error beside it, pick-lists for types and groups", async () => {
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "edits.example", ownerName: "Demo Org", tags: { data: [{ name: "undo-me" }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const page = await open("Host", "edits.example");
+  const dialogs = [];
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await settled(page);
+  const wb = "[data-section=writeback]";
+  // Removal: no browser dialog, then Undo puts it back.
+  await page.click(`${wb} [aria-label="Remove tag undo-me"]`);
+  await page.waitForFunction(() => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === "Removed tag undo-me");
+  await page.waitForFunction(() => !document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
+  await page.click(`${wb} .wb-undo`);
+  await page.waitForFunction(() => document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
+  assert.deepEqual(dialogs, []);
+  // Refused: what was typed stays, the server's words beside the field.
+  await sandbox.faults({ rules: [{ method: "PUT", pathPrefix: `/api/v3/indicators/${made.json.data.id}`, status: 500, times: 1 }] });
+  await page.fill(`${wb} .wb-tag`, "kept-tag");
+  await page.click(`${wb} .wb-add-tag`);
+  await page.waitForSelector(`${wb} [data-wb=tags] .writeback-error`);
+  assert.equal(await page.inputValue(`${wb} .wb-tag`), "kept-tag");
+  await sandbox.faults(null);
+  // The attribute type box starts empty and offers the instance's types.
+  assert.equal(await page.inputValue(`${wb} .wb-attr-type`), "");
+  await page.focus(`${wb} .wb-attr-type`);
+  await page.waitForFunction(() => document.querySelectorAll("#wb-attr-types option").length > 0);
+  const types = await page.$$eval("#wb-attr-types option", (os) => os.map((o) => o.value));
+  const fromApi = (await api("GET", "/v3/attributeTypes?resultLimit=10000")).json.data.map((t) => t.name);
+  assert.deepEqual([...types].sort(), [...new Set(fromApi)].sort());
+  // A group by name.
+  await page.selectOption(`${wb} .wb-assoc-type`, "Incident");
+  await page.fill(`${wb} .wb-assoc-id`, "finance workstation");
+  await page.click(`${wb} .wb-associate`);
+  await page.click(`${wb} .wb-associate-found >> text=Incident: Finance workstation compromise`);
+  await page.waitForFunction(() => document.querySelector("[data-section=associated-groups]")?.textContent.includes("Finance workstation compromise"));
+  assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+
+  // Write-back off: no control at all.
+  const off = await open("Host", "edits.example", { writeBack: "false" });
+  await settled(off);
+  assert.equal(await off.locator("[data-section=writeback], .wb-undo, .removable").count(), 0);
+});
+
+test("hostile seeds stay inert in the header, the tabs and the overview", async () => {
+  for (const [type, item] of [["URL", "javascript:alert(1)"], ["Incident", 18]]) {
+    const page = await open(type, item, { width: 420 });
+    await settled(page);
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, `${type} ${item}: a payload ran`);
+    assert.equal(await page.locator("main img, main script, main iframe").count(), 0);
+    for (const href of await page.locator("main a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")))) {
+      assert.ok(/^https?:\/\//.test(href) || /^(publish-import|index)\.html(#|$)/.test(href), href);
+    }
+    await screenshot(page, `item-hostile-${type.toLowerCase()}-420px`);
+    assert.deepEqual(page.errors, []);
+  }
+});
