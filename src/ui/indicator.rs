@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::associations::{assoc_query, group_by_type, Assoc, AssociationList};
+use super::associations::{assoc_query, Assoc, AssociationList};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
 use super::metadata::{
@@ -19,9 +19,7 @@ use crate::launch::SelectedItem;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
-use pivot_text::values::{
-    all_scalars, confidence_words, hash_label, indicator_shape, label_of, rating_words, safe_http_link, thousands, type_display, whole,
-};
+use pivot_text::values::{all_scalars, confidence_words, hash_label, indicator_shape, label_of, rating_words, safe_http_link, type_display, whole};
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
 use threatconnect::{load_indicator_panel, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
@@ -235,7 +233,6 @@ fn IndicatorBody(
 
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
-    let by_type = group_by_type(&groups);
     // Both kinds: the server's total of groups (or those loaded), and the indicators loaded.
     let count = Some(panel.group_count.unwrap_or(groups.len() as i64) + indicators.len() as i64);
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
@@ -281,9 +278,6 @@ fn IndicatorBody(
         })}
         <AssocPreview rows=preview count tab on_pivot />
         <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
-            <p class="group-types">
-                {by_type.into_iter().map(|(t, n)| view! { <span class="chip">{t}" "{thousands(n as i64)}</span> }).collect_view()}
-            </p>
             <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=None
