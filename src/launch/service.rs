@@ -53,7 +53,8 @@ pub fn parse_service_launch(prefix: &str, query: &str, page_params: &str) -> Res
         (None, ..) => return Err(error("type", "is missing", "the item's type, such as Host or Incident")),
         (Some(kind), value, id) => Some(match parse_context_type(&kind) {
             ContextType::Indicator(kind) => {
-                let summary = value.ok_or_else(|| error("value", format!("is missing for the {}", shorten(&kind.type_name())), "the indicator's value"))?;
+                let summary =
+                    value.ok_or_else(|| error("value", format!("is missing for the {}", shorten(&kind.type_name())), "the indicator's value"))?;
                 SelectedItem::Indicator { kind, summary, owner }
             }
             ContextType::Group(kind) => {
@@ -130,7 +131,10 @@ mod tests {
 
     #[test]
     fn reads_the_item_from_the_address_and_the_params_from_the_page() {
-        let c = service("?type=Host&value=bad.example.com&owner=Demo+Org", "allowWriteBack=true&defaultOwner=Common%20Community&shareInstanceId=acme-prod");
+        let c = service(
+            "?type=Host&value=bad.example.com&owner=Demo+Org",
+            "allowWriteBack=true&defaultOwner=Common%20Community&shareInstanceId=acme-prod",
+        );
         assert!(c.service);
         assert_eq!(c.api_path, "/api/services/pivot/v1/api");
         assert_eq!(c.space_element_id, None);
@@ -147,7 +151,9 @@ mod tests {
         assert_eq!(c.selected, Some(SelectedItem::Group { kind: GroupType::Incident, id: 17, owner: None }));
         assert_eq!(c.params, AppParams::default(), "no params on the page: read-only, no owner");
         let c = service("type=URL&value=http%3A%2F%2Fx.test%2Fa%3Fq%3D1%2B2", "allowWriteBack=false");
-        assert!(matches!(c.selected, Some(SelectedItem::Indicator { kind: IndicatorType::Url, ref summary, .. }) if summary == "http://x.test/a?q=1+2"));
+        assert!(
+            matches!(c.selected, Some(SelectedItem::Indicator { kind: IndicatorType::Url, ref summary, .. }) if summary == "http://x.test/a?q=1+2")
+        );
         let c = service("type=Tag&value=APT28", "");
         assert_eq!(c.selected, Some(SelectedItem::Unsupported { type_name: "Tag".into(), value: "APT28".into(), owner: None }));
         assert_eq!(service("", "").selected, None);

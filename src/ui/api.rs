@@ -31,7 +31,11 @@ pub type ApiHandle = StoredValue<Api, LocalStorage>;
 const V3_MISSING_KEY: &str = "pivot.v3-missing";
 
 pub fn connect(context: &Context) -> ApiHandle {
-    let client = if context.service { service_client(&context.api_path) } else { spaces_client(&context.api_path, &context.token.token, context.token.expires) };
+    let client = if context.service {
+        service_client(&context.api_path)
+    } else {
+        spaces_client(&context.api_path, &context.token.token, context.token.expires)
+    };
     if session_storage().and_then(|s| s.get_item(V3_MISSING_KEY).ok().flatten()).as_deref() == Some(context.api_path.as_str()) {
         client.set_v3_missing();
     }

@@ -45,12 +45,8 @@ pub fn resolve_launch() -> Result<Launch, ContextError> {
     let query = window.location().search().unwrap_or_default();
     let path = window.location().pathname().unwrap_or_default();
     if let Some(prefix) = crate::launch::service_prefix(&path) {
-        let params = document()
-            .query_selector("meta[name=pivot-service-params]")
-            .ok()
-            .flatten()
-            .and_then(|m| m.get_attribute("content"))
-            .unwrap_or_default();
+        let params =
+            document().query_selector("meta[name=pivot-service-params]").ok().flatten().and_then(|m| m.get_attribute("content")).unwrap_or_default();
         return crate::launch::parse_service_launch(prefix, &query, &params);
     }
     let storage = session_storage();

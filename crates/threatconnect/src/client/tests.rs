@@ -44,7 +44,11 @@ fn service_requests_carry_the_header_and_no_credential() {
     assert_eq!(c.transport().lines(), vec!["GET /api/services/pivot/v1/api/v3/indicators/3", "GET /api/services/pivot/v1/api/v3/owners"]);
     for sent in c.transport().sent.borrow().iter() {
         assert_eq!(sent.header_value("X-Pivot-Request"), Some("1"));
-        assert!(!sent.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("Authorization") || k.eq_ignore_ascii_case("Timestamp")), "{:?}", sent.headers);
+        assert!(
+            !sent.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("Authorization") || k.eq_ignore_ascii_case("Timestamp")),
+            "{:?}",
+            sent.headers
+        );
     }
     assert_eq!(format!("{:?}", c.credentials()), "Service");
 }
