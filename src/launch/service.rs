@@ -54,7 +54,7 @@ pub fn parse_service_launch(prefix: &str, query: &str, page_params: &str) -> Res
         (Some(kind), value, id) => Some(match parse_context_type(&kind) {
             ContextType::Indicator(kind) => {
                 let summary =
-                    value.ok_or_else(|| error("value", format!("is missing for the {}", shorten(&kind.type_name())), "the indicator's value"))?;
+                    value.ok_or_else(|| error("value", format!("is missing for the {}", shorten(kind.type_name())), "the indicator's value"))?;
                 SelectedItem::Indicator { kind, summary, owner }
             }
             ContextType::Group(kind) => {
