@@ -1,5 +1,6 @@
 //! The launch: what ThreatConnect tells the app in its query string (this file), the API
-//! origin pin (`origin.rs`) and the Space element's own state (`element_state.rs`).
+//! origin pin (`origin.rs`), the Space element's own state (`element_state.rs`), and the
+//! launch of a page served by Pivot's API Service (`service.rs`).
 //!
 //! Pure and native-tested. ThreatConnect sends `tcSpaceElementId`, `tcToken`,
 //! `tcTokenExpires`, `tcApiPath`, `tcType`, `tcSelectedItem`,
@@ -9,12 +10,14 @@
 
 pub mod element_state;
 mod origin;
+mod service;
 
 use std::fmt;
 
 use threatconnect::{GroupType, IndicatorType};
 
 pub use origin::{pin_api_origin, ParsedUrl, BUILD_API_ORIGINS};
+pub use service::{parse_service_launch, service_prefix};
 
 /// Context types ThreatConnect can open an app on but Pivot has no panel for yet.
 const UNSUPPORTED_CONTEXT_TYPES: [&str; 9] = ["Tag", "Victim", "VictimAsset", "Task", "Track", "Case", "Artifact", "Workflow", "SecurityLabel"];
@@ -26,7 +29,11 @@ pub struct Context {
     pub space_element_id: Option<u64>,
     /// `tcApiPath`, normalized to end in `/api` with no trailing slash.
     pub api_path: String,
+    /// Empty, and never sent, in service mode.
     pub token: ApiToken,
+    /// Opened through Pivot's API Service (`service.rs`): `api_path` is the service's own,
+    /// on the page's origin, and requests carry no token.
+    pub service: bool,
     pub selected: Option<SelectedItem>,
     pub params: AppParams,
 }
@@ -398,6 +405,7 @@ pub fn parse_launch(query: &str) -> Result<Launch, ContextError> {
         space_element_id,
         api_path,
         token: ApiToken { token, expires },
+        service: false,
         selected,
         params: AppParams { default_owner, allow_write_back, share_instance_id, other: pairs },
     }))

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::launch::{session_storage, LAUNCH_KEY};
 use crate::launch::{Context, SelectedItem};
-use threatconnect::browser::{spaces_client, BrowserTransport};
+use threatconnect::browser::{service_client, spaces_client, BrowserTransport};
 use threatconnect::{Client, Error, IndicatorRef, Owner};
 
 pub type ApiClient = Client<BrowserTransport>;
@@ -31,7 +31,11 @@ pub type ApiHandle = StoredValue<Api, LocalStorage>;
 const V3_MISSING_KEY: &str = "pivot.v3-missing";
 
 pub fn connect(context: &Context) -> ApiHandle {
-    let client = spaces_client(&context.api_path, &context.token.token, context.token.expires);
+    let client = if context.service {
+        service_client(&context.api_path)
+    } else {
+        spaces_client(&context.api_path, &context.token.token, context.token.expires)
+    };
     if session_storage().and_then(|s| s.get_item(V3_MISSING_KEY).ok().flatten()).as_deref() == Some(context.api_path.as_str()) {
         client.set_v3_missing();
     }

@@ -1,6 +1,7 @@
 //! The launch in the browser: from the query string ThreatConnect sent or, on a reload of a
 //! pivoted view, from this tab's storage; its API origin pinned by the browser's own URL
-//! parser; the token kept out of the address.
+//! parser; the token kept out of the address. Under Pivot's API Service, from the page's
+//! own address (no token at all).
 
 use leptos::prelude::*;
 
@@ -34,12 +35,20 @@ pub fn drop_token_from_address() {
     }
 }
 
-/// The launch context: from the query string ThreatConnect sent or, on a
-/// reload of a pivoted view (whose address no longer has the query), from
-/// this tab's session storage. Only sessionStorage: it dies with the tab.
+/// The launch context. A page under Pivot's API Service's path (`launch::service_prefix`):
+/// from its own address and the params the service wrote into it, nothing stored. Any
+/// other page: from the query string ThreatConnect sent or, on a reload of a pivoted view
+/// (whose address no longer has the query), from this tab's session storage. Only
+/// sessionStorage: it dies with the tab.
 pub fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
+    let path = window.location().pathname().unwrap_or_default();
+    if let Some(prefix) = crate::launch::service_prefix(&path) {
+        let params =
+            document().query_selector("meta[name=pivot-service-params]").ok().flatten().and_then(|m| m.get_attribute("content")).unwrap_or_default();
+        return crate::launch::parse_service_launch(prefix, &query, &params);
+    }
     let storage = session_storage();
     match parse_launch(&query)? {
         Launch::NoContext => match storage.and_then(|s| s.get_item(LAUNCH_KEY).ok().flatten()) {

@@ -231,7 +231,7 @@ pub fn method_allowed(method: &str, allow_write_back: bool) -> Result<(), (u16, 
 pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
     match target(&req.path) {
         Target::Refused(why) => Response::error(if looks_like_api(&req.path) { 400 } else { 404 }, why),
-        Target::Ui(parts) => serve_ui(&cfg.ui_dir, &parts, req),
+        Target::Ui(parts) => serve_ui(&cfg.ui_dir, &parts, req, &page_params(cfg)),
         Target::Api(rest) => {
             let api_origin = cfg.api_path.origin().ascii_serialization();
             if let Err(why) = same_origin(req, &api_origin) {
@@ -328,7 +328,41 @@ fn accepts(req: &Request, coding: &str) -> bool {
     })
 }
 
-fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
+/// The app params the page reads, as the `content` of `<meta name="pivot-service-params">`:
+/// form-encoded `name=value` pairs, as a Space passes them in the page's query string.
+pub fn page_params(cfg: &crate::config::Config) -> String {
+    let mut pairs = vec![format!("allowWriteBack={}", cfg.allow_write_back)];
+    for (name, value) in [("defaultOwner", &cfg.default_owner), ("shareInstanceId", &cfg.share_instance_id)] {
+        if let Some(v) = value {
+            pairs.push(format!("{name}={}", form_encode(v)));
+        }
+    }
+    pairs.join("&")
+}
+
+/// Every byte but ASCII letters, digits and `-._~` as `%XX`: the value cannot end its pair,
+/// its attribute or its tag.
+fn form_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The page with its params: `<meta name="pivot-service-params" content="...">` right after
+/// `<head>` (before anything that runs). `params` is [`page_params`]'s, whose only characters
+/// outside letters and digits are `=`, `&`, `%`, `-`, `.`, `_` and `~`; `&` is written `&amp;`.
+fn with_page_params(html: &[u8], params: &str) -> Vec<u8> {
+    let meta = format!("<meta name=\"pivot-service-params\" content=\"{}\">", params.replace('&', "&amp;"));
+    // After `<head>`; in a page without one, after its doctype (a tag before the doctype
+    // would put the page in quirks mode).
+    let after = |tag: &[u8]| html.windows(tag.len()).position(|w| w.eq_ignore_ascii_case(tag)).map(|i| i + tag.len());
+    let at = after(b"<head>").or_else(|| after(b"<!doctype html>")).unwrap_or(0);
+    let mut out = Vec::with_capacity(html.len() + meta.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(meta.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+fn serve_ui(dir: &Path, parts: &[String], req: &Request, params: &str) -> Response {
     if !matches!(req.method.as_str(), "GET" | "HEAD") {
         return Response::error(405, "the app's files are read-only");
     }
@@ -343,14 +377,16 @@ fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
         // A page path: the app's page (its own address carries the item).
         (dir.join("index.html"), "index.html".to_string())
     };
+    // A page carries the service's params, so it is sent as written, never a twin.
+    let is_html = name.ends_with(".html");
     let mut chosen = None;
     for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
         let alt = PathBuf::from(format!("{}.{ext}", path.display()));
-        if alt.is_file() && accepts(req, coding) && chosen.is_none() {
+        if !is_html && alt.is_file() && accepts(req, coding) && chosen.is_none() {
             chosen = Some((coding, alt));
         }
     }
-    let has_variants = ["br", "gz"].iter().any(|e| PathBuf::from(format!("{}.{e}", path.display())).is_file());
+    let has_variants = !is_html && ["br", "gz"].iter().any(|e| PathBuf::from(format!("{}.{e}", path.display())).is_file());
     let (file, coding) = match chosen {
         Some((c, f)) => (f, Some(c)),
         None => (path, None),
@@ -359,12 +395,13 @@ fn serve_ui(dir: &Path, parts: &[String], req: &Request) -> Response {
         Ok(b) => b,
         Err(_) => return Response::error(500, "the app's files are incomplete: reinstall the service"),
     };
+    let body = if is_html { with_page_params(&body, params) } else { body };
     let mut r = Response::new(200, content_type(&name), if req.method == "HEAD" { Vec::new() } else { body });
     r.headers.push(("Cache-Control".into(), if is_hashed(&name) { "public, max-age=31536000, immutable" } else { "no-cache" }.into()));
     if let Some(c) = coding {
         r.headers.push(("Content-Encoding".into(), c.into()));
     }
-    if name.ends_with(".html") {
+    if is_html {
         // Framed only by ThreatConnect's own pages: a page on another site cannot put Pivot
         // (and its write-back buttons) under the analyst's pointer.
         r.headers.push(("Content-Security-Policy".into(), "frame-ancestors 'self'".into()));
@@ -485,6 +522,32 @@ mod tests {
         let answer = handle(&cfg, &r);
         assert_eq!(answer.status, 502);
         assert!(String::from_utf8_lossy(&answer.body).contains("cannot reach ThreatConnect's API at http://127.0.0.1:9"));
+    }
+
+    /// The params reach the page as data: a hostile value can end neither its pair, nor the
+    /// attribute, nor the tag (expected text written out by hand).
+    #[test]
+    fn pages_carry_the_params_as_data() {
+        let mut cfg = crate::config::Config::from_inputs(
+            &crate::inputs::Inputs(serde_json::json!({"tc_api_path": "https://tc.example/api", "tc_svc_broker_host": "b", "tc_svc_broker_port": 1883, "tc_svc_server_topic": "s", "tc_svc_client_topic": "c"}).as_object().cloned().unwrap_or_default()),
+            "ui".into(),
+        )
+        .expect("config");
+        assert_eq!(page_params(&cfg), "allowWriteBack=false");
+        cfg.default_owner = Some("Demo Org\"><script>&allowWriteBack=true".into());
+        cfg.share_instance_id = Some("acme-prod_1.x~".into());
+        let params = page_params(&cfg);
+        assert_eq!(params, "allowWriteBack=false&defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue&shareInstanceId=acme-prod_1.x~");
+        let page = with_page_params(b"<!DOCTYPE html><html><HEAD><title>P</title></head></html>", &params);
+        assert_eq!(
+            String::from_utf8_lossy(&page),
+            "<!DOCTYPE html><html><HEAD><meta name=\"pivot-service-params\" content=\"allowWriteBack=false&amp;defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue&amp;shareInstanceId=acme-prod_1.x~\"><title>P</title></head></html>"
+        );
+        let page = with_page_params(b"<!doctype html><title>P</title>", "allowWriteBack=true");
+        assert_eq!(
+            String::from_utf8_lossy(&page),
+            "<!doctype html><meta name=\"pivot-service-params\" content=\"allowWriteBack=true\"><title>P</title>"
+        );
     }
 
     #[test]

@@ -40,6 +40,9 @@ impl fmt::Debug for SecretKey {
     }
 }
 
+/// The header a call through Pivot's API Service carries ([`Credentials::Service`]).
+pub const SERVICE_REQUEST_HEADER: &str = "X-Pivot-Request";
+
 /// How requests are authenticated.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
@@ -50,6 +53,12 @@ pub enum Credentials {
         /// When it expires (epoch seconds).
         expires: Option<u64>,
     },
+    /// Pivot's API Service on the page's own origin: the page holds no credential.
+    /// ThreatConnect's `/api/services/` front adds the analyst's session to each request and
+    /// the service calls the API with that request's token. Sent: [`SERVICE_REQUEST_HEADER`],
+    /// which the service requires of every call (a cross-site page cannot send it without a
+    /// CORS preflight, which the service never grants); never `Authorization`.
+    Service,
     /// API user: `Authorization: TC <accessId>:<signature>` + `Timestamp`.
     #[cfg(feature = "hmac-auth")]
     Hmac {
@@ -64,6 +73,7 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Credentials::Token { expires, .. } => f.debug_struct("Token").field("token", &crate::http::REDACTED).field("expires", expires).finish(),
+            Credentials::Service => f.write_str("Service"),
             #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => {
                 f.debug_struct("Hmac").field("access_id", access_id).field("secret_key", secret_key).finish()
@@ -108,6 +118,7 @@ impl Credentials {
     pub fn headers(&self, method: &str, path_and_query: &str, timestamp: u64) -> Vec<(String, String)> {
         match self {
             Credentials::Token { token, .. } => vec![("Authorization".into(), format!("TC-Token {token}"))],
+            Credentials::Service => vec![(SERVICE_REQUEST_HEADER.into(), "1".into())],
             #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { access_id, secret_key } => {
                 let sig = hmac_signature(secret_key, &signing_string(path_and_query, method, timestamp));

@@ -150,3 +150,9 @@ pub fn spaces_client(tc_api_path: &str, token: &str, token_expires: Option<u64>)
     let (origin, api_path) = split_api_url(tc_api_path);
     Client::new(BrowserTransport::new(&origin), &api_path, Credentials::token(token, token_expires), Box::new(browser_clock))
 }
+
+/// The client of a page served by Pivot's API Service: the API under the service's path
+/// (`/api/services/<displayPath>/v<major>/api`) on the page's own origin, no token.
+pub fn service_client(api_path: &str) -> Client<BrowserTransport> {
+    Client::new(BrowserTransport::new(""), api_path, Credentials::Service, Box::new(browser_clock))
+}

@@ -7,6 +7,8 @@
 
 /// ThreatConnect's API for the service: a sandbox behind a recording front.
 mod api;
+/// Pivot's packaged page in headless Chromium through ThreatConnect's front (run by the e2e suite).
+mod browser;
 /// mosquitto, redis-server, ThreatConnect's client, the package and the service process.
 mod harness;
 /// The cases: files, forwarded calls, refusals, heartbeat, shutdown, broker restart, TLS.

@@ -26,7 +26,10 @@ fn serves_files_and_forwards_only_what_it_may() {
     ready(&tc);
 
     // The UI's files: index.html for the app's root and any page path, never cached.
-    let index = std::fs::read(app.join("ui/index.html")).expect("index.html");
+    // The page as packaged, with the service's params after its doctype (the test page has no `<head>`).
+    let index = std::fs::read_to_string(app.join("ui/index.html")).expect("index.html");
+    let (doctype, rest) = index.split_at("<!doctype html>".len());
+    let index = format!("{doctype}<meta name=\"pivot-service-params\" content=\"allowWriteBack=false\">{rest}").into_bytes();
     for path in ["/", "/indicator/Host"] {
         let r = tc.request("GET", path, &[("type", "Host"), ("value", "bad.example.com")], &[], b"", "TOKEN-A");
         assert_eq!(r.status, 200, "{path}");

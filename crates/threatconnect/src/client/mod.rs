@@ -146,6 +146,7 @@ impl<T: Transport> Client<T> {
     fn current_token(&self) -> Option<(String, Option<u64>)> {
         match &*self.credentials.borrow() {
             Credentials::Token { token, expires } => Some((token.clone(), *expires)),
+            Credentials::Service => None,
             #[cfg(feature = "hmac-auth")]
             Credentials::Hmac { .. } => None,
         }

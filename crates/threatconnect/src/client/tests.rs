@@ -31,6 +31,28 @@ fn hmac_request_is_signed_over_what_is_sent() {
     assert_eq!(sent.header_value("Authorization"), Some("TC 12345:qcQ78w1LcTYOSn2A4hYtkwvNsBnti4Ed+ZpIzM7oSjE="));
 }
 
+/// Through Pivot's API Service: the service's path prefixed, its header sent, no
+/// `Authorization`; a 401 is the answer (no renewal: the page has no token to renew).
+#[test]
+fn service_requests_carry_the_header_and_no_credential() {
+    let t = Scripted::new(|r, _| if r.path.ends_with("/v3/indicators/3") { ok(HOST) } else { Ok(HttpResponse::new(401, r#"{"status":"Failure"}"#)) });
+    let c = Client::new(t, "/api/services/pivot/v1/api", Credentials::Service, Box::new(|| 1000));
+    let i = run(c.v3_one(HttpRequest::get("/v3/indicators/3"), Indicator::read)).unwrap();
+    assert_eq!(i.summary, "badguy.com");
+    let r = run(c.send(HttpRequest::get("/v3/owners"))).unwrap();
+    assert_eq!(r.status, 401);
+    assert_eq!(c.transport().lines(), vec!["GET /api/services/pivot/v1/api/v3/indicators/3", "GET /api/services/pivot/v1/api/v3/owners"]);
+    for sent in c.transport().sent.borrow().iter() {
+        assert_eq!(sent.header_value("X-Pivot-Request"), Some("1"));
+        assert!(
+            !sent.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("Authorization") || k.eq_ignore_ascii_case("Timestamp")),
+            "{:?}",
+            sent.headers
+        );
+    }
+    assert_eq!(format!("{:?}", c.credentials()), "Service");
+}
+
 #[test]
 fn a_401_renews_once_and_retries_the_original() {
     let t = Scripted::new(|r, _| {
