@@ -142,11 +142,8 @@ test("the three owners' copies compared, exported as STIX 2.1 the validator acce
     files.push(file);
   }
   const validator = join(ROOT, "target/stix-venv/bin/stix2_validator");
-  if (!existsSync(validator)) {
-    if (process.env.CI === "true") throw new Error("target/stix-venv has no stix2_validator: run scripts/setup.sh stix");
-    console.error("SKIPPED: the STIX validation (run scripts/setup.sh stix)");
-    return;
-  }
+  // make test-e2e's setup makes it (scripts/setup.sh stix): without it the test fails.
+  assert.ok(existsSync(validator), "target/stix-venv has no stix2_validator: run scripts/setup.sh stix");
   let report = "";
   try {
     report = execFileSync(validator, ["--version", "2.1", "--enforce-refs", ...files]).toString();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const PAGES: [&str; 2] = ["index.html", "publish-import.html"];
+const PAGES: [&str; 3] = ["index.html", "publish-import.html", "triage.html"];
 
 fn page(name: &str) -> String {
     std::fs::read_to_string(Path::new(ROOT).join(name)).unwrap()

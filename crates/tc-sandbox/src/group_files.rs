@@ -80,7 +80,8 @@ mod tests {
         // Every xref offset points at its object, and startxref at the xref table.
         let xref: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
         assert!(text[xref..].starts_with("xref\n0 6\n"));
-        for (i, line) in text[xref..].lines().skip(3).take(5).enumerate() {
+        let table: Vec<&str> = text[xref..].lines().collect();
+        for (i, line) in table[3..8].iter().enumerate() {
             let at: usize = line[..10].parse().unwrap();
             assert!(text[at..].starts_with(&format!("{} 0 obj\n", i + 1)), "object {}", i + 1);
         }
