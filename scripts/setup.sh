@@ -130,25 +130,30 @@ ensure_service_tools() {
     [ "${r:-0}" -ge 6 ] || die "redis-server 6 or later is needed (found ${r:-none})"
 }
 
-# One project-owned Python environment for everything that needs tcex. Rebuilt only when it is
-# missing, its requirements file changed since it was made, or its tcex is not the pinned one.
-TCEX_VENV=target/tcex-venv
-TCEX_REQUIREMENTS=tests/conformance/requirements.txt
-ensure_tcex() {
+# A project-owned Python environment: made from a pinned requirements file, again only when it is
+# missing, that file changed since it was made, or its main package is not at the pinned version.
+#   ensure_venv DIR REQUIREMENTS PACKAGE WHAT
+ensure_venv() {
+    local dir=$1 requirements=$2 package=$3 what=$4 want have
     command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or later"
-    local want have
-    want=$(sed -n 's/^tcex==//p' "$TCEX_REQUIREMENTS")
-    [ -n "$want" ] || die "$TCEX_REQUIREMENTS pins no tcex version"
-    have=$("$TCEX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("tcex"))' 2>/dev/null || true)
-    if [ "$have" != "$want" ] || ! cmp -s "$TCEX_REQUIREMENTS" "$TCEX_VENV/.pivot-installed-requirements"; then
-        say "making $TCEX_VENV with tcex $want and pytest from PyPI (about 90 MB, 1 to 3 minutes, once)"
-        rm -rf "$TCEX_VENV"
-        python3 -m venv "$TCEX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
-        "$TCEX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$TCEX_REQUIREMENTS"
-        cp "$TCEX_REQUIREMENTS" "$TCEX_VENV/.pivot-installed-requirements"
+    want=$(sed -n "s/^$package==//p" "$requirements")
+    [ -n "$want" ] || die "$requirements pins no $package version"
+    have=$("$dir/bin/python" -c "import importlib.metadata as m; print(m.version('$package'))" 2>/dev/null || true)
+    if [ "$have" != "$want" ] || ! cmp -s "$requirements" "$dir/.pivot-installed-requirements"; then
+        say "making $dir with $package $want from PyPI ($what, once)"
+        rm -rf "$dir"
+        python3 -m venv "$dir" || die "python3 -m venv failed: apt-get install python3-venv"
+        "$dir/bin/pip" install -q --disable-pip-version-check --no-input -r "$requirements"
+        cp "$requirements" "$dir/.pivot-installed-requirements"
     fi
-    have=$("$TCEX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("tcex"))')
-    [ "$have" = "$want" ] || die "$TCEX_VENV has tcex $have, not $want"
+    have=$("$dir/bin/python" -c "import importlib.metadata as m; print(m.version('$package'))")
+    [ "$have" = "$want" ] || die "$dir has $package $have, not $want"
+}
+
+# tcex, ThreatConnect's SDK, for everything that needs it: the conformance tests and
+# scripts/validate-install-json.py.
+ensure_tcex() {
+    ensure_venv target/tcex-venv tests/conformance/requirements.txt tcex "about 90 MB, 1 to 3 minutes"
 }
 
 if [ "$what" = tcex ]; then
@@ -157,25 +162,12 @@ if [ "$what" = tcex ]; then
     exit 0
 fi
 
-# OASIS's stix2-validator in a project-owned Python environment, the judge of the STIX bundles
-# the triage tests write (crates/triage/tests/it/validator.rs). Rebuilt only when missing or
-# when its requirements file changed since it was made.
-STIX_VENV=target/stix-venv
-STIX_REQUIREMENTS=tests/stix/requirements.txt
+# OASIS's stix2-validator, the judge of the STIX bundles the triage tests write
+# (crates/triage/tests/it/validator.rs, tests/e2e/triage.test.mjs). Its own environment: it
+# shares no test with tcex, and their pins need not agree.
 ensure_stix_validator() {
-    command -v python3 >/dev/null || die "python3 not found: install Python 3.9 or later"
-    local want have
-    want=$(sed -n 's/^stix2-validator==//p' "$STIX_REQUIREMENTS")
-    [ -n "$want" ] || die "$STIX_REQUIREMENTS pins no stix2-validator version"
-    have=$("$STIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("stix2-validator"))' 2>/dev/null || true)
-    if [ "$have" != "$want" ] || ! cmp -s "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"; then
-        say "making $STIX_VENV with stix2-validator $want from PyPI (about 50 MB installed, under a minute, once)"
-        rm -rf "$STIX_VENV"
-        python3 -m venv "$STIX_VENV" || die "python3 -m venv failed: apt-get install python3-venv"
-        "$STIX_VENV/bin/pip" install -q --disable-pip-version-check --no-input -r "$STIX_REQUIREMENTS"
-        cp "$STIX_REQUIREMENTS" "$STIX_VENV/.pivot-installed-requirements"
-    fi
-    [ -x "$STIX_VENV/bin/stix2_validator" ] || die "$STIX_VENV has no stix2_validator"
+    ensure_venv target/stix-venv tests/stix/requirements.txt stix2-validator "about 50 MB, under a minute"
+    [ -x target/stix-venv/bin/stix2_validator ] || die "target/stix-venv has no stix2_validator"
 }
 
 if [ "$what" = stix ]; then
