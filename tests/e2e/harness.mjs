@@ -226,3 +226,28 @@ export async function serveApp(dir, prefix, apiBase) {
   });
   return site;
 }
+
+/**
+ * What a panel test starts before its tests: a fresh sandbox, the packaged app served under
+ * `prefix` against it, a Space's token and a browser. `stop()` ends them all; a start that
+ * fails half-way ends what it started.
+ */
+export async function startPanels(prefix) {
+  const pkg = packageZip();
+  const sandbox = await startSandbox();
+  let site, browser;
+  const stop = async () => {
+    await browser?.close();
+    site?.server.close();
+    await sandbox.stop();
+  };
+  try {
+    site = await serveApp(unpack(pkg.zip), prefix, sandbox.base);
+    browser = await launchBrowser();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const appUrl = `${site.origin}${prefix}${pkg.name}/ui/index.html`;
+  return { sandbox, site, browser, appUrl, token: mintToken(`${sandbox.base}/api`), stop };
+}

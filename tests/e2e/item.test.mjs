@@ -4,27 +4,20 @@
 // crates/tc-sandbox/README.md.
 import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { packageZip, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+import { newPage, screenshot, spacesQuery, assertNoCspViolations, startPanels } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const HOST = "bad.example.com";
 const DONE = "article[data-state=complete], article[data-state=partial], article[data-state=error]";
 let sandbox, site, browser, appUrl, token;
 
+let panels;
 before(async () => {
-  const pkg = packageZip();
-  sandbox = await startSandbox();
-  site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
-  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
-  token = mintToken(`${sandbox.base}/api`);
-  browser = await launchBrowser();
+  panels = await startPanels(PREFIX);
+  ({ sandbox, site, browser, appUrl, token } = panels);
 });
 
-after(async () => {
-  await browser?.close();
-  site?.server.close();
-  await sandbox?.stop();
-});
+after(() => panels?.stop());
 
 afterEach(() => assertNoCspViolations());
 beforeEach(() => sandbox.faults(null));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
-import { packageZip, tempDir, unpack, serveApp, launchBrowser, newPage, screenshot, spacesQuery, startSandbox, mintToken, assertNoCspViolations } from "./harness.mjs";
+import { tempDir, newPage, screenshot, spacesQuery, assertNoCspViolations, startPanels } from "./harness.mjs";
 
 const PREFIX = "/appsvc/pivot/";
 const HOST = "bad.example.com";
@@ -14,20 +14,13 @@ const URL_INDICATOR = "https://evil.example.net/dl/a b/payload.php?id=42&x=a+b%2
 const DONE = "article[data-state=complete], article[data-state=partial], article[data-state=error]";
 let sandbox, site, browser, appUrl, token;
 
+let panels;
 before(async () => {
-  const pkg = packageZip();
-  sandbox = await startSandbox();
-  site = await serveApp(unpack(pkg.zip), PREFIX, sandbox.base);
-  appUrl = `${site.origin}${PREFIX}${pkg.name}/ui/index.html`;
-  token = mintToken(`${sandbox.base}/api`);
-  browser = await launchBrowser();
+  panels = await startPanels(PREFIX);
+  ({ sandbox, site, browser, appUrl, token } = panels);
 });
 
-after(async () => {
-  await browser?.close();
-  site?.server.close();
-  await sandbox?.stop();
-});
+after(() => panels?.stop());
 
 // The pages run under their Content-Security-Policy: nothing may break it.
 afterEach(() => assertNoCspViolations());
