@@ -176,7 +176,7 @@ pub fn WriteBack(
                         <div class="wb-row" data-wb="tags">
                             <span class="wb-label">"Tags"</span>
                             {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
-                                let name = tag.name.clone();
+                                let name = escape_controls(&tag.name).into_owned();
                                 view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
                                     run(Write::Tag(&tag.name, Mode::Delete), format!("Removed tag {}", dialog_name(&tag.name)), Some(Undo::Tag(tag.name.clone())), "tags");
                                 }>{name.clone()}" ×"</button> }
@@ -192,7 +192,7 @@ pub fn WriteBack(
                         <div class="wb-row" data-wb="labels">
                             <span class="wb-label">"Security labels"</span>
                             {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
-                                let name = l.name.clone();
+                                let name = escape_controls(&l.name).into_owned();
                                 view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
                                     run(Write::Label(&l.name, Mode::Delete), format!("Removed label {}", dialog_name(&l.name)), Some(Undo::Label(l.name.clone())), "labels");
                                 }>{name.clone()}" ×"</button> }
@@ -297,7 +297,7 @@ pub fn WriteBack(
                             <ul class="wb-groups">
                                 {target.with_value(|t| t.groups.clone()).into_iter().filter_map(|g| {
                                     let kind = g.group_type()?;
-                                    let label = format!("{}: {}", g.type_name, g.name);
+                                    let label = format!("{}: {}", escape_controls(&g.type_name), escape_controls(&g.name));
                                     Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
                                         run(Write::Group(kind, g.id, Mode::Delete), format!("Dissociated from {}", dialog_name(&g.name)), Some(Undo::Group(kind, g.id)), "associations");
                                     }>"Dissociate"</button></li> })

@@ -213,6 +213,27 @@ test("the graph's centre label and its accessible names are defanged and escaped
   assert.deepEqual(page.errors, []);
 });
 
+test("write-back names tags, labels and groups escaped: a U+202E does not reorder its buttons", async () => {
+  const value = "wb-rlo.example.com";
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: value, ownerName: "Demo Org",
+    tags: { data: [{ name: "t\u202Ey" }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const group = await api("POST", "/v3/groups", { type: "Adversary", name: "w\u202Ez", ownerName: "Demo Org",
+    associatedIndicators: { data: [{ id: made.json.data.id }] } });
+  assert.equal(group.status, 201, JSON.stringify(group.json));
+  const page = await open("Host", value);
+  await settled(page);
+  const card = await page.evaluate(() => {
+    const wb = document.querySelector("[data-wb=tags]").closest("section, .card, div.writeback") ?? document.body;
+    return { text: wb.textContent, labels: [...wb.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label")) };
+  });
+  assert.ok(card.text.includes("t\\u{202E}y"), card.text);
+  assert.ok(card.text.includes("Adversary: w\\u{202E}z"), card.text);
+  assert.ok(card.labels.includes("Remove tag t\\u{202E}y"), JSON.stringify(card.labels));
+  assert.ok(!JSON.stringify(card).includes("\u202E"), "no raw U+202E in the write-back card");
+  assert.deepEqual(page.errors, []);
+});
+
 /** Nothing wider than the frame, and the widest offender when there is. */
 async function sideways(page) {
   return page.evaluate(() => {
