@@ -42,9 +42,10 @@ pub fn TagList(tags: Vec<Tag>) -> impl IntoView {
         <ul class="chips" data-section="tags">
             {tags.into_iter().map(|t| {
                 let href = t.web_link.as_deref().and_then(safe_http_link);
+                let name = escape_controls(&t.name).into_owned();
                 view! { <li class="chip tag">{match href {
-                    Some(href) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{t.name}</a> }.into_any(),
-                    None => t.name.into_any(),
+                    Some(href) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{name}</a> }.into_any(),
+                    None => name.into_any(),
                 }}</li> }
             }).collect_view()}
         </ul>

@@ -231,6 +231,9 @@ test("write-back names tags, labels and groups escaped: a U+202E does not reorde
   assert.ok(card.text.includes("Adversary: w\\u{202E}z"), card.text);
   assert.ok(card.labels.includes("Remove tag t\\u{202E}y"), JSON.stringify(card.labels));
   assert.ok(!JSON.stringify(card).includes("\u202E"), "no raw U+202E in the write-back card");
+  // The tags card names it the same way.
+  const tags = await page.textContent("[data-section=tags]");
+  assert.ok(tags.includes("t\\u{202E}y") && !tags.includes("\u202E"), tags);
   assert.deepEqual(page.errors, []);
 });
 
