@@ -117,6 +117,8 @@ test("a kept filter stays on the item it was typed on, says so, and clears in on
 test("an address with 2,000 groups pages through them all with true totals, pager above and below, kept on Back", async () => {
   const page = await open("Address", "198.51.100.7", {}, { viewport: { width: 420, height: 800 } });
   await settled(page);
+  // In a 420 px Space column the lists are the Associations tab.
+  await page.click(".item-tab[data-tab-key=associations]");
   // The panel embeds 100: the list asks for its true total.
   assert.deepEqual(await countOf(page, GROUPS), ["2,000", "2000"]);
   const pagers = page.locator(`${GROUPS} .pager`);

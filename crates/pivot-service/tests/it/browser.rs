@@ -43,7 +43,7 @@ fn the_indicator_panel_in_chromium() {
     let seen: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("the script's JSON");
     let log = svc.log();
     assert_eq!(seen["state"], "complete", "{seen}\n{log}");
-    assert!(seen["text"].as_str().unwrap_or_default().contains("bad.example.com"), "{seen}");
+    assert!(seen["text"].as_str().unwrap_or_default().contains("bad[.]example[.]com"), "{seen}");
     assert_eq!(seen["csp"], json!([]), "Content-Security-Policy violations");
     assert_eq!(seen["errors"], json!([]), "errors on the page");
 
