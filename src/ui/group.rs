@@ -72,7 +72,7 @@ pub fn GroupPanel(
         Some(Err(_)) => "error",
         None => "loading",
     };
-    let tab = RwSignal::new("overview");
+    let tab = super::metadata::item_tab();
     super::timing::mark_when_complete(state);
     focus_title_after_pivot();
     view! {

@@ -63,7 +63,7 @@ pub fn IndicatorPanel(
         (Some(Err(_)), _) => "error",
         _ => "loading",
     };
-    let tab = RwSignal::new("overview");
+    let tab = super::metadata::item_tab();
     super::timing::mark_when_complete(state);
     focus_title_after_pivot();
     let shown = target.with_value(|t| escape_controls(&defang(&t.indicator_type, &t.summary)).into_owned());

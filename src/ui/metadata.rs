@@ -56,6 +56,31 @@ pub fn TagList(tags: Vec<Tag>) -> impl IntoView {
 /// they follow each other (the stylesheet decides, from the panel's `data-tab`).
 pub const TABS: [(&str, &str); 4] = [("overview", "Overview"), ("associations", "Associations"), ("graph", "Graph"), ("details", "Details")];
 
+thread_local! {
+    /// The tab each item was left on, for this tab of the browser: Back returns to it.
+    static KEPT_TABS: std::cell::RefCell<Vec<(u64, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many items remember their tab (the most recent).
+const KEPT_TAB_ITEMS: usize = 50;
+
+/// The current item's tab: the one it was left on (so Back returns to it), else the overview.
+pub fn item_tab() -> RwSignal<&'static str> {
+    let item = super::element_state::current_item();
+    let kept = KEPT_TABS.with(|k| k.borrow().iter().find(|(i, _)| *i == item).map(|(_, t)| *t));
+    let tab = RwSignal::new(kept.unwrap_or("overview"));
+    Effect::new(move |_| {
+        let t = tab.get();
+        KEPT_TABS.with(|k| {
+            let mut k = k.borrow_mut();
+            k.retain(|(i, _)| *i != item);
+            k.insert(0, (item, t));
+            k.truncate(KEPT_TAB_ITEMS);
+        });
+    });
+    tab
+}
+
 /// The tab bar of a narrow panel; `count` is the number of associations, when known.
 #[component]
 pub fn ItemTabs(tab: RwSignal<&'static str>, count: Option<i64>) -> impl IntoView {
