@@ -12,7 +12,7 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test lint package package-job package-service bench conformance setup-native setup-dev setup-test setup-package setup-tcex test-native test-browser test-e2e test-secret test-conformance clean
+.PHONY: dev test lint package package-job package-service service-ui bench conformance setup-native setup-dev setup-test setup-package setup-tcex test-native test-browser test-e2e test-secret test-conformance clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
@@ -29,13 +29,13 @@ test: setup-native
 	$(MAKE) --no-print-directory lint test-native; \
 	wait $$setup || { cat target/setup-test.log; exit 1; }; \
 	trap - EXIT; cat target/setup-test.log
-	$(MAKE) --no-print-directory test-browser package test-secret test-e2e test-conformance
+	$(MAKE) --no-print-directory test-browser test-secret test-e2e test-conformance
 
 ## lint: formatting and clippy (warnings are errors) on every crate, the UI included: Leptos and
 ## the browser transport compile natively too, so one pass over the host target lints them.
 lint: setup-native
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets --features native -- -D warnings
+	cargo clippy --workspace --all-targets --features native,service -- -D warnings
 
 setup-native:
 	scripts/setup.sh native
@@ -68,7 +68,7 @@ test-browser:
 API_ORIGINS ?=
 package: setup-dev
 	scripts/api-origins.sh --check "$(API_ORIGINS)"
-	rm -rf target/package
+	rm -rf $(PKG_DIR) $(PKG_ZIP)
 	PIVOT_API_ORIGINS="$(API_ORIGINS)" trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
 	scripts/api-origins.sh $(PKG_DIR)/ui "$(API_ORIGINS)"
 	cp install.json README.md $(PKG_DIR)/
@@ -82,19 +82,28 @@ package-job: setup-package
 	scripts/package-job.sh
 
 ## package-service: Pivot as a ThreatConnect API Service, target/package/PivotService_v1.zip
-## (service/install.json, service/run.py, the packaged UI, a static x86_64-unknown-linux-musl
+## (service/install.json, service/run.py, the service's UI, a static x86_64-unknown-linux-musl
 ## bin/pivot-service). crates/pivot-service/tests/it builds it the same way and runs it
 ## against a real mosquitto and redis-server.
-package-service: package setup-package
+package-service: setup-dev setup-package
 	scripts/package-service.sh
 
-# Builds a dev and a release UI with a dummy secret in the environment and
-# proves it appears in no file of either output.
-test-secret:
-	scripts/check-secret.sh
+## service-ui: the UI the service packs, target/package/service-ui: the panels and the triage
+## page built with the cargo feature `service` (the Spaces build does not carry it).
+service-ui: setup-dev
+	scripts/build-service-ui.sh
+
+# The Secret Key never reaches a build: the release builds `make test` goes on to test (the
+# package and the service's UI) are built with a dummy secret in the environment, as `make dev`
+# with local credentials would have it, and scripts/check-secret.sh searches them and a dev build.
+test-secret: export TC_API_ACCESS_ID := pivot-dummy-access
+test-secret: export TC_API_SECRET_KEY := pivot-dummy-secret-$(shell date +%s%N)
+test-secret: export TC_API_PATH := http://127.0.0.1:9/api
+test-secret: package service-ui
+	scripts/check-secret.sh $(PKG_DIR)/ui target/package/service-ui
 
 # The installable package in headless Chromium, against the sandbox.
-test-e2e: package
+test-e2e: package service-ui
 	cargo build -q -p tc-sandbox --bin tc-sandbox
 	cargo build -q $(NATIVE) --bin pivot-dev
 	node --test --test-reporter=spec --test-concurrency=1 tests/e2e/

@@ -2,8 +2,10 @@
 # Builds target/package/PivotService_v<major>.zip: Pivot as a ThreatConnect API Service
 # (service/install.json, service/run.py, a statically linked x86_64 Linux bin/pivot-service,
 # the packaged UI under ui/ with gzip twins of its text and wasm files, README).
-# The UI is `make package`'s (target/package/Pivot_v<major>/ui) unless PIVOT_SERVICE_UI names
-# another built UI folder (the service's own tests use a small one).
+# The UI is the service build (cargo feature `service`: the panels and the triage page, which
+# read their launch from the page's own address), built here into target/package/service-ui,
+# unless PIVOT_SERVICE_UI names another built UI folder (the service's own tests use a small one).
+# The publish and import page is not served: Cross-Intel Sharing runs as its Job app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,11 +13,15 @@ TARGET=x86_64-unknown-linux-musl
 major=$(sed -n 's/^version = "\([0-9]*\)\..*"/\1/p' crates/pivot-service/Cargo.toml | head -1)
 ui_major=$(sed -n 's/^version = "\([0-9]*\)\..*"/\1/p' Cargo.toml | head -1)
 name="PivotService_v$major"
-ui="${PIVOT_SERVICE_UI:-target/package/Pivot_v$ui_major/ui}"
+ui="${PIVOT_SERVICE_UI:-}"
 out="${CARGO_TARGET_DIR:-target}"
 dir=target/package/$name
 
-[ -f "$ui/index.html" ] || { echo "package-service: no built UI at $ui (make package builds it)" >&2; exit 1; }
+if [ -z "$ui" ]; then
+    ui=target/package/service-ui
+    scripts/build-service-ui.sh "$ui"
+fi
+[ -f "$ui/index.html" ] || { echo "package-service: no built UI at $ui" >&2; exit 1; }
 rustup target list --installed | grep -qx "$TARGET" || { echo "package-service: the $TARGET target is missing: scripts/setup.sh package" >&2; exit 1; }
 command -v musl-gcc >/dev/null || { echo "package-service: musl-gcc is missing (Debian's musl-tools): scripts/setup.sh package" >&2; exit 1; }
 

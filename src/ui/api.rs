@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::launch::{session_storage, LAUNCH_KEY};
 use crate::launch::{Context, SelectedItem};
-use threatconnect::browser::{service_client, spaces_client, BrowserTransport};
+use threatconnect::browser::{spaces_client, BrowserTransport};
 use threatconnect::{Client, Error, IndicatorRef, Owner};
 
 pub type ApiClient = Client<BrowserTransport>;
@@ -19,6 +19,9 @@ pub struct Api {
     /// `tcApiPath` as launched: names the instance in this tab's storage.
     pub api_url: String,
     pub allow_write_back: bool,
+    /// Whether the publish and import page is offered: a write, so only with write-back on, and
+    /// only in a Space (Pivot's API Service does not serve that page: sharing runs as the Job app).
+    pub offers_sharing: bool,
     pub default_owner: Option<String>,
     pub share_instance_id: Option<String>,
 }
@@ -31,11 +34,7 @@ pub type ApiHandle = StoredValue<Api, LocalStorage>;
 const V3_MISSING_KEY: &str = "pivot.v3-missing";
 
 pub fn connect(context: &Context) -> ApiHandle {
-    let client = if context.service {
-        service_client(&context.api_path)
-    } else {
-        spaces_client(&context.api_path, &context.token.token, context.token.expires)
-    };
+    let client = client_for(context);
     if session_storage().and_then(|s| s.get_item(V3_MISSING_KEY).ok().flatten()).as_deref() == Some(context.api_path.as_str()) {
         client.set_v3_missing();
     }
@@ -52,9 +51,27 @@ pub fn connect(context: &Context) -> ApiHandle {
         client: Rc::new(client),
         api_url: context.api_path.clone(),
         allow_write_back: context.params.allow_write_back,
+        offers_sharing: context.params.allow_write_back && !context.service,
         default_owner: context.params.default_owner.clone(),
         share_instance_id: context.params.share_instance_id.clone(),
     })
+}
+
+/// The Spaces build's client: the token ThreatConnect sent.
+#[cfg(not(feature = "service"))]
+fn client_for(context: &Context) -> ApiClient {
+    spaces_client(&context.api_path, &context.token.token, context.token.expires)
+}
+
+/// The service build serves both: a page under the service's path has no token and calls
+/// the API through the service (`launch::service`).
+#[cfg(feature = "service")]
+fn client_for(context: &Context) -> ApiClient {
+    if context.service {
+        threatconnect::browser::service_client(&context.api_path)
+    } else {
+        spaces_client(&context.api_path, &context.token.token, context.token.expires)
+    }
 }
 
 /// Data a view loads: Leptos' `LocalResource` behind one erased value type.

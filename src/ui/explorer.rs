@@ -189,8 +189,8 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
             </ol>
             <SearchBox api on_pivot=visit />
             <button class="keys-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| show_keys.update(|s| *s = !*s)>"?"</button>
-            // Import writes: offered only when the app's allowWriteBack is on.
-            {api.with_value(|a| a.allow_write_back).then(|| view! {
+            // Import writes: offered only when the app's allowWriteBack is on, in a Space.
+            {api.with_value(|a| a.offers_sharing).then(|| view! {
                 <a class="nav-import" href=move || publish_import_href(&PageAction::Import, current.get().as_ref())>"Import package"</a>
             })}
         </nav>

@@ -212,7 +212,7 @@ fn GroupBody(
         {(!g.attributes.is_empty()).then(|| view! { <section class="card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=g.attributes.clone() /></section> })}
         <EmptyLine names=empty />
         <WriteBack api target=writable owners outcome=write_outcome on_changed />
-        {api.with_value(|a| a.allow_write_back).then(|| {
+        {api.with_value(|a| a.offers_sharing).then(|| {
             let back = SelectedItem::Group { kind, id: publish_id, owner: Some(g.owner.name.clone()) };
             view! {
                 <section class="card share" data-section="publish" data-tab="details">

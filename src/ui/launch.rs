@@ -43,11 +43,20 @@ pub fn drop_token_from_address() {
 pub fn resolve_launch() -> Result<Launch, ContextError> {
     let window = window();
     let query = window.location().search().unwrap_or_default();
-    let path = window.location().pathname().unwrap_or_default();
-    if let Some(prefix) = crate::launch::service_prefix(&path) {
-        let params =
-            document().query_selector("meta[name=pivot-service-params]").ok().flatten().and_then(|m| m.get_attribute("content")).unwrap_or_default();
-        return crate::launch::parse_service_launch(prefix, &query, &params);
+    // Only the service build (feature `service`, what Pivot's API Service packs) reads a
+    // service launch: the Spaces build does not carry that code.
+    #[cfg(feature = "service")]
+    {
+        let path = window.location().pathname().unwrap_or_default();
+        if let Some(prefix) = crate::launch::service_prefix(&path) {
+            let params = document()
+                .query_selector("meta[name=pivot-service-params]")
+                .ok()
+                .flatten()
+                .and_then(|m| m.get_attribute("content"))
+                .unwrap_or_default();
+            return crate::launch::parse_service_launch(prefix, &query, &params);
+        }
     }
     let storage = session_storage();
     match parse_launch(&query)? {

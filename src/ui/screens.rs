@@ -17,10 +17,16 @@ pub fn ContextErrorScreen(error: ContextError) -> impl IntoView {
                 <dt>"Problem"</dt><dd>{error.problem}</dd>
                 <dt>"Expected"</dt><dd>{error.expected}</dd>
             </dl>
-            <p>"ThreatConnect passes these parameters when it opens Pivot in a Space or on an item's Spaces tab. Open Pivot from ThreatConnect again, or check the address if you opened it by hand."</p>
+            <p>{HOW_PIVOT_IS_OPENED}</p>
         </section>
     }
 }
+
+/// Where the launch comes from, in the words of the build's own deployment.
+#[cfg(not(feature = "service"))]
+const HOW_PIVOT_IS_OPENED: &str = "ThreatConnect passes these parameters when it opens Pivot in a Space or on an item's Spaces tab. Open Pivot from ThreatConnect again, or check the address if you opened it by hand.";
+#[cfg(feature = "service")]
+const HOW_PIVOT_IS_OPENED: &str = "Pivot's service reads the item from its own address: the item's type, its value (a group: its id) and optionally its owner, as in <service address>/?type=Host&value=bad.example.com&owner=Demo+Org. Open the link again from ThreatConnect, or check the address if you built it by hand.";
 
 /// Opened without any Spaces parameters.
 #[component]

@@ -29,7 +29,7 @@ export function tempDir(prefix) {
 }
 
 /** What the package is built from: a file newer than the zip means the zip is stale. */
-const PACKAGE_INPUTS = ["src", "crates/threatconnect", "crates/pivot-text", "crates/sharing", "crates/triage", "style", "index.html", "publish-import.html", "triage.html", "boot.js", "Trunk.toml", "scripts/minify-glue.mjs", "package-lock.json", ".cargo", "Cargo.toml", "Cargo.lock", "install.json", "README.md"];
+const PACKAGE_INPUTS = ["src", "crates/threatconnect", "crates/pivot-text", "crates/sharing", "crates/triage", "style", "index.html", "publish-import.html", "triage.html", "boot.js", "Trunk.toml", "scripts/minify-glue.mjs", "scripts/build-service-ui.sh", "package-lock.json", ".cargo", "Cargo.toml", "Cargo.lock", "install.json", "README.md"];
 function newestInput(root) {
   let newest = { path: "", mtime: 0 };
   const visit = (p) => {
@@ -53,6 +53,18 @@ export function packageZip(root = ROOT) {
     throw new Error(`${zip} is older than ${newest.path.slice(root.length + 1)}: run \`make package\` (make test-e2e does)`);
   }
   return { version, name, zip };
+}
+
+/** The UI Pivot's API Service serves (`make service-ui`: the `service` build), built from the current source. */
+export function serviceUi(root = ROOT) {
+  const ui = join(root, "target", "package", "service-ui");
+  const page = join(ui, "index.html");
+  if (!existsSync(page)) throw new Error(`${ui} is missing: run \`make service-ui\` first`);
+  const newest = newestInput(root);
+  if (newest.mtime > statSync(page).mtimeMs) {
+    throw new Error(`${ui} is older than ${newest.path.slice(root.length + 1)}: run \`make service-ui\` (make test-e2e does)`);
+  }
+  return ui;
 }
 
 /** Unzip with Python's zipfile (on every machine of this kind) into a temp folder. */

@@ -1,8 +1,10 @@
 //! Pivot's own page in headless Chromium through ThreatConnect's `/api/services/` front
 //! (`harness::front`), served by the packaged service, against the sandbox: the indicator
 //! panel completes, nothing breaks the page's Content-Security-Policy, and no token reaches
-//! the page. Needs the packaged UI (`make package`): `tests/e2e/service.test.mjs` runs it with
-//! `PIVOT_SERVICE_E2E_UI` naming that UI; without it the test returns at once.
+//! the page; with write-back on, the panel offers it and the page offers no publish or import (the
+//! service does not serve that page). Needs the service's UI (`make service-ui`):
+//! `tests/e2e/service.test.mjs` runs it with `PIVOT_SERVICE_E2E_UI` naming that UI; without it
+//! the test returns at once.
 
 use crate::api::Api;
 use crate::harness::{front, package, service_args, Broker, Redis, Service, TempDir, ThreatConnect};
@@ -26,7 +28,7 @@ fn the_indicator_panel_in_chromium() {
     let broker = Broker::start("browser", None);
     let redis = Redis::start("browser", None);
     let tc = ThreatConnect::connect(&broker, &redis);
-    let args = service_args(&broker, &redis, &api.api_path(), json!({"allowWriteBack": false, "defaultOwner": "Demo Org"}));
+    let args = service_args(&broker, &redis, &api.api_path(), json!({"allowWriteBack": true, "defaultOwner": "Demo Org"}));
     let svc = Service::start("browser", &dir.join("app"), &args);
     tc.wait_for(20, |m| m["command"] == "Ready").expect("Ready");
     let token = api.sandbox.token();
@@ -44,6 +46,8 @@ fn the_indicator_panel_in_chromium() {
     let log = svc.log();
     assert_eq!(seen["state"], "complete", "{seen}\n{log}");
     assert!(seen["text"].as_str().unwrap_or_default().contains("bad[.]example[.]com"), "{seen}");
+    assert_eq!(seen["writeBack"], true, "the service's allowWriteBack reached the page: {seen}");
+    assert_eq!(seen["sharing"], false, "the sharing page is not served, so not offered: {seen}");
     assert_eq!(seen["csp"], json!([]), "Content-Security-Policy violations");
     assert_eq!(seen["errors"], json!([]), "errors on the page");
 
