@@ -251,12 +251,66 @@ pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
     }
 }
 
+/// A client for ThreatConnect's API as tcex's `TcSession` reaches it: through the proxy when
+/// `tc_proxy_tc` is on (`tc_proxy_*`), never through one named by the environment, no
+/// redirects.
+pub fn api_agent(cfg: &crate::config::Config) -> Result<ureq::Agent, String> {
+    let mut b = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0);
+    if let Some(p) = &cfg.proxy {
+        // ureq takes the credentials as they are (no percent-decoding) and sends them in
+        // CONNECT's `Proxy-Authorization`.
+        let auth = p.credentials.as_ref().map(|(u, pw)| format!("{u}:{pw}@")).unwrap_or_default();
+        let proxy = ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port))
+            .map_err(|_| "the proxy settings (tc_proxy_*) are not usable".to_string())?;
+        b = b.proxy(proxy);
+    }
+    Ok(b.build())
+}
+
+/// A request to ThreatConnect's API with `token` (`TC-Token`, as tcex's `TokenAuth`): for a
+/// plain `http://` API through a proxy, the proxy's credentials go in the request itself
+/// (an `https://` API gets them in the tunnel's CONNECT, never inside the tunnel).
+pub fn api_request(cfg: &crate::config::Config, agent: &ureq::Agent, method: &str, url: &str, token: &str) -> ureq::Request {
+    let mut call = agent.request(method, url).set("Authorization", &format!("TC-Token {token}"));
+    if let (Some(p), "http") = (&cfg.proxy, cfg.api_path.scheme()) {
+        if let Some((u, pw)) = &p.credentials {
+            call = call.set("Proxy-Authorization", &format!("Basic {}", base64(format!("{u}:{pw}").as_bytes())));
+        }
+    }
+    call
+}
+
+/// Standard base64 with padding (RFC 4648 section 4).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(if i <= c.len() { A[(n >> shift & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// What the service says when ThreatConnect's API (or the proxy before it) cannot be reached.
+pub fn unreachable(cfg: &crate::config::Config, kind: impl std::fmt::Display) -> Response {
+    let origin = cfg.api_path.origin().ascii_serialization();
+    let via = cfg.proxy.as_ref().map(|p| format!(" through the proxy {}:{}", p.host, p.port)).unwrap_or_default();
+    Response::error(
+        502,
+        &format!("The Pivot service cannot reach ThreatConnect's API at {origin}{via} ({kind}). Ask your administrator to check the service's network access."),
+    )
+}
+
 /// The API call with only this request's token.
 fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) -> Response {
     let base = cfg.api_path.as_str().trim_end_matches('/');
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0).build();
-    let mut call =
-        agent.request(&req.method, &format!("{base}{rest}")).set("Authorization", &format!("TC-Token {token}")).set("Accept", "application/json");
+    let agent = match api_agent(cfg) {
+        Ok(a) => a,
+        Err(e) => return Response::error(502, &e),
+    };
+    let mut call = api_request(cfg, &agent, &req.method, &format!("{base}{rest}"), token).set("Accept", "application/json");
     for (name, value) in &req.query {
         call = call.query(name, value);
     }
@@ -272,10 +326,7 @@ fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) 
     };
     let answer = match result {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(ureq::Error::Transport(t)) => {
-            let origin = cfg.api_path.origin().ascii_serialization();
-            return Response::error(502, &format!("The Pivot service cannot reach ThreatConnect's API at {origin} ({}). Ask your administrator to check the service's network access.", t.kind()));
-        }
+        Err(ureq::Error::Transport(t)) => return unreachable(cfg, t.kind()),
     };
     let status = answer.status();
     let content_type = answer.header("content-type").unwrap_or("application/json").to_string();
@@ -342,7 +393,7 @@ pub fn page_params(cfg: &crate::config::Config) -> String {
 
 /// Every byte but ASCII letters, digits and `-._~` as `%XX`: the value cannot end its pair,
 /// its attribute or its tag.
-fn form_encode(s: &str) -> String {
+pub fn form_encode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
@@ -548,6 +599,16 @@ mod tests {
             String::from_utf8_lossy(&page),
             "<!doctype html><meta name=\"pivot-service-params\" content=\"allowWriteBack=true\"><title>P</title>"
         );
+    }
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        // RFC 4648 section 10's test vectors.
+        for (plain, encoded) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
+        {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The packaged service against a real mosquitto and redis-server, driven as ThreatConnect
 //! drives it (see `harness`).
 
-use crate::api::Api;
-use crate::harness::{package, service_args, Broker, Redis, Service, ThreatConnect, SERVER_TOPIC};
+use crate::api::{Api, Proxy};
+use crate::harness::{package, service_args, service_args_kv_api, Broker, Kv, Redis, Service, ThreatConnect, SERVER_TOPIC};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -210,6 +210,144 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert!(!before.contains("Debug: command received") && after.contains("Debug: command received: heartbeat"), "{log}");
     for secret in [token_a.as_str(), token_b.as_str(), "JOB-TOKEN-NEVER-USED", "analyst-session"] {
         assert!(!log.contains(secret), "a secret in the log: {log}");
+    }
+    // The same lines in the file tcex writes: `tc_log_path`/`app.log` (tcex's default name),
+    // tcex's format, the level change applied to it too.
+    let file = std::fs::read_to_string(svc.dir().join("log/app.log")).expect("the log file in tc_log_path");
+    let (before, after) = file.split_once("logging level now Debug").unwrap_or_default();
+    assert!(before.contains(" - pivot-service -     INFO - service ready"), "{file}");
+    assert!(!before.contains("DEBUG - command received") && after.contains("   DEBUG - command received: heartbeat"), "{file}");
+    for secret in [token_a.as_str(), token_b.as_str(), "JOB-TOKEN-NEVER-USED", "analyst-session"] {
+        assert!(!file.contains(secret), "a secret in the log file: {file}");
+    }
+}
+
+/// Bodies kept by ThreatConnect's key-value API (`tc_kvstore_type` `TCKeyValueAPI`; the
+/// store's host and port name nothing that listens), ThreatConnect's API behind its proxy
+/// (`tc_proxy_tc`, `tc_proxy_*`: the API's host name resolves only at the proxy, which
+/// requires the credentials), and the log file rotated at `tc_log_max_bytes`.
+#[test]
+fn key_value_api_proxy_and_log_file() {
+    let Some(app) = package() else { return };
+    let api = Api::start();
+    // base64("pivot-svc:PX-pass 9@:z"), computed with Python's base64 module.
+    let proxy = Proxy::start("tc-only-via-proxy.invalid", "cGl2b3Qtc3ZjOlBYLXBhc3MgOUA6eg==");
+    let broker = Broker::start("kvapi", None);
+    let mut tc = ThreatConnect::connect_kv(&broker, Kv::Api(api.kv.clone()));
+    let logs = crate::harness::TempDir::new("kvapi-logs");
+    let api_path = format!("http://tc-only-via-proxy.invalid:{}/api", api.port);
+    let args = service_args_kv_api(
+        &broker,
+        &api_path,
+        json!({
+            "allowWriteBack": true,
+            "tc_proxy_tc": true,
+            "tc_proxy_external": true,
+            "tc_proxy_host": "127.0.0.1",
+            "tc_proxy_port": proxy.port,
+            "tc_proxy_username": "pivot-svc",
+            "tc_proxy_password": "PX-pass 9@:z",
+            "tc_log_path": logs.join("nested/logs"),
+            "tc_log_file": "pivot.log",
+            "tc_log_max_bytes": 1000,
+            "tc_log_backup_count": 2,
+        }),
+    );
+    let mut svc = Service::start("kvapi", app, &args);
+    ready(&tc);
+    let token = api.sandbox.token();
+    let kv_call = |s: &crate::api::Seen, method: &str, field: &str| {
+        s.method == method && s.target.starts_with("/api/internal/playbooks/keyValue/req-") && s.target.ends_with(&format!("/{field}"))
+    };
+
+    // A page: its body written with the request's token through the key-value API (PUT);
+    // a GET's body is never read.
+    let r = tc.request("GET", "/", &[], &[], b"", &token);
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("content=\"allowWriteBack=true\""), "{}", String::from_utf8_lossy(&r.body));
+    let page_seen = api.take_seen();
+    assert_eq!(page_seen.len(), 1, "{page_seen:?}");
+    assert!(kv_call(&page_seen[0], "PUT", "response.body"), "{page_seen:?}");
+    assert_eq!(page_seen[0].header("authorization"), Some(format!("TC-Token {token}").as_str()));
+    assert_eq!(page_seen[0].header("content-type"), Some("application/octet-stream"));
+
+    // An API call: through the proxy (the only way to the API's host name), with the token.
+    let r = tc.request("GET", "/api/v3/indicators/1", &[], FROM_PIVOT, b"", &token);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["data"]["summary"], "bad.example.com");
+    // A write: its body read from the key-value API with the request's token.
+    let r = tc.request(
+        "POST",
+        "/api/v2/indicators/hosts/bad.example.com/tags/via-kv-api",
+        &[],
+        &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin"), ("Content-Type", "application/json")],
+        b"{\"name\":\"via-kv-api\"}",
+        &token,
+    );
+    assert!(r.status < 300, "{} {}", r.status, String::from_utf8_lossy(&r.body));
+    let seen = api.take_seen();
+    let methods: Vec<(&str, &str)> = seen.iter().map(|s| (s.method.as_str(), s.target.as_str())).collect();
+    assert!(seen.iter().any(|s| s.method == "GET" && s.target == "/api/v3/indicators/1"), "{methods:?}");
+    assert!(seen.iter().any(|s| kv_call(s, "GET", "request.body")), "the write's body was not read from the key-value API: {methods:?}");
+    assert!(seen.iter().any(|s| s.method == "POST" && s.target == "/api/v2/indicators/hosts/bad.example.com/tags/via-kv-api"), "{methods:?}");
+    for s in &seen {
+        assert_eq!(s.header("authorization"), Some(format!("TC-Token {token}").as_str()), "{} {}", s.method, s.target);
+        assert_eq!(s.header("proxy-authorization"), None, "the proxy's credentials reached the API");
+    }
+    let tags = api.sandbox.with_token("GET", "/api/v2/indicators/hosts/bad.example.com/tags", &token, None);
+    assert!(String::from_utf8_lossy(&tags.body).contains("via-kv-api"));
+    // Everything the API saw passed through the proxy, in order, each with the proxy's
+    // credentials, nothing else did.
+    let passed = proxy.take();
+    let origin = format!("http://tc-only-via-proxy.invalid:{}", api.port);
+    let through: Vec<(String, String)> = passed.iter().map(|p| (p.method.clone(), p.target.replacen(&origin, "", 1))).collect();
+    let reached: Vec<(String, String)> = page_seen.iter().chain(&seen).map(|s| (s.method.clone(), s.target.clone())).collect();
+    assert_eq!(through, reached);
+    for p in &passed {
+        assert_eq!(p.proxy_authorization.as_deref(), Some("Basic cGl2b3Qtc3ZjOlBYLXBhc3MgOUA6eg=="), "{p:?}");
+    }
+
+    // A body over the limit with no Content-Length: measured as it is read, refused, not
+    // forwarded.
+    tc.no_content_length = true;
+    let r = tc.request("PUT", "/api/v3/indicators/1", &[], FROM_PIVOT, &vec![b'a'; (1 << 20) + 1], &token);
+    assert_eq!(r.status, 413);
+    tc.no_content_length = false;
+    assert!(!api.take_seen().iter().any(|s| s.target == "/api/v3/indicators/1"), "a refused body reached the API");
+
+    // LoggingChange, then enough lines to rotate the file, then Shutdown.
+    tc.publish(json!({"command": "LoggingChange", "level": "DEBUG"}));
+    for _ in 0..30 {
+        tc.publish(json!({"command": "Heartbeat", "metric": {}}));
+        tc.wait_for(10, |m| m["command"] == "Heartbeat").expect("heartbeat answered");
+    }
+    tc.publish(json!({"command": "Shutdown", "reason": "Service disabled by user."}));
+    tc.wait_for(10, |m| m["command"] == "Acknowledged" && m["type"] == "Shutdown").expect("shutdown acknowledged");
+    assert_eq!(svc.exit_within(10), Some(0), "{}", svc.log());
+
+    // The file in tc_log_path (folders created), rotated at 1,000 bytes into gzip backups
+    // (`pivot.log.1.gz`, `.2.gz`, no `.3.gz`), each part under the limit.
+    let dir = logs.join("nested/logs");
+    let gunzip = |name: &str| {
+        let out = std::process::Command::new("gzip").arg("-dc").arg(dir.join(name)).output().expect("gzip");
+        assert!(out.status.success(), "{name} is not gzip");
+        String::from_utf8(out.stdout).expect("text")
+    };
+    let (current, first, second) =
+        (std::fs::read_to_string(dir.join("pivot.log")).expect("pivot.log"), gunzip("pivot.log.1.gz"), gunzip("pivot.log.2.gz"));
+    assert!(!dir.join("pivot.log.3.gz").exists());
+    for part in [&current, &first, &second] {
+        assert!(!part.is_empty() && part.len() < 1000, "{} bytes", part.len());
+    }
+    assert!(current.contains("INFO - shutdown: Service disabled by user."), "{current}");
+    assert!(first.contains("DEBUG - command received: heartbeat"), "{first}");
+    // Secrets in neither the file nor stderr; the proxy named without its credentials.
+    let stderr = svc.log();
+    assert!(stderr.contains("proxy: Some(127.0.0.1:") && stderr.contains("credentials=<set>"), "{stderr}");
+    for text in [&current, &first, &second, &stderr] {
+        for secret in ["PX-pass", token.as_str(), "JOB-TOKEN-NEVER-USED", "cGl2b3Qtc3Zj"] {
+            assert!(!text.contains(secret), "a secret in the log: {text}");
+        }
     }
 }
 
