@@ -94,6 +94,11 @@ pub struct Config {
     pub proxy: Option<Proxy>,
     /// `tc_log_path`/`tc_log_file`.
     pub log_file: LogFile,
+    /// `tc_verify` (default on): off, the API's TLS certificate is not verified (tcex:
+    /// requests' `verify=False`), for an instance whose certificate no public CA signed.
+    pub verify: bool,
+    /// `tc_log_curl`: each call to the API logged (Debug) as a curl command, its token hidden.
+    pub log_curl: bool,
     /// `tc_api_path`: ThreatConnect's API (e.g. `https://tc.example/api`).
     pub api_path: url::Url,
     /// The app param `allowWriteBack`: POST, PUT and DELETE are forwarded only when on.
@@ -137,6 +142,7 @@ impl std::fmt::Debug for Config {
             .field("proxy", &self.proxy)
             .field("log_file", &self.log_file.path)
             .field("api_path", &self.api_path.as_str())
+            .field("verify", &self.verify)
             .field("allow_write_back", &self.allow_write_back)
             .finish()
     }
@@ -246,6 +252,9 @@ impl Config {
             kv_type,
             proxy,
             log_file,
+            // A missing tc_verify is tcex's default, true.
+            verify: inputs.0.get("tc_verify").is_none() || inputs.flag("tc_verify"),
+            log_curl: inputs.flag("tc_log_curl"),
             api_path,
             allow_write_back: inputs.flag("allowWriteBack"),
             default_owner: inputs.text("defaultOwner"),
@@ -315,6 +324,65 @@ mod tests {
         assert_eq!((c.default_owner.as_deref(), c.share_instance_id.as_deref()), (Some("Demo Org"), Some("acme-prod")));
         let shown = format!("{c:?}");
         assert!(!shown.contains("broker-secret") && !shown.contains("kv-secret"), "{shown}");
+    }
+
+    /// tcex's `proxies()` and `get_session`: the proxy only with `tc_proxy_tc`, host and port;
+    /// credentials only with both; the password never in Debug.
+    #[test]
+    fn the_proxy_as_tcex_reads_it() {
+        let with = |pairs: &[(&str, Value)]| {
+            let mut m = base();
+            m.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            Config::from_inputs(&Inputs(m), "ui".into())
+        };
+        let host_port = [("tc_proxy_host", json!("proxy.corp")), ("tc_proxy_port", json!("3128"))];
+        assert!(with(&host_port).expect("config").proxy.is_none(), "tc_proxy_tc off: no proxy");
+        let on = [&host_port[..], &[("tc_proxy_tc", json!("true"))]].concat();
+        let c = with(&on).expect("config");
+        let p = c.proxy.as_ref().expect("a proxy");
+        assert_eq!((p.host.as_str(), p.port, p.credentials.is_none()), ("proxy.corp", 3128, true));
+        assert!(with(&[("tc_proxy_tc", json!(true)), ("tc_proxy_host", json!("proxy.corp"))]).expect("config").proxy.is_none());
+        let creds = [&on[..], &[("tc_proxy_username", json!("svc")), ("tc_proxy_password", json!(" pw with spaces@:"))]].concat();
+        let c = with(&creds).expect("config");
+        assert_eq!(c.proxy.as_ref().and_then(|p| p.credentials.clone()), Some(("svc".to_string(), " pw with spaces@:".to_string())));
+        let shown = format!("{c:?}");
+        assert!(shown.contains("proxy.corp:3128 credentials=<set>") && !shown.contains("pw with spaces"), "{shown}");
+        let only_user = [&on[..], &[("tc_proxy_username", json!("svc"))]].concat();
+        assert!(with(&only_user).expect("config").proxy.and_then(|p| p.credentials).is_none());
+        for bad in ["proxy.corp/x", "user@proxy.corp", "::1"] {
+            let h = [("tc_proxy_tc", json!(true)), ("tc_proxy_host", json!(bad)), ("tc_proxy_port", json!(3128))];
+            assert!(with(&h).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn store_type_log_file_and_verify() {
+        let with = |pairs: &[(&str, Value)]| {
+            let mut m = base();
+            m.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            Config::from_inputs(&Inputs(m), "ui".into())
+        };
+        let c = with(&[]).expect("config");
+        assert_eq!(c.kv_type, KvType::Redis);
+        assert_eq!(c.log_file.path, std::env::temp_dir().join("app.log"));
+        assert_eq!((c.log_file.max_bytes, c.log_file.backup_count), (10_485_760, 25));
+        assert!(c.verify && !c.log_curl);
+        let c = with(&[
+            ("tc_kvstore_type", json!("TCKeyValueAPI")),
+            ("tc_log_path", json!("/var/log/app")),
+            ("tc_log_file", json!("svc.log")),
+            ("tc_log_max_bytes", json!(1000)),
+            ("tc_log_backup_count", json!("3")),
+            ("tc_verify", json!("false")),
+            ("tc_log_curl", json!(true)),
+        ])
+        .expect("config");
+        assert_eq!(c.kv_type, KvType::Api);
+        assert_eq!(c.log_file.path, PathBuf::from("/var/log/app/svc.log"));
+        assert_eq!((c.log_file.max_bytes, c.log_file.backup_count), (1000, 3));
+        assert!(!c.verify && c.log_curl);
+        assert!(with(&[("tc_kvstore_type", json!("redis"))]).is_err(), "tcex compares the type exactly");
+        assert!(with(&[("tc_log_file", json!("../x.log"))]).is_err());
     }
 
     #[test]
