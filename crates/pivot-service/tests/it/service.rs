@@ -251,6 +251,8 @@ fn key_value_api_proxy_and_log_file() {
             "tc_log_file": "pivot.log",
             "tc_log_max_bytes": 1000,
             "tc_log_backup_count": 2,
+            "tc_log_curl": true,
+            "tc_log_level": "debug",
         }),
     );
     let mut svc = Service::start("kvapi", app, &args);
@@ -344,6 +346,8 @@ fn key_value_api_proxy_and_log_file() {
     // Secrets in neither the file nor stderr; the proxy named without its credentials.
     let stderr = svc.log();
     assert!(stderr.contains("proxy: Some(127.0.0.1:") && stderr.contains("credentials=<set>"), "{stderr}");
+    // tc_log_curl: each API call as curl, its token hidden.
+    assert!(stderr.contains(&format!("curl -X GET '{api_path}/v3/indicators/1' -H 'Authorization: TC-Token ***'")), "{stderr}");
     for text in [&current, &first, &second, &stderr] {
         for secret in ["PX-pass", token.as_str(), "JOB-TOKEN-NEVER-USED", "cGl2b3Qtc3Zj"] {
             assert!(!text.contains(secret), "a secret in the log: {text}");
