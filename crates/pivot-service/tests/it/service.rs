@@ -46,11 +46,22 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert_eq!(r.header("cache-control"), Some("public, max-age=31536000, immutable"));
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(r.body, wasm);
-    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate, br")], b"", "TOKEN-A");
+    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate")], b"", "TOKEN-A");
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(r.header("vary"), Some("Accept-Encoding"));
     assert!(r.body.len() < wasm.len() / 4, "gzip of a mostly-zero module is small: {}", r.body.len());
     assert_eq!(r.body, std::fs::read(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz")).expect("gz twin"));
+    // A browser that accepts br gets the brotli twin, which Node's zlib decodes to the module.
+    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate, br, zstd")], b"", "TOKEN-A");
+    assert_eq!((r.header("content-encoding"), r.header("content-type")), (Some("br"), Some("application/wasm")));
+    assert_eq!(r.body, std::fs::read(app.join("ui/pivot-0123456789abcdef_bg.wasm.br")).expect("br twin"));
+    let decoded = std::process::Command::new("node")
+        .args(["-e", "process.stdout.write(require('node:zlib').brotliDecompressSync(require('node:fs').readFileSync(0)))"])
+        .stdin(std::fs::File::open(app.join("ui/pivot-0123456789abcdef_bg.wasm.br")).expect("br twin"))
+        .output()
+        .expect("node");
+    assert_eq!(decoded.stdout, wasm, "the br twin is the module");
+    assert_eq!(tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "br;q=0, gzip")], b"", "TOKEN-A").header("content-encoding"), Some("gzip"));
     assert_eq!(tc.request("GET", "/missing-0123456789abcdef.js", &[], &[], b"", "TOKEN-A").status, 404);
     assert!(api.take_seen().is_empty(), "serving files never calls the API");
 
@@ -432,7 +443,7 @@ fn elf_is_static(path: &std::path::Path) -> bool {
 
 /// The package as ThreatConnect installs it: service/install.json (which tcex's own
 /// `InstallJsonModel` accepts, tests/conformance), a static service binary, the runner, the UI
-/// and its gzip twins.
+/// and its brotli and gzip twins.
 #[test]
 fn the_package_is_what_threatconnect_installs() {
     let Some(app) = package() else { return };
@@ -441,7 +452,9 @@ fn the_package_is_what_threatconnect_installs() {
     assert_eq!(ij["displayPath"], "pivot");
     assert_eq!(ij["programMain"], "run");
     assert!(app.join("run.py").is_file() && app.join("README.md").is_file() && app.join("ui/index.html").is_file());
-    assert!(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz").is_file());
+    assert!(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz").is_file() && app.join("ui/pivot-0123456789abcdef_bg.wasm.br").is_file());
+    // No twin for a page: the service writes its params into every HTML page it sends.
+    assert!(!app.join("ui/index.html.gz").exists() && !app.join("ui/index.html.br").exists());
     assert!(elf_is_static(&app.join("bin/pivot-service")), "bin/pivot-service is linked dynamically");
 
     // The package carries service/install.json unchanged: tcex's own model checks that file
