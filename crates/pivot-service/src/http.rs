@@ -387,6 +387,8 @@ fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) 
         call.send_bytes(&req.body)
     };
     let answer = match result {
+        // A plain-http API through the proxy: its 407 is the proxy's, not the API's.
+        Err(ureq::Error::Status(407, _)) if cfg.proxy.is_some() => return unreachable(cfg, "the proxy refused the service's credentials"),
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
         Err(ureq::Error::Transport(t)) => return unreachable(cfg, t.kind()),
     };
@@ -792,6 +794,39 @@ mod tests {
             other => panic!("a certificate no known CA signed was accepted: {other:?}"),
         }
         assert!(api_seen.lock().unwrap_or_else(|e| e.into_inner()).is_empty(), "a request was sent over an unverified connection");
+    }
+
+    /// A proxy that refuses the service's credentials: the analyst reads that the API cannot
+    /// be reached through the proxy (a 502 naming it), not a 407 from "the API".
+    #[test]
+    fn a_proxy_refusing_the_credentials_is_named() {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        let inputs = crate::inputs::Inputs(
+            serde_json::json!({"tc_api_path": "http://tc.example/api", "tc_svc_broker_host": "h", "tc_svc_broker_port": 1, "tc_svc_server_topic": "s",
+                "tc_svc_client_topic": "c", "tc_proxy_tc": true, "tc_proxy_host": "127.0.0.1", "tc_proxy_port": port,
+                "tc_proxy_username": "svc", "tc_proxy_password": "wrong"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        let cfg = crate::config::Config::from_inputs(&inputs, "ui".into()).expect("config");
+        let r = handle(&cfg, &req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin")]));
+        assert_eq!(r.status, 502);
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            body.contains(&format!("cannot reach ThreatConnect's API at http://tc.example through the proxy 127.0.0.1:{port} (the proxy refused")),
+            "{body}"
+        );
+        assert!(!body.contains("wrong"), "{body}");
     }
 
     #[test]
