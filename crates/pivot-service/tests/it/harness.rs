@@ -311,7 +311,7 @@ impl Redis {
 /// (`TCKeyValueAPI`, here the test API's map: `crate::api::Api::kv`).
 pub enum Kv {
     Redis(redis::Connection),
-    Api(Arc<Mutex<std::collections::HashMap<(String, String), Vec<u8>>>>),
+    Api(crate::api::KvMap),
 }
 
 impl Kv {
