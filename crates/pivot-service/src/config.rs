@@ -252,8 +252,10 @@ impl Config {
             kv_type,
             proxy,
             log_file,
-            // A missing tc_verify is tcex's default, true.
-            verify: inputs.0.get("tc_verify").is_none() || inputs.flag("tc_verify"),
+            // Off only when ThreatConnect says so plainly; missing, empty or anything else is
+            // tcex's default, on.
+            verify: !matches!(inputs.0.get("tc_verify"), Some(serde_json::Value::Bool(false)))
+                && !inputs.text("tc_verify").is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")),
             log_curl: inputs.flag("tc_log_curl"),
             api_path,
             allow_write_back: inputs.flag("allowWriteBack"),
@@ -382,6 +384,12 @@ mod tests {
         assert_eq!((c.log_file.max_bytes, c.log_file.backup_count), (1000, 3));
         assert!(!c.verify && c.log_curl);
         assert!(with(&[("tc_kvstore_type", json!("redis"))]).is_err(), "tcex compares the type exactly");
+        for on in [json!(null), json!(""), json!("maybe"), json!(true), json!("TRUE"), json!(1)] {
+            assert!(with(&[("tc_verify", on.clone())]).expect("config").verify, "tc_verify {on} turned verification off");
+        }
+        for off in [json!(false), json!("False"), json!(0), json!("off")] {
+            assert!(!with(&[("tc_verify", off.clone())]).expect("config").verify, "tc_verify {off}");
+        }
         assert!(with(&[("tc_log_file", json!("../x.log"))]).is_err());
     }
 
