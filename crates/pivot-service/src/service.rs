@@ -486,3 +486,33 @@ fn answer(state: &State, key: &str, r: Response, body_written: bool) {
     );
     state.responses.fetch_add(1, Ordering::SeqCst);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tcex's `KeyValueApi` URL (`/internal/playbooks/keyValue/{context}/{quote(key, safe='~')}`),
+    /// with the context encoded the same way: a part can add no segment and leave nothing.
+    #[test]
+    fn the_key_value_api_url_names_one_entry() {
+        let inputs = crate::inputs::Inputs(
+            serde_json::json!({"tc_api_path": "https://tc.example/api/", "tc_svc_broker_host": "b", "tc_svc_broker_port": 1, "tc_svc_server_topic": "s", "tc_svc_client_topic": "c"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let cfg = Config::from_inputs(&inputs, "ui".into()).expect("config");
+        assert_eq!(
+            kv_api_url(&cfg, "0f8e1c2a-req", "request.body").as_deref(),
+            Some("https://tc.example/api/internal/playbooks/keyValue/0f8e1c2a-req/request.body")
+        );
+        // Python: quote('a/../b?x#y z', safe='~') == 'a%2F..%2Fb%3Fx%23y%20z'
+        assert_eq!(
+            kv_api_url(&cfg, "a/../b?x#y z", "response.body").as_deref(),
+            Some("https://tc.example/api/internal/playbooks/keyValue/a%2F..%2Fb%3Fx%23y%20z/response.body")
+        );
+        for (context, key) in [("..", "request.body"), ("k", "."), ("", "request.body"), ("k", "")] {
+            assert_eq!(kv_api_url(&cfg, context, key), None, "{context:?} {key:?}");
+        }
+    }
+}
