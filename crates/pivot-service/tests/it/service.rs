@@ -420,7 +420,7 @@ fn a_wrong_broker_token_fails_clearly() {
     let Some(app) = package() else { return };
     let broker = Broker::start("badtoken", Some("RIGHT-TOKEN"));
     let redis = Redis::start("badtoken", None);
-    let mut args = service_args(&broker, &redis, "http://127.0.0.1:9/api", json!({"tc_svc_broker_conn_timeout": 2}));
+    let mut args = service_args(&broker, &redis, "http://127.0.0.1:9/api", json!({"tc_svc_broker_conn_timeout": 1}));
     args["tc_svc_broker_token"] = json!("WRONG-TOKEN");
     let mut svc = Service::start("badtoken", app, &args);
     assert_eq!(svc.exit_within(20), Some(1));
