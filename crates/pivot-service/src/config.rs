@@ -49,10 +49,56 @@ pub struct KvStore {
     pub key_file: Option<PathBuf>,
 }
 
+/// Where request and response bodies live (`tc_kvstore_type`, tcex's `KeyValueStore.client`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KvType {
+    /// `Redis`: the hash named by the request key, in the store at `tc_kvstore_*`.
+    Redis,
+    /// `TCKeyValueAPI`: ThreatConnect's API at `<tc_api_path>/internal/playbooks/keyValue/
+    /// <requestKey>/<field>`, with that request's token (tcex's `KeyValueApi`).
+    Api,
+}
+
+/// ThreatConnect's proxy (`tc_proxy_host`, `_port`, `_username`, `_password`), used for calls
+/// to ThreatConnect's API when `tc_proxy_tc` is on (tcex's `RequestsTc.get_session`).
+#[derive(Clone)]
+pub struct Proxy {
+    pub host: String,
+    pub port: u16,
+    /// Both or neither, as tcex's `proxies()` sends credentials only with both.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Keeps the proxy's password out of `Debug`.
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} credentials={}", self.host, self.port, if self.credentials.is_some() { "<set>" } else { "<none>" })
+    }
+}
+
+/// The log file as tcex's rotating file handler writes it (`tc_log_path`/`tc_log_file`,
+/// rotated at `tc_log_max_bytes`, `tc_log_backup_count` gzip-compressed backups).
+#[derive(Clone, Debug)]
+pub struct LogFile {
+    pub path: PathBuf,
+    pub max_bytes: u64,
+    pub backup_count: u32,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub broker: Broker,
     pub kv: KvStore,
+    pub kv_type: KvType,
+    /// `tc_proxy_*` with `tc_proxy_tc`; `None` when the API is reached directly.
+    pub proxy: Option<Proxy>,
+    /// `tc_log_path`/`tc_log_file`.
+    pub log_file: LogFile,
+    /// `tc_verify` (default on): off, the API's TLS certificate is not verified (tcex:
+    /// requests' `verify=False`), for an instance whose certificate no public CA signed.
+    pub verify: bool,
+    /// `tc_log_curl`: each call to the API logged (Debug) as a curl command, its token hidden.
+    pub log_curl: bool,
     /// `tc_api_path`: ThreatConnect's API (e.g. `https://tc.example/api`).
     pub api_path: url::Url,
     /// The app param `allowWriteBack`: POST, PUT and DELETE are forwarded only when on.
@@ -92,7 +138,11 @@ impl std::fmt::Debug for Config {
                     if self.kv.pass.is_some() { "<set>" } else { "<none>" }
                 ),
             )
+            .field("kv_type", &self.kv_type)
+            .field("proxy", &self.proxy)
+            .field("log_file", &self.log_file.path)
             .field("api_path", &self.api_path.as_str())
+            .field("verify", &self.verify)
             .field("allow_write_back", &self.allow_write_back)
             .finish()
     }
@@ -127,10 +177,45 @@ impl Config {
             return Err("tc_api_path must be an http(s) URL without credentials or query".into());
         }
         let file = |name: &str| inputs.text(name).map(PathBuf::from);
-        let kv_type = inputs.text("tc_kvstore_type").unwrap_or_else(|| "Redis".into());
-        if kv_type != "Redis" {
-            return Err(format!("tc_kvstore_type {:?} is not supported (Redis only)", pivot_text::escape::escape_controls(&kv_type)));
+        // tcex compares the type exactly ('Redis', 'TCKeyValueAPI'; 'Mock' is for its tests).
+        let kv_type = match inputs.text("tc_kvstore_type").as_deref().unwrap_or("Redis") {
+            "Redis" => KvType::Redis,
+            "TCKeyValueAPI" => KvType::Api,
+            other => {
+                return Err(format!(
+                    "tc_kvstore_type {:?} is not a key-value store type (Redis or TCKeyValueAPI)",
+                    pivot_text::escape::escape_controls(other)
+                ))
+            }
+        };
+        // As tcex's `proxies()`: a proxy needs both host and port; credentials both name and
+        // password; used for ThreatConnect's API only when `tc_proxy_tc` is on.
+        let proxy = match (inputs.flag("tc_proxy_tc"), inputs.text("tc_proxy_host"), number::<u16>(inputs, "tc_proxy_port", 0)?) {
+            (true, Some(host), port) if port > 0 => {
+                if host.contains(['/', '@', '?', '#', ' ', ':']) || host.chars().any(char::is_control) {
+                    return Err("tc_proxy_host must be a host name or address".into());
+                }
+                // The password as given (not trimmed: a space may be part of it).
+                let pass = match inputs.0.get("tc_proxy_password") {
+                    Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                    _ => inputs.text("tc_proxy_password"),
+                };
+                let credentials = inputs.text("tc_proxy_username").zip(pass);
+                Some(Proxy { host, port, credentials })
+            }
+            // tcex then calls the API directly (its `proxies()` is empty); main.rs logs it.
+            _ => None,
+        };
+        let log_dir = inputs.text("tc_log_path").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let log_name = inputs.text("tc_log_file").unwrap_or_else(|| "app.log".into());
+        if log_name.contains(['/', '\\']) || log_name.starts_with('.') || log_name.chars().any(char::is_control) {
+            return Err("tc_log_file must be a file name".into());
         }
+        let log_file = LogFile {
+            path: log_dir.join(log_name),
+            max_bytes: number(inputs, "tc_log_max_bytes", 10_485_760)?,
+            backup_count: number(inputs, "tc_log_backup_count", 25)?,
+        };
         let tls = inputs.flag("tc_kvstore_tls_enabled");
         Ok(Config {
             broker: Broker {
@@ -164,6 +249,14 @@ impl Config {
                 cert_file: file("tc_svc_broker_cert_file"),
                 key_file: file("tc_svc_broker_key_file"),
             },
+            kv_type,
+            proxy,
+            log_file,
+            // Off only when ThreatConnect says so plainly; missing, empty or anything else is
+            // tcex's default, on.
+            verify: !matches!(inputs.0.get("tc_verify"), Some(serde_json::Value::Bool(false)))
+                && !inputs.text("tc_verify").is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")),
+            log_curl: inputs.flag("tc_log_curl"),
             api_path,
             allow_write_back: inputs.flag("allowWriteBack"),
             default_owner: inputs.text("defaultOwner"),
@@ -233,6 +326,71 @@ mod tests {
         assert_eq!((c.default_owner.as_deref(), c.share_instance_id.as_deref()), (Some("Demo Org"), Some("acme-prod")));
         let shown = format!("{c:?}");
         assert!(!shown.contains("broker-secret") && !shown.contains("kv-secret"), "{shown}");
+    }
+
+    /// tcex's `proxies()` and `get_session`: the proxy only with `tc_proxy_tc`, host and port;
+    /// credentials only with both; the password never in Debug.
+    #[test]
+    fn the_proxy_as_tcex_reads_it() {
+        let with = |pairs: &[(&str, Value)]| {
+            let mut m = base();
+            m.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            Config::from_inputs(&Inputs(m), "ui".into())
+        };
+        let host_port = [("tc_proxy_host", json!("proxy.corp")), ("tc_proxy_port", json!("3128"))];
+        assert!(with(&host_port).expect("config").proxy.is_none(), "tc_proxy_tc off: no proxy");
+        let on = [&host_port[..], &[("tc_proxy_tc", json!("true"))]].concat();
+        let c = with(&on).expect("config");
+        let p = c.proxy.as_ref().expect("a proxy");
+        assert_eq!((p.host.as_str(), p.port, p.credentials.is_none()), ("proxy.corp", 3128, true));
+        assert!(with(&[("tc_proxy_tc", json!(true)), ("tc_proxy_host", json!("proxy.corp"))]).expect("config").proxy.is_none());
+        let creds = [&on[..], &[("tc_proxy_username", json!("svc")), ("tc_proxy_password", json!(" pw with spaces@:"))]].concat();
+        let c = with(&creds).expect("config");
+        assert_eq!(c.proxy.as_ref().and_then(|p| p.credentials.clone()), Some(("svc".to_string(), " pw with spaces@:".to_string())));
+        let shown = format!("{c:?}");
+        assert!(shown.contains("proxy.corp:3128 credentials=<set>") && !shown.contains("pw with spaces"), "{shown}");
+        let only_user = [&on[..], &[("tc_proxy_username", json!("svc"))]].concat();
+        assert!(with(&only_user).expect("config").proxy.and_then(|p| p.credentials).is_none());
+        for bad in ["proxy.corp/x", "user@proxy.corp", "::1"] {
+            let h = [("tc_proxy_tc", json!(true)), ("tc_proxy_host", json!(bad)), ("tc_proxy_port", json!(3128))];
+            assert!(with(&h).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn store_type_log_file_and_verify() {
+        let with = |pairs: &[(&str, Value)]| {
+            let mut m = base();
+            m.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            Config::from_inputs(&Inputs(m), "ui".into())
+        };
+        let c = with(&[]).expect("config");
+        assert_eq!(c.kv_type, KvType::Redis);
+        assert_eq!(c.log_file.path, std::env::temp_dir().join("app.log"));
+        assert_eq!((c.log_file.max_bytes, c.log_file.backup_count), (10_485_760, 25));
+        assert!(c.verify && !c.log_curl);
+        let c = with(&[
+            ("tc_kvstore_type", json!("TCKeyValueAPI")),
+            ("tc_log_path", json!("/var/log/app")),
+            ("tc_log_file", json!("svc.log")),
+            ("tc_log_max_bytes", json!(1000)),
+            ("tc_log_backup_count", json!("3")),
+            ("tc_verify", json!("false")),
+            ("tc_log_curl", json!(true)),
+        ])
+        .expect("config");
+        assert_eq!(c.kv_type, KvType::Api);
+        assert_eq!(c.log_file.path, PathBuf::from("/var/log/app/svc.log"));
+        assert_eq!((c.log_file.max_bytes, c.log_file.backup_count), (1000, 3));
+        assert!(!c.verify && c.log_curl);
+        assert!(with(&[("tc_kvstore_type", json!("redis"))]).is_err(), "tcex compares the type exactly");
+        for on in [json!(null), json!(""), json!("maybe"), json!(true), json!("TRUE"), json!(1)] {
+            assert!(with(&[("tc_verify", on.clone())]).expect("config").verify, "tc_verify {on} turned verification off");
+        }
+        for off in [json!(false), json!("False"), json!(0), json!("off")] {
+            assert!(!with(&[("tc_verify", off.clone())]).expect("config").verify, "tc_verify {off}");
+        }
+        assert!(with(&[("tc_log_file", json!("../x.log"))]).is_err());
     }
 
     #[test]

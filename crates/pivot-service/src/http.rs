@@ -251,15 +251,131 @@ pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
     }
 }
 
+/// A client for ThreatConnect's API as tcex's `TcSession` reaches it: through the proxy when
+/// `tc_proxy_tc` is on (`tc_proxy_*`), never through one named by the environment, no
+/// redirects.
+pub fn api_agent(cfg: &crate::config::Config) -> Result<ureq::Agent, String> {
+    let mut b = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0);
+    if !cfg.verify {
+        b = b.tls_config(std::sync::Arc::new(unverified_tls()?));
+    }
+    if let Some(p) = &cfg.proxy {
+        // ureq takes the credentials as they are (no percent-decoding) and sends them in
+        // CONNECT's `Proxy-Authorization`.
+        let auth = p.credentials.as_ref().map(|(u, pw)| format!("{u}:{pw}@")).unwrap_or_default();
+        let proxy = ureq::Proxy::new(format!("http://{auth}{}:{}", p.host, p.port))
+            .map_err(|_| "the proxy settings (tc_proxy_*) are not usable".to_string())?;
+        b = b.proxy(proxy);
+    }
+    Ok(b.build())
+}
+
+/// `tc_verify` off: TLS whose server certificate is not checked (signatures still are), as
+/// requests' `verify=False`.
+fn unverified_tls() -> Result<rustls::ClientConfig, String> {
+    #[derive(Debug)]
+    struct AnyCertificate(std::sync::Arc<rustls::crypto::CryptoProvider>);
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    impl ServerCertVerifier for AnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(AnyCertificate(provider)))
+        .with_no_client_auth())
+}
+
+/// A request to ThreatConnect's API with `token` (`TC-Token`, as tcex's `TokenAuth`): for a
+/// plain `http://` API through a proxy, the proxy's credentials go in the request itself
+/// (an `https://` API gets them in the tunnel's CONNECT, never inside the tunnel).
+pub fn api_request(cfg: &crate::config::Config, agent: &ureq::Agent, method: &str, url: &str, token: &str) -> ureq::Request {
+    if cfg.log_curl {
+        // tcex's `tc_log_curl`: the call as curl, at Debug; the token never.
+        crate::log::at(
+            crate::log::Level::Debug,
+            &format!("curl -X {method} '{}' -H 'Authorization: TC-Token ***'", pivot_text::escape::escape_controls(url)),
+        );
+    }
+    let mut call = agent.request(method, url).set("Authorization", &format!("TC-Token {token}"));
+    if let (Some(p), "http") = (&cfg.proxy, cfg.api_path.scheme()) {
+        if let Some((u, pw)) = &p.credentials {
+            call = call.set("Proxy-Authorization", &format!("Basic {}", base64(format!("{u}:{pw}").as_bytes())));
+        }
+    }
+    call
+}
+
+/// Standard base64 with padding (RFC 4648 section 4).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            out.push(if i <= c.len() { A[(n >> shift & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+/// What the service says when ThreatConnect's API (or the proxy before it) cannot be reached.
+pub fn unreachable(cfg: &crate::config::Config, kind: impl std::fmt::Display) -> Response {
+    let origin = cfg.api_path.origin().ascii_serialization();
+    let via = cfg.proxy.as_ref().map(|p| format!(" through the proxy {}:{}", p.host, p.port)).unwrap_or_default();
+    Response::error(
+        502,
+        &format!("The Pivot service cannot reach ThreatConnect's API at {origin}{via} ({kind}). Ask your administrator to check the service's network access."),
+    )
+}
+
 /// The API call with only this request's token.
 fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) -> Response {
     let base = cfg.api_path.as_str().trim_end_matches('/');
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).redirects(0).build();
-    let mut call =
-        agent.request(&req.method, &format!("{base}{rest}")).set("Authorization", &format!("TC-Token {token}")).set("Accept", "application/json");
-    for (name, value) in &req.query {
-        call = call.query(name, value);
+    let agent = match api_agent(cfg) {
+        Ok(a) => a,
+        Err(e) => return Response::error(502, &e),
+    };
+    // The query encoded as ureq's own `query` encodes it (url's form encoding).
+    let mut url = match url::Url::parse(&format!("{base}{rest}")) {
+        Ok(u) => u,
+        Err(_) => return Response::error(400, "the API path is not a URL the service can call"),
+    };
+    if !req.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&req.query);
     }
+    let mut call = api_request(cfg, &agent, &req.method, url.as_str(), token).set("Accept", "application/json");
     // DB-Method is how the v2 datastore says what a POST does; nothing else passes.
     if let Some(m) = req.header("db-method") {
         call = call.set("DB-Method", m);
@@ -271,11 +387,10 @@ fn forward(cfg: &crate::config::Config, rest: &str, req: &Request, token: &str) 
         call.send_bytes(&req.body)
     };
     let answer = match result {
+        // A plain-http API through the proxy: its 407 is the proxy's, not the API's.
+        Err(ureq::Error::Status(407, _)) if cfg.proxy.is_some() => return unreachable(cfg, "the proxy refused the service's credentials"),
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(ureq::Error::Transport(t)) => {
-            let origin = cfg.api_path.origin().ascii_serialization();
-            return Response::error(502, &format!("The Pivot service cannot reach ThreatConnect's API at {origin} ({}). Ask your administrator to check the service's network access.", t.kind()));
-        }
+        Err(ureq::Error::Transport(t)) => return unreachable(cfg, t.kind()),
     };
     let status = answer.status();
     let content_type = answer.header("content-type").unwrap_or("application/json").to_string();
@@ -342,7 +457,7 @@ pub fn page_params(cfg: &crate::config::Config) -> String {
 
 /// Every byte but ASCII letters, digits and `-._~` as `%XX`: the value cannot end its pair,
 /// its attribute or its tag.
-fn form_encode(s: &str) -> String {
+pub fn form_encode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
@@ -548,6 +663,180 @@ mod tests {
             String::from_utf8_lossy(&page),
             "<!doctype html><meta name=\"pivot-service-params\" content=\"allowWriteBack=true\"><title>P</title>"
         );
+    }
+
+    /// A TLS server with the test CA's certificate (for localhost) answering 200; what it was
+    /// sent (decrypted) is recorded. Returns its port.
+    fn tls_api(seen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>) -> u16 {
+        use std::io::{Read, Write};
+        let fixture =
+            |n: &str| std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tls").join(n)).expect("fixture");
+        let certs = rustls_pemfile::certs(&mut fixture("server.pem").as_slice()).collect::<Result<Vec<_>, _>>().expect("pem");
+        let key = rustls_pemfile::private_key(&mut fixture("server.key").as_slice()).expect("pem").expect("key");
+        let config = std::sync::Arc::new(
+            rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .expect("cert"),
+        );
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for tcp in l.incoming().flatten() {
+                let Ok(conn) = rustls::ServerConnection::new(config.clone()) else { continue };
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut buf = [0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                seen.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&got);
+                let _ = tls
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}");
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            }
+        });
+        port
+    }
+
+    /// A CONNECT proxy: records the CONNECT's head and every byte it relays from the client,
+    /// tunnels to 127.0.0.1 at the port asked for. Returns its port.
+    fn connect_proxy(head: std::sync::Arc<std::sync::Mutex<String>>, relayed: std::sync::Arc<std::sync::Mutex<Vec<u8>>>) -> u16 {
+        use std::io::{BufRead, Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for mut client in l.incoming().flatten() {
+                let mut reader = std::io::BufReader::new(client.try_clone().expect("clone"));
+                let mut text = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    text.push_str(&line);
+                }
+                *head.lock().unwrap_or_else(|e| e.into_inner()) = text.clone();
+                let target_port: u16 = text.split_whitespace().nth(1).and_then(|t| t.rsplit(':').next()).and_then(|p| p.parse().ok()).unwrap_or(0);
+                let Ok(mut upstream) = std::net::TcpStream::connect(("127.0.0.1", target_port)) else { continue };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let mut down = upstream.try_clone().expect("clone");
+                let mut up_client = client.try_clone().expect("clone");
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut down, &mut up_client);
+                });
+                let relayed = relayed.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match reader.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                relayed.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&buf[..n]);
+                                if upstream.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    /// An https API through ThreatConnect's proxy: a CONNECT to the API's host with the
+    /// proxy's credentials (base64 of `svc:pw`, from Python's base64 module), TLS inside the
+    /// tunnel, so the proxy never sees the token and the API never sees the proxy's
+    /// credentials. `tc_verify` off accepts the test CA's certificate; on (the default), it is
+    /// refused before any request is sent.
+    #[test]
+    fn an_https_api_through_connect_and_tc_verify() {
+        use std::sync::{Arc, Mutex};
+        let (api_seen, head, relayed) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(String::new())), Arc::new(Mutex::new(Vec::new())));
+        let api_port = tls_api(api_seen.clone());
+        let proxy_port = connect_proxy(head.clone(), relayed.clone());
+        let inputs = |verify: bool| {
+            crate::inputs::Inputs(
+                serde_json::json!({"tc_api_path": format!("https://localhost:{api_port}/api"), "tc_svc_broker_host": "h", "tc_svc_broker_port": 1,
+                    "tc_svc_server_topic": "s", "tc_svc_client_topic": "c", "tc_proxy_tc": true, "tc_proxy_host": "127.0.0.1",
+                    "tc_proxy_port": proxy_port, "tc_proxy_username": "svc", "tc_proxy_password": "pw", "tc_verify": verify})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            )
+        };
+        let url = format!("https://localhost:{api_port}/api/v3/indicators?tql=x");
+        let cfg = crate::config::Config::from_inputs(&inputs(false), "ui".into()).expect("config");
+        let agent = api_agent(&cfg).expect("agent");
+        let r = api_request(&cfg, &agent, "GET", &url, "SECRET-TOKEN-1").call().expect("the call through the tunnel");
+        assert_eq!(r.into_string().expect("body"), "{\"ok\":true}");
+        let head = head.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(head.starts_with(&format!("CONNECT localhost:{api_port} HTTP/1.1\r\n")), "{head}");
+        assert!(head.to_ascii_lowercase().contains("proxy-authorization: basic c3zjonb3\r\n"), "{head}");
+        let relayed = relayed.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(!relayed.is_empty() && !relayed.windows(14).any(|w| w == b"SECRET-TOKEN-1"), "the proxy saw the token");
+        let seen = String::from_utf8_lossy(&api_seen.lock().unwrap_or_else(|e| e.into_inner())).to_ascii_lowercase();
+        assert!(seen.contains("authorization: tc-token secret-token-1\r\n") && !seen.contains("proxy-authorization"), "{seen}");
+        api_seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
+
+        let cfg = crate::config::Config::from_inputs(&inputs(true), "ui".into()).expect("config");
+        let agent = api_agent(&cfg).expect("agent");
+        match api_request(&cfg, &agent, "GET", &url, "SECRET-TOKEN-2").call() {
+            Err(ureq::Error::Transport(_)) => {}
+            other => panic!("a certificate no known CA signed was accepted: {other:?}"),
+        }
+        assert!(api_seen.lock().unwrap_or_else(|e| e.into_inner()).is_empty(), "a request was sent over an unverified connection");
+    }
+
+    /// A proxy that refuses the service's credentials: the analyst reads that the API cannot
+    /// be reached through the proxy (a 502 naming it), not a 407 from "the API".
+    #[test]
+    fn a_proxy_refusing_the_credentials_is_named() {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        let inputs = crate::inputs::Inputs(
+            serde_json::json!({"tc_api_path": "http://tc.example/api", "tc_svc_broker_host": "h", "tc_svc_broker_port": 1, "tc_svc_server_topic": "s",
+                "tc_svc_client_topic": "c", "tc_proxy_tc": true, "tc_proxy_host": "127.0.0.1", "tc_proxy_port": port,
+                "tc_proxy_username": "svc", "tc_proxy_password": "wrong"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        );
+        let cfg = crate::config::Config::from_inputs(&inputs, "ui".into()).expect("config");
+        let r = handle(&cfg, &req(&[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin")]));
+        assert_eq!(r.status, 502);
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            body.contains(&format!("cannot reach ThreatConnect's API at http://tc.example through the proxy 127.0.0.1:{port} (the proxy refused")),
+            "{body}"
+        );
+        assert!(!body.contains("wrong"), "{body}");
+    }
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        // RFC 4648 section 10's test vectors.
+        for (plain, encoded) in
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")]
+        {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
     }
 
     #[test]

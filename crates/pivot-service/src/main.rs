@@ -41,6 +41,15 @@ fn main() -> ExitCode {
     if let Some(level) = log::Level::parse(&cfg.log_level) {
         log::set_level(level);
     }
+    if let Err(e) = log::open_file(&cfg.log_file.path, cfg.log_file.max_bytes, cfg.log_file.backup_count) {
+        log::at(log::Level::Warning, &format!("{e}: logging on stderr only"));
+    }
+    if inputs.flag("tc_proxy_tc") && cfg.proxy.is_none() {
+        log::at(
+            log::Level::Warning,
+            "tc_proxy_tc is on without tc_proxy_host and tc_proxy_port: ThreatConnect's API is called directly, as tcex does",
+        );
+    }
     if !cfg.ui_dir.join("index.html").is_file() {
         return fail(&format!("the package is incomplete: {} has no index.html", cfg.ui_dir.display()));
     }

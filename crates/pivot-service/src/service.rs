@@ -3,7 +3,7 @@
 //! the client topic; request and response bodies live in the key-value store under the
 //! request key.
 
-use crate::config::{Broker, Config, KvStore};
+use crate::config::{Broker, Config, KvStore, KvType};
 use crate::http::{self, Request, Response};
 use crate::log::{self, Level};
 use crate::mqtt::{self, Connection, Incoming};
@@ -317,18 +317,124 @@ fn pairs(v: Option<&Value>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Where this request's bodies are: the Redis hash named by the request key, or ThreatConnect's
+/// key-value API with the request's token (`tc_kvstore_type`, tcex's `KeyValueStore.client`).
+enum Store<'a> {
+    Redis(Option<redis::Connection>),
+    Api { cfg: &'a Config, agent: Option<ureq::Agent>, token: Option<String> },
+}
+
+const UNREADABLE_STORE: &str = "the Pivot service cannot reach ThreatConnect's key-value store";
+
+/// `<tc_api_path>/internal/playbooks/keyValue/<context>/<key>`, tcex's `KeyValueApi` URL, both
+/// parts encoded as tcex encodes the key (`quote(key, safe='~')`): neither can name another
+/// resource. `None` for a part that is empty, `.` or `..`.
+pub fn kv_api_url(cfg: &Config, context: &str, key: &str) -> Option<String> {
+    if [context, key].iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+        return None;
+    }
+    let base = cfg.api_path.as_str().trim_end_matches('/');
+    Some(format!("{base}/internal/playbooks/keyValue/{}/{}", http::form_encode(context), http::form_encode(key)))
+}
+
+impl Store<'_> {
+    fn open<'a>(cfg: &'a Config, token: Option<&str>) -> Store<'a> {
+        match cfg.kv_type {
+            KvType::Redis => Store::Redis(match kv_connect(&cfg.kv) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    log::at(Level::Error, &e);
+                    None
+                }
+            }),
+            KvType::Api => Store::Api {
+                cfg,
+                agent: http::api_agent(cfg).map_err(|e| log::at(Level::Error, &e)).ok(),
+                token: token.filter(|t| !t.is_empty()).map(str::to_string),
+            },
+        }
+    }
+
+    /// The request body (at most [`http::MAX_REQUEST_BODY`]), or the answer saying why not.
+    fn read(&mut self, key: &str, var: &str) -> Result<Vec<u8>, Response> {
+        let too_big = || Response::error(413, "the request body is larger than the service forwards");
+        match self {
+            Store::Redis(None) => Err(Response::error(503, UNREADABLE_STORE)),
+            Store::Redis(Some(c)) => match redis::cmd("HSTRLEN").arg(key).arg(var).query::<usize>(c) {
+                Ok(n) if n > http::MAX_REQUEST_BODY => Err(too_big()),
+                Ok(0) => Ok(Vec::new()),
+                Ok(_) => match redis::cmd("HGET").arg(key).arg(var).query::<Option<Vec<u8>>>(c) {
+                    Ok(body) => Ok(body.unwrap_or_default()),
+                    Err(e) => Err(Response::error(503, &format!("the request body could not be read ({})", e.kind_name()))),
+                },
+                Err(e) => Err(Response::error(503, &format!("the request body could not be read ({})", e.kind_name()))),
+            },
+            Store::Api { cfg, agent: Some(agent), token: Some(token) } => {
+                let url = kv_api_url(cfg, key, var).ok_or_else(|| Response::error(400, "the request names no body the service can read"))?;
+                let answer = match http::api_request(cfg, agent, "GET", &url, token).call() {
+                    Ok(r) => r,
+                    // No body stored for this request.
+                    Err(ureq::Error::Status(404, _)) => return Ok(Vec::new()),
+                    Err(ureq::Error::Status(status, _)) => {
+                        return Err(Response::error(503, &format!("the request body could not be read (the key-value API answered {status})")))
+                    }
+                    Err(ureq::Error::Transport(t)) => return Err(http::unreachable(cfg, t.kind())),
+                };
+                if answer.header("content-length").and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > http::MAX_REQUEST_BODY) {
+                    return Err(too_big());
+                }
+                let mut body = Vec::new();
+                use std::io::Read;
+                answer
+                    .into_reader()
+                    .take(http::MAX_REQUEST_BODY as u64 + 1)
+                    .read_to_end(&mut body)
+                    .map_err(|e| Response::error(503, &format!("the request body could not be read ({})", e.kind())))?;
+                if body.len() > http::MAX_REQUEST_BODY {
+                    return Err(too_big());
+                }
+                Ok(body)
+            }
+            Store::Api { token: None, .. } => Err(Response::error(401, "ThreatConnect passed no API token with this request")),
+            Store::Api { agent: None, .. } => Err(Response::error(503, UNREADABLE_STORE)),
+        }
+    }
+
+    /// Writes the answer's body to `response.body`; `false` when it could not be written.
+    fn write(&mut self, key: &str, body: &[u8]) -> bool {
+        match self {
+            Store::Redis(None) | Store::Api { agent: None, .. } | Store::Api { token: None, .. } => false,
+            Store::Redis(Some(c)) => match redis::cmd("HSET").arg(key).arg("response.body").arg(body).query::<i64>(c) {
+                Ok(_) => true,
+                Err(e) => {
+                    log::at(Level::Error, &format!("cannot write the response body ({})", e.kind_name()));
+                    false
+                }
+            },
+            Store::Api { cfg, agent: Some(agent), token: Some(token) } => {
+                let Some(url) = kv_api_url(cfg, key, "response.body") else { return false };
+                // tcex's `KeyValueApi.create`: PUT, `application/octet-stream`.
+                match http::api_request(cfg, agent, "PUT", &url, token).set("Content-Type", "application/octet-stream").send_bytes(body) {
+                    Ok(_) => true,
+                    Err(ureq::Error::Status(status, _)) => {
+                        log::at(Level::Error, &format!("cannot write the response body (the key-value API answered {status})"));
+                        false
+                    }
+                    Err(ureq::Error::Transport(t)) => {
+                        log::at(Level::Error, &format!("cannot write the response body ({})", t.kind()));
+                        false
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One RunService: the body from the store, the answer's body to the store, status and
 /// headers on the client topic.
 fn run_service(state: &State, key: &str, m: &Value) {
     let method = m.get("method").and_then(Value::as_str).unwrap_or("GET").to_ascii_uppercase();
     let path = m.get("path").and_then(Value::as_str).unwrap_or("/").to_string();
-    let mut con = match kv_connect(&state.cfg.kv) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            log::at(Level::Error, &e);
-            None
-        }
-    };
     let mut req = Request {
         method,
         path,
@@ -337,39 +443,25 @@ fn run_service(state: &State, key: &str, m: &Value) {
         body: Vec::new(),
         api_token: m.get("apiToken").and_then(Value::as_str).map(str::to_string),
     };
+    let mut store = Store::open(&state.cfg, req.api_token.as_deref());
     let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-    let response = match (m.get("bodyVariable").and_then(Value::as_str), con.as_mut()) {
+    // Through the key-value API a read is a call to ThreatConnect: not made for GET and HEAD,
+    // whose bodies nothing here uses.
+    let needs_body = matches!(state.cfg.kv_type, KvType::Redis) || !matches!(req.method.as_str(), "GET" | "HEAD");
+    let response = match m.get("bodyVariable").and_then(Value::as_str) {
         _ if declared > http::MAX_REQUEST_BODY => Response::error(413, "the request body is larger than the service forwards"),
-        (Some(var), Some(c)) => match redis::cmd("HSTRLEN").arg(key).arg(var).query::<usize>(c) {
-            Ok(n) if n > http::MAX_REQUEST_BODY => Response::error(413, "the request body is larger than the service forwards"),
-            Ok(0) => http::handle(&state.cfg, &req),
-            Ok(_) => match redis::cmd("HGET").arg(key).arg(var).query::<Option<Vec<u8>>>(c) {
-                Ok(body) => {
-                    req.body = body.unwrap_or_default();
-                    http::handle(&state.cfg, &req)
-                }
-                Err(e) => Response::error(503, &format!("the request body could not be read ({})", e.kind_name())),
-            },
-            Err(e) => Response::error(503, &format!("the request body could not be read ({})", e.kind_name())),
+        Some(var) if needs_body => match store.read(key, var) {
+            Ok(body) => {
+                req.body = body;
+                http::handle(&state.cfg, &req)
+            }
+            Err(refused) => refused,
         },
-        (Some(_), None) => Response::error(503, "the Pivot service cannot reach ThreatConnect's key-value store"),
-        (None, _) => http::handle(&state.cfg, &req),
+        _ => http::handle(&state.cfg, &req),
     };
     log::at(Level::Info, &format!("{} {} -> {}", req.method, pivot_text::escape::escape_controls(&req.path), response.status));
-    let mut written = false;
-    if !response.body.is_empty() {
-        if let Some(c) = con.as_mut() {
-            match redis::cmd("HSET").arg(key).arg("response.body").arg(&response.body).query::<i64>(c) {
-                Ok(_) => written = true,
-                Err(e) => log::at(Level::Error, &format!("cannot write the response body ({})", e.kind_name())),
-            }
-        }
-    }
-    let response = if response.body.is_empty() || written {
-        response
-    } else {
-        Response::error(503, "the Pivot service cannot reach ThreatConnect's key-value store")
-    };
+    let written = !response.body.is_empty() && store.write(key, &response.body);
+    let response = if response.body.is_empty() || written { response } else { Response::error(503, UNREADABLE_STORE) };
     answer(state, key, response, written);
 }
 
@@ -393,4 +485,34 @@ fn answer(state: &State, key: &str, r: Response, body_written: bool) {
         }),
     );
     state.responses.fetch_add(1, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tcex's `KeyValueApi` URL (`/internal/playbooks/keyValue/{context}/{quote(key, safe='~')}`),
+    /// with the context encoded the same way: a part can add no segment and leave nothing.
+    #[test]
+    fn the_key_value_api_url_names_one_entry() {
+        let inputs = crate::inputs::Inputs(
+            serde_json::json!({"tc_api_path": "https://tc.example/api/", "tc_svc_broker_host": "b", "tc_svc_broker_port": 1, "tc_svc_server_topic": "s", "tc_svc_client_topic": "c"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let cfg = Config::from_inputs(&inputs, "ui".into()).expect("config");
+        assert_eq!(
+            kv_api_url(&cfg, "0f8e1c2a-req", "request.body").as_deref(),
+            Some("https://tc.example/api/internal/playbooks/keyValue/0f8e1c2a-req/request.body")
+        );
+        // Python: quote('a/../b?x#y z', safe='~') == 'a%2F..%2Fb%3Fx%23y%20z'
+        assert_eq!(
+            kv_api_url(&cfg, "a/../b?x#y z", "response.body").as_deref(),
+            Some("https://tc.example/api/internal/playbooks/keyValue/a%2F..%2Fb%3Fx%23y%20z/response.body")
+        );
+        for (context, key) in [("..", "request.body"), ("k", "."), ("", "request.body"), ("k", "")] {
+            assert_eq!(kv_api_url(&cfg, context, key), None, "{context:?} {key:?}");
+        }
+    }
 }

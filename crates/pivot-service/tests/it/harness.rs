@@ -307,6 +307,33 @@ impl Redis {
     }
 }
 
+/// Where ThreatConnect keeps request and response bodies: Redis, or its key-value API
+/// (`TCKeyValueAPI`, here the test API's map: `crate::api::Api::kv`).
+pub enum Kv {
+    Redis(redis::Connection),
+    Api(crate::api::KvMap),
+}
+
+impl Kv {
+    fn put(&mut self, key: &str, field: &str, body: &[u8]) {
+        match self {
+            Kv::Redis(c) => {
+                redis::cmd("HSET").arg(key).arg(field).arg(body).query::<i64>(c).expect("HSET request.body");
+            }
+            Kv::Api(m) => {
+                m.lock().unwrap_or_else(|e| e.into_inner()).insert((key.into(), field.into()), body.to_vec());
+            }
+        }
+    }
+
+    fn get(&mut self, key: &str, field: &str) -> Option<Vec<u8>> {
+        match self {
+            Kv::Redis(c) => redis::cmd("HGET").arg(key).arg(field).query(c).expect("HGET response.body"),
+            Kv::Api(m) => m.lock().unwrap_or_else(|e| e.into_inner()).get(&(key.to_string(), field.to_string())).cloned(),
+        }
+    }
+}
+
 /// ThreatConnect: its MQTT client on the broker (subscribed to the client topic), inside
 /// the platform (mosquitto's own port, behind the token front), and its key-value store
 /// connection.
@@ -315,7 +342,7 @@ pub struct ThreatConnect {
     messages: Receiver<Value>,
     /// Messages seen on the server topic (the service's BrokerCheck goes there).
     pub server_seen: Arc<Mutex<Vec<Value>>>,
-    pub kv: redis::Connection,
+    pub kv: Kv,
     /// Leave out the Content-Length header (the body is still in Redis).
     pub no_content_length: bool,
     next: u64,
@@ -323,6 +350,10 @@ pub struct ThreatConnect {
 
 impl ThreatConnect {
     pub fn connect(broker: &Broker, redis: &Redis) -> ThreatConnect {
+        ThreatConnect::connect_kv(broker, Kv::Redis(redis.client()))
+    }
+
+    pub fn connect_kv(broker: &Broker, kv: Kv) -> ThreatConnect {
         static CLIENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let id = CLIENTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut o = MqttOptions::new(format!("tc-core-{}-{id}", broker.port), "127.0.0.1", broker.inner_port);
@@ -361,7 +392,7 @@ impl ThreatConnect {
         });
         subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
         subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
-        ThreatConnect { mqtt, messages: rx, server_seen, kv: redis.client(), no_content_length: false, next: 0 }
+        ThreatConnect { mqtt, messages: rx, server_seen, kv, no_content_length: false, next: 0 }
     }
 
     pub fn publish(&self, message: Value) {
@@ -388,7 +419,7 @@ impl ThreatConnect {
         self.next = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let key = format!("req-{}-{}", std::process::id(), self.next);
         if !body.is_empty() {
-            redis::cmd("HSET").arg(&key).arg("request.body").arg(body).query::<i64>(&mut self.kv).expect("HSET request.body");
+            self.kv.put(&key, "request.body", body);
         }
         let mut hs: Vec<Value> = headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
         hs.push(json!({"name": "Host", "value": "tc.example"}));
@@ -419,11 +450,7 @@ impl ThreatConnect {
             .iter()
             .map(|h| (h["name"].as_str().unwrap_or("").to_ascii_lowercase(), h["value"].as_str().unwrap_or("").to_string()))
             .collect();
-        let body: Option<Vec<u8>> = redis::cmd("HGET")
-            .arg(&key)
-            .arg(ack["bodyVariable"].as_str().unwrap_or("response.body"))
-            .query(&mut self.kv)
-            .expect("HGET response.body");
+        let body = self.kv.get(&key, ack["bodyVariable"].as_str().unwrap_or("response.body"));
         Answer { status, headers, body: body.unwrap_or_default() }
     }
 }
@@ -503,7 +530,12 @@ impl Service {
     pub fn start(name: &str, app: &Path, args: &Value) -> Service {
         let dir = TempDir::new(&format!("{name}-service"));
         let plain = dir.join("plain.tmp");
-        std::fs::write(&plain, serde_json::to_vec(args).expect("args")).expect("params");
+        // The service's log folder (ThreatConnect passes the App's own) inside the test's.
+        let mut args = args.clone();
+        if args.get("tc_log_path").is_none() {
+            args["tc_log_path"] = json!(dir.join("log"));
+        }
+        std::fs::write(&plain, serde_json::to_vec(&args).expect("args")).expect("params");
         let file = dir.join(".app_params.json");
         let hex_key: String = PARAM_KEY.bytes().map(|b| format!("{b:02x}")).collect();
         let st = Command::new("openssl")
@@ -530,8 +562,14 @@ impl Service {
         Service { proc: Proc(child), log, _dir: dir }
     }
 
+    /// What the service wrote on stderr.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The service's own folder (its log folder is `log` in it unless a test names another).
+    pub fn dir(&self) -> &Path {
+        &self._dir.0
     }
 
     /// The exit code within `secs`, or `None` while it still runs.
@@ -549,6 +587,33 @@ impl Service {
 
 /// The service arguments ThreatConnect passes (tcex's `AppApiServiceModel` names).
 pub fn service_args(broker: &Broker, redis: &Redis, api_path: &str, extra: Value) -> Value {
+    let mut a = broker_args(broker, api_path);
+    a["tc_kvstore_port"] = json!(redis.port);
+    if let Some((u, p)) = &redis.user {
+        a["tc_kvstore_user"] = json!(u);
+        a["tc_kvstore_pass"] = json!(p);
+        a["tc_kvstore_tls_enabled"] = json!(true);
+        a["tc_kvstore_tls_port"] = json!(redis.port);
+    }
+    if let (Some(o), Value::Object(e)) = (a.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    a
+}
+
+/// The arguments for bodies kept by ThreatConnect's key-value API (`TCKeyValueAPI`): the
+/// store's host and port name nothing that listens.
+pub fn service_args_kv_api(broker: &Broker, api_path: &str, extra: Value) -> Value {
+    let mut a = broker_args(broker, api_path);
+    a["tc_kvstore_type"] = json!("TCKeyValueAPI");
+    a["tc_kvstore_port"] = json!(1);
+    if let (Some(o), Value::Object(e)) = (a.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    a
+}
+
+fn broker_args(broker: &Broker, api_path: &str) -> Value {
     let mut a = json!({
         "tc_api_path": api_path,
         "tc_svc_broker_host": "127.0.0.1",
@@ -560,25 +625,14 @@ pub fn service_args(broker: &Broker, redis: &Redis, api_path: &str, extra: Value
         "tc_svc_hb_timeout_seconds": 60,
         "tc_svc_id": 7,
         "tc_kvstore_host": "127.0.0.1",
-        "tc_kvstore_port": redis.port,
         "tc_kvstore_type": "Redis",
         "tc_playbook_kvstore_id": 0,
         "tc_log_level": "info",
-        "tc_log_path": "/tmp",
         "tc_token": "JOB-TOKEN-NEVER-USED",
     });
     if let Some(t) = &broker.token {
         a["tc_svc_broker_token"] = json!(t);
         a["tc_svc_broker_cacert_file"] = json!(tls_fixture("ca.pem"));
-    }
-    if let Some((u, p)) = &redis.user {
-        a["tc_kvstore_user"] = json!(u);
-        a["tc_kvstore_pass"] = json!(p);
-        a["tc_kvstore_tls_enabled"] = json!(true);
-        a["tc_kvstore_tls_port"] = json!(redis.port);
-    }
-    if let (Some(o), Value::Object(e)) = (a.as_object_mut(), extra) {
-        o.extend(e);
     }
     a
 }

@@ -1,8 +1,8 @@
 //! The packaged service against a real mosquitto and redis-server, driven as ThreatConnect
 //! drives it (see `harness`).
 
-use crate::api::Api;
-use crate::harness::{package, service_args, Broker, Redis, Service, ThreatConnect, SERVER_TOPIC};
+use crate::api::{Api, Proxy};
+use crate::harness::{package, service_args, service_args_kv_api, Broker, Kv, Redis, Service, ThreatConnect, SERVER_TOPIC};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -46,11 +46,22 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert_eq!(r.header("cache-control"), Some("public, max-age=31536000, immutable"));
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(r.body, wasm);
-    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate, br")], b"", "TOKEN-A");
+    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate")], b"", "TOKEN-A");
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(r.header("vary"), Some("Accept-Encoding"));
     assert!(r.body.len() < wasm.len() / 4, "gzip of a mostly-zero module is small: {}", r.body.len());
     assert_eq!(r.body, std::fs::read(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz")).expect("gz twin"));
+    // A browser that accepts br gets the brotli twin, which Node's zlib decodes to the module.
+    let r = tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "gzip, deflate, br, zstd")], b"", "TOKEN-A");
+    assert_eq!((r.header("content-encoding"), r.header("content-type")), (Some("br"), Some("application/wasm")));
+    assert_eq!(r.body, std::fs::read(app.join("ui/pivot-0123456789abcdef_bg.wasm.br")).expect("br twin"));
+    let decoded = std::process::Command::new("node")
+        .args(["-e", "process.stdout.write(require('node:zlib').brotliDecompressSync(require('node:fs').readFileSync(0)))"])
+        .stdin(std::fs::File::open(app.join("ui/pivot-0123456789abcdef_bg.wasm.br")).expect("br twin"))
+        .output()
+        .expect("node");
+    assert_eq!(decoded.stdout, wasm, "the br twin is the module");
+    assert_eq!(tc.request("GET", wasm_path, &[], &[("Accept-Encoding", "br;q=0, gzip")], b"", "TOKEN-A").header("content-encoding"), Some("gzip"));
     assert_eq!(tc.request("GET", "/missing-0123456789abcdef.js", &[], &[], b"", "TOKEN-A").status, 404);
     assert!(api.take_seen().is_empty(), "serving files never calls the API");
 
@@ -152,12 +163,13 @@ fn serves_files_and_forwards_only_what_it_may() {
     tc.wait_for(10, |m| m["command"] == "Heartbeat").expect("heartbeat answered");
 
     // The broker goes away and comes back: the service reconnects and subscribes again.
+    // (Stopping mosquitto closes the service's connection at once; it retries after 0.25 s,
+    // then 0.5 s more, so a broker back within 0.3 s is reached on the second try.)
     broker.stop();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(300));
     broker.restart();
     let mut answered = false;
-    for _ in 0..40 {
-        std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..60 {
         tc.publish(json!({"command": "Heartbeat", "metric": {}}));
         if tc.wait_for(1, |m| m["command"] == "Heartbeat").is_some() {
             answered = true;
@@ -210,6 +222,148 @@ fn serves_files_and_forwards_only_what_it_may() {
     assert!(!before.contains("Debug: command received") && after.contains("Debug: command received: heartbeat"), "{log}");
     for secret in [token_a.as_str(), token_b.as_str(), "JOB-TOKEN-NEVER-USED", "analyst-session"] {
         assert!(!log.contains(secret), "a secret in the log: {log}");
+    }
+    // The same lines in the file tcex writes: `tc_log_path`/`app.log` (tcex's default name),
+    // tcex's format, the level change applied to it too.
+    let file = std::fs::read_to_string(svc.dir().join("log/app.log")).expect("the log file in tc_log_path");
+    let (before, after) = file.split_once("logging level now Debug").unwrap_or_default();
+    assert!(before.contains(" - pivot-service -     INFO - service ready"), "{file}");
+    assert!(!before.contains("DEBUG - command received") && after.contains("   DEBUG - command received: heartbeat"), "{file}");
+    for secret in [token_a.as_str(), token_b.as_str(), "JOB-TOKEN-NEVER-USED", "analyst-session"] {
+        assert!(!file.contains(secret), "a secret in the log file: {file}");
+    }
+}
+
+/// Bodies kept by ThreatConnect's key-value API (`tc_kvstore_type` `TCKeyValueAPI`; the
+/// store's host and port name nothing that listens), ThreatConnect's API behind its proxy
+/// (`tc_proxy_tc`, `tc_proxy_*`: the API's host name resolves only at the proxy, which
+/// requires the credentials), and the log file rotated at `tc_log_max_bytes`.
+#[test]
+fn key_value_api_proxy_and_log_file() {
+    let Some(app) = package() else { return };
+    let api = Api::start();
+    // base64("pivot-svc:PX-pass 9@:z"), computed with Python's base64 module.
+    let proxy = Proxy::start("tc-only-via-proxy.invalid", "cGl2b3Qtc3ZjOlBYLXBhc3MgOUA6eg==");
+    let broker = Broker::start("kvapi", None);
+    let mut tc = ThreatConnect::connect_kv(&broker, Kv::Api(api.kv.clone()));
+    let logs = crate::harness::TempDir::new("kvapi-logs");
+    let api_path = format!("http://tc-only-via-proxy.invalid:{}/api", api.port);
+    let args = service_args_kv_api(
+        &broker,
+        &api_path,
+        json!({
+            "allowWriteBack": true,
+            "tc_proxy_tc": true,
+            "tc_proxy_external": true,
+            "tc_proxy_host": "127.0.0.1",
+            "tc_proxy_port": proxy.port,
+            "tc_proxy_username": "pivot-svc",
+            "tc_proxy_password": "PX-pass 9@:z",
+            "tc_log_path": logs.join("nested/logs"),
+            "tc_log_file": "pivot.log",
+            "tc_log_max_bytes": 1000,
+            "tc_log_backup_count": 2,
+            "tc_log_curl": true,
+            "tc_log_level": "debug",
+        }),
+    );
+    let mut svc = Service::start("kvapi", app, &args);
+    ready(&tc);
+    let token = api.sandbox.token();
+    let kv_call = |s: &crate::api::Seen, method: &str, field: &str| {
+        s.method == method && s.target.starts_with("/api/internal/playbooks/keyValue/req-") && s.target.ends_with(&format!("/{field}"))
+    };
+
+    // A page: its body written with the request's token through the key-value API (PUT);
+    // a GET's body is never read.
+    let r = tc.request("GET", "/", &[], &[], b"", &token);
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("content=\"allowWriteBack=true\""), "{}", String::from_utf8_lossy(&r.body));
+    let page_seen = api.take_seen();
+    assert_eq!(page_seen.len(), 1, "{page_seen:?}");
+    assert!(kv_call(&page_seen[0], "PUT", "response.body"), "{page_seen:?}");
+    assert_eq!(page_seen[0].header("authorization"), Some(format!("TC-Token {token}").as_str()));
+    assert_eq!(page_seen[0].header("content-type"), Some("application/octet-stream"));
+
+    // An API call: through the proxy (the only way to the API's host name), with the token.
+    let r = tc.request("GET", "/api/v3/indicators/1", &[], FROM_PIVOT, b"", &token);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["data"]["summary"], "bad.example.com");
+    // A write: its body read from the key-value API with the request's token.
+    let r = tc.request(
+        "POST",
+        "/api/v2/indicators/hosts/bad.example.com/tags/via-kv-api",
+        &[],
+        &[("X-Pivot-Request", "1"), ("Sec-Fetch-Site", "same-origin"), ("Content-Type", "application/json")],
+        b"{\"name\":\"via-kv-api\"}",
+        &token,
+    );
+    assert!(r.status < 300, "{} {}", r.status, String::from_utf8_lossy(&r.body));
+    let seen = api.take_seen();
+    let methods: Vec<(&str, &str)> = seen.iter().map(|s| (s.method.as_str(), s.target.as_str())).collect();
+    assert!(seen.iter().any(|s| s.method == "GET" && s.target == "/api/v3/indicators/1"), "{methods:?}");
+    assert!(seen.iter().any(|s| kv_call(s, "GET", "request.body")), "the write's body was not read from the key-value API: {methods:?}");
+    assert!(seen.iter().any(|s| s.method == "POST" && s.target == "/api/v2/indicators/hosts/bad.example.com/tags/via-kv-api"), "{methods:?}");
+    for s in &seen {
+        assert_eq!(s.header("authorization"), Some(format!("TC-Token {token}").as_str()), "{} {}", s.method, s.target);
+        assert_eq!(s.header("proxy-authorization"), None, "the proxy's credentials reached the API");
+    }
+    let tags = api.sandbox.with_token("GET", "/api/v2/indicators/hosts/bad.example.com/tags", &token, None);
+    assert!(String::from_utf8_lossy(&tags.body).contains("via-kv-api"));
+    // Everything the API saw passed through the proxy, in order, each with the proxy's
+    // credentials, nothing else did.
+    let passed = proxy.take();
+    let origin = format!("http://tc-only-via-proxy.invalid:{}", api.port);
+    let through: Vec<(String, String)> = passed.iter().map(|p| (p.method.clone(), p.target.replacen(&origin, "", 1))).collect();
+    let reached: Vec<(String, String)> = page_seen.iter().chain(&seen).map(|s| (s.method.clone(), s.target.clone())).collect();
+    assert_eq!(through, reached);
+    for p in &passed {
+        assert_eq!(p.proxy_authorization.as_deref(), Some("Basic cGl2b3Qtc3ZjOlBYLXBhc3MgOUA6eg=="), "{p:?}");
+    }
+
+    // A body over the limit with no Content-Length: measured as it is read, refused, not
+    // forwarded.
+    tc.no_content_length = true;
+    let r = tc.request("PUT", "/api/v3/indicators/1", &[], FROM_PIVOT, &vec![b'a'; (1 << 20) + 1], &token);
+    assert_eq!(r.status, 413);
+    tc.no_content_length = false;
+    assert!(!api.take_seen().iter().any(|s| s.target == "/api/v3/indicators/1"), "a refused body reached the API");
+
+    // LoggingChange, then enough lines to rotate the file, then Shutdown.
+    tc.publish(json!({"command": "LoggingChange", "level": "DEBUG"}));
+    for _ in 0..30 {
+        tc.publish(json!({"command": "Heartbeat", "metric": {}}));
+        tc.wait_for(10, |m| m["command"] == "Heartbeat").expect("heartbeat answered");
+    }
+    tc.publish(json!({"command": "Shutdown", "reason": "Service disabled by user."}));
+    tc.wait_for(10, |m| m["command"] == "Acknowledged" && m["type"] == "Shutdown").expect("shutdown acknowledged");
+    assert_eq!(svc.exit_within(10), Some(0), "{}", svc.log());
+
+    // The file in tc_log_path (folders created), rotated at 1,000 bytes into gzip backups
+    // (`pivot.log.1.gz`, `.2.gz`, no `.3.gz`), each part under the limit.
+    let dir = logs.join("nested/logs");
+    let gunzip = |name: &str| {
+        let out = std::process::Command::new("gzip").arg("-dc").arg(dir.join(name)).output().expect("gzip");
+        assert!(out.status.success(), "{name} is not gzip");
+        String::from_utf8(out.stdout).expect("text")
+    };
+    let (current, first, second) =
+        (std::fs::read_to_string(dir.join("pivot.log")).expect("pivot.log"), gunzip("pivot.log.1.gz"), gunzip("pivot.log.2.gz"));
+    assert!(!dir.join("pivot.log.3.gz").exists());
+    for part in [&current, &first, &second] {
+        assert!(!part.is_empty() && part.len() < 1000, "{} bytes", part.len());
+    }
+    assert!(current.contains("INFO - shutdown: Service disabled by user."), "{current}");
+    assert!(first.contains("DEBUG - command received: heartbeat"), "{first}");
+    // Secrets in neither the file nor stderr; the proxy named without its credentials.
+    let stderr = svc.log();
+    assert!(stderr.contains("proxy: Some(127.0.0.1:") && stderr.contains("credentials=<set>"), "{stderr}");
+    // tc_log_curl: each API call as curl, its token hidden.
+    assert!(stderr.contains(&format!("curl -X GET '{api_path}/v3/indicators/1' -H 'Authorization: TC-Token ***'")), "{stderr}");
+    for text in [&current, &first, &second, &stderr] {
+        for secret in ["PX-pass", token.as_str(), "JOB-TOKEN-NEVER-USED", "cGl2b3Qtc3Zj"] {
+            assert!(!text.contains(secret), "a secret in the log: {text}");
+        }
     }
 }
 
@@ -266,7 +420,7 @@ fn a_wrong_broker_token_fails_clearly() {
     let Some(app) = package() else { return };
     let broker = Broker::start("badtoken", Some("RIGHT-TOKEN"));
     let redis = Redis::start("badtoken", None);
-    let mut args = service_args(&broker, &redis, "http://127.0.0.1:9/api", json!({"tc_svc_broker_conn_timeout": 2}));
+    let mut args = service_args(&broker, &redis, "http://127.0.0.1:9/api", json!({"tc_svc_broker_conn_timeout": 1}));
     args["tc_svc_broker_token"] = json!("WRONG-TOKEN");
     let mut svc = Service::start("badtoken", app, &args);
     assert_eq!(svc.exit_within(20), Some(1));
@@ -290,7 +444,7 @@ fn elf_is_static(path: &std::path::Path) -> bool {
 
 /// The package as ThreatConnect installs it: service/install.json (which tcex's own
 /// `InstallJsonModel` accepts, tests/conformance), a static service binary, the runner, the UI
-/// and its gzip twins.
+/// and its brotli and gzip twins.
 #[test]
 fn the_package_is_what_threatconnect_installs() {
     let Some(app) = package() else { return };
@@ -299,7 +453,9 @@ fn the_package_is_what_threatconnect_installs() {
     assert_eq!(ij["displayPath"], "pivot");
     assert_eq!(ij["programMain"], "run");
     assert!(app.join("run.py").is_file() && app.join("README.md").is_file() && app.join("ui/index.html").is_file());
-    assert!(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz").is_file());
+    assert!(app.join("ui/pivot-0123456789abcdef_bg.wasm.gz").is_file() && app.join("ui/pivot-0123456789abcdef_bg.wasm.br").is_file());
+    // No twin for a page: the service writes its params into every HTML page it sends.
+    assert!(!app.join("ui/index.html.gz").exists() && !app.join("ui/index.html.br").exists());
     assert!(elf_is_static(&app.join("bin/pivot-service")), "bin/pivot-service is linked dynamically");
 
     // The package carries service/install.json unchanged: tcex's own model checks that file
