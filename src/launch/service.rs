@@ -76,7 +76,8 @@ pub fn parse_service_launch(prefix: &str, query: &str, page_params: &str) -> Res
     };
     let params = AppParams {
         default_owner: take_nonblank(&mut params, "defaultOwner"),
-        share_instance_id: take_nonblank(&mut params, "shareInstanceId"),
+        // The service does not serve the publish and import page, so has no instance id to give.
+        share_instance_id: None,
         allow_write_back,
         other: Vec::new(),
     };
@@ -144,7 +145,8 @@ mod tests {
             Some(SelectedItem::Indicator { kind: IndicatorType::Host, summary: "bad.example.com".into(), owner: Some("Demo Org".into()) })
         );
         assert_eq!(c.params.default_owner.as_deref(), Some("Common Community"));
-        assert_eq!(c.params.share_instance_id.as_deref(), Some("acme-prod"));
+        // Not served there, so never read: the page offers no publishing.
+        assert_eq!(c.params.share_instance_id, None);
         assert!(c.params.allow_write_back);
 
         let c = service("type=Incident&id=17", "");

@@ -103,10 +103,10 @@ pub struct Config {
     pub api_path: url::Url,
     /// The app param `allowWriteBack`: POST, PUT and DELETE are forwarded only when on.
     pub allow_write_back: bool,
-    /// The app params the page reads (`defaultOwner`, `shareInstanceId`), handed to it in
-    /// every HTML page the service serves (`http::page_params`).
+    /// The app param the page reads besides `allowWriteBack` (`defaultOwner`), handed to it in
+    /// every HTML page the service serves (`http::page_params`). No `shareInstanceId`: the
+    /// service does not serve the publish and import page.
     pub default_owner: Option<String>,
-    pub share_instance_id: Option<String>,
     /// `tc_log_level`, changed later by LoggingChange.
     pub log_level: String,
     /// The packaged UI (`ui/` beside `bin/`).
@@ -260,7 +260,6 @@ impl Config {
             api_path,
             allow_write_back: inputs.flag("allowWriteBack"),
             default_owner: inputs.text("defaultOwner"),
-            share_instance_id: inputs.text("shareInstanceId"),
             log_level: inputs.text("tc_log_level").unwrap_or_else(|| "info".into()).to_ascii_lowercase(),
             ui_dir,
         })
@@ -313,7 +312,6 @@ mod tests {
             ("tc_svc_hb_timeout_seconds", json!("7")),
             ("allowWriteBack", json!(true)),
             ("defaultOwner", json!(" Demo Org ")),
-            ("shareInstanceId", json!("acme-prod")),
         ] {
             m.insert(k.into(), v);
         }
@@ -323,7 +321,7 @@ mod tests {
         assert_eq!((c.kv.tls, c.kv.tls_port, c.kv.db, c.kv.user.as_deref()), (true, 7001, 3, Some("svc")));
         assert_eq!(c.broker.hb_timeout, Duration::from_secs(7));
         assert!(c.allow_write_back);
-        assert_eq!((c.default_owner.as_deref(), c.share_instance_id.as_deref()), (Some("Demo Org"), Some("acme-prod")));
+        assert_eq!(c.default_owner.as_deref(), Some("Demo Org"));
         let shown = format!("{c:?}");
         assert!(!shown.contains("broker-secret") && !shown.contains("kv-secret"), "{shown}");
     }

@@ -447,10 +447,8 @@ fn accepts(req: &Request, coding: &str) -> bool {
 /// form-encoded `name=value` pairs, as a Space passes them in the page's query string.
 pub fn page_params(cfg: &crate::config::Config) -> String {
     let mut pairs = vec![format!("allowWriteBack={}", cfg.allow_write_back)];
-    for (name, value) in [("defaultOwner", &cfg.default_owner), ("shareInstanceId", &cfg.share_instance_id)] {
-        if let Some(v) = value {
-            pairs.push(format!("{name}={}", form_encode(v)));
-        }
+    if let Some(v) = &cfg.default_owner {
+        pairs.push(format!("defaultOwner={}", form_encode(v)));
     }
     pairs.join("&")
 }
@@ -649,14 +647,13 @@ mod tests {
         )
         .expect("config");
         assert_eq!(page_params(&cfg), "allowWriteBack=false");
-        cfg.default_owner = Some("Demo Org\"><script>&allowWriteBack=true".into());
-        cfg.share_instance_id = Some("acme-prod_1.x~".into());
+        cfg.default_owner = Some("Demo Org\"><script>&allowWriteBack=true_1.x~".into());
         let params = page_params(&cfg);
-        assert_eq!(params, "allowWriteBack=false&defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue&shareInstanceId=acme-prod_1.x~");
+        assert_eq!(params, "allowWriteBack=false&defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue_1.x~");
         let page = with_page_params(b"<!DOCTYPE html><html><HEAD><title>P</title></head></html>", &params);
         assert_eq!(
             String::from_utf8_lossy(&page),
-            "<!DOCTYPE html><html><HEAD><meta name=\"pivot-service-params\" content=\"allowWriteBack=false&amp;defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue&amp;shareInstanceId=acme-prod_1.x~\"><title>P</title></head></html>"
+            "<!DOCTYPE html><html><HEAD><meta name=\"pivot-service-params\" content=\"allowWriteBack=false&amp;defaultOwner=Demo%20Org%22%3E%3Cscript%3E%26allowWriteBack%3Dtrue_1.x~\"><title>P</title></head></html>"
         );
         let page = with_page_params(b"<!doctype html><title>P</title>", "allowWriteBack=true");
         assert_eq!(
