@@ -550,9 +550,12 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 progress.set(Some(format!("Tagged {} of {}", thousands((ok + failed) as i64), thousands(total as i64))));
             }
             let again = look_again(api, table, idx).await;
-            let skipped = if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            let skipped =
+                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
             let result = match (first_error, again) {
-                (Some(e), _) => Err(format!("Tagged {} of {}; {} refused: {e}", thousands(ok as i64), thousands(total as i64), thousands(failed as i64))),
+                (Some(e), _) => {
+                    Err(format!("Tagged {} of {}; {} refused: {e}", thousands(ok as i64), thousands(total as i64), thousands(failed as i64)))
+                }
                 (None, Err(e)) => Err(format!("Tagged {}, but the table could not be read again: {e}", thousands(ok as i64))),
                 (None, Ok(())) => {
                     tag.set(String::new());
@@ -609,7 +612,8 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 ok += chunk.len();
             }
             let again = look_again(api, table, idx).await;
-            let skipped = if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            let skipped =
+                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
             done(
                 WbRow::Group,
                 again
@@ -658,7 +662,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 Err(e) => Err(e.to_string()),
                 Ok(out) => {
                     let again = look_again(api, table, idx.clone()).await;
-                    let made = table.with_untracked(|t| idx.iter().filter(|&&i| t[i].known()).count());
+                    let made = table.with_untracked(|t| idx.iter().filter(|&&i| t.get(i).is_some_and(Row::known)).count());
                     match (out.errors.first(), again) {
                         (Some(e), _) => Err(format!(
                             "Created {} of {}; the batch job reported {} errors, the first: {}",
@@ -668,7 +672,9 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                             escape_controls(&e.error_message)
                         )),
                         (None, Err(e)) => Err(format!("The batch job completed, but the table could not be read again: {e}")),
-                        (None, Ok(())) => Ok(format!("Created {} in {} (batch job {}).", count_noun(made, "indicator"), dialog_name(&owner), out.status.id)),
+                        (None, Ok(())) => {
+                            Ok(format!("Created {} in {} (batch job {}).", count_noun(made, "indicator"), dialog_name(&owner), out.status.id))
+                        }
                     }
                 }
             };

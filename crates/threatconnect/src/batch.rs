@@ -207,7 +207,13 @@ impl<T: Transport> Client<T> {
     }
 
     /// [`run_batch`], reporting each step (the job's id, its upload, each poll's status).
-    pub async fn run_batch_reporting(&self, config: &BatchConfig, data: &Value, max_polls: u32, step: &dyn Fn(BatchStep)) -> Result<BatchOutcome, Error> {
+    pub async fn run_batch_reporting(
+        &self,
+        config: &BatchConfig,
+        data: &Value,
+        max_polls: u32,
+        step: &dyn Fn(BatchStep),
+    ) -> Result<BatchOutcome, Error> {
         let upload = v2::upload(0, data)?; // refuse before creating a job
         let settings = match v2::create(config).body {
             Some(b) => serde_json::from_slice(&b).unwrap_or(Value::Null),

@@ -172,13 +172,18 @@ mod tests {
     #[test]
     fn counts_have_thousands_separators() {
         let x = Extraction {
-            values: (0..10_000).map(|i| Extracted { indicator_type: IndicatorType::Host, value: format!("h{i}.test"), occurrences: 1, first_line: 1 }).collect(),
+            values: (0..10_000)
+                .map(|i| Extracted { indicator_type: IndicatorType::Host, value: format!("h{i}.test"), occurrences: 1, first_line: 1 })
+                .collect(),
             duplicates: 1_234,
             over_limit: 5_000,
             too_long: 0,
             not_in_instance: 0,
         };
-        assert_eq!(summary(&x, 301), "10,000 values found, 301 known to some owner; 1,234 repeats folded; 5,000 more past the 10,000-value limit left out.");
+        assert_eq!(
+            summary(&x, 301),
+            "10,000 values found, 301 known to some owner; 1,234 repeats folded; 5,000 more past the 10,000-value limit left out."
+        );
         assert_eq!(create_question(9_699, "Demo Org"), "Create 9,699 indicators in Demo Org with one batch job?");
         assert_eq!(create_question(1, "Demo Org"), "Create 1 indicator in Demo Org with one batch job?");
     }

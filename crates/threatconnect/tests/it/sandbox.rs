@@ -163,7 +163,14 @@ fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
     assert!(matches!(steps.first(), Some(BatchStep::Created { .. })), "{steps:?}");
     assert!(matches!(steps.get(1), Some(BatchStep::Uploaded { .. })), "{steps:?}");
     assert!(matches!(steps.last(), Some(BatchStep::Completed { errors: 0, .. })), "{steps:?}");
-    let made = run(c.search(Collection::Indicators, r#"summary in ("made.by-batch.test", "203.0.113.250") and ownerName = "Demo Org""#, 0, 10, false, Indicator::read));
+    let made = run(c.search(
+        Collection::Indicators,
+        r#"summary in ("made.by-batch.test", "203.0.113.250") and ownerName = "Demo Org""#,
+        0,
+        10,
+        false,
+        Indicator::read,
+    ));
     assert_eq!(made.unwrap().items.len(), 2);
 }
 
