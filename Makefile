@@ -125,7 +125,8 @@ clean:
 	rm -rf dist target/package target/secret-check target/screenshots
 
 ## bench: first-load bytes of the release build (raw, gzip -9, brotli), panel timing
-## in headless Chromium against a release sandbox with 50 ms API latency, and
+## in headless Chromium against a release sandbox with 50 ms API latency, the triage of a
+## 10,000-value paste there (time, requests, peak JS heap and wasm memory), and
 ## sharing the 10,001-indicator group between two release sandboxes (time, requests, peak memory
 ## under a stated limit, a pull that finds the package unchanged), and a pull refusing a 1 GiB
 ## package record unread (peak memory under 100 MB).
@@ -134,6 +135,7 @@ bench: package setup-test
 	cargo build -q $(NATIVE) --bin pivot-dev
 	node scripts/bench-size.mjs
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-timing.mjs
+	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-triage.mjs
 	cargo build -q --release -p pivot-share --bin pivot-share
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-share.mjs
 	TC_SANDBOX_BIN=target/release/tc-sandbox node scripts/bench-bounded.mjs

@@ -16,6 +16,7 @@ use super::metadata::{
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
 use super::writeback::{Outcome, Writable, WriteBack};
 use crate::launch::SelectedItem;
+use crate::trail::triage_href;
 use pivot_text::defang::defang;
 use pivot_text::escape::escape_controls;
 use pivot_text::messages::value_for_clipboard;
@@ -83,6 +84,8 @@ pub fn IndicatorPanel(
                 if others.is_empty() {
                     view! { <p class="empty">"Only in this owner"</p> }.into_any()
                 } else {
+                    // Every owner's copy side by side: the triage page, on the launch this tab kept.
+                    let compare = triage_href(Some(&SelectedItem::Indicator { kind: kind.clone(), summary: summary.clone(), owner: None }));
                     view! {
                         <ul class="chips">
                             {others.into_iter().map(|o| {
@@ -90,6 +93,7 @@ pub fn IndicatorPanel(
                                 view! { <li><button class="chip pivot-link" on:click=move |_| on_pivot.run(item.clone())>{o.name}</button></li> }
                             }).collect_view()}
                         </ul>
+                        <a class="compare-owners" href=compare>"Compare owners"</a>
                     }
                     .into_any()
                 }

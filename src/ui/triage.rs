@@ -15,10 +15,14 @@ use crate::trail::{from_fragment, panels_href};
 use futures::StreamExt;
 use pivot_text::csv::to_csv;
 use pivot_text::defang::defang;
-use threatconnect::{Indicator, MAX_RESULT_LIMIT};
+use pivot_text::escape::{dialog_name, escape_controls};
+use pivot_text::lists::{range_of, thousands};
+use threatconnect::writes::{self, Via, Write};
+use threatconnect::{tql, BatchConfig, BatchStep, Collection, Group, Indicator, Mode, MAX_RESULT_LIMIT};
 use triage::compare::compare;
 use triage::extract::{Extraction, Extractor, MAX_VALUES};
 use triage::lookup::{rows, sort, summary_queries, Column, Row, CONCURRENCY};
+use triage::writeback;
 
 /// Rows shown per page of the table (10,000 rows at once would make the tab sluggish).
 const PAGE_ROWS: usize = 500;
@@ -232,6 +236,15 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             shown.get_untracked().into_iter().filter(|i| sel.contains(i)).collect()
         }
     };
+    // What write-back works on: the selected rows still shown (never every row by default).
+    let chosen = Signal::derive(move || {
+        let sel = selected.get();
+        shown.get().into_iter().filter(|i| sel.contains(i)).collect::<Vec<usize>>()
+    });
+    let write_back = api.with_value(|a| a.allow_write_back);
+    // The results card is built once there are rows, not again each time they change (a
+    // write-back's result and what was typed beside it stay while the rows are read again).
+    let has_rows = Memo::new(move |_| !table.with(Vec::is_empty));
     let copy = move |defanged: bool| {
         let rows = table.get_untracked();
         let idx = targets();
@@ -264,7 +277,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
     view! {
         <section class="card triage" data-screen="triage">
             <h1>"Triage a pasted report"</h1>
-            <p>{format!("Paste an email, a vendor report or a SIEM export: Pivot finds up to {MAX_VALUES} indicators in it (defanged ones too), and looks them all up across every owner you can read.")}</p>
+            <p>{format!("Paste an email, a vendor report or a SIEM export: Pivot finds up to {} indicators in it (defanged ones too), and looks them all up across every owner you can read.", thousands(MAX_VALUES as i64))}</p>
             <textarea class="triage-paste" rows="8" node_ref=text aria-label="Text to triage" spellcheck="false" prop:value=opened.unwrap_or_default()></textarea>
             <div class="item-actions">
                 <button class="triage-run" disabled=move || busy.get() on:click=start>"Look up"</button>
@@ -275,22 +288,17 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                 view! {
                     <div class="triage-progress" role="status">
                         <progress max=total.max(1).to_string() value=done.to_string()></progress>
-                        " "{format!("Looked up {done} of {total} batches")}
+                        " "{format!("Looked up {} of {} batches", thousands(done as i64), thousands(total as i64))}
                     </div>
                 }
             })}
             {move || error.get().map(|e| view! { <p class="section-error triage-error" role="alert">{e}</p> })}
             {move || extraction.get().map(|x| {
                 let known = table.with(|t| t.iter().filter(|r| r.known()).count());
-                let mut notes = vec![format!("{} values found, {} known to some owner", x.values.len(), known)];
-                if x.duplicates > 0 { notes.push(format!("{} repeats folded", x.duplicates)); }
-                if x.over_limit > 0 { notes.push(format!("{} more past the {MAX_VALUES}-value limit left out", x.over_limit)); }
-                if x.too_long > 0 { notes.push(format!("{} too long to be indicators left out", x.too_long)); }
-                if x.not_in_instance > 0 { notes.push(format!("{} of types this instance does not have left out", x.not_in_instance)); }
-                view! { <p class="triage-summary" role="status">{notes.join("; ")}"."</p> }
+                view! { <p class="triage-summary" role="status">{writeback::summary(&x, known)}</p> }
             })}
         </section>
-        {move || (!table.with(Vec::is_empty)).then(|| view! {
+        {move || has_rows.get().then(|| view! {
             <section class="card triage-results" data-screen="triage-results">
                 <div class="triage-filters">
                     <label>"Show "<select class="triage-known" on:change=move |ev| { page.set(0); known_filter.set(event_target_value(&ev)) }>
@@ -310,7 +318,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                 <div class="item-actions triage-actions">
                     <span class="triage-selection">{move || {
                         let n = selected.with(BTreeSet::len);
-                        if n == 0 { format!("All {} shown", shown.with(Vec::len)) } else { format!("{n} selected") }
+                        if n == 0 { format!("All {} shown", thousands(shown.with(Vec::len) as i64)) } else { format!("{} selected", thousands(n as i64)) }
                     }}</span>
                     <button class="triage-copy" on:click=move |_| copy(false)>"Copy"</button>
                     <button class="triage-copy-defanged" on:click=move |_| copy(true)>"Copy defanged"</button>
@@ -318,6 +326,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                     <button class="triage-stix" on:click=stix>"STIX 2.1"</button>
                     <CopyOutcomeNote outcome=copied />
                 </div>
+                {write_back.then(|| view! { <TriageWriteBack api table chosen /> })}
                 {move || (!omitted.with(Vec::is_empty)).then(|| view! {
                     <details class="triage-omitted"><summary>"Left out of the STIX bundle"</summary>
                         <ul>{omitted.get().into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
@@ -371,9 +380,9 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                     <span>{move || {
                         let n = shown.with(Vec::len);
                         let from = page.get() * PAGE_ROWS;
-                        format!(" {}–{} of {n} ", (from + 1).min(n), (from + PAGE_ROWS).min(n))
+                        format!(" {} ", range_of(from.min(n) as u64, (n.saturating_sub(from)).min(PAGE_ROWS) as u64, n as i64))
                     }}</span>
-                    <button class="triage-next" disabled=move || (page.get() + 1) * PAGE_ROWS >= shown.with(Vec::len) on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                    <button class="triage-next" disabled=move || { (page.get() + 1) * PAGE_ROWS >= shown.with(Vec::len) } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
                 </div>
             </section>
         })}
@@ -418,5 +427,321 @@ pub fn CompareOwners(row: Row, on_close: impl Fn() + 'static) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// Which write-back control a result belongs to (its error sits beside it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WbRow {
+    Tag,
+    Group,
+    Create,
+}
+
+/// The owner writes go to: the app's `defaultOwner`, else the user's organization.
+async fn write_owner(api: ApiHandle) -> Result<String, String> {
+    if let Some(o) = api.with_value(|a| a.default_owner.clone()) {
+        return Ok(o);
+    }
+    let client = api.with_value(|a| a.client.clone());
+    client.my_owner().await.map(|o| o.name).map_err(|e| e.to_string())
+}
+
+/// Looks the rows `idx` up again and puts what the server now holds in the table.
+async fn look_again(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: Vec<usize>) -> Result<(), String> {
+    let values = table.with_untracked(|t| writeback::values_of(t, &idx));
+    let found = look_up(api, summary_queries(&values), RwSignal::new((0, 0))).await?;
+    table.update(|t| writeback::refresh(t, &idx, &found));
+    Ok(())
+}
+
+/// Write-back on the selected rows (shown only when the app's `allowWriteBack` is on): tag
+/// them, associate them with a group found by name, create the unknown ones in one batch
+/// job after a confirmation in the page. Writes go to one owner (see `triage::writeback`).
+#[component]
+fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec<usize>>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<(WbRow, Result<String, String>)>);
+    let tag = RwSignal::new(String::new());
+    let tag_names = RwSignal::new(Vec::<String>::new());
+    let group_text = RwSignal::new(String::new());
+    let found_groups = RwSignal::new(None::<Result<Vec<Group>, String>>);
+    let confirm_create = RwSignal::new(None::<(Vec<usize>, String)>);
+    let client = move || api.with_value(|a| a.client.clone());
+
+    let done = move |row: WbRow, r: Result<String, String>| {
+        busy.set(false);
+        progress.set(None);
+        outcome.set(Some((row, r)));
+    };
+    let error_at = move |row: WbRow| {
+        move || {
+            outcome
+                .get()
+                .filter(|(r, _)| *r == row)
+                .and_then(|(_, r)| r.err())
+                .map(|e| view! { <p class="section-error tw-error" role="alert">{e}</p> })
+        }
+    };
+    // The selection, or a refusal beside the control when there is none.
+    let selection = move |row: WbRow| -> Option<Vec<usize>> {
+        let idx = chosen.get_untracked();
+        if idx.is_empty() {
+            outcome.set(Some((row, Err("Select the rows to write to first.".to_owned()))));
+            return None;
+        }
+        Some(idx)
+    };
+
+    // Existing tag names holding what is typed, offered as it is typed.
+    let suggest = move |text: String| {
+        tag.set(text.clone());
+        if text.trim().is_empty() {
+            return;
+        }
+        let c = client();
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = c.tags_named(text.trim(), 20).await {
+                if tag.get_untracked() == text {
+                    tag_names.set(list.into_iter().map(|t| t.name).collect());
+                }
+            }
+        });
+    };
+
+    let add_tag = move |_| {
+        let name = tag.get_untracked().trim().to_owned();
+        if name.is_empty() {
+            outcome.set(Some((WbRow::Tag, Err("Give the tag's name.".to_owned()))));
+            return;
+        }
+        let Some(idx) = selection(WbRow::Tag) else { return };
+        busy.set(true);
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            let owner = match write_owner(api).await {
+                Ok(o) => o,
+                Err(e) => return done(WbRow::Tag, Err(e)),
+            };
+            let target = table.with_untracked(|t| writeback::copies_in(t, &idx, &owner));
+            if target.ids.is_empty() {
+                return done(WbRow::Tag, Err(format!("None of the selected values is in {}: create them there first.", dialog_name(&owner))));
+            }
+            let c = client();
+            let total = target.ids.len();
+            progress.set(Some(format!("Tagged 0 of {}", thousands(total as i64))));
+            // One request per copy (ThreatConnect tags one item per request), a few at a time.
+            let mut sent = futures::stream::iter(target.ids.iter().map(|&id| {
+                let c = c.clone();
+                let (owner, name) = (owner.clone(), name.clone());
+                async move { c.send_write(writes::prepare(&Via::V3(Collection::Indicators, id), &owner, Write::Tag(&name, Mode::Append))).await }
+            }))
+            .buffer_unordered(CONCURRENCY);
+            let (mut ok, mut failed, mut first_error) = (0usize, 0usize, None::<String>);
+            while let Some(r) = sent.next().await {
+                match r {
+                    Ok(()) => ok += 1,
+                    Err(e) => {
+                        failed += 1;
+                        first_error.get_or_insert(e.to_string());
+                    }
+                }
+                progress.set(Some(format!("Tagged {} of {}", thousands((ok + failed) as i64), thousands(total as i64))));
+            }
+            let again = look_again(api, table, idx).await;
+            let skipped =
+                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            let result = match (first_error, again) {
+                (Some(e), _) => {
+                    Err(format!("Tagged {} of {}; {} refused: {e}", thousands(ok as i64), thousands(total as i64), thousands(failed as i64)))
+                }
+                (None, Err(e)) => Err(format!("Tagged {}, but the table could not be read again: {e}", thousands(ok as i64))),
+                (None, Ok(())) => {
+                    tag.set(String::new());
+                    Ok(format!("Tagged {} in {} with {}{skipped}.", count_noun(ok, "indicator"), dialog_name(&owner), dialog_name(&name)))
+                }
+            };
+            done(WbRow::Tag, result);
+        });
+    };
+
+    let find_groups = move |_| {
+        let text = group_text.get_untracked().trim().to_owned();
+        if text.is_empty() {
+            outcome.set(Some((WbRow::Group, Err("Give part of the group's name.".to_owned()))));
+            return;
+        }
+        outcome.set(None);
+        found_groups.set(None);
+        leptos::task::spawn_local(async move {
+            let owner = match write_owner(api).await {
+                Ok(o) => o,
+                Err(e) => return found_groups.set(Some(Err(e))),
+            };
+            // Groups of the owner the indicators are written in, by name.
+            let q = format!("ownerName = {} and name contains {}", tql::quote(&owner), tql::quote(&text));
+            let r = client().search(Collection::Groups, &q, 0, 20, false, Group::read).await;
+            found_groups.set(Some(r.map(|p| p.items).map_err(|e| e.to_string())));
+        });
+    };
+    let associate = move |group: Group| {
+        let Some(idx) = selection(WbRow::Group) else { return };
+        found_groups.set(None);
+        busy.set(true);
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            let owner = match write_owner(api).await {
+                Ok(o) => o,
+                Err(e) => return done(WbRow::Group, Err(e)),
+            };
+            let target = table.with_untracked(|t| writeback::copies_in(t, &idx, &owner));
+            if target.ids.is_empty() {
+                return done(WbRow::Group, Err(format!("None of the selected values is in {}: create them there first.", dialog_name(&owner))));
+            }
+            let c = client();
+            let total = target.ids.len();
+            let mut ok = 0usize;
+            // Many indicators per request: one PUT on the group per chunk of ids.
+            for chunk in target.ids.chunks(writeback::ASSOCIATE_CHUNK) {
+                progress.set(Some(format!("Associated {} of {}", thousands(ok as i64), thousands(total as i64))));
+                if let Err(e) = c.associate_indicators(group.id, chunk, &owner).await {
+                    let _ = look_again(api, table, idx).await;
+                    return done(WbRow::Group, Err(format!("Associated {} of {}; refused: {e}", thousands(ok as i64), thousands(total as i64))));
+                }
+                ok += chunk.len();
+            }
+            let again = look_again(api, table, idx).await;
+            let skipped =
+                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            done(
+                WbRow::Group,
+                again
+                    .map(|()| {
+                        group_text.set(String::new());
+                        format!("Associated {} with {} {}{skipped}.", count_noun(ok, "indicator"), group.type_name, dialog_name(&group.name))
+                    })
+                    .map_err(|e| format!("Associated {ok}, but the table could not be read again: {e}")),
+            );
+        });
+    };
+
+    let ask_create = move |_| {
+        let Some(idx) = selection(WbRow::Create) else { return };
+        let unknown = table.with_untracked(|t| writeback::unknown(t, &idx));
+        if unknown.is_empty() {
+            outcome.set(Some((WbRow::Create, Err("Every selected value is known to some owner: nothing to create.".to_owned()))));
+            return;
+        }
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            match write_owner(api).await {
+                Ok(owner) => confirm_create.set(Some((unknown, owner))),
+                Err(e) => outcome.set(Some((WbRow::Create, Err(e)))),
+            }
+        });
+    };
+    let create = move |_| {
+        let Some((idx, owner)) = confirm_create.get_untracked() else { return };
+        confirm_create.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let data = table.with_untracked(|t| writeback::create_file(t, &idx));
+            progress.set(Some(format!("Creating {}: one batch job", count_noun(idx.len(), "indicator"))));
+            let step = move |s: BatchStep| {
+                let text = match s {
+                    BatchStep::Created { batch_id } => format!("Batch job {batch_id} created"),
+                    BatchStep::Uploaded { batch_id, .. } => format!("Batch job {batch_id}: file uploaded"),
+                    BatchStep::Polled { batch_id, status } => format!("Batch job {batch_id}: {}", escape_controls(&status)),
+                    BatchStep::Completed { batch_id, .. } => format!("Batch job {batch_id} completed"),
+                };
+                progress.set(Some(text));
+            };
+            let ran = client().run_batch_reporting(&BatchConfig::create(&owner), &data, BATCH_POLLS, &step).await;
+            let result = match ran {
+                Err(e) => Err(e.to_string()),
+                Ok(out) => {
+                    let again = look_again(api, table, idx.clone()).await;
+                    let made = table.with_untracked(|t| idx.iter().filter(|&&i| t.get(i).is_some_and(Row::known)).count());
+                    match (out.errors.first(), again) {
+                        (Some(e), _) => Err(format!(
+                            "Created {} of {}; the batch job reported {} errors, the first: {}",
+                            thousands(made as i64),
+                            thousands(idx.len() as i64),
+                            thousands(out.status.error_count.max(out.errors.len() as i64)),
+                            escape_controls(&e.error_message)
+                        )),
+                        (None, Err(e)) => Err(format!("The batch job completed, but the table could not be read again: {e}")),
+                        (None, Ok(())) => {
+                            Ok(format!("Created {} in {} (batch job {}).", count_noun(made, "indicator"), dialog_name(&owner), out.status.id))
+                        }
+                    }
+                }
+            };
+            done(WbRow::Create, result);
+        });
+    };
+
+    view! {
+        <div class="triage-writeback" data-section="triage-writeback" aria-busy=move || busy.get().to_string()>
+            <h2>"Write back to the selected rows"</h2>
+            {move || outcome.get().and_then(|(_, r)| r.ok()).map(|m| view! { <p class="tw-ok" role="status">{m}</p> })}
+            {move || progress.get().map(|p| view! { <p class="tw-progress" role="status">{p}</p> })}
+            <fieldset disabled=move || busy.get()>
+                <div class="wb-row" data-tw="tag">
+                    <input class="tw-tag" aria-label="Tag" placeholder="Tag" list="tw-tag-names" prop:value=move || tag.get()
+                        on:input=move |ev| suggest(event_target_value(&ev)) />
+                    <datalist id="tw-tag-names">
+                        {move || tag_names.get().into_iter().map(|n| {
+                            let label = escape_controls(&n).into_owned();
+                            view! { <option value=n label=label></option> }
+                        }).collect_view()}
+                    </datalist>
+                    <button class="tw-add-tag" on:click=add_tag>"Add tag"</button>
+                    {error_at(WbRow::Tag)}
+                </div>
+                <div class="wb-row" data-tw="group">
+                    <input class="tw-group" aria-label="Group name" placeholder="Group name" prop:value=move || group_text.get()
+                        on:input=move |ev| group_text.set(event_target_value(&ev)) />
+                    <button class="tw-find-group" on:click=find_groups>"Find group"</button>
+                    {error_at(WbRow::Group)}
+                    {move || found_groups.get().map(|r| match r {
+                        Err(e) => view! { <p class="section-error tw-error" role="alert">{e}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No group there has that name."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="tw-groups">
+                                {list.into_iter().map(|g| {
+                                    let label = format!("Associate with {}: {}", escape_controls(&g.type_name), escape_controls(&g.name));
+                                    view! { <li><button class="tw-group-found" on:click=move |_| associate(g.clone())>{label}</button></li> }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    })}
+                </div>
+                <div class="wb-row" data-tw="create">
+                    <button class="tw-create" on:click=ask_create>"Create the unknown ones…"</button>
+                    {error_at(WbRow::Create)}
+                    {move || confirm_create.get().map(|(idx, owner)| view! {
+                        <div class="tw-confirm" role="group" aria-label="Confirm">
+                            <p class="tw-question">{writeback::create_question(idx.len(), &owner)}</p>
+                            <button class="tw-confirm-create" on:click=create>"Create"</button>
+                            " "<button class="tw-confirm-cancel" on:click=move |_| confirm_create.set(None)>"Cancel"</button>
+                        </div>
+                    })}
+                </div>
+            </fieldset>
+        </div>
+    }
+}
+
+/// Polls of a create's batch job before the page stops waiting (1 s doubling to 30 s: about 6 minutes).
+const BATCH_POLLS: u32 = 16;
+
+/// `1 indicator`, `9,699 indicators`.
+fn count_noun(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(n as i64))
     }
 }

@@ -374,7 +374,7 @@ test("hostile seeds stay inert in the header, the tabs and the overview", async 
     assert.equal(await page.evaluate(() => window.__pwned), undefined, `${type} ${item}: a payload ran`);
     assert.equal(await page.locator("main img, main script, main iframe").count(), 0);
     for (const href of await page.locator("main a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")))) {
-      assert.ok(/^https?:\/\//.test(href) || /^(publish-import|index)\.html(#|$)/.test(href), href);
+      assert.ok(/^https?:\/\//.test(href) || /^(publish-import|triage|index)\.html(#|$)/.test(href), href);
     }
     await screenshot(page, `item-hostile-${type.toLowerCase()}-420px`);
     assert.deepEqual(page.errors, []);

@@ -522,11 +522,11 @@ test("hostile seeds stay inert", async () => {
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => window.__pwned), undefined, `${type} ${item}: a payload ran`);
     assert.equal(await page.locator("main img, main script, main iframe").count(), 0);
-    // Links are http(s) webLinks, or Pivot's own pages (the sharing page) on this origin.
+    // Links are http(s) webLinks, or Pivot's own pages (sharing, triage) on this origin.
     const links = await page.locator("a[href]").evaluateAll((as) => as.map((a) => ({ raw: a.getAttribute("href"), url: a.href, origin: location.origin })));
     for (const { raw, url, origin } of links) {
       if (/^https?:\/\//.test(raw)) continue;
-      assert.match(raw, /^(publish-import|index)\.html(#|$)/, `only http(s) links or Pivot's own pages: ${raw}`);
+      assert.match(raw, /^(publish-import|triage|index)\.html(#|$)/, `only http(s) links or Pivot's own pages: ${raw}`);
       assert.equal(new URL(url).origin, origin, `own pages stay on this origin: ${raw}`);
     }
     assert.match(await text(page, "main"), /<img src=x onerror=|<script>/, "the payload is shown as text");

@@ -37,11 +37,11 @@ after(async () => {
 afterEach(() => assertNoCspViolations());
 
 /** Opens the panels on the search screen (the launch is kept for the tab), then the triage page. */
-async function openTriage() {
+async function openTriage(params = {}) {
   const page = await newPage(browser);
   const loaded = [];
   page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
-  await page.goto(`${appUrl}index.html` + spacesQuery({ tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api` }));
+  await page.goto(`${appUrl}index.html` + spacesQuery({ tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires, tcApiPath: `${site.origin}/api`, ...params }));
   await page.waitForSelector("[data-screen=search]");
   // The panels never load the triage wasm.
   assert.deepEqual(loaded.filter((p) => /triage/.test(p)), []);
@@ -87,7 +87,7 @@ test("a 10,000-value paste: extracted, de-duplicated, looked up across owners in
   await page.waitForFunction(() => !document.querySelector(".triage-progress") && !document.querySelector(".triage-run").disabled, null, { timeout: 30000 });
   const took = Date.now() - started;
   const summary = await page.textContent(".triage-summary");
-  assert.match(summary, /^10000 values found, 301 known to some owner; 2 repeats folded\.$/, summary);
+  assert.match(summary, /^10,000 values found, 301 known to some owner; 2 repeats folded\.$/, summary);
   const reqs = (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
   const lookups = reqs.filter((r) => r.path.startsWith("/api/v3/indicators"));
   console.log(`triage: 10,000 values in ${took} ms, ${reqs.length} API requests (${lookups.length} TQL lookups)`);
@@ -95,8 +95,13 @@ test("a 10,000-value paste: extracted, de-duplicated, looked up across owners in
   // Time is reported here and measured by make bench, not asserted: a timed test fails on a loaded machine.
   // The table shows pages of 500; the known filter narrows it to the 301 known values.
   assert.equal(await page.locator(".triage-row").count(), 500);
+  assert.match(await page.textContent(".pager"), /^Previous 1–500 of 10,000 Next$/);
+  assert.equal(await page.isDisabled(".triage-next"), false);
   await page.selectOption(".triage-known", "known");
   assert.match(await page.textContent(".pager"), /1–301 of 301/);
+  assert.equal(await page.isDisabled(".triage-next"), true);
+  // allowWriteBack is off in this launch: no write control at all.
+  assert.equal(await page.locator("[data-section=triage-writeback], .tw-add-tag, .tw-create").count(), 0);
   await screenshot(page, "triage-10000");
 
   // CSV of what is shown (no selection: every row shown).
@@ -178,4 +183,111 @@ test("cancel stops the lookup and says so", async () => {
   assert.match(await page.textContent(".triage-error"), /Lookup cancelled/);
   assert.equal(await page.isDisabled(".triage-run"), false);
   await sandbox.faults(null);
+});
+
+test("the panel's Compare owners link opens the comparison on the launch the tab kept", async () => {
+  const page = await newPage(browser);
+  const loaded = [];
+  page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
+  await page.goto(`${appUrl}index.html` + spacesQuery({ tcSpaceElementId: "7", tcToken: token.token, tcTokenExpires: token.expires,
+    tcApiPath: `${site.origin}/api`, tcType: "Host", tcSelectedItem: HOST, tcSelectedItemOwner: "Demo Org" }));
+  const link = page.locator("[data-section=owners] .compare-owners");
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), `triage.html#type=Host&value=${HOST}`);
+  // The panel loads no part of the triage page until the link is followed.
+  assert.deepEqual(loaded.filter((p) => /triage/.test(p)), []);
+  await link.click();
+  await page.waitForSelector("[data-screen=compare-owners]");
+  assert.ok(!page.url().includes("tcToken"), page.url());
+  assert.deepEqual(await page.locator(".compare-owner").allTextContents(), ["Common Community", "Demo Org", "Threat Feed"]);
+  // The hostile tag on the community's copy is text in the comparison.
+  assert.ok((await page.locator(".compare-row[data-field=Tags]").textContent()).includes(HOSTILE_TAG));
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "a payload ran");
+});
+
+test("write-back on a selection: a tag, a group found by name, the unknown values created in one batch job", async () => {
+  const HOSTILE_GROUP = "<svg onload=window.__pwned=2> Triage incident";
+  const auth = { authorization: `TC-Token ${token.token}`, "content-type": "application/json" };
+  const made = await fetch(`${sandbox.base}/api/v3/groups?owner=Demo%20Org`, { method: "POST", headers: auth, body: JSON.stringify({ type: "Incident", name: HOSTILE_GROUP }) });
+  const madeText = await made.text();
+  assert.ok(made.ok, madeText);
+  const groupId = JSON.parse(madeText).data.id;
+  const known = (await seededValues(40)).filter((v) => v !== HOST && /^[a-z]/.test(v)).slice(0, 3);
+  assert.equal(known.length, 3);
+  const unknown = ["wb1.created.test", "10.200.0.1", "http://wb2.created.test/p"];
+  const page = await openTriage({ allowWriteBack: "true" });
+  await paste(page, [...known, defangHost(HOST), "wb1[.]created[.]test", "10[.]200[.]0[.]1", "hxxp://wb2[.]created[.]test/p"].join("\n"));
+  await page.click(".triage-run");
+  await page.waitForFunction(() => document.querySelectorAll(".triage-row").length === 7 && !document.querySelector(".triage-run").disabled);
+  assert.equal(await page.locator(".triage-row[data-known=false]").count(), 3);
+
+  // Nothing selected: the write is refused beside its control, nothing sent.
+  await sandbox.clearRequests();
+  await page.fill(".tw-tag", "triage-e2e");
+  await page.click(".tw-add-tag");
+  assert.match(await page.textContent("[data-tw=tag] .tw-error"), /Select the rows/);
+  await page.check(".triage-select-all");
+
+  // Existing tag names are offered as the name is typed; the hostile one as an inert option value.
+  await page.fill(".tw-tag", "img");
+  await page.waitForFunction((t) => [...document.querySelectorAll("#tw-tag-names option")].some((o) => o.value === t), HOSTILE_TAG);
+
+  // A refused write: its error beside the control, what was typed kept.
+  await sandbox.faults({ latencyMs: 50, rules: [{ method: "PUT", pathPrefix: "/api/v3/indicators/", status: 403 }] });
+  await page.fill(".tw-tag", "triage-e2e");
+  await page.click(".tw-add-tag");
+  await page.waitForSelector("[data-tw=tag] .tw-error");
+  assert.match(await page.textContent("[data-tw=tag] .tw-error"), /Tagged 0 of 4; 4 refused/);
+  assert.equal(await page.inputValue(".tw-tag"), "triage-e2e");
+  await sandbox.faults(null);
+
+  // The tag: one PUT per copy in the writing owner (Demo Org holds 4 of the 7), a few at a time.
+  await sandbox.clearRequests();
+  await page.click(".tw-add-tag");
+  await page.waitForSelector(".tw-error", { state: "detached" });
+  await page.waitForSelector(".tw-ok, .tw-error");
+  assert.equal(await page.locator(".tw-error").count(), 0, await page.locator(".tw-error").allTextContents().then(String));
+  assert.match(await page.textContent(".tw-ok"), /^Tagged 4 indicators in Demo Org with triage-e2e; 3 not in Demo Org\.$/);
+  let writes = (await sandbox.requests()).data.filter((r) => r.method !== "GET");
+  assert.equal(writes.length, 4, JSON.stringify(writes));
+  assert.ok(writes.every((r) => r.method === "PUT" && /^\/api\/v3\/indicators\/\d+$/.test(r.path)));
+  assert.equal(await page.inputValue(".tw-tag"), "");
+  // The table shows what the server now holds.
+  const hostRow = page.locator(".triage-row", { hasText: "bad[.]example[.]com" });
+  assert.ok((await hostRow.locator(".triage-tags").textContent()).includes("triage-e2e"));
+
+  // The group, found by name (never by a number typed in), its hostile name shown as text.
+  await page.fill(".tw-group", "Triage incident");
+  await page.click(".tw-find-group");
+  const found = page.locator(".tw-group-found");
+  await found.waitFor();
+  assert.equal(await found.textContent(), `Associate with Incident: ${HOSTILE_GROUP}`);
+  await sandbox.clearRequests();
+  await found.click();
+  await page.waitForFunction(() => /^Associated/.test(document.querySelector(".tw-ok")?.textContent ?? ""));
+  writes = (await sandbox.requests()).data.filter((r) => r.method !== "GET");
+  assert.deepEqual(writes.map((r) => `${r.method} ${r.path}`), [`PUT /api/v3/groups/${groupId}`]);
+  const tql = encodeURIComponent(`hasGroup(id=${groupId})`);
+  const linked = await (await fetch(`${sandbox.base}/api/v3/indicators?tql=${tql}`, { headers: auth })).json();
+  assert.equal(linked.data.length, 4);
+
+  // Create the unknown ones: a confirmation in the page that states the count, then one batch job.
+  await sandbox.clearRequests();
+  await page.click(".tw-create");
+  assert.equal(await page.textContent(".tw-question"), "Create 3 indicators in Demo Org with one batch job?");
+  assert.equal((await sandbox.requests()).data.filter((r) => r.method !== "GET").length, 0, "nothing before the confirmation");
+  await page.click(".tw-confirm-create");
+  await page.waitForFunction(() => /^Created/.test(document.querySelector(".tw-ok")?.textContent ?? ""), null, { timeout: 30000 });
+  assert.match(await page.textContent(".tw-ok"), /^Created 3 indicators in Demo Org \(batch job \d+\)\.$/);
+  writes = (await sandbox.requests()).data.filter((r) => r.method !== "GET");
+  assert.deepEqual(writes.map((r) => r.method + " " + r.path.replace(/\d+$/, "N")), ["POST /api/v2/batch", "POST /api/v2/batch/N"]);
+  // The rows turn known, as Demo Org's.
+  assert.equal(await page.locator(".triage-row[data-known=false]").count(), 0);
+  for (const v of unknown) {
+    const r = await fetch(`${sandbox.base}/api/v3/indicators?tql=${encodeURIComponent(`summary = "${v}" and ownerName = "Demo Org"`)}`, { headers: auth });
+    assert.equal((await r.json()).data.length, 1, v);
+  }
+  await screenshot(page, "triage-writeback");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "a payload ran");
+  assert.equal(await page.locator("main img, main script, main iframe, main svg").count(), 0);
 });

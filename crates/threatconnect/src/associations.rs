@@ -124,9 +124,20 @@ pub mod v3 {
         let data = group_ids.iter().map(|g| serde_json::json!({"id": g})).collect();
         item::v3::update(collection, id, &nested("associatedGroups", data, mode))
     }
+    /// Associate indicators with group `group_id` (append) or remove them (delete): one
+    /// `PUT /v3/groups/{id}` for many indicators, their ids in the body (`associatedIndicators`).
+    pub fn indicators_with_group(group_id: i64, indicator_ids: &[i64], mode: Mode) -> HttpRequest {
+        let data = indicator_ids.iter().map(|i| serde_json::json!({"id": i})).collect();
+        item::v3::update(Collection::Groups, group_id, &nested("associatedIndicators", data, mode))
+    }
 }
 
 impl<T: Transport> Client<T> {
+    /// Associates the indicators `indicator_ids` with group `group_id` in one request
+    /// ([`v3::indicators_with_group`], mode `append`), in `owner`.
+    pub async fn associate_indicators(&self, group_id: i64, indicator_ids: &[i64], owner: &str) -> Result<(), Error> {
+        self.v2_ok(v3::indicators_with_group(group_id, indicator_ids, crate::item::Mode::Append).owner(Some(owner))).await
+    }
     /// `POST {item}/{target}`: link two items.
     pub async fn associate(&self, item: &ItemRef, target: &ItemRef) -> Result<(), Error> {
         self.v2_ok(v2::link(item, target)).await
@@ -218,5 +229,10 @@ mod tests {
         assert_eq!(line(&v3::groups_of_group(12, 0, 50)), "GET /v3/groups?tql=hasGroup%28id%3D12%29&resultStart=0&resultLimit=50&count=true");
         let r = v3::groups(Collection::Indicators, 4, &[12], Mode::Delete);
         assert_eq!(body(&r), json!({"associatedGroups": {"data": [{"id": 12}], "mode": "delete"}}));
+        // Many indicators with one group: one request, by the group's id (ThreatConnect's v3
+        // group update documents `associatedIndicators` with `data` and `mode`).
+        let r = v3::indicators_with_group(12, &[4, 5, 6], Mode::Append);
+        assert_eq!(line(&r), "PUT /v3/groups/12");
+        assert_eq!(body(&r), json!({"associatedIndicators": {"data": [{"id": 4}, {"id": 5}, {"id": 6}], "mode": "append"}}));
     }
 }

@@ -203,13 +203,24 @@ impl<T: Transport> Client<T> {
     /// until `Completed` (1 s doubling to 30 s, at most `max_polls` polls) and reads
     /// the errors. The create and upload POSTs are never retried (writes).
     pub async fn run_batch(&self, config: &BatchConfig, data: &Value, max_polls: u32) -> Result<BatchOutcome, Error> {
+        self.run_batch_reporting(config, data, max_polls, &|_| {}).await
+    }
+
+    /// [`run_batch`], reporting each step (the job's id, its upload, each poll's status).
+    pub async fn run_batch_reporting(
+        &self,
+        config: &BatchConfig,
+        data: &Value,
+        max_polls: u32,
+        step: &dyn Fn(BatchStep),
+    ) -> Result<BatchOutcome, Error> {
         let upload = v2::upload(0, data)?; // refuse before creating a job
         let settings = match v2::create(config).body {
             Some(b) => serde_json::from_slice(&b).unwrap_or(Value::Null),
             None => Value::Null,
         };
         let bytes = upload.body.unwrap_or_default();
-        self.run_batch_raw(&settings, bytes, max_polls, &|_| {}).await
+        self.run_batch_raw(&settings, bytes, max_polls, step).await
     }
 
     /// [`run_batch`] with the job settings as JSON (`POST /v2/batch` body) and the

@@ -88,12 +88,24 @@ pub mod v3 {
         let data = names.iter().map(|n| serde_json::json!({"name": n})).collect();
         item::v3::update(collection, id, &nested("tags", data, mode))
     }
+    /// `GET /v3/tags?tql=name contains "text"`: existing tags whose name holds `text` (the
+    /// text quoted in TQL, never a path segment), at most `result_limit`.
+    pub fn named(text: &str, result_limit: u32) -> HttpRequest {
+        HttpRequest::get("/v3/tags")
+            .query("tql", format!("name contains {}", crate::tql::quote(text)))
+            .query("resultStart", "0")
+            .query("resultLimit", result_limit.to_string())
+    }
 }
 
 impl<T: Transport> Client<T> {
     /// `GET /v2/tags/{name}`.
     pub async fn tag(&self, name: &str) -> Result<Tag, Error> {
         self.v2_one(v2::all(Some(name), None, &ListOptions::default()), ENTITY, Tag::read).await
+    }
+    /// Existing tags whose name holds `text` ([`v3::named`]).
+    pub async fn tags_named(&self, text: &str, result_limit: u32) -> Result<Vec<Tag>, Error> {
+        Ok(self.v3_list(v3::named(text, result_limit), Tag::read).await?.items)
     }
 }
 
@@ -116,5 +128,8 @@ mod tests {
         let r = v3::apply(Collection::Indicators, 4, &["APT"], Mode::Append);
         assert_eq!(line(&r), "PUT /v3/indicators/4");
         assert_eq!(body(&r), json!({"tags": {"data": [{"name": "APT"}], "mode": "append"}}));
+        // A name with quotes stays one TQL string (it cannot add a clause).
+        let r = v3::named(r#"a" or name != ""#, 20);
+        assert_eq!(line(&r), "GET /v3/tags?tql=name%20contains%20%22a%5C%22%20or%20name%20%21%3D%20%5C%22%22&resultStart=0&resultLimit=20");
     }
 }

@@ -7,10 +7,13 @@
 //!   answers merged into one row per value;
 //! - [`compare`]: every owner's copy of one indicator side by side, differences flagged;
 //! - [`stix`]: indicators, their observables, associated groups, TLP and security labels as
-//!   a STIX 2.1 bundle with deterministic ids.
+//!   a STIX 2.1 bundle with deterministic ids;
+//! - [`writeback`]: tag, associate and create from a selection, planned (one batch job for
+//!   the creates, one request per 500 associations).
 #![deny(missing_docs)]
 
 pub mod compare;
 pub mod extract;
 pub mod lookup;
 pub mod stix;
+pub mod writeback;

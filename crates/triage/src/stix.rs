@@ -10,8 +10,10 @@
 //!   (a group also carries its own labels), so an item labelled TLP:RED never leaves
 //!   without the TLP:RED marking on everything exported because of it.
 //! - Types STIX has no object for go out as `x-threatconnect-indicator` and
-//!   `x-threatconnect-group` objects; what cannot be written at all is listed in
-//!   [`Bundle::omitted`].
+//!   `x-threatconnect-group` objects, defined as STIX 2.1 prefers (section 7.3; section 11
+//!   deprecates bare custom objects): each names Pivot's extension definition
+//!   ([`EXTENSION_ID`], `extension_type` `new-sdo`), which the bundle carries with its
+//!   creator. What cannot be written at all is listed in [`Bundle::omitted`].
 
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
@@ -30,6 +32,31 @@ pub const TLP_MARKINGS: [(&str, &str); 4] = [
     ("amber", "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"),
     ("red", "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"),
 ];
+
+/// Pivot's extension definition for its `x-threatconnect-*` object types: a fixed UUIDv4
+/// (an extension definition is one published object, the same in every bundle).
+pub const EXTENSION_ID: &str = "extension-definition--2e0f0812-96e9-4651-9457-87fa15569afc";
+/// The identity that created [`EXTENSION_ID`]: Pivot itself.
+pub const PIVOT_IDENTITY: &str = "identity--2d1487be-521c-4312-9c0f-e60debc3b596";
+/// The properties Pivot adds to STIX's own indicator objects (a `toplevel-property-extension`).
+const TOPLEVEL_PROPERTIES: [&str; 3] = ["x_threatconnect_rating", "x_threatconnect_false_positives", "x_threatconnect_observations"];
+/// When the extension definition was written (its `created` and `modified`).
+const EXTENSION_DATE: &str = "2026-12-07T00:00:00.000Z";
+
+/// The extension definition and its creator, as the bundle carries them when it holds a
+/// custom object. `schema` is plain text, as section 7.3 allows.
+fn extension_objects() -> [Value; 2] {
+    [
+        json!({"type": "identity", "spec_version": "2.1", "id": PIVOT_IDENTITY, "created": EXTENSION_DATE, "modified": EXTENSION_DATE,
+               "name": "Pivot", "identity_class": "system", "description": "Pivot, a ThreatConnect app: exports of ThreatConnect indicators and groups"}),
+        json!({"type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID, "created_by_ref": PIVOT_IDENTITY,
+               "created": EXTENSION_DATE, "modified": EXTENSION_DATE, "name": "ThreatConnect items STIX has no object for", "version": "1.0.0",
+               "description": "ThreatConnect indicators of custom types and groups of types STIX 2.1 has no object for.",
+               "extension_types": ["new-sdo", "toplevel-property-extension"],
+               "extension_properties": TOPLEVEL_PROPERTIES,
+               "schema": "x-threatconnect-indicator: name (the indicator's value as ThreatConnect holds it), x_threatconnect_type (its ThreatConnect indicator type), labels (its tags), created_by_ref (its owner), external_references (its ThreatConnect id and page). On indicator objects, the top-level properties x_threatconnect_rating (the owner's rating, 0 to 5), x_threatconnect_false_positives (false positives reported) and x_threatconnect_observations (observations reported). x-threatconnect-group: name, description, x_threatconnect_group_type (its ThreatConnect group type: Document, Email, Event, Signature, Tactic, Threat), labels, created_by_ref, external_references. Both carry the common properties of STIX 2.1 section 3.2 and object_marking_refs for their TLP and security labels."}),
+    ]
+}
 
 /// A bundle and what could not go into it.
 #[derive(Clone, Debug, PartialEq)]
@@ -275,6 +302,10 @@ fn common(ty: &str, id: &str, created: &str, modified: &str) -> Map<String, Valu
     m.insert("id".into(), json!(id));
     m.insert("created".into(), json!(created));
     m.insert("modified".into(), json!(modified));
+    // Pivot's own object types name the extension definition that defines them.
+    if ty.starts_with("x-threatconnect-") {
+        m.insert("extensions".into(), json!({ EXTENSION_ID: {"extension_type": "new-sdo"} }));
+    }
     m
 }
 
@@ -448,6 +479,15 @@ pub fn bundle(indicators: &[Indicator], exported_at: &str) -> Bundle {
         objects.mark(&id, &refs);
     }
     let mut out: Vec<Value> = objects.definitions.values().cloned().collect();
+    // STIX's own objects carrying Pivot's properties name the extension that defines them.
+    for o in objects.by_id.values_mut() {
+        if TOPLEVEL_PROPERTIES.iter().any(|p| o.contains_key(*p)) {
+            o.insert("extensions".into(), json!({ EXTENSION_ID: {"extension_type": "toplevel-property-extension"} }));
+        }
+    }
+    if objects.by_id.values().any(|o| o.contains_key("extensions")) {
+        out.extend(extension_objects());
+    }
     for id in &objects.order {
         let mut o = objects.by_id.get(id).cloned().unwrap_or_default();
         if let Some(refs) = objects.markings.get(id).filter(|r| !r.is_empty()) {
@@ -540,7 +580,9 @@ mod tests {
         for ty in ["indicator", "domain-name", "intrusion-set", "report", "x-threatconnect-group", "relationship"] {
             assert!(types.contains(&ty), "{ty} in {types:?}");
         }
-        for o in objects.iter().filter(|o| !matches!(o["type"].as_str(), Some("marking-definition" | "identity"))) {
+        // Identities name owners (and Pivot); the extension definition describes Pivot's object
+        // types: neither holds anything of the item.
+        for o in objects.iter().filter(|o| !matches!(o["type"].as_str(), Some("marking-definition" | "identity" | "extension-definition"))) {
             let refs = o["object_marking_refs"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>()).unwrap_or_default();
             assert!(refs.contains(&red), "{o}");
         }
@@ -557,6 +599,9 @@ mod tests {
             .collect();
         assert_eq!(rel, [("related-to", "domain-name"), ("indicates", "intrusion-set"), ("related-to", "x-threatconnect-group")]);
         assert_eq!((indicator["confidence"].clone(), indicator["valid_from"].clone()), (json!(80), json!("2026-01-02T03:04:05.000Z")));
+        // Pivot's own properties on STIX's indicator name the extension that defines them.
+        assert!(indicator.get("x_threatconnect_rating").is_some(), "{indicator}");
+        assert_eq!(indicator["extensions"], json!({ EXTENSION_ID: {"extension_type": "toplevel-property-extension"} }));
     }
 
     #[test]
@@ -592,6 +637,15 @@ mod tests {
         let objects = b.json["objects"].as_array().unwrap();
         let custom = objects.iter().find(|o| o["type"] == "x-threatconnect-indicator").unwrap();
         assert_eq!((custom["name"].as_str(), custom["x_threatconnect_type"].as_str()), (Some("#evil"), Some("Hashtag")));
+        // Defined as STIX 2.1 section 7.3 prefers: the object names the extension definition
+        // (extension_type new-sdo), which the bundle carries, with its creator.
+        assert_eq!(custom["extensions"], json!({ EXTENSION_ID: {"extension_type": "new-sdo"} }));
+        let def = objects.iter().find(|o| o["id"] == EXTENSION_ID).expect("the extension definition");
+        assert_eq!(
+            (def["type"].as_str(), def["extension_types"].clone()),
+            (Some("extension-definition"), json!(["new-sdo", "toplevel-property-extension"]))
+        );
+        assert!(objects.iter().any(|o| o["id"] == def["created_by_ref"]));
         assert_eq!(b.omitted, ["ASx (owner Demo Org): ASN \"ASx\": no number"]);
     }
 }

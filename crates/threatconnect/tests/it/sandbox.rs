@@ -125,6 +125,55 @@ fn batch_job_runs_to_completion() {
     assert!(out.status.success_count > 0, "{:?}", out.status);
 }
 
+/// What the triage page writes with: tags found by part of their name, many indicators
+/// associated with one group in one request, a batch job reporting its steps.
+#[test]
+fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let inds = run(c.search(Collection::Indicators, r#"ownerName = "Demo Org" and typeName = "Host""#, 0, 3, false, Indicator::read)).unwrap().items;
+    assert_eq!(inds.len(), 3);
+    let group = run(c.search(Collection::Groups, r#"ownerName = "Demo Org""#, 0, 1, false, Group::read)).unwrap().items.remove(0);
+
+    // A tag whose name holds a quote: found by part of its name, nothing else matching.
+    let name = r#"Zq"uoted triage tag"#;
+    run(c.write(&writes::Via::V3(Collection::Indicators, inds[0].id), "Demo Org", writes::Write::Tag(name, Mode::Append))).unwrap();
+    let found: Vec<String> = run(c.tags_named(r#"q"uoted triage"#, 10)).unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(found, [name]);
+
+    // Three indicators with one group: one request, and the group now lists them.
+    sb.clear_requests();
+    let ids: Vec<i64> = inds.iter().map(|i| i.id).collect();
+    run(c.associate_indicators(group.id, &ids, "Demo Org")).unwrap();
+    assert_eq!(sb.writes(), [format!("PUT /api/v3/groups/{}", group.id)]);
+    let linked: Vec<i64> = run(c.search(Collection::Indicators, &format!("hasGroup(id={})", group.id), 0, 1000, false, Indicator::read))
+        .unwrap()
+        .items
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert!(ids.iter().all(|id| linked.contains(id)), "{ids:?} in {linked:?}");
+
+    // A batch job that creates two values, each step reported, in order.
+    let steps = std::cell::RefCell::new(Vec::new());
+    let data = json!({"indicator": [{"summary": "made.by-batch.test", "type": "Host"}, {"summary": "203.0.113.250", "type": "Address"}]});
+    let out = run(c.run_batch_reporting(&BatchConfig::create("Demo Org"), &data, 20, &|s| steps.borrow_mut().push(s))).unwrap();
+    assert_eq!((out.status.success_count, out.errors.len()), (2, 0));
+    let steps = steps.into_inner();
+    assert!(matches!(steps.first(), Some(BatchStep::Created { .. })), "{steps:?}");
+    assert!(matches!(steps.get(1), Some(BatchStep::Uploaded { .. })), "{steps:?}");
+    assert!(matches!(steps.last(), Some(BatchStep::Completed { errors: 0, .. })), "{steps:?}");
+    let made = run(c.search(
+        Collection::Indicators,
+        r#"summary in ("made.by-batch.test", "203.0.113.250") and ownerName = "Demo Org""#,
+        0,
+        10,
+        false,
+        Indicator::read,
+    ));
+    assert_eq!(made.unwrap().items.len(), 2);
+}
+
 /// The sandbox under test is the one of this checkout, running in this process: what the
 /// client sends over HTTP is in the log the test reads in process, and a request made in
 /// process is answered as the same request over HTTP. (The sandbox was a separate binary,
