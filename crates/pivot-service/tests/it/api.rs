@@ -5,9 +5,10 @@
 //! (`/api/internal/playbooks/keyValue/<context>/<key>`, what tcex's `KeyValueApi` calls) over
 //! `kv`; and [`Proxy`] is a forward proxy before it that records what passed through it.
 
+use crate::harness::{read_request, RawRequest};
 use pivot_testing::{Request, Sandbox, Seed};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -98,28 +99,7 @@ impl Api {
                 let (sb, sn, hg, kvm) = (sb.clone(), sn.clone(), hg.clone(), kvm.clone());
                 std::thread::spawn(move || {
                     let Ok(clone) = stream.try_clone() else { return };
-                    let mut reader = BufReader::new(clone);
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = line.split_whitespace();
-                    let method = parts.next().unwrap_or("").to_string();
-                    let target = parts.next().unwrap_or("").to_string();
-                    let mut headers = Vec::new();
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                            break;
-                        }
-                        if let Some((n, v)) = h.trim_end().split_once(':') {
-                            headers.push((n.trim().to_string(), v.trim().to_string()));
-                        }
-                    }
-                    let len =
-                        headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
-                    let mut body = vec![0; len];
-                    let _ = reader.read_exact(&mut body);
+                    let Some(RawRequest { method, target, headers, body }) = read_request(&mut BufReader::new(clone)) else { return };
                     sn.lock().unwrap_or_else(|e| e.into_inner()).push(Seen {
                         method: method.clone(),
                         target: target.clone(),
@@ -191,32 +171,11 @@ impl Proxy {
                 std::thread::spawn(move || {
                     let mut client = stream;
                     let Ok(clone) = client.try_clone() else { return };
-                    let mut reader = BufReader::new(clone);
                     // One request a connection: the API's answers close it.
                     {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut parts = line.split_whitespace();
-                        let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
-                        let mut headers = Vec::new();
-                        loop {
-                            let mut h = String::new();
-                            if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                                break;
-                            }
-                            if let Some((n, v)) = h.trim_end().split_once(':') {
-                                headers.push((n.trim().to_string(), v.trim().to_string()));
-                            }
-                        }
-                        let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
-                        let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-                        let mut body = vec![0; len];
-                        if reader.read_exact(&mut body).is_err() {
-                            return;
-                        }
-                        let auth = header("proxy-authorization");
+                        let Some(request) = read_request(&mut BufReader::new(clone)) else { return };
+                        let auth = request.header("proxy-authorization");
+                        let RawRequest { method, target, headers, body } = request;
                         seen.lock().unwrap_or_else(|e| e.into_inner()).push(Passed {
                             method: method.clone(),
                             target: target.clone(),

@@ -9,6 +9,7 @@
 use pivot_testing::root;
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 use serde_json::{json, Value};
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -486,6 +487,44 @@ pub fn test_ui(dir: &Path) {
 /// `make package-service`'s script once per test run (with the test UI), unpacked as
 /// ThreatConnect would (Python's zipfile, which drops permissions). `None`, with a skip,
 /// when the musl toolchain is missing.
+/// One HTTP/1.1 request as a test server reads it: request line, headers, a body of its
+/// `Content-Length`. `None` when the peer closed first or sent less body than it declared.
+pub struct RawRequest {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+}
+
+pub fn read_request(reader: &mut impl BufRead) -> Option<RawRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        if let Some((n, v)) = h.trim_end().split_once(':') {
+            headers.push((n.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let mut request = RawRequest { method, target, headers, body: Vec::new() };
+    request.body = vec![0; request.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0)];
+    reader.read_exact(&mut request.body).ok()?;
+    Some(request)
+}
+
 pub fn package() -> Option<&'static Path> {
     static APP: OnceLock<Option<PathBuf>> = OnceLock::new();
     APP.get_or_init(|| {
@@ -641,7 +680,7 @@ fn broker_args(broker: &Broker, api_path: &str) -> Value {
 /// under `/api/services/pivot/v1` turned into a `RunService` with `token` (the analyst's
 /// session's, in ThreatConnect), the answer written back. Returns its port.
 pub fn front(broker: &Broker, redis: &Redis, token: &str) -> u16 {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufReader, Write};
     let tc = Arc::new(Mutex::new(ThreatConnect::connect(broker, redis)));
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
@@ -651,26 +690,7 @@ pub fn front(broker: &Broker, redis: &Redis, token: &str) -> u16 {
             let (tc, token) = (tc.clone(), token.clone());
             std::thread::spawn(move || {
                 let Ok(read_half) = stream.try_clone() else { return };
-                let mut reader = BufReader::new(read_half);
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                let mut parts = line.split_whitespace();
-                let (method, target) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
-                let mut headers = Vec::new();
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                        break;
-                    }
-                    if let Some((n, v)) = h.trim_end().split_once(':') {
-                        headers.push((n.trim().to_string(), v.trim().to_string()));
-                    }
-                }
-                let len = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0usize);
-                let mut body = vec![0; len];
-                let _ = reader.read_exact(&mut body);
+                let Some(RawRequest { method, target, headers, body }) = read_request(&mut BufReader::new(read_half)) else { return };
                 let (path, query) = target.split_once('?').unwrap_or((&target, ""));
                 let answer = match path.strip_prefix("/api/services/pivot/v1") {
                     Some(rest) => {
