@@ -735,7 +735,13 @@ pub fn group_v2(g: &Group, single: bool, base: &str) -> Value {
 // ---------- shared writes ----------
 
 pub fn touch(conn: &Connection, kind: &str, id: i64) -> Res<()> {
-    let table = if kind == "g" { "groups_" } else { "indicators" };
+    // Only indicators and groups carry a lastModified; a task's or victim's metadata changes
+    // nothing else (and must never touch the indicator that shares its number).
+    let table = match kind {
+        "g" => "groups_",
+        "i" => "indicators",
+        _ => return Ok(()),
+    };
     conn.execute(&format!("UPDATE {} SET last_modified = ?1 WHERE id = ?2", table), params![now_s(), id])?;
     Ok(())
 }
@@ -929,6 +935,19 @@ pub fn delete_group(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM item_labels WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM attributes WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM group_files WHERE grp = ?1", [id])?;
+    Ok(())
+}
+
+/// Removes an item's tags, security labels and attributes (with the attributes' labels): what a
+/// deleted task or victim leaves behind.
+pub fn delete_metadata(conn: &Connection, kind: &str, id: i64) -> Res<()> {
+    conn.execute(
+        "DELETE FROM item_labels WHERE kind = 'a' AND item IN (SELECT id FROM attributes WHERE kind = ?1 AND item = ?2)",
+        params![kind, id],
+    )?;
+    conn.execute("DELETE FROM item_tags WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+    conn.execute("DELETE FROM item_labels WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+    conn.execute("DELETE FROM attributes WHERE kind = ?1 AND item = ?2", params![kind, id])?;
     Ok(())
 }
 

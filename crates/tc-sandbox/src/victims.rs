@@ -90,6 +90,15 @@ fn victim_json(app: &App, id: i64, fields: &str) -> Value {
     Value::Object(m)
 }
 
+/// The owner of victim `id`, if it exists.
+pub fn victim_owner(conn: &Connection, id: i64) -> Res<Option<Owner>> {
+    match load_victim(conn, id) {
+        Ok((o, _)) => Ok(Some(o)),
+        Err(e) if e.status == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn load_victim(conn: &Connection, id: i64) -> Res<(Owner, String)> {
     let row: Option<(i64, String)> =
         conn.query_row("SELECT owner_id, fields FROM victims WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
@@ -152,7 +161,14 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
             conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_groups WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_indicators WHERE victim = ?1", [id])?;
+            crate::render::delete_metadata(conn, "v", id)?;
             Ok(ok_plain())
+        }
+        // Tags, attributes and security labels on a victim, as on every v2 item
+        // (docs/rest_api/v2/victims/create.rst: "Create Victim Metadata").
+        (_, ["attributes" | "tags" | "securityLabels", ..]) => {
+            let (owner, _) = load_victim(conn, id)?;
+            crate::v2::item_metadata(app, conn, req, "v", id, &owner, tail)
         }
         ("GET", ["victimAssets"]) => asset_list(app, conn, req, id, None),
         ("GET", ["victimAssets", branch]) => asset_list(app, conn, req, id, Some(asset_kind(branch)?)),
@@ -381,6 +397,14 @@ fn task_fields(body: &Value, old: Map<String, Value>) -> Res<String> {
             .collect::<Res<_>>()?;
         m.insert("assignee".into(), json!(users));
     }
+    if let Some(a) = body.get("escalatee") {
+        let list = a.as_array().ok_or_else(|| bad("escalatee must be a list of users"))?;
+        let users: Vec<Value> = list
+            .iter()
+            .map(|u| u.get("userName").and_then(Value::as_str).map(|n| json!({"userName": n})).ok_or_else(|| bad("each escalatee needs a userName")))
+            .collect::<Res<_>>()?;
+        m.insert("escalatee".into(), json!(users));
+    }
     Ok(Value::Object(m).to_string())
 }
 
@@ -402,15 +426,25 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             conn.execute("INSERT INTO tasks(owner_id, date_added, fields) VALUES (?1, ?2, ?3)", params![owner.id, now, f])?;
             Ok(created(json!({"task": task_json(app, conn.last_insert_rowid(), &owner, now, &f)})))
         }
-        (m, [id]) => {
+        (m, [id, tail @ ..]) => {
             let id = id_of(id, "Task")?;
             let row: Option<(i64, i64, String)> = conn
                 .query_row("SELECT owner_id, date_added, fields FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
             let (owner_id, added, fields) = row.ok_or_else(|| not_found(format!("Task not found: {}", id)))?;
             let owner = crate::render::owners(&conn)?.into_iter().find(|o| o.id == owner_id).ok_or_else(|| ApiErr::new(500, "task owner missing"))?;
+            if !tail.is_empty() {
+                if m != "GET" {
+                    owner.writable()?;
+                }
+                return task_item(app, &conn, req, id, &owner, &fields, tail);
+            }
             match m {
-                "GET" => Ok(ok(json!({"task": task_json(app, id, &owner, added, &fields)}))),
+                "GET" => {
+                    let mut t = task_json(app, id, &owner, added, &fields);
+                    crate::v2::decorate_with_includes(&conn, app, req, &mut t, "t", id, &owner.name)?;
+                    Ok(ok(json!({ "task": t })))
+                }
                 "PUT" => {
                     owner.writable()?;
                     let f = task_fields(&req.json()?, serde_json::from_str(&fields).unwrap_or_default())?;
@@ -420,9 +454,75 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
                 "DELETE" => {
                     owner.writable()?;
                     conn.execute("DELETE FROM tasks WHERE id = ?1", [id])?;
+                    crate::render::delete_metadata(&conn, "t", id)?;
                     Ok(ok_plain())
                 }
                 _ => Err(no_endpoint(req)),
+            }
+        }
+        _ => Err(no_endpoint(req)),
+    }
+}
+
+/// A task's sub-resources. Attributes, tags and security labels as on every v2 item
+/// (docs/rest_api/v2/tasks/create.rst, retrieve.rst: `/v2/tasks/{taskId}/attributes`,
+/// `/securityLabels/{label}`, `/tags/{name}`); assignees and escalatees as tcex calls them
+/// (tcex 5.0.0 `api/tc/v2/threat_intelligence/tcex_ti_tc_request.py`: `GET
+/// /v2/tasks/{id}/assignees` listed under `user`, `GET|POST|DELETE .../assignees/{userName}`, the same
+/// for escalatees), kept in the task's documented `assignee` / `escalatee` lists (create.rst).
+fn task_item(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fields: &str, tail: &[&str]) -> Res<Resp> {
+    let list_key = match tail.first() {
+        Some(&"attributes" | &"tags" | &"securityLabels") => return crate::v2::item_metadata(app, conn, req, "t", id, owner, tail),
+        Some(&"assignees") => "assignee",
+        Some(&"escalatees") => "escalatee",
+        _ => return Err(no_endpoint(req)),
+    };
+    let mut f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    let mut users: Vec<String> = f
+        .get(list_key)
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(|u| u.get("userName")?.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let render = |name: &str| {
+        if name == app.cfg.access_id {
+            json!({"userName": name, "firstName": "Pivot", "lastName": "Developer"})
+        } else {
+            json!({"userName": name})
+        }
+    };
+    let save = |users: &[String], f: &mut Map<String, Value>| -> Res<()> {
+        f.insert(list_key.into(), json!(users.iter().map(|u| json!({"userName": u})).collect::<Vec<_>>()));
+        conn.execute("UPDATE tasks SET fields = ?2 WHERE id = ?1", params![id, Value::Object(f.clone()).to_string()])?;
+        Ok(())
+    };
+    match (req.method.as_str(), &tail[1..]) {
+        ("GET", []) => {
+            let all: Vec<Value> = users.iter().map(|u| render(u)).collect();
+            paged(req, "user", all)
+        }
+        (m, [name]) => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 255 {
+                return Err(bad("A user name is 1 to 255 characters"));
+            }
+            let present = users.iter().any(|u| u == name);
+            match m {
+                "GET" if present => Ok(ok(json!({"user": render(name)}))),
+                "GET" => Err(not_found(format!("User {} is not an {} of task {}", name, list_key, id))),
+                "POST" => {
+                    if !present {
+                        users.push(name.to_string());
+                        save(&users, &mut f)?;
+                    }
+                    Ok(created(json!({"user": render(name)})))
+                }
+                "DELETE" if present => {
+                    users.retain(|u| u != name);
+                    save(&users, &mut f)?;
+                    Ok(ok_plain())
+                }
+                "DELETE" => Err(not_found(format!("User {} is not an {} of task {}", name, list_key, id))),
+                _ => Err(ApiErr::new(405, "Method not allowed")),
             }
         }
         _ => Err(no_endpoint(req)),
@@ -509,6 +609,21 @@ fn victim_v3(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fi
         let a = assets_of(app, conn, id)?;
         v["assets"] = json!({"data": a, "count": a.len()});
     }
+    // `fields=tags|securityLabels|attributes` as on indicators and groups (v3 Victims page, "fields").
+    let f = crate::render::Fields::from(&req.params_all("fields"));
+    if f.has("tags") {
+        v["tags"] = json!({"data": crate::render::tags_of(conn, "v", id)?.iter().map(crate::render::tag_v3).collect::<Vec<_>>()});
+    }
+    if f.has("securityLabels") {
+        v["securityLabels"] = json!({"data": crate::render::labels_of(conn, "v", id)?.iter().map(crate::render::label_v3).collect::<Vec<_>>()});
+    }
+    if f.has("attributes") {
+        let mut out = vec![];
+        for a in crate::render::attrs_of(conn, "v", id)? {
+            out.push(crate::render::attr_v3(conn, &a, true)?);
+        }
+        v["attributes"] = json!({"data": out});
+    }
     Ok(v)
 }
 
@@ -565,6 +680,7 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             tx.execute("INSERT INTO victims(owner_id, fields) VALUES (?1, ?2)", params![owner.id, f])?;
             let id = tx.last_insert_rowid();
             write_assets_v3(&tx, id, &body)?;
+            crate::updates::apply_metadata(&tx, "v", id, &body)?;
             tx.commit()?;
             Ok(ok3(201, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Created")))
         }
@@ -585,6 +701,7 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             let tx = conn.unchecked_transaction()?;
             tx.execute("UPDATE victims SET fields = ?2 WHERE id = ?1", params![id, f])?;
             write_assets_v3(&tx, id, &body)?;
+            crate::updates::apply_metadata(&tx, "v", id, &body)?;
             tx.commit()?;
             Ok(ok3(200, victim_v3(app, &conn, req, id, &owner, &f)?, Some("Updated")))
         }
@@ -603,6 +720,7 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             ] {
                 tx.execute(sql, [id])?;
             }
+            crate::render::delete_metadata(&tx, "v", id)?;
             tx.commit()?;
             Ok(Resp::json(200, json!({"message": "Deleted", "status": "Success"})))
         }
@@ -632,6 +750,10 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             let mut all = vec![];
             for v in ids {
                 all.extend(assets_of(app, &conn, v)?);
+            }
+            // TQL over tcex's VictimAssetFilter keywords (tests/api/tc/v3/victim_assets/).
+            if let Some(keep) = crate::v3::tql_ids(&conn, req, crate::tql::Target::VictimAssets)? {
+                all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));
             }
             Ok(ok3(200, json!(all), None))
         }

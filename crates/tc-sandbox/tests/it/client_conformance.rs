@@ -429,3 +429,190 @@ fn endpoints_tcex_calls() {
     let l = sb.get(&format!("/api/v3/securityLabels?tql={}", enc("name = \"PYTEST1\""))).json();
     assert_eq!((l["data"][0]["color"].clone(), l["data"][0]["description"].clone()), (json!("ffc0cb"), json!("Pytest Label Description")), "{l}");
 }
+
+/// v2 task sub-resources (docs/rest_api/v2/tasks/create.rst, retrieve.rst; assignees and
+/// escalatees as tcex 5.0.0 calls them, tcex_ti_tc_request.py) and v2 victim metadata
+/// (docs/rest_api/v2/victims/create.rst, "Create Victim Metadata"): the same attributes, tags and
+/// security labels as an indicator's, kept apart from the indicator that shares the item's number.
+#[test]
+fn task_and_victim_metadata_on_v2() {
+    let sb = Sandbox::start(Seed::Empty);
+    let host = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "task-neighbour.example"}))).json();
+    let host_id = host["data"]["id"].as_i64().unwrap();
+    let host_modified = host["data"]["lastModified"].clone();
+    let task = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "triage", "escalatee": [{"userName": "analyst@demo.example"}]})));
+    assert_eq!(task.status, 201, "{}", task.text());
+    let tid = task.json()["data"]["task"]["id"].as_i64().unwrap();
+    let victim = sb.signed("POST", "/api/v2/victims", Some(&json!({"name": "Acme"}))).json();
+    let vid = victim["data"]["victim"]["id"].as_i64().unwrap();
+    assert_eq!((tid, vid), (host_id, host_id), "the test needs a task and a victim numbered as the indicator");
+    std::thread::sleep(Duration::from_millis(1100)); // lastModified has a one-second grain
+    for base in [format!("/api/v2/tasks/{tid}"), format!("/api/v2/victims/{vid}")] {
+        for (path, body) in [
+            (format!("{base}/tags/{}", enc("Nation State")), None),
+            (format!("{base}/securityLabels/{}", enc("TLP:AMBER")), None),
+            (format!("{base}/attributes"), Some(json!({"type": "Description", "value": format!("on {base}")}))),
+        ] {
+            let r = sb.signed("POST", &path, body.as_ref());
+            assert_eq!((r.status, r.json()["status"].clone()), (201, json!("Success")), "{path}: {}", r.text());
+        }
+        let tags = sb.get(&format!("{base}/tags")).json();
+        assert_eq!(tags["data"]["tag"][0]["name"], "Nation State", "{tags}");
+        let labels = sb.get(&format!("{base}/securityLabels")).json();
+        assert_eq!(labels["data"]["securityLabel"][0]["name"], "TLP:AMBER", "{labels}");
+        let attrs = sb.get(&format!("{base}/attributes")).json();
+        let aid = attrs["data"]["attribute"][0]["id"].as_i64().unwrap();
+        assert_eq!(attrs["data"]["attribute"][0]["value"], format!("on {base}"), "{attrs}");
+        let r = sb.signed("POST", &format!("{base}/attributes/{aid}/securityLabels/{}", enc("TLP:RED")), None);
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert_eq!(sb.signed("DELETE", &format!("{base}/tags/{}", enc("Nation State")), None).status, 200);
+        assert_eq!(sb.get(&format!("{base}/tags")).json()["data"]["resultCount"], 0);
+        assert_eq!(sb.signed("DELETE", &format!("{base}/tags/{}", enc("Nation State")), None).status, 404);
+    }
+    // The indicator numbered as the task and the victim: untouched.
+    let host_now = sb.get(&format!("/api/v3/indicators/{host_id}?fields=tags&fields=attributes")).json();
+    assert_eq!(host_now["data"]["lastModified"], host_modified, "a task's or victim's metadata touched the indicator");
+    assert!(host_now["data"].get("tags").is_none_or(|t| t["data"].as_array().is_none_or(|a| a.is_empty())), "{host_now}");
+    // includes= on the task, as tcex's test_task_interface reads it.
+    let one = sb.get(&format!("/api/v2/tasks/{tid}?includes=attributes&includes=labels&includes=tags")).json();
+    assert_eq!(one["data"]["task"]["attribute"][0]["type"], "Description", "{one}");
+    assert_eq!(one["data"]["task"]["securityLabel"][0]["name"], "TLP:AMBER", "{one}");
+    // Assignees and escalatees.
+    let t = format!("/api/v2/tasks/{tid}");
+    assert_eq!(sb.get(&format!("{t}/escalatees")).json()["data"]["user"][0]["userName"], "analyst@demo.example");
+    let r = sb.signed("POST", &format!("{t}/assignees/{}", sb.access_id()), None);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let a = sb.get(&format!("{t}/assignees")).json();
+    assert_eq!((a["data"]["resultCount"].clone(), a["data"]["user"][0]["firstName"].clone()), (json!(1), json!("Pivot")), "{a}");
+    assert_eq!(sb.get(&format!("{t}/assignees/{}", sb.access_id())).status, 200);
+    assert_eq!(sb.get(&t).json()["data"]["task"]["assignee"][0]["userName"], sb.access_id(), "the documented assignee list");
+    assert_eq!(sb.signed("DELETE", &format!("{t}/assignees/{}", sb.access_id()), None).status, 200);
+    assert_eq!(sb.get(&format!("{t}/assignees/{}", sb.access_id())).status, 404);
+    assert_eq!(sb.signed("DELETE", &format!("{t}/escalatees/nobody"), None).status, 404);
+    assert_eq!(sb.get(&format!("{t}/nothing")).status, 404);
+    // Deleting the task and the victim removes their metadata: a new task's number never meets it.
+    assert_eq!(sb.signed("DELETE", &t, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v2/victims/{vid}"), None).status, 200);
+    let left = sb.get(&format!("/api/v3/tags?tql={}", enc(&format!("hasVictim(id = {vid})")))).json();
+    assert_eq!(left["data"], json!([]), "{left}");
+}
+
+/// v3 victim attributes, tags and security labels (docs/rest_api/v3/victim_attributes/*.rst,
+/// v3 Victims; tcex's Victim lists them with `hasVictim(id = N)`: tags/tag_filter.py).
+#[test]
+fn victim_attributes_tags_and_labels_on_v3() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"name": "Acme", "attributes": {"data": [{"type": "Description", "value": "staged"}]},
+        "tags": {"data": [{"name": "victim-tag"}]}, "securityLabels": {"data": [{"name": "TLP:GREEN"}]}});
+    let r = sb.signed("POST", "/api/v3/victims?fields=tags&fields=attributes&fields=securityLabels", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json()["data"].clone();
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["tags"]["data"][0]["name"], "victim-tag", "{v}");
+    assert_eq!(v["securityLabels"]["data"][0]["name"], "TLP:GREEN", "{v}");
+    assert_eq!(v["attributes"]["data"][0]["value"], "staged", "{v}");
+    let q = |path: &str, tql: &str| sb.get(&format!("{path}?tql={}", enc(tql))).json();
+    assert_eq!(q("/api/v3/tags", &format!("hasVictim(id = {id})"))["data"][0]["name"], "victim-tag");
+    assert_eq!(q("/api/v3/securityLabels", &format!("hasVictim(id = {id})"))["data"][0]["name"], "TLP:GREEN");
+    assert_eq!(q("/api/v3/tags", "hasVictim(id = 999)")["data"], json!([]));
+    let listed = q("/api/v3/victimAttributes", &format!("victimId = {id}"));
+    assert_eq!((listed["data"][0]["value"].clone(), listed["data"][0]["victimId"].clone()), (json!("staged"), json!(id)), "{listed}");
+    let r = sb.signed("POST", "/api/v3/victimAttributes", Some(&json!({"victimId": id, "type": "Source", "value": "the collection"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let aid = r.json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(sb.signed("PUT", &format!("/api/v3/victimAttributes/{aid}"), Some(&json!({"value": "changed"}))).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{aid}")).json()["data"]["value"], "changed");
+    assert_eq!(q("/api/v3/victimAttributes", &format!("hasVictim(id = {id})"))["data"].as_array().unwrap().len(), 2);
+    // An indicator's attribute is not a victim's, even under the same id.
+    let ind = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "a.example"}))).json()["data"]["id"].as_i64().unwrap();
+    let ia = sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": ind, "type": "Source", "value": "x"}))).json();
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{}", ia["data"]["id"])).status, 404);
+    assert_eq!(sb.signed("POST", "/api/v3/victimAttributes", Some(&json!({"victimId": 999, "type": "Source", "value": "x"}))).status, 404);
+    // PUT with mode delete removes a tag; DELETE removes an attribute.
+    let r = sb.signed("PUT", &format!("/api/v3/victims/{id}"), Some(&json!({"tags": {"data": [{"name": "victim-tag"}], "mode": "delete"}})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(q("/api/v3/tags", &format!("hasVictim(id = {id})"))["data"], json!([]));
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/victimAttributes/{aid}"), None).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{aid}")).status, 404);
+}
+
+/// A nested associated group or indicator without an id is created (v3 "Create and Manage
+/// Associations": New Group, New Indicator), or found by type and summary (Existing Indicator).
+#[test]
+fn nested_associations_without_an_id() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"type": "Host", "hostName": "nested.example",
+        "associatedGroups": {"data": [{"name": "Bad Guy", "type": "Adversary", "tags": {"data": [{"name": "nested-tag"}]}}]},
+        "associatedIndicators": {"data": [{"type": "Address", "ip": "198.51.100.7"}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=associatedGroups&fields=associatedIndicators", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    assert_eq!(
+        (d["associatedGroups"]["data"][0]["name"].clone(), d["associatedGroups"]["data"][0]["type"].clone()),
+        (json!("Bad Guy"), json!("Adversary")),
+        "{d}"
+    );
+    assert_eq!(d["associatedIndicators"]["data"][0]["summary"], "198.51.100.7", "{d}");
+    let gid = d["associatedGroups"]["data"][0]["id"].as_i64().unwrap();
+    let g = sb.get(&format!("/api/v3/groups/{gid}?fields=tags")).json();
+    assert_eq!((g["data"]["ownerName"].clone(), g["data"]["tags"]["data"][0]["name"].clone()), (json!("Demo Org"), json!("nested-tag")), "{g}");
+    // The same address again is the existing indicator, not a second one.
+    let group = sb.signed(
+        "POST",
+        "/api/v3/groups",
+        Some(&json!({"type": "Incident", "name": "i",
+        "associatedIndicators": {"data": [{"type": "Address", "summary": "198.51.100.7"}]}})),
+    );
+    assert_eq!(group.status, 201, "{}", group.text());
+    let found = sb.get(&format!("/api/v3/indicators?tql={}", enc("summary = \"198.51.100.7\""))).json();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+    // In the owner the entry names.
+    let r = sb.signed(
+        "POST",
+        "/api/v3/groups?fields=associatedGroups",
+        Some(&json!({"type": "Incident", "name": "j",
+        "associatedGroups": {"data": [{"name": "Shared", "type": "Threat", "ownerName": "Common Community"}]}})),
+    );
+    assert_eq!(r.json()["data"]["associatedGroups"]["data"][0]["ownerName"], "Common Community", "{}", r.text());
+    // Not enough to make one: 400, nothing created.
+    for bad in [json!({"name": "no type"}), json!({"type": "Adversary"})] {
+        let r =
+            sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "bad.example", "associatedGroups": {"data": [bad]}})));
+        assert_eq!(r.status, 400, "{}", r.text());
+    }
+    assert_eq!(sb.get(&format!("/api/v3/indicators?tql={}", enc("summary = \"bad.example\""))).json()["data"], json!([]));
+    let r = sb.signed(
+        "PUT",
+        "/api/v3/groups/1",
+        Some(&json!({"associatedIndicators": {"data": [{"type": "Host", "hostName": "absent.example"}], "mode": "delete"}})),
+    );
+    assert_eq!(r.status, 404, "removing an absent indicator creates nothing: {}", r.text());
+}
+
+/// TQL on the reference collections tcex filters (tests/api/tc/v3/security/owners/,
+/// attribute_types/, victim_assets/): applied, never ignored.
+#[test]
+fn tql_on_owners_attribute_types_and_victim_assets() {
+    let sb = Sandbox::start(Seed::Empty);
+    let names = |path: &str, tql: &str, key: &str| -> Vec<String> {
+        let r = sb.get(&format!("{path}?tql={}", enc(tql)));
+        assert_eq!(r.status, 200, "{path} {tql}: {}", r.text());
+        r.json()["data"].as_array().unwrap().iter().map(|x| x[key].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(names("/api/v3/security/owners", "permIndicator = \"READ\"", "name"), ["Threat Feed"]);
+    assert_eq!(names("/api/v3/security/owners", "name != \"Threat Feed\" and userId = 3", "name"), ["Demo Org", "Common Community"]);
+    assert_eq!(names("/api/v3/attributeTypes", "name = \"Description\" and system = true", "name"), ["Description"]);
+    assert!(names("/api/v3/attributeTypes", "system = false", "name").is_empty());
+    let r = sb.get(&format!("/api/v3/attributeTypes?tql={}", enc("associatedType = \"Adversary\"")));
+    assert_eq!((r.status, r.json()["errCode"].clone()), (400, json!("0x2001")), "{}", r.text());
+    let v = sb.signed(
+        "POST",
+        "/api/v3/victims",
+        Some(&json!({"name": "Acme", "assets": {"data": [
+        {"type": "EmailAddress", "address": "a@acme.example"}, {"type": "WebSite", "website": "acme.example"}]}})),
+    );
+    let vid = v.json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(names("/api/v3/victimAssets", "typeName = \"WebSite\"", "website"), ["acme.example"]);
+    assert_eq!(names("/api/v3/victimAssets", &format!("victimId = {vid} and asset = \"a@acme.example\""), "address"), ["a@acme.example"]);
+    assert!(names("/api/v3/victimAssets", "victimName = \"Other\"", "type").is_empty());
+}
