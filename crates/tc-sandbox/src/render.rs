@@ -45,7 +45,9 @@ pub fn resolve_owner(conn: &Connection, name: Option<&str>) -> Res<Owner> {
         Some(n) => all
             .into_iter()
             .find(|o| o.name.eq_ignore_ascii_case(n) || o.id.to_string() == n)
-            .ok_or_else(|| ApiErr::new(404, format!("Owner not found: {}", n))),
+            // "403 - Forbidden: the API user specified an owner that does not exist or to which
+            // they do not have access" (docs/rest_api/overview.rst, v3/http_status_codes.rst).
+            .ok_or_else(|| ApiErr::new(403, format!("Owner not found: {}", n))),
     }
 }
 

@@ -190,7 +190,7 @@ fn nested_owner(conn: &Connection, item: &Value, default: &Owner) -> Res<Owner> 
         return resolve_owner(conn, Some(n));
     }
     if let Some(id) = item.get("ownerId").and_then(int) {
-        return owner_by_id(conn, id)?.ok_or_else(|| not_found(format!("Owner not found: {}", id)));
+        return owner_by_id(conn, id)?.ok_or_else(|| crate::util::ApiErr::new(403, format!("Owner not found: {}", id)));
     }
     Ok(default.clone())
 }

@@ -486,7 +486,7 @@ fn body_owner(conn: &Connection, req: &Req, body: &Value) -> Res<Owner> {
         return resolve_owner(conn, Some(n));
     }
     if let Some(id) = body.get("ownerId").and_then(int) {
-        return owner_by_id(conn, id)?.ok_or_else(|| not_found(format!("Owner not found: {}", id)));
+        return owner_by_id(conn, id)?.ok_or_else(|| ApiErr::new(403, format!("Owner not found: {}", id)));
     }
     resolve_owner(conn, None)
 }
