@@ -433,7 +433,11 @@ impl<'a> P<'a> {
             })
         };
         if col == "@tag" {
-            let (kind, me) = if self.target == Target::Indicators { ("i", "i.id") } else { ("g", "g.id") };
+            let (kind, me) = match self.target {
+                Target::Indicators => ("i", "i.id"),
+                Target::Victims => ("v", "v.id"),
+                _ => ("g", "g.id"),
+            };
             let negate = matches!(op, "NE" | "NOT IN" | "NOT CONTAINS" | "NOT STARTSWITH");
             let inner = cond(self, &mut ph, "t.name")?;
             let inner = if negate {
@@ -495,6 +499,8 @@ impl<'a> P<'a> {
                 "nationality" => c("json_extract(v.fields, '$.nationality')", Kind::Text),
                 "ownerid" => c("v.owner_id", Kind::Number),
                 "ownername" | "owner" => c("(SELECT name FROM owners WHERE id = v.owner_id)", Kind::Text),
+                // A victim's tags (tcex's VictimFilter `tag`; its tests clean up their victims by tag).
+                "tag" => c("@tag", Kind::Text),
                 _ => None,
             },
             // Owners as `/v3/security/owners` renders them: a Source is read-only (READ), the

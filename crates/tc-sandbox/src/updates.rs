@@ -68,7 +68,8 @@ pub fn apply_metadata(conn: &Connection, kind: &str, id: i64, body: &Value) -> R
             conn.execute("DELETE FROM item_tags WHERE kind = ?1 AND item = ?2", params![kind, id])?;
         }
         for t in data {
-            let name = t.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A tag needs a name"))?;
+            let name = nested_name(conn, &t, "tags", "A tag needs a name or an id")?;
+            let name = name.as_str();
             if mode == "delete" {
                 remove_tag(conn, kind, id, name)?;
             } else {
@@ -81,7 +82,8 @@ pub fn apply_metadata(conn: &Connection, kind: &str, id: i64, body: &Value) -> R
             conn.execute("DELETE FROM item_labels WHERE kind = ?1 AND item = ?2", params![kind, id])?;
         }
         for l in data {
-            let name = l.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A security label needs a name"))?;
+            let name = nested_name(conn, &l, "labels", "A security label needs a name or an id")?;
+            let name = name.as_str();
             if mode == "delete" {
                 remove_label(conn, kind, id, name)?;
             } else {
@@ -182,6 +184,19 @@ fn apply_associations(conn: &Connection, kind: &str, id: i64, owner: &Owner, bod
         }
     }
     Ok(())
+}
+
+/// The name of a nested tag or security label: its `name`, or the name of the one its `id` names
+/// (tcex's `Tag.remove()` / `SecurityLabel.remove()` send `{"data": [{"id": N}], "mode":
+/// "delete"}`: tcex/api/tc/v3/tags/tag.py).
+fn nested_name(conn: &Connection, item: &Value, table: &str, missing: &str) -> Res<String> {
+    if let Some(n) = item.get("name").and_then(|n| n.as_str()) {
+        return Ok(n.to_string());
+    }
+    let id = item.get("id").and_then(int).ok_or_else(|| bad(missing))?;
+    let sql = if table == "tags" { "SELECT name FROM tags WHERE id = ?1" } else { "SELECT name FROM labels WHERE id = ?1" };
+    use rusqlite::OptionalExtension;
+    conn.query_row(sql, [id], |r| r.get(0)).optional()?.ok_or_else(|| not_found(format!("Not found: {} {}", table, id)))
 }
 
 /// The owner a nested item names (`ownerName` or `ownerId`), else `default`.

@@ -187,7 +187,13 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
         ("PUT", ["victimAssets", branch, aid]) => {
             let kind = asset_kind(branch)?;
             let (aid, old) = load_asset(conn, id, kind, aid)?;
-            let f = asset_fields(&req.json()?, kind, Some(&old))?;
+            let body = req.json()?;
+            // An update that names none of the asset's fields is not formatted properly (tcex's
+            // test_victim_interface.py tests_ti_victim_update_asset_no_body asserts 400).
+            if !kind.2.iter().any(|f| body.get(*f).is_some_and(|v| !v.is_null())) {
+                return Err(bad(format!("An update of a {} names at least one of {}", kind.1, kind.2.join(", "))));
+            }
+            let f = asset_fields(&body, kind, Some(&old))?;
             conn.execute("UPDATE victim_assets SET fields = ?2 WHERE id = ?1", params![aid, f])?;
             Ok(ok(json!({ asset_entity(kind): asset_json(app, id, aid, kind, &f, false) })))
         }
@@ -373,10 +379,14 @@ fn task_fields(body: &Value, old: Map<String, Value>) -> Res<String> {
         return Err(bad(format!("Invalid task status: {}", status)));
     }
     m.insert("status".into(), json!(status));
-    if let Some(d) = body.get("dueDate") {
-        let s = d.as_str().ok_or_else(|| bad("dueDate must be a date"))?;
-        parse_date(s).ok_or_else(|| bad(format!("Invalid dueDate: {}", s)))?;
-        m.insert("dueDate".into(), json!(s));
+    // dueDate and escalationDate (docs/rest_api/v2/tasks/create.rst); reminderDate as tcex's Task
+    // sets it (tcex/api/tc/v2/threat_intelligence/mapping/task.py `reminder_date`).
+    for key in ["dueDate", "escalationDate", "reminderDate"] {
+        if let Some(d) = body.get(key) {
+            let s = d.as_str().ok_or_else(|| bad(format!("{key} must be a date")))?;
+            parse_date(s).ok_or_else(|| bad(format!("Invalid {key}: {s}")))?;
+            m.insert(key.into(), json!(s));
+        }
     }
     for flag in ["escalated", "reminded", "overdue"] {
         match body.get(flag) {

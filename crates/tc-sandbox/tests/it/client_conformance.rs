@@ -616,3 +616,65 @@ fn tql_on_owners_attribute_types_and_victim_assets() {
     assert_eq!(names("/api/v3/victimAssets", &format!("victimId = {vid} and asset = \"a@acme.example\""), "address"), ["a@acme.example"]);
     assert!(names("/api/v3/victimAssets", "victimName = \"Other\"", "type").is_empty());
 }
+
+/// Removals and updates as tcex sends them: a tag or label removed by its id (`Tag.remove()`:
+/// tcex/api/tc/v3/tags/tag.py), file occurrences replaced and removed by id
+/// (`Indicator.update(mode=...)`), a task's escalation and reminder dates, a victim asset update
+/// that names no field (400: tcex's test_victim_interface.py), victims found by tag.
+#[test]
+fn removals_and_updates_as_tcex_sends_them() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"type": "File", "md5": "291426B9C10D17708FFAC9ACBE761D38",
+        "tags": {"data": [{"name": "keep"}, {"name": "drop"}]}, "securityLabels": {"data": [{"name": "TLP:RED"}]},
+        "fileOccurrences": {"data": [{"fileName": "a.csv", "path": "/p", "date": "2022-08-25T17:52:39Z"}, {"fileName": "b.csv"}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=tags&fields=securityLabels&fields=fileOccurrences", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    let id = d["id"].as_i64().unwrap();
+    let tag_id = d["tags"]["data"].as_array().unwrap().iter().find(|t| t["name"] == "drop").unwrap()["id"].clone();
+    let label_id = d["securityLabels"]["data"][0]["id"].clone();
+    let occ_a = d["fileOccurrences"]["data"].as_array().unwrap().iter().find(|o| o["fileName"] == "a.csv").unwrap()["id"].clone();
+    let put = |b: Value| sb.signed("PUT", &format!("/api/v3/indicators/{id}"), Some(&b));
+    let r = put(json!({"tags": {"data": [{"id": tag_id}], "mode": "delete"}, "securityLabels": {"data": [{"id": label_id}], "mode": "delete"},
+        "fileOccurrences": {"data": [{"id": occ_a}], "mode": "delete"}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let now = sb.get(&format!("/api/v3/indicators/{id}?fields=tags&fields=securityLabels&fields=fileOccurrences")).json()["data"].clone();
+    let names = |v: &Value, k: &str| -> Vec<String> {
+        v["data"].as_array().map(|a| a.iter().map(|x| x[k].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+    };
+    assert_eq!(names(&now["tags"], "name"), ["keep"], "{now}");
+    assert!(names(&now["securityLabels"], "name").is_empty(), "{now}");
+    assert_eq!(names(&now["fileOccurrences"], "fileName"), ["b.csv"], "{now}");
+    assert_eq!(put(json!({"tags": {"data": [{"id": 99999}], "mode": "delete"}})).status, 404);
+    assert_eq!(put(json!({"fileOccurrences": {"data": [{"id": 99999}], "mode": "delete"}})).status, 404);
+    let r = put(json!({"fileOccurrences": {"data": [{"fileName": "c.csv"}], "mode": "replace"}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let now = sb.get(&format!("/api/v3/indicators/{id}?fields=fileOccurrences")).json()["data"].clone();
+    assert_eq!(names(&now["fileOccurrences"], "fileName"), ["c.csv"], "{now}");
+    // Task dates.
+    let t = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "dates"}))).json()["data"]["task"]["id"].as_i64().unwrap();
+    let r = sb.signed(
+        "PUT",
+        &format!("/api/v2/tasks/{t}"),
+        Some(&json!({"escalationDate": "2026-12-09T10:00:00", "reminderDate": "2026-12-08T10:00:00"})),
+    );
+    let task = &r.json()["data"]["task"];
+    assert_eq!(
+        (task["escalationDate"].as_str(), task["reminderDate"].as_str()),
+        (Some("2026-12-09T10:00:00"), Some("2026-12-08T10:00:00")),
+        "{task}"
+    );
+    assert_eq!(sb.signed("PUT", &format!("/api/v2/tasks/{t}"), Some(&json!({"reminderDate": "soon"}))).status, 400);
+    // A victim asset update without a field; victims by tag.
+    let v = sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "tagged", "tags": {"data": [{"name": "PyTest"}]}}))).json()["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let a = sb.signed("POST", &format!("/api/v2/victims/{v}/victimAssets/phoneNumbers"), Some(&json!({"phoneType": "555-0100"})));
+    let aid = a.json()["data"]["victimPhone"]["id"].as_i64().unwrap();
+    let path = format!("/api/v2/victims/{v}/victimAssets/phoneNumbers/{aid}");
+    assert_eq!(sb.signed("PUT", &path, None).status, 400);
+    assert_eq!(sb.signed("PUT", &path, Some(&json!({"phoneType": "555-0101"}))).status, 200);
+    let found = sb.get(&format!("/api/v3/victims?tql={}", enc("tag = \"PyTest\""))).json();
+    assert_eq!(found["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect::<Vec<_>>(), [v], "{found}");
+    assert_eq!(sb.get(&format!("/api/v3/victims?tql={}", enc("tag != \"PyTest\""))).json()["data"], json!([]));
+}
