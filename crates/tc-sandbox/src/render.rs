@@ -548,6 +548,19 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         }
         m.insert("dnsResolution".into(), json!({"data": out}));
     }
+    if f.has("fileActions") && i.itype == "File" {
+        let mut out = vec![];
+        let rows: Vec<(String, i64)> = conn
+            .prepare("SELECT relationship, ind FROM file_actions WHERE file = ?1 ORDER BY relationship, ind")?
+            .query_map([i.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (rel, other) in rows {
+            if let Some(x) = load_ind(conn, other)? {
+                out.push(json!({"relationship": rel, "indicator": ind_v3(conn, &x, &Fields(vec![]), base)?}));
+            }
+        }
+        m.insert("fileActions".into(), json!({"data": out, "count": out.len()}));
+    }
     if f.has("fileOccurrences") && i.itype == "File" {
         let all = occurrences(conn, i.id)?;
         m.insert("fileOccurrences".into(), json!({"data": all, "count": all.len()}));
@@ -902,6 +915,7 @@ pub fn delete_ind(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM observations WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM false_positives WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM dns WHERE host = ?1 OR addr = ?1", [id])?;
+    conn.execute("DELETE FROM file_actions WHERE file = ?1 OR ind = ?1", [id])?;
     Ok(())
 }
 

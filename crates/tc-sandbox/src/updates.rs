@@ -231,7 +231,7 @@ fn nested_new_group(conn: &Connection, g: &Value) -> Res<Group> {
 /// summary (or its typed fields: `hostName`, `ip`...) in the owner it names (`ownerName` /
 /// `ownerId`), else in `parent`'s owner; created there when absent and `create` (v3 "Create and
 /// Manage Associations", New Indicator / Existing Indicator; docs/rest_api/v3/indicators/associations.rst).
-fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, create: bool) -> Res<Ind> {
+pub(crate) fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, create: bool) -> Res<Ind> {
     let owner = nested_owner(conn, x, parent)?;
     let t = x.get("type").and_then(|v| v.as_str()).and_then(model::ind_type);
     let Some(t) = t else {
@@ -286,6 +286,7 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
         }
     }
     occurrences::write_v3(conn, i, body)?;
+    occurrences::write_actions_v3(conn, i, body)?;
     if let Some(n) = body.get("observations").and_then(int) {
         if !(0..=1_000_000).contains(&n) {
             return Err(bad("observations must be between 0 and 1000000"));

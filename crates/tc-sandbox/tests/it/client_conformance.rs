@@ -678,3 +678,42 @@ fn removals_and_updates_as_tcex_sends_them() {
     assert_eq!(found["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect::<Vec<_>>(), [v], "{found}");
     assert_eq!(sb.get(&format!("/api/v3/victims?tql={}", enc("tag != \"PyTest\""))).json()["data"], json!([]));
 }
+
+/// File actions (docs/rest_api/v3/indicators/associations.rst, "File Actions"; tcex's
+/// `stage_file_action`, tests/api/tc/v3/indicators/test_indicator_snippets.py): added with a new or
+/// existing indicator, listed with `fields=fileActions`, removed and replaced by mode.
+#[test]
+fn file_actions_on_a_file() {
+    let sb = Sandbox::start(Seed::Empty);
+    let host =
+        sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "example-00.com"}))).json()["data"]["id"].as_i64().unwrap();
+    let body = json!({"type": "File", "md5": "2ea0564f33e4cb67063c4a06734eb627", "fileActions": {"data": [
+        {"relationship": "File Traffic", "indicator": {"type": "Address", "ip": "66.96.146.132"}},
+        {"relationship": "File DNS Query", "indicator": {"id": host}}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=fileActions", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    let file = d["id"].as_i64().unwrap();
+    let acts = |d: &Value| -> Vec<(String, String)> {
+        d["fileActions"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["relationship"].as_str().unwrap().into(), a["indicator"]["summary"].as_str().unwrap().into()))
+            .collect()
+    };
+    assert_eq!(acts(&d), [("File DNS Query".into(), "example-00.com".into()), ("File Traffic".into(), "66.96.146.132".into())], "{d}");
+    assert_eq!(d["fileActions"]["count"], 2);
+    let put = |b: Value| sb.signed("PUT", &format!("/api/v3/indicators/{file}?fields=fileActions"), Some(&b));
+    let r = put(json!({"fileActions": {"data": [{"relationship": "File DNS Query", "indicator": {"id": host}}], "mode": "delete"}}));
+    assert_eq!(acts(&r.json()["data"]), [("File Traffic".into(), "66.96.146.132".into())], "{}", r.text());
+    let r = put(json!({"fileActions": {"data": [{"relationship": "File Archive", "indicator": {"id": host}}], "mode": "replace"}}));
+    assert_eq!(acts(&r.json()["data"]), [("File Archive".into(), "example-00.com".into())], "{}", r.text());
+    assert_eq!(put(json!({"fileActions": {"data": [{"relationship": "File Archive", "indicator": {"id": 999}}], "mode": "delete"}})).status, 404);
+    assert_eq!(put(json!({"fileActions": {"data": [{"indicator": {"id": host}}]}})).status, 400);
+    // Only File indicators have file actions; a deleted indicator leaves none behind.
+    let r = sb.signed("PUT", &format!("/api/v3/indicators/{host}"), Some(&json!({"fileActions": {"data": []}})));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{host}"), None).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/indicators/{file}?fields=fileActions")).json()["data"]["fileActions"]["count"], 0);
+}
