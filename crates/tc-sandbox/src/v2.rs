@@ -410,6 +410,15 @@ fn create_indicator(app: &App, req: &Req, t: &'static IndType) -> Res<Resp> {
             xid: None,
         },
     )?;
+    // The status flags a create may carry (tcex's v2 tests create `"active": false` indicators and
+    // find them with the `active = false` filter: test_address_interface.py
+    // tests_ti_indicators_inactive_filter); written as an update writes them.
+    let flags: serde_json::Map<String, Value> =
+        ["active", "privateFlag"].iter().filter_map(|k| body.get(*k).map(|v| (k.to_string(), v.clone()))).collect();
+    if !flags.is_empty() {
+        let i = load_ind(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
+        crate::updates::update_indicator(&conn, &i, &Value::Object(flags))?;
+    }
     let i = load_ind(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created indicator not found"))?;
     Ok(created(json!({ t.entity: ind_v2(&conn, &i, true, true, false, &app.base())? })))
 }

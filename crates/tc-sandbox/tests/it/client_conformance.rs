@@ -717,3 +717,17 @@ fn file_actions_on_a_file() {
     assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{host}"), None).status, 200);
     assert_eq!(sb.get(&format!("/api/v3/indicators/{file}?fields=fileActions")).json()["data"]["fileActions"]["count"], 0);
 }
+
+/// A v2 create carries `active` (tcex's test_address_interface.py creates an inactive address and
+/// finds it with the `active=false` filter).
+#[test]
+fn v2_create_keeps_the_active_flag() {
+    let sb = Sandbox::start(Seed::Empty);
+    let r = sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.9", "rating": 1, "active": false})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.10"})));
+    let found = sb.get(&format!("/api/v2/indicators?filters={}", enc("active=false"))).json();
+    let sums: Vec<&str> = found["data"]["indicator"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
+    assert_eq!(sums, ["198.51.100.9"], "{found}");
+    assert_eq!(sb.get("/api/v3/indicators/198.51.100.10").json()["data"]["active"], true);
+}
