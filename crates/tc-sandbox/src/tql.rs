@@ -222,6 +222,10 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
+                    // A victim's assets (tcex's Victim.victim_assets: `hasVictim(id = N)`).
+                    ("hasvictim", Target::VictimAssets) => {
+                        format!("va.victim IN (SELECT v.id FROM victims v JOIN owners o ON o.id = v.owner_id WHERE {sql})")
+                    }
                     (_, Target::Users | Target::Victims | Target::Owners | Target::AttributeTypes | Target::VictimAssets) => return self.err("hasGroup, hasIndicator and hasVictim are not supported on this collection"),
                     // hasVictim (tcex's tag, security label and victim attribute filters:
                     // tcex/api/tc/v3/tags/tag_filter.py `has_victim`, victim_attribute_filter.py).

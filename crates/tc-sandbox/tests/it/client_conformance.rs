@@ -615,6 +615,9 @@ fn tql_on_owners_attribute_types_and_victim_assets() {
     assert_eq!(names("/api/v3/victimAssets", "typeName = \"WebSite\"", "website"), ["acme.example"]);
     assert_eq!(names("/api/v3/victimAssets", &format!("victimId = {vid} and asset = \"a@acme.example\""), "address"), ["a@acme.example"]);
     assert!(names("/api/v3/victimAssets", "victimName = \"Other\"", "type").is_empty());
+    // A victim's assets as tcex lists them (Victim.victim_assets).
+    assert_eq!(names("/api/v3/victimAssets", &format!("hasVictim(id = {vid})"), "type"), ["EmailAddress", "WebSite"]);
+    assert!(names("/api/v3/victimAssets", "hasVictim(id = 999)", "type").is_empty());
 }
 
 /// Removals and updates as tcex sends them: a tag or label removed by its id (`Tag.remove()`:
