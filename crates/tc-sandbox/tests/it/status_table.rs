@@ -1,7 +1,7 @@
 //! The status ThreatConnect answers per documented endpoint and method (statuses.tsv beside this
 //! file: the table, its sources and its format), sent row by row to one sandbox over the demo seed.
 //! In process, so the whole table costs well under a second (the same rows through tcex and a
-//! process would cost a tcex client call each); `make test-conformance` runs it with the tcex subset.
+//! process would cost a tcex client call each); `make conformance` runs it before the tcex tests.
 use crate::common::*;
 use serde_json::Value;
 
