@@ -161,6 +161,7 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
             conn.execute("DELETE FROM victim_assets WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_groups WHERE victim = ?1", [id])?;
             conn.execute("DELETE FROM victim_indicators WHERE victim = ?1", [id])?;
+            conn.execute("DELETE FROM named_links WHERE kind = 'task-victim' AND b = ?1", [id])?;
             crate::render::delete_metadata(conn, "v", id)?;
             Ok(ok_plain())
         }
@@ -202,6 +203,25 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
             let (aid, _) = load_asset(conn, id, kind, aid)?;
             conn.execute("DELETE FROM victim_assets WHERE id = ?1", [aid])?;
             Ok(ok_plain())
+        }
+        // The indicators a victim is associated with (docs/rest_api/v2/victims/retrieve.rst:
+        // `GET /v2/victims/{victimId}/indicators[/{associatedIndicatorType}]`).
+        ("GET", ["indicators", branch @ ..]) if branch.len() <= 1 => {
+            let t = match branch.first() {
+                Some(b) => Some(model::ind_branch(b).ok_or_else(|| not_found(format!("Invalid indicator type: {}", b)))?),
+                None => None,
+            };
+            let mut args = vec![json!(id)];
+            let mut cond = "JOIN victim_indicators vi ON vi.ind = i.id WHERE vi.victim = ?1".to_string();
+            if let Some(t) = t {
+                args.push(json!(t.name));
+                cond.push_str(" AND i.type = ?2");
+            }
+            let mut all = vec![];
+            for x in crate::render::query_inds(conn, &format!("{cond} ORDER BY i.id"), &args)? {
+                all.push(crate::render::ind_v2(conn, &x, false, t.is_some(), false, &app.base())?);
+            }
+            paged(req, t.map(|t| t.entity).unwrap_or("indicator"), all)
         }
         ("GET", ["groups"]) => groups_of_victim(app, conn, req, id, None),
         ("GET", ["groups", branch]) => groups_of_victim(app, conn, req, id, Some(group_kind(branch)?)),
@@ -464,6 +484,7 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
                 "DELETE" => {
                     owner.writable()?;
                     conn.execute("DELETE FROM tasks WHERE id = ?1", [id])?;
+                    conn.execute("DELETE FROM named_links WHERE kind = 'task-victim' AND a = ?1", [id])?;
                     crate::render::delete_metadata(&conn, "t", id)?;
                     Ok(ok_plain())
                 }
@@ -483,6 +504,7 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
 fn task_item(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fields: &str, tail: &[&str]) -> Res<Resp> {
     let list_key = match tail.first() {
         Some(&"attributes" | &"tags" | &"securityLabels") => return crate::v2::item_metadata(app, conn, req, "t", id, owner, tail),
+        Some(&"victims") => return task_victims(app, conn, req, id, &tail[1..]),
         Some(&"assignees") => "assignee",
         Some(&"escalatees") => "escalatee",
         _ => return Err(no_endpoint(req)),
@@ -532,6 +554,48 @@ fn task_item(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fi
                     Ok(ok_plain())
                 }
                 "DELETE" => Err(not_found(format!("User {} is not an {} of task {}", name, list_key, id))),
+                _ => Err(ApiErr::new(405, "Method not allowed")),
+            }
+        }
+        _ => Err(no_endpoint(req)),
+    }
+}
+
+/// A task's victims (docs/rest_api/v2/tasks/create.rst `POST /v2/tasks/{taskId}/victims/{victimId}`,
+/// retrieve.rst `GET /v2/tasks/{taskId}/victims[/{victimId}]`, delete.rst), kept as named links
+/// (`task-victim`, task, victim).
+fn task_victims(app: &App, conn: &Connection, req: &Req, task: i64, tail: &[&str]) -> Res<Resp> {
+    let linked = |vid: i64| -> Res<bool> {
+        Ok(conn.query_row("SELECT COUNT(*) FROM named_links WHERE kind = 'task-victim' AND name = '' AND a = ?1 AND b = ?2", [task, vid], |r| {
+            r.get::<_, i64>(0)
+        })? > 0)
+    };
+    match (req.method.as_str(), tail) {
+        ("GET", []) => {
+            let mut st = conn.prepare(
+                "SELECT v.id, v.fields FROM victims v JOIN named_links l ON l.b = v.id WHERE l.kind = 'task-victim' AND l.name = '' AND l.a = ?1 ORDER BY v.id",
+            )?;
+            let rows = st.query_map([task], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let all: Vec<Value> = rows.collect::<Result<Vec<_>, _>>()?.iter().map(|(id, f)| victim_json(app, *id, f)).collect();
+            paged(req, "victim", all)
+        }
+        (m, [vid]) => {
+            let vid = id_of(vid, "Victim")?;
+            let (_, fields) = load_victim(conn, vid)?;
+            let absent = || not_found(format!("Victim {} is not associated with task {}", vid, task));
+            match m {
+                "GET" if linked(vid)? => Ok(ok(json!({"victim": victim_json(app, vid, &fields)}))),
+                "GET" => Err(absent()),
+                "POST" => {
+                    conn.execute("INSERT OR IGNORE INTO named_links(kind, name, a, b) VALUES ('task-victim', '', ?1, ?2)", [task, vid])?;
+                    Ok(ok_plain())
+                }
+                "DELETE" => {
+                    if conn.execute("DELETE FROM named_links WHERE kind = 'task-victim' AND name = '' AND a = ?1 AND b = ?2", [task, vid])? == 0 {
+                        return Err(absent());
+                    }
+                    Ok(ok_plain())
+                }
                 _ => Err(ApiErr::new(405, "Method not allowed")),
             }
         }
@@ -727,6 +791,7 @@ pub fn route_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
                 "DELETE FROM victim_assets WHERE victim = ?1",
                 "DELETE FROM victim_groups WHERE victim = ?1",
                 "DELETE FROM victim_indicators WHERE victim = ?1",
+                "DELETE FROM named_links WHERE kind = 'task-victim' AND b = ?1",
             ] {
                 tx.execute(sql, [id])?;
             }

@@ -734,3 +734,33 @@ fn v2_create_keeps_the_active_flag() {
     assert_eq!(sums, ["198.51.100.9"], "{found}");
     assert_eq!(sb.get("/api/v3/indicators/198.51.100.10").json()["data"]["active"], true);
 }
+
+/// A task's victims (docs/rest_api/v2/tasks/create.rst, retrieve.rst, delete.rst) and a victim's
+/// indicators (docs/rest_api/v2/victims/retrieve.rst).
+#[test]
+fn task_victims_and_victim_indicators_on_v2() {
+    let sb = Sandbox::start(Seed::Empty);
+    let t = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "with victims"}))).json()["data"]["task"]["id"].as_i64().unwrap();
+    let v = sb.signed("POST", "/api/v2/victims", Some(&json!({"name": "Acme"}))).json()["data"]["victim"]["id"].as_i64().unwrap();
+    let link = format!("/api/v2/tasks/{t}/victims/{v}");
+    assert_eq!(sb.get(&link).status, 404);
+    assert_eq!(sb.signed("POST", &link, None).status, 200);
+    assert_eq!(sb.get(&link).json()["data"]["victim"]["name"], "Acme");
+    let list = sb.get(&format!("/api/v2/tasks/{t}/victims")).json();
+    assert_eq!((list["data"]["resultCount"].clone(), list["data"]["victim"][0]["id"].clone()), (json!(1), json!(v)), "{list}");
+    assert_eq!(sb.signed("POST", &format!("/api/v2/tasks/{t}/victims/999"), None).status, 404);
+    assert_eq!(sb.signed("DELETE", &link, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &link, None).status, 404);
+    // A victim's indicators, all and by type.
+    sb.signed("POST", "/api/v2/indicators/hosts", Some(&json!({"hostName": "victim-host.example"})));
+    sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.77"})));
+    for path in ["/api/v2/indicators/hosts/victim-host.example", "/api/v2/indicators/addresses/198.51.100.77"] {
+        assert_eq!(sb.signed("POST", &format!("{path}/victims/{v}"), None).status, 200);
+    }
+    let all = sb.get(&format!("/api/v2/victims/{v}/indicators")).json();
+    assert_eq!(all["data"]["resultCount"], 2, "{all}");
+    let hosts = sb.get(&format!("/api/v2/victims/{v}/indicators/hosts")).json();
+    assert_eq!(hosts["data"]["host"][0]["summary"], "victim-host.example", "{hosts}");
+    assert_eq!(hosts["data"]["resultCount"], 1);
+    assert_eq!(sb.get(&format!("/api/v2/victims/{v}/indicators/nothings")).status, 404);
+}
