@@ -93,49 +93,6 @@ pub fn write_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
     Ok(())
 }
 
-/// v3 `fileActions` in a File indicator's write (docs/rest_api/v3/indicators/associations.rst,
-/// File Actions): `{"data": [{"relationship", "indicator": {id} or a new or existing indicator by
-/// type and value}], "mode"}`; append (the default), replace, delete.
-pub fn write_actions_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
-    let Some(fa) = body.get("fileActions") else { return Ok(()) };
-    if fa.is_null() {
-        return Ok(());
-    }
-    if i.itype != "File" {
-        return Err(bad("File actions apply to File indicators only"));
-    }
-    let data = fa.get("data").and_then(Value::as_array).ok_or_else(|| bad("fileActions must be {\"data\": [...]}"))?;
-    let mode = fa.get("mode").and_then(Value::as_str).unwrap_or("append").to_ascii_lowercase();
-    if !matches!(mode.as_str(), "append" | "replace" | "delete") {
-        return Err(bad(format!("Invalid mode for fileActions: {}", mode)));
-    }
-    if mode == "replace" {
-        conn.execute("DELETE FROM file_actions WHERE file = ?1", [i.id])?;
-    }
-    for a in data {
-        let rel = a
-            .get("relationship")
-            .and_then(Value::as_str)
-            .filter(|r| !r.trim().is_empty())
-            .ok_or_else(|| bad("A file action needs a relationship"))?;
-        let x = a.get("indicator").ok_or_else(|| bad("A file action needs an indicator"))?;
-        let other = match x.get("id").and_then(crate::util::int) {
-            Some(id) => crate::render::load_ind(conn, id)?.ok_or_else(|| crate::util::not_found(format!("Indicator not found: {}", id)))?,
-            None => crate::updates::nested_indicator(conn, &i.owner, x, mode != "delete")?,
-        };
-        if mode == "delete" {
-            if conn.execute("DELETE FROM file_actions WHERE file = ?1 AND relationship = ?2 AND ind = ?3", rusqlite::params![i.id, rel, other.id])?
-                == 0
-            {
-                return Err(crate::util::not_found(format!("File action not found: {} {}", rel, other.summary)));
-            }
-        } else {
-            conn.execute("INSERT OR IGNORE INTO file_actions(file, relationship, ind) VALUES (?1, ?2, ?3)", rusqlite::params![i.id, rel, other.id])?;
-        }
-    }
-    Ok(())
-}
-
 /// `{file}/fileOccurrences[/{id}]`: GET, POST, PUT, DELETE. `None` when `rest` is not that.
 pub fn route(conn: &Connection, req: &Req, i: &Ind, rest: &[&str]) -> Option<Res<Resp>> {
     if rest.first() != Some(&"fileOccurrences") {

@@ -231,7 +231,7 @@ fn nested_new_group(conn: &Connection, g: &Value) -> Res<Group> {
 /// summary (or its typed fields: `hostName`, `ip`...) in the owner it names (`ownerName` /
 /// `ownerId`), else in `parent`'s owner; created there when absent and `create` (v3 "Create and
 /// Manage Associations", New Indicator / Existing Indicator; docs/rest_api/v3/indicators/associations.rst).
-pub(crate) fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, create: bool) -> Res<Ind> {
+fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, create: bool) -> Res<Ind> {
     let owner = nested_owner(conn, x, parent)?;
     let t = x.get("type").and_then(|v| v.as_str()).and_then(model::ind_type);
     let Some(t) = t else {
@@ -262,6 +262,49 @@ pub(crate) fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, cre
     load_ind(conn, id)?.ok_or_else(|| not_found(format!("Indicator not found: {}", id)))
 }
 
+/// v3 `fileActions` in a File indicator's write (docs/rest_api/v3/indicators/associations.rst,
+/// File Actions): `{"data": [{"relationship", "indicator": {id} or a new or existing indicator by
+/// type and value}], "mode"}`; append (the default), replace, delete.
+fn write_actions_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
+    let Some(fa) = body.get("fileActions") else { return Ok(()) };
+    if fa.is_null() {
+        return Ok(());
+    }
+    if i.itype != "File" {
+        return Err(bad("File actions apply to File indicators only"));
+    }
+    let data = fa.get("data").and_then(Value::as_array).ok_or_else(|| bad("fileActions must be {\"data\": [...]}"))?;
+    let mode = fa.get("mode").and_then(Value::as_str).unwrap_or("append").to_ascii_lowercase();
+    if !matches!(mode.as_str(), "append" | "replace" | "delete") {
+        return Err(bad(format!("Invalid mode for fileActions: {}", mode)));
+    }
+    if mode == "replace" {
+        conn.execute("DELETE FROM file_actions WHERE file = ?1", [i.id])?;
+    }
+    for a in data {
+        let rel = a
+            .get("relationship")
+            .and_then(Value::as_str)
+            .filter(|r| !r.trim().is_empty())
+            .ok_or_else(|| bad("A file action needs a relationship"))?;
+        let x = a.get("indicator").ok_or_else(|| bad("A file action needs an indicator"))?;
+        let other = match x.get("id").and_then(crate::util::int) {
+            Some(id) => crate::render::load_ind(conn, id)?.ok_or_else(|| crate::util::not_found(format!("Indicator not found: {}", id)))?,
+            None => nested_indicator(conn, &i.owner, x, mode != "delete")?,
+        };
+        if mode == "delete" {
+            if conn.execute("DELETE FROM file_actions WHERE file = ?1 AND relationship = ?2 AND ind = ?3", rusqlite::params![i.id, rel, other.id])?
+                == 0
+            {
+                return Err(crate::util::not_found(format!("File action not found: {} {}", rel, other.summary)));
+            }
+        } else {
+            conn.execute("INSERT OR IGNORE INTO file_actions(file, relationship, ind) VALUES (?1, ?2, ?3)", rusqlite::params![i.id, rel, other.id])?;
+        }
+    }
+    Ok(())
+}
+
 pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
     if !body.is_object() {
         return Err(bad("The request body must be a JSON object"));
@@ -286,7 +329,7 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
         }
     }
     occurrences::write_v3(conn, i, body)?;
-    occurrences::write_actions_v3(conn, i, body)?;
+    write_actions_v3(conn, i, body)?;
     if let Some(n) = body.get("observations").and_then(int) {
         if !(0..=1_000_000).contains(&n) {
             return Err(bad("observations must be between 0 and 1000000"));

@@ -614,30 +614,9 @@ fn tags(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let t = all.iter().find(|t| t.id.to_string() == id).ok_or_else(|| not_found(format!("Tag not found: {}", id)))?;
         return Ok(ok(render(t)));
     }
-    let keep = tql_ids(&conn, req, Target::Tags)?;
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Tags)?;
     let items: Vec<Value> = all.iter().filter(|t| keep.as_ref().is_none_or(|k| k.contains(&t.id))).map(render).collect();
     paged_vec(app, req, items)
-}
-
-/// The ids a `tql` parameter selects among the tags (`t`) or security labels (`l`), or None
-/// without one. Compiled by the same TQL parser as indicators and groups, to SQL over the real
-/// tables, so an unknown keyword is TQL's 400 and never a database error.
-pub(crate) fn tql_ids(conn: &Connection, req: &Req, target: Target) -> Res<Option<std::collections::HashSet<i64>>> {
-    let q = req.param("tql").unwrap_or("");
-    if q.trim().is_empty() {
-        return Ok(None);
-    }
-    let (cond, args) = tql::compile(q, target)?;
-    let (from, alias) = match target {
-        Target::Tags => ("tags t", "t"),
-        Target::Owners => ("owners ow", "ow"),
-        Target::AttributeTypes => ("attribute_types at", "at"),
-        Target::VictimAssets => ("victim_assets va", "va"),
-        _ => ("labels l", "l"),
-    };
-    let mut st = conn.prepare(&format!("SELECT {alias}.id FROM {from} WHERE {cond}"))?;
-    let ids = st.query_map(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get::<_, i64>(0))?.collect::<Result<_, _>>()?;
-    Ok(Some(ids))
 }
 
 fn paged_vec(app: &App, req: &Req, items: Vec<Value>) -> Res<Resp> {
@@ -654,7 +633,7 @@ fn labels(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let l = all.iter().find(|l| l.id.to_string() == id).ok_or_else(|| not_found(format!("Security label not found: {}", id)))?;
         return Ok(ok(label_v3(l)));
     }
-    let keep = tql_ids(&conn, req, Target::Labels)?;
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Labels)?;
     let items = all.iter().filter(|l| keep.as_ref().is_none_or(|k| k.contains(&l.id))).map(label_v3).collect();
     paged_vec(app, req, items)
 }
@@ -688,7 +667,7 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
     })?;
     let mut all: Vec<Value> = rows.collect::<Result<_, _>>()?;
     // TQL over tcex's AttributeTypeFilter keywords (tests/api/tc/v3/attribute_types/).
-    if let Some(keep) = tql_ids(&conn, req, Target::AttributeTypes)? {
+    if let Some(keep) = crate::metadata::tql_ids(&conn, req, Target::AttributeTypes)? {
         all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));
     }
     if let Some(id) = id {
@@ -754,7 +733,7 @@ fn owners_v3(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         return Ok(ok(render(o)));
     }
     // TQL over tcex's OwnerFilter keywords (tests/api/tc/v3/security/owners/).
-    let keep = tql_ids(&conn, req, Target::Owners)?;
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Owners)?;
     let items = all.iter().filter(|o| keep.as_ref().is_none_or(|k| k.contains(&o.id))).map(render).collect();
     let _ = pct_encode("");
     paged_vec(app, req, items)

@@ -169,7 +169,7 @@ fn victim_item(app: &App, conn: &Connection, req: &Req, id: i64, fields: &str, t
         // (docs/rest_api/v2/victims/create.rst: "Create Victim Metadata").
         (_, ["attributes" | "tags" | "securityLabels", ..]) => {
             let (owner, _) = load_victim(conn, id)?;
-            crate::v2::item_metadata(app, conn, req, "v", id, &owner, tail)
+            crate::metadata::item_metadata(app, conn, req, "v", id, &owner, tail)
         }
         ("GET", ["victimAssets"]) => asset_list(app, conn, req, id, None),
         ("GET", ["victimAssets", branch]) => asset_list(app, conn, req, id, Some(asset_kind(branch)?)),
@@ -472,7 +472,7 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             match m {
                 "GET" => {
                     let mut t = task_json(app, id, &owner, added, &fields);
-                    crate::v2::decorate_with_includes(&conn, app, req, &mut t, "t", id, &owner.name)?;
+                    crate::metadata::decorate_with_includes(&conn, app, req, &mut t, "t", id, &owner.name)?;
                     Ok(ok(json!({ "task": t })))
                 }
                 "PUT" => {
@@ -503,7 +503,7 @@ pub fn tasks(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
 /// for escalatees), kept in the task's documented `assignee` / `escalatee` lists (create.rst).
 fn task_item(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fields: &str, tail: &[&str]) -> Res<Resp> {
     let list_key = match tail.first() {
-        Some(&"attributes" | &"tags" | &"securityLabels") => return crate::v2::item_metadata(app, conn, req, "t", id, owner, tail),
+        Some(&"attributes" | &"tags" | &"securityLabels") => return crate::metadata::item_metadata(app, conn, req, "t", id, owner, tail),
         Some(&"victims") => return task_victims(app, conn, req, id, &tail[1..]),
         Some(&"assignees") => "assignee",
         Some(&"escalatees") => "escalatee",
@@ -829,7 +829,7 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
                 all.extend(assets_of(app, &conn, v)?);
             }
             // TQL over tcex's VictimAssetFilter keywords (tests/api/tc/v3/victim_assets/).
-            if let Some(keep) = crate::v3::tql_ids(&conn, req, crate::tql::Target::VictimAssets)? {
+            if let Some(keep) = crate::metadata::tql_ids(&conn, req, crate::tql::Target::VictimAssets)? {
                 all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));
             }
             Ok(ok3(200, json!(all), None))
