@@ -529,7 +529,9 @@ impl<'a> P<'a> {
                 "id" | "ownerid" => c("ow.id", Kind::Number),
                 "ownername" | "name" => c("ow.name", Kind::Text),
                 "userid" => c("3", Kind::Number),
-                "permapps" | "permtask" | "permplaybooks" => c("'NONE'", Kind::Text),
+                // Case management, playbooks and workflow are not the sandbox's: no permission.
+                "permapps" | "permtask" | "permplaybooks" | "permplaybooksexecute" | "permartifact" | "permcasetag" | "permcomment"
+                | "permtimeline" | "permtrack" | "permworkflowtemplate" => c("'NONE'", Kind::Text),
                 "permindicator" | "permgroup" | "permpost" | "permvictim" | "permattribute" | "permusers" | "permsecuritylabel" | "permtag"
                 | "permattributetype" | "permsettings" | "permmembers" | "permcopydata" | "perminvite" | "permpublish" => {
                     c("(CASE WHEN ow.type = 'Source' THEN 'READ' ELSE 'FULL' END)", Kind::Text)

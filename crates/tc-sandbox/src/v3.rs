@@ -93,7 +93,14 @@ fn fields_of(collection: &str) -> Res<Resp> {
         ("securityLabels", "Includes security labels applied to the group"),
         ("tags", "Includes tags related to the group"),
     ];
-    const VICTIMS: &[(&str, &str)] = &[("assets", "Includes the assets of the victim")];
+    // What the sandbox includes on a victim (`fields=`): tcex expands `fields=_all_` through this list
+    // (tests/api/tc/v3/victim_attributes/: a victim created with attributes reads them back).
+    const VICTIMS: &[(&str, &str)] = &[
+        ("assets", "Includes the assets of the victim"),
+        ("attributes", "Includes attributes related to the victim"),
+        ("securityLabels", "Includes security labels related to the victim"),
+        ("tags", "Includes tags related to the victim"),
+    ];
     let list = match collection {
         "indicators" => INDICATORS,
         "groups" => GROUPS,

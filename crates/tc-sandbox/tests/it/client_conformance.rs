@@ -511,6 +511,10 @@ fn victim_attributes_tags_and_labels_on_v3() {
     assert_eq!(v["tags"]["data"][0]["name"], "victim-tag", "{v}");
     assert_eq!(v["securityLabels"]["data"][0]["name"], "TLP:GREEN", "{v}");
     assert_eq!(v["attributes"]["data"][0]["value"], "staged", "{v}");
+    // tcex's fields=_all_ is the list OPTIONS answers: it names what a victim includes.
+    let f = sb.signed("OPTIONS", "/api/v3/victims/fields", None).json();
+    let listed: Vec<&str> = f["data"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["assets", "attributes", "securityLabels", "tags"], "{f}");
     let q = |path: &str, tql: &str| sb.get(&format!("{path}?tql={}", enc(tql))).json();
     assert_eq!(q("/api/v3/tags", &format!("hasVictim(id = {id})"))["data"][0]["name"], "victim-tag");
     assert_eq!(q("/api/v3/securityLabels", &format!("hasVictim(id = {id})"))["data"][0]["name"], "TLP:GREEN");
@@ -601,6 +605,9 @@ fn tql_on_owners_attribute_types_and_victim_assets() {
     };
     assert_eq!(names("/api/v3/security/owners", "permIndicator = \"READ\"", "name"), ["Threat Feed"]);
     assert_eq!(names("/api/v3/security/owners", "name != \"Threat Feed\" and userId = 3", "name"), ["Demo Org", "Common Community"]);
+    // Every permission keyword of tcex's OwnerFilter (test_owner_snippets.py test_owner_tql_filter).
+    assert!(names("/api/v3/security/owners", "permArtifact = \"FULL\" and permWorkflowTemplate = \"FULL\"", "name").is_empty());
+    assert_eq!(names("/api/v3/security/owners", "permCaseTag = \"NONE\" and permIndicator = \"FULL\"", "name").len(), 2);
     assert_eq!(names("/api/v3/attributeTypes", "name = \"Description\" and system = true", "name"), ["Description"]);
     assert!(names("/api/v3/attributeTypes", "system = false", "name").is_empty());
     let r = sb.get(&format!("/api/v3/attributeTypes?tql={}", enc("associatedType = \"Adversary\"")));
