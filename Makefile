@@ -111,9 +111,13 @@ test-e2e: package service-ui
 ## conformance: ThreatConnect's own SDK, tcex (PyPI, in target/tcex-venv), drives the sandbox
 ## through its own client objects and asserts what tcex's test suite asserts against a real
 ## instance (tests/conformance/, docs/conformance.md); prints a table per area with every failure
-## classified. test-conformance is make test's fast subset: one case per endpoint and method.
+## classified. conformance first checks the documented status of every endpoint and method
+## (crates/tc-sandbox/tests/it/statuses.tsv, in process: under a second; in make test it runs with
+## the sandbox's tests in test-native, built once with the workspace's features). test-conformance
+## is make test's fast subset of the tcex tests.
 TCEX_PY := target/tcex-venv/bin/python
 conformance: setup-tcex
+	cargo test -q -p tc-sandbox --test it status_table
 	cargo build -q -p tc-sandbox --bin tc-sandbox
 	cd tests/conformance && PYTHONDONTWRITEBYTECODE=1 ../../$(TCEX_PY) -m pytest
 

@@ -13,6 +13,9 @@
 #                           conformance tests and scripts/validate-install-json.py (also in `test`)
 #   native and test also install Debian's mosquitto and redis-server (the API Service's tests
 #   run the service against a real MQTT broker and key-value store; neither is left running)
+#   scripts/setup.sh tcex-suite  target/tcex-suite-venv: tcex's environment plus what tcex's own
+#                           tests import (scripts/tcex-suite-requirements.txt), for the measurement
+#                           scripts/tcex-suite.sh (not part of make test)
 #   scripts/setup.sh stix   the Python virtual environment target/stix-venv with OASIS's
 #                           stix2-validator (tests/stix/requirements.txt): the STIX export's
 #                           test (also in `native` and `test`)
@@ -162,6 +165,12 @@ if [ "$what" = tcex ]; then
     exit 0
 fi
 
+if [ "$what" = tcex-suite ]; then
+    ensure_venv target/tcex-suite-venv scripts/tcex-suite-requirements.txt tcex "about 100 MB, 1 to 3 minutes"
+    say "ready (tcex-suite)"
+    exit 0
+fi
+
 # OASIS's stix2-validator, the judge of the STIX bundles the triage tests write
 # (crates/triage/tests/it/validator.rs, tests/e2e/triage.test.mjs). Its own environment: it
 # shares no test with tcex, and their pins need not agree.
@@ -183,6 +192,6 @@ case "$what" in
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
     test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_tcex ;;
-    *) die "usage: scripts/setup.sh native|dev|test|package|tcex|stix" ;;
+    *) die "usage: scripts/setup.sh native|dev|test|package|tcex|tcex-suite|stix" ;;
 esac
 say "ready ($what)"

@@ -66,9 +66,28 @@ def test_group_create_tag_delete(v2):
     assert r.status_code == 200
 
 
-@pytest.mark.xfail(reason='v2 task sub-resources (/v2/tasks/{id}/attributes, tags, securityLabels, assignees, escalatees) are not implemented')
-def test_task_tags_and_attributes(v2):
+def test_task_tags_attributes_labels_assignees(v2):
+    # test_task_interface.py: create (201), add attribute / label / tag (201, Success), the task
+    # with its attributes, labels and tags included, list each; assignees and escalatees as tcex's
+    # Task calls them (tcex_ti_tc_request.py `assignee`, `escalatee`).
     ti = v2.ti.task(name=f'pytest task {next(_n)}', owner=OWNER)
-    assert ti.create().ok
-    assert ti.add_tag('pytest task tag').status_code == 201
-    assert ti.add_attribute(attribute_type='Description', attribute_value='task attribute').status_code == 201
+    r = ti.create()
+    assert r.status_code == 201
+    for r in (ti.add_tag('pytest task tag'), ti.add_attribute(attribute_type='Description', attribute_value='task attribute'),
+              ti.add_label(label='TLP:GREEN')):
+        assert (r.status_code, r.json().get('status')) == (201, 'Success'), r.text
+    r = ti.single(params={'includes': ['additional', 'attributes', 'labels', 'tags']})
+    task = r.json()['data']['task']
+    assert task['attribute'][0]['value'] == 'task attribute'
+    assert task['securityLabel'][0]['name'] == 'TLP:GREEN'
+    assert [t['name'] for t in task['tag']] == ['pytest task tag']
+    assert [a['value'] for a in ti.attributes()] == ['task attribute']
+    assert [label['name'] for label in ti.labels()] == ['TLP:GREEN']
+    assert [t['name'] for t in ti.tags()] == ['pytest task tag']
+    assert ti.add_assignee('conformance').ok
+    assert ti.add_escalatee('analyst@demo.example').ok
+    assert [u['userName'] for u in ti.assignees()] == ['conformance']
+    assert [u['userName'] for u in ti.escalatees()] == ['analyst@demo.example']
+    assert ti.delete_assignee('conformance').ok
+    assert list(ti.assignees()) == []
+    assert ti.delete().status_code == 200

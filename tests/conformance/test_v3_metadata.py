@@ -19,7 +19,7 @@ def test_attribute_types_get_all_and_by_id(v3):
     assert a.model.name == names[0]
 
 
-@pytest.mark.xfail(reason='attribute types take no TQL in the sandbox (associatedType, system) and carry no mapping field')
+@pytest.mark.xfail(reason='attribute types take TQL on id, name, description, maxSize and system, not associatedType (which item types each applies to is not modelled), and carry no mapping field')
 def test_attribute_types_tql_filter(v3):
     types = v3.attribute_types(params={'fields': ['mapping']})
     types.filter.associated_type(TqlOperator.EQ, 'Adversary')

@@ -49,7 +49,6 @@ def test_victim_get_by_name(v3):
     assert list(victims) == []
 
 
-@pytest.mark.xfail(reason='victim attributes, tags and security labels (/v3/victimAttributes, staged tags and labels) are not implemented')
 def test_victim_stage_attribute_tag_label(v3):
     v = v3.victim(name='MyVictim-meta')
     v.stage_attribute({'type': 'Description', 'value': 'victim attribute'})

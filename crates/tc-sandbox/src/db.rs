@@ -82,8 +82,10 @@ CREATE TABLE IF NOT EXISTS adversary_assets (id INTEGER PRIMARY KEY AUTOINCREMEN
 ";
 
 /// File occurrences of a File indicator (`occurrences.rs`): fileName, path, date (stored as the
-/// instant it names, answered in UTC).
+/// instant it names, answered in UTC); and its file actions (v3 Indicator Associations, File
+/// Actions): file, relationship, indicator. `IF NOT EXISTS`: a database made before either gains it.
 pub const FILE_OCCURRENCES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS file_actions (file INTEGER NOT NULL, relationship TEXT NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(file, relationship, ind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS file_occurrences (id INTEGER PRIMARY KEY AUTOINCREMENT, ind INTEGER NOT NULL, file_name TEXT, path TEXT, date INTEGER);
 CREATE INDEX IF NOT EXISTS file_occ_ind ON file_occurrences(ind);
 ";

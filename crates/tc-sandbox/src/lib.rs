@@ -26,6 +26,7 @@ mod db;
 mod faults;
 mod group_files;
 mod http;
+mod metadata;
 mod metrics;
 mod model;
 mod occurrences;

@@ -68,6 +68,25 @@ pub fn write_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
         return Err(bad("File occurrences apply to File indicators only"));
     }
     let data = fo.get("data").and_then(Value::as_array).ok_or_else(|| bad("fileOccurrences must be {\"data\": [...]}"))?;
+    // The modes of every nested v3 field (docs/rest_api/v3/update_metadata.rst; tcex's
+    // `Indicator.update(mode=...)`, tests/api/tc/v3/indicators/test_indicator_snippets.py
+    // test_remove_indicator_file_occurrence, test_replace_indicator_file_occurrence).
+    match fo.get("mode").and_then(Value::as_str).unwrap_or("append").to_ascii_lowercase().as_str() {
+        "append" => {}
+        "replace" => {
+            conn.execute("DELETE FROM file_occurrences WHERE ind = ?1", [i.id])?;
+        }
+        "delete" => {
+            for o in data {
+                let id = o.get("id").and_then(crate::util::int).ok_or_else(|| bad("A file occurrence to remove needs its id"))?;
+                if conn.execute("DELETE FROM file_occurrences WHERE ind = ?1 AND id = ?2", [i.id, id])? == 0 {
+                    return Err(crate::util::not_found(format!("File occurrence not found: {}", id)));
+                }
+            }
+            return Ok(());
+        }
+        other => return Err(bad(format!("Invalid mode for fileOccurrences: {}", other))),
+    }
     for o in data {
         add_occurrence(conn, i.id, o)?;
     }

@@ -45,7 +45,9 @@ pub fn resolve_owner(conn: &Connection, name: Option<&str>) -> Res<Owner> {
         Some(n) => all
             .into_iter()
             .find(|o| o.name.eq_ignore_ascii_case(n) || o.id.to_string() == n)
-            .ok_or_else(|| ApiErr::new(404, format!("Owner not found: {}", n))),
+            // "403 - Forbidden: the API user specified an owner that does not exist or to which
+            // they do not have access" (docs/rest_api/overview.rst, v3/http_status_codes.rst).
+            .ok_or_else(|| ApiErr::new(403, format!("Owner not found: {}", n))),
     }
 }
 
@@ -546,6 +548,19 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         }
         m.insert("dnsResolution".into(), json!({"data": out}));
     }
+    if f.has("fileActions") && i.itype == "File" {
+        let mut out = vec![];
+        let rows: Vec<(String, i64)> = conn
+            .prepare("SELECT relationship, ind FROM file_actions WHERE file = ?1 ORDER BY relationship, ind")?
+            .query_map([i.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (rel, other) in rows {
+            if let Some(x) = load_ind(conn, other)? {
+                out.push(json!({"relationship": rel, "indicator": ind_v3(conn, &x, &Fields(vec![]), base)?}));
+            }
+        }
+        m.insert("fileActions".into(), json!({"data": out, "count": out.len()}));
+    }
     if f.has("fileOccurrences") && i.itype == "File" {
         let all = occurrences(conn, i.id)?;
         m.insert("fileOccurrences".into(), json!({"data": all, "count": all.len()}));
@@ -735,7 +750,13 @@ pub fn group_v2(g: &Group, single: bool, base: &str) -> Value {
 // ---------- shared writes ----------
 
 pub fn touch(conn: &Connection, kind: &str, id: i64) -> Res<()> {
-    let table = if kind == "g" { "groups_" } else { "indicators" };
+    // Only indicators and groups carry a lastModified; a task's or victim's metadata changes
+    // nothing else (and must never touch the indicator that shares its number).
+    let table = match kind {
+        "g" => "groups_",
+        "i" => "indicators",
+        _ => return Ok(()),
+    };
     conn.execute(&format!("UPDATE {} SET last_modified = ?1 WHERE id = ?2", table), params![now_s(), id])?;
     Ok(())
 }
@@ -894,6 +915,7 @@ pub fn delete_ind(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM observations WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM false_positives WHERE ind = ?1", [id])?;
     conn.execute("DELETE FROM dns WHERE host = ?1 OR addr = ?1", [id])?;
+    conn.execute("DELETE FROM file_actions WHERE file = ?1 OR ind = ?1", [id])?;
     Ok(())
 }
 
@@ -929,6 +951,19 @@ pub fn delete_group(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM item_labels WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM attributes WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM group_files WHERE grp = ?1", [id])?;
+    Ok(())
+}
+
+/// Removes an item's tags, security labels and attributes (with the attributes' labels): what a
+/// deleted task or victim leaves behind.
+pub fn delete_metadata(conn: &Connection, kind: &str, id: i64) -> Res<()> {
+    conn.execute(
+        "DELETE FROM item_labels WHERE kind = 'a' AND item IN (SELECT id FROM attributes WHERE kind = ?1 AND item = ?2)",
+        params![kind, id],
+    )?;
+    conn.execute("DELETE FROM item_tags WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+    conn.execute("DELETE FROM item_labels WHERE kind = ?1 AND item = ?2", params![kind, id])?;
+    conn.execute("DELETE FROM attributes WHERE kind = ?1 AND item = ?2", params![kind, id])?;
     Ok(())
 }
 

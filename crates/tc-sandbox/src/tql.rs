@@ -25,6 +25,12 @@ pub enum Target {
     /// `/v3/indicatorAttributes` and `/v3/groupAttributes`, over `attributes a` (tcex's
     /// `IndicatorAttributeFilter` and `GroupAttributeFilter`).
     Attributes,
+    /// `/v3/victimAssets`, over `victim_assets va` (tcex's `VictimAssetFilter`).
+    VictimAssets,
+    /// `/v3/security/owners`, over `owners ow` (tcex's `OwnerFilter`).
+    Owners,
+    /// `/v3/attributeTypes`, over `attribute_types at` (tcex's `AttributeTypeFilter`).
+    AttributeTypes,
 }
 
 /// How a keyword's values compare.
@@ -184,7 +190,7 @@ impl<'a> P<'a> {
                 self.i += 1;
                 Ok(format!("NOT ({})", self.factor()?))
             }
-            Some(Tok::Ident(s)) if matches!(s.to_ascii_lowercase().as_str(), "hasgroup" | "hasindicator" | "hastag") => {
+            Some(Tok::Ident(s)) if matches!(s.to_ascii_lowercase().as_str(), "hasgroup" | "hasindicator" | "hastag" | "hasvictim") => {
                 let f = s.to_ascii_lowercase();
                 self.i += 1;
                 if self.peek() != Some(&Tok::LParen) {
@@ -192,7 +198,11 @@ impl<'a> P<'a> {
                 }
                 self.i += 1;
                 let saved = self.target;
-                let inner_target = if f == "hasgroup" { Target::Groups } else { Target::Indicators };
+                let inner_target = match f.as_str() {
+                    "hasgroup" => Target::Groups,
+                    "hasvictim" => Target::Victims,
+                    _ => Target::Indicators,
+                };
                 let sql = if f == "hastag" {
                     let field = self.ident()?;
                     if !field.eq_ignore_ascii_case("name") {
@@ -212,20 +222,42 @@ impl<'a> P<'a> {
                 let me = if saved == Target::Indicators { "i.id" } else { "g.id" };
                 Ok(match (f.as_str(), saved) {
                     ("hastag", _) => sql,
-                    (_, Target::Users | Target::Victims) => return self.err("hasGroup and hasIndicator are not supported on this collection"),
+                    // A victim's assets (tcex's Victim.victim_assets: `hasVictim(id = N)`).
+                    ("hasvictim", Target::VictimAssets) => {
+                        format!("va.victim IN (SELECT v.id FROM victims v JOIN owners o ON o.id = v.owner_id WHERE {sql})")
+                    }
+                    (_, Target::Users | Target::Victims | Target::Owners | Target::AttributeTypes | Target::VictimAssets) => return self.err("hasGroup, hasIndicator and hasVictim are not supported on this collection"),
+                    // hasVictim (tcex's tag, security label and victim attribute filters:
+                    // tcex/api/tc/v3/tags/tag_filter.py `has_victim`, victim_attribute_filter.py).
                     (_, Target::Attributes) => {
-                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        let (kind, table, alias) = match f.as_str() {
+                            "hasgroup" => ("g", "groups_", "g"),
+                            "hasvictim" => ("v", "victims", "v"),
+                            _ => ("i", "indicators", "i"),
+                        };
                         format!(
                             "(a.kind = '{kind}' AND a.item IN (SELECT {alias}.id FROM {table} {alias} JOIN owners o ON o.id = {alias}.owner_id WHERE {sql}))"
                         )
                     }
                     (_, Target::Tags | Target::Labels) => {
                         let (link, key, me) = if saved == Target::Tags { ("item_tags", "tag", "t.id") } else { ("item_labels", "label", "l.id") };
-                        let (kind, table, alias) = if f == "hasgroup" { ("g", "groups_", "g") } else { ("i", "indicators", "i") };
+                        let (kind, table, alias) = match f.as_str() {
+                            "hasgroup" => ("g", "groups_", "g"),
+                            "hasvictim" => ("v", "victims", "v"),
+                            _ => ("i", "indicators", "i"),
+                        };
                         format!(
                             "{me} IN (SELECT x.{key} FROM {link} x JOIN {table} {alias} ON {alias}.id = x.item AND x.kind = '{kind}' JOIN owners o ON o.id = {alias}.owner_id WHERE {sql})"
                         )
                     }
+                    ("hasvictim", Target::Indicators) => format!(
+                        "{} IN (SELECT vi.ind FROM victim_indicators vi JOIN victims v ON v.id = vi.victim JOIN owners o ON o.id = v.owner_id WHERE {})",
+                        me, sql
+                    ),
+                    ("hasvictim", _) => format!(
+                        "{} IN (SELECT vg.grp FROM victim_groups vg JOIN victims v ON v.id = vg.victim JOIN owners o ON o.id = v.owner_id WHERE {})",
+                        me, sql
+                    ),
                     ("hasgroup", Target::Indicators) => {
                         format!("{} IN (SELECT ig.ind FROM ig JOIN groups_ g ON g.id = ig.grp JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
                     }
@@ -346,7 +378,8 @@ impl<'a> P<'a> {
                     None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a date (ISO 8601)", field))),
                 }
             } else if numeric {
-                match crate::util::num(&v) {
+                // A boolean (tcex writes `system = True`) compares as 1 or 0.
+                match crate::util::num(&v).or_else(|| v.as_bool().map(|b| if b { 1.0 } else { 0.0 })) {
                     Some(n) => values2.push(if n.fract() == 0.0 { json!(n as i64) } else { json!(n) }),
                     None => return Err(ApiErr::tql(format!("Invalid TQL: field {} needs a number", field))),
                 }
@@ -404,7 +437,11 @@ impl<'a> P<'a> {
             })
         };
         if col == "@tag" {
-            let (kind, me) = if self.target == Target::Indicators { ("i", "i.id") } else { ("g", "g.id") };
+            let (kind, me) = match self.target {
+                Target::Indicators => ("i", "i.id"),
+                Target::Victims => ("v", "v.id"),
+                _ => ("g", "g.id"),
+            };
             let negate = matches!(op, "NE" | "NOT IN" | "NOT CONTAINS" | "NOT STARTSWITH");
             let inner = cond(self, &mut ph, "t.name")?;
             let inner = if negate {
@@ -466,6 +503,49 @@ impl<'a> P<'a> {
                 "nationality" => c("json_extract(v.fields, '$.nationality')", Kind::Text),
                 "ownerid" => c("v.owner_id", Kind::Number),
                 "ownername" | "owner" => c("(SELECT name FROM owners WHERE id = v.owner_id)", Kind::Text),
+                // A victim's tags (tcex's VictimFilter `tag`; its tests clean up their victims by tag).
+                "tag" => c("@tag", Kind::Text),
+                _ => None,
+            },
+            // Owners as `/v3/security/owners` renders them: a Source is read-only (READ), the
+            // Organization and Community are the API user's to write (FULL); apps, tasks and
+            // playbooks are not the sandbox's (NONE). Every owner is the API user's (userId 3).
+            // A victim asset's value (its summary) is the field that names it, stored under its v2
+            // name (victims.rs: address, account, phoneType, webSite).
+            Target::VictimAssets => match f.as_str() {
+                "id" => c("va.id", Kind::Number),
+                "victimid" => c("va.victim", Kind::Number),
+                "typename" => c("va.type", Kind::Text),
+                "asset" | "summary" => c(
+                    "coalesce(json_extract(va.fields, '$.address'), json_extract(va.fields, '$.account'), json_extract(va.fields, '$.phoneType'), json_extract(va.fields, '$.webSite'))",
+                    Kind::Text,
+                ),
+                "victimname" => c("(SELECT json_extract(v.fields, '$.name') FROM victims v WHERE v.id = va.victim)", Kind::Text),
+                "owner" => c("(SELECT v.owner_id FROM victims v WHERE v.id = va.victim)", Kind::Number),
+                "ownername" => c("(SELECT o.name FROM victims v JOIN owners o ON o.id = v.owner_id WHERE v.id = va.victim)", Kind::Text),
+                _ => None,
+            },
+            Target::Owners => match f.as_str() {
+                "id" | "ownerid" => c("ow.id", Kind::Number),
+                "ownername" | "name" => c("ow.name", Kind::Text),
+                "userid" => c("3", Kind::Number),
+                // Case management, playbooks and workflow are not the sandbox's: no permission.
+                "permapps" | "permtask" | "permplaybooks" | "permplaybooksexecute" | "permartifact" | "permcasetag" | "permcomment"
+                | "permtimeline" | "permtrack" | "permworkflowtemplate" => c("'NONE'", Kind::Text),
+                "permindicator" | "permgroup" | "permpost" | "permvictim" | "permattribute" | "permusers" | "permsecuritylabel" | "permtag"
+                | "permattributetype" | "permsettings" | "permmembers" | "permcopydata" | "perminvite" | "permpublish" => {
+                    c("(CASE WHEN ow.type = 'Source' THEN 'READ' ELSE 'FULL' END)", Kind::Text)
+                }
+                _ => None,
+            },
+            // Attribute types: the seeded ones are the instance's system types, no owner's own.
+            // Which item types each applies to (associatedType) is not modelled: refused.
+            Target::AttributeTypes => match f.as_str() {
+                "id" => c("at.id", Kind::Number),
+                "name" => c("at.name", Kind::Text),
+                "description" => c("at.description", Kind::Text),
+                "maxsize" => c("at.max_size", Kind::Number),
+                "system" => c("1", Kind::Number),
                 _ => None,
             },
             Target::Users => match f.as_str() {
@@ -515,6 +595,9 @@ impl<'a> P<'a> {
             Target::Labels => "security labels",
             Target::Attributes => "attributes",
             Target::Users => "users",
+            Target::Owners => "owners",
+            Target::VictimAssets => "victim assets",
+            Target::AttributeTypes => "attribute types",
             Target::Victims => "victims",
         };
         r.ok_or_else(|| ApiErr::tql(format!("Invalid TQL: unknown field '{}' for {}", field, what)))

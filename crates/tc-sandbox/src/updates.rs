@@ -56,12 +56,20 @@ fn nested(body: &Value, key: &str) -> Res<Option<(Vec<Value>, String)>> {
 }
 
 fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Value) -> Res<()> {
+    apply_metadata(conn, kind, id, body)?;
+    apply_associations(conn, kind, id, owner, body)
+}
+
+/// The nested `tags`, `securityLabels` and `attributes` of a v3 create or update (`{"data": [...],
+/// "mode": "append|delete|replace"}`), on any item kind: indicators, groups, victims.
+pub fn apply_metadata(conn: &Connection, kind: &str, id: i64, body: &Value) -> Res<()> {
     if let Some((data, mode)) = nested(body, "tags")? {
         if mode == "replace" {
             conn.execute("DELETE FROM item_tags WHERE kind = ?1 AND item = ?2", params![kind, id])?;
         }
         for t in data {
-            let name = t.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A tag needs a name"))?;
+            let name = nested_name(conn, &t, "tags", "A tag needs a name or an id")?;
+            let name = name.as_str();
             if mode == "delete" {
                 remove_tag(conn, kind, id, name)?;
             } else {
@@ -74,7 +82,8 @@ fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Va
             conn.execute("DELETE FROM item_labels WHERE kind = ?1 AND item = ?2", params![kind, id])?;
         }
         for l in data {
-            let name = l.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad("A security label needs a name"))?;
+            let name = nested_name(conn, &l, "labels", "A security label needs a name or an id")?;
+            let name = name.as_str();
             if mode == "delete" {
                 remove_label(conn, kind, id, name)?;
             } else {
@@ -111,6 +120,11 @@ fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Va
             }
         }
     }
+    Ok(())
+}
+
+/// The nested `associatedGroups` and `associatedIndicators` of an indicator (`i`) or group (`g`).
+fn apply_associations(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Value) -> Res<()> {
     if let Some((data, mode)) = nested(body, "associatedGroups")? {
         if mode == "replace" {
             if kind == "i" {
@@ -120,8 +134,11 @@ fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Va
             }
         }
         for g in data {
-            let gid = g.get("id").and_then(int).ok_or_else(|| bad("An associated group needs an id"))?;
-            let other = load_group(conn, gid)?.ok_or_else(|| not_found(format!("Group not found: {}", gid)))?;
+            let other = match g.get("id").and_then(int) {
+                Some(gid) => load_group(conn, gid)?.ok_or_else(|| not_found(format!("Group not found: {}", gid)))?,
+                None if mode == "delete" => return Err(bad("An associated group to remove needs an id")),
+                None => nested_new_group(conn, &g)?,
+            };
             match (kind, mode.as_str()) {
                 ("i", "delete") => {
                     unlink_ig(conn, id, other.id)?;
@@ -146,9 +163,7 @@ fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Va
             let other = if let Some(oid) = x.get("id").and_then(int) {
                 load_ind(conn, oid)?.ok_or_else(|| not_found(format!("Indicator not found: {}", oid)))?
             } else {
-                let sm = x.get("summary").and_then(|v| v.as_str()).ok_or_else(|| bad("An associated indicator needs an id or a summary"))?;
-                let t = x.get("type").and_then(|v| v.as_str()).and_then(model::ind_type);
-                find_ind(conn, owner.id, t, sm)?.ok_or_else(|| not_found(format!("Indicator not found: {}", sm)))?
+                nested_indicator(conn, owner, &x, mode != "delete")?
             };
             match (kind, mode.as_str()) {
                 ("g", "delete") => {
@@ -166,6 +181,125 @@ fn apply_common(conn: &Connection, kind: &str, id: i64, owner: &Owner, body: &Va
                     link_pair(conn, "ii", id, other.id)?
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// The name of a nested tag or security label: its `name`, or the name of the one its `id` names
+/// (tcex's `Tag.remove()` / `SecurityLabel.remove()` send `{"data": [{"id": N}], "mode":
+/// "delete"}`: tcex/api/tc/v3/tags/tag.py).
+fn nested_name(conn: &Connection, item: &Value, table: &str, missing: &str) -> Res<String> {
+    if let Some(n) = item.get("name").and_then(|n| n.as_str()) {
+        return Ok(n.to_string());
+    }
+    let id = item.get("id").and_then(int).ok_or_else(|| bad(missing))?;
+    let sql = if table == "tags" { "SELECT name FROM tags WHERE id = ?1" } else { "SELECT name FROM labels WHERE id = ?1" };
+    use rusqlite::OptionalExtension;
+    conn.query_row(sql, [id], |r| r.get(0)).optional()?.ok_or_else(|| not_found(format!("Not found: {} {}", table, id)))
+}
+
+/// The owner a nested item names (`ownerName` or `ownerId`), else `default`.
+fn nested_owner(conn: &Connection, item: &Value, default: &Owner) -> Res<Owner> {
+    if let Some(n) = item.get("ownerName").and_then(|v| v.as_str()) {
+        return resolve_owner(conn, Some(n));
+    }
+    if let Some(id) = item.get("ownerId").and_then(int) {
+        return owner_by_id(conn, id)?.ok_or_else(|| crate::util::ApiErr::new(403, format!("Owner not found: {}", id)));
+    }
+    Ok(default.clone())
+}
+
+/// A new group from a nested `associatedGroups` entry without an id (v3 "Create and Manage
+/// Associations", New Group: the fields a group of its type needs, created in the API user's
+/// Organization unless `ownerName` / `ownerId` names another owner). Its own nested tags, labels
+/// and attributes are applied too.
+fn nested_new_group(conn: &Connection, g: &Value) -> Res<Group> {
+    let t = g.get("type").and_then(|v| v.as_str());
+    let name = g.get("name").and_then(|v| v.as_str());
+    let (Some(t), Some(name)) = (t, name) else {
+        return Err(bad("An associated group needs an id, or the type and name of a new group"));
+    };
+    let owner = nested_owner(conn, g, &resolve_owner(conn, None)?)?;
+    let event_date = g.get("eventDate").and_then(|d| d.as_str()).and_then(parse_date);
+    let id = create_group(conn, &owner, t, name, g.get("xid").and_then(|x| x.as_str()), event_date, g.get("status").and_then(|x| x.as_str()), None)?;
+    apply_metadata(conn, "g", id, g)?;
+    load_group(conn, id)?.ok_or_else(|| not_found(format!("Group not found: {}", id)))
+}
+
+/// The indicator a nested `associatedIndicators` entry without an id names: by its type and
+/// summary (or its typed fields: `hostName`, `ip`...) in the owner it names (`ownerName` /
+/// `ownerId`), else in `parent`'s owner; created there when absent and `create` (v3 "Create and
+/// Manage Associations", New Indicator / Existing Indicator; docs/rest_api/v3/indicators/associations.rst).
+fn nested_indicator(conn: &Connection, parent: &Owner, x: &Value, create: bool) -> Res<Ind> {
+    let owner = nested_owner(conn, x, parent)?;
+    let t = x.get("type").and_then(|v| v.as_str()).and_then(model::ind_type);
+    let Some(t) = t else {
+        let sm = x.get("summary").and_then(|v| v.as_str()).ok_or_else(|| bad("An associated indicator needs an id, or a type and a summary"))?;
+        return find_ind(conn, owner.id, None, sm)?.ok_or_else(|| not_found(format!("Indicator not found: {}", sm)));
+    };
+    let v = body_values(t, x)?;
+    let summary = model::join_summary(t, &v);
+    if let Some(i) = find_ind(conn, owner.id, Some(t), &summary)? {
+        return Ok(i);
+    }
+    if !create {
+        return Err(not_found(format!("Indicator not found: {}", summary)));
+    }
+    let id = create_ind(
+        conn,
+        &NewInd {
+            owner: &owner,
+            t,
+            v,
+            rating: x.get("rating").and_then(num),
+            confidence: x.get("confidence").and_then(int),
+            description: x.get("description").and_then(s),
+            xid: x.get("xid").and_then(s),
+        },
+    )?;
+    apply_metadata(conn, "i", id, x)?;
+    load_ind(conn, id)?.ok_or_else(|| not_found(format!("Indicator not found: {}", id)))
+}
+
+/// v3 `fileActions` in a File indicator's write (docs/rest_api/v3/indicators/associations.rst,
+/// File Actions): `{"data": [{"relationship", "indicator": {id} or a new or existing indicator by
+/// type and value}], "mode"}`; append (the default), replace, delete.
+fn write_actions_v3(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
+    let Some(fa) = body.get("fileActions") else { return Ok(()) };
+    if fa.is_null() {
+        return Ok(());
+    }
+    if i.itype != "File" {
+        return Err(bad("File actions apply to File indicators only"));
+    }
+    let data = fa.get("data").and_then(Value::as_array).ok_or_else(|| bad("fileActions must be {\"data\": [...]}"))?;
+    let mode = fa.get("mode").and_then(Value::as_str).unwrap_or("append").to_ascii_lowercase();
+    if !matches!(mode.as_str(), "append" | "replace" | "delete") {
+        return Err(bad(format!("Invalid mode for fileActions: {}", mode)));
+    }
+    if mode == "replace" {
+        conn.execute("DELETE FROM file_actions WHERE file = ?1", [i.id])?;
+    }
+    for a in data {
+        let rel = a
+            .get("relationship")
+            .and_then(Value::as_str)
+            .filter(|r| !r.trim().is_empty())
+            .ok_or_else(|| bad("A file action needs a relationship"))?;
+        let x = a.get("indicator").ok_or_else(|| bad("A file action needs an indicator"))?;
+        let other = match x.get("id").and_then(crate::util::int) {
+            Some(id) => crate::render::load_ind(conn, id)?.ok_or_else(|| crate::util::not_found(format!("Indicator not found: {}", id)))?,
+            None => nested_indicator(conn, &i.owner, x, mode != "delete")?,
+        };
+        if mode == "delete" {
+            if conn.execute("DELETE FROM file_actions WHERE file = ?1 AND relationship = ?2 AND ind = ?3", rusqlite::params![i.id, rel, other.id])?
+                == 0
+            {
+                return Err(crate::util::not_found(format!("File action not found: {} {}", rel, other.summary)));
+            }
+        } else {
+            conn.execute("INSERT OR IGNORE INTO file_actions(file, relationship, ind) VALUES (?1, ?2, ?3)", rusqlite::params![i.id, rel, other.id])?;
         }
     }
     Ok(())
@@ -195,6 +329,7 @@ pub fn update_indicator(conn: &Connection, i: &Ind, body: &Value) -> Res<()> {
         }
     }
     occurrences::write_v3(conn, i, body)?;
+    write_actions_v3(conn, i, body)?;
     if let Some(n) = body.get("observations").and_then(int) {
         if !(0..=1_000_000).contains(&n) {
             return Err(bad("observations must be between 0 and 1000000"));

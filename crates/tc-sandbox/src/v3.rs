@@ -43,6 +43,9 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
         ("PUT", ["groupAttributes", id]) => update_attribute(app, req, "g", id),
         (_, ["indicatorAttributes", rest @ ..]) => attributes(app, req, "i", rest),
         (_, ["groupAttributes", rest @ ..]) => attributes(app, req, "g", rest),
+        // v3 Victim Attributes (docs/rest_api/v3/victim_attributes/*.rst; tcex's VictimAttributes).
+        ("PUT", ["victimAttributes", id]) => update_attribute(app, req, "v", id),
+        (_, ["victimAttributes", rest @ ..]) => attributes(app, req, "v", rest),
         (_, ["victims", rest @ ..]) => crate::victims::route_v3(app, req, rest),
         (_, ["victimAssets", rest @ ..]) => crate::victims::assets_v3(app, req, rest),
         ("GET", ["security", "users"]) => users_v3(app, req, None),
@@ -90,12 +93,19 @@ fn fields_of(collection: &str) -> Res<Resp> {
         ("securityLabels", "Includes security labels applied to the group"),
         ("tags", "Includes tags related to the group"),
     ];
-    const VICTIMS: &[(&str, &str)] = &[("assets", "Includes the assets of the victim")];
+    // What the sandbox includes on a victim (`fields=`): tcex expands `fields=_all_` through this list
+    // (tests/api/tc/v3/victim_attributes/: a victim created with attributes reads them back).
+    const VICTIMS: &[(&str, &str)] = &[
+        ("assets", "Includes the assets of the victim"),
+        ("attributes", "Includes attributes related to the victim"),
+        ("securityLabels", "Includes security labels related to the victim"),
+        ("tags", "Includes tags related to the victim"),
+    ];
     let list = match collection {
         "indicators" => INDICATORS,
         "groups" => GROUPS,
         "victims" => VICTIMS,
-        "tags" | "securityLabels" | "attributeTypes" | "indicatorAttributes" | "groupAttributes" | "victimAssets" => &[],
+        "tags" | "securityLabels" | "attributeTypes" | "indicatorAttributes" | "groupAttributes" | "victimAttributes" | "victimAssets" => &[],
         _ => return Err(not_found(format!("No v3 endpoint OPTIONS /v3/{}/fields", collection))),
     };
     let data: Vec<Value> = list.iter().map(|(n, d)| json!({"name": n, "description": d, "includedByDefault": false})).collect();
@@ -187,9 +197,14 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
         Target::Indicators => ("SELECT COUNT(*) FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE ", "i"),
         Target::Groups => ("SELECT COUNT(*) FROM groups_ g JOIN owners o ON o.id = g.owner_id WHERE ", "g"),
         // The other collections are listed by their own handlers.
-        Target::Tags | Target::Labels | Target::Attributes | Target::Users | Target::Victims => {
-            return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path)))
-        }
+        Target::Tags
+        | Target::Labels
+        | Target::Attributes
+        | Target::Users
+        | Target::Victims
+        | Target::Owners
+        | Target::AttributeTypes
+        | Target::VictimAssets => return Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     };
     let total: i64 = conn.prepare(&format!("{}{}", count_sql, cond))?.query_row(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get(0))?;
     let mut args2 = args.clone();
@@ -300,7 +315,7 @@ fn attributes(app: &App, req: &Req, kind: &str, rest: &[&str]) -> Res<Resp> {
         let (item, _) = item_of(aid)?;
         let a = attr_by_id(&conn, kind, item, aid)?.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
         let mut v = attr_v3(&conn, &a, fields(req).has("securityLabels"))?;
-        v[if kind == "i" { "indicatorId" } else { "groupId" }] = json!(item);
+        v[item_key(kind)] = json!(item);
         Ok(v)
     };
     match (req.method.as_str(), rest) {
@@ -315,7 +330,7 @@ fn attributes(app: &App, req: &Req, kind: &str, rest: &[&str]) -> Res<Resp> {
         ("GET", [id]) => Ok(ok(one(id.parse().map_err(|_| not_found(format!("Attribute not found: {id}")))?)?)),
         ("POST", []) => {
             let body = req.json()?;
-            let key = if kind == "i" { "indicatorId" } else { "groupId" };
+            let key = item_key(kind);
             let item = body.get(key).and_then(int).ok_or_else(|| bad(format!("{key} is required")))?;
             owner_of(&conn, kind, item)?.writable()?;
             let t = body.get("type").and_then(|x| x.as_str()).ok_or_else(|| bad("An attribute needs a type"))?;
@@ -349,10 +364,32 @@ fn attributes(app: &App, req: &Req, kind: &str, rest: &[&str]) -> Res<Resp> {
     }
 }
 
-/// The owner of indicator (`i`) or group (`g`) `item`.
+/// The field naming an attribute's item: `indicatorId`, `groupId`, `victimId`.
+fn item_key(kind: &str) -> &'static str {
+    match kind {
+        "i" => "indicatorId",
+        "v" => "victimId",
+        _ => "groupId",
+    }
+}
+
+/// The owner of indicator (`i`), group (`g`) or victim (`v`) `item`.
 fn owner_of(conn: &Connection, kind: &str, item: i64) -> Res<Owner> {
-    let o = if kind == "i" { load_ind(conn, item)?.map(|i| i.owner) } else { load_group(conn, item)?.map(|g| g.owner) };
-    o.ok_or_else(|| not_found(format!("{} not found: {item}", if kind == "i" { "Indicator" } else { "Group" })))
+    let o = match kind {
+        "i" => load_ind(conn, item)?.map(|i| i.owner),
+        "v" => crate::victims::victim_owner(conn, item)?,
+        _ => load_group(conn, item)?.map(|g| g.owner),
+    };
+    o.ok_or_else(|| {
+        not_found(format!(
+            "{} not found: {item}",
+            match kind {
+                "i" => "Indicator",
+                "v" => "Victim",
+                _ => "Group",
+            }
+        ))
+    })
 }
 
 /// `PUT /v3/indicatorAttributes/{id}` (`groupAttributes` for groups): a new value for one attribute.
@@ -362,8 +399,7 @@ fn update_attribute(app: &App, req: &Req, kind: &str, id: &str) -> Res<Resp> {
     let conn = app.db();
     let item: Option<i64> = conn.query_row("SELECT item FROM attributes WHERE id = ?1 AND kind = ?2", params![aid, kind], |r| r.get(0)).optional()?;
     let item = item.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?;
-    let owner = if kind == "i" { load_ind(&conn, item)?.map(|i| i.owner) } else { load_group(&conn, item)?.map(|g| g.owner) };
-    owner.ok_or_else(|| not_found(format!("Attribute not found: {aid}")))?.writable()?;
+    owner_of(&conn, kind, item)?.writable()?;
     let body = req.json()?;
     let value = body.get("value").and_then(|v| v.as_str()).ok_or_else(|| bad("An attribute update needs a value"))?;
     conn.execute("UPDATE attributes SET value = ?1, last_modified = ?2 WHERE id = ?3", params![value, now_s(), aid])?;
@@ -457,7 +493,7 @@ fn body_owner(conn: &Connection, req: &Req, body: &Value) -> Res<Owner> {
         return resolve_owner(conn, Some(n));
     }
     if let Some(id) = body.get("ownerId").and_then(int) {
-        return owner_by_id(conn, id)?.ok_or_else(|| not_found(format!("Owner not found: {}", id)));
+        return owner_by_id(conn, id)?.ok_or_else(|| ApiErr::new(403, format!("Owner not found: {}", id)));
     }
     resolve_owner(conn, None)
 }
@@ -585,25 +621,9 @@ fn tags(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let t = all.iter().find(|t| t.id.to_string() == id).ok_or_else(|| not_found(format!("Tag not found: {}", id)))?;
         return Ok(ok(render(t)));
     }
-    let keep = tql_ids(&conn, req, Target::Tags)?;
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Tags)?;
     let items: Vec<Value> = all.iter().filter(|t| keep.as_ref().is_none_or(|k| k.contains(&t.id))).map(render).collect();
     paged_vec(app, req, items)
-}
-
-/// The ids a `tql` parameter selects among the tags (`t`) or security labels (`l`), or None
-/// without one. Compiled by the same TQL parser as indicators and groups, to SQL over the real
-/// tables, so an unknown keyword is TQL's 400 and never a database error.
-fn tql_ids(conn: &Connection, req: &Req, target: Target) -> Res<Option<std::collections::HashSet<i64>>> {
-    let q = req.param("tql").unwrap_or("");
-    if q.trim().is_empty() {
-        return Ok(None);
-    }
-    let (cond, args) = tql::compile(q, target)?;
-    let from = if target == Target::Tags { "tags t" } else { "labels l" };
-    let alias = if target == Target::Tags { "t" } else { "l" };
-    let mut st = conn.prepare(&format!("SELECT {alias}.id FROM {from} WHERE {cond}"))?;
-    let ids = st.query_map(rusqlite::params_from_iter(to_params(&args).iter()), |r| r.get::<_, i64>(0))?.collect::<Result<_, _>>()?;
-    Ok(Some(ids))
 }
 
 fn paged_vec(app: &App, req: &Req, items: Vec<Value>) -> Res<Resp> {
@@ -620,7 +640,7 @@ fn labels(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let l = all.iter().find(|l| l.id.to_string() == id).ok_or_else(|| not_found(format!("Security label not found: {}", id)))?;
         return Ok(ok(label_v3(l)));
     }
-    let keep = tql_ids(&conn, req, Target::Labels)?;
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Labels)?;
     let items = all.iter().filter(|l| keep.as_ref().is_none_or(|k| k.contains(&l.id))).map(label_v3).collect();
     paged_vec(app, req, items)
 }
@@ -652,7 +672,11 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
                   "maxSize": r.get::<_, i64>(3)?, "allowMarkdown": r.get::<_, i64>(4)? != 0,
                   "errorMessage": format!("Please enter a valid {}", r.get::<_, String>(1)?)}))
     })?;
-    let all: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    let mut all: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    // TQL over tcex's AttributeTypeFilter keywords (tests/api/tc/v3/attribute_types/).
+    if let Some(keep) = crate::metadata::tql_ids(&conn, req, Target::AttributeTypes)? {
+        all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));
+    }
     if let Some(id) = id {
         let a = all
             .iter()
@@ -715,7 +739,9 @@ fn owners_v3(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
         let o = all.iter().find(|o| o.id.to_string() == id).ok_or_else(|| not_found(format!("Owner not found: {}", id)))?;
         return Ok(ok(render(o)));
     }
-    let items = all.iter().map(render).collect();
+    // TQL over tcex's OwnerFilter keywords (tests/api/tc/v3/security/owners/).
+    let keep = crate::metadata::tql_ids(&conn, req, Target::Owners)?;
+    let items = all.iter().filter(|o| keep.as_ref().is_none_or(|k| k.contains(&o.id))).map(render).collect();
     let _ = pct_encode("");
     paged_vec(app, req, items)
 }

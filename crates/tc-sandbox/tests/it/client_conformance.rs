@@ -429,3 +429,345 @@ fn endpoints_tcex_calls() {
     let l = sb.get(&format!("/api/v3/securityLabels?tql={}", enc("name = \"PYTEST1\""))).json();
     assert_eq!((l["data"][0]["color"].clone(), l["data"][0]["description"].clone()), (json!("ffc0cb"), json!("Pytest Label Description")), "{l}");
 }
+
+/// v2 task sub-resources (docs/rest_api/v2/tasks/create.rst, retrieve.rst; assignees and
+/// escalatees as tcex 5.0.0 calls them, tcex_ti_tc_request.py) and v2 victim metadata
+/// (docs/rest_api/v2/victims/create.rst, "Create Victim Metadata"): the same attributes, tags and
+/// security labels as an indicator's, kept apart from the indicator that shares the item's number.
+#[test]
+fn task_and_victim_metadata_on_v2() {
+    let sb = Sandbox::start(Seed::Empty);
+    let host = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "task-neighbour.example"}))).json();
+    let host_id = host["data"]["id"].as_i64().unwrap();
+    let host_modified = host["data"]["lastModified"].clone();
+    let task = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "triage", "escalatee": [{"userName": "analyst@demo.example"}]})));
+    assert_eq!(task.status, 201, "{}", task.text());
+    let tid = task.json()["data"]["task"]["id"].as_i64().unwrap();
+    let victim = sb.signed("POST", "/api/v2/victims", Some(&json!({"name": "Acme"}))).json();
+    let vid = victim["data"]["victim"]["id"].as_i64().unwrap();
+    assert_eq!((tid, vid), (host_id, host_id), "the test needs a task and a victim numbered as the indicator");
+    std::thread::sleep(Duration::from_millis(1100)); // lastModified has a one-second grain
+    for base in [format!("/api/v2/tasks/{tid}"), format!("/api/v2/victims/{vid}")] {
+        for (path, body) in [
+            (format!("{base}/tags/{}", enc("Nation State")), None),
+            (format!("{base}/securityLabels/{}", enc("TLP:AMBER")), None),
+            (format!("{base}/attributes"), Some(json!({"type": "Description", "value": format!("on {base}")}))),
+        ] {
+            let r = sb.signed("POST", &path, body.as_ref());
+            assert_eq!((r.status, r.json()["status"].clone()), (201, json!("Success")), "{path}: {}", r.text());
+        }
+        let tags = sb.get(&format!("{base}/tags")).json();
+        assert_eq!(tags["data"]["tag"][0]["name"], "Nation State", "{tags}");
+        let labels = sb.get(&format!("{base}/securityLabels")).json();
+        assert_eq!(labels["data"]["securityLabel"][0]["name"], "TLP:AMBER", "{labels}");
+        let attrs = sb.get(&format!("{base}/attributes")).json();
+        let aid = attrs["data"]["attribute"][0]["id"].as_i64().unwrap();
+        assert_eq!(attrs["data"]["attribute"][0]["value"], format!("on {base}"), "{attrs}");
+        let r = sb.signed("POST", &format!("{base}/attributes/{aid}/securityLabels/{}", enc("TLP:RED")), None);
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert_eq!(sb.signed("DELETE", &format!("{base}/tags/{}", enc("Nation State")), None).status, 200);
+        assert_eq!(sb.get(&format!("{base}/tags")).json()["data"]["resultCount"], 0);
+        assert_eq!(sb.signed("DELETE", &format!("{base}/tags/{}", enc("Nation State")), None).status, 404);
+    }
+    // The indicator numbered as the task and the victim: untouched.
+    let host_now = sb.get(&format!("/api/v3/indicators/{host_id}?fields=tags&fields=attributes")).json();
+    assert_eq!(host_now["data"]["lastModified"], host_modified, "a task's or victim's metadata touched the indicator");
+    assert!(host_now["data"].get("tags").is_none_or(|t| t["data"].as_array().is_none_or(|a| a.is_empty())), "{host_now}");
+    // includes= on the task, as tcex's test_task_interface reads it.
+    let one = sb.get(&format!("/api/v2/tasks/{tid}?includes=attributes&includes=labels&includes=tags")).json();
+    assert_eq!(one["data"]["task"]["attribute"][0]["type"], "Description", "{one}");
+    assert_eq!(one["data"]["task"]["securityLabel"][0]["name"], "TLP:AMBER", "{one}");
+    // Assignees and escalatees.
+    let t = format!("/api/v2/tasks/{tid}");
+    assert_eq!(sb.get(&format!("{t}/escalatees")).json()["data"]["user"][0]["userName"], "analyst@demo.example");
+    let r = sb.signed("POST", &format!("{t}/assignees/{}", sb.access_id()), None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let a = sb.get(&format!("{t}/assignees")).json();
+    assert_eq!((a["data"]["resultCount"].clone(), a["data"]["user"][0]["firstName"].clone()), (json!(1), json!("Pivot")), "{a}");
+    assert_eq!(sb.get(&format!("{t}/assignees/{}", sb.access_id())).status, 200);
+    assert_eq!(sb.get(&t).json()["data"]["task"]["assignee"][0]["userName"], sb.access_id(), "the documented assignee list");
+    assert_eq!(sb.signed("DELETE", &format!("{t}/assignees/{}", sb.access_id()), None).status, 200);
+    assert_eq!(sb.get(&format!("{t}/assignees/{}", sb.access_id())).status, 404);
+    assert_eq!(sb.signed("DELETE", &format!("{t}/escalatees/nobody"), None).status, 404);
+    assert_eq!(sb.get(&format!("{t}/nothing")).status, 404);
+    // Deleting the task and the victim removes their metadata: a new task's number never meets it.
+    assert_eq!(sb.signed("DELETE", &t, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &format!("/api/v2/victims/{vid}"), None).status, 200);
+    let left = sb.get(&format!("/api/v3/tags?tql={}", enc(&format!("hasVictim(id = {vid})")))).json();
+    assert_eq!(left["data"], json!([]), "{left}");
+}
+
+/// v3 victim attributes, tags and security labels (docs/rest_api/v3/victim_attributes/*.rst,
+/// v3 Victims; tcex's Victim lists them with `hasVictim(id = N)`: tags/tag_filter.py).
+#[test]
+fn victim_attributes_tags_and_labels_on_v3() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"name": "Acme", "attributes": {"data": [{"type": "Description", "value": "staged"}]},
+        "tags": {"data": [{"name": "victim-tag"}]}, "securityLabels": {"data": [{"name": "TLP:GREEN"}]}});
+    let r = sb.signed("POST", "/api/v3/victims?fields=tags&fields=attributes&fields=securityLabels", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json()["data"].clone();
+    let id = v["id"].as_i64().unwrap();
+    assert_eq!(v["tags"]["data"][0]["name"], "victim-tag", "{v}");
+    assert_eq!(v["securityLabels"]["data"][0]["name"], "TLP:GREEN", "{v}");
+    assert_eq!(v["attributes"]["data"][0]["value"], "staged", "{v}");
+    // tcex's fields=_all_ is the list OPTIONS answers: it names what a victim includes.
+    let f = sb.signed("OPTIONS", "/api/v3/victims/fields", None).json();
+    let listed: Vec<&str> = f["data"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["assets", "attributes", "securityLabels", "tags"], "{f}");
+    let q = |path: &str, tql: &str| sb.get(&format!("{path}?tql={}", enc(tql))).json();
+    assert_eq!(q("/api/v3/tags", &format!("hasVictim(id = {id})"))["data"][0]["name"], "victim-tag");
+    assert_eq!(q("/api/v3/securityLabels", &format!("hasVictim(id = {id})"))["data"][0]["name"], "TLP:GREEN");
+    assert_eq!(q("/api/v3/tags", "hasVictim(id = 999)")["data"], json!([]));
+    let listed = q("/api/v3/victimAttributes", &format!("victimId = {id}"));
+    assert_eq!((listed["data"][0]["value"].clone(), listed["data"][0]["victimId"].clone()), (json!("staged"), json!(id)), "{listed}");
+    let r = sb.signed("POST", "/api/v3/victimAttributes", Some(&json!({"victimId": id, "type": "Source", "value": "the collection"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let aid = r.json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(sb.signed("PUT", &format!("/api/v3/victimAttributes/{aid}"), Some(&json!({"value": "changed"}))).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{aid}")).json()["data"]["value"], "changed");
+    assert_eq!(q("/api/v3/victimAttributes", &format!("hasVictim(id = {id})"))["data"].as_array().unwrap().len(), 2);
+    // An indicator's attribute is not a victim's, even under the same id.
+    let ind = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "a.example"}))).json()["data"]["id"].as_i64().unwrap();
+    let ia = sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": ind, "type": "Source", "value": "x"}))).json();
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{}", ia["data"]["id"])).status, 404);
+    assert_eq!(sb.signed("POST", "/api/v3/victimAttributes", Some(&json!({"victimId": 999, "type": "Source", "value": "x"}))).status, 404);
+    // PUT with mode delete removes a tag; DELETE removes an attribute.
+    let r = sb.signed("PUT", &format!("/api/v3/victims/{id}"), Some(&json!({"tags": {"data": [{"name": "victim-tag"}], "mode": "delete"}})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(q("/api/v3/tags", &format!("hasVictim(id = {id})"))["data"], json!([]));
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/victimAttributes/{aid}"), None).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{aid}")).status, 404);
+}
+
+/// A nested associated group or indicator without an id is created (v3 "Create and Manage
+/// Associations": New Group, New Indicator), or found by type and summary (Existing Indicator).
+#[test]
+fn nested_associations_without_an_id() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"type": "Host", "hostName": "nested.example",
+        "associatedGroups": {"data": [{"name": "Bad Guy", "type": "Adversary", "tags": {"data": [{"name": "nested-tag"}]}}]},
+        "associatedIndicators": {"data": [{"type": "Address", "ip": "198.51.100.7"}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=associatedGroups&fields=associatedIndicators", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    assert_eq!(
+        (d["associatedGroups"]["data"][0]["name"].clone(), d["associatedGroups"]["data"][0]["type"].clone()),
+        (json!("Bad Guy"), json!("Adversary")),
+        "{d}"
+    );
+    assert_eq!(d["associatedIndicators"]["data"][0]["summary"], "198.51.100.7", "{d}");
+    let gid = d["associatedGroups"]["data"][0]["id"].as_i64().unwrap();
+    let g = sb.get(&format!("/api/v3/groups/{gid}?fields=tags")).json();
+    assert_eq!((g["data"]["ownerName"].clone(), g["data"]["tags"]["data"][0]["name"].clone()), (json!("Demo Org"), json!("nested-tag")), "{g}");
+    // The same address again is the existing indicator, not a second one.
+    let group = sb.signed(
+        "POST",
+        "/api/v3/groups",
+        Some(&json!({"type": "Incident", "name": "i",
+        "associatedIndicators": {"data": [{"type": "Address", "summary": "198.51.100.7"}]}})),
+    );
+    assert_eq!(group.status, 201, "{}", group.text());
+    let found = sb.get(&format!("/api/v3/indicators?tql={}", enc("summary = \"198.51.100.7\""))).json();
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+    // In the owner the entry names.
+    let r = sb.signed(
+        "POST",
+        "/api/v3/groups?fields=associatedGroups",
+        Some(&json!({"type": "Incident", "name": "j",
+        "associatedGroups": {"data": [{"name": "Shared", "type": "Threat", "ownerName": "Common Community"}]}})),
+    );
+    assert_eq!(r.json()["data"]["associatedGroups"]["data"][0]["ownerName"], "Common Community", "{}", r.text());
+    // Not enough to make one: 400, nothing created.
+    for bad in [json!({"name": "no type"}), json!({"type": "Adversary"})] {
+        let r =
+            sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "bad.example", "associatedGroups": {"data": [bad]}})));
+        assert_eq!(r.status, 400, "{}", r.text());
+    }
+    assert_eq!(sb.get(&format!("/api/v3/indicators?tql={}", enc("summary = \"bad.example\""))).json()["data"], json!([]));
+    let r = sb.signed(
+        "PUT",
+        "/api/v3/groups/1",
+        Some(&json!({"associatedIndicators": {"data": [{"type": "Host", "hostName": "absent.example"}], "mode": "delete"}})),
+    );
+    assert_eq!(r.status, 404, "removing an absent indicator creates nothing: {}", r.text());
+}
+
+/// TQL on the reference collections tcex filters (tests/api/tc/v3/security/owners/,
+/// attribute_types/, victim_assets/): applied, never ignored.
+#[test]
+fn tql_on_owners_attribute_types_and_victim_assets() {
+    let sb = Sandbox::start(Seed::Empty);
+    let names = |path: &str, tql: &str, key: &str| -> Vec<String> {
+        let r = sb.get(&format!("{path}?tql={}", enc(tql)));
+        assert_eq!(r.status, 200, "{path} {tql}: {}", r.text());
+        r.json()["data"].as_array().unwrap().iter().map(|x| x[key].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(names("/api/v3/security/owners", "permIndicator = \"READ\"", "name"), ["Threat Feed"]);
+    assert_eq!(names("/api/v3/security/owners", "name != \"Threat Feed\" and userId = 3", "name"), ["Demo Org", "Common Community"]);
+    // Every permission keyword of tcex's OwnerFilter (test_owner_snippets.py test_owner_tql_filter).
+    assert!(names("/api/v3/security/owners", "permArtifact = \"FULL\" and permWorkflowTemplate = \"FULL\"", "name").is_empty());
+    assert_eq!(names("/api/v3/security/owners", "permCaseTag = \"NONE\" and permIndicator = \"FULL\"", "name").len(), 2);
+    assert_eq!(names("/api/v3/attributeTypes", "name = \"Description\" and system = true", "name"), ["Description"]);
+    assert!(names("/api/v3/attributeTypes", "system = false", "name").is_empty());
+    let r = sb.get(&format!("/api/v3/attributeTypes?tql={}", enc("associatedType = \"Adversary\"")));
+    assert_eq!((r.status, r.json()["errCode"].clone()), (400, json!("0x2001")), "{}", r.text());
+    let v = sb.signed(
+        "POST",
+        "/api/v3/victims",
+        Some(&json!({"name": "Acme", "assets": {"data": [
+        {"type": "EmailAddress", "address": "a@acme.example"}, {"type": "WebSite", "website": "acme.example"}]}})),
+    );
+    let vid = v.json()["data"]["id"].as_i64().unwrap();
+    assert_eq!(names("/api/v3/victimAssets", "typeName = \"WebSite\"", "website"), ["acme.example"]);
+    assert_eq!(names("/api/v3/victimAssets", &format!("victimId = {vid} and asset = \"a@acme.example\""), "address"), ["a@acme.example"]);
+    assert!(names("/api/v3/victimAssets", "victimName = \"Other\"", "type").is_empty());
+    // A victim's assets as tcex lists them (Victim.victim_assets).
+    assert_eq!(names("/api/v3/victimAssets", &format!("hasVictim(id = {vid})"), "type"), ["EmailAddress", "WebSite"]);
+    assert!(names("/api/v3/victimAssets", "hasVictim(id = 999)", "type").is_empty());
+}
+
+/// Removals and updates as tcex sends them: a tag or label removed by its id (`Tag.remove()`:
+/// tcex/api/tc/v3/tags/tag.py), file occurrences replaced and removed by id
+/// (`Indicator.update(mode=...)`), a task's escalation and reminder dates, a victim asset update
+/// that names no field (400: tcex's test_victim_interface.py), victims found by tag.
+#[test]
+fn removals_and_updates_as_tcex_sends_them() {
+    let sb = Sandbox::start(Seed::Empty);
+    let body = json!({"type": "File", "md5": "291426B9C10D17708FFAC9ACBE761D38",
+        "tags": {"data": [{"name": "keep"}, {"name": "drop"}]}, "securityLabels": {"data": [{"name": "TLP:RED"}]},
+        "fileOccurrences": {"data": [{"fileName": "a.csv", "path": "/p", "date": "2022-08-25T17:52:39Z"}, {"fileName": "b.csv"}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=tags&fields=securityLabels&fields=fileOccurrences", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    let id = d["id"].as_i64().unwrap();
+    let tag_id = d["tags"]["data"].as_array().unwrap().iter().find(|t| t["name"] == "drop").unwrap()["id"].clone();
+    let label_id = d["securityLabels"]["data"][0]["id"].clone();
+    let occ_a = d["fileOccurrences"]["data"].as_array().unwrap().iter().find(|o| o["fileName"] == "a.csv").unwrap()["id"].clone();
+    let put = |b: Value| sb.signed("PUT", &format!("/api/v3/indicators/{id}"), Some(&b));
+    let r = put(json!({"tags": {"data": [{"id": tag_id}], "mode": "delete"}, "securityLabels": {"data": [{"id": label_id}], "mode": "delete"},
+        "fileOccurrences": {"data": [{"id": occ_a}], "mode": "delete"}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let now = sb.get(&format!("/api/v3/indicators/{id}?fields=tags&fields=securityLabels&fields=fileOccurrences")).json()["data"].clone();
+    let names = |v: &Value, k: &str| -> Vec<String> {
+        v["data"].as_array().map(|a| a.iter().map(|x| x[k].as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+    };
+    assert_eq!(names(&now["tags"], "name"), ["keep"], "{now}");
+    assert!(names(&now["securityLabels"], "name").is_empty(), "{now}");
+    assert_eq!(names(&now["fileOccurrences"], "fileName"), ["b.csv"], "{now}");
+    assert_eq!(put(json!({"tags": {"data": [{"id": 99999}], "mode": "delete"}})).status, 404);
+    assert_eq!(put(json!({"fileOccurrences": {"data": [{"id": 99999}], "mode": "delete"}})).status, 404);
+    let r = put(json!({"fileOccurrences": {"data": [{"fileName": "c.csv"}], "mode": "replace"}}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let now = sb.get(&format!("/api/v3/indicators/{id}?fields=fileOccurrences")).json()["data"].clone();
+    assert_eq!(names(&now["fileOccurrences"], "fileName"), ["c.csv"], "{now}");
+    // Task dates.
+    let t = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "dates"}))).json()["data"]["task"]["id"].as_i64().unwrap();
+    let r = sb.signed(
+        "PUT",
+        &format!("/api/v2/tasks/{t}"),
+        Some(&json!({"escalationDate": "2026-12-09T10:00:00", "reminderDate": "2026-12-08T10:00:00"})),
+    );
+    let task = &r.json()["data"]["task"];
+    assert_eq!(
+        (task["escalationDate"].as_str(), task["reminderDate"].as_str()),
+        (Some("2026-12-09T10:00:00"), Some("2026-12-08T10:00:00")),
+        "{task}"
+    );
+    assert_eq!(sb.signed("PUT", &format!("/api/v2/tasks/{t}"), Some(&json!({"reminderDate": "soon"}))).status, 400);
+    // A victim asset update without a field; victims by tag.
+    let v = sb.signed("POST", "/api/v3/victims", Some(&json!({"name": "tagged", "tags": {"data": [{"name": "PyTest"}]}}))).json()["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let a = sb.signed("POST", &format!("/api/v2/victims/{v}/victimAssets/phoneNumbers"), Some(&json!({"phoneType": "555-0100"})));
+    let aid = a.json()["data"]["victimPhone"]["id"].as_i64().unwrap();
+    let path = format!("/api/v2/victims/{v}/victimAssets/phoneNumbers/{aid}");
+    assert_eq!(sb.signed("PUT", &path, None).status, 400);
+    assert_eq!(sb.signed("PUT", &path, Some(&json!({"phoneType": "555-0101"}))).status, 200);
+    let found = sb.get(&format!("/api/v3/victims?tql={}", enc("tag = \"PyTest\""))).json();
+    assert_eq!(found["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect::<Vec<_>>(), [v], "{found}");
+    assert_eq!(sb.get(&format!("/api/v3/victims?tql={}", enc("tag != \"PyTest\""))).json()["data"], json!([]));
+}
+
+/// File actions (docs/rest_api/v3/indicators/associations.rst, "File Actions"; tcex's
+/// `stage_file_action`, tests/api/tc/v3/indicators/test_indicator_snippets.py): added with a new or
+/// existing indicator, listed with `fields=fileActions`, removed and replaced by mode.
+#[test]
+fn file_actions_on_a_file() {
+    let sb = Sandbox::start(Seed::Empty);
+    let host =
+        sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Host", "hostName": "example-00.com"}))).json()["data"]["id"].as_i64().unwrap();
+    let body = json!({"type": "File", "md5": "2ea0564f33e4cb67063c4a06734eb627", "fileActions": {"data": [
+        {"relationship": "File Traffic", "indicator": {"type": "Address", "ip": "66.96.146.132"}},
+        {"relationship": "File DNS Query", "indicator": {"id": host}}]}});
+    let r = sb.signed("POST", "/api/v3/indicators?fields=fileActions", Some(&body));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let d = r.json()["data"].clone();
+    let file = d["id"].as_i64().unwrap();
+    let acts = |d: &Value| -> Vec<(String, String)> {
+        d["fileActions"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["relationship"].as_str().unwrap().into(), a["indicator"]["summary"].as_str().unwrap().into()))
+            .collect()
+    };
+    assert_eq!(acts(&d), [("File DNS Query".into(), "example-00.com".into()), ("File Traffic".into(), "66.96.146.132".into())], "{d}");
+    assert_eq!(d["fileActions"]["count"], 2);
+    let put = |b: Value| sb.signed("PUT", &format!("/api/v3/indicators/{file}?fields=fileActions"), Some(&b));
+    let r = put(json!({"fileActions": {"data": [{"relationship": "File DNS Query", "indicator": {"id": host}}], "mode": "delete"}}));
+    assert_eq!(acts(&r.json()["data"]), [("File Traffic".into(), "66.96.146.132".into())], "{}", r.text());
+    let r = put(json!({"fileActions": {"data": [{"relationship": "File Archive", "indicator": {"id": host}}], "mode": "replace"}}));
+    assert_eq!(acts(&r.json()["data"]), [("File Archive".into(), "example-00.com".into())], "{}", r.text());
+    assert_eq!(put(json!({"fileActions": {"data": [{"relationship": "File Archive", "indicator": {"id": 999}}], "mode": "delete"}})).status, 404);
+    assert_eq!(put(json!({"fileActions": {"data": [{"indicator": {"id": host}}]}})).status, 400);
+    // Only File indicators have file actions; a deleted indicator leaves none behind.
+    let r = sb.signed("PUT", &format!("/api/v3/indicators/{host}"), Some(&json!({"fileActions": {"data": []}})));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(sb.signed("DELETE", &format!("/api/v3/indicators/{host}"), None).status, 200);
+    assert_eq!(sb.get(&format!("/api/v3/indicators/{file}?fields=fileActions")).json()["data"]["fileActions"]["count"], 0);
+}
+
+/// A v2 create carries `active` (tcex's test_address_interface.py creates an inactive address and
+/// finds it with the `active=false` filter).
+#[test]
+fn v2_create_keeps_the_active_flag() {
+    let sb = Sandbox::start(Seed::Empty);
+    let r = sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.9", "rating": 1, "active": false})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.10"})));
+    let found = sb.get(&format!("/api/v2/indicators?filters={}", enc("active=false"))).json();
+    let sums: Vec<&str> = found["data"]["indicator"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
+    assert_eq!(sums, ["198.51.100.9"], "{found}");
+    assert_eq!(sb.get("/api/v3/indicators/198.51.100.10").json()["data"]["active"], true);
+}
+
+/// A task's victims (docs/rest_api/v2/tasks/create.rst, retrieve.rst, delete.rst) and a victim's
+/// indicators (docs/rest_api/v2/victims/retrieve.rst).
+#[test]
+fn task_victims_and_victim_indicators_on_v2() {
+    let sb = Sandbox::start(Seed::Empty);
+    let t = sb.signed("POST", "/api/v2/tasks", Some(&json!({"name": "with victims"}))).json()["data"]["task"]["id"].as_i64().unwrap();
+    let v = sb.signed("POST", "/api/v2/victims", Some(&json!({"name": "Acme"}))).json()["data"]["victim"]["id"].as_i64().unwrap();
+    let link = format!("/api/v2/tasks/{t}/victims/{v}");
+    assert_eq!(sb.get(&link).status, 404);
+    assert_eq!(sb.signed("POST", &link, None).status, 200);
+    assert_eq!(sb.get(&link).json()["data"]["victim"]["name"], "Acme");
+    let list = sb.get(&format!("/api/v2/tasks/{t}/victims")).json();
+    assert_eq!((list["data"]["resultCount"].clone(), list["data"]["victim"][0]["id"].clone()), (json!(1), json!(v)), "{list}");
+    assert_eq!(sb.signed("POST", &format!("/api/v2/tasks/{t}/victims/999"), None).status, 404);
+    assert_eq!(sb.signed("DELETE", &link, None).status, 200);
+    assert_eq!(sb.signed("DELETE", &link, None).status, 404);
+    // A victim's indicators, all and by type.
+    sb.signed("POST", "/api/v2/indicators/hosts", Some(&json!({"hostName": "victim-host.example"})));
+    sb.signed("POST", "/api/v2/indicators/addresses", Some(&json!({"ip": "198.51.100.77"})));
+    for path in ["/api/v2/indicators/hosts/victim-host.example", "/api/v2/indicators/addresses/198.51.100.77"] {
+        assert_eq!(sb.signed("POST", &format!("{path}/victims/{v}"), None).status, 200);
+    }
+    let all = sb.get(&format!("/api/v2/victims/{v}/indicators")).json();
+    assert_eq!(all["data"]["resultCount"], 2, "{all}");
+    let hosts = sb.get(&format!("/api/v2/victims/{v}/indicators/hosts")).json();
+    assert_eq!(hosts["data"]["host"][0]["summary"], "victim-host.example", "{hosts}");
+    assert_eq!(hosts["data"]["resultCount"], 1);
+    assert_eq!(sb.get(&format!("/api/v2/victims/{v}/indicators/nothings")).status, 404);
+}

@@ -37,6 +37,8 @@ mod http;
 mod persistence;
 /// Hostile targets and bodies over TCP: always an error body, never a crash.
 mod robustness;
+/// The documented status per endpoint and method (statuses.tsv), every row against one sandbox.
+mod status_table;
 /// v2 endpoints: reads, writes, the datastore, filters.
 mod v2;
 /// v3 endpoints: fields, summaries, TQL, writes with modes, reference lists, security labels.
