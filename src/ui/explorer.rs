@@ -333,17 +333,24 @@ fn keep_scroll(position: usize) {
 }
 
 /// Back or Forward to `position`: once the panel has drawn its lists (they arrive from the
-/// API), it scrolls to where the analyst left it; tries for up to three seconds.
+/// API), it scrolls to where the analyst left it. It tries for up to ten seconds (a slow
+/// instance's lists come late), and stops as soon as the analyst scrolls on their own.
 fn restore_scroll(position: usize) {
     let Some(y) = SCROLLS.with(|s| s.borrow().get(position).copied()).filter(|y| *y > 0.0) else { return };
-    fn attempt(y: f64, left: u32) {
+    /// `reached`: where the last attempt left the page (short of `y` while the page is shorter).
+    fn attempt(y: f64, reached: Option<f64>, left: u32) {
         let Some(w) = web_sys::window() else { return };
+        let Ok(now) = w.scroll_y() else { return };
+        if reached.is_some_and(|r| (now - r).abs() > 2.0) {
+            return; // the analyst scrolled: theirs wins
+        }
         w.scroll_to_with_x_and_y(0.0, y);
-        if left > 0 && w.scroll_y().is_ok_and(|now| (now - y).abs() > 2.0) {
-            set_timeout(move || attempt(y, left - 1), std::time::Duration::from_millis(100));
+        let now = w.scroll_y().unwrap_or(y);
+        if left > 0 && (now - y).abs() > 2.0 {
+            set_timeout(move || attempt(y, Some(now), left - 1), std::time::Duration::from_millis(100));
         }
     }
-    set_timeout(move || attempt(y, 30), std::time::Duration::from_millis(50));
+    set_timeout(move || attempt(y, None, 100), std::time::Duration::from_millis(50));
 }
 
 /// Results shown at first, and with "Show all" (the count always says how many there are).

@@ -156,7 +156,7 @@ test("an address with 2,000 groups pages through them all with true totals, page
   await page.goBack();
   await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS);
   assert.equal(await page.textContent(`${GROUPS} .assoc-row`), third);
-  await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 5, y, { timeout: 5000 });
+  await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 5, y, { timeout: 12000 });
   assert.deepEqual(page.errors, []);
 });
 
