@@ -79,6 +79,40 @@ fn v2_fallback_when_v3_is_off_runs_concurrently() {
 }
 
 #[test]
+fn v2_bulk_lookup_by_summaries_finds_what_v3_finds_in_every_owner() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    // What to find, and where: every host and URL of the demo data, as v3's TQL sees them.
+    let known = run(c.search_all(Collection::Indicators, r#"typeName in ("Host","URL")"#, 10_000, Indicator::read).collect_all()).unwrap();
+    assert!(known.len() >= 4, "{}", known.len());
+    let mut summaries: Vec<String> = known.iter().map(|i| i.summary.clone()).collect();
+    summaries.sort();
+    summaries.dedup();
+    summaries.push("never-seen.invalid".into());
+    let mut want: Vec<(i64, String)> = known.iter().map(|i| (i.id, i.owner.name.clone())).collect();
+    want.sort();
+
+    sb.faults(json!({"v3": false}));
+    let owners = run(c.owners()).unwrap();
+    assert!(owners.len() >= 2, "{owners:?}");
+    let mut got = Vec::new();
+    for o in &owners {
+        for i in run(c.v2_indicators_by_summaries(&o.name, &summaries)).unwrap() {
+            assert_eq!(i.owner.name, o.name, "{}", i.summary);
+            assert!(summaries.contains(&i.summary), "{}", i.summary);
+            got.push((i.id, i.owner.name.clone()));
+        }
+    }
+    got.sort();
+    assert_eq!(got, want);
+    // A comma is never sent as part of a value: the client refuses it.
+    let sent = sb.requests().len();
+    let e = run(c.v2_indicators_by_summaries("Demo Org", &["bad.example.com,summary=x".into()])).unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert_eq!(sb.requests().len(), sent);
+}
+
+#[test]
 fn token_issue_renewal_and_faults() {
     let sb = start();
     let c = hmac_client(&sb);
