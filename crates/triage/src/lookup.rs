@@ -321,7 +321,7 @@ mod tests {
             grown.push(w[1][0].clone());
             assert!(filters_param(&grown).len() > TQL_ENCODED_BYTES);
         }
-        // `summary%3Dhost1234.example-1234.test%2C`: about 40 bytes a host, 150 a chunk.
+        // `summary%3Dhost1234.example-1234.test%2C`: about 38 bytes a host, 157 a chunk, 65 chunks.
         assert!((60..80).contains(&plan.chunks.len()), "{} chunks", plan.chunks.len());
     }
 
