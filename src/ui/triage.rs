@@ -197,8 +197,8 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             table.set(rows(&x.values, &[]));
             let queries = summary_queries(&x.values);
             extraction.set(Some(x.clone()));
-            let v3 = if client.v3_missing() { None } else { Some(look_up(api, queries, progress).await) };
-            let found = match v3 {
+            let by_tql = if client.v3_missing() { None } else { Some(look_up(api, queries, progress).await) };
+            let found = match by_tql {
                 Some(Ok(found)) => found,
                 // No v3 here (a TQL search is never a 404 where v3 exists): v2's filters, and
                 // this tab's later lookups and panels go to v2 at once.
