@@ -159,6 +159,44 @@ fn batch_job_runs_to_completion() {
     assert!(out.status.success_count > 0, "{:?}", out.status);
 }
 
+/// Tagging existing indicators through one batch `Create` job: with `tagWriteType` `Append`
+/// an indicator keeps its rating, confidence, description and other tags; left unset (the
+/// documented default, `Replace`), the job's tags replace the indicator's.
+#[test]
+fn a_batch_job_tags_existing_indicators_keeping_their_fields_only_with_tag_append() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let tql = r#"summary = "bad.example.com" and ownerName = "Demo Org""#;
+    let read = |c: &Client<NativeTransport>| run(c.search_indicators_expanded(tql, 0, 10, &["tags"])).unwrap().items.remove(0);
+    let item = ItemRef::indicator(&IndicatorType::Host, "bad.example.com").unwrap();
+    run(c.v2_ok(tags::v2::add(&item, "Kept tag").owner(Some("Demo Org")))).unwrap();
+    let before = read(&c);
+    let names = |i: &Indicator| {
+        let mut n: Vec<String> = i.tags.iter().map(|t| t.name.clone()).collect();
+        n.sort();
+        n
+    };
+    assert!(names(&before).contains(&"Kept tag".to_owned()));
+    assert!(before.rating.is_some() && before.confidence.is_some() && before.description.is_some(), "{before:?}");
+    let data = json!({"indicator": [{"summary": "bad.example.com", "type": "Host", "tag": [{"name": "Batch tag"}]}]});
+
+    let append = BatchConfig { attribute_write_type: "Append".into(), tag_write_type: Some("Append".into()), ..BatchConfig::create("Demo Org") };
+    let out = run(c.run_batch(&append, &data, 20)).unwrap();
+    assert_eq!((out.status.success_count, out.status.error_count), (1, 0), "{:?}", out.status);
+    let after = read(&c);
+    assert_eq!(after.id, before.id);
+    assert_eq!((after.rating, after.confidence, &after.description), (before.rating, before.confidence, &before.description));
+    let mut want = names(&before);
+    want.push("Batch tag".into());
+    want.sort();
+    assert_eq!(names(&after), want);
+
+    // Without `tagWriteType`: the other tags are gone.
+    let out = run(c.run_batch(&BatchConfig { attribute_write_type: "Append".into(), ..BatchConfig::create("Demo Org") }, &data, 20)).unwrap();
+    assert_eq!(out.status.error_count, 0, "{:?}", out.status);
+    assert_eq!(names(&read(&c)), ["Batch tag"]);
+}
+
 /// What the triage page writes with: tags found by part of their name, many indicators
 /// associated with one group in one request, a batch job reporting its steps.
 #[test]
