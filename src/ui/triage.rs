@@ -20,8 +20,8 @@ use pivot_text::lists::{range_of, thousands};
 use threatconnect::writes::{self, Via, Write};
 use threatconnect::{tql, BatchConfig, BatchStep, Collection, Group, Indicator, Mode, MAX_RESULT_LIMIT};
 use triage::compare::compare;
-use triage::extract::{Extraction, Extractor, MAX_VALUES};
-use triage::lookup::{rows, sort, summary_queries, Column, Row, CONCURRENCY};
+use triage::extract::{Extracted, Extraction, Extractor, MAX_VALUES};
+use triage::lookup::{rows, sort, summary_queries, v2_summary_chunks, Column, Row, CONCURRENCY};
 use triage::writeback;
 
 /// Rows shown per page of the table (10,000 rows at once would make the tab sluggish).
@@ -64,7 +64,7 @@ pub fn TriageApp() -> impl IntoView {
 }
 
 /// Every copy of every query's values, each query paged on.
-async fn look_up(api: ApiHandle, queries: Vec<String>, progress: RwSignal<(usize, usize)>) -> Result<Vec<Indicator>, String> {
+async fn look_up(api: ApiHandle, queries: Vec<String>, progress: RwSignal<(usize, usize)>) -> Result<Vec<Indicator>, threatconnect::Error> {
     let client = api.with_value(|a| a.client.clone());
     let total = queries.len();
     progress.set((0, total));
@@ -88,11 +88,39 @@ async fn look_up(api: ApiHandle, queries: Vec<String>, progress: RwSignal<(usize
     }))
     .buffer_unordered(CONCURRENCY);
     while let Some(answer) = answers.next().await {
-        found.extend(answer.map_err(|e| e.to_string())?);
+        found.extend(answer?);
         done += 1;
         progress.set((done, total));
     }
     Ok(found)
+}
+
+/// The lookup on an instance without v3: each chunk of values (OR'd `summary=` filters) in
+/// every owner the user can see, [`CONCURRENCY`] requests at a time. Also the values no v2
+/// filter can name, by index.
+async fn look_up_v2(
+    api: ApiHandle,
+    values: &[Extracted],
+    progress: RwSignal<(usize, usize)>,
+) -> Result<(Vec<Indicator>, Vec<usize>), threatconnect::Error> {
+    let client = api.with_value(|a| a.client.clone());
+    let plan = v2_summary_chunks(values);
+    let owners = client.owners().await?;
+    let requests: Vec<(String, Vec<String>)> = owners.iter().flat_map(|o| plan.chunks.iter().map(move |c| (o.name.clone(), c.clone()))).collect();
+    let total = requests.len();
+    progress.set((0, total));
+    let mut answers = futures::stream::iter(requests.into_iter().map(|(owner, chunk)| {
+        let client = client.clone();
+        async move { client.v2_indicators_by_summaries(&owner, &chunk).await }
+    }))
+    .buffer_unordered(CONCURRENCY);
+    let (mut found, mut done) = (Vec::new(), 0);
+    while let Some(answer) = answers.next().await {
+        found.extend(answer?);
+        done += 1;
+        progress.set((done, total));
+    }
+    Ok((found, plan.not_looked_up))
 }
 
 fn row_csv(rows: &[Row], idx: &[usize]) -> String {
@@ -140,6 +168,8 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
     let compared = RwSignal::new(None::<usize>);
     let copied: CopyOutcome = RwSignal::new(None);
     let omitted = RwSignal::new(Vec::<String>::new());
+    // The rows (by index) a v2 lookup could not ask about.
+    let unlooked = RwSignal::new(BTreeSet::<usize>::new());
 
     // Opened on an indicator (`triage.html#type=Host&value=…`): that value, looked up at once,
     // with its owners' copies compared.
@@ -157,6 +187,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
         error.set(None);
         selected.set(BTreeSet::new());
         compared.set(None);
+        unlooked.set(BTreeSet::new());
         busy.set(true);
         let (future, handle) = futures::future::abortable(async move {
             let client = api.with_value(|a| a.client.clone());
@@ -166,10 +197,20 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             table.set(rows(&x.values, &[]));
             let queries = summary_queries(&x.values);
             extraction.set(Some(x.clone()));
-            if client.v3_missing() {
-                return Err("This ThreatConnect instance has no v3 API: a bulk lookup needs its TQL search. The values above are extracted; open them one by one from the panels.".to_owned());
-            }
-            let found = look_up(api, queries, progress).await?;
+            let by_tql = if client.v3_missing() { None } else { Some(look_up(api, queries, progress).await) };
+            let found = match by_tql {
+                Some(Ok(found)) => found,
+                // No v3 here (a TQL search is never a 404 where v3 exists): v2's filters, and
+                // this tab's later lookups and panels go to v2 at once.
+                None | Some(Err(threatconnect::Error::Http { status: 404, .. })) => {
+                    client.set_v3_missing();
+                    super::api::remember_v3_missing(api);
+                    let (found, left_out) = look_up_v2(api, &x.values, progress).await.map_err(|e| e.to_string())?;
+                    unlooked.set(left_out.into_iter().collect());
+                    found
+                }
+                Some(Err(e)) => return Err(e.to_string()),
+            };
             let table_rows = rows(&x.values, &found);
             if compare_first && table_rows.first().is_some_and(Row::known) {
                 compared.set(Some(0));
@@ -297,6 +338,15 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                 let known = table.with(|t| t.iter().filter(|r| r.known()).count());
                 view! { <p class="triage-summary" role="status">{writeback::summary(&x, known)}</p> }
             })}
+            {move || (!unlooked.with(BTreeSet::is_empty)).then(|| {
+                let values: Vec<String> = table.with(|t| unlooked.with(|u| u.iter().filter_map(|&i| t.get(i)).map(|r| escape_controls(&defang(&r.indicator_type, &r.value)).into_owned()).collect()));
+                view! {
+                    <p class="triage-not-looked-up" role="status">
+                        {format!("{} not looked up: this instance has no v3 API, and a v2 filter cannot name a value with a comma (the comma would end the filter; v2 has no escape for it). Open them one by one from the panels: ", thousands(values.len() as i64))}
+                        {values.join(" · ")}
+                    </p>
+                }
+            })}
         </section>
         {move || has_rows.get().then(|| view! {
             <section class="card triage-results" data-screen="triage-results">
@@ -363,6 +413,8 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                                             let names = r.owners().join(", ");
                                             let n = r.copies.len();
                                             view! { <button class="triage-compare" title="Compare the owners' copies" on:click=move |_| compared.set(Some(i))>{format!("{n}: {names}")}</button> }.into_any()
+                                        } else if unlooked.with(|u| u.contains(&i)) {
+                                            view! { <span class="triage-not-looked-up-row">"not looked up"</span> }.into_any()
                                         } else { view! { <span class="triage-unknown">"unknown"</span> }.into_any() }}</td>
                                         <td>{r.best_rating().map(pivot_text::values::rating_stars).unwrap_or_default()}</td>
                                         <td>{r.best_confidence().map(pivot_text::values::whole).unwrap_or_default()}</td>
@@ -450,7 +502,7 @@ async fn write_owner(api: ApiHandle) -> Result<String, String> {
 /// Looks the rows `idx` up again and puts what the server now holds in the table.
 async fn look_again(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: Vec<usize>) -> Result<(), String> {
     let values = table.with_untracked(|t| writeback::values_of(t, &idx));
-    let found = look_up(api, summary_queries(&values), RwSignal::new((0, 0))).await?;
+    let found = look_up(api, summary_queries(&values), RwSignal::new((0, 0))).await.map_err(|e| e.to_string())?;
     table.update(|t| writeback::refresh(t, &idx, &found));
     Ok(())
 }

@@ -185,6 +185,51 @@ test("cancel stops the lookup and says so", async () => {
   await sandbox.faults(null);
 });
 
+test("without v3 the lookup falls back to v2's OR'd summary filters, one request per owner and chunk", async () => {
+  const page = await openTriage();
+  const [known] = (await seededValues(2)).filter((h) => h !== HOST);
+  const owners = (await (await fetch(`${sandbox.base}/api/v2/owners`, { headers: { authorization: `TC-Token ${token.token}` } })).json()).data.owner.map((o) => o.name);
+  assert.ok(owners.length >= 3, owners.join());
+  // Who holds the known value, as v3 says while it is still on.
+  const held = await (await fetch(`${sandbox.base}/api/v3/indicators?tql=${encodeURIComponent(`summary = "${known}"`)}`, { headers: { authorization: `TC-Token ${token.token}` } })).json();
+  const knownOwners = held.data.map((i) => i.ownerName).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+  assert.ok(knownOwners.includes("Demo Org"), knownOwners.join());
+  // A comma in a value: a v2 filter cannot name it (and the markup stays text).
+  const comma = "<img src=x onerror=window.__pwned=1>,x";
+  await paste(page, `${defangHost(HOST)} and ${known}, never-seen.unknown.test\nUser-Agent: Mozilla/5.0 (X11, Linux)\nMutex: ${comma}`);
+  await sandbox.faults({ v3: false, latencyMs: 50 });
+  try {
+    await sandbox.clearRequests();
+    await page.click(".triage-run");
+    await page.waitForSelector(".triage-summary");
+    await page.waitForFunction(() => !document.querySelector(".triage-progress") && !document.querySelector(".triage-run").disabled, null, { timeout: 30000 });
+    assert.equal(await page.locator(".triage-error").count(), 0);
+    assert.match(await page.textContent(".triage-summary"), /^5 values found, 2 known to some owner\.$/);
+    const cells = await page.locator(".triage-row").evaluateAll((rows) => rows.map((r) => [r.querySelector(".triage-value").textContent, r.querySelector(".triage-owners").textContent]));
+    assert.deepEqual(cells, [
+      [defangHost(HOST), "3: Common Community, Demo Org, Threat Feed"],
+      [defangHost(known), `${knownOwners.length}: ${knownOwners.join(", ")}`],
+      [defangHost("never-seen.unknown.test"), "unknown"],
+      ["Mozilla/5.0 (X11, Linux)", "not looked up"],
+      [comma, "not looked up"],
+    ]);
+    assert.match(await page.textContent(".triage-not-looked-up"), /^2 not looked up: this instance has no v3 API, and a v2 filter cannot name a value with a comma/);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    // The requests: one v3 try (404), the owners, then one v2 list per owner with the three values OR'd.
+    const reqs = (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
+    assert.deepEqual(reqs.filter((r) => r.path.startsWith("/api/v3/")).map((r) => r.status), [404]);
+    const lists = reqs.filter((r) => r.path === "/api/v2/indicators");
+    assert.deepEqual(lists.map((r) => new URLSearchParams(r.query).get("owner")).sort(), [...owners].sort());
+    for (const r of lists) {
+      const q = new URLSearchParams(r.query);
+      assert.equal(q.get("orParams"), "true");
+      assert.deepEqual(q.get("filters").split(","), [HOST, known, "never-seen.unknown.test"].map((v) => `summary=${v}`));
+    }
+  } finally {
+    await sandbox.faults(null);
+  }
+});
+
 test("the panel's Compare owners link opens the comparison on the launch the tab kept", async () => {
   const page = await newPage(browser);
   const loaded = [];

@@ -187,6 +187,29 @@ pub mod v2 {
     pub fn owners(item: &ItemRef) -> HttpRequest {
         HttpRequest::get(item.sub("owners").build())
     }
+
+    /// `GET /v2/indicators?owner=..&resultLimit=10000&filters=summary=a,summary=b&orParams=true
+    /// &includeAdditional=true&includes=tags&includes=labels`: `owner`'s indicators of any type
+    /// whose summary is one of `summaries`, with their tags, labels, counts and observations.
+    /// `None` when a summary cannot be a filter's value (empty, or with a comma, which would
+    /// end its filter and start another): such a request would name other indicators.
+    pub fn by_summaries(owner: &str, summaries: &[String]) -> Option<HttpRequest> {
+        use crate::paging::{Filter, Op};
+        if summaries.is_empty() || summaries.iter().any(|s| s.contains(',') || s.trim().is_empty()) {
+            return None;
+        }
+        let opts = ListOptions {
+            owner: Some(owner.to_owned()),
+            result_start: Some(0),
+            result_limit: Some(crate::MAX_RESULT_LIMIT),
+            filters: summaries.iter().map(|s| Filter::new("summary", Op::Eq, s.clone())).collect(),
+            or_params: true,
+            include_additional: true,
+            includes: vec!["tags".into(), "labels".into()],
+            ..ListOptions::default()
+        };
+        Some(list(None, &opts))
+    }
 }
 
 /// v3 request builders.
@@ -233,6 +256,14 @@ impl<T: Transport> Client<T> {
     /// `GET /v2/tags/{name}/indicators[/{branch}]`: one page of the indicators carrying the tag.
     pub async fn tagged_indicators(&self, tag: &str, branch: Option<&str>, opts: &ListOptions) -> Result<Page<Indicator>, Error> {
         self.v2_list(crate::tags::v2::tagged(tag, "indicators", branch, opts), ENTITY, Indicator::read).await
+    }
+    /// Every page of [`v2::by_summaries`]: `owner`'s indicators whose summary is one of
+    /// `summaries` (v2's bulk lookup, one owner a request). A summary no v2 filter can
+    /// carry (a comma in it, or empty) is refused before anything is sent.
+    pub async fn v2_indicators_by_summaries(&self, owner: &str, summaries: &[String]) -> Result<Vec<Indicator>, Error> {
+        let req = v2::by_summaries(owner, summaries)
+            .ok_or_else(|| Error::Config("a v2 summary filter cannot name an empty value or one with a comma".to_owned()))?;
+        self.v2_pager(req, ENTITY, Indicator::read).collect_all().await
     }
     /// `GET {indicator}/owners` (v2 only): the owners holding the same value.
     pub fn indicator_owners(&self, item: &ItemRef) -> impl Future<Output = Result<Vec<Owner>, Error>> + '_ {
@@ -359,6 +390,20 @@ mod tests {
 &filters=summary%5Ebad%2Crating%3E3%2Cconfidence%3C50%2Ctag%3DAPT%201&orParams=true\
 &modifiedSince=2024-01-01T00%3A00%3A00Z&includeAdditional=true&includes=tags&includes=attributes"
         );
+    }
+
+    #[test]
+    fn v2_lookup_by_summaries_names_each_value_in_one_or_list() {
+        let r = v2::by_summaries("Demo Org", &["a.example".into(), "x=y&z".into()]).unwrap();
+        assert_eq!(
+            line(&r),
+            "GET /v2/indicators?owner=Demo%20Org&resultStart=0&resultLimit=10000\
+&filters=summary%3Da.example%2Csummary%3Dx%3Dy%26z&orParams=true&includeAdditional=true&includes=tags&includes=labels"
+        );
+        // A comma would end the filter and name another value; nothing is sent.
+        assert_eq!(v2::by_summaries("Demo Org", &["a.example".into(), "b,summary=c".into()]), None);
+        assert_eq!(v2::by_summaries("Demo Org", &[" ".into()]), None);
+        assert_eq!(v2::by_summaries("Demo Org", &[]), None);
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //!   [`TQL_ENCODED_BYTES`] long, [`CONCURRENCY`] queries at a time; each query pages on with
 //!   the one pager ([`threatconnect::MAX_RESULT_LIMIT`] a page). 10,000 host names of about
 //!   25 characters make about 50 queries.
-//! - **v2** (an instance without v3): v2 has no TQL and no `in` filter, so a bulk lookup
-//!   would be one request per value and owner. The page does not send those: it shows the
-//!   extracted values and says that a bulk lookup needs v3.
+//! - **v2** (an instance without v3): v2 has no TQL, but its lists take several
+//!   `summary=` filters OR'd (`filters=summary=a,summary=b&orParams=true`), one owner a
+//!   request. [`v2_summary_chunks`] cuts the values into such lists, each `filters`
+//!   parameter at most [`TQL_ENCODED_BYTES`] encoded; the page asks each chunk of every
+//!   owner the user can see, [`CONCURRENCY`] at a time. A value with a comma cannot be
+//!   named (the comma ends a filter, and v2 documents no escape): it is not looked up, and
+//!   the page says so.
 //!
 //! What comes back is merged into one [`Row`] per value: every owner's copy of it.
 
@@ -48,6 +52,54 @@ pub fn summary_queries(values: &[Extracted]) -> Vec<String> {
         out.push(format!("{HEAD}{})", cur.join(",")));
     }
     out
+}
+
+/// The v2 filter of one value: `summary=<value>`.
+fn v2_filter(value: &str) -> String {
+    format!("summary={value}")
+}
+
+/// Whether a v2 `filters=` list can name `value`: a comma separates filters there, and v2
+/// documents no escape for it. (The value's own `=`, `<`, `>` or `^` do not matter: the
+/// first operator after the field name is the filter's.)
+pub fn v2_can_filter(value: &str) -> bool {
+    !value.contains(',') && !value.trim().is_empty()
+}
+
+/// A v2 lookup's plan: the values of each request, and the values no v2 filter can name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct V2Plan {
+    /// The values of each request (`summary=a,summary=b,...`, OR'd), in the order given.
+    pub chunks: Vec<Vec<String>>,
+    /// The values left out (a comma in them), by index into the values given.
+    pub not_looked_up: Vec<usize>,
+}
+
+/// The v2 lookup's chunks: each chunk's URL-encoded `filters` parameter (its filters joined
+/// by commas) at most [`TQL_ENCODED_BYTES`], the same bound as a v3 query; a value longer than
+/// that on its own gets a chunk of its own. Each chunk is asked once per owner.
+pub fn v2_summary_chunks(values: &[Extracted]) -> V2Plan {
+    let comma = encode_component(",").len();
+    let mut plan = V2Plan::default();
+    let mut cur: Vec<String> = Vec::new();
+    let mut len = 0;
+    for (i, v) in values.iter().enumerate() {
+        if !v2_can_filter(&v.value) {
+            plan.not_looked_up.push(i);
+            continue;
+        }
+        let f = encode_component(&v2_filter(&v.value)).len();
+        if !cur.is_empty() && len + comma + f > TQL_ENCODED_BYTES {
+            plan.chunks.push(std::mem::take(&mut cur));
+            len = 0;
+        }
+        len += if cur.is_empty() { f } else { comma + f };
+        cur.push(v.value.clone());
+    }
+    if !cur.is_empty() {
+        plan.chunks.push(cur);
+    }
+    plan
 }
 
 /// One pasted value and every owner's copy of it.
@@ -207,7 +259,7 @@ pub fn rows(values: &[Extracted], found: &[Indicator]) -> Vec<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::Extractor;
+    use crate::extract::{Extractor, MAX_VALUES};
 
     fn ind(id: i64, t: &str, summary: &str, owner: &str, extra: serde_json::Value) -> Indicator {
         let mut v = serde_json::json!({"id": id, "type": t, "summary": summary, "ownerName": owner});
@@ -236,6 +288,51 @@ mod tests {
             assert!(encode_component(&grown).len() > TQL_ENCODED_BYTES);
         }
         assert!(qs.len() < 60, "{} queries", qs.len());
+    }
+
+    /// A chunk's `filters` parameter as the client sends it (built here independently of
+    /// the code under test: every filter written out, joined, encoded).
+    fn filters_param(chunk: &[String]) -> String {
+        encode_component(&chunk.iter().map(|v| format!("summary={v}")).collect::<Vec<_>>().join(","))
+    }
+
+    #[test]
+    fn v2_chunks_stay_within_the_bound_name_every_value_once_and_leave_out_commas() {
+        let mut text: String = (0..9_998).map(|i| format!("host{i}.example-{i}.test\n")).collect();
+        text.push_str("User-Agent: Mozilla/5.0 (X11, Linux)\nMutex: a=b<c>^d\n");
+        let x = Extractor::default().extract(&text);
+        assert_eq!(x.values.len(), MAX_VALUES);
+        let plan = v2_summary_chunks(&x.values);
+        // The comma's value only, by its index; `=`, `<`, `>`, `^` go in a filter.
+        assert_eq!(plan.not_looked_up, [9_998]);
+        assert_eq!(x.values[9_998].value, "Mozilla/5.0 (X11, Linux)");
+        let named: Vec<&String> = plan.chunks.iter().flatten().collect();
+        assert_eq!(named.len(), 9_999);
+        assert_eq!(named.last().map(|s| s.as_str()), Some("a=b<c>^d"));
+        for (i, v) in named.iter().take(9_998).enumerate() {
+            assert_eq!(**v, format!("host{i}.example-{i}.test"));
+        }
+        for c in &plan.chunks {
+            assert!(filters_param(c).len() <= TQL_ENCODED_BYTES, "{}", filters_param(c).len());
+        }
+        // Each chunk is full: the next chunk's first value would not have fitted.
+        for w in plan.chunks.windows(2) {
+            let mut grown = w[0].clone();
+            grown.push(w[1][0].clone());
+            assert!(filters_param(&grown).len() > TQL_ENCODED_BYTES);
+        }
+        // `summary%3Dhost1234.example-1234.test%2C`: about 38 bytes a host, 157 a chunk, 65 chunks.
+        assert!((60..80).contains(&plan.chunks.len()), "{} chunks", plan.chunks.len());
+    }
+
+    #[test]
+    fn a_v2_value_longer_than_the_bound_has_a_chunk_of_its_own() {
+        let long = format!("Mutex: {}", "%".repeat(2_040));
+        let x = Extractor::default().extract(&format!("a.example\n{long}\nb.example"));
+        assert_eq!(x.values.len(), 3);
+        let plan = v2_summary_chunks(&x.values);
+        assert_eq!(plan.chunks.iter().map(Vec::len).collect::<Vec<_>>(), [1, 1, 1]);
+        assert!(plan.not_looked_up.is_empty());
     }
 
     #[test]

@@ -79,6 +79,40 @@ fn v2_fallback_when_v3_is_off_runs_concurrently() {
 }
 
 #[test]
+fn v2_bulk_lookup_by_summaries_finds_what_v3_finds_in_every_owner() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    // What to find, and where: every host and URL of the demo data, as v3's TQL sees them.
+    let known = run(c.search_all(Collection::Indicators, r#"typeName in ("Host","URL")"#, 10_000, Indicator::read).collect_all()).unwrap();
+    assert!(known.len() >= 4, "{}", known.len());
+    let mut summaries: Vec<String> = known.iter().map(|i| i.summary.clone()).collect();
+    summaries.sort();
+    summaries.dedup();
+    summaries.push("never-seen.invalid".into());
+    let mut want: Vec<(i64, String)> = known.iter().map(|i| (i.id, i.owner.name.clone())).collect();
+    want.sort();
+
+    sb.faults(json!({"v3": false}));
+    let owners = run(c.owners()).unwrap();
+    assert!(owners.len() >= 2, "{owners:?}");
+    let mut got = Vec::new();
+    for o in &owners {
+        for i in run(c.v2_indicators_by_summaries(&o.name, &summaries)).unwrap() {
+            assert_eq!(i.owner.name, o.name, "{}", i.summary);
+            assert!(summaries.contains(&i.summary), "{}", i.summary);
+            got.push((i.id, i.owner.name.clone()));
+        }
+    }
+    got.sort();
+    assert_eq!(got, want);
+    // A comma is never sent as part of a value: the client refuses it.
+    let sent = sb.requests().len();
+    let e = run(c.v2_indicators_by_summaries("Demo Org", &["bad.example.com,summary=x".into()])).unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert_eq!(sb.requests().len(), sent);
+}
+
+#[test]
 fn token_issue_renewal_and_faults() {
     let sb = start();
     let c = hmac_client(&sb);
@@ -123,6 +157,44 @@ fn batch_job_runs_to_completion() {
     assert!(out.status.is_done());
     assert_eq!(out.status.error_count as usize, out.errors.len());
     assert!(out.status.success_count > 0, "{:?}", out.status);
+}
+
+/// Tagging existing indicators through one batch `Create` job: with `tagWriteType` `Append`
+/// an indicator keeps its rating, confidence, description and other tags; left unset (the
+/// documented default, `Replace`), the job's tags replace the indicator's.
+#[test]
+fn a_batch_job_tags_existing_indicators_keeping_their_fields_only_with_tag_append() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let tql = r#"summary = "bad.example.com" and ownerName = "Demo Org""#;
+    let read = |c: &Client<NativeTransport>| run(c.search_indicators_expanded(tql, 0, 10, &["tags"])).unwrap().items.remove(0);
+    let item = ItemRef::indicator(&IndicatorType::Host, "bad.example.com").unwrap();
+    run(c.v2_ok(tags::v2::add(&item, "Kept tag").owner(Some("Demo Org")))).unwrap();
+    let before = read(&c);
+    let names = |i: &Indicator| {
+        let mut n: Vec<String> = i.tags.iter().map(|t| t.name.clone()).collect();
+        n.sort();
+        n
+    };
+    assert!(names(&before).contains(&"Kept tag".to_owned()));
+    assert!(before.rating.is_some() && before.confidence.is_some() && before.description.is_some(), "{before:?}");
+    let data = json!({"indicator": [{"summary": "bad.example.com", "type": "Host", "tag": [{"name": "Batch tag"}]}]});
+
+    let append = BatchConfig { attribute_write_type: "Append".into(), tag_write_type: Some("Append".into()), ..BatchConfig::create("Demo Org") };
+    let out = run(c.run_batch(&append, &data, 20)).unwrap();
+    assert_eq!((out.status.success_count, out.status.error_count), (1, 0), "{:?}", out.status);
+    let after = read(&c);
+    assert_eq!(after.id, before.id);
+    assert_eq!((after.rating, after.confidence, &after.description), (before.rating, before.confidence, &before.description));
+    let mut want = names(&before);
+    want.push("Batch tag".into());
+    want.sort();
+    assert_eq!(names(&after), want);
+
+    // Without `tagWriteType`: the other tags are gone.
+    let out = run(c.run_batch(&BatchConfig { attribute_write_type: "Append".into(), ..BatchConfig::create("Demo Org") }, &data, 20)).unwrap();
+    assert_eq!(out.status.error_count, 0, "{:?}", out.status);
+    assert_eq!(names(&read(&c)), ["Batch tag"]);
 }
 
 /// What the triage page writes with: tags found by part of their name, many indicators
