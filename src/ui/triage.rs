@@ -500,6 +500,25 @@ async fn write_owner(api: ApiHandle) -> Result<String, String> {
 }
 
 /// Looks the rows `idx` up again and puts what the server now holds in the table.
+/// The owner writes go to and the selected rows' copies in it, or why nothing can be written.
+async fn copies_to_write(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: &[usize]) -> Result<(String, writeback::InOwner), String> {
+    let owner = write_owner(api).await?;
+    let target = table.with_untracked(|t| writeback::copies_in(t, idx, &owner));
+    if target.ids.is_empty() {
+        return Err(format!("None of the selected values is in {}: create them there first.", dialog_name(&owner)));
+    }
+    Ok((owner, target))
+}
+
+/// "; 3 not in Demo Org" when some selected values have no copy in the write owner.
+fn not_in_owner(target: &writeback::InOwner, owner: &str) -> String {
+    if target.missing > 0 {
+        format!("; {} not in {}", thousands(target.missing as i64), dialog_name(owner))
+    } else {
+        String::new()
+    }
+}
+
 async fn look_again(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: Vec<usize>) -> Result<(), String> {
     let values = table.with_untracked(|t| writeback::values_of(t, &idx));
     let found = look_up(api, summary_queries(&values), RwSignal::new((0, 0))).await.map_err(|e| e.to_string())?;
@@ -572,14 +591,10 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
         busy.set(true);
         outcome.set(None);
         leptos::task::spawn_local(async move {
-            let owner = match write_owner(api).await {
-                Ok(o) => o,
+            let (owner, target) = match copies_to_write(api, table, &idx).await {
+                Ok(found) => found,
                 Err(e) => return done(WbRow::Tag, Err(e)),
             };
-            let target = table.with_untracked(|t| writeback::copies_in(t, &idx, &owner));
-            if target.ids.is_empty() {
-                return done(WbRow::Tag, Err(format!("None of the selected values is in {}: create them there first.", dialog_name(&owner))));
-            }
             let c = client();
             let total = target.ids.len();
             progress.set(Some(format!("Tagged 0 of {}", thousands(total as i64))));
@@ -602,8 +617,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 progress.set(Some(format!("Tagged {} of {}", thousands((ok + failed) as i64), thousands(total as i64))));
             }
             let again = look_again(api, table, idx).await;
-            let skipped =
-                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            let skipped = not_in_owner(&target, &owner);
             let result = match (first_error, again) {
                 (Some(e), _) => {
                     Err(format!("Tagged {} of {}; {} refused: {e}", thousands(ok as i64), thousands(total as i64), thousands(failed as i64)))
@@ -643,14 +657,10 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
         busy.set(true);
         outcome.set(None);
         leptos::task::spawn_local(async move {
-            let owner = match write_owner(api).await {
-                Ok(o) => o,
+            let (owner, target) = match copies_to_write(api, table, &idx).await {
+                Ok(found) => found,
                 Err(e) => return done(WbRow::Group, Err(e)),
             };
-            let target = table.with_untracked(|t| writeback::copies_in(t, &idx, &owner));
-            if target.ids.is_empty() {
-                return done(WbRow::Group, Err(format!("None of the selected values is in {}: create them there first.", dialog_name(&owner))));
-            }
             let c = client();
             let total = target.ids.len();
             let mut ok = 0usize;
@@ -664,8 +674,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 ok += chunk.len();
             }
             let again = look_again(api, table, idx).await;
-            let skipped =
-                if target.missing > 0 { format!("; {} not in {}", thousands(target.missing as i64), dialog_name(&owner)) } else { String::new() };
+            let skipped = not_in_owner(&target, &owner);
             done(
                 WbRow::Group,
                 again
