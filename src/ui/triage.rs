@@ -17,8 +17,7 @@ use pivot_text::csv::to_csv;
 use pivot_text::defang::defang;
 use pivot_text::escape::{dialog_name, escape_controls};
 use pivot_text::lists::{range_of, thousands};
-use threatconnect::writes::{self, Via, Write};
-use threatconnect::{tql, BatchConfig, BatchStep, Collection, Group, Indicator, Mode, MAX_RESULT_LIMIT};
+use threatconnect::{tql, BatchConfig, BatchStep, Collection, Group, Indicator, MAX_RESULT_LIMIT};
 use triage::compare::compare;
 use triage::extract::{Extracted, Extraction, Extractor, MAX_VALUES};
 use triage::lookup::{rows, sort, summary_queries, v2_summary_chunks, Column, Row, CONCURRENCY};
@@ -500,6 +499,19 @@ async fn write_owner(api: ApiHandle) -> Result<String, String> {
 }
 
 /// Looks the rows `idx` up again and puts what the server now holds in the table.
+/// A batch job's steps, as the progress line says them.
+fn batch_progress(progress: RwSignal<Option<String>>) -> impl Fn(BatchStep) {
+    move |s: BatchStep| {
+        let text = match s {
+            BatchStep::Created { batch_id } => format!("Batch job {batch_id} created"),
+            BatchStep::Uploaded { batch_id, .. } => format!("Batch job {batch_id}: file uploaded"),
+            BatchStep::Polled { batch_id, status } => format!("Batch job {batch_id}: {}", escape_controls(&status)),
+            BatchStep::Completed { batch_id, .. } => format!("Batch job {batch_id} completed"),
+        };
+        progress.set(Some(text));
+    }
+}
+
 /// The owner writes go to and the selected rows' copies in it, or why nothing can be written.
 async fn copies_to_write(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: &[usize]) -> Result<(String, writeback::InOwner), String> {
     let owner = write_owner(api).await?;
@@ -595,38 +607,27 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 Ok(found) => found,
                 Err(e) => return done(WbRow::Tag, Err(e)),
             };
-            let c = client();
+            // One batch job tags every copy (writeback::tag_file).
+            let (data, _) = table.with_untracked(|t| writeback::tag_file(t, &idx, &owner, &name));
             let total = target.ids.len();
-            progress.set(Some(format!("Tagged 0 of {}", thousands(total as i64))));
-            // One request per copy (ThreatConnect tags one item per request), a few at a time.
-            let mut sent = futures::stream::iter(target.ids.iter().map(|&id| {
-                let c = c.clone();
-                let (owner, name) = (owner.clone(), name.clone());
-                async move { c.send_write(writes::prepare(&Via::V3(Collection::Indicators, id), &owner, Write::Tag(&name, Mode::Append))).await }
-            }))
-            .buffer_unordered(CONCURRENCY);
-            let (mut ok, mut failed, mut first_error) = (0usize, 0usize, None::<String>);
-            while let Some(r) = sent.next().await {
-                match r {
-                    Ok(()) => ok += 1,
-                    Err(e) => {
-                        failed += 1;
-                        first_error.get_or_insert(e.to_string());
-                    }
-                }
-                progress.set(Some(format!("Tagged {} of {}", thousands((ok + failed) as i64), thousands(total as i64))));
-            }
-            let again = look_again(api, table, idx).await;
+            progress.set(Some(format!("Tagging {}: one batch job", count_noun(total, "indicator"))));
+            let ran = client().run_batch_reporting(&writeback::tag_config(&owner), &data, BATCH_POLLS, &batch_progress(progress)).await;
             let skipped = not_in_owner(&target, &owner);
-            let result = match (first_error, again) {
-                (Some(e), _) => {
-                    Err(format!("Tagged {} of {}; {} refused: {e}", thousands(ok as i64), thousands(total as i64), thousands(failed as i64)))
-                }
-                (None, Err(e)) => Err(format!("Tagged {}, but the table could not be read again: {e}", thousands(ok as i64))),
-                (None, Ok(())) => {
-                    tag.set(String::new());
-                    Ok(format!("Tagged {} in {} with {}{skipped}.", count_noun(ok, "indicator"), dialog_name(&owner), dialog_name(&name)))
-                }
+            let result = match ran {
+                Err(e) => Err(format!("Nothing tagged: {e}")),
+                Ok(out) => match (out.errors.first(), look_again(api, table, idx).await) {
+                    (Some(e), _) => Err(format!(
+                        "The batch job reported {} errors tagging {}, the first: {}",
+                        thousands(out.status.error_count.max(out.errors.len() as i64)),
+                        count_noun(total, "indicator"),
+                        escape_controls(&e.error_message)
+                    )),
+                    (None, Err(e)) => Err(format!("Tagged {}, but the table could not be read again: {e}", thousands(total as i64))),
+                    (None, Ok(())) => {
+                        tag.set(String::new());
+                        Ok(format!("Tagged {} in {} with {}{skipped}.", count_noun(total, "indicator"), dialog_name(&owner), dialog_name(&name)))
+                    }
+                },
             };
             done(WbRow::Tag, result);
         });
@@ -709,16 +710,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
         leptos::task::spawn_local(async move {
             let data = table.with_untracked(|t| writeback::create_file(t, &idx));
             progress.set(Some(format!("Creating {}: one batch job", count_noun(idx.len(), "indicator"))));
-            let step = move |s: BatchStep| {
-                let text = match s {
-                    BatchStep::Created { batch_id } => format!("Batch job {batch_id} created"),
-                    BatchStep::Uploaded { batch_id, .. } => format!("Batch job {batch_id}: file uploaded"),
-                    BatchStep::Polled { batch_id, status } => format!("Batch job {batch_id}: {}", escape_controls(&status)),
-                    BatchStep::Completed { batch_id, .. } => format!("Batch job {batch_id} completed"),
-                };
-                progress.set(Some(text));
-            };
-            let ran = client().run_batch_reporting(&BatchConfig::create(&owner), &data, BATCH_POLLS, &step).await;
+            let ran = client().run_batch_reporting(&BatchConfig::create(&owner), &data, BATCH_POLLS, &batch_progress(progress)).await;
             let result = match ran {
                 Err(e) => Err(e.to_string()),
                 Ok(out) => {

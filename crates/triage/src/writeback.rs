@@ -7,10 +7,11 @@
 //! - **associate with a group**: the owner's copies of the selected values in one v3
 //!   `PUT /v3/groups/{id}` per [`ASSOCIATE_CHUNK`] indicators, their ids in the body
 //!   (`associatedIndicators`, mode `append`);
-//! - **tag**: ThreatConnect has no request that tags many items (v3 tags one item per
-//!   `PUT /v3/indicators/{id}`; v2 one per `POST {indicator}/tags/{name}`; a batch job
-//!   would rewrite the copies it names in full), so one `PUT` per copy, at most
-//!   [`crate::lookup::CONCURRENCY`] in flight, with progress.
+//! - **tag**: the owner's copies of the selected values in ONE v2 batch job ([`tag_file`],
+//!   [`tag_config`]): a `Create` of an indicator the owner holds updates it, and with
+//!   `tagWriteType` `Append` (tcex's `BatchSubmit.tag_write_type`) the tag is added to the
+//!   ones it has; the entries carry nothing else, so nothing else changes (v3 would take one
+//!   `PUT /v3/indicators/{id}` per copy: there is no request that tags many items).
 //!
 //! Rows with no copy in that owner are counted, never written elsewhere.
 
@@ -18,7 +19,7 @@ use crate::extract::{Extracted, Extraction, MAX_VALUES};
 use crate::lookup::Row;
 use pivot_text::lists::thousands;
 use serde_json::{json, Value};
-use threatconnect::Indicator;
+use threatconnect::{BatchConfig, Indicator};
 
 /// Indicator ids per association request. ThreatConnect documents no limit for a nested
 /// `data` array; 500 ids keep each body near 10 KB, so 10,000 associations are 20 requests.
@@ -62,6 +63,32 @@ pub fn create_file(rows: &[Row], idx: &[usize]) -> Value {
     let indicators: Vec<Value> =
         idx.iter().filter_map(|&i| rows.get(i)).map(|r| json!({"summary": r.value, "type": r.indicator_type.type_name()})).collect();
     json!({ "indicator": indicators })
+}
+
+/// The batch job settings that tag ([`tag_file`]): a `Create` into `owner` that appends tags
+/// and attributes (none are sent), so each copy keeps what it had.
+pub fn tag_config(owner: &str) -> BatchConfig {
+    BatchConfig { attribute_write_type: "Append".into(), tag_write_type: Some("Append".into()), ..BatchConfig::create(owner) }
+}
+
+/// The v2 batch file that tags `owner`'s copies of the rows `idx` with `tag`: each copy by its
+/// own summary and type (a file's as ThreatConnect summarises it, every hash), with the tag
+/// and nothing else; and which copies those are ([`copies_in`]).
+pub fn tag_file(rows: &[Row], idx: &[usize], owner: &str, tag: &str) -> (Value, InOwner) {
+    let target = copies_in(rows, idx, owner);
+    let mut seen = Vec::new();
+    let indicators: Vec<Value> = idx
+        .iter()
+        .filter_map(|&i| rows.get(i))
+        .flat_map(|r| r.copies.iter().filter(|c| c.owner.name == owner))
+        .filter(|c| {
+            let first = !seen.contains(&c.id);
+            seen.push(c.id);
+            first
+        })
+        .map(|c| json!({"summary": c.summary, "type": c.indicator_type.type_name(), "tag": [{"name": tag}]}))
+        .collect();
+    (json!({ "indicator": indicators }), target)
 }
 
 /// The rows of `idx` as values to look up again (after a write, the table shows what the
@@ -156,6 +183,24 @@ mod tests {
         );
         // The batch client accepts it as an upload.
         assert!(threatconnect::batch::v2::upload(1, &create_file(&t, &u)).is_ok());
+    }
+
+    #[test]
+    fn the_tag_file_names_only_the_owners_copies_each_once_with_the_tag_alone() {
+        let t = table();
+        let (file, target) = tag_file(&t, &[0, 1, 4, 0], "Demo Org", "APT \"x\"");
+        assert_eq!(target, InOwner { ids: vec![1, 4], missing: 1 });
+        // ThreatConnect's documented batch input: summary, type, tag as [{"name"}].
+        assert_eq!(
+            file,
+            json!({"indicator": [
+                {"summary": "a.test", "type": "Host", "tag": [{"name": "APT \"x\""}]},
+                {"summary": "D41D8CD98F00B204E9800998ECF8427E", "type": "File", "tag": [{"name": "APT \"x\""}]},
+            ]})
+        );
+        assert!(threatconnect::batch::v2::upload(1, &file).is_ok());
+        let c = tag_config("Demo Org");
+        assert_eq!((c.action.as_str(), c.attribute_write_type.as_str(), c.tag_write_type.as_deref()), ("Create", "Append", Some("Append")));
     }
 
     #[test]
