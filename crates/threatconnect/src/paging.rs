@@ -467,14 +467,23 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
         /// Any `resultCount`, any page size (also above what an older server allows,
         /// 500): every item exactly once, in order, and no request past the end
-        /// beyond the one empty page an unknown total can need.
+        /// beyond the one empty page an unknown total can need; a list of more pages than
+        /// [`MAX_PAGES`] refused whole.
         #[test]
         fn v2_pager_yields_every_item_exactly_once(n in 0usize..2500, limit in proptest::option::of(1u32..1200), old_server in proptest::bool::ANY) {
             let server_max = if old_server { 500 } else { 10_000 };
-            let (ids, sent) = walk_v2(n, limit, server_max);
-            proptest::prop_assert_eq!(&ids, &(0..n as i64).collect::<Vec<i64>>());
             let per_page = (limit.unwrap_or(100) as usize).min(server_max);
-            proptest::prop_assert!(sent <= n.div_ceil(per_page).max(1), "{} requests for {} items of {} per page", sent, n, per_page);
+            if n.div_ceil(per_page) > MAX_PAGES as usize {
+                // More pages than the cap: refused whole, never a list cut short.
+                let c = v2_list_server(n, server_max).token_client("old", None, 0);
+                let opts = ListOptions { result_limit: limit, ..Default::default() };
+                let r = run(c.v2_pager(indicators::v2::list(Some("hosts"), &opts), "indicator", Indicator::read).collect_all());
+                proptest::prop_assert_eq!(r.map(|v| v.len()), Err(Error::TooManyPages { pages: MAX_PAGES }));
+            } else {
+                let (ids, sent) = walk_v2(n, limit, server_max);
+                proptest::prop_assert_eq!(&ids, &(0..n as i64).collect::<Vec<i64>>());
+                proptest::prop_assert!(sent <= n.div_ceil(per_page).max(1), "{} requests for {} items of {} per page", sent, n, per_page);
+            }
         }
     }
 }
