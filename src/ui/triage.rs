@@ -608,7 +608,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
                 Err(e) => return done(WbRow::Tag, Err(e)),
             };
             // One batch job tags every copy (writeback::tag_file).
-            let (data, _) = table.with_untracked(|t| writeback::tag_file(t, &idx, &owner, &name));
+            let data = table.with_untracked(|t| writeback::tag_file(t, &idx, &owner, &name));
             let total = target.ids.len();
             progress.set(Some(format!("Tagging {}: one batch job", count_noun(total, "indicator"))));
             let ran = client().run_batch_reporting(&writeback::tag_config(&owner), &data, BATCH_POLLS, &batch_progress(progress)).await;

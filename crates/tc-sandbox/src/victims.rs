@@ -419,21 +419,20 @@ fn task_fields(body: &Value, old: Map<String, Value>) -> Res<String> {
             Some(_) => return Err(bad(format!("{} must be true or false", flag))),
         }
     }
-    if let Some(a) = body.get("assignee") {
-        let list = a.as_array().ok_or_else(|| bad("assignee must be a list of users"))?;
-        let users: Vec<Value> = list
-            .iter()
-            .map(|u| u.get("userName").and_then(Value::as_str).map(|n| json!({"userName": n})).ok_or_else(|| bad("each assignee needs a userName")))
-            .collect::<Res<_>>()?;
-        m.insert("assignee".into(), json!(users));
-    }
-    if let Some(a) = body.get("escalatee") {
-        let list = a.as_array().ok_or_else(|| bad("escalatee must be a list of users"))?;
-        let users: Vec<Value> = list
-            .iter()
-            .map(|u| u.get("userName").and_then(Value::as_str).map(|n| json!({"userName": n})).ok_or_else(|| bad("each escalatee needs a userName")))
-            .collect::<Res<_>>()?;
-        m.insert("escalatee".into(), json!(users));
+    for role in ["assignee", "escalatee"] {
+        if let Some(a) = body.get(role) {
+            let list = a.as_array().ok_or_else(|| bad(format!("{role} must be a list of users")))?;
+            let users: Vec<Value> = list
+                .iter()
+                .map(|u| {
+                    u.get("userName")
+                        .and_then(Value::as_str)
+                        .map(|n| json!({"userName": n}))
+                        .ok_or_else(|| bad(format!("each {role} needs a userName")))
+                })
+                .collect::<Res<_>>()?;
+            m.insert(role.into(), json!(users));
+        }
     }
     Ok(Value::Object(m).to_string())
 }

@@ -73,9 +73,8 @@ pub fn tag_config(owner: &str) -> BatchConfig {
 
 /// The v2 batch file that tags `owner`'s copies of the rows `idx` with `tag`: each copy by its
 /// own summary and type (a file's as ThreatConnect summarises it, every hash), with the tag
-/// and nothing else; and which copies those are ([`copies_in`]).
-pub fn tag_file(rows: &[Row], idx: &[usize], owner: &str, tag: &str) -> (Value, InOwner) {
-    let target = copies_in(rows, idx, owner);
+/// and nothing else: the copies [`copies_in`] names.
+pub fn tag_file(rows: &[Row], idx: &[usize], owner: &str, tag: &str) -> Value {
     let mut seen = Vec::new();
     let indicators: Vec<Value> = idx
         .iter()
@@ -88,7 +87,7 @@ pub fn tag_file(rows: &[Row], idx: &[usize], owner: &str, tag: &str) -> (Value, 
         })
         .map(|c| json!({"summary": c.summary, "type": c.indicator_type.type_name(), "tag": [{"name": tag}]}))
         .collect();
-    (json!({ "indicator": indicators }), target)
+    json!({ "indicator": indicators })
 }
 
 /// The rows of `idx` as values to look up again (after a write, the table shows what the
@@ -188,8 +187,8 @@ mod tests {
     #[test]
     fn the_tag_file_names_only_the_owners_copies_each_once_with_the_tag_alone() {
         let t = table();
-        let (file, target) = tag_file(&t, &[0, 1, 4, 0], "Demo Org", "APT \"x\"");
-        assert_eq!(target, InOwner { ids: vec![1, 4], missing: 1 });
+        let file = tag_file(&t, &[0, 1, 4, 0], "Demo Org", "APT \"x\"");
+        assert_eq!(copies_in(&t, &[0, 1, 4, 0], "Demo Org"), InOwner { ids: vec![1, 4], missing: 1 });
         // ThreatConnect's documented batch input: summary, type, tag as [{"name"}].
         assert_eq!(
             file,

@@ -5,7 +5,7 @@
 //! (`/api/internal/playbooks/keyValue/<context>/<key>`, what tcex's `KeyValueApi` calls) over
 //! `kv`; and [`Proxy`] is a forward proxy before it that records what passed through it.
 
-use crate::harness::{read_request, RawRequest};
+use crate::harness::{percent_decode, read_request, RawRequest};
 use pivot_testing::{Request, Sandbox, Seed};
 use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
@@ -16,31 +16,11 @@ use std::sync::{Arc, Mutex};
 /// ThreatConnect's key-value store as its API serves it: (context, key) -> bytes.
 pub type KvMap = Arc<Mutex<HashMap<(String, String), Vec<u8>>>>;
 
-/// `%XX` decoded (the test's own reading of a path segment).
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The key-value API's answer, when `target` names it.
 fn key_value_api(kv: &KvMap, method: &str, target: &str, body: &[u8]) -> Option<pivot_testing::Response> {
     let rest = target.strip_prefix("/api/internal/playbooks/keyValue/")?;
     let (context, key) = rest.split_once('/')?;
-    let id = (decode(context), decode(key));
+    let id = (percent_decode(context), percent_decode(key));
     let mut map = kv.lock().unwrap_or_else(|e| e.into_inner());
     let (status, body) = match method {
         "GET" => match map.get(&id) {

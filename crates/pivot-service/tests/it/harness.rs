@@ -728,7 +728,11 @@ pub fn front(broker: &Broker, redis: &Redis, token: &str) -> u16 {
 
 /// `+` as a space, then `%XX` (a test's own decoding of a browser's query).
 fn form_decode(s: &str) -> String {
-    let s = s.replace('+', " ");
+    percent_decode(&s.replace('+', " "))
+}
+
+/// `%XX` decoded (the test's own reading, independent of the service's).
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
