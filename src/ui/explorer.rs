@@ -156,6 +156,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
         });
     });
     on_cleanup(move || popstate.remove());
+    on_cleanup(analyst_scrolls());
     let show_keys = RwSignal::new(false);
     let keys = window_event_listener(leptos::ev::keydown, move |ev| shortcut(&ev, show_keys));
     on_cleanup(move || keys.remove());
@@ -333,24 +334,45 @@ fn keep_scroll(position: usize) {
 }
 
 /// Back or Forward to `position`: once the panel has drawn its lists (they arrive from the
-/// API), it scrolls to where the analyst left it. It tries for up to ten seconds (a slow
-/// instance's lists come late), and stops as soon as the analyst scrolls on their own.
+/// API), it scrolls to where the analyst left it. It tries for up to thirty seconds (a slow
+/// instance's lists come late), and stops as soon as the analyst scrolls on their own: their
+/// wheel, touch, key or pointer, never a scroll the page made while it was redrawn (the browser
+/// clamps it while the new panel is shorter).
 fn restore_scroll(position: usize) {
     let Some(y) = SCROLLS.with(|s| s.borrow().get(position).copied()).filter(|y| *y > 0.0) else { return };
-    /// `reached`: where the last attempt left the page (short of `y` while the page is shorter).
-    fn attempt(y: f64, reached: Option<f64>, left: u32) {
-        let Some(w) = web_sys::window() else { return };
-        let Ok(now) = w.scroll_y() else { return };
-        if reached.is_some_and(|r| (now - r).abs() > 2.0) {
-            return; // the analyst scrolled: theirs wins
+    let restore = RESTORE.with(|r| {
+        r.set(r.get().wrapping_add(1));
+        r.get()
+    });
+    fn attempt(y: f64, restore: u32, left: u32) {
+        if RESTORE.with(|r| r.get()) != restore {
+            return; // the analyst took over, or a later Back took over
         }
+        let Some(w) = web_sys::window() else { return };
         w.scroll_to_with_x_and_y(0.0, y);
         let now = w.scroll_y().unwrap_or(y);
         if left > 0 && (now - y).abs() > 2.0 {
-            set_timeout(move || attempt(y, Some(now), left - 1), std::time::Duration::from_millis(100));
+            set_timeout(move || attempt(y, restore, left - 1), std::time::Duration::from_millis(100));
         }
     }
-    set_timeout(move || attempt(y, None, 100), std::time::Duration::from_millis(50));
+    set_timeout(move || attempt(y, restore, 300), std::time::Duration::from_millis(50));
+}
+
+thread_local! {
+    /// Which scroll restore may still act; the analyst's own input moves it on, ending any.
+    static RESTORE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The analyst's own scrolling ends a pending restore (see `restore_scroll`).
+fn analyst_scrolls() -> impl FnOnce() {
+    let stop = |_| RESTORE.with(|r| r.set(r.get().wrapping_add(1)));
+    let handles = [
+        window_event_listener(leptos::ev::wheel, move |e| stop(e.type_())),
+        window_event_listener(leptos::ev::touchstart, move |e| stop(e.type_())),
+        window_event_listener(leptos::ev::keydown, move |e| stop(e.type_())),
+        window_event_listener(leptos::ev::mousedown, move |e| stop(e.type_())),
+    ];
+    move || handles.into_iter().for_each(|h| h.remove())
 }
 
 /// Results shown at first, and with "Show all" (the count always says how many there are).

@@ -153,10 +153,41 @@ test("an address with 2,000 groups pages through them all with true totals, page
   await row.click();
   await page.waitForFunction(() => !document.querySelector("[data-section=associated-groups] .page-of")?.textContent.startsWith("201"));
   await settled(page);
+  // Back on a slow instance: the page is short (and the browser clamps its scroll) until the
+  // lists arrive 1.5 s later; the restore waits for them.
+  await sandbox.faults({ latencyMs: 1500 });
   await page.goBack();
-  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS);
+  await page.waitForTimeout(400);
+  // Meanwhile the page grows and shrinks as it redraws, and the browser moves the scroll itself:
+  // that is not the analyst scrolling, and the restore goes on.
+  const moved = await page.evaluate(async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 300));
+    const filler = document.body.appendChild(document.createElement("div"));
+    filler.style.height = "1500px";
+    await pause();
+    const grown = window.scrollY;
+    filler.remove();
+    await pause();
+    return [grown, window.scrollY];
+  });
+  assert.ok(moved[0] > moved[1], `the page moved the scroll: ${moved}`);
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS, { timeout: 12000 });
   assert.equal(await page.textContent(`${GROUPS} .assoc-row`), third);
   await page.waitForFunction((y) => Math.abs(window.scrollY - y) < 5, y, { timeout: 12000 });
+
+  // The analyst's own scrolling wins over a restore still waiting for the lists.
+  await sandbox.faults(null);
+  await row.click();
+  await page.waitForFunction(() => !document.querySelector("[data-section=associated-groups] .page-of")?.textContent.startsWith("201"));
+  await settled(page);
+  await sandbox.faults({ latencyMs: 1500 });
+  await page.goBack();
+  await page.mouse.move(200, 300);
+  await page.mouse.wheel(0, -50);
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "201–300 of 2,000", GROUPS, { timeout: 12000 });
+  await page.waitForTimeout(500);
+  const mine = await page.evaluate(() => window.scrollY);
+  assert.ok(Math.abs(mine - y) > 100, `the restore stopped when the analyst scrolled: ${mine} vs ${y}`);
   assert.deepEqual(page.errors, []);
 });
 
