@@ -106,12 +106,17 @@ pub fn panels_href(back: Option<&SelectedItem>) -> String {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trail {
     items: Vec<SelectedItem>,
+    /// Each step's name once its panel has read it (a group is addressed by id, named by the API).
+    names: Vec<Option<String>>,
     current: usize,
 }
 
+/// The longest name a step keeps, in characters (a name is the adversary's to choose).
+pub const MAX_NAME_CHARS: usize = 80;
+
 impl Trail {
     pub fn new(start: SelectedItem) -> Self {
-        Self { items: vec![start], current: 0 }
+        Self { items: vec![start], names: vec![None], current: 0 }
     }
 
     pub fn current(&self) -> &SelectedItem {
@@ -124,8 +129,36 @@ impl Trail {
             return;
         }
         self.items.truncate(self.current + 1);
+        self.names.truncate(self.current + 1);
         self.items.push(item);
+        self.names.push(None);
         self.current += 1;
+    }
+
+    /// `item` is called `name` (its panel read it): every step on it shows the name, cut to
+    /// [`MAX_NAME_CHARS`] with an ellipsis.
+    pub fn name_item(&mut self, item: &SelectedItem, name: &str) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        let kept = match name.char_indices().nth(MAX_NAME_CHARS) {
+            Some((at, _)) => format!("{}…", &name[..at]),
+            None => name.to_owned(),
+        };
+        for (i, _) in self.items.iter().enumerate().filter(|(_, i)| *i == item) {
+            self.names[i] = Some(kept.clone());
+        }
+    }
+
+    /// The name step `index` was given, if its panel has read one.
+    pub fn name(&self, index: usize) -> Option<&str> {
+        self.names.get(index)?.as_deref()
+    }
+
+    /// The name of `item` where the trail knows it.
+    pub fn name_of(&self, item: &SelectedItem) -> Option<&str> {
+        self.items.iter().position(|i| i == item).and_then(|i| self.name(i))
     }
 
     pub fn can_go_back(&self) -> bool {
@@ -173,13 +206,17 @@ impl Trail {
     }
 
     /// The trail as text for this tab's session storage, so a reload keeps
-    /// back and forward: the position, then one fragment per line (fragments
-    /// are percent-encoded, so they hold no newline). Never the token.
+    /// back and forward: the position, then one step per line, its fragment and, after a
+    /// tab, its name (both percent-encoded, so they hold no newline or tab). Never the token.
     pub fn encode(&self) -> String {
         let mut out = self.current.to_string();
-        for item in &self.items {
+        for (item, name) in self.items.iter().zip(&self.names) {
             out.push('\n');
             out.push_str(&to_fragment(item));
+            if let Some(name) = name {
+                out.push('\t');
+                out.push_str(&encode(name));
+            }
         }
         out
     }
@@ -188,8 +225,21 @@ impl Trail {
     pub fn decode(text: &str) -> Option<Trail> {
         let mut lines = text.lines();
         let current: usize = lines.next()?.parse().ok()?;
-        let items = lines.map(from_fragment).collect::<Option<Vec<_>>>()?;
-        (current < items.len()).then_some(Trail { items, current })
+        let (mut items, mut names) = (Vec::new(), Vec::new());
+        for line in lines {
+            let (fragment, name) = line.split_once('\t').unwrap_or((line, ""));
+            items.push(from_fragment(fragment)?);
+            names.push(Some(form_decode(name).ok()?).filter(|n| !n.is_empty()));
+        }
+        let mut trail = Trail { items, names: vec![None; names.len()], current };
+        // Through name_item, so a stored name obeys the same bound as a fresh one.
+        for (i, name) in names.iter().enumerate() {
+            if let Some(name) = name {
+                let item = trail.items[i].clone();
+                trail.name_item(&item, name);
+            }
+        }
+        (current < trail.items.len()).then_some(trail)
     }
 }
 
@@ -279,6 +329,36 @@ mod tests {
         for bad in ["", "x", "5\n#type=Host&value=a", "0\n#junk"] {
             assert_eq!(Trail::decode(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn steps_keep_the_names_their_panels_read_through_storage_and_within_bounds() {
+        let mut t = Trail::new(group(1));
+        t.visit(host("a.test"));
+        t.visit(group(2));
+        t.visit(group(1));
+        // A hostile name: newline, tab, percent signs and a right-to-left override stay text.
+        let hostile = "Op\tNight\nfall %0A%09 \u{202e}fdp.exe";
+        t.name_item(&group(1), hostile);
+        t.name_item(&group(2), "  ");
+        assert_eq!((t.name(0), t.name(1), t.name(2), t.name(3)), (Some(hostile), None, None, Some(hostile)));
+        let stored = t.encode();
+        assert_eq!(stored.lines().count(), 5, "one line a step: {stored:?}");
+        assert_eq!(Trail::decode(&stored), Some(t.clone()));
+
+        // A long name is cut to MAX_NAME_CHARS characters (not bytes) and an ellipsis.
+        let long = "é".repeat(MAX_NAME_CHARS + 20);
+        t.name_item(&group(2), &long);
+        assert_eq!(t.name_of(&group(2)).map(|n| n.chars().count()), Some(MAX_NAME_CHARS + 1));
+        assert!(t.name_of(&group(2)).unwrap().ends_with("é…"));
+        // A stored name past the bound (an older or hand-edited store) comes back cut the same way.
+        let edited = format!("0\n{}\t{}", to_fragment(&group(3)), encode(&"x".repeat(500)));
+        assert_eq!(Trail::decode(&edited).unwrap().name(0).map(|n| n.chars().count()), Some(MAX_NAME_CHARS + 1));
+        // A step visited anew starts unnamed.
+        t.back();
+        t.visit(group(4));
+        assert_eq!(t.name(t.position()), None);
+        assert_eq!(Trail::decode("0\n#type=Incident&id=1\t%ZZ"), None, "an unreadable name is an unreadable trail");
     }
 
     #[test]

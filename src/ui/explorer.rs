@@ -38,11 +38,18 @@ fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
     let _ = if push { h.push_state_with_url(&state, "", Some(&url)) } else { h.replace_state_with_url(&state, "", Some(&url)) };
 }
 
-/// How an item reads in the breadcrumb.
-pub fn item_label(item: &SelectedItem) -> String {
+/// Given by the explorer to its panels: "this item is called ...", for the breadcrumb.
+#[derive(Clone, Copy)]
+pub struct ItemNamed(pub Callback<(SelectedItem, String)>);
+
+/// How an item reads in the breadcrumb: a group by its name once its panel has read it.
+pub fn item_label(item: &SelectedItem, name: Option<&str>) -> String {
     match item {
         SelectedItem::Indicator { kind, summary, .. } => {
             format!("{}: {}", kind.type_name(), escape_controls(&pivot_text::defang::defang(kind, summary)))
+        }
+        SelectedItem::Group { kind, .. } if name.is_some() => {
+            format!("{}: {}", kind.type_name(), escape_controls(name.unwrap_or_default()))
         }
         SelectedItem::Group { kind, id, .. } => format!("{} #{id}", kind.type_name()),
         SelectedItem::Unsupported { type_name, value, .. } => format!("{type_name}: {}", escape_controls(value)),
@@ -162,6 +169,14 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     on_cleanup(move || keys.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
+    // A panel that has read its item's name gives it to the trail (the breadcrumb shows it).
+    provide_context(ItemNamed(Callback::new(move |(item, name): (SelectedItem, String)| {
+        trail.update(|t| {
+            if let Some(t) = t {
+                t.name_item(&item, &name)
+            }
+        })
+    })));
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
     let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));
 
@@ -176,7 +191,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     let Some(t) = t else { return Vec::new() };
                     let here = t.position();
                     t.breadcrumb().iter().enumerate().map(|(i, item)| {
-                        let label = item_label(item);
+                        let label = item_label(item, t.name(i));
                         let delta = i as i32 - here as i32;
                         view! {
                             <li>{if delta == 0 {
@@ -220,7 +235,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                             <h2>"Recent in this tab"</h2>
                             <ul class="recent">
                                 {recent.into_iter().map(|item| {
-                                    let label = item_label(&item);
+                                    let label = trail.with_untracked(|t| item_label(&item, t.as_ref().and_then(|t| t.name_of(&item))));
                                     view! { <li><button class="pivot-link recent-item" on:click=move |_| visit.run(item.clone())>{label}</button></li> }
                                 }).collect_view()}
                             </ul>

@@ -72,6 +72,15 @@ pub fn GroupPanel(
         Some(Err(_)) => "error",
         None => "loading",
     };
+    // The breadcrumb names the group once its name is read.
+    if let Some(named) = use_context::<super::explorer::ItemNamed>() {
+        let item = SelectedItem::Group { kind, id, owner: owner.clone() };
+        Effect::new(move |_| {
+            if let Some(Ok(p)) = core.get() {
+                named.0.run((item.clone(), p.group.name.clone()));
+            }
+        });
+    }
     let tab = super::metadata::item_tab();
     super::timing::mark_when_complete(state);
     focus_title_after_pivot();

@@ -282,6 +282,8 @@ test("pivots three hops, back, forward and reload", async () => {
   const page = await open("Host", HOST);
   await settled(page);
   const trail = [await text(page, "[data-field=value]")];
+  // Each step as its panel's header reads it ("Incident: name", "Address: value"): the breadcrumb says the same.
+  const crumbs = [`${await text(page, "[data-field=type]")}: ${trail[0]}`];
   for (const list of ["associated-groups", "associated-indicators", "associated-groups"]) {
     const links = page.locator(`[data-section=${list}] .pivot-link`);
     await links.first().waitFor();
@@ -289,13 +291,16 @@ test("pivots three hops, back, forward and reload", async () => {
     await page.waitForFunction((prev) => document.querySelector("[data-field=value]")?.textContent !== prev, trail.at(-1));
     await settled(page);
     trail.push(await text(page, "[data-field=value]"));
+    crumbs.push(`${await text(page, "[data-field=type]")}: ${trail.at(-1)}`);
   }
   assert.equal(await page.locator(".breadcrumb li").count(), 4);
+  assert.deepEqual(await page.locator(".breadcrumb li").allTextContents(), crumbs, "groups by name, not #id");
   assert.doesNotMatch(page.url(), /tcToken/, "the token is not in the address");
 
   await page.reload();
   await settled(page);
   assert.equal(await text(page, "[data-field=value]"), trail[3], "a reload shows the same item");
+  assert.deepEqual(await page.locator(".breadcrumb li").allTextContents(), crumbs, "the names survive a reload");
 
   for (const expected of [trail[2], trail[1]]) {
     await page.goBack();
