@@ -1,21 +1,7 @@
 //! How a list says what it shows: counts with thousands separators, the range of a
 //! page ("101–200 of 2,000") and a filtered count ("39 of 10,001"). Pure.
 
-/// `n` with a comma every three digits: `10,001`, `-1,234`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
+use crate::values::thousands;
 
 /// The rows a page shows out of `total`: `101–200 of 2,000`; `0 of 0` for an empty list.
 /// `start` is the offset of the page's first row, `shown` how many it has.
@@ -38,24 +24,6 @@ pub fn count_of(count: i64, whole: Option<i64>, filtered: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        let cases = [
-            (0, "0"),
-            (7, "7"),
-            (999, "999"),
-            (1000, "1,000"),
-            (10_001, "10,001"),
-            (123_456, "123,456"),
-            (1_234_567, "1,234,567"),
-            (-1234, "-1,234"),
-        ];
-        for (n, want) in cases {
-            assert_eq!(thousands(n), want, "{n}");
-        }
-        assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
-    }
 
     #[test]
     fn ranges_and_counts() {

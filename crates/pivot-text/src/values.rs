@@ -418,4 +418,22 @@ mod tests {
         assert_eq!(date_text("2024-02-29T23:59:59Z", now), "29 Feb 2024 23:59 UTC · 1 y ago");
         assert_eq!(date_text("soon\u{202E}", now), "soon\\u{202E}");
     }
+
+    #[test]
+    fn thousands_separators() {
+        let cases = [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (10_001, "10,001"),
+            (123_456, "123,456"),
+            (1_234_567, "1,234,567"),
+            (-1234, "-1,234"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(thousands(n), want, "{n}");
+        }
+        assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
+    }
 }

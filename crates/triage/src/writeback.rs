@@ -17,7 +17,7 @@
 
 use crate::extract::{Extracted, Extraction, MAX_VALUES};
 use crate::lookup::Row;
-use pivot_text::lists::thousands;
+use pivot_text::values::thousands;
 use serde_json::{json, Value};
 use threatconnect::{BatchConfig, Indicator};
 
