@@ -21,7 +21,7 @@ use pivot_text::values::thousands;
 use threatconnect::{tql, BatchConfig, BatchStep, Collection, Group, Indicator, MAX_RESULT_LIMIT};
 use triage::compare::compare;
 use triage::extract::{Extracted, Extraction, Extractor, MAX_VALUES};
-use triage::lookup::{rows, sort, summary_queries, v2_summary_chunks, Column, Row, CONCURRENCY};
+use triage::lookup::{pending, rows, sort, summary_queries, v2_summary_chunks, Column, Row, CONCURRENCY};
 use triage::writeback;
 
 /// Rows shown per page of the table (10,000 rows at once would make the tab sluggish).
@@ -132,7 +132,7 @@ fn row_csv(rows: &[Row], idx: &[usize]) -> String {
             vec![
                 r.value.clone(),
                 r.indicator_type.type_name().to_owned(),
-                if r.known() { "known" } else { "unknown" }.to_owned(),
+                r.status().to_owned(),
                 r.owners().join("; "),
                 r.best_rating().map(|x| x.to_string()).unwrap_or_default(),
                 r.best_confidence().map(|x| x.to_string()).unwrap_or_default(),
@@ -194,7 +194,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             // The instance's own types (custom ones included); the base types when it does not say.
             let types = client.indicator_types().await.unwrap_or_default();
             let x = Extractor::new(&types).extract(&pasted);
-            table.set(rows(&x.values, &[]));
+            table.set(pending(&x.values));
             let queries = summary_queries(&x.values);
             extraction.set(Some(x.clone()));
             let by_tql = if client.v3_missing() { None } else { Some(look_up(api, queries, progress).await) };
@@ -211,7 +211,12 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                 }
                 Some(Err(e)) => return Err(e.to_string()),
             };
-            let table_rows = rows(&x.values, &found);
+            let mut table_rows = rows(&x.values, &found);
+            for i in unlooked.get_untracked() {
+                if let Some(r) = table_rows.get_mut(i) {
+                    r.looked_up = false;
+                }
+            }
             if compare_first && table_rows.first().is_some_and(Row::known) {
                 compared.set(Some(0));
             }
@@ -223,7 +228,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             match future.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => error.set(Some(e)),
-                Err(_) => error.set(Some("Lookup cancelled: the rows not looked up yet show as unknown.".to_owned())),
+                Err(_) => error.set(Some("Lookup cancelled: the rows show as not looked up.".to_owned())),
             }
             busy.set(false);
         });
@@ -259,7 +264,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
             .into_iter()
             .filter(|&i| {
                 let r = &rows[i];
-                (known == "all" || (known == "known") == r.known())
+                (known == "all" || known == r.status())
                     && (kind.is_empty() || r.indicator_type.type_name() == kind)
                     && (needle.is_empty()
                         || r.value.to_lowercase().contains(&needle)
@@ -355,6 +360,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                         <option value="all">"all"</option>
                         <option value="known">"known"</option>
                         <option value="unknown">"unknown"</option>
+                        <option value="not looked up">"not looked up"</option>
                     </select></label>
                     <label>" Type "<select class="triage-type" on:change=move |ev| { page.set(0); type_filter.set(event_target_value(&ev)) }>
                         <option value="">"any"</option>
@@ -413,7 +419,7 @@ pub fn TriageScreen(api: ApiHandle) -> impl IntoView {
                                             let names = r.owners().join(", ");
                                             let n = r.copies.len();
                                             view! { <button class="triage-compare" title="Compare the owners' copies" on:click=move |_| compared.set(Some(i))>{format!("{n}: {names}")}</button> }.into_any()
-                                        } else if unlooked.with(|u| u.contains(&i)) {
+                                        } else if !r.looked_up {
                                             view! { <span class="triage-not-looked-up-row">"not looked up"</span> }.into_any()
                                         } else { view! { <span class="triage-unknown">"unknown"</span> }.into_any() }}</td>
                                         <td>{r.best_rating().map(pivot_text::values::rating_stars).unwrap_or_default()}</td>

@@ -178,10 +178,16 @@ test("cancel stops the lookup and says so", async () => {
   await paste(page, lines.join("\n"));
   await page.click(".triage-run");
   await page.waitForSelector(".triage-progress");
+  // The values are extracted (the table lists them) and their lookup is under way.
+  await page.waitForSelector(".triage-row", { timeout: 10000 });
   await page.click(".triage-cancel");
   await page.waitForSelector(".triage-error");
   assert.match(await page.textContent(".triage-error"), /Lookup cancelled/);
   assert.equal(await page.isDisabled(".triage-run"), false);
+  // What was not asked about is not called unknown (nor created as such).
+  assert.deepEqual([...new Set(await page.locator(".triage-row .triage-owners").allTextContents())], ["not looked up"]);
+  await page.selectOption(".triage-known", "unknown");
+  assert.equal(await page.locator(".triage-row").count(), 0);
   await sandbox.faults(null);
 });
 

@@ -113,12 +113,26 @@ pub struct Row {
     pub occurrences: usize,
     /// Every owner's copy, by owner name.
     pub copies: Vec<Indicator>,
+    /// The lookup asked about it (it was not cancelled first, and the API could name it).
+    pub looked_up: bool,
 }
 
 impl Row {
     /// Some owner holds it.
     pub fn known(&self) -> bool {
         !self.copies.is_empty()
+    }
+    /// Looked up, and no owner holds it (never a value the lookup did not ask about).
+    pub fn unknown(&self) -> bool {
+        self.looked_up && self.copies.is_empty()
+    }
+    /// How the table and the CSV say what the lookup found: known, unknown or not looked up.
+    pub fn status(&self) -> &'static str {
+        match (self.known(), self.looked_up) {
+            (true, _) => "known",
+            (false, true) => "unknown",
+            (false, false) => "not looked up",
+        }
     }
     /// The owners holding it, by name, in order.
     pub fn owners(&self) -> Vec<&str> {
@@ -229,6 +243,13 @@ fn keys_of(found: &Indicator) -> Vec<(IndicatorType, String)> {
     }
 }
 
+/// The table before the lookup answers: every value, none looked up yet.
+pub fn pending(values: &[Extracted]) -> Vec<Row> {
+    let mut out = rows(values, &[]);
+    out.iter_mut().for_each(|r| r.looked_up = false);
+    out
+}
+
 /// The table: one row per pasted value, in the paste's order, with every copy the lookup
 /// found (each copy once, however many queries returned it), copies by owner name.
 pub fn rows(values: &[Extracted], found: &[Indicator]) -> Vec<Row> {
@@ -238,7 +259,7 @@ pub fn rows(values: &[Extracted], found: &[Indicator]) -> Vec<Row> {
         .enumerate()
         .map(|(i, e)| {
             index.insert((e.indicator_type.clone(), e.value.clone()), i);
-            Row { indicator_type: e.indicator_type.clone(), value: e.value.clone(), occurrences: e.occurrences, copies: Vec::new() }
+            Row { indicator_type: e.indicator_type.clone(), value: e.value.clone(), occurrences: e.occurrences, copies: Vec::new(), looked_up: true }
         })
         .collect();
     for f in found {

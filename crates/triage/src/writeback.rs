@@ -52,9 +52,10 @@ pub fn copies_in(rows: &[Row], idx: &[usize], owner: &str) -> InOwner {
     out
 }
 
-/// The rows of `idx` no owner holds (what "create the unknown ones" creates).
+/// The rows of `idx` the lookup asked about and no owner holds (what "create the unknown
+/// ones" creates: a value not looked up may well be known).
 pub fn unknown(rows: &[Row], idx: &[usize]) -> Vec<usize> {
-    idx.iter().copied().filter(|&i| rows.get(i).is_some_and(|r| !r.known())).collect()
+    idx.iter().copied().filter(|&i| rows.get(i).is_some_and(Row::unknown)).collect()
 }
 
 /// The v2 batch file that creates the rows `idx` names: `{"indicator": [{"summary", "type"}, ...]}`,
@@ -105,6 +106,7 @@ pub fn refresh(rows: &mut [Row], idx: &[usize], found: &[Indicator]) {
     for (&i, r) in idx.iter().zip(fresh) {
         if let Some(row) = rows.get_mut(i) {
             row.copies = r.copies;
+            row.looked_up = true;
         }
     }
 }
@@ -146,7 +148,7 @@ mod tests {
     }
 
     fn row(t: IndicatorType, value: &str, copies: Vec<Indicator>) -> Row {
-        Row { indicator_type: t, value: value.into(), occurrences: 1, copies }
+        Row { indicator_type: t, value: value.into(), occurrences: 1, copies, looked_up: true }
     }
 
     fn table() -> Vec<Row> {
@@ -156,6 +158,8 @@ mod tests {
             row(IndicatorType::Address, "10.0.0.1", vec![]),
             row(IndicatorType::Url, "http://c.test/x?a=\"1\"", vec![]),
             row(IndicatorType::File, "D41D8CD98F00B204E9800998ECF8427E", vec![copy(4, "File", "D41D8CD98F00B204E9800998ECF8427E", "Demo Org")]),
+            // A value the lookup did not ask about (cancelled, or no v2 filter can name it).
+            Row { looked_up: false, ..row(IndicatorType::UserAgent, "Mozilla/5.0 (X11, Linux)", vec![]) },
         ]
     }
 
@@ -173,8 +177,9 @@ mod tests {
     #[test]
     fn the_create_file_holds_the_unknown_rows_as_the_batch_api_documents_them() {
         let t = table();
-        let u = unknown(&t, &[0, 1, 2, 3, 4]);
-        assert_eq!(u, [2, 3]);
+        let u = unknown(&t, &[0, 1, 2, 3, 4, 5]);
+        assert_eq!(u, [2, 3], "never a value not looked up");
+        assert_eq!(t.iter().map(Row::status).collect::<Vec<_>>(), ["known", "known", "unknown", "unknown", "known", "not looked up"]);
         // The shape of ThreatConnect's documented batch input (tests/fixtures/threatconnect-batch).
         assert_eq!(
             create_file(&t, &u),
@@ -206,9 +211,10 @@ mod tests {
     fn a_refresh_replaces_the_copies_of_the_rows_looked_up_again_only() {
         let mut t = table();
         let found = vec![copy(9, "Address", "10.0.0.1", "Demo Org"), copy(10, "Host", "b.test", "Demo Org")];
-        refresh(&mut t, &[2, 3], &found);
+        refresh(&mut t, &[2, 3, 5], &found);
         assert_eq!(t[2].owners(), ["Demo Org"]);
         assert!(!t[3].known());
+        assert_eq!(t[5].status(), "unknown", "looked up now");
         // b.test was not looked up again: its copies are as they were.
         assert_eq!(t[1].owners(), ["Common Community"]);
     }
