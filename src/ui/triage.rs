@@ -540,8 +540,22 @@ fn not_in_owner(target: &writeback::InOwner, owner: &str) -> String {
 
 async fn look_again(api: ApiHandle, table: RwSignal<Vec<Row>>, idx: Vec<usize>) -> Result<(), String> {
     let values = table.with_untracked(|t| writeback::values_of(t, &idx));
-    let found = look_up(api, summary_queries(&values), RwSignal::new((0, 0))).await.map_err(|e| e.to_string())?;
-    table.update(|t| writeback::refresh(t, &idx, &found));
+    let progress = RwSignal::new((0, 0));
+    // The way the first lookup went: TQL, or v2's filters on an instance without v3.
+    let (found, left_out) = if api.with_value(|a| a.client.v3_missing()) {
+        look_up_v2(api, &values, progress).await
+    } else {
+        look_up(api, summary_queries(&values), progress).await.map(|found| (found, Vec::new()))
+    }
+    .map_err(|e| e.to_string())?;
+    table.update(|t| {
+        writeback::refresh(t, &idx, &found);
+        for &i in left_out.iter().filter_map(|&i| idx.get(i)) {
+            if let Some(r) = t.get_mut(i) {
+                r.looked_up = false;
+            }
+        }
+    });
     Ok(())
 }
 
@@ -591,6 +605,10 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
             return;
         }
         let c = client();
+        // Names that hold the text: a v3 search (v2 lists tags without such a filter).
+        if c.v3_missing() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             if let Ok(list) = c.tags_named(text.trim(), 20).await {
                 if tag.get_untracked() == text {
@@ -648,6 +666,10 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
         }
         outcome.set(None);
         found_groups.set(None);
+        if client().v3_missing() {
+            let why = "This instance has no v3 API, which associates many indicators in one request: associate them from the group's panel instead.";
+            return found_groups.set(Some(Err(why.to_owned())));
+        }
         leptos::task::spawn_local(async move {
             let owner = match write_owner(api).await {
                 Ok(o) => o,

@@ -236,6 +236,37 @@ test("without v3 the lookup falls back to v2's OR'd summary filters, one request
   }
 });
 
+test("write-back on an instance without v3: the table is read again through v2, and associating says where it can be done", async () => {
+  const [known] = (await seededValues(40)).filter((v) => v !== HOST && /^[a-z]/.test(v));
+  const page = await openTriage({ allowWriteBack: "true" });
+  await paste(page, `${known}\nwb-v2[.]created[.]test`);
+  await sandbox.faults({ v3: false, latencyMs: 50 });
+  try {
+    await page.click(".triage-run");
+    await page.waitForFunction(() => document.querySelectorAll(".triage-row").length === 2 && !document.querySelector(".triage-run").disabled);
+    await page.check(".triage-select-all");
+    await page.fill(".tw-tag", "triage-v2");
+    await sandbox.clearRequests();
+    await page.click(".tw-add-tag");
+    await page.waitForSelector(".tw-ok, .tw-error", { timeout: 30000 });
+    assert.equal(await page.locator(".tw-error").count(), 0, await page.locator(".tw-error").allTextContents().then(String));
+    // Read again through v2's filters (v3 is not asked again): the tag shows, the unknown value stays unknown.
+    const reqs = (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
+    assert.deepEqual(reqs.filter((r) => r.path.startsWith("/api/v3/")), []);
+    assert.ok(reqs.some((r) => r.path === "/api/v2/indicators"), JSON.stringify(reqs.map((r) => r.path)));
+    assert.ok((await page.locator(".triage-row", { hasText: defangHost(known) }).locator(".triage-tags").textContent()).includes("triage-v2"));
+    assert.equal(await page.locator(".triage-row", { hasText: "wb-v2" }).locator(".triage-owners").textContent(), "unknown");
+    // Associating many at once needs v3: refused beside the control, nothing sent.
+    await sandbox.clearRequests();
+    await page.fill(".tw-group", "Operation");
+    await page.click(".tw-find-group");
+    assert.match(await page.textContent("[data-tw=group] .tw-error"), /no v3 API.*from the group's panel/);
+    assert.deepEqual((await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/")), []);
+  } finally {
+    await sandbox.faults(null);
+  }
+});
+
 test("the panel's Compare owners link opens the comparison on the launch the tab kept", async () => {
   const page = await newPage(browser);
   const loaded = [];
