@@ -8,8 +8,22 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The largest request body forwarded to the API (Pivot's writes are small JSON bodies).
+/// The largest request body forwarded to the API (Pivot's writes are small JSON bodies)...
 pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// ...but for a batch upload (`POST /api/v2/batch/{id}`): the triage page creates or tags up to
+/// 10,000 values of up to 2,048 bytes in one job, each JSON-escaped (at most twice as long)
+/// with its type and tag: about 42 MB at worst.
+pub const MAX_BATCH_UPLOAD: usize = 48 << 20;
+
+/// The largest body the service reads and forwards for `method` on `path`.
+pub fn body_limit(method: &str, path: &str) -> usize {
+    let batch_upload = |rest: &str| rest.strip_prefix("/v2/batch/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    match target(path) {
+        Target::Api(rest) if method == "POST" && batch_upload(&rest) => MAX_BATCH_UPLOAD,
+        _ => MAX_REQUEST_BODY,
+    }
+}
 /// The largest API answer passed back (Pivot's largest page, 10,000 items of a list, fits).
 pub const MAX_RESPONSE_BODY: usize = 32 << 20;
 /// The header every API call from the UI carries: a cross-site page cannot send it without
@@ -227,7 +241,7 @@ pub fn method_allowed(method: &str, allow_write_back: bool) -> Result<(), (u16, 
     }
 }
 
-/// The answer to `req` (its body already read within [`MAX_REQUEST_BODY`]).
+/// The answer to `req` (its body already read within [`body_limit`]).
 pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
     match target(&req.path) {
         Target::Refused(why) => Response::error(if looks_like_api(&req.path) { 400 } else { 404 }, why),
@@ -240,7 +254,7 @@ pub fn handle(cfg: &crate::config::Config, req: &Request) -> Response {
             if let Err((status, why)) = method_allowed(&req.method, cfg.allow_write_back) {
                 return Response::error(status, why);
             }
-            if req.body.len() > MAX_REQUEST_BODY {
+            if req.body.len() > body_limit(&req.method, &req.path) {
                 return Response::error(413, "the request body is larger than the service forwards");
             }
             let Some(token) = req.api_token.as_deref().filter(|t| !t.is_empty()) else {
@@ -635,6 +649,36 @@ mod tests {
         let answer = handle(&cfg, &r);
         assert_eq!(answer.status, 502);
         assert!(String::from_utf8_lossy(&answer.body).contains("cannot reach ThreatConnect's API at http://127.0.0.1:9"));
+
+        // A batch upload (a triage's create or tag in one job) may be larger, and no more.
+        r.path = "/api/v2/batch/12".into();
+        r.body = vec![b'x'; MAX_REQUEST_BODY * 3];
+        assert_eq!(handle(&cfg, &r).status, 502, "forwarded");
+        r.body = vec![b'x'; MAX_BATCH_UPLOAD + 1];
+        assert_eq!(handle(&cfg, &r).status, 413);
+        // Only the upload itself: not the job's creation, not another path or method that resembles it.
+        for (method, path) in [
+            ("POST", "/api/v2/batch"),
+            ("PUT", "/api/v2/batch/12"),
+            ("POST", "/api/v2/batch/12/x"),
+            ("POST", "/api/v2/batch/1%32"),
+            ("POST", "/api/v3/batch/12"),
+        ] {
+            assert_eq!(body_limit(method, path), MAX_REQUEST_BODY, "{method} {path}");
+        }
+    }
+
+    /// The largest batch file the triage page writes fits the upload limit: 10,000 values
+    /// (triage's MAX_VALUES) of 2,048 bytes (MAX_VALUE_BYTES), every byte one JSON escapes, with
+    /// a type name and a 128-character tag (ThreatConnect's longest tag name).
+    #[test]
+    fn the_largest_triage_batch_file_fits_the_upload_limit() {
+        let value = "\"".repeat(2_048);
+        let entry = serde_json::json!({"summary": value, "type": "Registry Key", "tag": [{"name": "t".repeat(128)}]});
+        let file = serde_json::json!({"indicator": vec![entry; 10_000]});
+        let bytes = serde_json::to_vec(&file).expect("json").len();
+        assert!(bytes > MAX_REQUEST_BODY * 20, "{bytes}: the case is the large one");
+        assert!(bytes <= MAX_BATCH_UPLOAD, "{bytes} > {MAX_BATCH_UPLOAD}");
     }
 
     /// The params reach the page as data: a hostile value can end neither its pair, nor the

@@ -355,13 +355,13 @@ impl Store<'_> {
         }
     }
 
-    /// The request body (at most [`http::MAX_REQUEST_BODY`]), or the answer saying why not.
-    fn read(&mut self, key: &str, var: &str) -> Result<Vec<u8>, Response> {
+    /// The request body (at most `limit` bytes: [`http::body_limit`]), or the answer saying why not.
+    fn read(&mut self, key: &str, var: &str, limit: usize) -> Result<Vec<u8>, Response> {
         let too_big = || Response::error(413, "the request body is larger than the service forwards");
         match self {
             Store::Redis(None) => Err(Response::error(503, UNREADABLE_STORE)),
             Store::Redis(Some(c)) => match redis::cmd("HSTRLEN").arg(key).arg(var).query::<usize>(c) {
-                Ok(n) if n > http::MAX_REQUEST_BODY => Err(too_big()),
+                Ok(n) if n > limit => Err(too_big()),
                 Ok(0) => Ok(Vec::new()),
                 Ok(_) => match redis::cmd("HGET").arg(key).arg(var).query::<Option<Vec<u8>>>(c) {
                     Ok(body) => Ok(body.unwrap_or_default()),
@@ -380,17 +380,17 @@ impl Store<'_> {
                     }
                     Err(ureq::Error::Transport(t)) => return Err(http::unreachable(cfg, t.kind())),
                 };
-                if answer.header("content-length").and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > http::MAX_REQUEST_BODY) {
+                if answer.header("content-length").and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > limit) {
                     return Err(too_big());
                 }
                 let mut body = Vec::new();
                 use std::io::Read;
                 answer
                     .into_reader()
-                    .take(http::MAX_REQUEST_BODY as u64 + 1)
+                    .take(limit as u64 + 1)
                     .read_to_end(&mut body)
                     .map_err(|e| Response::error(503, &format!("the request body could not be read ({})", e.kind())))?;
-                if body.len() > http::MAX_REQUEST_BODY {
+                if body.len() > limit {
                     return Err(too_big());
                 }
                 Ok(body)
@@ -445,12 +445,13 @@ fn run_service(state: &State, key: &str, m: &Value) {
     };
     let mut store = Store::open(&state.cfg, req.api_token.as_deref());
     let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let limit = http::body_limit(&req.method, &req.path);
     // Through the key-value API a read is a call to ThreatConnect: not made for GET and HEAD,
     // whose bodies nothing here uses.
     let needs_body = matches!(state.cfg.kv_type, KvType::Redis) || !matches!(req.method.as_str(), "GET" | "HEAD");
     let response = match m.get("bodyVariable").and_then(Value::as_str) {
-        _ if declared > http::MAX_REQUEST_BODY => Response::error(413, "the request body is larger than the service forwards"),
-        Some(var) if needs_body => match store.read(key, var) {
+        _ if declared > limit => Response::error(413, "the request body is larger than the service forwards"),
+        Some(var) if needs_body => match store.read(key, var, limit) {
             Ok(body) => {
                 req.body = body;
                 http::handle(&state.cfg, &req)
