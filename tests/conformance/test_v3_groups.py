@@ -4,6 +4,7 @@
 import itertools
 
 import pytest
+from tcex.api.tc.v3.groups.group_model import GroupModel
 from tcex.api.tc.v3.tql.tql_operator import TqlOperator
 
 AREA = 'v3 groups'
@@ -105,3 +106,8 @@ def test_document_download_pdf(v3):
     doc = create(v3, type_='Report', file_name='report.pdf')
     pdf = doc.pdf()
     assert pdf.startswith(b'%PDF-') and pdf.rstrip().endswith(b'%%EOF')
+
+
+def test_group_api_options(v3, api_options):
+    # test_group_api_options: the sandbox's /fields names for groups need none of tcex's renames.
+    api_options(v3.group(), GroupModel, '/v3/groups', {})

@@ -4,6 +4,7 @@ tests/api/tc/v3/indicators/ (test_indicator_interface.py, test_indicator_snippet
 import itertools
 
 import pytest
+from tcex.api.tc.v3.indicators.indicator_model import IndicatorModel
 from tcex.api.tc.v3.tql.tql_operator import TqlOperator
 
 AREA = 'v3 indicators'
@@ -145,3 +146,18 @@ def test_deleted_indicators(v3):
     found = list(v3.indicators().deleted(deleted_since='1 day ago', type_='Address', owner='Demo Org'))
     assert [(i.model.id, i.model.summary) for i in found if i.model.id == ind.model.id] == [(ind.model.id, data['ip'])]
     assert list(v3.indicators().deleted(deleted_since='1 day ago', type_='Host', owner='Demo Org')) == []
+
+
+@pytest.mark.fast
+def test_indicator_api_options(v3, api_options):
+    # test_indicator_api_options, with the renames tcex's obj_api_options makes for indicators.
+    renames = {
+        'associationName': ['customAssociationNames'],
+        'externalDates': ['externalDateAdded', 'externalDateExpires', 'externalLastModified'],
+        'genericCustomIndicatorValues': ['value1', 'value2', 'value3'],
+        'sightings': ['firstSeen', 'lastSeen'],
+        'threatAssess': ['threatAssessConfidence', 'threatAssessRating', 'threatAssessScore',
+                         'threatAssessScoreFalsePositive', 'threatAssessScoreObserved'],
+        'whoIs': ['whois'],
+    }
+    api_options(v3.indicator(), IndicatorModel, '/v3/indicators', renames)
