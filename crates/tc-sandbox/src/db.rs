@@ -68,6 +68,7 @@ pub const VICTIMS_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY AUTOINCREMENT, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS victim_asset_groups (asset INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(asset, grp)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
@@ -121,6 +122,7 @@ const TABLES: &[&str] = &[
     "victims",
     "victim_assets",
     "victim_groups",
+    "victim_asset_groups",
     "tasks",
     "named_links",
     "file_occurrences",

@@ -226,6 +226,10 @@ impl<'a> P<'a> {
                     ("hasvictim", Target::VictimAssets) => {
                         format!("va.victim IN (SELECT v.id FROM victims v JOIN owners o ON o.id = v.owner_id WHERE {sql})")
                     }
+                    // A group's victim assets (tcex's Group.associated_victim_assets: `hasGroup(id = N)`).
+                    ("hasgroup", Target::VictimAssets) => {
+                        format!("va.id IN (SELECT x.asset FROM victim_asset_groups x JOIN groups_ g ON g.id = x.grp JOIN owners o ON o.id = g.owner_id WHERE {sql})")
+                    }
                     (_, Target::Users | Target::Victims | Target::Owners | Target::AttributeTypes | Target::VictimAssets) => return self.err("hasGroup, hasIndicator and hasVictim are not supported on this collection"),
                     // hasVictim (tcex's tag, security label and victim attribute filters:
                     // tcex/api/tc/v3/tags/tag_filter.py `has_victim`, victim_attribute_filter.py).

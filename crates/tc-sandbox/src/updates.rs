@@ -151,6 +151,28 @@ fn apply_associations(conn: &Connection, kind: &str, id: i64, owner: &Owner, bod
             }
         }
     }
+    // A group's victim assets (v3 "Create and Manage Associations": /v3/groups take Victim Assets,
+    // each named by its id; docs/rest_api/v3/associations.rst).
+    if let Some((data, mode)) = nested(body, "associatedVictimAssets")? {
+        if kind != "g" {
+            return Err(bad("associatedVictimAssets applies to groups only"));
+        }
+        if mode == "replace" {
+            conn.execute("DELETE FROM victim_asset_groups WHERE grp = ?1", [id])?;
+        }
+        for a in data {
+            let aid = a.get("id").and_then(int).ok_or_else(|| bad("An associated victim asset needs an id"))?;
+            use rusqlite::OptionalExtension;
+            conn.query_row("SELECT 1 FROM victim_assets WHERE id = ?1", [aid], |_| Ok(()))
+                .optional()?
+                .ok_or_else(|| not_found(format!("Victim asset not found: {}", aid)))?;
+            if mode == "delete" {
+                conn.execute("DELETE FROM victim_asset_groups WHERE asset = ?1 AND grp = ?2", params![aid, id])?;
+            } else {
+                conn.execute("INSERT OR IGNORE INTO victim_asset_groups(asset, grp) VALUES (?1, ?2)", params![aid, id])?;
+            }
+        }
+    }
     if let Some((data, mode)) = nested(body, "associatedIndicators")? {
         if mode == "replace" {
             if kind == "g" {

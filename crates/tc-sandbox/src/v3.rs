@@ -90,6 +90,7 @@ fn fields_of(collection: &str) -> Res<Resp> {
     const GROUPS: &[(&str, &str)] = &[
         ("associatedGroups", "Includes groups related to the group"),
         ("associatedIndicators", "Includes indicators related to the group"),
+        ("associatedVictimAssets", "Includes victim assets related to the group"),
         ("attributes", "Includes attributes related to the group"),
         ("securityLabels", "Includes security labels applied to the group"),
         ("tags", "Includes tags related to the group"),
