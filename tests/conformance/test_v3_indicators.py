@@ -161,3 +161,19 @@ def test_indicator_api_options(v3, api_options):
         'whoIs': ['whois'],
     }
     api_options(v3.indicator(), IndicatorModel, '/v3/indicators', renames)
+
+
+@pytest.mark.fast
+def test_associated_indicators_through_a_shared_group(v3):
+    # test_indicator_address: an indicator made with an associated group, itself made with an
+    # associated indicator; Indicator.associated_indicators (hasIndicator(id = N), N itself dropped
+    # by tcex) finds the other indicator through the group they share.
+    first, _ = create(v3)
+    grp = v3.group(type='Incident', name=f'conformance shared {next(_n)}',
+                   associated_indicators={'data': [{'id': first.model.id}]})
+    grp.create()
+    ind, _ = create(v3, associated_groups={'data': [{'id': grp.model.id}]})
+    loner, _ = create(v3)
+    assert [i.model.summary for i in ind.associated_indicators] == [first.model.summary]
+    assert [i.model.summary for i in first.associated_indicators] == [ind.model.summary]
+    assert list(loner.associated_indicators) == []
