@@ -776,6 +776,38 @@ mod tests {
         assert_eq!(b, super::demo_document_bytes(), "deterministic");
     }
 
+    /// A database made before attribute types carried their item types gains them when opened
+    /// (migrated in place, not re-seeded), once: opening it again adds nothing.
+    #[test]
+    fn an_older_database_gains_the_attribute_type_mappings() {
+        let dir = std::env::temp_dir().join(format!("tc-sandbox-mappings-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+            conn.execute_batch("DROP TABLE attribute_type_mappings; INSERT INTO owners(name, type) VALUES ('Kept', 'Organization');").unwrap();
+        }
+        let count = |conn: &rusqlite::Connection, name: &str| -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM attribute_type_mappings m JOIN attribute_types a ON a.id = m.attribute_type WHERE a.name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        for _ in 0..2 {
+            let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+            // The reference page lists 20 item types for it; Description applies to all 28
+            // indicator and group types and to Victim.
+            assert_eq!(count(&conn, "Additional Analysis and Context"), 20);
+            assert_eq!(count(&conn, "Description"), (super::IND_TYPES.len() + super::GROUP_TYPES.len() + 1) as i64);
+            let kept: i64 = conn.query_row("SELECT COUNT(*) FROM owners WHERE name = 'Kept'", [], |r| r.get(0)).unwrap();
+            assert_eq!(kept, 1, "not re-seeded");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A database made when ids were plain rowids (the schema without AUTOINCREMENT) is migrated
     /// when opened: its rows, ids and indexes kept, and a deleted id never handed out again.
     #[test]
