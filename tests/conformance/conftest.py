@@ -167,3 +167,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         w.line('every failure, classified:')
         for area, (name, _, cls, detail) in failures:
             w.line(f'  [{cls}] {area} :: {name}: {detail}')
+
+
+@pytest.fixture
+def api_options(session):
+    """check_api_options with tcex's signed session."""
+    return lambda obj, model, endpoint, renames: check_api_options(obj, model, session, endpoint, renames)
+
+
+def check_api_options(obj, model, session, endpoint, renames):
+    """What tcex's obj_api_options asserts (tests/api/tc/v3/v3_helpers.py): every name
+    `OPTIONS {endpoint}/fields` lists, as tcex's test renames it, is a property of
+    `OPTIONS {endpoint}?show=readOnly`; and each property agrees with tcex's model (which tcex
+    generates from ThreatConnect's own answer): read-only where the model's field is frozen,
+    updatable where it takes PUT. Without show=readonly no read-only property is listed."""
+    props = obj.properties
+    for f in obj.fields:
+        for name in renames.get(f['name'], [f['name']]):
+            assert name in props, f'{name} not in {sorted(props)}'
+    want = {f.title: f for f in model.model_fields.values() if f.title not in ('id', 'webLink')}
+    assert sorted(props) == sorted(want)
+    for name, f in want.items():
+        p = props[name]['data'][0] if 'data' in props[name] else props[name]
+        assert p.get('readOnly', False) == bool(f.frozen), name
+        assert p['updatable'] == ('PUT' in (f.json_schema_extra or {}).get('methods', [])), name
+    writable = session.options(endpoint).json()
+    assert sorted(writable) == sorted(n for n, f in want.items() if not f.frozen)

@@ -91,3 +91,22 @@ def test_task_tags_attributes_labels_assignees(v2):
     assert ti.delete_assignee('conformance').ok
     assert list(ti.assignees()) == []
     assert ti.delete().status_code == 200
+
+
+def test_report_publish_date_update(v2, session):
+    # test_report_interface.py tests_ti_report_file_published_date_update: Report.publish_date
+    # PUTs publishDate (with the fileName) and the answer carries the new date.
+    ti = v2.ti.report(name=f'conformance report {next(_n)}', file_name='q3.pdf', owner=OWNER)
+    r = ti.create()
+    assert r.status_code == 201
+    entity = r.json()['data']['report']
+    assert entity['fileName'] == 'q3.pdf'
+    r = ti.publish_date('2026-12-05T08:30:00')
+    assert r.status_code == 200, r.text
+    assert r.json()['data']['report']['publishDate'][:10] == '2026-12-05'
+    got = session.get(f'/v2/groups/reports/{entity["id"]}').json()['data']['report']
+    assert (got['publishDate'], got['fileName']) == ('2026-12-05T08:30:00Z', 'q3.pdf')
+    # Not a date: refused, and the stored one kept.
+    r = session.put(f'/v2/groups/reports/{entity["id"]}', json={'publishDate': 'yesterday-ish'})
+    assert r.status_code == 400
+    assert session.get(f'/v3/groups/{entity["id"]}').json()['data']['publishDate'] == '2026-12-05T08:30:00Z'

@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS item_tags_tag ON item_tags(tag);
 CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, color TEXT, date_added INTEGER);
 CREATE TABLE IF NOT EXISTS item_labels (kind TEXT NOT NULL, item INTEGER NOT NULL, label INTEGER NOT NULL, PRIMARY KEY(kind, item, label)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attribute_types (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, max_size INTEGER, allow_markdown INTEGER);
+CREATE TABLE IF NOT EXISTS attribute_type_mappings (attribute_type INTEGER NOT NULL, item_type TEXT NOT NULL, PRIMARY KEY(attribute_type, item_type)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attributes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, item INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL,
   source TEXT, date_added INTEGER NOT NULL, last_modified INTEGER NOT NULL, displayed INTEGER NOT NULL DEFAULT 1,
@@ -67,6 +68,7 @@ pub const VICTIMS_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS victims (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_assets (id INTEGER PRIMARY KEY AUTOINCREMENT, victim INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS victim_groups (victim INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(victim, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS victim_asset_groups (asset INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(asset, grp)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS victim_indicators (victim INTEGER NOT NULL, ind INTEGER NOT NULL, PRIMARY KEY(victim, ind)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_id INTEGER NOT NULL, date_added INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
@@ -103,6 +105,7 @@ const TABLES: &[&str] = &[
     "labels",
     "item_labels",
     "attribute_types",
+    "attribute_type_mappings",
     "attributes",
     "observations",
     "false_positives",
@@ -119,6 +122,7 @@ const TABLES: &[&str] = &[
     "victims",
     "victim_assets",
     "victim_groups",
+    "victim_asset_groups",
     "tasks",
     "named_links",
     "file_occurrences",
@@ -214,6 +218,18 @@ pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite:
         tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('seed', ?1)", [seed])?;
         tx.commit()?;
     }
+    // Which item types each seeded attribute type applies to: written on every open, so a database
+    // made before the table existed gains its rows in place (INSERT OR IGNORE: nothing twice).
+    let tx = conn.transaction()?;
+    for (name, _, _) in ATTR_TYPES {
+        let id: Option<i64> = tx.query_row("SELECT id FROM attribute_types WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+        if let Some(id) = id {
+            for item_type in attribute_type_applies_to(name) {
+                tx.execute("INSERT OR IGNORE INTO attribute_type_mappings(attribute_type, item_type) VALUES (?1, ?2)", params![id, item_type])?;
+            }
+        }
+    }
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -238,6 +254,47 @@ pub const ATTR_TYPES: &[(&str, &str, i64)] = &[
     ("Infrastructure Ownership", "Ownership of the infrastructure.", 50),
     ("Confidence Explanation", "Why this confidence was chosen.", 500),
 ];
+
+/// The item types an attribute type applies to (v3 `associatedType`, `fields=mapping`):
+/// ThreatConnect's type names, every indicator and group type and `Victim`.
+///
+/// - "Additional Analysis and Context": the types ThreatConnect lists for it in "References -
+///   Platform Standard Attributes" (threatconnect-techpartners.atlassian.net, wiki page 300843009,
+///   ThreatConnect 6.1): ASN, Address, Adversary, CIDR, Campaign, Email, EmailAddress, Event, File,
+///   Host, Incident, Intrusion Set, Mutex, Registry Key, Report, Signature, Threat, URL, User Agent
+///   and Victim.
+/// - Every other seeded type: every item type. Description and Source are the two every item
+///   takes (docs/rest_api/v2/attributes/attributes.rst: `displayed` "is only applicable for Source
+///   and Description", on Groups, Indicators, Tasks and Victims alike); for the other five no
+///   documented list was found, and the sandbox accepts them on any item, so their mapping says so.
+pub fn attribute_type_applies_to(name: &str) -> Vec<&'static str> {
+    const ANALYSIS: &[&str] = &[
+        "ASN",
+        "Address",
+        "Adversary",
+        "CIDR",
+        "Campaign",
+        "Email",
+        "EmailAddress",
+        "Event",
+        "File",
+        "Host",
+        "Incident",
+        "Intrusion Set",
+        "Mutex",
+        "Registry Key",
+        "Report",
+        "Signature",
+        "Threat",
+        "URL",
+        "User Agent",
+        "Victim",
+    ];
+    if name == "Additional Analysis and Context" {
+        return ANALYSIS.to_vec();
+    }
+    IND_TYPES.iter().map(|t| t.name).chain(GROUP_TYPES.iter().map(|t| t.name)).chain(["Victim"]).collect()
+}
 
 fn seed_base(tx: &Connection) -> rusqlite::Result<()> {
     tx.execute_batch(
@@ -717,6 +774,38 @@ mod tests {
         assert!(b.starts_with(b"%PDF-1.4\n"));
         assert!(b.ends_with(b"\n%%EOF\n"));
         assert_eq!(b, super::demo_document_bytes(), "deterministic");
+    }
+
+    /// A database made before attribute types carried their item types gains them when opened
+    /// (migrated in place, not re-seeded), once: opening it again adds nothing.
+    #[test]
+    fn an_older_database_gains_the_attribute_type_mappings() {
+        let dir = std::env::temp_dir().join(format!("tc-sandbox-mappings-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+            conn.execute_batch("DROP TABLE attribute_type_mappings; INSERT INTO owners(name, type) VALUES ('Kept', 'Organization');").unwrap();
+        }
+        let count = |conn: &rusqlite::Connection, name: &str| -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM attribute_type_mappings m JOIN attribute_types a ON a.id = m.attribute_type WHERE a.name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        for _ in 0..2 {
+            let conn = super::open(&path, crate::Seed::Empty, false).unwrap();
+            // The reference page lists 20 item types for it; Description applies to all 28
+            // indicator and group types and to Victim.
+            assert_eq!(count(&conn, "Additional Analysis and Context"), 20);
+            assert_eq!(count(&conn, "Description"), (super::IND_TYPES.len() + super::GROUP_TYPES.len() + 1) as i64);
+            let kept: i64 = conn.query_row("SELECT COUNT(*) FROM owners WHERE name = 'Kept'", [], |r| r.get(0)).unwrap();
+            assert_eq!(kept, 1, "not re-seeded");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A database made when ids were plain rowids (the schema without AUTOINCREMENT) is migrated

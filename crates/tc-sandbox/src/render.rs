@@ -635,6 +635,18 @@ pub fn group_v3(conn: &Connection, g: &Group, f: &Fields, base: &str) -> Res<Val
         }
         m.insert("associatedIndicators".into(), json!({"data": out}));
     }
+    if f.has("associatedVictimAssets") {
+        // A deleted asset's links stay behind (ids are never reused): the join drops them.
+        let mut st = conn.prepare(
+            "SELECT va.id, va.victim, va.type, va.fields FROM victim_asset_groups x JOIN victim_assets va ON va.id = x.asset WHERE x.grp = ?1 ORDER BY va.id LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![g.id, EMBED_CAP], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let out: Vec<Value> =
+            rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, victim, t, f)| crate::victims::asset_v3(base, aid, victim, &t, &f)).collect();
+        m.insert("associatedVictimAssets".into(), json!({"data": out}));
+    }
     Ok(Value::Object(m))
 }
 
@@ -947,6 +959,7 @@ pub fn delete_group(conn: &Connection, id: i64) -> Res<()> {
     conn.execute("DELETE FROM groups_ WHERE id = ?1", [id])?;
     conn.execute("DELETE FROM ig WHERE grp = ?1", [id])?;
     conn.execute("DELETE FROM gg WHERE a = ?1 OR b = ?1", [id])?;
+    conn.execute("DELETE FROM victim_asset_groups WHERE grp = ?1", [id])?;
     conn.execute("DELETE FROM item_tags WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM item_labels WHERE kind = 'g' AND item = ?1", [id])?;
     conn.execute("DELETE FROM attributes WHERE kind = 'g' AND item = ?1", [id])?;

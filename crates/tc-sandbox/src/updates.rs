@@ -151,6 +151,28 @@ fn apply_associations(conn: &Connection, kind: &str, id: i64, owner: &Owner, bod
             }
         }
     }
+    // A group's victim assets (v3 "Create and Manage Associations": /v3/groups take Victim Assets,
+    // each named by its id; docs/rest_api/v3/associations.rst).
+    if let Some((data, mode)) = nested(body, "associatedVictimAssets")? {
+        if kind != "g" {
+            return Err(bad("associatedVictimAssets applies to groups only"));
+        }
+        if mode == "replace" {
+            conn.execute("DELETE FROM victim_asset_groups WHERE grp = ?1", [id])?;
+        }
+        for a in data {
+            let aid = a.get("id").and_then(int).ok_or_else(|| bad("An associated victim asset needs an id"))?;
+            use rusqlite::OptionalExtension;
+            conn.query_row("SELECT 1 FROM victim_assets WHERE id = ?1", [aid], |_| Ok(()))
+                .optional()?
+                .ok_or_else(|| not_found(format!("Victim asset not found: {}", aid)))?;
+            if mode == "delete" {
+                conn.execute("DELETE FROM victim_asset_groups WHERE asset = ?1 AND grp = ?2", params![aid, id])?;
+            } else {
+                conn.execute("INSERT OR IGNORE INTO victim_asset_groups(asset, grp) VALUES (?1, ?2)", params![aid, id])?;
+            }
+        }
+    }
     if let Some((data, mode)) = nested(body, "associatedIndicators")? {
         if mode == "replace" {
             if kind == "g" {
@@ -361,5 +383,55 @@ pub fn update_group(conn: &Connection, g: &Group, body: &Value) -> Res<()> {
     if let Some(st) = body.get("status").and_then(|d| d.as_str()) {
         conn.execute("UPDATE groups_ SET status = ?1 WHERE id = ?2", params![st, g.id])?;
     }
+    type_fields(conn, g.id, &g.gtype, body)?;
     apply_common(conn, "g", g.id, &g.owner, body)
+}
+
+/// The fields one group type takes on a create or an update, kept with the group and answered
+/// back (v2 and v3). Which type takes which: tcex's GroupModel (`applies_to`, with PUT among its
+/// methods; generated from ThreatConnect's `OPTIONS /v3/groups`): a Report's `publishDate` (tcex's
+/// v2 Report.publish_date PUTs it with the fileName), a Document's, Report's or Signature's
+/// `fileName`, a Signature's `fileType`, a Document's `malware`, an Event's `eventType` and an
+/// Email's `subject`, `from`, `header` and `body`. A date is kept as ISO 8601, and refused when
+/// it is not one. Fields another type takes are left alone, as before.
+const TYPE_FIELDS: &[(&str, &[&str])] = &[
+    ("publishDate", &["Report"]),
+    ("fileName", &["Document", "Report", "Signature"]),
+    ("fileType", &["Signature"]),
+    ("malware", &["Document"]),
+    ("eventType", &["Event"]),
+    ("subject", &["Email"]),
+    ("from", &["Email"]),
+    ("header", &["Email"]),
+    ("body", &["Email"]),
+];
+
+pub fn type_fields(conn: &Connection, id: i64, gtype: &str, body: &Value) -> Res<()> {
+    let mut changed = vec![];
+    for (key, types) in TYPE_FIELDS {
+        let Some(v) = body.get(*key).filter(|v| !v.is_null()) else { continue };
+        if !types.contains(&gtype) {
+            continue;
+        }
+        let v = match (*key, v) {
+            ("publishDate", Value::String(d)) => {
+                Value::String(crate::util::iso(parse_date(d).ok_or_else(|| bad(format!("Invalid publishDate: {}", d)))?))
+            }
+            ("malware", Value::Bool(_)) => v.clone(),
+            ("publishDate" | "malware", _) => return Err(bad(format!("Invalid {}: {}", key, v))),
+            (_, Value::String(_)) => v.clone(),
+            _ => return Err(bad(format!("{} must be a string", key))),
+        };
+        changed.push((*key, v));
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let old: Option<String> = conn.query_row("SELECT extra FROM groups_ WHERE id = ?1", [id], |r| r.get(0))?;
+    let mut extra = old.and_then(|e| serde_json::from_str::<Value>(&e).ok()).filter(Value::is_object).unwrap_or_else(|| serde_json::json!({}));
+    for (k, v) in changed {
+        extra[k] = v;
+    }
+    conn.execute("UPDATE groups_ SET extra = ?1 WHERE id = ?2", params![extra.to_string(), id])?;
+    Ok(())
 }

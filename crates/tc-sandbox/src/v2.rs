@@ -417,6 +417,7 @@ fn create_group_v2(app: &App, req: &Req, t: &'static GroupType) -> Res<Resp> {
     if let Some((_, _, text)) = &signature {
         tx.execute("INSERT OR REPLACE INTO group_files(grp, data, updated) VALUES (?1, ?2, ?3)", params![id, text.as_bytes(), now_s()])?;
     }
+    crate::updates::type_fields(&tx, id, t.name, &body)?;
     tx.commit()?;
     let g = load_group(&conn, id)?.ok_or_else(|| ApiErr::new(500, "created group not found"))?;
     Ok(created(json!({ t.entity: group_v2(&g, true, &app.base()) })))

@@ -15,6 +15,7 @@ pub fn route(app: &App, req: &Req) -> Res<Resp> {
     let m = req.method.as_str();
     match (m, seg.as_slice()) {
         ("OPTIONS", [collection, "fields"]) => fields_of(collection),
+        ("OPTIONS", [collection]) => properties_of(collection, req),
         ("GET", ["indicators"]) => list(app, req, Target::Indicators),
         ("GET", ["groups"]) => list(app, req, Target::Groups),
         ("POST", ["indicators"]) => create_indicator(app, req),
@@ -89,6 +90,7 @@ fn fields_of(collection: &str) -> Res<Resp> {
     const GROUPS: &[(&str, &str)] = &[
         ("associatedGroups", "Includes groups related to the group"),
         ("associatedIndicators", "Includes indicators related to the group"),
+        ("associatedVictimAssets", "Includes victim assets related to the group"),
         ("attributes", "Includes attributes related to the group"),
         ("securityLabels", "Includes security labels applied to the group"),
         ("tags", "Includes tags related to the group"),
@@ -105,11 +107,30 @@ fn fields_of(collection: &str) -> Res<Resp> {
         "indicators" => INDICATORS,
         "groups" => GROUPS,
         "victims" => VICTIMS,
-        "tags" | "securityLabels" | "attributeTypes" | "indicatorAttributes" | "groupAttributes" | "victimAttributes" | "victimAssets" => &[],
+        "attributeTypes" => &[("mapping", "Includes the item types the attribute type applies to")],
+        "tags" | "securityLabels" | "indicatorAttributes" | "groupAttributes" | "victimAttributes" | "victimAssets" => &[],
         _ => return Err(not_found(format!("No v3 endpoint OPTIONS /v3/{}/fields", collection))),
     };
     let data: Vec<Value> = list.iter().map(|(n, d)| json!({"name": n, "description": d, "includedByDefault": false})).collect();
     Ok(Resp::json(200, json!({"data": data, "count": data.len(), "status": "Success"})))
+}
+
+/// `OPTIONS /v3/{collection}` (docs/rest_api/v3/indicators/fields.rst, groups/fields.rst): the
+/// properties a POST or PUT body takes, each with its type, description and whether it is
+/// updatable; `?show=readonly` (any case: tcex sends `readOnly`) adds the read-only ones. One JSON
+/// object keyed by property name, a nested collection's schema under `data` (the shape tcex reads:
+/// tcex/api/tc/v3/object_abc.py `properties`, _gen/_options_data.py). The properties are
+/// data/v3-options.json, written by scripts/v3-options-from-tcex.py from tcex's models, which tcex
+/// generates from ThreatConnect's own answer. Indicators and groups only.
+fn properties_of(collection: &str, req: &Req) -> Res<Resp> {
+    static ALL: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let all = ALL.get_or_init(|| serde_json::from_str(include_str!("../data/v3-options.json")).unwrap_or_else(|_| json!({})));
+    let props = all.get(collection).and_then(Value::as_object).ok_or_else(|| not_found(format!("No v3 endpoint OPTIONS /v3/{}", collection)))?;
+    let read_only = req.param("show").is_some_and(|s| s.eq_ignore_ascii_case("readonly"));
+    let schema = |p: &Value| p.get("data").and_then(|d| d.get(0)).unwrap_or(p).clone();
+    let out: serde_json::Map<String, Value> =
+        props.iter().filter(|(_, p)| read_only || schema(p).get("readOnly") != Some(&json!(true))).map(|(k, p)| (k.clone(), p.clone())).collect();
+    Ok(Resp::json(200, Value::Object(out)))
 }
 
 fn ok(data: Value) -> Resp {
@@ -673,6 +694,17 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
                   "errorMessage": format!("Please enter a valid {}", r.get::<_, String>(1)?)}))
     })?;
     let mut all: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    // `fields=mapping`: the item types each applies to, as `attributeTypeMappings` (the name
+    // docs/rest_api/v3/case_management/cases/fields.rst gives it; its inner shape is not
+    // documented: the sandbox answers the type names, ThreatConnect's spelling, sorted).
+    if fields(req).has("mapping") {
+        let mut st = conn.prepare("SELECT item_type FROM attribute_type_mappings WHERE attribute_type = ?1 ORDER BY item_type")?;
+        for a in all.iter_mut() {
+            let id = a["id"].as_i64().unwrap_or_default();
+            let types: Vec<String> = st.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            a["attributeTypeMappings"] = json!(types);
+        }
+    }
     // TQL over tcex's AttributeTypeFilter keywords (tests/api/tc/v3/attribute_types/).
     if let Some(keep) = crate::metadata::tql_ids(&conn, req, Target::AttributeTypes)? {
         all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));

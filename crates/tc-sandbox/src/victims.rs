@@ -632,7 +632,7 @@ fn v3_kind(t: &str) -> Res<&'static V3Asset> {
     V3_ASSETS.iter().find(|a| a.0 == t).ok_or_else(|| bad(format!("Invalid victim asset type: {}", t)))
 }
 
-fn asset_v3(app: &App, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
+pub fn asset_v3(base: &str, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
     let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
     let mut m = Map::new();
     m.insert("id".into(), json!(aid));
@@ -645,7 +645,7 @@ fn asset_v3(app: &App, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
             }
         }
     }
-    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", app.base(), victim)));
+    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", base, victim)));
     Value::Object(m)
 }
 
@@ -672,7 +672,7 @@ fn asset_fields_v3(body: &Value, t: &str, old: Option<&str>) -> Res<String> {
 fn assets_of(app: &App, conn: &Connection, victim: i64) -> Res<Vec<Value>> {
     let mut st = conn.prepare("SELECT id, type, fields FROM victim_assets WHERE victim = ?1 ORDER BY id")?;
     let rows = st.query_map([victim], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, t, f)| asset_v3(app, aid, victim, &t, &f)).collect())
+    Ok(rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, t, f)| asset_v3(&app.base(), aid, victim, &t, &f)).collect())
 }
 
 fn victim_v3(app: &App, conn: &Connection, req: &Req, id: i64, owner: &Owner, fields: &str) -> Res<Value> {
@@ -835,7 +835,7 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
         }
         ("GET", [aid]) => {
             let (aid, victim, t, f, _) = load(aid)?;
-            Ok(ok3(200, asset_v3(app, aid, victim, &t, &f), None))
+            Ok(ok3(200, asset_v3(&app.base(), aid, victim, &t, &f), None))
         }
         ("POST", []) => {
             let body = req.json()?;
@@ -846,14 +846,14 @@ pub fn assets_v3(app: &App, req: &Req, rest: &[&str]) -> Res<Resp> {
             let f = asset_fields_v3(&body, t, None)?;
             conn.execute("INSERT INTO victim_assets(victim, type, fields) VALUES (?1, ?2, ?3)", params![victim, t, f])?;
             let aid = conn.last_insert_rowid();
-            Ok(ok3(201, asset_v3(app, aid, victim, t, &f), Some("Created")))
+            Ok(ok3(201, asset_v3(&app.base(), aid, victim, t, &f), Some("Created")))
         }
         ("PUT", [aid]) => {
             let (aid, victim, t, old, owner) = load(aid)?;
             owner.writable()?;
             let f = asset_fields_v3(&req.json()?, &t, Some(&old))?;
             conn.execute("UPDATE victim_assets SET fields = ?2 WHERE id = ?1", params![aid, f])?;
-            Ok(ok3(200, asset_v3(app, aid, victim, &t, &f), Some("Updated")))
+            Ok(ok3(200, asset_v3(&app.base(), aid, victim, &t, &f), Some("Updated")))
         }
         _ => Err(not_found(format!("No v3 endpoint {} {}", req.method, req.path))),
     }

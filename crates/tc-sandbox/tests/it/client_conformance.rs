@@ -610,8 +610,14 @@ fn tql_on_owners_attribute_types_and_victim_assets() {
     assert_eq!(names("/api/v3/security/owners", "permCaseTag = \"NONE\" and permIndicator = \"FULL\"", "name").len(), 2);
     assert_eq!(names("/api/v3/attributeTypes", "name = \"Description\" and system = true", "name"), ["Description"]);
     assert!(names("/api/v3/attributeTypes", "system = false", "name").is_empty());
-    let r = sb.get(&format!("/api/v3/attributeTypes?tql={}", enc("associatedType = \"Adversary\"")));
-    assert_eq!((r.status, r.json()["errCode"].clone()), (400, json!("0x2001")), "{}", r.text());
+    // associatedType: "Additional Analysis and Context" applies to Adversaries and not to Documents
+    // (ThreatConnect's "References - Platform Standard Attributes"); Description to both.
+    let adversary = names("/api/v3/attributeTypes", "associatedType = \"Adversary\" and system = true", "name");
+    assert!(adversary.contains(&"Additional Analysis and Context".to_string()) && adversary.contains(&"Description".to_string()), "{adversary:?}");
+    let document = names("/api/v3/attributeTypes", "associatedType = \"Document\"", "name");
+    assert!(!document.contains(&"Additional Analysis and Context".to_string()) && document.contains(&"Description".to_string()), "{document:?}");
+    let not_document = names("/api/v3/attributeTypes", "associatedType != \"Document\"", "name");
+    assert_eq!(not_document, ["Additional Analysis and Context"]);
     let v = sb.signed(
         "POST",
         "/api/v3/victims",
@@ -770,4 +776,80 @@ fn task_victims_and_victim_indicators_on_v2() {
     assert_eq!(hosts["data"]["host"][0]["summary"], "victim-host.example", "{hosts}");
     assert_eq!(hosts["data"]["resultCount"], 1);
     assert_eq!(sb.get(&format!("/api/v2/victims/{v}/indicators/nothings")).status, 404);
+}
+
+/// What tcex's last few tests rely on, in one sandbox: a victim's asset associated with a group
+/// (test_victim_asset_associations), an indicator's associated indicators through a shared group
+/// (test_indicator_address), a Report's publishDate answered back on v2
+/// (tests_ti_report_file_published_date_update) and the property schema of OPTIONS
+/// (test_indicator_api_options, test_group_api_options).
+#[test]
+fn group_victim_assets_shared_groups_report_dates_and_options() {
+    let sb = Sandbox::start(Seed::Empty);
+    let ids = |path: &str, tql: &str| -> Vec<i64> {
+        let r = sb.get(&format!("{path}?tql={}", enc(tql)));
+        assert_eq!(r.status, 200, "{path} {tql}: {}", r.text());
+        r.json()["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect()
+    };
+    let post = |path: &str, body: Value| -> i64 {
+        let r = sb.signed("POST", path, Some(&body));
+        assert_eq!(r.status, 201, "{path}: {}", r.text());
+        r.json()["data"]["id"].as_i64().unwrap()
+    };
+    // Victim assets on a group: appended by id, listed by hasGroup and fields=, removed with mode delete.
+    let v = sb.signed(
+        "POST",
+        "/api/v3/victims?fields=assets",
+        Some(&json!({"name": "Acme", "assets": {"data": [
+        {"type": "EmailAddress", "address": "a@acme.example"}, {"type": "WebSite", "website": "acme.example"}]}})),
+    );
+    let assets: Vec<i64> = v.json()["data"]["assets"]["data"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    let g = post("/api/v3/groups", json!({"type": "Adversary", "name": "with assets"}));
+    let other = post("/api/v3/groups", json!({"type": "Adversary", "name": "without"}));
+    let put = |id: i64, body: Value| sb.signed("PUT", &format!("/api/v3/groups/{id}"), Some(&body));
+    assert_eq!(put(g, json!({"associatedVictimAssets": {"data": [{"id": assets[0]}, {"id": assets[1]}]}})).status, 200);
+    assert_eq!(ids("/api/v3/victimAssets", &format!("hasGroup(id = {g})")), assets);
+    assert!(ids("/api/v3/victimAssets", &format!("hasGroup(id = {other})")).is_empty());
+    let got = sb.get(&format!("/api/v3/groups/{g}?fields=associatedVictimAssets")).json();
+    assert_eq!(got["data"]["associatedVictimAssets"]["data"][0]["address"], "a@acme.example", "{got}");
+    assert_eq!(put(g, json!({"associatedVictimAssets": {"data": [{"id": assets[0]}], "mode": "delete"}})).status, 200);
+    assert_eq!(ids("/api/v3/victimAssets", &format!("hasGroup(id = {g})")), [assets[1]]);
+    let r = put(g, json!({"associatedVictimAssets": {"data": [{"id": 999_999}]}}));
+    assert_eq!(r.status, 404, "{}", r.text());
+    let r = put(g, json!({"associatedVictimAssets": {"data": [{"address": "no id"}]}}));
+    assert_eq!(r.status, 400, "{}", r.text());
+    // A deleted asset leaves the group's list.
+    assert_eq!(put(g, json!({"associatedVictimAssets": {"data": [{"id": assets[0]}]}})).status, 200);
+    let vid = v.json()["data"]["id"].as_i64().unwrap();
+    let del = format!("/api/v2/victims/{vid}/victimAssets/emailAddresses/{}", assets[0]);
+    assert_eq!(sb.signed("DELETE", &del, None).status, 200);
+    let got = sb.get(&format!("/api/v3/groups/{g}?fields=associatedVictimAssets")).json();
+    let left: Vec<i64> = got["data"]["associatedVictimAssets"]["data"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+    assert_eq!(left, [assets[1]], "{got}");
+    // Associated indicators: directly, or through a shared group; an indicator alone has none.
+    let a = post("/api/v3/indicators", json!({"type": "Host", "hostName": "a.shared.example"}));
+    let b = post("/api/v3/indicators", json!({"type": "Host", "hostName": "b.shared.example"}));
+    let c = post("/api/v3/indicators", json!({"type": "Host", "hostName": "c.alone.example"}));
+    post("/api/v3/groups", json!({"type": "Incident", "name": "shared", "associatedIndicators": {"data": [{"id": a}, {"id": b}]}}));
+    assert_eq!(ids("/api/v3/indicators", &format!("id != {a} and hasIndicator(id = {a})")), [b]);
+    assert!(ids("/api/v3/indicators", &format!("id != {c} and hasIndicator(id = {c})")).is_empty());
+    // A Report's publishDate on v2: kept as ISO 8601 and answered back; not a date: 400, the old one kept.
+    let r = sb.signed("POST", "/api/v2/groups/reports", Some(&json!({"name": "Q3", "fileName": "q3.pdf"})));
+    let rid = r.json()["data"]["report"]["id"].as_i64().unwrap();
+    let r = sb.signed("PUT", &format!("/api/v2/groups/reports/{rid}"), Some(&json!({"publishDate": "2026-12-05T08:30:00Z", "fileName": "q3.pdf"})));
+    assert_eq!((r.status, r.json()["data"]["report"]["publishDate"].clone()), (200, json!("2026-12-05T08:30:00Z")), "{}", r.text());
+    let r = sb.signed("PUT", &format!("/api/v2/groups/reports/{rid}"), Some(&json!({"publishDate": "soon"})));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(sb.get(&format!("/api/v3/groups/{rid}")).json()["data"]["publishDate"], "2026-12-05T08:30:00Z");
+    // OPTIONS: the writable properties, and with show=readonly the read-only ones too.
+    for (path, writable, read_only) in [("/api/v3/indicators", "rating", "dateAdded"), ("/api/v3/groups", "publishDate", "createdBy")] {
+        let plain = sb.raw("OPTIONS", path, &sb.hmac_headers("OPTIONS", path), b"").json();
+        let all_path = format!("{path}?show=readOnly");
+        let all = sb.raw("OPTIONS", &all_path, &sb.hmac_headers("OPTIONS", &all_path), b"").json();
+        assert!(plain.get(writable).is_some() && plain.get(read_only).is_none(), "{path}: {plain}");
+        assert_eq!(all[read_only]["readOnly"], true, "{path}: {all}");
+        assert_eq!(all[writable]["updatable"], true, "{path}: {all}");
+    }
+    let r = sb.raw("OPTIONS", "/api/v3/tags", &sb.hmac_headers("OPTIONS", "/api/v3/tags"), b"");
+    assert_eq!(r.status, 404, "{}", r.text());
 }
