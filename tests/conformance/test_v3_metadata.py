@@ -19,13 +19,35 @@ def test_attribute_types_get_all_and_by_id(v3):
     assert a.model.name == names[0]
 
 
-@pytest.mark.xfail(reason='attribute types take TQL on id, name, description, maxSize and system, not associatedType (which item types each applies to is not modelled), and carry no mapping field')
-def test_attribute_types_tql_filter(v3):
+# The item types ThreatConnect lists for "Additional Analysis and Context" in "References - Platform
+# Standard Attributes" (ThreatConnect's technology-partner wiki, page 300843009, ThreatConnect 6.1;
+# its "Url" is ThreatConnect's URL type).
+ANALYSIS_APPLIES_TO = sorted([
+    'ASN', 'Address', 'Adversary', 'CIDR', 'Campaign', 'Email', 'EmailAddress', 'Event', 'File', 'Host',
+    'Incident', 'Intrusion Set', 'Mutex', 'Registry Key', 'Report', 'Signature', 'Threat', 'URL',
+    'User Agent', 'Victim',
+])
+
+
+def test_attribute_types_tql_filter(v3, session):
+    # test_attribute_types_tql_filter: associatedType and system, with fields=mapping.
     types = v3.attribute_types(params={'fields': ['mapping']})
     types.filter.associated_type(TqlOperator.EQ, 'Adversary')
     types.filter.system(TqlOperator.EQ, True)
-    found = list(types)
-    assert found and all(t.model.mapping for t in found)
+    adversary = [t.model.name for t in types]
+    assert 'Description' in adversary and 'Additional Analysis and Context' in adversary
+    # The reference page does not list Document for Additional Analysis and Context.
+    types = v3.attribute_types()
+    types.filter.associated_type(TqlOperator.EQ, 'Document')
+    document = [t.model.name for t in types]
+    assert 'Description' in document and 'Additional Analysis and Context' not in document
+    # tcex's AttributeTypeModel keeps no mapping field: the raw answer carries it.
+    r = session.get('/v3/attributeTypes', params={'fields': 'mapping', 'resultLimit': 100})
+    assert r.status_code == 200, r.text
+    by_name = {a['name']: a for a in r.json()['data']}
+    assert by_name['Additional Analysis and Context']['attributeTypeMappings'] == ANALYSIS_APPLIES_TO
+    assert 'Document' in by_name['Description']['attributeTypeMappings']
+    assert 'attributeTypeMappings' not in session.get('/v3/attributeTypes').json()['data'][0]
 
 
 @pytest.mark.fast

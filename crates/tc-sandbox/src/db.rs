@@ -36,6 +36,7 @@ CREATE INDEX IF NOT EXISTS item_tags_tag ON item_tags(tag);
 CREATE TABLE IF NOT EXISTS labels (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, color TEXT, date_added INTEGER);
 CREATE TABLE IF NOT EXISTS item_labels (kind TEXT NOT NULL, item INTEGER NOT NULL, label INTEGER NOT NULL, PRIMARY KEY(kind, item, label)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attribute_types (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE, description TEXT, max_size INTEGER, allow_markdown INTEGER);
+CREATE TABLE IF NOT EXISTS attribute_type_mappings (attribute_type INTEGER NOT NULL, item_type TEXT NOT NULL, PRIMARY KEY(attribute_type, item_type)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attributes (
   id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, item INTEGER NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL,
   source TEXT, date_added INTEGER NOT NULL, last_modified INTEGER NOT NULL, displayed INTEGER NOT NULL DEFAULT 1,
@@ -103,6 +104,7 @@ const TABLES: &[&str] = &[
     "labels",
     "item_labels",
     "attribute_types",
+    "attribute_type_mappings",
     "attributes",
     "observations",
     "false_positives",
@@ -214,6 +216,18 @@ pub fn open(path: &std::path::Path, seed: crate::Seed, reset: bool) -> rusqlite:
         tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('seed', ?1)", [seed])?;
         tx.commit()?;
     }
+    // Which item types each seeded attribute type applies to: written on every open, so a database
+    // made before the table existed gains its rows in place (INSERT OR IGNORE: nothing twice).
+    let tx = conn.transaction()?;
+    for (name, _, _) in ATTR_TYPES {
+        let id: Option<i64> = tx.query_row("SELECT id FROM attribute_types WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+        if let Some(id) = id {
+            for item_type in attribute_type_applies_to(name) {
+                tx.execute("INSERT OR IGNORE INTO attribute_type_mappings(attribute_type, item_type) VALUES (?1, ?2)", params![id, item_type])?;
+            }
+        }
+    }
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -238,6 +252,47 @@ pub const ATTR_TYPES: &[(&str, &str, i64)] = &[
     ("Infrastructure Ownership", "Ownership of the infrastructure.", 50),
     ("Confidence Explanation", "Why this confidence was chosen.", 500),
 ];
+
+/// The item types an attribute type applies to (v3 `associatedType`, `fields=mapping`):
+/// ThreatConnect's type names, every indicator and group type and `Victim`.
+///
+/// - "Additional Analysis and Context": the types ThreatConnect lists for it in "References -
+///   Platform Standard Attributes" (threatconnect-techpartners.atlassian.net, wiki page 300843009,
+///   ThreatConnect 6.1): ASN, Address, Adversary, CIDR, Campaign, Email, EmailAddress, Event, File,
+///   Host, Incident, Intrusion Set, Mutex, Registry Key, Report, Signature, Threat, URL, User Agent
+///   and Victim.
+/// - Every other seeded type: every item type. Description and Source are the two every item
+///   takes (docs/rest_api/v2/attributes/attributes.rst: `displayed` "is only applicable for Source
+///   and Description", on Groups, Indicators, Tasks and Victims alike); for the other five no
+///   documented list was found, and the sandbox accepts them on any item, so their mapping says so.
+pub fn attribute_type_applies_to(name: &str) -> Vec<&'static str> {
+    const ANALYSIS: &[&str] = &[
+        "ASN",
+        "Address",
+        "Adversary",
+        "CIDR",
+        "Campaign",
+        "Email",
+        "EmailAddress",
+        "Event",
+        "File",
+        "Host",
+        "Incident",
+        "Intrusion Set",
+        "Mutex",
+        "Registry Key",
+        "Report",
+        "Signature",
+        "Threat",
+        "URL",
+        "User Agent",
+        "Victim",
+    ];
+    if name == "Additional Analysis and Context" {
+        return ANALYSIS.to_vec();
+    }
+    IND_TYPES.iter().map(|t| t.name).chain(GROUP_TYPES.iter().map(|t| t.name)).chain(["Victim"]).collect()
+}
 
 fn seed_base(tx: &Connection) -> rusqlite::Result<()> {
     tx.execute_batch(

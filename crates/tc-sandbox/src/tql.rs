@@ -436,19 +436,28 @@ impl<'a> P<'a> {
                 }
             })
         };
-        if col == "@tag" {
-            let (kind, me) = match self.target {
-                Target::Indicators => ("i", "i.id"),
-                Target::Victims => ("v", "v.id"),
-                _ => ("g", "g.id"),
-            };
+        if col == "@tag" || col == "@mapping" {
             let negate = matches!(op, "NE" | "NOT IN" | "NOT CONTAINS" | "NOT STARTSWITH");
-            let inner = cond(self, &mut ph, "t.name")?;
+            let inner = cond(self, &mut ph, if col == "@tag" { "t.name" } else { "m.item_type" })?;
             let inner = if negate {
                 // "tag != x": items without a tag named x.
                 inner.replacen(" != ", " = ", 1).replacen(" NOT IN ", " IN ", 1).replacen(") = 0", ") > 0", 1).replacen(") != lower", ") = lower", 1)
             } else {
                 inner
+            };
+            if col == "@mapping" {
+                // An attribute type's item types (db::attribute_type_applies_to): "associatedType
+                // = Adversary" keeps the types that apply to Adversaries, "!=" those that do not.
+                return Ok(format!(
+                    "{}EXISTS (SELECT 1 FROM attribute_type_mappings m WHERE m.attribute_type = at.id AND {})",
+                    if negate { "NOT " } else { "" },
+                    inner
+                ));
+            }
+            let (kind, me) = match self.target {
+                Target::Indicators => ("i", "i.id"),
+                Target::Victims => ("v", "v.id"),
+                _ => ("g", "g.id"),
             };
             return Ok(format!(
                 "{}EXISTS (SELECT 1 FROM item_tags x JOIN tags t ON t.id = x.tag WHERE x.kind = '{}' AND x.item = {} AND {})",
@@ -538,10 +547,11 @@ impl<'a> P<'a> {
                 }
                 _ => None,
             },
-            // Attribute types: the seeded ones are the instance's system types, no owner's own.
-            // Which item types each applies to (associatedType) is not modelled: refused.
+            // Attribute types: the seeded ones are the instance's system types, no owner's own;
+            // associatedType is the item types each applies to (attribute_type_mappings).
             Target::AttributeTypes => match f.as_str() {
                 "id" => c("at.id", Kind::Number),
+                "associatedtype" => c("@mapping", Kind::Text),
                 "name" => c("at.name", Kind::Text),
                 "description" => c("at.description", Kind::Text),
                 "maxsize" => c("at.max_size", Kind::Number),

@@ -105,7 +105,8 @@ fn fields_of(collection: &str) -> Res<Resp> {
         "indicators" => INDICATORS,
         "groups" => GROUPS,
         "victims" => VICTIMS,
-        "tags" | "securityLabels" | "attributeTypes" | "indicatorAttributes" | "groupAttributes" | "victimAttributes" | "victimAssets" => &[],
+        "attributeTypes" => &[("mapping", "Includes the item types the attribute type applies to")],
+        "tags" | "securityLabels" | "indicatorAttributes" | "groupAttributes" | "victimAttributes" | "victimAssets" => &[],
         _ => return Err(not_found(format!("No v3 endpoint OPTIONS /v3/{}/fields", collection))),
     };
     let data: Vec<Value> = list.iter().map(|(n, d)| json!({"name": n, "description": d, "includedByDefault": false})).collect();
@@ -673,6 +674,17 @@ fn attribute_types(app: &App, req: &Req, id: Option<&str>) -> Res<Resp> {
                   "errorMessage": format!("Please enter a valid {}", r.get::<_, String>(1)?)}))
     })?;
     let mut all: Vec<Value> = rows.collect::<Result<_, _>>()?;
+    // `fields=mapping`: the item types each applies to, as `attributeTypeMappings` (the name
+    // docs/rest_api/v3/case_management/cases/fields.rst gives it; its inner shape is not
+    // documented: the sandbox answers the type names, ThreatConnect's spelling, sorted).
+    if fields(req).has("mapping") {
+        let mut st = conn.prepare("SELECT item_type FROM attribute_type_mappings WHERE attribute_type = ?1 ORDER BY item_type")?;
+        for a in all.iter_mut() {
+            let id = a["id"].as_i64().unwrap_or_default();
+            let types: Vec<String> = st.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            a["attributeTypeMappings"] = json!(types);
+        }
+    }
     // TQL over tcex's AttributeTypeFilter keywords (tests/api/tc/v3/attribute_types/).
     if let Some(keep) = crate::metadata::tql_ids(&conn, req, Target::AttributeTypes)? {
         all.retain(|a| a["id"].as_i64().is_some_and(|id| keep.contains(&id)));

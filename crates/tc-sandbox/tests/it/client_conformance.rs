@@ -610,8 +610,14 @@ fn tql_on_owners_attribute_types_and_victim_assets() {
     assert_eq!(names("/api/v3/security/owners", "permCaseTag = \"NONE\" and permIndicator = \"FULL\"", "name").len(), 2);
     assert_eq!(names("/api/v3/attributeTypes", "name = \"Description\" and system = true", "name"), ["Description"]);
     assert!(names("/api/v3/attributeTypes", "system = false", "name").is_empty());
-    let r = sb.get(&format!("/api/v3/attributeTypes?tql={}", enc("associatedType = \"Adversary\"")));
-    assert_eq!((r.status, r.json()["errCode"].clone()), (400, json!("0x2001")), "{}", r.text());
+    // associatedType: "Additional Analysis and Context" applies to Adversaries and not to Documents
+    // (ThreatConnect's "References - Platform Standard Attributes"); Description to both.
+    let adversary = names("/api/v3/attributeTypes", "associatedType = \"Adversary\" and system = true", "name");
+    assert!(adversary.contains(&"Additional Analysis and Context".to_string()) && adversary.contains(&"Description".to_string()), "{adversary:?}");
+    let document = names("/api/v3/attributeTypes", "associatedType = \"Document\"", "name");
+    assert!(!document.contains(&"Additional Analysis and Context".to_string()) && document.contains(&"Description".to_string()), "{document:?}");
+    let not_document = names("/api/v3/attributeTypes", "associatedType != \"Document\"", "name");
+    assert_eq!(not_document, ["Additional Analysis and Context"]);
     let v = sb.signed(
         "POST",
         "/api/v3/victims",
