@@ -246,6 +246,24 @@ fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
     assert_eq!(made.unwrap().items.len(), 2);
 }
 
+/// The attribute types offered for an item: those the instance says apply to its type
+/// (ThreatConnect's "References - Platform Standard Attributes" lists Additional Analysis and
+/// Context for Hosts and Adversaries, not for Documents), every type when the instance refuses
+/// the `associatedType` question.
+#[test]
+fn attribute_types_narrowed_to_the_item_type() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let all = run(c.attribute_type_names_for("Host")).unwrap();
+    assert!(all.iter().any(|n| n == "Additional Analysis and Context") && all.iter().any(|n| n == "Description"), "{all:?}");
+    let doc = run(c.attribute_type_names_for("Document")).unwrap();
+    assert!(!doc.iter().any(|n| n == "Additional Analysis and Context") && doc.iter().any(|n| n == "Description"), "{doc:?}");
+    // An instance that does not know the keyword: one refusal, then the whole list.
+    sb.faults(json!({"rules": [{"method": "GET", "pathPrefix": "/api/v3/attributeTypes", "status": 400, "times": 1}]}));
+    let refused = run(c.attribute_type_names_for("Document")).unwrap();
+    assert!(refused.iter().any(|n| n == "Additional Analysis and Context") && refused.len() > doc.len(), "{refused:?}");
+}
+
 /// The sandbox under test is the one of this checkout, running in this process: what the
 /// client sends over HTTP is in the log the test reads in process, and a request made in
 /// process is answered as the same request over HTTP. (The sandbox was a separate binary,
