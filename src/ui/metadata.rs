@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::associations::Assoc;
-use super::writeback::{attribute_add, attribute_tools, controls, editing, remove_chip, tag_add, Editor};
+use super::writeback::{attribute_add, attribute_tools, controls, dynamic, editing, remove_chip, tag_add, Editor};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
 use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class, type_display};
@@ -241,7 +241,7 @@ pub fn AttributeList(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl I
 
 /// The description and the tags, on the overview (the tags show for editing even when there is none).
 pub fn item_extra(description: Option<String>, tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
-    move || {
+    dynamic(move || {
         let tagged = !tags.is_empty() || editing(edit);
         (description.is_some() || tagged).then(|| {
             view! {
@@ -250,15 +250,17 @@ pub fn item_extra(description: Option<String>, tags: Vec<Tag>, edit: Option<Edit
                     {tagged.then(|| view! { <h2>"Tags"</h2><TagList tags=tags.clone() edit /> })}
                 </section>
             }
+            .into_any()
         })
-    }
+    })
 }
 
 /// The attributes card (shown for editing even when there is none).
 pub fn attributes_card(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl IntoView {
-    move || {
+    dynamic(move || {
         (!attributes.is_empty() || editing(edit)).then(|| {
             view! { <section class="card" data-section="attributes-card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=attributes.clone() edit /></section> }
+                .into_any()
         })
-    }
+    })
 }

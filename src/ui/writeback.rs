@@ -108,7 +108,8 @@ impl Editor {
         self.edits.busy.set(true);
         self.edits.outcome.set(None);
         // A header write's result (and a label's Undo) sits in the header's controls: open them.
-        if matches!(row.0, "label" | "rating" | "report") {
+        // (Set only when closed: setting it again would rebuild them and lose what was typed.)
+        if matches!(row.0, "label" | "rating" | "report") && !self.edits.open.get_untracked() {
             self.edits.open.set(true);
         }
         let client = self.client();
@@ -144,7 +145,7 @@ impl Editor {
     /// The last write's result beside the field it came from: the server's words when it
     /// refused, what was done (and Undo, after a removal) when it took.
     fn status(self, row: Row) -> impl IntoView {
-        move || {
+        dynamic(move || {
             let o = self.edits.outcome.get().filter(|o| o.row == row)?;
             Some(match o.result {
                 Err(e) => view! { <span class="section-error writeback-error" role="alert">{e}</span> }.into_any(),
@@ -154,21 +155,24 @@ impl Editor {
                 }
                 .into_any(),
             })
-        }
+        })
     }
 }
 
 /// The controls `f` makes, only while `edit` is on: none at all otherwise.
 pub fn controls(edit: Option<Editor>, f: impl Fn(Editor) -> AnyView + Send + Sync + 'static) -> impl IntoView {
-    shown_while_on(edit, std::sync::Arc::new(f))
+    dynamic(move || edit.filter(|e| e.on()).map(&f))
 }
 
-type MakeControls = std::sync::Arc<dyn Fn(Editor) -> AnyView + Send + Sync>;
+/// A part shown or hidden as signals change. Every such part of the edit controls and the
+/// cards they sit in goes through this one reactive view: each closure type would compile
+/// its own copy of the rendering code into the first load.
+pub fn dynamic(f: impl Fn() -> Option<AnyView> + Send + Sync + 'static) -> impl IntoView {
+    reactive(std::sync::Arc::new(f))
+}
 
-/// Not generic: one reactive view for every place that has controls (each closure type
-/// would compile its own copy of the rendering code into the first load).
-fn shown_while_on(edit: Option<Editor>, f: MakeControls) -> impl IntoView {
-    move || edit.filter(|e| e.on()).map(|e| f(e))
+fn reactive(f: std::sync::Arc<dyn Fn() -> Option<AnyView> + Send + Sync>) -> impl IntoView {
+    move || f()
 }
 
 /// Whether `edit` shows controls (a card with nothing in it shows for them).
@@ -194,7 +198,7 @@ pub fn remove_chip(edit: Option<Editor>, kind: &'static str, name: String) -> im
 
 /// A text box offering `names` (typed text allowed).
 fn pick_list(id: &'static str, names: RwSignal<Vec<String>>) -> impl IntoView {
-    view! { <datalist id=id>{move || names.get().into_iter().map(|n| view! { <option value=n></option> }).collect_view()}</datalist> }
+    view! { <datalist id=id>{dynamic(move || Some(names.get().into_iter().map(|n| view! { <option value=n></option> }).collect_view().into_any()))}</datalist> }
 }
 
 /// Add a tag: the existing tags whose names hold what is typed are offered as it is typed.
@@ -209,10 +213,9 @@ pub fn tag_add(e: Editor) -> impl IntoView {
         }
         let client = e.client();
         leptos::task::spawn_local(async move {
-            // One page, as sent: the decoding the attribute types use (no typed tag list in the first load).
-            if let Some(Ok(list)) = client.v3_pager_as_sent(threatconnect::tags::v3::named(typed.trim(), 20)).next_page().await {
+            if let Ok(list) = client.tags_named(typed.trim(), 20).await {
                 if text.get_untracked() == typed {
-                    names.set(list.iter().filter_map(|t| t.get("name")?.as_str().map(|n| escape_controls(n).into_owned())).collect());
+                    names.set(list.iter().map(|n| escape_controls(n).into_owned()).collect());
                 }
             }
         });
@@ -257,15 +260,13 @@ pub fn attribute_tools(e: Editor, a: Attribute) -> impl IntoView {
     let name = move || kind.with_value(|k| dialog_name(k));
     view! {
         <span class="wb-attribute" data-attr-id=id>
-            {move || if editing.get() {
-                view! {
-                    <textarea class="wb-attr-edit" aria-label=format!("New value of {}", name()) prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
-                    <button class="wb-attr-save" on:click=move |_| e.run(Write::EditAttribute(id, &draft.get_untracked()), format!("Saved {} attribute", name()), None, ("attribute", id))>"Save"</button>
-                    <button class="wb-attr-cancel" on:click=move |_| { editing.set(false); draft.set(original.get_value()); }>"Cancel"</button>
-                }.into_any()
-            } else {
-                view! { <button class="wb-attr-edit-start icon" title="Edit value" aria-label=format!("Edit {}", name()) on:click=move |_| editing.set(true)>"✎"</button> }.into_any()
-            }}
+            // The pencil opens the value in a box, and closes it again (what was typed is kept).
+            <button class="wb-attr-edit-start icon" title="Edit value" aria-label=format!("Edit {}", name()) aria-expanded=move || editing.get().to_string()
+                on:click=move |_| editing.update(|x| *x = !*x)>"✎"</button>
+            {dynamic(move || editing.get().then(|| view! {
+                <textarea class="wb-attr-edit" aria-label=format!("New value of {}", name()) prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                <button class="wb-attr-save" on:click=move |_| e.run(Write::EditAttribute(id, &draft.get_untracked()), format!("Saved {} attribute", name()), None, ("attribute", id))>"Save"</button>
+            }.into_any()))}
             <button class="wb-attr-delete icon" title="Delete" aria-label=format!("Delete {}", name()) on:click=move |_| {
                 let (t, v) = (kind.get_value(), original.get_value());
                 e.run(Write::DeleteAttribute(id), format!("Deleted {} attribute", dialog_name(&t)), Some(Undo::Attribute(t, v)), ("attribute", 0));
@@ -298,12 +299,9 @@ pub fn attribute_add(e: Editor) -> impl IntoView {
             {pick_list("wb-attr-types", types)}
             <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
             <button class="wb-add-attr" on:click=move |_| {
+                // An empty type or value goes too: the API's refusal says what is missing.
                 let (t, v) = (kind.get_untracked(), value.get_untracked());
-                if t.trim().is_empty() || v.trim().is_empty() {
-                    e.refuse(("attribute", 0), "Give the attribute's type and value.");
-                } else {
-                    e.run(Write::AddAttribute(t.trim(), &v), format!("Added {} attribute", dialog_name(t.trim())), None, ("attribute", 0));
-                }
+                e.run(Write::AddAttribute(t.trim(), &v), format!("Added {} attribute", dialog_name(t.trim())), None, ("attribute", 0));
             }>"Add attribute"</button>
             {e.status(("attribute", 0))}
         </div>
@@ -315,20 +313,18 @@ pub fn attribute_add(e: Editor) -> impl IntoView {
 /// rating, confidence and the false positive and observation reports.
 pub fn header_edit(e: Editor, verdict: Option<(Option<f64>, Option<f64>)>) -> impl IntoView {
     let label = if verdict.is_some() { "Edit labels, rating and reports" } else { "Edit labels" };
-    disclosure(
-        label,
-        e.edits.open,
-        std::sync::Arc::new(move || view! { {label_add(e)}{verdict.map(|(rating, confidence)| verdict_edit(e, rating, confidence))} }.into_any()),
-    )
+    disclosure(label, e.edits.open, move || {
+        view! { {label_add(e)}{verdict.map(|(rating, confidence)| verdict_edit(e, rating, confidence))} }.into_any()
+    })
 }
 
 /// A button that shows or hides what `body` makes (not rendered while hidden: no hidden control
 /// takes the keyboard's focus).
-fn disclosure(label: &'static str, open: RwSignal<bool>, body: std::sync::Arc<dyn Fn() -> AnyView + Send + Sync>) -> impl IntoView {
+fn disclosure(label: &'static str, open: RwSignal<bool>, body: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
     view! {
         <div class="disclosure">
             <button class="disclose" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>{label}</button>
-            {move || open.get().then(|| body())}
+            {dynamic(move || open.get().then(&body))}
         </div>
     }
 }
@@ -373,20 +369,15 @@ pub fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
     let kind = RwSignal::new(GroupType::Incident.type_name().to_owned());
     let name = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Result<Vec<Group>, String>>);
+    // The groups of the chosen type whose names hold the text (both quoted in TQL), to pick from.
     let find = move |_| {
-        let text = name.get_untracked().trim().to_owned();
-        match GroupType::from_name(&kind.get_untracked()) {
-            Some(kind) if !text.is_empty() => {
-                let client = e.client();
-                let q = format!("typeName = {} and name contains {}", tql::quote(kind.type_name()), tql::quote(&text));
-                found.set(None);
-                leptos::task::spawn_local(async move {
-                    let r = client.search(Collection::Groups, &q, 0, 10, false, Group::read).await;
-                    found.set(Some(r.map(|p| p.items.clone()).map_err(|e| e.to_string())));
-                });
-            }
-            _ => e.refuse(("group", 0), "Give part of the group's name."),
-        }
+        let q = format!("typeName = {} and name contains {}", tql::quote(&kind.get_untracked()), tql::quote(name.get_untracked().trim()));
+        let client = e.client();
+        found.set(None);
+        leptos::task::spawn_local(async move {
+            let r = client.search(Collection::Groups, &q, 0, 10, false, Group::read).await;
+            found.set(Some(r.map(|p| p.items.clone()).map_err(|e| e.to_string())));
+        });
     };
     let listed = move |list: Vec<Group>, class: &'static str, verb: &'static str, done: &'static str, mode: Mode| {
         list.into_iter()
@@ -409,15 +400,15 @@ pub fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
             <input class="wb-assoc-name" aria-label="Group name" placeholder="Group name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <button class="wb-associate" on:click=find>"Find group"</button>
             {e.status(("group", 0))}
-            {move || found.get().map(|r| match r {
+            {dynamic(move || found.get().map(|r| match r {
                 Err(e) => view! { <p class="section-error writeback-error" role="alert">{e}</p> }.into_any(),
                 Ok(list) if list.is_empty() => view! { <p class="empty">"No group of that type has that name."</p> }.into_any(),
                 Ok(list) => view! { <ul class="wb-found">{listed(list, "wb-associate-found", "Associate", "Associated with", Mode::Append)}</ul> }.into_any(),
-            })}
+            }))}
             {(!groups.is_empty()).then(|| {
                 let groups = StoredValue::new(groups);
                 let list = move || view! { <ul class="wb-groups">{listed(groups.get_value(), "wb-dissociate", "Dissociate", "Dissociated from", Mode::Delete)}</ul> }.into_any();
-                disclosure("Dissociate…", RwSignal::new(false), std::sync::Arc::new(list))
+                disclosure("Dissociate…", RwSignal::new(false), list)
             })}
         </div>
     }

@@ -339,7 +339,8 @@ test("edits where the data is: Undo in the page, a refused write keeps the input
   const attr = page.locator("[data-section=attributes] dd", { hasText: hostileValue });
   await attr.locator(".wb-attr-edit-start").click();
   assert.equal(await attr.locator(".wb-attr-edit").inputValue(), hostileValue);
-  await attr.locator(".wb-attr-cancel").click();
+  await attr.locator(".wb-attr-edit-start").click();
+  assert.equal(await attr.locator(".wb-attr-edit").count(), 0, "the pencil closes the box again");
   assert.equal(await page.locator("main img, main script").count(), 0);
   // Removal: no browser dialog, then Undo, beside the tags, puts it back.
   await page.click('.item-extra [aria-label="Remove tag undo-me"]');

@@ -447,12 +447,14 @@ test("the owner's own rating and confidence are shown, not ThreatAssess's, on v3
     assert.equal(fa.Confidence, undefined, `no confidence of the owner's own: ${JSON.stringify(fa)}`);
     assert.ok(fa.ThreatAssess, JSON.stringify(fa));
     // The header's rating controls are pre-filled with the owner's own values.
+    await openHeaderEdit(a);
     assert.equal(await a.inputValue(".item-header .wb-confidence"), "0");
     const b = await open("Host", "confident-only.example");
     await settled(b);
     const fb = await facts(b);
     assert.equal(fb.Rating, undefined, `no rating of the owner's own: ${JSON.stringify(fb)}`);
     assert.equal(fb.Confidence, "80% Probable", JSON.stringify(fb));
+    await openHeaderEdit(b);
     assert.equal(await b.inputValue(".item-header .wb-rating"), "0");
     assert.deepEqual([errorsBesidesV3Missing(a), errorsBesidesV3Missing(b)], [[], []]);
   }

@@ -210,7 +210,7 @@ fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
     // A tag whose name holds a quote: found by part of its name, nothing else matching.
     let name = r#"Zq"uoted triage tag"#;
     run(c.write(&writes::Via::V3(Collection::Indicators, inds[0].id), "Demo Org", writes::Write::Tag(name, Mode::Append))).unwrap();
-    let found: Vec<String> = run(c.tags_named(r#"q"uoted triage"#, 10)).unwrap().into_iter().map(|t| t.name).collect();
+    let found: Vec<String> = run(c.tags_named(r#"q"uoted triage"#, 10)).unwrap();
     assert_eq!(found, [name]);
 
     // Three indicators with one group: one request, and the group now lists them.
