@@ -132,14 +132,14 @@ impl Editor {
     }
 
     fn undo(self, u: Undo) {
-        match u {
-            Undo::Tag(n) => self.run(Write::Tag(&n, Mode::Append), format!("Put back tag {}", dialog_name(&n)), None, ("tag", 0)),
-            Undo::Label(n) => self.run(Write::Label(&n, Mode::Append), format!("Put back label {}", dialog_name(&n)), None, ("label", 0)),
-            Undo::Attribute(t, v) => self.run(Write::AddAttribute(&t, &v), format!("Put back {} attribute", dialog_name(&t)), None, ("attribute", 0)),
-            Undo::Group(kind, id) => {
-                self.run(Write::Group(kind, id, Mode::Append), format!("Associated again with {} {id}", kind.type_name()), None, ("group", 0))
-            }
-        }
+        // Beside the same field as the removal it undoes, which named what it was.
+        let (write, row) = match &u {
+            Undo::Tag(n) => (Write::Tag(n, Mode::Append), "tag"),
+            Undo::Label(n) => (Write::Label(n, Mode::Append), "label"),
+            Undo::Attribute(t, v) => (Write::AddAttribute(t, v), "attribute"),
+            Undo::Group(kind, id) => (Write::Group(*kind, *id, Mode::Append), "group"),
+        };
+        self.run(write, "Undone".into(), None, (row, 0));
     }
 
     /// The last write's result beside the field it came from: the server's words when it
@@ -400,9 +400,8 @@ pub fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
             <input class="wb-assoc-name" aria-label="Group name" placeholder="Group name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <button class="wb-associate" on:click=find>"Find group"</button>
             {e.status(("group", 0))}
-            {dynamic(move || found.get().map(|r| match r {
+            {dynamic(move || found.get().map(|r| match r.and_then(|l| if l.is_empty() { Err("No group of that type has that name.".into()) } else { Ok(l) }) {
                 Err(e) => view! { <p class="section-error writeback-error" role="alert">{e}</p> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">"No group of that type has that name."</p> }.into_any(),
                 Ok(list) => view! { <ul class="wb-found">{listed(list, "wb-associate-found", "Associate", "Associated with", Mode::Append)}</ul> }.into_any(),
             }))}
             {(!groups.is_empty()).then(|| {
