@@ -11,10 +11,10 @@ use super::download::download_bytes;
 use super::graph::RelationGraph;
 use super::indicator::PanelSkeleton;
 use super::metadata::{
-    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+    attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice};
-use super::writeback::{Outcome, Writable, WriteBack};
+use super::writeback::{controls, edits, group_edit, header_edit, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
 use pivot_text::escape::escape_controls;
@@ -65,7 +65,13 @@ pub fn GroupPanel(
             loaded(panel)
         }
     });
-    let write_outcome = RwSignal::new(None::<Outcome>);
+    let edits = edits();
+    let on_changed = Callback::new(move |_| core.refetch());
+    let editor = move |p: &Panel| {
+        let g = &p.group;
+        let via = if p.source == ApiVersion::V3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) };
+        Editor::new(api, owners, edits, on_changed, Some(via), &g.owner.name, kind.type_name())
+    };
     let state = move || match core.get() {
         Some(Ok(p)) if p.warnings.is_empty() => "complete",
         Some(Ok(_)) => "partial",
@@ -100,7 +106,7 @@ pub fn GroupPanel(
                     Some(Ok(p)) => p.group.owner.name.clone(),
                     _ => owner.clone().unwrap_or_else(|| "…".into()),
                 }}</span></p>
-                {move || core.get().and_then(Result::ok).map(|p| view! { <GroupVerdict api panel=p kind /> })}
+                {move || core.get().and_then(Result::ok).map(|p| view! { <GroupVerdict api edit=editor(&p) panel=p kind /> })}
             </section>
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
@@ -111,7 +117,7 @@ pub fn GroupPanel(
                     </section>
                 }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <GroupBody api panel=p kind owners write_outcome tab on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <GroupBody api edit=editor(&p) panel=p kind tab on_pivot on_changed /> }.into_any(),
             }}
         </article>
     }
@@ -119,7 +125,7 @@ pub fn GroupPanel(
 
 /// The verdict, first: labels (TLP), the dates that matter, open and download.
 #[component]
-fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, kind: GroupType) -> impl IntoView {
+fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, edit: Option<Editor>, kind: GroupType) -> impl IntoView {
     let g = &panel.group;
     let link = g.web_link.as_deref().and_then(safe_http_link);
     // Escaped: the name goes to the browser as the download's file name. A Document
@@ -131,7 +137,7 @@ fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, kind: GroupType) -> impl IntoV
     let labels = g.security_labels.clone();
     let key_fields: Vec<(String, String)> = present(&g.raw, &KEY_FIELDS);
     view! {
-        {(!labels.is_empty()).then(|| view! { <LabelList labels /> })}
+        <LabelList labels edit />
         {(!key_fields.is_empty()).then(|| view! {
             <dl class="verdict" data-section="verdict">
                 {key_fields.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd><TimeText value=v /></dd></div> }).collect_view()}
@@ -141,6 +147,7 @@ fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, kind: GroupType) -> impl IntoV
             {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
             {file_name.map(|file_name| view! { <DocumentDownload api kind id file_name /> })}
         </div>
+        {controls(edit, |e| header_edit(e, None).into_any())}
     }
 }
 
@@ -152,8 +159,7 @@ fn GroupBody(
     api: ApiHandle,
     panel: Rc<Panel>,
     kind: GroupType,
-    owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Outcome>>,
+    edit: Option<Editor>,
     tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
@@ -183,32 +189,17 @@ fn GroupBody(
             empty.push(name);
         }
     }
-    let writable = Writable {
-        via: if from_v3 { Via::V3(Collection::Groups, g.id) } else { Via::V2(ItemRef::group(kind, g.id)) },
-        owner: g.owner.name.clone(),
-        tags: g.tags.clone(),
-        labels: g.security_labels.clone(),
-        attributes: g.attributes.clone(),
-        groups: g.associated_groups.clone(),
-        rating: None,
-        confidence: None,
-    };
-    let description = g.description.clone();
-    let tags = g.tags.clone();
+    let (description, tags, attributes, linked) = (g.description.clone(), g.tags.clone(), g.attributes.clone(), g.associated_groups.clone());
     view! {
         <ItemTabs tab count />
         {panel.warnings.iter().cloned().map(|w| view! { <ErrorNotice error=Rc::new(w) retry=on_changed /> }).collect_view()}
-        {(description.is_some() || !tags.is_empty()).then(|| view! {
-            <section class="card item-extra" data-tab="overview">
-                {description.map(|d| view! { <p class="description">{d}</p> })}
-                {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2><TagList tags /> })}
-            </section>
-        })}
+        {item_extra(description, tags, edit)}
         <AssocPreview rows=preview count tab on_pivot />
         // Groups first: a handful of groups says more than the first page of 10,000 indicators.
         <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
             <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
+            {controls(edit, move |e| group_edit(e, linked.clone()).into_any())}
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=panel.indicator_count
                 query=from_v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
         </section>
@@ -218,9 +209,8 @@ fn GroupBody(
                 total=count on_pivot />
         </section>
         <section class="card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
-        {(!g.attributes.is_empty()).then(|| view! { <section class="card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=g.attributes.clone() /></section> })}
+        {attributes_card(attributes, edit)}
         <EmptyLine names=empty />
-        <WriteBack api target=writable owners outcome=write_outcome on_changed />
         {api.with_value(|a| a.offers_sharing).then(|| {
             let back = SelectedItem::Group { kind, id: publish_id, owner: Some(g.owner.name.clone()) };
             view! {

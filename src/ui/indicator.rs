@@ -11,10 +11,10 @@ use super::associations::{assoc_query, Assoc, AssociationList};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
 use super::metadata::{
-    focus_title_after_pivot, AssocPreview, AttributeList, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TagList, TimeText,
+    attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
-use super::writeback::{Outcome, Writable, WriteBack};
+use super::writeback::{controls, edits, group_edit, header_edit, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::triage_href;
 use pivot_text::defang::defang;
@@ -52,7 +52,14 @@ pub fn IndicatorPanel(
         }
     });
 
-    let write_outcome = RwSignal::new(None::<Outcome>);
+    let edits = edits();
+    let on_changed = Callback::new(move |_| core.refetch());
+    // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
+    let editor = move |p: &Panel| {
+        let i = &p.indicator;
+        let via = if p.source == ApiVersion::V3 { Some(Via::V3(Collection::Indicators, i.id)) } else { p.v2_item.clone().map(Via::V2) };
+        Editor::new(api, owners, edits, on_changed, via, &i.owner.name, i.indicator_type.type_name())
+    };
     let state = move || match (core.get(), other_owners.get()) {
         (Some(Ok(p)), Some(o)) => {
             if p.warnings.is_empty() && !matches!(o, Some(Err(_))) {
@@ -113,7 +120,7 @@ pub fn IndicatorPanel(
                     Some(Ok(p)) => p.indicator.owner.name.clone(),
                     _ => owner_named(),
                 }}</span></p>
-                {move || core.get().and_then(Result::ok).map(|p| view! { <IndicatorVerdict panel=p /> })}
+                {move || core.get().and_then(Result::ok).map(|p| view! { <IndicatorVerdict edit=editor(&p) panel=p /> })}
             </section>
             {move || match core.get() {
                 None => view! { <PanelSkeleton /> }.into_any(),
@@ -126,7 +133,7 @@ pub fn IndicatorPanel(
                     </section>
                 }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| core.refetch()) /> }.into_any(),
-                Some(Ok(p)) => view! { <IndicatorBody api panel=p owners write_outcome tab on_pivot on_changed=Callback::new(move |_| core.refetch()) /> }.into_any(),
+                Some(Ok(p)) => view! { <IndicatorBody api edit=editor(&p) panel=p tab on_pivot on_changed /> }.into_any(),
             }}
             // Not when the not-found notice already lists them.
             {move || (!matches!(core.get(), Some(Err(e)) if is_not_found(&e))).then(|| view! {
@@ -143,7 +150,7 @@ pub fn IndicatorPanel(
 /// ThreatConnect's words, ThreatAssess, false positives, observations, and the
 /// value's copy and open actions (a file: one copy per hash).
 #[component]
-fn IndicatorVerdict(panel: Rc<Panel>) -> impl IntoView {
+fn IndicatorVerdict(panel: Rc<Panel>, edit: Option<Editor>) -> impl IntoView {
     let i = &panel.indicator;
     let copied: CopyOutcome = RwSignal::new(None);
     let raw_value = i.summary.clone();
@@ -175,8 +182,9 @@ fn IndicatorVerdict(panel: Rc<Panel>) -> impl IntoView {
     };
     let is_file = !hashes.is_empty();
     let labels = i.security_labels.clone();
+    let (rating, confidence) = (i.rating, i.confidence);
     view! {
-        {(!labels.is_empty()).then(|| view! { <LabelList labels /> })}
+        <LabelList labels edit />
         <dl class="verdict" data-section="verdict">
             {verdict.into_iter().map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             {counted.into_iter().map(|(k, n, last)| view! {
@@ -199,6 +207,7 @@ fn IndicatorVerdict(panel: Rc<Panel>) -> impl IntoView {
             <CopyOutcomeNote outcome=copied />
             {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
         </div>
+        {controls(edit, move |e| header_edit(e, Some((rating, confidence))).into_any())}
     }
 }
 
@@ -214,8 +223,7 @@ pub fn PanelSkeleton() -> impl IntoView {
 fn IndicatorBody(
     api: ApiHandle,
     panel: Rc<Panel>,
-    owners: ApiResource<Loaded<Vec<Owner>>>,
-    write_outcome: RwSignal<Option<Outcome>>,
+    edit: Option<Editor>,
     tab: RwSignal<&'static str>,
     on_pivot: Callback<SelectedItem>,
     on_changed: Callback<()>,
@@ -255,35 +263,18 @@ fn IndicatorBody(
             empty.push(name);
         }
     }
-    // On v2, by the item's path as the panel resolved it (a custom type's from its apiBranch).
-    let via = if from_v3 { Some(Via::V3(Collection::Indicators, id)) } else { panel.v2_item.clone().map(Via::V2) };
-    let writable = via.map(|via| Writable {
-        via,
-        owner: i.owner.name.clone(),
-        tags: i.tags.clone(),
-        labels: i.security_labels.clone(),
-        attributes: i.attributes.clone(),
-        groups: i.associated_groups.clone(),
-        rating: i.rating,
-        confidence: i.confidence,
-    });
     let shown_value = escape_controls(&defang(&i.indicator_type, &i.summary)).into_owned();
-    let description = i.description.clone();
-    let tags = i.tags.clone();
+    let (description, tags, attributes, linked) = (i.description.clone(), i.tags.clone(), i.attributes.clone(), i.associated_groups.clone());
 
     view! {
         <ItemTabs tab count />
         {warnings.into_iter().map(|w| view! { <ErrorNotice error=Rc::new(w) retry=on_changed /> }).collect_view()}
-        {(description.is_some() || !tags.is_empty()).then(|| view! {
-            <section class="card item-extra" data-tab="overview">
-                {description.map(|d| view! { <p class="description">{d}</p> })}
-                {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2><TagList tags /> })}
-            </section>
-        })}
+        {item_extra(description, tags, edit)}
         <AssocPreview rows=preview count tab on_pivot />
         <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
             <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
+            {controls(edit, move |e| group_edit(e, linked.clone()).into_any())}
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=None
                 query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>
@@ -293,7 +284,7 @@ fn IndicatorBody(
                 total=count on_pivot />
         </section>
         <section class="card" data-section="facts-card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
-        {(!i.attributes.is_empty()).then(|| view! { <section class="card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=i.attributes.clone() /></section> })}
+        {attributes_card(attributes, edit)}
         {(network && !dns.is_empty()).then(|| view! {
             <section class="card" data-section="dns" data-tab="details">
                 <h2>"DNS resolutions"</h2>
@@ -332,7 +323,6 @@ fn IndicatorBody(
             </section>
         })}
         <EmptyLine names=empty />
-        {writable.map(|target| view! { <WriteBack api target owners outcome=write_outcome on_changed /> })}
     }
 }
 

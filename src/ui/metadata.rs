@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::associations::Assoc;
+use super::writeback::{attribute_add, attribute_tools, controls, dynamic, editing, remove_chip, tag_add, Editor};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
 use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class, type_display};
@@ -35,20 +36,23 @@ pub fn Facts(facts: Vec<(String, String)>, #[prop(optional, into)] section: Stri
     }
 }
 
-/// Tags, each a link to the tag's page in ThreatConnect (every item with that tag).
+/// Tags, each a link to the tag's page in ThreatConnect (every item with that tag); with
+/// an editor, each with its × and a box to add one.
 #[component]
-pub fn TagList(tags: Vec<Tag>) -> impl IntoView {
+pub fn TagList(tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
+    // Only the box to add one when there is none (the empty line says "No tags").
     view! {
-        <ul class="chips" data-section="tags">
+        {(!tags.is_empty()).then(|| view! { <ul class="chips" data-section="tags">
             {tags.into_iter().map(|t| {
                 let href = t.web_link.as_deref().and_then(safe_http_link);
                 let name = escape_controls(&t.name).into_owned();
                 view! { <li class="chip tag">{match href {
                     Some(href) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{name}</a> }.into_any(),
                     None => name.into_any(),
-                }}</li> }
+                }}{remove_chip(edit, "tag", t.name)}</li> }
             }).collect_view()}
-        </ul>
+        </ul> })}
+        {controls(edit, |e| tag_add(e).into_any())}
     }
 }
 
@@ -183,37 +187,35 @@ pub fn EmptyLine(names: Vec<&'static str>) -> impl IntoView {
     })
 }
 
+/// Security labels; with an editor, each with its ×.
 #[component]
-pub fn LabelList(labels: Vec<SecurityLabel>) -> impl IntoView {
-    if labels.is_empty() {
-        return view! { <p class="empty">"No security labels"</p> }.into_any();
-    }
+pub fn LabelList(labels: Vec<SecurityLabel>, edit: Option<Editor>) -> impl IntoView {
     view! {
-        <ul class="chips" data-section="labels">
-            {labels.into_iter().map(|l| {
-                let class = tlp_class(&l.name);
-                let title = l.description.clone().unwrap_or_default();
-                view! { <li class=class title=title>{l.name}</li> }
-            }).collect_view()}
-        </ul>
+        {(!labels.is_empty()).then(|| view! {
+            <ul class="chips" data-section="labels">
+                {labels.into_iter().map(|l| {
+                    let class = tlp_class(&l.name);
+                    let title = l.description.clone().unwrap_or_default();
+                    view! { <li class=class title=title>{escape_controls(&l.name).into_owned()}{remove_chip(edit, "label", l.name)}</li> }
+                }).collect_view()}
+            </ul>
+        })}
     }
-    .into_any()
 }
 
 /// Attribute values longer than this are collapsed behind a "show all".
 const LONG_VALUE: usize = 280;
 
+/// Attributes; with an editor, each with its pencil and delete, and a row to add one.
 #[component]
-pub fn AttributeList(attributes: Vec<Attribute>) -> impl IntoView {
-    if attributes.is_empty() {
-        return view! { <p class="empty">"No attributes"</p> }.into_any();
-    }
+pub fn AttributeList(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl IntoView {
     view! {
-        <dl class="attributes" data-section="attributes">
+        {(!attributes.is_empty()).then(|| view! { <dl class="attributes" data-section="attributes">
             {attributes.into_iter().map(|a| {
                 let long = a.value.chars().count() > LONG_VALUE;
                 let short: String = a.value.chars().take(LONG_VALUE).collect();
                 let labels = a.security_labels.clone();
+                let tools = a.clone();
                 view! {
                     <dt>{a.attribute_type}</dt>
                     <dd>
@@ -227,11 +229,38 @@ pub fn AttributeList(attributes: Vec<Attribute>) -> impl IntoView {
                         } else {
                             view! { <div class="attribute-value">{a.value}</div> }.into_any()
                         }}
-                        {(!labels.is_empty()).then(|| view! { <LabelList labels /> })}
+                        {(!labels.is_empty()).then(|| view! { <LabelList labels edit=None /> })}
+                        {controls(edit, move |e| attribute_tools(e, tools.clone()).into_any())}
                     </dd>
                 }
             }).collect_view()}
-        </dl>
+        </dl> })}
+        {controls(edit, |e| attribute_add(e).into_any())}
     }
-    .into_any()
+}
+
+/// The description and the tags, on the overview (the tags show for editing even when there is none).
+pub fn item_extra(description: Option<String>, tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
+    dynamic(move || {
+        let tagged = !tags.is_empty() || editing(edit);
+        (description.is_some() || tagged).then(|| {
+            view! {
+                <section class="card item-extra" data-tab="overview">
+                    {description.clone().map(|d| view! { <p class="description">{d}</p> })}
+                    {tagged.then(|| view! { <h2>"Tags"</h2><TagList tags=tags.clone() edit /> })}
+                </section>
+            }
+            .into_any()
+        })
+    })
+}
+
+/// The attributes card (shown for editing even when there is none).
+pub fn attributes_card(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl IntoView {
+    dynamic(move || {
+        (!attributes.is_empty() || editing(edit)).then(|| {
+            view! { <section class="card" data-section="attributes-card" data-tab="details"><h2>"Attributes"</h2><AttributeList attributes=attributes.clone() edit /></section> }
+                .into_any()
+        })
+    })
 }

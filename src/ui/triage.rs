@@ -612,7 +612,7 @@ fn TriageWriteBack(api: ApiHandle, table: RwSignal<Vec<Row>>, chosen: Signal<Vec
         leptos::task::spawn_local(async move {
             if let Ok(list) = c.tags_named(text.trim(), 20).await {
                 if tag.get_untracked() == text {
-                    tag_names.set(list.into_iter().map(|t| t.name).collect());
+                    tag_names.set(list);
                 }
             }
         });

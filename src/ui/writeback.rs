@@ -1,16 +1,18 @@
-//! Write-back: tags, security labels, attributes, rating and confidence,
-//! false positives, observations, group associations. Shown only when the
-//! app's `allowWriteBack` param is on and the owner is writable (Sources are
-//! read-only). One request at a time: controls are disabled while it runs;
-//! afterwards the panel is reloaded so it shows what the server has.
+//! Editing where the data is: tags on the tags card, security labels, rating, confidence,
+//! false positives and observations in the verdict header, attributes in place, groups
+//! associated by name where the associations are. Controls show only when the app's
+//! `allowWriteBack` param is on and the owner is writable (Sources are read-only feeds):
+//! otherwise there is none at all. One write at a time per panel; after a success the panel
+//! reloads, so it shows what the server has; after a refusal nothing changed: what was typed
+//! stays and the server's words sit beside the field. A removal offers Undo in the page.
 
 use leptos::prelude::*;
 
-use super::api::{ApiHandle, ApiResource, Loaded};
+use super::api::{ApiClient, ApiHandle, ApiResource, Loaded};
 use pivot_text::escape::{dialog_name, escape_controls};
 use threatconnect::types::GROUP_TYPES;
 use threatconnect::writes::{self, Via, Write};
-use threatconnect::{tql, Attribute, Collection, Group, GroupType, ItemRef, Mode, Owner, SecurityLabel, Tag};
+use threatconnect::{tql, Attribute, Collection, Group, GroupType, Mode, Owner};
 
 /// What puts a removal back: offered in the page after it (no browser dialog before it).
 #[derive(Clone, Debug, PartialEq)]
@@ -22,38 +24,44 @@ pub enum Undo {
     Group(GroupType, i64),
 }
 
-/// The last write: its result, where it was made (its error sits beside that field) and how to undo it.
+/// Where a write was made, so its result sits beside that field: the control's name
+/// (`tag`, `label`, `attribute`, `rating`, `report`, `group`) and, for one attribute's
+/// own value, that attribute's id (else 0).
+pub type Row = (&'static str, i64);
+
+/// The last write: its result, where it was made and how to undo it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub result: Result<String, String>,
-    /// The `data-wb` row it came from.
-    pub row: &'static str,
+    pub row: Row,
     pub undo: Option<Undo>,
 }
 
 const TLP_LABELS: [&str; 4] = ["TLP:WHITE", "TLP:GREEN", "TLP:AMBER", "TLP:RED"];
 
-/// What the write-back card acts on: how writes reach the item, and what it shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Writable {
-    /// By the item's v3 id, or by its v2 path (see `threatconnect::writes`).
-    pub via: Via,
-    pub owner: String,
-    pub tags: Vec<Tag>,
-    pub labels: Vec<SecurityLabel>,
-    pub attributes: Vec<Attribute>,
-    pub groups: Vec<Group>,
-    pub rating: Option<f64>,
-    pub confidence: Option<f64>,
+/// A panel's writes: the last outcome and whether one is running. Owned by the panel:
+/// its header and body are rebuilt when it reloads after a write, the message must stay.
+#[derive(Clone, Copy)]
+pub struct Edits {
+    outcome: RwSignal<Option<Outcome>>,
+    busy: RwSignal<bool>,
+    /// Whether the header's editing controls are open (they stay open across the reload).
+    open: RwSignal<bool>,
 }
 
-impl Writable {
-    fn is_indicator(&self) -> bool {
-        match &self.via {
-            Via::V3(c, _) => *c == Collection::Indicators,
-            Via::V2(item) => matches!(item, ItemRef::Indicator { .. }),
-        }
-    }
+pub fn edits() -> Edits {
+    Edits { outcome: RwSignal::new(None), busy: RwSignal::new(false), open: RwSignal::new(false) }
+}
+
+/// What the controls of one item share.
+#[derive(Clone, Copy)]
+pub struct Editor {
+    api: ApiHandle,
+    /// How writes reach the item (v3 id or v2 path), its owner, its ThreatConnect type name.
+    item: StoredValue<(Via, String, String)>,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
+    edits: Edits,
+    on_changed: Callback<()>,
 }
 
 /// Whether the owner accepts writes: Sources are read-only feeds.
@@ -61,39 +69,53 @@ pub fn owner_writable(owners: &[Owner], name: &str) -> bool {
     owners.iter().find(|o| o.name == name).map(|o| !o.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Source"))).unwrap_or(false)
 }
 
-/// Destructive actions ask first (the browser's own dialog: keyboard-reachable, never HTML).
-/// Questions that name something come from `display::*_question`: names escaped and cut.
+/// Destructive actions that cannot be undone ask first (the browser's own dialog:
+/// keyboard-reachable, never HTML). Questions that name something come from
+/// `display::*_question`: names escaped and cut.
 pub fn confirm(question: &str) -> bool {
     web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
 }
 
-#[component]
-pub fn WriteBack(
-    api: ApiHandle,
-    target: Writable,
-    owners: ApiResource<Loaded<Vec<Owner>>>,
-    /// The last write's result. Owned by the panel: the panel's body (and this
-    /// card) is rebuilt when it reloads after a write, the message must stay.
-    outcome: RwSignal<Option<Outcome>>,
-    on_changed: Callback<()>,
-) -> impl IntoView {
-    if !api.with_value(|a| a.allow_write_back) {
-        return ().into_any();
+impl Editor {
+    /// The item's editor when write-back is on and the item can be addressed (`None`: no control).
+    pub fn new(
+        api: ApiHandle,
+        owners: ApiResource<Loaded<Vec<Owner>>>,
+        edits: Edits,
+        on_changed: Callback<()>,
+        via: Option<Via>,
+        owner: &str,
+        item_type: &str,
+    ) -> Option<Editor> {
+        let item = StoredValue::new((via?, owner.to_owned(), item_type.to_owned()));
+        api.with_value(|a| a.allow_write_back).then_some(Editor { api, item, owners, edits, on_changed })
     }
-    let target = StoredValue::new(target);
-    let busy = RwSignal::new(false);
 
-    // Runs one write. After a success the panel reloads, so it shows the
-    // server's state; after a refusal nothing changed: what was typed stays,
-    // and the server's words sit beside the field.
-    let run = move |write: Write, done: String, undo: Option<Undo>, row: &'static str| {
-        if busy.get_untracked() {
+    /// Whether controls show: the owner takes writes (known once the owners are).
+    fn on(self) -> bool {
+        matches!(self.owners.get(), Some(Ok(list)) if self.item.with_value(|(_, owner, _)| owner_writable(&list, owner)))
+    }
+
+    fn client(self) -> std::rc::Rc<ApiClient> {
+        self.api.with_value(|a| a.client.clone())
+    }
+
+    /// Runs one write, unless one is running; its result goes beside `row`.
+    fn run(self, write: Write, done: String, undo: Option<Undo>, row: Row) {
+        if self.edits.busy.get_untracked() {
             return;
         }
-        busy.set(true);
-        outcome.set(None);
-        let client = api.with_value(|a| a.client.clone());
-        let write = target.with_value(|t| writes::prepare(&t.via, &t.owner, write));
+        self.edits.busy.set(true);
+        self.edits.outcome.set(None);
+        // A header write's result (and a label's Undo) sits in the header's controls: open them.
+        // (Set only when closed: setting it again would rebuild them and lose what was typed.)
+        if matches!(row.0, "label" | "rating" | "report") && !self.edits.open.get_untracked() {
+            self.edits.open.set(true);
+        }
+        let client = self.client();
+        let write = self.item.with_value(|(via, owner, _)| writes::prepare(via, owner, write));
+        let Edits { outcome, busy, .. } = self.edits;
+        let on_changed = self.on_changed;
         leptos::task::spawn_local(async move {
             let result = client.send_write(write).await;
             busy.set(false);
@@ -103,242 +125,290 @@ pub fn WriteBack(
                 on_changed.run(());
             }
         });
-    };
-    let refuse = move |row: &'static str, why: &str| outcome.set(Some(Outcome { result: Err(why.to_owned()), row, undo: None }));
-    // A refusal, beside the field it came from.
-    let error_at = move |row: &'static str| {
-        move || {
-            outcome
-                .get()
-                .filter(|o| o.row == row)
-                .and_then(|o| o.result.err())
-                .map(|e| view! { <p class="section-error writeback-error" role="alert">{e}</p> })
-        }
-    };
-    let undo = move |u: Undo| match u {
-        Undo::Tag(n) => run(Write::Tag(&n, Mode::Append), format!("Put back tag {}", dialog_name(&n)), None, "tags"),
-        Undo::Label(n) => run(Write::Label(&n, Mode::Append), format!("Put back label {}", dialog_name(&n)), None, "labels"),
-        Undo::Attribute(t, v) => run(Write::AddAttribute(&t, &v), format!("Put back {} attribute", dialog_name(&t)), None, "attributes"),
-        Undo::Group(kind, id) => {
-            run(Write::Group(kind, id, Mode::Append), format!("Associated again with {} {id}", kind.type_name()), None, "associations")
-        }
-    };
+    }
 
-    let writable = move || match owners.get() {
-        Some(Ok(list)) => Some(target.with_value(|t| owner_writable(&list, &t.owner))),
-        Some(Err(_)) => Some(false),
-        None => None,
-    };
+    fn refuse(self, row: Row, why: &str) {
+        self.edits.outcome.set(Some(Outcome { result: Err(why.to_owned()), row, undo: None }));
+    }
 
-    let new_tag = RwSignal::new(String::new());
-    let new_label = RwSignal::new(TLP_LABELS[1].to_owned());
-    let attr_type = RwSignal::new(String::new());
-    // The instance's attribute types, asked when the type box is first used.
-    let attr_types = RwSignal::new(Vec::<String>::new());
-    let load_attr_types = move |_| {
-        if !attr_types.get_untracked().is_empty() {
+    fn undo(self, u: Undo) {
+        // Beside the same field as the removal it undoes, which named what it was.
+        let (write, row) = match &u {
+            Undo::Tag(n) => (Write::Tag(n, Mode::Append), "tag"),
+            Undo::Label(n) => (Write::Label(n, Mode::Append), "label"),
+            Undo::Attribute(t, v) => (Write::AddAttribute(t, v), "attribute"),
+            Undo::Group(kind, id) => (Write::Group(*kind, *id, Mode::Append), "group"),
+        };
+        self.run(write, "Undone".into(), None, (row, 0));
+    }
+
+    /// The last write's result beside the field it came from: the server's words when it
+    /// refused, what was done (and Undo, after a removal) when it took.
+    fn status(self, row: Row) -> impl IntoView {
+        dynamic(move || {
+            let o = self.edits.outcome.get().filter(|o| o.row == row)?;
+            Some(match o.result {
+                Err(e) => view! { <span class="section-error writeback-error" role="alert">{e}</span> }.into_any(),
+                Ok(done) => view! {
+                    <span class="writeback-ok-line"><span class="writeback-ok" role="status">{done}</span>
+                        {o.undo.map(|u| view! { " " <button class="wb-undo" on:click=move |_| self.undo(u.clone())>"Undo"</button> })}</span>
+                }
+                .into_any(),
+            })
+        })
+    }
+}
+
+/// The controls `f` makes, only while `edit` is on: none at all otherwise.
+pub fn controls(edit: Option<Editor>, f: impl Fn(Editor) -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    dynamic(move || edit.filter(|e| e.on()).map(&f))
+}
+
+/// A part shown or hidden as signals change. Every such part of the edit controls and the
+/// cards they sit in goes through this one reactive view: each closure type would compile
+/// its own copy of the rendering code into the first load.
+pub fn dynamic(f: impl Fn() -> Option<AnyView> + Send + Sync + 'static) -> impl IntoView {
+    reactive(std::sync::Arc::new(f))
+}
+
+fn reactive(f: std::sync::Arc<dyn Fn() -> Option<AnyView> + Send + Sync>) -> impl IntoView {
+    move || f()
+}
+
+/// Whether `edit` shows controls (a card with nothing in it shows for them).
+pub fn editing(edit: Option<Editor>) -> bool {
+    edit.is_some_and(Editor::on)
+}
+
+/// The × that takes one tag or label (`kind`) off the item; Undo puts it back.
+pub fn remove_chip(edit: Option<Editor>, kind: &'static str, name: String) -> impl IntoView {
+    controls(edit, move |e| {
+        let n = name.clone();
+        view! { <button class="chip-x" aria-label=format!("Remove {kind} {}", escape_controls(&n)) on:click=move |_| {
+            let (write, undo) = if kind == "tag" {
+                (Write::Tag(&n, Mode::Delete), Undo::Tag(n.clone()))
+            } else {
+                (Write::Label(&n, Mode::Delete), Undo::Label(n.clone()))
+            };
+            e.run(write, format!("Removed {kind} {}", dialog_name(&n)), Some(undo), (kind, 0));
+        }>"×"</button> }
+        .into_any()
+    })
+}
+
+/// A text box offering `names` (typed text allowed).
+fn pick_list(id: &'static str, names: RwSignal<Vec<String>>) -> impl IntoView {
+    view! { <datalist id=id>{dynamic(move || Some(names.get().into_iter().map(|n| view! { <option value=n></option> }).collect_view().into_any()))}</datalist> }
+}
+
+/// Add a tag: the existing tags whose names hold what is typed are offered as it is typed.
+pub fn tag_add(e: Editor) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let names = RwSignal::new(Vec::new());
+    let suggest = move |ev| {
+        let typed = event_target_value(&ev);
+        text.set(typed.clone());
+        if typed.trim().is_empty() {
             return;
         }
-        let client = api.with_value(|a| a.client.clone());
+        let client = e.client();
         leptos::task::spawn_local(async move {
-            if let Ok(list) = client.v3_attribute_types_as_sent().await {
-                // In the API's order (a sort would add its code to the first load for a pick-list).
-                attr_types.set(list.iter().filter_map(|t| t.get("name")?.as_str().map(|n| escape_controls(n).into_owned())).collect());
+            if let Ok(list) = client.tags_named(typed.trim(), 20).await {
+                if text.get_untracked() == typed {
+                    names.set(list.iter().map(|n| escape_controls(n).into_owned()).collect());
+                }
             }
         });
     };
-    // Groups found by name for "Associate with group".
-    let found_groups = RwSignal::new(None::<Result<Vec<Group>, String>>);
-    let attr_value = RwSignal::new(String::new());
-    let rating = RwSignal::new(target.with_value(|t| t.rating.map(|r| r.round() as i64).unwrap_or(0)).to_string());
-    let confidence = RwSignal::new(target.with_value(|t| t.confidence.map(|c| c.round() as i64).unwrap_or(0)).to_string());
-    let assoc_type = RwSignal::new(GroupType::Incident.type_name().to_owned());
-    let assoc_id = RwSignal::new(String::new());
-
     view! {
-        {move || match writable() {
-            None => ().into_any(),
-            Some(false) => view! {
-                <section class="card writeback" data-section="writeback" data-tab="details">
-                    <p class="empty">"This owner is read-only: nothing can be written back to it."</p>
-                </section>
-            }.into_any(),
-            Some(true) => view! {
-                <section class="card writeback" data-section="writeback" data-tab="details" aria-busy=move || busy.get().to_string()>
-                    <h2>"Write back"</h2>
-                    {move || outcome.get().and_then(|o| {
-                        let done = o.result.ok()?;
-                        let again = o.undo;
-                        Some(view! { <p class="writeback-ok-line"><span class="writeback-ok" role="status">{done}</span>
-                            {again.map(|u| view! { " " <button class="wb-undo" on:click=move |_| undo(u.clone())>"Undo"</button> })}</p> })
-                    })}
-                    <fieldset disabled=move || busy.get()>
-                        <div class="wb-row" data-wb="tags">
-                            <span class="wb-label">"Tags"</span>
-                            {target.with_value(|t| t.tags.clone()).into_iter().map(|tag| {
-                                let name = escape_controls(&tag.name).into_owned();
-                                view! { <button class="chip removable" aria-label=format!("Remove tag {name}") on:click=move |_| {
-                                    run(Write::Tag(&tag.name, Mode::Delete), format!("Removed tag {}", dialog_name(&tag.name)), Some(Undo::Tag(tag.name.clone())), "tags");
-                                }>{name.clone()}" ×"</button> }
-                            }).collect_view()}
-                            <input class="wb-tag" aria-label="New tag" placeholder="New tag" prop:value=move || new_tag.get()
-                                on:input=move |ev| new_tag.set(event_target_value(&ev)) />
-                            <button class="wb-add-tag" on:click=move |_| {
-                                let name = new_tag.get_untracked().trim().to_owned();
-                                if !name.is_empty() { run(Write::Tag(&name, Mode::Append), format!("Added tag {}", dialog_name(&name)), None, "tags"); }
-                            }>"Add tag"</button>
-                            {error_at("tags")}
-                        </div>
-                        <div class="wb-row" data-wb="labels">
-                            <span class="wb-label">"Security labels"</span>
-                            {target.with_value(|t| t.labels.clone()).into_iter().map(|l| {
-                                let name = escape_controls(&l.name).into_owned();
-                                view! { <button class="chip removable" aria-label=format!("Remove label {name}") on:click=move |_| {
-                                    run(Write::Label(&l.name, Mode::Delete), format!("Removed label {}", dialog_name(&l.name)), Some(Undo::Label(l.name.clone())), "labels");
-                                }>{name.clone()}" ×"</button> }
-                            }).collect_view()}
-                            <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| new_label.set(event_target_value(&ev))>
-                                {TLP_LABELS.iter().map(|l| view! { <option value=*l selected=*l == TLP_LABELS[1]>{*l}</option> }).collect_view()}
-                            </select>
-                            <button class="wb-add-label" on:click=move |_| {
-                                let name = new_label.get_untracked();
-                                run(Write::Label(&name, Mode::Append), format!("Added label {}", dialog_name(&name)), None, "labels");
-                            }>"Add label"</button>
-                            {error_at("labels")}
-                        </div>
-                        <div class="wb-row" data-wb="attributes">
-                            <span class="wb-label">"Attributes"</span>
-                            <ul class="wb-attributes">
-                                {target.with_value(|t| t.attributes.clone()).into_iter().map(|a| view! { <AttributeEditor a run /> }).collect_view()}
-                            </ul>
-                            <input class="wb-attr-type" aria-label="Attribute type" placeholder="Type" list="wb-attr-types" prop:value=move || attr_type.get()
-                                on:focus=load_attr_types on:input=move |ev| attr_type.set(event_target_value(&ev)) />
-                            <datalist id="wb-attr-types">{move || attr_types.get().into_iter().map(|n| view! { <option value=n></option> }).collect_view()}</datalist>
-                            <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || attr_value.get() on:input=move |ev| attr_value.set(event_target_value(&ev)) />
-                            <button class="wb-add-attr" on:click=move |_| {
-                                let (t, v) = (attr_type.get_untracked(), attr_value.get_untracked());
-                                if t.trim().is_empty() || v.trim().is_empty() {
-                                    refuse("attributes", "Give the attribute's type and value.");
-                                } else {
-                                    run(Write::AddAttribute(t.trim(), &v), format!("Added {} attribute", dialog_name(t.trim())), None, "attributes");
-                                }
-                            }>"Add attribute"</button>
-                            {error_at("attributes")}
-                        </div>
-                        {target.with_value(|t| t.is_indicator()).then(|| view! {
-                            <div class="wb-row" data-wb="rating">
-                                <label>"Rating "<select class="wb-rating" on:change=move |ev| rating.set(event_target_value(&ev))>
-                                    {(0..=5).map(|r| view! { <option value=r.to_string() selected=move || rating.get() == r.to_string()>{r.to_string()}</option> }).collect_view()}
-                                </select></label>
-                                <label>"Confidence "<input class="wb-confidence" type="number" min="0" max="100" prop:value=move || confidence.get()
-                                    on:input=move |ev| confidence.set(event_target_value(&ev)) /></label>
-                                <button class="wb-save-rating" on:click=move |_| {
-                                    match (rating.get_untracked().parse::<u8>(), confidence.get_untracked().parse::<u8>()) {
-                                        (Ok(r), Ok(c)) if r <= 5 && c <= 100 => {
-                                            let body = serde_json::json!({"rating": r, "confidence": c});
-                                            run(Write::Rating(&body), format!("Saved rating {r} and confidence {c}"), None, "rating");
-                                        }
-                                        _ => refuse("rating", "Rating must be 0 to 5 and confidence 0 to 100."),
-                                    }
-                                }>"Save rating"</button>
-                                {error_at("rating")}
-                            </div>
-                            <div class="wb-row" data-wb="reports">
-                                <button class="wb-false-positive" on:click=move |_| {
-                                    if confirm("Report this indicator as a false positive?") { run(Write::FalsePositive, "Reported a false positive".into(), None, "reports"); }
-                                }>"Report false positive"</button>
-                                <button class="wb-observation" on:click=move |_| run(Write::Observation, "Reported an observation".into(), None, "reports")>"Report observation"</button>
-                                {error_at("reports")}
-                            </div>
-                        })}
-                        <div class="wb-row" data-wb="associations">
-                            <span class="wb-label">"Associate with group"</span>
-                            <select class="wb-assoc-type" aria-label="Group type" on:change=move |ev| assoc_type.set(event_target_value(&ev))>
-                                {GROUP_TYPES.iter().map(|g| view! { <option value=g.type_name() selected=*g == GroupType::Incident>{g.type_name()}</option> }).collect_view()}
-                            </select>
-                            <input class="wb-assoc-id" aria-label="Group name or id" placeholder="Group name or id" prop:value=move || assoc_id.get()
-                                on:input=move |ev| assoc_id.set(event_target_value(&ev)) />
-                            <button class="wb-associate" on:click=move |_| {
-                                let text = assoc_id.get_untracked().trim().to_owned();
-                                match (GroupType::from_name(&assoc_type.get_untracked()), text.parse::<i64>()) {
-                                    (Some(kind), Ok(id)) if id > 0 => {
-                                        run(Write::Group(kind, id, Mode::Append), format!("Associated with {} {id}", kind.type_name()), None, "associations");
-                                    }
-                                    // A name: the groups of that type whose name contains it, to pick from.
-                                    (Some(kind), _) if !text.is_empty() => {
-                                        let client = api.with_value(|a| a.client.clone());
-                                        let q = format!("typeName = {} and name contains {}", tql::quote(kind.type_name()), tql::quote(&text));
-                                        found_groups.set(None);
-                                        leptos::task::spawn_local(async move {
-                                            let r = client.search(Collection::Groups, &q, 0, 10, false, Group::read).await;
-                                            found_groups.set(Some(r.map(|p| p.items.clone()).map_err(|e| e.to_string())));
-                                        });
-                                    }
-                                    _ => refuse("associations", "Give the group's name or id."),
-                                }
-                            }>"Associate"</button>
-                            {error_at("associations")}
-                            {move || found_groups.get().map(|r| match r {
-                                Err(e) => view! { <p class="section-error writeback-error" role="alert">{e}</p> }.into_any(),
-                                Ok(list) if list.is_empty() => view! { <p class="empty">"No group of that type has that name."</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <ul class="wb-found">
-                                        {list.into_iter().filter_map(|g| {
-                                            let kind = g.group_type()?;
-                                            let name = escape_controls(&g.name).into_owned();
-                                            Some(view! { <li><button class="wb-associate-found" on:click=move |_| {
-                                                found_groups.set(None);
-                                                run(Write::Group(kind, g.id, Mode::Append), format!("Associated with {}", dialog_name(&g.name)), None, "associations");
-                                            }>{format!("{}: {name}", kind.type_name())}</button>" "<span class="assoc-owner">{g.owner.name.clone()}</span></li> })
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any(),
-                            })}
-                            <ul class="wb-groups">
-                                {target.with_value(|t| t.groups.clone()).into_iter().filter_map(|g| {
-                                    let kind = g.group_type()?;
-                                    let label = format!("{}: {}", escape_controls(&g.type_name), escape_controls(&g.name));
-                                    Some(view! { <li>{label.clone()}" "<button class="wb-dissociate" aria-label=format!("Dissociate {label}") on:click=move |_| {
-                                        run(Write::Group(kind, g.id, Mode::Delete), format!("Dissociated from {}", dialog_name(&g.name)), Some(Undo::Group(kind, g.id)), "associations");
-                                    }>"Dissociate"</button></li> })
-                                }).collect_view()}
-                            </ul>
-                        </div>
-                    </fieldset>
-                </section>
-            }.into_any(),
-        }}
+        <div class="edit-row" data-wb="tags">
+            <input class="wb-tag" aria-label="New tag" placeholder="Add a tag" list="wb-tag-names" prop:value=move || text.get() on:input=suggest />
+            {pick_list("wb-tag-names", names)}
+            <button class="wb-add-tag" on:click=move |_| {
+                let name = text.get_untracked().trim().to_owned();
+                if !name.is_empty() {
+                    e.run(Write::Tag(&name, Mode::Append), format!("Added tag {}", dialog_name(&name)), None, ("tag", 0));
+                }
+            }>"Add tag"</button>
+            {e.status(("tag", 0))}
+        </div>
     }
-    .into_any()
 }
 
-#[component]
-fn AttributeEditor<F>(a: Attribute, run: F) -> impl IntoView
-where
-    F: Fn(Write, String, Option<Undo>, &'static str) + Copy + Send + Sync + 'static,
-{
+/// Apply a TLP label.
+fn label_add(e: Editor) -> impl IntoView {
+    let label = RwSignal::new(TLP_LABELS[1].to_owned());
+    view! {
+        <div class="edit-row" data-wb="labels">
+            <select class="wb-label-choice" aria-label="Security label" on:change=move |ev| label.set(event_target_value(&ev))>
+                {TLP_LABELS.iter().map(|l| view! { <option value=*l selected=*l == TLP_LABELS[1]>{*l}</option> }).collect_view()}
+            </select>
+            <button class="wb-add-label" on:click=move |_| {
+                let name = label.get_untracked();
+                e.run(Write::Label(&name, Mode::Append), format!("Added label {}", dialog_name(&name)), None, ("label", 0));
+            }>"Add label"</button>
+            {e.status(("label", 0))}
+        </div>
+    }
+}
+
+/// One attribute's pencil (its value edited in place, its type fixed) and delete (with Undo).
+pub fn attribute_tools(e: Editor, a: Attribute) -> impl IntoView {
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(a.value.clone());
-    let (id, kind, original) = (a.id, a.attribute_type.clone(), a.value.clone());
-    let kind2 = kind.clone();
+    let (id, kind, original) = (a.id, StoredValue::new(a.attribute_type), StoredValue::new(a.value));
+    let name = move || kind.with_value(|k| dialog_name(k));
     view! {
-        <li class="wb-attribute" data-attr-id=id>
-            <span class="wb-attr-name">{kind.clone()}</span>": "
-            {move || if editing.get() {
-                let kind = kind2.clone();
-                view! {
-                    <input class="wb-attr-edit" aria-label="Attribute value" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
-                    <button class="wb-attr-save" on:click=move |_| { editing.set(false); run(Write::EditAttribute(id, &draft.get_untracked()), format!("Saved {} attribute", dialog_name(&kind)), None, "attributes"); }>"Save"</button>
-                }.into_any()
-            } else {
-                view! {
-                    <span class="wb-attr-value">{draft.get()}</span>
-                    <button class="wb-attr-edit-start" on:click=move |_| editing.set(true)>"Edit"</button>
-                }.into_any()
-            }}
-            <button class="wb-attr-delete" on:click=move |_| {
-                run(Write::DeleteAttribute(id), format!("Deleted {} attribute", dialog_name(&kind)), Some(Undo::Attribute(kind.clone(), original.clone())), "attributes");
-            }>"Delete"</button>
-        </li>
+        <span class="wb-attribute" data-attr-id=id>
+            // The pencil opens the value in a box, and closes it again (what was typed is kept).
+            <button class="wb-attr-edit-start icon" title="Edit value" aria-label=format!("Edit {}", name()) aria-expanded=move || editing.get().to_string()
+                on:click=move |_| editing.update(|x| *x = !*x)>"✎"</button>
+            {dynamic(move || editing.get().then(|| view! {
+                <textarea class="wb-attr-edit" aria-label=format!("New value of {}", name()) prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
+                <button class="wb-attr-save" on:click=move |_| e.run(Write::EditAttribute(id, &draft.get_untracked()), format!("Saved {} attribute", name()), None, ("attribute", id))>"Save"</button>
+            }.into_any()))}
+            <button class="wb-attr-delete icon" title="Delete" aria-label=format!("Delete {}", name()) on:click=move |_| {
+                let (t, v) = (kind.get_value(), original.get_value());
+                e.run(Write::DeleteAttribute(id), format!("Deleted {} attribute", dialog_name(&t)), Some(Undo::Attribute(t, v)), ("attribute", 0));
+            }>"×"</button>
+            {e.status(("attribute", id))}
+        </span>
+    }
+}
+
+/// Add an attribute: its type from the instance's types that apply to this item's type.
+pub fn attribute_add(e: Editor) -> impl IntoView {
+    let (kind, value) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let types = RwSignal::new(Vec::new());
+    // Asked when the type box is first used, in the API's order (a sort would add its code to the first load).
+    let load_types = move |_| {
+        if !types.get_untracked().is_empty() {
+            return;
+        }
+        let (client, item_type) = (e.client(), e.item.with_value(|(_, _, t)| t.clone()));
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = client.attribute_type_names_for(&item_type).await {
+                types.set(list.iter().map(|n| escape_controls(n).into_owned()).collect());
+            }
+        });
+    };
+    view! {
+        <div class="edit-row" data-wb="attributes">
+            <input class="wb-attr-type" aria-label="Attribute type" placeholder="Type" list="wb-attr-types" prop:value=move || kind.get()
+                on:focus=load_types on:input=move |ev| kind.set(event_target_value(&ev)) />
+            {pick_list("wb-attr-types", types)}
+            <input class="wb-attr-value" aria-label="Attribute value" placeholder="Value" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            <button class="wb-add-attr" on:click=move |_| {
+                // An empty type or value goes too: the API's refusal says what is missing.
+                let (t, v) = (kind.get_untracked(), value.get_untracked());
+                e.run(Write::AddAttribute(t.trim(), &v), format!("Added {} attribute", dialog_name(t.trim())), None, ("attribute", 0));
+            }>"Add attribute"</button>
+            {e.status(("attribute", 0))}
+        </div>
+    }
+}
+
+/// The header's controls, folded under one line (the verdict stays first in a narrow
+/// column): a label to apply and, for an indicator (`verdict`: its rating and confidence),
+/// rating, confidence and the false positive and observation reports.
+pub fn header_edit(e: Editor, verdict: Option<(Option<f64>, Option<f64>)>) -> impl IntoView {
+    let label = if verdict.is_some() { "Edit labels, rating and reports" } else { "Edit labels" };
+    disclosure(label, e.edits.open, move || {
+        view! { {label_add(e)}{verdict.map(|(rating, confidence)| verdict_edit(e, rating, confidence))} }.into_any()
+    })
+}
+
+/// A button that shows or hides what `body` makes (not rendered while hidden: no hidden control
+/// takes the keyboard's focus).
+fn disclosure(label: &'static str, open: RwSignal<bool>, body: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <div class="disclosure">
+            <button class="disclose" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>{label}</button>
+            {dynamic(move || open.get().then(&body))}
+        </div>
+    }
+}
+
+/// An indicator's rating and confidence, and its false positive and observation reports.
+fn verdict_edit(e: Editor, rating: Option<f64>, confidence: Option<f64>) -> impl IntoView {
+    // The owner's own values (0 when it has none), as the API rounds them.
+    let first = rating.map(|r| r.round() as i64).unwrap_or(0).to_string();
+    let rating = RwSignal::new(first.clone());
+    let confidence = RwSignal::new(confidence.map(|c| c.round() as i64).unwrap_or(0).to_string());
+    view! {
+        <div class="edit-row" data-wb="rating">
+            <label>"Rating "<select class="wb-rating" on:change=move |ev| rating.set(event_target_value(&ev))>
+                {["0", "1", "2", "3", "4", "5"].map(|r| view! { <option value=r selected=r == first>{r}</option> })}
+            </select></label>
+            <label>"Confidence "<input class="wb-confidence" type="number" min="0" max="100" prop:value=move || confidence.get()
+                on:input=move |ev| confidence.set(event_target_value(&ev)) /></label>
+            <button class="wb-save-rating" on:click=move |_| match (rating.get_untracked().parse::<u8>(), confidence.get_untracked().parse::<u8>()) {
+                (Ok(r), Ok(c)) if r <= 5 && c <= 100 => {
+                    let body = serde_json::json!({"rating": r, "confidence": c});
+                    e.run(Write::Rating(&body), format!("Saved rating {r} and confidence {c}"), None, ("rating", 0));
+                }
+                _ => e.refuse(("rating", 0), "Rating must be 0 to 5 and confidence 0 to 100."),
+            }>"Save rating"</button>
+            {e.status(("rating", 0))}
+        </div>
+        <div class="edit-row" data-wb="reports">
+            // Not a removal and nothing undoes it: the browser asks first.
+            <button class="wb-false-positive" on:click=move |_| {
+                if confirm("Report this indicator as a false positive?") {
+                    e.run(Write::FalsePositive, "Reported a false positive".into(), None, ("report", 0));
+                }
+            }>"Report false positive"</button>
+            <button class="wb-observation" on:click=move |_| e.run(Write::Observation, "Reported an observation".into(), None, ("report", 0))>"Report observation"</button>
+            {e.status(("report", 0))}
+        </div>
+    }
+}
+
+/// Associate with a group found by name; dissociate the item's groups (with Undo).
+pub fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
+    let kind = RwSignal::new(GroupType::Incident.type_name().to_owned());
+    let name = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Result<Vec<Group>, String>>);
+    // The groups of the chosen type whose names hold the text (both quoted in TQL), to pick from.
+    let find = move |_| {
+        let q = format!("typeName = {} and name contains {}", tql::quote(&kind.get_untracked()), tql::quote(name.get_untracked().trim()));
+        let client = e.client();
+        found.set(None);
+        leptos::task::spawn_local(async move {
+            let r = client.search(Collection::Groups, &q, 0, 10, false, Group::read).await;
+            found.set(Some(r.map(|p| p.items.clone()).map_err(|e| e.to_string())));
+        });
+    };
+    let listed = move |list: Vec<Group>, class: &'static str, verb: &'static str, done: &'static str, mode: Mode| {
+        list.into_iter()
+            .filter_map(|g| {
+                let kind = g.group_type()?;
+                let label = format!("{}: {}", kind.type_name(), escape_controls(&g.name));
+                Some(view! { <li><button class=class aria-label=format!("{verb} {label}") on:click=move |_| {
+                    found.set(None);
+                    let undo = matches!(mode, Mode::Delete).then_some(Undo::Group(kind, g.id));
+                    e.run(Write::Group(kind, g.id, mode), format!("{done} {}", dialog_name(&g.name)), undo, ("group", 0));
+                }>{label.clone()}</button>" "<span class="assoc-owner">{g.owner.name.clone()}</span></li> })
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="edit-row assoc-edit" data-wb="associations">
+            <select class="wb-assoc-type" aria-label="Group type" on:change=move |ev| kind.set(event_target_value(&ev))>
+                {GROUP_TYPES.iter().map(|g| view! { <option value=g.type_name() selected=*g == GroupType::Incident>{g.type_name()}</option> }).collect_view()}
+            </select>
+            <input class="wb-assoc-name" aria-label="Group name" placeholder="Group name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            <button class="wb-associate" on:click=find>"Find group"</button>
+            {e.status(("group", 0))}
+            {dynamic(move || found.get().map(|r| match r.and_then(|l| if l.is_empty() { Err("No group of that type has that name.".into()) } else { Ok(l) }) {
+                Err(e) => view! { <p class="section-error writeback-error" role="alert">{e}</p> }.into_any(),
+                Ok(list) => view! { <ul class="wb-found">{listed(list, "wb-associate-found", "Associate", "Associated with", Mode::Append)}</ul> }.into_any(),
+            }))}
+            {(!groups.is_empty()).then(|| {
+                let groups = StoredValue::new(groups);
+                let list = move || view! { <ul class="wb-groups">{listed(groups.get_value(), "wb-dissociate", "Dissociate", "Dissociated from", Mode::Delete)}</ul> }.into_any();
+                disclosure("Dissociate…", RwSignal::new(false), list)
+            })}
+        </div>
     }
 }

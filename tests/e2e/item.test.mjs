@@ -213,7 +213,7 @@ test("the graph's centre label and its accessible names are defanged and escaped
   assert.deepEqual(page.errors, []);
 });
 
-test("write-back names tags, labels and groups escaped: a U+202E does not reorder its buttons", async () => {
+test("edit controls name tags and groups escaped: a U+202E does not reorder their buttons", async () => {
   const value = "wb-rlo.example.com";
   const made = await api("POST", "/v3/indicators", { type: "Host", hostName: value, ownerName: "Demo Org",
     tags: { data: [{ name: "t\u202Ey" }] } });
@@ -223,14 +223,15 @@ test("write-back names tags, labels and groups escaped: a U+202E does not reorde
   assert.equal(group.status, 201, JSON.stringify(group.json));
   const page = await open("Host", value);
   await settled(page);
-  const card = await page.evaluate(() => {
-    const wb = document.querySelector("[data-wb=tags]").closest("section, .card, div.writeback") ?? document.body;
-    return { text: wb.textContent, labels: [...wb.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label")) };
-  });
-  assert.ok(card.text.includes("t\\u{202E}y"), card.text);
-  assert.ok(card.text.includes("Adversary: w\\u{202E}z"), card.text);
-  assert.ok(card.labels.includes("Remove tag t\\u{202E}y"), JSON.stringify(card.labels));
-  assert.ok(!JSON.stringify(card).includes("\u202E"), "no raw U+202E in the write-back card");
+  await page.click("#associations .disclose");
+  const card = await page.evaluate(() => ["#associations [data-wb]", ".item-extra"].map((s) => {
+    const el = document.querySelector(s);
+    return { text: el.textContent, labels: [...el.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label")) };
+  }));
+  assert.ok(card[0].text.includes("Adversary: w\\u{202E}z"), card[0].text);
+  assert.ok(card[0].labels.includes("Dissociate Adversary: w\\u{202E}z"), JSON.stringify(card[0].labels));
+  assert.ok(card[1].labels.includes("Remove tag t\\u{202E}y"), JSON.stringify(card[1].labels));
+  assert.ok(!JSON.stringify(card).includes("\u202E"), "no raw U+202E in the edit controls");
   // The tags card names it the same way.
   const tags = await page.textContent("[data-section=tags]");
   assert.ok(tags.includes("t\\u{202E}y") && !tags.includes("\u202E"), tags);
@@ -323,47 +324,95 @@ test("keyboard: a skip link to the associations, the graph is one Tab stop with 
   assert.deepEqual(page.errors, []);
 });
 
-test("edits: removal offers Undo in the page, a refused write keeps the input with the error beside it, pick-lists for types and groups", async () => {
-  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "edits.example", ownerName: "Demo Org", tags: { data: [{ name: "undo-me" }] } });
+test("edits where the data is: Undo in the page, a refused write keeps the input, pick-lists, hostile names inert, no control without write-back", async () => {
+  const hostileTag = "<img src=x onerror=window.__pwned=1>";
+  const hostileValue = '<script>window.__pwned=2</script>';
+  const made = await api("POST", "/v3/indicators", { type: "Host", hostName: "edits.example", ownerName: "Demo Org",
+    tags: { data: [{ name: "undo-me" }, { name: hostileTag }] }, attributes: { data: [{ type: "Description", value: hostileValue }] } });
   assert.equal(made.status, 201, JSON.stringify(made.json));
   const page = await open("Host", "edits.example");
   const dialogs = [];
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
   await settled(page);
-  const wb = "[data-section=writeback]";
-  // Removal: no browser dialog, then Undo puts it back.
-  await page.click(`${wb} [aria-label="Remove tag undo-me"]`);
-  await page.waitForFunction(() => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === "Removed tag undo-me");
+  // Hostile names and values are text, in the chips, the buttons' names and the edit box.
+  assert.ok((await page.locator(`.item-extra [aria-label="Remove tag ${hostileTag}"]`).count()) === 1);
+  const attr = page.locator("[data-section=attributes] dd", { hasText: hostileValue });
+  await attr.locator(".wb-attr-edit-start").click();
+  assert.equal(await attr.locator(".wb-attr-edit").inputValue(), hostileValue);
+  await attr.locator(".wb-attr-edit-start").click();
+  assert.equal(await attr.locator(".wb-attr-edit").count(), 0, "the pencil closes the box again");
+  assert.equal(await page.locator("main img, main script").count(), 0);
+  // Removal: no browser dialog, then Undo, beside the tags, puts it back.
+  await page.click('.item-extra [aria-label="Remove tag undo-me"]');
+  await page.waitForFunction(() => document.querySelector("[data-wb=tags] .writeback-ok")?.textContent === "Removed tag undo-me");
   await page.waitForFunction(() => !document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
-  await page.click(`${wb} .wb-undo`);
+  await page.click("[data-wb=tags] .wb-undo");
   await page.waitForFunction(() => document.querySelector("[data-section=tags]")?.textContent.includes("undo-me"));
   assert.deepEqual(dialogs, []);
   // Refused: what was typed stays, the server's words beside the field.
   await sandbox.faults({ rules: [{ method: "PUT", pathPrefix: `/api/v3/indicators/${made.json.data.id}`, status: 500, times: 1 }] });
-  await page.fill(`${wb} .wb-tag`, "kept-tag");
-  await page.click(`${wb} .wb-add-tag`);
-  await page.waitForSelector(`${wb} [data-wb=tags] .writeback-error`);
-  assert.equal(await page.inputValue(`${wb} .wb-tag`), "kept-tag");
+  await page.fill(".wb-tag", "kept-tag");
+  await page.click(".wb-add-tag");
+  await page.waitForSelector("[data-wb=tags] .writeback-error");
+  assert.equal(await page.inputValue(".wb-tag"), "kept-tag");
   await sandbox.faults(null);
-  // The attribute type box starts empty and offers the instance's types.
-  assert.equal(await page.inputValue(`${wb} .wb-attr-type`), "");
-  await page.focus(`${wb} .wb-attr-type`);
-  await page.waitForFunction(() => document.querySelectorAll("#wb-attr-types option").length > 0);
-  const types = await page.$$eval("#wb-attr-types option", (os) => os.map((o) => o.value));
-  const fromApi = (await api("GET", "/v3/attributeTypes?resultLimit=10000")).json.data.map((t) => t.name);
-  assert.deepEqual([...types].sort(), [...new Set(fromApi)].sort());
-  // A group by name.
-  await page.selectOption(`${wb} .wb-assoc-type`, "Incident");
-  await page.fill(`${wb} .wb-assoc-id`, "finance workstation");
-  await page.click(`${wb} .wb-associate`);
-  await page.click(`${wb} .wb-associate-found >> text=Incident: Finance workstation compromise`);
-  await page.waitForFunction(() => document.querySelector("[data-section=associated-groups]")?.textContent.includes("Finance workstation compromise"));
-  assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
+  // The tag box offers existing tags holding what is typed (the API's own search), escaped.
+  await page.fill(".wb-tag", "onerror");
+  await page.waitForFunction(() => document.querySelectorAll("#wb-tag-names option").length > 0);
+  const offeredTags = await page.$$eval("#wb-tag-names option", (os) => os.map((o) => o.value));
+  assert.ok(offeredTags.includes(hostileTag) && offeredTags.every((t) => t.includes("onerror")), JSON.stringify(offeredTags));
 
-  // Write-back off: no control at all.
-  const off = await open("Host", "edits.example", { writeBack: "false" });
-  await settled(off);
-  assert.equal(await off.locator("[data-section=writeback], .wb-undo, .removable").count(), 0);
+  // The attribute type box starts empty and offers the types that apply to a Host: ThreatConnect's
+  // "Platform Standard Attributes" reference lists Additional Analysis and Context for Hosts, not Documents.
+  const offered = async (p) => {
+    assert.equal(await p.inputValue(".wb-attr-type"), "");
+    await p.focus(".wb-attr-type");
+    await p.waitForFunction(() => document.querySelectorAll("#wb-attr-types option").length > 0);
+    return p.$$eval("#wb-attr-types option", (os) => os.map((o) => o.value));
+  };
+  const all = (await api("GET", "/v3/attributeTypes?resultLimit=10000")).json.data.map((t) => t.name);
+  const host = await offered(page);
+  assert.ok(host.includes("Additional Analysis and Context") && host.includes("Description"), JSON.stringify(host));
+  const doc = await open("Document", 6);
+  await settled(doc);
+  const docTypes = await offered(doc);
+  assert.ok(!docTypes.includes("Additional Analysis and Context") && docTypes.includes("Description"), JSON.stringify(docTypes));
+  assert.ok(docTypes.every((t) => all.includes(t)) && docTypes.length < all.length, JSON.stringify({ docTypes, all }));
+  // A type the instance refuses: its answer beside the field, what was typed kept.
+  await doc.fill(".wb-attr-type", "No Such Type");
+  await doc.fill(".wb-attr-value", "kept value");
+  await doc.click(".wb-add-attr");
+  await doc.waitForSelector("[data-wb=attributes] .writeback-error");
+  assert.match(await doc.textContent("[data-wb=attributes] .writeback-error"), /No Such Type|attribute type|invalid/i);
+  assert.equal(await doc.inputValue(".wb-attr-value"), "kept value");
+
+  // A group by name, where the associations are.
+  await page.selectOption("#associations .wb-assoc-type", "Incident");
+  await page.fill("#associations .wb-assoc-name", "finance workstation");
+  await page.click("#associations .wb-associate");
+  await page.click(".wb-associate-found >> text=Incident: Finance workstation compromise");
+  await page.waitForFunction(() => document.querySelector("[data-section=associated-groups]")?.textContent.includes("Finance workstation compromise"));
+  await settled(page);
+  // The controls at each width: nothing past the frame.
+  for (const width of [420, 900, 1400]) {
+    await page.setViewportSize({ width, height: 900 });
+    if (width === 420) await page.click(".item-tab[data-tab-key=details]");
+    const { scroll, inner, widest } = await sideways(page);
+    assert.ok(scroll <= inner && widest === "", `edits at ${width} px: ${scroll} > ${inner} ${widest}`);
+    await screenshot(page, `item-edits-${width}px`);
+    if (width === 420) await page.click(".item-tab[data-tab-key=overview]");
+  }
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(page.errors.filter((e) => !/status of (500|400)/.test(e)), []);
+  assert.deepEqual(doc.errors.filter((e) => !/status of (500|400)/.test(e)), []);
+
+  // Write-back off: no control at all, on an indicator and on a group.
+  for (const [type, item] of [["Host", "edits.example"], ["Document", 6]]) {
+    const off = await open(type, item, { writeBack: "false" });
+    await settled(off);
+    assert.equal(await off.locator("[data-wb], .chip-x, .wb-attribute, .wb-undo, main textarea").count(), 0, `${type}: a control without write-back`);
+    assert.equal(await off.locator(".item-header select, .item-extra input, [data-section=attributes] input").count(), 0);
+  }
 });
 
 test("hostile seeds stay inert in the header, the tabs and the overview", async () => {

@@ -80,6 +80,12 @@ function whenQuiet(page) {
   };
 }
 
+/** Open the verdict header's editing controls (folded under one line). */
+async function openHeaderEdit(page) {
+  const toggle = ".item-header .disclose";
+  if ((await page.getAttribute(toggle, "aria-expanded")) !== "true") await page.click(toggle);
+}
+
 /** API requests of the sandbox log, without the write-back owner lookups. */
 async function apiRequests() {
   return (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/"));
@@ -413,10 +419,9 @@ test("a custom-type indicator on the v2 fallback: the whole panel, other owners 
   const reads = (await apiRequests()).map((r) => `${r.method} ${r.rawPath}`);
   assert.ok(reads.includes("GET /api/v2/types/indicatorTypes"), reads.join(" "));
   assert.ok(reads.includes("GET /api/v2/indicators/hashtags/%23demobear/owners"), reads.join(" "));
-  const wb = "[data-section=writeback]";
-  await page.fill(`${wb} .wb-tag`, "custom-v2");
-  await page.click(`${wb} .wb-add-tag`);
-  await page.waitForFunction(() => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === "Added tag custom-v2");
+  await page.fill(".item-extra .wb-tag", "custom-v2");
+  await page.click(".item-extra .wb-add-tag");
+  await page.waitForFunction(() => document.querySelector("[data-wb=tags] .writeback-ok")?.textContent === "Added tag custom-v2");
   await settled(page);
   assert.match(await text(page, "[data-section=tags]"), /custom-v2/);
   const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
@@ -446,14 +451,16 @@ test("the owner's own rating and confidence are shown, not ThreatAssess's, on v3
     assert.equal(fa.Rating, "4/5 High", JSON.stringify(fa));
     assert.equal(fa.Confidence, undefined, `no confidence of the owner's own: ${JSON.stringify(fa)}`);
     assert.ok(fa.ThreatAssess, JSON.stringify(fa));
-    // Write-back is pre-filled with the owner's own values.
-    assert.equal(await a.inputValue("[data-section=writeback] .wb-confidence"), "0");
+    // The header's rating controls are pre-filled with the owner's own values.
+    await openHeaderEdit(a);
+    assert.equal(await a.inputValue(".item-header .wb-confidence"), "0");
     const b = await open("Host", "confident-only.example");
     await settled(b);
     const fb = await facts(b);
     assert.equal(fb.Rating, undefined, `no rating of the owner's own: ${JSON.stringify(fb)}`);
     assert.equal(fb.Confidence, "80% Probable", JSON.stringify(fb));
-    assert.equal(await b.inputValue("[data-section=writeback] .wb-rating"), "0");
+    await openHeaderEdit(b);
+    assert.equal(await b.inputValue(".item-header .wb-rating"), "0");
     assert.deepEqual([errorsBesidesV3Missing(a), errorsBesidesV3Missing(b)], [[], []]);
   }
 });
@@ -542,14 +549,13 @@ test("hostile seeds stay inert", async () => {
 test("a Source owner shows no write controls", async () => {
   const page = await open("Host", HOST, "Threat Feed");
   await settled(page);
-  assert.match(await text(page, "[data-section=writeback]"), /read-only/);
-  assert.equal(await page.locator("[data-section=writeback] button").count(), 0);
+  assert.equal(await text(page, "[data-field=owner]"), "Threat Feed");
+  assert.equal(await page.locator("[data-wb], .chip-x, .wb-attribute, .wb-undo").count(), 0);
 });
 
-test("every write-back action, each failing once first", async () => {
+test("every edit, where its data is, each failing once first", async () => {
   const page = await open("EmailAddress", "phisher@evil.example.net");
   await settled(page);
-  const wb = "[data-section=writeback]";
   const item = "/api/v2/indicators/emailAddresses/";
   const v3item = "/api/v3/indicators/4";
   // Predicates are functions with arguments, never strings: Playwright evaluates a string
@@ -560,55 +566,81 @@ test("every write-back action, each failing once first", async () => {
   const facts = async () => text(page, "[data-section=verdict]");
   const count = async (label) => Number((await facts()).match(new RegExp(`${label}\\s*(\\d+)`))[1]);
   let attrId = null;
-  const attr = () => `${wb} .wb-attribute[data-attr-id="${attrId}"]`;
+  const attr = () => `.wb-attribute[data-attr-id="${attrId}"]`;
+  const tags = "[data-wb=tags]", labels = "[data-wb=labels]", attrs = "[data-wb=attributes]", rating = "[data-wb=rating]", reports = "[data-wb=reports]";
+  const groups = "[data-wb=associations]";
+  // Each control sits with its data: the tags card, the verdict header, the attributes card, the associations.
+  await openHeaderEdit(page);
+  for (const [control, card] of [[tags, ".item-extra"], [labels, ".item-header"], [rating, ".item-header"], [reports, ".item-header"],
+    [attrs, "[data-section=attributes-card]"], [groups, "#associations"]]) {
+    assert.equal(await page.locator(`${card} ${control}`).count(), 1, `${control} in ${card}`);
+  }
+  const findGroup = async () => {
+    await page.selectOption(".wb-assoc-type", "Incident");
+    await page.fill(".wb-assoc-name", "finance workstation");
+    await page.click(".wb-associate");
+    await page.waitForSelector(".wb-associate-found");
+  };
 
   // Each action runs twice. First the sandbox refuses its write (HTTP 500,
-  // once): the server's message is shown and, after the reload, the panel
+  // once): the server's message is shown beside the field (`at`) and the panel
   // still shows the server's state (`done` is false). Then it succeeds and the
   // panel shows the change (`done` is true).
   const steps = [
     // On v3 every write goes by the item's id (PUT /v3/indicators/4), values in the body;
     // an attribute's new value by the attribute's id.
-    { name: "add tag", method: "PUT", path: v3item, click: () => `${wb} .wb-add-tag`, done: has("[data-section=tags]", "e2e-tag"),
-      fill: () => page.fill(`${wb} .wb-tag`, "e2e-tag") },
-    { name: "remove tag", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove tag e2e-tag"]`, done: hasNot("[data-section=tags]", "e2e-tag") },
-    { name: "add label", method: "PUT", path: v3item, click: () => `${wb} .wb-add-label`, done: has("[data-section=labels]", "TLP:RED"),
-      fill: () => page.selectOption(`${wb} .wb-label-choice`, "TLP:RED") },
-    { name: "remove label", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Remove label TLP:RED"]`, done: hasNot("[data-section=labels]", "TLP:RED") },
-    { name: "add attribute", method: "PUT", path: v3item, click: () => `${wb} .wb-add-attr`, done: has("[data-section=attributes]", "e2e note"),
-      fill: async () => { await page.fill(`${wb} .wb-attr-type`, "Description"); await page.fill(`${wb} .wb-attr-value`, "e2e note"); },
-      after: async () => { attrId = await page.locator(`${wb} .wb-attribute`, { hasText: "e2e note" }).getAttribute("data-attr-id"); } },
-    { name: "edit attribute", method: "PUT", path: "/api/v3/indicatorAttributes/", click: () => `${attr()} .wb-attr-save`, done: has("[data-section=attributes]", "e2e note edited"),
-      fill: async () => { await page.click(`${attr()} .wb-attr-edit-start`); await page.fill(`${attr()} .wb-attr-edit`, "e2e note edited"); } },
-    { name: "delete attribute", method: "PUT", path: v3item, click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
-    { name: "rating and confidence", method: "PUT", path: v3item, click: () => `${wb} .wb-save-rating`, done: has("[data-section=verdict]", "Confidence\\s*70%"),
-      fill: async () => { await page.selectOption(`${wb} .wb-rating`, "3"); await page.fill(`${wb} .wb-confidence`, "70"); } },
+    { name: "add tag", method: "PUT", path: v3item, at: tags, click: () => ".wb-add-tag", done: has("[data-section=tags]", "e2e-tag"),
+      fill: () => page.fill(".wb-tag", "e2e-tag"), kept: [".wb-tag", "e2e-tag"] },
+    { name: "remove tag", method: "PUT", path: v3item, at: tags, click: () => '[aria-label="Remove tag e2e-tag"]', done: hasNot("[data-section=tags]", "e2e-tag") },
+    { name: "add label", method: "PUT", path: v3item, at: labels, click: () => ".wb-add-label", done: has("[data-section=labels]", "TLP:RED"),
+      fill: async () => { await openHeaderEdit(page); await page.selectOption(".wb-label-choice", "TLP:RED"); } },
+    { name: "remove label", method: "PUT", path: v3item, at: labels, click: () => '[aria-label="Remove label TLP:RED"]', done: hasNot("[data-section=labels]", "TLP:RED") },
+    { name: "add attribute", method: "PUT", path: v3item, at: attrs, click: () => ".wb-add-attr", done: has("[data-section=attributes]", "e2e note"),
+      fill: async () => { await page.fill(".wb-attr-type", "Description"); await page.fill(".wb-attr-value", "e2e note"); }, kept: [".wb-attr-value", "e2e note"],
+      after: async () => { attrId = await page.locator("[data-section=attributes] dd", { hasText: "e2e note" }).locator(".wb-attribute").getAttribute("data-attr-id"); } },
+    // The pencil edits the value in place; a refusal keeps the box open with what was typed.
+    { name: "edit attribute", method: "PUT", path: "/api/v3/indicatorAttributes/", at: () => attr(), click: () => `${attr()} .wb-attr-save`,
+      done: has("[data-section=attributes]", "e2e note edited"), kept: [() => `${attr()} .wb-attr-edit`, "e2e note edited"],
+      fill: async () => { if (!(await page.locator(`${attr()} .wb-attr-edit`).count())) await page.click(`${attr()} .wb-attr-edit-start`); await page.fill(`${attr()} .wb-attr-edit`, "e2e note edited"); } },
+    { name: "delete attribute", method: "PUT", path: v3item, at: attrs, click: () => `${attr()} .wb-attr-delete`, done: hasNot("[data-section=attributes]", "e2e note edited") },
+    { name: "rating and confidence", method: "PUT", path: v3item, at: rating, click: () => ".wb-save-rating", done: has("[data-section=verdict]", "Confidence\\s*70%"),
+      fill: async () => { await openHeaderEdit(page); await page.selectOption(".wb-rating", "3"); await page.fill(".wb-confidence", "70"); }, kept: [".wb-confidence", "70"] },
   ];
   // The counters' steps need the counts before them.
   const fp = await count("False positives");
   const obs = await count("Observations");
   steps.push(
-    { name: "false positive", method: "PUT", path: v3item, click: () => `${wb} .wb-false-positive`, done: has("[data-section=verdict]", `False positives\\s*${fp + 1}`) },
-    { name: "observation", method: "PUT", path: v3item, click: () => `${wb} .wb-observation`, done: has("[data-section=verdict]", `Observations\\s*${obs + 1}`) },
-    { name: "associate", method: "PUT", path: v3item, click: () => `${wb} .wb-associate`, done: has("[data-section=associated-groups]", "Finance workstation compromise"),
-      fill: async () => { await page.selectOption(`${wb} .wb-assoc-type`, "Incident"); await page.fill(`${wb} .wb-assoc-id`, "9"); } },
-    { name: "dissociate", method: "PUT", path: v3item, click: () => `${wb} [aria-label="Dissociate Incident: Finance workstation compromise"]`,
-      done: hasNot("[data-section=associated-groups]", "Finance workstation compromise") },
+    { name: "false positive", method: "PUT", path: v3item, at: reports, fill: () => openHeaderEdit(page), click: () => ".wb-false-positive", done: has("[data-section=verdict]", `False positives\\s*${fp + 1}`) },
+    { name: "observation", method: "PUT", path: v3item, at: reports, fill: () => openHeaderEdit(page), click: () => ".wb-observation", done: has("[data-section=verdict]", `Observations\\s*${obs + 1}`) },
+    // A group by name: the groups of that type whose name holds the text, to pick from.
+    { name: "associate", method: "PUT", path: v3item, at: groups, click: () => ".wb-associate-found >> text=Incident: Finance workstation compromise",
+      done: has("[data-section=associated-groups]", "Finance workstation compromise"), fill: findGroup },
+    { name: "dissociate", method: "PUT", path: v3item, at: groups, click: () => '[aria-label="Dissociate Incident: Finance workstation compromise"]',
+      done: hasNot("[data-section=associated-groups]", "Finance workstation compromise"), fill: async () => { if ((await page.getAttribute("#associations .disclose", "aria-expanded")) !== "true") await page.click("#associations .disclose"); } },
   );
 
   const quiet = whenQuiet(page);
+  const at = (step) => (typeof step.at === "function" ? step.at() : step.at);
 
   let previous = "";
   for (const step of steps) {
-    // Refused: the error is the server's, and nothing changed.
+    // Refused: the error is the server's, beside the field, and nothing changed.
     await sandbox.faults({ rules: [{ method: step.method, pathPrefix: step.path ?? item, status: 500, times: 1 }] });
+    await sandbox.clearRequests();
     await step.fill?.();
     await page.click(step.click());
-    await page.waitForSelector(`${wb} .writeback-error`);
-    assert.match(await text(page, `${wb} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
+    await page.waitForSelector(`${at(step)} .writeback-error`);
+    assert.match(await text(page, `${at(step)} .writeback-error`), /500|internal server error/i, `${step.name}: the server's words`);
     await quiet();
     await settled(page);
     assert.equal(await page.evaluate(shows, step.done), false, `${step.name}: refused, yet the panel shows it done`);
+    if (step.kept) {
+      const [field, want] = step.kept;
+      assert.equal(await page.inputValue(typeof field === "function" ? field() : field), want, `${step.name}: what was typed stays`);
+    }
+    // The sandbox's log: the one write, refused.
+    const refused = (await apiRequests()).filter((r) => r.method !== "GET");
+    assert.deepEqual(refused.map((r) => [r.method, r.path.startsWith(step.path), r.status]), [[step.method, true, 500]], `${step.name}: ${JSON.stringify(refused)}`);
     if (step.name === "add tag") await screenshot(page, "write-back");
     await sandbox.faults(null);
 
@@ -618,15 +650,19 @@ test("every write-back action, each failing once first", async () => {
     await page.click(step.click());
     await page.waitForFunction(
       ([sel, before]) => { const t = document.querySelector(sel)?.textContent; return t && t !== before; },
-      [`${wb} .writeback-ok`, previous],
+      [".writeback-ok", previous],
     ).catch((e) => { throw new Error(`${step.name}: no new result after the retry (${e.message})`); });
-    previous = await text(page, `${wb} .writeback-ok`);
+    previous = await text(page, ".writeback-ok");
     await quiet();
     await settled(page);
     await page.waitForFunction(shows, step.done);
     await step.after?.();
   }
   assert.match(await facts(), /Rating\s*3\/5 Moderate/);
+  // What the panel shows is what the API has.
+  const read = (await api("GET", "/v3/indicators/4?fields=tags&fields=attributes&fields=securityLabels&fields=associatedGroups")).json.data;
+  assert.deepEqual([read.rating, read.confidence], [3, 70]);
+  assert.ok(!JSON.stringify(read).includes("e2e"), JSON.stringify(read));
   assert.deepEqual(page.errors.filter((e) => !/status of 500/.test(e)), []);
 });
 
@@ -639,7 +675,6 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
     return r.json.data.tags.data.map((t) => t.name).sort();
   };
   const plant = async () => assert.equal((await api("PUT", "/v3/indicators/1", { tags: { data: [{ name: ".." }], mode: "append" } })).status, 200);
-  const wb = "[data-section=writeback]";
   const writes = async () => (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
   await plant();
   const before = await tagsOfHost();
@@ -650,8 +685,8 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
   await settled(page);
   assert.equal(await page.getAttribute("article", "data-api"), "v3");
   await sandbox.clearRequests();
-  await page.click(`${wb} [aria-label="Remove tag .."]`);
-  await page.waitForSelector(`${wb} .writeback-ok`);
+  await page.click('[data-section=tags] [aria-label="Remove tag .."]');
+  await page.waitForSelector("[data-wb=tags] .writeback-ok");
   await settled(page);
   assert.deepEqual(await writes(), ["PUT /api/v3/indicators/1"]);
   assert.deepEqual(await tagsOfHost(), before.filter((t) => t !== ".."), "only the .. tag came off the host");
@@ -665,9 +700,9 @@ test("a tag named .. comes off the item by id on v3, and the v2 fallback refuses
   await settled(v2page);
   assert.equal(await v2page.getAttribute("article", "data-api"), "v2");
   await sandbox.clearRequests();
-  await v2page.click(`${wb} [aria-label="Remove tag .."]`);
-  await v2page.waitForSelector(`${wb} .writeback-error`);
-  assert.match(await text(v2page, `${wb} .writeback-error`), /did not send this request: the value "\.\." would be read as a step/);
+  await v2page.click('[data-section=tags] [aria-label="Remove tag .."]');
+  await v2page.waitForSelector("[data-wb=tags] .writeback-error");
+  assert.match(await text(v2page, "[data-wb=tags] .writeback-error"), /did not send this request: the value "\.\." would be read as a step/);
   assert.deepEqual(await writes(), [], "nothing was written");
   await sandbox.faults(null);
   assert.deepEqual(await tagsOfHost(), before, "the host and all its tags are still there");
@@ -681,21 +716,21 @@ test("on the v2 fallback, write-back goes to the item's v2 paths", async () => {
   const quiet = whenQuiet(page);
   await settled(page);
   assert.equal(await page.getAttribute("article", "data-api"), "v2");
-  const wb = "[data-section=writeback]";
   const item = "/api/v2/indicators/emailAddresses/phisher%40evil.example.net";
-  const ok = async (message) => page.waitForFunction((m) => document.querySelector("[data-section=writeback] .writeback-ok")?.textContent === m, message);
-  await page.fill(`${wb} .wb-tag`, "v2-tag");
-  await page.click(`${wb} .wb-add-tag`);
+  const ok = async (message) => page.waitForFunction((m) => document.querySelector(".writeback-ok")?.textContent === m, message);
+  await page.fill(".wb-tag", "v2-tag");
+  await page.click(".wb-add-tag");
   await ok("Added tag v2-tag");
   await quiet();
   await settled(page);
-  await page.click(`${wb} [aria-label="Remove tag v2-tag"]`);
+  await page.click('[aria-label="Remove tag v2-tag"]');
   await ok("Removed tag v2-tag");
   await quiet();
   await settled(page);
-  await page.selectOption(`${wb} .wb-rating`, "2");
-  await page.fill(`${wb} .wb-confidence`, "55");
-  await page.click(`${wb} .wb-save-rating`);
+  await openHeaderEdit(page);
+  await page.selectOption(".wb-rating", "2");
+  await page.fill(".wb-confidence", "55");
+  await page.click(".wb-save-rating");
   await ok("Saved rating 2 and confidence 55");
   const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
   assert.deepEqual(writes, [`POST ${item}/tags/v2-tag`, `DELETE ${item}/tags/v2-tag`, `PUT ${item}`]);
@@ -709,7 +744,6 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   assert.equal(created.status, 201, JSON.stringify(created.json));
   const id = created.json.data.id;
   await sandbox.clearRequests();
-  const wb = "[data-section=writeback]";
   const page = await open("Mutex", "..");
   const quiet = whenQuiet(page);
   await page.waitForSelector(DONE, { timeout: 20000 });
@@ -717,15 +751,15 @@ test("an indicator whose value is .. is read and written by its v3 id, never by 
   assert.match(await page.getAttribute("article", "data-state"), /^(complete|partial)$/);
   assert.equal(await page.getAttribute("article", "data-api"), "v3");
   assert.equal(await text(page, "[data-field=value]"), "..");
-  await page.fill(`${wb} .wb-tag`, "dot-dot");
-  await page.click(`${wb} .wb-add-tag`);
-  await page.waitForSelector(`${wb} .writeback-ok`);
+  await page.fill(".wb-tag", "dot-dot");
+  await page.click(".wb-add-tag");
+  await page.waitForSelector(".writeback-ok");
   await quiet();
   await page.waitForSelector(DONE);
-  await page.fill(`${wb} .wb-attr-type`, "Description");
-  await page.fill(`${wb} .wb-attr-value`, "a mutex named dot-dot");
-  await page.click(`${wb} .wb-add-attr`);
-  await page.waitForFunction(() => /Added Description attribute/.test(document.querySelector("[data-section=writeback] .writeback-ok")?.textContent));
+  await page.fill(".wb-attr-type", "Description");
+  await page.fill(".wb-attr-value", "a mutex named dot-dot");
+  await page.click(".wb-add-attr");
+  await page.waitForFunction(() => /Added Description attribute/.test(document.querySelector("[data-wb=attributes] .writeback-ok")?.textContent));
   const writes = (await apiRequests()).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.rawPath}`);
   assert.deepEqual(writes, [`PUT /api/v3/indicators/${id}`, `PUT /api/v3/indicators/${id}`]);
   const read = (await api("GET", `/v3/indicators/${id}?fields=tags&fields=attributes`)).json.data;
@@ -755,10 +789,10 @@ test("control characters are shown and leave Pivot only as visible escapes: the 
   const dialogs = [];
   page.removeAllListeners("dialog");
   page.on("dialog", (d) => { dialogs.push(d.message()); d.accept(); });
-  await page.click('[data-section=writeback] [aria-label^="Remove tag tag"]');
-  await page.waitForSelector("[data-section=writeback] .writeback-ok");
+  await page.click('[data-section=tags] [aria-label^="Remove tag tag"]');
+  await page.waitForSelector("[data-wb=tags] .writeback-ok");
   assert.equal(dialogs.length, 0);
-  const status = await page.textContent("[data-section=writeback] .writeback-ok");
+  const status = await page.textContent("[data-wb=tags] .writeback-ok");
   assert.ok(status.startsWith("Removed tag tag\\u{202E}xxx") && !status.includes("\u202E") && status.length < 100, status);
   // A list row names it the same way (a group of its own, so no other test sees the row).
   const group = await api("POST", "/v3/groups", { type: "Adversary", name: "control characters", ownerName: "Demo Org",

@@ -40,7 +40,7 @@ pub struct Faults {
     seed: u64,
 }
 
-const STATUSES: &[u16] = &[401, 403, 404, 429, 500, 502, 503];
+const STATUSES: &[u16] = &[400, 401, 403, 404, 429, 500, 502, 503];
 /// Upper bound for any injected delay (ms).
 const MAX_DELAY: u64 = 600_000;
 

@@ -78,6 +78,7 @@ async fn process(app: &App, req: &Arc<Req>) -> Resp {
     match action {
         Some(FaultAction::Status { status, retry_after }) => {
             let msg = match status {
+                400 => "Bad request (injected fault)",
                 401 => "The token is invalid (injected fault)",
                 403 => "Access denied (injected fault)",
                 404 => "Not found (injected fault)",

@@ -108,9 +108,17 @@ pub mod v3 {
         };
         HttpRequest::put(ApiPath::lit(base).id(attribute_id).build()).json(&json!({ "value": value }))
     }
-    /// `GET /v3/attributeTypes?resultLimit=10000`: the instance's attribute types.
-    pub fn types() -> HttpRequest {
-        HttpRequest::get("/v3/attributeTypes").query("resultLimit", crate::MAX_RESULT_LIMIT.to_string())
+    /// `GET /v3/attributeTypes?resultLimit=10000`: the instance's attribute types; with an item
+    /// type (ThreatConnect's name: `Host`, `Intrusion Set`), only those that apply to it (TQL
+    /// `associatedType`, a keyword of ThreatConnect's `OPTIONS /v3/attributeTypes/tql` that tcex's
+    /// `AttributeTypeFilter.associated_type` sends).
+    pub fn types(applies_to: Option<&str>) -> HttpRequest {
+        let r = HttpRequest::get("/v3/attributeTypes");
+        let r = match applies_to {
+            Some(t) => r.query("tql", format!("associatedType = {}", crate::tql::quote(t))),
+            None => r,
+        };
+        r.query("resultLimit", crate::MAX_RESULT_LIMIT.to_string())
     }
 }
 
@@ -118,7 +126,17 @@ impl<T: Transport> Client<T> {
     /// `GET /v3/attributeTypes`, every page: each attribute type as ThreatConnect sent it
     /// (name, the item types it applies to, whether it allows markdown...).
     pub async fn v3_attribute_types_as_sent(&self) -> Result<Vec<Value>, Error> {
-        self.v3_pager_as_sent(v3::types()).collect_all().await
+        self.v3_pager_as_sent(v3::types(None)).collect_all().await
+    }
+    /// The names of the attribute types an item of `item_type` takes, in the API's order: those
+    /// the instance says apply to it, or every type when it refuses the question (HTTP 400: an
+    /// instance without `associatedType`), so the list is never narrowed by a guess.
+    pub async fn attribute_type_names_for(&self, item_type: &str) -> Result<Vec<String>, Error> {
+        let list = match self.v3_pager_as_sent(v3::types(Some(item_type))).collect_all().await {
+            Err(e) if e.status() == Some(400) => self.v3_attribute_types_as_sent().await?,
+            r => r?,
+        };
+        Ok(list.iter().filter_map(|t| t.get("name")?.as_str().map(str::to_owned)).collect())
     }
 }
 
@@ -154,7 +172,11 @@ mod tests {
         let r = v3::update(Collection::Indicators, 10, "new");
         assert_eq!((line(&r), body(&r)), ("PUT /v3/indicatorAttributes/10".into(), json!({"value": "new"})));
         assert_eq!(line(&v3::update(Collection::Groups, 10, "new")), "PUT /v3/groupAttributes/10");
-        assert_eq!(line(&v3::types()), "GET /v3/attributeTypes?resultLimit=10000");
+        assert_eq!(line(&v3::types(None)), "GET /v3/attributeTypes?resultLimit=10000");
+        assert_eq!(
+            line(&v3::types(Some("Intrusion Set"))),
+            "GET /v3/attributeTypes?tql=associatedType%20%3D%20%22Intrusion%20Set%22&resultLimit=10000"
+        );
     }
 
     #[test]

@@ -103,9 +103,12 @@ impl<T: Transport> Client<T> {
     pub async fn tag(&self, name: &str) -> Result<Tag, Error> {
         self.v2_one(v2::all(Some(name), None, &ListOptions::default()), ENTITY, Tag::read).await
     }
-    /// Existing tags whose name holds `text` ([`v3::named`]).
-    pub async fn tags_named(&self, text: &str, result_limit: u32) -> Result<Vec<Tag>, Error> {
-        Ok(self.v3_list(v3::named(text, result_limit), Tag::read).await?.items)
+    /// The names of existing tags that hold `text` ([`v3::named`]), one page: what a box
+    /// offers as a tag's name is typed. Read from the answer as sent (the panels' first
+    /// load already has that decoding, not a typed tag list).
+    pub async fn tags_named(&self, text: &str, result_limit: u32) -> Result<Vec<String>, Error> {
+        let page = self.v3_pager_as_sent(v3::named(text, result_limit)).next_page().await.unwrap_or(Ok(Vec::new()))?;
+        Ok(page.iter().filter_map(|t| t.get("name")?.as_str().map(str::to_owned)).collect())
     }
 }
 

@@ -210,7 +210,7 @@ fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
     // A tag whose name holds a quote: found by part of its name, nothing else matching.
     let name = r#"Zq"uoted triage tag"#;
     run(c.write(&writes::Via::V3(Collection::Indicators, inds[0].id), "Demo Org", writes::Write::Tag(name, Mode::Append))).unwrap();
-    let found: Vec<String> = run(c.tags_named(r#"q"uoted triage"#, 10)).unwrap().into_iter().map(|t| t.name).collect();
+    let found: Vec<String> = run(c.tags_named(r#"q"uoted triage"#, 10)).unwrap();
     assert_eq!(found, [name]);
 
     // Three indicators with one group: one request, and the group now lists them.
@@ -244,6 +244,24 @@ fn tags_by_name_many_indicators_with_a_group_and_a_reported_batch() {
         Indicator::read,
     ));
     assert_eq!(made.unwrap().items.len(), 2);
+}
+
+/// The attribute types offered for an item: those the instance says apply to its type
+/// (ThreatConnect's "References - Platform Standard Attributes" lists Additional Analysis and
+/// Context for Hosts and Adversaries, not for Documents), every type when the instance refuses
+/// the `associatedType` question.
+#[test]
+fn attribute_types_narrowed_to_the_item_type() {
+    let sb = start();
+    let c = hmac_client(&sb);
+    let all = run(c.attribute_type_names_for("Host")).unwrap();
+    assert!(all.iter().any(|n| n == "Additional Analysis and Context") && all.iter().any(|n| n == "Description"), "{all:?}");
+    let doc = run(c.attribute_type_names_for("Document")).unwrap();
+    assert!(!doc.iter().any(|n| n == "Additional Analysis and Context") && doc.iter().any(|n| n == "Description"), "{doc:?}");
+    // An instance that does not know the keyword: one refusal, then the whole list.
+    sb.faults(json!({"rules": [{"method": "GET", "pathPrefix": "/api/v3/attributeTypes", "status": 400, "times": 1}]}));
+    let refused = run(c.attribute_type_names_for("Document")).unwrap();
+    assert!(refused.iter().any(|n| n == "Additional Analysis and Context") && refused.len() > doc.len(), "{refused:?}");
 }
 
 /// The sandbox under test is the one of this checkout, running in this process: what the
