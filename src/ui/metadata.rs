@@ -227,7 +227,8 @@ pub fn AttributeList(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl I
                                 </details>
                             }.into_any()
                         } else {
-                            view! { <div class="attribute-value">{a.value}</div> }.into_any()
+                            // A date attribute ("First Seen") reads as the item's own dates do.
+                            view! { <div class="attribute-value"><TimeText value=a.value /></div> }.into_any()
                         }}
                         {(!labels.is_empty()).then(|| view! { <LabelList labels edit=None /> })}
                         {controls(edit, move |e| attribute_tools(e, tools.clone()).into_any())}

@@ -102,6 +102,12 @@ test("values people read: dates with the ISO value in a tooltip, sizes, hash and
   assert.equal(await added.getAttribute("title"), read.dateAdded);
   assert.ok((await added.textContent()).startsWith(readable(read.dateAdded)), await added.textContent());
   assert.match(await added.textContent(), / · (\d+ (min|h|d|mo|y) ago|just now)$/);
+  // An attribute holding a date ("First Seen") reads the same way; other attribute values as written.
+  const firstSeen = (await api("GET", "/v3/indicators/1?fields=attributes")).json.data.attributes.data.find((a) => a.type === "First Seen").value;
+  const seen = page.locator("[data-section=attributes] dt:text-is('First Seen') + dd time");
+  assert.equal(await seen.getAttribute("title"), firstSeen);
+  assert.ok((await seen.textContent()).startsWith(readable(firstSeen)), await seen.textContent());
+  assert.equal(await page.locator("[data-section=attributes] dt:text-is('Description') + dd time").count(), 0);
   // Monospace for the value, not for the facts.
   const fonts = await page.evaluate(() => ({
     value: getComputedStyle(document.querySelector("h1.item-value")).fontFamily,
