@@ -210,8 +210,8 @@ thread_local! {
     static INDICATOR_TYPES: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The indicator type names to count: the base types, then the instance's custom ones
-/// (the base ones alone when the instance does not say).
+/// The indicator type names: the base types (in [`BASE_INDICATOR_TYPES`]' order), then the
+/// instance's custom ones (none when the instance does not say).
 pub async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
     if let Some(known) = INDICATOR_TYPES.with(|t| t.borrow().clone()) {
         return known;
@@ -230,12 +230,29 @@ pub async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
 }
 
 /// How many of each type, for the chips: counted in `rows` when they are the whole list,
-/// else asked of ThreatConnect, one count per type of the collection, custom indicator types
-/// included (they arrive after the first page).
-async fn type_counts(api: ApiHandle, query: AssocQuery) -> Vec<(String, i64)> {
+/// else asked of ThreatConnect, one count per type of the collection (they arrive after the
+/// first page). An indicator list whose base types do not add up to its `whole` holds custom
+/// types: only then are the instance's types asked for, and each custom one counted.
+async fn type_counts(api: ApiHandle, query: AssocQuery, whole: i64) -> Vec<(String, i64)> {
+    let groups = matches!(query.collection, Collection::Groups);
+    let names: Vec<String> = if groups {
+        GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    } else {
+        BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+    };
+    let mut counts = count_types(api, &query, names).await;
+    let counted: i64 = counts.iter().map(|(_, n)| n).sum();
+    if !groups && counted < whole {
+        let custom: Vec<String> = indicator_type_names(api).await.into_iter().skip(BASE_INDICATOR_TYPES.len()).collect();
+        counts.extend(count_types(api, &query, custom).await);
+    }
+    counts
+}
+
+/// One count per type name, together; the types with none left out.
+async fn count_types(api: ApiHandle, query: &AssocQuery, names: Vec<String>) -> Vec<(String, i64)> {
     let client = api.with_value(|a| a.client.clone());
     let groups = matches!(query.collection, Collection::Groups);
-    let names: Vec<String> = if groups { GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect() } else { indicator_type_names(api).await };
     let counts = futures::future::join_all(names.iter().map(|t| {
         let tql = query.with_filter("", Some(t));
         let client = client.clone();
@@ -380,7 +397,7 @@ pub fn AssociationList(
         let (q, n) = (query.get_value(), whole());
         async move {
             match (q, n) {
-                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q).await),
+                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q, n).await),
                 _ => None,
             }
         }

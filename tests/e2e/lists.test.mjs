@@ -593,7 +593,24 @@ test("type chips count the instance's custom indicator types too, and toggle the
   const counted = reqs.filter(([p, q]) => p === "/api/v3/indicators" && q.get("resultLimit") === "1").map(([, q]) => q.get("tql"));
   assert.equal(counted.length, types.length, JSON.stringify(counted));
   assert.ok(counted.includes(`hasGroup(id=${made.json.data.id}) and typeName = "Hashtag"`), JSON.stringify(counted));
-  assert.deepEqual(page.errors, []);
+
+  // Requests per panel as before: the big campaign's base types add up to its 10,001, so
+  // the instance's types are not asked; a host whose lists the panel embedded whole asks no list.
+  await sandbox.clearRequests();
+  const campaign = await open("Campaign", 1);
+  await settled(campaign);
+  await campaign.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 2, INDICATORS);
+  let seen = await apiRequests();
+  assert.equal(seen.filter(([p]) => p === "/api/v2/types/indicatorTypes").length, 0);
+  const base = types.filter((t) => String(t.custom) !== "true").length;
+  assert.equal(seen.filter(([p, q]) => p === "/api/v3/indicators" && q.get("resultLimit") === "1").length, base);
+  await sandbox.clearRequests();
+  const host = await open("Host", "bad.example.com");
+  await settled(host);
+  await host.waitForTimeout(300);
+  seen = await apiRequests();
+  assert.deepEqual(seen.filter(([p]) => p === "/api/v3/indicators" || p === "/api/v3/groups").map(([p, q]) => p + "?" + q), []);
+  assert.deepEqual([...page.errors, ...campaign.errors, ...host.errors], []);
 });
 
 test("search filters by type and owner, in the TQL it sends, and says so", async () => {
