@@ -22,7 +22,7 @@ use pivot_text::escape::escape_controls;
 use pivot_text::lists::{count_of, range_of, thousands};
 use pivot_text::messages::{exported_status, value_for_clipboard, values_for_clipboard};
 use pivot_text::refang::refang;
-use pivot_text::values::{confidence_words, rating_words, safe_http_link, tlp_class, type_display};
+use pivot_text::values::{confidence_words, rating_words, safe_http_link, tlp_class};
 use threatconnect::tql::{has_group, has_indicator};
 use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, SecurityLabel, Sort, SortField, Tag, MAX_RESULT_LIMIT};
@@ -578,7 +578,7 @@ pub fn AssociationList(
                     let meta = r.0.iter().any(|a| a.meta.is_some());
                     let cols = columns(groups, meta);
                     view! {
-                        <table class="assoc-table">
+                        <table class="assoc-table assoc-list">
                             <caption class="visually-hidden">{caption(&title2, groups, sort.get())}</caption>
                             <thead><tr>
                                 {cols.iter().map(|c| header(c, server, sort, page, kept)).collect_view()}
@@ -687,7 +687,7 @@ fn AssocRow(a: Assoc, groups: bool, meta: bool, on_pivot: Callback<SelectedItem>
     let (tags, tlp) = a.meta.map(|m| (m.tags, m.tlp)).unwrap_or_default();
     view! {
         <tr class="assoc-row">
-            <td class="c-type"><span class=kind_class>{type_display(&a.type_label).to_owned()}</span></td>
+            <td class="c-type"><span class=kind_class>{a.type_label.clone()}</span></td>
             <th scope="row" class="c-value">{match (a.target.clone(), a.link.clone()) {
                 (Some(target), Some(href)) => view! {
                     <a class="pivot-link" href=href target="_blank" rel="noopener noreferrer" title=escape_controls(&a.value).into_owned()
