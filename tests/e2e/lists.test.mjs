@@ -485,7 +485,9 @@ test("a list is a table ThreatConnect sorts: header buttons with aria-sort, one 
   // The Space opened again in the same element: the list comes sorted as it was left.
   const again = await open("Campaign", 1, { tcSpaceElementId: element });
   await settled(again);
-  await again.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, desc[0]]);
+  // (The panel's own first row is the host, which also leads the descending order: the second row tells.)
+  await again.waitForFunction(([sel, v]) => document.querySelectorAll(sel + " .assoc-row .pivot-link")[1]?.title === v, [INDICATORS, desc[1]]);
+  assert.deepEqual(await rowValues(again, INDICATORS), desc.slice(0, 100));
   assert.deepEqual(await sortedBy(again, INDICATORS), [["Value", "descending"]]);
 
   // Rating: highest first (unrated last), read as in the header: "3/5 Moderate".
@@ -500,7 +502,8 @@ test("a list is a table ThreatConnect sorts: header buttons with aria-sort, one 
 });
 
 test("a group's list has no rating columns, and the v2 fallback's headers do not sort", async () => {
-  const page = await open("Host", "bad.example.com");
+  // No Space element (the details page): Back keeps the sort all the same.
+  const page = await open("Host", "bad.example.com", { tcSpaceElementId: "" });
   await settled(page);
   assert.deepEqual(await headers(page, GROUPS), ["Type", "Name", "Last modified", "Owner", "Copy"]);
   // Last modified: the latest change first.
@@ -516,6 +519,12 @@ test("a group's list has no rating columns, and the v2 fallback's headers do not
   const rows = await page.locator(`${GROUPS} .assoc-row`).evaluateAll((rs) => rs.map((r) => [r.querySelector(".pivot-link").title, r.querySelector(".c-tlp").textContent]));
   assert.deepEqual(rows, latest.map((g) => [g.name, tlp[g.name]]));
   assert.ok(rows.some(([, t]) => t !== ""), JSON.stringify(rows));
+  await page.click(`${GROUPS} .assoc-row .pivot-link >> nth=1`);
+  await page.waitForFunction((n) => document.querySelector("[data-field=value]")?.textContent === n, latest[1].name);
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction(([sel, n]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === n, [GROUPS, latest[0].name]);
+  assert.deepEqual(await sortedBy(page, GROUPS), [["Last modified", "descending"]]);
   assert.deepEqual(page.errors, []);
 
   // ThreatConnect without v3: the lists come from v2 and are not sorted by Pivot.
