@@ -642,7 +642,8 @@ fn caption(title: &str, groups: bool, sort: Option<Sort>) -> String {
 }
 
 /// A column header: a button that asks ThreatConnect for the list in that column's order
-/// (again: the other way), with `aria-sort` on the column sorted by. The v2 fallback does not sort.
+/// (again: the other way), with `aria-sort` on the column sorted by (the stylesheet draws its
+/// arrow from it). The v2 fallback does not sort.
 fn header(c: &Column, server: bool, sort: RwSignal<Option<Sort>>, page: RwSignal<u32>, kept: Option<element_state::List>) -> impl IntoView {
     let label = c.label;
     let field = c.sort.filter(|_| server);
@@ -662,11 +663,7 @@ fn header(c: &Column, server: bool, sort: RwSignal<Option<Sort>>, page: RwSignal
                         page.set(0);
                         sort.set(Some(next));
                         if let Some(l) = kept { element_state::change(Field::Sort(l.item, l.section), &next.key(), false) }
-                    }>{label}<span class="sort-arrow" aria-hidden="true">{move || match aria() {
-                        Some("ascending") => "▲",
-                        Some(_) => "▼",
-                        None => "",
-                    }}</span></button>
+                    }>{label}</button>
                 }.into_any(),
                 None => label.into_any(),
             }}

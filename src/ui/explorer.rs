@@ -392,7 +392,7 @@ struct Asked {
 }
 
 /// The type filter's option value: `i:Host`, `g:Incident` ("" every type).
-fn kind_value(kind: &Option<SearchType>) -> String {
+fn kind_value(kind: Option<SearchType>) -> String {
     match kind {
         None => String::new(),
         Some(SearchType::Indicator(t)) => format!("i:{t}"),
@@ -509,40 +509,42 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
                 <p class="searched-for">"Results for ‘"<span class="searched">{move || asked.with(|a| a.as_ref().map(|a| escape_controls(&a.text).into_owned()))}</span>"’"
                     <span class="search-scope">{move || asked.with(|a| a.as_ref().map(scope_text))}</span></p>
                 <p class="search-filters">
-                    <select class="search-type" aria-label="Type" on:focus=move |_| load_types() on:pointerdown=move |_| load_types()
+                    <select class="search-type" aria-label="Type" on:focus=move |_| load_types()
                         on:change=move |ev| { kind.set(kind_of(&event_target_value(&ev))); refine() }>
-                        <option value="" selected=move || kind.get().is_none()>"Every type"</option>
+                        <option value="">"Every type"</option>
                         <optgroup label="Indicators">
-                            {move || indicator_types.get().into_iter().map(|t| {
-                                let v = kind_value(&Some(SearchType::Indicator(t.clone())));
-                                let on = { let v = v.clone(); move || kind_value(&kind.get()) == v };
-                                view! { <option value=v selected=on>{escape_controls(type_display(&t)).into_owned()}</option> }
-                            }).collect_view()}
+                            // The select keeps what the analyst picks; `selected` only says where it starts.
+                            {move || {
+                                let now = kind_value(kind.get_untracked());
+                                indicator_types.get().into_iter().map(|t| {
+                                    let v = format!("i:{t}");
+                                    view! { <option selected=v == now value=v>{escape_controls(type_display(&t)).into_owned()}</option> }
+                                }).collect_view()
+                            }}
                         </optgroup>
                         <optgroup label="Groups">
-                            {GROUP_TYPES.iter().map(|t| {
-                                let v = kind_value(&Some(SearchType::Group(t.type_name().to_owned())));
-                                let on = { let v = v.clone(); move || kind_value(&kind.get()) == v };
-                                view! { <option value=v selected=on>{t.type_name()}</option> }
-                            }).collect_view()}
+                            {
+                                let now = kind_value(kind.get_untracked());
+                                GROUP_TYPES.iter().map(|t| {
+                                    let v = format!("g:{}", t.type_name());
+                                    view! { <option selected=v == now value=v>{t.type_name()}</option> }
+                                }).collect_view()
+                            }
                         </optgroup>
                     </select>
                     <select class="search-owner" aria-label="Owner" on:change=move |ev| { owner.set(event_target_value(&ev)); refine() }>
-                        <option value="" selected=move || owner.get().is_empty()>"Every owner"</option>
+                        <option value="">"Every owner"</option>
                         {move || {
                             // The instance's owners; the one searched in even when they did not load.
                             let mut names: Vec<String> = match owners.get() {
                                 Some(Ok(list)) => list.iter().map(|o| o.name.clone()).collect(),
                                 _ => Vec::new(),
                             };
-                            let now = owner.get();
+                            let now = owner.get_untracked();
                             if !now.is_empty() && !names.contains(&now) {
-                                names.insert(0, now);
+                                names.insert(0, now.clone());
                             }
-                            names.into_iter().map(|n| {
-                                let on = { let n = n.clone(); move || owner.get() == n };
-                                view! { <option value=n.clone() selected=on>{escape_controls(&n).into_owned()}</option> }
-                            }).collect_view()
+                            names.into_iter().map(|n| view! { <option selected=n == now value=n.clone()>{escape_controls(&n).into_owned()}</option> }).collect_view()
                         }}
                     </select>
                 </p>
