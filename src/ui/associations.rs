@@ -268,19 +268,24 @@ async fn count_types(api: ApiHandle, query: &AssocQuery, names: Vec<String>) -> 
     names.into_iter().zip(counts).filter_map(|(t, n)| Some((t, n.ok()??))).filter(|(_, n)| *n > 0).collect()
 }
 
+/// A list on screen: its item ([`element_state::current_item`]) and section.
+type ListKey = (u64, String);
+/// Where a list was: its page and sort.
+type ListView = (u32, Option<Sort>);
+
 thread_local! {
     /// The page and sort each list was on, per item and section, for this tab: Back returns to them.
-    static PAGES: std::cell::RefCell<Vec<((u64, String), (u32, Option<Sort>))>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PAGES: std::cell::RefCell<Vec<(ListKey, ListView)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How many lists remember their page (the most recent).
 const KEPT_PAGES: usize = 50;
 
-fn kept_page(key: &(u64, String)) -> (u32, Option<Sort>) {
+fn kept_page(key: &ListKey) -> ListView {
     PAGES.with(|p| p.borrow().iter().find(|(k, _)| k == key).map_or((0, None), |(_, n)| *n))
 }
 
-fn keep_page(key: (u64, String), page: u32, sort: Option<Sort>) {
+fn keep_page(key: ListKey, page: u32, sort: Option<Sort>) {
     PAGES.with(|p| {
         let mut p = p.borrow_mut();
         p.retain(|(k, _)| *k != key);

@@ -49,7 +49,8 @@ fn panels_search_and_awkward_values_over_hmac() {
     let mut want: Vec<(String, i64)> = groups.iter().map(|g| (g.name.clone(), g.id)).collect();
     want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let by_name = Sort { field: SortField::Value, descending: true };
-    let page = run(c.search_sorted(Collection::Groups, "hasIndicator(id=1)", 0, 100, Some(by_name), &["tags", "securityLabels"], Group::read)).unwrap();
+    let page =
+        run(c.search_sorted(Collection::Groups, "hasIndicator(id=1)", 0, 100, Some(by_name), &["tags", "securityLabels"], Group::read)).unwrap();
     assert_eq!(page.items.iter().map(|g| (g.name.clone(), g.id)).collect::<Vec<_>>(), want);
     assert_eq!(page.result_count, Some(groups.len() as i64));
     assert!(page.items.iter().any(|g| !g.tags.is_empty()) && page.items.iter().any(|g| !g.security_labels.is_empty()));
