@@ -212,7 +212,7 @@ thread_local! {
 
 /// The indicator type names: the base types (in [`BASE_INDICATOR_TYPES`]' order), then the
 /// instance's custom ones (none when the instance does not say).
-pub async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
+async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
     if let Some(known) = INDICATOR_TYPES.with(|t| t.borrow().clone()) {
         return known;
     }

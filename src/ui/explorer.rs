@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource, Loaded};
-use super::associations::{indicator_type_names, Assoc};
+use super::associations::Assoc;
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::launch::session_storage;
@@ -421,12 +421,11 @@ fn scope_text(a: &Asked) -> String {
 #[component]
 fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    // The owner searched in: the default owner at first ("" every owner); the type: every type.
+    // The owner searched in: the default owner at first ("" every owner); the type: every type
+    // (the base indicator types and the group types: asking the instance for its custom types
+    // costs the first load a kilobyte and a request).
     let owner = RwSignal::new(api.with_value(|a| a.default_owner.clone()).unwrap_or_default());
     let kind = RwSignal::new(None::<SearchType>);
-    // The instance's indicator types, custom ones included: asked when the type filter is first opened.
-    let indicator_types = RwSignal::new(BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect::<Vec<_>>());
-    let types_asked = StoredValue::new(false);
     let asked = RwSignal::new(None::<Asked>);
     let results = ApiResource::new(move || {
         let a = asked.get();
@@ -488,12 +487,6 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
             run(a.text);
         }
     };
-    let load_types = move || {
-        if !types_asked.get_value() {
-            types_asked.set_value(true);
-            leptos::task::spawn_local(async move { indicator_types.set(indicator_type_names(api).await) });
-        }
-    };
     view! {
         <form class="search" role="search" on:submit=submit>
             <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups (/)"
@@ -509,18 +502,18 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
                 <p class="searched-for">"Results for ‘"<span class="searched">{move || asked.with(|a| a.as_ref().map(|a| escape_controls(&a.text).into_owned()))}</span>"’"
                     <span class="search-scope">{move || asked.with(|a| a.as_ref().map(scope_text))}</span></p>
                 <p class="search-filters">
-                    <select class="search-type" aria-label="Type" on:focus=move |_| load_types()
+                    <select class="search-type" aria-label="Type"
                         on:change=move |ev| { kind.set(kind_of(&event_target_value(&ev))); refine() }>
                         <option value="">"Every type"</option>
                         <optgroup label="Indicators">
                             // The select keeps what the analyst picks; `selected` only says where it starts.
-                            {move || {
+                            {
                                 let now = kind_value(kind.get_untracked());
-                                indicator_types.get().into_iter().map(|t| {
-                                    let v = format!("i:{t}");
-                                    view! { <option selected=v == now value=v>{escape_controls(type_display(&t)).into_owned()}</option> }
+                                BASE_INDICATOR_TYPES.iter().map(|t| {
+                                    let v = format!("i:{}", t.type_name());
+                                    view! { <option selected=v == now value=v>{type_display(t.type_name())}</option> }
                                 }).collect_view()
-                            }}
+                            }
                         </optgroup>
                         <optgroup label="Groups">
                             {
