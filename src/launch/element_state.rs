@@ -1,5 +1,5 @@
-//! Per-Space-element settings: each association list's last filter, kept per
-//! item (the item it was typed on, never another), and which sections are
+//! Per-Space-element settings: each association list's last filter and sort, kept
+//! per item (the item they were set on, never another), and which sections are
 //! collapsed, in ThreatConnect's Spaces element state
 //! (`/v2/exchange/spaces/{tcSpaceElementId}/state`) so a Space opens as the
 //! analyst left it.
@@ -21,7 +21,7 @@
 use serde_json::{Map, Value};
 
 use super::SelectedItem;
-use threatconnect::{Client, Transport};
+use threatconnect::{Client, Sort, Transport};
 
 /// The sections whose state is kept (the association lists' `data-section`).
 pub const SECTIONS: [&str; 2] = ["associated-groups", "associated-indicators"];
@@ -60,13 +60,32 @@ fn parse_key(text: &str) -> Option<u64> {
     (text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then(|| u64::from_str_radix(text, 16).ok()).flatten()
 }
 
-/// What is kept for one Space element: per item, one filter per section of [`SECTIONS`];
-/// per element, which sections are collapsed.
+/// What is kept for one Space element: per item, one filter and one sort per section of
+/// [`SECTIONS`]; per element, which sections are collapsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
-    /// The most recently filtered item first, at most [`MAX_ITEMS`], none with only empty filters.
-    items: Vec<(u64, [String; SECTIONS.len()])>,
+    /// The most recently filtered or sorted item first, at most [`MAX_ITEMS`], none with only
+    /// empty filters and sorts.
+    items: Vec<(u64, Kept)>,
     collapsed: [bool; SECTIONS.len()],
+}
+
+/// An item's filters and sorts ([`Sort::key`]), one of each per section ("" when none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Kept {
+    filters: [String; SECTIONS.len()],
+    sorts: [String; SECTIONS.len()],
+}
+
+impl Kept {
+    fn is_empty(&self) -> bool {
+        self.filters.iter().chain(&self.sorts).all(String::is_empty)
+    }
+}
+
+/// A kept sort is one Pivot writes (`rating desc`); nothing else is read back.
+fn usable_sort(text: &str) -> bool {
+    Sort::from_key(text).is_some()
 }
 
 fn usable_filter(text: &str) -> bool {
@@ -109,14 +128,17 @@ impl Settings {
             if out.items.iter().any(|(k, _)| *k == key) {
                 continue;
             }
-            let mut filters: [String; SECTIONS.len()] = Default::default();
+            let mut kept = Kept::default();
             for (i, s) in SECTIONS.iter().enumerate() {
                 if let Some(text) = entry.get("filters").and_then(|f| f.get(s)).and_then(Value::as_str).filter(|t| usable_filter(t)) {
-                    filters[i] = text.to_owned();
+                    kept.filters[i] = text.to_owned();
+                }
+                if let Some(text) = entry.get("sorts").and_then(|f| f.get(s)).and_then(Value::as_str).filter(|t| usable_sort(t)) {
+                    kept.sorts[i] = text.to_owned();
                 }
             }
-            if filters.iter().any(|f| !f.is_empty()) {
-                out.items.push((key, filters));
+            if !kept.is_empty() {
+                out.items.push((key, kept));
             }
         }
         out
@@ -126,16 +148,22 @@ impl Settings {
     /// `Map` would bring a serializer and a sort into the panels' wasm.)
     pub fn to_state(&self) -> Value {
         let mut items = Vec::new();
-        for (key, list) in &self.items {
-            let mut filters = Map::new();
-            for (i, s) in SECTIONS.iter().enumerate() {
-                if !list[i].is_empty() {
-                    filters.insert((*s).to_owned(), Value::from(list[i].as_str()));
+        for (key, kept) in &self.items {
+            let of = |list: &[String; SECTIONS.len()]| {
+                let mut m = Map::new();
+                for (i, s) in SECTIONS.iter().enumerate() {
+                    if !list[i].is_empty() {
+                        m.insert((*s).to_owned(), Value::from(list[i].as_str()));
+                    }
                 }
-            }
+                m
+            };
             let mut entry = Map::new();
             entry.insert("item".into(), Value::from(key_text(*key)));
-            entry.insert("filters".into(), Value::Object(filters));
+            entry.insert("filters".into(), Value::Object(of(&kept.filters)));
+            if kept.sorts.iter().any(|s| !s.is_empty()) {
+                entry.insert("sorts".into(), Value::Object(of(&kept.sorts)));
+            }
             items.push(Value::Object(entry));
         }
         let collapsed = SECTIONS.iter().enumerate().filter(|(i, _)| self.collapsed[*i]).map(|(_, s)| Value::from(*s)).collect();
@@ -149,8 +177,16 @@ impl Settings {
     /// The section's kept filter on `item` ("" when none).
     pub fn filter(&self, item: u64, section: &str) -> &str {
         match (self.items.iter().find(|(k, _)| *k == item), slot(section)) {
-            (Some((_, filters)), Some(i)) => filters[i].as_str(),
+            (Some((_, kept)), Some(i)) => kept.filters[i].as_str(),
             _ => "",
+        }
+    }
+
+    /// The section's kept sort on `item`.
+    pub fn sort(&self, item: u64, section: &str) -> Option<Sort> {
+        match (self.items.iter().find(|(k, _)| *k == item), slot(section)) {
+            (Some((_, kept)), Some(i)) => Sort::from_key(&kept.sorts[i]),
+            _ => None,
         }
     }
 
@@ -158,19 +194,29 @@ impl Settings {
     /// (the least recent beyond [`MAX_ITEMS`] is forgotten); an empty, overlong or
     /// control-character filter keeps none.
     pub fn set_filter(&mut self, item: u64, section: &str, text: &str) {
+        let text = if usable_filter(text) { text } else { "" };
+        self.set(item, section, |k, i| k.filters[i] = text.to_owned());
+    }
+
+    /// Keeps `sort` as the section's sort on `item` (which becomes the most recent); `None` keeps none.
+    pub fn set_sort(&mut self, item: u64, section: &str, sort: Option<Sort>) {
+        self.set(item, section, |k, i| k.sorts[i] = sort.map(Sort::key).unwrap_or_default());
+    }
+
+    fn set(&mut self, item: u64, section: &str, change: impl FnOnce(&mut Kept, usize)) {
         let Some(i) = slot(section) else { return };
-        let mut filters = match self.items.iter().position(|(k, _)| *k == item) {
+        let mut kept = match self.items.iter().position(|(k, _)| *k == item) {
             Some(at) => self.items.remove(at).1,
-            None => Default::default(),
+            None => Kept::default(),
         };
-        filters[i] = if usable_filter(text) { text.to_owned() } else { String::new() };
-        if filters.iter().any(|f| !f.is_empty()) {
-            self.items.insert(0, (item, filters));
+        change(&mut kept, i);
+        if !kept.is_empty() {
+            self.items.insert(0, (item, kept));
             self.items.truncate(MAX_ITEMS);
         }
     }
 
-    /// The items with a kept filter, the most recent first.
+    /// The items with a kept filter or sort, the most recent first.
     pub fn items(&self) -> impl Iterator<Item = u64> + '_ {
         self.items.iter().map(|(k, _)| *k)
     }
@@ -186,11 +232,12 @@ impl Settings {
     }
 }
 
-/// One setting the analyst can change: a section's filter on an item ([`item_key`]),
+/// One setting the analyst can change: a section's filter or sort on an item ([`item_key`]),
 /// or whether a section is collapsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     Filter(u64, &'static str),
+    Sort(u64, &'static str),
     Collapsed(&'static str),
 }
 
@@ -205,10 +252,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// The analyst changed a setting.
+    /// The analyst changed a setting: `filter` is a filter's text or a sort's [`Sort::key`].
     pub fn change(&mut self, field: Field, filter: &str, collapsed: bool) {
         match field {
             Field::Filter(item, s) => self.settings.set_filter(item, s, filter),
+            Field::Sort(item, s) => self.settings.set_sort(item, s, Sort::from_key(filter)),
             Field::Collapsed(s) => self.settings.set_collapsed(s, collapsed),
         }
         if !self.touched.contains(&field) {
@@ -224,6 +272,7 @@ impl Store {
         for field in &self.touched {
             match *field {
                 Field::Filter(item, s) => self.settings.set_filter(item, s, mine.filter(item, s)),
+                Field::Sort(item, s) => self.settings.set_sort(item, s, mine.sort(item, s)),
                 Field::Collapsed(s) => self.settings.set_collapsed(s, mine.is_collapsed(s)),
             }
         }
@@ -251,7 +300,7 @@ pub async fn save<T: Transport>(client: &Client<T>, element_id: u64, settings: &
 mod tests {
     use super::*;
     use serde_json::json;
-    use threatconnect::{GroupType, IndicatorType};
+    use threatconnect::{GroupType, IndicatorType, SortField};
 
     const GROUPS: &str = "associated-groups";
     const INDICATORS: &str = "associated-indicators";
@@ -306,6 +355,46 @@ mod tests {
     }
 
     #[test]
+    fn a_sort_is_kept_beside_the_filter_of_its_item_and_only_a_known_sort_reads_back() {
+        let rating = Sort { field: SortField::Rating, descending: true };
+        let mut s = Settings::default();
+        s.set_filter(campaign(), INDICATORS, "100.64.7.");
+        s.set_sort(campaign(), INDICATORS, Some(rating));
+        s.set_sort(host("a.test"), GROUPS, Some(Sort { field: SortField::LastModified, descending: false }));
+        let state = s.to_state();
+        assert_eq!(
+            state["items"],
+            json!([
+                {"item": key_text(host("a.test")), "filters": {}, "sorts": {"associated-groups": "modified asc"}},
+                {"item": key_text(campaign()), "filters": {"associated-indicators": "100.64.7."}, "sorts": {"associated-indicators": "rating desc"}}
+            ])
+        );
+        let back = Settings::from_answer(&answer(state));
+        assert_eq!(back, s);
+        assert_eq!((back.sort(campaign(), INDICATORS), back.sort(campaign(), GROUPS)), (Some(rating), None));
+        assert_eq!(back.sort(host("b.test"), GROUPS), None, "another item has none");
+        // Clearing the filter keeps the item for its sort; clearing both forgets it.
+        let mut s = back;
+        s.set_filter(campaign(), INDICATORS, "");
+        assert_eq!(s.sort(campaign(), INDICATORS), Some(rating));
+        s.set_sort(campaign(), INDICATORS, None);
+        assert_eq!(s.items().collect::<Vec<_>>(), vec![host("a.test")]);
+        // A hostile sort in a saved state is not read: not the API's text, not a parameter.
+        let c = key_text(campaign());
+        for bad in [json!("rating%20desc&owner=x"), json!("summary desc"), json!("rating DESC"), json!(5), json!("<img src=x> asc")] {
+            let st = json!({"v": 2, "items": [{"item": c, "filters": {}, "sorts": {INDICATORS: bad}}]});
+            assert_eq!(Settings::from_state(&st), Settings::default(), "{bad}");
+        }
+        // A sort changed before the saved state arrived wins over the saved one.
+        let mut saved = Settings::default();
+        saved.set_sort(campaign(), INDICATORS, Some(rating));
+        let mut store = Store::default();
+        store.change(Field::Sort(campaign(), INDICATORS), "owner asc", false);
+        assert!(store.arrive(saved));
+        assert_eq!(store.settings.sort(campaign(), INDICATORS), Some(Sort { field: SortField::Owner, descending: false }));
+    }
+
+    #[test]
     fn only_the_most_recent_items_are_kept_and_a_cleared_item_is_dropped() {
         let mut s = Settings::default();
         for n in 0..MAX_ITEMS + 5 {
@@ -335,6 +424,12 @@ mod tests {
         }
         s.set_collapsed(GROUPS, true);
         s.set_collapsed(INDICATORS, true);
+        // Every item sorted too, by the longest key.
+        let longest = SortField::ALL.into_iter().map(|f| Sort { field: f, descending: true }).max_by_key(|s| s.key().len());
+        for n in 0..MAX_ITEMS {
+            s.set_sort(host(&n.to_string()), INDICATORS, longest);
+            s.set_sort(host(&n.to_string()), GROUPS, longest);
+        }
         let body = answer(s.to_state());
         assert!(body.len() <= MAX_ANSWER, "{} bytes", body.len());
         assert_eq!(Settings::from_answer(&body), s);

@@ -1,6 +1,8 @@
-//! Association lists that scale: the first page comes with the panel, the filter and the
-//! pages beyond are asked of ThreatConnect (TQL), one request each; every entry the filter
-//! matches exports as CSV or copies as values. Everything from the API is text.
+//! Association lists that scale: the first page comes with the panel, the filter, the sort
+//! and the pages beyond are asked of ThreatConnect (TQL, `sorting`), one request each; every
+//! entry the filter matches exports as CSV or copies as values. A list is a table (type,
+//! value, rating, confidence, last modified, owner; TLP and tags where its request brought
+//! them). Everything from the API is text.
 
 use std::rc::Rc;
 
@@ -11,6 +13,7 @@ use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::download::download;
 use super::element_state;
 use super::notices::{ErrorNotice, Skeleton};
+use super::time::TimeText;
 use crate::launch::element_state::Field;
 use crate::launch::SelectedItem;
 use pivot_text::csv::{to_csv, Csv};
@@ -19,11 +22,10 @@ use pivot_text::escape::escape_controls;
 use pivot_text::lists::{count_of, range_of};
 use pivot_text::messages::{exported_status, value_for_clipboard, values_for_clipboard};
 use pivot_text::refang::refang;
-use pivot_text::values::safe_http_link;
-use pivot_text::values::thousands;
+use pivot_text::values::{confidence_words, rating_words, safe_http_link, thousands, tlp_class};
 use threatconnect::tql::{has_group, has_indicator};
 use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
-use threatconnect::{tql, Collection, Error, Group, Indicator, Page, MAX_RESULT_LIMIT};
+use threatconnect::{tql, Collection, Error, Group, Indicator, Page, SecurityLabel, Sort, SortField, Tag, MAX_RESULT_LIMIT};
 
 /// Rows per page of an association list (and per server page).
 pub const PAGE: u32 = 100;
@@ -50,7 +52,22 @@ pub struct Assoc {
     pub rating: Option<f64>,
     pub confidence: Option<f64>,
     pub modified: Option<String>,
+    /// Tags and TLP, when the request that brought the row asked for them (v3 `fields=tags`,
+    /// `fields=securityLabels`: the list's own pages); `None` for rows embedded in the panel
+    /// (ThreatConnect embeds associations without them) and for the v2 fallback.
+    pub meta: Option<RowMeta>,
 }
+
+/// A row's tags and TLP label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowMeta {
+    pub tags: Vec<String>,
+    /// The first `TLP:` security label.
+    pub tlp: Option<String>,
+}
+
+/// What a list's own pages ask ThreatConnect to bring with each row.
+const ROW_FIELDS: [&str; 2] = ["tags", "securityLabels"];
 
 impl Assoc {
     pub fn from_indicator(i: &Indicator) -> Self {
@@ -66,7 +83,15 @@ impl Assoc {
             rating: i.rating,
             confidence: i.confidence,
             modified: i.last_modified.clone(),
+            meta: None,
         }
+    }
+
+    /// The row with the tags and labels its request asked for.
+    fn with_meta(mut self, tags: &[Tag], labels: &[SecurityLabel]) -> Self {
+        let tlp = labels.iter().find(|l| l.name.trim().get(..4).is_some_and(|p| p.eq_ignore_ascii_case("TLP:"))).map(|l| l.name.clone());
+        self.meta = Some(RowMeta { tags: tags.iter().map(|t| t.name.clone()).collect(), tlp });
+        self
     }
 
     pub fn from_group(g: &Group) -> Self {
@@ -84,6 +109,7 @@ impl Assoc {
             rating: None,
             confidence: None,
             modified: g.last_modified.clone(),
+            meta: None,
         }
     }
 }
@@ -116,20 +142,29 @@ impl AssocQuery {
     }
 }
 
-/// One page of the list (with its total).
-async fn fetch_page(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>, start: u32, limit: u32) -> Result<Page<Assoc>, Error> {
+/// One page of the list (with its total) in the order asked, each row with its tags and labels.
+#[allow(clippy::too_many_arguments)]
+async fn fetch_page(
+    api: ApiHandle,
+    query: AssocQuery,
+    filter: String,
+    kind: Option<String>,
+    sort: Option<Sort>,
+    start: u32,
+    limit: u32,
+) -> Result<Page<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
     let tql = query.with_filter(&filter, kind.as_deref());
     let rows = |items: Vec<Assoc>, p_count, p_next| Page { items, result_count: p_count, next: p_next };
     match query.collection {
         Collection::Groups => client
-            .search(Collection::Groups, &tql, start, limit, true, Group::read)
+            .search_sorted(Collection::Groups, &tql, start, limit, sort, &ROW_FIELDS, Group::read)
             .await
-            .map(|p| rows(p.items.iter().map(Assoc::from_group).collect(), p.result_count, p.next)),
+            .map(|p| rows(p.items.iter().map(|g| Assoc::from_group(g).with_meta(&g.tags, &g.security_labels)).collect(), p.result_count, p.next)),
         _ => client
-            .search(Collection::Indicators, &tql, start, limit, true, Indicator::read)
+            .search_sorted(Collection::Indicators, &tql, start, limit, sort, &ROW_FIELDS, Indicator::read)
             .await
-            .map(|p| rows(p.items.iter().map(Assoc::from_indicator).collect(), p.result_count, p.next)),
+            .map(|p| rows(p.items.iter().map(|i| Assoc::from_indicator(i).with_meta(&i.tags, &i.security_labels)).collect(), p.result_count, p.next)),
     }
 }
 
@@ -169,16 +204,55 @@ fn matching(all: Vec<Assoc>, needle: &str, kind: Option<&str>) -> Vec<Assoc> {
         .collect()
 }
 
-/// How many of each type, for the chips: counted in `rows` when they are the whole list,
-/// else asked of ThreatConnect, one count per type of the collection (they arrive after the first page).
-async fn type_counts(api: ApiHandle, query: AssocQuery) -> Vec<(String, i64)> {
+thread_local! {
+    /// The instance's indicator types, custom ones included (`/v2/types/indicatorTypes`):
+    /// asked once per launch, by the first list that counts its types.
+    static INDICATOR_TYPES: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The indicator type names: the base types (in [`BASE_INDICATOR_TYPES`]' order), then the
+/// instance's custom ones (none when the instance does not say).
+async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
+    if let Some(known) = INDICATOR_TYPES.with(|t| t.borrow().clone()) {
+        return known;
+    }
+    let mut names: Vec<String> = BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect();
     let client = api.with_value(|a| a.client.clone());
+    if let Ok(defs) = client.indicator_types().await {
+        for d in defs {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&d.name)) {
+                names.push(d.name);
+            }
+        }
+        INDICATOR_TYPES.with(|t| *t.borrow_mut() = Some(names.clone()));
+    }
+    names
+}
+
+/// How many of each type, for the chips: counted in `rows` when they are the whole list,
+/// else asked of ThreatConnect, one count per type of the collection (they arrive after the
+/// first page). An indicator list whose base types do not add up to its `whole` holds custom
+/// types: only then are the instance's types asked for, and each custom one counted.
+async fn type_counts(api: ApiHandle, query: AssocQuery, whole: i64) -> Vec<(String, i64)> {
     let groups = matches!(query.collection, Collection::Groups);
     let names: Vec<String> = if groups {
         GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
     } else {
         BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
     };
+    let mut counts = count_types(api, &query, names).await;
+    let counted: i64 = counts.iter().map(|(_, n)| n).sum();
+    if !groups && counted < whole {
+        let custom: Vec<String> = indicator_type_names(api).await.into_iter().skip(BASE_INDICATOR_TYPES.len()).collect();
+        counts.extend(count_types(api, &query, custom).await);
+    }
+    counts
+}
+
+/// One count per type name, together; the types with none left out.
+async fn count_types(api: ApiHandle, query: &AssocQuery, names: Vec<String>) -> Vec<(String, i64)> {
+    let client = api.with_value(|a| a.client.clone());
+    let groups = matches!(query.collection, Collection::Groups);
     let counts = futures::future::join_all(names.iter().map(|t| {
         let tql = query.with_filter("", Some(t));
         let client = client.clone();
@@ -194,25 +268,60 @@ async fn type_counts(api: ApiHandle, query: AssocQuery) -> Vec<(String, i64)> {
     names.into_iter().zip(counts).filter_map(|(t, n)| Some((t, n.ok()??))).filter(|(_, n)| *n > 0).collect()
 }
 
+/// A list on screen: its item ([`element_state::current_item`]) and section.
+type ListKey = (u64, String);
+/// Where a list was: its page and sort.
+type ListView = (u32, Option<Sort>);
+
 thread_local! {
-    /// The page each list was on, per item and section, for this tab: Back returns to it.
-    static PAGES: std::cell::RefCell<Vec<((u64, String), u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The page and sort each list was on, per item and section, for this tab: Back returns to them.
+    static PAGES: std::cell::RefCell<Vec<(ListKey, ListView)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// How many lists remember their page (the most recent).
 const KEPT_PAGES: usize = 50;
 
-fn kept_page(key: &(u64, String)) -> u32 {
-    PAGES.with(|p| p.borrow().iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n))
+fn kept_page(key: &ListKey) -> ListView {
+    PAGES.with(|p| p.borrow().iter().find(|(k, _)| k == key).map_or((0, None), |(_, n)| *n))
 }
 
-fn keep_page(key: (u64, String), page: u32) {
+fn keep_page(key: ListKey, page: u32, sort: Option<Sort>) {
     PAGES.with(|p| {
         let mut p = p.borrow_mut();
         p.retain(|(k, _)| *k != key);
-        p.insert(0, (key, page));
+        p.insert(0, (key, (page, sort)));
         p.truncate(KEPT_PAGES);
     });
+}
+
+/// A column of a list: its header, its cell class and the field ThreatConnect sorts it by.
+struct Column {
+    label: &'static str,
+    class: &'static str,
+    sort: Option<SortField>,
+}
+
+/// The columns of an indicator list, or a group list (groups carry no rating or confidence).
+fn columns(groups: bool, meta: bool) -> Vec<Column> {
+    let col = |label, class, sort| Column { label, class, sort };
+    let mut out = vec![col("Type", "c-type", Some(SortField::Type)), col(if groups { "Name" } else { "Value" }, "c-value", Some(SortField::Value))];
+    if !groups {
+        out.push(col("Rating", "c-rating", Some(SortField::Rating)));
+        out.push(col("Confidence", "c-confidence", Some(SortField::Confidence)));
+    }
+    out.push(col("Last modified", "c-modified", Some(SortField::LastModified)));
+    out.push(col("Owner", "c-owner", Some(SortField::Owner)));
+    if meta {
+        out.push(col("TLP", "c-tlp", None));
+        out.push(col("Tags", "c-tags", None));
+    }
+    out
+}
+
+/// The first click on a column sorts it the way an analyst reads it first: the highest
+/// rating and confidence and the latest change first, text from A.
+fn first_direction(field: SortField) -> bool {
+    matches!(field, SortField::Rating | SortField::Confidence | SortField::LastModified)
 }
 
 /// An association list: the first page comes with the panel; the filter and
@@ -234,17 +343,24 @@ pub fn AssociationList(
     let filter = RwSignal::new(String::new());
     let collapsed = RwSignal::new(false);
     let page_key = (element_state::current_item(), section.clone());
-    let page = RwSignal::new(kept_page(&page_key));
-    // The Space element keeps this section's filter on this item, and its collapse (when there is an element).
-    let kept = element_state::register(&section, filter, collapsed, page);
+    let (kept_number, kept_sort) = kept_page(&page_key);
+    let page = RwSignal::new(kept_number);
+    // The order ThreatConnect is asked for (`None`: as the panel brought them).
+    let sort = RwSignal::new(kept_sort);
+    // The Space element keeps this section's filter and sort on this item, and its collapse (when there is an element).
+    let kept = element_state::register(&section, filter, sort, collapsed, page);
     let server = query.is_some();
+    let groups = match &query {
+        Some(q) => q.collection == Collection::Groups,
+        None => first.iter().any(|a| a.is_group),
+    };
     // ThreatConnect embeds at most a page of associations: fewer is the whole list.
     let total = total.or_else(|| (server && first.len() < PAGE as usize).then_some(first.len() as i64));
     let first = StoredValue::new(first);
     let query = StoredValue::new(query);
     let whole_list_error = RwSignal::new(None::<String>);
     let exporting = RwSignal::new(false);
-    Effect::new(move |_| keep_page(page_key.clone(), page.get()));
+    Effect::new(move |_| keep_page(page_key.clone(), page.get(), sort.get()));
     // What the filter box searches for: its text refanged (`bad[.]example` finds `bad.example`).
     let needle = move || refang(&filter.get());
     // The type chip pressed: only that type is listed.
@@ -255,7 +371,7 @@ pub fn AssociationList(
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), None, 0, PAGE).await)),
+                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), None, None, 0, PAGE).await)),
                 _ => None,
             }
         }
@@ -270,12 +386,12 @@ pub fn AssociationList(
     // Server pages beyond the first, or a filtered first page, with what they were asked for:
     // while the next one loads, the last one is not shown as if it were it.
     let fetched = ApiResource::new(move || {
-        let (f, p, k) = (needle(), page.get(), kind.get());
+        let (f, p, k, o) = (needle(), page.get(), kind.get(), sort.get());
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if p > 0 || !f.is_empty() || k.is_some() => {
-                    Some(((p, f.clone(), k.clone()), loaded(fetch_page(api, q, f, k, p * PAGE, PAGE).await)))
+                Some(q) if p > 0 || !f.is_empty() || k.is_some() || o.is_some() => {
+                    Some(((p, f.clone(), k.clone(), o), loaded(fetch_page(api, q, f, k, o, p * PAGE, PAGE).await)))
                 }
                 _ => None,
             }
@@ -286,7 +402,7 @@ pub fn AssociationList(
         let (q, n) = (query.get_value(), whole());
         async move {
             match (q, n) {
-                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q).await),
+                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q, n).await),
                 _ => None,
             }
         }
@@ -308,7 +424,7 @@ pub fn AssociationList(
     // ThreatConnect counts only a query's first page: later pages keep the count it gave.
     let counts_seen = StoredValue::new(Vec::<((String, Option<String>), i64)>::new());
     let rows = move || -> Option<Loaded<(Vec<Assoc>, Option<i64>)>> {
-        let (f, p, k) = (needle(), page.get(), kind.get());
+        let (f, p, k, o) = (needle(), page.get(), kind.get(), sort.get());
         let key = (f.clone(), k.clone());
         let from = |r: Option<Option<Loaded<Page<Assoc>>>>| match r {
             Some(Some(Ok(pg))) => {
@@ -333,8 +449,8 @@ pub fn AssociationList(
             Some(Some(Err(e))) => Some(Err(e)),
             _ => None,
         };
-        if server && (p > 0 || !f.is_empty() || k.is_some()) {
-            let asked = (p, f.clone(), k.clone());
+        if server && (p > 0 || !f.is_empty() || k.is_some() || o.is_some()) {
+            let asked = (p, f.clone(), k.clone(), o);
             return from(fetched.get().map(|r| r.and_then(|(was, page)| (was == asked).then_some(page))));
         }
         if server && total.is_none() {
@@ -414,6 +530,7 @@ pub fn AssociationList(
         }
     };
     let label = StoredValue::new(format!("{title} pages"));
+    let title2 = title.clone();
 
     view! {
         <section class="assoc" data-section=section.clone() data-collapsed=move || if collapsed.get() { "true" } else { "false" }>
@@ -462,11 +579,22 @@ pub fn AssociationList(
                 None => view! { <Skeleton lines=4 /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorNotice error=e retry=Callback::new(move |_| { fetched.refetch(); head.refetch() }) /> }.into_any(),
                 Some(Ok(r)) if r.0.is_empty() => view! { <p class="empty">"None"</p> }.into_any(),
-                Some(Ok(r)) => view! {
-                    <ul class="assoc-list">
-                        {r.0.iter().cloned().map(|a| view! { <AssocRow a on_pivot /> }).collect_view()}
-                    </ul>
-                }.into_any(),
+                Some(Ok(r)) => {
+                    let meta = r.0.iter().any(|a| a.meta.is_some());
+                    let cols = columns(groups, meta);
+                    view! {
+                        <table class="assoc-table assoc-list">
+                            <caption class="visually-hidden">{caption(&title2, groups, sort.get())}</caption>
+                            <thead><tr>
+                                {cols.iter().map(|c| header(c, server, sort, page, kept)).collect_view()}
+                                <th scope="col" class="c-copy"><span class="visually-hidden">"Copy"</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {r.0.iter().cloned().map(|a| view! { <AssocRow a groups meta on_pivot /> }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
             }}
             {pager(page, pages, range, label, true)}
         </section>
@@ -507,18 +635,62 @@ fn title_slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
+/// The table's caption: its title and how it is sorted.
+fn caption(title: &str, groups: bool, sort: Option<Sort>) -> String {
+    match sort {
+        None => title.to_owned(),
+        Some(s) => {
+            let c = columns(groups, false).into_iter().find(|c| c.sort == Some(s.field)).map_or("", |c| c.label);
+            format!("{title}, sorted by {c} {}", if s.descending { "descending" } else { "ascending" })
+        }
+    }
+}
+
+/// A column header: a button that asks ThreatConnect for the list in that column's order
+/// (again: the other way), with `aria-sort` on the column sorted by (the stylesheet draws its
+/// arrow from it). The v2 fallback does not sort.
+fn header(c: &Column, server: bool, sort: RwSignal<Option<Sort>>, page: RwSignal<u32>, kept: Option<element_state::List>) -> impl IntoView {
+    let label = c.label;
+    let field = c.sort.filter(|_| server);
+    let aria = move || match (field, sort.get()) {
+        (Some(f), Some(s)) if s.field == f => Some(if s.descending { "descending" } else { "ascending" }),
+        _ => None,
+    };
+    view! {
+        <th scope="col" class=c.class aria-sort=aria>
+            {match field {
+                Some(f) => view! {
+                    <button class="sort" data-sort=f.key() on:click=move |_| {
+                        let next = match sort.get_untracked() {
+                            Some(s) if s.field == f => Sort { field: f, descending: !s.descending },
+                            _ => Sort { field: f, descending: first_direction(f) },
+                        };
+                        page.set(0);
+                        sort.set(Some(next));
+                        if let Some(l) = kept { element_state::change(Field::Sort(l.item, l.section), &next.key(), false) }
+                    }>{label}</button>
+                }.into_any(),
+                None => label.into_any(),
+            }}
+        </th>
+    }
+}
+
 /// A row: its type, its value as a real link (a click pivots here; a middle-click or a new
-/// tab opens the item in ThreatConnect), its owner, and a copy of its raw value.
+/// tab opens the item in ThreatConnect), rating and confidence in ThreatConnect's words, when
+/// it last changed, its owner, TLP and tags (when its request brought them), and a copy of its raw value.
+/// Narrow screens show the value on its own line and the other cells under it (the stylesheet).
 #[component]
-fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
+fn AssocRow(a: Assoc, groups: bool, meta: bool, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let kind_class = if a.is_group { "type-badge group" } else { "type-badge indicator" };
     let value = escape_controls(&a.shown).into_owned();
     let copied: CopyOutcome = RwSignal::new(None);
     let raw = a.value.clone();
+    let (tags, tlp) = a.meta.map(|m| (m.tags, m.tlp)).unwrap_or_default();
     view! {
-        <li class="assoc-row">
-            <span class=kind_class>{a.type_label.clone()}</span>
-            {match (a.target.clone(), a.link.clone()) {
+        <tr class="assoc-row">
+            <td class="c-type"><span class=kind_class>{a.type_label.clone()}</span></td>
+            <th scope="row" class="c-value">{match (a.target.clone(), a.link.clone()) {
                 (Some(target), Some(href)) => view! {
                     <a class="pivot-link" href=href target="_blank" rel="noopener noreferrer" title=escape_controls(&a.value).into_owned()
                         on:click=move |ev: leptos::ev::MouseEvent| {
@@ -533,18 +705,23 @@ fn AssocRow(a: Assoc, on_pivot: Callback<SelectedItem>) -> impl IntoView {
                     <button class="pivot-link" title=escape_controls(&a.value).into_owned() on:click=move |_| on_pivot.run(target.clone())>{value}</button>
                 }.into_any(),
                 (None, _) => view! { <span class="assoc-value">{value}</span> }.into_any(),
-            }}
-            {a.rating.filter(|r| *r > 0.0).map(|r| view! { <span class="assoc-rating" title="Threat rating">{format!("{}/5", (r + 0.5) as i64)}</span> })}
-            {a.confidence.filter(|c| *c > 0.0).map(|c| view! { <span class="assoc-confidence" title="Confidence">{format!("{}%", (c + 0.5) as i64)}</span> })}
-            {a.modified.map(|m| {
-                let day = m.get(..10).unwrap_or(&m).to_owned();
-                view! { <span class="assoc-modified" title=format!("Last modified {}", escape_controls(&m))>{escape_controls(&day).into_owned()}</span> }
+            }}</th>
+            {(!groups).then(|| view! {
+                <td class="c-rating assoc-rating">{a.rating.map(rating_words)}</td>
+                <td class="c-confidence assoc-confidence">{a.confidence.map(confidence_words)}</td>
             })}
-            <span class="assoc-owner">{a.owner}</span>
-            <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
-                on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"Copy"</button>
-            <CopyOutcomeNote outcome=copied />
-        </li>
+            <td class="c-modified assoc-modified">{a.modified.map(|m| view! { <TimeText value=m /> })}</td>
+            <td class="c-owner assoc-owner">{escape_controls(&a.owner).into_owned()}</td>
+            {meta.then(|| view! {
+                <td class="c-tlp">{tlp.map(|l| view! { <span class=tlp_class(&l)>{escape_controls(&l).into_owned()}</span> })}</td>
+                <td class="c-tags">{tags.into_iter().map(|t| view! { <span class="chip tag">{escape_controls(&t).into_owned()}</span> }).collect_view()}</td>
+            })}
+            <td class="c-copy">
+                <button class="copy-row" aria-label="Copy value" title="Copy the raw value"
+                    on:click=move |_| { let (text, status) = value_for_clipboard(&raw); copy_and_report(text, status, copied) }>"Copy"</button>
+                <CopyOutcomeNote outcome=copied />
+            </td>
+        </tr>
     }
 }
 

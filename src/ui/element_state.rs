@@ -27,13 +27,14 @@ struct Kept {
     lists: Vec<List>,
 }
 
-/// A list on screen whose filter (on its item) and collapse are kept.
+/// A list on screen whose filter and sort (on its item) and collapse are kept.
 #[derive(Clone, Copy)]
 pub struct List {
     pub section: &'static str,
     /// The item it lists the associations of ([`element_state::item_key`]).
     pub item: u64,
     pub filter: RwSignal<String>,
+    pub sort: RwSignal<Option<threatconnect::Sort>>,
     pub collapsed: RwSignal<bool>,
     pub page: RwSignal<u32>,
 }
@@ -79,10 +80,11 @@ pub fn start(api: ApiHandle, element: Option<u64>) {
 /// what the analyst changed meanwhile in the list on screen. A list drawn anew (`fresh`, as
 /// Back draws an item again) takes all of it, the analyst's changes included.
 fn apply(list: List, fresh: bool) {
-    let Some((filter, collapsed)) = kept(|k| {
+    let Some((filter, sort, collapsed)) = kept(|k| {
         let s = &k.store;
         (
             (fresh || !s.is_touched(Field::Filter(list.item, list.section))).then(|| s.settings.filter(list.item, list.section).to_owned()),
+            (fresh || !s.is_touched(Field::Sort(list.item, list.section))).then(|| s.settings.sort(list.item, list.section)),
             (fresh || !s.is_touched(Field::Collapsed(list.section))).then(|| s.settings.is_collapsed(list.section)),
         )
     }) else {
@@ -94,6 +96,12 @@ fn apply(list: List, fresh: bool) {
         }
         list.filter.try_set(f);
     }
+    if let Some(o) = sort.filter(|o| list.sort.try_get_untracked().is_some_and(|now| now != *o)) {
+        if !fresh {
+            list.page.try_set(0);
+        }
+        list.sort.try_set(o);
+    }
     if let Some(c) = collapsed {
         list.collapsed.try_set(c);
     }
@@ -101,9 +109,15 @@ fn apply(list: List, fresh: bool) {
 
 /// A list is drawn: it starts with what is kept (once arrived) and is told when the state arrives.
 /// The kept list, or None when nothing is kept (no Space element, or a section that is not kept).
-pub fn register(section: &str, filter: RwSignal<String>, collapsed: RwSignal<bool>, page: RwSignal<u32>) -> Option<List> {
+pub fn register(
+    section: &str,
+    filter: RwSignal<String>,
+    sort: RwSignal<Option<threatconnect::Sort>>,
+    collapsed: RwSignal<bool>,
+    page: RwSignal<u32>,
+) -> Option<List> {
     let section = element_state::section(section)?;
-    let list = List { section, item: current_item(), filter, collapsed, page };
+    let list = List { section, item: current_item(), filter, sort, collapsed, page };
     let arrived = kept(|k| {
         k.lists.retain(|l| !l.filter.is_disposed());
         k.lists.push(list);

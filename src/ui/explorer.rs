@@ -8,19 +8,21 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource};
+use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource, Loaded};
 use super::associations::Assoc;
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::launch::session_storage;
 use super::notices::ErrorNotice;
 use crate::launch::{Context, SelectedItem};
-use crate::search::search_tql;
+use crate::search::{search_tql, SearchType};
 use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
 use pivot_text::escape::escape_controls;
 use pivot_text::lists::count_of;
 use pivot_text::refang::refang;
-use threatconnect::{Collection, Group, Indicator};
+use pivot_text::values::type_display;
+use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
+use threatconnect::{Collection, Group, Indicator, Owner};
 
 fn history() -> Option<web_sys::History> {
     web_sys::window()?.history().ok()
@@ -203,7 +205,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                     }).collect::<Vec<_>>()
                 })}
             </ol>
-            <SearchBox api on_pivot=visit />
+            <SearchBox api owners on_pivot=visit />
             <button class="keys-help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| show_keys.update(|s| *s = !*s)>"?"</button>
             // Import writes: offered only when the app's allowWriteBack is on, in a Space.
             {api.with_value(|a| a.offers_sharing).then(|| view! {
@@ -394,44 +396,110 @@ fn analyst_scrolls() -> impl FnOnce() {
 const SEARCH_RESULTS: u32 = 20;
 const SEARCH_ALL: u32 = 500;
 
+/// What a search asks: the text (refanged), how many of each collection to show, the owner
+/// ("" every owner) and the type filter.
+#[derive(Clone, PartialEq)]
+struct Asked {
+    text: String,
+    limit: u32,
+    owner: String,
+    kind: Option<SearchType>,
+}
+
+/// The type filter's option value: `i:Host`, `g:Incident` ("" every type).
+fn kind_value(kind: Option<SearchType>) -> String {
+    match kind {
+        None => String::new(),
+        Some(SearchType::Indicator(t)) => format!("i:{t}"),
+        Some(SearchType::Group(t)) => format!("g:{t}"),
+    }
+}
+
+fn kind_of(value: &str) -> Option<SearchType> {
+    match value.split_at_checked(2) {
+        Some(("i:", t)) => Some(SearchType::Indicator(t.to_owned())),
+        Some(("g:", t)) => Some(SearchType::Group(t.to_owned())),
+        _ => None,
+    }
+}
+
+/// What the results are of, in words: `, Host, in Demo Org` or `, every owner`.
+fn scope_text(a: &Asked) -> String {
+    let kind = match &a.kind {
+        Some(SearchType::Indicator(t) | SearchType::Group(t)) => format!(", {}", type_display(t)),
+        None => String::new(),
+    };
+    let owner = if a.owner.is_empty() { ", every owner".to_owned() } else { format!(", in {}", a.owner) };
+    escape_controls(&format!("{kind}{owner}")).into_owned()
+}
+
 #[component]
-fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView {
+fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    // What is searched for (refanged), and how many of each collection to show.
-    let asked = RwSignal::new(None::<(String, u32)>);
+    // The owner searched in: the default owner at first ("" every owner); the type: every type
+    // (the base indicator types and the group types: asking the instance for its custom types
+    // costs the first load a kilobyte and a request).
+    let owner = RwSignal::new(api.with_value(|a| a.default_owner.clone()).unwrap_or_default());
+    let kind = RwSignal::new(None::<SearchType>);
+    let asked = RwSignal::new(None::<Asked>);
     let results = ApiResource::new(move || {
-        let q = asked.get();
+        let a = asked.get();
         let client = api.with_value(|a| a.client.clone());
-        let owner = api.with_value(|a| a.default_owner.clone());
         async move {
-            let (q, limit) = q?;
-            let asked = (q.clone(), limit);
-            let (ind, grp) = search_tql(&q, owner.as_deref());
-            // Both searches leave together, each with its total.
+            let a = a?;
+            let (ind, grp) = search_tql(&a.text, Some(a.owner.as_str()), a.kind.as_ref());
+            let limit = a.limit;
+            // Both searches leave together, each with its total; one the type filter leaves out is not asked.
             let (i, g) = futures::future::join(
-                client.search(Collection::Indicators, &ind, 0, limit, true, Indicator::read),
-                client.search(Collection::Groups, &grp, 0, limit, true, Group::read),
+                async {
+                    match &ind {
+                        Some(t) => client.search(Collection::Indicators, t, 0, limit, true, Indicator::read).await.map(Some),
+                        None => Ok(None),
+                    }
+                },
+                async {
+                    match &grp {
+                        Some(t) => client.search(Collection::Groups, t, 0, limit, true, Group::read).await.map(Some),
+                        None => Ok(None),
+                    }
+                },
             )
             .await;
             Some((
-                asked,
+                a,
                 loaded(i.and_then(|i| {
                     let g = g?;
-                    let mut rows: Vec<Assoc> = i.items.iter().map(Assoc::from_indicator).collect();
-                    rows.extend(g.items.iter().map(Assoc::from_group));
+                    let mut rows: Vec<Assoc> = i.iter().flat_map(|i| i.items.iter().map(Assoc::from_indicator)).collect();
+                    rows.extend(g.iter().flat_map(|g| g.items.iter().map(Assoc::from_group)));
                     let of = |shown: usize, n: Option<i64>| count_of(shown as i64, n.filter(|n| *n > shown as i64), true);
-                    let counts = format!("Indicators {} · groups {}", of(i.items.len(), i.result_count), of(g.items.len(), g.result_count));
-                    let more = i.result_count.is_some_and(|n| n > i.items.len() as i64) || g.result_count.is_some_and(|n| n > g.items.len() as i64);
+                    let sizes = [
+                        ("Indicators", i.as_ref().map(|p| (p.items.len(), p.result_count))),
+                        ("groups", g.as_ref().map(|p| (p.items.len(), p.result_count))),
+                    ];
+                    let counts =
+                        sizes.iter().filter_map(|(name, p)| p.map(|(shown, n)| format!("{name} {}", of(shown, n)))).collect::<Vec<_>>().join(" · ");
+                    let counts = match counts.strip_prefix('g') {
+                        Some(rest) => format!("G{rest}"),
+                        None => counts,
+                    };
+                    let more = sizes.iter().filter_map(|(_, p)| *p).any(|(shown, n)| n.is_some_and(|n| n > shown as i64));
                     Ok((rows, counts, more && limit < SEARCH_ALL))
                 })),
             ))
         }
     });
+    let run = move |t: String| asked.set(Some(Asked { text: t, limit: SEARCH_RESULTS, owner: owner.get_untracked(), kind: kind.get_untracked() }));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = refang(&text.get_untracked());
         if !t.is_empty() {
-            asked.set(Some((t, SEARCH_RESULTS)));
+            run(t);
+        }
+    };
+    // A filter changed: the same text searched again with it.
+    let refine = move || {
+        if let Some(a) = asked.get_untracked() {
+            run(a.text);
         }
     };
     view! {
@@ -442,20 +510,61 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
             <button class="search-clear" type="button" hidden=move || asked.get().is_none() aria-label="Clear the search"
                 on:click=move |_| { asked.set(None); text.set(String::new()) }>"×"</button>
         </form>
-        {move || asked.get().map(|(q, _)| view! {
+        // Drawn once while there are results, so a filter keeps its focus when it searches again.
+        <Show when=move || asked.with(Option::is_some)>
             <div class="search-results" data-section="search-results">
-                // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`.
-                <p class="searched-for">"Results for ‘"<span class="searched">{escape_controls(&q).into_owned()}</span>"’"</p>
+                // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`; then its type and owner.
+                <p class="searched-for">"Results for ‘"<span class="searched">{move || asked.with(|a| a.as_ref().map(|a| escape_controls(&a.text).into_owned()))}</span>"’"
+                    <span class="search-scope">{move || asked.with(|a| a.as_ref().map(scope_text))}</span></p>
+                <p class="search-filters">
+                    <select class="search-type" aria-label="Type"
+                        on:change=move |ev| { kind.set(kind_of(&event_target_value(&ev))); refine() }>
+                        <option value="">"Every type"</option>
+                        <optgroup label="Indicators">
+                            // The select keeps what the analyst picks; `selected` only says where it starts.
+                            {
+                                let now = kind_value(kind.get_untracked());
+                                BASE_INDICATOR_TYPES.iter().map(|t| {
+                                    let v = format!("i:{}", t.type_name());
+                                    view! { <option selected=v == now value=v>{type_display(t.type_name())}</option> }
+                                }).collect_view()
+                            }
+                        </optgroup>
+                        <optgroup label="Groups">
+                            {
+                                let now = kind_value(kind.get_untracked());
+                                GROUP_TYPES.iter().map(|t| {
+                                    let v = format!("g:{}", t.type_name());
+                                    view! { <option selected=v == now value=v>{t.type_name()}</option> }
+                                }).collect_view()
+                            }
+                        </optgroup>
+                    </select>
+                    <select class="search-owner" aria-label="Owner" on:change=move |ev| { owner.set(event_target_value(&ev)); refine() }>
+                        <option value="">"Every owner"</option>
+                        {move || {
+                            // The instance's owners; the one searched in even when they did not load.
+                            let mut names: Vec<String> = match owners.get() {
+                                Some(Ok(list)) => list.iter().map(|o| o.name.clone()).collect(),
+                                _ => Vec::new(),
+                            };
+                            let now = owner.get_untracked();
+                            if !now.is_empty() && !names.contains(&now) {
+                                names.insert(0, now.clone());
+                            }
+                            names.into_iter().map(|n| view! { <option selected=n == now value=n.clone()>{escape_controls(&n).into_owned()}</option> }).collect_view()
+                        }}
+                    </select>
+                </p>
                 // Only the answer to what is asked now (the last one stays until the next arrives).
                 {move || match results.get().map(|r| r.filter(|(was, _)| Some(was) == asked.get().as_ref()).map(|(_, r)| r)) {
                     None | Some(None) => view! { <p class="empty">"Searching…"</p> }.into_any(),
                     Some(Some(Err(e))) => view! { <ErrorNotice error=e retry=Callback::new(move |_| results.refetch()) /> }.into_any(),
                     Some(Some(Ok(r))) if r.0.is_empty() => view! { <p class="empty">"Nothing found"</p> }.into_any(),
                     Some(Some(Ok(r))) => {
-                        let q = q.clone();
                         view! {
                         <p class="search-count">{r.1.clone()}
-                            {r.2.then(|| view! { " · "<button class="show-all" on:click=move |_| asked.set(Some((q.clone(), SEARCH_ALL)))>"Show all"</button> })}
+                            {r.2.then(|| view! { " · "<button class="show-all" on:click=move |_| asked.update(|a| if let Some(a) = a { a.limit = SEARCH_ALL })>"Show all"</button> })}
                         </p>
                         <ul class="assoc-list">
                             {r.0.iter().map(|a| {
@@ -474,6 +583,6 @@ fn SearchBox(api: ApiHandle, on_pivot: Callback<SelectedItem>) -> impl IntoView 
                     }.into_any() }
                 }}
             </div>
-        })}
+        </Show>
     }
 }

@@ -9,22 +9,10 @@ use super::associations::Assoc;
 use super::writeback::{attribute_add, attribute_tools, controls, dynamic, editing, remove_chip, tag_add, Editor};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
-use pivot_text::values::{date_text, parse_time, safe_http_link, thousands, tlp_class, type_display};
+use pivot_text::values::{safe_http_link, thousands, tlp_class, type_display};
 use threatconnect::{Attribute, SecurityLabel, Tag};
 
-/// Seconds since the epoch, by the browser's clock (for "6 mo ago").
-pub fn now_secs() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
-/// An API time as people read it, the API's own value in the tooltip; other text as is.
-#[component]
-pub fn TimeText(#[prop(into)] value: String) -> impl IntoView {
-    match parse_time(&value) {
-        Some(_) => view! { <time datetime=value.clone() title=value.clone()>{date_text(&value, now_secs())}</time> }.into_any(),
-        None => value.into_any(),
-    }
-}
+pub use super::time::TimeText;
 
 /// A definition list of label/value pairs (API times read as dates).
 #[component]

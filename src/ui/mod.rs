@@ -15,6 +15,7 @@ mod metadata;
 mod notices;
 mod publish_import;
 pub mod screens;
+mod time;
 mod timing;
 mod triage;
 mod writeback;

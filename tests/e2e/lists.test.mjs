@@ -231,9 +231,9 @@ test("rows are real links to the item in ThreatConnect: a plain click pivots, a 
   await tab.close();
   assert.equal(await value(page), before, "a modified click leaves this view as it is");
 
-  // Each row says when the item last changed (the full timestamp in its title).
-  assert.match(await page.textContent(`${GROUPS} .assoc-modified`), /^\d{4}-\d\d-\d\d$/);
-  assert.match(await page.getAttribute(`${GROUPS} .assoc-modified`, "title"), /^Last modified \d{4}-\d\d-\d\dT/);
+  // Each row says when the item last changed, as people read dates (the API's value in its title).
+  assert.match(await page.textContent(`${GROUPS} .assoc-modified`), /^\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC · /);
+  assert.match(await page.getAttribute(`${GROUPS} .assoc-modified time`, "title"), /^\d{4}-\d\d-\d\dT/);
   // Every address, title and copied value of every list: the token is in none of them.
   const attrs = await page.evaluate(() => [...document.querySelectorAll("main [href], main [title], main [src]")]
     .flatMap((e) => ["href", "title", "src"].map((a) => e.getAttribute(a)).filter(Boolean)));
@@ -388,5 +388,282 @@ test("the landing page lists this tab's recent pivots", async () => {
   assert.equal(recent[1], "Campaign #1");
   await page.click(".recent-item >> nth=1");
   await page.waitForFunction((v) => document.querySelector("[data-field=value]")?.textContent === v, campaign);
+  assert.deepEqual(page.errors, []);
+});
+
+/** The sandbox's API directly (not through Pivot), with the launch's token. */
+async function api(method, path, body) {
+  const r = await fetch(`${sandbox.base}/api${path}`, { method, body: body && JSON.stringify(body),
+    headers: { authorization: `TC-Token ${token.token}`, "content-type": "application/json" } });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
+/** Every indicator associated with group `id`, as the API lists them (its own order). */
+async function indicatorsOf(id) {
+  const out = [];
+  for (let start = 0; ; start += 10000) {
+    const r = await api("GET", `/v3/indicators?tql=${encodeURIComponent(`hasGroup(id=${id})`)}&resultStart=${start}&resultLimit=10000`);
+    assert.equal(r.status, 200);
+    out.push(...r.json.data);
+    if (r.json.data.length < 10000) return out;
+  }
+}
+
+/** The API requests Pivot made since the log was cleared, as [path, query parameters]. */
+async function apiRequests() {
+  return (await sandbox.requests()).data.filter((r) => r.path.startsWith("/api/")).map((r) => [r.path, new URLSearchParams(r.query)]);
+}
+
+const rowValues = (page, list) => page.locator(`${list} .assoc-row .pivot-link`).evaluateAll((ls) => ls.map((l) => l.title));
+// Header texts without the sort arrow (aria-hidden: aria-sort says it).
+const headers = async (page, list) => (await page.locator(`${list} thead th`).allTextContents()).map((t) => t.replace(/[▲▼]$/, ""));
+const sortedBy = (page, list) => page.locator(`${list} th[aria-sort]`).evaluateAll((ths) => ths.map((t) => [t.textContent.replace(/[▲▼]/, ""), t.getAttribute("aria-sort")]));
+
+// ThreatConnect's words for a threat rating (its documentation: 1 Suspicious ... 5 Critical).
+const RATING_WORDS = ["Unknown", "Suspicious", "Low", "Moderate", "High", "Critical"];
+
+test("a list is a table ThreatConnect sorts: header buttons with aria-sort, one request a page with tags and TLP, kept on Back and in the element", async () => {
+  const element = String(nextElement++);
+  const page = await open("Campaign", 1, { tcSpaceElementId: element });
+  await settled(page);
+  assert.deepEqual(await countOf(page, INDICATORS), ["10,001", "10001"]);
+  assert.equal(await page.textContent(`${INDICATORS} caption`), "Associated indicators");
+  // The panel's own first page: ThreatConnect embeds associations without tags and labels.
+  assert.deepEqual(await headers(page, INDICATORS), ["Type", "Value", "Rating", "Confidence", "Last modified", "Owner", "Copy"]);
+  assert.equal(await page.locator(`${INDICATORS} thead th[scope=col]`).count(), 7);
+  assert.deepEqual(await sortedBy(page, INDICATORS), []);
+  assert.equal(await page.locator(`${INDICATORS} thead button.sort`).count(), 6, "every column but the copy is a button");
+
+  // Expected orders computed here from the API's unsorted answer (byte order of the values,
+  // ties by id), not by the code under test.
+  const all = await indicatorsOf(1);
+  assert.equal(all.length, 10001);
+  const byValue = [...all].sort((a, b) => (a.summary < b.summary ? -1 : a.summary > b.summary ? 1 : a.id - b.id)).map((i) => i.summary);
+  await sandbox.clearRequests();
+  await page.click(`${INDICATORS} .sort[data-sort=value]`);
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, byValue[0]]);
+  assert.deepEqual(await sortedBy(page, INDICATORS), [["Value", "ascending"]]);
+  assert.deepEqual(await rowValues(page, INDICATORS), byValue.slice(0, 100));
+  assert.equal(await page.textContent(`${INDICATORS} caption`), "Associated indicators, sorted by Value ascending");
+  // The page came with its tags and labels: two more columns, in the same one request.
+  assert.deepEqual(await headers(page, INDICATORS), ["Type", "Value", "Rating", "Confidence", "Last modified", "Owner", "TLP", "Tags", "Copy"]);
+  // One request for the page (the element's state is saved on its own, a moment later).
+  let reqs = (await apiRequests()).filter(([p]) => !p.startsWith("/api/v2/exchange/spaces/"));
+  assert.equal(reqs.length, 1, JSON.stringify(reqs.map(([p, q]) => p + "?" + q)));
+  assert.equal(reqs[0][0], "/api/v3/indicators");
+  assert.equal(reqs[0][1].get("sorting"), "summary asc");
+  assert.deepEqual(reqs[0][1].getAll("fields"), ["tags", "securityLabels"]);
+  assert.equal(reqs[0][1].get("tql"), "hasGroup(id=1)");
+
+  // Again: the other way. Then page 2 of that order, from the pager.
+  await page.focus(`${INDICATORS} .sort[data-sort=value]`);
+  await page.keyboard.press("Enter");
+  const desc = [...byValue].reverse();
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, desc[0]]);
+  assert.deepEqual(await sortedBy(page, INDICATORS), [["Value", "descending"]]);
+  await page.click(`${INDICATORS} .pager .next >> nth=0`);
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "101–200 of 10,001", INDICATORS);
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, desc[100]]);
+  assert.deepEqual(await rowValues(page, INDICATORS), desc.slice(100, 200));
+  reqs = (await apiRequests()).filter(([p]) => !p.startsWith("/api/v2/exchange/spaces/"));
+  assert.deepEqual(reqs.map(([p, q]) => [p, q.get("sorting"), q.get("resultStart")]),
+    [["/api/v3/indicators", "summary asc", "0"], ["/api/v3/indicators", "summary desc", "0"], ["/api/v3/indicators", "summary desc", "100"]]);
+
+  // The element keeps the sort beside the filter, on this item.
+  const saved = await waitForState(element, (s) => s.items?.[0]?.sorts);
+  assert.deepEqual(saved.items[0].sorts, { "associated-indicators": "value desc" });
+
+  // Pivot from a row and Back: page 2 of the same order.
+  await page.click(`${INDICATORS} .assoc-row .pivot-link >> nth=3`);
+  await page.waitForFunction(() => !document.querySelector("[data-field=value]")?.textContent.includes("Hivemind"));
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction((sel) => document.querySelector(sel + " .page-of")?.textContent === "101–200 of 10,001", INDICATORS);
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, desc[100]]);
+  assert.deepEqual(await sortedBy(page, INDICATORS), [["Value", "descending"]]);
+
+  // The Space opened again in the same element: the list comes sorted as it was left.
+  const again = await open("Campaign", 1, { tcSpaceElementId: element });
+  await settled(again);
+  // (The panel's own first row is the host, which also leads the descending order: the second row tells.)
+  await again.waitForFunction(([sel, v]) => document.querySelectorAll(sel + " .assoc-row .pivot-link")[1]?.title === v, [INDICATORS, desc[1]]);
+  assert.deepEqual(await rowValues(again, INDICATORS), desc.slice(0, 100));
+  assert.deepEqual(await sortedBy(again, INDICATORS), [["Value", "descending"]]);
+
+  // Rating: highest first (unrated last), read as in the header: "3/5 Moderate".
+  const rated = [...all].sort((a, b) => ((b.rating ?? -1) - (a.rating ?? -1)) || a.id - b.id);
+  await again.click(`${INDICATORS} .sort[data-sort=rating]`);
+  await again.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [INDICATORS, rated[0].summary]);
+  assert.deepEqual(await rowValues(again, INDICATORS), rated.slice(0, 100).map((i) => i.summary));
+  const cells = await again.locator(`${INDICATORS} tbody .c-rating`).allTextContents();
+  assert.deepEqual(cells, rated.slice(0, 100).map((i) => (i.rating == null ? "" : `${Math.round(i.rating)}/5 ${RATING_WORDS[Math.round(i.rating)]}`)));
+  assert.ok(cells.some((c) => c !== ""), "some of the big group's indicators are rated");
+  assert.deepEqual([...page.errors, ...again.errors], []);
+});
+
+test("a group's list has no rating columns, and the v2 fallback's headers do not sort", async () => {
+  // No Space element (the details page): Back keeps the sort all the same.
+  const page = await open("Host", "bad.example.com", { tcSpaceElementId: "" });
+  await settled(page);
+  assert.deepEqual(await headers(page, GROUPS), ["Type", "Name", "Last modified", "Owner", "Copy"]);
+  // Last modified: the latest change first.
+  const groups = (await api("GET", `/v3/groups?tql=${encodeURIComponent("hasIndicator(id=1)")}`)).json.data;
+  const latest = [...groups].sort((a, b) => (a.lastModified < b.lastModified ? 1 : a.lastModified > b.lastModified ? -1 : a.id - b.id));
+  await page.click(`${GROUPS} .sort[data-sort=modified]`);
+  await page.waitForFunction((sel) => document.querySelector(sel + " th[aria-sort]")?.getAttribute("aria-sort") === "descending", GROUPS);
+  await page.waitForFunction(([sel, n]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === n, [GROUPS, latest[0].name]);
+  assert.deepEqual(await rowValues(page, GROUPS), latest.map((g) => g.name));
+  // Each row's TLP as the API labels it.
+  const withLabels = (await api("GET", `/v3/groups?tql=${encodeURIComponent("hasIndicator(id=1)")}&fields=securityLabels`)).json.data;
+  const tlp = Object.fromEntries(withLabels.map((g) => [g.name, (g.securityLabels?.data ?? []).map((l) => l.name).find((n) => n.startsWith("TLP:")) ?? ""]));
+  const rows = await page.locator(`${GROUPS} .assoc-row`).evaluateAll((rs) => rs.map((r) => [r.querySelector(".pivot-link").title, r.querySelector(".c-tlp").textContent]));
+  assert.deepEqual(rows, latest.map((g) => [g.name, tlp[g.name]]));
+  assert.ok(rows.some(([, t]) => t !== ""), JSON.stringify(rows));
+  await page.click(`${GROUPS} .assoc-row .pivot-link >> nth=1`);
+  await page.waitForFunction((n) => document.querySelector("[data-field=value]")?.textContent === n, latest[1].name);
+  await settled(page);
+  await page.goBack();
+  await page.waitForFunction(([sel, n]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === n, [GROUPS, latest[0].name]);
+  assert.deepEqual(await sortedBy(page, GROUPS), [["Last modified", "descending"]]);
+  assert.deepEqual(page.errors, []);
+
+  // ThreatConnect without v3: the lists come from v2 and are not sorted by Pivot.
+  await sandbox.faults({ v3: false });
+  const v2 = await open("Host", "bad.example.com");
+  await v2.waitForSelector(DONE, { timeout: 20000 });
+  await v2.waitForSelector(`${GROUPS} .assoc-row`);
+  assert.equal(await v2.locator(`${GROUPS} .sort`).count(), 0);
+  assert.equal(await v2.locator(`${GROUPS} th[aria-sort]`).count(), 0);
+  assert.equal(await v2.locator(`${GROUPS} thead th[scope=col]`).count(), 5);
+  await sandbox.faults(null);
+  // The browser reports the refused v3 request itself; nothing else went wrong.
+  assert.deepEqual(v2.errors.filter((e) => !/status of 404/.test(e)), []);
+});
+
+test("hostile names and tags in a sorted table stay text", async () => {
+  // The hostile URL's only group is the hostile Incident; both carry the hostile tags.
+  const page = await open("URL", "javascript:alert(1)");
+  await settled(page);
+  await page.click(`${GROUPS} .sort[data-sort=value]`);
+  await page.waitForSelector(`${GROUPS} .c-tags .tag`);
+  assert.equal(await page.getAttribute(`${GROUPS} .assoc-row .pivot-link`, "title"), "<img src=x onerror=window.__pwned=1>");
+  const tags = await page.locator(`${GROUPS} .c-tags .tag`).allTextContents();
+  assert.ok(tags.includes("<img src=x onerror=window.__pwned=1>") && tags.includes("<script>window.__pwned=1</script>"), JSON.stringify(tags));
+  assert.equal(await page.locator("main img, main script, main table [onerror]").count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(page.errors, []);
+});
+
+test("tables do not scroll sideways at 420, 900 and 1400 px; at 420 the value leads each row", async () => {
+  for (const width of [420, 900, 1400]) {
+    const page = await open("URL", "javascript:alert(1)", {}, { viewport: { width, height: 900 } });
+    await settled(page);
+    if (width === 420) await page.click(".item-tab[data-tab-key=associations]");
+    await page.click(`${GROUPS} .sort[data-sort=value]`);
+    await page.waitForSelector(`${GROUPS} .c-tags .tag`);
+    await page.evaluate((sel) => document.querySelector(sel).scrollIntoView(), GROUPS);
+    await page.screenshot({ path: join(SCREENSHOTS, `lists-table-${width}px.png`) });
+    const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= inner, `no horizontal scroll at ${width} px: ${scroll} > ${inner}`);
+    // Every cell of the row is on screen, inside the list's width.
+    const box = await page.locator(`${GROUPS}`).boundingBox();
+    for (const cell of await page.locator(`${GROUPS} .assoc-row >> nth=0`).locator("td, th").all()) {
+      const b = await cell.boundingBox();
+      if (b) assert.ok(b.x >= box.x - 1 && b.x + b.width <= box.x + box.width + 1, `${width} px: ${JSON.stringify(b)} in ${JSON.stringify(box)}`);
+    }
+    if (width === 420) {
+      // The value on its own first line, the other cells under it.
+      const [value, owner] = [await page.locator(`${GROUPS} .assoc-row >> nth=0`).locator(".c-value").boundingBox(), await page.locator(`${GROUPS} .assoc-row >> nth=0`).locator(".c-owner").boundingBox()];
+      assert.ok(owner.y >= value.y + value.height - 1, `${JSON.stringify(value)} ${JSON.stringify(owner)}`);
+    }
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test("type chips count the instance's custom indicator types too, and toggle them", async () => {
+  // A group of 101 Addresses and the custom Hashtag #demobear: more than a page, so ThreatConnect counts each type.
+  const types = (await api("GET", "/v2/types/indicatorTypes?includeAdditional=true")).json.data.indicatorType;
+  assert.ok(types.some((t) => t.name === "Hashtag" && String(t.custom) === "true"), JSON.stringify(types.map((t) => t.name)));
+  const addresses = (await indicatorsOf(1)).filter((i) => i.type === "Address").slice(0, 101).map((i) => ({ id: i.id }));
+  const made = await api("POST", "/v3/groups", { type: "Incident", name: "Custom type chips", associatedIndicators: { data: [...addresses, { id: 10 }] } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  await sandbox.clearRequests();
+  const page = await open("Incident", made.json.data.id);
+  await settled(page);
+  await page.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 2, INDICATORS);
+  assert.deepEqual(await page.locator(`${INDICATORS} .type-chip`).allTextContents(), ["Address 101", "Hashtag 1"]);
+  await page.click(`${INDICATORS} .type-chip:has-text("Hashtag")`);
+  assert.deepEqual(await countOf(page, INDICATORS, "102"), ["1 of 102", "1"]);
+  assert.deepEqual(await rowValues(page, INDICATORS), ["#demobear"]);
+  // Requests: the instance's types once, then one count per type (base and custom).
+  const reqs = await apiRequests();
+  assert.equal(reqs.filter(([p]) => p === "/api/v2/types/indicatorTypes").length, 1);
+  const counted = reqs.filter(([p, q]) => p === "/api/v3/indicators" && q.get("resultLimit") === "1").map(([, q]) => q.get("tql"));
+  assert.equal(counted.length, types.length, JSON.stringify(counted));
+  assert.ok(counted.includes(`hasGroup(id=${made.json.data.id}) and typeName = "Hashtag"`), JSON.stringify(counted));
+
+  // Requests per panel as before: the big campaign's base types add up to its 10,001, so
+  // the instance's types are not asked; a host whose lists the panel embedded whole asks no list.
+  await sandbox.clearRequests();
+  const campaign = await open("Campaign", 1);
+  await settled(campaign);
+  await campaign.waitForFunction((sel) => document.querySelectorAll(sel + " .type-chip").length === 2, INDICATORS);
+  let seen = await apiRequests();
+  assert.equal(seen.filter(([p]) => p === "/api/v2/types/indicatorTypes").length, 0);
+  const base = types.filter((t) => String(t.custom) !== "true").length;
+  assert.equal(seen.filter(([p, q]) => p === "/api/v3/indicators" && q.get("resultLimit") === "1").length, base);
+  await sandbox.clearRequests();
+  const host = await open("Host", "bad.example.com");
+  await settled(host);
+  await host.waitForTimeout(300);
+  seen = await apiRequests();
+  assert.deepEqual(seen.filter(([p]) => p === "/api/v3/indicators" || p === "/api/v3/groups").map(([p, q]) => p + "?" + q), []);
+  assert.deepEqual([...page.errors, ...campaign.errors, ...host.errors], []);
+});
+
+test("search filters by type and owner, in the TQL it sends, and says so", async () => {
+  const page = await open("Campaign", 1, { defaultOwner: "Demo Org" });
+  await settled(page);
+  await page.fill(".search-input", "bad.example.com");
+  await sandbox.clearRequests();
+  await page.click(".search-go");
+  await page.waitForSelector(".search-count");
+  // At first in the launch's owner, as before.
+  assert.equal(await page.textContent(".searched-for"), "Results for ‘bad.example.com’, in Demo Org");
+  assert.equal(await page.inputValue(".search-owner"), "Demo Org");
+  const owners = await page.locator(".search-owner option").allTextContents();
+  assert.deepEqual(owners, ["Every owner", "Demo Org", "Common Community", "Threat Feed"]);
+
+  const searched = async (change) => {
+    await sandbox.clearRequests();
+    await change();
+    await page.waitForFunction(() => !/Searching/.test(document.querySelector(".search-results").textContent));
+    return (await apiRequests()).filter(([p]) => p === "/api/v3/indicators" || p === "/api/v3/groups").map(([p, q]) => [p, q.get("tql")]);
+  };
+  let reqs = await searched(() => page.selectOption(".search-owner", "Common Community"));
+  assert.deepEqual(reqs.sort(), [["/api/v3/groups", 'name contains "bad.example.com" and ownerName = "Common Community"'],
+    ["/api/v3/indicators", 'summary contains "bad.example.com" and ownerName = "Common Community"']]);
+  assert.equal(await page.textContent(".search-scope"), ", in Common Community");
+  assert.deepEqual([...new Set(await page.locator(".search-results .assoc-owner").allTextContents())], ["Common Community"]);
+
+  // A type: only its collection is asked.
+  reqs = await searched(() => page.selectOption(".search-type", "i:Host"));
+  assert.deepEqual(reqs, [["/api/v3/indicators", 'summary contains "bad.example.com" and ownerName = "Common Community" and typeName = "Host"']]);
+  assert.equal(await page.textContent(".search-scope"), ", Host, in Common Community");
+  assert.match(await page.textContent(".search-count"), /^Indicators \d+$/);
+
+  // Every owner: the value in each owner that has it.
+  reqs = await searched(() => page.selectOption(".search-owner", ""));
+  assert.deepEqual(reqs, [["/api/v3/indicators", 'summary contains "bad.example.com" and typeName = "Host"']]);
+  assert.equal(await page.textContent(".search-scope"), ", Host, every owner");
+  const want = (await api("GET", `/v3/indicators?tql=${encodeURIComponent('summary contains "bad.example.com" and typeName = "Host"')}`)).json.data;
+  assert.deepEqual((await page.locator(".search-hit").allTextContents()).length, want.length);
+  assert.deepEqual([...new Set(await page.locator(".search-results .assoc-owner").allTextContents())].sort(), [...new Set(want.map((i) => i.ownerName))].sort());
+  assert.ok(want.length >= 3, "the Host in all three owners");
+
+  // A group type asks only for groups.
+  reqs = await searched(() => page.selectOption(".search-type", "g:Incident"));
+  assert.deepEqual(reqs, [["/api/v3/groups", 'name contains "bad.example.com" and typeName = "Incident"']]);
   assert.deepEqual(page.errors, []);
 });

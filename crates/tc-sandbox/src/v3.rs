@@ -250,20 +250,40 @@ fn list(app: &App, req: &Req, target: Target) -> Res<Resp> {
 }
 
 /// `sorting=dateAdded DESC,summary` (repeatable): ORDER BY terms, before the id tie-break.
+/// As ThreatConnect's "Sort Results" page documents: a field, then its keywords (`asc`,
+/// `desc`, `nullsfirst`, `nullslast`, any case), several fields separated by whitespace
+/// (`ownerName asc confidence desc`) or commas.
 fn sorting(req: &Req, target: Target) -> Res<String> {
     let ind = target == Target::Indicators;
     let a = if ind { "i" } else { "g" };
-    let mut out = String::new();
-    for spec in req.params_all("sorting").iter().flat_map(|v| v.split(',')) {
-        let mut parts = spec.split_whitespace();
-        let Some(field) = parts.next() else { continue };
-        let dir = match parts.next().map(|d| d.to_ascii_uppercase()) {
-            None => "ASC",
-            Some(d) if d == "ASC" => "ASC",
-            Some(d) if d == "DESC" => "DESC",
-            Some(d) => return Err(bad(format!("Invalid sorting direction: {}", d))),
-        };
-        let col = match field.to_ascii_lowercase().as_str() {
+    // (column, direction, nulls)
+    let mut terms: Vec<(String, &str, &str)> = Vec::new();
+    for word in req.params_all("sorting").iter().flat_map(|v| v.split(|c: char| c == ',' || c.is_whitespace())).filter(|w| !w.is_empty()) {
+        let keyword = word.to_ascii_lowercase();
+        if let Some(last) = terms.last_mut() {
+            match keyword.as_str() {
+                "asc" => {
+                    last.1 = "ASC";
+                    continue;
+                }
+                "desc" => {
+                    last.1 = "DESC";
+                    continue;
+                }
+                "nullsfirst" => {
+                    last.2 = " NULLS FIRST";
+                    continue;
+                }
+                "nullslast" => {
+                    last.2 = " NULLS LAST";
+                    continue;
+                }
+                _ => {}
+            }
+        } else if matches!(keyword.as_str(), "asc" | "desc" | "nullsfirst" | "nullslast") {
+            return Err(bad(format!("Invalid sorting: {} names no field", word)));
+        }
+        let col = match keyword.as_str() {
             "id" => format!("{}.id", a),
             "dateadded" => format!("{}.date_added", a),
             "lastmodified" => format!("{}.last_modified", a),
@@ -272,11 +292,11 @@ fn sorting(req: &Req, target: Target) -> Res<String> {
             "ownername" => "o.name".to_string(),
             "rating" if ind => "i.rating".to_string(),
             "confidence" if ind => "i.confidence".to_string(),
-            _ => return Err(bad(format!("Invalid sorting field: {}", field))),
+            _ => return Err(bad(format!("Invalid sorting field: {}", word))),
         };
-        out.push_str(&format!("{} {}, ", col, dir));
+        terms.push((col, "ASC", ""));
     }
-    Ok(out)
+    Ok(terms.iter().map(|(c, d, n)| format!("{} {}{}, ", c, d, n)).collect())
 }
 
 fn find_indicator(conn: &Connection, req: &Req, key: &str) -> Res<Ind> {

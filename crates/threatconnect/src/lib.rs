@@ -126,6 +126,7 @@ pub use owners::{Owner, OwnerMetric, OwnerRef, User};
 pub use paging::{Filter, ListOptions, Op, Pager, MAX_RESULT_LIMIT};
 pub use panels::{load_group_panel, load_indicator_panel, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef};
 pub use retry::RetryPolicy;
+pub use search::{Sort, SortField};
 pub use security_labels::SecurityLabel;
 pub use tags::Tag;
 pub use tasks::Task;

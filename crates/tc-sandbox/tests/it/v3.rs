@@ -186,6 +186,36 @@ fn tql_expressions_and_errors() {
     assert_eq!(j["data"][0]["name"], "APT Demo Bear");
     assert_eq!(sb.get("/api/v3/indicators?sorting=bogus").status, 400);
     assert_eq!(sb.get("/api/v3/indicators?sorting=id%20SIDEWAYS").status, 400);
+    assert_eq!(sb.get("/api/v3/indicators?sorting=desc").status, 400);
+    // The documented forms ("Sort Results"): lower-case keywords, several fields separated by
+    // whitespace, and where unrated indicators go. Expected orders computed here from the
+    // unsorted answer, not by the sandbox.
+    let all = sb.get(&format!("/api/v3/indicators?tql={}&resultLimit=100", enc("id <= 40"))).json();
+    let rows: Vec<(String, Option<i64>, Option<f64>, i64)> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["ownerName"].as_str().unwrap().to_string(), x["confidence"].as_i64(), x["rating"].as_f64(), x["id"].as_i64().unwrap()))
+        .collect();
+    assert!(rows.len() > 20 && rows.iter().any(|r| r.2.is_none()) && rows.iter().any(|r| r.2.is_some()), "{rows:?}");
+    let ids = |q: &str| -> Vec<i64> {
+        let j = sb.get(&format!("/api/v3/indicators?tql={}&resultLimit=100&sorting={}", enc("id <= 40"), enc(q))).json();
+        j["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect()
+    };
+    let mut want = rows.clone();
+    want.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.3.cmp(&b.3)));
+    assert_eq!(ids("ownerName asc confidence desc"), want.iter().map(|r| r.3).collect::<Vec<_>>());
+    let rank = |r: &Option<f64>| r.map(|x| (x * 100.0) as i64);
+    let mut want = rows.clone();
+    want.sort_by(|a, b| match (rank(&a.2), rank(&b.2)) {
+        (None, None) => a.3.cmp(&b.3),
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (x, y) => x.cmp(&y).then(a.3.cmp(&b.3)),
+    });
+    assert_eq!(ids("rating nullslast"), want.iter().map(|r| r.3).collect::<Vec<_>>());
+    let first = ids("rating asc nullsfirst");
+    assert!(rows.iter().find(|r| r.3 == first[0]).unwrap().2.is_none(), "unrated first");
     assert_eq!(sb.get("/api/v3/indicators?resultLimit=10001").status, 400);
     assert_eq!(sb.get("/api/v3/indicators?resultStart=x").status, 400);
 }

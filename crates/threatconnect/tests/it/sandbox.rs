@@ -43,6 +43,18 @@ fn panels_search_and_awkward_values_over_hmac() {
         assert_eq!(again.id, u.id, "{}", u.summary);
     }
 
+    // A page in the order asked for, with its total, tags and labels in the same answer; the
+    // expected order (names descending, ties by id) computed here from the unsorted list.
+    let groups = run(c.search_all(Collection::Groups, "hasIndicator(id=1)", 100, Group::read).collect_all()).unwrap();
+    let mut want: Vec<(String, i64)> = groups.iter().map(|g| (g.name.clone(), g.id)).collect();
+    want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let by_name = Sort { field: SortField::Value, descending: true };
+    let page =
+        run(c.search_sorted(Collection::Groups, "hasIndicator(id=1)", 0, 100, Some(by_name), &["tags", "securityLabels"], Group::read)).unwrap();
+    assert_eq!(page.items.iter().map(|g| (g.name.clone(), g.id)).collect::<Vec<_>>(), want);
+    assert_eq!(page.result_count, Some(groups.len() as i64));
+    assert!(page.items.iter().any(|g| !g.tags.is_empty()) && page.items.iter().any(|g| !g.security_labels.is_empty()));
+
     // Custom types are kept.
     let all = run(c.search_all(Collection::Indicators, r##"summary = "#demobear""##, 10, Indicator::read).collect_all()).unwrap();
     assert_eq!(all.len(), 1);
