@@ -3,7 +3,7 @@
 //! Pure. The fragment carries only the item (type, value or id, owner),
 //! never the token.
 
-use crate::launch::{form_decode, parse_context_type, ContextType, SelectedItem};
+use crate::launch::{form_decode, parse_context_type, ContextType, SelectedItem, TAG};
 // The client's encoder: unreserved characters only, so any value survives the fragment.
 use threatconnect::http::encode_component as encode;
 
@@ -41,6 +41,7 @@ pub fn from_fragment(fragment: &str) -> Option<SelectedItem> {
     match parse_context_type(&kind?) {
         ContextType::Indicator(kind) => Some(SelectedItem::Indicator { kind, summary: value.filter(|v| !v.is_empty())?, owner }),
         ContextType::Group(kind) => Some(SelectedItem::Group { kind, id: id?.parse().ok()?, owner }),
+        ContextType::Unsupported(t) if t == TAG => Some(SelectedItem::Unsupported { type_name: t, value: value.filter(|v| !v.is_empty())?, owner }),
         ContextType::Unsupported(_) => None,
     }
 }
@@ -304,6 +305,7 @@ mod tests {
             SelectedItem::Indicator { kind: IndicatorType::RegistryKey, summary: "HKLM\\Run=ü".into(), owner: None },
             SelectedItem::Indicator { kind: IndicatorType::Custom("Hashtag".into()), summary: "#x".into(), owner: None },
             SelectedItem::Group { kind: GroupType::CourseOfAction, id: 42, owner: Some("Common Community".into()) },
+            SelectedItem::Unsupported { type_name: "Tag".into(), value: "APT \"28\" & <b>".into(), owner: None },
         ];
         for item in items {
             let fragment = to_fragment(&item);
@@ -314,7 +316,9 @@ mod tests {
 
     #[test]
     fn unreadable_fragments_are_ignored() {
-        for f in ["", "#", "#type=Host", "#type=Incident&id=x", "#type=Tag&value=a", "#value=a", "#type=Host&value=%ZZ", "#junk"] {
+        for f in
+            ["", "#", "#type=Host", "#type=Incident&id=x", "#type=Victim&value=5", "#type=Tag&value=", "#value=a", "#type=Host&value=%ZZ", "#junk"]
+        {
             assert_eq!(from_fragment(f), None, "{f}");
         }
     }

@@ -20,7 +20,11 @@ pub use origin::{pin_api_origin, ParsedUrl, BUILD_API_ORIGINS};
 pub use service::{parse_service_launch, service_prefix};
 
 /// Context types ThreatConnect can open an app on but Pivot has no panel for yet.
-const UNSUPPORTED_CONTEXT_TYPES: [&str; 9] = ["Tag", "Victim", "VictimAsset", "Task", "Track", "Case", "Artifact", "Workflow", "SecurityLabel"];
+/// A tag's context type: Pivot shows a tag as the items carrying it (`ui::tag`), kept as an
+/// `Unsupported` item (no indicator or group panel) named by this type.
+pub const TAG: &str = "Tag";
+
+const UNSUPPORTED_CONTEXT_TYPES: [&str; 9] = [TAG, "Victim", "VictimAsset", "Task", "Track", "Case", "Artifact", "Workflow", "SecurityLabel"];
 
 /// Everything Pivot knows from the query string it was opened with.
 #[derive(Clone, Debug, PartialEq)]

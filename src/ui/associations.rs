@@ -339,6 +339,9 @@ pub fn AssociationList(
     query: Option<AssocQuery>,
     on_pivot: Callback<SelectedItem>,
     #[prop(into)] section: String,
+    /// Nothing came with the panel (a tag's items): the list asks for its first page and total.
+    #[prop(optional)]
+    ask_first: bool,
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let collapsed = RwSignal::new(false);
@@ -355,7 +358,7 @@ pub fn AssociationList(
         None => first.iter().any(|a| a.is_group),
     };
     // ThreatConnect embeds at most a page of associations: fewer is the whole list.
-    let total = total.or_else(|| (server && first.len() < PAGE as usize).then_some(first.len() as i64));
+    let total = total.or_else(|| (server && !ask_first && first.len() < PAGE as usize).then_some(first.len() as i64));
     let first = StoredValue::new(first);
     let query = StoredValue::new(query);
     let whole_list_error = RwSignal::new(None::<String>);

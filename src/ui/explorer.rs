@@ -13,7 +13,10 @@ use super::associations::Assoc;
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::launch::session_storage;
+use super::metadata::TrailContext;
 use super::notices::ErrorNotice;
+use super::tag::TagPanel;
+use crate::launch::TAG;
 use crate::launch::{Context, SelectedItem};
 use crate::search::{search_tql, SearchType};
 use crate::trail::{from_fragment, publish_import_href, to_fragment, PageAction, Trail};
@@ -39,10 +42,6 @@ fn record(item: Option<&SelectedItem>, position: usize, push: bool) {
     let state = JsValue::from_f64(position as f64);
     let _ = if push { h.push_state_with_url(&state, "", Some(&url)) } else { h.replace_state_with_url(&state, "", Some(&url)) };
 }
-
-/// Given by the explorer to its panels: "this item is called ...", for the breadcrumb.
-#[derive(Clone, Copy)]
-pub struct ItemNamed(pub Callback<(SelectedItem, String)>);
 
 /// How an item reads in the breadcrumb: a group by its name once its panel has read it.
 pub fn item_label(item: &SelectedItem, name: Option<&str>) -> String {
@@ -171,14 +170,18 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
     on_cleanup(move || keys.remove());
 
     let current = Memo::new(move |_| trail.with(|t| t.as_ref().map(|t| t.current().clone())));
-    // A panel that has read its item's name gives it to the trail (the breadcrumb shows it).
-    provide_context(ItemNamed(Callback::new(move |(item, name): (SelectedItem, String)| {
-        trail.update(|t| {
-            if let Some(t) = t {
-                t.name_item(&item, &name)
-            }
-        })
-    })));
+    // A panel that has read its item's name gives it to the trail (the breadcrumb shows it);
+    // a part of a panel that is a pivot without a row of its own pivots through the trail.
+    provide_context(TrailContext {
+        named: Callback::new(move |(item, name): (SelectedItem, String)| {
+            trail.update(|t| {
+                if let Some(t) = t {
+                    t.name_item(&item, &name)
+                }
+            })
+        }),
+        pivot: visit,
+    });
     let can_back = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_back));
     let can_forward = move || trail.with(|t| t.as_ref().is_some_and(Trail::can_go_forward));
 
@@ -251,6 +254,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
                 None => ().into_any(),
             },
             Some(SelectedItem::Group { kind, id, owner }) => view! { <GroupPanel api kind id owner owners on_pivot=visit /> }.into_any(),
+            Some(SelectedItem::Unsupported { type_name, value, .. }) if type_name == TAG => view! { <TagPanel api name=value on_pivot=visit /> }.into_any(),
             Some(SelectedItem::Unsupported { type_name, .. }) => view! {
                 <section class="notice" data-screen="unsupported" role="status">
                     <h2>"Not supported yet"</h2>

@@ -79,11 +79,11 @@ pub fn GroupPanel(
         None => "loading",
     };
     // The breadcrumb names the group once its name is read.
-    if let Some(named) = use_context::<super::explorer::ItemNamed>() {
+    if let Some(trail) = use_context::<super::metadata::TrailContext>() {
         let item = SelectedItem::Group { kind, id, owner: owner.clone() };
         Effect::new(move |_| {
             if let Some(Ok(p)) = core.get() {
-                named.0.run((item.clone(), p.group.name.clone()));
+                trail.named.run((item.clone(), p.group.name.clone()));
             }
         });
     }

@@ -34,14 +34,33 @@ pub fn TagList(tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
             {tags.into_iter().map(|t| {
                 let href = t.web_link.as_deref().and_then(safe_http_link);
                 let name = escape_controls(&t.name).into_owned();
-                view! { <li class="chip tag">{match href {
-                    Some(href) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{name}</a> }.into_any(),
-                    None => name.into_any(),
+                // Without ThreatConnect's page of the tag (v3 gives none): the tag's own panel here.
+                let here = use_context::<TrailContext>().map(|c| (c.pivot, SelectedItem::Unsupported { type_name: "Tag".into(), value: t.name.clone(), owner: None }));
+                view! { <li class="chip tag">{match (href, here) {
+                    (Some(href), _) => view! { <a class="tag-link" href=href target="_blank" rel="noopener noreferrer" title="Every item with this tag, in ThreatConnect">{name}</a> }.into_any(),
+                    (None, Some((pivot, item))) => view! {
+                        <a class="tag-link pivot-link" href=crate::trail::panels_href(Some(&item)) title="Every item with this tag"
+                            on:click=move |ev| {
+                                if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                                    ev.prevent_default();
+                                    pivot.run(item.clone());
+                                }
+                            }>{name}</a>
+                    }.into_any(),
+                    (None, None) => name.into_any(),
                 }}{remove_chip(edit, "tag", t.name)}</li> }
             }).collect_view()}
         </ul> })}
         {controls(edit, |e| tag_add(e).into_any())}
     }
+}
+
+/// What the explorer gives its panels: "this item is called ..." (for the breadcrumb) and
+/// "pivot to ..." (for parts that are pivots without a row of their own, such as a tag).
+#[derive(Clone, Copy)]
+pub struct TrailContext {
+    pub named: Callback<(SelectedItem, String)>,
+    pub pivot: Callback<SelectedItem>,
 }
 
 /// The parts of an item panel; below about 600 px each is a tab, on wider screens

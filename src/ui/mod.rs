@@ -15,6 +15,7 @@ mod metadata;
 mod notices;
 mod publish_import;
 pub mod screens;
+mod tag;
 mod time;
 mod timing;
 mod triage;

@@ -155,6 +155,29 @@ test("pivots from tags, DNS resolutions, WHOIS values and other owners; no downl
     assert.match(href, /^https?:\/\//);
     assert.ok(!href.includes(token.token) && !href.includes("tcToken"), href);
   }
+  // On v3 (no page of the tag in ThreatConnect's answer) a tag is a pivot to its own panel here:
+  // every group and indicator carrying it, asked of ThreatConnect with hasTag, the tag as data.
+  await sandbox.clearRequests();
+  const tag = page.locator("[data-section=tags] a.pivot-link", { hasText: "APT Demo Bear" });
+  assert.equal(await tag.getAttribute("href"), "index.html#type=Tag&value=APT%20Demo%20Bear", "a Pivot address, never the token");
+  await tag.click();
+  await page.waitForFunction(() => document.querySelector("[data-field=type]")?.textContent === "Tag");
+  assert.equal(await page.textContent("[data-field=value]"), "APT Demo Bear");
+  const tagged = (q) => api("GET", `/v3/${q}?tql=${encodeURIComponent('hasTag(name = "APT Demo Bear")')}&resultLimit=1000`);
+  const [tg, ti] = [(await tagged("groups")).json.data, (await tagged("indicators")).json.data];
+  assert.ok(tg.length >= 1 && ti.length >= 1, "the seed tags groups and indicators with it");
+  await page.waitForFunction(([g, i]) => document.querySelector("[data-section=tagged-groups] .count")?.dataset.count === String(g)
+    && document.querySelector("[data-section=tagged-indicators] .count")?.dataset.count === String(i), [tg.length, ti.length]);
+  const rows = await page.locator("[data-section=tagged-indicators] .pivot-link").allTextContents();
+  assert.ok(rows.includes("bad[.]example[.]com"), JSON.stringify(rows));
+  const asked = (await sandbox.requests()).data.filter((r) => /^\/api\/v3\/(groups|indicators)$/.test(r.path)).map((r) => new URLSearchParams(r.query).get("tql"));
+  assert.deepEqual([...new Set(asked)].sort(), ['hasTag(name = "APT Demo Bear")'], JSON.stringify(asked));
+  assert.equal(await page.textContent(".breadcrumb li:last-child"), "Tag: APT Demo Bear");
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector("[data-field=value]")?.textContent === "APT Demo Bear");
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector("[data-field=value]")?.textContent === "bad[.]example[.]com");
+  await settled(page);
   // WHOIS: the domain and the name servers are pivots.
   assert.ok((await page.locator("[data-section=whois] .pivot-link").allTextContents()).includes("ns1[.]bad[.]example[.]com"));
   // DNS: the address it resolved to is a pivot.
