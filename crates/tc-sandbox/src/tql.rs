@@ -268,17 +268,12 @@ impl<'a> P<'a> {
                     ("hasgroup", Target::Groups) => {
                         format!("{} IN (SELECT gg.a FROM gg JOIN groups_ g ON g.id = gg.b JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
                     }
-                    // An indicator's associated indicators: those associated with it directly, and
-                    // those that share a group with it (tcex's Indicator.associated_indicators lists
-                    // `hasIndicator(id = N)` and drops N itself, "Ensure the current item is not
-                    // returned as a association": tcex/api/tc/v3/indicators/indicator.py; its
-                    // tests/api/tc/v3/indicators/test_indicator_interface.py test_indicator_address
-                    // finds an indicator linked only through a shared group).
-                    ("hasindicator", Target::Indicators) => format!(
-                        "({me} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {sql}) \
-                         OR {me} IN (SELECT shared.ind FROM ig shared WHERE shared.grp IN \
-                         (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {sql})))"
-                    ),
+                    // Directly associated indicators only. ThreatConnect also lists those sharing a
+                    // group with it (tcex's test_indicator_address), but the sandbox's embedded
+                    // `associatedIndicators` does not, and the two must agree: docs/conformance.md.
+                    ("hasindicator", Target::Indicators) => {
+                        format!("{} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql)
+                    }
                     _ => format!(
                         "{} IN (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {})",
                         me, sql
