@@ -12,7 +12,7 @@ PKG_DIR := target/package/$(PKG)
 PKG_ZIP := target/package/$(PKG).zip
 NATIVE := --no-default-features --features native
 
-.PHONY: dev test lint package package-job package-service service-ui bench conformance setup-native setup-dev setup-test setup-package setup-tcex test-native test-browser test-e2e test-secret test-conformance clean
+.PHONY: dev test lint package package-job package-service service-ui bench conformance setup-native setup-dev setup-wasm-release setup-test setup-package setup-tcex test-native test-browser test-e2e test-secret test-conformance clean
 
 ## dev: set up what is missing, start the sandbox and serve the app on it.
 dev: setup-dev
@@ -43,6 +43,9 @@ setup-native:
 setup-dev:
 	scripts/setup.sh dev
 
+setup-wasm-release:
+	scripts/setup.sh wasm-release
+
 setup-test:
 	scripts/setup.sh test
 
@@ -62,14 +65,15 @@ test-native: setup-native
 test-browser:
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test browser
 
-## package: release build (profile wasm-release) zipped as ThreatConnect installs it.
+## package: release build (profile wasm-release, with std built for size by Debian's rustc-web:
+## scripts/wasm-release.sh) zipped as ThreatConnect installs it.
 ## API_ORIGINS="https://api.example:8443": API origins besides the page's own, fixed in the
 ## package (compiled into the wasm and written into the pages' CSP connect-src).
 API_ORIGINS ?=
-package: setup-dev
+package: setup-wasm-release
 	scripts/api-origins.sh --check "$(API_ORIGINS)"
 	rm -rf $(PKG_DIR) $(PKG_ZIP)
-	PIVOT_API_ORIGINS="$(API_ORIGINS)" trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
+	PIVOT_API_ORIGINS="$(API_ORIGINS)" scripts/wasm-release.sh trunk build --release --cargo-profile wasm-release --dist $(PKG_DIR)/ui
 	scripts/api-origins.sh $(PKG_DIR)/ui "$(API_ORIGINS)"
 	cp install.json README.md $(PKG_DIR)/
 	cd target/package && python3 -m zipfile -c $(PKG).zip $(PKG)
@@ -85,12 +89,12 @@ package-job: setup-package
 ## (service/install.json, service/run.py, the service's UI, a static x86_64-unknown-linux-musl
 ## bin/pivot-service). crates/pivot-service/tests/it builds it the same way and runs it
 ## against a real mosquitto and redis-server.
-package-service: setup-dev setup-package
+package-service: setup-wasm-release setup-package
 	scripts/package-service.sh
 
 ## service-ui: the UI the service packs, target/package/service-ui: the panels and the triage
 ## page built with the cargo feature `service` (the Spaces build does not carry it).
-service-ui: setup-dev
+service-ui: setup-wasm-release
 	scripts/build-service-ui.sh
 
 # The Secret Key never reaches a build: the release builds `make test` goes on to test (the

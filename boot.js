@@ -14,11 +14,22 @@ function fail(why) {
   }
 }
 
+// A panic aborts the release wasm at once (docs/performance.md): a trap, thrown out of an
+// event handler or a task. Say so in words, never a frozen page; nothing from the data.
+function crashed(error) {
+  if (!(error instanceof WebAssembly.RuntimeError) || document.body.dataset.state === "crashed") return;
+  document.body.textContent = "Pivot stopped because of an internal error. Reload the page to start again; if it happens again, report it with the steps that led here.";
+  document.body.dataset.state = "crashed";
+}
+addEventListener("error", (e) => crashed(e.error));
+addEventListener("unhandledrejection", (e) => crashed(e.reason));
+
 // The app removes the boot notice when it mounts; until then, a slow load says so.
 setTimeout(() => fail("it took more than 20 seconds"), 20000);
 try {
   const { default: init } = await import(tag.dataset.pivotJs);
   await init({ module_or_path: tag.dataset.pivotWasm });
-} catch {
-  fail("the WebAssembly module failed to load");
+} catch (e) {
+  if (e instanceof WebAssembly.RuntimeError) crashed(e);
+  else fail("the WebAssembly module failed to load");
 }

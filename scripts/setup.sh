@@ -8,6 +8,10 @@
 #   scripts/setup.sh package  the above dev tools, plus the x86_64-unknown-linux-musl target and
 #                           Debian's musl-tools (musl-gcc compiles ring's C for the static
 #                           pivot-share of the Job package, `make package-job`)
+#   scripts/setup.sh wasm-release  the dev tools, plus Debian's rustc-web and cargo-web (1.96),
+#                           its std source rust-web-src and the wasm linker of its LLVM (lld-N):
+#                           the release wasm's toolchain (scripts/wasm-release.sh; `make package`,
+#                           `make service-ui`), about 600 MB, under a minute from apt (also in `test`)
 #   scripts/setup.sh tcex   the Python virtual environment target/tcex-venv with ThreatConnect's
 #                           SDK tcex and pytest (tests/conformance/requirements.txt): the
 #                           conformance tests and scripts/validate-install-json.py (also in `test`)
@@ -118,6 +122,37 @@ ensure_chromium() {
     [ "$browser" = "$driver" ] || die "chromium $browser and chromedriver $driver differ: apt-get install --only-upgrade chromium chromium-driver"
 }
 
+# The release wasm's toolchain (scripts/wasm-release.sh reads the same version): Debian's rustc-web,
+# whose std source (rust-web-src) -Zbuild-std compiles for size, and the wasm-ld of its LLVM.
+# Beside rustup's toolchain, not instead: rustup lives in ~/.cargo/bin, these in /usr/bin.
+RUSTC_WEB_MINOR=1.96
+ensure_rustc_web() {
+    local have llvm
+    have=$(/usr/bin/rustc --version 2>/dev/null || true)
+    if [[ "$have" != "rustc $RUSTC_WEB_MINOR."* ]] || [ ! -x /usr/bin/cargo ] \
+        || [ ! -f /usr/lib/rustlib/src/rust/library/std/Cargo.toml ]; then
+        # rustc-web conflicts with Debian's own rustc and rustup packages: never remove them silently.
+        for p in rustc rustup; do
+            if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+                die "Debian's $p package is installed; rustc-web (the release wasm's compiler) replaces it: remove it first (apt-get remove $p)"
+            fi
+        done
+        say "installing Debian's rustc-web, cargo-web and rust-web-src $RUSTC_WEB_MINOR (the release wasm's std, built for size)"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q rustc-web cargo-web rust-web-src
+        have=$(/usr/bin/rustc --version)
+    fi
+    [[ "$have" == "rustc $RUSTC_WEB_MINOR."* ]] || die "/usr/bin/rustc is $have, not $RUSTC_WEB_MINOR: scripts/wasm-release.sh's flags are unstable ones, checked with $RUSTC_WEB_MINOR"
+    llvm=$(/usr/bin/rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+    [ -n "$llvm" ] || die "/usr/bin/rustc names no LLVM version"
+    if ! command -v "wasm-ld-$llvm" >/dev/null; then
+        say "installing Debian's lld-$llvm (wasm-ld-$llvm links the release wasm)"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "lld-$llvm"
+    fi
+    "wasm-ld-$llvm" --version >/dev/null || die "wasm-ld-$llvm does not run: apt-get install --reinstall lld-$llvm"
+}
+
 # The API Service's tests (crates/pivot-service/tests/it) start their own mosquitto (2.x, for
 # its password files and TLS listener options) and redis-server (6+, for ACL users).
 ensure_service_tools() {
@@ -190,8 +225,9 @@ ensure_npm
 case "$what" in
     native) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
+    wasm-release) ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_chromium; ensure_tcex ;;
-    *) die "usage: scripts/setup.sh native|dev|test|package|tcex|tcex-suite|stix" ;;
+    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_chromium; ensure_tcex ;;
+    *) die "usage: scripts/setup.sh native|dev|wasm-release|test|package|tcex|tcex-suite|stix" ;;
 esac
 say "ready ($what)"

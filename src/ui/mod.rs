@@ -44,8 +44,9 @@ pub fn start_triage() {
     mount(triage::TriageApp);
 }
 
-/// Install the panic screen, then mount over the boot message.
+/// Mount over the boot message (in a debug build, after installing the panic screen).
 fn mount<V: IntoView + 'static>(app: fn() -> V) {
+    #[cfg(debug_assertions)]
     std::panic::set_hook(Box::new(show_panic));
     if let Some(boot) = document().get_element_by_id("boot") {
         boot.remove();
@@ -56,7 +57,10 @@ fn mount<V: IntoView + 'static>(app: fn() -> V) {
 
 /// In wasm a panic ends the app; make sure the analyst sees that it did, in
 /// words, rather than a frozen or blank page. Only the location is shown:
-/// a panic message could quote API data.
+/// a panic message could quote API data. The release build's std aborts at
+/// once without calling a hook: there boot.js shows the same words, without
+/// the location, when the trap reaches the page (docs/performance.md).
+#[cfg(debug_assertions)]
 fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
     let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
     let text = format!("Pivot stopped because of an internal error{place}. Reload the page to start again; if it happens again, report it with the steps that led here.");

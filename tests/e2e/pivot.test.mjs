@@ -546,6 +546,29 @@ test("hostile seeds stay inert", async () => {
   }
 });
 
+// The release wasm aborts on a panic without a message (std built with panic=immediate-abort,
+// docs/performance.md): a WebAssembly trap. Whether it leaves an event handler or a task, the
+// loader turns it into the crash screen in words, never a frozen page. A real trap, from a
+// module whose one function is `unreachable`, thrown both ways.
+test("a trap in the wasm shows the crash screen, from an event handler or a task", async () => {
+  for (const how of ["event", "task"]) {
+    const page = await open("Host", HOST);
+    await settled(page);
+    await page.evaluate((how) => {
+      // (module (func (export "f") unreachable))
+      const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 5, 1, 3, 0, 0, 11]);
+      const trap = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f;
+      if (how === "event") setTimeout(trap);
+      else Promise.resolve().then(trap);
+    }, how);
+    await page.waitForSelector("body[data-state=crashed]", { timeout: 5000 });
+    assert.match(await page.textContent("body"), /^Pivot stopped because of an internal error\. Reload the page to start again/, how);
+    assert.equal(await page.locator("main").count(), 0, `${how}: the stopped app is gone`);
+    assert.ok(page.errors.length === 1 && /unreachable/.test(page.errors[0]), `${how}: ${page.errors}`);
+    await page.close();
+  }
+});
+
 test("a Source owner shows no write controls", async () => {
   const page = await open("Host", HOST, "Threat Feed");
   await settled(page);
