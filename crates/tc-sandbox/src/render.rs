@@ -644,7 +644,7 @@ pub fn group_v3(conn: &Connection, g: &Group, f: &Fields, base: &str) -> Res<Val
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
         })?;
         let out: Vec<Value> =
-            rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, victim, t, f)| crate::victims::asset_v3(base, aid, victim, &t, &f)).collect();
+            rows.collect::<Result<Vec<_>, _>>()?.into_iter().map(|(aid, victim, t, f)| asset_v3(base, aid, victim, &t, &f)).collect();
         m.insert("associatedVictimAssets".into(), json!({"data": out}));
     }
     Ok(Value::Object(m))
@@ -999,4 +999,38 @@ mod tests {
         assert_eq!(super::parse_date("99999999999999999999-01-01"), None);
         assert_eq!(super::parse_date("9223372036854775807-01-01T99:00:00Z"), None);
     }
+}
+
+// ---- v3 victim assets (a victim's own, and a group's associatedVictimAssets) --------------
+
+/// (type, [(v3 field, stored v2 field)], the v3 field that names the asset).
+pub type V3Asset = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+
+pub const V3_ASSETS: [V3Asset; 5] = [
+    ("EmailAddress", &[("address", "address"), ("addressType", "addressType")], "address"),
+    ("NetworkAccount", &[("accountName", "account"), ("networkType", "network")], "accountName"),
+    ("Phone", &[("phone", "phoneType")], "phone"),
+    ("SocialNetwork", &[("accountName", "account"), ("socialNetwork", "network")], "accountName"),
+    ("WebSite", &[("website", "webSite")], "website"),
+];
+
+pub fn v3_kind(t: &str) -> Res<&'static V3Asset> {
+    V3_ASSETS.iter().find(|a| a.0 == t).ok_or_else(|| bad(format!("Invalid victim asset type: {}", t)))
+}
+
+pub fn asset_v3(base: &str, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
+    let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(aid));
+    m.insert("type".into(), json!(t));
+    m.insert("victimId".into(), json!(victim));
+    if let Ok(k) = v3_kind(t) {
+        for (v3, v2) in k.1 {
+            if let Some(x) = f.get(*v2) {
+                m.insert((*v3).into(), x.clone());
+            }
+        }
+    }
+    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", base, victim)));
+    Value::Object(m)
 }

@@ -17,7 +17,7 @@
 
 use crate::app::{App, Req, Resp};
 use crate::model::{self, GroupType};
-use crate::render::{group_v2, load_group, parse_date, resolve_owner, Owner};
+use crate::render::{asset_v3, group_v2, load_group, parse_date, resolve_owner, v3_kind, Owner};
 use crate::util::{bad, iso, not_found, now_s, ApiErr, Res};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -609,44 +609,12 @@ fn task_victims(app: &App, conn: &Connection, req: &Req, task: i64, tail: &[&str
 // docs/rest_api/v3/victims/*.rst and docs/rest_api/v3/victim_assets/*.rst. Same rows as v2 (a v3 write
 // shows in a v2 read and back): the v3 asset field names map onto the stored v2 ones.
 
-/// (type, [(v3 field, stored v2 field)], the v3 field that names the asset).
-type V3Asset = (&'static str, &'static [(&'static str, &'static str)], &'static str);
-
-const V3_ASSETS: [V3Asset; 5] = [
-    ("EmailAddress", &[("address", "address"), ("addressType", "addressType")], "address"),
-    ("NetworkAccount", &[("accountName", "account"), ("networkType", "network")], "accountName"),
-    ("Phone", &[("phone", "phoneType")], "phone"),
-    ("SocialNetwork", &[("accountName", "account"), ("socialNetwork", "network")], "accountName"),
-    ("WebSite", &[("website", "webSite")], "website"),
-];
-
 fn ok3(status: u16, data: Value, message: Option<&str>) -> Resp {
     let mut b = json!({"data": data, "status": "Success"});
     if let Some(m) = message {
         b["message"] = json!(m);
     }
     Resp::json(status, b)
-}
-
-fn v3_kind(t: &str) -> Res<&'static V3Asset> {
-    V3_ASSETS.iter().find(|a| a.0 == t).ok_or_else(|| bad(format!("Invalid victim asset type: {}", t)))
-}
-
-pub fn asset_v3(base: &str, aid: i64, victim: i64, t: &str, fields: &str) -> Value {
-    let f: Map<String, Value> = serde_json::from_str(fields).unwrap_or_default();
-    let mut m = Map::new();
-    m.insert("id".into(), json!(aid));
-    m.insert("type".into(), json!(t));
-    m.insert("victimId".into(), json!(victim));
-    if let Ok(k) = v3_kind(t) {
-        for (v3, v2) in k.1 {
-            if let Some(x) = f.get(*v2) {
-                m.insert((*v3).into(), x.clone());
-            }
-        }
-    }
-    m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", base, victim)));
-    Value::Object(m)
 }
 
 /// Writes a v3 asset body onto the stored (v2-named) fields; the naming field is required.
