@@ -982,25 +982,6 @@ pub fn delete_metadata(conn: &Connection, kind: &str, id: i64) -> Res<()> {
 
 pub use crate::util::parse_date;
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_round_trip() {
-        assert_eq!(super::parse_date("2017-12-19T17:16:27Z"), Some(1_513_703_787));
-        assert_eq!(crate::util::iso(super::parse_date("2024-02-29").unwrap()), "2024-02-29T00:00:00Z");
-        assert_eq!(super::parse_date("nonsense"), None);
-        // The same instant with offsets: 17:16:27Z is 11:16:27 at -06:00 and 22:46:27 at +05:30.
-        assert_eq!(super::parse_date("2017-12-19T11:16:27-06:00"), Some(1_513_703_787));
-        assert_eq!(super::parse_date("2017-12-19T22:46:27+05:30"), Some(1_513_703_787));
-        assert_eq!(super::parse_date("2017-12-19T22:46:27.123+0530"), Some(1_513_703_787));
-        assert_eq!(super::parse_date("2017-12-19T18:16:27+01"), Some(1_513_703_787));
-        assert_eq!(super::parse_date("2017-12-19T17:16:27+25:00"), None);
-        assert_eq!(super::parse_date("2017-12-19T17:16:27+0a:00"), None);
-        assert_eq!(super::parse_date("99999999999999999999-01-01"), None);
-        assert_eq!(super::parse_date("9223372036854775807-01-01T99:00:00Z"), None);
-    }
-}
-
 // ---- v3 victim assets (a victim's own, and a group's associatedVictimAssets) --------------
 
 /// (type, [(v3 field, stored v2 field)], the v3 field that names the asset).
@@ -1033,4 +1014,23 @@ pub fn asset_v3(base: &str, aid: i64, victim: i64, t: &str, fields: &str) -> Val
     }
     m.insert("webLink".into(), json!(format!("{}/auth/victim/victim.xhtml?victim={}", base, victim)));
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(super::parse_date("2017-12-19T17:16:27Z"), Some(1_513_703_787));
+        assert_eq!(crate::util::iso(super::parse_date("2024-02-29").unwrap()), "2024-02-29T00:00:00Z");
+        assert_eq!(super::parse_date("nonsense"), None);
+        // The same instant with offsets: 17:16:27Z is 11:16:27 at -06:00 and 22:46:27 at +05:30.
+        assert_eq!(super::parse_date("2017-12-19T11:16:27-06:00"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T22:46:27+05:30"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T22:46:27.123+0530"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T18:16:27+01"), Some(1_513_703_787));
+        assert_eq!(super::parse_date("2017-12-19T17:16:27+25:00"), None);
+        assert_eq!(super::parse_date("2017-12-19T17:16:27+0a:00"), None);
+        assert_eq!(super::parse_date("99999999999999999999-01-01"), None);
+        assert_eq!(super::parse_date("9223372036854775807-01-01T99:00:00Z"), None);
+    }
 }
