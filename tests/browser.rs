@@ -57,8 +57,11 @@ fn no_context_shows_the_start_screen() {
 
 #[wasm_bindgen_test]
 fn a_context_type_without_a_panel_says_not_supported_yet() {
+    let root = mount_app_with("?tcToken=T&tcApiPath=%2Fapi&tcType=Victim&tcSelectedItem=5");
+    assert!(text_of(&root, "[data-screen=unsupported]").contains("no panel for Victim"));
+    // A tag is shown as the items that carry it.
     let root = mount_app_with("?tcToken=T&tcApiPath=%2Fapi&tcType=Tag&tcSelectedItem=APT28");
-    assert!(text_of(&root, "[data-screen=unsupported]").contains("no panel for Tag"));
+    assert_eq!(text_of(&root, ".tag-panel [data-field=value]"), "APT28");
 }
 
 #[wasm_bindgen_test]

@@ -461,6 +461,10 @@ pub fn AssociationList(
             if let Some(r) = from(head.get()) {
                 return Some(r);
             }
+            // Nothing came with the panel: loading, not "None".
+            if ask_first {
+                return None;
+            }
             return Some(Ok(Rc::new((first.get_value(), None))));
         }
         let matching = matching(first.get_value(), &f, k.as_deref());
