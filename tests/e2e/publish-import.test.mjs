@@ -247,7 +247,7 @@ test("with allowWriteBack off nothing writes: no Import, no Publish, and the sha
   await p.waitForSelector("article[data-state=complete]");
   assert.equal(await p.locator(".nav-import").count(), 0, "Import package is offered");
   assert.equal(await p.locator(".share-open").count(), 0, "Publish is offered");
-  assert.equal(await p.locator("[data-section=writeback]").count(), 0, "write-back controls are offered");
+  assert.equal(await p.locator("[data-wb], .wb-add-tag, .chip-x").count(), 0, "write-back controls are offered");
   // The launch this tab keeps says read-only: the page's address cannot change that.
   for (const fragment of [`#action=publish&type=${GROUP.type}&id=${GROUP.id}`, "#action=import"]) {
     await source.sandbox.clearRequests();

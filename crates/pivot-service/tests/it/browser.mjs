@@ -16,7 +16,7 @@ try {
   out.text = ((await page.textContent("main").catch(() => "")) ?? "").slice(0, 2000);
   // What the page offers: the write-back card (with the service's allowWriteBack on) and the
   // publish and import page (never: the service does not serve it).
-  out.writeBack = (await page.$("section[data-section=writeback] h2")) !== null;
+  out.writeBack = (await page.$(".wb-add-tag")) !== null;
   out.sharing = (await page.$("a.nav-import, a.share-open")) !== null;
   out.address = page.url();
   out.storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
