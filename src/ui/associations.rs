@@ -702,7 +702,7 @@ fn AssocRow(a: Assoc, groups: bool, meta: bool, on_pivot: Callback<SelectedItem>
                     <a class="pivot-link" href=href target="_blank" rel="noopener noreferrer" title=escape_controls(&a.value).into_owned()
                         on:click=move |ev: leptos::ev::MouseEvent| {
                             // A plain click pivots in Pivot; with a modifier the browser opens the link.
-                            if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                            if plain_click(&ev) {
                                 ev.prevent_default();
                                 on_pivot.run(target.clone());
                             }
@@ -749,6 +749,12 @@ pub fn group_by_type(groups: &[Assoc]) -> Vec<(String, usize)> {
 pub fn assoc_query(collection: Collection, of_group: bool, id: i64) -> AssocQuery {
     let tql = if of_group { has_group(id) } else { has_indicator(id) };
     AssocQuery { collection, tql }
+}
+
+/// A plain left click on a link: Pivot pivots in place. With a modifier key or another button
+/// the browser opens the link's address as it would (a new tab, a window).
+pub fn plain_click(ev: &web_sys::MouseEvent) -> bool {
+    ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key())
 }
 
 /// Unicode lowercase by the browser's own tables (Rust's would add them to the wasm).

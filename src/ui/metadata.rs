@@ -41,7 +41,7 @@ pub fn TagList(tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
                     (None, Some((pivot, item))) => view! {
                         <a class="tag-link pivot-link" href=crate::trail::panels_href(Some(&item)) title="Every item with this tag"
                             on:click=move |ev| {
-                                if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
+                                if super::associations::plain_click(&ev) {
                                     ev.prevent_default();
                                     pivot.run(item.clone());
                                 }
