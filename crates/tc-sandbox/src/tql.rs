@@ -268,12 +268,15 @@ impl<'a> P<'a> {
                     ("hasgroup", Target::Groups) => {
                         format!("{} IN (SELECT gg.a FROM gg JOIN groups_ g ON g.id = gg.b JOIN owners o ON o.id = g.owner_id WHERE {})", me, sql)
                     }
-                    // Directly associated indicators only. ThreatConnect also lists those sharing a
-                    // group with it (tcex's test_indicator_address), but the sandbox's embedded
-                    // `associatedIndicators` does not, and the two must agree: docs/conformance.md.
-                    ("hasindicator", Target::Indicators) => {
-                        format!("{} IN (SELECT ii.a FROM ii JOIN indicators i ON i.id = ii.b JOIN owners o ON o.id = i.owner_id WHERE {})", me, sql)
-                    }
+                    // An indicator's related indicators, itself included when it has a group, as
+                    // ThreatConnect answers; the embedded `associatedIndicators` is the same set
+                    // without the indicator (render::related_indicators_sql).
+                    ("hasindicator", Target::Indicators) => format!(
+                        "{me} IN ({})",
+                        crate::render::related_indicators_sql(&format!(
+                            "SELECT i.id FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE {sql}"
+                        ))
+                    ),
                     _ => format!(
                         "{} IN (SELECT ig.grp FROM ig JOIN indicators i ON i.id = ig.ind JOIN owners o ON o.id = i.owner_id WHERE {})",
                         me, sql

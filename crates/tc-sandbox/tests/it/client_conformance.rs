@@ -780,7 +780,7 @@ fn task_victims_and_victim_indicators_on_v2() {
 
 /// What tcex's last few tests rely on, in one sandbox: a victim's asset associated with a group
 /// (test_victim_asset_associations), an indicator's associated indicators through a shared group
-/// (test_indicator_address), a Report's publishDate answered back on v2
+/// (test_indicator_address), embedded and by TQL alike, a Report's publishDate answered back on v2
 /// (tests_ti_report_file_published_date_update) and the property schema of OPTIONS
 /// (test_indicator_api_options, test_group_api_options).
 #[test]
@@ -826,15 +826,36 @@ fn group_victim_assets_shared_groups_report_dates_and_options() {
     let got = sb.get(&format!("/api/v3/groups/{g}?fields=associatedVictimAssets")).json();
     let left: Vec<i64> = got["data"]["associatedVictimAssets"]["data"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
     assert_eq!(left, [assets[1]], "{got}");
-    // Associated indicators by TQL are the ones the item embeds (direct associations): two
-    // indicators that only share a group are not (a known gap: docs/conformance.md).
+    // An indicator's associated indicators: those sharing a group with it and those linked to it
+    // directly. By TQL (hasIndicator(id = N)) N itself too, as ThreatConnect answers (tcex drops N
+    // from Indicator.associated_indicators); embedded, the same list without N.
     let a = post("/api/v3/indicators", json!({"type": "Host", "hostName": "a.shared.example"}));
     let b = post("/api/v3/indicators", json!({"type": "Host", "hostName": "b.shared.example"}));
+    let c = post("/api/v3/indicators", json!({"type": "Address", "ip": "192.0.2.70", "associatedIndicators": {"data": [{"id": a}]}}));
+    let alone = post("/api/v3/indicators", json!({"type": "Host", "hostName": "alone.example"}));
     post("/api/v3/groups", json!({"type": "Incident", "name": "shared", "associatedIndicators": {"data": [{"id": a}, {"id": b}]}}));
-    let embedded = sb.get(&format!("/api/v3/indicators/{a}?fields=associatedIndicators")).json();
-    let embedded: Vec<i64> =
-        embedded["data"]["associatedIndicators"]["data"].as_array().map(|d| d.iter().filter_map(|i| i["id"].as_i64()).collect()).unwrap_or_default();
-    assert_eq!(ids("/api/v3/indicators", &format!("id != {a} and hasIndicator(id = {a})")), embedded);
+    let embedded = |id: i64| -> Vec<i64> {
+        let got = sb.get(&format!("/api/v3/indicators/{id}?fields=associatedIndicators")).json();
+        got["data"]["associatedIndicators"]["data"].as_array().unwrap_or_else(|| panic!("{got}")).iter().map(|i| i["id"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(ids("/api/v3/indicators", &format!("hasIndicator(id = {a})")), [a, b, c]);
+    assert_eq!(embedded(a), [b, c]);
+    assert_eq!(embedded(b), [a], "through the group only");
+    assert_eq!(ids("/api/v3/indicators", &format!("hasIndicator(id = {c})")), [a], "directly only (c has no group, so not itself)");
+    assert_eq!(embedded(c), [a]);
+    assert!(ids("/api/v3/indicators", &format!("hasIndicator(id = {alone})")).is_empty());
+    assert!(embedded(alone).is_empty());
+    // Embedded lists stop at 100, the first by id; TQL pages through all of them with the total.
+    let many: Vec<Value> = (0..105).map(|k| json!({"type": "Host", "hostName": format!("m{k}.many.example")})).collect();
+    let big = post("/api/v3/groups", json!({"type": "Incident", "name": "many", "associatedIndicators": {"data": many}}));
+    let first = ids("/api/v3/indicators", &format!("hasGroup(id = {big})"))[0];
+    let tql = enc(&format!("id != {first} and hasIndicator(id = {first})"));
+    let page1 = sb.get(&format!("/api/v3/indicators?tql={tql}&resultLimit=100&count=true")).json();
+    let page1_ids: Vec<i64> = page1["data"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(page1["count"], 104, "the true total: {}", page1["count"]);
+    assert_eq!(embedded(first), page1_ids, "the embedded list is the first page of the same list");
+    let page2 = sb.get(&format!("/api/v3/indicators?tql={tql}&resultStart=100&resultLimit=100")).json();
+    assert_eq!(page2["data"].as_array().unwrap().len(), 4);
     // A Report's publishDate on v2: kept as ISO 8601 and answered back; not a date: 400, the old one kept.
     let r = sb.signed("POST", "/api/v2/groups/reports", Some(&json!({"name": "Q3", "fileName": "q3.pdf"})));
     let rid = r.json()["data"]["report"]["id"].as_i64().unwrap();
