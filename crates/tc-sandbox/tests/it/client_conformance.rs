@@ -540,6 +540,67 @@ fn victim_attributes_tags_and_labels_on_v3() {
     assert_eq!(sb.get(&format!("/api/v3/victimAttributes/{aid}")).status, 404);
 }
 
+/// An attribute whose type does not apply to the item's type is refused on every write, v2 and v3.
+/// Which items a type applies to is ThreatConnect's "References - Platform Standard Attributes":
+/// "Additional Analysis and Context" lists Incident, Host and Victim among its items, and neither
+/// Tool (a group type) nor Hashtag (a custom indicator type); Description applies to every item.
+/// The refusal's status and shape are the API's documented ones for a bad request (its message is
+/// not documented).
+#[test]
+fn attributes_of_a_type_that_does_not_apply_are_refused() {
+    let sb = Sandbox::start(Seed::Empty);
+    const AAC: &str = "Additional Analysis and Context";
+    let attr = |t: &str| json!({"type": t, "value": "analysis"});
+    let v3_refused = |r: &Response, what: &str| {
+        assert_eq!(r.status, 400, "{what}: {}", r.text());
+        let b = r.json();
+        assert_eq!((b["status"].as_str(), b["errCode"].as_str()), (Some("Error"), Some("0x1001")), "{what}: {b}");
+        assert!(b["message"].as_str().is_some_and(|m| m.contains(AAC)), "{what}: {b}");
+    };
+    let v2_refused = |r: &Response, what: &str| {
+        assert_eq!(r.status, 400, "{what}: {}", r.text());
+        let b = r.json();
+        assert_eq!(b["status"], "Failure", "{what}: {b}");
+        assert!(b["message"].as_str().is_some_and(|m| m.contains(AAC)), "{what}: {b}");
+    };
+    let count = |path: &str, tql: &str| sb.get(&format!("{path}?tql={}&count=true", enc(tql))).json()["count"].clone();
+    // v3 nested create: refused, and nothing is made.
+    let r = sb.signed("POST", "/api/v3/groups", Some(&json!({"type": "Tool", "name": "refused tool", "attributes": {"data": [attr(AAC)]}})));
+    v3_refused(&r, "a Tool made with it");
+    assert_eq!(count("/api/v3/groups", r#"name = "refused tool""#), 0);
+    let r = sb.signed("POST", "/api/v3/indicators", Some(&json!({"type": "Hashtag", "value1": "#refused", "attributes": {"data": [attr(AAC)]}})));
+    v3_refused(&r, "a Hashtag made with it");
+    assert_eq!(count("/api/v3/indicators", r##"summary = "#refused""##), 0);
+    // The same type where it applies, and a type that applies everywhere.
+    let made = |path: &str, body: Value| -> i64 {
+        let r = sb.signed("POST", path, Some(&body));
+        assert_eq!(r.status, 201, "{path}: {}", r.text());
+        r.json()["data"]["id"].as_i64().unwrap()
+    };
+    made("/api/v3/groups", json!({"type": "Incident", "name": "takes it", "attributes": {"data": [attr(AAC)]}}));
+    made("/api/v3/indicators", json!({"type": "Host", "hostName": "takes.example", "attributes": {"data": [attr(AAC)]}}));
+    made("/api/v3/victims", json!({"name": "Takes it", "attributes": {"data": [attr(AAC)]}}));
+    let tool = made("/api/v3/groups", json!({"type": "Tool", "name": "a tool", "attributes": {"data": [attr("Description")]}}));
+    let tag = made("/api/v3/indicators", json!({"type": "Hashtag", "value1": "#tagged", "attributes": {"data": [attr("Description")]}}));
+    // v3 nested update, and the attribute collections: refused, the item's attributes unchanged.
+    let r = sb.signed("PUT", &format!("/api/v3/groups/{tool}"), Some(&json!({"attributes": {"data": [attr(AAC)], "mode": "append"}})));
+    v3_refused(&r, "a Tool updated with it");
+    let r = sb.signed("PUT", &format!("/api/v3/indicators/{tag}"), Some(&json!({"attributes": {"data": [attr(AAC)]}})));
+    v3_refused(&r, "a Hashtag updated with it");
+    v3_refused(&sb.signed("POST", "/api/v3/groupAttributes", Some(&json!({"groupId": tool, "type": AAC, "value": "x"}))), "groupAttributes");
+    v3_refused(&sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": tag, "type": AAC, "value": "x"}))), "indicatorAttributes");
+    assert_eq!(count("/api/v3/groupAttributes", &format!("groupId = {tool}")), 1);
+    assert_eq!(count("/api/v3/indicatorAttributes", &format!("indicatorId = {tag}")), 1);
+    // v2: adding one to an item.
+    v2_refused(&sb.signed("POST", &format!("/api/v2/groups/tools/{tool}/attributes"), Some(&attr(AAC))), "v2 on a Tool");
+    v2_refused(&sb.signed("POST", "/api/v2/indicators/hashtags/%23tagged/attributes", Some(&attr(AAC))), "v2 on a Hashtag");
+    let r = sb.signed("POST", &format!("/api/v2/groups/tools/{tool}/attributes"), Some(&attr("Source")));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let listed = sb.get(&format!("/api/v2/groups/tools/{tool}/attributes")).json();
+    let types: Vec<&str> = listed["data"]["attribute"].as_array().unwrap().iter().map(|a| a["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["Description", "Source"], "{listed}");
+}
+
 /// A nested associated group or indicator without an id is created (v3 "Create and Manage
 /// Associations": New Group, New Indicator), or found by type and summary (Existing Indicator).
 #[test]
