@@ -10,25 +10,6 @@ use serde_json::{json, Map, Value};
 /// collection's TQL (`hasIndicator`, `hasGroup`), paged.
 pub const EMBED_CAP: i64 = 100;
 
-/// The indicators related to the indicators `of` selects (a SQL expression giving indicator ids):
-/// those associated with one of them directly, and those sharing a group with one of them,
-/// which is the indicator itself when it has a group. ThreatConnect answers `hasIndicator(id = N)` on
-/// `/v3/indicators` this way: tcex's `Indicator.associated_indicators` (tcex/api/tc/v3/indicators/
-/// indicator.py) drops N from that list ("Ensure the current item is not returned as a
-/// association"), and its test_indicator_address (tests/api/tc/v3/indicators/
-/// test_indicator_interface.py) finds there an indicator linked to N only through a group. The
-/// embedded `associatedIndicators` ("Includes indicators related to the indicator":
-/// `OPTIONS /v3/indicators/fields`, docs/rest_api/v3/additional_fields.rst; on ThreatConnect's
-/// details screen, "the two Indicators are related through a common Group": the knowledge
-/// base's "Table View: Associated Indicators") is the same set without N, so what a client
-/// counts from one and pages through the other agree.
-pub fn related_indicators_sql(of: &str) -> String {
-    format!(
-        "SELECT ii.b FROM ii WHERE ii.a IN ({of}) \
-         UNION SELECT shared.ind FROM ig shared WHERE shared.grp IN (SELECT ig.grp FROM ig WHERE ig.ind IN ({of}))"
-    )
-}
-
 #[derive(Clone, Debug)]
 pub struct Owner {
     pub id: i64,
@@ -547,7 +528,7 @@ pub fn ind_v3(conn: &Connection, i: &Ind, f: &Fields, base: &str) -> Res<Value> 
         m.insert("associatedGroups".into(), json!({"data": out}));
     }
     if f.has("associatedIndicators") {
-        let sql = format!("WHERE i.id IN ({}) AND i.id != ?1 ORDER BY i.id LIMIT ?2", related_indicators_sql("?1"));
+        let sql = format!("WHERE i.id IN ({}) AND i.id != ?1 ORDER BY i.id LIMIT ?2", crate::tql::related_indicators_sql("?1"));
         let is = query_inds(conn, &sql, &[json!(i.id), json!(EMBED_CAP)])?;
         let none = Fields(vec![]);
         let mut out = vec![];
@@ -874,8 +855,11 @@ pub fn add_attr(conn: &Connection, kind: &str, item: i64, atype: &str, value: &s
     // message}` (docs/rest_api/overview.rst, docs/rest_api/v3/http_status_codes.rst); the
     // message is the sandbox's.
     if let Some(item_type) = mapped_item_type(conn, kind, item)? {
-        let applies: bool = conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM attribute_type_mappings WHERE attribute_type = ?1 AND item_type = ?2)", params![type_id, item_type], |r| r.get(0))?;
+        let applies: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM attribute_type_mappings WHERE attribute_type = ?1 AND item_type = ?2)",
+            params![type_id, item_type],
+            |r| r.get(0),
+        )?;
         if !applies {
             return Err(bad(format!("Attribute type {} does not apply to {}", tname, item_type)));
         }

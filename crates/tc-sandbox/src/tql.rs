@@ -270,10 +270,10 @@ impl<'a> P<'a> {
                     }
                     // An indicator's related indicators, itself included when it has a group, as
                     // ThreatConnect answers; the embedded `associatedIndicators` is the same set
-                    // without the indicator (render::related_indicators_sql).
+                    // without the indicator (related_indicators_sql).
                     ("hasindicator", Target::Indicators) => format!(
                         "{me} IN ({})",
-                        crate::render::related_indicators_sql(&format!(
+                        related_indicators_sql(&format!(
                             "SELECT i.id FROM indicators i JOIN owners o ON o.id = i.owner_id WHERE {sql}"
                         ))
                     ),
@@ -639,6 +639,25 @@ pub fn compile(tql: &str, target: Target) -> Res<(String, Vec<Value>)> {
         return p.err("unexpected input");
     }
     Ok((sql, p.args))
+}
+
+/// The indicators related to the indicators `of` selects (a SQL expression giving indicator ids):
+/// those associated with one of them directly, and those sharing a group with one of them,
+/// which is the indicator itself when it has a group. ThreatConnect answers `hasIndicator(id = N)` on
+/// `/v3/indicators` this way: tcex's `Indicator.associated_indicators` (tcex/api/tc/v3/indicators/
+/// indicator.py) drops N from that list ("Ensure the current item is not returned as a
+/// association"), and its test_indicator_address (tests/api/tc/v3/indicators/
+/// test_indicator_interface.py) finds there an indicator linked to N only through a group. The
+/// embedded `associatedIndicators` ("Includes indicators related to the indicator":
+/// `OPTIONS /v3/indicators/fields`, docs/rest_api/v3/additional_fields.rst; on ThreatConnect's
+/// details screen, "the two Indicators are related through a common Group": the knowledge
+/// base's "Table View: Associated Indicators") is the same set without N, so what a client
+/// counts from one and pages through the other agree.
+pub fn related_indicators_sql(of: &str) -> String {
+    format!(
+        "SELECT ii.b FROM ii WHERE ii.a IN ({of}) \
+         UNION SELECT shared.ind FROM ig shared WHERE shared.grp IN (SELECT ig.grp FROM ig WHERE ig.ind IN ({of}))"
+    )
 }
 
 #[cfg(test)]
