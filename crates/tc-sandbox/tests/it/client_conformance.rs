@@ -588,7 +588,10 @@ fn attributes_of_a_type_that_does_not_apply_are_refused() {
     let r = sb.signed("PUT", &format!("/api/v3/indicators/{tag}"), Some(&json!({"attributes": {"data": [attr(AAC)]}})));
     v3_refused(&r, "a Hashtag updated with it");
     v3_refused(&sb.signed("POST", "/api/v3/groupAttributes", Some(&json!({"groupId": tool, "type": AAC, "value": "x"}))), "groupAttributes");
-    v3_refused(&sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": tag, "type": AAC, "value": "x"}))), "indicatorAttributes");
+    v3_refused(
+        &sb.signed("POST", "/api/v3/indicatorAttributes", Some(&json!({"indicatorId": tag, "type": AAC, "value": "x"}))),
+        "indicatorAttributes",
+    );
     assert_eq!(count("/api/v3/groupAttributes", &format!("groupId = {tool}")), 1);
     assert_eq!(count("/api/v3/indicatorAttributes", &format!("indicatorId = {tag}")), 1);
     // v2: adding one to an item.
