@@ -23,7 +23,7 @@ use pivot_text::lists::{count_of, range_of};
 use pivot_text::messages::{exported_status, value_for_clipboard, values_for_clipboard};
 use pivot_text::refang::refang;
 use pivot_text::values::{confidence_words, rating_words, safe_http_link, thousands, tlp_class};
-use threatconnect::tql::{has_group, has_indicator};
+use threatconnect::tql::{has_group, has_indicator, other_indicators_of_indicator};
 use threatconnect::types::{BASE_INDICATOR_TYPES, GROUP_TYPES};
 use threatconnect::{tql, Collection, Error, Group, Indicator, Page, SecurityLabel, Sort, SortField, Tag, MAX_RESULT_LIMIT};
 
@@ -745,9 +745,14 @@ pub fn group_by_type(groups: &[Assoc]) -> Vec<(String, usize)> {
     counts
 }
 
-/// The v3 TQL for a group's or an indicator's associations.
+/// The v3 TQL for a group's or an indicator's associations; an indicator's indicators without
+/// the indicator itself (ThreatConnect's `hasIndicator(id=N)` on indicators lists N when N has a group).
 pub fn assoc_query(collection: Collection, of_group: bool, id: i64) -> AssocQuery {
-    let tql = if of_group { has_group(id) } else { has_indicator(id) };
+    let tql = match (collection, of_group) {
+        (_, true) => has_group(id),
+        (Collection::Groups, false) => has_indicator(id),
+        (Collection::Indicators, false) => other_indicators_of_indicator(id),
+    };
     AssocQuery { collection, tql }
 }
 

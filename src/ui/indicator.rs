@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiHandle, ApiResource, Loaded};
-use super::associations::{assoc_query, Assoc, AssociationList};
+use super::associations::{assoc_query, Assoc, AssociationList, PAGE};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
 use super::metadata::{
@@ -245,8 +245,10 @@ fn IndicatorBody(
 
     let groups: Vec<Assoc> = i.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = i.associated_indicators.iter().map(Assoc::from_indicator).collect();
-    // Both kinds: the server's total of groups (or those loaded), and the indicators loaded.
-    let count = Some(panel.group_count.unwrap_or(groups.len() as i64) + indicators.len() as i64);
+    // Both kinds: the server's total, or those loaded when fewer than the page ThreatConnect
+    // embeds. A full page says nothing of the rest: no number then (each list counts itself).
+    let known = |n: usize, total: Option<i64>| total.or_else(|| (n < PAGE as usize).then_some(n as i64));
+    let count = known(groups.len(), panel.group_count).zip(known(indicators.len(), None)).map(|(g, i)| g + i);
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = i.id;

@@ -255,12 +255,30 @@ test("rows are real links to the item in ThreatConnect: a plain click pivots, a 
 });
 
 test("an indicator's associated indicators show their true count", async () => {
+  // An indicator's associated indicators are those sharing a group with it (the host shares the
+  // big campaign's 10,000 addresses) and those linked to it directly: counted here from the API's
+  // group lists and its v2 indicator links, not from the list Pivot asks for.
+  const related = new Set();
+  for (const g of (await api("GET", `/v3/groups?tql=${encodeURIComponent("hasIndicator(id=1)")}&resultLimit=10000`)).json.data) {
+    for (const i of await indicatorsOf(g.id)) related.add(i.id);
+  }
+  const direct = await fetch(`${sandbox.base}/api/v2/indicators/hosts/bad.example.com/indicators?owner=Demo%20Org`, { headers: { authorization: `TC-Token ${token.token}` } });
+  for (const i of (await direct.json()).data.indicator) related.add(i.id);
+  related.delete(1);
+  assert.ok(related.size > 10000, `the seed's host: ${related.size}`);
   const page = await open("Host", "bad.example.com");
   await settled(page);
-  const [shown, n] = await countOf(page, INDICATORS);
-  assert.equal(Number(n), await page.locator(`${INDICATORS} .assoc-row`).count(), "fewer than a page: all of them, counted");
-  assert.equal(shown, n);
-  assert.equal(await page.locator(`${INDICATORS} .pager`).count(), 0);
+  // The panel embeds the first 100; the list asks ThreatConnect for the total and pages on.
+  assert.deepEqual(await countOf(page, INDICATORS), [related.size.toLocaleString("en-US"), String(related.size)]);
+  assert.equal(await page.locator(`${INDICATORS} .assoc-row`).count(), 100);
+  assert.deepEqual(await page.locator(`${INDICATORS} .page-of`).first().textContent(), `1–100 of ${related.size.toLocaleString("en-US")}`);
+  const links = await page.locator(`${INDICATORS} .assoc-row a.pivot-link`).evaluateAll((ls) => ls.map((l) => l.getAttribute("href")));
+  assert.equal(links.length, 100);
+  assert.ok(!links.some((h) => h.endsWith("/details/indicators/1/overview")), "the host is not its own association");
+  // The tab does not count a full embedded page as if it were the whole list: no number there.
+  assert.equal(await page.textContent(".item-tab[data-tab-key=associations]"), "Associations");
+  assert.equal(await page.textContent(".assoc-preview .preview-all"), "All associations");
+  assert.deepEqual(page.errors, []);
 });
 
 test("defanged text in a search box or a list filter finds the value, and says what it searched for", async () => {
@@ -604,7 +622,8 @@ test("type chips count the instance's custom indicator types too, and toggle the
   assert.ok(counted.includes(`hasGroup(id=${made.json.data.id}) and typeName = "Hashtag"`), JSON.stringify(counted));
 
   // Requests per panel as before: the big campaign's base types add up to its 10,001, so
-  // the instance's types are not asked; a host whose lists the panel embedded whole asks no list.
+  // the instance's types are not asked; an indicator whose lists the panel embedded whole (the
+  // phishing sender: one group, fewer than 100 indicators through it) asks no list.
   await sandbox.clearRequests();
   const campaign = await open("Campaign", 1);
   await settled(campaign);
@@ -613,12 +632,17 @@ test("type chips count the instance's custom indicator types too, and toggle the
   assert.equal(seen.filter(([p]) => p === "/api/v2/types/indicatorTypes").length, 0);
   const base = types.filter((t) => String(t.custom) !== "true").length;
   assert.equal(seen.filter(([p, q]) => p === "/api/v3/indicators" && q.get("resultLimit") === "1").length, base);
+  const sender = (await api("GET", `/v3/indicators/4?fields=associatedGroups&fields=associatedIndicators`)).json.data;
+  assert.equal(sender.summary, "phisher@evil.example.net");
+  assert.ok(sender.associatedGroups.data.length < 100 && sender.associatedIndicators.data.length > 0 && sender.associatedIndicators.data.length < 100,
+    `embedded whole: ${sender.associatedGroups.data.length} groups, ${sender.associatedIndicators.data.length} indicators`);
   await sandbox.clearRequests();
-  const host = await open("Host", "bad.example.com");
+  const host = await open("EmailAddress", "phisher@evil.example.net");
   await settled(host);
   await host.waitForTimeout(300);
   seen = await apiRequests();
   assert.deepEqual(seen.filter(([p]) => p === "/api/v3/indicators" || p === "/api/v3/groups").map(([p, q]) => p + "?" + q), []);
+  assert.equal(await host.getAttribute(`${INDICATORS} .count`, "data-count"), String(sender.associatedIndicators.data.length));
   assert.deepEqual([...page.errors, ...campaign.errors, ...host.errors], []);
 });
 

@@ -25,6 +25,16 @@ pub fn has_group(id: i64) -> String {
     format!("hasGroup(id={id})")
 }
 
+/// `id!=N and hasIndicator(id=N)`: the indicators associated with indicator `id`, without it.
+/// ThreatConnect's `hasIndicator(id=N)` on `/v3/indicators` lists N itself when N has a group
+/// (its associated indicators are those sharing a group with it): tcex's
+/// `Indicator.associated_indicators` drops it ("Ensure the current item is not returned as a
+/// association", tcex/api/tc/v3/indicators/indicator.py), and tcex writes the same `id!=N AND`
+/// for an indicator's custom associations (tcex/api/tc/v3/object_abc.py).
+pub fn other_indicators_of_indicator(id: i64) -> String {
+    format!("id!={id} and {}", has_indicator(id))
+}
+
 /// `field in ("a","b",...)` queries for every value, each list at most `max_chars`
 /// long (so URLs stay well under server limits); values in the order given.
 pub fn in_chunks<'a>(field: &str, values: impl IntoIterator<Item = &'a String>, max_chars: usize) -> Vec<String> {
