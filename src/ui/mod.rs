@@ -13,6 +13,7 @@ mod indicator;
 mod launch;
 mod metadata;
 mod notices;
+pub mod on_demand;
 mod publish_import;
 pub mod screens;
 mod tag;
