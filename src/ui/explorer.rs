@@ -216,7 +216,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
             })}
         </nav>
         <Show when=move || show_keys.get()>
-            {super::on_demand::show("keyboard shortcuts", |p| p.keys, show_keys)}
+            {super::on_demand::show("keyboard shortcuts", &KEYS, show_keys)}
         </Show>
         {move || {
             let item = current.get();
@@ -458,10 +458,13 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
         </form>
         // Drawn once while there are results, so a filter keeps its focus when it searches again.
         <Show when=move || asked.with(Option::is_some)>
-            {super::on_demand::show("search", |p| p.search, search)}
+            {super::on_demand::show("search", &SEARCH, search)}
         </Show>
     }
 }
+
+super::on_demand::part!(pub SEARCH: Search = "search", search_results);
+super::on_demand::part!(pub KEYS: RwSignal<bool> = "keys", shortcuts);
 
 /// What a search is made of: what was asked, the type and owner filters, where a hit pivots.
 #[derive(Clone, Copy)]

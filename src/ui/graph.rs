@@ -59,8 +59,10 @@ pub fn RelationGraph(
     total: Option<i64>,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
-    on_demand::show("relationship graph", |p| p.graph, Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot })
+    on_demand::show("relationship graph", &GRAPH, Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot })
 }
+
+on_demand::part!(pub GRAPH: Graph = "graph", graph_view);
 
 /// What the picture is drawn from (`RelationGraph`'s properties).
 #[derive(Clone)]

@@ -181,8 +181,10 @@ pub enum Control {
 /// loaded on demand (`on_demand`): the first load carries none of it, and an analyst without
 /// write-back never fetches it.
 pub fn controls(edit: Option<Editor>, control: Control) -> impl IntoView {
-    dynamic(move || Some(on_demand::show("editing controls", |p| p.edit, (edit.filter(|e| e.on())?, control.clone())).into_any()))
+    dynamic(move || Some(on_demand::show("editing controls", &EDIT, (edit.filter(|e| e.on())?, control.clone())).into_any()))
 }
+
+on_demand::part!(pub EDIT: (Editor, Control) = "edit", |(e, c)| edit_controls(e, c));
 
 /// The controls themselves (a part loaded on demand: `on_demand`).
 pub fn edit_controls(e: Editor, control: Control) -> AnyView {
