@@ -25,11 +25,13 @@ addEventListener("error", (e) => crashed(e.error));
 addEventListener("unhandledrejection", (e) => crashed(e.reason));
 
 // The app removes the boot notice when it mounts; until then, a slow load says so.
-setTimeout(() => fail("it took more than 20 seconds"), 20000);
+// (Not once it has failed: the reason stays on screen.)
+const slow = setTimeout(() => fail("it took more than 20 seconds"), 20000);
 try {
   const { default: init } = await import(tag.dataset.pivotJs);
   await init({ module_or_path: tag.dataset.pivotWasm });
 } catch (e) {
+  clearTimeout(slow);
   if (e instanceof WebAssembly.RuntimeError) crashed(e);
   else fail("the WebAssembly module failed to load");
 }

@@ -18,17 +18,34 @@ function pageFiles(page) {
   const refs = [...html.matchAll(/\s(?:src|href|data-[a-z-]+)=(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g)]
     .map((m) => (m[1] ?? m[2] ?? m[3]).replace(/^\.\//, ""));
   for (const f of all) if (refs.includes(f)) files.push(f);
-  for (const js of files.filter((f) => f.endsWith(".js"))) {
-    const text = readFileSync(join(dir, js), "utf8");
+  // The JS modules load what they import statically (the panels' glue imports the loader of
+  // the parts loaded on demand) and the wasm they name; a chunk is fetched only on demand
+  // (named in the loader, not fetched by it at start): onDemand lists them.
+  for (let k = 0; k < files.length; k++) {
+    if (!files[k].endsWith(".js")) continue;
+    const text = readFileSync(join(dir, files[k]), "utf8");
+    const imported = [...text.matchAll(/\bfrom\s*["']\.\/([^"']+\.js)["']/g)].map((m) => m[1]);
+    for (const f of imported) if (all.includes(f) && !files.includes(f)) files.push(f);
+    if (/-chunks-[0-9a-f]+\.js$/.test(files[k])) continue;
     for (const f of all) if (f.endsWith(".wasm") && !files.includes(f) && text.includes(f)) files.push(f);
   }
   return files;
 }
+
+// The chunks the panels' loader fetches on demand (ui::on_demand).
+function onDemand(page) {
+  const loaders = pageFiles(page).filter((f) => /-chunks-[0-9a-f]+\.js$/.test(f));
+  const all = readdirSync(dir);
+  return loaders.flatMap((l) => {
+    const text = readFileSync(join(dir, l), "utf8");
+    return all.filter((f) => f.endsWith(".wasm") && text.includes(f));
+  });
+}
 const BUDGET_GZIP = 120 * 1024;
 
 const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
-function measure(page) {
-  const rows = pageFiles(page).map((f) => {
+function measure(page, files = pageFiles(page)) {
+  const rows = files.map((f) => {
     const bytes = readFileSync(join(dir, f));
     return {
       file: f,
@@ -47,6 +64,12 @@ function measure(page) {
 console.log(`first load (index.html: the panels) of ${dir}`);
 const first = measure("index.html");
 console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${first.gzip <= BUDGET_GZIP ? "within" : "OVER"} (jQuery-based SDK stack: 107 KB gzip)`);
+const chunks = onDemand("index.html");
+if (chunks.length) {
+  console.log("");
+  console.log("parts of the panels loaded on demand (ui::on_demand: the graph, editing, search, the shortcuts; shared chunks)");
+  measure("index.html", chunks);
+}
 console.log("");
 console.log("the publish and import page (publish-import.html), loaded only when an analyst publishes or imports");
 measure("publish-import.html");

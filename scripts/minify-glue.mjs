@@ -7,10 +7,14 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { minify } from "terser";
+import { placeChunks } from "./place-chunks.mjs";
 
-if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
 const dir = process.env.TRUNK_STAGING_DIR;
 if (!dir) throw new Error("minify-glue: TRUNK_STAGING_DIR is not set (this runs as trunk's post_build hook)");
+const release = process.env.TRUNK_PROFILE === "release";
+// First the parts loaded on demand (they change the glue, so before it is minified and hashed).
+await placeChunks(dir, release);
+if (!release) process.exit(0);
 
 const sri = (bytes) => "sha384-" + createHash("sha384").update(bytes).digest("base64");
 const files = readdirSync(dir);

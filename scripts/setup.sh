@@ -98,6 +98,18 @@ ensure_wasm_bindgen() {
     fi
 }
 
+# wasm-split-cli (crate wasm_split_cli_support): splits the release panels' wasm into the main
+# module and the parts loaded on demand (scripts/wasm-bindgen-split.sh). It prints no version:
+# cargo's own list of installed crates says which one is installed.
+WASM_SPLIT_VERSION=0.2.4
+ensure_wasm_split() {
+    if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:" || ! command -v wasm-split-cli >/dev/null; then
+        # Unoptimised, like trunk: it splits one module in well under a second either way.
+        say "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute on 2 cores, once)"
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=0 cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+    fi
+}
+
 ensure_npm() {
     command -v npm >/dev/null || die "npm not found: install Node.js 20 or later"
     # npm ci only when package-lock.json changed since the last install.
@@ -225,9 +237,9 @@ ensure_npm
 case "$what" in
     native) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
-    wasm-release) ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web ;;
+    wasm-release) ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_wasm_split ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_chromium; ensure_tcex ;;
+    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_wasm_split; ensure_chromium; ensure_tcex ;;
     *) die "usage: scripts/setup.sh native|dev|wasm-release|test|package|tcex|tcex-suite|stix" ;;
 esac
 say "ready ($what)"

@@ -15,11 +15,20 @@ die() { printf 'wasm-release: %s\n' "$*" >&2; exit 1; }
 llvm=$("$rustc" -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 command -v "wasm-ld-$llvm" >/dev/null || die "wasm-ld-$llvm (Debian's lld-$llvm, the wasm linker) is missing: scripts/setup.sh wasm-release"
 
-# trunk runs `cargo` from PATH: this folder puts Debian's cargo and rustc before rustup's proxies.
+# trunk runs `cargo` from PATH: this folder puts Debian's cargo and rustc before rustup's proxies,
+# and the wasm-bindgen that splits out the parts loaded on demand before the real one.
+PIVOT_WASM_BINDGEN=${PIVOT_WASM_BINDGEN:-$(command -v wasm-bindgen)} || die "wasm-bindgen is missing: scripts/setup.sh dev"
+[ "$(readlink -f "$PIVOT_WASM_BINDGEN")" != "$(readlink -f scripts/wasm-bindgen-split.sh)" ] || die "PIVOT_WASM_BINDGEN names the splitting wrapper, not wasm-bindgen"
+command -v wasm-split-cli >/dev/null || die "wasm-split-cli is missing: scripts/setup.sh wasm-release"
+# Where the split writes each module's chunks for place-chunks.mjs: emptied for each build.
+PIVOT_CHUNKS_DIR="$PWD/target/wasm-chunks"
+rm -rf "$PIVOT_CHUNKS_DIR"
+export PIVOT_WASM_BINDGEN PIVOT_CHUNKS_DIR
 bin=target/rustc-web/bin
 mkdir -p "$bin"
 ln -sfn "$cargo" "$bin/cargo"
 ln -sfn "$rustc" "$bin/rustc"
+ln -sfn "$PWD/scripts/wasm-bindgen-split.sh" "$bin/wasm-bindgen"
 export PATH="$PWD/$bin:$PATH" RUSTC="$rustc"
 # -Zbuild-std and the -Z flags are unstable: RUSTC_BOOTSTRAP lets this stable compiler take them.
 export RUSTC_BOOTSTRAP=1
@@ -32,5 +41,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="wasm-ld-$llvm"
 #   -Cpanic=immediate-abort  a panic stops at once: no panic messages, locations or formatting
 #                            machinery in the wasm (boot.js shows the crash screen)
 #   -Zlocation-detail=none   no source file names, lines or columns for #[track_caller]
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+#   --cfg pivot_on_demand    `ui::on_demand` parts become split points (wasm-bindgen-split.sh;
+#                            build.rs links the panels' binary with the relocations it reads)
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg pivot_on_demand"
 exec "$@"

@@ -216,13 +216,7 @@ fn ExplorerView(api: ApiHandle, trail: Option<Trail>) -> impl IntoView {
             })}
         </nav>
         <Show when=move || show_keys.get()>
-            <section class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
-                <h2>"Keyboard"</h2>
-                <dl>
-                    {SHORTCUTS.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
-                </dl>
-                <button class="keys-close" on:click=move |_| show_keys.set(false)>"Close"</button>
-            </section>
+            {super::on_demand::show("keyboard shortcuts", &KEYS, show_keys)}
         </Show>
         {move || {
             let item = current.get();
@@ -446,6 +440,60 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
     let owner = RwSignal::new(api.with_value(|a| a.default_owner.clone()).unwrap_or_default());
     let kind = RwSignal::new(None::<SearchType>);
     let asked = RwSignal::new(None::<Asked>);
+    let search = Search { api, owners, asked, owner, kind, on_pivot };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let t = refang(&text.get_untracked());
+        if !t.is_empty() {
+            search.run(t);
+        }
+    };
+    view! {
+        <form class="search" role="search" on:submit=submit>
+            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups (/)"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button class="search-go" type="submit">"Search"</button>
+            <button class="search-clear" type="button" hidden=move || asked.get().is_none() aria-label="Clear the search"
+                on:click=move |_| { asked.set(None); text.set(String::new()) }>"×"</button>
+        </form>
+        // Drawn once while there are results, so a filter keeps its focus when it searches again.
+        <Show when=move || asked.with(Option::is_some)>
+            {super::on_demand::show("search", &SEARCH, search)}
+        </Show>
+    }
+}
+
+super::on_demand::part!(pub SEARCH: Search = "search", search_results);
+super::on_demand::part!(pub KEYS: RwSignal<bool> = "keys", shortcuts);
+
+/// What a search is made of: what was asked, the type and owner filters, where a hit pivots.
+#[derive(Clone, Copy)]
+pub struct Search {
+    api: ApiHandle,
+    owners: ApiResource<Loaded<Vec<Owner>>>,
+    asked: RwSignal<Option<Asked>>,
+    owner: RwSignal<String>,
+    kind: RwSignal<Option<SearchType>>,
+    on_pivot: Callback<SelectedItem>,
+}
+
+impl Search {
+    fn run(self, t: String) {
+        self.asked.set(Some(Asked { text: t, limit: SEARCH_RESULTS, owner: self.owner.get_untracked(), kind: self.kind.get_untracked() }));
+    }
+
+    /// A filter changed: the same text searched again with it.
+    fn refine(self) {
+        if let Some(a) = self.asked.get_untracked() {
+            self.run(a.text);
+        }
+    }
+}
+
+/// The results, their filters and their requests (a part loaded on demand, `on_demand`: the first
+/// time an analyst searches).
+pub fn search_results(search: Search) -> AnyView {
+    let Search { api, owners, asked, owner, kind, on_pivot } = search;
     let results = ApiResource::new(move || {
         let a = asked.get();
         let client = api.with_value(|a| a.client.clone());
@@ -492,37 +540,14 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
             ))
         }
     });
-    let run = move |t: String| asked.set(Some(Asked { text: t, limit: SEARCH_RESULTS, owner: owner.get_untracked(), kind: kind.get_untracked() }));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let t = refang(&text.get_untracked());
-        if !t.is_empty() {
-            run(t);
-        }
-    };
-    // A filter changed: the same text searched again with it.
-    let refine = move || {
-        if let Some(a) = asked.get_untracked() {
-            run(a.text);
-        }
-    };
     view! {
-        <form class="search" role="search" on:submit=submit>
-            <input class="search-input" type="search" placeholder="Search indicators and groups" aria-label="Search indicators and groups (/)"
-                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
-            <button class="search-go" type="submit">"Search"</button>
-            <button class="search-clear" type="button" hidden=move || asked.get().is_none() aria-label="Clear the search"
-                on:click=move |_| { asked.set(None); text.set(String::new()) }>"×"</button>
-        </form>
-        // Drawn once while there are results, so a filter keeps its focus when it searches again.
-        <Show when=move || asked.with(Option::is_some)>
             <div class="search-results" data-section="search-results">
                 // What was searched for: the text refanged, so `bad[.]example` says it looked for `bad.example`; then its type and owner.
                 <p class="searched-for">"Results for ‘"<span class="searched">{move || asked.with(|a| a.as_ref().map(|a| escape_controls(&a.text).into_owned()))}</span>"’"
                     <span class="search-scope">{move || asked.with(|a| a.as_ref().map(scope_text))}</span></p>
                 <p class="search-filters">
                     <select class="search-type" aria-label="Type"
-                        on:change=move |ev| { kind.set(kind_of(&event_target_value(&ev))); refine() }>
+                        on:change=move |ev| { kind.set(kind_of(&event_target_value(&ev))); search.refine() }>
                         <option value="">"Every type"</option>
                         <optgroup label="Indicators">
                             // The select keeps what the analyst picks; `selected` only says where it starts.
@@ -544,7 +569,7 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
                             }
                         </optgroup>
                     </select>
-                    <select class="search-owner" aria-label="Owner" on:change=move |ev| { owner.set(event_target_value(&ev)); refine() }>
+                    <select class="search-owner" aria-label="Owner" on:change=move |ev| { owner.set(event_target_value(&ev)); search.refine() }>
                         <option value="">"Every owner"</option>
                         {move || {
                             // The instance's owners; the one searched in even when they did not load.
@@ -579,7 +604,7 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
                                         <button class="pivot-link search-hit" disabled=target.is_none() on:click=move |_| {
                                             if let Some(t) = target.clone() { asked.set(None); on_pivot.run(t); }
                                         }>{escape_controls(&a.shown).into_owned()}</button>
-                                        <span class="assoc-owner">{a.owner.clone()}</span>
+                                        <span class="assoc-owner">{escape_controls(&a.owner).into_owned()}</span>
                                     </li>
                                 }
                             }).collect_view()}
@@ -587,6 +612,20 @@ fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: 
                     }.into_any() }
                 }}
             </div>
-        </Show>
     }
+    .into_any()
+}
+
+/// The shortcuts' box (a part loaded on demand: `on_demand`).
+pub fn shortcuts(show_keys: RwSignal<bool>) -> AnyView {
+    view! {
+            <section class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+                <h2>"Keyboard"</h2>
+                <dl>
+                    {SHORTCUTS.iter().map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> }).collect_view()}
+                </dl>
+                <button class="keys-close" on:click=move |_| show_keys.set(false)>"Close"</button>
+            </section>
+    }
+    .into_any()
 }

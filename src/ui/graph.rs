@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::api::ApiHandle;
 use super::associations::{assoc_query, Assoc};
 use super::metadata::focus_id;
+use super::on_demand;
 use crate::graph_layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
@@ -44,6 +45,7 @@ async fn neighbours_of(api: ApiHandle, a: Assoc) -> Result<Vec<Assoc>, Error> {
     Ok(out)
 }
 
+/// The picture, drawn once its code has loaded (on demand: the first load does not carry it).
 #[component]
 pub fn RelationGraph(
     api: ApiHandle,
@@ -57,6 +59,26 @@ pub fn RelationGraph(
     total: Option<i64>,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
+    on_demand::show("relationship graph", &GRAPH, Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot })
+}
+
+on_demand::part!(pub GRAPH: Graph = "graph", graph_view);
+
+/// What the picture is drawn from (`RelationGraph`'s properties).
+#[derive(Clone)]
+pub struct Graph {
+    api: ApiHandle,
+    center_label: String,
+    center_is_group: bool,
+    groups: Vec<Assoc>,
+    indicators: Vec<Assoc>,
+    total: Option<i64>,
+    on_pivot: Callback<SelectedItem>,
+}
+
+/// The picture itself (a part loaded on demand: `on_demand`).
+pub fn graph_view(graph: Graph) -> AnyView {
+    let Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot } = graph;
     let total = (groups.len() + indicators.len()).max(total.unwrap_or(0).max(0) as usize);
     // Alternate groups and indicators so both kinds show when crowded.
     let mut nodes = Vec::with_capacity(total.min(MAX_NEIGHBOURS));
@@ -165,4 +187,5 @@ pub fn RelationGraph(
             </p>
         </div>
     }
+    .into_any()
 }

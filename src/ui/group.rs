@@ -14,7 +14,7 @@ use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice};
-use super::writeback::{controls, edits, group_edit, header_edit, Editor};
+use super::writeback::{controls, edits, Control, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
 use pivot_text::escape::escape_controls;
@@ -147,7 +147,7 @@ fn GroupVerdict(api: ApiHandle, panel: Rc<Panel>, edit: Option<Editor>, kind: Gr
             {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
             {file_name.map(|file_name| view! { <DocumentDownload api kind id file_name /> })}
         </div>
-        {controls(edit, |e| header_edit(e, None).into_any())}
+        {controls(edit, Control::Header(None))}
     }
 }
 
@@ -199,7 +199,7 @@ fn GroupBody(
         <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
             <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, true, id)) on_pivot />
-            {controls(edit, move |e| group_edit(e, linked.clone()).into_any())}
+            {controls(edit, Control::Groups(linked))}
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=panel.indicator_count
                 query=from_v3.then(|| assoc_query(Collection::Indicators, true, id)) on_pivot />
         </section>

@@ -14,7 +14,7 @@ use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
-use super::writeback::{controls, edits, group_edit, header_edit, Editor};
+use super::writeback::{controls, edits, Control, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::triage_href;
 use pivot_text::defang::defang;
@@ -207,7 +207,7 @@ fn IndicatorVerdict(panel: Rc<Panel>, edit: Option<Editor>) -> impl IntoView {
             <CopyOutcomeNote outcome=copied />
             {link.map(|href| view! { <a class="weblink" href=href target="_blank" rel="noopener noreferrer">"Open in ThreatConnect"</a> })}
         </div>
-        {controls(edit, move |e| header_edit(e, Some((rating, confidence))).into_any())}
+        {controls(edit, Control::Header(Some((rating, confidence))))}
     }
 }
 
@@ -276,7 +276,7 @@ fn IndicatorBody(
         <section class="card associations" id="associations" tabindex="-1" data-tab="associations">
             <AssociationList api title="Associated groups" section="associated-groups" first=groups.clone() total=panel.group_count
                 query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
-            {controls(edit, move |e| group_edit(e, linked.clone()).into_any())}
+            {controls(edit, Control::Groups(linked))}
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=None
                 query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
         </section>

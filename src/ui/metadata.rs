@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::associations::Assoc;
-use super::writeback::{attribute_add, attribute_tools, controls, dynamic, editing, remove_chip, tag_add, Editor};
+use super::writeback::{controls, dynamic, editing, Control, Editor};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
 use pivot_text::values::{safe_http_link, thousands, tlp_class, type_display};
@@ -48,10 +48,10 @@ pub fn TagList(tags: Vec<Tag>, edit: Option<Editor>) -> impl IntoView {
                             }>{name}</a>
                     }.into_any(),
                     (None, None) => name.into_any(),
-                }}{remove_chip(edit, "tag", t.name)}</li> }
+                }}{controls(edit, Control::Remove("tag", t.name))}</li> }
             }).collect_view()}
         </ul> })}
-        {controls(edit, |e| tag_add(e).into_any())}
+        {controls(edit, Control::TagAdd)}
     }
 }
 
@@ -203,7 +203,7 @@ pub fn LabelList(labels: Vec<SecurityLabel>, edit: Option<Editor>) -> impl IntoV
                 {labels.into_iter().map(|l| {
                     let class = tlp_class(&l.name);
                     let title = l.description.clone().unwrap_or_default();
-                    view! { <li class=class title=title>{escape_controls(&l.name).into_owned()}{remove_chip(edit, "label", l.name)}</li> }
+                    view! { <li class=class title=title>{escape_controls(&l.name).into_owned()}{controls(edit, Control::Remove("label", l.name))}</li> }
                 }).collect_view()}
             </ul>
         })}
@@ -238,12 +238,12 @@ pub fn AttributeList(attributes: Vec<Attribute>, edit: Option<Editor>) -> impl I
                             view! { <div class="attribute-value"><TimeText value=a.value /></div> }.into_any()
                         }}
                         {(!labels.is_empty()).then(|| view! { <LabelList labels edit=None /> })}
-                        {controls(edit, move |e| attribute_tools(e, tools.clone()).into_any())}
+                        {controls(edit, Control::Attribute(tools))}
                     </dd>
                 }
             }).collect_view()}
         </dl> })}
-        {controls(edit, |e| attribute_add(e).into_any())}
+        {controls(edit, Control::AttributeAdd)}
     }
 }
 

@@ -13,6 +13,7 @@ mod indicator;
 mod launch;
 mod metadata;
 mod notices;
+mod on_demand;
 mod publish_import;
 pub mod screens;
 mod tag;
@@ -25,6 +26,15 @@ use leptos::prelude::*;
 
 use crate::launch::Launch;
 use launch::{drop_token_from_address, resolve_launch};
+
+/// The parts of the panels loaded on demand, for the panels' binary to register its split
+/// points (src/main.rs; `on_demand` says why they live there).
+pub mod parts {
+    pub use super::explorer::{search_results, shortcuts, Search, KEYS, SEARCH};
+    pub use super::graph::{graph_view, Graph, GRAPH};
+    pub use super::on_demand::{register, Split, SplitLoaderError};
+    pub use super::writeback::{edit_controls, Control, Editor, EDIT};
+}
 
 /// Start the panels (`index.html`).
 pub fn start() {

@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 
 use super::api::{ApiClient, ApiHandle, ApiResource, Loaded};
+use super::on_demand;
 use pivot_text::escape::{dialog_name, escape_controls};
 use threatconnect::types::GROUP_TYPES;
 use threatconnect::writes::{self, Via, Write};
@@ -159,9 +160,42 @@ impl Editor {
     }
 }
 
-/// The controls `f` makes, only while `edit` is on: none at all otherwise.
-pub fn controls(edit: Option<Editor>, f: impl Fn(Editor) -> AnyView + Send + Sync + 'static) -> impl IntoView {
-    dynamic(move || edit.filter(|e| e.on()).map(&f))
+/// One place's editing controls.
+#[derive(Clone)]
+pub enum Control {
+    /// The × that takes one tag or label (its kind, `tag` or `label`, and name) off the item.
+    Remove(&'static str, String),
+    /// The tags card's box that adds a tag.
+    TagAdd,
+    /// One attribute's pencil and delete.
+    Attribute(Attribute),
+    /// The attributes card's box that adds an attribute.
+    AttributeAdd,
+    /// The header's fold: labels and, for an indicator (its rating and confidence), the verdict.
+    Header(Option<(Option<f64>, Option<f64>)>),
+    /// The associations card's group search by name, and the item's groups to dissociate.
+    Groups(Vec<Group>),
+}
+
+/// The controls of `control`, only while `edit` is on: none at all otherwise. Their code is
+/// loaded on demand (`on_demand`): the first load carries none of it, and an analyst without
+/// write-back never fetches it.
+pub fn controls(edit: Option<Editor>, control: Control) -> impl IntoView {
+    dynamic(move || Some(on_demand::show("editing controls", &EDIT, (edit.filter(|e| e.on())?, control.clone())).into_any()))
+}
+
+on_demand::part!(pub EDIT: (Editor, Control) = "edit", |(e, c)| edit_controls(e, c));
+
+/// The controls themselves (a part loaded on demand: `on_demand`).
+pub fn edit_controls(e: Editor, control: Control) -> AnyView {
+    match control {
+        Control::Remove(kind, name) => remove_chip(e, kind, name).into_any(),
+        Control::TagAdd => tag_add(e).into_any(),
+        Control::Attribute(a) => attribute_tools(e, a).into_any(),
+        Control::AttributeAdd => attribute_add(e).into_any(),
+        Control::Header(verdict) => header_edit(e, verdict).into_any(),
+        Control::Groups(groups) => group_edit(e, groups).into_any(),
+    }
 }
 
 /// A part shown or hidden as signals change. Every such part of the edit controls and the
@@ -181,19 +215,15 @@ pub fn editing(edit: Option<Editor>) -> bool {
 }
 
 /// The × that takes one tag or label (`kind`) off the item; Undo puts it back.
-pub fn remove_chip(edit: Option<Editor>, kind: &'static str, name: String) -> impl IntoView {
-    controls(edit, move |e| {
-        let n = name.clone();
-        view! { <button class="chip-x" aria-label=format!("Remove {kind} {}", escape_controls(&n)) on:click=move |_| {
-            let (write, undo) = if kind == "tag" {
-                (Write::Tag(&n, Mode::Delete), Undo::Tag(n.clone()))
-            } else {
-                (Write::Label(&n, Mode::Delete), Undo::Label(n.clone()))
-            };
-            e.run(write, format!("Removed {kind} {}", dialog_name(&n)), Some(undo), (kind, 0));
-        }>"×"</button> }
-        .into_any()
-    })
+fn remove_chip(e: Editor, kind: &'static str, n: String) -> impl IntoView {
+    view! { <button class="chip-x" aria-label=format!("Remove {kind} {}", escape_controls(&n)) on:click=move |_| {
+        let (write, undo) = if kind == "tag" {
+            (Write::Tag(&n, Mode::Delete), Undo::Tag(n.clone()))
+        } else {
+            (Write::Label(&n, Mode::Delete), Undo::Label(n.clone()))
+        };
+        e.run(write, format!("Removed {kind} {}", dialog_name(&n)), Some(undo), (kind, 0));
+    }>"×"</button> }
 }
 
 /// A text box offering `names` (typed text allowed).
@@ -202,7 +232,7 @@ fn pick_list(id: &'static str, names: RwSignal<Vec<String>>) -> impl IntoView {
 }
 
 /// Add a tag: the existing tags whose names hold what is typed are offered as it is typed.
-pub fn tag_add(e: Editor) -> impl IntoView {
+fn tag_add(e: Editor) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let names = RwSignal::new(Vec::new());
     let suggest = move |ev| {
@@ -253,7 +283,7 @@ fn label_add(e: Editor) -> impl IntoView {
 }
 
 /// One attribute's pencil (its value edited in place, its type fixed) and delete (with Undo).
-pub fn attribute_tools(e: Editor, a: Attribute) -> impl IntoView {
+fn attribute_tools(e: Editor, a: Attribute) -> impl IntoView {
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(a.value.clone());
     let (id, kind, original) = (a.id, StoredValue::new(a.attribute_type), StoredValue::new(a.value));
@@ -277,7 +307,7 @@ pub fn attribute_tools(e: Editor, a: Attribute) -> impl IntoView {
 }
 
 /// Add an attribute: its type from the instance's types that apply to this item's type.
-pub fn attribute_add(e: Editor) -> impl IntoView {
+fn attribute_add(e: Editor) -> impl IntoView {
     let (kind, value) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let types = RwSignal::new(Vec::new());
     // Asked when the type box is first used, in the API's order (a sort would add its code to the first load).
@@ -311,7 +341,7 @@ pub fn attribute_add(e: Editor) -> impl IntoView {
 /// The header's controls, folded under one line (the verdict stays first in a narrow
 /// column): a label to apply and, for an indicator (`verdict`: its rating and confidence),
 /// rating, confidence and the false positive and observation reports.
-pub fn header_edit(e: Editor, verdict: Option<(Option<f64>, Option<f64>)>) -> impl IntoView {
+fn header_edit(e: Editor, verdict: Option<(Option<f64>, Option<f64>)>) -> impl IntoView {
     let label = if verdict.is_some() { "Edit labels, rating and reports" } else { "Edit labels" };
     disclosure(label, e.edits.open, move || {
         view! { {label_add(e)}{verdict.map(|(rating, confidence)| verdict_edit(e, rating, confidence))} }.into_any()
@@ -365,7 +395,7 @@ fn verdict_edit(e: Editor, rating: Option<f64>, confidence: Option<f64>) -> impl
 }
 
 /// Associate with a group found by name; dissociate the item's groups (with Undo).
-pub fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
+fn group_edit(e: Editor, groups: Vec<Group>) -> impl IntoView {
     let kind = RwSignal::new(GroupType::Incident.type_name().to_owned());
     let name = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Result<Vec<Group>, String>>);

@@ -471,3 +471,45 @@ test("hostile seeds stay inert in the header, the tabs and the overview", async 
     assert.deepEqual(page.errors, []);
   }
 });
+
+test("the graph, editing, search and the shortcuts load on demand; a part that cannot load says so and the panel works", async () => {
+  const chunks = (page) => {
+    const got = [];
+    page.on("request", (r) => { const m = r.url().match(/\/(split_[a-z]+)-[0-9a-f]+\.wasm$/); if (m) got.push(m[1]); });
+    return got;
+  };
+  // Without write-back: the graph's chunk (drawn at this width), never editing's.
+  let page = await open("Host", HOST, { writeBack: "false", width: 1400 });
+  let got = chunks(page);
+  await settled(page);
+  await page.waitForSelector("[data-section=graph] svg .graph-node");
+  assert.ok(!got.includes("split_edit") && !got.includes("split_search") && !got.includes("split_keys"), `fetched at start: ${got}`);
+  // The first search and the first ? fetch theirs, once.
+  await page.fill(".search-input", HOST);
+  await page.press(".search-input", "Enter");
+  await page.waitForSelector(".search-results .search-count");
+  await page.click(".keys-help");
+  await page.waitForSelector(".shortcuts");
+  assert.ok(got.includes("split_search") && got.includes("split_keys"), `fetched after a search and ?: ${got}`);
+  assert.ok(!got.includes("split_edit"), "editing's chunk without write-back");
+  await page.context().close();
+
+  // With write-back: editing's chunk, and its controls work.
+  page = await open("Host", HOST, { width: 1400 });
+  got = chunks(page);
+  await settled(page);
+  await page.waitForSelector(".wb-add-tag");
+  assert.equal(got.filter((c) => c === "split_edit").length, 1, `editing's chunk once: ${got}`);
+  await page.context().close();
+
+  // Editing's chunk refused by the network: each place says so in words, the panel and its lists work.
+  page = await open("Host", HOST, { width: 1400 });
+  await page.route(/split_edit-[0-9a-f]+\.wasm$/, (r) => r.abort());
+  await settled(page);
+  await page.waitForSelector("text=Pivot could not load its editing controls");
+  assert.equal(await page.locator(".wb-add-tag").count(), 0);
+  await page.waitForSelector("[data-section=associated-groups] tbody tr");
+  // Only the refused fetches themselves (the chunk loader logs each to the console).
+  assert.deepEqual(page.errors.filter((e) => !/^(Failed to load resource|TypeError: Failed to fetch)/.test(e)), []);
+  await page.context().close();
+});

@@ -25,7 +25,9 @@ test("the indicator panel completes through the API Service, no token in the pag
 // tag only service mode reads is in every wasm of the service's UI and in no wasm of the package.
 test("service mode is in the service's build only, not in the Spaces package", () => {
   const marker = Buffer.from("pivot-service-params");
-  const wasms = (dir) => readdirSync(dir).filter((f) => f.endsWith(".wasm")).map((f) => join(dir, f));
+  // The pages' own wasm (`<page>_bg.wasm`, trunk's name; not the panels' chunks loaded on demand,
+  // which are the panels' code split off: service mode reads its meta tag at start).
+  const wasms = (dir) => readdirSync(dir).filter((f) => f.endsWith("_bg.wasm")).map((f) => join(dir, f));
   const service = wasms(serviceUi());
   const spaces = wasms(join(unpack(packageZip().zip), packageZip().name, "ui"));
   assert.equal(service.length, 2, `the panels and the triage page: ${service}`);

@@ -14,9 +14,10 @@ try {
   await page.waitForSelector(DONE, { timeout: 30000 }).catch(() => {});
   out.state = await page.getAttribute("article", "data-state").catch(() => null);
   out.text = ((await page.textContent("main").catch(() => "")) ?? "").slice(0, 2000);
-  // What the page offers: the write-back card (with the service's allowWriteBack on) and the
-  // publish and import page (never: the service does not serve it).
-  out.writeBack = (await page.$(".wb-add-tag")) !== null;
+  // What the page offers: the edit controls (with the service's allowWriteBack on; loaded on
+  // demand, so given a moment after the panel) and the publish and import page (never: the
+  // service does not serve it).
+  out.writeBack = await page.waitForSelector(".wb-add-tag", { timeout: 5000 }).then(() => true, () => false);
   out.sharing = (await page.$("a.nav-import, a.share-open")) !== null;
   out.address = page.url();
   out.storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
