@@ -13,6 +13,8 @@ mod split {
     use leptos::prelude::*;
     use leptos::wasm_split::wasm_split;
     use pivot::ui::parts::*;
+    use std::rc::Rc;
+    use threatconnect::{GroupPanel, GroupType, IndicatorPanel, IndicatorRef};
 
     #[wasm_split(edit, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_edit))]
     fn edit(e: Editor, c: Control) -> Result<AnyView, SplitLoaderError> {
@@ -34,10 +36,23 @@ mod split {
         Ok(shortcuts(k))
     }
 
+    // The v2 fallback's panel loads: one chunk for both (an instance without v3 needs both).
+    #[wasm_split(v2, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_v2))]
+    fn v2_indicator(args: (Rc<ApiClient>, IndicatorRef)) -> Result<V2Load<IndicatorPanel>, SplitLoaderError> {
+        Ok(v2_indicator_panel(args))
+    }
+
+    #[wasm_split(v2, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_v2_group))]
+    fn v2_group(args: (Rc<ApiClient>, GroupType, i64)) -> Result<V2Load<GroupPanel>, SplitLoaderError> {
+        Ok(v2_group_panel(args))
+    }
+
     pub fn register_all() {
         register(&EDIT, Split { load: || Box::pin(load_edit()), draw: |(e, c)| Box::pin(edit(e, c)) });
         register(&GRAPH, Split { load: || Box::pin(load_graph()), draw: |g| Box::pin(graph(g)) });
         register(&SEARCH, Split { load: || Box::pin(load_search()), draw: |s| Box::pin(search(s)) });
         register(&KEYS, Split { load: || Box::pin(load_keys()), draw: |k| Box::pin(keys(k)) });
+        register(&V2_INDICATOR, Split { load: || Box::pin(load_v2()), draw: |a| Box::pin(v2_indicator(a)) });
+        register(&V2_GROUP, Split { load: || Box::pin(load_v2_group()), draw: |a| Box::pin(v2_group(a)) });
     }
 }

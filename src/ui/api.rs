@@ -135,6 +135,12 @@ pub fn indicator_ref(item: &SelectedItem) -> Option<IndicatorRef> {
     }
 }
 
+/// A part loaded on demand (`on_demand`) that the page could not fetch, as a network error: the
+/// panel's error notice offers to try again.
+pub fn part_missing(what: &str) -> threatconnect::Error {
+    threatconnect::Error::Network(format!("Pivot could not load its code for {what} from the app's own server"))
+}
+
 /// Keep for this tab what a panel load learnt: the instance has no v3.
 pub fn remember_v3_missing(api: ApiHandle) {
     // `try_`: the panel (and its handle) may be gone by the time the load ends.

@@ -5,22 +5,23 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::api::{loaded, ApiHandle, ApiResource, Loaded};
+use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, Assoc, AssociationList};
 use super::download::download_bytes;
 use super::graph::RelationGraph;
-use super::indicator::PanelSkeleton;
+use super::indicator::{PanelSkeleton, V2Load};
 use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice};
+use super::on_demand;
 use super::writeback::{controls, edits, Control, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::{publish_import_href, PageAction};
 use pivot_text::escape::escape_controls;
 use pivot_text::values::{document_file_name, present, safe_http_link, size_text};
 use threatconnect::writes::Via;
-use threatconnect::{load_group_panel, ApiVersion, Collection, GroupPanel as Panel, GroupType, ItemRef, Owner};
+use threatconnect::{load_group_panel_v2_fallback, load_group_panel_v3, ApiVersion, Collection, GroupPanel as Panel, GroupType, ItemRef, Owner};
 
 /// Each group type's own fields, as v3 and v2 name them.
 const TYPE_FIELDS: [&str; 22] = [
@@ -48,6 +49,13 @@ const TYPE_FIELDS: [&str; 22] = [
     "documentType",
 ];
 
+on_demand::part!(pub V2_GROUP: (Rc<ApiClient>, GroupType, i64) => V2Load<Panel> = "v2-group", v2_group_panel);
+
+/// The v2 fallback of a group panel (`V2_GROUP`).
+pub fn v2_group_panel((client, kind, id): (Rc<ApiClient>, GroupType, i64)) -> V2Load<Panel> {
+    Box::pin(async move { load_group_panel_v2_fallback(&client, kind, id).await })
+}
+
 #[component]
 pub fn GroupPanel(
     api: ApiHandle,
@@ -60,7 +68,15 @@ pub fn GroupPanel(
     let core = ApiResource::new(move || {
         let client = api.with_value(|a| a.client.clone());
         async move {
-            let panel = load_group_panel(&client, kind, id as i64).await;
+            let panel = match load_group_panel_v3(&client, id as i64).await {
+                Ok(Some(p)) => Ok(p),
+                // Without v3: the v2 fallback's code is loaded now (on_demand).
+                Ok(None) => match on_demand::call(&V2_GROUP, (client, kind, id as i64)).await {
+                    Some(v2) => v2.await,
+                    None => Err(super::api::part_missing("this instance's older API (v2)")),
+                },
+                Err(e) => Err(e),
+            };
             super::api::remember_v3_missing(api);
             loaded(panel)
         }

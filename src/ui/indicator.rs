@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use super::api::{loaded, ApiHandle, ApiResource, Loaded};
+use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, Assoc, AssociationList, PAGE};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
@@ -14,6 +14,7 @@ use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
 use super::notices::{is_not_found, ErrorNotice, Skeleton};
+use super::on_demand;
 use super::writeback::{controls, edits, Control, Editor};
 use crate::launch::SelectedItem;
 use crate::trail::triage_href;
@@ -23,7 +24,19 @@ use pivot_text::messages::value_for_clipboard;
 use pivot_text::values::{all_scalars, confidence_words, hash_label, indicator_shape, label_of, rating_words, safe_http_link, type_display, whole};
 use threatconnect::panels::indicator_owners;
 use threatconnect::writes::Via;
-use threatconnect::{load_indicator_panel, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner};
+use threatconnect::{
+    load_indicator_panel_v2_fallback, load_indicator_panel_v3, ApiVersion, Collection, IndicatorPanel as Panel, IndicatorRef, IndicatorType, Owner,
+};
+
+/// The v2 fallback's loading of an indicator panel: a part loaded on demand (most instances have v3).
+pub type V2Load<P> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<P, threatconnect::Error>>>>;
+
+on_demand::part!(pub V2_INDICATOR: (Rc<ApiClient>, IndicatorRef) => V2Load<Panel> = "v2-indicator", v2_indicator_panel);
+
+/// The v2 fallback of an indicator panel (`V2_INDICATOR`).
+pub fn v2_indicator_panel((client, r): (Rc<ApiClient>, IndicatorRef)) -> V2Load<Panel> {
+    Box::pin(async move { load_indicator_panel_v2_fallback(&client, &r).await })
+}
 
 #[component]
 pub fn IndicatorPanel(
@@ -46,7 +59,15 @@ pub fn IndicatorPanel(
         let client = api.with_value(|a| a.client.clone());
         let r = target.get_value();
         async move {
-            let panel = load_indicator_panel(&client, &r).await;
+            let panel = match load_indicator_panel_v3(&client, &r).await {
+                Ok(Some(p)) => Ok(p),
+                // Without v3: the v2 fallback's code is loaded now (on_demand).
+                Ok(None) => match on_demand::call(&V2_INDICATOR, (client, r)).await {
+                    Some(v2) => v2.await,
+                    None => Err(super::api::part_missing("this instance's older API (v2)")),
+                },
+                Err(e) => Err(e),
+            };
             super::api::remember_v3_missing(api);
             loaded(panel)
         }

@@ -30,10 +30,14 @@ use launch::{drop_token_from_address, resolve_launch};
 /// The parts of the panels loaded on demand, for the panels' binary to register its split
 /// points (src/main.rs; `on_demand` says why they live there).
 pub mod parts {
+    pub use super::api::{ApiClient, ApiHandle};
     pub use super::explorer::{search_results, shortcuts, Search, KEYS, SEARCH};
     pub use super::graph::{graph_view, Graph, GRAPH};
+    pub use super::group::{v2_group_panel, V2_GROUP};
+    pub use super::indicator::{v2_indicator_panel, V2Load, V2_INDICATOR};
     pub use super::on_demand::{register, Split, SplitLoaderError};
     pub use super::writeback::{edit_controls, Control, Editor, EDIT};
+    pub use crate::launch::SelectedItem;
 }
 
 /// Start the panels (`index.html`).

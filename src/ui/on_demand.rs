@@ -1,5 +1,5 @@
 //! Parts of the panels loaded on demand (the editing controls, the relationship graph, search
-//! results, the shortcuts). In the release package (`--cfg pivot_on_demand`,
+//! results, the shortcuts, the v2 fallback's panel loads). In the release package (`--cfg pivot_on_demand`,
 //! scripts/wasm-release.sh) each is a split point of the panels' binary (src/main.rs): its code,
 //! and all code only it reaches, leaves the first load for a chunk of its own, fetched the first
 //! time the part is drawn (scripts/wasm-bindgen-split.sh splits the module,
@@ -18,38 +18,42 @@ use leptos::prelude::*;
 
 pub use leptos::wasm_split::SplitLoaderError;
 
-/// A part's view once its chunk is in (then at once).
-pub type Drawing = Pin<Box<dyn Future<Output = Result<AnyView, SplitLoaderError>>>>;
+/// A part's result (its view) once its chunk is in (then at once).
+pub type Drawing<R = AnyView> = Pin<Box<dyn Future<Output = Result<R, SplitLoaderError>>>>;
 /// Loading a part's chunk.
 pub type Loading = Pin<Box<dyn Future<Output = Result<(), SplitLoaderError>>>>;
 
-/// A split point: how to load its chunk, and how to draw the part with its arguments `A`.
-pub struct Split<A> {
+/// A split point: how to load its chunk, and how to draw the part (make its result `R`, a
+/// view unless said otherwise) from its arguments `A`.
+pub struct Split<A, R = AnyView> {
     pub load: fn() -> Loading,
-    pub draw: fn(A) -> Drawing,
+    pub draw: fn(A) -> Drawing<R>,
 }
 
 /// A part, named; without a split (`pivot_on_demand` off), it carries its own drawing.
-pub struct Part<A> {
+pub struct Part<A, R = AnyView> {
     pub name: &'static str,
     #[cfg(not(pivot_on_demand))]
-    pub draw: fn(A) -> AnyView,
+    pub draw: fn(A) -> R,
     #[cfg(pivot_on_demand)]
-    pub draw: std::marker::PhantomData<fn(A)>,
+    pub draw: std::marker::PhantomData<fn(A) -> R>,
 }
 
-/// `part!(NAME: Args = "name", drawing)`: a part's constant; its drawing function is named only
+/// `part!(NAME: Args [=> Result] = "name", drawing)`: a part's constant; its drawing function is named only
 /// in builds without a split, so a split build's first load does not carry it.
 macro_rules! part {
-    ($(#[$meta:meta])* $vis:vis $name:ident: $args:ty = $key:literal, $draw:expr) => {
+    ($(#[$meta:meta])* $vis:vis $name:ident: $args:ty => $result:ty = $key:literal, $draw:expr) => {
         $(#[$meta])*
-        $vis const $name: $crate::ui::on_demand::Part<$args> = $crate::ui::on_demand::Part {
+        $vis const $name: $crate::ui::on_demand::Part<$args, $result> = $crate::ui::on_demand::Part {
             name: $key,
             #[cfg(not(pivot_on_demand))]
             draw: $draw,
             #[cfg(pivot_on_demand)]
             draw: ::std::marker::PhantomData,
         };
+    };
+    ($(#[$meta:meta])* $vis:vis $name:ident: $args:ty = $key:literal, $draw:expr) => {
+        $crate::ui::on_demand::part!($(#[$meta])* $vis $name: $args => AnyView = $key, $draw);
     };
 }
 pub(crate) use part;
@@ -59,14 +63,30 @@ thread_local! {
 }
 
 /// The panels' binary gives each part's split point before it starts the app.
-pub fn register<A: 'static>(part: &Part<A>, split: Split<A>) {
+pub fn register<A: 'static, R: 'static>(part: &Part<A, R>, split: Split<A, R>) {
     SPLITS.with(|s| s.borrow_mut().push((part.name, Box::new(split))));
 }
 
-fn split<A: 'static>(part: &Part<A>) -> Option<Split<A>> {
+fn split<A: 'static, R: 'static>(part: &Part<A, R>) -> Option<Split<A, R>> {
     SPLITS.with(|s| {
-        s.borrow().iter().find(|(n, _)| *n == part.name).and_then(|(_, b)| b.downcast_ref::<Split<A>>()).map(|x| Split { load: x.load, draw: x.draw })
+        s.borrow()
+            .iter()
+            .find(|(n, _)| *n == part.name)
+            .and_then(|(_, b)| b.downcast_ref::<Split<A, R>>())
+            .map(|x| Split { load: x.load, draw: x.draw })
     })
+}
+
+/// A part that is not a view: its result `R` once its chunk is in; `None` if the chunk could
+/// not be fetched.
+pub async fn call<A: 'static, R: 'static>(part: &Part<A, R>, args: A) -> Option<R> {
+    match split(part) {
+        Some(s) => (s.draw)(args).await.ok(),
+        #[cfg(not(pivot_on_demand))]
+        None => Some((part.draw)(args)),
+        #[cfg(pivot_on_demand)]
+        None => None,
+    }
 }
 
 /// Draws a part: nothing while its chunk loads (from the same origin, in parallel with the

@@ -472,7 +472,7 @@ test("hostile seeds stay inert in the header, the tabs and the overview", async 
   }
 });
 
-test("the graph, editing, search and the shortcuts load on demand; a part that cannot load says so and the panel works", async () => {
+test("the graph, editing, search, the shortcuts and the v2 fallback load on demand; a part that cannot load says so and the panel works", async () => {
   const chunks = (page) => {
     const got = [];
     page.on("request", (r) => { const m = r.url().match(/\/(split_[a-z]+)-[0-9a-f]+\.wasm$/); if (m) got.push(m[1]); });
@@ -484,6 +484,7 @@ test("the graph, editing, search and the shortcuts load on demand; a part that c
   await settled(page);
   await page.waitForSelector("[data-section=graph] svg .graph-node");
   assert.ok(!got.includes("split_edit") && !got.includes("split_search") && !got.includes("split_keys"), `fetched at start: ${got}`);
+  assert.ok(!got.includes("split_v2"), `the v2 fallback's chunk on an instance with v3: ${got}`);
   // The first search and the first ? fetch theirs, once.
   await page.fill(".search-input", HOST);
   await page.press(".search-input", "Enter");

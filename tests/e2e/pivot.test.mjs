@@ -380,6 +380,9 @@ test("without v3 the panel comes from v2 with its requests sent together", async
     .map((e) => ({ path: new URL(e.name).pathname, startMs: e.startTime, endMs: e.responseEnd })));
   assert.equal(sent.length, 4, JSON.stringify(sent));
   assert.ok(allOverlap(sent), "the v2 requests overlapped: " + JSON.stringify(sent.map((r) => [r.path, r.startMs, r.endMs])));
+  // The v2 fallback's code came on demand, as its own chunk (ui::on_demand), after the v3 attempt.
+  const chunks = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => /\/split_[a-z0-9]+-[0-9a-f]+\.wasm$/.test(p)));
+  assert.ok(chunks.some((p) => /\/split_v2-/.test(p)), "the v2 chunk was fetched: " + chunks);
   await screenshot(page, "indicator-v2-fallback");
 
   // Found out once per tab: the next load (a Space reloads Pivot for each

@@ -124,7 +124,10 @@ pub use item::{Collection, ItemRef, Mode};
 pub use observations::{FalsePositive, Observation, ObservationCount, Observed};
 pub use owners::{Owner, OwnerMetric, OwnerRef, User};
 pub use paging::{Filter, ListOptions, Op, Pager, MAX_RESULT_LIMIT};
-pub use panels::{load_group_panel, load_indicator_panel, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef};
+pub use panels::{
+    load_group_panel, load_group_panel_v2_fallback, load_group_panel_v3, load_indicator_panel, load_indicator_panel_v2_fallback,
+    load_indicator_panel_v3, ApiVersion, GroupPanel, IndicatorPanel, IndicatorRef,
+};
 pub use retry::RetryPolicy;
 pub use search::{Sort, SortField};
 pub use security_labels::SecurityLabel;

@@ -105,10 +105,28 @@ async fn fall_back<T: Transport, P>(client: &Client<T>, v2: impl std::future::Fu
     Ok(panel)
 }
 
-/// Loads an indicator panel.
+/// Loads an indicator panel: through v3, else through v2.
 pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
+    match load_indicator_panel_v3(client, r).await? {
+        Some(panel) => Ok(panel),
+        None => load_indicator_panel_v2_fallback(client, r).await,
+    }
+}
+
+/// The v2 fallback, once v3 proved unavailable (`load_indicator_panel_v3` said `None`). Apart so
+/// that the panels can load its code only when an instance needs it (`ui::on_demand`).
+pub async fn load_indicator_panel_v2_fallback<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<IndicatorPanel, Error> {
     if client.v3_missing() {
         return load_indicator_panel_v2(client, r).await;
+    }
+    fall_back(client, load_indicator_panel_v2(client, r)).await
+}
+
+/// Loads an indicator panel through v3; `None` when v3 is unavailable (known missing, or it
+/// answered 404 or 400): the v2 fallback's turn.
+pub async fn load_indicator_panel_v3<T: Transport>(client: &Client<T>, r: &IndicatorRef) -> Result<Option<IndicatorPanel>, Error> {
+    if client.v3_missing() {
+        return Ok(None);
     }
     let owner = r.owner.as_deref();
     let result = match r.id {
@@ -144,9 +162,9 @@ pub async fn load_indicator_panel<T: Transport>(client: &Client<T>, r: &Indicato
                 None => {}
             }
             let dns_resolutions = warn(dns::of_v3_indicator(&indicator.raw), &mut warnings).unwrap_or_default();
-            Ok(IndicatorPanel { indicator, more_groups, group_count, dns_resolutions, v2_item: None, source: ApiVersion::V3, warnings })
+            Ok(Some(IndicatorPanel { indicator, more_groups, group_count, dns_resolutions, v2_item: None, source: ApiVersion::V3, warnings }))
         }
-        Err(e) if v3_unavailable(&e) => fall_back(client, load_indicator_panel_v2(client, r)).await,
+        Err(e) if v3_unavailable(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -252,11 +270,27 @@ fn entity_of_branch(branch: &str) -> String {
     b.strip_suffix('s').unwrap_or(b).to_string()
 }
 
-/// Loads a group panel: the core and the first pages of associated indicators
-/// and groups, at the same time.
+/// Loads a group panel: through v3, else through v2.
 pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
+    match load_group_panel_v3(client, id).await? {
+        Some(panel) => Ok(panel),
+        None => load_group_panel_v2_fallback(client, group_type, id).await,
+    }
+}
+
+/// The v2 fallback, once v3 proved unavailable (as `load_indicator_panel_v2_fallback`).
+pub async fn load_group_panel_v2_fallback<T: Transport>(client: &Client<T>, group_type: GroupType, id: i64) -> Result<GroupPanel, Error> {
     if client.v3_missing() {
         return load_group_panel_v2(client, group_type, id).await;
+    }
+    fall_back(client, load_group_panel_v2(client, group_type, id)).await
+}
+
+/// Loads a group panel through v3: the core and the first pages of associated indicators and
+/// groups, at the same time; `None` when v3 is unavailable.
+pub async fn load_group_panel_v3<T: Transport>(client: &Client<T>, id: i64) -> Result<Option<GroupPanel>, Error> {
+    if client.v3_missing() {
+        return Ok(None);
     }
     let core = client.v3_one(groups::v3::get(id, false), Group::read);
     let inds = client.v3_list(associations::v3::indicators_of_group(id, 0, ASSOCIATION_PAGE), Indicator::read);
@@ -282,9 +316,9 @@ pub async fn load_group_panel<T: Transport>(client: &Client<T>, group_type: Grou
                 }
                 Err(e) => warnings.push(e),
             }
-            Ok(GroupPanel { group, indicators, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings })
+            Ok(Some(GroupPanel { group, indicators, more_indicators, indicator_count, more_groups, group_count, source: ApiVersion::V3, warnings }))
         }
-        Err(e) if v3_unavailable(&e) => fall_back(client, load_group_panel_v2(client, group_type, id)).await,
+        Err(e) if v3_unavailable(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }
