@@ -49,7 +49,7 @@ const TYPE_FIELDS: [&str; 22] = [
     "documentType",
 ];
 
-on_demand::part!(pub V2_GROUP: (Rc<ApiClient>, GroupType, i64) => V2Load<Panel> = "v2-group", v2_group_panel);
+on_demand::part!(pub V2_GROUP: (Rc<ApiClient>, GroupType, i64) => V2Load<Panel> = "fallback-group", v2_group_panel);
 
 /// The v2 fallback of a group panel (`V2_GROUP`).
 pub fn v2_group_panel((client, kind, id): (Rc<ApiClient>, GroupType, i64)) -> V2Load<Panel> {
@@ -72,8 +72,8 @@ pub fn GroupPanel(
                 Ok(Some(p)) => Ok(p),
                 // Without v3: the v2 fallback's code is loaded now (on_demand).
                 Ok(None) => match on_demand::call(&V2_GROUP, (client, kind, id as i64)).await {
-                    Some(v2) => v2.await,
-                    None => Err(super::api::part_missing("this instance's older API (v2)")),
+                    Some(fallback) => fallback.await,
+                    None => Err(super::api::part_missing("the older API this instance offers")),
                 },
                 Err(e) => Err(e),
             };

@@ -31,7 +31,7 @@ use threatconnect::{
 /// The v2 fallback's loading of an indicator panel: a part loaded on demand (most instances have v3).
 pub type V2Load<P> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<P, threatconnect::Error>>>>;
 
-on_demand::part!(pub V2_INDICATOR: (Rc<ApiClient>, IndicatorRef) => V2Load<Panel> = "v2-indicator", v2_indicator_panel);
+on_demand::part!(pub V2_INDICATOR: (Rc<ApiClient>, IndicatorRef) => V2Load<Panel> = "fallback-indicator", v2_indicator_panel);
 
 /// The v2 fallback of an indicator panel (`V2_INDICATOR`).
 pub fn v2_indicator_panel((client, r): (Rc<ApiClient>, IndicatorRef)) -> V2Load<Panel> {
@@ -63,8 +63,8 @@ pub fn IndicatorPanel(
                 Ok(Some(p)) => Ok(p),
                 // Without v3: the v2 fallback's code is loaded now (on_demand).
                 Ok(None) => match on_demand::call(&V2_INDICATOR, (client, r)).await {
-                    Some(v2) => v2.await,
-                    None => Err(super::api::part_missing("this instance's older API (v2)")),
+                    Some(fallback) => fallback.await,
+                    None => Err(super::api::part_missing("the older API this instance offers")),
                 },
                 Err(e) => Err(e),
             };
