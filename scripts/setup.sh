@@ -234,12 +234,40 @@ fi
 
 ensure_rust_target
 ensure_npm
+# Steps run beside the others, each group one after another into its own log (shown when the
+# group ends, and a failure stops the setup there): `beside LOG STEP...`, then `joined`.
+BESIDE=()
+beside() {
+    local log=$1
+    shift
+    ( for step in "$@"; do "$step"; done ) >"$log" 2>&1 &
+    BESIDE+=("$!:$log")
+}
+joined() {
+    local failed=0 job
+    for job in "${BESIDE[@]}"; do
+        wait "${job%%:*}" || failed=1
+        cat "${job#*:}" >&2
+    done
+    BESIDE=()
+    [ "$failed" = 0 ] || die "a setup step above failed"
+}
+
 case "$what" in
     native) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator ;;
     dev) ensure_trunk; ensure_wasm_bindgen ;;
     wasm-release) ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_wasm_split ;;
     package) ensure_trunk; ensure_wasm_bindgen; ensure_musl ;;
-    test) ensure_lints; ensure_musl; ensure_service_tools; ensure_stix_validator; ensure_trunk; ensure_wasm_bindgen; ensure_rustc_web; ensure_wasm_split; ensure_chromium; ensure_tcex ;;
+    test)
+        ensure_lints; ensure_musl
+        # On a new machine this setup outlasts the lints and native tests `make test` runs it
+        # beside: the downloads (Debian's packages, in turn: apt takes one at a time; PyPI) go
+        # on while the tools compile (cargo install), not after them.
+        mkdir -p target
+        beside target/setup-debian.log ensure_service_tools ensure_rustc_web ensure_chromium
+        beside target/setup-pypi.log ensure_stix_validator ensure_tcex
+        ensure_trunk; ensure_wasm_bindgen; ensure_wasm_split
+        joined ;;
     *) die "usage: scripts/setup.sh native|dev|wasm-release|test|package|tcex|tcex-suite|stix" ;;
 esac
 say "ready ($what)"
