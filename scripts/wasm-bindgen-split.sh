@@ -21,16 +21,9 @@ for a in "$@"; do
   esac
 done
 [ -n "$input" ] && [ -n "$out_dir" ] && [ -n "$out_name" ] || exec "$real" "$@"
-if ! grep -q -a "__wasm_split_placeholder__" "$input"; then
-  # Not split: without the relocations and split points the build kept for wasm-split.
-  stripped="$out_dir/unsplit-$out_name.wasm"
-  node "$(dirname "$(readlink -f "$0")")/strip-split.mjs" "$input" "$stripped"
-  args=()
-  for a in "$@"; do
-    if [ "$a" = "$input" ]; then args+=("$stripped"); else args+=("$a"); fi
-  done
-  exec "$real" "${args[@]}"
-fi
+# A module without split points (triage, publish-import: they live in the panels' binary) goes
+# straight through.
+grep -q -a "__wasm_split_placeholder__" "$input" || exec "$real" "$@"
 split="$out_dir/split-$out_name"
 chunks="$chunks_dir/$out_name"
 rm -rf "$split" "$chunks"

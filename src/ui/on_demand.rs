@@ -30,6 +30,13 @@ pub struct Split<A, R = AnyView> {
     pub draw: fn(A) -> Drawing<R>,
 }
 
+impl<A, R> Clone for Split<A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A, R> Copy for Split<A, R> {}
+
 /// A part, named; without a split (`pivot_on_demand` off), it carries its own drawing.
 pub struct Part<A, R = AnyView> {
     pub name: &'static str,
@@ -68,13 +75,7 @@ pub fn register<A: 'static, R: 'static>(part: &Part<A, R>, split: Split<A, R>) {
 }
 
 fn split<A: 'static, R: 'static>(part: &Part<A, R>) -> Option<Split<A, R>> {
-    SPLITS.with(|s| {
-        s.borrow()
-            .iter()
-            .find(|(n, _)| *n == part.name)
-            .and_then(|(_, b)| b.downcast_ref::<Split<A, R>>())
-            .map(|x| Split { load: x.load, draw: x.draw })
-    })
+    SPLITS.with(|s| s.borrow().iter().find(|(n, _)| *n == part.name).and_then(|(_, b)| b.downcast_ref::<Split<A, R>>()).copied())
 }
 
 /// A part that is not a view: its result `R` once its chunk is in; `None` if the chunk could

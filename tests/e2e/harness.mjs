@@ -29,7 +29,7 @@ export function tempDir(prefix) {
 }
 
 /** What the package is built from: a file newer than the zip means the zip is stale. */
-const PACKAGE_INPUTS = ["src", "crates/threatconnect", "crates/pivot-text", "crates/sharing", "crates/triage", "style", "index.html", "publish-import.html", "triage.html", "boot.js", "Trunk.toml", "scripts/minify-glue.mjs", "scripts/place-chunks.mjs", "scripts/wasm-bindgen-split.sh", "scripts/strip-split.mjs", "scripts/build-service-ui.sh", "scripts/wasm-release.sh", "build.rs", "package-lock.json", ".cargo", "Cargo.toml", "Cargo.lock", "install.json", "README.md"];
+const PACKAGE_INPUTS = ["src", "crates/threatconnect", "crates/pivot-text", "crates/sharing", "crates/triage", "style", "index.html", "publish-import.html", "triage.html", "boot.js", "Trunk.toml", "scripts/minify-glue.mjs", "scripts/place-chunks.mjs", "scripts/wasm-bindgen-split.sh", "scripts/build-service-ui.sh", "scripts/wasm-release.sh", "build.rs", "package-lock.json", ".cargo", "Cargo.toml", "Cargo.lock", "install.json", "README.md"];
 function newestInput(root) {
   let newest = { path: "", mtime: 0 };
   const visit = (p) => {
