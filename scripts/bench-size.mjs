@@ -67,7 +67,7 @@ console.log(`budget: ${kb(BUDGET_GZIP)} gzip -> ${first.gzip <= BUDGET_GZIP ? "w
 const chunks = onDemand("index.html");
 if (chunks.length) {
   console.log("");
-  console.log("parts of the panels loaded on demand (ui::on_demand: editing, the graph, search, the shortcuts, the v2 fallback; shared chunks)");
+  console.log("parts of the panels loaded on demand (ui::on_demand: editing, the graph, search, the shortcuts, type counts, the v2 fallback; shared chunks)");
   measure("index.html", chunks);
 }
 console.log("");

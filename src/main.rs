@@ -36,6 +36,11 @@ mod split {
         Ok(shortcuts(k))
     }
 
+    #[wasm_split(counts, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_counts))]
+    fn counts(args: (ApiHandle, AssocQuery, i64)) -> Result<TypeCounts, SplitLoaderError> {
+        Ok(type_counts(args))
+    }
+
     // The v2 fallback's panel loads: one chunk for both (an instance without v3 needs both).
     #[wasm_split(v2, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_v2))]
     fn v2_indicator(args: (Rc<ApiClient>, IndicatorRef)) -> Result<V2Load<IndicatorPanel>, SplitLoaderError> {
@@ -52,6 +57,7 @@ mod split {
         register(&GRAPH, Split { load: || Box::pin(load_graph()), draw: |g| Box::pin(graph(g)) });
         register(&SEARCH, Split { load: || Box::pin(load_search()), draw: |s| Box::pin(search(s)) });
         register(&KEYS, Split { load: || Box::pin(load_keys()), draw: |k| Box::pin(keys(k)) });
+        register(&TYPE_COUNTS, Split { load: || Box::pin(load_counts()), draw: |a| Box::pin(counts(a)) });
         register(&V2_INDICATOR, Split { load: || Box::pin(load_v2()), draw: |a| Box::pin(v2_indicator(a)) });
         register(&V2_GROUP, Split { load: || Box::pin(load_v2_group()), draw: |a| Box::pin(v2_group(a)) });
     }

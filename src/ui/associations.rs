@@ -13,6 +13,7 @@ use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::download::download;
 use super::element_state;
 use super::notices::{ErrorNotice, Skeleton};
+use super::on_demand;
 use super::time::TimeText;
 use crate::launch::element_state::Field;
 use crate::launch::SelectedItem;
@@ -29,6 +30,28 @@ use threatconnect::{tql, Collection, Error, Group, Indicator, Page, SecurityLabe
 
 /// Rows per page of an association list (and per server page).
 pub const PAGE: u32 = 100;
+
+/// How many associations an item has: its groups' count, known with the panel, and its
+/// indicators', which their list learns when the panel embedded a full page of them.
+#[derive(Clone, Copy)]
+pub struct AssocCount {
+    pub groups: Option<i64>,
+    pub indicators: RwSignal<Option<i64>>,
+}
+
+impl AssocCount {
+    /// Both together, once both are known (tracked: a view redraws when the indicators' arrives).
+    pub fn get(self) -> Option<i64> {
+        self.groups.zip(self.indicators.get()).map(|(g, i)| g + i)
+    }
+
+    /// The count in words as it becomes known: `words` of the number with its thousands
+    /// separators (`None` until known). One closure type for every such text: one copy of its
+    /// reactive rendering in the wasm.
+    pub fn words(self, words: fn(Option<String>) -> String) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        move || words(self.get().map(thousands))
+    }
+}
 
 /// One row of an association list.
 #[derive(Clone, Debug, PartialEq)]
@@ -169,16 +192,20 @@ async fn fetch_page(
 }
 
 /// Every association the filter matches, for an export: the client's pager, in the
-/// largest pages ThreatConnect serves.
-async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>) -> Result<Vec<Assoc>, Error> {
+/// largest pages ThreatConnect serves, in the table's order.
+async fn fetch_all(api: ApiHandle, query: AssocQuery, filter: String, kind: Option<String>, sort: Option<Sort>) -> Result<Vec<Assoc>, Error> {
     let client = api.with_value(|a| a.client.clone());
     let tql = query.with_filter(&filter, kind.as_deref());
     Ok(match query.collection {
-        Collection::Groups => {
-            client.search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, Group::read).collect_all().await?.iter().map(Assoc::from_group).collect()
-        }
+        Collection::Groups => client
+            .search_all(Collection::Groups, &tql, MAX_RESULT_LIMIT, sort, Group::read)
+            .collect_all()
+            .await?
+            .iter()
+            .map(Assoc::from_group)
+            .collect(),
         _ => client
-            .search_all(Collection::Indicators, &tql, MAX_RESULT_LIMIT, Indicator::read)
+            .search_all(Collection::Indicators, &tql, MAX_RESULT_LIMIT, sort, Indicator::read)
             .collect_all()
             .await?
             .iter()
@@ -206,13 +233,13 @@ fn matching(all: Vec<Assoc>, needle: &str, kind: Option<&str>) -> Vec<Assoc> {
 
 thread_local! {
     /// The instance's indicator types, custom ones included (`/v2/types/indicatorTypes`):
-    /// asked once per launch, by the first list that counts its types.
+    /// asked once per launch, by the first list that counts its types or the first search.
     static INDICATOR_TYPES: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The indicator type names: the base types (in [`BASE_INDICATOR_TYPES`]' order), then the
 /// instance's custom ones (none when the instance does not say).
-async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
+pub async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
     if let Some(known) = INDICATOR_TYPES.with(|t| t.borrow().clone()) {
         return known;
     }
@@ -229,24 +256,32 @@ async fn indicator_type_names(api: ApiHandle) -> Vec<String> {
     names
 }
 
-/// How many of each type, for the chips: counted in `rows` when they are the whole list,
-/// else asked of ThreatConnect, one count per type of the collection (they arrive after the
-/// first page). An indicator list whose base types do not add up to its `whole` holds custom
-/// types: only then are the instance's types asked for, and each custom one counted.
-async fn type_counts(api: ApiHandle, query: AssocQuery, whole: i64) -> Vec<(String, i64)> {
-    let groups = matches!(query.collection, Collection::Groups);
-    let names: Vec<String> = if groups {
-        GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
-    } else {
-        BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
-    };
-    let mut counts = count_types(api, &query, names).await;
-    let counted: i64 = counts.iter().map(|(_, n)| n).sum();
-    if !groups && counted < whole {
-        let custom: Vec<String> = indicator_type_names(api).await.into_iter().skip(BASE_INDICATOR_TYPES.len()).collect();
-        counts.extend(count_types(api, &query, custom).await);
-    }
-    counts
+/// Counting a list's types (`TYPE_COUNTS`).
+pub type TypeCounts = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<(String, i64)>>>>;
+
+on_demand::part!(pub TYPE_COUNTS: (ApiHandle, AssocQuery, i64) => TypeCounts = "type-counts", type_counts);
+
+/// How many of each type, for the chips of a list longer than a page (a part loaded on demand,
+/// `on_demand`; a list of one page counts its rows): asked of ThreatConnect, one count per type
+/// of the collection (they arrive after the first page). An indicator list whose base types do
+/// not add up to its `whole` holds custom types: only then are the instance's types asked for,
+/// and each custom one counted.
+pub fn type_counts((api, query, whole): (ApiHandle, AssocQuery, i64)) -> TypeCounts {
+    Box::pin(async move {
+        let groups = matches!(query.collection, Collection::Groups);
+        let names: Vec<String> = if groups {
+            GROUP_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+        } else {
+            BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect()
+        };
+        let mut counts = count_types(api, &query, names).await;
+        let counted: i64 = counts.iter().map(|(_, n)| n).sum();
+        if !groups && counted < whole {
+            let custom: Vec<String> = indicator_type_names(api).await.into_iter().skip(BASE_INDICATOR_TYPES.len()).collect();
+            counts.extend(count_types(api, &query, custom).await);
+        }
+        counts
+    })
 }
 
 /// One count per type name, together; the types with none left out.
@@ -342,6 +377,9 @@ pub fn AssociationList(
     /// Nothing came with the panel (a tag's items): the list asks for its first page and total.
     #[prop(optional)]
     ask_first: bool,
+    /// Told the whole list's total once it is known (the item's tab counts with it).
+    #[prop(optional)]
+    report_total: Option<RwSignal<Option<i64>>>,
 ) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let collapsed = RwSignal::new(false);
@@ -374,7 +412,13 @@ pub fn AssociationList(
         let q = query.get_value();
         async move {
             match q {
-                Some(q) if total.is_none() => Some(loaded(fetch_page(api, q, String::new(), None, None, 0, PAGE).await)),
+                Some(q) if total.is_none() => {
+                    let first = loaded(fetch_page(api, q, String::new(), None, None, 0, PAGE).await);
+                    if let (Some(report), Ok(p)) = (report_total, &first) {
+                        report.set(p.result_count);
+                    }
+                    Some(first)
+                }
                 _ => None,
             }
         }
@@ -400,18 +444,22 @@ pub fn AssociationList(
             }
         }
     });
-    // Per-type counts: of the rows when they are the whole list, else asked of ThreatConnect.
+    // Per-type counts: of the rows when they are the whole list, else asked of ThreatConnect
+    // (`Some(None)`: the part that asks could not load).
     let counted = ApiResource::new(move || {
         let (q, n) = (query.get_value(), whole());
         async move {
             match (q, n) {
-                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(type_counts(api, q, n).await),
+                (Some(q), Some(n)) if n > i64::from(PAGE) => Some(match on_demand::call(&TYPE_COUNTS, (api, q, n)).await {
+                    Some(counting) => Some(counting.await),
+                    None => None,
+                }),
                 _ => None,
             }
         }
     });
     let chips = move || -> Vec<(String, i64)> {
-        if let Some(Some(c)) = counted.get() {
+        if let Some(Some(Some(c))) = counted.get() {
             return c;
         }
         match (whole(), head.get()) {
@@ -481,12 +529,12 @@ pub fn AssociationList(
     let whole_list = move |deliver: Box<dyn FnOnce(Vec<Assoc>)>| {
         whole_list_error.set(None);
         copied.set(None);
-        let (f, k) = (untrack(needle), kind.get_untracked());
+        let (f, k, o) = (untrack(needle), kind.get_untracked(), sort.get_untracked());
         match query.get_value() {
             Some(q) => {
                 exporting.set(true);
                 leptos::task::spawn_local(async move {
-                    match fetch_all(api, q, f, k).await {
+                    match fetch_all(api, q, f, k, o).await {
                         Ok(items) => deliver(items),
                         Err(e) => whole_list_error.set(Some(e.to_string())),
                     }
@@ -579,6 +627,7 @@ pub fn AssociationList(
                             {t}" "<span class="type-count">{thousands(n)}</span></button>
                     }
                 }).collect_view()}
+                {move || matches!(counted.get(), Some(Some(None))).then(|| on_demand::not_loaded("type counts"))}
             </p>
             {pager(page, pages, range, label, false)}
             {move || whole_list_error.get().map(|e| view! { <div class="section-error" role="alert">{e}</div> })}

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::api::{connect, current_fragment, indicator_ref, loaded, owners_resource, ApiHandle, ApiResource, Loaded};
-use super::associations::Assoc;
+use super::associations::{indicator_type_names, Assoc};
 use super::group::GroupPanel;
 use super::indicator::IndicatorPanel;
 use super::launch::session_storage;
@@ -434,9 +434,7 @@ fn scope_text(a: &Asked) -> String {
 #[component]
 fn SearchBox(api: ApiHandle, owners: ApiResource<Loaded<Vec<Owner>>>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
     let text = RwSignal::new(String::new());
-    // The owner searched in: the default owner at first ("" every owner); the type: every type
-    // (the base indicator types and the group types: asking the instance for its custom types
-    // costs the first load a kilobyte and a request).
+    // The owner searched in: the default owner at first ("" every owner); the type: every type.
     let owner = RwSignal::new(api.with_value(|a| a.default_owner.clone()).unwrap_or_default());
     let kind = RwSignal::new(None::<SearchType>);
     let asked = RwSignal::new(None::<Asked>);
@@ -494,6 +492,8 @@ impl Search {
 /// time an analyst searches).
 pub fn search_results(search: Search) -> AnyView {
     let Search { api, owners, asked, owner, kind, on_pivot } = search;
+    // The instance's indicator types, custom ones included (asked once per launch).
+    let types = ApiResource::new(move || indicator_type_names(api));
     let results = ApiResource::new(move || {
         let a = asked.get();
         let client = api.with_value(|a| a.client.clone());
@@ -551,13 +551,15 @@ pub fn search_results(search: Search) -> AnyView {
                         <option value="">"Every type"</option>
                         <optgroup label="Indicators">
                             // The select keeps what the analyst picks; `selected` only says where it starts.
-                            {
+                            // The base types at once, the instance's custom ones when it has said.
+                            {move || {
                                 let now = kind_value(kind.get_untracked());
-                                BASE_INDICATOR_TYPES.iter().map(|t| {
-                                    let v = format!("i:{}", t.type_name());
-                                    view! { <option selected=v == now value=v>{type_display(t.type_name())}</option> }
+                                let names = types.get().unwrap_or_else(|| BASE_INDICATOR_TYPES.iter().map(|t| t.type_name().to_owned()).collect());
+                                names.into_iter().map(|t| {
+                                    let v = format!("i:{t}");
+                                    view! { <option selected=v == now value=v>{escape_controls(type_display(&t)).into_owned()}</option> }
                                 }).collect_view()
-                            }
+                            }}
                         </optgroup>
                         <optgroup label="Groups">
                             {

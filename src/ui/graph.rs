@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 
 use super::api::ApiHandle;
-use super::associations::{assoc_query, Assoc};
+use super::associations::{assoc_query, Assoc, AssocCount};
 use super::metadata::focus_id;
 use super::on_demand;
 use crate::graph_layout::{expansion, neighbours, CENTER, HEIGHT, MAX_EXPANSION, MAX_NEIGHBOURS, WIDTH};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
+use pivot_text::values::thousands;
 use threatconnect::{Collection, Error, Group, Indicator};
 
 /// A CSS class per type: `node-host`, `node-incident`...
@@ -55,8 +56,8 @@ pub fn RelationGraph(
     center_is_group: bool,
     groups: Vec<Assoc>,
     indicators: Vec<Assoc>,
-    /// All associations, when more exist than were loaded.
-    total: Option<i64>,
+    /// All associations, when more exist than were loaded (known later for a full page).
+    total: AssocCount,
     on_pivot: Callback<SelectedItem>,
 ) -> impl IntoView {
     on_demand::show("relationship graph", &GRAPH, Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot })
@@ -72,16 +73,17 @@ pub struct Graph {
     center_is_group: bool,
     groups: Vec<Assoc>,
     indicators: Vec<Assoc>,
-    total: Option<i64>,
+    total: AssocCount,
     on_pivot: Callback<SelectedItem>,
 }
 
 /// The picture itself (a part loaded on demand: `on_demand`).
 pub fn graph_view(graph: Graph) -> AnyView {
     let Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot } = graph;
-    let total = (groups.len() + indicators.len()).max(total.unwrap_or(0).max(0) as usize);
+    let loaded = groups.len() + indicators.len();
+    let total = move || loaded.max(total.get().unwrap_or(0).max(0) as usize);
     // Alternate groups and indicators so both kinds show when crowded.
-    let mut nodes = Vec::with_capacity(total.min(MAX_NEIGHBOURS));
+    let mut nodes = Vec::with_capacity(loaded.min(MAX_NEIGHBOURS));
     let (mut g, mut i) = (groups.into_iter(), indicators.into_iter());
     while nodes.len() < MAX_NEIGHBOURS {
         match (g.next(), i.next()) {
@@ -90,7 +92,8 @@ pub fn graph_view(graph: Graph) -> AnyView {
         }
     }
     let points = neighbours(nodes.len());
-    let hidden = total - nodes.len();
+    let shown = nodes.len();
+    let hidden = move || total() - shown;
     // Which node is expanded, and what it showed.
     let expanded = RwSignal::new(None::<(usize, Result<Vec<Assoc>, String>)>);
     let loading = RwSignal::new(None::<usize>);
@@ -109,7 +112,8 @@ pub fn graph_view(graph: Graph) -> AnyView {
     };
 
     let center_class = if center_is_group { "node node-center node-group" } else { "node node-center node-indicator" };
-    let title = format!("{center_label} and {total} associated items");
+    let centre = short(&center_label);
+    let title = move || format!("{center_label} and {} associated items", thousands(total() as i64));
     let view_box = format!("0 0 {WIDTH} {HEIGHT}");
     view! {
         <div class="graph" data-section="graph">
@@ -139,7 +143,7 @@ pub fn graph_view(graph: Graph) -> AnyView {
                     }).collect_view())
                 })}
                 <circle class=center_class cx=CENTER.0 cy=CENTER.1 r="22"></circle>
-                <text class="node-label node-label-center" x=CENTER.0 y=CENTER.1 + 38>{short(&center_label)}</text>
+                <text class="node-label node-label-center" x=CENTER.0 y=CENTER.1 + 38>{centre}</text>
                 // One Tab stop: the current node has tabindex 0, the others -1; arrows move
                 // between them, Enter pivots, + (or Space) shows one more hop.
                 {nodes.get_value().into_iter().zip(points.clone()).enumerate().map(|(k, (a, p))| {
@@ -178,7 +182,7 @@ pub fn graph_view(graph: Graph) -> AnyView {
                     }
                 }).collect_view()}
             </svg>
-            {(hidden > 0).then(|| view! { <p class="graph-more">{format!("{hidden} more associations are in the lists.")}</p> })}
+            {move || (hidden() > 0).then(|| view! { <p class="graph-more">{format!("{} more associations are in the lists.", thousands(hidden() as i64))}</p> })}
             {move || expanded.get().and_then(|(_, r)| r.err()).map(|e| view! { <p class="section-error" role="alert">{e}</p> })}
             <p class="graph-legend">
                 <span class="legend legend-indicator">"Indicator"</span>

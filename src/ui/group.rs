@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
-use super::associations::{assoc_query, Assoc, AssociationList};
+use super::associations::{assoc_query, Assoc, AssocCount, AssociationList};
 use super::download::download_bytes;
 use super::graph::RelationGraph;
 use super::indicator::{PanelSkeleton, V2Load};
@@ -194,7 +194,10 @@ fn GroupBody(
     }
     let groups: Vec<Assoc> = g.associated_groups.iter().map(Assoc::from_group).collect();
     let indicators: Vec<Assoc> = panel.indicators.iter().map(Assoc::from_indicator).collect();
-    let count = Some(panel.indicator_count.unwrap_or(indicators.len() as i64) + panel.group_count.unwrap_or(groups.len() as i64));
+    let count = AssocCount {
+        groups: Some(panel.group_count.unwrap_or(groups.len() as i64)),
+        indicators: RwSignal::new(Some(panel.indicator_count.unwrap_or(indicators.len() as i64))),
+    };
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = g.id;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
-use super::associations::{assoc_query, Assoc, AssociationList, PAGE};
+use super::associations::{assoc_query, Assoc, AssocCount, AssociationList, PAGE};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
 use super::graph::RelationGraph;
 use super::metadata::{
@@ -269,7 +269,8 @@ fn IndicatorBody(
     // Both kinds: the server's total, or those loaded when fewer than the page ThreatConnect
     // embeds. A full page says nothing of the rest: no number then (each list counts itself).
     let known = |n: usize, total: Option<i64>| total.or_else(|| (n < PAGE as usize).then_some(n as i64));
-    let count = known(groups.len(), panel.group_count).zip(known(indicators.len(), None)).map(|(g, i)| g + i);
+    // The indicators' total comes from their list when the panel's page was full.
+    let count = AssocCount { groups: known(groups.len(), panel.group_count), indicators: RwSignal::new(known(indicators.len(), None)) };
     let preview: Vec<Assoc> = groups.iter().take(PREVIEW).chain(indicators.iter().take(PREVIEW)).cloned().collect();
     let from_v3 = panel.source == ApiVersion::V3;
     let id = i.id;
@@ -299,7 +300,7 @@ fn IndicatorBody(
                 query=from_v3.then(|| assoc_query(Collection::Groups, false, id)) on_pivot />
             {controls(edit, Control::Groups(linked))}
             <AssociationList api title="Associated indicators" section="associated-indicators" first=indicators.clone() total=None
-                query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot />
+                query=from_v3.then(|| assoc_query(Collection::Indicators, false, id)) on_pivot report_total=count.indicators />
         </section>
         <section class="card" data-tab="graph">
             <h2>"Relationships"</h2>

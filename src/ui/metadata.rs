@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::associations::Assoc;
+use super::associations::{Assoc, AssocCount};
 use super::writeback::{controls, dynamic, editing, Control, Editor};
 use crate::launch::SelectedItem;
 use pivot_text::escape::escape_controls;
-use pivot_text::values::{safe_http_link, thousands, tlp_class, type_display};
+use pivot_text::values::{safe_http_link, tlp_class, type_display};
 use threatconnect::{Attribute, SecurityLabel, Tag};
 
 pub use super::time::TimeText;
@@ -94,16 +94,13 @@ pub fn item_tab() -> RwSignal<&'static str> {
 
 /// The tab bar of a narrow panel; `count` is the number of associations, when known.
 #[component]
-pub fn ItemTabs(tab: RwSignal<&'static str>, count: Option<i64>) -> impl IntoView {
+pub fn ItemTabs(tab: RwSignal<&'static str>, count: AssocCount) -> impl IntoView {
     view! {
         <div class="item-tabs" role="tablist" aria-label="Parts of this item">
             {TABS.iter().map(|&(key, label)| {
-                let text = match (key, count) {
-                    ("associations", Some(n)) => format!("{label} ({})", thousands(n)),
-                    _ => label.to_owned(),
-                };
+                let counted = (key == "associations").then(|| count.words(|n| n.map(|n| format!(" ({n})")).unwrap_or_default()));
                 view! { <button role="tab" class="item-tab" data-tab-key=key aria-selected=move || (tab.get() == key).to_string()
-                    on:click=move |_| tab.set(key)>{text}</button> }
+                    on:click=move |_| tab.set(key)>{label}{counted}</button> }
             }).collect_view()}
         </div>
     }
@@ -152,11 +149,11 @@ pub fn focus_title_after_pivot() {
 
 /// The first few associations, on a narrow panel's overview, and the way to all of them.
 #[component]
-pub fn AssocPreview(rows: Vec<Assoc>, count: Option<i64>, tab: RwSignal<&'static str>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
-    let all = match count {
-        Some(n) => format!("All {} associations", thousands(n)),
+pub fn AssocPreview(rows: Vec<Assoc>, count: AssocCount, tab: RwSignal<&'static str>, on_pivot: Callback<SelectedItem>) -> impl IntoView {
+    let all = count.words(|n| match n {
+        Some(n) => format!("All {n} associations"),
         None => "All associations".to_owned(),
-    };
+    });
     view! {
         <section class="card assoc-preview" data-tab="overview" data-section="assoc-preview">
             <h2>"Associations"</h2>

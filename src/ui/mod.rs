@@ -31,6 +31,7 @@ use launch::{drop_token_from_address, resolve_launch};
 /// points (src/main.rs; `on_demand` says why they live there).
 pub mod parts {
     pub use super::api::{ApiClient, ApiHandle};
+    pub use super::associations::{type_counts, AssocQuery, TypeCounts, TYPE_COUNTS};
     pub use super::explorer::{search_results, shortcuts, Search, KEYS, SEARCH};
     pub use super::graph::{graph_view, Graph, GRAPH};
     pub use super::group::{v2_group_panel, V2_GROUP};

@@ -1,5 +1,5 @@
 //! Parts of the panels loaded on demand (the editing controls, the relationship graph, search
-//! results, the shortcuts, the v2 fallback's panel loads). In the release package (`--cfg pivot_on_demand`,
+//! results, the shortcuts, a long list's type counts, the v2 fallback's panel loads). In the release package (`--cfg pivot_on_demand`,
 //! scripts/wasm-release.sh) each is a split point of the panels' binary (src/main.rs): its code,
 //! and all code only it reaches, leaves the first load for a chunk of its own, fetched the first
 //! time the part is drawn (scripts/wasm-bindgen-split.sh splits the module,
@@ -122,9 +122,11 @@ pub fn show<A: Clone + Send + Sync + 'static>(what: &'static str, part: &Part<A>
             #[cfg(pivot_on_demand)]
             None => None,
         }),
-        false => Some(
-            view! { <span class="section-error" role="alert">{format!("Pivot could not load its {what}: reload the page to try again.")}</span> }
-                .into_any(),
-        ),
+        false => Some(not_loaded(what)),
     }
+}
+
+/// In a part's place when its chunk could not be fetched: what is missing, and what to do.
+pub fn not_loaded(what: &'static str) -> AnyView {
+    view! { <span class="section-error" role="alert">{format!("Pivot could not load its {what}: reload the page to try again.")}</span> }.into_any()
 }

@@ -301,12 +301,10 @@ test("layout: a host, a file, an incident and the big campaign at 420, 900 and 1
             row: inView(document.querySelector(".assoc-preview .assoc-row")) };
         });
         assert.deepEqual(seen, { header: true, actions: true, row: true }, `${name} at 420 px`);
-        // The tab counts the associations when the panel knows them all; the host's associated
-        // indicators (10,000 addresses share its campaign) are more than the page it embeds, so
-        // the tab names no number and the list counts itself.
-        const tabText = await page.textContent(".item-tab[data-tab-key=associations]");
-        if (name === "host") assert.equal(tabText, "Associations");
-        else assert.match(tabText, /^Associations \([\d,]+\)$/);
+        // The tab counts the associations: the host's associated indicators (10,000 addresses
+        // share its campaign) are more than the page the panel embeds, so its number comes
+        // once the list has asked for its total.
+        await page.waitForFunction(() => /^Associations \([\d,]+\)$/.test(document.querySelector(".item-tab[data-tab-key=associations]").textContent));
         assert.equal(await page.locator("[data-section=facts]").isVisible(), false, "details wait behind their tab");
         await page.click(".item-tab[data-tab-key=details]");
         assert.ok(await page.locator("[data-section=facts]").isVisible());
@@ -472,7 +470,7 @@ test("hostile seeds stay inert in the header, the tabs and the overview", async 
   }
 });
 
-test("the graph, editing, search, the shortcuts and the v2 fallback load on demand; a part that cannot load says so and the panel works", async () => {
+test("the graph, editing, search, the shortcuts, a long list's type counts and the v2 fallback load on demand; a part that cannot load says so and the panel works", async () => {
   const chunks = (page) => {
     const got = [];
     page.on("request", (r) => { const m = r.url().match(/\/(split_[a-z]+)-[0-9a-f]+\.wasm$/); if (m) got.push(m[1]); });
@@ -485,6 +483,9 @@ test("the graph, editing, search, the shortcuts and the v2 fallback load on dema
   await page.waitForSelector("[data-section=graph] svg .graph-node");
   assert.ok(!got.includes("split_edit") && !got.includes("split_search") && !got.includes("split_keys"), `fetched at start: ${got}`);
   assert.ok(!got.includes("split_v2"), `the v2 fallback's chunk on an instance with v3: ${got}`);
+  // The host's associated indicators are more than a page: their type counts come from their chunk.
+  await page.waitForSelector("[data-section=associated-indicators] .type-chip");
+  assert.equal(got.filter((c) => c === "split_counts").length, 1, `the type counts' chunk once: ${got}`);
   // The first search and the first ? fetch theirs, once.
   await page.fill(".search-input", HOST);
   await page.press(".search-input", "Enter");
@@ -512,5 +513,25 @@ test("the graph, editing, search, the shortcuts and the v2 fallback load on dema
   await page.waitForSelector("[data-section=associated-groups] tbody tr");
   // Only the refused fetches themselves (the chunk loader logs each to the console).
   assert.deepEqual(page.errors.filter((e) => !/^(Failed to load resource|TypeError: Failed to fetch)/.test(e)), []);
+  await page.context().close();
+
+  // The type counts' chunk refused: the long list says so where its chips would be, and pages on.
+  page = await open("Host", HOST, { writeBack: "false", width: 1400 });
+  await page.route(/split_counts-[0-9a-f]+\.wasm$/, (r) => r.abort());
+  await settled(page);
+  const list = "[data-section=associated-indicators]";
+  await page.waitForSelector(`${list} .type-chips >> text=Pivot could not load its type counts`);
+  assert.equal(await page.locator(`${list} .type-chip`).count(), 0);
+  await page.click(`${list} .pager .next >> nth=0`);
+  await page.waitForFunction((sel) => /^101–200 of /.test(document.querySelector(sel + " .page-of")?.textContent), list);
+  assert.deepEqual(page.errors.filter((e) => !/^(Failed to load resource|TypeError: Failed to fetch)/.test(e)), []);
+  await page.context().close();
+
+  // Lists of a page or less count their own rows: no chunk for that.
+  page = await open("Incident", 9, { writeBack: "false", width: 1400 });
+  got = chunks(page);
+  await settled(page);
+  await page.waitForSelector("[data-section=associated-indicators] .type-chip");
+  assert.ok(!got.includes("split_counts"), `fetched for short lists: ${got}`);
   await page.context().close();
 });

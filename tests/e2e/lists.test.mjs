@@ -259,7 +259,8 @@ test("an indicator's associated indicators show their true count", async () => {
   // big campaign's 10,000 addresses) and those linked to it directly: counted here from the API's
   // group lists and its v2 indicator links, not from the list Pivot asks for.
   const related = new Set();
-  for (const g of (await api("GET", `/v3/groups?tql=${encodeURIComponent("hasIndicator(id=1)")}&resultLimit=10000`)).json.data) {
+  const groups = (await api("GET", `/v3/groups?tql=${encodeURIComponent("hasIndicator(id=1)")}&resultLimit=10000`)).json.data;
+  for (const g of groups) {
     for (const i of await indicatorsOf(g.id)) related.add(i.id);
   }
   const direct = await fetch(`${sandbox.base}/api/v2/indicators/hosts/bad.example.com/indicators?owner=Demo%20Org`, { headers: { authorization: `TC-Token ${token.token}` } });
@@ -275,9 +276,16 @@ test("an indicator's associated indicators show their true count", async () => {
   const links = await page.locator(`${INDICATORS} .assoc-row a.pivot-link`).evaluateAll((ls) => ls.map((l) => l.getAttribute("href")));
   assert.equal(links.length, 100);
   assert.ok(!links.some((h) => h.endsWith("/details/indicators/1/overview")), "the host is not its own association");
-  // The tab does not count a full embedded page as if it were the whole list: no number there.
-  assert.equal(await page.textContent(".item-tab[data-tab-key=associations]"), "Associations");
-  assert.equal(await page.textContent(".assoc-preview .preview-all"), "All associations");
+  // The tab and the overview count the whole list once it said its total, not the full page
+  // the panel embedded.
+  const all = (groups.length + related.size).toLocaleString("en-US");
+  assert.equal(await page.textContent(".item-tab[data-tab-key=associations]"), `Associations (${all})`);
+  assert.equal(await page.textContent(".assoc-preview .preview-all"), `All ${all} associations`);
+  // The graph, drawn from its part, names the same total and how many it leaves to the lists.
+  await page.waitForSelector(".graph svg");
+  assert.equal(await page.getAttribute(".graph svg", "aria-label"), `bad[.]example[.]com and ${all} associated items`);
+  const drawn = await page.locator(".graph .graph-node").count();
+  assert.equal(await page.textContent(".graph-more"), `${(groups.length + related.size - drawn).toLocaleString("en-US")} more associations are in the lists.`);
   assert.deepEqual(page.errors, []);
 });
 
@@ -689,5 +697,19 @@ test("search filters by type and owner, in the TQL it sends, and says so", async
   // A group type asks only for groups.
   reqs = await searched(() => page.selectOption(".search-type", "g:Incident"));
   assert.deepEqual(reqs, [["/api/v3/groups", 'name contains "bad.example.com" and typeName = "Incident"']]);
+
+  // The indicator types are the instance's, custom ones included, as its type list names them.
+  const types = (await api("GET", "/v2/types/indicatorTypes")).json.data.indicatorType.map((t) => t.name);
+  assert.ok(types.includes("Hashtag") && types.length > 5, `the seed's types: ${types}`);
+  const kinds = () => page.locator(".search-type optgroup[label=Indicators] option").evaluateAll((os) => os.map((o) => o.value.slice(2)));
+  await page.waitForFunction((n) => document.querySelectorAll(".search-type optgroup[label=Indicators] option").length === n, types.length);
+  assert.deepEqual((await kinds()).sort(), [...types].sort());
+  assert.equal(await page.inputValue(".search-type"), "g:Incident", "the filter picked stays picked when the list grows");
+  await searched(async () => { await page.fill(".search-input", "demobear"); await page.click(".search-go"); });
+  await page.waitForFunction(() => document.querySelector(".searched")?.textContent === "demobear");
+  reqs = await searched(() => page.selectOption(".search-type", "i:Hashtag"));
+  assert.deepEqual(reqs, [["/api/v3/indicators", 'summary contains "demobear" and typeName = "Hashtag"']]);
+  assert.deepEqual(await page.locator(".search-hit").allTextContents(), ["#demobear"]);
+  assert.equal(await page.textContent(".search-scope"), ", Hashtag, every owner");
   assert.deepEqual(page.errors, []);
 });

@@ -1015,6 +1015,19 @@ test("association lists export as CSV, defanged or raw", async () => {
     }
   }
   assert.ok(changed >= 5, `network-shaped values were defanged: ${changed}`);
+
+  // Sorted, the export follows the table's order: Z first, computed here from the unsorted
+  // export (byte order of the values, ties by id).
+  const zFirst = [...rRows].sort((a, b) => (a[1] > b[1] ? -1 : a[1] < b[1] ? 1 : Number(a[3]) - Number(b[3]))).map((r) => r[1]);
+  assert.notDeepEqual(zFirst, rRows.map((r) => r[1]), "the seed's list is not already Z first");
+  await page.click(`${list} .sort[data-sort=value]`);
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [list, zFirst.at(-1)]);
+  await page.click(`${list} .sort[data-sort=value]`);
+  await page.waitForFunction(([sel, v]) => document.querySelector(sel + " .assoc-row .pivot-link")?.title === v, [list, zFirst[0]]);
+  const rowsNow = await page.locator(`${list} .assoc-row .pivot-link`).evaluateAll((ls) => ls.map((l) => l.title));
+  const sorted = parseCsv((await download(page, `${list} button.export-raw`)).bytes.toString("utf8")).slice(1).map((r) => r[1]);
+  assert.deepEqual(sorted, zFirst);
+  assert.deepEqual(sorted, rowsNow, "the file lists the rows in the table's order");
   assert.deepEqual(page.errors, []);
 });
 

@@ -341,7 +341,8 @@ mod tests {
                     },
                 )
             });
-            let all = run(c.search_all(crate::Collection::Indicators, "typeName in (\"Host\")", 2, crate::Indicator::read).collect_all()).unwrap();
+            let all =
+                run(c.search_all(crate::Collection::Indicators, "typeName in (\"Host\")", 2, None, crate::Indicator::read).collect_all()).unwrap();
             assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), [1, 2, 3], "{link}");
             assert_eq!(
                 c.transport().lines(),
@@ -362,7 +363,7 @@ mod tests {
         let c = Scripted::client(|_| {
             HttpResponse::new(200, r#"{"data":[{"id":1,"ownerName":"O","type":"Host","summary":"a.com"}],"count":1,"status":"Success"}"#)
         });
-        let mut pager = c.search_all(crate::Collection::Indicators, "x", 1, crate::Indicator::read);
+        let mut pager = c.search_all(crate::Collection::Indicators, "x", 1, None, crate::Indicator::read);
         assert_eq!(run(pager.next_page()).unwrap().unwrap().len(), 1);
         assert_eq!(pager.result_count(), Some(1));
         assert!(run(pager.next_page()).is_none());
@@ -387,7 +388,7 @@ mod tests {
             }
         });
         let c = t.token_client("old", None, 1000);
-        let all = run(c.search_all(crate::Collection::Indicators, r#"typeName in ("Host")"#, 1, Indicator::read).collect_all()).unwrap();
+        let all = run(c.search_all(crate::Collection::Indicators, r#"typeName in ("Host")"#, 1, None, Indicator::read).collect_all()).unwrap();
         assert_eq!(all.iter().map(|i| i.summary.as_str()).collect::<Vec<_>>(), ["h1.com", "h2.com", "h3.com"]);
         let lines = c.transport().lines();
         assert_eq!(lines[0], "GET /api/v3/indicators?tql=typeName%20in%20%28%22Host%22%29&resultStart=0&resultLimit=1&count=true");
@@ -452,7 +453,7 @@ mod tests {
                 format!(r#"{{"data":[{{"id":{start},"ownerName":"O","type":"Host","summary":"h.com"}}]{next},"status":"Success"}}"#),
             )
         });
-        let e = run(c.search_all(crate::Collection::Indicators, "x", 1, Indicator::read).collect_all()).unwrap_err();
+        let e = run(c.search_all(crate::Collection::Indicators, "x", 1, None, Indicator::read).collect_all()).unwrap_err();
         assert_eq!(e, Error::TooManyPages { pages: 1_000 });
         assert_eq!(c.transport().sent.borrow().len(), 1_000);
         // A v2 list whose every page is full: the same cap.

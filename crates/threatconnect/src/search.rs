@@ -54,9 +54,14 @@ impl<T: Transport> Client<T> {
     ) -> Result<Page<Indicator>, Error> {
         self.v3_list(crate::item::with_fields(Collection::Indicators.search(tql, result_start, result_limit, false), fields), Indicator::read).await
     }
-    /// Every item of `collection` matching `tql`, `page_size` a page (with the total), each read by `read`.
-    pub fn search_all<M>(&self, collection: Collection, tql: &str, page_size: u32, read: Reader<M>) -> Pager<'_, T, M> {
-        self.v3_pager(collection.search(tql, 0, page_size, true), read)
+    /// Every item of `collection` matching `tql`, `page_size` a page (with the total), in the
+    /// order `sort` asks for (`None`: the API's own), each read by `read`.
+    pub fn search_all<M>(&self, collection: Collection, tql: &str, page_size: u32, sort: Option<Sort>, read: Reader<M>) -> Pager<'_, T, M> {
+        let mut r = collection.search(tql, 0, page_size, true);
+        if let Some(s) = sort {
+            r = r.query("sorting", s.param(collection));
+        }
+        self.v3_pager(r, read)
     }
     /// Every item of `collection` in `owner` matching `tql`, with the expansions `fields`, as
     /// ThreatConnect sent them ([`crate::MAX_RESULT_LIMIT`] a page).

@@ -32,7 +32,7 @@ fn panels_search_and_awkward_values_over_hmac() {
     assert!(!p.indicator.associated_groups.is_empty(), "the demo host has groups");
 
     // Every URL in the demo data, looked up again by its summary: `/ ? # % +` and spaces in one path segment, signed.
-    let urls = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 50, Indicator::read).collect_all()).unwrap();
+    let urls = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 50, None, Indicator::read).collect_all()).unwrap();
     assert!(urls.len() >= 2);
     for u in &urls {
         let again = run(c.v3_one(
@@ -45,7 +45,7 @@ fn panels_search_and_awkward_values_over_hmac() {
 
     // A page in the order asked for, with its total, tags and labels in the same answer; the
     // expected order (names descending, ties by id) computed here from the unsorted list.
-    let groups = run(c.search_all(Collection::Groups, "hasIndicator(id=1)", 100, Group::read).collect_all()).unwrap();
+    let groups = run(c.search_all(Collection::Groups, "hasIndicator(id=1)", 100, None, Group::read).collect_all()).unwrap();
     let mut want: Vec<(String, i64)> = groups.iter().map(|g| (g.name.clone(), g.id)).collect();
     want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let by_name = Sort { field: SortField::Value, descending: true };
@@ -56,13 +56,20 @@ fn panels_search_and_awkward_values_over_hmac() {
     assert!(page.items.iter().any(|g| !g.tags.is_empty()) && page.items.iter().any(|g| !g.security_labels.is_empty()));
 
     // Custom types are kept.
-    let all = run(c.search_all(Collection::Indicators, r##"summary = "#demobear""##, 10, Indicator::read).collect_all()).unwrap();
+    let all = run(c.search_all(Collection::Indicators, r##"summary = "#demobear""##, 10, None, Indicator::read).collect_all()).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].indicator_type, IndicatorType::Custom("Hashtag".into()));
 
     // Paging with small pages (each request the pager's own, advanced by resultStart) gets every item once.
-    let small_pages = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 1, Indicator::read).collect_all()).unwrap();
+    let small_pages = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 1, None, Indicator::read).collect_all()).unwrap();
     assert_eq!(small_pages.iter().map(|i| i.id).collect::<Vec<_>>(), urls.iter().map(|i| i.id).collect::<Vec<_>>());
+    // Sorted, every page keeps the order (what a list's export follows): Z first, as sorted here.
+    let z_first = Some(Sort { field: SortField::Value, descending: true });
+    let sorted = run(c.search_all(Collection::Indicators, r#"typeName in ("URL")"#, 1, z_first, Indicator::read).collect_all()).unwrap();
+    let mut expected: Vec<&str> = urls.iter().map(|i| i.summary.as_str()).collect();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    assert!(expected.len() > 2 && expected != urls.iter().map(|i| i.summary.as_str()).collect::<Vec<_>>(), "the seed's URLs: {expected:?}");
+    assert_eq!(sorted.iter().map(|i| i.summary.as_str()).collect::<Vec<_>>(), expected);
 
     let g = run(load_group_panel(&c, GroupType::Adversary, 2)).unwrap();
     assert_eq!((g.group.name.as_str(), g.group.group_type()), ("APT Demo Bear", Some(GroupType::Adversary)));
@@ -95,7 +102,7 @@ fn v2_bulk_lookup_by_summaries_finds_what_v3_finds_in_every_owner() {
     let sb = start();
     let c = hmac_client(&sb);
     // What to find, and where: every host and URL of the demo data, as v3's TQL sees them.
-    let known = run(c.search_all(Collection::Indicators, r#"typeName in ("Host","URL")"#, 10_000, Indicator::read).collect_all()).unwrap();
+    let known = run(c.search_all(Collection::Indicators, r#"typeName in ("Host","URL")"#, 10_000, None, Indicator::read).collect_all()).unwrap();
     assert!(known.len() >= 4, "{}", known.len());
     let mut summaries: Vec<String> = known.iter().map(|i| i.summary.clone()).collect();
     summaries.sort();
