@@ -47,34 +47,25 @@ async fn neighbours_of(api: ApiHandle, a: Assoc) -> Result<Vec<Assoc>, Error> {
 }
 
 /// The picture, drawn once its code has loaded (on demand: the first load does not carry it).
-#[component]
-pub fn RelationGraph(
-    api: ApiHandle,
-    /// The item as the page shows it: defanged and escaped (a U+202E in an
-    /// adversary's value must not reorder the picture's label or its name).
-    center_label: String,
-    center_is_group: bool,
-    groups: Vec<Assoc>,
-    indicators: Vec<Assoc>,
-    /// All associations, when more exist than were loaded (known later for a full page).
-    total: AssocCount,
-    on_pivot: Callback<SelectedItem>,
-) -> impl IntoView {
-    on_demand::show("relationship graph", &GRAPH, Graph { api, center_label, center_is_group, groups, indicators, total, on_pivot })
+pub fn relation_graph(graph: Graph) -> impl IntoView {
+    on_demand::show("relationship graph", &GRAPH, graph)
 }
 
 on_demand::part!(pub GRAPH: Graph = "graph", graph_view);
 
-/// What the picture is drawn from (`RelationGraph`'s properties).
+/// What the picture is drawn from.
 #[derive(Clone)]
 pub struct Graph {
-    api: ApiHandle,
-    center_label: String,
-    center_is_group: bool,
-    groups: Vec<Assoc>,
-    indicators: Vec<Assoc>,
-    total: AssocCount,
-    on_pivot: Callback<SelectedItem>,
+    pub api: ApiHandle,
+    /// The item as the page shows it: defanged and escaped (a U+202E in an
+    /// adversary's value must not reorder the picture's label or its name).
+    pub center_label: String,
+    pub center_is_group: bool,
+    pub groups: Vec<Assoc>,
+    pub indicators: Vec<Assoc>,
+    /// All associations, when more exist than were loaded (known later for a full page).
+    pub total: AssocCount,
+    pub on_pivot: Callback<SelectedItem>,
 }
 
 /// The picture itself (a part loaded on demand: `on_demand`).

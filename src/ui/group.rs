@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, Assoc, AssocCount, AssociationList};
 use super::download::download_bytes;
-use super::graph::RelationGraph;
+use super::graph::{relation_graph, Graph};
 use super::indicator::{PanelSkeleton, V2Load};
 use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
@@ -224,8 +224,7 @@ fn GroupBody(
         </section>
         <section class="card" data-tab="graph">
             <h2>"Relationships"</h2>
-            <RelationGraph api center_label=escape_controls(&g.name).into_owned() center_is_group=true groups indicators
-                total=count on_pivot />
+            {relation_graph(Graph { api, center_label: escape_controls(&g.name).into_owned(), center_is_group: true, groups, indicators, total: count, on_pivot })}
         </section>
         <section class="card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
         {attributes_card(attributes, edit)}

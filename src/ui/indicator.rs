@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::api::{loaded, ApiClient, ApiHandle, ApiResource, Loaded};
 use super::associations::{assoc_query, Assoc, AssocCount, AssociationList, PAGE};
 use super::clipboard::{copy_and_report, CopyOutcome, CopyOutcomeNote};
-use super::graph::RelationGraph;
+use super::graph::{relation_graph, Graph};
 use super::metadata::{
     attributes_card, focus_title_after_pivot, item_extra, AssocPreview, EmptyLine, Facts, ItemTabs, LabelList, SkipToAssociations, TimeText,
 };
@@ -304,8 +304,7 @@ fn IndicatorBody(
         </section>
         <section class="card" data-tab="graph">
             <h2>"Relationships"</h2>
-            <RelationGraph api center_label=shown_value center_is_group=false groups indicators
-                total=count on_pivot />
+            {relation_graph(Graph { api, center_label: shown_value, center_is_group: false, groups, indicators, total: count, on_pivot })}
         </section>
         <section class="card" data-section="facts-card" data-tab="details"><h2>"Details"</h2><Facts facts section="facts" /></section>
         {attributes_card(attributes, edit)}

@@ -1,6 +1,6 @@
 //! Parts of the panels loaded on demand (the editing controls, the relationship graph, search
-//! results, the shortcuts, a long list's type counts, the v2 fallback's panel loads). In the release package (`--cfg pivot_on_demand`,
-//! scripts/wasm-release.sh) each is a split point of the panels' binary (src/main.rs): its code,
+//! results, the shortcuts, a long list's type counts, the v2 fallback's panel loads). In the
+//! release package (`--cfg pivot_on_demand`, scripts/wasm-release.sh) each is a split point of the panels' binary (src/main.rs): its code,
 //! and all code only it reaches, leaves the first load for a chunk of its own, fetched the first
 //! time the part is drawn (scripts/wasm-bindgen-split.sh splits the module,
 //! scripts/place-chunks.mjs places the chunks). The split points live in that binary, which
