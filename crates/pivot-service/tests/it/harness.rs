@@ -391,8 +391,10 @@ impl ThreatConnect {
                 }
             }
         });
-        subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
-        subscribed_rx.recv_timeout(Duration::from_secs(10)).expect("ThreatConnect's client subscribed");
+        // 30 s: once, with the service's release build compiling beside it on the 2 cores, the
+        // subscriptions took longer than 10 s (the test passed alone and on every other run).
+        subscribed_rx.recv_timeout(Duration::from_secs(30)).expect("ThreatConnect's client subscribed");
+        subscribed_rx.recv_timeout(Duration::from_secs(30)).expect("ThreatConnect's client subscribed");
         ThreatConnect { mqtt, messages: rx, server_seen, kv, no_content_length: false, next: 0 }
     }
 
